@@ -1,0 +1,120 @@
+"""Time-and-materials billing: priced entries to draft invoices whose lines link to the exact
+entry quantities they bill.
+
+Grouping: one invoice per contract and calendar month of work ("period"); within it one line
+per (task, role, rate decision). A line's amount is its total billable hours x rate, rounded
+half-up once per line (DESIGN §3); the invoice net is the sum of rounded lines, so a customer
+can re-add the invoice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from .money import hours, time_amount
+from .rating import RateDecision
+
+
+@dataclass(frozen=True, slots=True)
+class BillableItem:
+    """An approved, unbilled, billable entry with its rate decided for its work date."""
+
+    entry_id: int
+    contract: str
+    entity: str
+    customer: str
+    currency: str
+    work_date: date
+    project: str
+    task: str
+    role: str
+    billable_seconds: int
+    decision: RateDecision
+
+
+@dataclass(frozen=True, slots=True)
+class LineLink:
+    entry_id: int
+    seconds: int
+
+
+@dataclass(slots=True)
+class DraftLine:
+    project: str
+    task: str
+    role: str
+    decision: RateDecision
+    currency: str
+    links: list[LineLink] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> int:
+        return sum(link.seconds for link in self.links)
+
+    @property
+    def quantity_hours(self) -> Decimal:
+        return hours(self.seconds)
+
+    @property
+    def amount(self) -> Decimal:
+        return time_amount(self.seconds, self.decision.rate, self.currency)
+
+    def describe(self) -> str:
+        task = f" / {self.task}" if self.task else ""
+        return f"{self.project}{task} — {self.role} @ {self.decision.rate} {self.currency}/h"
+
+
+@dataclass(slots=True)
+class DraftInvoice:
+    contract: str
+    entity: str
+    customer: str
+    currency: str
+    period: str  # YYYY-MM of the work dates billed
+    lines: list[DraftLine] = field(default_factory=list)
+
+    @property
+    def net(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+    @property
+    def entry_ids(self) -> list[int]:
+        return [link.entry_id for line in self.lines for link in line.links]
+
+
+def period_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def build_drafts(items: Iterable[BillableItem]) -> list[DraftInvoice]:
+    """Group items into draft invoices; each entry lands on exactly one line (asserted)."""
+    invoices: dict[tuple[str, str], DraftInvoice] = {}
+    lines: dict[tuple[str, str, str, str, str, str, str, str], DraftLine] = {}
+    seen: set[int] = set()
+    for item in items:
+        if item.entry_id in seen:
+            raise ValueError(f"entry {item.entry_id} offered twice to one billing run")
+        seen.add(item.entry_id)
+        period = period_of(item.work_date)
+        inv_key = (item.contract, period)
+        invoice = invoices.get(inv_key)
+        if invoice is None:
+            invoice = DraftInvoice(item.contract, item.entity, item.customer, item.currency,
+                                   period)
+            invoices[inv_key] = invoice
+        d = item.decision
+        line_key = (item.contract, period, item.project, item.task, item.role,
+                    str(d.rate), d.card, d.row)
+        line = lines.get(line_key)
+        if line is None:
+            line = DraftLine(item.project, item.task, item.role, d, item.currency)
+            lines[line_key] = line
+            invoice.lines.append(line)
+        line.links.append(LineLink(item.entry_id, item.billable_seconds))
+    result = sorted(invoices.values(), key=lambda i: (i.entity, i.contract, i.period))
+    for inv in result:
+        inv.lines.sort(key=lambda ln: (ln.project, ln.task, ln.role, ln.decision.rate))
+    return result

@@ -1,0 +1,165 @@
+"""A master-data bundle: records to upsert together, and the cross-reference rules they obey.
+
+Shape problems (a missing field, a bad date) are caught at the edge that parsed the file;
+here we check what needs the whole picture: references between records, including records
+already stored, and contradictions inside a record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .masterdata import MasterData
+from .model import Contract, Customer, Employee, LegalEntity, Project, RateCard, RateScope
+from .money import is_currency
+from .problems import Problem
+
+KINDS = ("entities", "customers", "employees", "projects", "contracts", "rate_cards")
+
+
+@dataclass(frozen=True, slots=True)
+class Bundle:
+    entities: tuple[LegalEntity, ...] = ()
+    customers: tuple[Customer, ...] = ()
+    employees: tuple[Employee, ...] = ()
+    projects: tuple[Project, ...] = ()
+    contracts: tuple[Contract, ...] = ()
+    rate_cards: tuple[RateCard, ...] = ()
+    # (kind, key) -> "file: kind[index]" so a problem names where the record came from
+    origins: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def merged_over(self, stored: MasterData) -> MasterData:
+        """Stored master data with this bundle's records replacing same-key records."""
+        return MasterData(
+            entities={**stored.entities, **{e.code: e for e in self.entities}},
+            customers={**stored.customers, **{c.id: c for c in self.customers}},
+            employees={**stored.employees, **{e.id: e for e in self.employees}},
+            projects={**stored.projects, **{p.code: p for p in self.projects}},
+            contracts={**stored.contracts, **{c.id: c for c in self.contracts}},
+            rate_cards={**stored.rate_cards, **{r.id: r for r in self.rate_cards}},
+        )
+
+
+def _dupes(bundle: Bundle) -> list[Problem]:
+    problems: list[Problem] = []
+    keyed: list[tuple[str, list[str]]] = [
+        ("entities", [e.code for e in bundle.entities]),
+        ("customers", [c.id for c in bundle.customers]),
+        ("employees", [e.id for e in bundle.employees]),
+        ("projects", [p.code for p in bundle.projects]),
+        ("contracts", [c.id for c in bundle.contracts]),
+        ("rate_cards", [r.id for r in bundle.rate_cards]),
+    ]
+    for kind, keys in keyed:
+        seen: set[str] = set()
+        for key in keys:
+            if key in seen:
+                problems.append(Problem("duplicate_key", f"{kind} key {key!r} appears twice",
+                                        bundle.origins.get((kind, key), kind)))
+            seen.add(key)
+    return problems
+
+
+def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
+    """Every reason the bundle cannot be loaded over ``stored``; empty means load it."""
+    problems = _dupes(bundle)
+    md = bundle.merged_over(stored)
+
+    def where(kind: str, key: str, path: str) -> str:
+        return f"{bundle.origins.get((kind, key), f'{kind}[{key}]')}.{path}"
+
+    def need(ok: bool, kind: str, key: str, path: str, message: str) -> None:
+        if not ok:
+            problems.append(Problem("invalid_reference", message, where(kind, key, path), path))
+
+    for e in bundle.entities:
+        need(is_currency(e.currency), "entities", e.code, "currency",
+             f"{e.currency!r} is not an ISO 4217 currency")
+        for code, rate in e.tax_rates.items():
+            need(0 <= rate < 1, "entities", e.code, f"tax_rates.{code}",
+                 f"tax rate {rate} must be a fraction between 0 and 1")
+    for c in bundle.customers:
+        need(c.entity in md.entities, "customers", c.id, "entity", f"unknown entity {c.entity!r}")
+        need(is_currency(c.currency), "customers", c.id, "currency",
+             f"{c.currency!r} is not an ISO 4217 currency")
+        need(c.parent is None or c.parent in md.customers, "customers", c.id, "parent",
+             f"unknown parent customer {c.parent!r}")
+        if c.parent is not None and c.id in md.customer_chain(c.parent):
+            need(False, "customers", c.id, "parent", "customer hierarchy has a cycle")
+        ent = md.entities.get(c.entity)
+        if ent is not None and not c.tax_exempt and c.tax_code not in ("zero", "exempt", "none"):
+            need(c.tax_code in ent.tax_rates, "customers", c.id, "tax_code",
+                 f"entity {ent.code} has no tax rate {c.tax_code!r}")
+    for emp in bundle.employees:
+        need(emp.entity in md.entities, "employees", emp.id, "entity",
+             f"unknown entity {emp.entity!r}")
+    for p in bundle.projects:
+        need(p.customer in md.customers, "projects", p.code, "customer",
+             f"unknown customer {p.customer!r}")
+        need(p.entity in md.entities, "projects", p.code, "entity", f"unknown entity {p.entity!r}")
+        if p.contract is not None:
+            k = md.contracts.get(p.contract)
+            need(k is not None, "projects", p.code, "contract", f"unknown contract {p.contract!r}")
+            if k is not None:
+                need(k.customer == p.customer, "projects", p.code, "contract",
+                     f"contract {k.id} belongs to customer {k.customer}, not {p.customer}")
+                need(k.entity == p.entity, "projects", p.code, "contract",
+                     f"contract {k.id} is with entity {k.entity}, not {p.entity}")
+        codes = [t.code for t in p.tasks]
+        need(len(codes) == len(set(codes)), "projects", p.code, "tasks", "task codes repeat")
+        for i, a in enumerate(p.assignments):
+            need(a.employee in md.employees, "projects", p.code, f"assignments[{i}].employee",
+                 f"unknown employee {a.employee!r}")
+            need(a.valid_until is None or a.valid_until >= a.valid_from, "projects", p.code,
+                 f"assignments[{i}].valid_until", "assignment ends before it starts")
+    for k in bundle.contracts:
+        cust = md.customers.get(k.customer)
+        need(cust is not None, "contracts", k.id, "customer", f"unknown customer {k.customer!r}")
+        ent = md.entities.get(k.entity)
+        need(ent is not None, "contracts", k.id, "entity", f"unknown entity {k.entity!r}")
+        need(cust is None or cust.currency == k.currency, "contracts", k.id, "currency",
+             f"contract currency {k.currency} differs from the customer's {cust.currency if cust else ''}")
+        # v1 posts in the contract currency only; FX conversion arrives with the billing engine.
+        need(ent is None or ent.currency == k.currency, "contracts", k.id, "currency",
+             f"contract currency {k.currency} differs from entity {k.entity}'s functional "
+             f"currency {ent.currency if ent else ''}; multi-currency contracts need FX rates")
+        need(k.end_date is None or k.end_date >= k.start_date, "contracts", k.id, "end_date",
+             "contract ends before it starts")
+        need(bool(k.versions), "contracts", k.id, "versions", "a contract needs a version")
+        numbers = [v.version for v in k.versions]
+        dates = [v.effective_from for v in k.versions]
+        need(len(set(numbers)) == len(numbers), "contracts", k.id, "versions",
+             "version numbers repeat")
+        need(len(set(dates)) == len(dates), "contracts", k.id, "versions",
+             "two versions take effect on the same date")
+        need(not k.versions or min(dates) <= k.start_date, "contracts", k.id,
+             "versions[0].effective_from", "no version is in force on the contract start date")
+        for i, v in enumerate(k.versions):
+            need(v.billing_model == "time_and_materials", "contracts", k.id,
+                 f"versions[{i}].billing_model",
+                 f"billing model {v.billing_model!r} is not supported yet (time_and_materials)")
+            r = v.rounding
+            need(r.increment_minutes >= 1 and r.minimum_minutes >= 0, "contracts", k.id,
+                 f"versions[{i}].rounding", "increment must be >= 1 minute, minimum >= 0")
+    for card in bundle.rate_cards:
+        need(is_currency(card.currency), "rate_cards", card.id, "currency",
+             f"{card.currency!r} is not an ISO 4217 currency")
+        scope_tables: dict[RateScope, dict[str, object]] = {
+            RateScope.CONTRACT: dict(md.contracts), RateScope.PROJECT: dict(md.projects),
+            RateScope.CUSTOMER: dict(md.customers),
+        }
+        if card.scope is RateScope.FIRM:
+            need(card.scope_id is None, "rate_cards", card.id, "scope_id",
+                 "a firm card has no scope_id")
+        else:
+            need(card.scope_id in scope_tables[card.scope], "rate_cards", card.id, "scope_id",
+                 f"unknown {card.scope.value} {card.scope_id!r}")
+        row_ids = [r.id for r in card.rows]
+        need(len(row_ids) == len(set(row_ids)), "rate_cards", card.id, "rows", "row ids repeat")
+        for i, row in enumerate(card.rows):
+            need(row.rate >= 0, "rate_cards", card.id, f"rows[{i}].rate", "rate is negative")
+            need(row.valid_until is None or row.valid_until >= row.valid_from, "rate_cards",
+                 card.id, f"rows[{i}].valid_until", "row ends before it starts")
+            need(row.employee is None or row.employee in md.employees, "rate_cards", card.id,
+                 f"rows[{i}].employee", f"unknown employee {row.employee!r}")
+    return problems

@@ -1,0 +1,127 @@
+"""The canonical time-entry format: one row (CSV line or JSON object) to a ``ParsedEntry``.
+
+Fields (CSV header names = JSON keys):
+
+    external_id   required, the source system's id of the entry
+    employee      required, employee id
+    project       required, project code
+    task          optional, task code within the project
+    date          required, ISO 8601 local date of the worker (YYYY-MM-DD)
+    hours | minutes | seconds   exactly one: worked time (hours may be decimal; converted to
+                  whole seconds half-up, since trackers store 1/3 h as 0.3333)
+    notes         optional
+    billable      optional, true/false/1/0/yes/no (default true)
+    revision      optional positive integer (default 1)
+
+Parsing is pure: a row in, a value or a list of problems out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .problems import Problem
+
+MAX_SECONDS_PER_ENTRY = 24 * 3600
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+FIELDS = ("external_id", "employee", "project", "task", "date", "hours", "minutes",
+          "seconds", "notes", "billable", "revision")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    external_id: str
+    employee: str
+    project: str
+    task: str
+    work_date: date
+    worked_seconds: int
+    notes: str
+    billable: bool
+    revision: int
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def _seconds(row: Mapping[str, object], where: str) -> int | Problem:
+    given = [k for k in ("hours", "minutes", "seconds") if _text(row.get(k)) != ""]
+    if len(given) != 1:
+        return Problem(
+            "invalid_quantity",
+            "give exactly one of hours, minutes or seconds"
+            + (f" (got {', '.join(given)})" if given else ""),
+            where, "hours",
+        )
+    name = given[0]
+    raw = row[name]
+    if isinstance(raw, bool) or isinstance(raw, float):
+        # JSON floats are accepted as their shortest decimal text, never as binary values.
+        raw = repr(raw) if isinstance(raw, float) else raw
+        if isinstance(raw, bool):
+            return Problem("invalid_quantity", f"{name} must be a number", where, name)
+    try:
+        amount = Decimal(_text(raw))
+    except InvalidOperation:
+        return Problem("invalid_quantity", f"{name} {_text(raw)!r} is not a number", where, name)
+    if not amount.is_finite():
+        return Problem("invalid_quantity", f"{name} must be finite", where, name)
+    factor = {"hours": 3600, "minutes": 60, "seconds": 1}[name]
+    seconds = int((amount * factor).to_integral_value(rounding=ROUND_HALF_UP))
+    if seconds <= 0:
+        return Problem("invalid_quantity", f"{name} must be positive, got {amount}", where, name)
+    if seconds > MAX_SECONDS_PER_ENTRY:
+        return Problem(
+            "invalid_quantity", f"{name} {amount} is more than 24 hours in one entry", where, name
+        )
+    return seconds
+
+
+def parse_row(row: Mapping[str, object], where: str) -> ParsedEntry | list[Problem]:
+    problems: list[Problem] = []
+    for name in ("external_id", "employee", "project", "date"):
+        if _text(row.get(name)) == "":
+            problems.append(Problem("invalid_format", f"{name} is required", where, name))
+    work_date: date | None = None
+    if _text(row.get("date")):
+        try:
+            work_date = date.fromisoformat(_text(row.get("date")))
+        except ValueError:
+            problems.append(Problem(
+                "invalid_format", f"date {_text(row.get('date'))!r} is not YYYY-MM-DD",
+                where, "date",
+            ))
+    seconds = _seconds(row, where)
+    if isinstance(seconds, Problem):
+        problems.append(seconds)
+    billable_text = _text(row.get("billable")).lower()
+    if billable_text and billable_text not in _TRUE | _FALSE:
+        problems.append(Problem(
+            "invalid_format", f"billable {billable_text!r} is not true or false", where, "billable"
+        ))
+    revision_text = _text(row.get("revision")) or "1"
+    if not revision_text.isdigit() or int(revision_text) < 1:
+        problems.append(Problem(
+            "invalid_format", f"revision {revision_text!r} is not a positive integer",
+            where, "revision",
+        ))
+    if problems or work_date is None or isinstance(seconds, Problem):
+        return problems
+    return ParsedEntry(
+        external_id=_text(row.get("external_id")),
+        employee=_text(row.get("employee")),
+        project=_text(row.get("project")),
+        task=_text(row.get("task")),
+        work_date=work_date,
+        worked_seconds=seconds,
+        notes=_text(row.get("notes")),
+        billable=billable_text not in _FALSE,
+        revision=int(revision_text),
+    )

@@ -1,0 +1,27 @@
+"""A read-only snapshot of master data: what validation, rating and billing look things up in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import Contract, Customer, Employee, LegalEntity, Project, RateCard
+
+
+@dataclass(frozen=True, slots=True)
+class MasterData:
+    entities: dict[str, LegalEntity] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+    employees: dict[str, Employee] = field(default_factory=dict)
+    projects: dict[str, Project] = field(default_factory=dict)
+    contracts: dict[str, Contract] = field(default_factory=dict)
+    rate_cards: dict[str, RateCard] = field(default_factory=dict)
+
+    def customer_chain(self, customer_id: str) -> list[str]:
+        """The customer and its ancestors, nearest first (cycles are refused at load)."""
+        chain: list[str] = []
+        current: str | None = customer_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            parent = self.customers.get(current)
+            current = parent.parent if parent else None
+        return chain

@@ -1,0 +1,230 @@
+"""The canonical model v1 (DESIGN §3) as frozen dataclasses: what every adapter maps to."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+class ProjectStatus(enum.StrEnum):
+    ACTIVE = "active"
+    ON_HOLD = "on_hold"
+    CLOSED = "closed"
+
+
+class Approval(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Billing(enum.StrEnum):
+    UNBILLED = "unbilled"
+    ON_DRAFT = "on_draft"
+    INVOICED = "invoiced"
+    CREDITED = "credited"
+    WRITTEN_OFF = "written_off"
+    NON_BILLABLE = "non_billable"
+
+
+class InvoiceStatus(enum.StrEnum):
+    DRAFT = "draft"
+    HELD = "held"
+    ISSUED = "issued"
+    POSTED = "posted"
+    PAID = "paid"
+    VOID = "void"
+
+
+class RoundingMode(enum.StrEnum):
+    UP = "up"
+    NEAREST = "nearest"
+    DOWN = "down"
+
+
+@dataclass(frozen=True, slots=True)
+class Accounts:
+    """Chart-of-accounts mapping of one legal entity."""
+
+    receivables: str = "1200"
+    unbilled_receivables: str = "1210"
+    tax_payable: str = "2200"
+    revenue: str = "4000"
+    revenue_adjustments: str = "4090"
+
+
+@dataclass(frozen=True, slots=True)
+class LegalEntity:
+    code: str
+    name: str
+    country: str
+    currency: str
+    invoice_prefix: str
+    lock_date: date | None = None
+    accounts: Accounts = field(default_factory=Accounts)
+    # tax code -> rate as a fraction (0.19); "exempt" and "zero" are always 0.
+    tax_rates: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: str
+    name: str
+    entity: str
+    currency: str
+    country: str
+    parent: str | None = None
+    vat_id: str | None = None
+    tax_exempt: bool = False
+    tax_code: str = "standard"
+    payment_terms_days: int = 30
+    po_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CostRate:
+    valid_from: date
+    rate: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Employee:
+    id: str
+    entity: str
+    role: str
+    department: str = ""
+    timezone: str = "UTC"
+    hours_per_day: Decimal = Decimal(8)
+    cost_rates: tuple[CostRate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    code: str
+    name: str
+    billable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    employee: str
+    valid_from: date
+    valid_until: date | None = None
+    role: str | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    code: str
+    name: str
+    customer: str
+    entity: str
+    status: ProjectStatus = ProjectStatus.ACTIVE
+    contract: str | None = None
+    tasks: tuple[Task, ...] = ()
+    assignments: tuple[Assignment, ...] = ()
+
+    def task(self, code: str) -> Task | None:
+        return next((t for t in self.tasks if t.code == code), None)
+
+    def assignment_on(self, employee: str, day: date) -> Assignment | None:
+        return next(
+            (a for a in self.assignments if a.employee == employee and a.covers(day)), None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RoundingPolicy:
+    """How worked time becomes billable quantity; worked time itself is never rewritten."""
+
+    increment_minutes: int = 1
+    mode: RoundingMode = RoundingMode.UP
+    minimum_minutes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ContractVersion:
+    version: int
+    effective_from: date
+    rounding: RoundingPolicy = field(default_factory=RoundingPolicy)
+    billing_model: str = "time_and_materials"
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    id: str
+    customer: str
+    entity: str
+    currency: str
+    start_date: date
+    end_date: date | None = None
+    versions: tuple[ContractVersion, ...] = ()
+
+    def covers(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+    def version_on(self, day: date) -> ContractVersion | None:
+        """The version in force on ``day``: the latest whose effective date is not after it."""
+        best: ContractVersion | None = None
+        for v in self.versions:
+            if v.effective_from <= day and (best is None or v.effective_from > best.effective_from):
+                best = v
+        return best
+
+
+class RateScope(enum.StrEnum):
+    CONTRACT = "contract"
+    PROJECT = "project"
+    CUSTOMER = "customer"
+    FIRM = "firm"
+
+
+@dataclass(frozen=True, slots=True)
+class RateRow:
+    id: str
+    rate: Decimal
+    valid_from: date
+    valid_until: date | None = None
+    employee: str | None = None
+    role: str | None = None
+    task: str | None = None
+
+    def in_force(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+@dataclass(frozen=True, slots=True)
+class RateCard:
+    id: str
+    scope: RateScope
+    currency: str
+    scope_id: str | None = None
+    rows: tuple[RateRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TimeEntry:
+    """A canonical time entry; ``id`` is the store's, the identity is source + external id."""
+
+    source: str
+    external_id: str
+    employee: str
+    project: str
+    task: str
+    work_date: date
+    worked_seconds: int
+    billable_seconds: int
+    billable: bool
+    notes: str = ""
+    revision: int = 1
+    approval: Approval = Approval.SUBMITTED
+    billing: Billing = Billing.UNBILLED
+    locked: bool = False
+    id: int | None = None

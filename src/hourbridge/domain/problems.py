@@ -1,0 +1,45 @@
+"""Bad data as a value: a reason code, where it was found and who should fix it."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Final
+
+# Reason codes and the role that owns each (who gets the exception in their queue).
+REASON_OWNERS: Final[dict[str, str]] = {
+    "invalid_format": "integration",
+    "invalid_quantity": "consultant",
+    "unknown_project": "project_manager",
+    "unknown_task": "project_manager",
+    "project_not_active": "project_manager",
+    "unknown_employee": "resource_manager",
+    "not_assigned": "project_manager",
+    "outside_contract_dates": "project_manager",
+    "no_contract": "finance",
+    "no_rate": "finance",
+    "rate_conflict": "finance",
+    "duplicate_entry": "consultant",
+    "locked_period": "finance",
+    "changed_after_approval": "finance",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one input. ``where`` is a file:line, JSON path or record id."""
+
+    code: str
+    message: str
+    where: str = ""
+    field: str = ""
+    details: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def owner(self) -> str:
+        return REASON_OWNERS.get(self.code, "finance")
+
+    def __str__(self) -> str:
+        loc = f"{self.where}: " if self.where else ""
+        fld = f"[{self.field}] " if self.field else ""
+        return f"{loc}{fld}{self.code}: {self.message}"

@@ -1,0 +1,61 @@
+"""One exception tree for the whole product.
+
+Bad *data* is a value (``domain.problems.Problem``); exceptions are for failures. Every
+exception says whether retrying can help: ``Retryable`` drives backoff, ``Permanent`` sends a
+job to the dead letters at once.
+"""
+
+from __future__ import annotations
+
+
+class HourbridgeError(Exception):
+    """Root of every error Hourbridge raises on purpose."""
+
+    code = "error"
+
+
+class Retryable(HourbridgeError):
+    """Marker: the same call may succeed later (timeouts, locks, 429/503)."""
+
+    code = "retryable"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Permanent(HourbridgeError):
+    """Marker: retrying the same input cannot succeed."""
+
+    code = "permanent"
+
+
+class NotFound(Permanent):
+    code = "not_found"
+
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(f"{kind} {key!r} not found")
+        self.kind = kind
+        self.key = key
+
+
+class InvalidInput(Permanent):
+    """Input refused as a whole; ``problems`` lists every reason with its location."""
+
+    code = "invalid_input"
+
+    def __init__(self, message: str, problems: list[object] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+
+class Conflict(Permanent):
+    """The request contradicts current state (issuing an issued invoice, a locked period)."""
+
+    code = "conflict"
+
+
+class UnbalancedJournal(Permanent):
+    """A journal entry whose debits and credits differ in some currency: always our bug."""
+
+    code = "unbalanced_journal"
