@@ -92,7 +92,7 @@ def period_of(day: date) -> str:
 def build_drafts(items: Iterable[BillableItem]) -> list[DraftInvoice]:
     """Group items into draft invoices; each entry lands on exactly one line (asserted)."""
     invoices: dict[tuple[str, str], DraftInvoice] = {}
-    lines: dict[tuple[str, str, str, str, str, str, str, str], DraftLine] = {}
+    lines: dict[tuple[str, str, str, str, str, str, str, str, int], DraftLine] = {}
     seen: set[int] = set()
     for item in items:
         if item.entry_id in seen:
@@ -107,7 +107,7 @@ def build_drafts(items: Iterable[BillableItem]) -> list[DraftInvoice]:
             invoices[inv_key] = invoice
         d = item.decision
         line_key = (item.contract, period, item.project, item.task, item.role,
-                    str(d.rate), d.card, d.row)
+                    str(d.rate), d.card, d.row, d.contract_version)
         line = lines.get(line_key)
         if line is None:
             line = DraftLine(item.project, item.task, item.role, d, item.currency)

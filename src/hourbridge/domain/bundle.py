@@ -118,7 +118,8 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
         ent = md.entities.get(k.entity)
         need(ent is not None, "contracts", k.id, "entity", f"unknown entity {k.entity!r}")
         need(cust is None or cust.currency == k.currency, "contracts", k.id, "currency",
-             f"contract currency {k.currency} differs from the customer's {cust.currency if cust else ''}")
+             f"contract currency {k.currency} differs from the customer's "
+             f"{cust.currency if cust else ''}")
         # v1 posts in the contract currency only; FX conversion arrives with the billing engine.
         need(ent is None or ent.currency == k.currency, "contracts", k.id, "currency",
              f"contract currency {k.currency} differs from entity {k.entity}'s functional "

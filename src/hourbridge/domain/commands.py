@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+
+from .bundle import Bundle
 
 
 @dataclass(frozen=True, slots=True)
 class LoadMasterData:
     """Upsert a parsed bundle (already shape-checked at the edge) all-or-nothing."""
 
-    bundle: dict[str, list[dict[str, Any]]]
-    origin: str = ""
+    bundle: Bundle
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ class IssueInvoices:
 @dataclass(frozen=True, slots=True)
 class RetryExceptions:
     exception_ids: tuple[int, ...] = field(default_factory=tuple)
-    reason: str | None = None
+    actor: str = "cli"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ Parsing is pure: a row in, a value or a list of problems out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from .problems import Problem
 
 MAX_SECONDS_PER_ENTRY = 24 * 3600
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 FIELDS = ("external_id", "employee", "project", "task", "date", "hours", "minutes",
@@ -62,17 +64,21 @@ def _seconds(row: Mapping[str, object], where: str) -> int | Problem:
         )
     name = given[0]
     raw = row[name]
-    if isinstance(raw, bool) or isinstance(raw, float):
-        # JSON floats are accepted as their shortest decimal text, never as binary values.
-        raw = repr(raw) if isinstance(raw, float) else raw
-        if isinstance(raw, bool):
-            return Problem("invalid_quantity", f"{name} must be a number", where, name)
+    if isinstance(raw, bool):
+        return Problem("invalid_quantity", f"{name} must be a number", where, name)
+    if isinstance(raw, float):
+        # JSON floats are taken as their shortest decimal text, never as binary values.
+        raw = repr(raw)
     try:
         amount = Decimal(_text(raw))
     except InvalidOperation:
         return Problem("invalid_quantity", f"{name} {_text(raw)!r} is not a number", where, name)
     if not amount.is_finite():
         return Problem("invalid_quantity", f"{name} must be finite", where, name)
+    if amount.adjusted() > 9:  # beyond any day; also keeps the multiplication from overflowing
+        return Problem(
+            "invalid_quantity", f"{name} {amount} is more than 24 hours in one entry", where, name
+        )
     factor = {"hours": 3600, "minutes": 60, "seconds": 1}[name]
     seconds = int((amount * factor).to_integral_value(rounding=ROUND_HALF_UP))
     if seconds <= 0:
@@ -92,6 +98,8 @@ def parse_row(row: Mapping[str, object], where: str) -> ParsedEntry | list[Probl
     work_date: date | None = None
     if _text(row.get("date")):
         try:
+            if not _ISO_DATE.fullmatch(_text(row.get("date"))):
+                raise ValueError
             work_date = date.fromisoformat(_text(row.get("date")))
         except ValueError:
             problems.append(Problem(
@@ -107,7 +115,7 @@ def parse_row(row: Mapping[str, object], where: str) -> ParsedEntry | list[Probl
             "invalid_format", f"billable {billable_text!r} is not true or false", where, "billable"
         ))
     revision_text = _text(row.get("revision")) or "1"
-    if not revision_text.isdigit() or int(revision_text) < 1:
+    if not (revision_text.isascii() and revision_text.isdigit()) or int(revision_text) < 1:
         problems.append(Problem(
             "invalid_format", f"revision {revision_text!r} is not a positive integer",
             where, "revision",

@@ -71,7 +71,7 @@ class RateBook:
         self._by_scope: dict[tuple[RateScope, str | None], list[RateCard]] = {}
         for card in md.rate_cards.values():
             self._by_scope.setdefault((card.scope, card.scope_id), []).append(card)
-        self._cache: dict[tuple[str, str, str, str], list[_Candidate]] = {}
+        self._cache: dict[tuple[str, str, str, str, str], list[_Candidate]] = {}
 
     def _cards(self, project: Project, contract: Contract) -> list[tuple[int, RateCard]]:
         scoped: list[tuple[int, RateCard]] = []
@@ -85,7 +85,7 @@ class RateBook:
     def _candidates(
         self, project: Project, contract: Contract, employee: str, role: str, task: str
     ) -> list[_Candidate]:
-        key = (project.code, employee, role, task)
+        key = (contract.id, project.code, employee, role, task)
         found = self._cache.get(key)
         if found is None:
             found = []
@@ -93,7 +93,8 @@ class RateBook:
                 for row in card.rows:
                     rule = row_rule(row, employee, role, task)
                     if rule is not None:
-                        found.append(_Candidate((ROW_RULES.index(rule), scope_rank), card, row, rule))
+                        rank = (ROW_RULES.index(rule), scope_rank)
+                        found.append(_Candidate(rank, card, row, rule))
             found.sort(key=lambda c: c.rank)
             self._cache[key] = found
         return found

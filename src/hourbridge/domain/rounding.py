@@ -13,7 +13,7 @@ def billable_seconds(worked_seconds: int, policy: RoundingPolicy) -> int:
     if worked_seconds <= 0:
         return 0
     step = policy.increment_minutes * 60
-    if step <= 1:
+    if step <= 0:
         rounded = worked_seconds
     else:
         whole, rest = divmod(worked_seconds, step)

@@ -21,7 +21,9 @@ class TaxDecision:
     note: str = ""
 
 
-def invoice_tax(entity: LegalEntity, customer: Customer, net: Decimal, currency: str) -> TaxDecision:
+def invoice_tax(
+    entity: LegalEntity, customer: Customer, net: Decimal, currency: str
+) -> TaxDecision:
     if customer.tax_exempt:
         return TaxDecision("exempt", Decimal(0), Decimal(0), "Customer is exempt from tax.")
     code = customer.tax_code

@@ -176,7 +176,9 @@ def parse_bundle_text(text: str, name: str) -> BundleDocument | list[Problem]:
         data = (json.loads(text) if name.lower().endswith(".json")
                 else yaml.safe_load(text))
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        return [Problem("invalid_format", f"not valid {'JSON' if name.endswith('.json') else 'YAML'}: {exc}".replace("\n", " "), name)]
+        kind = "JSON" if name.lower().endswith(".json") else "YAML"
+        reason = str(exc).replace("\n", " ")
+        return [Problem("invalid_format", f"not valid {kind}: {reason}", name)]
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -1,0 +1,80 @@
+"""Composition root: the only place that picks concrete adapters.
+
+Entry points (CLI, API, dashboard) call ``bootstrap()`` and talk to the returned ``Hourbridge``;
+they never import the store or connectors themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from .config import Settings
+from .pipeline.worker import Worker
+from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
+from .store import migrate
+from .store.engine import make_engine
+from .store.jobs import SqlJobStore
+from .store.ledger import SqlLedger
+from .store.readmodels import ReadModels
+from .store.uow import SqlUnitOfWork
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Hourbridge:
+    settings: Settings
+    engine: Engine
+    clock: Callable[[], datetime]
+    queries: ReadModels
+    worker: Worker
+    _closed: bool = field(default=False, repr=False)
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    def handle(self, command: Any) -> Any:
+        """Run one command through its use case (see ``services.handlers``)."""
+        handler = COMMAND_HANDLERS[type(command)]
+        return handler(command, self.uow(), self.clock())
+
+    def upgrade(self) -> None:
+        migrate.upgrade(self.engine)
+
+    def schema_revision(self) -> str | None:
+        return migrate.current_revision(self.engine)
+
+    def reset(self) -> None:
+        migrate.reset(self.engine)
+        migrate.upgrade(self.engine)
+
+    @property
+    def database(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        if not self._closed:
+            self.engine.dispose()
+            self._closed = True
+
+
+def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now,
+              upgrade: bool = True) -> Hourbridge:
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    if upgrade:
+        migrate.upgrade(engine)
+    ledger = SqlLedger(engine, clock)
+    handlers = {
+        type_: (lambda payload, h=handler: h(payload, ledger))
+        for type_, handler in EVENT_HANDLERS.items()
+    }
+    worker = Worker(SqlJobStore(engine), handlers, clock, batch=settings.worker_batch)
+    return Hourbridge(settings, engine, clock, ReadModels(engine), worker)

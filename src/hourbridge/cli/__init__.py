@@ -1,0 +1,1 @@
+"""The ``hourbridge`` command line (typer): parse, call bootstrap, print (rich) or --json."""

@@ -1,0 +1,153 @@
+"""``hourbridge demo``: a realistic firm run end to end on the configured database."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+from rich.progress import Progress
+
+from hourbridge.bootstrap import Hourbridge, bootstrap
+from hourbridge.demo import generate_demo_firm
+from hourbridge.domain import commands as c
+from hourbridge.formats import BundleDocument, to_domain
+
+from .output import cli_errors, console, err_console, print_json, table
+
+
+def _end_of_previous_month(day: date) -> date:
+    first = day.replace(day=1)
+    return first - timedelta(days=1)
+
+
+def run_demo(hb: Hourbridge, seed: int, show_progress: bool) -> dict[str, Any]:
+    started = time.perf_counter()
+    firm = generate_demo_firm(seed=seed)
+    doc = BundleDocument.model_validate(firm.bundle)
+    approve_to = firm.through - timedelta(days=7)  # the last week awaits its approvers
+    bill_through = _end_of_previous_month(firm.through)
+    intake: dict[str, int] = defaultdict(int)
+    approved = {"approved": 0, "billable": 0}
+    wip_booked: dict[str, Decimal] = defaultdict(Decimal)
+    with Progress(console=err_console, transient=True, disable=not show_progress) as progress:
+        step = progress.add_task("load master data", total=1)
+        masterdata = hb.handle(c.LoadMasterData(to_domain([("demo-bundle", doc)])))
+        progress.update(step, advance=1)
+        step = progress.add_task("ingest time files", total=len(firm.time_files))
+        for tf in firm.time_files:
+            source = tf.filename.split("-", 1)[0]
+            report = hb.handle(c.IngestTimeEntries(source, tf.filename, tf.media_type,
+                                                   tf.payload))
+            intake["files"] += 1
+            intake["duplicate_payloads"] += int(report.duplicate_payload)
+            for key in ("rows", "accepted", "revised", "unchanged", "rejected"):
+                intake[key] += getattr(report, key)
+            progress.update(step, advance=1)
+        projects = sorted(p.code for p in doc.projects)
+        step = progress.add_task("approve (per project manager)", total=len(projects))
+        for code in projects:
+            report = hb.handle(c.ApproveEntries(actor=f"pm:{code}", project=code,
+                                                date_to=approve_to))
+            approved["approved"] += report.approved
+            approved["billable"] += report.billable
+            for cur, amount in report.wip.items():
+                wip_booked[cur] += amount
+            progress.update(step, advance=1)
+        step = progress.add_task("bill, issue, post", total=3)
+        billing = hb.handle(c.RunBilling(bill_through))
+        progress.update(step, advance=1)
+        issued = hb.handle(c.IssueInvoices(all_drafts=True, actor="demo"))
+        progress.update(step, advance=1)
+        delivery = hb.worker.drain()
+        progress.update(step, advance=1)
+    return summary(hb, {
+        "seed": seed,
+        "period": {"through": firm.through.isoformat()},
+        "master_data": masterdata,
+        "intake": dict(intake),
+        "approval": {**approved, "approved_through": approve_to.isoformat(),
+                     "wip_booked": {k: str(v) for k, v in sorted(wip_booked.items())}},
+        "billing": {"through": bill_through.isoformat(),
+                    "invoices_created": len(billing.invoices),
+                    "entries_billed": billing.entries_billed,
+                    "not_billed": len(billing.skipped),
+                    "invoices_issued": len(issued.issued)},
+        "delivery_this_run": delivery.as_dict(),
+    }, started)
+
+
+def summary(hb: Hourbridge, run: dict[str, Any], started: float) -> dict[str, Any]:
+    q = hb.queries
+    tb = q.trial_balance()
+    zero: dict[str, str] = {}
+    for row in tb:
+        key = f"{row['entity']}/{row['currency']}"
+        zero[key] = str(Decimal(zero.get(key, "0")) + Decimal(row["balance"]))
+    return {
+        **run,
+        "database": hb.database,
+        "entries": q.entry_counts(),
+        "inbox": q.inbox(),
+        "exceptions_by_reason": q.exceptions_by_reason("open"),
+        "invoices": q.invoice_totals(),
+        "unbilled_approved_wip": q.unbilled_wip(),
+        "outbox": q.outbox_counts(),
+        "trial_balance": tb,
+        "trial_balance_sum": zero,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def _print(s: dict[str, Any]) -> None:
+    i = s["intake"]
+    console.print(f"[bold]Hourbridge demo[/bold] on {s['database']} (seed {s['seed']}), "
+                  f"work through {s['period']['through']}")
+    console.print(f"entries in: {i['rows']} rows in {i['files']} files "
+                  f"({i['duplicate_payloads']} re-sent payload ignored): {i['accepted']} "
+                  f"accepted, {i['rejected']} to the exception queue, {i['unchanged']} unchanged")
+    table("exceptions by reason (open)", ["reason", "count"],
+          list(s["exceptions_by_reason"].items()), right=["count"])
+    a = s["approval"]
+    console.print(f"approved {a['approved']} entries through {a['approved_through']} "
+                  f"({a['billable']} billable), WIP booked "
+                  f"{', '.join(f'{v} {k}' for k, v in a['wip_booked'].items()) or '-'}")
+    b = s["billing"]
+    console.print(f"billing through {b['through']}: {b['invoices_created']} invoices for "
+                  f"{b['entries_billed']} entries; issued {b['invoices_issued']}")
+    table("invoices per entity and currency", ["entity", "cur", "status", "count", "net", "tax",
+                                               "total"],
+          [(r["entity"], r["currency"], r["status"], r["count"], r["net"], r["tax"], r["total"])
+           for r in s["invoices"]], right=["count", "net", "tax", "total"])
+    table("unbilled approved WIP", ["entity", "cur", "state", "entries", "hours", "amount"],
+          [(r["entity"], r["currency"], r["billing"], r["entries"], r["hours"], r["amount"])
+           for r in s["unbilled_approved_wip"]], right=["entries", "hours", "amount"])
+    table("trial balance", ["entity", "cur", "account", "debit", "credit", "balance"],
+          [(r["entity"], r["currency"], r["account"], r["debit"], r["credit"], r["balance"])
+           for r in s["trial_balance"]], right=["debit", "credit", "balance"])
+    console.print("trial balance sum per entity/currency: " + ", ".join(
+        f"{k} {v}" for k, v in s["trial_balance_sum"].items()))
+    console.print(f"outbox: {s['outbox']}   took {s['seconds']} s")
+
+
+def demo(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    reset: Annotated[bool, typer.Option("--reset", help="Drop all data first.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the generated firm.")] = 7,
+) -> None:
+    """Build a demo firm and run load → ingest → approve → bill → issue → post; print a summary."""
+    with cli_errors():
+        hb = bootstrap()
+        if reset:
+            hb.reset()
+        s = run_demo(hb, seed, show_progress=not as_json)
+        if as_json:
+            print_json(s)
+        else:
+            _print(s)
+        if any(Decimal(v) != 0 for v in s["trial_balance_sum"].values()):
+            err_console.print("[red]trial balance is not zero[/red]")
+            raise typer.Exit(1)

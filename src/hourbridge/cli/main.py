@@ -1,0 +1,347 @@
+"""Entry point: ``hourbridge --help``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hourbridge.bootstrap import Hourbridge, bootstrap
+from hourbridge.domain import commands as c
+from hourbridge.errors import InvalidInput
+from hourbridge.formats import bundle_json_schema, parse_bundle_files, to_domain
+
+from .output import cli_errors, console, print_json, table
+
+app = typer.Typer(help="Hourbridge: from the billable hour to the booked invoice.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+schema_app = typer.Typer(help="Interchange schemas.", no_args_is_help=True)
+invoices_app = typer.Typer(help="Draft and issued invoices.", no_args_is_help=True)
+exceptions_app = typer.Typer(help="The exception queue: rows that could not be taken.",
+                             no_args_is_help=True)
+deadletters_app = typer.Typer(help="Deliveries that failed for good.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The built-in ledger.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(schema_app, name="schema")
+app.add_typer(invoices_app, name="invoices")
+app.add_typer(exceptions_app, name="exceptions")
+app.add_typer(deadletters_app, name="deadletters")
+app.add_typer(ledger_app, name="ledger")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _app() -> Hourbridge:
+    return bootstrap()
+
+
+def _media_type(path: Path) -> str:
+    return "application/json" if path.suffix.lower() == ".json" else "text/csv"
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations (the only way a schema is created)."""
+    with cli_errors():
+        hb = bootstrap(upgrade=False)
+        hb.upgrade()
+        console.print(f"schema at revision {hb.schema_revision()} on {hb.database}")
+
+
+@schema_app.command("export")
+def schema_export(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write.")] = None,
+) -> None:
+    """Write the JSON Schema of the master-data bundle."""
+    text = json.dumps(bundle_json_schema(), indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}")
+
+
+@app.command("load")
+def load(
+    files: Annotated[list[Path], typer.Argument(help="Bundle files (YAML or JSON).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Upsert master data from bundle files, all or nothing."""
+    with cli_errors():
+        docs, problems = parse_bundle_files(files)
+        if problems:
+            raise InvalidInput(f"nothing loaded: {len(problems)} problem(s)", list(problems))
+        counts = _app().handle(c.LoadMasterData(to_domain(docs)))
+        if as_json:
+            print_json(counts)
+            return
+        table("master data loaded", ["kind", "created", "updated", "unchanged"],
+              [(k, v["created"], v["updated"], v["unchanged"]) for k, v in counts.items()],
+              right=["created", "updated", "unchanged"])
+
+
+@app.command("ingest")
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Canonical CSV or JSON time files.")],
+    source: Annotated[str, typer.Option(help="Source system name, part of every entry's id.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Take canonical time entries through the inbox: kept, validated, stored or queued."""
+    with cli_errors():
+        hb = _app()
+        reports = []
+        for path in files:
+            try:
+                payload = path.read_bytes()
+            except OSError as exc:
+                raise InvalidInput(f"{path}: cannot read: {exc}") from None
+            report = hb.handle(c.IngestTimeEntries(source, path.name, _media_type(path), payload))
+            reports.append({"file": str(path), **report.as_dict()})
+        if as_json:
+            print_json(reports)
+            return
+        table("ingest", ["file", "rows", "accepted", "revised", "unchanged", "rejected", "note"],
+              [(r["file"], r["rows"], r["accepted"], r["revised"], r["unchanged"],
+                r["rejected"], "same payload already taken" if r["duplicate_payload"] else "")
+               for r in reports], right=["rows", "accepted", "revised", "unchanged", "rejected"])
+
+
+@app.command("approve")
+def approve(
+    ids: Annotated[list[int] | None, typer.Option("--id", help="Entry id (repeatable).")] = None,
+    employee: Annotated[str | None, typer.Option(help="All of an employee's entries.")] = None,
+    project: Annotated[str | None, typer.Option(help="All of a project's entries.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First work date.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last work date.")] = None,
+    actor: Annotated[str, typer.Option(help="Who approves (kept on the entry).")] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Approve submitted entries by id, employee, project and/or period."""
+    with cli_errors():
+        report = _app().handle(c.ApproveEntries(
+            actor=actor, entry_ids=tuple(ids or ()), employee=employee, project=project,
+            date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to")))
+        if as_json:
+            print_json(report.as_dict())
+            return
+        console.print(f"approved {report.approved} entries ({report.billable} billable); "
+                      f"WIP booked: {', '.join(f'{v} {k}' for k, v in report.wip.items()) or '-'}")
+        for s in report.skipped[:20]:
+            console.print(f"  skipped {s['id']}: {s['reason']} {s.get('message', '')}")
+
+
+def _date(text: str | None, name: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+@app.command("bill")
+def bill(
+    through: Annotated[str, typer.Option(help="Bill approved work up to this date.")],
+    entity: Annotated[str | None, typer.Option(help="Only this legal entity.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, write nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Billing run: approved, unbilled, billable time to draft invoices."""
+    with cli_errors():
+        cutoff = _date(through, "--through")
+        assert cutoff is not None
+        report = _app().handle(c.RunBilling(cutoff, entity, dry_run))
+        if as_json:
+            print_json(report.as_dict())
+            return
+        title = "billing run (dry run: nothing written)" if dry_run else "billing run"
+        table(title, ["id", "entity", "contract", "customer", "period", "lines", "net", "tax",
+                      "total", "cur"],
+              [(i["id"] or "-", i["entity"], i["contract"], i["customer"], i["period"],
+                i["lines"], i["net"], i["tax"], i["total"], i["currency"])
+               for i in report.invoices], right=["lines", "net", "tax", "total"])
+        console.print(f"{len(report.invoices)} invoice(s), {report.entries_billed} entries")
+        for s in report.skipped[:20]:
+            console.print(f"  not billed {s['id']}: {s['reason']} {s.get('message', '')}")
+
+
+@invoices_app.command("list")
+def invoices_list(
+    status: Annotated[str | None, typer.Option(help="draft, issued, ...")] = None,
+    entity: Annotated[str | None, typer.Option()] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List invoices."""
+    with cli_errors():
+        rows = _app().queries.invoices(status=status, entity=entity)
+        if as_json:
+            print_json(rows)
+            return
+        table("invoices", ["id", "number", "status", "entity", "customer", "period", "net",
+                           "tax", "total", "cur"],
+              [(r["id"], r["number"] or "", r["status"], r["entity"], r["customer"],
+                r["period"], r["net"], r["tax"], r["total"], r["currency"]) for r in rows],
+              right=["net", "tax", "total"])
+
+
+@invoices_app.command("show")
+def invoices_show(invoice_id: int, as_json: JsonOpt = False) -> None:
+    """One invoice with its lines, each linked to the entries it bills."""
+    with cli_errors():
+        inv = _app().queries.invoice(invoice_id)
+        if inv is None:
+            from hourbridge.errors import NotFound
+
+            raise NotFound("invoice", invoice_id)
+        if as_json:
+            print_json(inv)
+            return
+        console.print(f"[bold]invoice {inv['number'] or '(draft)'}[/bold] id {inv['id']} "
+                      f"{inv['status']} {inv['entity']} → {inv['customer']} period "
+                      f"{inv['period']}")
+        table("lines", ["#", "description", "hours", "rate", "amount", "entries", "why"],
+              [(ln["line_no"], ln["description"], ln["quantity_hours"], ln["rate"],
+                ln["amount"], len(ln["entries"]),
+                f"{ln['rate_card']}/{ln['rate_row']} ({ln['rate_rule']}, v"
+                f"{ln['contract_version']})") for ln in inv["lines"]],
+              right=["hours", "rate", "amount", "entries"])
+        console.print(f"net {inv['net']}  tax {inv['tax']} ({inv['tax_code']})  "
+                      f"total {inv['total']} {inv['currency']}")
+
+
+@invoices_app.command("issue")
+def invoices_issue(
+    ids: Annotated[list[int] | None, typer.Argument(help="Draft invoice ids.")] = None,
+    all_drafts: Annotated[bool, typer.Option("--all", help="Issue every draft.")] = False,
+    entity: Annotated[str | None, typer.Option(help="With --all: one entity only.")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="Issue date (default today).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Issue drafts: gapless numbers per legal entity, receivables booked."""
+    with cli_errors():
+        report = _app().handle(c.IssueInvoices(tuple(ids or ()), all_drafts, entity,
+                                               _date(on, "--date")))
+        if as_json:
+            print_json(report.as_dict())
+            return
+        table("issued", ["id", "number", "customer", "total", "cur", "due"],
+              [(i["id"], i["number"], i["customer"], i["total"], i["currency"], i["due_date"])
+               for i in report.issued], right=["total"])
+
+
+@exceptions_app.command("list")
+def exceptions_list(
+    status: Annotated[str, typer.Option(help="open, resolved, dismissed or all")] = "open",
+    reason: Annotated[str | None, typer.Option(help="Reason code.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Owner role.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rows that could not be taken, with reason and owner role."""
+    with cli_errors():
+        q = _app().queries
+        st = None if status == "all" else status
+        rows = q.exceptions(status=st, reason=reason, owner=owner, limit=limit)
+        if as_json:
+            print_json({"by_reason": q.exceptions_by_reason(st), "items": rows})
+            return
+        table("exceptions by reason", ["reason", "count"],
+              list(q.exceptions_by_reason(st).items()), right=["count"])
+        table("exceptions", ["id", "reason", "owner", "where", "message"],
+              [(r["id"], r["reason"], r["owner_role"], r["location"], r["message"])
+               for r in rows])
+
+
+@exceptions_app.command("retry")
+def exceptions_retry(
+    ids: Annotated[list[int] | None, typer.Argument(help="Ids (default: every open one).")] = None,
+    actor: Annotated[str, typer.Option()] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate the kept rows again (after master data was fixed)."""
+    with cli_errors():
+        report = _app().handle(c.RetryExceptions(tuple(ids or ()), actor))
+        if as_json:
+            print_json(report.as_dict())
+            return
+        console.print(f"retried {report.retried}: {len(report.resolved)} resolved, "
+                      f"{len(report.still_open)} still open")
+
+
+@exceptions_app.command("dismiss")
+def exceptions_dismiss(
+    ids: Annotated[list[int], typer.Argument(help="Exception ids.")],
+    note: Annotated[str, typer.Option(help="Why (kept with the record).")],
+    actor: Annotated[str, typer.Option()] = "cli",
+) -> None:
+    """Close exceptions without taking the rows, with a note."""
+    with cli_errors():
+        n = _app().handle(c.DismissExceptions(tuple(ids), actor, note))
+        console.print(f"dismissed {n}")
+
+
+@app.command("worker")
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Drain what is due, then stop.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
+) -> None:
+    """Deliver outbox events (journal postings) to their sinks."""
+    import time
+
+    with cli_errors():
+        hb = _app()
+        while True:
+            stats = hb.worker.drain()
+            if stats.delivered or stats.retried or stats.dead or once:
+                console.print(f"delivered {stats.delivered}, retried {stats.retried}, "
+                              f"dead {stats.dead}")
+            if once:
+                return
+            time.sleep(interval)
+
+
+@deadletters_app.command("list")
+def deadletters_list(as_json: JsonOpt = False) -> None:
+    """Events that failed for good, with their last error."""
+    with cli_errors():
+        rows = _app().queries.dead_letters()
+        if as_json:
+            print_json(rows)
+            return
+        table("dead letters", ["id", "key", "type", "attempts", "last error"],
+              [(r["id"], r["key"], r["type"], r["attempts"], r["last_error"]) for r in rows])
+
+
+@ledger_app.command("trial-balance")
+def trial_balance(as_json: JsonOpt = False) -> None:
+    """Balances per entity, currency and account; each currency sums to zero."""
+    with cli_errors():
+        rows = _app().queries.trial_balance()
+        if as_json:
+            print_json(rows)
+            return
+        table("trial balance", ["entity", "cur", "account", "debit", "credit", "balance"],
+              [(r["entity"], r["currency"], r["account"], r["debit"], r["credit"],
+                r["balance"]) for r in rows], right=["debit", "credit", "balance"])
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Run the REST API (OpenAPI at /openapi.json) with an in-process worker."""
+    import uvicorn
+
+    from hourbridge.api.app import create_app
+
+    uvicorn.run(create_app(bootstrap()), host=host, port=port)
+
+
+from .demo import demo  # noqa: E402  (registers the demo command)
+
+app.command("demo")(demo)

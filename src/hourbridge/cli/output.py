@@ -1,0 +1,58 @@
+"""Printing: rich tables for people, JSON for scripts, one readable line per error."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hourbridge.errors import HourbridgeError, InvalidInput
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    return str(value)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=_default, ensure_ascii=False) + "\n")
+
+
+def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+          right: Sequence[str] = ()) -> None:
+    t = Table(title=title, title_justify="left", header_style="bold")
+    for col in columns:
+        t.add_column(col, justify="right" if col in right else "left")
+    for row in rows:
+        t.add_row(*("" if v is None else str(v) for v in row))
+    console.print(t)
+
+
+@contextmanager
+def cli_errors() -> Iterator[None]:
+    """Turn our exceptions into a readable line on stderr and exit code 2 (1 for bugs)."""
+    try:
+        yield
+    except InvalidInput as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        for problem in exc.problems:
+            err_console.print(f"  {problem}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
+    except HourbridgeError as exc:
+        err_console.print(f"[red]error ({exc.code}):[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None

@@ -1,0 +1,1 @@
+"""Reliable delivery, knowing no billing rule: retry policy, outbox worker, dead letters."""

@@ -1,0 +1,120 @@
+"""Approval, its own axis: approving billable time books its value as unbilled revenue.
+
+The WIP value (billable hours x rate in force on the work date, rounded per entry) is stored
+on the entry and booked Dr unbilled receivables / Cr revenue in one journal entry per
+approval batch, entity and currency, sent through the outbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from hourbridge.domain.commands import ApproveEntries
+from hourbridge.domain.ledger import WipAmount, approval_entry
+from hourbridge.domain.masterdata import MasterData
+from hourbridge.domain.model import Approval
+from hourbridge.domain.money import time_amount
+from hourbridge.domain.problems import Problem
+from hourbridge.domain.rating import RateBook, RateDecision
+from hourbridge.domain.validation import role_on
+from hourbridge.errors import InvalidInput
+
+from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .ports import EntryRow, EntrySelection, UnitOfWork, chunked
+
+
+@dataclass
+class ApprovalReport:
+    approved: int = 0
+    billable: int = 0
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    journal_keys: list[str] = field(default_factory=list)
+    wip: dict[str, Decimal] = field(default_factory=dict)  # currency -> amount booked
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"approved": self.approved, "billable": self.billable,
+                "skipped": self.skipped, "journal_keys": self.journal_keys,
+                "wip": {k: str(v) for k, v in sorted(self.wip.items())}}
+
+
+def price_entry(row: EntryRow, md: MasterData, rates: RateBook) -> RateDecision | Problem:
+    """The rate in force on the entry's work date under current master data."""
+    if row.contract is None or row.contract not in md.contracts:
+        return Problem("no_contract", f"project {row.project} has no contract", str(row.id))
+    project = md.projects[row.project]
+    contract = md.contracts[row.contract]
+    role = role_on(md, row.employee, row.project, row.work_date)
+    return rates.decide(project, contract, row.employee, role, row.task, row.work_date)
+
+
+def first_open_day(md: MasterData, entity: str, on: date) -> date:
+    """Postings never land in a closed period: they move to the first open day."""
+    lock = md.entities[entity].lock_date
+    return max(on, lock + timedelta(days=1)) if lock else on
+
+
+def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> ApprovalReport:
+    if not (cmd.entry_ids or cmd.employee or cmd.project or cmd.date_from or cmd.date_to):
+        raise InvalidInput("say what to approve: entry ids, an employee, a project or a period")
+    report = ApprovalReport()
+    with uow:
+        md = uow.masterdata.snapshot()
+        rates = RateBook(md)
+        selection = EntrySelection(
+            ids=cmd.entry_ids, employee=cmd.employee, project=cmd.project,
+            date_from=cmd.date_from, date_to=cmd.date_to,
+        )
+        wip: dict[tuple[str, str], dict[tuple[str, str], Decimal]] = defaultdict(
+            lambda: defaultdict(Decimal))
+        approved_ids: list[int] = []
+        for batch in chunked(uow.entries.select(selection), 5000):
+            approvals: list[tuple[int, Decimal | None, str | None]] = []
+            for row in batch:
+                if row.approval not in (Approval.DRAFT.value, Approval.SUBMITTED.value):
+                    if cmd.entry_ids:
+                        report.skipped.append({"id": row.id, "reason": f"already {row.approval}"})
+                    continue
+                if not row.billable:
+                    approvals.append((row.id, None, None))
+                    continue
+                decision = price_entry(row, md, rates)
+                if isinstance(decision, Problem):
+                    report.skipped.append({"id": row.id, "reason": decision.code,
+                                           "message": decision.message})
+                    continue
+                amount = time_amount(row.billable_seconds, decision.rate, decision.currency)
+                approvals.append((row.id, amount, decision.currency))
+                customer = md.projects[row.project].customer
+                wip[(row.entity, decision.currency)][(customer, row.project)] += amount
+                report.billable += 1
+            uow.entries.approve(approvals, now, cmd.actor)
+            approved_ids.extend(a[0] for a in approvals)
+        report.approved = len(approved_ids)
+        if cmd.entry_ids:
+            missing = set(cmd.entry_ids) - set(approved_ids) - {s["id"] for s in report.skipped}
+            report.skipped += [{"id": i, "reason": "not_found"} for i in sorted(missing)]
+        batch_key = hashlib.sha256(
+            ",".join(map(str, sorted(approved_ids))).encode()).hexdigest()[:20]
+        for (entity_code, currency), by_project in sorted(wip.items()):
+            if not any(by_project.values()):
+                continue  # zero-value work (rounded to nothing, or a zero rate) books nothing
+            entity = md.entities[entity_code]
+            key = f"approval:{entity_code}:{currency}:{batch_key}"
+            entry = approval_entry(
+                key, entity, currency, first_open_day(md, entity_code, now.date()),
+                [WipAmount(c, p, a) for (c, p), a in sorted(by_project.items())],
+                memo=f"approved time by {cmd.actor}",
+            )
+            uow.outbox.add(key, JOURNAL_ENTRY_READY, f"journal/{key}",
+                           envelope(key, JOURNAL_ENTRY_READY, f"journal/{key}",
+                                    journal_to_data(entry), now), now)
+            report.journal_keys.append(key)
+            report.wip[currency] = report.wip.get(currency, Decimal(0)) + sum(
+                by_project.values(), Decimal(0))
+        uow.commit()
+    return report

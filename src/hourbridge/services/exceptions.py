@@ -1,0 +1,67 @@
+"""The exception queue: retry rows after master data was fixed, or dismiss them with a note."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hourbridge.domain.rating import RateBook
+from hourbridge.errors import InvalidInput
+
+from .intake import Row, process_rows, rejection
+from .ports import UnitOfWork
+
+
+@dataclass
+class RetryReport:
+    retried: int = 0
+    resolved: list[int] = field(default_factory=list)
+    still_open: dict[int, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"retried": self.retried, "resolved": self.resolved,
+                "still_open": {str(k): v for k, v in self.still_open.items()}}
+
+
+def retry_exceptions(ids: tuple[int, ...], uow: UnitOfWork, now: datetime,
+                     actor: str) -> RetryReport:
+    """Re-run intake on the kept raw rows; an accepted row closes its exception as resolved."""
+    report = RetryReport()
+    with uow:
+        items = uow.exceptions.open_items(ids)
+        md = uow.masterdata.snapshot()
+        rates = RateBook(md)
+        by_source: dict[tuple[str, int | None], list[tuple[int, dict[str, Any]]]]
+        by_source = defaultdict(list)
+        for exc_id, inbox_id, source, row in items:
+            if row:
+                by_source[(source, inbox_id)].append((exc_id, row))
+        for (source, inbox_id), group in by_source.items():
+            rows: list[Row] = [(f"exception {exc_id}", row) for exc_id, row in group]
+            out = process_rows(uow, source, inbox_id or 0, rows, md, rates, now, set(), set())
+            rejected = dict(out.rejected)
+            report.retried += len(rows)
+            for index, (exc_id, row) in enumerate(group):
+                if index in rejected:
+                    report.still_open[exc_id] = rejection(inbox_id, source, row,
+                                                          rejected[index]).problem.code
+                else:
+                    report.resolved.append(exc_id)
+        uow.exceptions.close(report.resolved, "resolved", now, actor, "accepted on retry")
+        uow.commit()
+    return report
+
+
+def dismiss_exceptions(ids: tuple[int, ...], uow: UnitOfWork, now: datetime, actor: str,
+                       note: str) -> int:
+    if not ids:
+        raise InvalidInput("name the exception ids to dismiss")
+    if not note.strip():
+        raise InvalidInput("a dismissal needs a note saying why")
+    with uow:
+        open_ids = [i for i, *_ in uow.exceptions.open_items(ids)]
+        uow.exceptions.close(open_ids, "dismissed", now, actor, note)
+        uow.commit()
+    return len(open_ids)

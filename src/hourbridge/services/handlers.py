@@ -1,0 +1,48 @@
+"""What the system can do: the table of contents.
+
+Every command maps to one use case taking ``(command, uow, now)``; every event type the worker
+delivers maps to one handler taking ``(event, sinks)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from hourbridge.domain import commands as c
+from hourbridge.domain.ledger import balanced
+
+from .approval import approve_entries
+from .billing import run_billing
+from .events import JOURNAL_ENTRY_READY, journal_from_data
+from .exceptions import dismiss_exceptions, retry_exceptions
+from .intake import ingest_time_entries
+from .invoicing import issue_invoices
+from .masterdata import load_master_data
+from .ports import LedgerSink, UnitOfWork
+
+CommandHandler = Callable[[Any, UnitOfWork, datetime], Any]
+
+COMMAND_HANDLERS: dict[type, CommandHandler] = {
+    c.LoadMasterData: lambda cmd, uow, now: load_master_data(cmd.bundle, uow),
+    c.IngestTimeEntries: lambda cmd, uow, now: ingest_time_entries(
+        cmd.source, cmd.filename, cmd.media_type, cmd.payload, uow, now),
+    c.ApproveEntries: approve_entries,
+    c.RunBilling: run_billing,
+    c.IssueInvoices: issue_invoices,
+    c.RetryExceptions: lambda cmd, uow, now: retry_exceptions(
+        cmd.exception_ids, uow, now, cmd.actor),
+    c.DismissExceptions: lambda cmd, uow, now: dismiss_exceptions(
+        cmd.exception_ids, uow, now, cmd.actor, cmd.note),
+}
+
+
+def post_journal_entry(event: dict[str, Any], ledger: LedgerSink) -> bool:
+    """Deliver a journal entry to the ledger; True if new, False if the key was already there."""
+    return ledger.post(balanced(journal_from_data(event["data"])))
+
+
+EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], LedgerSink], bool]] = {
+    JOURNAL_ENTRY_READY: post_journal_entry,
+}

@@ -1,0 +1,214 @@
+"""Time intake: a payload is kept in the inbox, then each row is parsed, validated and stored,
+or lands in the exception queue with its reason. Nothing is dropped.
+
+The same payload twice (by SHA-256 fingerprint) adds nothing. A row whose source id is already
+stored is unchanged (same content), a new revision (replaces the stored entry while it is not
+yet approved), or ``changed_after_approval`` (approved or billed work is never rewritten).
+A row with the same content as another entry under a different id is ``duplicate_entry``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hourbridge.domain.intake import parse_row
+from hourbridge.domain.masterdata import MasterData
+from hourbridge.domain.model import Approval
+from hourbridge.domain.problems import Problem
+from hourbridge.domain.rating import RateBook
+from hourbridge.domain.validation import content_key, validate_entry
+
+from .ports import NewEntry, NewException, UnitOfWork, chunked
+
+BATCH = 2000
+Row = tuple[str, dict[str, Any]]  # (where, raw row)
+
+
+@dataclass
+class IntakeReport:
+    inbox_id: int | None
+    fingerprint: str
+    duplicate_payload: bool = False
+    rows: int = 0
+    accepted: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "inbox_id": self.inbox_id, "fingerprint": self.fingerprint,
+            "duplicate_payload": self.duplicate_payload, "rows": self.rows,
+            "accepted": self.accepted, "revised": self.revised, "unchanged": self.unchanged,
+            "rejected": self.rejected, "reasons": dict(sorted(self.reasons.items())),
+        }
+
+
+def decode_rows(filename: str, media_type: str, payload: bytes) -> Iterator[Row] | Problem:
+    """Rows of a canonical CSV (header line) or JSON payload (list, or {"time_entries": [...]})."""
+    try:
+        text = payload.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return Problem("invalid_format", f"payload is not UTF-8: {exc}", filename)
+    if "json" in media_type or filename.lower().endswith(".json"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return Problem("invalid_format", f"not valid JSON: {exc}", filename)
+        if isinstance(data, dict) and isinstance(data.get("time_entries"), list):
+            data = data["time_entries"]
+        if not isinstance(data, list):
+            return Problem("invalid_format",
+                           "JSON payload must be a list of entries or {\"time_entries\": [...]}",
+                           filename)
+        return (
+            (f"{filename}: $[{i}]", row if isinstance(row, dict) else {"_value": row})
+            for i, row in enumerate(data)
+        )
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames or "external_id" not in reader.fieldnames:
+        return Problem("invalid_format",
+                       "CSV needs a header line with at least external_id", filename)
+
+    def rows() -> Iterator[Row]:
+        for record in reader:
+            extra = record.pop(None, None)
+            row: dict[str, Any] = dict(record)
+            if extra:
+                row["_extra"] = extra
+            yield f"{filename}:{reader.line_num}", row
+    return rows()
+
+
+@dataclass
+class _Outcome:
+    accepted: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, list[Problem]]] = field(default_factory=list)
+
+
+def process_rows(uow: UnitOfWork, source: str, inbox_id: int, rows: list[Row],
+                 md: MasterData, rates: RateBook, now: datetime,
+                 seen_ids: set[str], seen_keys: set[str]) -> _Outcome:
+    """Validate and store one batch; returns which row indexes were rejected and why."""
+    out = _Outcome()
+    candidates: list[tuple[int, NewEntry]] = []
+    for index, (where, raw) in enumerate(rows):
+        parsed = parse_row(raw, where)
+        if isinstance(parsed, list):
+            out.rejected.append((index, parsed))
+            continue
+        if "_extra" in raw or "_value" in raw:
+            out.rejected.append((index, [Problem("invalid_format",
+                                                 "row has values outside the header", where)]))
+            continue
+        checked = validate_entry(parsed, source, md, rates, where)
+        if isinstance(checked, list):
+            out.rejected.append((index, checked))
+            continue
+        e = checked.entry
+        candidates.append((index, NewEntry(
+            source=source, external_id=e.external_id, revision=e.revision, inbox_id=inbox_id,
+            employee=e.employee, project=e.project, task=e.task, entity=checked.entity,
+            contract=checked.contract, work_date=e.work_date, worked_seconds=e.worked_seconds,
+            billable_seconds=e.billable_seconds, billable=e.billable, notes=e.notes,
+            content_key=content_key(e.employee, e.project, e.task, e.work_date,
+                                    e.worked_seconds, e.notes),
+            approval=Approval.SUBMITTED.value, billing=e.billing.value,
+        )))
+    stored = uow.entries.stored(source, [c.external_id for _, c in candidates])
+    known_keys = uow.entries.existing_content_keys([c.content_key for _, c in candidates])
+    inserts: list[NewEntry] = []
+    for index, entry in candidates:
+        where = rows[index][0]
+        before = stored.get(entry.external_id)
+        if entry.external_id in seen_ids:
+            out.rejected.append((index, [Problem(
+                "duplicate_entry", f"external_id {entry.external_id} appears twice in one batch",
+                where, "external_id")]))
+        elif before is not None:
+            if before.content_key == entry.content_key or entry.revision < before.revision:
+                out.unchanged += 1
+            elif before.approval == Approval.APPROVED.value or before.billing not in (
+                "unbilled", "non_billable"
+            ):
+                out.rejected.append((index, [Problem(
+                    "changed_after_approval",
+                    f"entry {entry.external_id} changed at the source after it was "
+                    f"{before.approval}/{before.billing}; approved work is not rewritten",
+                    where, "external_id")]))
+            else:
+                uow.entries.replace(before.id, entry, now)
+                out.revised += 1
+        elif entry.content_key in known_keys or entry.content_key in seen_keys:
+            out.rejected.append((index, [Problem(
+                "duplicate_entry",
+                "same employee, project, task, date, time and notes as an entry already taken",
+                where, "external_id")]))
+        else:
+            inserts.append(entry)
+        seen_ids.add(entry.external_id)
+        seen_keys.add(entry.content_key)
+    uow.entries.insert(inserts, now)
+    out.accepted = len(inserts)
+    return out
+
+
+def rejection(inbox_id: int | None, source: str, raw: dict[str, Any],
+              problems: list[Problem]) -> NewException:
+    """One exception record per rejected row: the first reason is its code, all are listed."""
+    first = problems[0]
+    message = first.message if len(problems) == 1 else "; ".join(
+        f"{p.code}: {p.message}" for p in problems)
+    merged = Problem(first.code, message, first.where, first.field,
+                     {"codes": ",".join(p.code for p in problems)})
+    return NewException(inbox_id, source, str(raw.get("external_id") or "") or None, merged, raw)
+
+
+def ingest_time_entries(source: str, filename: str, media_type: str, payload: bytes,
+                        uow: UnitOfWork, now: datetime) -> IntakeReport:
+    fingerprint = hashlib.sha256(payload).hexdigest()
+    with uow:
+        earlier = uow.inbox.find(fingerprint)
+        if earlier is not None:
+            return IntakeReport(earlier, fingerprint, duplicate_payload=True)
+        inbox_id = uow.inbox.add(source, fingerprint, filename, media_type, payload, now)
+        report = IntakeReport(inbox_id, fingerprint)
+        decoded = decode_rows(filename, media_type, payload)
+        if isinstance(decoded, Problem):
+            uow.exceptions.add([NewException(inbox_id, source, None, decoded, {})], now)
+            report.rejected = 1
+            report.reasons[decoded.code] = 1
+            uow.inbox.record_counts(inbox_id, 0, 0, 1, 0)
+            uow.commit()
+            return report
+        md = uow.masterdata.snapshot()
+        rates = RateBook(md)
+        seen_ids: set[str] = set()
+        seen_keys: set[str] = set()
+        for batch in chunked(decoded, BATCH):
+            out = process_rows(uow, source, inbox_id, batch, md, rates, now, seen_ids, seen_keys)
+            report.rows += len(batch)
+            report.accepted += out.accepted
+            report.revised += out.revised
+            report.unchanged += out.unchanged
+            report.rejected += len(out.rejected)
+            items = [rejection(inbox_id, source, batch[i][1], problems)
+                     for i, problems in out.rejected]
+            for item in items:
+                code = item.problem.code
+                report.reasons[code] = report.reasons.get(code, 0) + 1
+            uow.exceptions.add(items, now)
+        uow.inbox.record_counts(inbox_id, report.rows, report.accepted + report.revised,
+                                report.rejected, report.unchanged)
+        uow.commit()
+    return report

@@ -1,0 +1,75 @@
+"""Issuing draft invoices: a gapless number per legal entity, entries move to invoiced, and the
+receivable is booked (Dr receivables / Cr unbilled receivables / Cr tax payable).
+
+The number comes from a counter on the entity row incremented in the issuing transaction: a
+rolled-back issue gives its number back, so the sequence has no gaps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from hourbridge.domain.commands import IssueInvoices
+from hourbridge.domain.ledger import WipAmount, issue_entry
+from hourbridge.domain.model import Billing
+from hourbridge.errors import Conflict, InvalidInput
+
+from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .ports import UnitOfWork
+
+
+@dataclass
+class IssueReport:
+    issued: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"issued": self.issued, "count": len(self.issued)}
+
+
+def invoice_number(prefix: str, sequence: int) -> str:
+    return f"{prefix}-{sequence:06d}"
+
+
+def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime) -> IssueReport:
+    if not cmd.invoice_ids and not cmd.all_drafts:
+        raise InvalidInput("say which invoices to issue: ids, or all drafts")
+    on: date = cmd.issue_date or now.date()
+    report = IssueReport()
+    with uow:
+        md = uow.masterdata.snapshot()
+        drafts = uow.invoices.drafts(cmd.invoice_ids, cmd.entity)
+        if cmd.invoice_ids:
+            found = {d.id for d in drafts}
+            not_draft = [i for i in cmd.invoice_ids if i not in found]
+            if not_draft:
+                raise Conflict(f"invoice(s) {not_draft} are not drafts (or do not exist)")
+        for inv in sorted(drafts, key=lambda d: (d.entity, d.id)):
+            entity = md.entities[inv.entity]
+            if entity.lock_date is not None and on <= entity.lock_date:
+                raise Conflict(
+                    f"issue date {on.isoformat()} is in entity {entity.code}'s closed period "
+                    f"(locked through {entity.lock_date.isoformat()})")
+            sequence = uow.invoices.next_number(entity.code)
+            number = invoice_number(entity.invoice_prefix, sequence)
+            due = on + timedelta(days=md.customers[inv.customer].payment_terms_days)
+            uow.invoices.mark_issued(inv.id, number, sequence, on, due, now, cmd.actor)
+            entry_ids = uow.invoices.entry_ids(inv.id)
+            wip = [WipAmount(c, p, a) for c, p, a in uow.entries.wip_by_project(entry_ids)]
+            uow.entries.set_billing(entry_ids, Billing.INVOICED.value, now)
+            key = f"invoice-issued:{entity.code}:{number}"
+            journal = issue_entry(key, entity, number, inv.customer, inv.currency, on,
+                                  inv.net, inv.tax, wip)
+            uow.outbox.add(key, JOURNAL_ENTRY_READY, f"invoice/{number}",
+                           envelope(key, JOURNAL_ENTRY_READY, f"invoice/{number}",
+                                    journal_to_data(journal), now), now)
+            report.issued.append({"id": inv.id, "number": number, "entity": entity.code,
+                                  "customer": inv.customer, "currency": inv.currency,
+                                  "net": str(inv.net), "tax": str(inv.tax),
+                                  "total": str(inv.total), "issue_date": on.isoformat(),
+                                  "due_date": due.isoformat(),
+                                  "wip_relieved": str(sum((w.amount for w in wip), Decimal(0)))})
+        uow.commit()
+    return report

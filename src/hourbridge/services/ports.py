@@ -1,0 +1,193 @@
+"""What the services need from the outside world, as Protocols owned by the services.
+
+The store implements them on SQLAlchemy; tests may pass fakes. Row shapes are plain
+dataclasses so that hot paths move tuples, not ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from hourbridge.domain.bundle import Bundle
+from hourbridge.domain.ledger import JournalEntry
+from hourbridge.domain.masterdata import MasterData
+from hourbridge.domain.problems import Problem
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """The state of an already stored entry that intake needs to decide new / same / changed."""
+
+    id: int
+    revision: int
+    content_key: str
+    approval: str
+    billing: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    source: str
+    external_id: str
+    revision: int
+    inbox_id: int
+    employee: str
+    project: str
+    task: str
+    entity: str
+    contract: str | None
+    work_date: date
+    worked_seconds: int
+    billable_seconds: int
+    billable: bool
+    notes: str
+    content_key: str
+    approval: str
+    billing: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewException:
+    inbox_id: int | None
+    source: str
+    external_id: str | None
+    problem: Problem
+    row: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    """A stored entry as approval and billing read it."""
+
+    id: int
+    source: str
+    external_id: str
+    employee: str
+    project: str
+    task: str
+    entity: str
+    contract: str | None
+    work_date: date
+    worked_seconds: int
+    billable_seconds: int
+    billable: bool
+    approval: str
+    billing: str
+    wip_amount: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySelection:
+    ids: tuple[int, ...] = ()
+    employee: str | None = None
+    project: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    approval: tuple[str, ...] = ()
+    billing: tuple[str, ...] = ()
+    billable: bool | None = None
+    entity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceHeader:
+    id: int
+    entity: str
+    contract: str
+    customer: str
+    currency: str
+    period: str
+    status: str
+    number: str | None
+    issue_date: date | None
+    net: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+class MasterDataRepository(Protocol):
+    def snapshot(self) -> MasterData: ...
+    def upsert(self, bundle: Bundle) -> dict[str, dict[str, int]]: ...
+
+
+class InboxRepository(Protocol):
+    def find(self, fingerprint: str) -> int | None: ...
+    def add(self, source: str, fingerprint: str, filename: str, media_type: str,
+            payload: bytes, received_at: datetime) -> int: ...
+    def record_counts(self, inbox_id: int, total: int, accepted: int, rejected: int,
+                      unchanged: int) -> None: ...
+
+
+class EntryRepository(Protocol):
+    def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]: ...
+    def existing_content_keys(self, keys: Sequence[str]) -> set[str]: ...
+    def insert(self, entries: Sequence[NewEntry], at: datetime) -> None: ...
+    def replace(self, entry_id: int, entry: NewEntry, at: datetime) -> None: ...
+    def select(self, selection: EntrySelection) -> Iterator[EntryRow]: ...
+    def approve(self, approvals: Sequence[tuple[int, Decimal | None, str | None]], at: datetime,
+                by: str) -> None: ...
+    def set_billing(self, ids: Sequence[int], state: str, at: datetime) -> None: ...
+    def wip_by_project(self, ids: Sequence[int]) -> list[tuple[str, str, Decimal]]: ...
+
+
+class ExceptionRepository(Protocol):
+    def add(self, items: Sequence[NewException], at: datetime) -> None: ...
+    def open_items(
+        self, ids: Sequence[int]
+    ) -> list[tuple[int, int | None, str, dict[str, Any]]]: ...
+    def close(self, ids: Sequence[int], status: str, at: datetime, by: str, note: str) -> None: ...
+
+
+class InvoiceRepository(Protocol):
+    def add_run(self, through: date, entity: str | None, at: datetime, invoices: int,
+                entries: int) -> int: ...
+    def add_draft(self, run_id: int, draft: Any, tax: Any, at: datetime) -> int: ...
+    def drafts(self, ids: Sequence[int], entity: str | None) -> list[InvoiceHeader]: ...
+    def entry_ids(self, invoice_id: int) -> list[int]: ...
+    def next_number(self, entity: str) -> int: ...
+    def mark_issued(self, invoice_id: int, number: str, sequence: int, issue_date: date,
+                    due_date: date, at: datetime, by: str) -> None: ...
+
+
+class Outbox(Protocol):
+    def add(self, key: str, type_: str, subject: str, payload: dict[str, Any],
+            at: datetime) -> bool: ...
+
+
+class UnitOfWork(Protocol):
+    masterdata: MasterDataRepository
+    inbox: InboxRepository
+    entries: EntryRepository
+    exceptions: ExceptionRepository
+    invoices: InvoiceRepository
+    outbox: Outbox
+
+    def __enter__(self) -> UnitOfWork: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class LedgerSink(Protocol):
+    """Where balanced journal entries go; must ignore a key it has already recorded."""
+
+    def post(self, entry: JournalEntry) -> bool: ...
+
+
+def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,51 @@
+"""The outbox as a job queue: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, one writer on SQLite."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, or_, select, update
+
+from hourbridge.pipeline.worker import Job
+
+from . import tables as t
+
+
+class SqlJobStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def claim(self, limit: int, now: datetime, lease: timedelta) -> list[Job]:
+        ob = t.outbox
+        due = or_(
+            (ob.c.status == "pending") & (ob.c.available_at <= now)
+            & (or_(ob.c.lease_until.is_(None), ob.c.lease_until < now)),
+        )
+        stmt = (select(ob.c.id, ob.c.key, ob.c.type, ob.c.payload, ob.c.attempts)
+                .where(due).order_by(ob.c.id).limit(limit))
+        if self.engine.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        with self.engine.begin() as conn:
+            jobs = [Job(*r) for r in conn.execute(stmt)]
+            if jobs:
+                conn.execute(update(ob).where(ob.c.id.in_([j.id for j in jobs]))
+                             .values(lease_until=now + lease))
+        return jobs
+
+    def complete(self, job_id: int, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(t.outbox).where(t.outbox.c.id == job_id).values(
+                status="done", processed_at=now, lease_until=None,
+                attempts=t.outbox.c.attempts + 1, last_error=None))
+
+    def retry_later(self, job_id: int, now: datetime, at: datetime, error: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(t.outbox).where(t.outbox.c.id == job_id).values(
+                attempts=t.outbox.c.attempts + 1, available_at=at, lease_until=None,
+                last_error=error[:2000]))
+
+    def bury(self, job_id: int, now: datetime, error: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(t.outbox).where(t.outbox.c.id == job_id).values(
+                status="dead", attempts=t.outbox.c.attempts + 1, processed_at=now,
+                lease_until=None, last_error=error[:2000]))

@@ -1,0 +1,182 @@
+"""Master data: snapshot into domain objects, and whole-record upserts from a bundle."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Table, delete, insert, select, update
+
+from hourbridge.domain import model as m
+from hourbridge.domain.bundle import Bundle
+from hourbridge.domain.masterdata import MasterData
+
+from . import tables as t
+
+
+class SqlMasterData:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def snapshot(self) -> MasterData:
+        c = self.conn
+        entities = {
+            r.code: m.LegalEntity(
+                code=r.code, name=r.name, country=r.country, currency=r.currency,
+                invoice_prefix=r.invoice_prefix, lock_date=r.lock_date,
+                accounts=m.Accounts(**r.accounts),
+                tax_rates={k: Decimal(v) for k, v in r.tax_rates.items()},
+            )
+            for r in c.execute(select(t.entities))
+        }
+        customers = {
+            r.id: m.Customer(
+                id=r.id, name=r.name, entity=r.entity, currency=r.currency, country=r.country,
+                parent=r.parent, vat_id=r.vat_id, tax_exempt=r.tax_exempt, tax_code=r.tax_code,
+                payment_terms_days=r.payment_terms_days, po_number=r.po_number,
+            )
+            for r in c.execute(select(t.customers))
+        }
+        costs: dict[str, list[m.CostRate]] = defaultdict(list)
+        for r in c.execute(select(t.cost_rates).order_by(t.cost_rates.c.valid_from)):
+            costs[r.employee].append(m.CostRate(r.valid_from, r.rate, r.currency))
+        employees = {
+            r.id: m.Employee(
+                id=r.id, entity=r.entity, role=r.role, department=r.department,
+                timezone=r.timezone, hours_per_day=r.hours_per_day,
+                cost_rates=tuple(costs.get(r.id, ())),
+            )
+            for r in c.execute(select(t.employees))
+        }
+        versions: dict[str, list[m.ContractVersion]] = defaultdict(list)
+        for r in c.execute(select(t.contract_versions).order_by(t.contract_versions.c.version)):
+            versions[r.contract].append(m.ContractVersion(
+                version=r.version, effective_from=r.effective_from, billing_model=r.billing_model,
+                rounding=m.RoundingPolicy(r.rounding_increment_minutes,
+                                          m.RoundingMode(r.rounding_mode),
+                                          r.rounding_minimum_minutes),
+            ))
+        contracts = {
+            r.id: m.Contract(id=r.id, customer=r.customer, entity=r.entity, currency=r.currency,
+                             start_date=r.start_date, end_date=r.end_date,
+                             versions=tuple(versions.get(r.id, ())))
+            for r in c.execute(select(t.contracts))
+        }
+        tasks: dict[str, list[m.Task]] = defaultdict(list)
+        for r in c.execute(select(t.tasks).order_by(t.tasks.c.project, t.tasks.c.code)):
+            tasks[r.project].append(m.Task(r.code, r.name, r.billable))
+        assigns: dict[str, list[m.Assignment]] = defaultdict(list)
+        for r in c.execute(select(t.assignments).order_by(t.assignments.c.id)):
+            assigns[r.project].append(m.Assignment(r.employee, r.valid_from, r.valid_until,
+                                                   r.role))
+        projects = {
+            r.code: m.Project(
+                code=r.code, name=r.name, customer=r.customer, entity=r.entity,
+                status=m.ProjectStatus(r.status), contract=r.contract,
+                tasks=tuple(tasks.get(r.code, ())), assignments=tuple(assigns.get(r.code, ())),
+            )
+            for r in c.execute(select(t.projects))
+        }
+        rows: dict[str, list[m.RateRow]] = defaultdict(list)
+        for r in c.execute(select(t.rate_rows).order_by(t.rate_rows.c.card, t.rate_rows.c.id)):
+            rows[r.card].append(m.RateRow(
+                id=r.id, rate=r.rate, valid_from=r.valid_from, valid_until=r.valid_until,
+                employee=r.employee, role=r.role, task=r.task,
+            ))
+        cards = {
+            r.id: m.RateCard(id=r.id, scope=m.RateScope(r.scope), currency=r.currency,
+                             scope_id=r.scope_id, rows=tuple(rows.get(r.id, ())))
+            for r in c.execute(select(t.rate_cards))
+        }
+        return MasterData(entities, customers, employees, projects, contracts, cards)
+
+    # --- upsert --------------------------------------------------------------------------
+    def _put(self, table: Table, key: str, value: str, row: dict[str, Any]) -> None:
+        exists = self.conn.execute(
+            select(table.c[key]).where(table.c[key] == value)).first()
+        if exists:
+            self.conn.execute(update(table).where(table.c[key] == value).values(**row))
+        else:
+            self.conn.execute(insert(table).values(**row))
+
+    def _children(self, table: Table, fk: str, value: str, rows: list[dict[str, Any]]) -> None:
+        self.conn.execute(delete(table).where(table.c[fk] == value))
+        if rows:
+            self.conn.execute(insert(table), rows)
+
+    def upsert(self, bundle: Bundle) -> dict[str, dict[str, int]]:
+        """Replace each record (and its nested parts) by key; count created/updated/unchanged."""
+        before = self.snapshot()
+        counts: dict[str, dict[str, int]] = {}
+
+        def tally(kind: str, old: object | None, new: object) -> bool:
+            bucket = counts.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})
+            state = "created" if old is None else ("unchanged" if old == new else "updated")
+            bucket[state] += 1
+            return state != "unchanged"
+
+        # Order follows foreign keys: entities, customers (parents first), employees,
+        # contracts, projects, rate cards.
+        for e in bundle.entities:
+            if tally("entities", before.entities.get(e.code), e):
+                self._put(t.entities, "code", e.code, {
+                    "code": e.code, "name": e.name, "country": e.country,
+                    "currency": e.currency, "invoice_prefix": e.invoice_prefix,
+                    "lock_date": e.lock_date, "accounts": asdict(e.accounts),
+                    "tax_rates": {k: str(v) for k, v in e.tax_rates.items()},
+                })
+        pending = list(bundle.customers)
+        placed = set(before.customers)
+        while pending:
+            ready = [c for c in pending if c.parent is None or c.parent in placed
+                     or c.parent == c.id]
+            if not ready:  # check_bundle refuses cycles; keep order as given otherwise
+                ready = pending[:1]
+            for cust in ready:
+                pending.remove(cust)
+                placed.add(cust.id)
+                if tally("customers", before.customers.get(cust.id), cust):
+                    self._put(t.customers, "id", cust.id, asdict(cust))
+        for emp in bundle.employees:
+            if tally("employees", before.employees.get(emp.id), emp):
+                row = asdict(emp)
+                rates = row.pop("cost_rates")
+                self._put(t.employees, "id", emp.id, row)
+                self._children(t.cost_rates, "employee", emp.id,
+                               [{"employee": emp.id, **r} for r in rates])
+        for k in bundle.contracts:
+            if tally("contracts", before.contracts.get(k.id), k):
+                self._put(t.contracts, "id", k.id, {
+                    "id": k.id, "customer": k.customer, "entity": k.entity,
+                    "currency": k.currency, "start_date": k.start_date, "end_date": k.end_date,
+                })
+                self._children(t.contract_versions, "contract", k.id, [
+                    {"contract": k.id, "version": v.version, "effective_from": v.effective_from,
+                     "billing_model": v.billing_model,
+                     "rounding_increment_minutes": v.rounding.increment_minutes,
+                     "rounding_mode": v.rounding.mode.value,
+                     "rounding_minimum_minutes": v.rounding.minimum_minutes}
+                    for v in k.versions
+                ])
+        for p in bundle.projects:
+            if tally("projects", before.projects.get(p.code), p):
+                self._put(t.projects, "code", p.code, {
+                    "code": p.code, "name": p.name, "customer": p.customer, "entity": p.entity,
+                    "status": p.status.value, "contract": p.contract,
+                })
+                self._children(t.tasks, "project", p.code, [
+                    {"project": p.code, "code": x.code, "name": x.name, "billable": x.billable}
+                    for x in p.tasks])
+                self._children(t.assignments, "project", p.code, [
+                    {"project": p.code, **asdict(a)} for a in p.assignments])
+        for card in bundle.rate_cards:
+            if tally("rate_cards", before.rate_cards.get(card.id), card):
+                self._put(t.rate_cards, "id", card.id, {
+                    "id": card.id, "scope": card.scope.value, "scope_id": card.scope_id,
+                    "currency": card.currency,
+                })
+                self._children(t.rate_rows, "card", card.id, [
+                    {"card": card.id, **asdict(r)} for r in card.rows])
+        return counts

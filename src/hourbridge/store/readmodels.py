@@ -1,0 +1,237 @@
+"""Read side: what the CLI, API and dashboard show. Plain dicts out, JSON-ready values."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from hourbridge.domain.ledger import trial_balance
+
+from . import tables as t
+from .masterdata import SqlMasterData
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    if hasattr(value, "value") and not isinstance(value, str | int | bool):
+        return value.value
+    return value
+
+
+class ReadModels:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- master data ---------------------------------------------------------------------
+    def masterdata(self, kind: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            md = SqlMasterData(conn).snapshot()
+        records = getattr(md, kind)
+        return [_json(asdict(r)) for _, r in sorted(records.items())]
+
+    # --- time entries --------------------------------------------------------------------
+    def entries(self, *, employee: str | None = None, project: str | None = None,
+                approval: str | None = None, billing: str | None = None,
+                limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        te = t.time_entries
+        stmt = select(te.c.id, te.c.source, te.c.external_id, te.c.revision, te.c.employee,
+                      te.c.project, te.c.task, te.c.work_date, te.c.worked_seconds,
+                      te.c.billable_seconds, te.c.billable, te.c.notes, te.c.approval,
+                      te.c.billing, te.c.wip_amount, te.c.wip_currency)
+        for col, value in (("employee", employee), ("project", project),
+                           ("approval", approval), ("billing", billing)):
+            if value:
+                stmt = stmt.where(te.c[col] == value)
+        stmt = stmt.order_by(te.c.id).limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            return [_json(dict(r._mapping)) for r in conn.execute(stmt)]
+
+    def entry_counts(self) -> dict[str, Any]:
+        te = t.time_entries
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(te.c.approval, te.c.billing, func.count())
+                                .group_by(te.c.approval, te.c.billing)).all()
+        out: dict[str, Any] = {"total": 0, "approval": {}, "billing": {}}
+        for approval, billing, n in rows:
+            out["total"] += n
+            out["approval"][approval] = out["approval"].get(approval, 0) + n
+            out["billing"][billing] = out["billing"].get(billing, 0) + n
+        return out
+
+    def inbox(self) -> dict[str, int]:
+        ib = t.inbox
+        with self.engine.connect() as conn:
+            r = conn.execute(select(func.count(), func.coalesce(func.sum(ib.c.rows_total), 0),
+                                    func.coalesce(func.sum(ib.c.rows_accepted), 0),
+                                    func.coalesce(func.sum(ib.c.rows_rejected), 0),
+                                    func.coalesce(func.sum(ib.c.rows_unchanged), 0))).one()
+        return {"payloads": r[0], "rows": int(r[1]), "accepted": int(r[2]),
+                "rejected": int(r[3]), "unchanged": int(r[4])}
+
+    # --- exceptions ----------------------------------------------------------------------
+    def exceptions(self, *, status: str | None = "open", reason: str | None = None,
+                   owner: str | None = None, limit: int = 100,
+                   offset: int = 0) -> list[dict[str, Any]]:
+        ex = t.exceptions
+        stmt = select(ex.c.id, ex.c.reason, ex.c.owner_role, ex.c.status, ex.c.source,
+                      ex.c.external_id, ex.c.location, ex.c.field, ex.c.message,
+                      ex.c.created_at, ex.c.note)
+        if status:
+            stmt = stmt.where(ex.c.status == status)
+        if reason:
+            stmt = stmt.where(ex.c.reason == reason)
+        if owner:
+            stmt = stmt.where(ex.c.owner_role == owner)
+        stmt = stmt.order_by(ex.c.id).limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(stmt)]
+        for r in rows:
+            r["created_at"] = r["created_at"].isoformat()
+        return rows
+
+    def exceptions_by_reason(self, status: str | None = "open") -> dict[str, int]:
+        ex = t.exceptions
+        stmt = select(ex.c.reason, func.count()).group_by(ex.c.reason).order_by(ex.c.reason)
+        if status:
+            stmt = stmt.where(ex.c.status == status)
+        with self.engine.connect() as conn:
+            return {reason: n for reason, n in conn.execute(stmt)}
+
+    # --- invoices ------------------------------------------------------------------------
+    _INVOICE_COLS = ("id", "number", "status", "entity", "contract", "customer", "currency",
+                     "period", "issue_date", "due_date", "net", "tax_code", "tax_rate", "tax",
+                     "total", "tax_note", "billing_run")
+
+    def invoices(self, *, status: str | None = None, entity: str | None = None,
+                 limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
+        inv = t.invoices
+        stmt = select(*(inv.c[c] for c in self._INVOICE_COLS))
+        if status:
+            stmt = stmt.where(inv.c.status == status)
+        if entity:
+            stmt = stmt.where(inv.c.entity == entity)
+        stmt = stmt.order_by(inv.c.id).limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            return [_json(dict(r._mapping)) for r in conn.execute(stmt)]
+
+    def invoice(self, invoice_id: int) -> dict[str, Any] | None:
+        inv, li, le = t.invoices, t.invoice_lines, t.invoice_line_entries
+        with self.engine.connect() as conn:
+            head = conn.execute(select(*(inv.c[c] for c in self._INVOICE_COLS))
+                                .where(inv.c.id == invoice_id)).first()
+            if head is None:
+                return None
+            lines = [dict(r._mapping) for r in conn.execute(
+                select(li).where(li.c.invoice == invoice_id).order_by(li.c.line_no))]
+            links: dict[int, list[dict[str, int]]] = defaultdict(list)
+            for line_id, entry_id, seconds in conn.execute(
+                select(le.c.line, le.c.entry, le.c.seconds)
+                .where(le.c.line.in_([ln["id"] for ln in lines])).order_by(le.c.entry)
+            ):
+                links[line_id].append({"entry": entry_id, "seconds": seconds})
+        out = _json(dict(head._mapping))
+        out["lines"] = []
+        for ln in lines:
+            ln = _json(ln)
+            ln["entries"] = links.get(ln["id"], [])
+            out["lines"].append(ln)
+        return out  # type: ignore[no-any-return]
+
+    def invoice_totals(self) -> list[dict[str, Any]]:
+        """Per entity, currency and status: count, net, tax, total (summed exactly)."""
+        inv = t.invoices
+        sums: dict[tuple[str, str, str], list[Any]] = {}
+        with self.engine.connect() as conn:
+            for entity, currency, status, net, tax, total in conn.execute(
+                select(inv.c.entity, inv.c.currency, inv.c.status, inv.c.net, inv.c.tax,
+                       inv.c.total)
+            ):
+                s = sums.setdefault((entity, currency, status), [0, Decimal(0), Decimal(0),
+                                                                 Decimal(0)])
+                s[0] += 1
+                s[1] += net
+                s[2] += tax
+                s[3] += total
+        return [{"entity": e, "currency": c, "status": st, "count": s[0], "net": str(s[1]),
+                 "tax": str(s[2]), "total": str(s[3])}
+                for (e, c, st), s in sorted(sums.items())]
+
+    def unbilled_wip(self) -> list[dict[str, Any]]:
+        """Approved billable work not yet invoiced (unbilled or on a draft), at booked value."""
+        te = t.time_entries
+        sums: dict[tuple[str, str, str], list[Any]] = {}
+        with self.engine.connect() as conn:
+            for entity, currency, billing, seconds, wip in conn.execute(
+                select(te.c.entity, te.c.wip_currency, te.c.billing, te.c.billable_seconds,
+                       te.c.wip_amount)
+                .where(te.c.approval == "approved", te.c.billable.is_(True),
+                       te.c.billing.in_(("unbilled", "on_draft")))
+            ):
+                s = sums.setdefault((entity, currency or "", billing), [0, 0, Decimal(0)])
+                s[0] += 1
+                s[1] += seconds
+                s[2] += wip or Decimal(0)
+        return [{"entity": e, "currency": c, "billing": b, "entries": s[0],
+                 "hours": str((Decimal(s[1]) / 3600).quantize(Decimal("0.01"))),
+                 "amount": str(s[2])}
+                for (e, c, b), s in sorted(sums.items())]
+
+    # --- ledger --------------------------------------------------------------------------
+    def trial_balance(self) -> list[dict[str, Any]]:
+        je, jl = t.journal_entries, t.journal_lines
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(je.c.entity, jl.c.currency, jl.c.account, jl.c.debit, jl.c.credit)
+                .join(je, je.c.id == jl.c.journal_entry)).all()
+        return [{"entity": r.entity, "currency": r.currency, "account": r.account,
+                 "debit": str(r.debit), "credit": str(r.credit), "balance": str(r.balance)}
+                for r in trial_balance((e, c, a, d, cr) for e, c, a, d, cr in rows)]
+
+    def journal(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        je, jl = t.journal_entries, t.journal_lines
+        with self.engine.connect() as conn:
+            heads = [dict(r._mapping) for r in conn.execute(
+                select(je).order_by(je.c.id).limit(limit).offset(offset))]
+            lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            if heads:
+                for r in conn.execute(select(jl).where(
+                        jl.c.journal_entry.in_([h["id"] for h in heads])).order_by(jl.c.id)):
+                    d = _json(dict(r._mapping))
+                    lines[d.pop("journal_entry")].append(d)
+        out = []
+        for h in heads:
+            h["recorded_at"] = h["recorded_at"].isoformat()
+            h = _json(h)
+            h["lines"] = lines.get(h["id"], [])
+            out.append(h)
+        return out
+
+    # --- delivery ------------------------------------------------------------------------
+    def outbox_counts(self) -> dict[str, int]:
+        ob = t.outbox
+        with self.engine.connect() as conn:
+            return {s: n for s, n in conn.execute(
+                select(ob.c.status, func.count()).group_by(ob.c.status))}
+
+    def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
+        ob = t.outbox
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(
+                select(ob.c.id, ob.c.key, ob.c.type, ob.c.attempts, ob.c.last_error,
+                       ob.c.processed_at).where(ob.c.status == "dead").order_by(ob.c.id)
+                .limit(limit))]
+        for r in rows:
+            r["processed_at"] = r["processed_at"].isoformat() if r["processed_at"] else None
+        return rows

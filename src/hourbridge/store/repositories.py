@@ -1,0 +1,291 @@
+"""Repositories on SQLAlchemy Core: batched statements, tuples in and out, no ORM objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from hourbridge.services.ports import (
+    EntryRow,
+    EntrySelection,
+    InvoiceHeader,
+    NewEntry,
+    NewException,
+    StoredEntry,
+)
+
+from . import tables as t
+
+IN_CHUNK = 900  # stays under SQLite's bound-parameter limit with room for other filters
+
+
+def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class SqlInbox:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def find(self, fingerprint: str) -> int | None:
+        return self.conn.execute(
+            select(t.inbox.c.id).where(t.inbox.c.fingerprint == fingerprint)).scalar()
+
+    def add(self, source: str, fingerprint: str, filename: str, media_type: str,
+            payload: bytes, received_at: datetime) -> int:
+        result = self.conn.execute(insert(t.inbox).values(
+            source=source, fingerprint=fingerprint, filename=filename, media_type=media_type,
+            received_at=received_at, size_bytes=len(payload), payload=payload,
+        ).returning(t.inbox.c.id))
+        return int(result.scalar_one())
+
+    def record_counts(self, inbox_id: int, total: int, accepted: int, rejected: int,
+                      unchanged: int) -> None:
+        self.conn.execute(update(t.inbox).where(t.inbox.c.id == inbox_id).values(
+            rows_total=total, rows_accepted=accepted, rows_rejected=rejected,
+            rows_unchanged=unchanged))
+
+
+_ENTRY_COLS = (
+    t.time_entries.c.id, t.time_entries.c.source, t.time_entries.c.external_id,
+    t.time_entries.c.employee, t.time_entries.c.project, t.time_entries.c.task,
+    t.time_entries.c.entity, t.time_entries.c.contract, t.time_entries.c.work_date,
+    t.time_entries.c.worked_seconds, t.time_entries.c.billable_seconds,
+    t.time_entries.c.billable, t.time_entries.c.approval, t.time_entries.c.billing,
+    t.time_entries.c.wip_amount,
+)
+
+
+class SqlEntries:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]:
+        te = t.time_entries
+        found: dict[str, StoredEntry] = {}
+        for part in _chunks(list(dict.fromkeys(external_ids))):
+            for r in self.conn.execute(
+                select(te.c.id, te.c.external_id, te.c.revision, te.c.content_key,
+                       te.c.approval, te.c.billing)
+                .where(te.c.source == source, te.c.external_id.in_(part))
+            ):
+                found[r.external_id] = StoredEntry(r.id, r.revision, r.content_key, r.approval,
+                                                   r.billing)
+        return found
+
+    def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
+        te = t.time_entries
+        found: set[str] = set()
+        for part in _chunks(list(dict.fromkeys(keys))):
+            found.update(self.conn.execute(
+                select(te.c.content_key).where(te.c.content_key.in_(part))).scalars())
+        return found
+
+    @staticmethod
+    def _row(e: NewEntry, at: datetime) -> dict[str, Any]:
+        return {
+            "source": e.source, "external_id": e.external_id, "revision": e.revision,
+            "inbox_id": e.inbox_id, "employee": e.employee, "project": e.project,
+            "task": e.task, "entity": e.entity, "contract": e.contract,
+            "work_date": e.work_date, "worked_seconds": e.worked_seconds,
+            "billable_seconds": e.billable_seconds, "billable": e.billable, "notes": e.notes,
+            "content_key": e.content_key, "approval": e.approval, "billing": e.billing,
+            "locked": False, "created_at": at, "updated_at": at,
+        }
+
+    def insert(self, entries: Sequence[NewEntry], at: datetime) -> None:
+        if entries:
+            self.conn.execute(insert(t.time_entries), [self._row(e, at) for e in entries])
+
+    def replace(self, entry_id: int, entry: NewEntry, at: datetime) -> None:
+        row = self._row(entry, at)
+        del row["created_at"]
+        self.conn.execute(update(t.time_entries).where(t.time_entries.c.id == entry_id)
+                          .values(**row))
+
+    def select(self, selection: EntrySelection) -> Iterator[EntryRow]:
+        te = t.time_entries
+        where: list[ColumnElement[bool]] = []
+        if selection.employee:
+            where.append(te.c.employee == selection.employee)
+        if selection.project:
+            where.append(te.c.project == selection.project)
+        if selection.date_from:
+            where.append(te.c.work_date >= selection.date_from)
+        if selection.date_to:
+            where.append(te.c.work_date <= selection.date_to)
+        if selection.approval:
+            where.append(te.c.approval.in_(selection.approval))
+        if selection.billing:
+            where.append(te.c.billing.in_(selection.billing))
+        if selection.billable is not None:
+            where.append(te.c.billable == selection.billable)
+        if selection.entity:
+            where.append(te.c.entity == selection.entity)
+        id_parts: list[Sequence[int] | None] = (
+            list(_chunks(list(selection.ids))) if selection.ids else [None])
+        for part in id_parts:
+            clause = list(where) + ([te.c.id.in_(part)] if part is not None else [])
+            stmt = select(*_ENTRY_COLS).where(and_(True, *clause)).order_by(te.c.id)
+            for r in self.conn.execute(stmt):
+                yield EntryRow(*r)
+
+    def approve(self, approvals: Sequence[tuple[int, Decimal | None, str | None]],
+                at: datetime, by: str) -> None:
+        if not approvals:
+            return
+        te = t.time_entries
+        stmt = (update(te).where(te.c.id == bindparam("b_id"))
+                .values(approval="approved", approved_at=at, approved_by=by,
+                        wip_amount=bindparam("b_wip", type_=te.c.wip_amount.type),
+                        wip_currency=bindparam("b_cur"), updated_at=at))
+        self.conn.execute(stmt, [{"b_id": i, "b_wip": w, "b_cur": c} for i, w, c in approvals])
+
+    def set_billing(self, ids: Sequence[int], state: str, at: datetime) -> None:
+        te = t.time_entries
+        for part in _chunks(list(ids)):
+            self.conn.execute(update(te).where(te.c.id.in_(part))
+                              .values(billing=state, updated_at=at))
+
+    def wip_by_project(self, ids: Sequence[int]) -> list[tuple[str, str, Decimal]]:
+        te = t.time_entries
+        sums: dict[tuple[str, str], Decimal] = {}
+        for part in _chunks(list(ids)):
+            rows = self.conn.execute(
+                select(t.projects.c.customer, te.c.project, te.c.wip_amount)
+                .join(t.projects, t.projects.c.code == te.c.project)
+                .where(te.c.id.in_(part)))
+            for customer, project, wip in rows:
+                key = (customer, project)
+                sums[key] = sums.get(key, Decimal(0)) + (wip or Decimal(0))
+        return [(c, p, a) for (c, p), a in sorted(sums.items())]
+
+
+class SqlExceptions:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, items: Sequence[NewException], at: datetime) -> None:
+        if not items:
+            return
+        self.conn.execute(insert(t.exceptions), [
+            {"inbox_id": i.inbox_id, "source": i.source, "external_id": i.external_id,
+             "location": i.problem.where, "reason": i.problem.code, "field": i.problem.field,
+             "message": i.problem.message, "owner_role": i.problem.owner, "status": "open",
+             "row": {k: v for k, v in i.row.items()}, "created_at": at}
+            for i in items
+        ])
+
+    def open_items(self, ids: Sequence[int]) -> list[tuple[int, int | None, str, dict[str, Any]]]:
+        ex = t.exceptions
+        stmt = select(ex.c.id, ex.c.inbox_id, ex.c.source, ex.c.row).where(ex.c.status == "open")
+        if ids:
+            out: list[tuple[int, int | None, str, dict[str, Any]]] = []
+            for part in _chunks(list(ids)):
+                out += [tuple(r) for r in self.conn.execute(stmt.where(ex.c.id.in_(part)))]  # type: ignore[misc]
+            return out
+        return [tuple(r) for r in self.conn.execute(stmt.order_by(ex.c.id))]  # type: ignore[misc]
+
+    def close(self, ids: Sequence[int], status: str, at: datetime, by: str, note: str) -> None:
+        ex = t.exceptions
+        for part in _chunks(list(ids)):
+            self.conn.execute(update(ex).where(ex.c.id.in_(part), ex.c.status == "open")
+                              .values(status=status, closed_at=at, closed_by=by, note=note))
+
+
+class SqlInvoices:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add_run(self, through: date, entity: str | None, at: datetime, invoices: int,
+                entries: int) -> int:
+        return int(self.conn.execute(insert(t.billing_runs).values(
+            through=through, entity=entity, started_at=at, invoices_created=invoices,
+            entries_billed=entries).returning(t.billing_runs.c.id)).scalar_one())
+
+    def add_draft(self, run_id: int, draft: Any, tax: Any, at: datetime) -> int:
+        net = draft.net
+        invoice_id = int(self.conn.execute(insert(t.invoices).values(
+            billing_run=run_id, entity=draft.entity, contract=draft.contract,
+            customer=draft.customer, currency=draft.currency, period=draft.period,
+            status="draft", net=net, tax_code=tax.code, tax_rate=tax.rate, tax=tax.amount,
+            total=net + tax.amount, tax_note=tax.note, created_at=at,
+        ).returning(t.invoices.c.id)).scalar_one())
+        links: list[dict[str, Any]] = []
+        for n, line in enumerate(draft.lines, start=1):
+            d = line.decision
+            line_id = int(self.conn.execute(insert(t.invoice_lines).values(
+                invoice=invoice_id, line_no=n, description=line.describe(),
+                project=line.project, task=line.task, role=line.role, seconds=line.seconds,
+                quantity_hours=line.quantity_hours.quantize(Decimal("0.000001")),
+                rate=d.rate, amount=line.amount, rate_card=d.card, rate_row=d.row,
+                rate_rule=d.rule, rate_scope=d.scope, contract_version=d.contract_version,
+            ).returning(t.invoice_lines.c.id)).scalar_one())
+            links += [{"line": line_id, "entry": k.entry_id, "seconds": k.seconds}
+                      for k in line.links]
+        if links:
+            self.conn.execute(insert(t.invoice_line_entries), links)
+        return invoice_id
+
+    def drafts(self, ids: Sequence[int], entity: str | None) -> list[InvoiceHeader]:
+        inv = t.invoices
+        stmt = select(inv.c.id, inv.c.entity, inv.c.contract, inv.c.customer, inv.c.currency,
+                      inv.c.period, inv.c.status, inv.c.number, inv.c.issue_date, inv.c.net,
+                      inv.c.tax, inv.c.total).where(inv.c.status == "draft")
+        if entity:
+            stmt = stmt.where(inv.c.entity == entity)
+        out: list[InvoiceHeader] = []
+        parts: list[Sequence[int] | None] = list(_chunks(list(ids))) if ids else [None]
+        for part in parts:
+            s = stmt.where(inv.c.id.in_(part)) if part is not None else stmt
+            out += [InvoiceHeader(*r) for r in self.conn.execute(s.order_by(inv.c.id))]
+        return out
+
+    def entry_ids(self, invoice_id: int) -> list[int]:
+        le, li = t.invoice_line_entries, t.invoice_lines
+        return list(self.conn.execute(
+            select(le.c.entry).join(li, li.c.id == le.c.line)
+            .where(li.c.invoice == invoice_id).order_by(le.c.entry)).scalars())
+
+    def next_number(self, entity: str) -> int:
+        en = t.entities
+        # The UPDATE takes the row lock on PostgreSQL, serialising concurrent issuers.
+        return int(self.conn.execute(
+            update(en).where(en.c.code == entity)
+            .values(last_invoice_number=en.c.last_invoice_number + 1)
+            .returning(en.c.last_invoice_number)).scalar_one())
+
+    def mark_issued(self, invoice_id: int, number: str, sequence: int, issue_date: date,
+                    due_date: date, at: datetime, by: str) -> None:
+        inv = t.invoices
+        done = self.conn.execute(update(inv).where(inv.c.id == invoice_id,
+                                                   inv.c.status == "draft").values(
+            status="issued", number=number, sequence=sequence, issue_date=issue_date,
+            due_date=due_date, issued_at=at, issued_by=by))
+        if done.rowcount != 1:
+            from hourbridge.errors import Conflict
+
+            raise Conflict(f"invoice {invoice_id} is no longer a draft")
+
+
+class SqlOutbox:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, key: str, type_: str, subject: str, payload: dict[str, Any],
+            at: datetime) -> bool:
+        """Record an event to deliver; a key already recorded is kept as it was."""
+        exists = self.conn.execute(select(func.count()).select_from(t.outbox)
+                                   .where(t.outbox.c.key == key)).scalar_one()
+        if exists:
+            return False
+        self.conn.execute(insert(t.outbox).values(
+            key=key, type=type_, subject=subject, payload=payload, status="pending",
+            attempts=0, available_at=at, created_at=at))
+        return True

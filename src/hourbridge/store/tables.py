@@ -1,0 +1,354 @@
+"""The schema (SQLAlchemy Core). Alembic migrations are generated from and checked against it.
+
+Naming: one table per canonical record; child tables for nested parts (tasks, assignments,
+contract versions, rate rows); state axes of a time entry are separate columns.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from .types import ExactDecimal
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite rowid aliasing needs INTEGER
+
+# --- master data -------------------------------------------------------------------------
+entities = Table(
+    "entities", metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("invoice_prefix", String(64), nullable=False),
+    Column("lock_date", Date),
+    Column("accounts", JSON, nullable=False),
+    Column("tax_rates", JSON, nullable=False),
+    # last invoice number issued; incremented in the issuing transaction, so numbers are gapless
+    Column("last_invoice_number", Integer, nullable=False, server_default="0"),
+)
+
+customers = Table(
+    "customers", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("entity", String(64), ForeignKey("entities.code"), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("parent", String(64), ForeignKey("customers.id")),
+    Column("vat_id", String(64)),
+    Column("tax_exempt", Boolean, nullable=False),
+    Column("tax_code", String(32), nullable=False),
+    Column("payment_terms_days", Integer, nullable=False),
+    Column("po_number", String(64)),
+)
+
+employees = Table(
+    "employees", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("entity", String(64), ForeignKey("entities.code"), nullable=False),
+    Column("role", String(64), nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("hours_per_day", ExactDecimal, nullable=False),
+)
+
+cost_rates = Table(
+    "cost_rates", metadata,
+    Column("employee", String(64), ForeignKey("employees.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("rate", ExactDecimal, nullable=False),
+    Column("currency", String(3), nullable=False),
+)
+
+contracts = Table(
+    "contracts", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("customer", String(64), ForeignKey("customers.id"), nullable=False),
+    Column("entity", String(64), ForeignKey("entities.code"), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date),
+)
+
+contract_versions = Table(
+    "contract_versions", metadata,
+    Column("contract", String(64), ForeignKey("contracts.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("effective_from", Date, nullable=False),
+    Column("billing_model", String(32), nullable=False),
+    Column("rounding_increment_minutes", Integer, nullable=False),
+    Column("rounding_mode", String(16), nullable=False),
+    Column("rounding_minimum_minutes", Integer, nullable=False),
+)
+
+projects = Table(
+    "projects", metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("customer", String(64), ForeignKey("customers.id"), nullable=False),
+    Column("entity", String(64), ForeignKey("entities.code"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("contract", String(64), ForeignKey("contracts.id")),
+)
+
+tasks = Table(
+    "tasks", metadata,
+    Column("project", String(64), ForeignKey("projects.code", ondelete="CASCADE"),
+           primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("billable", Boolean, nullable=False),
+)
+
+assignments = Table(
+    "assignments", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("project", String(64), ForeignKey("projects.code", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("employee", String(64), ForeignKey("employees.id"), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date),
+    Column("role", String(64)),
+)
+
+rate_cards = Table(
+    "rate_cards", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("scope", String(16), nullable=False),
+    Column("scope_id", String(64)),
+    Column("currency", String(3), nullable=False),
+)
+
+rate_rows = Table(
+    "rate_rows", metadata,
+    Column("card", String(64), ForeignKey("rate_cards.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("rate", ExactDecimal, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date),
+    Column("employee", String(64)),
+    Column("role", String(64)),
+    Column("task", String(64)),
+)
+
+# --- intake ------------------------------------------------------------------------------
+inbox = Table(
+    "inbox", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("filename", String(500), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("rows_total", Integer, nullable=False, server_default="0"),
+    Column("rows_accepted", Integer, nullable=False, server_default="0"),
+    Column("rows_rejected", Integer, nullable=False, server_default="0"),
+    Column("rows_unchanged", Integer, nullable=False, server_default="0"),
+)
+
+time_entries = Table(
+    "time_entries", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("external_id", String(128), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("inbox_id", Id, ForeignKey("inbox.id"), nullable=False),
+    Column("employee", String(64), nullable=False),
+    Column("project", String(64), nullable=False),
+    Column("task", String(64), nullable=False),
+    Column("entity", String(64), nullable=False),
+    Column("contract", String(64)),
+    Column("work_date", Date, nullable=False),
+    Column("worked_seconds", Integer, nullable=False),
+    Column("billable_seconds", Integer, nullable=False),
+    Column("billable", Boolean, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("content_key", String(32), nullable=False, index=True),
+    Column("approval", String(16), nullable=False),
+    Column("billing", String(16), nullable=False),
+    Column("locked", Boolean, nullable=False),
+    Column("approved_at", DateTime(timezone=True)),
+    Column("approved_by", String(128)),
+    # value booked to unbilled receivables at approval; relieved exactly when invoiced
+    Column("wip_amount", ExactDecimal),
+    Column("wip_currency", String(3)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("source", "external_id", name="uq_time_entries_source_external_id"),
+    Index("ix_time_entries_axes", "approval", "billing", "work_date"),
+    Index("ix_time_entries_employee_date", "employee", "work_date"),
+    Index("ix_time_entries_project_date", "project", "work_date"),
+)
+
+exceptions = Table(
+    "exceptions", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("inbox_id", Id, ForeignKey("inbox.id")),
+    Column("source", String(64), nullable=False),
+    Column("external_id", String(128)),
+    Column("location", String(500), nullable=False),
+    Column("reason", String(64), nullable=False, index=True),
+    Column("field", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("owner_role", String(64), nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # open / resolved / dismissed
+    Column("row", JSON, nullable=False),  # the raw row as received, for retry
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_by", String(128)),
+    Column("note", Text),
+)
+
+# --- billing -----------------------------------------------------------------------------
+billing_runs = Table(
+    "billing_runs", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("through", Date, nullable=False),
+    Column("entity", String(64)),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("invoices_created", Integer, nullable=False),
+    Column("entries_billed", Integer, nullable=False),
+)
+
+invoices = Table(
+    "invoices", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("billing_run", Id, ForeignKey("billing_runs.id"), nullable=False),
+    Column("entity", String(64), ForeignKey("entities.code"), nullable=False),
+    Column("contract", String(64), ForeignKey("contracts.id"), nullable=False),
+    Column("customer", String(64), ForeignKey("customers.id"), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("number", String(64)),
+    Column("sequence", Integer),
+    Column("issue_date", Date),
+    Column("due_date", Date),
+    Column("net", ExactDecimal, nullable=False),
+    Column("tax_code", String(32)),
+    Column("tax_rate", ExactDecimal),
+    Column("tax", ExactDecimal, nullable=False),
+    Column("total", ExactDecimal, nullable=False),
+    Column("tax_note", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", DateTime(timezone=True)),
+    Column("issued_by", String(128)),
+    UniqueConstraint("entity", "number", name="uq_invoices_entity_number"),
+)
+
+invoice_lines = Table(
+    "invoice_lines", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("invoice", Id, ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("project", String(64), nullable=False),
+    Column("task", String(64), nullable=False),
+    Column("role", String(64), nullable=False),
+    Column("seconds", BigInteger, nullable=False),
+    Column("quantity_hours", ExactDecimal, nullable=False),
+    Column("rate", ExactDecimal, nullable=False),
+    Column("amount", ExactDecimal, nullable=False),
+    # why this rate: the card, the row, the precedence rule and the contract version
+    Column("rate_card", String(64), nullable=False),
+    Column("rate_row", String(64), nullable=False),
+    Column("rate_rule", String(32), nullable=False),
+    Column("rate_scope", String(16), nullable=False),
+    Column("contract_version", Integer, nullable=False),
+)
+
+invoice_line_entries = Table(
+    "invoice_line_entries", metadata,
+    Column("line", Id, ForeignKey("invoice_lines.id"), primary_key=True),
+    Column("entry", Id, ForeignKey("time_entries.id"), primary_key=True),
+    Column("seconds", Integer, nullable=False),
+    Index("ix_invoice_line_entries_entry", "entry"),
+)
+
+# --- delivery ----------------------------------------------------------------------------
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),  # deterministic idempotency key
+    Column("type", String(100), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),  # pending / done / dead
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("available_at", DateTime(timezone=True), nullable=False),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", DateTime(timezone=True)),
+    Index("ix_outbox_status_available", "status", "available_at"),
+)
+
+# --- built-in ledger ---------------------------------------------------------------------
+journal_entries = Table(
+    "journal_entries", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("entity", String(64), nullable=False),
+    Column("posted_on", Date, nullable=False),
+    Column("memo", Text, nullable=False),
+    Column("source_type", String(32), nullable=False),
+    Column("source_id", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+journal_lines = Table(
+    "journal_lines", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("journal_entry", Id, ForeignKey("journal_entries.id"), nullable=False, index=True),
+    Column("account", String(64), nullable=False),
+    Column("debit", ExactDecimal, nullable=False),
+    Column("credit", ExactDecimal, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("functional_amount", ExactDecimal, nullable=False),
+    Column("fx_rate", ExactDecimal, nullable=False),
+    Column("customer", String(64)),
+    Column("project", String(64)),
+    Column("employee", String(64)),
+)
+
+# --- API idempotency ---------------------------------------------------------------------
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("key", String(200), primary_key=True),
+    Column("method", String(8), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,39 @@
+"""Column types that keep money exact on every database."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Numeric, String
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """NUMERIC(24, 8) on PostgreSQL; canonical decimal text on SQLite.
+
+    SQLite has no decimal type (REAL would store binary floats), so amounts are stored as
+    their exact text there and summed in Python, never with SQL ``SUM``.
+    """
+
+    impl = Numeric(24, 8)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(24, 8, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        value = Decimal(value)
+        if dialect.name == "sqlite":
+            return format(value, "f")
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(value).normalize() if not isinstance(value, Decimal) else value.normalize()

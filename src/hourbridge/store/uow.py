@@ -1,0 +1,44 @@
+"""Unit of work: one connection, one transaction, every repository on it."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Engine
+
+from .masterdata import SqlMasterData
+from .repositories import SqlEntries, SqlExceptions, SqlInbox, SqlInvoices, SqlOutbox
+
+
+class SqlUnitOfWork:
+    """Commit is explicit; leaving the block without ``commit()`` rolls everything back."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.conn: Connection | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.conn = self.engine.connect()
+        self.conn.begin()
+        self.masterdata = SqlMasterData(self.conn)
+        self.inbox = SqlInbox(self.conn)
+        self.entries = SqlEntries(self.conn)
+        self.exceptions = SqlExceptions(self.conn)
+        self.invoices = SqlInvoices(self.conn)
+        self.outbox = SqlOutbox(self.conn)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.conn is not None
+        try:
+            if self.conn.in_transaction():
+                self.conn.rollback()
+        finally:
+            self.conn.close()
+            self.conn = None
+
+    def commit(self) -> None:
+        assert self.conn is not None
+        self.conn.commit()
+
+    def rollback(self) -> None:
+        assert self.conn is not None
+        self.conn.rollback()
