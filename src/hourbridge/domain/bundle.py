@@ -7,10 +7,20 @@ already stored, and contradictions inside a record.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from .masterdata import MasterData
-from .model import Contract, Customer, Employee, LegalEntity, Project, RateCard, RateScope
+from .model import (
+    Contract,
+    Customer,
+    Employee,
+    LegalEntity,
+    Project,
+    RateCard,
+    RateRow,
+    RateScope,
+)
 from .money import is_currency
 from .problems import Problem
 
@@ -57,6 +67,35 @@ def _dupes(bundle: Bundle) -> list[Problem]:
                 problems.append(Problem("duplicate_key", f"{kind} key {key!r} appears twice",
                                         bundle.origins.get((kind, key), kind)))
             seen.add(key)
+    return problems
+
+
+def _overlapping_rates(bundle: Bundle, md: MasterData) -> list[Problem]:
+    """Rows that would tie: same card scope, currency and dimensions, overlapping dates.
+
+    Rating refuses a tie per entry (``rate_conflict``); refusing it at load says so once, at
+    the source, before any time is priced.
+    """
+    problems: list[Problem] = []
+    touched = {(c.scope, c.scope_id, c.currency) for c in bundle.rate_cards}
+    groups: dict[tuple[object, ...], list[tuple[str, RateRow]]] = {}
+    for card in md.rate_cards.values():
+        if (card.scope, card.scope_id, card.currency) not in touched:
+            continue
+        for row in card.rows:
+            dims = (card.scope, card.scope_id, card.currency, row.employee, row.role, row.task)
+            groups.setdefault(dims, []).append((card.id, row))
+    for rows in groups.values():
+        rows.sort(key=lambda cr: cr[1].valid_from)
+        for (card_a, a), (card_b, b) in itertools.pairwise(rows):
+            if a.valid_until is None or a.valid_until >= b.valid_from:
+                problems.append(Problem(
+                    "invalid_reference",
+                    f"rate rows {card_a}/{a.id} and {card_b}/{b.id} match the same people and "
+                    f"tasks on overlapping dates (from {b.valid_from.isoformat()}); a tie is "
+                    "never guessed: end one row before the other starts",
+                    bundle.origins.get(("rate_cards", card_b), f"rate_cards[{card_b}]")
+                    + ".rows", "valid_until"))
     return problems
 
 
@@ -142,6 +181,7 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
             r = v.rounding
             need(r.increment_minutes >= 1 and r.minimum_minutes >= 0, "contracts", k.id,
                  f"versions[{i}].rounding", "increment must be >= 1 minute, minimum >= 0")
+    problems += _overlapping_rates(bundle, md)
     for card in bundle.rate_cards:
         need(is_currency(card.currency), "rate_cards", card.id, "currency",
              f"{card.currency!r} is not an ISO 4217 currency")

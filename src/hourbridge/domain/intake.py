@@ -27,7 +27,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from .problems import Problem
 
 MAX_SECONDS_PER_ENTRY = 24 * 3600
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 FIELDS = ("external_id", "employee", "project", "task", "date", "hours", "minutes",
@@ -69,12 +70,15 @@ def _seconds(row: Mapping[str, object], where: str) -> int | Problem:
     if isinstance(raw, float):
         # JSON floats are taken as their shortest decimal text, never as binary values.
         raw = repr(raw)
+    text = _text(raw)
+    # ASCII decimals only: Decimal() would also take "1_5", "NaN" or other scripts' digits,
+    # and a typo must not become a valid quantity.
+    if not _NUMBER.fullmatch(text):
+        return Problem("invalid_quantity", f"{name} {text!r} is not a number", where, name)
     try:
-        amount = Decimal(_text(raw))
-    except InvalidOperation:
-        return Problem("invalid_quantity", f"{name} {_text(raw)!r} is not a number", where, name)
-    if not amount.is_finite():
-        return Problem("invalid_quantity", f"{name} must be finite", where, name)
+        amount = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        return Problem("invalid_quantity", f"{name} {text!r} is not a number", where, name)
     if amount.adjusted() > 9:  # beyond any day; also keeps the multiplication from overflowing
         return Problem(
             "invalid_quantity", f"{name} {amount} is more than 24 hours in one entry", where, name

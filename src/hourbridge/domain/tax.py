@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .model import Customer, LegalEntity
-from .money import tax_amount
+from .money import round_money, tax_amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +24,13 @@ class TaxDecision:
 def invoice_tax(
     entity: LegalEntity, customer: Customer, net: Decimal, currency: str
 ) -> TaxDecision:
+    nothing = round_money(Decimal(0), currency)
     if customer.tax_exempt:
-        return TaxDecision("exempt", Decimal(0), Decimal(0), "Customer is exempt from tax.")
+        return TaxDecision("exempt", Decimal(0), nothing, "Customer is exempt from tax.")
     code = customer.tax_code
     rate = entity.tax_rates.get(code)
     if rate is None:
         if code in ("zero", "exempt", "none"):
-            return TaxDecision(code, Decimal(0), Decimal(0))
+            return TaxDecision(code, Decimal(0), nothing)
         raise KeyError(f"entity {entity.code} has no tax rate {code!r}")
     return TaxDecision(code, rate, tax_amount(net, rate, currency))

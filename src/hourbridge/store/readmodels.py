@@ -11,14 +11,31 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from hourbridge.domain.ledger import trial_balance
+from hourbridge.domain.money import round_money
 
 from . import tables as t
 from .masterdata import SqlMasterData
 
 
+def plain(value: Decimal) -> str:
+    """A decimal without trailing zeros or exponent: NUMERIC(24, 8) gives 150.00000000."""
+    return format(value.normalize(), "f") if value == value else str(value)
+
+
+def money(value: Decimal | None, currency: str) -> str | None:
+    return None if value is None else str(round_money(value, currency))
+
+
+def _money_fields(row: dict[str, Any], fields: tuple[str, ...], currency: str) -> dict[str, Any]:
+    for f in fields:
+        if row.get(f) is not None:
+            row[f] = money(Decimal(row[f]), currency)
+    return row
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)
+        return plain(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -124,7 +141,8 @@ class ReadModels:
             stmt = stmt.where(inv.c.entity == entity)
         stmt = stmt.order_by(inv.c.id).limit(limit).offset(offset)
         with self.engine.connect() as conn:
-            return [_json(dict(r._mapping)) for r in conn.execute(stmt)]
+            return [_money_fields(_json(dict(r._mapping)), ("net", "tax", "total"), r.currency)
+                    for r in conn.execute(stmt)]
 
     def invoice(self, invoice_id: int) -> dict[str, Any] | None:
         inv, li, le = t.invoices, t.invoice_lines, t.invoice_line_entries
@@ -141,10 +159,10 @@ class ReadModels:
                 .where(le.c.line.in_([ln["id"] for ln in lines])).order_by(le.c.entry)
             ):
                 links[line_id].append({"entry": entry_id, "seconds": seconds})
-        out = _json(dict(head._mapping))
+        out = _money_fields(_json(dict(head._mapping)), ("net", "tax", "total"), head.currency)
         out["lines"] = []
         for ln in lines:
-            ln = _json(ln)
+            ln = _money_fields(_json(ln), ("amount",), head.currency)
             ln["entries"] = links.get(ln["id"], [])
             out["lines"].append(ln)
         return out  # type: ignore[no-any-return]
@@ -164,8 +182,8 @@ class ReadModels:
                 s[1] += net
                 s[2] += tax
                 s[3] += total
-        return [{"entity": e, "currency": c, "status": st, "count": s[0], "net": str(s[1]),
-                 "tax": str(s[2]), "total": str(s[3])}
+        return [{"entity": e, "currency": c, "status": st, "count": s[0],
+                 "net": money(s[1], c), "tax": money(s[2], c), "total": money(s[3], c)}
                 for (e, c, st), s in sorted(sums.items())]
 
     def unbilled_wip(self) -> list[dict[str, Any]]:
@@ -185,7 +203,7 @@ class ReadModels:
                 s[2] += wip or Decimal(0)
         return [{"entity": e, "currency": c, "billing": b, "entries": s[0],
                  "hours": str((Decimal(s[1]) / 3600).quantize(Decimal("0.01"))),
-                 "amount": str(s[2])}
+                 "amount": money(s[2], c) if c else plain(s[2])}
                 for (e, c, b), s in sorted(sums.items())]
 
     # --- ledger --------------------------------------------------------------------------
@@ -196,7 +214,8 @@ class ReadModels:
                 select(je.c.entity, jl.c.currency, jl.c.account, jl.c.debit, jl.c.credit)
                 .join(je, je.c.id == jl.c.journal_entry)).all()
         return [{"entity": r.entity, "currency": r.currency, "account": r.account,
-                 "debit": str(r.debit), "credit": str(r.credit), "balance": str(r.balance)}
+                 "debit": money(r.debit, r.currency), "credit": money(r.credit, r.currency),
+                 "balance": money(r.balance, r.currency)}
                 for r in trial_balance((e, c, a, d, cr) for e, c, a, d, cr in rows)]
 
     def journal(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
@@ -208,7 +227,8 @@ class ReadModels:
             if heads:
                 for r in conn.execute(select(jl).where(
                         jl.c.journal_entry.in_([h["id"] for h in heads])).order_by(jl.c.id)):
-                    d = _json(dict(r._mapping))
+                    d = _money_fields(_json(dict(r._mapping)),
+                                      ("debit", "credit", "functional_amount"), r.currency)
                     lines[d.pop("journal_entry")].append(d)
         out = []
         for h in heads:

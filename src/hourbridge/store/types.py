@@ -36,4 +36,4 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(value).normalize() if not isinstance(value, Decimal) else value.normalize()
+        return value if isinstance(value, Decimal) else Decimal(value)

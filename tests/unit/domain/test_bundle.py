@@ -147,7 +147,23 @@ def test_rate_card_scope_id(build, scope: RateScope, scope_id: str | None) -> No
      (RateScope.FIRM, None)],
 )
 def test_rate_card_scope_id_known(build, scope: RateScope, scope_id: str | None) -> None:
-    card = build.card("X", scope, build.row("r", 100), scope_id=scope_id)
+    # a task row of its own, so the new card ties with no row already stored
+    card = build.card("X", scope, build.row("r", 100, task="ONLY-X"), scope_id=scope_id)
+    assert check_bundle(Bundle(rate_cards=(card,)), build.md()) == []
+
+
+def test_overlapping_rows_on_same_scope_are_refused(build) -> None:
+    card = build.card("X", RateScope.FIRM, build.row("a", 100, role="senior"),
+                      build.row("b", 120, role="senior", valid_from=date(2026, 3, 1)))
+    problems = check_bundle(Bundle(rate_cards=(card,)), build.md())
+    assert [p.code for p in problems] == ["invalid_reference"]
+    assert "X/a" in problems[0].message and "X/b" in problems[0].message
+
+
+def test_consecutive_rows_on_same_scope_are_fine(build) -> None:
+    card = build.card("X", RateScope.FIRM,
+                      build.row("a", 100, role="senior", valid_until=date(2026, 2, 28)),
+                      build.row("b", 120, role="senior", valid_from=date(2026, 3, 1)))
     assert check_bundle(Bundle(rate_cards=(card,)), build.md()) == []
 
 
@@ -160,6 +176,7 @@ def test_rate_card_rows(build) -> None:
         currency="EURO",
     )
     assert found(check_bundle(Bundle(rate_cards=(card,)), build.md())) == [
+        ("invalid_reference", "rate_cards[X].rows"),  # r and r overlap: a tie
         ("invalid_reference", "rate_cards[X].currency"),
         ("invalid_reference", "rate_cards[X].rows"),
         ("invalid_reference", "rate_cards[X].rows[0].rate"),

@@ -1,0 +1,124 @@
+"""Database fixtures for every layer: SQLite always, PostgreSQL when its URL is set.
+
+Each PostgreSQL test gets a database of its own (created and dropped here), so tests never
+share state. In CI (``CI=true``) a PostgreSQL test that cannot connect fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+PG_ENV = "HOURBRIDGE_TEST_POSTGRES_URL"
+_pg_results = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def _unavailable(reason: str) -> None:
+    if _in_ci():
+        pytest.fail(f"PostgreSQL required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    base = os.environ.get(PG_ENV)
+    if not base:
+        _unavailable(f"set {PG_ENV} to run PostgreSQL tests")
+    assert base is not None
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"hb_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(base, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        _unavailable(f"cannot reach PostgreSQL at {base}: {exc}")
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/hourbridge.db"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "postgres" not in report.keywords:
+        return
+    if report.when == "call":
+        _pg_results["passed" if report.passed else "failed"] += 1
+    elif report.when == "setup" and not report.passed:
+        _pg_results["skipped" if report.skipped else "failed"] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    r = _pg_results
+    ran = r["passed"] + r["failed"]
+    terminalreporter.write_line(
+        f"PostgreSQL: {ran} tests ran ({r['passed']} passed, {r['failed']} failed, "
+        f"{r['skipped']} skipped)" + ("" if os.environ.get(PG_ENV) else f"; {PG_ENV} not set")
+    )
+
+
+@pytest.fixture
+def small_bundle() -> dict[str, object]:
+    """A tiny firm: one EUR entity, one customer, three people, one T&M project and one
+    internal project, a firm rate card with a rate change on 2026-08-16."""
+    return {
+        "entities": [{
+            "code": "DE", "name": "Beispiel Beratung GmbH", "country": "DE", "currency": "EUR",
+            "invoice_prefix": "DE", "lock_date": "2026-06-30",
+            "tax_rates": {"standard": "0.19"},
+        }],
+        "customers": [
+            {"id": "ACME", "name": "Acme AG", "entity": "DE", "currency": "EUR",
+             "country": "DE", "vat_id": "DE123456789", "payment_terms_days": 14},
+            {"id": "SELF", "name": "Beispiel (internal)", "entity": "DE", "currency": "EUR",
+             "country": "DE", "tax_code": "zero"},
+        ],
+        "employees": [
+            {"id": "E1", "entity": "DE", "role": "senior", "timezone": "Europe/Berlin"},
+            {"id": "E2", "entity": "DE", "role": "analyst", "timezone": "Europe/Berlin"},
+            {"id": "E3", "entity": "DE", "role": "analyst", "timezone": "Europe/Berlin"},
+        ],
+        "contracts": [{
+            "id": "K1", "customer": "ACME", "entity": "DE", "currency": "EUR",
+            "start_date": "2026-07-01", "end_date": "2026-12-31",
+            "versions": [{"version": 1, "effective_from": "2026-07-01",
+                          "rounding": {"increment_minutes": 15, "mode": "up"}}],
+        }],
+        "projects": [
+            {"code": "P1", "name": "ERP rollout", "customer": "ACME", "entity": "DE",
+             "contract": "K1",
+             "tasks": [{"code": "DEV", "name": "Development"},
+                       {"code": "TRAVEL", "name": "Travel", "billable": False}],
+             "assignments": [{"employee": "E1", "valid_from": "2026-07-01"},
+                             {"employee": "E2", "valid_from": "2026-07-01"}]},
+            {"code": "INT", "name": "Internal", "customer": "SELF", "entity": "DE",
+             "tasks": [{"code": "ADMIN", "name": "Admin"}],
+             "assignments": [{"employee": "E1", "valid_from": "2026-01-01"}]},
+        ],
+        "rate_cards": [{
+            "id": "FIRM-EUR", "scope": "firm", "currency": "EUR",
+            "rows": [
+                {"id": "senior-1", "role": "senior", "rate": "150.00",
+                 "valid_from": "2026-01-01", "valid_until": "2026-08-15"},
+                {"id": "senior-2", "role": "senior", "rate": "165.00",
+                 "valid_from": "2026-08-16"},
+                {"id": "analyst-1", "role": "analyst", "rate": "90.00",
+                 "valid_from": "2026-01-01"},
+            ],
+        }],
+    }
