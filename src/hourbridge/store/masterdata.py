@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,20 @@ from hourbridge.domain.bundle import Bundle
 from hourbridge.domain.masterdata import MasterData
 
 from . import tables as t
+
+
+def canonical(record: object) -> object:
+    """The record with nested parts in the store's order (the order of a file is not data)."""
+    if isinstance(record, m.RateCard):
+        return replace(record, rows=tuple(sorted(record.rows, key=lambda r: r.id)))
+    if isinstance(record, m.Project):
+        return replace(record, tasks=tuple(sorted(record.tasks, key=lambda t: t.code)))
+    if isinstance(record, m.Contract):
+        return replace(record, versions=tuple(sorted(record.versions, key=lambda v: v.version)))
+    if isinstance(record, m.Employee):
+        return replace(record, cost_rates=tuple(sorted(record.cost_rates,
+                                                       key=lambda r: r.valid_from)))
+    return record
 
 
 class SqlMasterData:
@@ -113,7 +127,8 @@ class SqlMasterData:
 
         def tally(kind: str, old: object | None, new: object) -> bool:
             bucket = counts.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})
-            state = "created" if old is None else ("unchanged" if old == new else "updated")
+            same = old is not None and canonical(old) == canonical(new)
+            state = "created" if old is None else ("unchanged" if same else "updated")
             bucket[state] += 1
             return state != "unchanged"
 

@@ -1,0 +1,372 @@
+"""Request and response models of the REST API (pydantic v2).
+
+Money, rates, tax rates and hours are decimal strings in JSON, never floats; durations are
+whole seconds. Master-data records use the bundle format's models, so what you GET is what you
+POST. Requests refuse unknown fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hourbridge.formats.bundle import Code
+
+MAX_ENTRIES_PER_REQUEST = 10_000
+MAX_IDS_PER_REQUEST = 10_000
+
+Money = Annotated[str, Field(description="decimal amount as a string", examples=["150.00"])]
+Decimal_ = Annotated[str, Field(description="decimal number as a string", examples=["0.19"])]
+Actor = Annotated[str, Field(min_length=1, max_length=128, description="who acts (kept)")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Out(BaseModel):
+    pass
+
+
+# --- problems ------------------------------------------------------------------------------
+class ProblemItem(_Out):
+    pointer: str | None = Field(
+        None, description="JSON Pointer (RFC 6901, as a URI fragment) into the request body",
+        examples=["#/entities/0/currency"])
+    location: str = Field(description="body, query, path or header", examples=["body"])
+    field: str = Field(description="the field's path", examples=["entities[0].currency"])
+    reason: str = Field(description="what is wrong, for people")
+    code: str = Field(description="what is wrong, for programs", examples=["string_pattern"])
+
+
+class Problem(_Out):
+    """RFC 9457 problem details, served as ``application/problem+json``."""
+
+    type: str = Field(description="URI naming the problem type", examples=[
+        "https://hourbridge.dev/problems/not-found"])
+    title: str
+    status: int
+    detail: str
+    instance: str | None = Field(None, description="the request path")
+    code: str = Field(description="stable machine-readable reason", examples=["not_found"])
+    errors: list[ProblemItem] | None = Field(
+        None, description="validation errors: every reason, each with its location")
+
+
+# --- health --------------------------------------------------------------------------------
+class Health(_Out):
+    status: Literal["ok"] = "ok"
+
+
+class Ready(_Out):
+    status: Literal["ready"] = "ready"
+    schema_revision: str
+
+
+# --- master data ---------------------------------------------------------------------------
+class LoadCounts(_Out):
+    created: int
+    updated: int
+    unchanged: int
+
+
+# --- time entries --------------------------------------------------------------------------
+class TimeEntryRow(BaseModel):
+    """One row in the canonical time-entry format (the same fields as the CSV header).
+
+    Only JSON types are checked here; whether a row is acceptable (known project, assigned
+    employee, a rate in force, an open period...) is decided by intake, and a refused row goes
+    to the exception queue with its reason, like a row of any tracker's file.
+    """
+
+    model_config = ConfigDict(extra="allow")
+    external_id: str | int | None = Field(None, description="the source system's id (required)")
+    employee: str | None = Field(None, description="employee id (required)")
+    project: str | None = Field(None, description="project code (required)")
+    task: str | None = Field(None, description="task code within the project")
+    date: str | None = Field(None, description="work date, YYYY-MM-DD (required)",
+                             examples=["2026-07-01"])
+    hours: str | int | float | None = Field(
+        None, description="worked hours; give exactly one of hours, minutes, seconds. "
+        "Prefer a string (\"7.5\"); a JSON number is taken as its shortest decimal text.")
+    minutes: str | int | float | None = None
+    seconds: str | int | None = None
+    notes: str | None = None
+    billable: bool | str | None = Field(None, description="default true")
+    revision: int | str | None = Field(None, description="positive integer, default 1")
+
+
+class TimeEntriesIn(_In):
+    source: Code = Field(description="source system name, part of every entry's identity",
+                         examples=["harvest"])
+    entries: list[TimeEntryRow] = Field(min_length=1, max_length=MAX_ENTRIES_PER_REQUEST)
+
+
+class IntakeReport(_Out):
+    inbox_id: int | None = Field(description="the kept payload")
+    fingerprint: str = Field(description="SHA-256 of the kept payload")
+    duplicate_payload: bool = Field(description="the same payload was taken before: nothing "
+                                                "was added")
+    rows: int
+    accepted: int
+    revised: int
+    unchanged: int
+    rejected: int
+    reasons: dict[str, int] = Field(description="rejected rows by reason code")
+
+
+class TimeEntry(_Out):
+    id: int
+    source: str
+    external_id: str
+    revision: int
+    employee: str
+    project: str
+    task: str
+    work_date: dt.date
+    worked_seconds: int
+    billable_seconds: int
+    billable: bool
+    notes: str
+    approval: str
+    billing: str
+    wip_amount: Money | None = None
+    wip_currency: str | None = None
+
+
+# --- approvals -----------------------------------------------------------------------------
+class ApprovalIn(_In):
+    actor: Actor
+    entry_ids: list[int] = Field([], max_length=MAX_IDS_PER_REQUEST)
+    employee: Code | None = None
+    project: Code | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+class Skipped(_Out):
+    id: int
+    reason: str
+    message: str | None = None
+
+
+class ApprovalReport(_Out):
+    approved: int
+    billable: int
+    skipped: list[Skipped]
+    journal_keys: list[str]
+    wip: dict[str, Money] = Field(description="currency -> value booked as unbilled revenue")
+
+
+# --- billing -------------------------------------------------------------------------------
+class BillingRunIn(_In):
+    through: dt.date = Field(description="bill approved work up to this date")
+    entity: Code | None = Field(None, description="only this legal entity")
+    dry_run: bool = Field(False, description="compute the drafts, write nothing")
+
+
+class DraftSummary(_Out):
+    id: int | None = Field(description="null in a dry run")
+    entity: str
+    contract: str
+    customer: str
+    period: str
+    currency: str
+    lines: int
+    entries: int
+    net: Money
+    tax: Money
+    total: Money
+
+
+class BillingReport(_Out):
+    through: dt.date
+    dry_run: bool
+    run_id: int | None
+    invoices_created: int
+    invoices: list[DraftSummary]
+    entries_billed: int
+    totals: dict[str, Money]
+    skipped: list[Skipped]
+
+
+# --- invoices ------------------------------------------------------------------------------
+class Invoice(_Out):
+    id: int
+    number: str | None
+    status: str
+    entity: str
+    contract: str
+    customer: str
+    currency: str
+    period: str
+    issue_date: dt.date | None
+    due_date: dt.date | None
+    net: Money
+    tax_code: str | None
+    tax_rate: Decimal_ | None
+    tax: Money
+    total: Money
+    tax_note: str | None
+    billing_run: int
+
+
+class LineEntry(_Out):
+    entry: int
+    seconds: int
+
+
+class InvoiceLine(_Out):
+    id: int
+    line_no: int
+    description: str
+    project: str
+    task: str
+    role: str
+    seconds: int
+    quantity_hours: Decimal_
+    rate: Decimal_
+    amount: Money
+    rate_card: str = Field(description="why this rate: the card ...")
+    rate_row: str = Field(description="... the row ...")
+    rate_rule: str = Field(description="... the precedence rule ...")
+    rate_scope: str
+    contract_version: int = Field(description="... and the contract version")
+    entries: list[LineEntry] = Field(description="the time entries this line bills")
+
+
+class InvoiceDetail(Invoice):
+    lines: list[InvoiceLine]
+
+
+class IssueIn(_In):
+    invoice_ids: list[int] = Field([], max_length=MAX_IDS_PER_REQUEST)
+    all: bool = Field(False, description="issue every draft (of `entity`, if given)")
+    entity: Code | None = None
+    issue_date: dt.date | None = Field(None, description="default today")
+    actor: Actor = "api"
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> IssueIn:
+        if bool(self.invoice_ids) == self.all:
+            raise ValueError("give either invoice_ids or all: true")
+        return self
+
+
+class Issued(_Out):
+    id: int
+    number: str
+    entity: str
+    customer: str
+    currency: str
+    net: Money
+    tax: Money
+    total: Money
+    issue_date: dt.date
+    due_date: dt.date
+    wip_relieved: Money
+
+
+class IssueReport(_Out):
+    issued: list[Issued]
+    count: int
+
+
+# --- exceptions ----------------------------------------------------------------------------
+class ExceptionItem(_Out):
+    id: int
+    reason: str
+    owner_role: str
+    status: str
+    source: str
+    external_id: str | None
+    location: str
+    field: str
+    message: str
+    created_at: dt.datetime
+    note: str | None
+
+
+class ExceptionList(_Out):
+    by_reason: dict[str, int]
+    items: list[ExceptionItem]
+
+
+class RetryIn(_In):
+    ids: list[int] = Field([], max_length=MAX_IDS_PER_REQUEST,
+                           description="exception ids; empty retries every open one")
+    actor: Actor = "api"
+
+
+class RetryReport(_Out):
+    retried: int
+    resolved: list[int]
+    still_open: dict[str, str] = Field(description="exception id -> reason code")
+
+
+class DismissIn(_In):
+    ids: list[int] = Field(min_length=1, max_length=MAX_IDS_PER_REQUEST)
+    note: str = Field(min_length=1, max_length=2000, pattern=r"\S",
+                      description="why (kept with the record)")
+    actor: Actor
+
+
+class Dismissed(_Out):
+    dismissed: int
+
+
+# --- ledger and delivery -------------------------------------------------------------------
+class JournalLine(_Out):
+    id: int
+    account: str
+    debit: Money
+    credit: Money
+    currency: str
+    functional_amount: Money
+    fx_rate: Decimal_
+    customer: str | None
+    project: str | None
+    employee: str | None
+
+
+class JournalEntry(_Out):
+    id: int
+    key: str
+    entity: str
+    posted_on: dt.date
+    memo: str
+    source_type: str
+    source_id: str
+    recorded_at: dt.datetime
+    lines: list[JournalLine]
+
+
+class TrialBalanceRow(_Out):
+    entity: str
+    currency: str
+    account: str
+    debit: Money
+    credit: Money
+    balance: Money
+
+
+class DeadLetter(_Out):
+    id: int
+    key: str
+    type: str
+    attempts: int
+    last_error: str | None
+    processed_at: dt.datetime | None
+
+
+class DrainStats(_Out):
+    delivered: int
+    retried: int
+    dead: int
+
+
+def rows(model: type[BaseModel], data: list[dict[str, Any]]) -> list[Any]:
+    """Read-model dicts to response models (validated once, here)."""
+    return [model.model_validate(d) for d in data]

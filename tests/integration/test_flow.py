@@ -1,0 +1,183 @@
+"""The whole path on a real database: load → ingest → approve → bill → issue → post."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from hourbridge.bootstrap import Hourbridge
+from hourbridge.domain import commands as c
+from hourbridge.errors import Conflict, InvalidInput
+
+ROWS = [
+    ("h1", "E1", "P1", "DEV", "2026-08-10", "1.10", "design"),   # 15-min up: 1.25 h at 150
+    ("h2", "E1", "P1", "DEV", "2026-08-20", "2", "build"),       # after the rate change: 165
+    ("h3", "E2", "P1", "DEV", "2026-08-20", "0.5", "test"),      # analyst 90
+    ("h4", "E1", "P1", "TRAVEL", "2026-08-20", "3", "train"),    # non-billable task
+    ("h5", "E1", "INT", "ADMIN", "2026-08-21", "1", "timesheets"),  # no contract: internal
+    ("h6", "E9", "P1", "DEV", "2026-08-21", "1", "x"),           # unknown_employee
+    ("h7", "E3", "P1", "DEV", "2026-08-21", "1", "x"),           # not_assigned
+    ("h8", "E1", "P1", "DEV", "2026-06-15", "1", "old"),         # locked_period
+    ("h9", "E2", "P1", "DEV", "2026-09-02", "1", "sept"),        # September: 90
+]
+
+
+def by_external_id(hb: Hourbridge) -> dict[str, dict[str, Any]]:
+    return {e["external_id"]: e for e in hb.queries.entries(limit=1000)}
+
+
+def test_whole_path(loaded: Hourbridge, ingest: Any) -> None:
+    hb = loaded
+    report = ingest(ROWS)
+    assert (report.rows, report.accepted, report.rejected) == (9, 6, 3)
+    assert hb.queries.exceptions_by_reason() == {
+        "locked_period": 1, "not_assigned": 1, "unknown_employee": 1}
+    entries = by_external_id(hb)
+    assert entries["h1"]["worked_seconds"] == 3960 and entries["h1"]["billable_seconds"] == 4500
+    assert entries["h4"]["billing"] == "non_billable" and not entries["h4"]["billable"]
+    assert entries["h5"]["billing"] == "non_billable"
+
+    approved = hb.handle(c.ApproveEntries(actor="pm", project="P1", date_to=date(2026, 8, 31)))
+    assert (approved.approved, approved.billable) == (4, 3)
+    assert approved.wip == {"EUR": Decimal("562.50")}
+
+    dry = hb.handle(c.RunBilling(date(2026, 9, 30), dry_run=True))
+    assert [i["net"] for i in dry.invoices] == ["562.50"]
+    assert hb.queries.invoices() == []  # a dry run writes nothing
+
+    first = hb.handle(c.RunBilling(date(2026, 9, 30)))
+    assert len(first.invoices) == 1
+    inv = hb.queries.invoice(first.invoices[0]["id"])
+    assert inv is not None
+    assert (inv["period"], inv["net"], inv["tax"], inv["total"]) == (
+        "2026-08", "562.50", "106.88", "669.38")
+    lines = {(ln["rate_row"], ln["amount"]): ln for ln in inv["lines"]}
+    assert set(lines) == {("senior-1", "187.50"), ("senior-2", "330.00"), ("analyst-1", "45.00")}
+    assert sum(Decimal(ln["amount"]) for ln in inv["lines"]) == Decimal(inv["net"])
+    linked = {link["entry"]: link["seconds"] for ln in inv["lines"] for link in ln["entries"]}
+    assert linked == {entries["h1"]["id"]: 4500, entries["h2"]["id"]: 7200,
+                      entries["h3"]["id"]: 1800}
+    assert lines[("senior-2", "330.00")]["rate_rule"] == "role"
+
+    again = hb.handle(c.RunBilling(date(2026, 9, 30)))
+    assert again.invoices == [] and again.entries_billed == 0
+
+    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    september = hb.handle(c.RunBilling(date(2026, 9, 30)))
+    assert [(i["period"], i["total"]) for i in september.invoices] == [("2026-09", "107.10")]
+
+    issued = hb.handle(c.IssueInvoices(all_drafts=True))
+    assert [i["number"] for i in issued.issued] == ["DE-000001", "DE-000002"]
+    assert issued.issued[0]["due_date"] == "2026-11-16"  # 14 days' terms from 2026-11-02
+    with pytest.raises(Conflict):
+        hb.handle(c.IssueInvoices(invoice_ids=(first.invoices[0]["id"],)))
+
+    delivered = hb.worker.drain()
+    assert delivered.as_dict() == {"delivered": 4, "retried": 0, "dead": 0}
+    assert hb.worker.drain().delivered == 0  # nothing is posted twice
+    balances = {r["account"]: Decimal(r["balance"]) for r in hb.queries.trial_balance()}
+    assert balances == {"1200": Decimal("776.48"), "1210": Decimal("0.00"),
+                        "2200": Decimal("-123.98"), "4000": Decimal("-652.50")}
+    assert sum(balances.values()) == 0
+    states = {k: v["billing"] for k, v in by_external_id(hb).items()}
+    assert states == {"h1": "invoiced", "h2": "invoiced", "h3": "invoiced",
+                      "h4": "non_billable", "h5": "non_billable", "h9": "invoiced"}
+
+
+def test_same_payload_twice_adds_nothing(loaded: Hourbridge, ingest: Any) -> None:
+    first = ingest(ROWS[:3])
+    second = ingest(ROWS[:3])
+    assert first.accepted == 3 and not first.duplicate_payload
+    assert second.duplicate_payload and second.inbox_id == first.inbox_id
+    assert loaded.queries.inbox()["payloads"] == 1
+    assert loaded.queries.entry_counts()["total"] == 3
+
+
+def test_same_rows_in_another_file_are_unchanged_and_copies_are_duplicates(
+        loaded: Hourbridge, ingest: Any) -> None:
+    ingest(ROWS[:2], name="a.csv")
+    again = ingest([*ROWS[:2], ("h1-copy", "E1", "P1", "DEV", "2026-08-10", "1.10", "design")],
+                   name="b.csv")
+    assert (again.unchanged, again.accepted, again.rejected) == (2, 0, 1)
+    assert again.reasons == {"duplicate_entry": 1}
+
+
+def test_revision_replaces_unapproved_entry_and_never_approved_one(
+        loaded: Hourbridge, ingest: Any) -> None:
+    hb = loaded
+    ingest(ROWS[:2])
+    header = "external_id,employee,project,task,date,hours,notes,revision"
+    from hourbridge.domain import commands as cmd
+
+    def send(rows: list[tuple[Any, ...]], name: str) -> Any:
+        body = "\n".join([header] + [",".join(map(str, r)) for r in rows]) + "\n"
+        return hb.handle(cmd.IngestTimeEntries("harvest", name, "text/csv", body.encode()))
+
+    revised = send([("h1", "E1", "P1", "DEV", "2026-08-10", "2", "design", 2)], "r2.csv")
+    assert revised.revised == 1
+    assert by_external_id(hb)["h1"]["worked_seconds"] == 7200
+    hb.handle(c.ApproveEntries(actor="pm", entry_ids=(by_external_id(hb)["h1"]["id"],)))
+    refused = send([("h1", "E1", "P1", "DEV", "2026-08-10", "3", "design", 3)], "r3.csv")
+    assert refused.reasons == {"changed_after_approval": 1}
+    assert by_external_id(hb)["h1"]["worked_seconds"] == 7200
+
+
+def test_exception_retry_after_master_data_fix(loaded: Hourbridge, ingest: Any, load_bundle: Any,
+                                               small_bundle: dict[str, Any]) -> None:
+    hb = loaded
+    ingest([ROWS[6]])  # E3 not assigned to P1
+    [item] = hb.queries.exceptions()
+    assert (item["reason"], item["owner_role"]) == ("not_assigned", "project_manager")
+    still = hb.handle(c.RetryExceptions((item["id"],)))
+    assert still.still_open == {item["id"]: "not_assigned"}
+    small_bundle["projects"][0]["assignments"].append(
+        {"employee": "E3", "valid_from": "2026-08-01"})
+    load_bundle(small_bundle)
+    retried = hb.handle(c.RetryExceptions(()))
+    assert retried.resolved == [item["id"]]
+    assert hb.queries.exceptions() == []
+    assert by_external_id(hb)["h7"]["billable_seconds"] == 3600
+
+
+def test_dismiss_needs_a_note(loaded: Hourbridge, ingest: Any) -> None:
+    ingest([ROWS[5]])
+    [item] = loaded.queries.exceptions()
+    with pytest.raises(InvalidInput):
+        loaded.handle(c.DismissExceptions((item["id"],), "fin", " "))
+    assert loaded.handle(c.DismissExceptions((item["id"],), "fin", "left the firm")) == 1
+    assert loaded.queries.exceptions(status="dismissed")[0]["note"] == "left the firm"
+
+
+def test_bundle_is_all_or_nothing_and_idempotent(hb: Hourbridge, load_bundle: Any,
+                                                 small_bundle: dict[str, Any]) -> None:
+    load = lambda _hb, b: load_bundle(b)  # noqa: E731
+    broken = {**small_bundle, "projects": small_bundle["projects"] + [
+        {"code": "P2", "name": "x", "customer": "NOPE", "entity": "DE"}]}
+    with pytest.raises(InvalidInput) as err:
+        load(hb, broken)
+    assert any("NOPE" in p.message and "projects[2]" in p.where for p in err.value.problems)
+    assert hb.queries.masterdata("entities") == []  # nothing was half-loaded
+    first = load(hb, small_bundle)
+    assert first["projects"] == {"created": 2, "updated": 0, "unchanged": 0}
+    second = load(hb, small_bundle)
+    assert all(v["created"] == v["updated"] == 0 for v in second.values())
+
+
+def test_issue_in_closed_period_is_refused_and_numbers_stay_gapless(
+        loaded: Hourbridge, ingest: Any) -> None:
+    hb = loaded
+    ingest(ROWS[:3])
+    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    hb.handle(c.RunBilling(date(2026, 8, 31)))
+    with pytest.raises(Conflict):
+        hb.handle(c.IssueInvoices(all_drafts=True, issue_date=date(2026, 6, 30)))
+    issued = hb.handle(c.IssueInvoices(all_drafts=True))
+    assert [i["number"] for i in issued.issued] == ["DE-000001"]
+
+
+def test_approval_needs_a_selection(loaded: Hourbridge) -> None:
+    with pytest.raises(InvalidInput):
+        loaded.handle(c.ApproveEntries(actor="pm"))
