@@ -9,8 +9,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+
+from support.firm import small_firm_bundle
 
 PG_ENV = "HOURBRIDGE_TEST_POSTGRES_URL"
 _pg_results = {"passed": 0, "failed": 0, "skipped": 0}
@@ -73,52 +76,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 @pytest.fixture
-def small_bundle() -> dict[str, object]:
-    """A tiny firm: one EUR entity, one customer, three people, one T&M project and one
-    internal project, a firm rate card with a rate change on 2026-08-16."""
-    return {
-        "entities": [{
-            "code": "DE", "name": "Beispiel Beratung GmbH", "country": "DE", "currency": "EUR",
-            "invoice_prefix": "DE", "lock_date": "2026-06-30",
-            "tax_rates": {"standard": "0.19"},
-        }],
-        "customers": [
-            {"id": "ACME", "name": "Acme AG", "entity": "DE", "currency": "EUR",
-             "country": "DE", "vat_id": "DE123456789", "payment_terms_days": 14},
-            {"id": "SELF", "name": "Beispiel (internal)", "entity": "DE", "currency": "EUR",
-             "country": "DE", "tax_code": "zero"},
-        ],
-        "employees": [
-            {"id": "E1", "entity": "DE", "role": "senior", "timezone": "Europe/Berlin"},
-            {"id": "E2", "entity": "DE", "role": "analyst", "timezone": "Europe/Berlin"},
-            {"id": "E3", "entity": "DE", "role": "analyst", "timezone": "Europe/Berlin"},
-        ],
-        "contracts": [{
-            "id": "K1", "customer": "ACME", "entity": "DE", "currency": "EUR",
-            "start_date": "2026-07-01", "end_date": "2026-12-31",
-            "versions": [{"version": 1, "effective_from": "2026-07-01",
-                          "rounding": {"increment_minutes": 15, "mode": "up"}}],
-        }],
-        "projects": [
-            {"code": "P1", "name": "ERP rollout", "customer": "ACME", "entity": "DE",
-             "contract": "K1",
-             "tasks": [{"code": "DEV", "name": "Development"},
-                       {"code": "TRAVEL", "name": "Travel", "billable": False}],
-             "assignments": [{"employee": "E1", "valid_from": "2026-07-01"},
-                             {"employee": "E2", "valid_from": "2026-07-01"}]},
-            {"code": "INT", "name": "Internal", "customer": "SELF", "entity": "DE",
-             "tasks": [{"code": "ADMIN", "name": "Admin"}],
-             "assignments": [{"employee": "E1", "valid_from": "2026-01-01"}]},
-        ],
-        "rate_cards": [{
-            "id": "FIRM-EUR", "scope": "firm", "currency": "EUR",
-            "rows": [
-                {"id": "senior-1", "role": "senior", "rate": "150.00",
-                 "valid_from": "2026-01-01", "valid_until": "2026-08-15"},
-                {"id": "senior-2", "role": "senior", "rate": "165.00",
-                 "valid_from": "2026-08-16"},
-                {"id": "analyst-1", "role": "analyst", "rate": "90.00",
-                 "valid_from": "2026-01-01"},
-            ],
-        }],
-    }
+def small_bundle() -> dict[str, Any]:
+    return small_firm_bundle()

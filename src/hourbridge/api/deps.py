@@ -1,12 +1,15 @@
-"""Request dependencies: the ``Hourbridge`` the app was created with, and paging bounds."""
+"""Request dependencies: the app's ``Hourbridge``, paging bounds, the background drain."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import BackgroundTasks, Depends, Query, Request
 
 from hourbridge.bootstrap import Hourbridge
+
+log = logging.getLogger(__name__)
 
 
 def get_hourbridge(request: Request) -> Hourbridge:
@@ -19,3 +22,18 @@ HourbridgeDep = Annotated[Hourbridge, Depends(get_hourbridge)]
 MAX_PAGE = 1000
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"at most this many (<= {MAX_PAGE})")]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="skip this many first")]
+
+
+def drain_later(tasks: BackgroundTasks, hb: Hourbridge) -> None:
+    """Deliver the postings a write just enqueued, after the response (the embedded worker).
+
+    A failed drain loses nothing: the jobs stay in the outbox for the next drain.
+    """
+    tasks.add_task(_drain, hb)
+
+
+def _drain(hb: Hourbridge) -> None:
+    try:
+        hb.worker.drain()
+    except Exception:
+        log.exception("background drain failed; the outbox keeps the jobs for the next one")

@@ -63,8 +63,11 @@ def problem(status: int, detail: str, *, request: Request | None = None,
         code=code or phrase.lower().replace(" ", "_"),
         errors=list(errors) if errors is not None else None,
     )
-    return ProblemResponse(body.model_dump(mode="json", exclude_none=True), status_code=status,
-                           headers=headers)
+    content = body.model_dump(mode="json")
+    for optional in ("instance", "errors"):
+        if content[optional] is None:
+            del content[optional]
+    return ProblemResponse(content, status_code=status, headers=headers)
 
 
 # --- locations -----------------------------------------------------------------------------

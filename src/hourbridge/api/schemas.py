@@ -10,7 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
 
 from hourbridge.formats.bundle import Code
 
@@ -73,29 +80,54 @@ class LoadCounts(_Out):
 
 
 # --- time entries --------------------------------------------------------------------------
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
+
+
+def _json_scalar(*types: str) -> Any:
+    """A JSON value of one of ``types`` (or null), kept exactly as sent: no coercion."""
+    allowed = tuple(t for name in types for t in _PY_TYPES[name])
+
+    def check(value: Any) -> Any:
+        if value is None or (isinstance(value, allowed) and (
+                not isinstance(value, bool) or "boolean" in types)):
+            return value
+        raise ValueError(f"must be {' or '.join(types)}")
+
+    return Annotated[Any, PlainValidator(check), WithJsonSchema({"type": [*types, "null"]})]
+
+
+Text = _json_scalar("string")
+TextOrInteger = _json_scalar("string", "integer")
+TextOrNumber = _json_scalar("string", "number")
+TextOrBoolean = _json_scalar("string", "boolean")
+
+
 class TimeEntryRow(BaseModel):
     """One row in the canonical time-entry format (the same fields as the CSV header).
 
-    Only JSON types are checked here; whether a row is acceptable (known project, assigned
-    employee, a rate in force, an open period...) is decided by intake, and a refused row goes
-    to the exception queue with its reason, like a row of any tracker's file.
+    Only JSON types are checked here; whether a row is acceptable (required fields, a known
+    project, an assigned employee, a rate in force, an open period...) is decided by intake,
+    and a refused row goes to the exception queue with its reason, like a row of any
+    tracker's file. Other fields are kept with the row.
     """
 
     model_config = ConfigDict(extra="allow")
-    external_id: str | int | None = Field(None, description="the source system's id (required)")
-    employee: str | None = Field(None, description="employee id (required)")
-    project: str | None = Field(None, description="project code (required)")
-    task: str | None = Field(None, description="task code within the project")
-    date: str | None = Field(None, description="work date, YYYY-MM-DD (required)",
-                             examples=["2026-07-01"])
-    hours: str | int | float | None = Field(
+    external_id: TextOrInteger = Field(None, description="the source system's id (required)")
+    employee: Text = Field(None, description="employee id (required)")
+    project: Text = Field(None, description="project code (required)")
+    task: Text = Field(None, description="task code within the project")
+    date: Text = Field(None, description="work date, YYYY-MM-DD (required)",
+                       examples=["2026-07-01"])
+    hours: TextOrNumber = Field(
         None, description="worked hours; give exactly one of hours, minutes, seconds. "
-        "Prefer a string (\"7.5\"); a JSON number is taken as its shortest decimal text.")
-    minutes: str | int | float | None = None
-    seconds: str | int | None = None
-    notes: str | None = None
-    billable: bool | str | None = Field(None, description="default true")
-    revision: int | str | None = Field(None, description="positive integer, default 1")
+        "Prefer a string (\"7.5\"); a JSON number is taken as its shortest decimal text.",
+        examples=["7.5"])
+    minutes: TextOrNumber = None
+    seconds: TextOrInteger = None
+    notes: Text = None
+    billable: TextOrBoolean = Field(None, description="default true")
+    revision: TextOrInteger = Field(None, description="positive integer, default 1")
 
 
 class TimeEntriesIn(_In):
@@ -365,8 +397,3 @@ class DrainStats(_Out):
     delivered: int
     retried: int
     dead: int
-
-
-def rows(model: type[BaseModel], data: list[dict[str, Any]]) -> list[Any]:
-    """Read-model dicts to response models (validated once, here)."""
-    return [model.model_validate(d) for d in data]

@@ -337,9 +337,8 @@ def serve(
     """Run the REST API (OpenAPI at /openapi.json) with an in-process worker."""
     import uvicorn
 
-    from hourbridge.api.app import create_app
-
-    uvicorn.run(create_app(bootstrap()), host=host, port=port)
+    # By name, not by import: the CLI and the API are siblings that do not import each other.
+    uvicorn.run("hourbridge.api.app:app_from_environment", factory=True, host=host, port=port)
 
 
 from .demo import demo  # noqa: E402  (registers the demo command)

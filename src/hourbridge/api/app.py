@@ -1,0 +1,90 @@
+"""The app factory: ``create_app(hb)`` wires routers, problem+json errors and OpenAPI.
+
+No globals and no engine at import time: everything hangs off the ``Hourbridge`` passed in,
+kept on ``app.state`` (see ``deps.get_hourbridge``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from hourbridge import __version__
+from hourbridge.bootstrap import Hourbridge, bootstrap
+
+from . import problems
+from .schemas import TimeEntriesIn
+from .v1 import health_router
+from .v1 import router as v1_router
+
+DESCRIPTION = """
+Hourbridge carries a firm's work from the billable hour to the booked invoice: master data,
+time intake (kept, validated, or queued as exceptions), approval, billing runs, invoices and a
+balanced journal delivered through an outbox.
+
+Money, rates and hours are decimal **strings**, never floats. Every error is an RFC 9457
+problem (`application/problem+json`) with `type`, `title`, `status`, `detail` and `code`;
+validation errors list every reason in `errors`, each with a JSON `pointer` into the body or
+the `location` of the parameter.
+"""
+
+TAGS: list[dict[str, Any]] = [
+    {"name": "health", "description": "Liveness and readiness probes."},
+    {"name": "master data", "description": "Entities, customers, employees, projects, "
+                                           "contracts and rate cards."},
+    {"name": "time entries", "description": "Time intake through the inbox, and the stored "
+                                            "entries."},
+    {"name": "approvals", "description": "Approving time (books unbilled revenue)."},
+    {"name": "billing", "description": "Billing runs: approved time to draft invoices."},
+    {"name": "invoices", "description": "Draft and issued invoices."},
+    {"name": "exceptions", "description": "Rows that could not be taken: reason, owner, "
+                                          "retry, dismiss."},
+    {"name": "ledger", "description": "The built-in ledger."},
+    {"name": "delivery", "description": "The outbox worker and its dead letters."},
+]
+
+# Models a route documents by hand (``openapi_extra``) rather than through a parameter.
+_EXTRA_SCHEMAS = (TimeEntriesIn,)
+
+
+def create_app(hb: Hourbridge) -> FastAPI:
+    """The REST API over ``hb``; the app owns ``hb`` and closes it on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        hb.close()
+
+    app = FastAPI(title="Hourbridge API", version=__version__, description=DESCRIPTION,
+                  openapi_tags=TAGS, lifespan=lifespan)
+    app.state.hourbridge = hb
+    problems.install(app)
+    app.include_router(health_router)
+    app.include_router(v1_router)
+    _customise_openapi(app)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and ``hourbridge serve``: settings from the environment."""
+    return create_app(bootstrap())
+
+
+def _customise_openapi(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in _EXTRA_SCHEMAS:
+                doc = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(doc.pop("$defs", {}))
+                components[model.__name__] = doc
+            app.openapi_schema = problems.fix_openapi_media_types(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

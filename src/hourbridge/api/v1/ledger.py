@@ -1,0 +1,27 @@
+"""The built-in ledger: journal entries and the trial balance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from ..deps import HourbridgeDep, Limit, Offset
+from ..problems import problem_responses
+from ..schemas import JournalEntry, TrialBalanceRow
+
+router = APIRouter(prefix="/v1/journal", tags=["ledger"], responses=problem_responses(500))
+
+
+@router.get("", response_model=list[JournalEntry], summary="Journal entries",
+            responses=problem_responses(422),
+            description="Entries recorded by the built-in ledger, in id order, with lines.")
+def journal(hb: HourbridgeDep, limit: Limit = 100, offset: Offset = 0) -> list[dict[str, Any]]:
+    return hb.queries.journal(limit=limit, offset=offset)
+
+
+@router.get("/trial-balance", response_model=list[TrialBalanceRow], summary="Trial balance",
+            description="Balances per entity, currency and account; within each entity and "
+            "currency they sum to zero.")
+def trial_balance(hb: HourbridgeDep) -> list[dict[str, Any]]:
+    return hb.queries.trial_balance()

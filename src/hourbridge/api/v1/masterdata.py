@@ -1,0 +1,66 @@
+"""Master data: list each kind, load a bundle (the same format as ``hourbridge load``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from hourbridge.domain.commands import LoadMasterData
+from hourbridge.formats.bundle import (
+    BundleDocument,
+    ContractIn,
+    CustomerIn,
+    EmployeeIn,
+    EntityIn,
+    ProjectIn,
+    RateCardIn,
+    to_domain,
+)
+
+from ..deps import HourbridgeDep
+from ..problems import BODY_ORIGIN, problem_responses
+from ..schemas import LoadCounts
+
+router = APIRouter(prefix="/v1", tags=["master data"], responses=problem_responses(500))
+
+# path, read-model kind, record model, summary
+_KINDS: tuple[tuple[str, str, type[BaseModel], str], ...] = (
+    ("entities", "entities", EntityIn, "Legal entities"),
+    ("customers", "customers", CustomerIn, "Customers"),
+    ("employees", "employees", EmployeeIn, "Employees"),
+    ("projects", "projects", ProjectIn, "Projects with tasks and assignments"),
+    ("contracts", "contracts", ContractIn, "Contracts with their versions"),
+    ("rate-cards", "rate_cards", RateCardIn, "Rate cards with their rows"),
+)
+
+
+def _lister(kind: str) -> Callable[[HourbridgeDep], list[dict[str, Any]]]:
+    def list_records(hb: HourbridgeDep) -> list[dict[str, Any]]:
+        return hb.queries.masterdata(kind)
+
+    return list_records
+
+
+for _path, _kind, _model, _summary in _KINDS:
+    router.add_api_route(
+        f"/{_path}", _lister(_kind), methods=["GET"], response_model=list[_model],  # type: ignore[valid-type]
+        summary=_summary, name=f"list_{_kind}",
+        description=f"Every stored record, sorted by key, in the bundle's `{_kind}` shape.",
+    )
+
+
+@router.post(
+    "/master-data", response_model=dict[str, LoadCounts], summary="Load a master-data bundle",
+    responses=problem_responses(422),
+    description="Upsert every record of the bundle by its key, all or nothing; the body is one "
+    "bundle document (see `hourbridge schema export`). Shape errors and cross-reference errors "
+    "(an unknown entity, a duplicate key, ...) come back as a 422 problem whose `errors` point "
+    "into the body. Loading the same bundle again changes nothing (all `unchanged`), so a "
+    "retry is safe. Returns created/updated/unchanged counts per kind.",
+)
+def load_master_data(doc: BundleDocument, hb: HourbridgeDep) -> dict[str, Any]:
+    counts: dict[str, Any] = hb.handle(LoadMasterData(to_domain([(BODY_ORIGIN, doc)])))
+    return counts

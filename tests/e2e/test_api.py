@@ -1,0 +1,457 @@
+"""The REST API end to end: a real app over a SQLite file, driven through HTTP (TestClient)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hourbridge import __version__
+from hourbridge.api.app import create_app
+from hourbridge.bootstrap import Hourbridge, bootstrap
+from hourbridge.config import Settings
+from hourbridge.errors import Conflict, InvalidInput, NotFound, Permanent, Retryable
+
+PROBLEM = "application/problem+json"
+
+
+# --- fixtures ------------------------------------------------------------------------------
+@pytest.fixture
+def hb(tmp_path: Path) -> Iterator[Hourbridge]:
+    hourbridge = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/api.db"))
+    yield hourbridge
+    hourbridge.close()
+
+
+@pytest.fixture
+def client(hb: Hourbridge) -> Iterator[TestClient]:
+    with TestClient(create_app(hb)) as c:
+        yield c
+
+
+@pytest.fixture
+def firm() -> dict[str, Any]:
+    """One EUR entity, one customer, a senior and an analyst on one T&M project."""
+    return {
+        "entities": [{
+            "code": "DE", "name": "Beispiel Beratung GmbH", "country": "DE", "currency": "EUR",
+            "invoice_prefix": "DE", "lock_date": "2026-06-30",
+            "tax_rates": {"standard": "0.19"},
+        }],
+        "customers": [{"id": "ACME", "name": "Acme AG", "entity": "DE", "currency": "EUR",
+                       "country": "DE", "vat_id": "DE123456789", "payment_terms_days": 14}],
+        "employees": [
+            {"id": "E1", "entity": "DE", "role": "senior"},
+            {"id": "E2", "entity": "DE", "role": "analyst"},
+        ],
+        "contracts": [{
+            "id": "K1", "customer": "ACME", "entity": "DE", "currency": "EUR",
+            "start_date": "2026-07-01",
+            "versions": [{"version": 1, "effective_from": "2026-07-01",
+                          "billing_model": "time_and_materials",
+                          "rounding": {"increment_minutes": 15, "mode": "up"}}],
+        }],
+        "projects": [{
+            "code": "P1", "name": "ERP rollout", "customer": "ACME", "entity": "DE",
+            "contract": "K1",
+            "tasks": [{"code": "DEV", "name": "Development", "billable": True},
+                      {"code": "ADMIN", "name": "Administration", "billable": False}],
+            "assignments": [{"employee": "E1", "valid_from": "2026-07-01"},
+                            {"employee": "E2", "valid_from": "2026-07-01"}],
+        }],
+        "rate_cards": [{
+            "id": "FIRM-EUR", "scope": "firm", "currency": "EUR",
+            "rows": [
+                {"id": "senior", "role": "senior", "rate": "150.00", "valid_from": "2026-01-01"},
+                {"id": "analyst", "role": "analyst", "rate": "90.00", "valid_from": "2026-01-01"},
+            ],
+        }],
+    }
+
+
+@pytest.fixture
+def loaded(client: TestClient, firm: dict[str, Any]) -> TestClient:
+    r = client.post("/v1/master-data", json=firm)
+    assert r.status_code == 200, r.text
+    return client
+
+
+# 7.5 h senior (1125.00) + 50 min analyst rounded up to 1 h (90.00) + 1 h non-billable admin
+ENTRIES: list[dict[str, Any]] = [
+    {"external_id": "T-1", "employee": "E1", "project": "P1", "task": "DEV",
+     "date": "2026-07-01", "hours": "7.5", "notes": "Blueprint workshop"},
+    {"external_id": "T-2", "employee": "E2", "project": "P1", "task": "DEV",
+     "date": "2026-07-02", "minutes": 50, "notes": "Data mapping"},
+    {"external_id": "T-3", "employee": "E1", "project": "P1", "task": "ADMIN",
+     "date": "2026-07-03", "hours": 1, "billable": True},
+]
+UNKNOWN_PROJECT = {"external_id": "T-4", "employee": "E1", "project": "NOPE", "task": "DEV",
+                   "date": "2026-07-03", "hours": "2"}
+
+
+def _problem(r: Any, status: int) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = r.json()
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert body["status"] == status
+    return body
+
+
+def _ingest(client: TestClient, entries: list[dict[str, Any]], source: str = "tracker",
+            **kwargs: Any) -> Any:
+    return client.post("/v1/time-entries", json={"source": source, "entries": entries},
+                       **kwargs)
+
+
+# --- the main job --------------------------------------------------------------------------
+def test_master_data_load_counts_and_lists(client: TestClient, firm: dict[str, Any]) -> None:
+    r = client.post("/v1/master-data", json=firm)
+    assert r.status_code == 200, r.text
+    counts = r.json()
+    assert counts["entities"] == {"created": 1, "updated": 0, "unchanged": 0}
+    assert counts["employees"]["created"] == 2
+    assert counts["rate_cards"]["created"] == 1
+
+    again = client.post("/v1/master-data", json=firm).json()
+    assert all(c["created"] == 0 and c["updated"] == 0 for c in again.values())
+
+    assert [e["code"] for e in client.get("/v1/entities").json()] == ["DE"]
+    assert client.get("/v1/entities").json()[0]["tax_rates"] == {"standard": "0.19"}
+    assert [c["id"] for c in client.get("/v1/customers").json()] == ["ACME"]
+    assert [e["id"] for e in client.get("/v1/employees").json()] == ["E1", "E2"]
+    project = client.get("/v1/projects").json()[0]
+    assert {t["code"]: t["billable"] for t in project["tasks"]} == {"DEV": True, "ADMIN": False}
+    contract = client.get("/v1/contracts").json()[0]
+    assert contract["versions"][0]["rounding"]["increment_minutes"] == 15
+    rows = client.get("/v1/rate-cards").json()[0]["rows"]
+    assert {row["role"]: Decimal(row["rate"]) for row in rows} == {
+        "senior": Decimal(150), "analyst": Decimal(90)}
+    assert all(isinstance(row["rate"], str) for row in rows)
+
+
+def test_time_to_invoice_to_ledger(loaded: TestClient) -> None:
+    client = loaded
+    r = _ingest(client, [*ENTRIES, UNKNOWN_PROJECT])
+    assert r.status_code == 201, r.text
+    report = r.json()
+    assert (report["rows"], report["accepted"], report["rejected"]) == (4, 3, 1)
+    assert report["reasons"] == {"unknown_project": 1}
+
+    exceptions = client.get("/v1/exceptions", params={"reason": "unknown_project"}).json()
+    assert exceptions["by_reason"] == {"unknown_project": 1}
+    assert [(e["reason"], e["external_id"], e["owner_role"]) for e in exceptions["items"]] == [
+        ("unknown_project", "T-4", "project_manager")]
+
+    entries = client.get("/v1/time-entries").json()
+    assert [e["external_id"] for e in entries] == ["T-1", "T-2", "T-3"]
+    assert [e["billable"] for e in entries] == [True, True, False]
+    assert entries[1]["billable_seconds"] == 3600  # 50 minutes rounded up to the quarter hour
+
+    r = client.post("/v1/approvals", json={"actor": "pm", "project": "P1"})
+    assert r.status_code == 200, r.text
+    approval = r.json()
+    assert (approval["approved"], approval["billable"]) == (3, 2)
+    assert Decimal(approval["wip"]["EUR"]) == Decimal("1215.00")
+    assert client.get("/v1/time-entries", params={"approval": "approved"}).json()[0][
+        "wip_amount"] is not None
+
+    r = client.post("/v1/billing-runs", json={"through": "2026-07-31", "dry_run": True})
+    assert r.status_code == 200, r.text
+    dry = r.json()
+    assert dry["dry_run"] is True and dry["invoices_created"] == 0
+    assert [i["id"] for i in dry["invoices"]] == [None]
+    assert Decimal(dry["invoices"][0]["net"]) == Decimal("1215.00")
+    assert client.get("/v1/invoices").json() == []
+
+    r = client.post("/v1/billing-runs", json={"through": "2026-07-31"})
+    assert r.status_code == 201, r.text
+    run = r.json()
+    assert run["invoices_created"] == 1 and run["entries_billed"] == 2
+    invoice_id = run["invoices"][0]["id"]
+
+    again = client.post("/v1/billing-runs", json={"through": "2026-07-31"}).json()
+    assert again["invoices_created"] == 0 and again["entries_billed"] == 0
+
+    invoice = client.get(f"/v1/invoices/{invoice_id}").json()
+    assert invoice["status"] == "draft" and invoice["number"] is None
+    lines = invoice["lines"]
+    assert sum(Decimal(ln["amount"]) for ln in lines) == Decimal(invoice["net"])
+    assert Decimal(invoice["net"]) == Decimal("1215.00")
+    assert Decimal(invoice["tax"]) == Decimal("230.85")
+    assert Decimal(invoice["total"]) == Decimal("1445.85")
+    billable_ids = {e["id"] for e in entries if e["billable"]}
+    assert {link["entry"] for ln in lines for link in ln["entries"]} == billable_ids
+    assert all(isinstance(ln["amount"], str) and isinstance(ln["quantity_hours"], str)
+               for ln in lines)
+
+    r = client.post("/v1/invoices/issue",
+                    json={"invoice_ids": [invoice_id], "issue_date": "2026-08-01"})
+    assert r.status_code == 200, r.text
+    issued = r.json()
+    assert issued["count"] == 1
+    assert issued["issued"][0]["number"] == "DE-000001"
+    assert issued["issued"][0]["due_date"] == "2026-08-15"
+    listed = client.get("/v1/invoices", params={"status": "issued"}).json()
+    assert [(i["id"], i["number"]) for i in listed] == [(invoice_id, "DE-000001")]
+
+    body = _problem(client.post("/v1/invoices/issue",
+                                json={"invoice_ids": [invoice_id], "issue_date": "2026-08-01"}),
+                    409)
+    assert body["code"] == "conflict" and str(invoice_id) in body["detail"]
+
+    # the background drains after approval and issue already delivered; a drain finds nothing
+    assert client.post("/v1/worker/drain").json() == {"delivered": 0, "retried": 0, "dead": 0}
+    journal = client.get("/v1/journal").json()
+    assert len(journal) == 2
+    assert all(isinstance(line["debit"], str) for je in journal for line in je["lines"])
+    balance = client.get("/v1/journal/trial-balance").json()
+    assert balance
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for row in balance:
+        sums[(row["entity"], row["currency"])] += Decimal(row["balance"])
+    assert sums == {("DE", "EUR"): Decimal(0)}
+    assert client.get("/v1/dead-letters").json() == []
+    billing = {e["billing"] for e in client.get("/v1/time-entries").json() if e["billable"]}
+    assert billing == {"invoiced"}
+
+
+# --- intake --------------------------------------------------------------------------------
+def test_same_payload_twice_adds_nothing(loaded: TestClient) -> None:
+    first = _ingest(loaded, ENTRIES)
+    assert first.status_code == 201, first.text
+    assert first.json()["accepted"] == 3
+    second = _ingest(loaded, ENTRIES)
+    assert second.status_code == 200, second.text
+    replay = second.json()
+    assert replay["duplicate_payload"] is True
+    assert replay["inbox_id"] == first.json()["inbox_id"]
+    assert replay["accepted"] == replay["rows"] == 0
+    assert len(loaded.get("/v1/time-entries").json()) == 3
+
+
+def test_idempotency_key_names_the_inbox_file_and_replays(loaded: TestClient) -> None:
+    headers = {"Idempotency-Key": "0b9e3c1a-key"}
+    r = _ingest(loaded, [UNKNOWN_PROJECT], headers=headers)
+    assert r.status_code == 201, r.text
+    replay = _ingest(loaded, [UNKNOWN_PROJECT], headers=headers)
+    assert replay.status_code == 200 and replay.json()["duplicate_payload"] is True
+    [item] = loaded.get("/v1/exceptions").json()["items"]
+    assert item["location"].startswith("api-0b9e3c1a-key")
+
+    bad = _problem(_ingest(loaded, ENTRIES, headers={"Idempotency-Key": "no spaces"}), 422)
+    assert bad["errors"][0]["location"] == "header"
+
+
+def test_csv_body_with_source_parameter(loaded: TestClient) -> None:
+    text = ("external_id,employee,project,task,date,hours,notes\n"
+            "S-1,E1,P1,DEV,2026-07-06,2.25,Review\n"
+            "S-2,E2,P1,DEV,2026-07-06,1,Tests\n")
+    r = loaded.post("/v1/time-entries", content=text.encode(),
+                    headers={"content-type": "text/csv"}, params={"source": "sheet"})
+    assert r.status_code == 201, r.text
+    assert r.json()["accepted"] == 2
+    stored = loaded.get("/v1/time-entries", params={"employee": "E1"}).json()
+    assert [(e["source"], e["external_id"], e["worked_seconds"]) for e in stored] == [
+        ("sheet", "S-1", 8100)]
+
+    no_source = _problem(loaded.post("/v1/time-entries", content=text.encode(),
+                                     headers={"content-type": "text/csv"}), 422)
+    assert no_source["errors"][0]["location"] == "query"
+    assert no_source["errors"][0]["field"] == "source"
+    assert no_source["errors"][0]["pointer"] is None
+
+    _problem(loaded.post("/v1/time-entries", content=b"hello",
+                         headers={"content-type": "text/plain"}), 415)
+
+
+def test_time_entry_body_is_validated(loaded: TestClient) -> None:
+    body = _problem(loaded.post("/v1/time-entries", json={"entries": ENTRIES}), 422)
+    assert body["errors"][0]["pointer"] == "#/source"
+
+    body = _problem(loaded.post("/v1/time-entries", json={"source": "t", "entries": [
+        {"external_id": "X", "hours": [1]}]}), 422)
+    assert {e["pointer"] for e in body["errors"]} >= {"#/entries/0/hours"}
+
+    too_many = [{"external_id": str(i)} for i in range(10_001)]
+    body = _problem(_ingest(loaded, too_many), 422)
+    assert body["errors"][0]["pointer"] == "#/entries"
+
+    body = _problem(loaded.post("/v1/time-entries", content=b"{not json",
+                                headers={"content-type": "application/json"}), 422)
+    assert body["errors"][0]["code"] == "json_invalid"
+    body = _problem(loaded.post("/v1/time-entries", content=b'{"source": "t", "entries": '
+                                b'[{"external_id": "N", "hours": NaN}]}',
+                                headers={"content-type": "application/json"}), 422)
+    assert body["errors"][0]["code"] == "json_invalid"
+
+
+def test_bad_rows_are_queued_not_refused(loaded: TestClient) -> None:
+    r = _ingest(loaded, [{"external_id": "B-1", "employee": "E1", "project": "P1",
+                          "date": "01.07.2026", "hours": "2"}])
+    assert r.status_code == 201, r.text
+    assert r.json()["reasons"] == {"invalid_format": 1}
+    assert loaded.get("/v1/exceptions").json()["by_reason"] == {"invalid_format": 1}
+
+
+def test_exceptions_retry_after_fix_and_dismiss(loaded: TestClient,
+                                                firm: dict[str, Any]) -> None:
+    _ingest(loaded, [
+        {"external_id": "N-1", "employee": "E9", "project": "P1", "task": "DEV",
+         "date": "2026-07-07", "hours": "1"},
+        UNKNOWN_PROJECT,
+    ])
+    items = loaded.get("/v1/exceptions").json()["items"]
+    by_reason = {e["reason"]: e["id"] for e in items}
+    assert set(by_reason) == {"unknown_employee", "unknown_project"}
+
+    firm["employees"].append({"id": "E9", "entity": "DE", "role": "analyst"})
+    firm["projects"][0]["assignments"].append({"employee": "E9", "valid_from": "2026-07-01"})
+    assert loaded.post("/v1/master-data", json=firm).status_code == 200
+    retried = loaded.post("/v1/exceptions/retry",
+                          json={"ids": [by_reason["unknown_employee"]]}).json()
+    assert retried["resolved"] == [by_reason["unknown_employee"]]
+    assert [e["external_id"] for e in loaded.get("/v1/time-entries").json()] == ["N-1"]
+
+    _problem(loaded.post("/v1/exceptions/dismiss",
+                         json={"ids": [by_reason["unknown_project"]], "note": " ",
+                               "actor": "pm"}), 422)
+    r = loaded.post("/v1/exceptions/dismiss", json={
+        "ids": [by_reason["unknown_project"]], "note": "test row", "actor": "pm"})
+    assert r.json() == {"dismissed": 1}
+    assert loaded.get("/v1/exceptions").json() == {"by_reason": {}, "items": []}
+    dismissed = loaded.get("/v1/exceptions", params={"status": "dismissed"}).json()["items"]
+    assert [(e["id"], e["note"]) for e in dismissed] == [(by_reason["unknown_project"],
+                                                          "test row")]
+
+
+# --- errors --------------------------------------------------------------------------------
+def test_bad_bundle_is_a_problem_naming_the_field(client: TestClient,
+                                                   firm: dict[str, Any]) -> None:
+    firm["entities"][0]["currency"] = "eur"
+    del firm["customers"][0]["name"]
+    body = _problem(client.post("/v1/master-data", json=firm), 422)
+    assert body["type"].startswith("https://")
+    items = {e["pointer"]: e for e in body["errors"]}
+    assert set(items) == {"#/entities/0/currency", "#/customers/0/name"}
+    assert items["#/entities/0/currency"]["field"] == "entities[0].currency"
+    assert items["#/entities/0/currency"]["location"] == "body"
+    assert items["#/customers/0/name"]["reason"]
+    assert client.get("/v1/entities").json() == []
+
+
+def test_bundle_reference_errors_point_into_the_body(client: TestClient,
+                                                     firm: dict[str, Any]) -> None:
+    firm["customers"][0]["entity"] = "XX"
+    body = _problem(client.post("/v1/master-data", json=firm), 422)
+    assert body["code"] == "invalid_input"
+    pointers = {e["pointer"] for e in body["errors"]}
+    assert "#/customers/0/entity" in pointers
+    assert all(e["code"] for e in body["errors"])
+    assert client.get("/v1/customers").json() == []
+
+
+def test_not_found_is_a_problem(client: TestClient) -> None:
+    body = _problem(client.get("/v1/invoices/999999"), 404)
+    assert body["code"] == "not_found" and "999999" in body["detail"]
+    assert body["instance"] == "/v1/invoices/999999"
+    _problem(client.get("/v1/no-such-thing"), 404)
+    _problem(client.get("/v1/invoices/abc"), 422)
+    _problem(client.delete("/v1/invoices"), 405)
+
+
+def test_query_bounds_are_validated(client: TestClient) -> None:
+    body = _problem(client.get("/v1/time-entries", params={"limit": 5000}), 422)
+    [item] = body["errors"]
+    assert (item["location"], item["field"], item["pointer"]) == ("query", "limit", None)
+    _problem(client.get("/v1/time-entries", params={"approval": "maybe"}), 422)
+    _problem(client.get("/v1/exceptions", params={"status": "lost"}), 422)
+
+
+def test_commands_refused_by_services_are_problems(loaded: TestClient) -> None:
+    body = _problem(loaded.post("/v1/approvals", json={"actor": "pm"}), 422)
+    assert body["code"] == "invalid_input"
+    body = _problem(loaded.post("/v1/invoices/issue", json={}), 422)
+    assert body["errors"][0]["pointer"] == "#"
+    _problem(loaded.post("/v1/invoices/issue", json={"all": True, "invoice_ids": [1]}), 422)
+    assert loaded.post("/v1/invoices/issue", json={"all": True}).json() == {
+        "issued": [], "count": 0}
+    _problem(loaded.post("/v1/billing-runs", json={"through": "July"}), 422)
+    _problem(loaded.post("/v1/approvals", json={"actor": "pm", "surprise": 1}), 422)
+
+
+@pytest.mark.parametrize(("error", "status", "code"), [
+    (InvalidInput("bad"), 422, "invalid_input"),
+    (NotFound("thing", 1), 404, "not_found"),
+    (Conflict("clash"), 409, "conflict"),
+    (Permanent("never"), 400, "permanent"),
+    (Retryable("busy", retry_after=2.5), 503, "retryable"),
+])
+def test_error_tree_maps_to_statuses(client: TestClient, hb: Hourbridge,
+                                     monkeypatch: pytest.MonkeyPatch, error: Exception,
+                                     status: int, code: str) -> None:
+    def fail(command: object) -> object:
+        raise error
+
+    monkeypatch.setattr(hb, "handle", fail)
+    body = _problem(client.post("/v1/billing-runs", json={"through": "2026-07-31"}), status)
+    assert body["code"] == code
+    if status == 503:
+        assert client.post("/v1/billing-runs", json={"through": "2026-07-31"}).headers[
+            "retry-after"] == "3"
+
+
+def test_unexpected_errors_leak_nothing(hb: Hourbridge, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(**_: object) -> object:
+        raise RuntimeError("password=hunter2 at /srv/secret.py")
+
+    monkeypatch.setattr(hb.queries, "entries", boom)
+    with TestClient(create_app(hb), raise_server_exceptions=False) as client:
+        r = client.get("/v1/time-entries")
+    body = _problem(r, 500)
+    assert body["code"] == "internal_error"
+    assert "hunter2" not in r.text and "secret" not in r.text and "RuntimeError" not in r.text
+
+
+# --- probes and the contract ---------------------------------------------------------------
+def test_health_and_readiness(client: TestClient, hb: Hourbridge,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["schema_revision"]
+
+    def down() -> str:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(hb, "schema_revision", down)
+    r = client.get("/readyz")
+    _problem(r, 503)
+    assert r.headers["retry-after"]
+    assert client.get("/healthz").status_code == 200
+
+
+def test_openapi_lists_the_paths(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    assert doc["info"]["title"] == "Hourbridge API"
+    assert doc["info"]["version"] == __version__
+    assert {
+        "/healthz", "/readyz", "/v1/entities", "/v1/customers", "/v1/employees",
+        "/v1/projects", "/v1/contracts", "/v1/rate-cards", "/v1/master-data",
+        "/v1/time-entries", "/v1/approvals", "/v1/billing-runs", "/v1/invoices",
+        "/v1/invoices/{invoice_id}", "/v1/invoices/issue", "/v1/exceptions",
+        "/v1/exceptions/retry", "/v1/exceptions/dismiss", "/v1/journal",
+        "/v1/journal/trial-balance", "/v1/dead-letters", "/v1/worker/drain",
+    } <= set(doc["paths"])
+    ingest = doc["paths"]["/v1/time-entries"]["post"]
+    assert set(ingest["requestBody"]["content"]) == {"application/json", "text/csv"}
+    assert "TimeEntriesIn" in doc["components"]["schemas"]
+    assert set(ingest["responses"]["422"]["content"]) == {PROBLEM}
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    for path in doc["paths"].values():
+        for operation in path.values():
+            assert operation["summary"] and operation["tags"]
