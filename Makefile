@@ -6,11 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck architecture unit bench clean
+.PHONY: demo test lint typecheck architecture unit clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=23.2"
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -21,7 +20,7 @@ architecture: $(STAMP)
 	$(BIN)/lint-imports
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -29,8 +28,6 @@ typecheck: $(STAMP)
 test: architecture lint typecheck
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
-	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) hourbridge.db hourbridge.db-* .pytest_cache .mypy_cache .ruff_cache .hypothesis

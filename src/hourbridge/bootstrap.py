@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .config import Settings
+from .errors import Retryable
 from .pipeline.worker import Worker
 from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
 from .store import migrate
@@ -41,9 +43,19 @@ class Hourbridge:
         return SqlUnitOfWork(self.engine)
 
     def handle(self, command: Any) -> Any:
-        """Run one command through its use case (see ``services.handlers``)."""
+        """Run one command through its use case (see ``services.handlers``).
+
+        Database failures that a second try can get past (a lock timeout, a serialization
+        failure, a unique key taken by a concurrent writer) become ``Retryable``: the whole
+        transaction was rolled back, so running the command again is safe.
+        """
         handler = COMMAND_HANDLERS[type(command)]
-        return handler(command, self.uow(), self.clock())
+        try:
+            return handler(command, self.uow(), self.clock())
+        except (OperationalError, IntegrityError) as exc:
+            raise Retryable(f"database busy or changed concurrently, try again: "
+                            f"{type(exc.orig).__name__ if exc.orig else exc}",
+                            retry_after=1.0) from exc
 
     def upgrade(self) -> None:
         migrate.upgrade(self.engine)

@@ -181,3 +181,17 @@ def test_issue_in_closed_period_is_refused_and_numbers_stay_gapless(
 def test_approval_needs_a_selection(loaded: Hourbridge) -> None:
     with pytest.raises(InvalidInput):
         loaded.handle(c.ApproveEntries(actor="pm"))
+
+
+def test_issuing_unknown_or_issued_invoices(loaded: Hourbridge, ingest: Any) -> None:
+    from hourbridge.errors import NotFound
+
+    hb = loaded
+    ingest(ROWS[:3])
+    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    [inv] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
+    with pytest.raises(NotFound):
+        hb.handle(c.IssueInvoices(invoice_ids=(inv["id"] + 100,)))
+    hb.handle(c.IssueInvoices(invoice_ids=(inv["id"],)))
+    with pytest.raises(Conflict, match="is issued"):
+        hb.handle(c.IssueInvoices(invoice_ids=(inv["id"],)))

@@ -16,7 +16,8 @@ from rich.table import Table
 from hourbridge.errors import HourbridgeError, InvalidInput
 
 console = Console()
-err_console = Console(stderr=True)
+# Errors are never wrapped: a path or a file:line must stay on one line for grep and people.
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _default(value: Any) -> Any:

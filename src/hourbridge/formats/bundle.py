@@ -187,10 +187,18 @@ def parse_bundle_text(text: str, name: str) -> BundleDocument | list[Problem]:
         return BundleDocument.model_validate(data)
     except ValidationError as exc:
         return [
-            Problem("invalid_field", err["msg"], f"{name}: {_json_path(tuple(err['loc']))}",
+            Problem("invalid_field", _message(err), f"{name}: {_json_path(tuple(err['loc']))}",
                     str(err["loc"][-1]) if err["loc"] else "")
             for err in exc.errors()
         ]
+
+
+def _message(err: Any) -> str:
+    """pydantic's reason, with the value that was given (unless the value is a whole record)."""
+    given = err.get("input")
+    if err["type"] == "missing" or isinstance(given, dict | list):
+        return str(err["msg"])
+    return f"{err['msg']} (got {given!r})"
 
 
 def parse_bundle_files(paths: list[Path]) -> tuple[list[tuple[str, BundleDocument]], list[Problem]]:

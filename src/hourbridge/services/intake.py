@@ -176,7 +176,8 @@ def rejection(inbox_id: int | None, source: str, raw: dict[str, Any],
 
 def ingest_time_entries(source: str, filename: str, media_type: str, payload: bytes,
                         uow: UnitOfWork, now: datetime) -> IntakeReport:
-    fingerprint = hashlib.sha256(payload).hexdigest()
+    # The source is part of the fingerprint: the same bytes from two trackers are two payloads.
+    fingerprint = hashlib.sha256(source.encode() + b"\x00" + payload).hexdigest()
     with uow:
         earlier = uow.inbox.find(fingerprint)
         if earlier is not None:

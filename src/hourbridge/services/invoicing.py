@@ -15,7 +15,7 @@ from typing import Any
 from hourbridge.domain.commands import IssueInvoices
 from hourbridge.domain.ledger import WipAmount, issue_entry
 from hourbridge.domain.model import Billing
-from hourbridge.errors import Conflict, InvalidInput
+from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .ports import UnitOfWork
@@ -43,9 +43,13 @@ def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime) -> IssueR
         drafts = uow.invoices.drafts(cmd.invoice_ids, cmd.entity)
         if cmd.invoice_ids:
             found = {d.id for d in drafts}
-            not_draft = [i for i in cmd.invoice_ids if i not in found]
-            if not_draft:
-                raise Conflict(f"invoice(s) {not_draft} are not drafts (or do not exist)")
+            statuses = uow.invoices.statuses([i for i in cmd.invoice_ids if i not in found])
+            missing = [i for i in cmd.invoice_ids if i not in found and i not in statuses]
+            if missing:
+                raise NotFound("invoice", missing[0] if len(missing) == 1 else missing)
+            if statuses:
+                listed = ", ".join(f"{i} is {s}" for i, s in sorted(statuses.items()))
+                raise Conflict(f"only drafts can be issued: {listed}")
         for inv in sorted(drafts, key=lambda d: (d.entity, d.id)):
             entity = md.entities[inv.entity]
             if entity.lock_date is not None and on <= entity.lock_date:

@@ -247,6 +247,14 @@ class SqlInvoices:
             out += [InvoiceHeader(*r) for r in self.conn.execute(s.order_by(inv.c.id))]
         return out
 
+    def statuses(self, ids: Sequence[int]) -> dict[int, str]:
+        inv = t.invoices
+        out: dict[int, str] = {}
+        for part in _chunks(list(ids)):
+            out.update({i: s for i, s in self.conn.execute(
+                select(inv.c.id, inv.c.status).where(inv.c.id.in_(part)))})
+        return out
+
     def entry_ids(self, invoice_id: int) -> list[int]:
         le, li = t.invoice_line_entries, t.invoice_lines
         return list(self.conn.execute(

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from .types import ExactDecimal
+from .types import ExactDecimal, UtcDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -167,7 +166,7 @@ inbox = Table(
     Column("fingerprint", String(64), nullable=False, unique=True),
     Column("filename", String(500), nullable=False),
     Column("media_type", String(100), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
     Column("size_bytes", BigInteger, nullable=False),
     Column("payload", LargeBinary, nullable=False),
     Column("rows_total", Integer, nullable=False, server_default="0"),
@@ -197,13 +196,13 @@ time_entries = Table(
     Column("approval", String(16), nullable=False),
     Column("billing", String(16), nullable=False),
     Column("locked", Boolean, nullable=False),
-    Column("approved_at", DateTime(timezone=True)),
+    Column("approved_at", UtcDateTime),
     Column("approved_by", String(128)),
     # value booked to unbilled receivables at approval; relieved exactly when invoiced
     Column("wip_amount", ExactDecimal),
     Column("wip_currency", String(3)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("source", "external_id", name="uq_time_entries_source_external_id"),
     Index("ix_time_entries_axes", "approval", "billing", "work_date"),
     Index("ix_time_entries_employee_date", "employee", "work_date"),
@@ -223,8 +222,8 @@ exceptions = Table(
     Column("owner_role", String(64), nullable=False),
     Column("status", String(16), nullable=False, index=True),  # open / resolved / dismissed
     Column("row", JSON, nullable=False),  # the raw row as received, for retry
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("closed_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime),
     Column("closed_by", String(128)),
     Column("note", Text),
 )
@@ -235,7 +234,7 @@ billing_runs = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("through", Date, nullable=False),
     Column("entity", String(64)),
-    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
     Column("invoices_created", Integer, nullable=False),
     Column("entries_billed", Integer, nullable=False),
 )
@@ -260,8 +259,8 @@ invoices = Table(
     Column("tax", ExactDecimal, nullable=False),
     Column("total", ExactDecimal, nullable=False),
     Column("tax_note", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("issued_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("issued_at", UtcDateTime),
     Column("issued_by", String(128)),
     UniqueConstraint("entity", "number", name="uq_invoices_entity_number"),
 )
@@ -305,11 +304,11 @@ outbox = Table(
     Column("payload", JSON, nullable=False),
     Column("status", String(16), nullable=False),  # pending / done / dead
     Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("available_at", DateTime(timezone=True), nullable=False),
-    Column("lease_until", DateTime(timezone=True)),
+    Column("available_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime),
     Column("last_error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("processed_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("processed_at", UtcDateTime),
     Index("ix_outbox_status_available", "status", "available_at"),
 )
 
@@ -323,7 +322,7 @@ journal_entries = Table(
     Column("memo", Text, nullable=False),
     Column("source_type", String(32), nullable=False),
     Column("source_id", String(200), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
 )
 
 journal_lines = Table(
@@ -350,5 +349,5 @@ idempotency_keys = Table(
     Column("request_hash", String(64), nullable=False),
     Column("status_code", Integer, nullable=False),
     Column("response", JSON, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )

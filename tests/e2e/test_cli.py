@@ -1,0 +1,153 @@
+"""The command line end to end: the demo, billing twice, bad input, --help everywhere."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+import yaml
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from hourbridge.cli.main import app
+from support.firm import small_firm_bundle
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str) -> Any:
+    result = runner.invoke(app, list(args))
+    return result
+
+
+def run_json(*args: str) -> Any:
+    result = run(*args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_demo_runs_end_to_end_and_again(db: Path) -> None:
+    first = run_json("demo")
+    assert first["intake"]["rows"] > 5000
+    assert first["intake"]["duplicate_payloads"] == 1
+    reasons = set(first["exceptions_by_reason"])
+    assert {"unknown_project", "project_not_active", "unknown_employee", "not_assigned",
+            "outside_contract_dates", "no_rate", "invalid_quantity", "duplicate_entry",
+            "locked_period"} <= reasons
+    assert {r["currency"] for r in first["invoices"]} == {"EUR", "USD"}
+    assert first["billing"]["invoices_created"] == first["billing"]["invoices_issued"] > 0
+    assert all(Decimal(v) == 0 for v in first["trial_balance_sum"].values())
+    assert first["unbilled_approved_wip"], "the last approved month is still WIP"
+    assert first["outbox"] == {"done": first["delivery_this_run"]["delivered"]}
+
+    again = run_json("demo")
+    assert again["intake"]["accepted"] == 0
+    assert again["billing"]["invoices_created"] == 0
+    assert again["invoices"] == first["invoices"]
+
+    reset = run_json("demo", "--reset")
+    assert reset["invoices"] == first["invoices"]
+    assert reset["trial_balance"] == first["trial_balance"]
+
+
+def test_bill_twice_creates_no_second_invoice(db: Path) -> None:
+    bundle = db / "firm.yaml"
+    bundle.write_text(yaml.safe_dump(small_firm_bundle()))
+    assert run("load", str(bundle)).exit_code == 0
+    times = db / "week.csv"
+    times.write_text("external_id,employee,project,task,date,hours,notes\n"
+                     "a1,E1,P1,DEV,2026-08-10,1.5,design\n"
+                     "a2,E2,P1,DEV,2026-08-11,2,build\n"
+                     "a3,E2,NOPE,DEV,2026-08-11,2,build\n")
+    ingested = run_json("ingest", "--source", "harvest", str(times))
+    assert ingested[0]["accepted"] == 2 and ingested[0]["rejected"] == 1
+    exceptions = run_json("exceptions", "list")
+    assert exceptions["by_reason"] == {"unknown_project": 1}
+    assert exceptions["items"][0]["location"] == "week.csv:4"
+    approved = run_json("approve", "--project", "P1", "--to", "2026-08-31")
+    assert approved["approved"] == 2
+    dry = run_json("bill", "--through", "2026-08-31", "--dry-run")
+    assert dry["invoices_created"] == 0 and len(dry["invoices"]) == 1
+    first = run_json("bill", "--through", "2026-08-31")
+    second = run_json("bill", "--through", "2026-08-31")
+    assert first["invoices_created"] == 1 and second["invoices_created"] == 0
+    assert second["entries_billed"] == 0
+    issued = run_json("invoices", "issue", "--all")
+    assert issued["issued"][0]["number"] == "DE-000001"
+    assert run("worker", "--once").exit_code == 0
+    tb = run_json("ledger", "trial-balance")
+    assert sum(Decimal(r["balance"]) for r in tb) == 0
+    shown = run_json("invoices", "show", str(issued["issued"][0]["id"]))
+    assert sum(len(ln["entries"]) for ln in shown["lines"]) == 2
+
+
+def test_bad_bundle_names_file_path_and_reason_and_loads_nothing(db: Path) -> None:
+    good = db / "good.yaml"
+    good.write_text(yaml.safe_dump(small_firm_bundle()))
+    bad = db / "bad.yaml"
+    bad.write_text("projects:\n  - code: P9\n    name: x\n    customer: GHOST\n    entity: DE\n"
+                   "customers:\n  - id: C9\n    name: y\n    entity: DE\n    currency: EURO\n"
+                   "    country: DE\n")
+    result = run("load", str(good), str(bad))
+    assert result.exit_code == 2
+    assert "bad.yaml: customers[0].currency" in result.stderr
+    assert run_json("invoices", "list") == []
+    fixed = db / "bad.yaml"
+    fixed.write_text("projects:\n  - code: P9\n    name: x\n    customer: GHOST\n    entity: DE\n")
+    result = run("load", str(good), str(fixed))
+    assert result.exit_code == 2
+    assert "bad.yaml: projects[0].customer" in result.stderr and "GHOST" in result.stderr
+    from hourbridge.bootstrap import bootstrap
+
+    assert bootstrap().queries.masterdata("entities") == []  # all or nothing
+
+
+def test_unreadable_input_is_a_readable_error(db: Path) -> None:
+    result = run("ingest", "--source", "x", str(db / "missing.csv"))
+    assert result.exit_code == 2 and "cannot read" in result.stderr
+    result = run("bill", "--through", "yesterday")
+    assert result.exit_code == 2 and "--through" in result.stderr
+
+
+def test_schema_export_is_json_schema(db: Path) -> None:
+    out = db / "bundle.schema.json"
+    assert run("schema", "export", "--out", str(out)).exit_code == 0
+    schema = json.loads(out.read_text())
+    assert schema["$schema"].endswith("2020-12/schema")
+    assert {"entities", "projects", "rate_cards"} <= set(schema["properties"])
+
+
+def _commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [prefix]
+    for name, sub in getattr(group, "commands", {}).items():
+        found += _commands(sub, (*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("path", _commands(get_command(app)), ids=" ".join)
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    result = run(*path, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_console_script_is_installed() -> None:
+    exe = Path(sys.executable).parent / "hourbridge"
+    out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=True)
+    assert "demo" in out.stdout and "bill" in out.stdout
+
+
+assert isinstance(app, typer.Typer)
