@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,8 +21,8 @@ PROBLEM = "application/problem+json"
 
 # --- fixtures ------------------------------------------------------------------------------
 @pytest.fixture
-def hb(tmp_path: Path) -> Iterator[Hourbridge]:
-    hourbridge = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/api.db"))
+def hb(database_url: str) -> Iterator[Hourbridge]:
+    hourbridge = bootstrap(Settings(database_url=database_url))
     yield hourbridge
     hourbridge.close()
 

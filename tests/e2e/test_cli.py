@@ -63,6 +63,19 @@ def test_demo_runs_end_to_end_and_again(db: Path) -> None:
     assert reset["trial_balance"] == first["trial_balance"]
 
 
+@pytest.mark.postgres
+def test_demo_on_postgresql_matches_sqlite(tmp_path: Path, postgres_url: str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    figures = []
+    for url in (f"sqlite:///{tmp_path}/demo.db", postgres_url):
+        monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", url)
+        s = run_json("demo")
+        figures.append((s["invoices"], s["trial_balance"], s["exceptions_by_reason"],
+                        s["unbilled_approved_wip"], s["entries"]))
+    assert figures[0] == figures[1]
+
+
 def test_bill_twice_creates_no_second_invoice(db: Path) -> None:
     bundle = db / "firm.yaml"
     bundle.write_text(yaml.safe_dump(small_firm_bundle()))
@@ -110,9 +123,14 @@ def test_bad_bundle_names_file_path_and_reason_and_loads_nothing(db: Path) -> No
     result = run("load", str(good), str(fixed))
     assert result.exit_code == 2
     assert "bad.yaml: projects[0].customer" in result.stderr and "GHOST" in result.stderr
+    assert run_json("invoices", "list") == []
     from hourbridge.bootstrap import bootstrap
 
-    assert bootstrap().queries.masterdata("entities") == []  # all or nothing
+    hb = bootstrap()
+    try:
+        assert hb.queries.masterdata("entities") == []  # all or nothing
+    finally:
+        hb.close()
 
 
 def test_unreadable_input_is_a_readable_error(db: Path) -> None:

@@ -141,9 +141,12 @@ def demo(
     """Build a demo firm and run load → ingest → approve → bill → issue → post; print a summary."""
     with cli_errors():
         hb = bootstrap()
-        if reset:
-            hb.reset()
-        s = run_demo(hb, seed, show_progress=not as_json)
+        try:
+            if reset:
+                hb.reset()
+            s = run_demo(hb, seed, show_progress=not as_json)
+        finally:
+            hb.close()
         if as_json:
             print_json(s)
         else:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -35,8 +37,15 @@ app.add_typer(ledger_app, name="ledger")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
-def _app() -> Hourbridge:
-    return bootstrap()
+@contextmanager
+def session() -> Iterator[Hourbridge]:
+    """The bootstrapped app for one command: errors printed readably, engine closed after."""
+    with cli_errors():
+        hb = bootstrap()
+        try:
+            yield hb
+        finally:
+            hb.close()
 
 
 def _media_type(path: Path) -> str:
@@ -48,8 +57,11 @@ def db_upgrade() -> None:
     """Apply all migrations (the only way a schema is created)."""
     with cli_errors():
         hb = bootstrap(upgrade=False)
-        hb.upgrade()
-        console.print(f"schema at revision {hb.schema_revision()} on {hb.database}")
+        try:
+            hb.upgrade()
+            console.print(f"schema at revision {hb.schema_revision()} on {hb.database}")
+        finally:
+            hb.close()
 
 
 @schema_app.command("export")
@@ -71,11 +83,11 @@ def load(
     as_json: JsonOpt = False,
 ) -> None:
     """Upsert master data from bundle files, all or nothing."""
-    with cli_errors():
+    with session() as hb:
         docs, problems = parse_bundle_files(files)
         if problems:
             raise InvalidInput(f"nothing loaded: {len(problems)} problem(s)", list(problems))
-        counts = _app().handle(c.LoadMasterData(to_domain(docs)))
+        counts = hb.handle(c.LoadMasterData(to_domain(docs)))
         if as_json:
             print_json(counts)
             return
@@ -91,8 +103,7 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Take canonical time entries through the inbox: kept, validated, stored or queued."""
-    with cli_errors():
-        hb = _app()
+    with session() as hb:
         reports = []
         for path in files:
             try:
@@ -121,8 +132,8 @@ def approve(
     as_json: JsonOpt = False,
 ) -> None:
     """Approve submitted entries by id, employee, project and/or period."""
-    with cli_errors():
-        report = _app().handle(c.ApproveEntries(
+    with session() as hb:
+        report = hb.handle(c.ApproveEntries(
             actor=actor, entry_ids=tuple(ids or ()), employee=employee, project=project,
             date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to")))
         if as_json:
@@ -151,10 +162,10 @@ def bill(
     as_json: JsonOpt = False,
 ) -> None:
     """Billing run: approved, unbilled, billable time to draft invoices."""
-    with cli_errors():
+    with session() as hb:
         cutoff = _date(through, "--through")
         assert cutoff is not None
-        report = _app().handle(c.RunBilling(cutoff, entity, dry_run))
+        report = hb.handle(c.RunBilling(cutoff, entity, dry_run))
         if as_json:
             print_json(report.as_dict())
             return
@@ -176,8 +187,8 @@ def invoices_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List invoices."""
-    with cli_errors():
-        rows = _app().queries.invoices(status=status, entity=entity)
+    with session() as hb:
+        rows = hb.queries.invoices(status=status, entity=entity)
         if as_json:
             print_json(rows)
             return
@@ -191,8 +202,8 @@ def invoices_list(
 @invoices_app.command("show")
 def invoices_show(invoice_id: int, as_json: JsonOpt = False) -> None:
     """One invoice with its lines, each linked to the entries it bills."""
-    with cli_errors():
-        inv = _app().queries.invoice(invoice_id)
+    with session() as hb:
+        inv = hb.queries.invoice(invoice_id)
         if inv is None:
             from hourbridge.errors import NotFound
 
@@ -222,8 +233,8 @@ def invoices_issue(
     as_json: JsonOpt = False,
 ) -> None:
     """Issue drafts: gapless numbers per legal entity, receivables booked."""
-    with cli_errors():
-        report = _app().handle(c.IssueInvoices(tuple(ids or ()), all_drafts, entity,
+    with session() as hb:
+        report = hb.handle(c.IssueInvoices(tuple(ids or ()), all_drafts, entity,
                                                _date(on, "--date")))
         if as_json:
             print_json(report.as_dict())
@@ -242,8 +253,8 @@ def exceptions_list(
     as_json: JsonOpt = False,
 ) -> None:
     """Rows that could not be taken, with reason and owner role."""
-    with cli_errors():
-        q = _app().queries
+    with session() as hb:
+        q = hb.queries
         st = None if status == "all" else status
         rows = q.exceptions(status=st, reason=reason, owner=owner, limit=limit)
         if as_json:
@@ -263,8 +274,8 @@ def exceptions_retry(
     as_json: JsonOpt = False,
 ) -> None:
     """Validate the kept rows again (after master data was fixed)."""
-    with cli_errors():
-        report = _app().handle(c.RetryExceptions(tuple(ids or ()), actor))
+    with session() as hb:
+        report = hb.handle(c.RetryExceptions(tuple(ids or ()), actor))
         if as_json:
             print_json(report.as_dict())
             return
@@ -279,8 +290,8 @@ def exceptions_dismiss(
     actor: Annotated[str, typer.Option()] = "cli",
 ) -> None:
     """Close exceptions without taking the rows, with a note."""
-    with cli_errors():
-        n = _app().handle(c.DismissExceptions(tuple(ids), actor, note))
+    with session() as hb:
+        n = hb.handle(c.DismissExceptions(tuple(ids), actor, note))
         console.print(f"dismissed {n}")
 
 
@@ -292,8 +303,7 @@ def worker(
     """Deliver outbox events (journal postings) to their sinks."""
     import time
 
-    with cli_errors():
-        hb = _app()
+    with session() as hb:
         while True:
             stats = hb.worker.drain()
             if stats.delivered or stats.retried or stats.dead or once:
@@ -307,8 +317,8 @@ def worker(
 @deadletters_app.command("list")
 def deadletters_list(as_json: JsonOpt = False) -> None:
     """Events that failed for good, with their last error."""
-    with cli_errors():
-        rows = _app().queries.dead_letters()
+    with session() as hb:
+        rows = hb.queries.dead_letters()
         if as_json:
             print_json(rows)
             return
@@ -319,8 +329,8 @@ def deadletters_list(as_json: JsonOpt = False) -> None:
 @ledger_app.command("trial-balance")
 def trial_balance(as_json: JsonOpt = False) -> None:
     """Balances per entity, currency and account; each currency sums to zero."""
-    with cli_errors():
-        rows = _app().queries.trial_balance()
+    with session() as hb:
+        rows = hb.queries.trial_balance()
         if as_json:
             print_json(rows)
             return
