@@ -20,6 +20,7 @@ from .pipeline.worker import Worker
 from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
 from .store import migrate
 from .store.engine import make_engine
+from .store.idempotency import SqlIdempotencyKeys
 from .store.jobs import SqlJobStore
 from .store.ledger import SqlLedger
 from .store.readmodels import ReadModels
@@ -37,6 +38,7 @@ class Hourbridge:
     clock: Callable[[], datetime]
     queries: ReadModels
     worker: Worker
+    idempotency: SqlIdempotencyKeys
     _closed: bool = field(default=False, repr=False)
 
     def uow(self) -> SqlUnitOfWork:
@@ -89,4 +91,5 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         for type_, handler in EVENT_HANDLERS.items()
     }
     worker = Worker(SqlJobStore(engine), handlers, clock, batch=settings.worker_batch)
-    return Hourbridge(settings, engine, clock, ReadModels(engine), worker)
+    return Hourbridge(settings, engine, clock, ReadModels(engine), worker,
+                      SqlIdempotencyKeys(engine, clock))

@@ -239,7 +239,10 @@ def test_idempotency_key_names_the_inbox_file_and_replays(loaded: TestClient) ->
     r = _ingest(loaded, [UNKNOWN_PROJECT], headers=headers)
     assert r.status_code == 201, r.text
     replay = _ingest(loaded, [UNKNOWN_PROJECT], headers=headers)
-    assert replay.status_code == 200 and replay.json()["duplicate_payload"] is True
+    assert replay.status_code == 201 and replay.json() == r.json()
+    assert replay.headers["idempotent-replayed"] == "true"
+    resent = _ingest(loaded, [UNKNOWN_PROJECT])  # no key: the payload fingerprint decides
+    assert resent.status_code == 200 and resent.json()["duplicate_payload"] is True
     [item] = loaded.get("/v1/exceptions").json()["items"]
     assert item["location"].startswith("api-0b9e3c1a-key")
 

@@ -16,6 +16,7 @@ from hourbridge import __version__
 from hourbridge.bootstrap import Hourbridge, bootstrap
 
 from . import problems
+from .idempotency import IdempotencyMiddleware
 from .schemas import TimeEntriesIn
 from .v1 import health_router
 from .v1 import router as v1_router
@@ -62,6 +63,7 @@ def create_app(hb: Hourbridge) -> FastAPI:
                   openapi_tags=TAGS, lifespan=lifespan)
     app.state.hourbridge = hb
     problems.install(app)
+    app.add_middleware(IdempotencyMiddleware)
     app.include_router(health_router)
     app.include_router(v1_router)
     _customise_openapi(app)

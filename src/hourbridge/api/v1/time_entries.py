@@ -43,10 +43,10 @@ source in `?source=`. At most {MAX_ENTRIES_PER_REQUEST:,} entries per request.
 its `external_id` is unchanged or a new revision, never a second entry.
 
 **Idempotency-Key.** Optional; kept as part of the inbox file name (`api-<key>`), so the
-payload's origin can be traced. Replays are recognised by the payload's SHA-256 fingerprint:
-resending the same body (with or without the key) is safe and answers 200. The server does
-not yet remember keys themselves: reusing a key with a *different* body is taken as a new
-payload.
+payload's origin can be traced. A retry with the same key and body gets the first response
+again (header `Idempotent-Replayed: true`); the same key with a different body is refused
+(422). Without a key, the payload's SHA-256 fingerprint still recognises a resent body (200,
+nothing added).
 """
 
 _REQUEST_BODY: dict[str, Any] = {
