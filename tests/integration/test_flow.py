@@ -82,9 +82,13 @@ def test_whole_path(loaded: Hourbridge, ingest: Any) -> None:
     assert balances == {"1200": Decimal("776.48"), "1210": Decimal("0.00"),
                         "2200": Decimal("-123.98"), "4000": Decimal("-652.50")}
     assert sum(balances.values()) == 0
-    states = {k: v["billing"] for k, v in by_external_id(hb).items()}
-    assert states == {"h1": "invoiced", "h2": "invoiced", "h3": "invoiced",
-                      "h4": "non_billable", "h5": "non_billable", "h9": "invoiced"}
+    states = {k: (v["approval"], v["billing"], v["locked"])
+              for k, v in by_external_id(hb).items()}
+    assert states == {"h1": ("approved", "invoiced", True), "h2": ("approved", "invoiced", True),
+                      "h3": ("approved", "invoiced", True),
+                      "h4": ("approved", "non_billable", False),
+                      "h5": ("submitted", "non_billable", False),
+                      "h9": ("approved", "invoiced", True)}
 
 
 def test_same_payload_twice_adds_nothing(loaded: Hourbridge, ingest: Any) -> None:

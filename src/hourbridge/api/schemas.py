@@ -164,6 +164,7 @@ class TimeEntry(_Out):
     notes: str
     approval: str
     billing: str
+    locked: bool = False
     wip_amount: Money | None = None
     wip_currency: str | None = None
 

@@ -66,7 +66,7 @@ class ReadModels:
         stmt = select(te.c.id, te.c.source, te.c.external_id, te.c.revision, te.c.employee,
                       te.c.project, te.c.task, te.c.work_date, te.c.worked_seconds,
                       te.c.billable_seconds, te.c.billable, te.c.notes, te.c.approval,
-                      te.c.billing, te.c.wip_amount, te.c.wip_currency)
+                      te.c.billing, te.c.locked, te.c.wip_amount, te.c.wip_currency)
         for col, value in (("employee", employee), ("project", project),
                            ("approval", approval), ("billing", billing)):
             if value:

@@ -149,9 +149,11 @@ class SqlEntries:
 
     def set_billing(self, ids: Sequence[int], state: str, at: datetime) -> None:
         te = t.time_entries
+        # Invoiced work is locked: the lock axis says the source may no longer change it.
+        locked = state == "invoiced"
         for part in _chunks(list(ids)):
             self.conn.execute(update(te).where(te.c.id.in_(part))
-                              .values(billing=state, updated_at=at))
+                              .values(billing=state, locked=locked, updated_at=at))
 
     def wip_by_project(self, ids: Sequence[int]) -> list[tuple[str, str, Decimal]]:
         te = t.time_entries
