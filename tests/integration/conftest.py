@@ -12,6 +12,7 @@ from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.config import Settings
 from hourbridge.domain import commands as c
 from hourbridge.formats import BundleDocument, to_domain
+from hourbridge.formats.timefile import TimeFile
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -55,5 +56,6 @@ def loaded(hb: Hourbridge, small_bundle: dict[str, Any]) -> Hourbridge:
 @pytest.fixture
 def ingest(hb: Hourbridge) -> Callable[..., Any]:
     def _ingest(rows: list[tuple[Any, ...]], name: str = "t.csv", source: str = "harvest") -> Any:
-        return hb.handle(c.IngestTimeEntries(source, name, "text/csv", csv_payload(rows)))
+        payload = TimeFile.from_bytes(name, "text/csv", csv_payload(rows))
+        return hb.handle(c.IngestTimeEntries(source, payload))
     return _ingest

@@ -20,6 +20,7 @@ from hourbridge.config import Settings
 from hourbridge.domain import commands as c
 from hourbridge.domain.money import round_money, tax_amount, time_amount
 from hourbridge.formats import BundleDocument, to_domain
+from hourbridge.formats.timefile import TimeFile
 from hourbridge.store import tables as t
 from support.firm import small_firm_bundle
 
@@ -53,13 +54,15 @@ class BillingMachine(RuleBasedStateMachine):
                          f"n{self.next_id}")
         payload = ("\n".join(lines) + "\n").encode()
         self.sent.append(payload)
-        self.hb.handle(c.IngestTimeEntries("prop", f"f{self.next_id}.csv", "text/csv", payload))
+        file = TimeFile.from_bytes(f"f{self.next_id}.csv", "text/csv", payload)
+        self.hb.handle(c.IngestTimeEntries("prop", file))
 
     @rule(index=st.integers(min_value=0, max_value=50))
     def resend(self, index: int) -> None:
         if self.sent:
             payload = self.sent[index % len(self.sent)]
-            report = self.hb.handle(c.IngestTimeEntries("prop", "again.csv", "text/csv", payload))
+            file = TimeFile.from_bytes("again.csv", "text/csv", payload)
+            report = self.hb.handle(c.IngestTimeEntries("prop", file))
             assert report.duplicate_payload and report.accepted == 0
 
     @rule(through=days)

@@ -11,6 +11,7 @@ import pytest
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
 from hourbridge.errors import Conflict, InvalidInput
+from hourbridge.formats.timefile import TimeFile
 
 ROWS = [
     ("h1", "E1", "P1", "DEV", "2026-08-10", "1.10", "design"),   # 15-min up: 1.25 h at 150
@@ -118,7 +119,8 @@ def test_revision_replaces_unapproved_entry_and_never_approved_one(
 
     def send(rows: list[tuple[Any, ...]], name: str) -> Any:
         body = "\n".join([header] + [",".join(map(str, r)) for r in rows]) + "\n"
-        return hb.handle(cmd.IngestTimeEntries("harvest", name, "text/csv", body.encode()))
+        file = TimeFile.from_bytes(name, "text/csv", body.encode())
+        return hb.handle(cmd.IngestTimeEntries("harvest", file))
 
     revised = send([("h1", "E1", "P1", "DEV", "2026-08-10", "2", "design", 2)], "r2.csv")
     assert revised.revised == 1

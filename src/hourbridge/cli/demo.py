@@ -15,6 +15,7 @@ from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.demo import generate_demo_firm
 from hourbridge.domain import commands as c
 from hourbridge.formats import BundleDocument, to_domain
+from hourbridge.formats.timefile import TimeFile
 
 from .output import cli_errors, console, err_console, print_json, table
 
@@ -40,8 +41,8 @@ def run_demo(hb: Hourbridge, seed: int, show_progress: bool) -> dict[str, Any]:
         step = progress.add_task("ingest time files", total=len(firm.time_files))
         for tf in firm.time_files:
             source = tf.filename.split("-", 1)[0]
-            report = hb.handle(c.IngestTimeEntries(source, tf.filename, tf.media_type,
-                                                   tf.payload))
+            report = hb.handle(c.IngestTimeEntries(
+                source, TimeFile.from_bytes(tf.filename, tf.media_type, tf.payload)))
             intake["files"] += 1
             intake["duplicate_payloads"] += int(report.duplicate_payload)
             for key in ("rows", "accepted", "revised", "unchanged", "rejected"):

@@ -15,6 +15,7 @@ from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
 from hourbridge.formats import bundle_json_schema, parse_bundle_files, to_domain
+from hourbridge.formats.timefile import TimeFile
 
 from .output import cli_errors, console, print_json, table
 
@@ -47,9 +48,6 @@ def session() -> Iterator[Hourbridge]:
         finally:
             hb.close()
 
-
-def _media_type(path: Path) -> str:
-    return "application/json" if path.suffix.lower() == ".json" else "text/csv"
 
 
 @db_app.command("upgrade")
@@ -106,11 +104,9 @@ def ingest(
     with session() as hb:
         reports = []
         for path in files:
-            try:
-                payload = path.read_bytes()
-            except OSError as exc:
-                raise InvalidInput(f"{path}: cannot read: {exc}") from None
-            report = hb.handle(c.IngestTimeEntries(source, path.name, _media_type(path), payload))
+            if not path.is_file():
+                raise InvalidInput(f"{path}: cannot read: no such file")
+            report = hb.handle(c.IngestTimeEntries(source, TimeFile.from_path(path)))
             reports.append({"file": str(path), **report.as_dict()})
         if as_json:
             print_json(reports)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, Protocol
 
 from .bundle import Bundle
 
@@ -15,12 +17,25 @@ class LoadMasterData:
     bundle: Bundle
 
 
+class IncomingPayload(Protocol):
+    """A payload as it arrives: its raw bytes (kept verbatim) and the rows in it, both streams.
+
+    ``rows()`` raises an exception carrying a ``problem`` attribute when the payload as a whole
+    cannot be read (not UTF-8, not JSON, no header line).
+    """
+
+    @property
+    def filename(self) -> str: ...
+    @property
+    def media_type(self) -> str: ...
+    def chunks(self) -> Iterator[bytes]: ...
+    def rows(self) -> Iterator[tuple[str, dict[str, Any]]]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class IngestTimeEntries:
     source: str
-    filename: str
-    media_type: str  # "text/csv" or "application/json"
-    payload: bytes
+    payload: IncomingPayload
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,7 +79,9 @@ def validate_entry(
             f"(locked through {entity.lock_date.isoformat()})",
             where, "date",
         ))
-    if employee is not None and project.assignment_on(employee.id, parsed.work_date) is None:
+    assignment = (project.assignment_on(employee.id, parsed.work_date)
+                  if employee is not None else None)
+    if employee is not None and assignment is None:
         problems.append(Problem(
             "not_assigned",
             f"employee {employee.id} is not assigned to project {project.code} on "
@@ -101,7 +103,8 @@ def validate_entry(
                 where, "date",
             ))
         elif employee is not None and not problems:
-            role = role_on(md, employee.id, project.code, parsed.work_date)
+            role = (assignment.role if assignment is not None and assignment.role
+                    else employee.role)
             found = rates.decide(project, contract, employee.id, role, parsed.task,
                                  parsed.work_date)
             if isinstance(found, Problem):

@@ -40,7 +40,7 @@ def retry_exceptions(ids: tuple[int, ...], uow: UnitOfWork, now: datetime,
                 by_source[(source, inbox_id)].append((exc_id, row))
         for (source, inbox_id), group in by_source.items():
             rows: list[Row] = [(f"exception {exc_id}", row) for exc_id, row in group]
-            out = process_rows(uow, source, inbox_id or 0, rows, md, rates, now, set(), set())
+            out = process_rows(uow, source, inbox_id or 0, rows, md, rates, now)
             rejected = dict(out.rejected)
             report.retried += len(rows)
             for index, (exc_id, row) in enumerate(group):

@@ -27,7 +27,7 @@ CommandHandler = Callable[[Any, UnitOfWork, datetime], Any]
 COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.LoadMasterData: lambda cmd, uow, now: load_master_data(cmd.bundle, uow),
     c.IngestTimeEntries: lambda cmd, uow, now: ingest_time_entries(
-        cmd.source, cmd.filename, cmd.media_type, cmd.payload, uow, now),
+        cmd.source, cmd.payload, uow, now),
     c.ApproveEntries: approve_entries,
     c.RunBilling: run_billing,
     c.IssueInvoices: issue_invoices,

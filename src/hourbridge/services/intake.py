@@ -1,23 +1,25 @@
 """Time intake: a payload is kept in the inbox, then each row is parsed, validated and stored,
 or lands in the exception queue with its reason. Nothing is dropped.
 
-The same payload twice (by SHA-256 fingerprint) adds nothing. A row whose source id is already
-stored is unchanged (same content), a new revision (replaces the stored entry while it is not
-yet approved), or ``changed_after_approval`` (approved or billed work is never rewritten).
-A row with the same content as another entry under a different id is ``duplicate_entry``.
+The payload streams through three passes (fingerprint, keep, parse), so memory stays bounded
+whatever its size. The inbox copy commits first, on its own: a payload that cannot be parsed,
+or a crash half-way, still leaves the payload kept, with its status saying what happened.
+
+The same payload twice (by SHA-256 of source and bytes) adds nothing. A row whose source id is
+already stored is unchanged (same content), a new revision (replaces the stored entry while it
+is not yet approved), or ``changed_after_approval`` (approved or billed work is never
+rewritten). A row with the same content as another entry under a different id is
+``duplicate_entry``.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hourbridge.domain.commands import IncomingPayload
 from hourbridge.domain.intake import parse_row
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval
@@ -27,7 +29,7 @@ from hourbridge.domain.validation import content_key, validate_entry
 
 from .ports import NewEntry, NewException, UnitOfWork, chunked
 
-BATCH = 2000
+BATCH = 5000
 Row = tuple[str, dict[str, Any]]  # (where, raw row)
 
 
@@ -52,42 +54,6 @@ class IntakeReport:
         }
 
 
-def decode_rows(filename: str, media_type: str, payload: bytes) -> Iterator[Row] | Problem:
-    """Rows of a canonical CSV (header line) or JSON payload (list, or {"time_entries": [...]})."""
-    try:
-        text = payload.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return Problem("invalid_format", f"payload is not UTF-8: {exc}", filename)
-    if "json" in media_type or filename.lower().endswith(".json"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            return Problem("invalid_format", f"not valid JSON: {exc}", filename)
-        if isinstance(data, dict) and isinstance(data.get("time_entries"), list):
-            data = data["time_entries"]
-        if not isinstance(data, list):
-            return Problem("invalid_format",
-                           "JSON payload must be a list of entries or {\"time_entries\": [...]}",
-                           filename)
-        return (
-            (f"{filename}: $[{i}]", row if isinstance(row, dict) else {"_value": row})
-            for i, row in enumerate(data)
-        )
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames or "external_id" not in reader.fieldnames:
-        return Problem("invalid_format",
-                       "CSV needs a header line with at least external_id", filename)
-
-    def rows() -> Iterator[Row]:
-        for record in reader:
-            extra = record.pop(None, None)
-            row: dict[str, Any] = dict(record)
-            if extra:
-                row["_extra"] = extra
-            yield f"{filename}:{reader.line_num}", row
-    return rows()
-
-
 @dataclass
 class _Outcome:
     accepted: int = 0
@@ -97,9 +63,12 @@ class _Outcome:
 
 
 def process_rows(uow: UnitOfWork, source: str, inbox_id: int, rows: list[Row],
-                 md: MasterData, rates: RateBook, now: datetime,
-                 seen_ids: set[str], seen_keys: set[str]) -> _Outcome:
-    """Validate and store one batch; returns which row indexes were rejected and why."""
+                 md: MasterData, rates: RateBook, now: datetime) -> _Outcome:
+    """Validate and store one batch; returns which row indexes were rejected and why.
+
+    Rows of earlier batches are already in the table (same transaction), so duplicates across
+    batches are found by the same lookups as duplicates of stored entries.
+    """
     out = _Outcome()
     candidates: list[tuple[int, NewEntry]] = []
     for index, (where, raw) in enumerate(rows):
@@ -128,6 +97,8 @@ def process_rows(uow: UnitOfWork, source: str, inbox_id: int, rows: list[Row],
     stored = uow.entries.stored(source, [c.external_id for _, c in candidates])
     known_keys = uow.entries.existing_content_keys([c.content_key for _, c in candidates])
     inserts: list[NewEntry] = []
+    seen_ids: set[str] = set()
+    seen_keys: set[str] = set()
     for index, entry in candidates:
         where = rows[index][0]
         before = stored.get(entry.external_id)
@@ -174,42 +145,57 @@ def rejection(inbox_id: int | None, source: str, raw: dict[str, Any],
     return NewException(inbox_id, source, str(raw.get("external_id") or "") or None, merged, raw)
 
 
-def ingest_time_entries(source: str, filename: str, media_type: str, payload: bytes,
-                        uow: UnitOfWork, now: datetime) -> IntakeReport:
+def fingerprint_of(source: str, payload: IncomingPayload) -> tuple[str, int]:
     # The source is part of the fingerprint: the same bytes from two trackers are two payloads.
-    fingerprint = hashlib.sha256(source.encode() + b"\x00" + payload).hexdigest()
+    digest = hashlib.sha256(source.encode() + b"\x00")
+    size = 0
+    for block in payload.chunks():
+        digest.update(block)
+        size += len(block)
+    return digest.hexdigest(), size
+
+
+def ingest_time_entries(source: str, payload: IncomingPayload, uow: UnitOfWork,
+                        now: datetime) -> IntakeReport:
+    fingerprint, size = fingerprint_of(source, payload)
     with uow:
         earlier = uow.inbox.find(fingerprint)
         if earlier is not None:
             return IntakeReport(earlier, fingerprint, duplicate_payload=True)
-        inbox_id = uow.inbox.add(source, fingerprint, filename, media_type, payload, now)
-        report = IntakeReport(inbox_id, fingerprint)
-        decoded = decode_rows(filename, media_type, payload)
-        if isinstance(decoded, Problem):
-            uow.exceptions.add([NewException(inbox_id, source, None, decoded, {})], now)
-            report.rejected = 1
-            report.reasons[decoded.code] = 1
-            uow.inbox.record_counts(inbox_id, 0, 0, 1, 0)
-            uow.commit()
-            return report
-        md = uow.masterdata.snapshot()
-        rates = RateBook(md)
-        seen_ids: set[str] = set()
-        seen_keys: set[str] = set()
-        for batch in chunked(decoded, BATCH):
-            out = process_rows(uow, source, inbox_id, batch, md, rates, now, seen_ids, seen_keys)
-            report.rows += len(batch)
-            report.accepted += out.accepted
-            report.revised += out.revised
-            report.unchanged += out.unchanged
-            report.rejected += len(out.rejected)
-            items = [rejection(inbox_id, source, batch[i][1], problems)
-                     for i, problems in out.rejected]
-            for item in items:
-                code = item.problem.code
-                report.reasons[code] = report.reasons.get(code, 0) + 1
-            uow.exceptions.add(items, now)
-        uow.inbox.record_counts(inbox_id, report.rows, report.accepted + report.revised,
-                                report.rejected, report.unchanged)
+        inbox_id = uow.inbox.add(source, fingerprint, payload.filename, payload.media_type,
+                                 size, now)
+        uow.inbox.keep(inbox_id, payload.chunks())
         uow.commit()
+    report = IntakeReport(inbox_id, fingerprint)
+    try:
+        with uow:
+            md = uow.masterdata.snapshot()
+            rates = RateBook(md)
+            for batch in chunked(payload.rows(), BATCH):
+                out = process_rows(uow, source, inbox_id, batch, md, rates, now)
+                report.rows += len(batch)
+                report.accepted += out.accepted
+                report.revised += out.revised
+                report.unchanged += out.unchanged
+                report.rejected += len(out.rejected)
+                items = [rejection(inbox_id, source, batch[i][1], problems)
+                         for i, problems in out.rejected]
+                for item in items:
+                    code = item.problem.code
+                    report.reasons[code] = report.reasons.get(code, 0) + 1
+                uow.exceptions.add(items, now)
+            uow.inbox.record_counts(inbox_id, "processed", report.rows,
+                                    report.accepted + report.revised, report.rejected,
+                                    report.unchanged)
+            uow.commit()
+    except Exception as exc:
+        problem = getattr(exc, "problem", None)
+        if not isinstance(problem, Problem):
+            raise  # a failure, not bad data: the payload stays kept with status "received"
+        # The payload as a whole is unreadable: nothing from it is taken, the payload is kept.
+        with uow:
+            uow.exceptions.add([NewException(inbox_id, source, None, problem, {})], now)
+            uow.inbox.record_counts(inbox_id, "failed", 0, 0, 0, 0)
+            uow.commit()
+        return IntakeReport(inbox_id, fingerprint, rejected=1, reasons={problem.code: 1})
     return report

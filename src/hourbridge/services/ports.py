@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from hourbridge.domain.bundle import Bundle
 from hourbridge.domain.ledger import JournalEntry
@@ -33,8 +33,9 @@ class StoredEntry:
     billing: str
 
 
-@dataclass(frozen=True, slots=True)
-class NewEntry:
+class NewEntry(NamedTuple):
+    """A validated entry to store (a NamedTuple: built once per row on the intake hot path)."""
+
     source: str
     external_id: str
     revision: int
@@ -121,9 +122,10 @@ class MasterDataRepository(Protocol):
 class InboxRepository(Protocol):
     def find(self, fingerprint: str) -> int | None: ...
     def add(self, source: str, fingerprint: str, filename: str, media_type: str,
-            payload: bytes, received_at: datetime) -> int: ...
-    def record_counts(self, inbox_id: int, total: int, accepted: int, rejected: int,
-                      unchanged: int) -> None: ...
+            size: int, received_at: datetime) -> int: ...
+    def keep(self, inbox_id: int, chunks: Iterable[bytes]) -> None: ...
+    def record_counts(self, inbox_id: int, status: str, total: int, accepted: int,
+                      rejected: int, unchanged: int) -> None: ...
 
 
 class EntryRepository(Protocol):

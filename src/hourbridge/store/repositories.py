@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from hourbridge.services.ports import (
 )
 
 from . import tables as t
+from .bulk import bulk_insert, sqlite_value
 
 IN_CHUNK = 900  # stays under SQLite's bound-parameter limit with room for other filters
 
@@ -38,17 +40,31 @@ class SqlInbox:
             select(t.inbox.c.id).where(t.inbox.c.fingerprint == fingerprint)).scalar()
 
     def add(self, source: str, fingerprint: str, filename: str, media_type: str,
-            payload: bytes, received_at: datetime) -> int:
+            size: int, received_at: datetime) -> int:
         result = self.conn.execute(insert(t.inbox).values(
             source=source, fingerprint=fingerprint, filename=filename, media_type=media_type,
-            received_at=received_at, size_bytes=len(payload), payload=payload,
+            received_at=received_at, size_bytes=size, status="received",
         ).returning(t.inbox.c.id))
         return int(result.scalar_one())
 
-    def record_counts(self, inbox_id: int, total: int, accepted: int, rejected: int,
-                      unchanged: int) -> None:
+    def keep(self, inbox_id: int, chunks: Iterable[bytes]) -> None:
+        for seq, data in enumerate(chunks):
+            self.conn.execute(insert(t.inbox_chunks).values(inbox_id=inbox_id, seq=seq,
+                                                            data=data))
+
+    def payload(self, inbox_id: int) -> Iterator[bytes]:
+        """The kept payload, chunk by chunk, exactly as received."""
+        ic = t.inbox_chunks
+        seqs = list(self.conn.execute(select(ic.c.seq).where(ic.c.inbox_id == inbox_id)
+                                      .order_by(ic.c.seq)).scalars())
+        for seq in seqs:
+            yield self.conn.execute(select(ic.c.data).where(
+                ic.c.inbox_id == inbox_id, ic.c.seq == seq)).scalar_one()
+
+    def record_counts(self, inbox_id: int, status: str, total: int, accepted: int,
+                      rejected: int, unchanged: int) -> None:
         self.conn.execute(update(t.inbox).where(t.inbox.c.id == inbox_id).values(
-            rows_total=total, rows_accepted=accepted, rows_rejected=rejected,
+            status=status, rows_total=total, rows_accepted=accepted, rows_rejected=rejected,
             rows_unchanged=unchanged))
 
 
@@ -99,9 +115,33 @@ class SqlEntries:
             "locked": False, "created_at": at, "updated_at": at,
         }
 
+    _INSERT_COLUMNS = (
+        "source", "external_id", "revision", "inbox_id", "employee", "project", "task",
+        "entity", "contract", "work_date", "worked_seconds", "billable_seconds", "billable",
+        "notes", "content_key", "approval", "billing", "locked", "created_at", "updated_at",
+    )
+
     def insert(self, entries: Sequence[NewEntry], at: datetime) -> None:
-        if entries:
-            self.conn.execute(insert(t.time_entries), [self._row(e, at) for e in entries])
+        """The ingest hot path: one bulk statement per batch, tuples straight to the driver."""
+        if self.conn.dialect.name == "sqlite":
+            # already in SQLite's storage form: converting value by value costs more than
+            # the insert itself
+            stamp = sqlite_value(at)
+            rows: list[tuple[Any, ...]] = [
+                (e.source, e.external_id, e.revision, e.inbox_id, e.employee, e.project, e.task,
+                 e.entity, e.contract, e.work_date.isoformat(), e.worked_seconds,
+                 e.billable_seconds, int(e.billable), e.notes, e.content_key, e.approval,
+                 e.billing, 0, stamp, stamp)
+                for e in entries
+            ]
+            bulk_insert(self.conn, t.time_entries, self._INSERT_COLUMNS, rows, converted=True)
+            return
+        bulk_insert(self.conn, t.time_entries, self._INSERT_COLUMNS, [
+            (e.source, e.external_id, e.revision, e.inbox_id, e.employee, e.project, e.task,
+             e.entity, e.contract, e.work_date, e.worked_seconds, e.billable_seconds,
+             e.billable, e.notes, e.content_key, e.approval, e.billing, False, at, at)
+            for e in entries
+        ])
 
     def replace(self, entry_id: int, entry: NewEntry, at: datetime) -> None:
         row = self._row(entry, at)
@@ -169,6 +209,11 @@ class SqlEntries:
         return [(c, p, a) for (c, p), a in sorted(sums.items())]
 
 
+def _json_safe(row: dict[str, Any]) -> dict[str, Any]:
+    """The raw row as JSON keeps it: JSON numbers (Decimal from the parser) as their text."""
+    return json.loads(json.dumps(row, default=str))
+
+
 class SqlExceptions:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -180,7 +225,7 @@ class SqlExceptions:
             {"inbox_id": i.inbox_id, "source": i.source, "external_id": i.external_id,
              "location": i.problem.where, "reason": i.problem.code, "field": i.problem.field,
              "message": i.problem.message, "owner_role": i.problem.owner, "status": "open",
-             "row": {k: v for k, v in i.row.items()}, "created_at": at}
+             "row": _json_safe(i.row), "created_at": at}
             for i in items
         ])
 

@@ -168,11 +168,20 @@ inbox = Table(
     Column("media_type", String(100), nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("size_bytes", BigInteger, nullable=False),
-    Column("payload", LargeBinary, nullable=False),
+    # received (kept, not yet processed) / processed / failed (unreadable as a whole)
+    Column("status", String(16), nullable=False),
     Column("rows_total", Integer, nullable=False, server_default="0"),
     Column("rows_accepted", Integer, nullable=False, server_default="0"),
     Column("rows_rejected", Integer, nullable=False, server_default="0"),
     Column("rows_unchanged", Integer, nullable=False, server_default="0"),
+)
+
+# The payload verbatim, in chunks of at most 1 MiB, so no process ever needs it whole.
+inbox_chunks = Table(
+    "inbox_chunks", metadata,
+    Column("inbox_id", Id, ForeignKey("inbox.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )
 
 time_entries = Table(

@@ -153,7 +153,7 @@ class Builders:
             work_date=date(2026, 1, 15), worked_seconds=3600, notes="", billable=True,
             revision=1,
         )
-        return replace(base, **kw)
+        return base._replace(**kw)
 
 
 @pytest.fixture(scope="session")

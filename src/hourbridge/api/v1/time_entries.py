@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from hourbridge.domain.commands import IngestTimeEntries
 from hourbridge.domain.model import Approval, Billing
 from hourbridge.formats.bundle import Code
+from hourbridge.formats.timefile import TimeFile
 
 from ..deps import HourbridgeDep, Limit, Offset
 from ..problems import problem_responses
@@ -134,7 +135,7 @@ async def ingest_time_entries(
     else:
         raise HTTPException(415, f"send application/json or text/csv, not {media!r}")
     key = idempotency_key or hashlib.sha256(payload).hexdigest()[:16]
-    command = IngestTimeEntries(source, f"api-{key}", media_type, payload)
+    command = IngestTimeEntries(source, TimeFile.from_bytes(f"api-{key}", media_type, payload))
     report = await run_in_threadpool(hb.handle, command)
     if report.duplicate_payload:
         response.status_code = 200

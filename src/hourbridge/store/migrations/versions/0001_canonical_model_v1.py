@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-27
 """
-import sqlalchemy as sa
 from alembic import op
-
+import sqlalchemy as sa
 import hourbridge.store.types
+
 
 revision = '0001'
 down_revision = None
@@ -21,7 +21,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('through', sa.Date(), nullable=False),
     sa.Column('entity', sa.String(length=64), nullable=True),
-    sa.Column('started_at', hourbridge.store.types.UtcDateTime(), nullable=False),
+    sa.Column('started_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('invoices_created', sa.Integer(), nullable=False),
     sa.Column('entries_billed', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_billing_runs'))
@@ -45,7 +45,7 @@ def upgrade() -> None:
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=False),
     sa.Column('response', sa.JSON(), nullable=False),
-    sa.Column('created_at', hourbridge.store.types.UtcDateTime(), nullable=False),
+    sa.Column('created_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_idempotency_keys'))
     )
     op.create_table('inbox',
@@ -54,9 +54,9 @@ def upgrade() -> None:
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('filename', sa.String(length=500), nullable=False),
     sa.Column('media_type', sa.String(length=100), nullable=False),
-    sa.Column('received_at', hourbridge.store.types.UtcDateTime(), nullable=False),
+    sa.Column('received_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('size_bytes', sa.BigInteger(), nullable=False),
-    sa.Column('payload', sa.LargeBinary(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('rows_total', sa.Integer(), server_default='0', nullable=False),
     sa.Column('rows_accepted', sa.Integer(), server_default='0', nullable=False),
     sa.Column('rows_rejected', sa.Integer(), server_default='0', nullable=False),
@@ -72,7 +72,7 @@ def upgrade() -> None:
     sa.Column('memo', sa.Text(), nullable=False),
     sa.Column('source_type', sa.String(length=32), nullable=False),
     sa.Column('source_id', sa.String(length=200), nullable=False),
-    sa.Column('recorded_at', hourbridge.store.types.UtcDateTime(), nullable=False),
+    sa.Column('recorded_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_journal_entries')),
     sa.UniqueConstraint('key', name=op.f('uq_journal_entries_key'))
     )
@@ -84,11 +84,11 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
-    sa.Column('available_at', hourbridge.store.types.UtcDateTime(), nullable=False),
-    sa.Column('lease_until', hourbridge.store.types.UtcDateTime(), nullable=True),
+    sa.Column('available_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('lease_until', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', hourbridge.store.types.UtcDateTime(), nullable=False),
-    sa.Column('processed_at', hourbridge.store.types.UtcDateTime(), nullable=True),
+    sa.Column('created_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
     sa.UniqueConstraint('key', name=op.f('uq_outbox_key'))
     )
@@ -140,8 +140,8 @@ def upgrade() -> None:
     sa.Column('owner_role', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('row', sa.JSON(), nullable=False),
-    sa.Column('created_at', hourbridge.store.types.UtcDateTime(), nullable=False),
-    sa.Column('closed_at', hourbridge.store.types.UtcDateTime(), nullable=True),
+    sa.Column('created_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('closed_by', sa.String(length=128), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['inbox_id'], ['inbox.id'], name=op.f('fk_exceptions_inbox_id_inbox')),
@@ -151,6 +151,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_exceptions_reason'), ['reason'], unique=False)
         batch_op.create_index(batch_op.f('ix_exceptions_status'), ['status'], unique=False)
 
+    op.create_table('inbox_chunks',
+    sa.Column('inbox_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['inbox_id'], ['inbox.id'], name=op.f('fk_inbox_chunks_inbox_id_inbox')),
+    sa.PrimaryKeyConstraint('inbox_id', 'seq', name=op.f('pk_inbox_chunks'))
+    )
     op.create_table('journal_lines',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('journal_entry', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -201,12 +208,12 @@ def upgrade() -> None:
     sa.Column('approval', sa.String(length=16), nullable=False),
     sa.Column('billing', sa.String(length=16), nullable=False),
     sa.Column('locked', sa.Boolean(), nullable=False),
-    sa.Column('approved_at', hourbridge.store.types.UtcDateTime(), nullable=True),
+    sa.Column('approved_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('approved_by', sa.String(length=128), nullable=True),
     sa.Column('wip_amount', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=True),
     sa.Column('wip_currency', sa.String(length=3), nullable=True),
-    sa.Column('created_at', hourbridge.store.types.UtcDateTime(), nullable=False),
-    sa.Column('updated_at', hourbridge.store.types.UtcDateTime(), nullable=False),
+    sa.Column('created_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['inbox_id'], ['inbox.id'], name=op.f('fk_time_entries_inbox_id_inbox')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_time_entries')),
     sa.UniqueConstraint('source', 'external_id', name='uq_time_entries_source_external_id')
@@ -266,8 +273,8 @@ def upgrade() -> None:
     sa.Column('tax', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
     sa.Column('total', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
     sa.Column('tax_note', sa.Text(), nullable=True),
-    sa.Column('created_at', hourbridge.store.types.UtcDateTime(), nullable=False),
-    sa.Column('issued_at', hourbridge.store.types.UtcDateTime(), nullable=True),
+    sa.Column('created_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('issued_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('issued_by', sa.String(length=128), nullable=True),
     sa.ForeignKeyConstraint(['billing_run'], ['billing_runs.id'], name=op.f('fk_invoices_billing_run_billing_runs')),
     sa.ForeignKeyConstraint(['contract'], ['contracts.id'], name=op.f('fk_invoices_contract_contracts')),
@@ -385,6 +392,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_journal_lines_journal_entry'))
 
     op.drop_table('journal_lines')
+    op.drop_table('inbox_chunks')
     with op.batch_alter_table('exceptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exceptions_status'))
         batch_op.drop_index(batch_op.f('ix_exceptions_reason'))

@@ -1,0 +1,267 @@
+"""What every scenario shares: the run context, fresh databases, the CLI runner, results."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from rich.console import Console
+
+from .generate import Dataset, ensure_dataset
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+RESULTS = BENCH / "results"
+DEFAULT_WORKDIR = BENCH / ".work"
+POSTGRES_ENV = ("HOURBRIDGE_BENCH_POSTGRES_URL", "HOURBRIDGE_TEST_POSTGRES_URL")
+
+err = Console(stderr=True, highlight=False)
+
+
+def log(message: str) -> None:
+    err.print(f"[dim]{datetime.now().strftime('%H:%M:%S')}[/dim] {message}")
+
+
+def postgres_url_from_env() -> str | None:
+    for name in POSTGRES_ENV:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+def hourbridge_bin() -> Path:
+    """The ``hourbridge`` script next to the running interpreter (the project's venv)."""
+    for candidate in (Path(sys.executable).parent / "hourbridge",
+                      REPO / ".venv" / "bin" / "hourbridge"):
+        if candidate.exists():
+            return candidate
+    found = shutil.which("hourbridge")
+    if found:
+        return Path(found)
+    raise SystemExit("cannot find the hourbridge command: run `make` or pip install -e . first")
+
+
+@dataclass
+class Context:
+    entries: int
+    seed: int
+    workdir: Path
+    databases: list[str]
+    postgres_url: str | None
+    keep: bool = False
+    api_clients: tuple[int, ...] = (1, 2)
+    api_batch: int = 1000
+    _dataset: Dataset | None = field(default=None, repr=False)
+
+    @property
+    def dataset(self) -> Dataset:
+        if self._dataset is None:
+            self._dataset = ensure_dataset(self.workdir, self.entries, self.seed, log)
+        return self._dataset
+
+    def path(self, *parts: str) -> Path:
+        p = self.workdir.joinpath(*parts)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+
+# --- databases -----------------------------------------------------------------------------
+_NAME = re.compile(r"^[a-z0-9_]+$")
+
+
+@dataclass
+class Database:
+    """A fresh database for one measurement: a new SQLite file, or a new PostgreSQL database
+    ``hb_bench_<name>`` on the server of the configured URL (dropped first if it exists)."""
+
+    kind: str
+    name: str
+    url: str  # what HOURBRIDGE_DATABASE_URL gets
+    sqlite_path: Path | None = None
+    admin_url: str | None = None
+
+    @classmethod
+    def fresh(cls, ctx: Context, kind: str, name: str) -> Database:
+        if not _NAME.match(name):
+            raise ValueError(f"bad database name {name!r}")
+        if kind == "sqlite":
+            path = ctx.path("db", f"{name}.db")
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            return cls(kind, name, f"sqlite:///{path}", sqlite_path=path)
+        if kind == "postgres":
+            if not ctx.postgres_url:
+                raise SystemExit("PostgreSQL needs HOURBRIDGE_BENCH_POSTGRES_URL "
+                                 "(or HOURBRIDGE_TEST_POSTGRES_URL)")
+            import psycopg
+            from psycopg import sql
+
+            dbname = f"hb_bench_{name}"
+            parts = urlsplit(ctx.postgres_url)
+            url = urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, ""))
+            with psycopg.connect(ctx.postgres_url, autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                             .format(sql.Identifier(dbname)))
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+            return cls(kind, name, url, admin_url=ctx.postgres_url)
+        raise ValueError(f"unknown database kind {kind!r}")
+
+    def connect(self) -> Any:
+        """A plain DB-API connection (no SQLAlchemy), with the pragmas Hourbridge uses."""
+        if self.kind == "sqlite":
+            conn = sqlite3.connect(str(self.sqlite_path), timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return conn
+        import psycopg
+
+        return psycopg.connect(self.url)
+
+    def size_bytes(self) -> int | None:
+        if self.kind == "sqlite":
+            assert self.sqlite_path is not None
+            return sum(Path(f"{self.sqlite_path}{s}").stat().st_size
+                       for s in ("", "-wal") if Path(f"{self.sqlite_path}{s}").exists())
+        import psycopg
+
+        with psycopg.connect(self.url) as conn:
+            row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+        return int(row[0]) if row else None
+
+    def drop(self) -> None:
+        if self.kind == "sqlite":
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.sqlite_path}{suffix}").unlink(missing_ok=True)
+            return
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(str(self.admin_url), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                         .format(sql.Identifier(f"hb_bench_{self.name}")))
+
+
+# --- the CLI -------------------------------------------------------------------------------
+@dataclass
+class CliRun:
+    args: list[str]
+    seconds: float
+    returncode: int
+    stdout: str
+    stderr: str
+    max_rss_kib: int  # peak resident set of that process (wait4), KiB on Linux
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    @property
+    def max_rss_mb(self) -> float:
+        return round(self.max_rss_kib * 1024 / 1e6, 1)
+
+
+class CliError(RuntimeError):
+    pass
+
+
+def hb_env(db: Database) -> dict[str, str]:
+    env = dict(os.environ)
+    env["HOURBRIDGE_DATABASE_URL"] = db.url
+    env.setdefault("HOURBRIDGE_LOG_LEVEL", "WARNING")
+    env["COLUMNS"] = "200"
+    return env
+
+
+def run_cli(ctx: Context, db: Database, *args: str | Path, check: bool = True) -> CliRun:
+    """Run ``hourbridge ARGS`` against ``db`` as a child process; wall time and peak RSS.
+
+    The child is reaped with ``os.wait4`` so the resource usage is that process's own, not
+    the sum of every child this benchmark started.
+    """
+    argv = [str(hourbridge_bin()), *map(str, args)]
+    out_path = ctx.path("tmp", "cli.stdout")
+    err_path = ctx.path("tmp", "cli.stderr")
+    with out_path.open("wb") as out, err_path.open("wb") as errf:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=errf, env=hb_env(db), cwd=ctx.workdir)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    run = CliRun([str(a) for a in args], seconds, proc.returncode,
+                 out_path.read_text(encoding="utf-8", errors="replace"),
+                 err_path.read_text(encoding="utf-8", errors="replace"), usage.ru_maxrss)
+    if check and run.returncode != 0:
+        raise CliError(f"hourbridge {' '.join(run.args)} exited {run.returncode}: "
+                       f"{(run.stderr or run.stdout).strip()[-2000:]}")
+    return run
+
+
+def prepare(ctx: Context, db: Database) -> dict[str, float]:
+    """Schema and master data (not timed as part of any measurement, but recorded)."""
+    up = run_cli(ctx, db, "db", "upgrade")
+    probe = run_cli(ctx, db, "db", "upgrade")  # nothing to do: the CLI's fixed start-up cost
+    load = run_cli(ctx, db, "load", ctx.dataset.firm, "--json")
+    return {"upgrade_seconds": round(up.seconds, 3),
+            "cli_startup_seconds": round(probe.seconds, 3),
+            "cli_startup_rss_mb": probe.max_rss_mb,
+            "load_master_data_seconds": round(load.seconds, 3)}
+
+
+# --- results -------------------------------------------------------------------------------
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def rate(n: int, seconds: float) -> float:
+    return round(n / seconds, 1) if seconds > 0 else 0.0
+
+
+def result(scenario: str, database: str, entries: int, started_at: str, seconds: float,
+           metrics: dict[str, Any], limit: dict[str, Any], ratio: float | None,
+           goal: str | None, met: bool | None, notes: list[str],
+           ours: str = "", limit_text: str = "") -> dict[str, Any]:
+    return {
+        "scenario": scenario, "database": database, "entries": entries,
+        "started_at": started_at, "seconds": round(seconds, 3), "metrics": metrics,
+        "limit": limit, "ratio": None if ratio is None else round(ratio, 3), "goal": goal,
+        "met": met, "notes": notes, "summary": {"ours": ours, "limit": limit_text},
+        "host": host_info(),
+    }
+
+
+def failed(scenario: str, database: str, entries: int, started_at: str, exc: BaseException,
+           goal: str | None = None) -> dict[str, Any]:
+    return result(scenario, database, entries, started_at, 0.0, {}, {}, None, goal, False,
+                  [f"failed: {type(exc).__name__}: {exc}"[:4000]], ours="failed")
+
+
+def write_result(res: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{res['scenario']}-{res['database']}.json"
+    path.write_text(json.dumps(res, indent=2, default=str) + "\n", encoding="utf-8")
+    log(f"wrote {path.relative_to(REPO)}")
+    return path
+
+
+_HOST: dict[str, Any] = {}
+
+
+def host_info() -> dict[str, Any]:
+    if not _HOST:
+        import platform
+
+        _HOST.update({"python": platform.python_version(), "machine": platform.machine(),
+                      "cpus": os.cpu_count(), "sqlite": sqlite3.sqlite_version})
+    return _HOST

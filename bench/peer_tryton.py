@@ -1,0 +1,600 @@
+"""The "peer" benchmark (issue 4): one time-and-materials month invoiced by Tryton 7.0 LTS and by
+Hourbridge, on PostgreSQL, with equal invoice totals and the time ratios.
+
+    .venv/bin/python -m bench.peer_tryton --entries 10000
+
+Scenario (seeded, deterministic): one company/entity in USD, no tax (the Hourbridge customer is
+tax exempt, the Tryton product has no customer tax), one customer, five projects with one
+hourly rate each, ~4 entries per employee and weekday, every employee assigned to every
+project, ``entries`` time entries of whole minutes dated in one month (October 2026).
+
+Grouping: one Hourbridge contract per project (rate card of the project with one default row,
+rounding 1 minute nearest, so quantities are the worked minutes), so Hourbridge makes one draft
+invoice per contract and month = one per project with one line (one role, no task). Tryton's
+``project.work.invoice`` makes one invoice per project work with one line per work (quantity =
+hours of its timesheet lines, unit price = the work's list price). Invoices therefore pair one
+to one by project and are compared per project and in total.
+
+Rounding: Tryton rounds the invoiced quantity to the unit's 0.01 h and then the amount
+(quantity x unit price) to the cent; Hourbridge prices the exact seconds and rounds the line
+amount once. The generator makes every project's total a multiple of 3 minutes (= 0.05 h, exact
+at 0.01 h) by adding 1 or 2 minutes to the project's last entry, and the rates are whole
+dollars, so both are exact and must be equal to the cent (and to the independently computed
+expected totals).
+
+Tryton runs in its own virtualenv ``bench/.tryton-venv`` (``ensure_tryton_venv()``, from
+``bench/requirements-tryton.txt``) as a subprocess, ``bench/tryton/drive.py``, which drives
+trytond's Python API in-process (see there). Hourbridge runs twice on a fresh database each:
+through its CLI (timings include process start-up), and in-process through ``bootstrap()`` and
+``handle()`` like Tryton's in-process API, which is the fair comparison used for the goals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import random
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+TRYTON_VENV = BENCH / ".tryton-venv"
+REQUIREMENTS = BENCH / "requirements-tryton.txt"
+DRIVER = BENCH / "tryton" / "drive.py"
+RESULT = BENCH / "results" / "peer-postgresql.json"
+
+TRYTON_DB = "hb_peer_tryton"
+HOURBRIDGE_DB = "hb_peer_hourbridge"
+SOURCE = "peer"
+CURRENCY = "USD"
+MONTH_START = date(2026, 10, 1)
+MONTH_END = date(2026, 10, 31)
+VALID_FROM = date(2026, 1, 1)
+PROJECT_RATES = ("120", "135", "150", "175", "210")  # whole dollars: exact at 0.01 h
+ENTRIES_PER_EMPLOYEE_DAY = 4
+MIN_MINUTES, MAX_MINUTES = 15, 180
+INTAKE_GOAL = 60.0  # Hourbridge intake rate / Tryton creation rate
+BILLING_GOAL = 100.0  # Tryton invoicing seconds / Hourbridge billing seconds
+REFERENCE = "Known reference: Tryton creates at best ~2,000 timesheet lines/s on this kind of " \
+    "machine and needs ~4 s to invoice 10,000 of them."
+
+
+class PeerError(RuntimeError):
+    """The benchmark could not run (install, database or a side failed); the message says why."""
+
+
+# --------------------------------------------------------------------------- the Tryton venv
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def ensure_tryton_venv(venv: Path = TRYTON_VENV, requirements: Path = REQUIREMENTS) -> Path:
+    """Create ``venv`` with ``sys.executable -m venv`` and pip-install ``requirements`` into it
+    unless a stamp says these exact requirements are installed; returns the venv's python."""
+    python = venv / "bin" / "python"
+    stamp = venv / ".requirements-sha256"
+    want = _digest(requirements)
+    if python.exists() and stamp.exists() and stamp.read_text().strip() == want:
+        return python
+    if not python.exists():
+        _run([sys.executable, "-m", "venv", str(venv)], "creating the Tryton virtualenv")
+    _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+          "-r", str(requirements)], f"pip install -r {requirements.relative_to(REPO)}")
+    stamp.write_text(want + "\n")
+    return python
+
+
+def _run(cmd: list[str], what: str, env: dict[str, str] | None = None,
+         log: Path | None = None) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if log is not None:
+        log.write_text(f"$ {' '.join(cmd)}\n--- stdout\n{proc.stdout}\n--- stderr\n"
+                       f"{proc.stderr}", encoding="utf-8")
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-25:])
+        raise PeerError(f"{what} failed (exit {proc.returncode}):\n{tail}")
+    return proc
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def _recreate_database(postgres_url: str, name: str) -> None:
+    import psycopg
+
+    try:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        raise PeerError(f"cannot (re)create database {name} at {postgres_url}: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- the scenario
+
+@dataclass(frozen=True)
+class Scenario:
+    entries: int
+    seed: int
+    employees: list[str]
+    projects: list[tuple[str, Decimal]]  # (code, hourly rate)
+    rows: list[dict[str, str]]  # canonical CSV rows: external_id, employee, project, date, ...
+
+    def minutes_by_project(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for row in self.rows:
+            out[row["project"]] += int(row["minutes"])
+        return dict(out)
+
+    def expected_by_project(self) -> dict[str, Decimal]:
+        """Amount per project computed here: minutes x rate / 60, rounded half up once."""
+        minutes = self.minutes_by_project()
+        return {code: (Decimal(minutes.get(code, 0)) * rate / 60).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP) for code, rate in self.projects}
+
+
+def _weekdays(start: date, end: date) -> list[date]:
+    days = []
+    day = start
+    while day <= end:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def build_scenario(entries: int, seed: int) -> Scenario:
+    if entries < len(PROJECT_RATES):
+        raise ValueError(f"entries must be at least {len(PROJECT_RATES)}")
+    rng = random.Random(seed)
+    days = _weekdays(MONTH_START, MONTH_END)
+    n_emp = max(3, math.ceil(entries / (len(days) * ENTRIES_PER_EMPLOYEE_DAY)))
+    employees = [f"E{i:04d}" for i in range(1, n_emp + 1)]
+    projects = [(f"P{i:02d}", Decimal(rate)) for i, rate in enumerate(PROJECT_RATES, 1)]
+    codes = [code for code, _ in projects]
+    rows = []
+    for i in range(entries):
+        # every project gets at least one entry, the rest at random
+        project = codes[i] if i < len(codes) else rng.choice(codes)
+        rows.append({
+            "external_id": f"PEER-{i + 1:07d}",
+            "employee": rng.choice(employees),
+            "project": project,
+            "date": rng.choice(days).isoformat(),
+            "minutes": str(rng.randint(MIN_MINUTES, MAX_MINUTES)),
+            "notes": f"peer entry {i + 1}",
+        })
+    # Make each project's total a multiple of 3 minutes (0.05 h): Tryton invoices hours
+    # rounded to 0.01 h, Hourbridge the exact seconds; so both are exact.
+    last: dict[str, int] = {}
+    total: dict[str, int] = defaultdict(int)
+    for index, row in enumerate(rows):
+        last[row["project"]] = index
+        total[row["project"]] += int(row["minutes"])
+    for code, index in last.items():
+        short = (-total[code]) % 3
+        rows[index]["minutes"] = str(int(rows[index]["minutes"]) + short)
+    return Scenario(entries, seed, employees, projects, rows)
+
+
+def write_bundle(sc: Scenario, path: Path) -> None:
+    assignments = [{"employee": e, "valid_from": VALID_FROM.isoformat()} for e in sc.employees]
+    bundle = {
+        "entities": [{"code": "US", "name": "Peer Consulting LLC", "country": "US",
+                      "currency": CURRENCY, "invoice_prefix": "US"}],
+        "customers": [{"id": "ACME", "name": "Acme Corp", "entity": "US",
+                       "currency": CURRENCY, "country": "US", "tax_exempt": True}],
+        "employees": [{"id": e, "entity": "US", "role": "consultant"} for e in sc.employees],
+        "contracts": [{
+            "id": f"K-{code}", "customer": "ACME", "entity": "US", "currency": CURRENCY,
+            "start_date": VALID_FROM.isoformat(),
+            "versions": [{"version": 1, "effective_from": VALID_FROM.isoformat(),
+                          "rounding": {"increment_minutes": 1, "mode": "nearest",
+                                       "minimum_minutes": 0}}],
+        } for code, _ in sc.projects],
+        "projects": [{
+            "code": code, "name": f"Project {code}", "customer": "ACME", "entity": "US",
+            "contract": f"K-{code}", "assignments": assignments,
+        } for code, _ in sc.projects],
+        "rate_cards": [{
+            "id": f"RC-{code}", "scope": "project", "scope_id": code, "currency": CURRENCY,
+            "rows": [{"id": f"{code}-default", "rate": f"{rate}.00",
+                      "valid_from": VALID_FROM.isoformat()}],
+        } for code, rate in sc.projects],
+    }
+    path.write_text(json.dumps(bundle, indent=1) + "\n", encoding="utf-8")
+
+
+def write_entries(sc: Scenario, path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, ["external_id", "employee", "project", "date", "minutes",
+                                    "notes"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(sc.rows)
+
+
+def tryton_spec(sc: Scenario, db: str, uri: str, csv_path: Path, result: Path) -> dict[str, Any]:
+    return {
+        "database": db, "database_uri": uri,
+        "company": {"name": "Peer Consulting LLC"},
+        "currency": {"name": "U.S. Dollar", "symbol": "$", "code": CURRENCY,
+                     "rounding": "0.01", "digits": 2},
+        "fiscal_year": {"start": date(MONTH_START.year, 1, 1).isoformat(),
+                        "end": date(MONTH_START.year, 12, 31).isoformat()},
+        "product": {"name": "Consulting hour", "list_price": f"{sc.projects[0][1]}.00"},
+        "customer": {"name": "Acme Corp"},
+        "employees": [{"id": e} for e in sc.employees],
+        "projects": [{"code": code, "rate": f"{rate}.00"} for code, rate in sc.projects],
+        "entries_csv": str(csv_path),
+        "batch": 1000,
+        "result_path": str(result),
+    }
+
+
+# --------------------------------------------------------------------------- Tryton side
+
+def run_tryton(sc: Scenario, postgres_url: str, workdir: Path, csv_path: Path) -> dict[str, Any]:
+    python = ensure_tryton_venv()
+    admin = python.parent / "trytond-admin"
+    uri = _with_database(postgres_url, "")
+    _recreate_database(postgres_url, TRYTON_DB)
+    passfile = workdir / "tryton-admin-password"
+    passfile.write_text(secrets.token_hex(16) + "\n")
+    env = {**os.environ, "TRYTOND_DATABASE_URI": uri, "TRYTONPASSFILE": str(passfile),
+           "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    t0 = time.perf_counter()
+    _run([str(admin), "-d", TRYTON_DB, "-u", "project_invoice", "--activate-dependencies",
+          "--email", "admin@example.com"], f"trytond-admin (activating modules in {TRYTON_DB})",
+         env=env, log=workdir / "trytond-admin.log")
+    activate_seconds = time.perf_counter() - t0
+    spec_path = workdir / "tryton-spec.json"
+    result_path = workdir / "tryton-result.json"
+    spec_path.write_text(json.dumps(tryton_spec(sc, TRYTON_DB, uri, csv_path, result_path),
+                                    indent=1) + "\n", encoding="utf-8")
+    _run([str(python), str(DRIVER), str(spec_path)], "the Tryton driver (bench/tryton/drive.py)",
+         env=env, log=workdir / "tryton-drive.log")
+    result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
+    result["activate_seconds"] = round(activate_seconds, 3)
+    return result
+
+
+# --------------------------------------------------------------------------- Hourbridge side
+
+def _hourbridge_cli() -> list[str]:
+    exe = Path(sys.executable).with_name("hourbridge")
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("hourbridge")
+    if found is None:
+        raise PeerError("the hourbridge command is not installed (pip install -e .)")
+    return [found]
+
+
+def run_hourbridge_cli(postgres_url: str, bundle: Path, csv_path: Path) -> dict[str, Any]:
+    url = _with_database(postgres_url, HOURBRIDGE_DB)
+    _recreate_database(postgres_url, HOURBRIDGE_DB)
+    env = {**os.environ, "HOURBRIDGE_DATABASE_URL": url}
+    cli = _hourbridge_cli()
+
+    def call(*args: str) -> tuple[float, Any]:
+        t0 = time.perf_counter()
+        proc = _run([*cli, *args], f"hourbridge {' '.join(args)}", env=env)
+        seconds = time.perf_counter() - t0
+        out = proc.stdout.strip()
+        return seconds, (json.loads(out) if out.startswith(("{", "[")) else out)
+
+    load_s, _ = call("load", str(bundle), "--json")
+    startup_s, _ = call("invoices", "list", "--json")  # a command doing ~nothing: start-up
+    ingest_s, ingest = call("ingest", "--source", SOURCE, str(csv_path), "--json")
+    approve_s, approve = call("approve", "--from", "1900-01-01", "--json")
+    bill_s, bill = call("bill", "--through", MONTH_END.isoformat(), "--json")
+    _, invoices = call("invoices", "list", "--json")
+    report = ingest[0] if isinstance(ingest, list) else ingest
+    return {
+        "load_seconds": load_s, "startup_seconds": startup_s, "intake_seconds": ingest_s,
+        "approve_seconds": approve_s, "billing_seconds": bill_s, "ingest": report,
+        "approved": approve.get("approved"), "entries_billed": bill.get("entries_billed"),
+        "invoices": invoices,
+    }
+
+
+def _ingest_command(commands: Any, data: bytes, filename: str) -> Any:
+    """``IngestTimeEntries`` for the API in this tree: a payload object (``TimeFile``) or the
+    older (filename, media type, bytes) fields."""
+    names = {f.name for f in dataclasses.fields(commands.IngestTimeEntries)}
+    if "filename" in names:
+        return commands.IngestTimeEntries(SOURCE, filename, "text/csv", data)
+    from hourbridge.formats.timefile import TimeFile
+
+    return commands.IngestTimeEntries(SOURCE, TimeFile.from_bytes(filename, "text/csv", data))
+
+
+def run_hourbridge_in_process(postgres_url: str, bundle: Path,
+                              csv_path: Path) -> dict[str, Any]:
+    from hourbridge.bootstrap import bootstrap
+    from hourbridge.config import Settings
+    from hourbridge.domain import commands as c
+    from hourbridge.formats import parse_bundle_files, to_domain
+
+    _recreate_database(postgres_url, HOURBRIDGE_DB)
+    hb = bootstrap(Settings(database_url=_with_database(postgres_url, HOURBRIDGE_DB)))
+    try:
+        docs, problems = parse_bundle_files([bundle])
+        if problems:
+            raise PeerError(f"bundle refused: {problems[:3]}")
+        hb.handle(c.LoadMasterData(to_domain(docs)))
+        data = csv_path.read_bytes()
+        command = _ingest_command(c, data, csv_path.name)
+        t0 = time.perf_counter()
+        report = hb.handle(command)
+        intake_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        approved = hb.handle(c.ApproveEntries(actor="bench", date_from=date(1900, 1, 1)))
+        approve_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        bill = hb.handle(c.RunBilling(MONTH_END))
+        bill_s = time.perf_counter() - t0
+        invoices = hb.queries.invoices()
+    finally:
+        hb.close()
+    return {
+        "intake_seconds": intake_s, "approve_seconds": approve_s, "billing_seconds": bill_s,
+        "ingest": report.as_dict(), "approved": approved.approved,
+        "entries_billed": bill.entries_billed, "invoices": invoices,
+    }
+
+
+# --------------------------------------------------------------------------- comparison
+
+def _hourbridge_by_project(invoices: list[dict[str, Any]]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = defaultdict(Decimal)
+    for inv in invoices:
+        out[str(inv["contract"]).removeprefix("K-")] += Decimal(str(inv["net"]))
+    return dict(out)
+
+
+def _tryton_by_project(invoices: list[dict[str, Any]]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = defaultdict(Decimal)
+    for inv in invoices:
+        out[str(inv["description"])] += Decimal(inv["untaxed_amount"])
+    return dict(out)
+
+
+def _by_currency(invoices: list[dict[str, Any]], net: str, total: str) -> dict[str, dict[str,
+                                                                                       str]]:
+    sums: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for inv in invoices:
+        sums[inv["currency"]][0] += Decimal(str(inv[net]))
+        sums[inv["currency"]][1] += Decimal(str(inv[total]))
+    return {cur: {"untaxed": str(a), "total": str(b)} for cur, (a, b) in sorted(sums.items())}
+
+
+def compare(sc: Scenario, tryton: dict[str, Any], cli: dict[str, Any],
+            inproc: dict[str, Any]) -> dict[str, Any]:
+    expected = sc.expected_by_project()
+    sides = {
+        "tryton": _tryton_by_project(tryton["invoices"]),
+        "hourbridge_cli": _hourbridge_by_project(cli["invoices"]),
+        "hourbridge_in_process": _hourbridge_by_project(inproc["invoices"]),
+    }
+    minutes = sc.minutes_by_project()
+    per_project = {
+        code: {"minutes": minutes.get(code, 0), "rate": f"{rate}.00",
+               "expected": str(expected[code]),
+               **{name: str(side.get(code, Decimal(0))) for name, side in sides.items()}}
+        for code, rate in sc.projects
+    }
+    by_currency = {
+        "expected": {CURRENCY: {"untaxed": str(sum(expected.values(), Decimal(0))),
+                                "total": str(sum(expected.values(), Decimal(0)))}},
+        "tryton": _by_currency(tryton["invoices"], "untaxed_amount", "total_amount"),
+        "hourbridge_cli": _by_currency(cli["invoices"], "net", "total"),
+        "hourbridge_in_process": _by_currency(inproc["invoices"], "net", "total"),
+    }
+    equal_projects = all(len({v[k] for k in ("expected", *sides)}) == 1
+                         for v in per_project.values())
+    equal_currency = all(by_currency[name] == by_currency["expected"] for name in by_currency)
+    return {"equal": equal_projects and equal_currency, "per_currency": by_currency,
+            "per_project": per_project,
+            "invoice_counts": {"tryton": len(tryton["invoices"]),
+                               "hourbridge_cli": len(cli["invoices"]),
+                               "hourbridge_in_process": len(inproc["invoices"])}}
+
+
+def _rate(n: int, seconds: float) -> float:
+    return n / seconds if seconds > 0 else float("inf")
+
+
+# --------------------------------------------------------------------------- the run
+
+def run_peer(entries: int = 10_000,
+             postgres_url: str = "postgresql://postgres@127.0.0.1:5432/test",
+             workdir: Path = Path("bench/.work/peer"), seed: int = 11) -> dict[str, Any]:
+    started = datetime.now(UTC)
+    t_start = time.perf_counter()
+    workdir = workdir if workdir.is_absolute() else REPO / workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    goal = (f"Hourbridge in-process intake >= {INTAKE_GOAL:g}x Tryton's timesheet-line creation "
+            f"rate and billing run >= {BILLING_GOAL:g}x faster than Tryton's invoicing of the "
+            "same entries, with equal invoice totals; ratio = min(intake ratio / "
+            f"{INTAKE_GOAL:g}, billing ratio / {BILLING_GOAL:g}), met when >= 1 and totals "
+            "are equal")
+    limit = {"intake_ratio_min": INTAKE_GOAL, "billing_ratio_min": BILLING_GOAL,
+             "totals_equal": True}
+    result: dict[str, Any] = {"scenario": "peer", "database": "postgresql", "entries": entries,
+                              "started_at": started.isoformat(timespec="seconds")}
+    sc = build_scenario(entries, seed)
+    bundle = workdir / "bundle.json"
+    csv_path = workdir / "entries.csv"
+    write_bundle(sc, bundle)
+    write_entries(sc, csv_path)
+    try:
+        tryton = run_tryton(sc, postgres_url, workdir, csv_path)
+        cli = run_hourbridge_cli(postgres_url, bundle, csv_path)
+        inproc = run_hourbridge_in_process(postgres_url, bundle, csv_path)
+    except PeerError as exc:
+        result.update({"seconds": round(time.perf_counter() - t_start, 3), "metrics": {},
+                       "limit": limit, "ratio": 0.0, "goal": goal, "met": False,
+                       "error": str(exc), "notes": [f"could not run: {exc}"]})
+        _write(result)
+        return result
+
+    totals = compare(sc, tryton, cli, inproc)
+    t_rate = _rate(tryton["lines"], tryton["creation_seconds"])
+    ip_rate = _rate(entries, inproc["intake_seconds"])
+    cli_rate = _rate(entries, cli["intake_seconds"])
+    ratios = {
+        "intake_in_process": ip_rate / t_rate,
+        "billing_in_process": tryton["invoicing_seconds"] / inproc["billing_seconds"],
+        "intake_cli": cli_rate / t_rate,
+        "billing_cli": tryton["invoicing_seconds"] / cli["billing_seconds"],
+    }
+    ratio = min(ratios["intake_in_process"] / INTAKE_GOAL,
+                ratios["billing_in_process"] / BILLING_GOAL)
+    accepted_ok = all(side["ingest"].get("accepted") == entries
+                      and side["ingest"].get("rejected") == 0 for side in (cli, inproc))
+    billed_ok = (all(side["entries_billed"] == entries for side in (cli, inproc))
+                 and tryton["lines_linked_to_invoices"] == entries)
+    metrics = {
+        "scenario": {"seed": seed, "month": MONTH_START.strftime("%Y-%m"),
+                     "employees": len(sc.employees), "projects": len(sc.projects),
+                     "currency": CURRENCY, "tax": "none",
+                     "minutes_total": sum(sc.minutes_by_project().values())},
+        "tryton": {
+            "versions": tryton["versions"],
+            "activate_modules_seconds": tryton["activate_seconds"],
+            "pool_init_seconds": tryton["pool_init_seconds"],
+            "setup_seconds": tryton["setup_seconds"],
+            "creation_seconds": round(tryton["creation_seconds"], 4),
+            "creation_lines_per_second": round(t_rate, 1),
+            "invoicing_seconds": round(tryton["invoicing_seconds"], 4),
+            "invoices": len(tryton["invoices"]),
+            "lines_invoiced": tryton["lines_linked_to_invoices"],
+            "transaction_retries": tryton["transaction_retries"],
+            "batch": tryton["batch"],
+        },
+        "hourbridge_in_process": {
+            "intake_seconds": round(inproc["intake_seconds"], 4),
+            "intake_entries_per_second": round(ip_rate, 1),
+            "approve_seconds": round(inproc["approve_seconds"], 4),
+            "billing_seconds": round(inproc["billing_seconds"], 4),
+            "accepted": inproc["ingest"].get("accepted"),
+            "rejected": inproc["ingest"].get("rejected"),
+            "entries_billed": inproc["entries_billed"],
+            "invoices": len(inproc["invoices"]),
+        },
+        "hourbridge_cli": {
+            "startup_seconds": round(cli["startup_seconds"], 4),
+            "load_seconds": round(cli["load_seconds"], 4),
+            "intake_seconds": round(cli["intake_seconds"], 4),
+            "intake_entries_per_second": round(cli_rate, 1),
+            "approve_seconds": round(cli["approve_seconds"], 4),
+            "billing_seconds": round(cli["billing_seconds"], 4),
+            "accepted": cli["ingest"].get("accepted"),
+            "rejected": cli["ingest"].get("rejected"),
+            "entries_billed": cli["entries_billed"],
+            "invoices": len(cli["invoices"]),
+        },
+        "ratios": {k: round(v, 2) for k, v in ratios.items()},
+        "totals": totals,
+    }
+    met = ratio >= 1.0 and totals["equal"] and accepted_ok and billed_ok
+    notes = [
+        "Goals use the in-process Hourbridge figures (bootstrap() + handle(), database warm, "
+        "start-up excluded), the fair match for Tryton driven in-process through its own API; "
+        "the CLI figures include process start-up (see hourbridge_cli.startup_seconds, a "
+        "command doing almost nothing) and are reported beside them.",
+        "Tryton creation = timesheet.line create() of all rows in batches of "
+        f"{tryton['batch']} in one transaction, commit included, rows already parsed into "
+        "Python values; Hourbridge intake = the whole inbox path from CSV bytes (parse, "
+        "validate, price, store, commit).",
+        "Tryton invoicing = project.work invoice() (the 'Invoice' button) on the "
+        f"{len(sc.projects)} project works in one transaction, commit included; Hourbridge "
+        "billing = RunBilling through the month end (approval is a separate step, "
+        "reported but not part of the ratio; Tryton has no approval step).",
+        "One contract per project on the Hourbridge side, so both systems make one invoice "
+        "per project with one line; totals compared per project and per currency, and "
+        "against amounts computed independently from the generated minutes.",
+        "Each project's minutes total is a multiple of 3 (0.05 h) so Tryton's quantity "
+        "rounding to 0.01 h is exact; rates are whole dollars; no tax on either side.",
+        "Tryton setup (module activation by trytond-admin, chart of accounts, fiscal year, "
+        "master data) is not timed into the ratios.",
+        REFERENCE + f" Measured here: {t_rate:,.0f} lines/s and "
+        f"{tryton['invoicing_seconds']:.2f} s for {entries:,} lines.",
+    ]
+    if not totals["equal"]:
+        notes.append("TOTALS DIFFER: see metrics.totals.per_project")
+    if not accepted_ok:
+        notes.append("Hourbridge did not accept every entry: see metrics.*.accepted/rejected")
+    if not billed_ok:
+        notes.append("not every entry was invoiced on one side: see entries_billed / "
+                     "lines_invoiced")
+    result.update({"seconds": round(time.perf_counter() - t_start, 3), "metrics": metrics,
+                   "limit": limit, "ratio": round(ratio, 3), "goal": goal, "met": met,
+                   "notes": notes})
+    _write(result)
+    return result
+
+
+def _write(result: dict[str, Any]) -> None:
+    RESULT.parent.mkdir(parents=True, exist_ok=True)
+    RESULT.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.peer_tryton",
+        description="Invoice one T&M month with Tryton 7.0 and with Hourbridge; compare.")
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test",
+                        help="a database on the server to connect to for CREATE DATABASE")
+    parser.add_argument("--workdir", type=Path, default=Path("bench/.work/peer"))
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args(argv)
+    result = run_peer(args.entries, args.postgres_url, args.workdir, args.seed)
+    if "error" in result:
+        print(result["error"], file=sys.stderr)
+        return 2
+    m = result["metrics"]
+    t, ip, cl, r = m["tryton"], m["hourbridge_in_process"], m["hourbridge_cli"], m["ratios"]
+    print(f"peer: {result['entries']:,} entries, {m['scenario']['employees']} employees, "
+          f"{m['scenario']['projects']} projects, Tryton {t['versions']['trytond']}")
+    print(f"  Tryton      creation {t['creation_seconds']:.3f} s "
+          f"({t['creation_lines_per_second']:,.0f} lines/s), invoicing "
+          f"{t['invoicing_seconds']:.3f} s, {t['invoices']} invoices")
+    print(f"  Hourbridge  in-process intake {ip['intake_seconds']:.3f} s "
+          f"({ip['intake_entries_per_second']:,.0f}/s), billing {ip['billing_seconds']:.4f} s")
+    print(f"  Hourbridge  CLI intake {cl['intake_seconds']:.3f} s, billing "
+          f"{cl['billing_seconds']:.3f} s (start-up ~{cl['startup_seconds']:.2f} s)")
+    print(f"  ratios      intake {r['intake_in_process']:.1f}x (goal {INTAKE_GOAL:g}x, CLI "
+          f"{r['intake_cli']:.1f}x), billing {r['billing_in_process']:.1f}x (goal "
+          f"{BILLING_GOAL:g}x, CLI {r['billing_cli']:.1f}x)")
+    print(f"  totals      equal: {m['totals']['equal']} "
+          f"{json.dumps(m['totals']['per_currency']['tryton'])}")
+    print(f"  met: {result['met']} (ratio {result['ratio']}) -> {RESULT.relative_to(REPO)}")
+    return 0 if result["met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
