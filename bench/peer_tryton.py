@@ -45,6 +45,8 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -129,6 +131,24 @@ def _recreate_database(postgres_url: str, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.Error as exc:
         raise PeerError(f"cannot (re)create database {name} at {postgres_url}: {exc}") from exc
+
+
+@contextmanager
+def _exclusive(postgres_url: str) -> Iterator[float]:
+    """Hold a PostgreSQL advisory lock for the whole run: two runs on one server would drop
+    each other's databases. Yields the seconds spent waiting for it."""
+    import psycopg
+
+    t0 = time.perf_counter()
+    try:
+        conn = psycopg.connect(postgres_url, autocommit=True)
+    except psycopg.Error as exc:
+        raise PeerError(f"cannot connect to {postgres_url}: {exc}") from exc
+    try:
+        conn.execute("SELECT pg_advisory_lock(hashtext('hourbridge-bench-peer'))")
+        yield time.perf_counter() - t0
+    finally:
+        conn.close()  # ends the session, which releases the lock
 
 
 # --------------------------------------------------------------------------- the scenario
@@ -450,13 +470,16 @@ def run_peer(entries: int = 10_000,
     write_bundle(sc, bundle)
     write_entries(sc, csv_path)
     try:
-        tryton = run_tryton(sc, postgres_url, workdir, csv_path)
-        cli = run_hourbridge_cli(postgres_url, bundle, csv_path)
-        inproc = run_hourbridge_in_process(postgres_url, bundle, csv_path)
+        with _exclusive(postgres_url) as waited:
+            load = os.getloadavg()
+            tryton = run_tryton(sc, postgres_url, workdir, csv_path)
+            cli = run_hourbridge_cli(postgres_url, bundle, csv_path)
+            inproc = run_hourbridge_in_process(postgres_url, bundle, csv_path)
     except PeerError as exc:
         result.update({"seconds": round(time.perf_counter() - t_start, 3), "metrics": {},
                        "limit": limit, "ratio": 0.0, "goal": goal, "met": False,
-                       "error": str(exc), "notes": [f"could not run: {exc}"]})
+                       "error": str(exc), "notes": [f"could not run: {exc}"],
+                       "summary": {"ours": "failed", "limit": "intake >= 60x, billing >= 100x"}})
         _write(result)
         return result
 
@@ -480,7 +503,9 @@ def run_peer(entries: int = 10_000,
         "scenario": {"seed": seed, "month": MONTH_START.strftime("%Y-%m"),
                      "employees": len(sc.employees), "projects": len(sc.projects),
                      "currency": CURRENCY, "tax": "none",
-                     "minutes_total": sum(sc.minutes_by_project().values())},
+                     "minutes_total": sum(sc.minutes_by_project().values()),
+                     "load_average_at_start": [round(x, 2) for x in load],
+                     "waited_for_other_run_seconds": round(waited, 3)},
         "tryton": {
             "versions": tryton["versions"],
             "activate_modules_seconds": tryton["activate_seconds"],
@@ -543,6 +568,9 @@ def run_peer(entries: int = 10_000,
         REFERENCE + f" Measured here: {t_rate:,.0f} lines/s and "
         f"{tryton['invoicing_seconds']:.2f} s for {entries:,} lines.",
     ]
+    if load[0] > 1.0:
+        notes.append(f"The machine was busy at the start (load average {load[0]:.2f} on "
+                     f"{os.cpu_count()} cores): timings are noisier than on an idle machine.")
     if not totals["equal"]:
         notes.append("TOTALS DIFFER: see metrics.totals.per_project")
     if not accepted_ok:
@@ -550,9 +578,15 @@ def run_peer(entries: int = 10_000,
     if not billed_ok:
         notes.append("not every entry was invoiced on one side: see entries_billed / "
                      "lines_invoiced")
+    summary = {
+        "ours": f"intake {ratios['intake_in_process']:.1f}x, billing "
+                f"{ratios['billing_in_process']:.1f}x Tryton; totals "
+                f"{'equal' if totals['equal'] else 'DIFFER'}",
+        "limit": f"intake >= {INTAKE_GOAL:g}x, billing >= {BILLING_GOAL:g}x, equal totals",
+    }
     result.update({"seconds": round(time.perf_counter() - t_start, 3), "metrics": metrics,
                    "limit": limit, "ratio": round(ratio, 3), "goal": goal, "met": met,
-                   "notes": notes})
+                   "notes": notes, "summary": summary})
     _write(result)
     return result
 

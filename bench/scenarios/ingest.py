@@ -159,6 +159,8 @@ def run_format(ctx: Context, kind: str, fmt: str) -> dict[str, Any]:
                  "rows": ours["rows"], "accepted": ours["accepted"],
                  "rejected": ours["rejected"], "reasons": ours["reasons"],
                  "peak_rss_mb": ours["peak_rss_mb"], "database_bytes_after": db_size,
+                 "ratio_without_startup": round(
+                     (ours["seconds"] - setup["cli_startup_seconds"]) / limit_seconds, 3),
                  **setup},
         limit={"method": f"{fmt} parsed with the standard library + {method} into a plain "
                          "table with the time_entries columns",

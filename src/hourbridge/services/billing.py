@@ -2,18 +2,21 @@
 become draft invoices (one per contract and month) whose lines link to the exact entries.
 
 Entries move unbilled -> on_draft in the same transaction that writes the drafts, so a second
-run finds nothing to bill twice. ``dry_run`` computes the same drafts and writes nothing.
+run finds nothing to bill twice. ``dry_run`` computes the same drafts and writes nothing. A run
+that bills nothing leaves no trace (no billing-run record).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from hourbridge.domain.billing import BillableItem, DraftInvoice, build_drafts
 from hourbridge.domain.commands import RunBilling
+from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, Billing
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
@@ -21,7 +24,7 @@ from hourbridge.domain.tax import invoice_tax
 from hourbridge.domain.validation import role_on
 
 from .approval import price_entry
-from .ports import EntrySelection, UnitOfWork
+from .ports import EntryRow, EntrySelection, UnitOfWork
 
 
 @dataclass
@@ -54,43 +57,59 @@ def _summary(draft: DraftInvoice, invoice_id: int | None, tax: Any) -> dict[str,
     }
 
 
+def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
+                    report: BillingReport) -> list[BillableItem]:
+    items: list[BillableItem] = []
+    for row in rows:
+        decision = price_entry(row, md, rates)
+        if isinstance(decision, Problem):
+            report.skipped.append({"id": row.id, "reason": decision.code,
+                                   "message": decision.message})
+            continue
+        assert row.contract is not None  # price_entry refused entries without contract
+        items.append(BillableItem(
+            entry_id=row.id, contract=row.contract, entity=row.entity,
+            customer=md.contracts[row.contract].customer, currency=decision.currency,
+            work_date=row.work_date, project=row.project, task=row.task,
+            role=role_on(md, row.employee, row.project, row.work_date),
+            billable_seconds=row.billable_seconds, decision=decision,
+        ))
+    return items
+
+
 def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingReport:
+    """Bill contract by contract: memory holds one contract's entries, never the whole run."""
     report = BillingReport(cmd.through.isoformat(), cmd.dry_run)
     with uow:
         md = uow.masterdata.snapshot()
         rates = RateBook(md)
-        items: list[BillableItem] = []
         selection = EntrySelection(
             approval=(Approval.APPROVED.value,), billing=(Billing.UNBILLED.value,),
             billable=True, date_to=cmd.through, entity=cmd.entity,
         )
-        for row in uow.entries.select(selection):
-            decision = price_entry(row, md, rates)
-            if isinstance(decision, Problem):
-                report.skipped.append({"id": row.id, "reason": decision.code,
-                                       "message": decision.message})
-                continue
-            assert row.contract is not None  # price_entry refused entries without contract
-            items.append(BillableItem(
-                entry_id=row.id, contract=row.contract, entity=row.entity,
-                customer=md.contracts[row.contract].customer, currency=decision.currency,
-                work_date=row.work_date, project=row.project, task=row.task,
-                role=role_on(md, row.employee, row.project, row.work_date),
-                billable_seconds=row.billable_seconds, decision=decision,
-            ))
-        drafts = build_drafts(items)
-        taxes = [invoice_tax(md.entities[d.entity], md.customers[d.customer], d.net, d.currency)
-                 for d in drafts]
-        report.entries_billed = len(items)
+        invoices = 0
+        for contract in uow.entries.contracts(selection):
+            rows = uow.entries.select(replace(selection, contract=contract))
+            items = _billable_items(rows, md, rates, report)
+            drafts = build_drafts(items)
+            report.entries_billed += len(items)
+            for draft in drafts:
+                tax = invoice_tax(md.entities[draft.entity], md.customers[draft.customer],
+                                  draft.net, draft.currency)
+                invoice_id = None
+                if not cmd.dry_run:
+                    if report.run_id is None:
+                        report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now)
+                    invoice_id = uow.invoices.add_draft(report.run_id, draft, tax, now)
+                report.invoices.append(_summary(draft, invoice_id, tax))
+                invoices += 1
+            if not cmd.dry_run:
+                uow.entries.set_billing([i.entry_id for i in items], Billing.ON_DRAFT.value,
+                                        now)
         if cmd.dry_run:
-            report.invoices = [_summary(d, None, t) for d, t in zip(drafts, taxes, strict=True)]
             uow.rollback()
             return report
-        report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now, len(drafts),
-                                             len(items))
-        for draft, tax in zip(drafts, taxes, strict=True):
-            invoice_id = uow.invoices.add_draft(report.run_id, draft, tax, now)
-            report.invoices.append(_summary(draft, invoice_id, tax))
-        uow.entries.set_billing([i.entry_id for i in items], Billing.ON_DRAFT.value, now)
+        if report.run_id is not None:
+            uow.invoices.finish_run(report.run_id, invoices, report.entries_billed)
         uow.commit()
     return report

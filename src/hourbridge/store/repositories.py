@@ -8,7 +8,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    MetaData,
+    Table,
+    and_,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from hourbridge.services.ports import (
@@ -67,6 +78,9 @@ class SqlInbox:
             status=status, rows_total=total, rows_accepted=accepted, rows_rejected=rejected,
             rows_unchanged=unchanged))
 
+
+# the session-local table approvals are copied into on PostgreSQL (not part of the schema)
+_APPROVING = Table("approving", MetaData(), Column("id"), Column("wip"), Column("cur"))
 
 _ENTRY_COLS = (
     t.time_entries.c.id, t.time_entries.c.source, t.time_entries.c.external_id,
@@ -149,9 +163,13 @@ class SqlEntries:
         self.conn.execute(update(t.time_entries).where(t.time_entries.c.id == entry_id)
                           .values(**row))
 
-    def select(self, selection: EntrySelection) -> Iterator[EntryRow]:
+    PAGE = 5000
+
+    def _where(self, selection: EntrySelection) -> list[ColumnElement[bool]]:
         te = t.time_entries
         where: list[ColumnElement[bool]] = []
+        if selection.contract:
+            where.append(te.c.contract == selection.contract)
         if selection.employee:
             where.append(te.c.employee == selection.employee)
         if selection.project:
@@ -168,24 +186,59 @@ class SqlEntries:
             where.append(te.c.billable == selection.billable)
         if selection.entity:
             where.append(te.c.entity == selection.entity)
+        return where
+
+    def select(self, selection: EntrySelection) -> Iterator[EntryRow]:
+        """Matching entries by id, fetched a page at a time (keyset: id > last), so memory
+        stays bounded and the caller may update rows it has already seen."""
+        te = t.time_entries
+        where = self._where(selection)
         id_parts: list[Sequence[int] | None] = (
             list(_chunks(list(selection.ids))) if selection.ids else [None])
         for part in id_parts:
             clause = list(where) + ([te.c.id.in_(part)] if part is not None else [])
-            stmt = select(*_ENTRY_COLS).where(and_(True, *clause)).order_by(te.c.id)
-            for r in self.conn.execute(stmt):
-                yield EntryRow(*r)
+            last = 0
+            while True:
+                stmt = (select(*_ENTRY_COLS).where(and_(te.c.id > last, *clause))
+                        .order_by(te.c.id).limit(self.PAGE))
+                rows = self.conn.execute(stmt).all()
+                for r in rows:
+                    yield EntryRow(*r)
+                if len(rows) < self.PAGE:
+                    break
+                last = rows[-1][0]
+
+    def contracts(self, selection: EntrySelection) -> list[str]:
+        """The contracts that have entries matching ``selection`` (billing goes one by one)."""
+        te = t.time_entries
+        stmt = (select(te.c.contract).where(and_(te.c.contract.is_not(None),
+                                                 *self._where(selection)))
+                .group_by(te.c.contract).order_by(te.c.contract))
+        return [k for k in self.conn.execute(stmt).scalars() if k is not None]
 
     def approve(self, approvals: Sequence[tuple[int, Decimal | None, str | None]],
                 at: datetime, by: str) -> None:
+        """A hot path at month end: one bulk update per batch (a temporary table filled by
+        COPY on PostgreSQL, one driver executemany on SQLite)."""
         if not approvals:
             return
-        te = t.time_entries
-        stmt = (update(te).where(te.c.id == bindparam("b_id"))
-                .values(approval="approved", approved_at=at, approved_by=by,
-                        wip_amount=bindparam("b_wip", type_=te.c.wip_amount.type),
-                        wip_currency=bindparam("b_cur"), updated_at=at))
-        self.conn.execute(stmt, [{"b_id": i, "b_wip": w, "b_cur": c} for i, w, c in approvals])
+        if self.conn.dialect.name == "postgresql":
+            self.conn.exec_driver_sql(
+                "CREATE TEMP TABLE IF NOT EXISTS approving "
+                "(id bigint PRIMARY KEY, wip numeric, cur varchar(3)) ON COMMIT DELETE ROWS")
+            self.conn.exec_driver_sql("TRUNCATE approving")
+            bulk_insert(self.conn, _APPROVING, ("id", "wip", "cur"), approvals)
+            self.conn.execute(text(
+                "UPDATE time_entries SET approval = 'approved', approved_at = :at, "
+                "approved_by = :by, wip_amount = a.wip, wip_currency = a.cur, updated_at = :at "
+                "FROM approving a WHERE time_entries.id = a.id"), {"at": at, "by": by})
+            return
+        stamp = sqlite_value(at)
+        self.conn.exec_driver_sql(
+            "UPDATE time_entries SET approval = 'approved', approved_at = ?, approved_by = ?, "
+            "wip_amount = ?, wip_currency = ?, updated_at = ? WHERE id = ?",
+            [(stamp, by, None if w is None else format(w, "f"), c, stamp, i)
+             for i, w, c in approvals])
 
     def set_billing(self, ids: Sequence[int], state: str, at: datetime) -> None:
         te = t.time_entries
@@ -250,11 +303,14 @@ class SqlInvoices:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add_run(self, through: date, entity: str | None, at: datetime, invoices: int,
-                entries: int) -> int:
+    def add_run(self, through: date, entity: str | None, at: datetime) -> int:
         return int(self.conn.execute(insert(t.billing_runs).values(
-            through=through, entity=entity, started_at=at, invoices_created=invoices,
-            entries_billed=entries).returning(t.billing_runs.c.id)).scalar_one())
+            through=through, entity=entity, started_at=at, invoices_created=0,
+            entries_billed=0).returning(t.billing_runs.c.id)).scalar_one())
+
+    def finish_run(self, run_id: int, invoices: int, entries: int) -> None:
+        self.conn.execute(update(t.billing_runs).where(t.billing_runs.c.id == run_id)
+                          .values(invoices_created=invoices, entries_billed=entries))
 
     def add_draft(self, run_id: int, draft: Any, tax: Any, at: datetime) -> int:
         net = draft.net
@@ -264,7 +320,7 @@ class SqlInvoices:
             status="draft", net=net, tax_code=tax.code, tax_rate=tax.rate, tax=tax.amount,
             total=net + tax.amount, tax_note=tax.note, created_at=at,
         ).returning(t.invoices.c.id)).scalar_one())
-        links: list[dict[str, Any]] = []
+        links: list[tuple[int, int, int]] = []
         for n, line in enumerate(draft.lines, start=1):
             d = line.decision
             line_id = int(self.conn.execute(insert(t.invoice_lines).values(
@@ -274,10 +330,8 @@ class SqlInvoices:
                 rate=d.rate, amount=line.amount, rate_card=d.card, rate_row=d.row,
                 rate_rule=d.rule, rate_scope=d.scope, contract_version=d.contract_version,
             ).returning(t.invoice_lines.c.id)).scalar_one())
-            links += [{"line": line_id, "entry": k.entry_id, "seconds": k.seconds}
-                      for k in line.links]
-        if links:
-            self.conn.execute(insert(t.invoice_line_entries), links)
+            links += [(line_id, k.entry_id, k.seconds) for k in line.links]
+        bulk_insert(self.conn, t.invoice_line_entries, ("line", "entry", "seconds"), links)
         return invoice_id
 
     def drafts(self, ids: Sequence[int], entity: str | None) -> list[InvoiceHeader]:

@@ -214,6 +214,7 @@ time_entries = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("source", "external_id", name="uq_time_entries_source_external_id"),
     Index("ix_time_entries_axes", "approval", "billing", "work_date"),
+    Index("ix_time_entries_contract_axes", "contract", "billing", "approval", "work_date"),
     Index("ix_time_entries_employee_date", "employee", "work_date"),
     Index("ix_time_entries_project_date", "project", "work_date"),
 )

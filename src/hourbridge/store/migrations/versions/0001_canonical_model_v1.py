@@ -221,6 +221,7 @@ def upgrade() -> None:
     with op.batch_alter_table('time_entries', schema=None) as batch_op:
         batch_op.create_index('ix_time_entries_axes', ['approval', 'billing', 'work_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_time_entries_content_key'), ['content_key'], unique=False)
+        batch_op.create_index('ix_time_entries_contract_axes', ['contract', 'billing', 'approval', 'work_date'], unique=False)
         batch_op.create_index('ix_time_entries_employee_date', ['employee', 'work_date'], unique=False)
         batch_op.create_index('ix_time_entries_project_date', ['project', 'work_date'], unique=False)
 
@@ -383,6 +384,7 @@ def downgrade() -> None:
     with op.batch_alter_table('time_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_time_entries_project_date')
         batch_op.drop_index('ix_time_entries_employee_date')
+        batch_op.drop_index('ix_time_entries_contract_axes')
         batch_op.drop_index(batch_op.f('ix_time_entries_content_key'))
         batch_op.drop_index('ix_time_entries_axes')
 

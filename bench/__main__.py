@@ -1,0 +1,169 @@
+"""``python -m bench``: run the benchmarks, each beside its limit, and print the summary.
+
+    python -m bench                       # all scenarios at 1,000,000 entries
+    python -m bench ingest --entries 20000 --db sqlite
+    python -m bench summary [--json]
+
+See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from . import summary
+from .common import (
+    DEFAULT_WORKDIR,
+    Context,
+    err,
+    failed,
+    log,
+    now_iso,
+    postgres_url_from_env,
+    write_result,
+)
+from .generate import ensure_dataset
+from .scenarios import api, billing, ingest, memory, peer
+
+SCENARIOS: dict[str, ModuleType] = {"ingest": ingest, "billing": billing, "api": api,
+                                    "memory": memory}
+COMMANDS = ("all", *SCENARIOS, "peer", "summary", "generate")
+
+
+def _entries(text: str) -> int:
+    value = int(text.replace(",", ""))
+    if value < 100:
+        raise argparse.ArgumentTypeError("at least 100 entries")
+    return value
+
+
+def _clients(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError("a comma-separated list of client counts") from None
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError("client counts are positive")
+    return values
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--entries", type=_entries, default=1_000_000, metavar="N",
+                        help="time entries to generate; the firm scales with it "
+                             "(default 1,000,000)")
+    common.add_argument("--db", choices=("sqlite", "postgres", "both"), default=None,
+                        help="databases to run on (default: sqlite, plus postgres when "
+                             "HOURBRIDGE_BENCH_POSTGRES_URL or HOURBRIDGE_TEST_POSTGRES_URL "
+                             "is set)")
+    common.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    common.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
+                        help="generated data, SQLite files and logs (default bench/.work)")
+    common.add_argument("--keep", action="store_true",
+                        help="keep the benchmark databases afterwards (default: drop them)")
+    common.add_argument("--api-clients", type=_clients, default=(1, 2), metavar="LIST",
+                        help="API runs, by number of concurrent clients (default 1,2)")
+    common.add_argument("--api-batch", type=int, default=1000, metavar="N",
+                        help="entries per API request (default 1000)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Hourbridge benchmarks, each measured beside its limit in the same run. "
+                    "Results go to bench/results/<scenario>-<db>.json.",
+        epilog="Without a command, `all` runs. Every command takes --entries, --db, --seed, "
+               "--workdir (see `python -m bench all --help`).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    helps = {
+        "all": "every scenario on every database, then the summary (default)",
+        "ingest": "CSV and JSON ingest vs a raw executemany / COPY of the same rows",
+        "billing": "billing run vs SQL SUM(hours*rate) GROUP BY contract, month",
+        "api": "POST /v1/time-entries in batches through a real server vs CLI ingest",
+        "memory": "peak RSS of ingest (goal <= 300 MB at 1,000,000 entries)",
+        "peer": "Tryton on the same kind of invoices (bench/peer_tryton.py, PostgreSQL)",
+        "generate": "only generate (or find) the data set and print its manifest",
+    }
+    for name, text in helps.items():
+        sub.add_parser(name, parents=[common], help=text, description=text)
+    s = sub.add_parser("summary", help="print the table of bench/results/*.json",
+                       description="print the table of bench/results/*.json")
+    s.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return parser
+
+
+def _databases(choice: str | None, pg_url: str | None) -> list[str]:
+    if choice is None:
+        return ["sqlite", "postgres"] if pg_url else ["sqlite"]
+    if choice in ("postgres", "both") and not pg_url:
+        raise SystemExit("--db postgres needs HOURBRIDGE_BENCH_POSTGRES_URL "
+                         "(or HOURBRIDGE_TEST_POSTGRES_URL), e.g. "
+                         "postgresql://postgres@127.0.0.1:5432/postgres")
+    return ["sqlite", "postgres"] if choice == "both" else [choice]
+
+
+def run_units(ctx: Context, modules: list[ModuleType], kinds: list[str]) -> tuple[bool, list]:
+    """Run every unit of ``modules`` on every database kind; write each result."""
+    ok = True
+    produced: list[dict[str, Any]] = []
+    for module in modules:
+        for name, fn, goal in module.UNITS:
+            for kind in kinds:
+                started = now_iso()
+                try:
+                    out = fn(ctx, kind)
+                except KeyboardInterrupt:
+                    raise
+                except Exception as exc:
+                    ok = False
+                    err.print(f"[red]{name} on {kind} failed:[/red] {exc}", highlight=False)
+                    traceback.print_exc()
+                    out = failed(name, kind, ctx.entries, started, exc, goal)
+                for res in out if isinstance(out, list) else [out]:
+                    write_result(res)
+                    produced.append(res)
+    return ok, produced
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not any(a in COMMANDS for a in argv) and not {"-h", "--help"} & set(argv):
+        argv.insert(0, "all")
+    args = build_parser().parse_args(argv)
+    if args.command == "summary":
+        return summary.main(as_json=args.json)
+    pg_url = postgres_url_from_env()
+    workdir: Path = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    ctx = Context(entries=args.entries, seed=args.seed, workdir=workdir,
+                  databases=_databases(args.db, pg_url), postgres_url=pg_url, keep=args.keep,
+                  api_clients=args.api_clients, api_batch=args.api_batch)
+    if args.command == "generate":
+        ds = ensure_dataset(workdir, ctx.entries, ctx.seed, log)
+        import json
+
+        sys.stdout.write(json.dumps({"directory": str(ds.directory), **ds.manifest},
+                                    indent=2) + "\n")
+        return 0
+    log(f"{ctx.entries:,} entries, seed {ctx.seed}, databases {', '.join(ctx.databases)}, "
+        f"workdir {workdir}")
+    _ = ctx.dataset  # generate (or reuse) before anything is timed
+    if args.command == "all":
+        ok, _ = run_units(ctx, list(SCENARIOS.values()), ctx.databases)
+        ok_peer, _ = run_units(ctx, [peer], ["postgres"])
+        summary.main(write=True)
+        return 0 if ok and ok_peer else 1
+    if args.command == "peer":
+        ok, produced = run_units(ctx, [peer], ["postgres"])
+    else:
+        ok, produced = run_units(ctx, [SCENARIOS[args.command]], ctx.databases)
+    for res in produced:
+        res.setdefault("_file", f"{res['scenario']}-{res['database']}.json")
+    summary.print_table(summary.rows(produced))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
