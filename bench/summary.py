@@ -30,9 +30,10 @@ def load_results(directory: Path = RESULTS) -> list[dict[str, Any]]:
             data["_file"] = path.name
             out.append(data)
 
-    def key(r: dict[str, Any]) -> tuple[int, str, str]:
-        name = str(r["scenario"])
-        return (ORDER.index(name) if name in ORDER else len(ORDER), name, str(r.get("database")))
+    def key(r: dict[str, Any]) -> tuple[int, str, int, str]:
+        name, db = str(r["scenario"]), str(r.get("database"))
+        return (ORDER.index(name) if name in ORDER else len(ORDER), name,
+                0 if db == "sqlite" else 1, db)
 
     return sorted(out, key=key)
 
@@ -43,6 +44,10 @@ def rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         shown = r.get("summary") or {}
         ours = shown.get("ours") or (f"{r['seconds']:.1f} s" if r.get("seconds") else "")
         limit = shown.get("limit")
+        ratios = (r.get("metrics") or {}).get("ratios")
+        if not shown and isinstance(ratios, dict):  # the peer's own shape
+            ours = "Hourbridge vs Tryton: " + ", ".join(f"{k} {v}x" for k, v in ratios.items())
+            limit = "Tryton, same entries and invoices"
         if limit is None:
             limit = ", ".join(f"{k} {v}" for k, v in (r.get("limit") or {}).items())[:60]
         table.append({

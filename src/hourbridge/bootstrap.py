@@ -23,6 +23,7 @@ from .store.engine import make_engine
 from .store.idempotency import SqlIdempotencyKeys
 from .store.jobs import SqlJobStore
 from .store.ledger import SqlLedger
+from .store.masterdata import SnapshotCache
 from .store.readmodels import ReadModels
 from .store.uow import SqlUnitOfWork
 
@@ -39,10 +40,11 @@ class Hourbridge:
     queries: ReadModels
     worker: Worker
     idempotency: SqlIdempotencyKeys
+    snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     _closed: bool = field(default=False, repr=False)
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self.snapshots)
 
     def handle(self, command: Any) -> Any:
         """Run one command through its use case (see ``services.handlers``).

@@ -201,3 +201,20 @@ def test_issuing_unknown_or_issued_invoices(loaded: Hourbridge, ingest: Any) -> 
     hb.handle(c.IssueInvoices(invoice_ids=(inv["id"],)))
     with pytest.raises(Conflict, match="is issued"):
         hb.handle(c.IssueInvoices(invoice_ids=(inv["id"],)))
+
+
+def test_master_data_snapshot_is_cached_until_a_load_changes_it(
+        loaded: Hourbridge, load_bundle: Any, small_bundle: dict[str, Any]) -> None:
+    hb = loaded
+    with hb.uow() as uow:
+        first = uow.masterdata.snapshot()
+    with hb.uow() as uow:
+        assert uow.masterdata.snapshot() is first
+    load_bundle(small_bundle)  # unchanged: the revision stays, the snapshot too
+    with hb.uow() as uow:
+        assert uow.masterdata.snapshot() is first
+    small_bundle["projects"][0]["status"] = "closed"
+    load_bundle(small_bundle)
+    with hb.uow() as uow:
+        fresh = uow.masterdata.snapshot()
+    assert fresh is not first and fresh.projects["P1"].status.value == "closed"

@@ -158,6 +158,14 @@ rate_rows = Table(
     Column("task", String(64)),
 )
 
+# Counters bumped in the transaction that changes what they count: "masterdata" lets every
+# process keep its master-data snapshot until a load changes it.
+revisions = Table(
+    "revisions", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
 # --- intake ------------------------------------------------------------------------------
 inbox = Table(
     "inbox", metadata,

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine
 
-from .masterdata import SqlMasterData
+from .masterdata import SnapshotCache, SqlMasterData
 from .repositories import SqlEntries, SqlExceptions, SqlInbox, SqlInvoices, SqlOutbox
 
 
 class SqlUnitOfWork:
     """Commit is explicit; leaving the block without ``commit()`` rolls everything back."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, snapshots: SnapshotCache | None = None) -> None:
         self.engine = engine
+        self.snapshots = snapshots
         self.conn: Connection | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         self.conn = self.engine.connect()
         self.conn.begin()
-        self.masterdata = SqlMasterData(self.conn)
+        self.masterdata = SqlMasterData(self.conn, self.snapshots)
         self.inbox = SqlInbox(self.conn)
         self.entries = SqlEntries(self.conn)
         self.exceptions = SqlExceptions(self.conn)

@@ -102,6 +102,11 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rate_cards'))
     )
+    op.create_table('revisions',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_revisions'))
+    )
     op.create_table('customers',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -402,6 +407,7 @@ def downgrade() -> None:
     op.drop_table('exceptions')
     op.drop_table('employees')
     op.drop_table('customers')
+    op.drop_table('revisions')
     op.drop_table('rate_cards')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_status_available')
