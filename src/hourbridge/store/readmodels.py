@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from hourbridge.domain.ledger import trial_balance
+from hourbridge.domain.ledger import JournalEntry, Posting, trial_balance
+from hourbridge.domain.model import Accounts
 from hourbridge.domain.money import round_money
 
 from . import tables as t
@@ -255,3 +257,76 @@ class ReadModels:
         for r in rows:
             r["processed_at"] = r["processed_at"].isoformat() if r["processed_at"] else None
         return rows
+
+    # --- exports -------------------------------------------------------------------------
+    def journal_entries(self, batch: int = 1000) -> Iterator[JournalEntry]:
+        """Every journal entry with its postings, ordered by posting date and id, streamed
+        (``batch`` rows fetched at a time): memory holds one entry, not the journal."""
+        je, jl = t.journal_entries, t.journal_lines
+        stmt = (select(je.c.id, je.c.key, je.c.entity, je.c.posted_on, je.c.memo,
+                       je.c.source_type, je.c.source_id, jl.c.account, jl.c.debit, jl.c.credit,
+                       jl.c.currency, jl.c.functional_amount, jl.c.fx_rate, jl.c.customer,
+                       jl.c.project, jl.c.employee)
+                .join(jl, jl.c.journal_entry == je.c.id)
+                .order_by(je.c.posted_on, je.c.id, jl.c.id))
+        with self.engine.connect() as conn:
+            head: Any = None
+            postings: list[Posting] = []
+            for r in conn.execution_options(yield_per=batch).execute(stmt):
+                if head is not None and r.id != head.id:
+                    yield self._journal_entry(head, postings)
+                    head, postings = None, []
+                if head is None:
+                    head = r
+                postings.append(Posting(
+                    account=r.account, debit=r.debit, credit=r.credit, currency=r.currency,
+                    functional_amount=r.functional_amount, fx_rate=r.fx_rate,
+                    customer=r.customer, project=r.project, employee=r.employee))
+            if head is not None:
+                yield self._journal_entry(head, postings)
+
+    @staticmethod
+    def _journal_entry(head: Any, postings: list[Posting]) -> JournalEntry:
+        return JournalEntry(key=head.key, entity=head.entity, posted_on=head.posted_on,
+                            memo=head.memo, source_type=head.source_type,
+                            source_id=head.source_id, postings=tuple(postings))
+
+    def entity_accounts(self) -> dict[str, Accounts]:
+        """Chart-of-accounts mapping per legal entity code."""
+        en = t.entities
+        with self.engine.connect() as conn:
+            return {code: Accounts(**accounts) for code, accounts in conn.execute(
+                select(en.c.code, en.c.accounts).order_by(en.c.code))}
+
+    def payroll_hours(self, period_from: date, period_to: date,
+                      entity: str | None = None) -> list[dict[str, Any]]:
+        """Approved worked time per employee and month (work dates ``period_from`` through
+        ``period_to``), with only what payroll needs: employee id, employing entity, period,
+        worked seconds and hours (2 decimals, half up) split billable / non-billable, and the
+        number of entries. No names, notes, rates or amounts (DESIGN §3, Employee)."""
+        te, em = t.time_entries, t.employees
+        employer = func.coalesce(em.c.entity, te.c.entity)
+        stmt = (select(te.c.employee, employer.label("entity"), te.c.work_date, te.c.billable,
+                       func.sum(te.c.worked_seconds), func.count())
+                .select_from(te.outerjoin(em, em.c.id == te.c.employee))
+                .where(te.c.approval == "approved", te.c.work_date >= period_from,
+                       te.c.work_date <= period_to)
+                .group_by(te.c.employee, employer, te.c.work_date, te.c.billable))
+        if entity:
+            stmt = stmt.where(employer == entity)
+        sums: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        with self.engine.connect() as conn:
+            for employee, employer_code, work_date, billable, seconds, n in conn.execute(stmt):
+                s = sums[(f"{work_date:%Y-%m}", employer_code, employee)]
+                s[0 if billable else 1] += int(seconds)
+                s[2] += int(n)
+
+        def as_hours(seconds: int) -> str:
+            return str((Decimal(seconds) / 3600).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+        return [{"employee": employee, "entity": employer_code, "period": period,
+                 "worked_seconds": b + nb, "worked_hours": as_hours(b + nb),
+                 "billable_worked_seconds": b, "billable_worked_hours": as_hours(b),
+                 "non_billable_worked_seconds": nb, "non_billable_worked_hours": as_hours(nb),
+                 "entries": n}
+                for (period, employer_code, employee), (b, nb, n) in sorted(sums.items())]

@@ -9,13 +9,17 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Column,
     Connection,
     MetaData,
+    String,
     Table,
     and_,
+    any_,
     func,
     insert,
+    literal,
     select,
     text,
     update,
@@ -96,14 +100,26 @@ class SqlEntries:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
+    def _member(self, column: Any, values: Sequence[str]) -> Iterator[ColumnElement[bool]]:
+        """``column IN values`` in statements of bounded size: one array parameter on
+        PostgreSQL (``= ANY``), chunks under SQLite's parameter limit elsewhere."""
+        unique = list(dict.fromkeys(values))
+        if not unique:
+            return
+        if self.conn.dialect.name == "postgresql":
+            yield column == any_(literal(unique, ARRAY(String)))
+            return
+        for part in _chunks(unique):
+            yield column.in_(part)
+
     def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]:
         te = t.time_entries
         found: dict[str, StoredEntry] = {}
-        for part in _chunks(list(dict.fromkeys(external_ids))):
+        for member in self._member(te.c.external_id, external_ids):
             for r in self.conn.execute(
                 select(te.c.id, te.c.external_id, te.c.revision, te.c.content_key,
                        te.c.approval, te.c.billing)
-                .where(te.c.source == source, te.c.external_id.in_(part))
+                .where(member, te.c.source == source)
             ):
                 found[r.external_id] = StoredEntry(r.id, r.revision, r.content_key, r.approval,
                                                    r.billing)
@@ -112,9 +128,8 @@ class SqlEntries:
     def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
         te = t.time_entries
         found: set[str] = set()
-        for part in _chunks(list(dict.fromkeys(keys))):
-            found.update(self.conn.execute(
-                select(te.c.content_key).where(te.c.content_key.in_(part))).scalars())
+        for member in self._member(te.c.content_key, keys):
+            found.update(self.conn.execute(select(te.c.content_key).where(member)).scalars())
         return found
 
     @staticmethod

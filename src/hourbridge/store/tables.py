@@ -220,7 +220,9 @@ time_entries = Table(
     Column("wip_currency", String(3)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    UniqueConstraint("source", "external_id", name="uq_time_entries_source_external_id"),
+    # external id first: lookups of a batch's ids (IN list) must use the index even while the
+    # planner's statistics still describe an empty table (the first large load)
+    UniqueConstraint("external_id", "source", name="uq_time_entries_external_id_source"),
     Index("ix_time_entries_axes", "approval", "billing", "work_date"),
     Index("ix_time_entries_contract_axes", "contract", "billing", "approval", "work_date"),
     Index("ix_time_entries_employee_date", "employee", "work_date"),

@@ -221,7 +221,7 @@ def upgrade() -> None:
     sa.Column('updated_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['inbox_id'], ['inbox.id'], name=op.f('fk_time_entries_inbox_id_inbox')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_time_entries')),
-    sa.UniqueConstraint('source', 'external_id', name='uq_time_entries_source_external_id')
+    sa.UniqueConstraint('external_id', 'source', name='uq_time_entries_external_id_source')
     )
     with op.batch_alter_table('time_entries', schema=None) as batch_op:
         batch_op.create_index('ix_time_entries_axes', ['approval', 'billing', 'work_date'], unique=False)

@@ -1,0 +1,167 @@
+"""``hourbridge export``: the journal for the accountants' tools, approved hours for payroll.
+
+Registered in ``main.py`` with ``app.add_typer(export_app, name="export")``. Like every entry
+point it talks only to the object ``bootstrap()`` returns (import-linter contract).
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hourbridge.bootstrap import Hourbridge, bootstrap
+from hourbridge.domain.exports import beancount, hledger
+from hourbridge.domain.ledger import JournalEntry
+from hourbridge.domain.model import Accounts
+from hourbridge.errors import InvalidInput
+
+from .output import cli_errors, err_console
+
+export_app = typer.Typer(
+    help="Exports: the journal for beancount or hledger, approved hours for payroll.",
+    no_args_is_help=True)
+
+
+class JournalFormat(enum.StrEnum):
+    BEANCOUNT = "beancount"
+    HLEDGER = "hledger"
+
+
+class PayrollFormat(enum.StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+Renderer = Callable[[Iterable[JournalEntry], Mapping[str, Accounts]], Iterator[str]]
+RENDERERS: dict[JournalFormat, Renderer] = {
+    JournalFormat.BEANCOUNT: beancount.render_journal,
+    JournalFormat.HLEDGER: hledger.render_journal,
+}
+# The only fields a payroll export carries (personal data is minimized: no names, notes, rates).
+PAYROLL_FIELDS = ("employee", "entity", "period", "worked_hours", "worked_seconds",
+                  "billable_worked_hours", "billable_worked_seconds",
+                  "non_billable_worked_hours", "non_billable_worked_seconds", "entries")
+
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="File to write (replaced whole, only when complete); default stdout.")]
+
+
+@contextmanager
+def session() -> Iterator[Hourbridge]:
+    """The bootstrapped app for one command: errors printed readably, engine closed after.
+
+    (``main.session`` is not imported: main imports this module to register it.)"""
+    with cli_errors():
+        hb = bootstrap()
+        try:
+            yield hb
+        finally:
+            hb.close()
+
+
+def _write(chunks: Iterable[str], out: Path | None) -> None:
+    """Stream ``chunks`` to stdout, or to ``out`` through a temporary file renamed at the end,
+    so a failed export never leaves a half-written file behind."""
+    if out is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+        return
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _date(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+JOURNAL_HELP = (
+    "Write the built-in ledger's journal as a beancount or hledger file.\n\n"
+    "Entries come in posting-date order with their journal key, entity and source, and each "
+    "posting with its customer and project, as metadata. Accounts are named "
+    "<Type>:<entity>:<Role>:<code> from each entity's chart mapping "
+    "(Equity:<entity>:Unmapped:<code> for a code it does not map); amounts carry exactly the "
+    "currency's minor units. The output passes bean-check, or hledger check -s ordereddates "
+    "payees.")
+
+
+@export_app.command("journal", help=JOURNAL_HELP)
+def journal(
+    fmt: Annotated[JournalFormat, typer.Option(
+        "--format", "-f", case_sensitive=False, help="beancount or hledger.")],
+    out: OutOpt = None,
+) -> None:
+    """The journal as a beancount or hledger file."""
+    with session() as hb:
+        counted = {"entries": 0}
+
+        def entries() -> Iterator[JournalEntry]:
+            for entry in hb.queries.journal_entries():
+                counted["entries"] += 1
+                yield entry
+
+        _write(RENDERERS[fmt](entries(), hb.queries.entity_accounts()), out)
+        if out is not None:
+            err_console.print(f"wrote {counted['entries']} journal entries to {out} ({fmt})",
+                              highlight=False)
+
+
+PAYROLL_HELP = (
+    "Approved worked hours per employee and month, for payroll.\n\n"
+    "One row per employee, employing entity and month (YYYY-MM) of the work date, for work "
+    "dates --from through --to: worked hours (2 decimals) and seconds, split billable and "
+    "non-billable, and the number of entries. Only approved entries count; no names, notes, "
+    "rates or amounts are exported.")
+
+
+@export_app.command("payroll", help=PAYROLL_HELP)
+def payroll(
+    date_from: Annotated[str, typer.Option("--from", help="First work date (YYYY-MM-DD).")],
+    date_to: Annotated[str, typer.Option("--to", help="Last work date (YYYY-MM-DD).")],
+    entity: Annotated[str | None, typer.Option(
+        help="Only employees of this legal entity (their employer).")] = None,
+    fmt: Annotated[PayrollFormat, typer.Option(
+        "--format", "-f", case_sensitive=False, help="csv or json.")] = PayrollFormat.CSV,
+    out: OutOpt = None,
+) -> None:
+    """Approved worked hours per employee and month, for payroll."""
+    with session() as hb:
+        start, end = _date(date_from, "--from"), _date(date_to, "--to")
+        if start > end:
+            raise InvalidInput(f"--from {start.isoformat()} is after --to {end.isoformat()}")
+        rows = [{k: r[k] for k in PAYROLL_FIELDS}
+                for r in hb.queries.payroll_hours(start, end, entity)]
+        _write([_payroll_text(rows, fmt)], out)
+        if out is not None:
+            err_console.print(f"wrote {len(rows)} payroll rows to {out} ({fmt})",
+                              highlight=False)
+
+
+def _payroll_text(rows: list[dict[str, Any]], fmt: PayrollFormat) -> str:
+    if fmt is PayrollFormat.JSON:
+        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=PAYROLL_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
