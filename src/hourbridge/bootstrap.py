@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .config import Settings
 from .errors import Retryable
+from .pipeline.parallel import ParallelValidator
 from .pipeline.worker import Worker
-from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
+from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, Collaborators
 from .store import migrate
 from .store.engine import make_engine
 from .store.idempotency import SqlIdempotencyKeys
@@ -41,6 +42,7 @@ class Hourbridge:
     worker: Worker
     idempotency: SqlIdempotencyKeys
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
+    collaborators: Collaborators = field(default_factory=Collaborators)
     _closed: bool = field(default=False, repr=False)
 
     def uow(self) -> SqlUnitOfWork:
@@ -55,7 +57,7 @@ class Hourbridge:
         """
         handler = COMMAND_HANDLERS[type(command)]
         try:
-            return handler(command, self.uow(), self.clock())
+            return handler(command, self.uow(), self.clock(), self.collaborators)
         except (OperationalError, IntegrityError) as exc:
             raise Retryable(f"database busy or changed concurrently, try again: "
                             f"{type(exc.orig).__name__ if exc.orig else exc}",
@@ -93,5 +95,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         for type_, handler in EVENT_HANDLERS.items()
     }
     worker = Worker(SqlJobStore(engine), handlers, clock, batch=settings.worker_batch)
+    validator = ParallelValidator(workers=settings.intake_workers)
     return Hourbridge(settings, engine, clock, ReadModels(engine), worker,
-                      SqlIdempotencyKeys(engine, clock))
+                      SqlIdempotencyKeys(engine, clock),
+                      collaborators=Collaborators(validator=validator))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,3 +19,8 @@ class Settings(BaseSettings):
     nats_url: str | None = Field(None, description="optional NATS JetStream fan-out")
     log_level: str = "WARNING"
     worker_batch: int = 200
+    intake_workers: int = Field(
+        default_factory=lambda: max(0, (os.cpu_count() or 1) - 1),
+        description="processes that validate large time files beside the writing one "
+        "(0: validate in the writing process only)",
+    )

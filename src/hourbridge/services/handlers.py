@@ -7,6 +7,7 @@ delivers maps to one handler taking ``(event, sinks)``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,23 +18,31 @@ from .approval import approve_entries
 from .billing import run_billing
 from .events import JOURNAL_ENTRY_READY, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
-from .intake import ingest_time_entries
+from .intake import BatchValidator, ingest_time_entries, validate_here
 from .invoicing import issue_invoices
 from .masterdata import load_master_data
 from .ports import LedgerSink, UnitOfWork
 
-CommandHandler = Callable[[Any, UnitOfWork, datetime], Any]
+
+@dataclass(frozen=True)
+class Collaborators:
+    """What bootstrap may plug into use cases beyond the unit of work."""
+
+    validator: BatchValidator = validate_here
+
+
+CommandHandler = Callable[[Any, UnitOfWork, datetime, Collaborators], Any]
 
 COMMAND_HANDLERS: dict[type, CommandHandler] = {
-    c.LoadMasterData: lambda cmd, uow, now: load_master_data(cmd.bundle, uow),
-    c.IngestTimeEntries: lambda cmd, uow, now: ingest_time_entries(
-        cmd.source, cmd.payload, uow, now),
-    c.ApproveEntries: approve_entries,
-    c.RunBilling: run_billing,
-    c.IssueInvoices: issue_invoices,
-    c.RetryExceptions: lambda cmd, uow, now: retry_exceptions(
+    c.LoadMasterData: lambda cmd, uow, now, _: load_master_data(cmd.bundle, uow),
+    c.IngestTimeEntries: lambda cmd, uow, now, deps: ingest_time_entries(
+        cmd.source, cmd.payload, uow, now, deps.validator),
+    c.ApproveEntries: lambda cmd, uow, now, _: approve_entries(cmd, uow, now),
+    c.RunBilling: lambda cmd, uow, now, _: run_billing(cmd, uow, now),
+    c.IssueInvoices: lambda cmd, uow, now, _: issue_invoices(cmd, uow, now),
+    c.RetryExceptions: lambda cmd, uow, now, _: retry_exceptions(
         cmd.exception_ids, uow, now, cmd.actor),
-    c.DismissExceptions: lambda cmd, uow, now: dismiss_exceptions(
+    c.DismissExceptions: lambda cmd, uow, now, _: dismiss_exceptions(
         cmd.exception_ids, uow, now, cmd.actor, cmd.note),
 }
 

@@ -15,9 +15,10 @@ rewritten). A row with the same content as another entry under a different id is
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from hourbridge.domain.commands import IncomingPayload
 from hourbridge.domain.intake import parse_row
@@ -62,27 +63,30 @@ class _Outcome:
     rejected: list[tuple[int, list[Problem]]] = field(default_factory=list)
 
 
-def process_rows(uow: UnitOfWork, source: str, inbox_id: int, rows: list[Row],
-                 md: MasterData, rates: RateBook, now: datetime) -> _Outcome:
-    """Validate and store one batch; returns which row indexes were rejected and why.
+Candidates = tuple[list[tuple[int, NewEntry]], list[tuple[int, list[Problem]]]]
 
-    Rows of earlier batches are already in the table (same transaction), so duplicates across
-    batches are found by the same lookups as duplicates of stored entries.
+
+def validate_batch(rows: list[Row], source: str, inbox_id: int, md: MasterData,
+                   rates: RateBook) -> Candidates:
+    """The pure half of intake: parse and validate rows, no stored state involved.
+
+    Returns (index, entry) for valid rows and (index, problems) for the others. Being pure,
+    it may run in another process (see ``pipeline.parallel``) while this one writes.
     """
-    out = _Outcome()
     candidates: list[tuple[int, NewEntry]] = []
+    rejected: list[tuple[int, list[Problem]]] = []
     for index, (where, raw) in enumerate(rows):
         parsed = parse_row(raw, where)
         if isinstance(parsed, list):
-            out.rejected.append((index, parsed))
+            rejected.append((index, parsed))
             continue
         if "_extra" in raw or "_value" in raw:
-            out.rejected.append((index, [Problem("invalid_format",
-                                                 "row has values outside the header", where)]))
+            rejected.append((index, [Problem("invalid_format",
+                                             "row has values outside the header", where)]))
             continue
         checked = validate_entry(parsed, source, md, rates, where)
         if isinstance(checked, list):
-            out.rejected.append((index, checked))
+            rejected.append((index, checked))
             continue
         e = checked.entry
         candidates.append((index, NewEntry(
@@ -94,6 +98,39 @@ def process_rows(uow: UnitOfWork, source: str, inbox_id: int, rows: list[Row],
                                     e.worked_seconds, e.notes),
             approval=Approval.SUBMITTED.value, billing=e.billing.value,
         )))
+    return candidates, rejected
+
+
+class BatchValidator(Protocol):
+    """Runs ``validate_batch`` over a stream of batches, yielding results in order."""
+
+    def __call__(self, batches: Iterator[list[Row]], source: str, inbox_id: int,
+                 md: MasterData, rates: RateBook) -> Iterator[tuple[list[Row], Candidates]]: ...
+
+
+def validate_here(batches: Iterator[list[Row]], source: str, inbox_id: int, md: MasterData,
+                  rates: RateBook) -> Iterator[tuple[list[Row], Candidates]]:
+    """The default validator: in this process, one batch after the other."""
+    for batch in batches:
+        yield batch, validate_batch(batch, source, inbox_id, md, rates)
+
+
+def process_rows(uow: UnitOfWork, source: str, inbox_id: int, rows: list[Row],
+                 md: MasterData, rates: RateBook, now: datetime) -> _Outcome:
+    """Validate and store one batch (see ``store_batch``)."""
+    return store_batch(uow, source, rows, validate_batch(rows, source, inbox_id, md, rates),
+                       now)
+
+
+def store_batch(uow: UnitOfWork, source: str, rows: list[Row], validated: Candidates,
+                now: datetime) -> _Outcome:
+    """The stateful half of intake: new, unchanged, revised or duplicate, then one insert.
+
+    Rows of earlier batches are already in the table (same transaction), so duplicates across
+    batches are found by the same lookups as duplicates of stored entries.
+    """
+    candidates, rejected = validated
+    out = _Outcome(rejected=list(rejected))
     stored = uow.entries.stored(source, [c.external_id for _, c in candidates])
     known_keys = uow.entries.existing_content_keys([c.content_key for _, c in candidates])
     inserts: list[NewEntry] = []
@@ -156,7 +193,7 @@ def fingerprint_of(source: str, payload: IncomingPayload) -> tuple[str, int]:
 
 
 def ingest_time_entries(source: str, payload: IncomingPayload, uow: UnitOfWork,
-                        now: datetime) -> IntakeReport:
+                        now: datetime, validator: BatchValidator = validate_here) -> IntakeReport:
     fingerprint, size = fingerprint_of(source, payload)
     with uow:
         earlier = uow.inbox.find(fingerprint)
@@ -171,8 +208,9 @@ def ingest_time_entries(source: str, payload: IncomingPayload, uow: UnitOfWork,
         with uow:
             md = uow.masterdata.snapshot()
             rates = RateBook(md)
-            for batch in chunked(payload.rows(), BATCH):
-                out = process_rows(uow, source, inbox_id, batch, md, rates, now)
+            validated = validator(chunked(payload.rows(), BATCH), source, inbox_id, md, rates)
+            for batch, candidates in validated:
+                out = store_batch(uow, source, batch, candidates, now)
                 report.rows += len(batch)
                 report.accepted += out.accepted
                 report.revised += out.revised
