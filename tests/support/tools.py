@@ -74,8 +74,33 @@ def hledger_balances(path: Path) -> dict[tuple[str, str], Decimal]:
         for amount in amounts:
             quantity = amount["aquantity"]
             value = Decimal(quantity["decimalMantissa"]).scaleb(-quantity["decimalPlaces"])
-            if amount["acommodity"]:
+            if amount["acommodity"] or value:
                 out[(name, amount["acommodity"])] = value
-            elif value == 0:
-                out.setdefault((name, ""), value)  # a zero balance has no commodity
     return out
+
+
+_BEANCOUNT_BALANCES = """
+import json, sys
+from collections import defaultdict
+from decimal import Decimal
+from beancount import loader
+from beancount.core import data
+entries, errors, _ = loader.load_file(sys.argv[1])
+assert not errors, errors
+sums = defaultdict(Decimal)
+for e in entries:
+    if isinstance(e, data.Transaction):
+        for p in e.postings:
+            sums[p.account + " " + p.units.currency] += p.units.number
+print(json.dumps({k: str(v) for k, v in sums.items()}))
+"""
+
+
+def beancount_balances(path: Path) -> dict[tuple[str, str], Decimal]:
+    """beancount's own balance per (account, currency), from its loader in a subprocess."""
+    import json
+
+    require_tool("bean-check")
+    done = run_tool(sys.executable, "-c", _BEANCOUNT_BALANCES, path)
+    return {tuple(k.split(" ")): Decimal(v)  # type: ignore[misc]
+            for k, v in json.loads(done.stdout).items()}

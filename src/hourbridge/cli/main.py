@@ -17,6 +17,7 @@ from hourbridge.errors import InvalidInput
 from hourbridge.formats import bundle_json_schema, parse_bundle_files, to_domain
 from hourbridge.formats.timefile import TimeFile
 
+from .export import export_app
 from .output import cli_errors, console, print_json, table
 
 app = typer.Typer(help="Hourbridge: from the billable hour to the booked invoice.",
@@ -34,6 +35,7 @@ app.add_typer(invoices_app, name="invoices")
 app.add_typer(exceptions_app, name="exceptions")
 app.add_typer(deadletters_app, name="deadletters")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(export_app, name="export")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 

@@ -108,7 +108,8 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> Appr
             entry = approval_entry(
                 key, entity, currency, first_open_day(md, entity_code, now.date()),
                 [WipAmount(c, p, a) for (c, p), a in sorted(by_project.items())],
-                memo=f"approved time by {cmd.actor}",
+                # the approver stays on the entries (approved_by), out of ledgers and exports
+                memo="approved billable time",
             )
             uow.outbox.add(key, JOURNAL_ENTRY_READY, f"journal/{key}",
                            envelope(key, JOURNAL_ENTRY_READY, f"journal/{key}",

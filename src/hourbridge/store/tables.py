@@ -343,6 +343,7 @@ journal_entries = Table(
     Column("source_type", String(32), nullable=False),
     Column("source_id", String(200), nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_journal_entries_posted_on", "posted_on", "id"),
 )
 
 journal_lines = Table(

@@ -76,6 +76,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_journal_entries')),
     sa.UniqueConstraint('key', name=op.f('uq_journal_entries_key'))
     )
+    with op.batch_alter_table('journal_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_journal_entries_posted_on', ['posted_on', 'id'], unique=False)
+
     op.create_table('outbox',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
@@ -413,6 +416,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_status_available')
 
     op.drop_table('outbox')
+    with op.batch_alter_table('journal_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_journal_entries_posted_on')
+
     op.drop_table('journal_entries')
     op.drop_table('inbox')
     op.drop_table('idempotency_keys')
