@@ -114,6 +114,11 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
     for e in bundle.entities:
         need(is_currency(e.currency), "entities", e.code, "currency",
              f"{e.currency!r} is not an ISO 4217 currency")
+        codes = [e.accounts.receivables, e.accounts.unbilled_receivables, e.accounts.tax_payable,
+                 e.accounts.revenue, e.accounts.revenue_adjustments]
+        need(len(set(codes)) == len(codes), "entities", e.code, "accounts",
+             "each account role needs its own account code (shared codes would merge "
+             "revenue, receivables or tax in the ledger)")
         for code, rate in e.tax_rates.items():
             need(0 <= rate < 1, "entities", e.code, f"tax_rates.{code}",
                  f"tax rate {rate} must be a fraction between 0 and 1")

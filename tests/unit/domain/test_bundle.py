@@ -324,3 +324,12 @@ def test_deep_hierarchy_without_cycle(build) -> None:
     chain = tuple(build.customer(f"C{i}", parent=f"C{i + 1}" if i < 9 else None)
                   for i in range(10))
     assert check_bundle(Bundle(customers=chain), build.md()) == []
+
+
+def test_account_roles_need_distinct_codes(build) -> None:
+    from hourbridge.domain.model import Accounts
+
+    entity = replace(build.md().entities["DE"], accounts=Accounts(revenue="4000",
+                                                                  revenue_adjustments="4000"))
+    problems = check_bundle(Bundle(entities=(entity,)), build.md())
+    assert [(p.code, p.field) for p in problems] == [("invalid_reference", "accounts")]
