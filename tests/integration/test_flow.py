@@ -218,3 +218,27 @@ def test_master_data_snapshot_is_cached_until_a_load_changes_it(
     with hb.uow() as uow:
         fresh = uow.masterdata.snapshot()
     assert fresh is not first and fresh.projects["P1"].status.value == "closed"
+
+
+def test_missing_vat_id_holds_the_invoice_until_master_data_is_fixed(
+        loaded: Hourbridge, ingest: Any, load_bundle: Any, small_bundle: dict[str, Any]) -> None:
+    hb = loaded
+    acme = small_bundle["customers"][0]
+    acme.update(country="FR", vat_id=None)
+    load_bundle(small_bundle)
+    ingest(ROWS[:3])
+    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    held = hb.handle(c.RunBilling(date(2026, 8, 31)))
+    assert held.invoices == [] and {s["reason"] for s in held.skipped} == {"missing_vat_id"}
+    again = hb.handle(c.RunBilling(date(2026, 8, 31)))
+    assert len(again.skipped) == 3
+    [item] = hb.queries.exceptions(reason="missing_vat_id")  # one, not one per run
+    assert item["owner_role"] == "finance" and "K1" in item["location"]
+    acme["vat_id"] = "FR12345678901"
+    load_bundle(small_bundle)
+    [inv] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
+    assert (inv["tax"], inv["total"]) == ("0.00", inv["net"])
+    detail = hb.queries.invoice(inv["id"])
+    assert detail is not None and detail["tax_code"] == "reverse_charge"
+    assert "Article 196" in detail["tax_note"]
+    assert hb.queries.exceptions(reason="missing_vat_id") == []

@@ -64,6 +64,7 @@ class LegalEntity:
     currency: str
     invoice_prefix: str
     lock_date: date | None = None
+    vat_id: str | None = None
     accounts: Accounts = field(default_factory=Accounts)
     # tax code -> rate as a fraction (0.19); "exempt" and "zero" are always 0.
     tax_rates: dict[str, Decimal] = field(default_factory=dict)
@@ -80,6 +81,7 @@ class Customer:
     vat_id: str | None = None
     tax_exempt: bool = False
     tax_code: str = "standard"
+    business: bool = True  # a consumer is taxed where the firm is (no reverse charge)
     payment_terms_days: int = 30
     po_number: str | None = None
 

@@ -22,6 +22,7 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "duplicate_entry": "consultant",
     "locked_period": "finance",
     "changed_after_approval": "finance",
+    "missing_vat_id": "finance",
     "invalid_field": "integration",
     "invalid_reference": "integration",
     "duplicate_key": "integration",

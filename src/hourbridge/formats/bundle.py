@@ -46,6 +46,7 @@ class EntityIn(_Model):
     currency: Currency
     invoice_prefix: Code
     lock_date: date | None = None
+    vat_id: str | None = None
     accounts: AccountsIn = AccountsIn()
     tax_rates: dict[str, Amount] = {}
 
@@ -60,6 +61,7 @@ class CustomerIn(_Model):
     vat_id: str | None = None
     tax_exempt: bool = False
     tax_code: str = "standard"
+    business: bool = Field(True, description="false for a consumer (no reverse charge)")
     payment_terms_days: int = Field(30, ge=0, le=365)
     po_number: str | None = None
 
@@ -232,7 +234,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
             origins[("entities", e.code)] = f"{name}: entities[{i}]"
             ents.append(m.LegalEntity(
                 code=e.code, name=e.name, country=e.country, currency=e.currency,
-                invoice_prefix=e.invoice_prefix, lock_date=e.lock_date,
+                invoice_prefix=e.invoice_prefix, lock_date=e.lock_date, vat_id=e.vat_id,
                 accounts=m.Accounts(**e.accounts.model_dump()), tax_rates=dict(e.tax_rates),
             ))
         for i, c in enumerate(doc.customers):

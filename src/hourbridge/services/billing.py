@@ -24,7 +24,7 @@ from hourbridge.domain.tax import invoice_tax
 from hourbridge.domain.validation import role_on
 
 from .approval import price_entry
-from .ports import EntryRow, EntrySelection, UnitOfWork
+from .ports import EntryRow, EntrySelection, NewException, UnitOfWork
 
 
 @dataclass
@@ -92,10 +92,25 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
             rows = uow.entries.select(replace(selection, contract=contract))
             items = _billable_items(rows, md, rates, report)
             drafts = build_drafts(items)
-            report.entries_billed += len(items)
+            billed: list[int] = []
             for draft in drafts:
                 tax = invoice_tax(md.entities[draft.entity], md.customers[draft.customer],
                                   draft.net, draft.currency)
+                where = f"contract {draft.contract} period {draft.period}"
+                if isinstance(tax, Problem):
+                    # no guess: the work stays unbilled and finance gets the reason
+                    report.skipped += [{"id": i, "reason": tax.code, "message": tax.message}
+                                       for i in draft.entry_ids]
+                    if not cmd.dry_run:
+                        uow.exceptions.add_open_once([NewException(
+                            None, "billing", None, Problem(tax.code, tax.message, where,
+                                                           tax.field),
+                            {"contract": draft.contract, "customer": draft.customer,
+                             "period": draft.period})], now)
+                    continue
+                billed += draft.entry_ids
+                if not cmd.dry_run:  # what stopped this invoice before is fixed now
+                    uow.exceptions.resolve("billing", where, now, "billing run")
                 invoice_id = None
                 if not cmd.dry_run:
                     if report.run_id is None:
@@ -103,9 +118,9 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
                     invoice_id = uow.invoices.add_draft(report.run_id, draft, tax, now)
                 report.invoices.append(_summary(draft, invoice_id, tax))
                 invoices += 1
+            report.entries_billed += len(billed)
             if not cmd.dry_run:
-                uow.entries.set_billing([i.entry_id for i in items], Billing.ON_DRAFT.value,
-                                        now)
+                uow.entries.set_billing(billed, Billing.ON_DRAFT.value, now)
         if cmd.dry_run:
             uow.rollback()
             return report

@@ -36,11 +36,12 @@ def retry_exceptions(ids: tuple[int, ...], uow: UnitOfWork, now: datetime,
         by_source: dict[tuple[str, int | None], list[tuple[int, dict[str, Any]]]]
         by_source = defaultdict(list)
         for exc_id, inbox_id, source, row in items:
-            if row:
+            if row and inbox_id is not None:  # intake rows; others resolve by themselves
                 by_source[(source, inbox_id)].append((exc_id, row))
         for (source, inbox_id), group in by_source.items():
             rows: list[Row] = [(f"exception {exc_id}", row) for exc_id, row in group]
-            out = process_rows(uow, source, inbox_id or 0, rows, md, rates, now)
+            assert inbox_id is not None
+            out = process_rows(uow, source, inbox_id, rows, md, rates, now)
             rejected = dict(out.rejected)
             report.retried += len(rows)
             for index, (exc_id, row) in enumerate(group):

@@ -89,7 +89,7 @@ class SqlMasterData:
         entities = {
             r.code: m.LegalEntity(
                 code=r.code, name=r.name, country=r.country, currency=r.currency,
-                invoice_prefix=r.invoice_prefix, lock_date=r.lock_date,
+                invoice_prefix=r.invoice_prefix, lock_date=r.lock_date, vat_id=r.vat_id,
                 accounts=m.Accounts(**r.accounts),
                 tax_rates={k: Decimal(v) for k, v in r.tax_rates.items()},
             )
@@ -99,6 +99,7 @@ class SqlMasterData:
             r.id: m.Customer(
                 id=r.id, name=r.name, entity=r.entity, currency=r.currency, country=r.country,
                 parent=r.parent, vat_id=r.vat_id, tax_exempt=r.tax_exempt, tax_code=r.tax_code,
+                business=r.business,
                 payment_terms_days=r.payment_terms_days, po_number=r.po_number,
             )
             for r in c.execute(select(t.customers))
@@ -189,7 +190,8 @@ class SqlMasterData:
                 self._put(t.entities, "code", e.code, {
                     "code": e.code, "name": e.name, "country": e.country,
                     "currency": e.currency, "invoice_prefix": e.invoice_prefix,
-                    "lock_date": e.lock_date, "accounts": asdict(e.accounts),
+                    "lock_date": e.lock_date, "vat_id": e.vat_id,
+                    "accounts": asdict(e.accounts),
                     "tax_rates": {k: str(v) for k, v in e.tax_rates.items()},
                 })
         pending = list(bundle.customers)

@@ -130,7 +130,8 @@ class ReadModels:
 
     # --- invoices ------------------------------------------------------------------------
     _INVOICE_COLS = ("id", "number", "status", "entity", "contract", "customer", "currency",
-                     "period", "issue_date", "due_date", "net", "tax_code", "tax_rate", "tax",
+                     "period", "issue_date", "due_date", "net", "tax_code", "tax_category",
+                     "tax_exemption_code", "tax_rate", "tax",
                      "total", "tax_note", "billing_run")
 
     def invoices(self, *, status: str | None = None, entity: str | None = None,

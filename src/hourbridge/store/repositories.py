@@ -297,6 +297,24 @@ class SqlExceptions:
             for i in items
         ])
 
+    def add_open_once(self, items: Sequence[NewException], at: datetime) -> int:
+        """Add the items that have no open twin (same source, reason and location): a
+        condition found again by every run is one exception, not one per run."""
+        ex = t.exceptions
+        fresh = [i for i in items if self.conn.execute(
+            select(ex.c.id).where(ex.c.status == "open", ex.c.source == i.source,
+                                  ex.c.reason == i.problem.code,
+                                  ex.c.location == i.problem.where)).first() is None]
+        self.add(fresh, at)
+        return len(fresh)
+
+    def resolve(self, source: str, location: str, at: datetime, by: str) -> None:
+        ex = t.exceptions
+        self.conn.execute(update(ex).where(ex.c.status == "open", ex.c.source == source,
+                                           ex.c.location == location)
+                          .values(status="resolved", closed_at=at, closed_by=by,
+                                  note="the condition no longer holds"))
+
     def open_items(self, ids: Sequence[int]) -> list[tuple[int, int | None, str, dict[str, Any]]]:
         ex = t.exceptions
         stmt = select(ex.c.id, ex.c.inbox_id, ex.c.source, ex.c.row).where(ex.c.status == "open")
@@ -332,7 +350,8 @@ class SqlInvoices:
         invoice_id = int(self.conn.execute(insert(t.invoices).values(
             billing_run=run_id, entity=draft.entity, contract=draft.contract,
             customer=draft.customer, currency=draft.currency, period=draft.period,
-            status="draft", net=net, tax_code=tax.code, tax_rate=tax.rate, tax=tax.amount,
+            status="draft", net=net, tax_code=tax.code, tax_category=tax.category,
+            tax_exemption_code=tax.exemption_code, tax_rate=tax.rate, tax=tax.amount,
             total=net + tax.amount, tax_note=tax.note, created_at=at,
         ).returning(t.invoices.c.id)).scalar_one())
         links: list[tuple[int, int, int]] = []

@@ -45,6 +45,7 @@ entities = Table(
     Column("currency", String(3), nullable=False),
     Column("invoice_prefix", String(64), nullable=False),
     Column("lock_date", Date),
+    Column("vat_id", String(64)),
     Column("accounts", JSON, nullable=False),
     Column("tax_rates", JSON, nullable=False),
     # last invoice number issued; incremented in the issuing transaction, so numbers are gapless
@@ -62,6 +63,7 @@ customers = Table(
     Column("vat_id", String(64)),
     Column("tax_exempt", Boolean, nullable=False),
     Column("tax_code", String(32), nullable=False),
+    Column("business", Boolean, nullable=False),
     Column("payment_terms_days", Integer, nullable=False),
     Column("po_number", String(64)),
 )
@@ -275,6 +277,8 @@ invoices = Table(
     Column("due_date", Date),
     Column("net", ExactDecimal, nullable=False),
     Column("tax_code", String(32)),
+    Column("tax_category", String(4)),
+    Column("tax_exemption_code", String(32)),
     Column("tax_rate", ExactDecimal),
     Column("tax", ExactDecimal, nullable=False),
     Column("total", ExactDecimal, nullable=False),
