@@ -242,3 +242,31 @@ def test_missing_vat_id_holds_the_invoice_until_master_data_is_fixed(
     assert detail is not None and detail["tax_code"] == "reverse_charge"
     assert "Article 196" in detail["tax_note"]
     assert hb.queries.exceptions(reason="missing_vat_id") == []
+
+
+def test_holds_keep_work_out_of_billing_until_released(loaded: Hourbridge,
+                                                        ingest: Any) -> None:
+    from hourbridge.errors import NotFound
+
+    hb = loaded
+    ingest(ROWS[:3])
+    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    with pytest.raises(NotFound):
+        hb.handle(c.PlaceHold("customer", "GHOST", "credit_hold", "ar"))
+    with pytest.raises(InvalidInput):
+        hb.handle(c.PlaceHold("customer", "ACME", "bad_reason", "ar"))
+    hold = hb.handle(c.PlaceHold("customer", "ACME", "credit_hold", "ar", "overdue 90 days"))
+    held = hb.handle(c.RunBilling(date(2026, 8, 31)))
+    assert held.invoices == [] and held.held == 3
+    assert {s["reason"] for s in held.skipped} == {"on_hold"}
+    [listed] = hb.queries.holds()
+    assert (listed["owner_role"], listed["note"]) == ("credit_controller", "overdue 90 days")
+    entry_id = by_external_id(hb)["h1"]["id"]
+    hb.handle(c.PlaceHold("entry", str(entry_id), "dispute", "am"))
+    with pytest.raises(InvalidInput):
+        hb.handle(c.ReleaseHold(hold, "ar", ""))
+    hb.handle(c.ReleaseHold(hold, "ar", "paid"))
+    [inv] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
+    assert inv["entries"] == 2  # the disputed entry still waits
+    with pytest.raises(NotFound):
+        hb.handle(c.ReleaseHold(hold, "ar", "again"))

@@ -40,6 +40,7 @@ TAGS: list[dict[str, Any]] = [
                                             "entries."},
     {"name": "approvals", "description": "Approving time (books unbilled revenue)."},
     {"name": "billing", "description": "Billing runs: approved time to draft invoices."},
+    {"name": "holds", "description": "Billing holds: held work does not bill until released."},
     {"name": "invoices", "description": "Draft and issued invoices."},
     {"name": "exceptions", "description": "Rows that could not be taken: reason, owner, "
                                           "retry, dismiss."},

@@ -13,20 +13,18 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.domain.exports import beancount, hledger
 from hourbridge.domain.ledger import JournalEntry
 from hourbridge.domain.model import Accounts
 from hourbridge.errors import InvalidInput
 
-from .output import cli_errors, err_console
+from .output import err_console, session
 
 export_app = typer.Typer(
     help="Exports: the journal for beancount or hledger, approved hours for payroll.",
@@ -55,19 +53,6 @@ PAYROLL_FIELDS = ("employee", "entity", "period", "worked_hours", "worked_second
 
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", "-o", help="File to write (replaced whole, only when complete); default stdout.")]
-
-
-@contextmanager
-def session() -> Iterator[Hourbridge]:
-    """The bootstrapped app for one command: errors printed readably, engine closed after.
-
-    (``main.session`` is not imported: main imports this module to register it.)"""
-    with cli_errors():
-        hb = bootstrap()
-        try:
-            yield hb
-        finally:
-            hb.close()
 
 
 def _write(chunks: Iterable[str], out: Path | None) -> None:

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from hourbridge.bootstrap import Hourbridge, bootstrap
+from hourbridge.bootstrap import bootstrap
 from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
 from hourbridge.formats import bundle_json_schema, parse_bundle_files, to_domain
 from hourbridge.formats.timefile import TimeFile
 
 from .export import export_app
-from .output import cli_errors, console, print_json, table
+from .holds import holds_app
+from .output import cli_errors, console, print_json, session, table
 
 app = typer.Typer(help="Hourbridge: from the billable hour to the booked invoice.",
                   no_args_is_help=True, add_completion=False)
@@ -36,19 +35,9 @@ app.add_typer(exceptions_app, name="exceptions")
 app.add_typer(deadletters_app, name="deadletters")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(export_app, name="export")
+app.add_typer(holds_app, name="holds")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
-
-@contextmanager
-def session() -> Iterator[Hourbridge]:
-    """The bootstrapped app for one command: errors printed readably, engine closed after."""
-    with cli_errors():
-        hb = bootstrap()
-        try:
-            yield hb
-        finally:
-            hb.close()
 
 
 

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.errors import HourbridgeError, InvalidInput
 
 console = Console()
@@ -57,3 +58,14 @@ def cli_errors() -> Iterator[None]:
     except HourbridgeError as exc:
         err_console.print(f"[red]error ({exc.code}):[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def session() -> Iterator[Hourbridge]:
+    """The bootstrapped app for one command: errors printed readably, engine closed after."""
+    with cli_errors():
+        hb = bootstrap()
+        try:
+            yield hb
+        finally:
+            hb.close()

@@ -75,3 +75,20 @@ class DismissExceptions:
     exception_ids: tuple[int, ...]
     actor: str
     note: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceHold:
+    scope: str  # customer / project / contract / entry
+    ref: str
+    reason: str  # missing_po / credit_hold / dispute / other
+    actor: str
+    note: str = ""
+    owner_role: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseHold:
+    hold_id: int
+    actor: str
+    note: str

@@ -16,6 +16,7 @@ from typing import Any
 
 from hourbridge.domain.billing import BillableItem, DraftInvoice, build_drafts
 from hourbridge.domain.commands import RunBilling
+from hourbridge.domain.holds import HoldBook
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, Billing
 from hourbridge.domain.problems import Problem
@@ -34,6 +35,7 @@ class BillingReport:
     run_id: int | None = None
     invoices: list[dict[str, Any]] = field(default_factory=list)
     entries_billed: int = 0
+    held: int = 0
     skipped: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -44,6 +46,7 @@ class BillingReport:
         return {"through": self.through, "dry_run": self.dry_run, "run_id": self.run_id,
                 "invoices_created": 0 if self.dry_run else len(self.invoices),
                 "invoices": self.invoices, "entries_billed": self.entries_billed,
+                "entries_held": self.held,
                 "totals": {k: str(v) for k, v in sorted(totals.items())},
                 "skipped": self.skipped}
 
@@ -58,9 +61,18 @@ def _summary(draft: DraftInvoice, invoice_id: int | None, tax: Any) -> dict[str,
 
 
 def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
-                    report: BillingReport) -> list[BillableItem]:
+                    holds: HoldBook, report: BillingReport) -> list[BillableItem]:
     items: list[BillableItem] = []
     for row in rows:
+        if holds:
+            customer = md.projects[row.project].customer
+            hold = holds.holding(row.id, row.project, row.contract,
+                                 md.customer_chain(customer))
+            if hold is not None:
+                report.held += 1
+                report.skipped.append({"id": row.id, "reason": "on_hold", "hold": hold.id,
+                                       "message": hold.describe()})
+                continue
         decision = price_entry(row, md, rates)
         if isinstance(decision, Problem):
             report.skipped.append({"id": row.id, "reason": decision.code,
@@ -83,6 +95,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
     with uow:
         md = uow.masterdata.snapshot()
         rates = RateBook(md)
+        holds = HoldBook(uow.holds.active())
         selection = EntrySelection(
             approval=(Approval.APPROVED.value,), billing=(Billing.UNBILLED.value,),
             billable=True, date_to=cmd.through, entity=cmd.entity,
@@ -90,7 +103,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
         invoices = 0
         for contract in uow.entries.contracts(selection):
             rows = uow.entries.select(replace(selection, contract=contract))
-            items = _billable_items(rows, md, rates, report)
+            items = _billable_items(rows, md, rates, holds, report)
             drafts = build_drafts(items)
             billed: list[int] = []
             for draft in drafts:

@@ -18,6 +18,7 @@ from .approval import approve_entries
 from .billing import run_billing
 from .events import JOURNAL_ENTRY_READY, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
+from .holds import place_hold, release_hold
 from .intake import BatchValidator, ingest_time_entries, validate_here
 from .invoicing import issue_invoices
 from .masterdata import load_master_data
@@ -44,6 +45,8 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
         cmd.exception_ids, uow, now, cmd.actor),
     c.DismissExceptions: lambda cmd, uow, now, _: dismiss_exceptions(
         cmd.exception_ids, uow, now, cmd.actor, cmd.note),
+    c.PlaceHold: lambda cmd, uow, now, _: place_hold(cmd, uow, now),
+    c.ReleaseHold: lambda cmd, uow, now, _: release_hold(cmd, uow, now),
 }
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
 from hourbridge.domain.bundle import Bundle
+from hourbridge.domain.holds import Hold
 from hourbridge.domain.ledger import JournalEntry
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.problems import Problem
@@ -164,6 +165,14 @@ class InvoiceRepository(Protocol):
                     due_date: date, at: datetime, by: str) -> None: ...
 
 
+class HoldRepository(Protocol):
+    def active(self) -> list[Hold]: ...
+    def place(self, scope: str, ref: str, reason: str, owner_role: str, note: str,
+              at: datetime, by: str) -> int: ...
+    def release(self, hold_id: int, at: datetime, by: str, note: str) -> bool: ...
+    def entry_exists(self, entry_id: int) -> bool: ...
+
+
 class Outbox(Protocol):
     def add(self, key: str, type_: str, subject: str, payload: dict[str, Any],
             at: datetime) -> bool: ...
@@ -175,6 +184,7 @@ class UnitOfWork(Protocol):
     entries: EntryRepository
     exceptions: ExceptionRepository
     invoices: InvoiceRepository
+    holds: HoldRepository
     outbox: Outbox
 
     def __enter__(self) -> UnitOfWork: ...

@@ -331,3 +331,16 @@ class ReadModels:
                  "non_billable_worked_seconds": nb, "non_billable_worked_hours": as_hours(nb),
                  "entries": n}
                 for (period, employer_code, employee), (b, nb, n) in sorted(sums.items())]
+
+    # --- holds ---------------------------------------------------------------------------
+    def holds(self, *, active_only: bool = True) -> list[dict[str, Any]]:
+        h = t.holds
+        stmt = select(h).order_by(h.c.id)
+        if active_only:
+            stmt = stmt.where(h.c.released_at.is_(None))
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(stmt)]
+        for r in rows:
+            for key in ("placed_at", "released_at"):
+                r[key] = r[key].isoformat() if r[key] else None
+        return rows

@@ -318,6 +318,22 @@ invoice_line_entries = Table(
     Index("ix_invoice_line_entries_entry", "entry"),
 )
 
+holds = Table(
+    "holds", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("scope", String(16), nullable=False),  # customer / project / contract / entry
+    Column("ref", String(128), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("owner_role", String(64), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("placed_at", UtcDateTime, nullable=False),
+    Column("placed_by", String(128), nullable=False),
+    Column("released_at", UtcDateTime),
+    Column("released_by", String(128)),
+    Column("release_note", Text),
+    Index("ix_holds_active", "released_at", "scope", "ref"),
+)
+
 # --- delivery ----------------------------------------------------------------------------
 outbox = Table(
     "outbox", metadata,

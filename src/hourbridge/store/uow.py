@@ -5,7 +5,14 @@ from __future__ import annotations
 from sqlalchemy import Connection, Engine
 
 from .masterdata import SnapshotCache, SqlMasterData
-from .repositories import SqlEntries, SqlExceptions, SqlInbox, SqlInvoices, SqlOutbox
+from .repositories import (
+    SqlEntries,
+    SqlExceptions,
+    SqlHolds,
+    SqlInbox,
+    SqlInvoices,
+    SqlOutbox,
+)
 
 
 class SqlUnitOfWork:
@@ -25,6 +32,7 @@ class SqlUnitOfWork:
         self.exceptions = SqlExceptions(self.conn)
         self.invoices = SqlInvoices(self.conn)
         self.outbox = SqlOutbox(self.conn)
+        self.holds = SqlHolds(self.conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

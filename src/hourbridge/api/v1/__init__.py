@@ -10,6 +10,7 @@ from . import (
     delivery,
     exceptions,
     health,
+    holds,
     invoices,
     ledger,
     masterdata,
@@ -18,8 +19,8 @@ from . import (
 
 health_router = health.router
 router = APIRouter()
-for _module in (masterdata, time_entries, approvals, billing, invoices, exceptions, ledger,
-                delivery):
+for _module in (masterdata, time_entries, approvals, billing, holds, invoices, exceptions,
+                ledger, delivery):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

@@ -39,6 +39,23 @@ def upgrade() -> None:
     sa.Column('last_invoice_number', sa.Integer(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_entities'))
     )
+    op.create_table('holds',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('scope', sa.String(length=16), nullable=False),
+    sa.Column('ref', sa.String(length=128), nullable=False),
+    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.Column('owner_role', sa.String(length=64), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('placed_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('placed_by', sa.String(length=128), nullable=False),
+    sa.Column('released_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('released_by', sa.String(length=128), nullable=True),
+    sa.Column('release_note', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_holds'))
+    )
+    with op.batch_alter_table('holds', schema=None) as batch_op:
+        batch_op.create_index('ix_holds_active', ['released_at', 'scope', 'ref'], unique=False)
+
     op.create_table('idempotency_keys',
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('method', sa.String(length=8), nullable=False),
@@ -426,6 +443,10 @@ def downgrade() -> None:
     op.drop_table('journal_entries')
     op.drop_table('inbox')
     op.drop_table('idempotency_keys')
+    with op.batch_alter_table('holds', schema=None) as batch_op:
+        batch_op.drop_index('ix_holds_active')
+
+    op.drop_table('holds')
     op.drop_table('entities')
     op.drop_table('billing_runs')
 

@@ -1,0 +1,44 @@
+"""Billing holds: work under a hold does not bill until the hold is released."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from hourbridge.domain.commands import PlaceHold, ReleaseHold
+
+from ..deps import HourbridgeDep
+from ..problems import problem_responses
+from ..schemas import Hold, HoldIn, HoldReleaseIn
+
+router = APIRouter(prefix="/v1", tags=["holds"], responses=problem_responses(422, 500))
+
+
+@router.get("/holds", response_model=list[Hold], summary="List holds",
+            description="Active holds (or all with `all=true`), with their owner role.")
+def list_holds(
+    hb: HourbridgeDep,
+    all_holds: Annotated[bool, Query(alias="all", description="released holds too")] = False,
+) -> list[dict[str, Any]]:
+    return hb.queries.holds(active_only=not all_holds)
+
+
+@router.post("/holds", status_code=201, response_model=Hold, summary="Place a hold",
+             responses=problem_responses(404),
+             description="Hold a customer (and its subsidiaries), a project, a contract or "
+             "one entry (missing PO, credit hold, dispute): its work does not bill until the "
+             "hold is released. 404 if what it names does not exist.")
+def place_hold(body: HoldIn, hb: HourbridgeDep) -> dict[str, Any]:
+    hold_id = hb.handle(PlaceHold(body.scope, body.ref, body.reason, body.actor, body.note,
+                                  body.owner_role))
+    return next(h for h in hb.queries.holds(active_only=False) if h["id"] == hold_id)
+
+
+@router.post("/holds/{hold_id}/release", response_model=Hold, summary="Release a hold",
+             responses=problem_responses(404),
+             description="The held work bills with the next billing run. 404 if there is no "
+             "active hold with this id.")
+def release_hold(hold_id: int, body: HoldReleaseIn, hb: HourbridgeDep) -> dict[str, Any]:
+    hb.handle(ReleaseHold(hold_id, body.actor, body.note))
+    return next(h for h in hb.queries.holds(active_only=False) if h["id"] == hold_id)
