@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck architecture unit clean
+.PHONY: demo test lint typecheck architecture unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ architecture: $(STAMP)
 	$(BIN)/lint-imports
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -28,6 +28,13 @@ typecheck: $(STAMP)
 test: architecture lint typecheck
 	$(BIN)/python -m pytest
 
+# Benchmarks (not tests): every scenario at 1,000,000 entries on SQLite, and on PostgreSQL when
+# HOURBRIDGE_BENCH_POSTGRES_URL or HOURBRIDGE_TEST_POSTGRES_URL is set. BENCH_ARGS="--entries
+# 20000" for a quick look; see bench/README.md.
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python -m bench all $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) hourbridge.db hourbridge.db-* .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) hourbridge.db hourbridge.db-* .pytest_cache .mypy_cache .ruff_cache .hypothesis \
+	  bench/.work bench/.tryton-venv bench/results

@@ -152,7 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     _ = ctx.dataset  # generate (or reuse) before anything is timed
     if args.command == "all":
         ok, _ = run_units(ctx, list(SCENARIOS.values()), ctx.databases)
-        ok_peer, _ = run_units(ctx, [peer], ["postgres"])
+        ok_peer = True
+        if "postgres" in ctx.databases or not ctx.postgres_url:
+            ok_peer, _ = run_units(ctx, [peer], ["postgres"])
+        else:
+            log("peer skipped: it runs on PostgreSQL, and --db excludes it")
         summary.main(write=True)
         return 0 if ok and ok_peer else 1
     if args.command == "peer":

@@ -9,7 +9,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,7 +161,8 @@ class CliRun:
     returncode: int
     stdout: str
     stderr: str
-    max_rss_kib: int  # peak resident set of that process (wait4), KiB on Linux
+    max_rss_kib: int  # peak RSS of that process or the largest child it reaped (wait4), KiB
+    tree: dict[str, int] = field(default_factory=dict)  # sampled process-tree peaks, if any
 
     def json(self) -> Any:
         return json.loads(self.stdout)
@@ -184,24 +184,35 @@ def hb_env(db: Database) -> dict[str, str]:
     return env
 
 
-def run_cli(ctx: Context, db: Database, *args: str | Path, check: bool = True) -> CliRun:
+LAUNCHER = Path(__file__).resolve().parent / "_launch.py"
+
+
+def run_cli(ctx: Context, db: Database, *args: str | Path, check: bool = True,
+            sample: float = 0.0) -> CliRun:
     """Run ``hourbridge ARGS`` against ``db`` as a child process; wall time and peak RSS.
 
-    The child is reaped with ``os.wait4`` so the resource usage is that process's own, not
-    the sum of every child this benchmark started.
+    The command is started by ``_launch.py`` in a small isolated interpreter, which times it
+    and reaps it with ``os.wait4``: the resource usage is that process's own, and does not
+    carry this (possibly large) benchmark process's high-water mark across ``execve``.
+    With ``sample`` (seconds), the launcher also samples the summed RSS and PSS of the
+    command's whole process tree (Hourbridge may validate in worker processes).
     """
     argv = [str(hourbridge_bin()), *map(str, args)]
     out_path = ctx.path("tmp", "cli.stdout")
     err_path = ctx.path("tmp", "cli.stderr")
+    report_path = ctx.path("tmp", "cli.report.json")
+    report_path.unlink(missing_ok=True)
     with out_path.open("wb") as out, err_path.open("wb") as errf:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=errf, env=hb_env(db), cwd=ctx.workdir)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    run = CliRun([str(a) for a in args], seconds, proc.returncode,
+        subprocess.run([sys.executable, "-I", "-S", str(LAUNCHER), str(report_path),
+                        str(sample), *argv],
+                       stdout=out, stderr=errf, env=hb_env(db), cwd=ctx.workdir, check=True)
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    run = CliRun([str(a) for a in args], report["seconds"], report["returncode"],
                  out_path.read_text(encoding="utf-8", errors="replace"),
-                 err_path.read_text(encoding="utf-8", errors="replace"), usage.ru_maxrss)
+                 err_path.read_text(encoding="utf-8", errors="replace"),
+                 report["max_rss_kib"],
+                 {k: report[k] for k in ("tree_peak_rss_kib", "tree_peak_pss_kib",
+                                         "tree_max_processes", "samples") if sample > 0})
     if check and run.returncode != 0:
         raise CliError(f"hourbridge {' '.join(run.args)} exited {run.returncode}: "
                        f"{(run.stderr or run.stdout).strip()[-2000:]}")
@@ -237,7 +248,9 @@ def result(scenario: str, database: str, entries: int, started_at: str, seconds:
         "started_at": started_at, "seconds": round(seconds, 3), "metrics": metrics,
         "limit": limit, "ratio": None if ratio is None else round(ratio, 3), "goal": goal,
         "met": met, "notes": notes, "summary": {"ours": ours, "limit": limit_text},
-        "host": host_info(),
+        "host": {**host_info(), "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
+                 "intake_workers": os.environ.get("HOURBRIDGE_INTAKE_WORKERS",
+                                                  "default (cores - 1)")},
     }
 
 
@@ -258,10 +271,21 @@ def write_result(res: dict[str, Any]) -> Path:
 _HOST: dict[str, Any] = {}
 
 
+def _commit() -> str | None:
+    """The checked-out commit (read-only ``git rev-parse``); the tree may have local changes."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
+                             text=True, timeout=10, check=False)
+    except OSError:
+        return None
+    return out.stdout.strip() or None
+
+
 def host_info() -> dict[str, Any]:
     if not _HOST:
         import platform
 
         _HOST.update({"python": platform.python_version(), "machine": platform.machine(),
-                      "cpus": os.cpu_count(), "sqlite": sqlite3.sqlite_version})
+                      "cpus": os.cpu_count(), "sqlite": sqlite3.sqlite_version,
+                      "hourbridge_commit": _commit()})
     return _HOST

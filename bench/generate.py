@@ -45,7 +45,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 FULL_SCALE = 1_000_000
 # counts at 1,000,000 entries, and the least we keep at small scales
 _FULL = {"employees": 3000, "projects": 5000, "contracts": 2000, "customers": 800,
@@ -198,8 +198,9 @@ class _Firm:
                 mine.append({
                     "id": cid, "name": f"Customer {cid}", "entity": ent,
                     "currency": _CURRENCY[ent], "country": country, "parent": parent,
-                    "vat_id": f"DE{rng.randint(100_000_000, 999_999_999)}" if country == "DE"
-                    else None,
+                    "vat_id": (f"DE{rng.randint(100_000_000, 999_999_999)}" if country == "DE"
+                               else f"ATU{rng.randint(10_000_000, 99_999_999)}"
+                               if country == "AT" else None),
                     "tax_exempt": ent == "US" and rng.random() < 0.03,
                     "tax_code": "zero" if country == "AT" else "standard",
                     "payment_terms_days": rng.choice((14, 30, 30, 45, 60)),

@@ -43,6 +43,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -279,14 +280,21 @@ def run_tryton(sc: Scenario, postgres_url: str, workdir: Path, csv_path: Path) -
     admin = python.parent / "trytond-admin"
     uri = _with_database(postgres_url, "")
     _recreate_database(postgres_url, TRYTON_DB)
-    passfile = workdir / "tryton-admin-password"
-    passfile.write_text(secrets.token_hex(16) + "\n")
-    env = {**os.environ, "TRYTOND_DATABASE_URI": uri, "TRYTONPASSFILE": str(passfile),
+    env = {**os.environ, "TRYTOND_DATABASE_URI": uri,
            "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    # trytond-admin reads the new database's admin password from TRYTONPASSFILE: a throwaway
+    # one in a temporary file outside the work tree, removed right after.
+    fd, passfile = tempfile.mkstemp(prefix="hb-peer-tryton-")
     t0 = time.perf_counter()
-    _run([str(admin), "-d", TRYTON_DB, "-u", "project_invoice", "--activate-dependencies",
-          "--email", "admin@example.com"], f"trytond-admin (activating modules in {TRYTON_DB})",
-         env=env, log=workdir / "trytond-admin.log")
+    try:
+        os.write(fd, (secrets.token_hex(16) + "\n").encode())
+        os.close(fd)
+        _run([str(admin), "-d", TRYTON_DB, "-u", "project_invoice", "--activate-dependencies",
+              "--email", "admin@example.com"],
+             f"trytond-admin (activating modules in {TRYTON_DB})",
+             env={**env, "TRYTONPASSFILE": passfile}, log=workdir / "trytond-admin.log")
+    finally:
+        os.unlink(passfile)
     activate_seconds = time.perf_counter() - t0
     spec_path = workdir / "tryton-spec.json"
     result_path = workdir / "tryton-result.json"

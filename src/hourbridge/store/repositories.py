@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Column,
     Connection,
     MetaData,
@@ -45,6 +46,20 @@ IN_CHUNK = 900  # stays under SQLite's bound-parameter limit with room for other
 def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+def _member(conn: Connection, column: Any, values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
+    """``column IN values`` in statements of bounded size: one array parameter on PostgreSQL
+    (``= ANY``), chunks under SQLite's parameter limit elsewhere."""
+    unique = list(dict.fromkeys(values))
+    if not unique:
+        return
+    if conn.dialect.name == "postgresql":
+        item = BigInteger() if isinstance(unique[0], int) else String()
+        yield column == any_(literal(unique, ARRAY(item)))
+        return
+    for part in _chunks(unique):
+        yield column.in_(part)
 
 
 class SqlInbox:
@@ -84,6 +99,8 @@ class SqlInbox:
             rows_unchanged=unchanged))
 
 
+_INSERT_LINES = insert(t.invoice_lines)
+
 # the session-local table approvals are copied into on PostgreSQL (not part of the schema)
 _APPROVING = Table("approving", MetaData(), Column("id"), Column("wip"), Column("cur"))
 
@@ -101,17 +118,8 @@ class SqlEntries:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def _member(self, column: Any, values: Sequence[str]) -> Iterator[ColumnElement[bool]]:
-        """``column IN values`` in statements of bounded size: one array parameter on
-        PostgreSQL (``= ANY``), chunks under SQLite's parameter limit elsewhere."""
-        unique = list(dict.fromkeys(values))
-        if not unique:
-            return
-        if self.conn.dialect.name == "postgresql":
-            yield column == any_(literal(unique, ARRAY(String)))
-            return
-        for part in _chunks(unique):
-            yield column.in_(part)
+    def _member(self, column: Any, values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
+        return _member(self.conn, column, values)
 
     def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]:
         te = t.time_entries
@@ -260,8 +268,8 @@ class SqlEntries:
         te = t.time_entries
         # Invoiced work is locked: the lock axis says the source may no longer change it.
         locked = state == "invoiced"
-        for part in _chunks(list(ids)):
-            self.conn.execute(update(te).where(te.c.id.in_(part))
+        for member in _member(self.conn, te.c.id, ids):
+            self.conn.execute(update(te).where(member)
                               .values(billing=state, locked=locked, updated_at=at))
 
     def wip_by_project(self, ids: Sequence[int]) -> list[tuple[str, str, Decimal]]:
@@ -355,17 +363,24 @@ class SqlInvoices:
             tax_exemption_code=tax.exemption_code, tax_rate=tax.rate, tax=tax.amount,
             total=net + tax.amount, tax_note=tax.note, created_at=at,
         ).returning(t.invoices.c.id)).scalar_one())
-        links: list[tuple[int, int, int]] = []
-        for n, line in enumerate(draft.lines, start=1):
-            d = line.decision
-            line_id = int(self.conn.execute(insert(t.invoice_lines).values(
-                invoice=invoice_id, line_no=n, description=line.describe(),
-                project=line.project, task=line.task, role=line.role, seconds=line.seconds,
-                quantity_hours=line.quantity_hours.quantize(Decimal("0.000001")),
-                rate=d.rate, amount=line.amount, rate_card=d.card, rate_row=d.row,
-                rate_rule=d.rule, rate_scope=d.scope, contract_version=d.contract_version,
-            ).returning(t.invoice_lines.c.id)).scalar_one())
-            links += [(line_id, k.entry_id, k.seconds) for k in line.links]
+        rows = [
+            {"invoice": invoice_id, "line_no": n, "description": line.describe(),
+             "project": line.project, "task": line.task, "role": line.role,
+             "seconds": line.seconds,
+             "quantity_hours": line.quantity_hours.quantize(Decimal("0.000001")),
+             "rate": line.decision.rate, "amount": line.amount,
+             "rate_card": line.decision.card, "rate_row": line.decision.row,
+             "rate_rule": line.decision.rule, "rate_scope": line.decision.scope,
+             "contract_version": line.decision.contract_version}
+            for n, line in enumerate(draft.lines, start=1)
+        ]
+        # one statement for all lines; ids come back in the order of the rows given
+        line_ids = self.conn.execute(
+            _INSERT_LINES.returning(t.invoice_lines.c.id, sort_by_parameter_order=True),
+            rows).scalars().all()
+        links = [(line_id, k.entry_id, k.seconds)
+                 for line_id, line in zip(line_ids, draft.lines, strict=True)
+                 for k in line.links]
         bulk_insert(self.conn, t.invoice_line_entries, ("line", "entry", "seconds"), links)
         return invoice_id
 
