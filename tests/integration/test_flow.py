@@ -270,3 +270,56 @@ def test_holds_keep_work_out_of_billing_until_released(loaded: Hourbridge,
     assert inv["entries"] == 2  # the disputed entry still waits
     with pytest.raises(NotFound):
         hb.handle(c.ReleaseHold(hold, "ar", "again"))
+
+
+def _issued(hb: Hourbridge, ingest: Any) -> dict[str, Any]:
+    ingest(ROWS[:3])
+    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    [inv] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
+    hb.handle(c.IssueInvoices(invoice_ids=(inv["id"],)))
+    detail = hb.queries.invoice(inv["id"])
+    assert detail is not None
+    return detail
+
+
+def test_credit_in_full_releases_everything_and_rebills(loaded: Hourbridge,
+                                                        ingest: Any) -> None:
+    hb = loaded
+    inv = _issued(hb, ingest)
+    note = hb.handle(c.IssueCreditNote(inv["id"], "finance", "wrong rate agreed"))
+    assert (note.number, str(note.net), str(note.tax)) == ("DE-000002", inv["net"], inv["tax"])
+    assert {e["billing"] for e in hb.queries.entries()
+            if e["external_id"] in ("h1", "h2", "h3")} == {"credited"}
+    with pytest.raises(Conflict, match="in full"):
+        hb.handle(c.IssueCreditNote(inv["id"], "finance", "again"))
+    [rebill] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
+    assert rebill["net"] == inv["net"] and rebill["entries"] == 3
+    hb.handle(c.IssueInvoices(all_drafts=True))
+    hb.worker.drain()
+    balances = {r["account"]: Decimal(r["balance"]) for r in hb.queries.trial_balance()}
+    assert balances["1210"] == 0  # WIP restored by the credit, relieved again by the rebill
+    assert balances["1200"] == Decimal(inv["total"])  # invoice - credit + rebill
+    assert balances["4000"] == -Decimal(inv["net"])
+
+
+def test_partial_credit_by_quantity_and_write_off(loaded: Hourbridge, ingest: Any) -> None:
+    hb = loaded
+    inv = _issued(hb, ingest)
+    senior2 = next(ln for ln in inv["lines"] if ln["rate_row"] == "senior-2")  # 2 h at 165
+    with pytest.raises(InvalidInput, match="creditable"):
+        hb.handle(c.IssueCreditNote(inv["id"], "f", "too much",
+                                    ((senior2["line_no"], 7201),)))
+    half = hb.handle(c.IssueCreditNote(inv["id"], "f", "half an hour disputed",
+                                       ((senior2["line_no"], 1800),), mode="write_off"))
+    assert (str(half.net), str(half.tax)) == ("82.50", "15.68")
+    h2 = by_external_id(hb)["h2"]
+    assert (h2["billing"], h2["worked_seconds"]) == ("invoiced", 7200)  # worked time intact
+    run = hb.handle(c.RunBilling(date(2026, 8, 31)))
+    assert run.invoices == []  # written off: never billed again
+    rest = hb.handle(c.IssueCreditNote(inv["id"], "f", "close it"))
+    assert half.net + rest.net == Decimal(inv["net"])  # parts sum to the invoice exactly
+    assert half.tax + rest.tax == Decimal(inv["tax"])
+    hb.worker.drain()
+    balances = {r["account"]: Decimal(r["balance"]) for r in hb.queries.trial_balance()}
+    assert balances["1200"] == 0 and balances["2200"] == 0
+    assert balances["1210"] == Decimal("480.00")  # 562.50 less the 82.50 written off

@@ -229,6 +229,10 @@ class BillingReport(_Out):
 # --- invoices ------------------------------------------------------------------------------
 class Invoice(_Out):
     id: int
+    kind: Literal["invoice", "credit_note"] = "invoice"
+    credits: int | None = Field(None, description="on a credit note: the invoice it credits")
+    credit_mode: Literal["rebill", "write_off"] | None = None
+    reason: str | None = None
     number: str | None
     status: str
     entity: str
@@ -240,11 +244,13 @@ class Invoice(_Out):
     due_date: dt.date | None
     net: Money
     tax_code: str | None
+    tax_category: str | None = Field(None, description="UNTDID 5305: S, Z, E, AE, O")
+    tax_exemption_code: str | None = None
     tax_rate: Decimal_ | None
     tax: Money
     total: Money
     tax_note: str | None
-    billing_run: int
+    billing_run: int | None = None
 
 
 class LineEntry(_Out):
@@ -255,6 +261,7 @@ class LineEntry(_Out):
 class InvoiceLine(_Out):
     id: int
     line_no: int
+    credits_line: int | None = None
     description: str
     project: str
     task: str
@@ -431,3 +438,33 @@ class Hold(_Out):
     released_at: str | None = None
     released_by: str | None = None
     release_note: str | None = None
+
+
+# --- credit notes --------------------------------------------------------------------------
+class CreditLineIn(_In):
+    line_no: int = Field(ge=1)
+    seconds: int = Field(ge=1, description="billable seconds of the line to credit")
+
+
+class CreditNoteIn(_In):
+    invoice_id: int
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
+    mode: Literal["rebill", "write_off"] = Field(
+        "rebill", description="rebill: the credited work bills again; write_off: it never will")
+    lines: list[CreditLineIn] = Field([], max_length=10_000,
+                                      description="empty: credit all that is still creditable")
+    issue_date: dt.date | None = None
+    actor: Actor
+
+
+class CreditNoteReport(_Out):
+    id: int
+    number: str
+    invoice_id: int
+    invoice_number: str
+    mode: str
+    net: Money
+    tax: Money
+    total: Money
+    seconds: int
+    entries: int

@@ -119,10 +119,11 @@ def _print(s: dict[str, Any]) -> None:
     b = s["billing"]
     console.print(f"billing through {b['through']}: {b['invoices_created']} invoices for "
                   f"{b['entries_billed']} entries; issued {b['invoices_issued']}")
-    table("invoices per entity and currency", ["entity", "cur", "status", "count", "net", "tax",
-                                               "total"],
-          [(r["entity"], r["currency"], r["status"], r["count"], r["net"], r["tax"], r["total"])
-           for r in s["invoices"]], right=["count", "net", "tax", "total"])
+    table("invoices per entity and currency", ["entity", "cur", "kind", "status", "count",
+                                               "net", "tax", "total"],
+          [(r["entity"], r["currency"], r["kind"].replace("_", " "), r["status"], r["count"],
+            r["net"], r["tax"], r["total"]) for r in s["invoices"]],
+          right=["count", "net", "tax", "total"])
     table("unbilled approved WIP", ["entity", "cur", "state", "entries", "hours", "amount"],
           [(r["entity"], r["currency"], r["billing"], r["entries"], r["hours"], r["amount"])
            for r in s["unbilled_approved_wip"]], right=["entries", "hours", "amount"])

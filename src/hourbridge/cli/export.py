@@ -1,4 +1,5 @@
-"""``hourbridge export``: the journal for the accountants' tools, approved hours for payroll.
+"""``hourbridge export``: the journal for the accountants' tools, approved hours for payroll,
+issued invoices as EN 16931 e-invoices (UBL 2.1 or Factur-X/ZUGFeRD CII).
 
 Registered in ``main.py`` with ``app.add_typer(export_app, name="export")``. Like every entry
 point it talks only to the object ``bootstrap()`` returns (import-linter contract).
@@ -19,15 +20,17 @@ from typing import Annotated, Any
 
 import typer
 
+from hourbridge.domain import einvoice
 from hourbridge.domain.exports import beancount, hledger
 from hourbridge.domain.ledger import JournalEntry
 from hourbridge.domain.model import Accounts
-from hourbridge.errors import InvalidInput
+from hourbridge.errors import InvalidInput, NotFound
 
 from .output import err_console, session
 
 export_app = typer.Typer(
-    help="Exports: the journal for beancount or hledger, approved hours for payroll.",
+    help="Exports: the journal for beancount or hledger, approved hours for payroll, "
+         "e-invoices (UBL or CII).",
     no_args_is_help=True)
 
 
@@ -41,10 +44,19 @@ class PayrollFormat(enum.StrEnum):
     JSON = "json"
 
 
+class InvoiceFormat(enum.StrEnum):
+    UBL = "ubl"
+    CII = "cii"
+
+
 Renderer = Callable[[Iterable[JournalEntry], Mapping[str, Accounts]], Iterator[str]]
 RENDERERS: dict[JournalFormat, Renderer] = {
     JournalFormat.BEANCOUNT: beancount.render_journal,
     JournalFormat.HLEDGER: hledger.render_journal,
+}
+INVOICE_RENDERERS: dict[InvoiceFormat, Callable[[einvoice.EInvoice], bytes]] = {
+    InvoiceFormat.UBL: einvoice.render_ubl,
+    InvoiceFormat.CII: einvoice.render_cii,
 }
 # The only fields a payroll export carries (personal data is minimized: no names, notes, rates).
 PAYROLL_FIELDS = ("employee", "entity", "period", "worked_hours", "worked_seconds",
@@ -150,3 +162,34 @@ def _payroll_text(rows: list[dict[str, Any]], fmt: PayrollFormat) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buf.getvalue()
+
+
+INVOICE_HELP = (
+    "Write an issued invoice as an EN 16931 e-invoice: UBL 2.1 (an Invoice, or a CreditNote "
+    "for a credit note) or UN/CEFACT CII, the XML of Factur-X and ZUGFeRD in the EN 16931 "
+    "profile (TypeCode 380, or 381 for a credit note).\n\n"
+    "Lines are hours (unit HUR) at the net hourly rate; the VAT category (UNTDID 5305), rate, "
+    "exemption reason and VATEX code are the ones stored on the invoice when it was made; "
+    "seller and buyer come from the entity and customer master data. A draft or held "
+    "invoice has no number yet and is refused (exit 2).")
+
+
+@export_app.command("invoice", help=INVOICE_HELP)
+def invoice(
+    invoice_id: Annotated[int, typer.Argument(
+        help="Invoice id (hourbridge invoices list).", show_default=False)],
+    fmt: Annotated[InvoiceFormat, typer.Option(
+        "--format", "-f", case_sensitive=False, help="ubl or cii.")],
+    out: OutOpt = None,
+) -> None:
+    """An issued invoice as a UBL or CII e-invoice."""
+    with session() as hb:
+        record = hb.queries.einvoice_data(invoice_id)
+        if record is None:
+            raise NotFound("invoice", invoice_id)
+        document = einvoice.from_record(record)
+        _write([INVOICE_RENDERERS[fmt](document).decode("utf-8")], out)
+        if out is not None:
+            what = document.kind.value.replace("_", " ")
+            err_console.print(f"wrote {what} {document.number} to {out} ({fmt}, EN 16931)",
+                              highlight=False)

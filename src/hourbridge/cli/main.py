@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
@@ -229,6 +230,47 @@ def invoices_issue(
         table("issued", ["id", "number", "customer", "total", "cur", "due"],
               [(i["id"], i["number"], i["customer"], i["total"], i["currency"], i["due_date"])
                for i in report.issued], right=["total"])
+
+
+def _credit_lines(specs: list[str]) -> tuple[tuple[int, int], ...]:
+    out = []
+    for spec in specs:
+        line, sep, amount = spec.partition("=")
+        try:
+            seconds = Decimal(amount) * 3600
+            if not sep or not line.isdigit() or seconds <= 0 or seconds != int(seconds):
+                raise InvalidOperation
+        except InvalidOperation:
+            raise InvalidInput(f"--line {spec!r}: write LINE=HOURS, e.g. 2=1.5 (whole "
+                               "seconds)") from None
+        out.append((int(line), int(seconds)))
+    return tuple(out)
+
+
+@invoices_app.command("credit")
+def invoices_credit(
+    invoice_id: Annotated[int, typer.Argument(help="The issued invoice to credit.")],
+    reason: Annotated[str, typer.Option(help="Why (kept on the credit note).")],
+    line: Annotated[list[str] | None, typer.Option(
+        help="LINE=HOURS to credit part of a line (repeatable); none: everything left.")]
+    = None,
+    mode: Annotated[str, typer.Option(
+        help="rebill (the work bills again) or write_off (it never will).")] = "rebill",
+    on: Annotated[str | None, typer.Option("--date", help="Credit date (default today).")]
+    = None,
+    actor: Annotated[str, typer.Option(help="Who credits.")] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Issue a credit note that releases exactly the quantities it credits."""
+    with session() as hb:
+        report = hb.handle(c.IssueCreditNote(
+            invoice_id, actor, reason, _credit_lines(line or []), mode, _date(on, "--date")))
+        if as_json:
+            print_json(report.as_dict())
+            return
+        console.print(f"credit note {report.number} for invoice {report.invoice_number}: "
+                      f"{report.net + report.tax} ({report.mode}, {report.entries} entries, "
+                      f"{report.seconds / 3600:.2f} h)")
 
 
 @exceptions_app.command("list")

@@ -34,8 +34,11 @@ _COST = {"partner": 0.55, "manager": 0.5, "senior": 0.47, "consultant": 0.45, "a
 _ENTITIES: tuple[dict[str, Any], ...] = (
     {"code": "US", "name": f"{FIRM} LLC", "country": "US", "currency": "USD",
      "invoice_prefix": "US", "tax_rates": {"standard": "0.0000", "zero": "0"}},
+    # A German GmbH charging VAT states its VAT id on every invoice (and EN 16931 wants it:
+    # BR-S-02, BR-AE-02); fictitious, with a valid check digit. The LLC has no VAT id.
     {"code": "DE", "name": f"{FIRM} GmbH", "country": "DE", "currency": "EUR",
-     "invoice_prefix": "DE", "tax_rates": {"standard": "0.19", "reduced": "0.07"},
+     "invoice_prefix": "DE", "vat_id": "DE811000004",
+     "tax_rates": {"standard": "0.19", "reduced": "0.07"},
      "accounts": {"receivables": "1400", "unbilled_receivables": "1410",
                   "tax_payable": "1776", "revenue": "8400", "revenue_adjustments": "8700"}},
 )

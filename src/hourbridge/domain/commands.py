@@ -92,3 +92,15 @@ class ReleaseHold:
     hold_id: int
     actor: str
     note: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueCreditNote:
+    """Credit an issued invoice, in full (no lines) or by quantity: (line number, seconds)."""
+
+    invoice_id: int
+    actor: str
+    reason: str
+    lines: tuple[tuple[int, int], ...] = ()
+    mode: str = "rebill"  # rebill: the work bills again; write_off: it never will
+    issue_date: date | None = None

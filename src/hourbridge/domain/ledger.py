@@ -149,3 +149,28 @@ def trial_balance(rows: Iterable[tuple[str, str, str, Decimal, Decimal]]) -> lis
         s[0] += debit
         s[1] += credit
     return [TrialBalanceRow(e, c, a, d, cr) for (e, c, a), (d, cr) in sorted(sums.items())]
+
+
+def credit_note_entry(
+    key: str, entity: LegalEntity, note_ref: str, customer: str, currency: str, on: date,
+    net: Decimal, tax: Decimal, restored: Iterable[WipAmount],
+) -> JournalEntry:
+    """Reverse a receivable: Cr receivables, Dr tax payable; the credited work goes back to
+    unbilled receivables at the WIP it had relieved (rebill), and what differs from the
+    credited net, or all of it when written off, to revenue adjustments."""
+    acc = entity.accounts
+    postings = [_posting(acc.receivables, -(net + tax), currency, customer=customer)]
+    back = ZERO
+    for w in restored:
+        if w.amount:
+            postings.append(_posting(acc.unbilled_receivables, w.amount, currency,
+                                     customer=w.customer, project=w.project))
+        back += w.amount
+    if tax:
+        postings.append(_posting(acc.tax_payable, tax, currency, customer=customer))
+    if net != back:
+        postings.append(_posting(acc.revenue_adjustments, net - back, currency,
+                                 customer=customer))
+    return balanced(JournalEntry(
+        key, entity.code, on, f"credit note {note_ref}", "credit_note", note_ref,
+        tuple(postings)))

@@ -64,6 +64,8 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
                     holds: HoldBook, report: BillingReport) -> list[BillableItem]:
     items: list[BillableItem] = []
     for row in rows:
+        if row.open_seconds <= 0:
+            continue
         if holds:
             customer = md.projects[row.project].customer
             hold = holds.holding(row.id, row.project, row.contract,
@@ -84,7 +86,7 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
             customer=md.contracts[row.contract].customer, currency=decision.currency,
             work_date=row.work_date, project=row.project, task=row.task,
             role=role_on(md, row.employee, row.project, row.work_date),
-            billable_seconds=row.billable_seconds, decision=decision,
+            billable_seconds=row.open_seconds, decision=decision,
         ))
     return items
 
@@ -97,7 +99,8 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
         rates = RateBook(md)
         holds = HoldBook(uow.holds.active())
         selection = EntrySelection(
-            approval=(Approval.APPROVED.value,), billing=(Billing.UNBILLED.value,),
+            approval=(Approval.APPROVED.value,),
+            billing=(Billing.UNBILLED.value, Billing.CREDITED.value),
             billable=True, date_to=cmd.through, entity=cmd.entity,
         )
         invoices = 0
@@ -133,7 +136,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
                 invoices += 1
             report.entries_billed += len(billed)
             if not cmd.dry_run:
-                uow.entries.set_billing(billed, Billing.ON_DRAFT.value, now)
+                uow.entries.bill_open(billed, now)
         if cmd.dry_run:
             uow.rollback()
             return report

@@ -16,6 +16,7 @@ from hourbridge.domain.ledger import balanced
 
 from .approval import approve_entries
 from .billing import run_billing
+from .credits import issue_credit_note
 from .events import JOURNAL_ENTRY_READY, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
 from .holds import place_hold, release_hold
@@ -45,6 +46,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
         cmd.exception_ids, uow, now, cmd.actor),
     c.DismissExceptions: lambda cmd, uow, now, _: dismiss_exceptions(
         cmd.exception_ids, uow, now, cmd.actor, cmd.note),
+    c.IssueCreditNote: lambda cmd, uow, now, _: issue_credit_note(cmd, uow, now),
     c.PlaceHold: lambda cmd, uow, now, _: place_hold(cmd, uow, now),
     c.ReleaseHold: lambda cmd, uow, now, _: release_hold(cmd, uow, now),
 }

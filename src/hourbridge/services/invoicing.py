@@ -7,12 +7,14 @@ rolled-back issue gives its number back, so the sequence has no gaps.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from hourbridge.domain.commands import IssueInvoices
+from hourbridge.domain.credits import relieve
 from hourbridge.domain.ledger import WipAmount, issue_entry
 from hourbridge.domain.model import Billing
 from hourbridge.errors import Conflict, InvalidInput, NotFound
@@ -31,6 +33,23 @@ class IssueReport:
 
 def invoice_number(prefix: str, sequence: int) -> str:
     return f"{prefix}-{sequence:06d}"
+
+
+def relieve_wip(uow: UnitOfWork, billed: list[tuple[int, int]], currency: str,
+                now: datetime) -> list[WipAmount]:
+    """Relieve each entry's WIP for the seconds invoiced; the amounts per customer and
+    project that the receivable booking takes out of unbilled receivables."""
+    rows = {r.entry_id: r for r in uow.entries.wip_rows([e for e, _ in billed])}
+    changes: list[tuple[int, int, Decimal]] = []
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for entry_id, seconds in billed:
+        r = rows[entry_id]
+        amount = relieve(r.wip_amount, r.billable_seconds, r.relieved_seconds, r.wip_relieved,
+                         seconds, currency)
+        changes.append((entry_id, seconds, amount))
+        sums[(r.customer, r.project)] += amount
+    uow.entries.add_relief(changes, now)
+    return [WipAmount(c, p, a) for (c, p), a in sorted(sums.items())]
 
 
 def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime) -> IssueReport:
@@ -60,9 +79,9 @@ def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime) -> IssueR
             number = invoice_number(entity.invoice_prefix, sequence)
             due = on + timedelta(days=md.customers[inv.customer].payment_terms_days)
             uow.invoices.mark_issued(inv.id, number, sequence, on, due, now, cmd.actor)
-            entry_ids = uow.invoices.entry_ids(inv.id)
-            wip = [WipAmount(c, p, a) for c, p, a in uow.entries.wip_by_project(entry_ids)]
-            uow.entries.set_billing(entry_ids, Billing.INVOICED.value, now)
+            billed = uow.invoices.entry_seconds(inv.id)
+            wip = relieve_wip(uow, billed, inv.currency, now)
+            uow.entries.set_billing([e for e, _ in billed], Billing.INVOICED.value, now)
             key = f"invoice-issued:{entity.code}:{number}"
             journal = issue_entry(key, entity, number, inv.customer, inv.currency, on,
                                   inv.net, inv.tax, wip)

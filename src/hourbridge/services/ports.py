@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
 from hourbridge.domain.bundle import Bundle
+from hourbridge.domain.credits import CreditableLink
 from hourbridge.domain.holds import Hold
 from hourbridge.domain.ledger import JournalEntry
 from hourbridge.domain.masterdata import MasterData
@@ -84,6 +85,13 @@ class EntryRow:
     approval: str
     billing: str
     wip_amount: Decimal | None
+    billed_seconds: int = 0
+    written_off_seconds: int = 0
+
+    @property
+    def open_seconds(self) -> int:
+        """Billable seconds on no live invoice and not written off: what a run may bill."""
+        return self.billable_seconds - self.billed_seconds - self.written_off_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +124,70 @@ class InvoiceHeader:
     total: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class ReliefRow:
+    """An entry's WIP position, to relieve (invoice) or restore (credit to rebill) a share."""
+
+    entry_id: int
+    customer: str
+    project: str
+    billable_seconds: int
+    wip_amount: Decimal
+    relieved_seconds: int
+    wip_relieved: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRow:
+    id: int
+    kind: str
+    status: str
+    entity: str
+    contract: str
+    customer: str
+    currency: str
+    period: str
+    number: str | None
+    net: Decimal
+    tax: Decimal
+    tax_rate: Decimal | None
+    tax_code: str | None
+    tax_category: str | None
+    tax_exemption_code: str | None
+    tax_note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LineState:
+    """An invoice line with what has been credited from it so far, link by link."""
+
+    id: int
+    line_no: int
+    description: str
+    project: str
+    task: str
+    role: str
+    seconds: int
+    rate: Decimal
+    amount: Decimal
+    rate_card: str
+    rate_row: str
+    rate_rule: str
+    rate_scope: str
+    contract_version: int
+    credited_seconds: int
+    credited_amount: Decimal
+    links: tuple[CreditableLink, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLine:
+    original: LineState
+    seconds: int
+    amount: Decimal
+    allocations: tuple[tuple[int, int], ...]  # (entry id, seconds)
+
+
 class MasterDataRepository(Protocol):
     def snapshot(self) -> MasterData: ...
     def upsert(self, bundle: Bundle) -> dict[str, dict[str, int]]: ...
@@ -140,7 +212,10 @@ class EntryRepository(Protocol):
     def approve(self, approvals: Sequence[tuple[int, Decimal | None, str | None]], at: datetime,
                 by: str) -> None: ...
     def set_billing(self, ids: Sequence[int], state: str, at: datetime) -> None: ...
-    def wip_by_project(self, ids: Sequence[int]) -> list[tuple[str, str, Decimal]]: ...
+    def bill_open(self, ids: Sequence[int], at: datetime) -> None: ...
+    def wip_rows(self, ids: Sequence[int]) -> list[ReliefRow]: ...
+    def add_relief(self, changes: Sequence[tuple[int, int, Decimal]], at: datetime) -> None: ...
+    def credit(self, released: Sequence[tuple[int, int]], mode: str, at: datetime) -> None: ...
 
 
 class ExceptionRepository(Protocol):
@@ -160,6 +235,13 @@ class InvoiceRepository(Protocol):
     def drafts(self, ids: Sequence[int], entity: str | None) -> list[InvoiceHeader]: ...
     def statuses(self, ids: Sequence[int]) -> dict[int, str]: ...
     def entry_ids(self, invoice_id: int) -> list[int]: ...
+    def entry_seconds(self, invoice_id: int) -> list[tuple[int, int]]: ...
+    def document(self, invoice_id: int) -> DocumentRow | None: ...
+    def credit_state(self, invoice_id: int) -> tuple[list[LineState], Decimal]: ...
+    def add_credit_note(self, invoice: DocumentRow, number: str, sequence: int,
+                        issue_date: date, net: Decimal, tax: Decimal,
+                        lines: Sequence[CreditLine], mode: str, reason: str, at: datetime,
+                        by: str) -> int: ...
     def next_number(self, entity: str) -> int: ...
     def mark_issued(self, invoice_id: int, number: str, sequence: int, issue_date: date,
                     due_date: date, at: datetime, by: str) -> None: ...

@@ -129,7 +129,8 @@ class ReadModels:
             return {reason: n for reason, n in conn.execute(stmt)}
 
     # --- invoices ------------------------------------------------------------------------
-    _INVOICE_COLS = ("id", "number", "status", "entity", "contract", "customer", "currency",
+    _INVOICE_COLS = ("id", "kind", "credits", "credit_mode", "reason", "number", "status",
+                     "entity", "contract", "customer", "currency",
                      "period", "issue_date", "due_date", "net", "tax_code", "tax_category",
                      "tax_exemption_code", "tax_rate", "tax",
                      "total", "tax_note", "billing_run")
@@ -173,21 +174,21 @@ class ReadModels:
     def invoice_totals(self) -> list[dict[str, Any]]:
         """Per entity, currency and status: count, net, tax, total (summed exactly)."""
         inv = t.invoices
-        sums: dict[tuple[str, str, str], list[Any]] = {}
+        sums: dict[tuple[str, str, str, str], list[Any]] = {}
         with self.engine.connect() as conn:
-            for entity, currency, status, net, tax, total in conn.execute(
-                select(inv.c.entity, inv.c.currency, inv.c.status, inv.c.net, inv.c.tax,
-                       inv.c.total)
+            for entity, currency, kind, status, net, tax, total in conn.execute(
+                select(inv.c.entity, inv.c.currency, inv.c.kind, inv.c.status, inv.c.net,
+                       inv.c.tax, inv.c.total)
             ):
-                s = sums.setdefault((entity, currency, status), [0, Decimal(0), Decimal(0),
-                                                                 Decimal(0)])
+                s = sums.setdefault((entity, currency, kind, status),
+                                    [0, Decimal(0), Decimal(0), Decimal(0)])
                 s[0] += 1
                 s[1] += net
                 s[2] += tax
                 s[3] += total
-        return [{"entity": e, "currency": c, "status": st, "count": s[0],
+        return [{"entity": e, "currency": c, "kind": k, "status": st, "count": s[0],
                  "net": money(s[1], c), "tax": money(s[2], c), "total": money(s[3], c)}
-                for (e, c, st), s in sorted(sums.items())]
+                for (e, c, k, st), s in sorted(sums.items())]
 
     def unbilled_wip(self) -> list[dict[str, Any]]:
         """Approved billable work not yet invoiced (unbilled or on a draft), at booked value."""
@@ -344,3 +345,37 @@ class ReadModels:
             for key in ("placed_at", "released_at"):
                 r[key] = r[key].isoformat() if r[key] else None
         return rows
+
+    # --- e-invoices ----------------------------------------------------------------------
+    def einvoice_data(self, invoice_id: int) -> dict[str, Any] | None:
+        """What an EN 16931 e-invoice of one invoice needs, JSON-ready (``None`` if unknown):
+        ``invoice`` (every column of the row, so columns added later come along), its
+        ``lines`` in order, the issuing ``entity`` and the ``customer`` records, and for a
+        credit note the ``credited_invoice``'s number and issue date."""
+        inv, li = t.invoices, t.invoice_lines
+        with self.engine.connect() as conn:
+            head = conn.execute(select(inv).where(inv.c.id == invoice_id)).first()
+            if head is None:
+                return None
+            row = dict(head._mapping)
+            lines = [dict(r._mapping) for r in conn.execute(
+                select(li).where(li.c.invoice == invoice_id).order_by(li.c.line_no))]
+            entity = conn.execute(
+                select(t.entities).where(t.entities.c.code == row["entity"])).one()
+            customer = conn.execute(
+                select(t.customers).where(t.customers.c.id == row["customer"])).one()
+            credited = None
+            if row.get("credits") is not None:
+                ref = conn.execute(select(inv.c.number, inv.c.issue_date)
+                                   .where(inv.c.id == row["credits"])).one()
+                credited = {"number": ref.number, "issue_date": _json(ref.issue_date)}
+        currency = row["currency"]
+        entity_row = dict(entity._mapping)
+        entity_row.pop("last_invoice_number", None)
+        return {
+            "invoice": _money_fields(_json(row), ("net", "tax", "total"), currency),
+            "lines": [_money_fields(_json(ln), ("amount",), currency) for ln in lines],
+            "entity": _json(entity_row),
+            "customer": _json(dict(customer._mapping)),
+            "credited_invoice": credited,
+        }

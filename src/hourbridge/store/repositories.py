@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     and_,
     any_,
+    case,
     func,
     insert,
     literal,
@@ -27,13 +28,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from hourbridge.domain.credits import CreditableLink
 from hourbridge.domain.holds import Hold, HoldScope
+from hourbridge.domain.money import hours
 from hourbridge.services.ports import (
+    CreditLine,
+    DocumentRow,
     EntryRow,
     EntrySelection,
     InvoiceHeader,
+    LineState,
     NewEntry,
     NewException,
+    ReliefRow,
     StoredEntry,
 )
 
@@ -110,7 +117,8 @@ _ENTRY_COLS = (
     t.time_entries.c.entity, t.time_entries.c.contract, t.time_entries.c.work_date,
     t.time_entries.c.worked_seconds, t.time_entries.c.billable_seconds,
     t.time_entries.c.billable, t.time_entries.c.approval, t.time_entries.c.billing,
-    t.time_entries.c.wip_amount,
+    t.time_entries.c.wip_amount, t.time_entries.c.billed_seconds,
+    t.time_entries.c.written_off_seconds,
 )
 
 
@@ -272,18 +280,80 @@ class SqlEntries:
             self.conn.execute(update(te).where(member)
                               .values(billing=state, locked=locked, updated_at=at))
 
-    def wip_by_project(self, ids: Sequence[int]) -> list[tuple[str, str, Decimal]]:
+    def bill_open(self, ids: Sequence[int], at: datetime) -> None:
+        """A billing run put every open second of these entries on a draft."""
         te = t.time_entries
-        sums: dict[tuple[str, str], Decimal] = {}
-        for part in _chunks(list(ids)):
-            rows = self.conn.execute(
-                select(t.projects.c.customer, te.c.project, te.c.wip_amount)
-                .join(t.projects, t.projects.c.code == te.c.project)
-                .where(te.c.id.in_(part)))
-            for customer, project, wip in rows:
-                key = (customer, project)
-                sums[key] = sums.get(key, Decimal(0)) + (wip or Decimal(0))
-        return [(c, p, a) for (c, p), a in sorted(sums.items())]
+        for member in _member(self.conn, te.c.id, ids):
+            self.conn.execute(update(te).where(member).values(
+                billed_seconds=te.c.billable_seconds - te.c.written_off_seconds,
+                billing="on_draft", updated_at=at))
+
+    def wip_rows(self, ids: Sequence[int]) -> list[ReliefRow]:
+        te, pr = t.time_entries, t.projects
+        out: list[ReliefRow] = []
+        for member in _member(self.conn, te.c.id, ids):
+            for r in self.conn.execute(
+                select(te.c.id, pr.c.customer, te.c.project, te.c.billable_seconds,
+                       te.c.wip_amount, te.c.relieved_seconds, te.c.wip_relieved)
+                .join(pr, pr.c.code == te.c.project).where(member)
+            ):
+                out.append(ReliefRow(r[0], r[1], r[2], r[3], r[4] or Decimal(0), r[5],
+                                     r[6] or Decimal(0)))
+        return out
+
+    def add_relief(self, changes: Sequence[tuple[int, int, Decimal]], at: datetime) -> None:
+        """Add (entry id, seconds, amount) to what invoicing has relieved of each entry's WIP
+        (negative when a credit restores it)."""
+        if not changes:
+            return
+        te = t.time_entries
+        before = {r.entry_id: r for r in self.wip_rows([c[0] for c in changes])}
+        # the common case, an entry invoiced whole for the first time, is one set-based
+        # statement; only partial quantities (credits, rebills) go row by row
+        whole = [i for i, s, a in changes
+                 if before[i].relieved_seconds == 0 and not before[i].wip_relieved
+                 and s == before[i].billable_seconds and a == before[i].wip_amount]
+        for member in _member(self.conn, te.c.id, whole):
+            self.conn.execute(update(te).where(member).values(
+                relieved_seconds=te.c.billable_seconds, wip_relieved=te.c.wip_amount,
+                updated_at=at))
+        done = set(whole)
+        changes = [c for c in changes if c[0] not in done]
+        if not changes:
+            return
+        if self.conn.dialect.name == "sqlite":
+            # wip_relieved is decimal text on SQLite: add in Python, write the exact sum
+            now = before
+            stamp = sqlite_value(at)
+            self.conn.exec_driver_sql(
+                "UPDATE time_entries SET relieved_seconds = ?, wip_relieved = ?, updated_at = ? "
+                "WHERE id = ?",
+                [(now[i].relieved_seconds + s, format(now[i].wip_relieved + a, "f"), stamp, i)
+                 for i, s, a in changes])
+            return
+        self.conn.execute(text(
+            "UPDATE time_entries SET relieved_seconds = relieved_seconds + :s, "
+            "wip_relieved = COALESCE(wip_relieved, 0) + :a, updated_at = :at WHERE id = :i"),
+            [{"s": s, "a": a, "at": at, "i": i} for i, s, a in changes])
+
+    def credit(self, released: Sequence[tuple[int, int]], mode: str, at: datetime) -> None:
+        """Credited seconds leave the billed quantity: to be billed again (rebill), or written
+        off for good; the billing state follows what is left."""
+        if not released:
+            return
+        off = 1 if mode == "write_off" else 0
+        self.conn.execute(text(
+            "UPDATE time_entries SET billed_seconds = billed_seconds - :s, "
+            "written_off_seconds = written_off_seconds + :s * :off, updated_at = :at "
+            "WHERE id = :i"),
+            [{"s": s, "off": off, "at": at, "i": i} for i, s in released])
+        te = t.time_entries
+        for member in _member(self.conn, te.c.id, [i for i, _ in released]):
+            self.conn.execute(update(te).where(member).values(billing=case(
+                (te.c.billable_seconds - te.c.billed_seconds - te.c.written_off_seconds > 0,
+                 "credited"),
+                (te.c.billed_seconds > 0, "invoiced"),
+                else_="written_off")))
 
 
 def _json_safe(row: dict[str, Any]) -> dict[str, Any]:
@@ -405,6 +475,95 @@ class SqlInvoices:
             out.update({i: s for i, s in self.conn.execute(
                 select(inv.c.id, inv.c.status).where(inv.c.id.in_(part)))})
         return out
+
+    def entry_seconds(self, invoice_id: int) -> list[tuple[int, int]]:
+        le, li = t.invoice_line_entries, t.invoice_lines
+        return [(e, s) for e, s in self.conn.execute(
+            select(le.c.entry, le.c.seconds).join(li, li.c.id == le.c.line)
+            .where(li.c.invoice == invoice_id).order_by(le.c.entry))]
+
+    def document(self, invoice_id: int) -> DocumentRow | None:
+        inv = t.invoices
+        r = self.conn.execute(select(
+            inv.c.id, inv.c.kind, inv.c.status, inv.c.entity, inv.c.contract, inv.c.customer,
+            inv.c.currency, inv.c.period, inv.c.number, inv.c.net, inv.c.tax, inv.c.tax_rate,
+            inv.c.tax_code, inv.c.tax_category, inv.c.tax_exemption_code, inv.c.tax_note,
+        ).where(inv.c.id == invoice_id)).first()
+        return DocumentRow(*r) if r else None
+
+    def credit_state(self, invoice_id: int) -> tuple[list[LineState], Decimal]:
+        """The invoice's lines, each with its links and what credit notes took from them."""
+        inv, li, le = t.invoices, t.invoice_lines, t.invoice_line_entries
+        credit_line = li.alias("credit_line")
+        lines = self.conn.execute(select(li).where(li.c.invoice == invoice_id)
+                                  .order_by(li.c.line_no)).all()
+        ids = [ln.id for ln in lines]
+        links: dict[int, dict[int, int]] = {i: {} for i in ids}
+        credited: dict[int, dict[int, int]] = {i: {} for i in ids}
+        credited_lines: dict[int, tuple[int, Decimal]] = {}
+        if ids:
+            for line, entry, seconds in self.conn.execute(
+                    select(le.c.line, le.c.entry, le.c.seconds).where(le.c.line.in_(ids))):
+                links[line][entry] = seconds
+            for original, entry, seconds in self.conn.execute(
+                select(credit_line.c.credits_line, le.c.entry, le.c.seconds)
+                .join(le, le.c.line == credit_line.c.id)
+                .where(credit_line.c.credits_line.in_(ids))
+            ):
+                bucket = credited[original]
+                bucket[entry] = bucket.get(entry, 0) - seconds  # credit links are negative
+            for original, seconds, amount in self.conn.execute(
+                select(credit_line.c.credits_line, credit_line.c.seconds,
+                       credit_line.c.amount).where(credit_line.c.credits_line.in_(ids))
+            ):
+                s0, a0 = credited_lines.get(original, (0, Decimal(0)))
+                credited_lines[original] = (s0 + seconds, a0 + amount)
+        credited_tax = sum((tax for (tax,) in self.conn.execute(
+            select(inv.c.tax).where(inv.c.credits == invoice_id))), Decimal(0))
+        states = [
+            LineState(
+                ln.id, ln.line_no, ln.description, ln.project, ln.task, ln.role, ln.seconds,
+                ln.rate, ln.amount, ln.rate_card, ln.rate_row, ln.rate_rule, ln.rate_scope,
+                ln.contract_version, credited_lines.get(ln.id, (0, Decimal(0)))[0],
+                credited_lines.get(ln.id, (0, Decimal(0)))[1],
+                tuple(CreditableLink(ln.id, e, s, credited[ln.id].get(e, 0))
+                      for e, s in sorted(links[ln.id].items())))
+            for ln in lines
+        ]
+        return states, credited_tax
+
+    def add_credit_note(self, invoice: DocumentRow, number: str, sequence: int,
+                        issue_date: date, net: Decimal, tax: Decimal,
+                        lines: Sequence[CreditLine], mode: str, reason: str, at: datetime,
+                        by: str) -> int:
+        note_id = int(self.conn.execute(insert(t.invoices).values(
+            kind="credit_note", credits=invoice.id, credit_mode=mode, reason=reason,
+            entity=invoice.entity, contract=invoice.contract, customer=invoice.customer,
+            currency=invoice.currency, period=invoice.period, status="issued", number=number,
+            sequence=sequence, issue_date=issue_date, due_date=issue_date, net=net,
+            tax_code=invoice.tax_code, tax_category=invoice.tax_category,
+            tax_exemption_code=invoice.tax_exemption_code, tax_rate=invoice.tax_rate, tax=tax,
+            total=net + tax, tax_note=invoice.tax_note, created_at=at, issued_at=at,
+            issued_by=by).returning(t.invoices.c.id)).scalar_one())
+        rows = [
+            {"invoice": note_id, "line_no": n, "credits_line": c.original.id,
+             "description": c.original.description, "project": c.original.project,
+             "task": c.original.task, "role": c.original.role, "seconds": c.seconds,
+             "quantity_hours": hours(c.seconds).quantize(Decimal("0.000001")),
+             "rate": c.original.rate, "amount": c.amount, "rate_card": c.original.rate_card,
+             "rate_row": c.original.rate_row, "rate_rule": c.original.rate_rule,
+             "rate_scope": c.original.rate_scope,
+             "contract_version": c.original.contract_version}
+            for n, c in enumerate(lines, start=1)
+        ]
+        line_ids = self.conn.execute(
+            _INSERT_LINES.returning(t.invoice_lines.c.id, sort_by_parameter_order=True),
+            rows).scalars().all()
+        bulk_insert(self.conn, t.invoice_line_entries, ("line", "entry", "seconds"), [
+            (line_id, entry, -seconds)
+            for line_id, c in zip(line_ids, lines, strict=True)
+            for entry, seconds in c.allocations])
+        return note_id
 
     def entry_ids(self, invoice_id: int) -> list[int]:
         le, li = t.invoice_line_entries, t.invoice_lines

@@ -220,6 +220,12 @@ time_entries = Table(
     # value booked to unbilled receivables at approval; relieved exactly when invoiced
     Column("wip_amount", ExactDecimal),
     Column("wip_currency", String(3)),
+    # the billing ledger by quantity: seconds on live invoices net of credits, seconds
+    # written off, and how much of the WIP has been relieved by invoicing (seconds, amount)
+    Column("billed_seconds", BigInteger, nullable=False, server_default="0"),
+    Column("written_off_seconds", BigInteger, nullable=False, server_default="0"),
+    Column("relieved_seconds", BigInteger, nullable=False, server_default="0"),
+    Column("wip_relieved", ExactDecimal),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     # external id first: lookups of a batch's ids (IN list) must use the index even while the
@@ -264,7 +270,11 @@ billing_runs = Table(
 invoices = Table(
     "invoices", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("billing_run", Id, ForeignKey("billing_runs.id"), nullable=False),
+    Column("kind", String(16), nullable=False, server_default="invoice"),  # or credit_note
+    Column("credits", Id, ForeignKey("invoices.id")),  # the invoice a credit note credits
+    Column("credit_mode", String(16)),  # rebill (work bills again) / write_off
+    Column("reason", Text),
+    Column("billing_run", Id, ForeignKey("billing_runs.id")),
     Column("entity", String(64), ForeignKey("entities.code"), nullable=False),
     Column("contract", String(64), ForeignKey("contracts.id"), nullable=False),
     Column("customer", String(64), ForeignKey("customers.id"), nullable=False),
@@ -294,6 +304,7 @@ invoice_lines = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("invoice", Id, ForeignKey("invoices.id"), nullable=False, index=True),
     Column("line_no", Integer, nullable=False),
+    Column("credits_line", Id, ForeignKey("invoice_lines.id")),  # on credit notes
     Column("description", Text, nullable=False),
     Column("project", String(64), nullable=False),
     Column("task", String(64), nullable=False),
@@ -314,6 +325,7 @@ invoice_line_entries = Table(
     "invoice_line_entries", metadata,
     Column("line", Id, ForeignKey("invoice_lines.id"), primary_key=True),
     Column("entry", Id, ForeignKey("time_entries.id"), primary_key=True),
+    # negative on credit-note lines: the seconds an entry has billed is the sum of its links
     Column("seconds", Integer, nullable=False),
     Index("ix_invoice_line_entries_entry", "entry"),
 )

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from . import (
     approvals,
     billing,
+    credit_notes,
     delivery,
     exceptions,
     health,
@@ -19,8 +20,8 @@ from . import (
 
 health_router = health.router
 router = APIRouter()
-for _module in (masterdata, time_entries, approvals, billing, holds, invoices, exceptions,
-                ledger, delivery):
+for _module in (masterdata, time_entries, approvals, billing, holds, invoices, credit_notes,
+                exceptions, ledger, delivery):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

@@ -1,0 +1,160 @@
+"""The e-invoice as EN 16931 sees it: one frozen value, rendered to UBL 2.1 or CII.
+
+Field comments name the EN 16931 business term (BT-n) or group (BG-n) each field carries. The
+document holds only facts Hourbridge has; what it lacks (postal address lines, a legal
+registration id, payment instructions) stays ``None`` and is left out of the XML, never
+filled with a placeholder.
+
+Sign convention: EN 16931 carries a credit note with positive amounts; the type code (381)
+says it is a credit. ``EInvoice`` therefore refuses negative totals.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+# EN 16931 specification identifier (BT-24), the core standard without an extension (BR-01).
+EN16931 = "urn:cen.eu:en16931:2017"
+# UN/ECE Recommendation 20 "hour": the only quantity unit the billing of time needs (BT-130).
+HOUR = "HUR"
+
+# UNTDID 5305 categories of EN 16931 (BT-118 / BT-151) that need an exemption reason (BT-120
+# or BT-121) — BR-E-10, BR-AE-10, BR-IC-10, BR-G-10, BR-O-10 — and the ones that must not
+# have one (BR-S-10, BR-Z-10, BR-AF-10, BR-AG-10).
+NEEDS_EXEMPTION_REASON = frozenset({"E", "AE", "K", "G", "O"})
+CATEGORIES = frozenset({"S", "Z", "E", "AE", "K", "G", "O", "L", "M"})
+
+
+class DocumentKind(enum.StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+    @property
+    def type_code(self) -> str:
+        """UNTDID 1001 document type (BT-3): 380 commercial invoice, 381 credit note."""
+        return "381" if self is DocumentKind.CREDIT_NOTE else "380"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Postal address (BG-5 seller / BG-8 buyer); only the country (BT-40 / BT-55) is
+    mandatory in EN 16931 (BR-09, BR-11)."""
+
+    country: str  # ISO 3166-1 alpha-2
+    lines: tuple[str, ...] = ()  # BT-35..BT-37 / BT-50..BT-52, at most three
+    city: str | None = None  # BT-37 / BT-52
+    postcode: str | None = None  # BT-38 / BT-53
+    subdivision: str | None = None  # BT-39 / BT-54
+
+    def __post_init__(self) -> None:
+        if len(self.country) != 2 or not self.country.isupper():
+            raise ValueError(f"country {self.country!r} is not an ISO 3166-1 alpha-2 code")
+        if len(self.lines) > 3:
+            raise ValueError("EN 16931 has at most three address lines")
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """Seller (BG-4) or buyer (BG-7)."""
+
+    name: str  # BT-27 / BT-44 (BR-06, BR-07)
+    address: Address  # BG-5 / BG-8 (BR-08, BR-10)
+    vat_id: str | None = None  # BT-31 / BT-48, with its ISO 3166 prefix (BR-CO-09)
+    legal_registration_id: str | None = None  # BT-30 / BT-47
+    tax_registration_id: str | None = None  # BT-32 (seller only): a national tax number
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """An invoice line (BG-25): hours of work at a net hourly price."""
+
+    id: str  # BT-126
+    name: str  # BT-153 item name (BR-25)
+    quantity: Decimal  # BT-129, in hours
+    net_price: Decimal  # BT-146, per one hour (BR-27: not negative)
+    net_amount: Decimal  # BT-131
+    vat_category: str  # BT-151
+    vat_rate: Decimal | None  # BT-152 in percent; None for "O" (BR-O-05)
+    description: str | None = None  # BT-154
+    unit: str = HOUR  # BT-130
+
+
+@dataclass(frozen=True, slots=True)
+class VatBreakdown:
+    """One VAT breakdown (BG-23) per category and rate."""
+
+    category: str  # BT-118
+    rate: Decimal | None  # BT-119 in percent; None for "O" (BR-O-09)
+    taxable_amount: Decimal  # BT-116
+    tax_amount: Decimal  # BT-117
+    exemption_reason: str | None = None  # BT-120
+    exemption_code: str | None = None  # BT-121 (VATEX)
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceReference:
+    """Preceding invoice reference (BG-3): the invoice a credit note credits."""
+
+    number: str  # BT-25
+    issue_date: date | None = None  # BT-26
+
+
+@dataclass(frozen=True, slots=True)
+class EInvoice:
+    number: str  # BT-1
+    issue_date: date  # BT-2
+    currency: str  # BT-5
+    seller: Party  # BG-4
+    buyer: Party  # BG-7
+    lines: tuple[Line, ...]  # BG-25 (BR-16: at least one)
+    vat_breakdown: tuple[VatBreakdown, ...]  # BG-23 (BR-CO-18: at least one)
+    line_total: Decimal  # BT-106
+    tax_total: Decimal  # BT-110
+    total: Decimal  # BT-112 (= BT-115 amount due: nothing prepaid, no rounding amount)
+    kind: DocumentKind = DocumentKind.INVOICE  # BT-3
+    due_date: date | None = None  # BT-9
+    payment_terms: str | None = None  # BT-20
+    period_start: date | None = None  # BT-73
+    period_end: date | None = None  # BT-74
+    purchase_order: str | None = None  # BT-13
+    contract: str | None = None  # BT-12
+    billing_reference: InvoiceReference | None = None  # BG-3
+    notes: tuple[str, ...] = ()  # BT-22
+
+    def __post_init__(self) -> None:
+        """Refuse a document whose figures disagree: the XML must say what was issued."""
+        if not self.number:
+            raise ValueError("an e-invoice needs its number (BT-1)")
+        if not self.lines:
+            raise ValueError(f"invoice {self.number}: no lines (BR-16)")
+        if not self.vat_breakdown:
+            raise ValueError(f"invoice {self.number}: no VAT breakdown (BR-CO-18)")
+        for line in self.lines:
+            if line.vat_category not in CATEGORIES:
+                raise ValueError(f"line {line.id}: VAT category {line.vat_category!r} is not "
+                                 "a UNTDID 5305 code of EN 16931")
+        if sum((ln.net_amount for ln in self.lines), Decimal(0)) != self.line_total:
+            raise ValueError(f"invoice {self.number}: lines do not add up to {self.line_total}"
+                             " (BR-CO-10)")
+        if sum((b.tax_amount for b in self.vat_breakdown), Decimal(0)) != self.tax_total:
+            raise ValueError(f"invoice {self.number}: VAT breakdown does not add up to "
+                             f"{self.tax_total} (BR-CO-14)")
+        if self.line_total + self.tax_total != self.total:
+            raise ValueError(f"invoice {self.number}: {self.line_total} + {self.tax_total} is "
+                             f"not {self.total} (BR-CO-15)")
+        if self.total < 0 or self.line_total < 0:
+            raise ValueError(f"invoice {self.number}: negative totals; a credit note carries "
+                             "positive amounts with type code 381")
+        for b in self.vat_breakdown:
+            if (b.category in NEEDS_EXEMPTION_REASON) != bool(
+                    b.exemption_reason or b.exemption_code):
+                need = "needs" if b.category in NEEDS_EXEMPTION_REASON else "must not have"
+                raise ValueError(f"invoice {self.number}: VAT category {b.category} {need} an "
+                                 "exemption reason")
+
+    @property
+    def type_code(self) -> str:
+        return self.kind.type_code

@@ -1,0 +1,147 @@
+"""From the read side's plain record of an issued invoice to an ``EInvoice``.
+
+The record is what ``ReadModels.einvoice_data`` returns (JSON-ready values: money and rates as
+decimal strings, dates as ISO text)::
+
+    {"invoice": {...the invoice row...}, "lines": [{...}, ...],
+     "entity": {...the issuing legal entity...}, "customer": {...the customer...},
+     "credited_invoice": {"number": ..., "issue_date": ...} or None}
+
+Only facts of the record are used. Where the record has more (a credit note's ``kind`` and
+``credits``, a party's address or registration ids once master data carries them), the
+document carries it too; where it has less, the element is left out, never made up.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from hourbridge.errors import Conflict
+
+from .document import (
+    NEEDS_EXEMPTION_REASON,
+    Address,
+    DocumentKind,
+    EInvoice,
+    InvoiceReference,
+    Line,
+    Party,
+    VatBreakdown,
+)
+
+# Invoice states that carry a number the customer has seen.
+_ISSUED = frozenset({"issued", "posted", "paid", "void"})
+_HUNDRED = Decimal(100)
+
+
+def from_record(record: Mapping[str, Any]) -> EInvoice:
+    """The ``EInvoice`` of an issued invoice or credit note.
+
+    Raises ``Conflict`` for a draft or held invoice (it has no number yet) and for one whose
+    stored figures cannot make a consistent EN 16931 document.
+    """
+    inv: Mapping[str, Any] = record["invoice"]
+    if not inv.get("number") or inv.get("status") not in _ISSUED:
+        raise Conflict(
+            f"invoice {inv.get('id')} is {inv.get('status') or 'not issued'}: only issued "
+            "invoices (with a number) can be exported as e-invoices; issue it first")
+    number = str(inv["number"])
+    category = inv.get("tax_category")
+    if not category:
+        raise Conflict(f"invoice {number} has no VAT category (UNTDID 5305) stored")
+    kind = DocumentKind(inv.get("kind") or DocumentKind.INVOICE.value)
+    # EN 16931 carries a credit note with positive amounts (type code 381 is the sign); a
+    # store that keeps credits negative is turned around here.
+    sign = Decimal(-1) if kind is DocumentKind.CREDIT_NOTE and _dec(inv["net"]) < 0 else 1
+
+    # BT-152 / BT-119: the rate in percent. "Not subject to VAT" has no rate at all (BR-O-05,
+    # BR-O-09 via the breakdown); every other category states its rate, 0 included.
+    rate = None if category == "O" else _dec(inv.get("tax_rate") or 0) * _HUNDRED
+    needs_reason = category in NEEDS_EXEMPTION_REASON
+    breakdown = VatBreakdown(
+        category=category, rate=rate, taxable_amount=sign * _dec(inv["net"]),
+        tax_amount=sign * _dec(inv["tax"]),
+        # BT-120 / BT-121 only where the category needs them (BR-E-10, BR-AE-10, BR-O-10)
+        # and never where they are refused (BR-S-10, BR-Z-10).
+        exemption_reason=(inv.get("tax_note") or None) if needs_reason else None,
+        exemption_code=(inv.get("tax_exemption_code") or None) if needs_reason else None)
+
+    lines = tuple(_line(ln, category, rate, sign) for ln in _sorted_lines(record["lines"]))
+    # BR-O-02: an invoice with "Not subject to VAT" lines shall not contain the seller's or
+    # the buyer's VAT identifier, so they are left out of such a document.
+    with_vat_ids = category != "O"
+    seller = _party(record["entity"], with_vat_id=with_vat_ids, seller=True)
+    buyer = _party(record["customer"], with_vat_id=with_vat_ids, seller=False)
+
+    issue_date = date.fromisoformat(inv["issue_date"])
+    due_date = date.fromisoformat(inv["due_date"]) if inv.get("due_date") else None
+    start, end = _period(inv.get("period"))
+    credited = record.get("credited_invoice")
+    reference = None
+    if credited:
+        reference = InvoiceReference(
+            str(credited["number"]),
+            date.fromisoformat(credited["issue_date"]) if credited.get("issue_date") else None)
+    notes = (str(inv["reason"]),) if kind is DocumentKind.CREDIT_NOTE and inv.get("reason") \
+        else ()
+    try:
+        return EInvoice(
+            number=number, issue_date=issue_date, currency=inv["currency"], seller=seller,
+            buyer=buyer, lines=lines, vat_breakdown=(breakdown,),
+            line_total=sign * _dec(inv["net"]), tax_total=sign * _dec(inv["tax"]),
+            total=sign * _dec(inv["total"]), kind=kind, due_date=due_date,
+            payment_terms=_terms(issue_date, due_date), period_start=start, period_end=end,
+            purchase_order=record["customer"].get("po_number") or None,
+            contract=inv.get("contract") or None, billing_reference=reference, notes=notes)
+    except ValueError as exc:
+        raise Conflict(f"invoice {number} cannot be exported: {exc}") from None
+
+
+def _dec(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _sorted_lines(lines: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return sorted(lines, key=lambda ln: int(ln["line_no"]))
+
+
+def _line(ln: Mapping[str, Any], category: str, rate: Decimal | None, sign: Decimal | int
+          ) -> Line:
+    return Line(
+        id=str(ln["line_no"]), name=str(ln["description"]),
+        quantity=sign * _dec(ln["quantity_hours"]), net_price=_dec(ln["rate"]),
+        net_amount=sign * _dec(ln["amount"]), vat_category=category, vat_rate=rate)
+
+
+def _party(record: Mapping[str, Any], *, with_vat_id: bool, seller: bool) -> Party:
+    lines = record.get("address_lines") or ()
+    address = Address(country=str(record["country"]), lines=tuple(str(x) for x in lines),
+                      city=record.get("city") or None, postcode=record.get("postcode") or None)
+    return Party(
+        name=str(record["name"]), address=address,
+        vat_id=(record.get("vat_id") or None) if with_vat_id else None,
+        legal_registration_id=record.get("legal_registration_id") or None,
+        tax_registration_id=(record.get("tax_registration_id") or None) if seller else None)
+
+
+def _period(period: str | None) -> tuple[date | None, date | None]:
+    """The month of work an invoice bills (``YYYY-MM``) as the invoicing period BG-14."""
+    if not period:
+        return None, None
+    year, month = (int(x) for x in period.split("-"))
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _terms(issue_date: date, due_date: date | None) -> str | None:
+    """The payment terms note (BT-20) from the stored due date: BR-CO-25 wants a due date or
+    terms when an amount is due, and a UBL credit note can only say its due date here."""
+    if due_date is None:
+        return None
+    days = (due_date - issue_date).days
+    if days <= 0:
+        return f"Due on {due_date.isoformat()}."
+    return f"Due on {due_date.isoformat()}, {days} days from the invoice date."

@@ -1,0 +1,142 @@
+"""``EInvoice`` as an OASIS UBL 2.1 Invoice or CreditNote, per the EN 16931 UBL syntax binding
+(CEN/TS 16931-3-2). Elements come in the order the UBL 2.1 schemas require."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from .document import EN16931, DocumentKind, EInvoice, Line, Party, VatBreakdown
+from .xml import decimal_text, default_namespace_root, iso, percent_text, serialize, sub
+
+INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+ET.register_namespace("cac", CAC)
+ET.register_namespace("cbc", CBC)
+
+# UN/ECE 5153 tax scheme of every VAT element (cac:TaxScheme/cbc:ID).
+VAT = "VAT"
+
+
+def _cac(parent: ET.Element, name: str) -> ET.Element:
+    return sub(parent, f"{{{CAC}}}{name}")
+
+
+def _cbc(parent: ET.Element, name: str, text: str, **attrs: str) -> ET.Element:
+    return sub(parent, f"{{{CBC}}}{name}", text, **attrs)
+
+
+def render_ubl(doc: EInvoice) -> bytes:
+    """The UBL 2.1 document (UTF-8 bytes): ``Invoice``, or ``CreditNote`` for a credit note."""
+    credit = doc.kind is DocumentKind.CREDIT_NOTE
+    ns = CREDIT_NOTE_NS if credit else INVOICE_NS
+    root = default_namespace_root("CreditNote" if credit else "Invoice", ns)
+    cur = {"currencyID": doc.currency}
+
+    _cbc(root, "CustomizationID", EN16931)
+    _cbc(root, "ID", doc.number)
+    _cbc(root, "IssueDate", iso(doc.issue_date))
+    # A UBL CreditNote has no cbc:DueDate: there BT-9 lives in cac:PaymentMeans, which
+    # needs a payment means code (BR-49) we do not have; the terms note still states it.
+    if doc.due_date is not None and not credit:
+        _cbc(root, "DueDate", iso(doc.due_date))
+    _cbc(root, "CreditNoteTypeCode" if credit else "InvoiceTypeCode", doc.type_code)
+    for note in doc.notes:
+        _cbc(root, "Note", note)
+    _cbc(root, "DocumentCurrencyCode", doc.currency)
+    if doc.period_start is not None or doc.period_end is not None:
+        period = _cac(root, "InvoicePeriod")
+        if doc.period_start is not None:
+            _cbc(period, "StartDate", iso(doc.period_start))
+        if doc.period_end is not None:
+            _cbc(period, "EndDate", iso(doc.period_end))
+    if doc.purchase_order:
+        _cbc(_cac(root, "OrderReference"), "ID", doc.purchase_order)
+    if doc.billing_reference is not None:
+        ref = _cac(_cac(root, "BillingReference"), "InvoiceDocumentReference")
+        _cbc(ref, "ID", doc.billing_reference.number)
+        if doc.billing_reference.issue_date is not None:
+            _cbc(ref, "IssueDate", iso(doc.billing_reference.issue_date))
+    if doc.contract:
+        _cbc(_cac(root, "ContractDocumentReference"), "ID", doc.contract)
+    _party(_cac(_cac(root, "AccountingSupplierParty"), "Party"), doc.seller, seller=True)
+    _party(_cac(_cac(root, "AccountingCustomerParty"), "Party"), doc.buyer, seller=False)
+    if doc.payment_terms:
+        _cbc(_cac(root, "PaymentTerms"), "Note", doc.payment_terms)
+
+    tax_total = _cac(root, "TaxTotal")
+    _cbc(tax_total, "TaxAmount", decimal_text(doc.tax_total), **cur)
+    for breakdown in doc.vat_breakdown:
+        _subtotal(_cac(tax_total, "TaxSubtotal"), breakdown, cur)
+
+    totals = _cac(root, "LegalMonetaryTotal")
+    _cbc(totals, "LineExtensionAmount", decimal_text(doc.line_total), **cur)  # BT-106
+    _cbc(totals, "TaxExclusiveAmount", decimal_text(doc.line_total), **cur)  # BT-109
+    _cbc(totals, "TaxInclusiveAmount", decimal_text(doc.total), **cur)  # BT-112
+    _cbc(totals, "PayableAmount", decimal_text(doc.total), **cur)  # BT-115
+
+    for line in doc.lines:
+        _line(_cac(root, "CreditNoteLine" if credit else "InvoiceLine"), line, credit, cur)
+    return serialize(root)
+
+
+def _party(party: ET.Element, p: Party, *, seller: bool) -> None:
+    address = _cac(party, "PostalAddress")
+    if len(p.address.lines) > 0:
+        _cbc(address, "StreetName", p.address.lines[0])
+    if len(p.address.lines) > 1:
+        _cbc(address, "AdditionalStreetName", p.address.lines[1])
+    if p.address.city:
+        _cbc(address, "CityName", p.address.city)
+    if p.address.postcode:
+        _cbc(address, "PostalZone", p.address.postcode)
+    if p.address.subdivision:
+        _cbc(address, "CountrySubentity", p.address.subdivision)
+    if len(p.address.lines) > 2:
+        _cbc(_cac(address, "AddressLine"), "Line", p.address.lines[2])
+    _cbc(_cac(address, "Country"), "IdentificationCode", p.address.country)
+    if p.vat_id:
+        scheme = _cac(party, "PartyTaxScheme")
+        _cbc(scheme, "CompanyID", p.vat_id)
+        _cbc(_cac(scheme, "TaxScheme"), "ID", VAT)
+    if seller and p.tax_registration_id:
+        # BT-32: the binding's tax scheme other than VAT for the seller's tax number.
+        scheme = _cac(party, "PartyTaxScheme")
+        _cbc(scheme, "CompanyID", p.tax_registration_id)
+        _cbc(_cac(scheme, "TaxScheme"), "ID", "FC")
+    legal = _cac(party, "PartyLegalEntity")
+    _cbc(legal, "RegistrationName", p.name)
+    if p.legal_registration_id:
+        _cbc(legal, "CompanyID", p.legal_registration_id)
+
+
+def _subtotal(subtotal: ET.Element, b: VatBreakdown, cur: dict[str, str]) -> None:
+    _cbc(subtotal, "TaxableAmount", decimal_text(b.taxable_amount), **cur)
+    _cbc(subtotal, "TaxAmount", decimal_text(b.tax_amount), **cur)
+    category = _cac(subtotal, "TaxCategory")
+    _cbc(category, "ID", b.category)
+    if b.rate is not None:
+        _cbc(category, "Percent", percent_text(b.rate))
+    if b.exemption_code:
+        _cbc(category, "TaxExemptionReasonCode", b.exemption_code)
+    if b.exemption_reason:
+        _cbc(category, "TaxExemptionReason", b.exemption_reason)
+    _cbc(_cac(category, "TaxScheme"), "ID", VAT)
+
+
+def _line(el: ET.Element, line: Line, credit: bool, cur: dict[str, str]) -> None:
+    _cbc(el, "ID", line.id)
+    _cbc(el, "CreditedQuantity" if credit else "InvoicedQuantity",
+         decimal_text(line.quantity), unitCode=line.unit)
+    _cbc(el, "LineExtensionAmount", decimal_text(line.net_amount), **cur)
+    item = _cac(el, "Item")
+    if line.description:
+        _cbc(item, "Description", line.description)
+    _cbc(item, "Name", line.name)
+    category = _cac(item, "ClassifiedTaxCategory")
+    _cbc(category, "ID", line.vat_category)
+    if line.vat_rate is not None:
+        _cbc(category, "Percent", percent_text(line.vat_rate))
+    _cbc(_cac(category, "TaxScheme"), "ID", VAT)
+    _cbc(_cac(el, "Price"), "PriceAmount", decimal_text(line.net_price), **cur)

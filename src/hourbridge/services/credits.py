@@ -1,0 +1,131 @@
+"""Credit notes: credit an issued invoice in full or by quantity, releasing exactly the
+seconds credited, to be billed again (rebill) or written off.
+
+A credit note takes the next number of its entity's gapless sequence, is issued at once, and
+books the reversal of the receivable (see ``domain.ledger.credit_note_entry``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from hourbridge.domain.commands import IssueCreditNote
+from hourbridge.domain.credits import allocate, credit_amount, credit_tax, restore
+from hourbridge.domain.ledger import WipAmount, credit_note_entry
+from hourbridge.domain.money import round_money
+from hourbridge.errors import Conflict, InvalidInput, NotFound
+
+from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .invoicing import invoice_number
+from .ports import CreditLine, LineState, UnitOfWork
+
+MODES = ("rebill", "write_off")
+
+
+@dataclass
+class CreditReport:
+    id: int
+    number: str
+    invoice_id: int
+    invoice_number: str
+    mode: str
+    net: Decimal
+    tax: Decimal
+    seconds: int
+    entries: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "number": self.number, "invoice_id": self.invoice_id,
+                "invoice_number": self.invoice_number, "mode": self.mode,
+                "net": str(self.net), "tax": str(self.tax), "total": str(self.net + self.tax),
+                "seconds": self.seconds, "entries": self.entries}
+
+
+def _credit_lines(lines: list[LineState], wanted: list[tuple[int, int]],
+                  currency: str) -> list[CreditLine]:
+    by_no = {ln.line_no: ln for ln in lines}
+    seen: set[int] = set()
+    out: list[CreditLine] = []
+    for line_no, seconds in wanted:
+        line = by_no.get(line_no)
+        if line is None:
+            raise InvalidInput(f"the invoice has no line {line_no}")
+        if line_no in seen:
+            raise InvalidInput(f"line {line_no} is named twice")
+        seen.add(line_no)
+        try:
+            allocations = allocate(line.links, seconds)
+        except ValueError as exc:
+            raise InvalidInput(f"line {line_no}: {exc}") from None
+        amount = credit_amount(line.amount, line.seconds, line.credited_seconds,
+                               line.credited_amount, seconds, line.rate, currency)
+        out.append(CreditLine(line, seconds, amount, tuple(allocations)))
+    return out
+
+
+def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime) -> CreditReport:
+    if cmd.mode not in MODES:
+        raise InvalidInput(f"mode {cmd.mode!r} is not one of {', '.join(MODES)}")
+    if not cmd.reason.strip():
+        raise InvalidInput("a credit note needs a reason")
+    on: date = cmd.issue_date or now.date()
+    with uow:
+        doc = uow.invoices.document(cmd.invoice_id)
+        if doc is None:
+            raise NotFound("invoice", cmd.invoice_id)
+        if doc.kind != "invoice" or doc.status != "issued" or doc.number is None:
+            raise Conflict(f"only issued invoices can be credited; {cmd.invoice_id} is a "
+                           f"{doc.status} {doc.kind.replace('_', ' ')}")
+        md = uow.masterdata.snapshot()
+        entity = md.entities[doc.entity]
+        if entity.lock_date is not None and on <= entity.lock_date:
+            raise Conflict(f"credit date {on.isoformat()} is in entity {entity.code}'s closed "
+                           f"period (locked through {entity.lock_date.isoformat()})")
+        lines, credited_tax = uow.invoices.credit_state(doc.id)
+        wanted = list(cmd.lines) or [(ln.line_no, ln.seconds - ln.credited_seconds)
+                                     for ln in lines if ln.seconds > ln.credited_seconds]
+        if not wanted:
+            raise Conflict(f"invoice {doc.number} is credited in full already")
+        credit = _credit_lines(lines, wanted, doc.currency)
+        # amounts read back from NUMERIC(24, 8) carry trailing zeros: state them in the
+        # currency's minor unit (the values are exact either way)
+        net = round_money(sum((c.amount for c in credit), Decimal(0)), doc.currency)
+        taken = {c.original.id: c.seconds for c in credit}
+        exhausts = all(ln.credited_seconds + taken.get(ln.id, 0) == ln.seconds for ln in lines)
+        tax = round_money(credit_tax(doc.tax, credited_tax, doc.tax_rate or Decimal(0), net,
+                                     exhausts, doc.currency), doc.currency)
+        sequence = uow.invoices.next_number(entity.code)
+        number = invoice_number(entity.invoice_prefix, sequence)
+        note_id = uow.invoices.add_credit_note(doc, number, sequence, on, net, tax, credit,
+                                               cmd.mode, cmd.reason, now, cmd.actor)
+        released: dict[int, int] = defaultdict(int)
+        for c in credit:
+            for entry_id, seconds in c.allocations:
+                released[entry_id] += seconds
+        restored: list[WipAmount] = []
+        if cmd.mode == "rebill":
+            rows = {r.entry_id: r for r in uow.entries.wip_rows(list(released))}
+            sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+            changes: list[tuple[int, int, Decimal]] = []
+            for entry_id, seconds in sorted(released.items()):
+                r = rows[entry_id]
+                amount = restore(r.wip_amount, r.billable_seconds, r.relieved_seconds,
+                                 r.wip_relieved, seconds, doc.currency)
+                changes.append((entry_id, -seconds, -amount))
+                sums[(r.customer, r.project)] += amount
+            uow.entries.add_relief(changes, now)
+            restored = [WipAmount(c, p, a) for (c, p), a in sorted(sums.items())]
+        uow.entries.credit(sorted(released.items()), cmd.mode, now)
+        key = f"credit-note-issued:{entity.code}:{number}"
+        journal = credit_note_entry(key, entity, number, doc.customer, doc.currency, on, net,
+                                    tax, restored)
+        uow.outbox.add(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
+                       envelope(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
+                                journal_to_data(journal), now), now)
+        uow.commit()
+    return CreditReport(note_id, number, doc.id, doc.number, cmd.mode, net, tax,
+                        sum(released.values()), len(released))
