@@ -32,12 +32,14 @@ _LIST = {
 _COST = {"partner": 0.55, "manager": 0.5, "senior": 0.47, "consultant": 0.45, "analyst": 0.42,
          INTERN: 0.3}
 _ENTITIES: tuple[dict[str, Any], ...] = (
+    # fictitious registrations: a Delaware file number (BT-30) and an EIN (BT-32)
     {"code": "US", "name": f"{FIRM} LLC", "country": "US", "currency": "USD",
-     "invoice_prefix": "US", "tax_rates": {"standard": "0.0000", "zero": "0"}},
+     "invoice_prefix": "US", "legal_registration_id": "DE-SOS 7712345",
+     "tax_registration_id": "12-3456789", "tax_rates": {"standard": "0.0000", "zero": "0"}},
     # A German GmbH charging VAT states its VAT id on every invoice (and EN 16931 wants it:
     # BR-S-02, BR-AE-02); fictitious, with a valid check digit. The LLC has no VAT id.
     {"code": "DE", "name": f"{FIRM} GmbH", "country": "DE", "currency": "EUR",
-     "invoice_prefix": "DE", "vat_id": "DE811000004",
+     "invoice_prefix": "DE", "vat_id": "DE811000004", "legal_registration_id": "HRB 123456",
      "tax_rates": {"standard": "0.19", "reduced": "0.07"},
      "accounts": {"receivables": "1400", "unbilled_receivables": "1410",
                   "tax_payable": "1776", "revenue": "8400", "revenue_adjustments": "8700"}},

@@ -65,6 +65,10 @@ class LegalEntity:
     invoice_prefix: str
     lock_date: date | None = None
     vat_id: str | None = None
+    # EN 16931 BT-30 (a company register number) and BT-32 (a national tax number): an
+    # entity without a VAT id still identifies itself on e-invoices (BR-CO-26)
+    legal_registration_id: str | None = None
+    tax_registration_id: str | None = None
     accounts: Accounts = field(default_factory=Accounts)
     # tax code -> rate as a fraction (0.19); "exempt" and "zero" are always 0.
     tax_rates: dict[str, Decimal] = field(default_factory=dict)

@@ -3,6 +3,8 @@
 Rules, by the issuing entity's country and the customer's country and status (VAT Directive
 2006/112/EC for the EU rules):
 
+0. an entity outside the EU with no VAT id charges no VAT at all: category O, "not subject
+   to VAT" (a US LLC, say; US sales tax on services is not modelled);
 1. a customer marked exempt: category E (exempt), no tax, the exemption noted;
 2. same country: domestic tax at the entity's rate for the customer's tax code (category S,
    or Z for a zero rate);
@@ -37,6 +39,7 @@ REVERSE_CHARGE_NOTE = ("Reverse charge: VAT to be accounted for by the recipient
                        "(Article 196, Council Directive 2006/112/EC).")
 OUTSIDE_SCOPE_NOTE = "Not subject to VAT in the supplier's country (place of supply abroad)."
 EXEMPT_NOTE = "Exempt from VAT: the customer is tax-exempt."
+NOT_REGISTERED_NOTE = "Not subject to VAT: the supplier is not registered for VAT."
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,9 @@ def invoice_tax(
     entity: LegalEntity, customer: Customer, net: Decimal, currency: str
 ) -> TaxDecision | Problem:
     nothing = round_money(Decimal(0), currency)
+    if entity.vat_id is None and entity.country not in EU:
+        return TaxDecision("not_registered", Decimal(0), nothing, NOT_REGISTERED_NOTE, "O",
+                           "VATEX-EU-O")
     if customer.tax_exempt:
         return TaxDecision("exempt", Decimal(0), nothing, EXEMPT_NOTE, "E", "VATEX-EU-132")
     domestic = entity.country == customer.country

@@ -47,6 +47,10 @@ class EntityIn(_Model):
     invoice_prefix: Code
     lock_date: date | None = None
     vat_id: str | None = None
+    legal_registration_id: str | None = Field(
+        None, description="company register number (EN 16931 BT-30), e.g. HRB 12345")
+    tax_registration_id: str | None = Field(
+        None, description="national tax number (EN 16931 BT-32), e.g. a US EIN")
     accounts: AccountsIn = AccountsIn()
     tax_rates: dict[str, Amount] = {}
 
@@ -235,6 +239,8 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
             ents.append(m.LegalEntity(
                 code=e.code, name=e.name, country=e.country, currency=e.currency,
                 invoice_prefix=e.invoice_prefix, lock_date=e.lock_date, vat_id=e.vat_id,
+                legal_registration_id=e.legal_registration_id,
+                tax_registration_id=e.tax_registration_id,
                 accounts=m.Accounts(**e.accounts.model_dump()), tax_rates=dict(e.tax_rates),
             ))
         for i, c in enumerate(doc.customers):

@@ -90,6 +90,8 @@ class SqlMasterData:
             r.code: m.LegalEntity(
                 code=r.code, name=r.name, country=r.country, currency=r.currency,
                 invoice_prefix=r.invoice_prefix, lock_date=r.lock_date, vat_id=r.vat_id,
+                legal_registration_id=r.legal_registration_id,
+                tax_registration_id=r.tax_registration_id,
                 accounts=m.Accounts(**r.accounts),
                 tax_rates={k: Decimal(v) for k, v in r.tax_rates.items()},
             )
@@ -191,6 +193,8 @@ class SqlMasterData:
                     "code": e.code, "name": e.name, "country": e.country,
                     "currency": e.currency, "invoice_prefix": e.invoice_prefix,
                     "lock_date": e.lock_date, "vat_id": e.vat_id,
+                    "legal_registration_id": e.legal_registration_id,
+                    "tax_registration_id": e.tax_registration_id,
                     "accounts": asdict(e.accounts),
                     "tax_rates": {k: str(v) for k, v in e.tax_rates.items()},
                 })

@@ -46,6 +46,8 @@ entities = Table(
     Column("invoice_prefix", String(64), nullable=False),
     Column("lock_date", Date),
     Column("vat_id", String(64)),
+    Column("legal_registration_id", String(64)),
+    Column("tax_registration_id", String(64)),
     Column("accounts", JSON, nullable=False),
     Column("tax_rates", JSON, nullable=False),
     # last invoice number issued; incremented in the issuing transaction, so numbers are gapless

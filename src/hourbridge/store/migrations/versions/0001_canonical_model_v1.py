@@ -34,6 +34,8 @@ def upgrade() -> None:
     sa.Column('invoice_prefix', sa.String(length=64), nullable=False),
     sa.Column('lock_date', sa.Date(), nullable=True),
     sa.Column('vat_id', sa.String(length=64), nullable=True),
+    sa.Column('legal_registration_id', sa.String(length=64), nullable=True),
+    sa.Column('tax_registration_id', sa.String(length=64), nullable=True),
     sa.Column('accounts', sa.JSON(), nullable=False),
     sa.Column('tax_rates', sa.JSON(), nullable=False),
     sa.Column('last_invoice_number', sa.Integer(), server_default='0', nullable=False),
