@@ -25,6 +25,41 @@ def _end_of_previous_month(day: date) -> date:
     return first - timedelta(days=1)
 
 
+def _hold_one_project(hb: Hourbridge, projects: list[str]) -> str | None:
+    """A purchase order is missing for one engagement: its work waits (once, not per run)."""
+    project = next((p for p in projects if not p.startswith("INTERNAL")), None)
+    if project is None:
+        return None
+    if not any(h["scope"] == "project" and h["ref"] == project
+               for h in hb.queries.holds(active_only=False)):
+        hb.handle(c.PlaceHold("project", project, "missing_po", "demo",
+                              "PO for the next phase not received"))
+    return project
+
+
+def _credit_two_invoices(hb: Hourbridge) -> list[dict[str, Any]]:
+    """The first issued invoice had the wrong rate: credited in full, rebilled by the next
+    run; the second gets half of its first line written off as goodwill. Once only."""
+    documents = hb.queries.invoices()
+    if any(d["kind"] == "credit_note" for d in documents):
+        return []
+    invoices = [d for d in documents if d["kind"] == "invoice" and d["status"] == "issued"]
+    notes: list[dict[str, Any]] = []
+    if invoices:
+        notes.append(hb.handle(c.IssueCreditNote(
+            invoices[0]["id"], "demo", "wrong rate on the invoice: credited and rebilled",
+        )).as_dict())
+    if len(invoices) > 1:
+        detail = hb.queries.invoice(invoices[1]["id"])
+        assert detail is not None
+        line = detail["lines"][0]
+        half = max(60, line["seconds"] // 2 // 60 * 60)  # whole minutes
+        notes.append(hb.handle(c.IssueCreditNote(
+            invoices[1]["id"], "demo", "goodwill: half of the first line written off",
+            ((line["line_no"], half),), mode="write_off")).as_dict())
+    return notes
+
+
 def run_demo(hb: Hourbridge, seed: int, show_progress: bool) -> dict[str, Any]:
     started = time.perf_counter()
     firm = generate_demo_firm(seed=seed)
@@ -58,10 +93,16 @@ def run_demo(hb: Hourbridge, seed: int, show_progress: bool) -> dict[str, Any]:
             for cur, amount in report.wip.items():
                 wip_booked[cur] += amount
             progress.update(step, advance=1)
-        step = progress.add_task("bill, issue, post", total=3)
+        step = progress.add_task("bill, issue, credit, rebill, post", total=5)
+        held = _hold_one_project(hb, projects)
         billing = hb.handle(c.RunBilling(bill_through))
         progress.update(step, advance=1)
         issued = hb.handle(c.IssueInvoices(all_drafts=True, actor="demo"))
+        progress.update(step, advance=1)
+        credits = _credit_two_invoices(hb)
+        progress.update(step, advance=1)
+        rebilled = hb.handle(c.RunBilling(bill_through))
+        reissued = hb.handle(c.IssueInvoices(all_drafts=True, actor="demo"))
         progress.update(step, advance=1)
         delivery = hb.worker.drain()
         progress.update(step, advance=1)
@@ -76,7 +117,11 @@ def run_demo(hb: Hourbridge, seed: int, show_progress: bool) -> dict[str, Any]:
                     "invoices_created": len(billing.invoices),
                     "entries_billed": billing.entries_billed,
                     "not_billed": len(billing.skipped),
-                    "invoices_issued": len(issued.issued)},
+                    "entries_held": billing.held, "held": held,
+                    "invoices_issued": len(issued.issued),
+                    "credit_notes": credits,
+                    "rebilled_invoices": len(rebilled.invoices),
+                    "rebilled_issued": len(reissued.issued)},
         "delivery_this_run": delivery.as_dict(),
     }, started)
 
@@ -118,7 +163,13 @@ def _print(s: dict[str, Any]) -> None:
                   f"{', '.join(f'{v} {k}' for k, v in a['wip_booked'].items()) or '-'}")
     b = s["billing"]
     console.print(f"billing through {b['through']}: {b['invoices_created']} invoices for "
-                  f"{b['entries_billed']} entries; issued {b['invoices_issued']}")
+                  f"{b['entries_billed']} entries; issued {b['invoices_issued']}; "
+                  f"{b['entries_held']} entries held (project {b['held']}, missing PO)")
+    for note in b["credit_notes"]:
+        console.print(f"credit note {note['number']} on {note['invoice_number']}: "
+                      f"{note['total']} ({note['mode']})")
+    if b["rebilled_invoices"]:
+        console.print(f"rebilled {b['rebilled_invoices']} invoice(s) after the credit")
     table("invoices per entity and currency", ["entity", "cur", "kind", "status", "count",
                                                "net", "tax", "total"],
           [(r["entity"], r["currency"], r["kind"].replace("_", " "), r["status"], r["count"],

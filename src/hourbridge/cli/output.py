@@ -17,6 +17,8 @@ from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.errors import HourbridgeError, InvalidInput
 
 console = Console()
+if not console.is_terminal:  # piped or captured: 80 columns would cut money columns short
+    console = Console(width=140)
 # Errors are never wrapped: a path or a file:line must stay on one line for grep and people.
 err_console = Console(stderr=True, soft_wrap=True)
 
