@@ -191,20 +191,21 @@ class ReadModels:
                 for (e, c, k, st), s in sorted(sums.items())]
 
     def unbilled_wip(self) -> list[dict[str, Any]]:
-        """Approved billable work not yet invoiced (unbilled or on a draft), at booked value."""
+        """Approved billable work not yet invoiced (unbilled, credited to rebill, or on a
+        draft): the WIP booked at approval less what invoicing has relieved, per state."""
         te = t.time_entries
         sums: dict[tuple[str, str, str], list[Any]] = {}
         with self.engine.connect() as conn:
-            for entity, currency, billing, seconds, wip in conn.execute(
+            for entity, currency, billing, seconds, relieved_s, wip, relieved in conn.execute(
                 select(te.c.entity, te.c.wip_currency, te.c.billing, te.c.billable_seconds,
-                       te.c.wip_amount)
+                       te.c.relieved_seconds, te.c.wip_amount, te.c.wip_relieved)
                 .where(te.c.approval == "approved", te.c.billable.is_(True),
-                       te.c.billing.in_(("unbilled", "on_draft")))
+                       te.c.billing.in_(("unbilled", "credited", "on_draft")))
             ):
                 s = sums.setdefault((entity, currency or "", billing), [0, 0, Decimal(0)])
                 s[0] += 1
-                s[1] += seconds
-                s[2] += wip or Decimal(0)
+                s[1] += seconds - relieved_s
+                s[2] += (wip or Decimal(0)) - (relieved or Decimal(0))
         return [{"entity": e, "currency": c, "billing": b, "entries": s[0],
                  "hours": str((Decimal(s[1]) / 3600).quantize(Decimal("0.01"))),
                  "amount": money(s[2], c) if c else plain(s[2])}
