@@ -323,3 +323,17 @@ def test_partial_credit_by_quantity_and_write_off(loaded: Hourbridge, ingest: An
     balances = {r["account"]: Decimal(r["balance"]) for r in hb.queries.trial_balance()}
     assert balances["1200"] == 0 and balances["2200"] == 0
     assert balances["1210"] == Decimal("480.00")  # 562.50 less the 82.50 written off
+
+
+def test_planner_statistics_refresh_after_large_writes(loaded: Hourbridge, ingest: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the threshold at one row, every bulk write is followed by ANALYZE (PostgreSQL);
+    the whole path still runs and commits as before."""
+    from hourbridge.store import bulk
+
+    monkeypatch.setattr(bulk, "ANALYZE_AFTER_ROWS", 1)
+    hb = loaded
+    assert ingest(ROWS[:3]).accepted == 3
+    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    [inv] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
+    assert hb.handle(c.IssueInvoices(invoice_ids=(inv["id"],))).issued[0]["number"]

@@ -31,6 +31,9 @@ class IssueReport:
         return {"issued": self.issued, "count": len(self.issued)}
 
 
+LINK_BATCH = 200
+
+
 def invoice_number(prefix: str, sequence: int) -> str:
     return f"{prefix}-{sequence:06d}"
 
@@ -69,7 +72,12 @@ def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime) -> IssueR
             if statuses:
                 listed = ", ".join(f"{i} is {s}" for i, s in sorted(statuses.items()))
                 raise Conflict(f"only drafts can be issued: {listed}")
-        for inv in sorted(drafts, key=lambda d: (d.entity, d.id)):
+        ordered = sorted(drafts, key=lambda d: (d.entity, d.id))
+        links: dict[int, list[tuple[int, int]]] = {}
+        for position, inv in enumerate(ordered):
+            if position % LINK_BATCH == 0:  # one query per batch of invoices, not per invoice
+                links = uow.invoices.entry_seconds_for(
+                    [d.id for d in ordered[position:position + LINK_BATCH]])
             entity = md.entities[inv.entity]
             if entity.lock_date is not None and on <= entity.lock_date:
                 raise Conflict(
@@ -79,7 +87,7 @@ def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime) -> IssueR
             number = invoice_number(entity.invoice_prefix, sequence)
             due = on + timedelta(days=md.customers[inv.customer].payment_terms_days)
             uow.invoices.mark_issued(inv.id, number, sequence, on, due, now, cmd.actor)
-            billed = uow.invoices.entry_seconds(inv.id)
+            billed = links.get(inv.id, [])
             wip = relieve_wip(uow, billed, inv.currency, now)
             uow.entries.set_billing([e for e, _ in billed], Billing.INVOICED.value, now)
             key = f"invoice-issued:{entity.code}:{number}"

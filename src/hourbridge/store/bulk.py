@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
+from .tables import metadata
+
 
 def sqlite_value(value: Any) -> Any:
     if isinstance(value, bool):
@@ -29,12 +31,37 @@ def sqlite_value(value: Any) -> Any:
     return value
 
 
+ANALYZE_AFTER_ROWS = 20_000
+
+
+def note_bulk_write(conn: Connection, table: str, rows: int) -> None:
+    """Count rows written in bulk, so the unit of work can refresh PostgreSQL's planner
+    statistics after a large load (a fresh table's stale statistics turn index lookups
+    into sequential scans, one per invoice or batch)."""
+    written = conn.info.setdefault("bulk_rows", {})
+    written[table] = written.get(table, 0) + rows
+
+
+def analyze_if_grown(conn: Connection) -> None:
+    """After commit: ANALYZE the tables a unit of work wrote many rows to (PostgreSQL)."""
+    written: dict[str, int] = conn.info.pop("bulk_rows", {})
+    if conn.dialect.name != "postgresql":
+        return
+    grown = sorted(name for name, rows in written.items()
+                   if rows >= ANALYZE_AFTER_ROWS and name in metadata.tables)
+    for name in grown:
+        conn.exec_driver_sql(f"ANALYZE {name}")
+    if grown:
+        conn.commit()
+
+
 def bulk_insert(conn: Connection, table: Table, columns: Sequence[str],
                 rows: Sequence[Sequence[Any]], *, converted: bool = False) -> None:
     """Insert ``rows`` (tuples in ``columns`` order); ``converted`` says SQLite rows already
     hold storage values (see ``sqlite_value``)."""
     if not rows:
         return
+    note_bulk_write(conn, table.name, len(rows))
     for name in columns:  # fail loudly on a typo rather than writing a wrong table
         table.c[name]
     names = ", ".join(columns)

@@ -45,7 +45,7 @@ from hourbridge.services.ports import (
 )
 
 from . import tables as t
-from .bulk import bulk_insert, sqlite_value
+from .bulk import bulk_insert, note_bulk_write, sqlite_value
 
 IN_CHUNK = 900  # stays under SQLite's bound-parameter limit with room for other filters
 
@@ -254,6 +254,7 @@ class SqlEntries:
         COPY on PostgreSQL, one driver executemany on SQLite)."""
         if not approvals:
             return
+        note_bulk_write(self.conn, "time_entries", len(approvals))
         if self.conn.dialect.name == "postgresql":
             self.conn.exec_driver_sql(
                 "CREATE TEMP TABLE IF NOT EXISTS approving "
@@ -283,6 +284,7 @@ class SqlEntries:
     def bill_open(self, ids: Sequence[int], at: datetime) -> None:
         """A billing run put every open second of these entries on a draft."""
         te = t.time_entries
+        note_bulk_write(self.conn, "time_entries", len(ids))
         for member in _member(self.conn, te.c.id, ids):
             self.conn.execute(update(te).where(member).values(
                 billed_seconds=te.c.billable_seconds - te.c.written_off_seconds,
@@ -476,11 +478,19 @@ class SqlInvoices:
                 select(inv.c.id, inv.c.status).where(inv.c.id.in_(part)))})
         return out
 
-    def entry_seconds(self, invoice_id: int) -> list[tuple[int, int]]:
+    def entry_seconds_for(self, invoice_ids: Sequence[int]
+                          ) -> dict[int, list[tuple[int, int]]]:
+        """(entry, seconds) billed by each invoice: what issuing relieves and locks."""
         le, li = t.invoice_line_entries, t.invoice_lines
-        return [(e, s) for e, s in self.conn.execute(
-            select(le.c.entry, le.c.seconds).join(li, li.c.id == le.c.line)
-            .where(li.c.invoice == invoice_id).order_by(le.c.entry))]
+        out: dict[int, list[tuple[int, int]]] = {i: [] for i in invoice_ids}
+        for member in _member(self.conn, li.c.invoice, invoice_ids):
+            for invoice, entry, seconds in self.conn.execute(
+                select(li.c.invoice, le.c.entry, le.c.seconds)
+                .join(li, li.c.id == le.c.line).where(member)
+                .order_by(li.c.invoice, le.c.entry)
+            ):
+                out[invoice].append((entry, seconds))
+        return out
 
     def document(self, invoice_id: int) -> DocumentRow | None:
         inv = t.invoices

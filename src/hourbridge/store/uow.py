@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine
 
+from .bulk import analyze_if_grown
 from .masterdata import SnapshotCache, SqlMasterData
 from .repositories import (
     SqlEntries,
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self.conn is not None
         self.conn.commit()
+        analyze_if_grown(self.conn)
 
     def rollback(self) -> None:
         assert self.conn is not None
