@@ -64,7 +64,10 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
                     holds: HoldBook, report: BillingReport) -> list[BillableItem]:
     items: list[BillableItem] = []
     for row in rows:
-        if row.open_seconds <= 0:
+        # nothing open: already billed in full, except work rounded to zero billable seconds,
+        # which still goes on its invoice (at 0 h) so it is accounted for, not left unbilled
+        if row.open_seconds < 0 or (row.open_seconds == 0
+                                    and row.billing != Billing.UNBILLED.value):
             continue
         if holds:
             customer = md.projects[row.project].customer
