@@ -337,3 +337,19 @@ def test_planner_statistics_refresh_after_large_writes(loaded: Hourbridge, inges
     hb.handle(c.ApproveEntries(actor="pm", project="P1"))
     [inv] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
     assert hb.handle(c.IssueInvoices(invoice_ids=(inv["id"],))).issued[0]["number"]
+
+
+def test_work_rounded_to_nothing_is_invoiced_at_zero_hours(
+        loaded: Hourbridge, ingest: Any, load_bundle: Any, small_bundle: dict[str, Any]) -> None:
+    hb = loaded
+    small_bundle["contracts"][0]["versions"][0]["rounding"] = {"increment_minutes": 15,
+                                                               "mode": "nearest"}
+    load_bundle(small_bundle)
+    ingest([("z1", "E2", "P1", "DEV", "2026-08-10", "0.1", "quick call"),  # 6 min -> 0
+            ("z2", "E2", "P1", "DEV", "2026-08-11", "1", "work")])
+    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    [inv] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
+    assert inv["entries"] == 2 and inv["net"] == "90.00"
+    assert hb.handle(c.RunBilling(date(2026, 8, 31))).invoices == []
+    z1 = by_external_id(hb)["z1"]
+    assert (z1["billable_seconds"], z1["billing"]) == (0, "on_draft")
