@@ -353,3 +353,24 @@ def test_work_rounded_to_nothing_is_invoiced_at_zero_hours(
     assert hb.handle(c.RunBilling(date(2026, 8, 31))).invoices == []
     z1 = by_external_id(hb)["z1"]
     assert (z1["billable_seconds"], z1["billing"]) == (0, "on_draft")
+
+
+def test_dry_run_shows_what_changed_since_the_last_run(loaded: Hourbridge, ingest: Any) -> None:
+    hb = loaded
+    ingest(ROWS[:2])
+    hb.handle(c.ApproveEntries(actor="pm", entry_ids=(by_external_id(hb)["h1"]["id"],)))
+    first = hb.handle(c.RunBilling(date(2026, 9, 30), dry_run=True))
+    assert first.changes == []  # nothing to compare with yet
+    hb.handle(c.ApproveEntries(actor="pm", project="P1"))  # h2 approved meanwhile
+    ingest([ROWS[8]], name="sept.csv")
+    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    second = hb.handle(c.RunBilling(date(2026, 9, 30), dry_run=True))
+    changes = {(ch["contract"], ch["period"]): ch for ch in second.changes}
+    assert changes[("K1", "2026-08")]["change"] == "changed"
+    assert changes[("K1", "2026-08")]["net_delta"] == "330.00"  # h2: 2 h at 165
+    assert changes[("K1", "2026-08")]["entries_delta"] == 1
+    assert changes[("K1", "2026-09")]["change"] == "added"
+    assert hb.queries.invoices() == []  # dry runs bill nothing
+    real = hb.handle(c.RunBilling(date(2026, 9, 30)))
+    assert real.changes == []  # the same as the last dry run
+    assert hb.handle(c.RunBilling(date(2026, 9, 30), dry_run=True)).invoices == []

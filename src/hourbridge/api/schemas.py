@@ -214,6 +214,22 @@ class DraftSummary(_Out):
     total: Money
 
 
+class ProposalFigures(_Out):
+    currency: str
+    net: Money
+    entries: str
+
+
+class ProposalChange(_Out):
+    contract: str
+    period: str
+    change: Literal["added", "removed", "changed"]
+    before: ProposalFigures | None
+    after: ProposalFigures | None
+    net_delta: Money | None = None
+    entries_delta: int | None = None
+
+
 class BillingReport(_Out):
     through: dt.date
     dry_run: bool
@@ -224,6 +240,9 @@ class BillingReport(_Out):
     entries_held: int = 0
     totals: dict[str, Money]
     skipped: list[Skipped]
+    changes_since_last_run: list[ProposalChange] = Field(
+        [], description="per contract and period, what differs from the previous run over "
+        "the same scope (dry or real)")
 
 
 # --- invoices ------------------------------------------------------------------------------

@@ -164,6 +164,13 @@ def bill(
                 i["lines"], i["net"], i["tax"], i["total"], i["currency"])
                for i in report.invoices], right=["lines", "net", "tax", "total"])
         console.print(f"{len(report.invoices)} invoice(s), {report.entries_billed} entries")
+        if report.changes:
+            table("changes since the last run", ["contract", "period", "change", "net before",
+                                                 "net now", "entries Δ"],
+                  [(ch["contract"], ch["period"], ch["change"],
+                    (ch["before"] or {}).get("net", ""), (ch["after"] or {}).get("net", ""),
+                    ch.get("entries_delta", "")) for ch in report.changes],
+                  right=["net before", "net now", "entries Δ"])
         for s in report.skipped[:20]:
             console.print(f"  not billed {s['id']}: {s['reason']} {s.get('message', '')}")
 

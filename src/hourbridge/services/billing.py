@@ -20,6 +20,7 @@ from hourbridge.domain.holds import HoldBook
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, Billing
 from hourbridge.domain.problems import Problem
+from hourbridge.domain.proposals import diff_proposals, proposal_key
 from hourbridge.domain.rating import RateBook
 from hourbridge.domain.tax import invoice_tax
 from hourbridge.domain.validation import role_on
@@ -37,6 +38,7 @@ class BillingReport:
     entries_billed: int = 0
     held: int = 0
     skipped: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         totals: dict[str, Decimal] = {}
@@ -46,7 +48,7 @@ class BillingReport:
         return {"through": self.through, "dry_run": self.dry_run, "run_id": self.run_id,
                 "invoices_created": 0 if self.dry_run else len(self.invoices),
                 "invoices": self.invoices, "entries_billed": self.entries_billed,
-                "entries_held": self.held,
+                "entries_held": self.held, "changes_since_last_run": self.changes,
                 "totals": {k: str(v) for k, v in sorted(totals.items())},
                 "skipped": self.skipped}
 
@@ -140,10 +142,16 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
             report.entries_billed += len(billed)
             if not cmd.dry_run:
                 uow.entries.bill_open(billed, now)
+        proposals = {proposal_key(i["contract"], i["period"]): {
+            "currency": i["currency"], "net": i["net"], "entries": str(i["entries"])}
+            for i in report.invoices}
+        report.changes = diff_proposals(uow.invoices.last_proposals(cmd.entity), proposals)
         if cmd.dry_run:
-            uow.rollback()
-            return report
-        if report.run_id is not None:
-            uow.invoices.finish_run(report.run_id, invoices, report.entries_billed)
+            uow.rollback()  # nothing billed; only the run itself is recorded, for the next diff
+            report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now, dry_run=True)
+        elif report.run_id is None:
+            uow.commit()
+            return report  # a run that bills nothing leaves no trace
+        uow.invoices.finish_run(report.run_id, invoices, report.entries_billed, proposals)
         uow.commit()
     return report

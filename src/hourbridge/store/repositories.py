@@ -417,14 +417,25 @@ class SqlInvoices:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add_run(self, through: date, entity: str | None, at: datetime) -> int:
+    def add_run(self, through: date, entity: str | None, at: datetime,
+                dry_run: bool = False) -> int:
         return int(self.conn.execute(insert(t.billing_runs).values(
             through=through, entity=entity, started_at=at, invoices_created=0,
-            entries_billed=0).returning(t.billing_runs.c.id)).scalar_one())
+            entries_billed=0, dry_run=dry_run).returning(t.billing_runs.c.id)).scalar_one())
 
-    def finish_run(self, run_id: int, invoices: int, entries: int) -> None:
+    def finish_run(self, run_id: int, invoices: int, entries: int,
+                   proposals: dict[str, dict[str, str]]) -> None:
         self.conn.execute(update(t.billing_runs).where(t.billing_runs.c.id == run_id)
-                          .values(invoices_created=invoices, entries_billed=entries))
+                          .values(invoices_created=invoices, entries_billed=entries,
+                                  proposals=proposals))
+
+    def last_proposals(self, entity: str | None) -> dict[str, dict[str, str]] | None:
+        """What the latest run over the same scope (one entity, or all) proposed."""
+        br = t.billing_runs
+        scope = br.c.entity.is_(None) if entity is None else br.c.entity == entity
+        found = self.conn.execute(select(br.c.proposals).where(scope, br.c.proposals.is_not(None))
+                                  .order_by(br.c.id.desc()).limit(1)).scalar()
+        return dict(found) if found is not None else None
 
     def add_draft(self, run_id: int, draft: Any, tax: Any, at: datetime) -> int:
         net = draft.net

@@ -267,6 +267,9 @@ billing_runs = Table(
     Column("started_at", UtcDateTime, nullable=False),
     Column("invoices_created", Integer, nullable=False),
     Column("entries_billed", Integer, nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    # what the run proposed per contract and period, so the next run can say what changed
+    Column("proposals", JSON),
 )
 
 invoices = Table(

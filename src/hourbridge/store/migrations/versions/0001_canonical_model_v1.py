@@ -24,6 +24,8 @@ def upgrade() -> None:
     sa.Column('started_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('invoices_created', sa.Integer(), nullable=False),
     sa.Column('entries_billed', sa.Integer(), nullable=False),
+    sa.Column('dry_run', sa.Boolean(), nullable=False),
+    sa.Column('proposals', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_billing_runs'))
     )
     op.create_table('entities',
