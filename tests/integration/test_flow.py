@@ -374,3 +374,31 @@ def test_dry_run_shows_what_changed_since_the_last_run(loaded: Hourbridge, inges
     real = hb.handle(c.RunBilling(date(2026, 9, 30)))
     assert real.changes == []  # the same as the last dry run
     assert hb.handle(c.RunBilling(date(2026, 9, 30), dry_run=True)).invoices == []
+
+
+def test_write_down_before_billing_is_kept_booked_and_billed(loaded: Hourbridge,
+                                                               ingest: Any) -> None:
+    from hourbridge.errors import NotFound
+
+    hb = loaded
+    ingest(ROWS[:3])
+    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    h2 = by_external_id(hb)["h2"]  # 2 h at 165 = 330.00 booked
+    with pytest.raises(InvalidInput):
+        hb.handle(c.AdjustBillable(h2["id"], 3600, " ", "pm"))
+    with pytest.raises(NotFound):
+        hb.handle(c.AdjustBillable(999_999, 3600, "x", "pm"))
+    report = hb.handle(c.AdjustBillable(h2["id"], 3600, "second hour was rework", "pm"))
+    assert (report.before_seconds, report.after_seconds, str(report.wip_delta)) == (
+        7200, 3600, "-165.00")
+    after = by_external_id(hb)["h2"]
+    assert (after["worked_seconds"], after["billable_seconds"]) == (7200, 3600)
+    [inv] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
+    assert inv["net"] == "397.50"  # 187.50 + 165.00 + 45.00
+    with pytest.raises(Conflict, match="credit note"):
+        hb.handle(c.AdjustBillable(h2["id"], 7200, "undo", "pm"))
+    hb.handle(c.IssueInvoices(all_drafts=True))
+    hb.worker.drain()
+    balances = {r["account"]: Decimal(r["balance"]) for r in hb.queries.trial_balance()}
+    assert balances["1210"] == 0 and balances["4090"] == Decimal("165.00")
+    assert balances["4000"] == Decimal("-562.50")  # revenue as approved; the write-down apart

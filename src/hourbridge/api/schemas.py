@@ -487,3 +487,19 @@ class CreditNoteReport(_Out):
     total: Money
     seconds: int
     entries: int
+
+
+# --- adjustments ---------------------------------------------------------------------------
+class AdjustmentIn(_In):
+    entry_id: int
+    billable_seconds: int = Field(ge=0, le=86_400, description="new billable seconds")
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
+    actor: Actor
+
+
+class Adjustment(_Out):
+    id: int
+    entry: int
+    before_seconds: int
+    after_seconds: int
+    wip_delta: Money | None

@@ -133,6 +133,31 @@ def approve(
             console.print(f"  skipped {s['id']}: {s['reason']} {s.get('message', '')}")
 
 
+@app.command("adjust")
+def adjust(
+    entry_id: Annotated[int, typer.Argument(help="The time entry to write up or down.")],
+    hours: Annotated[str, typer.Option(help="New billable hours (decimal, whole seconds).")],
+    reason: Annotated[str, typer.Option(help="Why (kept with the adjustment).")],
+    actor: Annotated[str, typer.Option(help="Who adjusts.")] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Write billable time up or down before it is billed (worked time stays as recorded)."""
+    with session() as hb:
+        try:
+            seconds = Decimal(hours) * 3600
+            if seconds != int(seconds):
+                raise InvalidOperation
+        except InvalidOperation:
+            raise InvalidInput(f"--hours {hours!r} is not a number of whole seconds") from None
+        report = hb.handle(c.AdjustBillable(entry_id, int(seconds), reason, actor))
+        if as_json:
+            print_json(report.as_dict())
+            return
+        delta = f", WIP {report.wip_delta:+}" if report.wip_delta is not None else ""
+        console.print(f"entry {report.entry}: {report.before_seconds / 3600:.2f} h → "
+                      f"{report.after_seconds / 3600:.2f} h billable{delta}")
+
+
 def _date(text: str | None, name: str) -> date | None:
     if text is None:
         return None

@@ -104,3 +104,13 @@ class IssueCreditNote:
     lines: tuple[tuple[int, int], ...] = ()
     mode: str = "rebill"  # rebill: the work bills again; write_off: it never will
     issue_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustBillable:
+    """Write billable time up or down before it is billed; worked time is never rewritten."""
+
+    entry_id: int
+    billable_seconds: int
+    reason: str
+    actor: str

@@ -174,3 +174,15 @@ def credit_note_entry(
     return balanced(JournalEntry(
         key, entity.code, on, f"credit note {note_ref}", "credit_note", note_ref,
         tuple(postings)))
+
+
+def adjustment_entry(key: str, entity: LegalEntity, currency: str, on: date, customer: str,
+                     project: str, delta: Decimal, memo: str) -> JournalEntry:
+    """A write-up (delta > 0) or write-down (delta < 0) of approved, unbilled work: unbilled
+    receivables against revenue adjustments, so the adjustment is visible on its own."""
+    acc = entity.accounts
+    dims = {"customer": customer, "project": project}
+    return balanced(JournalEntry(key, entity.code, on, memo, "adjustment", key, (
+        _posting(acc.unbilled_receivables, delta, currency, **dims),
+        _posting(acc.revenue_adjustments, -delta, currency, **dims),
+    )))

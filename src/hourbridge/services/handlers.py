@@ -14,6 +14,7 @@ from typing import Any
 from hourbridge.domain import commands as c
 from hourbridge.domain.ledger import balanced
 
+from .adjustments import adjust_billable
 from .approval import approve_entries
 from .billing import run_billing
 from .credits import issue_credit_note
@@ -48,6 +49,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
         cmd.exception_ids, uow, now, cmd.actor, cmd.note),
     c.IssueCreditNote: lambda cmd, uow, now, _: issue_credit_note(cmd, uow, now),
     c.PlaceHold: lambda cmd, uow, now, _: place_hold(cmd, uow, now),
+    c.AdjustBillable: lambda cmd, uow, now, _: adjust_billable(cmd, uow, now),
     c.ReleaseHold: lambda cmd, uow, now, _: release_hold(cmd, uow, now),
 }
 

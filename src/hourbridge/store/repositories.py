@@ -338,6 +338,17 @@ class SqlEntries:
             "wip_relieved = COALESCE(wip_relieved, 0) + :a, updated_at = :at WHERE id = :i"),
             [{"s": s, "a": a, "at": at, "i": i} for i, s, a in changes])
 
+    def adjust(self, entry_id: int, before: int, after: int, wip: Decimal | None,
+               wip_delta: Decimal | None, reason: str, actor: str, at: datetime) -> int:
+        te = t.time_entries
+        values: dict[str, Any] = {"billable_seconds": after, "updated_at": at}
+        if wip is not None:
+            values["wip_amount"] = wip
+        self.conn.execute(update(te).where(te.c.id == entry_id).values(**values))
+        return int(self.conn.execute(insert(t.adjustments).values(
+            entry=entry_id, before_seconds=before, after_seconds=after, wip_delta=wip_delta,
+            reason=reason, actor=actor, at=at).returning(t.adjustments.c.id)).scalar_one())
+
     def credit(self, released: Sequence[tuple[int, int]], mode: str, at: datetime) -> None:
         """Credited seconds leave the billed quantity: to be billed again (rebill), or written
         off for good; the billing state follows what is left."""

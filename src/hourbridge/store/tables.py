@@ -335,6 +335,19 @@ invoice_line_entries = Table(
     Index("ix_invoice_line_entries_entry", "entry"),
 )
 
+# write-ups and write-downs of billable time, with who, why and the value moved
+adjustments = Table(
+    "adjustments", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("entry", Id, ForeignKey("time_entries.id"), nullable=False, index=True),
+    Column("before_seconds", BigInteger, nullable=False),
+    Column("after_seconds", BigInteger, nullable=False),
+    Column("wip_delta", ExactDecimal),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
 holds = Table(
     "holds", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from . import (
+    adjustments,
     approvals,
     billing,
     credit_notes,
@@ -20,8 +21,8 @@ from . import (
 
 health_router = health.router
 router = APIRouter()
-for _module in (masterdata, time_entries, approvals, billing, holds, invoices, credit_notes,
-                exceptions, ledger, delivery):
+for _module in (masterdata, time_entries, approvals, adjustments, billing, holds, invoices,
+                credit_notes, exceptions, ledger, delivery):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

@@ -260,6 +260,21 @@ def upgrade() -> None:
         batch_op.create_index('ix_time_entries_employee_date', ['employee', 'work_date'], unique=False)
         batch_op.create_index('ix_time_entries_project_date', ['project', 'work_date'], unique=False)
 
+    op.create_table('adjustments',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('entry', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('before_seconds', sa.BigInteger(), nullable=False),
+    sa.Column('after_seconds', sa.BigInteger(), nullable=False),
+    sa.Column('wip_delta', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('actor', sa.String(length=128), nullable=False),
+    sa.Column('at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['entry'], ['time_entries.id'], name=op.f('fk_adjustments_entry_time_entries')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_adjustments'))
+    )
+    with op.batch_alter_table('adjustments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_adjustments_entry'), ['entry'], unique=False)
+
     op.create_table('contracts',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('customer', sa.String(length=64), nullable=False),
@@ -425,6 +440,10 @@ def downgrade() -> None:
     op.drop_table('contract_versions')
     op.drop_table('cost_rates')
     op.drop_table('contracts')
+    with op.batch_alter_table('adjustments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_adjustments_entry'))
+
+    op.drop_table('adjustments')
     with op.batch_alter_table('time_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_time_entries_project_date')
         batch_op.drop_index('ix_time_entries_employee_date')

@@ -1,0 +1,32 @@
+"""Write-ups and write-downs of billable time before it is billed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks
+
+from hourbridge.domain.commands import AdjustBillable
+
+from ..deps import HourbridgeDep, drain_later
+from ..problems import problem_responses
+from ..schemas import Adjustment, AdjustmentIn
+
+router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses(422, 500))
+
+
+@router.post(
+    "/adjustments", status_code=201, response_model=Adjustment,
+    summary="Write billable time up or down", responses=problem_responses(404, 409),
+    description="Set an unbilled entry's billable seconds, with a reason; worked time stays "
+    "as recorded. For approved work the change in value is booked (unbilled receivables "
+    "against revenue adjustments). 409 when the entry is billed already: correct billed work "
+    "with a credit note.",
+)
+def adjust(body: AdjustmentIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
+    report = hb.handle(AdjustBillable(body.entry_id, body.billable_seconds, body.reason,
+                                      body.actor))
+    if report.wip_delta:
+        drain_later(tasks, hb)
+    result: dict[str, Any] = report.as_dict()
+    return result

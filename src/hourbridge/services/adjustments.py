@@ -1,0 +1,77 @@
+"""Write-ups and write-downs: billable quantity changed by a person, with a reason, before the
+work is billed. Worked time stays as recorded; the change and its value are kept and booked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from hourbridge.domain.commands import AdjustBillable
+from hourbridge.domain.intake import MAX_SECONDS_PER_ENTRY
+from hourbridge.domain.ledger import adjustment_entry
+from hourbridge.domain.money import round_money, time_amount
+from hourbridge.domain.problems import Problem
+from hourbridge.domain.rating import RateBook
+from hourbridge.errors import Conflict, InvalidInput, NotFound
+
+from .approval import first_open_day, price_entry
+from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .ports import EntrySelection, UnitOfWork
+
+
+@dataclass
+class AdjustmentReport:
+    id: int
+    entry: int
+    before_seconds: int
+    after_seconds: int
+    wip_delta: Decimal | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "entry": self.entry, "before_seconds": self.before_seconds,
+                "after_seconds": self.after_seconds,
+                "wip_delta": None if self.wip_delta is None else str(self.wip_delta)}
+
+
+def adjust_billable(cmd: AdjustBillable, uow: UnitOfWork, now: datetime) -> AdjustmentReport:
+    if not cmd.reason.strip():
+        raise InvalidInput("an adjustment needs a reason")
+    if not 0 <= cmd.billable_seconds <= MAX_SECONDS_PER_ENTRY:
+        raise InvalidInput("billable time must be between 0 and 24 hours")
+    with uow:
+        row = next(uow.entries.select(EntrySelection(ids=(cmd.entry_id,))), None)
+        if row is None:
+            raise NotFound("time entry", cmd.entry_id)
+        if not row.billable:
+            raise Conflict(f"entry {row.id} is not billable")
+        if row.billing != "unbilled" or row.billed_seconds or row.written_off_seconds:
+            raise Conflict(f"entry {row.id} is {row.billing}: billed work is corrected by a "
+                           "credit note, not adjusted")
+        wip: Decimal | None = None
+        delta: Decimal | None = None
+        md = uow.masterdata.snapshot()
+        if row.approval == "approved":
+            decision = price_entry(row, md, RateBook(md))
+            if isinstance(decision, Problem):
+                raise InvalidInput(f"entry {row.id} cannot be priced: {decision.message}")
+            wip = time_amount(cmd.billable_seconds, decision.rate, decision.currency)
+            delta = round_money(wip - (row.wip_amount or Decimal(0)), decision.currency)
+        adjustment_id = uow.entries.adjust(row.id, row.billable_seconds, cmd.billable_seconds,
+                                           wip, delta, cmd.reason, cmd.actor, now)
+        if delta:
+            assert wip is not None and row.contract is not None
+            currency = md.contracts[row.contract].currency
+            key = f"adjustment:{row.entity}:{adjustment_id}"
+            journal = adjustment_entry(
+                key, md.entities[row.entity], currency,
+                first_open_day(md, row.entity, now.date()),
+                md.projects[row.project].customer, row.project, delta,
+                f"{'write-up' if delta > 0 else 'write-down'} of entry {row.id}")
+            uow.outbox.add(key, JOURNAL_ENTRY_READY, f"adjustment/{adjustment_id}",
+                           envelope(key, JOURNAL_ENTRY_READY, f"adjustment/{adjustment_id}",
+                                    journal_to_data(journal), now), now)
+        uow.commit()
+    return AdjustmentReport(adjustment_id, row.id, row.billable_seconds,
+                            cmd.billable_seconds, delta)
