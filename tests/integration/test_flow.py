@@ -402,3 +402,20 @@ def test_write_down_before_billing_is_kept_booked_and_billed(loaded: Hourbridge,
     balances = {r["account"]: Decimal(r["balance"]) for r in hb.queries.trial_balance()}
     assert balances["1210"] == 0 and balances["4090"] == Decimal("165.00")
     assert balances["4000"] == Decimal("-562.50")  # revenue as approved; the write-down apart
+
+
+def test_every_payload_is_kept_verbatim(loaded: Hourbridge) -> None:
+    """Nothing is lost: the inbox gives back the exact bytes received, whether its rows were
+    taken, refused, or the payload could not be read at all."""
+    rows = [f"k{i},E1,P1,DEV,2026-08-{1 + i % 28:02d},0.25,{'n' * 100}{i}" for i in range(12_000)]
+    readable = ("external_id,employee,project,task,date,hours,notes\n"
+                "bad,E9,P1,DEV,2026-08-10,1,unknown\n" + "\n".join(rows) + "\n").encode()
+    unreadable = b"external_id,notes\nk,\"" + b"x" * (2 << 20)  # an unterminated 2 MiB field
+    for name, body in (("k.csv", readable), ("u.csv", unreadable)):
+        assert len(body) > 1 << 20  # spans more than one chunk
+        report = loaded.handle(c.IngestTimeEntries("t", TimeFile.from_bytes(name, "text/csv",
+                                                                           body)))
+        with loaded.uow() as uow:
+            assert b"".join(uow.inbox.payload(report.inbox_id)) == body
+        assert report.rejected == 1
+    assert loaded.queries.inbox()["accepted"] == 12_000

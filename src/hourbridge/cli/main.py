@@ -143,13 +143,10 @@ def adjust(
 ) -> None:
     """Write billable time up or down before it is billed (worked time stays as recorded)."""
     with session() as hb:
-        try:
-            seconds = Decimal(hours) * 3600
-            if seconds != int(seconds):
-                raise InvalidOperation
-        except InvalidOperation:
-            raise InvalidInput(f"--hours {hours!r} is not a number of whole seconds") from None
-        report = hb.handle(c.AdjustBillable(entry_id, int(seconds), reason, actor))
+        seconds = _seconds(hours)
+        if seconds is None:
+            raise InvalidInput(f"--hours {hours!r} is not a number of whole seconds")
+        report = hb.handle(c.AdjustBillable(entry_id, seconds, reason, actor))
         if as_json:
             print_json(report.as_dict())
             return
@@ -264,18 +261,24 @@ def invoices_issue(
                for i in report.issued], right=["total"])
 
 
+def _seconds(hours: str) -> int | None:
+    """Decimal hours as whole seconds, or None when they are not a whole number of seconds."""
+    try:
+        seconds = Decimal(hours) * 3600
+    except InvalidOperation:
+        return None
+    return int(seconds) if seconds.is_finite() and seconds == int(seconds) else None
+
+
 def _credit_lines(specs: list[str]) -> tuple[tuple[int, int], ...]:
     out = []
     for spec in specs:
         line, sep, amount = spec.partition("=")
-        try:
-            seconds = Decimal(amount) * 3600
-            if not sep or not line.isdigit() or seconds <= 0 or seconds != int(seconds):
-                raise InvalidOperation
-        except InvalidOperation:
+        seconds = _seconds(amount)
+        if not sep or not line.isdigit() or seconds is None or seconds <= 0:
             raise InvalidInput(f"--line {spec!r}: write LINE=HOURS, e.g. 2=1.5 (whole "
-                               "seconds)") from None
-        out.append((int(line), int(seconds)))
+                               "seconds)")
+        out.append((int(line), seconds))
     return tuple(out)
 
 

@@ -13,7 +13,7 @@ half up) and its tax like an invoice (net x rate, half up).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -92,7 +92,3 @@ def credit_tax(invoice_tax: Decimal, credited_tax: Decimal, tax_rate: Decimal,
     if exhausts_invoice:
         return invoice_tax - credited_tax
     return round_money(net * tax_rate, currency)
-
-
-def total(amounts: Iterable[Decimal]) -> Decimal:
-    return sum(amounts, Decimal(0))

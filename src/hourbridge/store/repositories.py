@@ -126,13 +126,10 @@ class SqlEntries:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def _member(self, column: Any, values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
-        return _member(self.conn, column, values)
-
     def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]:
         te = t.time_entries
         found: dict[str, StoredEntry] = {}
-        for member in self._member(te.c.external_id, external_ids):
+        for member in _member(self.conn, te.c.external_id, external_ids):
             for r in self.conn.execute(
                 select(te.c.id, te.c.external_id, te.c.revision, te.c.content_key,
                        te.c.approval, te.c.billing)
@@ -145,7 +142,7 @@ class SqlEntries:
     def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
         te = t.time_entries
         found: set[str] = set()
-        for member in self._member(te.c.content_key, keys):
+        for member in _member(self.conn, te.c.content_key, keys):
             found.update(self.conn.execute(select(te.c.content_key).where(member)).scalars())
         return found
 
@@ -596,12 +593,6 @@ class SqlInvoices:
             for line_id, c in zip(line_ids, lines, strict=True)
             for entry, seconds in c.allocations])
         return note_id
-
-    def entry_ids(self, invoice_id: int) -> list[int]:
-        le, li = t.invoice_line_entries, t.invoice_lines
-        return list(self.conn.execute(
-            select(le.c.entry).join(li, li.c.id == le.c.line)
-            .where(li.c.invoice == invoice_id).order_by(le.c.entry)).scalars())
 
     def next_number(self, entity: str) -> int:
         en = t.entities
