@@ -16,7 +16,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-
     op.create_table('billing_runs',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('through', sa.Date(), nullable=False),
@@ -415,10 +414,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_invoice_line_entries_entry', ['entry'], unique=False)
 
 
-
-
 def downgrade() -> None:
-
     with op.batch_alter_table('invoice_line_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_invoice_line_entries_entry')
 
@@ -483,4 +479,3 @@ def downgrade() -> None:
     op.drop_table('holds')
     op.drop_table('entities')
     op.drop_table('billing_runs')
-
