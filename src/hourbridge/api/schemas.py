@@ -462,7 +462,9 @@ class Hold(_Out):
 # --- credit notes --------------------------------------------------------------------------
 class CreditLineIn(_In):
     line_no: int = Field(ge=1)
-    seconds: int = Field(ge=1, description="billable seconds of the line to credit")
+    seconds: int = Field(0, ge=0, description="billable seconds of the line to credit; 0 or "
+                         "absent: all that is left of it (fee, milestone and expense lines "
+                         "credit whole)")
 
 
 class CreditNoteIn(_In):

@@ -274,10 +274,10 @@ def _credit_lines(specs: list[str]) -> tuple[tuple[int, int], ...]:
     out = []
     for spec in specs:
         line, sep, amount = spec.partition("=")
-        seconds = _seconds(amount)
-        if not sep or not line.isdigit() or seconds is None or seconds <= 0:
+        seconds = _seconds(amount) if sep else 0  # LINE alone: the whole line
+        if not line.isdigit() or seconds is None or (sep and seconds <= 0):
             raise InvalidInput(f"--line {spec!r}: write LINE=HOURS, e.g. 2=1.5 (whole "
-                               "seconds)")
+                               "seconds), or LINE for all that is left of a line")
         out.append((int(line), seconds))
     return tuple(out)
 
@@ -287,7 +287,8 @@ def invoices_credit(
     invoice_id: Annotated[int, typer.Argument(help="The issued invoice to credit.")],
     reason: Annotated[str, typer.Option(help="Why (kept on the credit note).")],
     line: Annotated[list[str] | None, typer.Option(
-        help="LINE=HOURS to credit part of a line (repeatable); none: everything left.")]
+        help="LINE=HOURS to credit part of a line, LINE for all of it (fees, milestones "
+             "and expenses credit whole); repeatable; none: everything left.")]
     = None,
     mode: Annotated[str, typer.Option(
         help="rebill (the work bills again) or write_off (it never will).")] = "rebill",

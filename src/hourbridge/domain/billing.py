@@ -49,6 +49,8 @@ class DraftLine:
     decision: RateDecision
     currency: str
     links: list[LineLink] = field(default_factory=list)
+    kind: str = "time"  # or "retainer_hours": hours drawn from a retainer, at no charge
+    charge_ref: str | None = None
 
     @property
     def seconds(self) -> int:
@@ -67,6 +69,24 @@ class DraftLine:
         return f"{self.project}{task} — {self.role} @ {self.decision.rate} {self.currency}/h"
 
 
+@dataclass(frozen=True, slots=True)
+class ChargeLine:
+    """A non-hourly line: a fee installment, milestone, retainer fee, expenses or a cap
+    write-down (negative). ``ref`` names what it bills, so it bills once."""
+
+    kind: str
+    ref: str
+    description: str
+    amount: Decimal
+    contract_version: int
+    project: str = ""
+    expense_ids: tuple[int, ...] = ()
+
+    @property
+    def bills_once(self) -> bool:
+        return self.kind in ("fee", "milestone", "retainer_fee")
+
+
 @dataclass(slots=True)
 class DraftInvoice:
     contract: str
@@ -75,10 +95,12 @@ class DraftInvoice:
     currency: str
     period: str  # YYYY-MM of the work dates billed
     lines: list[DraftLine] = field(default_factory=list)
+    charges: list[ChargeLine] = field(default_factory=list)
 
     @property
     def net(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal(0))
+        return (sum((line.amount for line in self.lines), Decimal(0))
+                + sum((c.amount for c in self.charges), Decimal(0)))
 
     @property
     def entry_ids(self) -> list[int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from .contracts import term_problems
 from .masterdata import MasterData
 from .model import (
     Contract,
@@ -115,7 +116,8 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
         need(is_currency(e.currency), "entities", e.code, "currency",
              f"{e.currency!r} is not an ISO 4217 currency")
         codes = [e.accounts.receivables, e.accounts.unbilled_receivables, e.accounts.tax_payable,
-                 e.accounts.revenue, e.accounts.revenue_adjustments]
+                 e.accounts.revenue, e.accounts.revenue_adjustments,
+                 e.accounts.deferred_revenue, e.accounts.expense_recoveries]
         need(len(set(codes)) == len(codes), "entities", e.code, "accounts",
              "each account role needs its own account code (shared codes would merge "
              "revenue, receivables or tax in the ledger)")
@@ -179,10 +181,9 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
              "two versions take effect on the same date")
         need(not k.versions or min(dates) <= k.start_date, "contracts", k.id,
              "versions[0].effective_from", "no version is in force on the contract start date")
+        problems += [Problem("invalid_contract", reason, where("contracts", k.id, term_field),
+                             term_field) for term_field, reason in term_problems(k)]
         for i, v in enumerate(k.versions):
-            need(v.billing_model == "time_and_materials", "contracts", k.id,
-                 f"versions[{i}].billing_model",
-                 f"billing model {v.billing_model!r} is not supported yet (time_and_materials)")
             r = v.rounding
             need(r.increment_minutes >= 1 and r.minimum_minutes >= 0, "contracts", k.id,
                  f"versions[{i}].rounding", "increment must be >= 1 minute, minimum >= 0")

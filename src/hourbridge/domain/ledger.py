@@ -13,14 +13,14 @@ Accounting flow for time and materials:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from hourbridge.errors import UnbalancedJournal
 
-from .model import LegalEntity
+from .model import Accounts, LegalEntity
 
 ZERO = Decimal(0)
 
@@ -109,7 +109,10 @@ def approval_entry(
 def issue_entry(
     key: str, entity: LegalEntity, invoice_ref: str, customer: str, currency: str, on: date,
     net: Decimal, tax: Decimal, wip_booked: Iterable[WipAmount],
+    charges: Mapping[str, Decimal] | None = None,
 ) -> JournalEntry:
+    """``charges``: parts of ``net`` credited straight to an account (see ``charge_accounts``);
+    the rest is hourly work, relieved from unbilled receivables."""
     acc = entity.accounts
     postings = [_posting(acc.receivables, net + tax, currency, customer=customer)]
     booked = ZERO
@@ -120,8 +123,13 @@ def issue_entry(
         booked += w.amount
     if tax:
         postings.append(_posting(acc.tax_payable, -tax, currency, customer=customer))
-    if net != booked:
-        postings.append(_posting(acc.revenue_adjustments, booked - net, currency,
+    hourly = net
+    for account, amount in sorted((charges or {}).items()):
+        if amount:
+            postings.append(_posting(account, -amount, currency, customer=customer))
+        hourly -= amount
+    if hourly != booked:
+        postings.append(_posting(acc.revenue_adjustments, booked - hourly, currency,
                                  customer=customer))
     return balanced(JournalEntry(
         key, entity.code, on, f"invoice {invoice_ref}", "invoice", invoice_ref, tuple(postings)
@@ -154,6 +162,7 @@ def trial_balance(rows: Iterable[tuple[str, str, str, Decimal, Decimal]]) -> lis
 def credit_note_entry(
     key: str, entity: LegalEntity, note_ref: str, customer: str, currency: str, on: date,
     net: Decimal, tax: Decimal, restored: Iterable[WipAmount],
+    charges: Mapping[str, Decimal] | None = None,
 ) -> JournalEntry:
     """Reverse a receivable: Cr receivables, Dr tax payable; the credited work goes back to
     unbilled receivables at the WIP it had relieved (rebill), and what differs from the
@@ -168,8 +177,13 @@ def credit_note_entry(
         back += w.amount
     if tax:
         postings.append(_posting(acc.tax_payable, tax, currency, customer=customer))
-    if net != back:
-        postings.append(_posting(acc.revenue_adjustments, net - back, currency,
+    hourly = net
+    for account, amount in sorted((charges or {}).items()):
+        if amount:
+            postings.append(_posting(account, amount, currency, customer=customer))
+        hourly -= amount
+    if hourly != back:
+        postings.append(_posting(acc.revenue_adjustments, hourly - back, currency,
                                  customer=customer))
     return balanced(JournalEntry(
         key, entity.code, on, f"credit note {note_ref}", "credit_note", note_ref,
@@ -186,3 +200,26 @@ def adjustment_entry(key: str, entity: LegalEntity, currency: str, on: date, cus
         _posting(acc.unbilled_receivables, delta, currency, **dims),
         _posting(acc.revenue_adjustments, -delta, currency, **dims),
     )))
+
+
+def charge_accounts(accounts: Accounts, amounts_by_kind: Mapping[str, Decimal],
+                    wip_accrued: bool) -> dict[str, Decimal]:
+    """Where each kind of line is credited on issue (and debited back on credit):
+
+    * fees, milestones and retainer fees: deferred revenue, until `revenue run` recognises them;
+    * expenses passed through (at cost or with markup): expense recoveries;
+    * a cap write-down (a negative line): revenue adjustments, visible on its own;
+    * hourly work that booked no WIP (retainer overage): revenue;
+    * hourly work that booked WIP is not here: it relieves unbilled receivables.
+    """
+    account_of = {"fee": accounts.deferred_revenue, "milestone": accounts.deferred_revenue,
+                  "retainer_fee": accounts.deferred_revenue,
+                  "expense": accounts.expense_recoveries,
+                  "cap_write_down": accounts.revenue_adjustments}
+    if not wip_accrued:
+        account_of["time"] = accounts.revenue
+    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for kind, amount in amounts_by_kind.items():
+        if kind in account_of:
+            out[account_of[kind]] += amount
+    return dict(out)

@@ -28,6 +28,9 @@ class Billing(enum.StrEnum):
     CREDITED = "credited"
     WRITTEN_OFF = "written_off"
     NON_BILLABLE = "non_billable"
+    # hours of a fee-only contract version: the fee schedule or milestones carry the price,
+    # the hours count towards percent complete but are never invoiced by the hour
+    COVERED = "covered"
 
 
 class InvoiceStatus(enum.StrEnum):
@@ -54,6 +57,10 @@ class Accounts:
     tax_payable: str = "2200"
     revenue: str = "4000"
     revenue_adjustments: str = "4090"
+    # fees billed ahead of the revenue they carry (fixed fees, milestones, retainer fees) wait
+    # here until `revenue run` recognises them; a debit balance is a contract asset
+    deferred_revenue: str = "2400"
+    expense_recoveries: str = "4100"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,12 +162,80 @@ class RoundingPolicy:
     minimum_minutes: int = 0
 
 
+class BillingModel(enum.StrEnum):
+    """How a contract version prices hours: by the hour, or not at all (a fee covers them)."""
+
+    TIME_AND_MATERIALS = "time_and_materials"
+    FEE_ONLY = "fee_only"
+
+
 @dataclass(frozen=True, slots=True)
 class ContractVersion:
     version: int
     effective_from: date
     rounding: RoundingPolicy = field(default_factory=RoundingPolicy)
-    billing_model: str = "time_and_materials"
+    billing_model: str = BillingModel.TIME_AND_MATERIALS.value
+
+
+@dataclass(frozen=True, slots=True)
+class FeeInstallment:
+    """One amount of a fixed-fee schedule, billed by the first run on or after ``bill_on``."""
+
+    id: str
+    bill_on: date
+    amount: Decimal
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """Billed once, by the first run after it is marked achieved (API/CLI, as a PSA sends it)."""
+
+    id: str
+    name: str
+    amount: Decimal
+
+
+class UnusedHours(enum.StrEnum):
+    EXPIRE = "expire"
+    ROLL_OVER = "roll_over"
+
+
+@dataclass(frozen=True, slots=True)
+class Retainer:
+    """A monthly fee billed in advance that includes hours; hours beyond them (after any
+    rolled-over balance) bill at contract rates."""
+
+    monthly_fee: Decimal
+    included_hours: Decimal
+    unused: UnusedHours = UnusedHours.EXPIRE
+    rollover_limit_hours: Decimal | None = None  # the most a month may carry forward
+
+
+class OverCap(enum.StrEnum):
+    HOLD = "hold"  # work beyond the cap stays unbilled until the cap is raised or approved
+    WRITE_DOWN = "write_down"  # billed, with a visible negative line bringing it to the cap
+
+
+@dataclass(frozen=True, slots=True)
+class Cap:
+    """A not-to-exceed cap over the contract's life on hourly work (hours and/or amount)."""
+
+    hours: Decimal | None = None
+    amount: Decimal | None = None
+    over_cap: OverCap = OverCap.HOLD
+
+
+class ExpenseBilling(enum.StrEnum):
+    NOT_BILLABLE = "not_billable"
+    AT_COST = "at_cost"
+    MARKUP = "markup"
+
+
+@dataclass(frozen=True, slots=True)
+class ExpensePolicy:
+    billing: ExpenseBilling = ExpenseBilling.NOT_BILLABLE
+    markup_percent: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +247,13 @@ class Contract:
     start_date: date
     end_date: date | None = None
     versions: tuple[ContractVersion, ...] = ()
+    fee_schedule: tuple[FeeInstallment, ...] = ()
+    # estimate for percent complete of fixed fees (revenue recognition); hours of all work
+    estimate_hours: Decimal | None = None
+    milestones: tuple[Milestone, ...] = ()
+    retainer: Retainer | None = None
+    cap: Cap | None = None
+    expenses: ExpensePolicy = field(default_factory=ExpensePolicy)
 
     def covers(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)

@@ -37,6 +37,8 @@ class AccountsIn(_Model):
     tax_payable: str = "2200"
     revenue: str = "4000"
     revenue_adjustments: str = "4090"
+    deferred_revenue: str = "2400"
+    expense_recoveries: str = "4100"
 
 
 class EntityIn(_Model):
@@ -119,8 +121,42 @@ class RoundingIn(_Model):
 class ContractVersionIn(_Model):
     version: int = Field(ge=1)
     effective_from: date
-    billing_model: Literal["time_and_materials"] = "time_and_materials"
+    billing_model: Literal["time_and_materials", "fee_only"] = Field(
+        "time_and_materials",
+        description="time_and_materials bills hours at rates; fee_only bills no hours (a fee "
+                    "schedule, milestones or a retainer carry the price)")
     rounding: RoundingIn = RoundingIn()
+
+
+class FeeInstallmentIn(_Model):
+    id: Code
+    bill_on: date = Field(description="billed by the first run through this date or later")
+    amount: Amount = Field(gt=0)
+    description: str = ""
+
+
+class MilestoneIn(_Model):
+    id: Code
+    name: str
+    amount: Amount = Field(gt=0)
+
+
+class RetainerIn(_Model):
+    monthly_fee: Amount = Field(ge=0, description="billed in advance on the 1st of each month")
+    included_hours: Amount = Field(ge=0)
+    unused: Literal["expire", "roll_over"] = "expire"
+    rollover_limit_hours: Amount | None = Field(None, ge=0)
+
+
+class CapIn(_Model):
+    hours: Amount | None = Field(None, gt=0, description="not-to-exceed billable hours")
+    amount: Amount | None = Field(None, gt=0, description="not-to-exceed amount of hourly work")
+    over_cap: Literal["hold", "write_down"] = "hold"
+
+
+class ExpensePolicyIn(_Model):
+    billing: Literal["not_billable", "at_cost", "markup"] = "not_billable"
+    markup_percent: Amount = Field(Decimal(0), ge=0, le=1000)
 
 
 class ContractIn(_Model):
@@ -131,6 +167,13 @@ class ContractIn(_Model):
     start_date: date
     end_date: date | None = None
     versions: list[ContractVersionIn] = Field(min_length=1)
+    fee_schedule: list[FeeInstallmentIn] = []
+    estimate_hours: Amount | None = Field(
+        None, gt=0, description="estimate for percent complete of fixed fees")
+    milestones: list[MilestoneIn] = []
+    retainer: RetainerIn | None = None
+    cap: CapIn | None = None
+    expenses: ExpensePolicyIn = ExpensePolicyIn()
 
 
 class RateRowIn(_Model):
@@ -278,6 +321,18 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
                     )
                     for v in k.versions
                 ),
+                fee_schedule=tuple(m.FeeInstallment(**f.model_dump()) for f in k.fee_schedule),
+                estimate_hours=k.estimate_hours,
+                milestones=tuple(m.Milestone(**ms.model_dump()) for ms in k.milestones),
+                retainer=None if k.retainer is None else m.Retainer(
+                    monthly_fee=k.retainer.monthly_fee,
+                    included_hours=k.retainer.included_hours,
+                    unused=m.UnusedHours(k.retainer.unused),
+                    rollover_limit_hours=k.retainer.rollover_limit_hours),
+                cap=None if k.cap is None else m.Cap(
+                    hours=k.cap.hours, amount=k.cap.amount, over_cap=m.OverCap(k.cap.over_cap)),
+                expenses=m.ExpensePolicy(m.ExpenseBilling(k.expenses.billing),
+                                         k.expenses.markup_percent),
             ))
         for i, card in enumerate(doc.rate_cards):
             origins[("rate_cards", card.id)] = f"{name}: rate_cards[{i}]"

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from hourbridge.domain.commands import AdjustBillable
+from hourbridge.domain.contracts import accrues_wip
 from hourbridge.domain.intake import MAX_SECONDS_PER_ENTRY
 from hourbridge.domain.ledger import adjustment_entry
 from hourbridge.domain.money import round_money, time_amount
@@ -52,7 +53,9 @@ def adjust_billable(cmd: AdjustBillable, uow: UnitOfWork, now: datetime) -> Adju
         wip: Decimal | None = None
         delta: Decimal | None = None
         md = uow.masterdata.snapshot()
-        if row.approval == "approved":
+        contract = md.contracts.get(row.contract) if row.contract else None
+        if row.approval == "approved" and (contract is None
+                                           or accrues_wip(contract, row.work_date)):
             decision = price_entry(row, md, RateBook(md))
             if isinstance(decision, Problem):
                 raise InvalidInput(f"entry {row.id} cannot be priced: {decision.message}")

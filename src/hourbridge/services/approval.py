@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from hourbridge.domain.commands import ApproveEntries
+from hourbridge.domain.contracts import accrues_wip
 from hourbridge.domain.ledger import WipAmount, approval_entry
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval
@@ -52,6 +53,11 @@ def price_entry(row: EntryRow, md: MasterData, rates: RateBook) -> RateDecision 
     return rates.decide(project, contract, row.employee, role, row.task, row.work_date)
 
 
+def _accrues(row: EntryRow, md: MasterData) -> bool:
+    contract = md.contracts.get(row.contract) if row.contract else None
+    return contract is None or accrues_wip(contract, row.work_date)
+
+
 def first_open_day(md: MasterData, entity: str, on: date) -> date:
     """Postings never land in a closed period: they move to the first open day."""
     lock = md.entities[entity].lock_date
@@ -79,7 +85,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> Appr
                     if cmd.entry_ids:
                         report.skipped.append({"id": row.id, "reason": f"already {row.approval}"})
                     continue
-                if not row.billable:
+                if not row.billable or not _accrues(row, md):
                     approvals.append((row.id, None, None))
                     continue
                 decision = price_entry(row, md, rates)

@@ -8,20 +8,41 @@ that bills nothing leaves no trace (no billing-run record).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from hourbridge.domain.billing import BillableItem, DraftInvoice, build_drafts
+from hourbridge.domain.billing import (
+    BillableItem,
+    ChargeLine,
+    DraftInvoice,
+    DraftLine,
+    LineLink,
+    build_drafts,
+    period_of,
+)
 from hourbridge.domain.commands import RunBilling
+from hourbridge.domain.contracts import (
+    CAP_WRITE_DOWN,
+    CapItem,
+    Drawdown,
+    apply_cap,
+    bills_hours,
+    draw_down,
+    due_charges,
+    settleable_months,
+    version_for,
+)
 from hourbridge.domain.holds import HoldBook
 from hourbridge.domain.masterdata import MasterData
-from hourbridge.domain.model import Approval, Billing
+from hourbridge.domain.model import Approval, Billing, Cap, Contract
+from hourbridge.domain.money import hours
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.proposals import diff_proposals, proposal_key
-from hourbridge.domain.rating import RateBook
+from hourbridge.domain.rating import RateBook, RateDecision
 from hourbridge.domain.tax import invoice_tax
 from hourbridge.domain.validation import role_on
 
@@ -39,6 +60,8 @@ class BillingReport:
     held: int = 0
     skipped: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
+    entries_covered: int = 0
+    settlements: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         totals: dict[str, Decimal] = {}
@@ -48,7 +71,9 @@ class BillingReport:
         return {"through": self.through, "dry_run": self.dry_run, "run_id": self.run_id,
                 "invoices_created": 0 if self.dry_run else len(self.invoices),
                 "invoices": self.invoices, "entries_billed": self.entries_billed,
-                "entries_held": self.held, "changes_since_last_run": self.changes,
+                "entries_held": self.held, "entries_covered_by_fees": self.entries_covered,
+                "retainer_months_settled": self.settlements,
+                "changes_since_last_run": self.changes,
                 "totals": {k: str(v) for k, v in sorted(totals.items())},
                 "skipped": self.skipped}
 
@@ -96,6 +121,158 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
     return items
 
 
+RETAINER_RULE = "retainer_included"
+
+
+@dataclass
+class ContractPlan:
+    """What one contract bills in a run: drafts, entries a fee covers, months it settles."""
+
+    drafts: list[DraftInvoice]
+    covered: list[int] = field(default_factory=list)
+    settlements: list[Drawdown] = field(default_factory=list)
+    over_cap: list[int] = field(default_factory=list)  # entries held by a hold cap
+
+
+def _period_draft(drafts: dict[str, DraftInvoice], contract: Contract, period: str
+                  ) -> DraftInvoice:
+    draft = drafts.get(period)
+    if draft is None:
+        draft = DraftInvoice(contract.id, contract.entity, contract.customer, contract.currency,
+                             period)
+        drafts[period] = draft
+    return draft
+
+
+def _drawdown_line(contract: Contract, draw: Drawdown, items: dict[int, BillableItem]
+                   ) -> DraftLine:
+    first = next(iter(items.values()))
+    version = version_for(contract, date.fromisoformat(f"{draw.period}-01")).version
+    decision = RateDecision(Decimal(0), contract.currency, "retainer", draw.period,
+                            RETAINER_RULE, "contract", version)
+    line = DraftLine(first.project if len({i.project for i in items.values()}) == 1 else "",
+                     "", "", decision, contract.currency, kind="retainer_hours",
+                     charge_ref=draw.period)
+    line.links = [LineLink(entry, seconds) for entry, seconds in draw.covered]
+    return line
+
+
+def plan_contract(contract: Contract, items: list[BillableItem], through: date,
+                  uow: UnitOfWork, report: BillingReport) -> ContractPlan:
+    """Apply the contract's components to its billable items and due charges."""
+    plan = ContractPlan([])
+    hourly: list[BillableItem] = []
+    for item in items:
+        if bills_hours(contract, item.work_date):
+            hourly.append(item)
+        else:
+            plan.covered.append(item.entry_id)
+    extra_lines: dict[str, list[DraftLine]] = defaultdict(list)
+    if contract.retainer is not None:
+        hourly = _retainer(contract, hourly, through, uow, plan, extra_lines, report)
+    write_down = Decimal(0)
+    if contract.cap is not None and hourly:
+        hourly, write_down, plan.over_cap = _cap(contract, contract.cap, hourly, uow, report)
+    drafts = {d.period: d for d in build_drafts(hourly)}
+    for period, lines in extra_lines.items():
+        _period_draft(drafts, contract, period).lines[:0] = lines
+    if write_down:
+        last = max(hourly, key=lambda i: (i.work_date, i.entry_id))
+        period = period_of(last.work_date)
+        _period_draft(drafts, contract, period).charges.append(ChargeLine(
+            CAP_WRITE_DOWN, period, f"Write-down to the {contract.cap and _cap_label(contract)}",
+            -write_down, version_for(contract, last.work_date).version))
+    for charge in due_charges(contract, through, uow.contracts.achievements(contract.id),
+                              uow.contracts.billed_charges(contract.id)):
+        _period_draft(drafts, contract, charge.period).charges.append(ChargeLine(
+            charge.kind, charge.ref, charge.description, charge.amount,
+            charge.contract_version))
+    plan.drafts = [drafts[p] for p in sorted(drafts)]
+    return plan
+
+
+def _cap_label(contract: Contract) -> str:
+    cap = contract.cap
+    assert cap is not None
+    parts = ([f"{cap.hours} h"] if cap.hours is not None else []) + (
+        [f"{cap.amount} {contract.currency}"] if cap.amount is not None else [])
+    return "not-to-exceed cap of " + " and ".join(parts)
+
+
+def _retainer(contract: Contract, hourly: list[BillableItem], through: date, uow: UnitOfWork,
+              plan: ContractPlan, extra_lines: dict[str, list[DraftLine]],
+              report: BillingReport) -> list[BillableItem]:
+    """Settle complete months: included (and rolled-in) hours draw down first, the rest is
+    overage at rates. Work of a month not yet complete waits for its settlement; work of a
+    month settled before (approved late) is overage."""
+    assert contract.retainer is not None
+    settled = uow.contracts.settled_months(contract.id)
+    months = {period_of(m) for m in settleable_months(contract, through, set(settled))}
+    by_month: dict[str, list[BillableItem]] = defaultdict(list)
+    out: list[BillableItem] = []
+    for item in hourly:
+        period = period_of(item.work_date)
+        if period in settled:
+            out.append(item)
+        elif period in months:
+            by_month[period].append(item)
+        else:
+            report.skipped.append({"id": item.entry_id, "reason": "retainer_month_open",
+                                   "message": f"retainer month {period} settles when complete"})
+    rollover = 0
+    for first in settleable_months(contract, through, set(settled)):
+        period = period_of(first)
+        previous = period_of(first - timedelta(days=1))
+        rollover = settled.get(previous, rollover if previous in months else 0)
+        work = sorted(by_month.get(period, []), key=lambda i: (i.work_date, i.entry_id))
+        draw = draw_down(contract.retainer, period, rollover,
+                         [(i.entry_id, i.billable_seconds) for i in work])
+        rollover = draw.rollover_out_seconds
+        plan.settlements.append(draw)
+        items = {i.entry_id: i for i in work}
+        if draw.covered:
+            extra_lines[period].append(_drawdown_line(contract, draw, items))
+        out += [replace(items[e], billable_seconds=s) for e, s in draw.overage]
+    return out
+
+
+def _cap(contract: Contract, cap: Cap, hourly: list[BillableItem], uow: UnitOfWork,
+         report: BillingReport) -> tuple[list[BillableItem], Decimal, list[int]]:
+    ordered = sorted(hourly, key=lambda i: (i.work_date, i.entry_id))
+    used_seconds, used_amount = uow.contracts.usage([contract.id])[contract.id]
+    outcome = apply_cap(cap, used_seconds, used_amount,
+                        [CapItem(i.entry_id, i.billable_seconds, i.decision.rate)
+                         for i in ordered], contract.currency)
+    if outcome.held:
+        report.skipped += [{"id": e, "reason": "over_cap",
+                            "message": f"contract {contract.id}: beyond its {_cap_label(contract)}"}
+                           for e in outcome.held]
+        report.held += len(outcome.held)
+    billed = set(outcome.billed)
+    return ([i for i in ordered if i.entry_id in billed], outcome.write_down,
+            list(outcome.held))
+
+
+def _flag_cap(uow: UnitOfWork, contract: Contract, held: list[int], now: datetime) -> None:
+    """Work held by a cap is an exception for the contract's owner until the cap is raised
+    (or its policy changed); a run that holds nothing resolves it."""
+    where = f"contract {contract.id} cap"
+    if not held:
+        uow.exceptions.resolve("billing", where, now, "billing run")
+        return
+    uow.exceptions.add_open_once([NewException(None, "billing", None, Problem(
+        "over_cap", f"{len(held)} approved entries exceed the {_cap_label(contract)}; raise "
+        "the cap or switch it to write_down to bill them", where, "cap"),
+        {"contract": contract.id, "entries": held[:100]})], now)
+
+
+def _contracts_to_bill(uow: UnitOfWork, md: MasterData, selection: EntrySelection) -> list[str]:
+    with_terms = {k.id for k in md.contracts.values()
+                  if (selection.entity is None or k.entity == selection.entity)
+                  and (k.fee_schedule or k.milestones or k.retainer is not None)}
+    return sorted(set(uow.entries.contracts(selection)) | with_terms)
+
+
 def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingReport:
     """Bill contract by contract: memory holds one contract's entries, never the whole run."""
     report = BillingReport(cmd.through.isoformat(), cmd.dry_run)
@@ -109,12 +286,17 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
             billable=True, date_to=cmd.through, entity=cmd.entity,
         )
         invoices = 0
-        for contract in uow.entries.contracts(selection):
-            rows = uow.entries.select(replace(selection, contract=contract))
+        for contract_id in _contracts_to_bill(uow, md, selection):
+            rows = uow.entries.select(replace(selection, contract=contract_id))
             items = _billable_items(rows, md, rates, holds, report)
-            drafts = build_drafts(items)
+            contract = md.contracts.get(contract_id)
+            if contract is None:
+                continue
+            plan = plan_contract(contract, items, cmd.through, uow, report)
             billed: list[int] = []
-            for draft in drafts:
+            if not cmd.dry_run:
+                _flag_cap(uow, contract, plan.over_cap, now)
+            for draft in plan.drafts:
                 tax = invoice_tax(md.entities[draft.entity], md.customers[draft.customer],
                                   draft.net, draft.currency)
                 where = f"contract {draft.contract} period {draft.period}"
@@ -122,6 +304,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
                     # no guess: the work stays unbilled and finance gets the reason
                     report.skipped += [{"id": i, "reason": tax.code, "message": tax.message}
                                        for i in draft.entry_ids]
+                    plan.settlements = [s for s in plan.settlements if s.period != draft.period]
                     if not cmd.dry_run:
                         uow.exceptions.add_open_once([NewException(
                             None, "billing", None, Problem(tax.code, tax.message, where,
@@ -139,9 +322,24 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
                     invoice_id = uow.invoices.add_draft(report.run_id, draft, tax, now)
                 report.invoices.append(_summary(draft, invoice_id, tax))
                 invoices += 1
-            report.entries_billed += len(billed)
+            report.entries_billed += len(set(billed))
+            report.entries_covered += len(plan.covered)
             if not cmd.dry_run:
-                uow.entries.bill_open(billed, now)
+                uow.entries.bill_open(sorted(set(billed)), now)
+                uow.entries.set_billing(plan.covered, Billing.COVERED.value, now)
+                for d in plan.settlements:
+                    uow.contracts.settle_month(
+                        contract_id, d.period, d.included_seconds, d.rollover_in_seconds,
+                        d.used_seconds, sum(s for _, s in d.overage), d.rollover_out_seconds,
+                        d.expired_seconds, now)
+            report.settlements += [{
+                "contract": contract_id, "period": d.period,
+                "included_hours": str(hours(d.included_seconds)),
+                "rolled_in_hours": str(hours(d.rollover_in_seconds)),
+                "used_hours": str(hours(d.used_seconds)),
+                "overage_hours": str(hours(sum(s for _, s in d.overage))),
+                "rolled_over_hours": str(hours(d.rollover_out_seconds)),
+                "expired_hours": str(hours(d.expired_seconds))} for d in plan.settlements]
         proposals = {proposal_key(i["contract"], i["period"]): {
             "currency": i["currency"], "net": i["net"], "entries": str(i["entries"])}
             for i in report.invoices}

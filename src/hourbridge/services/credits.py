@@ -15,7 +15,7 @@ from typing import Any
 
 from hourbridge.domain.commands import IssueCreditNote
 from hourbridge.domain.credits import allocate, credit_amount, credit_tax, restore
-from hourbridge.domain.ledger import WipAmount, credit_note_entry
+from hourbridge.domain.ledger import WipAmount, charge_accounts, credit_note_entry
 from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
@@ -57,6 +57,13 @@ def _credit_lines(lines: list[LineState], wanted: list[tuple[int, int]],
         if line_no in seen:
             raise InvalidInput(f"line {line_no} is named twice")
         seen.add(line_no)
+        if not line.hourly:  # a fee, milestone, expense or write-down credits whole, once
+            if not line.open:
+                raise InvalidInput(f"line {line_no} ({line.kind}) is credited already")
+            out.append(CreditLine(line, 0, line.amount, ()))
+            continue
+        if seconds == 0:  # the line named without a quantity: all that is left of it
+            seconds = line.seconds - line.credited_seconds
         try:
             allocations = allocate(line.links, seconds)
         except ValueError as exc:
@@ -87,7 +94,7 @@ def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime) -> C
                            f"period (locked through {entity.lock_date.isoformat()})")
         lines, credited_tax = uow.invoices.credit_state(doc.id)
         wanted = list(cmd.lines) or [(ln.line_no, ln.seconds - ln.credited_seconds)
-                                     for ln in lines if ln.seconds > ln.credited_seconds]
+                                     for ln in lines if ln.open]
         if not wanted:
             raise Conflict(f"invoice {doc.number} is credited in full already")
         credit = _credit_lines(lines, wanted, doc.currency)
@@ -95,7 +102,8 @@ def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime) -> C
         # currency's minor unit (the values are exact either way)
         net = round_money(sum((c.amount for c in credit), Decimal(0)), doc.currency)
         taken = {c.original.id: c.seconds for c in credit}
-        exhausts = all(ln.credited_seconds + taken.get(ln.id, 0) == ln.seconds for ln in lines)
+        exhausts = all(ln.credited_seconds + taken.get(ln.id, 0) == ln.seconds
+                       if ln.hourly else (ln.id in taken or not ln.open) for ln in lines)
         tax = round_money(credit_tax(doc.tax, credited_tax, doc.tax_rate or Decimal(0), net,
                                      exhausts, doc.currency), doc.currency)
         sequence = uow.invoices.next_number(entity.code)
@@ -120,9 +128,16 @@ def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime) -> C
             uow.entries.add_relief(changes, now)
             restored = [WipAmount(c, p, a) for (c, p), a in sorted(sums.items())]
         uow.entries.credit(sorted(released.items()), cmd.mode, now)
+        uow.contracts.release_charges([c.original.id for c in credit if not c.original.hourly],
+                                      cmd.mode)
+        by_kind: dict[str, Decimal] = defaultdict(Decimal)
+        for c in credit:
+            by_kind[c.original.kind] += c.amount
+        charges = charge_accounts(entity.accounts, by_kind,
+                                  wip_accrued=md.contracts[doc.contract].retainer is None)
         key = f"credit-note-issued:{entity.code}:{number}"
         journal = credit_note_entry(key, entity, number, doc.customer, doc.currency, on, net,
-                                    tax, restored)
+                                    tax, restored, charges)
         uow.outbox.add(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
                        envelope(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
                                 journal_to_data(journal), now), now)

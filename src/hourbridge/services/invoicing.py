@@ -15,7 +15,7 @@ from typing import Any
 
 from hourbridge.domain.commands import IssueInvoices
 from hourbridge.domain.credits import relieve
-from hourbridge.domain.ledger import WipAmount, issue_entry
+from hourbridge.domain.ledger import WipAmount, charge_accounts, issue_entry
 from hourbridge.domain.model import Billing
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
@@ -76,8 +76,9 @@ def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime) -> IssueR
         links: dict[int, list[tuple[int, int]]] = {}
         for position, inv in enumerate(ordered):
             if position % LINK_BATCH == 0:  # one query per batch of invoices, not per invoice
-                links = uow.invoices.entry_seconds_for(
-                    [d.id for d in ordered[position:position + LINK_BATCH]])
+                batch = [d.id for d in ordered[position:position + LINK_BATCH]]
+                links = uow.invoices.entry_seconds_for(batch)
+                kinds = uow.invoices.kind_totals(batch)
             entity = md.entities[inv.entity]
             if entity.lock_date is not None and on <= entity.lock_date:
                 raise Conflict(
@@ -91,8 +92,11 @@ def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime) -> IssueR
             wip = relieve_wip(uow, billed, inv.currency, now)
             uow.entries.set_billing([e for e, _ in billed], Billing.INVOICED.value, now)
             key = f"invoice-issued:{entity.code}:{number}"
+            contract = md.contracts[inv.contract]
+            charges = charge_accounts(entity.accounts, kinds.get(inv.id, {}),
+                                      wip_accrued=contract.retainer is None)
             journal = issue_entry(key, entity, number, inv.customer, inv.currency, on,
-                                  inv.net, inv.tax, wip)
+                                  inv.net, inv.tax, wip, charges)
             uow.outbox.add(key, JOURNAL_ENTRY_READY, f"invoice/{number}",
                            envelope(key, JOURNAL_ENTRY_READY, f"invoice/{number}",
                                     journal_to_data(journal), now), now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from dataclasses import asdict, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -128,7 +129,7 @@ class SqlMasterData:
         contracts = {
             r.id: m.Contract(id=r.id, customer=r.customer, entity=r.entity, currency=r.currency,
                              start_date=r.start_date, end_date=r.end_date,
-                             versions=tuple(versions.get(r.id, ())))
+                             versions=tuple(versions.get(r.id, ())), **terms_from_json(r.terms))
             for r in c.execute(select(t.contracts))
         }
         tasks: dict[str, list[m.Task]] = defaultdict(list)
@@ -222,6 +223,7 @@ class SqlMasterData:
                 self._put(t.contracts, "id", k.id, {
                     "id": k.id, "customer": k.customer, "entity": k.entity,
                     "currency": k.currency, "start_date": k.start_date, "end_date": k.end_date,
+                    "terms": terms_to_json(k),
                 })
                 self._children(t.contract_versions, "contract", k.id, [
                     {"contract": k.id, "version": v.version, "effective_from": v.effective_from,
@@ -253,3 +255,47 @@ class SqlMasterData:
         if any(c["created"] or c["updated"] for c in counts.values()):
             self._bump_revision()
         return counts
+
+
+def terms_to_json(k: m.Contract) -> dict[str, Any]:
+    """Contract terms as JSON: decimals and dates as text, so nothing is rounded by a float."""
+    def dec(v: Decimal | None) -> str | None:
+        return None if v is None else str(v)
+
+    r, cap = k.retainer, k.cap
+    return {
+        "fee_schedule": [{"id": f.id, "bill_on": f.bill_on.isoformat(), "amount": str(f.amount),
+                          "description": f.description} for f in k.fee_schedule],
+        "estimate_hours": dec(k.estimate_hours),
+        "milestones": [{"id": ms.id, "name": ms.name, "amount": str(ms.amount)}
+                       for ms in k.milestones],
+        "retainer": None if r is None else {
+            "monthly_fee": str(r.monthly_fee), "included_hours": str(r.included_hours),
+            "unused": r.unused.value, "rollover_limit_hours": dec(r.rollover_limit_hours)},
+        "cap": None if cap is None else {"hours": dec(cap.hours), "amount": dec(cap.amount),
+                                         "over_cap": cap.over_cap.value},
+        "expenses": {"billing": k.expenses.billing.value,
+                     "markup_percent": str(k.expenses.markup_percent)},
+    }
+
+
+def terms_from_json(j: dict[str, Any]) -> dict[str, Any]:
+    def dec(v: str | None) -> Decimal | None:
+        return None if v is None else Decimal(v)
+
+    r, cap, exp = j.get("retainer"), j.get("cap"), j.get("expenses") or {}
+    return {
+        "fee_schedule": tuple(m.FeeInstallment(f["id"], date.fromisoformat(f["bill_on"]),
+                                               Decimal(f["amount"]), f["description"])
+                              for f in j.get("fee_schedule", ())),
+        "estimate_hours": dec(j.get("estimate_hours")),
+        "milestones": tuple(m.Milestone(ms["id"], ms["name"], Decimal(ms["amount"]))
+                            for ms in j.get("milestones", ())),
+        "retainer": None if r is None else m.Retainer(
+            Decimal(r["monthly_fee"]), Decimal(r["included_hours"]), m.UnusedHours(r["unused"]),
+            dec(r["rollover_limit_hours"])),
+        "cap": None if cap is None else m.Cap(dec(cap["hours"]), dec(cap["amount"]),
+                                              m.OverCap(cap["over_cap"])),
+        "expenses": m.ExpensePolicy(m.ExpenseBilling(exp.get("billing", "not_billable")),
+                                    Decimal(exp.get("markup_percent", "0"))),
+    }

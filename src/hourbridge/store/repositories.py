@@ -462,17 +462,33 @@ class SqlInvoices:
              "rate": line.decision.rate, "amount": line.amount,
              "rate_card": line.decision.card, "rate_row": line.decision.row,
              "rate_rule": line.decision.rule, "rate_scope": line.decision.scope,
-             "contract_version": line.decision.contract_version}
+             "contract_version": line.decision.contract_version,
+             "kind": line.kind, "charge_ref": line.charge_ref}
             for n, line in enumerate(draft.lines, start=1)
+        ]
+        first_charge = len(rows) + 1
+        rows += [
+            {"invoice": invoice_id, "line_no": n, "description": c.description,
+             "project": c.project, "task": "", "role": "", "seconds": 0,
+             "quantity_hours": Decimal(0), "rate": abs(c.amount), "amount": c.amount,
+             "rate_card": "", "rate_row": c.ref, "rate_rule": c.kind, "rate_scope": "contract",
+             "contract_version": c.contract_version, "kind": c.kind, "charge_ref": c.ref}
+            for n, c in enumerate(draft.charges, start=first_charge)
         ]
         # one statement for all lines; ids come back in the order of the rows given
         line_ids = self.conn.execute(
             _INSERT_LINES.returning(t.invoice_lines.c.id, sort_by_parameter_order=True),
             rows).scalars().all()
         links = [(line_id, k.entry_id, k.seconds)
-                 for line_id, line in zip(line_ids, draft.lines, strict=True)
+                 for line_id, line in zip(line_ids, draft.lines, strict=False)
                  for k in line.links]
         bulk_insert(self.conn, t.invoice_line_entries, ("line", "entry", "seconds"), links)
+        charge_ids = line_ids[first_charge - 1:]
+        once = [{"contract": draft.contract, "kind": c.kind, "ref": c.ref, "invoice_line": i,
+                 "amount": c.amount, "state": "billed", "at": at}
+                for i, c in zip(charge_ids, draft.charges, strict=True) if c.bills_once]
+        if once:
+            self.conn.execute(insert(t.contract_charges), once)
         return invoice_id
 
     def drafts(self, ids: Sequence[int], entity: str | None) -> list[InvoiceHeader]:
@@ -509,6 +525,17 @@ class SqlInvoices:
                 .order_by(li.c.invoice, le.c.entry)
             ):
                 out[invoice].append((entry, seconds))
+        return out
+
+    def kind_totals(self, invoice_ids: Sequence[int]) -> dict[int, dict[str, Decimal]]:
+        """Line amounts per kind of each invoice: what issuing books where."""
+        li = t.invoice_lines
+        out: dict[int, dict[str, Decimal]] = {i: {} for i in invoice_ids}
+        for member in _member(self.conn, li.c.invoice, invoice_ids):
+            for invoice, kind, amount in self.conn.execute(
+                    select(li.c.invoice, li.c.kind, func.sum(li.c.amount))
+                    .where(member).group_by(li.c.invoice, li.c.kind)):
+                out[invoice][kind] = Decimal(amount)
         return out
 
     def document(self, invoice_id: int) -> DocumentRow | None:
@@ -556,7 +583,7 @@ class SqlInvoices:
                 ln.contract_version, credited_lines.get(ln.id, (0, Decimal(0)))[0],
                 credited_lines.get(ln.id, (0, Decimal(0)))[1],
                 tuple(CreditableLink(ln.id, e, s, credited[ln.id].get(e, 0))
-                      for e, s in sorted(links[ln.id].items())))
+                      for e, s in sorted(links[ln.id].items())), ln.kind)
             for ln in lines
         ]
         return states, credited_tax
@@ -582,7 +609,8 @@ class SqlInvoices:
              "rate": c.original.rate, "amount": c.amount, "rate_card": c.original.rate_card,
              "rate_row": c.original.rate_row, "rate_rule": c.original.rate_rule,
              "rate_scope": c.original.rate_scope,
-             "contract_version": c.original.contract_version}
+             "contract_version": c.original.contract_version, "kind": c.original.kind,
+             "charge_ref": c.original.rate_row if not c.original.hourly else None}
             for n, c in enumerate(lines, start=1)
         ]
         line_ids = self.conn.execute(

@@ -97,6 +97,8 @@ contracts = Table(
     Column("currency", String(3), nullable=False),
     Column("start_date", Date, nullable=False),
     Column("end_date", Date),
+    # fee schedule, milestones, retainer, cap and expense policy: small, read as a whole
+    Column("terms", JSON, nullable=False),
 )
 
 contract_versions = Table(
@@ -324,6 +326,9 @@ invoice_lines = Table(
     Column("rate_rule", String(32), nullable=False),
     Column("rate_scope", String(16), nullable=False),
     Column("contract_version", Integer, nullable=False),
+    # time, or a charge: fee / milestone / retainer_fee / expense / cap_write_down
+    Column("kind", String(16), nullable=False, server_default="time"),
+    Column("charge_ref", String(64)),  # installment, milestone or retainer month
 )
 
 invoice_line_entries = Table(
@@ -333,6 +338,43 @@ invoice_line_entries = Table(
     # negative on credit-note lines: the seconds an entry has billed is the sum of its links
     Column("seconds", Integer, nullable=False),
     Index("ix_invoice_line_entries_entry", "entry"),
+)
+
+# non-hourly charges billed once per (contract, kind, ref) while their line is live; a rebill
+# credit note deletes the row (the charge bills again), a write-off keeps it
+contract_charges = Table(
+    "contract_charges", metadata,
+    Column("contract", String(64), ForeignKey("contracts.id"), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("ref", String(64), primary_key=True),
+    Column("invoice_line", Id, ForeignKey("invoice_lines.id"), nullable=False),
+    Column("amount", ExactDecimal, nullable=False),
+    Column("state", String(16), nullable=False),  # billed / written_off
+    Column("at", UtcDateTime, nullable=False),
+)
+
+milestone_achievements = Table(
+    "milestone_achievements", metadata,
+    Column("contract", String(64), ForeignKey("contracts.id"), primary_key=True),
+    Column("milestone", String(64), primary_key=True),
+    Column("achieved_on", Date, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+
+# a retainer month's drawdown, settled once when the month is complete
+retainer_months = Table(
+    "retainer_months", metadata,
+    Column("contract", String(64), ForeignKey("contracts.id"), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("included_seconds", BigInteger, nullable=False),
+    Column("rollover_in_seconds", BigInteger, nullable=False),
+    Column("used_seconds", BigInteger, nullable=False),
+    Column("overage_seconds", BigInteger, nullable=False),
+    Column("rollover_out_seconds", BigInteger, nullable=False),
+    Column("expired_seconds", BigInteger, nullable=False),
+    Column("settled_at", UtcDateTime, nullable=False),
 )
 
 # write-ups and write-downs of billable time, with who, why and the value moved

@@ -252,8 +252,6 @@ def test_origins_name_the_file(build) -> None:
         (dict(versions=(ContractVersion(1, date(2026, 1, 1)),
                         ContractVersion(2, date(2026, 1, 1)))), "versions"),
         (dict(versions=(ContractVersion(1, date(2026, 1, 2)),)), "versions[0].effective_from"),
-        (dict(versions=(ContractVersion(1, date(2026, 1, 1), billing_model="fixed_fee"),)),
-         "versions[0].billing_model"),
         (dict(versions=(ContractVersion(1, date(2026, 1, 1), RoundingPolicy(0)),)),
          "versions[0].rounding"),
         (dict(versions=(ContractVersion(1, date(2026, 1, 1),

@@ -281,6 +281,7 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('start_date', sa.Date(), nullable=False),
     sa.Column('end_date', sa.Date(), nullable=True),
+    sa.Column('terms', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['customer'], ['customers.id'], name=op.f('fk_contracts_customer_customers')),
     sa.ForeignKeyConstraint(['entity'], ['entities.code'], name=op.f('fk_contracts_entity_entities')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts'))
@@ -343,6 +344,16 @@ def upgrade() -> None:
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invoices_status'), ['status'], unique=False)
 
+    op.create_table('milestone_achievements',
+    sa.Column('contract', sa.String(length=64), nullable=False),
+    sa.Column('milestone', sa.String(length=64), nullable=False),
+    sa.Column('achieved_on', sa.Date(), nullable=False),
+    sa.Column('actor', sa.String(length=128), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('recorded_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contract'], ['contracts.id'], name=op.f('fk_milestone_achievements_contract_contracts')),
+    sa.PrimaryKeyConstraint('contract', 'milestone', name=op.f('pk_milestone_achievements'))
+    )
     op.create_table('projects',
     sa.Column('code', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -354,6 +365,19 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['customer'], ['customers.id'], name=op.f('fk_projects_customer_customers')),
     sa.ForeignKeyConstraint(['entity'], ['entities.code'], name=op.f('fk_projects_entity_entities')),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_projects'))
+    )
+    op.create_table('retainer_months',
+    sa.Column('contract', sa.String(length=64), nullable=False),
+    sa.Column('period', sa.String(length=7), nullable=False),
+    sa.Column('included_seconds', sa.BigInteger(), nullable=False),
+    sa.Column('rollover_in_seconds', sa.BigInteger(), nullable=False),
+    sa.Column('used_seconds', sa.BigInteger(), nullable=False),
+    sa.Column('overage_seconds', sa.BigInteger(), nullable=False),
+    sa.Column('rollover_out_seconds', sa.BigInteger(), nullable=False),
+    sa.Column('expired_seconds', sa.BigInteger(), nullable=False),
+    sa.Column('settled_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contract'], ['contracts.id'], name=op.f('fk_retainer_months_contract_contracts')),
+    sa.PrimaryKeyConstraint('contract', 'period', name=op.f('pk_retainer_months'))
     )
     op.create_table('assignments',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -387,6 +411,8 @@ def upgrade() -> None:
     sa.Column('rate_rule', sa.String(length=32), nullable=False),
     sa.Column('rate_scope', sa.String(length=16), nullable=False),
     sa.Column('contract_version', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), server_default='time', nullable=False),
+    sa.Column('charge_ref', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['credits_line'], ['invoice_lines.id'], name=op.f('fk_invoice_lines_credits_line_invoice_lines')),
     sa.ForeignKeyConstraint(['invoice'], ['invoices.id'], name=op.f('fk_invoice_lines_invoice_invoices')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice_lines'))
@@ -401,6 +427,18 @@ def upgrade() -> None:
     sa.Column('billable', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['project'], ['projects.code'], name=op.f('fk_tasks_project_projects'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('project', 'code', name=op.f('pk_tasks'))
+    )
+    op.create_table('contract_charges',
+    sa.Column('contract', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('ref', sa.String(length=64), nullable=False),
+    sa.Column('invoice_line', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contract'], ['contracts.id'], name=op.f('fk_contract_charges_contract_contracts')),
+    sa.ForeignKeyConstraint(['invoice_line'], ['invoice_lines.id'], name=op.f('fk_contract_charges_invoice_line_invoice_lines')),
+    sa.PrimaryKeyConstraint('contract', 'kind', 'ref', name=op.f('pk_contract_charges'))
     )
     op.create_table('invoice_line_entries',
     sa.Column('line', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -419,6 +457,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_invoice_line_entries_entry')
 
     op.drop_table('invoice_line_entries')
+    op.drop_table('contract_charges')
     op.drop_table('tasks')
     with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invoice_lines_invoice'))
@@ -428,7 +467,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_assignments_project'))
 
     op.drop_table('assignments')
+    op.drop_table('retainer_months')
     op.drop_table('projects')
+    op.drop_table('milestone_achievements')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invoices_status'))
 

@@ -1,0 +1,91 @@
+"""What contract components have done so far: milestones achieved, charges billed, retainer
+months settled, and how much hourly work live invoices carry (for caps)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, case, delete, func, insert, select, update
+
+from . import tables as t
+
+# documents that carry billed work: drafts and issued invoices and credit notes, not voids
+LIVE = ("draft", "issued", "posted", "paid")
+
+
+class SqlContracts:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def achievements(self, contract: str) -> dict[str, date]:
+        ma = t.milestone_achievements
+        return {m: d for m, d in self.conn.execute(
+            select(ma.c.milestone, ma.c.achieved_on).where(ma.c.contract == contract))}
+
+    def achieve(self, contract: str, milestone: str, on: date, actor: str, note: str,
+                at: datetime) -> bool:
+        """Record an achievement once; False when it was recorded before."""
+        if milestone in self.achievements(contract):
+            return False
+        self.conn.execute(insert(t.milestone_achievements).values(
+            contract=contract, milestone=milestone, achieved_on=on, actor=actor, note=note,
+            recorded_at=at))
+        return True
+
+    def billed_charges(self, contract: str) -> set[tuple[str, str]]:
+        cc = t.contract_charges
+        return {(k, r) for k, r in self.conn.execute(
+            select(cc.c.kind, cc.c.ref).where(cc.c.contract == contract))}
+
+    def charge_states(self, contract: str) -> dict[tuple[str, str], tuple[str, Decimal]]:
+        cc = t.contract_charges
+        return {(k, r): (s, a) for k, r, s, a in self.conn.execute(
+            select(cc.c.kind, cc.c.ref, cc.c.state, cc.c.amount).where(cc.c.contract == contract))}
+
+    def release_charges(self, line_ids: Sequence[int], mode: str) -> None:
+        """A credit note credited these charge lines: rebill frees them, write-off keeps them."""
+        if not line_ids:
+            return
+        cc = t.contract_charges
+        where = cc.c.invoice_line.in_(list(line_ids))
+        if mode == "rebill":
+            self.conn.execute(delete(cc).where(where))
+        else:
+            self.conn.execute(update(cc).where(where).values(state="written_off"))
+
+    def settled_months(self, contract: str) -> dict[str, int]:
+        """Settled retainer months and the seconds each rolled forward."""
+        rm = t.retainer_months
+        return {p: int(s) for p, s in self.conn.execute(
+            select(rm.c.period, rm.c.rollover_out_seconds).where(rm.c.contract == contract))}
+
+    def settle_month(self, contract: str, period: str, included: int, rollover_in: int,
+                     used: int, overage: int, rollover_out: int, expired: int,
+                     at: datetime) -> None:
+        self.conn.execute(insert(t.retainer_months).values(
+            contract=contract, period=period, included_seconds=included,
+            rollover_in_seconds=rollover_in, used_seconds=used, overage_seconds=overage,
+            rollover_out_seconds=rollover_out, expired_seconds=expired, settled_at=at))
+
+    def usage(self, contracts: Sequence[str]) -> dict[str, tuple[int, Decimal]]:
+        """Hourly seconds and amount (with cap write-downs) live invoices carry, net of credit
+        notes, per contract."""
+        inv, li = t.invoices, t.invoice_lines
+        sign = case((inv.c.kind == "credit_note", -1), else_=1)
+        out: dict[str, tuple[int, Decimal]] = {c: (0, Decimal(0)) for c in contracts}
+        if not contracts:
+            return out
+        rows = self.conn.execute(
+            select(inv.c.contract,
+                   func.coalesce(func.sum(case((li.c.kind == "time", li.c.seconds), else_=0)
+                                          * sign), 0),
+                   func.coalesce(func.sum(li.c.amount * sign), 0))
+            .join(li, li.c.invoice == inv.c.id)
+            .where(inv.c.contract.in_(list(contracts)), inv.c.status.in_(LIVE),
+                   li.c.kind.in_(("time", "cap_write_down")))
+            .group_by(inv.c.contract))
+        for contract, seconds, amount in rows:
+            out[contract] = (int(seconds), Decimal(amount))
+        return out
