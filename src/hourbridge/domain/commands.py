@@ -114,3 +114,21 @@ class AdjustBillable:
     billable_seconds: int
     reason: str
     actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class AchieveMilestone:
+    """A PSA (or a person) says a milestone is achieved: it bills with the next run."""
+
+    contract: str
+    milestone: str
+    achieved_on: date
+    actor: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ShowContract:
+    """Read a contract's components and where each stands (nothing changes)."""
+
+    contract: str

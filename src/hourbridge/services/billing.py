@@ -39,7 +39,7 @@ from hourbridge.domain.contracts import (
 from hourbridge.domain.holds import HoldBook
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, Billing, Cap, Contract
-from hourbridge.domain.money import hours
+from hourbridge.domain.money import hours, round_money
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.proposals import diff_proposals, proposal_key
 from hourbridge.domain.rating import RateBook, RateDecision
@@ -239,7 +239,8 @@ def _retainer(contract: Contract, hourly: list[BillableItem], through: date, uow
 def _cap(contract: Contract, cap: Cap, hourly: list[BillableItem], uow: UnitOfWork,
          report: BillingReport) -> tuple[list[BillableItem], Decimal, list[int]]:
     ordered = sorted(hourly, key=lambda i: (i.work_date, i.entry_id))
-    used_seconds, used_amount = uow.contracts.usage([contract.id])[contract.id]
+    used_seconds, used = uow.contracts.usage([contract.id])[contract.id]
+    used_amount = round_money(used, contract.currency)  # NUMERIC(24, 8) reads back 8 places
     outcome = apply_cap(cap, used_seconds, used_amount,
                         [CapItem(i.entry_id, i.billable_seconds, i.decision.rate)
                          for i in ordered], contract.currency)

@@ -17,6 +17,7 @@ from hourbridge.domain.ledger import balanced
 from .adjustments import adjust_billable
 from .approval import approve_entries
 from .billing import run_billing
+from .contracts import achieve_milestone, contract_status
 from .credits import issue_credit_note
 from .events import JOURNAL_ENTRY_READY, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
@@ -51,6 +52,8 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.PlaceHold: lambda cmd, uow, now, _: place_hold(cmd, uow, now),
     c.AdjustBillable: lambda cmd, uow, now, _: adjust_billable(cmd, uow, now),
     c.ReleaseHold: lambda cmd, uow, now, _: release_hold(cmd, uow, now),
+    c.AchieveMilestone: lambda cmd, uow, now, _: achieve_milestone(cmd, uow, now),
+    c.ShowContract: lambda cmd, uow, now, _: contract_status(cmd.contract, uow),
 }
 
 

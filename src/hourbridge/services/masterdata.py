@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from hourbridge.domain.bundle import Bundle, check_bundle
+from hourbridge.domain.contracts import hours_to_seconds
+from hourbridge.domain.money import hours
+from hourbridge.domain.problems import Problem
 from hourbridge.errors import InvalidInput
 
 from .ports import UnitOfWork
@@ -12,8 +15,29 @@ def load_master_data(bundle: Bundle, uow: UnitOfWork) -> dict[str, dict[str, int
     """Upsert ``bundle`` in one transaction; raise ``InvalidInput`` listing every problem."""
     with uow:
         problems = check_bundle(bundle, uow.masterdata.snapshot())
+        problems += _caps_below_billed(bundle, uow)
         if problems:
             raise InvalidInput(f"bundle refused: {len(problems)} problem(s)", list(problems))
         counts = uow.masterdata.upsert(bundle)
         uow.commit()
     return counts
+
+
+def _caps_below_billed(bundle: Bundle, uow: UnitOfWork) -> list[Problem]:
+    """A cap may be raised or lowered, never below what live invoices already bill."""
+    capped = [k for k in bundle.contracts if k.cap is not None]
+    usage = uow.contracts.usage([k.id for k in capped])
+    problems: list[Problem] = []
+    for k in capped:
+        assert k.cap is not None
+        seconds, amount = usage[k.id]
+        where = bundle.origins.get(("contracts", k.id), f"contracts[{k.id}]")
+        if k.cap.hours is not None and seconds > hours_to_seconds(k.cap.hours):
+            problems.append(Problem(
+                "cap_below_billed", f"cap of {k.cap.hours} h is below the {hours(seconds)} h "
+                "already invoiced", f"{where}.cap.hours", "cap.hours"))
+        if k.cap.amount is not None and amount > k.cap.amount:
+            problems.append(Problem(
+                "cap_below_billed", f"cap of {k.cap.amount} {k.currency} is below the "
+                f"{amount} already invoiced", f"{where}.cap.amount", "cap.amount"))
+    return problems

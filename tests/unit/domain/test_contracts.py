@@ -30,6 +30,7 @@ from hourbridge.domain.model import (
 )
 from hourbridge.domain.money import time_amount
 
+
 def _problems(build, **kw) -> list[tuple[str, str]]:
     # the contract over the unit-test firm, as a bundle loaded on top of it
     b = Bundle(contracts=(build.contract(**kw),))

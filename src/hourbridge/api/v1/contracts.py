@@ -1,0 +1,54 @@
+"""Contracts: where each component stands, and milestones reported achieved by a PSA."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from hourbridge.domain.commands import AchieveMilestone, ShowContract
+
+from ..deps import HourbridgeDep
+from ..problems import problem_responses
+
+router = APIRouter(prefix="/v1", tags=["contracts"], responses=problem_responses(422, 500))
+
+
+class AchievementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    achieved_on: date = Field(description="the day the milestone was accepted")
+    note: Annotated[str, Field(max_length=2000)] = ""
+    actor: Annotated[str, Field(min_length=1, max_length=128, pattern=r"\S")] = "api"
+
+
+class Achievement(BaseModel):
+    contract: str
+    milestone: str
+    name: str
+    amount: str
+    currency: str
+    achieved_on: date
+    recorded: bool = Field(description="false when the same achievement was recorded before")
+
+
+@router.get("/contracts/{contract_id}", summary="Show a contract and its components",
+            responses=problem_responses(404),
+            description="Versions, fee installments and milestones with their billing state, "
+            "retainer months settled, cap usage and expense policy.")
+def show_contract(contract_id: str, hb: HourbridgeDep) -> dict[str, Any]:
+    out: dict[str, Any] = hb.handle(ShowContract(contract_id))
+    return out
+
+
+@router.post("/contracts/{contract_id}/milestones/{milestone_id}/achievement",
+             response_model=Achievement, summary="Mark a milestone achieved",
+             responses=problem_responses(404, 409),
+             description="The next billing run through `achieved_on` bills the milestone, "
+             "once. Sending the same achievement again is harmless; another date is 409.")
+def achieve(contract_id: str, milestone_id: str, body: AchievementIn,
+            hb: HourbridgeDep) -> dict[str, Any]:
+    out: dict[str, Any] = hb.handle(AchieveMilestone(contract_id, milestone_id,
+                                                     body.achieved_on, body.actor, body.note))
+    return out
