@@ -13,6 +13,7 @@ from rich.progress import Progress
 
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.demo import generate_demo_firm
+from hourbridge.demo.contract_models import ModelPlan, apply_contract_models
 from hourbridge.domain import commands as c
 from hourbridge.formats import BundleDocument, to_domain
 from hourbridge.formats.timefile import TimeFile
@@ -63,9 +64,10 @@ def _credit_two_invoices(hb: Hourbridge) -> list[dict[str, Any]]:
 def run_demo(hb: Hourbridge, seed: int, show_progress: bool) -> dict[str, Any]:
     started = time.perf_counter()
     firm = generate_demo_firm(seed=seed)
-    doc = BundleDocument.model_validate(firm.bundle)
     approve_to = firm.through - timedelta(days=7)  # the last week awaits its approvers
     bill_through = _end_of_previous_month(firm.through)
+    models = apply_contract_models(firm.bundle, _demo_start(firm.through), firm.through)
+    doc = BundleDocument.model_validate(firm.bundle)
     intake: dict[str, int] = defaultdict(int)
     approved = {"approved": 0, "billable": 0}
     wip_booked: dict[str, Decimal] = defaultdict(Decimal)
@@ -95,6 +97,8 @@ def run_demo(hb: Hourbridge, seed: int, show_progress: bool) -> dict[str, Any]:
             progress.update(step, advance=1)
         step = progress.add_task("bill, issue, credit, rebill, post", total=5)
         held = _hold_one_project(hb, projects)
+        for contract, milestone, on in models.achievements:  # as the PSA reports them
+            hb.handle(c.AchieveMilestone(contract, milestone, on, "psa", "accepted by client"))
         billing = hb.handle(c.RunBilling(bill_through))
         progress.update(step, advance=1)
         issued = hb.handle(c.IssueInvoices(all_drafts=True, actor="demo"))
@@ -123,7 +127,26 @@ def run_demo(hb: Hourbridge, seed: int, show_progress: bool) -> dict[str, Any]:
                     "rebilled_invoices": len(rebilled.invoices),
                     "rebilled_issued": len(reissued.issued)},
         "delivery_this_run": delivery.as_dict(),
+        "contract_models": _model_invoices(hb, models),
     }, started)
+
+
+def _demo_start(through: date) -> date:
+    """The demo's first month: three months up to ``through``."""
+    first = through.replace(day=1)
+    for _ in range(2):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first
+
+
+def _model_invoices(hb: Hourbridge, models: ModelPlan) -> list[dict[str, Any]]:
+    """Each contract model with the demo invoices that show it."""
+    by_contract: dict[str, list[str]] = defaultdict(list)
+    for inv in hb.queries.invoices():
+        if inv["kind"] == "invoice" and inv["number"]:
+            by_contract[inv["contract"]].append(inv["number"])
+    return [{"model": model, "contract": contract, "invoices": by_contract.get(contract, [])}
+            for model, contract in models.contracts.items()]
 
 
 def summary(hb: Hourbridge, run: dict[str, Any], started: float) -> dict[str, Any]:
@@ -183,6 +206,9 @@ def _print(s: dict[str, Any]) -> None:
            for r in s["trial_balance"]], right=["debit", "credit", "balance"])
     console.print("trial balance sum per entity/currency: " + ", ".join(
         f"{k} {v}" for k, v in s["trial_balance_sum"].items()))
+    table("contract models and the invoices that show them", ["model", "contract", "invoices"],
+          [(m["model"].replace("_", " "), m["contract"], ", ".join(m["invoices"]) or "-")
+           for m in s["contract_models"]])
     console.print(f"outbox: {s['outbox']}   took {s['seconds']} s")
 
 

@@ -39,7 +39,7 @@ from hourbridge.domain.contracts import (
 from hourbridge.domain.holds import HoldBook
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, Billing, Cap, Contract
-from hourbridge.domain.money import hours, round_money
+from hourbridge.domain.money import hours, round_money, time_amount
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.proposals import diff_proposals, proposal_key
 from hourbridge.domain.rating import RateBook, RateDecision
@@ -170,18 +170,21 @@ def plan_contract(contract: Contract, items: list[BillableItem], through: date,
     extra_lines: dict[str, list[DraftLine]] = defaultdict(list)
     if contract.retainer is not None:
         hourly = _retainer(contract, hourly, through, uow, plan, extra_lines, report)
-    write_down = Decimal(0)
+    write_downs: dict[str, Decimal] = {}
     if contract.cap is not None and hourly:
-        hourly, write_down, plan.over_cap = _cap(contract, contract.cap, hourly, uow, report)
+        hourly, write_downs, plan.over_cap = _cap(contract, contract.cap, hourly, uow, report)
     drafts = {d.period: d for d in build_drafts(hourly)}
     for period, lines in extra_lines.items():
         _period_draft(drafts, contract, period).lines[:0] = lines
-    if write_down:
-        last = max(hourly, key=lambda i: (i.work_date, i.entry_id))
-        period = period_of(last.work_date)
-        _period_draft(drafts, contract, period).charges.append(ChargeLine(
-            CAP_WRITE_DOWN, period, f"Write-down to the {contract.cap and _cap_label(contract)}",
-            -write_down, version_for(contract, last.work_date).version))
+    for period, down in sorted(write_downs.items()):
+        draft = drafts[period]
+        # never more than the period's hourly lines (rounded per line), so no total goes
+        # below zero
+        down = min(down, sum((ln.amount for ln in draft.lines), Decimal(0)))
+        if down > 0:
+            draft.charges.append(ChargeLine(
+                CAP_WRITE_DOWN, period, f"Write-down to the {_cap_label(contract)}", -down,
+                version_for(contract, date.fromisoformat(f"{period}-01")).version))
     for charge in due_charges(contract, through, uow.contracts.achievements(contract.id),
                               uow.contracts.billed_charges(contract.id)):
         _period_draft(drafts, contract, charge.period).charges.append(ChargeLine(
@@ -237,21 +240,41 @@ def _retainer(contract: Contract, hourly: list[BillableItem], through: date, uow
 
 
 def _cap(contract: Contract, cap: Cap, hourly: list[BillableItem], uow: UnitOfWork,
-         report: BillingReport) -> tuple[list[BillableItem], Decimal, list[int]]:
-    ordered = sorted(hourly, key=lambda i: (i.work_date, i.entry_id))
+         report: BillingReport) -> tuple[list[BillableItem], dict[str, Decimal], list[int]]:
+    """Apply the cap month by month in work order, so each month's invoice carries its own
+    write-down and a hold stops everything after the first entry that does not fit."""
     used_seconds, used = uow.contracts.usage([contract.id])[contract.id]
     used_amount = round_money(used, contract.currency)  # NUMERIC(24, 8) reads back 8 places
-    outcome = apply_cap(cap, used_seconds, used_amount,
-                        [CapItem(i.entry_id, i.billable_seconds, i.decision.rate)
-                         for i in ordered], contract.currency)
-    if outcome.held:
+    by_period: dict[str, list[BillableItem]] = defaultdict(list)
+    for item in sorted(hourly, key=lambda i: (i.work_date, i.entry_id)):
+        by_period[period_of(item.work_date)].append(item)
+    billed: list[BillableItem] = []
+    held: list[int] = []
+    downs: dict[str, Decimal] = {}
+    for period, items in sorted(by_period.items()):
+        if held:  # work waits in order: nothing after a held entry bills
+            held += [i.entry_id for i in items]
+            continue
+        outcome = apply_cap(cap, used_seconds, used_amount,
+                            [CapItem(i.entry_id, i.billable_seconds, i.decision.rate)
+                             for i in items], contract.currency)
+        taken = set(outcome.billed)
+        for i in items:
+            if i.entry_id in taken:
+                billed.append(i)
+                used_seconds += i.billable_seconds
+                used_amount += time_amount(i.billable_seconds, i.decision.rate,
+                                           contract.currency)
+        used_amount -= outcome.write_down
+        held += outcome.held
+        if outcome.write_down:
+            downs[period] = outcome.write_down
+    if held:
         report.skipped += [{"id": e, "reason": "over_cap",
                             "message": f"contract {contract.id}: beyond its {_cap_label(contract)}"}
-                           for e in outcome.held]
-        report.held += len(outcome.held)
-    billed = set(outcome.billed)
-    return ([i for i in ordered if i.entry_id in billed], outcome.write_down,
-            list(outcome.held))
+                           for e in held]
+        report.held += len(held)
+    return billed, downs, held
 
 
 def _flag_cap(uow: UnitOfWork, contract: Contract, held: list[int], now: datetime) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from hourbridge.domain.commands import AchieveMilestone
-from hourbridge.domain.money import hours
+from hourbridge.domain.money import hours, round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .ports import UnitOfWork
@@ -76,7 +76,7 @@ def contract_status(contract_id: str, uow: UnitOfWork) -> dict[str, Any]:
             "amount": None if k.cap.amount is None else str(k.cap.amount),
             "over_cap": k.cap.over_cap.value,
             "invoiced_hours": str(hours(seconds)),
-            "invoiced_amount": str(amount)},
+            "invoiced_amount": str(round_money(amount, k.currency))},
         "expenses": {"billing": k.expenses.billing.value,
                      "markup_percent": str(k.expenses.markup_percent)},
     }

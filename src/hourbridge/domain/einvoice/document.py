@@ -20,6 +20,7 @@ from decimal import Decimal
 EN16931 = "urn:cen.eu:en16931:2017"
 # UN/ECE Recommendation 20 "hour": the only quantity unit the billing of time needs (BT-130).
 HOUR = "HUR"
+ONE = "C62"  # a unit ("one"): fees, milestones, expenses, write-downs
 
 # UNTDID 5305 categories of EN 16931 (BT-118 / BT-151) that need an exemption reason (BT-120
 # or BT-121) — BR-E-10, BR-AE-10, BR-IC-10, BR-G-10, BR-O-10 — and the ones that must not

@@ -24,6 +24,7 @@ from hourbridge.errors import Conflict
 
 from .document import (
     NEEDS_EXEMPTION_REASON,
+    ONE,
     Address,
     DocumentKind,
     EInvoice,
@@ -111,10 +112,18 @@ def _sorted_lines(lines: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]
 
 def _line(ln: Mapping[str, Any], category: str, rate: Decimal | None, sign: Decimal | int
           ) -> Line:
+    amount = _dec(ln["amount"])
+    if ln.get("kind", "time") not in ("time", "retainer_hours"):
+        # a fee, milestone, expense or write-down is one unit (UN/ECE Rec. 20 "C62"); a
+        # negative line is a negative quantity, since BR-27 forbids a negative price
+        return Line(
+            id=str(ln["line_no"]), name=str(ln["description"]),
+            quantity=Decimal(sign * (1 if amount >= 0 else -1)), net_price=abs(amount),
+            net_amount=sign * amount, vat_category=category, vat_rate=rate, unit=ONE)
     return Line(
         id=str(ln["line_no"]), name=str(ln["description"]),
         quantity=sign * _dec(ln["quantity_hours"]), net_price=_dec(ln["rate"]),
-        net_amount=sign * _dec(ln["amount"]), vat_category=category, vat_rate=rate)
+        net_amount=sign * amount, vat_category=category, vat_rate=rate)
 
 
 def _party(record: Mapping[str, Any], *, with_vat_id: bool, seller: bool) -> Party:
