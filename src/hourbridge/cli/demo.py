@@ -107,6 +107,8 @@ def run_demo(hb: Hourbridge, seed: int, show_progress: bool) -> dict[str, Any]:
         progress.update(step, advance=1)
         rebilled = hb.handle(c.RunBilling(bill_through))
         reissued = hb.handle(c.IssueInvoices(all_drafts=True, actor="demo"))
+        # revenue through the billed month: cumulative, so one run covers the months before
+        revenue = hb.handle(c.RunRevenue(bill_through.strftime("%Y-%m"), "demo")).as_dict()
         progress.update(step, advance=1)
         delivery = hb.worker.drain()
         progress.update(step, advance=1)
@@ -128,6 +130,7 @@ def run_demo(hb: Hourbridge, seed: int, show_progress: bool) -> dict[str, Any]:
                     "rebilled_issued": len(reissued.issued)},
         "delivery_this_run": delivery.as_dict(),
         "contract_models": _model_invoices(hb, models),
+        "revenue": {"period": revenue["period"], "totals": revenue["totals"]},
     }, started)
 
 
@@ -206,6 +209,10 @@ def _print(s: dict[str, Any]) -> None:
            for r in s["trial_balance"]], right=["debit", "credit", "balance"])
     console.print("trial balance sum per entity/currency: " + ", ".join(
         f"{k} {v}" for k, v in s["trial_balance_sum"].items()))
+    for cur, t in s["revenue"]["totals"].items():
+        console.print(f"revenue on fees through {s['revenue']['period']} ({cur}): recognised "
+                      f"{t['recognised_to_date']}, billed {t['billed_to_date']}, deferred "
+                      f"{t['deferred']}, unbilled {t['unbilled']}")
     table("contract models and the invoices that show them", ["model", "contract", "invoices"],
           [(m["model"].replace("_", " "), m["contract"], ", ".join(m["invoices"]) or "-")
            for m in s["contract_models"]])

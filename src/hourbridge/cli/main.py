@@ -20,6 +20,7 @@ from .contracts import contracts_app
 from .export import export_app
 from .holds import holds_app
 from .output import cli_errors, console, print_json, session, table
+from .revenue import revenue_app
 
 app = typer.Typer(help="Hourbridge: from the billable hour to the booked invoice.",
                   no_args_is_help=True, add_completion=False)
@@ -39,6 +40,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(export_app, name="export")
 app.add_typer(holds_app, name="holds")
 app.add_typer(contracts_app, name="contracts")
+app.add_typer(revenue_app, name="revenue")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 

@@ -132,3 +132,18 @@ class ShowContract:
     """Read a contract's components and where each stands (nothing changes)."""
 
     contract: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunRevenue:
+    """Recognise revenue on fees through the end of ``period`` (YYYY-MM)."""
+
+    period: str
+    actor: str
+    entity: str | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ShowRevenueSchedule:
+    contract: str

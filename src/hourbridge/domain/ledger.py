@@ -223,3 +223,14 @@ def charge_accounts(accounts: Accounts, amounts_by_kind: Mapping[str, Decimal],
         if kind in account_of:
             out[account_of[kind]] += amount
     return dict(out)
+
+
+def recognition_entry(key: str, entity: LegalEntity, currency: str, on: date, customer: str,
+                      contract: str, delta: Decimal, memo: str) -> JournalEntry:
+    """Revenue recognised (delta > 0) or taken back (delta < 0) on fees billed through
+    deferred revenue: Dr deferred revenue / Cr revenue."""
+    acc = entity.accounts
+    return balanced(JournalEntry(key, entity.code, on, memo, "revenue", contract, (
+        _posting(acc.deferred_revenue, delta, currency, customer=customer),
+        _posting(acc.revenue, -delta, currency, customer=customer),
+    )))

@@ -250,6 +250,7 @@ class Contract:
     fee_schedule: tuple[FeeInstallment, ...] = ()
     # estimate for percent complete of fixed fees (revenue recognition); hours of all work
     estimate_hours: Decimal | None = None
+    estimate_cost: Decimal | None = None  # when set, percent complete is by cost
     milestones: tuple[Milestone, ...] = ()
     retainer: Retainer | None = None
     cap: Cap | None = None

@@ -170,6 +170,9 @@ class ContractIn(_Model):
     fee_schedule: list[FeeInstallmentIn] = []
     estimate_hours: Amount | None = Field(
         None, gt=0, description="estimate for percent complete of fixed fees")
+    estimate_cost: Amount | None = Field(
+        None, gt=0, description="cost estimate (at employee cost rates, contract currency); "
+                                "when set, percent complete is by cost instead of hours")
     milestones: list[MilestoneIn] = []
     retainer: RetainerIn | None = None
     cap: CapIn | None = None
@@ -322,7 +325,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
                     for v in k.versions
                 ),
                 fee_schedule=tuple(m.FeeInstallment(**f.model_dump()) for f in k.fee_schedule),
-                estimate_hours=k.estimate_hours,
+                estimate_hours=k.estimate_hours, estimate_cost=k.estimate_cost,
                 milestones=tuple(m.Milestone(**ms.model_dump()) for ms in k.milestones),
                 retainer=None if k.retainer is None else m.Retainer(
                     monthly_fee=k.retainer.monthly_fee,

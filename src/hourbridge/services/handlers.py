@@ -26,6 +26,7 @@ from .intake import BatchValidator, ingest_time_entries, validate_here
 from .invoicing import issue_invoices
 from .masterdata import load_master_data
 from .ports import LedgerSink, UnitOfWork
+from .revenue import revenue_schedule, run_revenue
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.ReleaseHold: lambda cmd, uow, now, _: release_hold(cmd, uow, now),
     c.AchieveMilestone: lambda cmd, uow, now, _: achieve_milestone(cmd, uow, now),
     c.ShowContract: lambda cmd, uow, now, _: contract_status(cmd.contract, uow),
+    c.RunRevenue: lambda cmd, uow, now, _: run_revenue(cmd, uow, now),
+    c.ShowRevenueSchedule: lambda cmd, uow, now, _: revenue_schedule(cmd.contract, uow),
 }
 
 

@@ -89,3 +89,36 @@ class SqlContracts:
         for contract, seconds, amount in rows:
             out[contract] = (int(seconds), Decimal(amount))
         return out
+
+    def effort(self, contract: str, through: date) -> list[tuple[str, date, int]]:
+        """Approved work on the contract through a date, per employee and day (seconds)."""
+        te = t.time_entries
+        return [(e, d, int(s)) for e, d, s in self.conn.execute(
+            select(te.c.employee, te.c.work_date, func.sum(te.c.worked_seconds))
+            .where(te.c.contract == contract, te.c.approval == "approved",
+                   te.c.work_date <= through)
+            .group_by(te.c.employee, te.c.work_date)
+            .order_by(te.c.employee, te.c.work_date))]
+
+    def recognitions(self, contract: str) -> dict[str, tuple[Decimal, str]]:
+        """The latest recognised-to-date and period of each component."""
+        rr = t.revenue_recognitions
+        out: dict[str, tuple[Decimal, str]] = {}
+        for component, recognised, period in self.conn.execute(
+                select(rr.c.component, rr.c.recognised, rr.c.period)
+                .where(rr.c.contract == contract).order_by(rr.c.id)):
+            out[component] = (Decimal(recognised), period)
+        return out
+
+    def record_recognition(self, contract: str, component: str, period: str,
+                           recognised: Decimal, delta: Decimal, basis: str, posted_on: date,
+                           journal_key: str, at: datetime) -> None:
+        self.conn.execute(insert(t.revenue_recognitions).values(
+            contract=contract, component=component, period=period, recognised=recognised,
+            delta=delta, basis=basis, posted_on=posted_on, journal_key=journal_key, at=at))
+
+    def recognition_history(self, contract: str) -> list[dict[str, object]]:
+        rr = t.revenue_recognitions
+        return [dict(r._mapping) for r in self.conn.execute(
+            select(rr.c.component, rr.c.period, rr.c.recognised, rr.c.delta, rr.c.basis,
+                   rr.c.posted_on).where(rr.c.contract == contract).order_by(rr.c.id))]

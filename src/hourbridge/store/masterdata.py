@@ -267,6 +267,7 @@ def terms_to_json(k: m.Contract) -> dict[str, Any]:
         "fee_schedule": [{"id": f.id, "bill_on": f.bill_on.isoformat(), "amount": str(f.amount),
                           "description": f.description} for f in k.fee_schedule],
         "estimate_hours": dec(k.estimate_hours),
+        "estimate_cost": dec(k.estimate_cost),
         "milestones": [{"id": ms.id, "name": ms.name, "amount": str(ms.amount)}
                        for ms in k.milestones],
         "retainer": None if r is None else {
@@ -289,6 +290,7 @@ def terms_from_json(j: dict[str, Any]) -> dict[str, Any]:
                                                Decimal(f["amount"]), f["description"])
                               for f in j.get("fee_schedule", ())),
         "estimate_hours": dec(j.get("estimate_hours")),
+        "estimate_cost": dec(j.get("estimate_cost")),
         "milestones": tuple(m.Milestone(ms["id"], ms["name"], Decimal(ms["amount"]))
                             for ms in j.get("milestones", ())),
         "retainer": None if r is None else m.Retainer(

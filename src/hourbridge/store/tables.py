@@ -377,6 +377,22 @@ retainer_months = Table(
     Column("settled_at", UtcDateTime, nullable=False),
 )
 
+# what each revenue run recognised, per contract and component (cumulative to date)
+revenue_recognitions = Table(
+    "revenue_recognitions", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("contract", String(64), ForeignKey("contracts.id"), nullable=False),
+    Column("component", String(16), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("recognised", ExactDecimal, nullable=False),  # to date
+    Column("delta", ExactDecimal, nullable=False),
+    Column("basis", Text, nullable=False),
+    Column("posted_on", Date, nullable=False),
+    Column("journal_key", String(200), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_revenue_recognitions_contract", "contract", "component", "id"),
+)
+
 # write-ups and write-downs of billable time, with who, why and the value moved
 adjustments = Table(
     "adjustments", metadata,

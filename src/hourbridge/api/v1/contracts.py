@@ -8,7 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from hourbridge.domain.commands import AchieveMilestone, ShowContract
+from hourbridge.domain.commands import (
+    AchieveMilestone,
+    RunRevenue,
+    ShowContract,
+    ShowRevenueSchedule,
+)
 
 from ..deps import HourbridgeDep
 from ..problems import problem_responses
@@ -51,4 +56,31 @@ def achieve(contract_id: str, milestone_id: str, body: AchievementIn,
             hb: HourbridgeDep) -> dict[str, Any]:
     out: dict[str, Any] = hb.handle(AchieveMilestone(contract_id, milestone_id,
                                                      body.achieved_on, body.actor, body.note))
+    return out
+
+
+class RevenueRunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+    entity: str | None = None
+    dry_run: bool = False
+    actor: Annotated[str, Field(min_length=1, max_length=128, pattern=r"\S")] = "api"
+
+
+@router.post("/revenue-runs", summary="Recognise revenue through a period",
+             responses=problem_responses(409),
+             description="Fixed fees by percent complete, milestones on achievement, retainers "
+             "straight-line; books the change since the last run (Dr deferred revenue / Cr "
+             "revenue) at the period's last day. 409 for a closed period, or one before a "
+             "period already run.")
+def run_revenue(body: RevenueRunIn, hb: HourbridgeDep) -> dict[str, Any]:
+    out: dict[str, Any] = hb.handle(RunRevenue(body.period, body.actor, body.entity,
+                                               body.dry_run)).as_dict()
+    return out
+
+
+@router.get("/contracts/{contract_id}/revenue-schedule", summary="A contract's revenue schedule",
+            description="What each revenue run recognised for the contract, in order.")
+def schedule(contract_id: str, hb: HourbridgeDep) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = hb.handle(ShowRevenueSchedule(contract_id))
     return out

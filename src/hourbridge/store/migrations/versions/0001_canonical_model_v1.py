@@ -379,6 +379,23 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['contract'], ['contracts.id'], name=op.f('fk_retainer_months_contract_contracts')),
     sa.PrimaryKeyConstraint('contract', 'period', name=op.f('pk_retainer_months'))
     )
+    op.create_table('revenue_recognitions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('contract', sa.String(length=64), nullable=False),
+    sa.Column('component', sa.String(length=16), nullable=False),
+    sa.Column('period', sa.String(length=7), nullable=False),
+    sa.Column('recognised', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
+    sa.Column('delta', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
+    sa.Column('basis', sa.Text(), nullable=False),
+    sa.Column('posted_on', sa.Date(), nullable=False),
+    sa.Column('journal_key', sa.String(length=200), nullable=False),
+    sa.Column('at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contract'], ['contracts.id'], name=op.f('fk_revenue_recognitions_contract_contracts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_revenue_recognitions'))
+    )
+    with op.batch_alter_table('revenue_recognitions', schema=None) as batch_op:
+        batch_op.create_index('ix_revenue_recognitions_contract', ['contract', 'component', 'id'], unique=False)
+
     op.create_table('assignments',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('project', sa.String(length=64), nullable=False),
@@ -467,6 +484,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_assignments_project'))
 
     op.drop_table('assignments')
+    with op.batch_alter_table('revenue_recognitions', schema=None) as batch_op:
+        batch_op.drop_index('ix_revenue_recognitions_contract')
+
+    op.drop_table('revenue_recognitions')
     op.drop_table('retainer_months')
     op.drop_table('projects')
     op.drop_table('milestone_achievements')
