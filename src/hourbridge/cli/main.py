@@ -16,6 +16,7 @@ from hourbridge.errors import InvalidInput
 from hourbridge.formats import bundle_json_schema, parse_bundle_files, to_domain
 from hourbridge.formats.timefile import TimeFile
 
+from .expenses import expenses_app
 from .export import export_app
 from .holds import holds_app
 from .output import cli_errors, console, print_json, session, table
@@ -37,6 +38,7 @@ app.add_typer(deadletters_app, name="deadletters")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(export_app, name="export")
 app.add_typer(holds_app, name="holds")
+app.add_typer(expenses_app, name="expenses")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
