@@ -237,6 +237,7 @@ def test_billing_repository(loaded: Hourbridge, invoice_line: int) -> None:
                 row.description, row.amount, row.currency, row.employee) == (
             "K1", "P1", "DE", date(2026, 8, 10), "travel", "train", Decimal("120.50"),
             "EUR", "E1")
+        assert str(row.amount) == "120.50"  # in minor units on every database
         assert uow.expenses.contracts_with_billable(date(2026, 8, 31), None) == ["K1"]
         assert uow.expenses.contracts_with_billable(date(2026, 8, 31), "XX") == []
         assert uow.expenses.contracts_with_billable(date(2026, 8, 9), "DE") == []

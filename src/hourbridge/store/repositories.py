@@ -30,7 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hourbridge.domain.credits import CreditableLink
 from hourbridge.domain.holds import Hold, HoldScope
-from hourbridge.domain.money import hours
+from hourbridge.domain.money import hours, round_money
 from hourbridge.errors import Conflict
 from hourbridge.services.ports import (
     CreditLine,
@@ -677,6 +677,13 @@ _EXPENSE_COLS = (
     t.expenses.c.amount, t.expenses.c.currency, t.expenses.c.employee, t.expenses.c.task,
     t.expenses.c.billable, t.expenses.c.approval, t.expenses.c.billing,
 )
+def _expense_row(r: Any) -> ExpenseRow:
+    # NUMERIC(24, 8) reads back 120.50000000: give the amount in its currency's minor units
+    # (exact: intake stored no more decimals than that)
+    return ExpenseRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], round_money(r[7], r[8]),
+                      *r[8:])
+
+
 # pairs per billing statement: two parameters each (CASE) plus one (IN), under SQLite's limit
 _PAIRS_CHUNK = 300
 
@@ -752,7 +759,7 @@ class SqlExpenses:
                     select(*_EXPENSE_COLS).where(ex.c.id > last, *clause)
                     .order_by(ex.c.id).limit(self.PAGE)).all()
                 for r in rows:
-                    yield ExpenseRow(*r)
+                    yield _expense_row(r)
                 if len(rows) < self.PAGE:
                     break
                 last = rows[-1][0]
@@ -773,7 +780,7 @@ class SqlExpenses:
         stmt = (select(*_EXPENSE_COLS)
                 .where(ex.c.contract == contract, *self._billable_where(through))
                 .order_by(ex.c.spent_on, ex.c.id))
-        return [ExpenseRow(*r) for r in self.conn.execute(stmt)]
+        return [_expense_row(r) for r in self.conn.execute(stmt)]
 
     def contracts_with_billable(self, through: date, entity: str | None) -> list[str]:
         ex = t.expenses

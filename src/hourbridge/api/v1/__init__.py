@@ -11,6 +11,7 @@ from . import (
     credit_notes,
     delivery,
     exceptions,
+    expenses,
     health,
     holds,
     invoices,
@@ -22,7 +23,7 @@ from . import (
 health_router = health.router
 router = APIRouter()
 for _module in (masterdata, time_entries, approvals, adjustments, billing, holds, invoices,
-                credit_notes, exceptions, ledger, delivery):
+                credit_notes, exceptions, ledger, delivery, expenses):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]
