@@ -118,10 +118,11 @@ def _amount(row: Mapping[str, object], currency: str | None, where: str,
     return amount
 
 
+_REQUIRED = ("external_id", "employee", "project", "date", "amount", "currency", "category")
+
+
 def parse_expense(row: Mapping[str, object], where: str) -> ParsedExpense | list[Problem]:
-    problems = required_texts(
-        row, ("external_id", "employee", "project", "date", "amount", "currency", "category"),
-        where)
+    problems = required_texts(row, _REQUIRED, where)
     spent_on = local_date(row, where, problems)
     currency = _currency(row, where, problems)
     amount = _amount(row, currency, where, problems)

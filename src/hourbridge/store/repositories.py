@@ -722,6 +722,18 @@ class SqlExpenses:
     )
 
     def insert(self, expenses: Sequence[NewExpense], at: datetime) -> None:
+        """One bulk statement per batch, tuples straight to the driver."""
+        if self.conn.dialect.name == "sqlite":
+            # already in SQLite's storage form (see SqlEntries.insert): the generic conversion
+            # value by value costs more than the insert itself
+            stamp = sqlite_value(at)
+            bulk_insert(self.conn, t.expenses, self._INSERT_COLUMNS, [
+                (e.source, e.external_id, e.revision, e.inbox_id, e.employee, e.project, e.task,
+                 e.entity, e.contract, e.spent_on.isoformat(), e.category, e.description,
+                 format(e.amount, "f"), e.currency, int(e.billable), e.receipt_ref,
+                 e.content_key, "submitted", e.billing, stamp, stamp)
+                for e in expenses], converted=True)
+            return
         bulk_insert(self.conn, t.expenses, self._INSERT_COLUMNS, [
             (*e[:-1], "submitted", e.billing, at, at) for e in expenses])
 
