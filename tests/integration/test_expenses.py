@@ -10,11 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
 from hourbridge.errors import Conflict, InvalidInput
 from hourbridge.formats.timefile import TimeFile
+from hourbridge.services.ports import ExpenseSelection
 
 from .conftest import NOW, csv_payload, load
 
@@ -305,3 +308,49 @@ def test_large_file_streams_in_batches(loaded: Hourbridge) -> None:
         billable = uow.expenses.billable("K1", date(2026, 12, 31))
     assert len(billable) == 12_001 and sum(r.amount for r in billable) == expected
     assert [r.spent_on for r in billable] == sorted(r.spent_on for r in billable)
+
+
+_OPS = st.lists(st.tuples(st.sampled_from(["mark", "rebill", "write_off"]),
+                          st.sets(st.integers(min_value=0, max_value=3), min_size=1)),
+                min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=_OPS)
+def test_billing_axis_property(prepared: tuple[Hourbridge, list[int], int],
+                               ops: list[tuple[str, set[int]]]) -> None:
+    """Whatever the sequence of marking and releasing: an expense is billed at most once,
+    billed exactly when the model says so, a written-off one never bills again, and a refused
+    change (any expense in the wrong state) changes nothing at all."""
+    hb, ids, line = prepared
+    state = {i: "unbilled" for i in ids}
+    with hb.uow() as uow:  # never committed: each example starts from the same rows
+        for op, picks in ops:
+            chosen = [ids[k] for k in sorted(picks)]
+            need = "unbilled" if op == "mark" else "billed"
+            allowed = all(state[i] == need for i in chosen)
+            try:
+                if op == "mark":
+                    uow.expenses.mark_billed([(i, line) for i in chosen], NOW)
+                else:
+                    uow.expenses.release(chosen, op, NOW)
+            except Conflict:
+                assert not allowed
+            else:
+                assert allowed
+                after = {"mark": "billed", "rebill": "unbilled", "write_off": "written_off"}
+                state.update({i: after[op] for i in chosen})
+            rows = {r.id: r for r in uow.expenses.select(ExpenseSelection(ids=tuple(ids)))}
+            assert {i: rows[i].billing for i in ids} == state
+            billable = {r.id for r in uow.expenses.billable("K1", date(2026, 12, 31))}
+            assert billable == {i for i in ids if state[i] == "unbilled"}
+
+
+@pytest.fixture
+def prepared(loaded: Hourbridge, invoice_line: int) -> tuple[Hourbridge, list[int], int]:
+    rows = [(f"p{k}", "E1", "P1", "", f"2026-08-1{k}", f"{k + 1}", "EUR", "meals", "", "")
+            for k in range(4)]
+    ingest(loaded, rows)
+    loaded.handle(c.ApproveExpenses("pm", project="P1"))
+    return loaded, sorted(e["id"] for e in stored(loaded).values()), invoice_line
