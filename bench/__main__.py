@@ -28,10 +28,10 @@ from .common import (
     write_result,
 )
 from .generate import ensure_dataset
-from .scenarios import api, billing, ingest, memory, peer
+from .scenarios import api, billing, expenses, ingest, memory, peer
 
-SCENARIOS: dict[str, ModuleType] = {"ingest": ingest, "billing": billing, "api": api,
-                                    "memory": memory}
+SCENARIOS: dict[str, ModuleType] = {"ingest": ingest, "expenses": expenses, "billing": billing,
+                                    "api": api, "memory": memory}
 COMMANDS = ("all", *SCENARIOS, "peer", "summary", "generate")
 
 
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     helps = {
         "all": "every scenario on every database, then the summary (default)",
         "ingest": "CSV and JSON ingest vs a raw executemany / COPY of the same rows",
+        "expenses": "expense CSV ingest vs a raw executemany / COPY of the same rows",
         "billing": "billing run vs SQL SUM(hours*rate) GROUP BY contract, month",
         "api": "POST /v1/time-entries in batches through a real server vs CLI ingest",
         "memory": "peak RSS of ingest (goal <= 300 MB at 1,000,000 entries)",

@@ -11,8 +11,7 @@ hours converted to whole seconds the same way (Decimal, half up), entity and con
 from the bundle, then ``executemany`` INSERT in one transaction (SQLite) or ``COPY ... FROM
 STDIN`` (PostgreSQL, psycopg 3). Ratio = ours / limit, goal <= 3.
 
-Each format gets its own fresh database. Expenses are generated but not ingested: Hourbridge
-has no expense intake yet, so ``ingest-expenses`` is reported as not supported.
+Each format gets its own fresh database. Expenses are measured by ``scenarios.expenses``.
 """
 
 from __future__ import annotations
@@ -171,19 +170,6 @@ def run_format(ctx: Context, kind: str, fmt: str) -> dict[str, Any]:
         limit_text=f"{limit_seconds:.2f} s, {limit_rate:,.0f}/s")
 
 
-def expenses_result(ctx: Context, kind: str) -> dict[str, Any]:
-    ds = ctx.dataset
-    return result(
-        "ingest-expenses", kind, ds.entries, now_iso(), 0.0,
-        metrics={"file": ds.expenses_csv.name, "rows": ds.manifest["expenses"],
-                 "file_bytes": ds.expenses_csv.stat().st_size, "expenses": "not supported yet"},
-        limit={}, ratio=None, goal=None, met=None,
-        notes=[f"expenses: not supported yet: Hourbridge has no expense intake; "
-               f"{ds.manifest['expenses']:,} rows generated in {ds.expenses_csv.name}, "
-               "not measured"],
-        ours="not supported yet")
-
-
 def ingest_csv(ctx: Context, kind: str) -> dict[str, Any]:
     return run_format(ctx, kind, "csv")
 
@@ -193,5 +179,4 @@ def ingest_json(ctx: Context, kind: str) -> dict[str, Any]:
 
 
 # (result name, function, goal): each writes bench/results/<name>-<db>.json
-UNITS = (("ingest-csv", ingest_csv, f"<= {GOAL:g}"), ("ingest-json", ingest_json, f"<= {GOAL:g}"),
-         ("ingest-expenses", expenses_result, None))
+UNITS = (("ingest-csv", ingest_csv, f"<= {GOAL:g}"), ("ingest-json", ingest_json, f"<= {GOAL:g}"))

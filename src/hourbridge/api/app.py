@@ -17,7 +17,7 @@ from hourbridge.bootstrap import Hourbridge, bootstrap
 
 from . import problems
 from .idempotency import IdempotencyMiddleware
-from .schemas import TimeEntriesIn
+from .schemas import ExpensesIn, TimeEntriesIn
 from .v1 import health_router
 from .v1 import router as v1_router
 
@@ -38,7 +38,10 @@ TAGS: list[dict[str, Any]] = [
                                            "contracts and rate cards."},
     {"name": "time entries", "description": "Time intake through the inbox, and the stored "
                                             "entries."},
-    {"name": "approvals", "description": "Approving time (books unbilled revenue)."},
+    {"name": "expenses", "description": "Expense intake through the inbox, and the stored "
+                                        "expenses."},
+    {"name": "approvals", "description": "Approving time (books unbilled revenue) and "
+                                         "expenses."},
     {"name": "billing", "description": "Billing runs: approved time to draft invoices."},
     {"name": "holds", "description": "Billing holds: held work does not bill until released."},
     {"name": "invoices", "description": "Draft and issued invoices."},
@@ -49,7 +52,7 @@ TAGS: list[dict[str, Any]] = [
 ]
 
 # Models a route documents by hand (``openapi_extra``) rather than through a parameter.
-_EXTRA_SCHEMAS = (TimeEntriesIn,)
+_EXTRA_SCHEMAS = (TimeEntriesIn, ExpensesIn)
 
 
 def create_app(hb: Hourbridge) -> FastAPI:

@@ -17,6 +17,7 @@ from hourbridge.formats import bundle_json_schema, parse_bundle_files, to_domain
 from hourbridge.formats.timefile import TimeFile
 
 from .contracts import contracts_app
+from .expenses import expenses_app
 from .export import export_app
 from .holds import holds_app
 from .output import cli_errors, console, print_json, session, table
@@ -41,6 +42,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(holds_app, name="holds")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(revenue_app, name="revenue")
+app.add_typer(expenses_app, name="expenses")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 

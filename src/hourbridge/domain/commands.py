@@ -39,6 +39,22 @@ class IngestTimeEntries:
 
 
 @dataclass(frozen=True, slots=True)
+class IngestExpenses:
+    source: str
+    payload: IncomingPayload
+
+
+@dataclass(frozen=True, slots=True)
+class ApproveExpenses:
+    actor: str
+    expense_ids: tuple[int, ...] = ()
+    employee: str | None = None
+    project: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ApproveEntries:
     actor: str
     entry_ids: tuple[int, ...] = ()

@@ -97,36 +97,55 @@ def _seconds(row: Mapping[str, object], where: str) -> int | Problem:
     return seconds
 
 
+def required_texts(row: Mapping[str, object], names: tuple[str, ...],
+                   where: str) -> list[Problem]:
+    return [Problem("invalid_format", f"{name} is required", where, name)
+            for name in names if _text(row.get(name)) == ""]
+
+
+def local_date(row: Mapping[str, object], where: str, problems: list[Problem]) -> date | None:
+    """The row's ``date`` (YYYY-MM-DD exactly), or None with a problem added when it is given
+    but not a date (a missing date is reported by ``required_texts``)."""
+    text = _text(row.get("date"))
+    if not text:
+        return None
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(Problem("invalid_format", f"date {text!r} is not YYYY-MM-DD",
+                                where, "date"))
+        return None
+
+
+def billable_flag(row: Mapping[str, object], where: str, problems: list[Problem]) -> bool:
+    """The row's ``billable`` flag (default true); a problem is added when it is not a flag."""
+    text = _text(row.get("billable")).lower()
+    if text and text not in _TRUE | _FALSE:
+        problems.append(Problem(
+            "invalid_format", f"billable {text!r} is not true or false", where, "billable"))
+    return text not in _FALSE
+
+
+def revision_number(row: Mapping[str, object], where: str, problems: list[Problem]) -> int:
+    """The row's ``revision`` (default 1); a problem is added when it is not positive."""
+    text = _text(row.get("revision")) or "1"
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        problems.append(Problem(
+            "invalid_format", f"revision {text!r} is not a positive integer", where, "revision"))
+        return 1
+    return int(text)
+
+
 def parse_row(row: Mapping[str, object], where: str) -> ParsedEntry | list[Problem]:
-    problems: list[Problem] = []
-    for name in ("external_id", "employee", "project", "date"):
-        if _text(row.get(name)) == "":
-            problems.append(Problem("invalid_format", f"{name} is required", where, name))
-    work_date: date | None = None
-    if _text(row.get("date")):
-        try:
-            if not _ISO_DATE.fullmatch(_text(row.get("date"))):
-                raise ValueError
-            work_date = date.fromisoformat(_text(row.get("date")))
-        except ValueError:
-            problems.append(Problem(
-                "invalid_format", f"date {_text(row.get('date'))!r} is not YYYY-MM-DD",
-                where, "date",
-            ))
+    problems = required_texts(row, ("external_id", "employee", "project", "date"), where)
+    work_date = local_date(row, where, problems)
     seconds = _seconds(row, where)
     if isinstance(seconds, Problem):
         problems.append(seconds)
-    billable_text = _text(row.get("billable")).lower()
-    if billable_text and billable_text not in _TRUE | _FALSE:
-        problems.append(Problem(
-            "invalid_format", f"billable {billable_text!r} is not true or false", where, "billable"
-        ))
-    revision_text = _text(row.get("revision")) or "1"
-    if not (revision_text.isascii() and revision_text.isdigit()) or int(revision_text) < 1:
-        problems.append(Problem(
-            "invalid_format", f"revision {revision_text!r} is not a positive integer",
-            where, "revision",
-        ))
+    billable = billable_flag(row, where, problems)
+    revision = revision_number(row, where, problems)
     if problems or work_date is None or isinstance(seconds, Problem):
         return problems
     return ParsedEntry(
@@ -137,6 +156,6 @@ def parse_row(row: Mapping[str, object], where: str) -> ParsedEntry | list[Probl
         work_date=work_date,
         worked_seconds=seconds,
         notes=_text(row.get("notes")),
-        billable=billable_text not in _FALSE,
-        revision=int(revision_text),
+        billable=billable,
+        revision=revision,
     )

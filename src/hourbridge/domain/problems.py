@@ -29,6 +29,10 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "invalid_field": "integration",
     "invalid_reference": "integration",
     "duplicate_key": "integration",
+    # expenses
+    "invalid_amount": "consultant",
+    "invalid_currency": "integration",
+    "currency_mismatch": "finance",
 }
 
 

@@ -2,9 +2,9 @@
 it, both read as streams so a file of a million rows never sits in memory.
 
 CSV: UTF-8 (a BOM is ignored) with a header line (RFC 4180 quoting). JSON: a list of objects,
-or ``{"time_entries": [...]}``, parsed incrementally with ijson; numbers arrive as ``Decimal``
-so no binary float touches a quantity. Row locations are ``file:line`` for CSV and
-``file: $[i]`` (JSON path) for JSON.
+or ``{"time_entries": [...]}`` (``{"expenses": [...]}`` for an expense file: ``list_key``),
+parsed incrementally with ijson; numbers arrive as ``Decimal`` so no binary float touches a
+quantity. Row locations are ``file:line`` for CSV and ``file: $[i]`` (JSON path) for JSON.
 """
 
 from __future__ import annotations
@@ -38,16 +38,20 @@ class TimeFile:
     filename: str
     media_type: str
     opener: Callable[[], IO[bytes]]
+    # the key of the rows' list when a JSON payload is an object rather than a list
+    list_key: str = "time_entries"
 
     @classmethod
-    def from_path(cls, path: Path, media_type: str | None = None) -> TimeFile:
+    def from_path(cls, path: Path, media_type: str | None = None,
+                  list_key: str = "time_entries") -> TimeFile:
         kind = media_type or ("application/json" if path.suffix.lower() == ".json"
                               else "text/csv")
-        return cls(path.name, kind, lambda: path.open("rb"))
+        return cls(path.name, kind, lambda: path.open("rb"), list_key)
 
     @classmethod
-    def from_bytes(cls, filename: str, media_type: str, data: bytes) -> TimeFile:
-        return cls(filename, media_type, lambda: io.BytesIO(data))
+    def from_bytes(cls, filename: str, media_type: str, data: bytes,
+                   list_key: str = "time_entries") -> TimeFile:
+        return cls(filename, media_type, lambda: io.BytesIO(data), list_key)
 
     @property
     def is_json(self) -> bool:
@@ -91,7 +95,7 @@ class TimeFile:
             head = raw.read(CHUNK)
             start = codecs.BOM_UTF8 if head.startswith(codecs.BOM_UTF8) else b""
             stripped = head[len(start):].lstrip()
-            prefix = "time_entries.item" if stripped.startswith(b"{") else "item"
+            prefix = f"{self.list_key}.item" if stripped.startswith(b"{") else "item"
             stream = _Rewound(head[len(start):], raw)
             count = 0
             try:
@@ -101,17 +105,17 @@ class TimeFile:
                 if not stripped.startswith((b"[", b"{")):
                     raise ijson.JSONError("expected a list or an object")
                 if count == 0 and prefix != "item" and not self._has_entries_key():
-                    raise ijson.JSONError("an object needs a \"time_entries\" list")
+                    raise ijson.JSONError(f"an object needs a \"{self.list_key}\" list")
             except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as exc:
                 raise PayloadFormatError(Problem(
                     "invalid_format",
-                    "not valid JSON (a list of entries or {\"time_entries\": [...]}): "
+                    f"not valid JSON (a list of rows or {{\"{self.list_key}\": [...]}}): "
                     f"{exc}".replace("\n", " "), self.filename)) from None
 
 
     def _has_entries_key(self) -> bool:
         with self.opener() as raw:
-            return any(prefix == "" and event == "map_key" and value == "time_entries"
+            return any(prefix == "" and event == "map_key" and value == self.list_key
                        for prefix, event, value in ijson.parse(raw))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import InvalidInput
 
+from .expenses import EXPENSES, store_expense_batch
 from .intake import Row, process_rows, rejection
 from .ports import UnitOfWork
 
@@ -38,10 +39,14 @@ def retry_exceptions(ids: tuple[int, ...], uow: UnitOfWork, now: datetime,
         for exc_id, inbox_id, source, row in items:
             if row and inbox_id is not None:  # intake rows; others resolve by themselves
                 by_source[(source, inbox_id)].append((exc_id, row))
+        kinds = uow.inbox.kinds([i for _, i in by_source if i is not None])
         for (source, inbox_id), group in by_source.items():
             rows: list[Row] = [(f"exception {exc_id}", row) for exc_id, row in group]
             assert inbox_id is not None
-            out = process_rows(uow, source, inbox_id, rows, md, rates, now)
+            if kinds.get(inbox_id) == EXPENSES:
+                out = store_expense_batch(uow, source, rows, inbox_id, md, now)
+            else:
+                out = process_rows(uow, source, inbox_id, rows, md, rates, now)
             rejected = dict(out.rejected)
             report.retried += len(rows)
             for index, (exc_id, row) in enumerate(group):

@@ -21,6 +21,7 @@ from .contracts import achieve_milestone, contract_status
 from .credits import issue_credit_note
 from .events import JOURNAL_ENTRY_READY, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
+from .expenses import approve_expenses, ingest_expenses
 from .holds import place_hold, release_hold
 from .intake import BatchValidator, ingest_time_entries, validate_here
 from .invoicing import issue_invoices
@@ -43,6 +44,9 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.IngestTimeEntries: lambda cmd, uow, now, deps: ingest_time_entries(
         cmd.source, cmd.payload, uow, now, deps.validator),
     c.ApproveEntries: lambda cmd, uow, now, _: approve_entries(cmd, uow, now),
+    c.IngestExpenses: lambda cmd, uow, now, _: ingest_expenses(cmd.source, cmd.payload, uow,
+                                                              now),
+    c.ApproveExpenses: lambda cmd, uow, now, _: approve_expenses(cmd, uow, now),
     c.RunBilling: lambda cmd, uow, now, _: run_billing(cmd, uow, now),
     c.IssueInvoices: lambda cmd, uow, now, _: issue_invoices(cmd, uow, now),
     c.RetryExceptions: lambda cmd, uow, now, _: retry_exceptions(

@@ -15,7 +15,7 @@ rewritten). A row with the same content as another entry under a different id is
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -31,6 +31,7 @@ from hourbridge.domain.validation import content_key, validate_entry
 from .ports import NewEntry, NewException, UnitOfWork, chunked
 
 BATCH = 5000
+TIME_ENTRIES = "time_entries"  # the inbox kind of a time payload
 Row = tuple[str, dict[str, Any]]  # (where, raw row)
 
 
@@ -182,9 +183,13 @@ def rejection(inbox_id: int | None, source: str, raw: dict[str, Any],
     return NewException(inbox_id, source, str(raw.get("external_id") or "") or None, merged, raw)
 
 
-def fingerprint_of(source: str, payload: IncomingPayload) -> tuple[str, int]:
-    # The source is part of the fingerprint: the same bytes from two trackers are two payloads.
+def fingerprint_of(source: str, payload: IncomingPayload,
+                   kind: str = TIME_ENTRIES) -> tuple[str, int]:
+    # The source is part of the fingerprint: the same bytes from two trackers are two payloads;
+    # so is the kind (other than time entries): the same bytes as expenses are another payload.
     digest = hashlib.sha256(source.encode() + b"\x00")
+    if kind != TIME_ENTRIES:
+        digest.update(kind.encode() + b"\x00")
     size = 0
     for block in payload.chunks():
         digest.update(block)
@@ -192,25 +197,30 @@ def fingerprint_of(source: str, payload: IncomingPayload) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def ingest_time_entries(source: str, payload: IncomingPayload, uow: UnitOfWork,
-                        now: datetime, validator: BatchValidator = validate_here) -> IntakeReport:
-    fingerprint, size = fingerprint_of(source, payload)
+# Stores a payload's rows batch by batch inside the intake transaction: given the inbox id and
+# the master data, yields each batch with what became of its rows.
+BatchStorer = Callable[[int, MasterData], Iterator[tuple[list[Row], _Outcome]]]
+
+
+def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: datetime,
+               kind: str, store_batches: BatchStorer) -> IntakeReport:
+    """The inbox half of every intake: keep the payload (committed on its own), then store its
+    rows (``store_batches``) and queue every rejected row as an exception, in one transaction;
+    a payload unreadable as a whole stays kept, ``failed``, with one exception."""
+    fingerprint, size = fingerprint_of(source, payload, kind)
     with uow:
         earlier = uow.inbox.find(fingerprint)
         if earlier is not None:
             return IntakeReport(earlier, fingerprint, duplicate_payload=True)
         inbox_id = uow.inbox.add(source, fingerprint, payload.filename, payload.media_type,
-                                 size, now)
+                                 size, now, kind)
         uow.inbox.keep(inbox_id, payload.chunks())
         uow.commit()
     report = IntakeReport(inbox_id, fingerprint)
     try:
         with uow:
             md = uow.masterdata.snapshot()
-            rates = RateBook(md)
-            validated = validator(chunked(payload.rows(), BATCH), source, inbox_id, md, rates)
-            for batch, candidates in validated:
-                out = store_batch(uow, source, batch, candidates, now)
+            for batch, out in store_batches(inbox_id, md):
                 report.rows += len(batch)
                 report.accepted += out.accepted
                 report.revised += out.revised
@@ -237,3 +247,15 @@ def ingest_time_entries(source: str, payload: IncomingPayload, uow: UnitOfWork,
             uow.commit()
         return IntakeReport(inbox_id, fingerprint, rejected=1, reasons={problem.code: 1})
     return report
+
+
+def ingest_time_entries(source: str, payload: IncomingPayload, uow: UnitOfWork,
+                        now: datetime, validator: BatchValidator = validate_here) -> IntakeReport:
+    def store_batches(inbox_id: int, md: MasterData
+                      ) -> Iterator[tuple[list[Row], _Outcome]]:
+        validated = validator(chunked(payload.rows(), BATCH), source, inbox_id, md,
+                              RateBook(md))
+        for batch, candidates in validated:
+            yield batch, store_batch(uow, source, batch, candidates, now)
+
+    return run_intake(source, payload, uow, now, TIME_ENTRIES, store_batches)

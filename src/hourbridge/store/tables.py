@@ -177,6 +177,8 @@ inbox = Table(
     "inbox", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("source", String(64), nullable=False),
+    # what the rows are: time_entries or expenses (retrying an exception needs to know)
+    Column("kind", String(16), nullable=False, server_default="time_entries"),
     Column("fingerprint", String(64), nullable=False, unique=True),
     Column("filename", String(500), nullable=False),
     Column("media_type", String(100), nullable=False),
@@ -258,6 +260,42 @@ exceptions = Table(
     Column("closed_at", UtcDateTime),
     Column("closed_by", String(128)),
     Column("note", Text),
+)
+
+# Expenses: like time entries with an amount instead of a duration. The billing axis is the
+# expense's whole amount: unbilled, billed (on the invoice line ``invoice_line``),
+# written_off or non_billable; approval is its own axis.
+expenses = Table(
+    "expenses", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("external_id", String(128), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("inbox_id", Id, ForeignKey("inbox.id"), nullable=False),
+    Column("employee", String(64), nullable=False),
+    Column("project", String(64), nullable=False),
+    Column("task", String(64)),
+    Column("entity", String(64), nullable=False),
+    Column("contract", String(64)),  # the project's contract at intake; none: non-billable
+    Column("spent_on", Date, nullable=False),  # the spender's local date
+    Column("category", String(64), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("amount", ExactDecimal, nullable=False),  # > 0, in the currency's minor units
+    Column("currency", String(3), nullable=False),
+    Column("billable", Boolean, nullable=False),
+    Column("receipt_ref", String(200)),
+    Column("content_key", String(32), nullable=False, index=True),
+    Column("approval", String(16), nullable=False),  # submitted / approved / rejected
+    Column("approved_at", UtcDateTime),
+    Column("approved_by", String(128)),
+    Column("billing", String(16), nullable=False),  # unbilled / billed / written_off / non_billable
+    Column("invoice_line", Id, ForeignKey("invoice_lines.id")),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("external_id", "source", name="uq_expenses_external_id_source"),
+    Index("ix_expenses_contract_axes", "contract", "approval", "billing", "spent_on"),
+    Index("ix_expenses_project_date", "project", "spent_on"),
+    Index("ix_expenses_invoice_line", "invoice_line"),
 )
 
 # --- billing -----------------------------------------------------------------------------

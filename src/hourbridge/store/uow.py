@@ -10,6 +10,7 @@ from .masterdata import SnapshotCache, SqlMasterData
 from .repositories import (
     SqlEntries,
     SqlExceptions,
+    SqlExpenses,
     SqlHolds,
     SqlInbox,
     SqlInvoices,
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
         self.masterdata = SqlMasterData(self.conn, self.snapshots)
         self.inbox = SqlInbox(self.conn)
         self.entries = SqlEntries(self.conn)
+        self.expenses = SqlExpenses(self.conn)
         self.exceptions = SqlExceptions(self.conn)
         self.invoices = SqlInvoices(self.conn)
         self.outbox = SqlOutbox(self.conn)

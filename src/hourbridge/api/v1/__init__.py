@@ -12,6 +12,7 @@ from . import (
     credit_notes,
     delivery,
     exceptions,
+    expenses,
     health,
     holds,
     invoices,
@@ -23,7 +24,7 @@ from . import (
 health_router = health.router
 router = APIRouter()
 for _module in (masterdata, time_entries, approvals, adjustments, billing, holds, invoices,
-                credit_notes, contracts, exceptions, ledger, delivery):
+                credit_notes, contracts, exceptions, ledger, delivery, expenses):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

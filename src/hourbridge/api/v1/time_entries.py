@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -67,20 +67,21 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _json_payload(body: bytes) -> tuple[str, bytes]:
-    """(source, the entries list as JSON bytes) from a JSON body, or a 422."""
+def _json_payload(body: bytes, model: type[BaseModel] = TimeEntriesIn,
+                  key: str = "entries") -> tuple[str, bytes]:
+    """(source, the rows list under ``key`` as JSON bytes) from a JSON body, or a 422."""
     try:
         data = json.loads(body, parse_constant=_no_constants)
     except (UnicodeDecodeError, ValueError) as exc:
         raise _invalid(("body",), "json_invalid", f"not valid JSON: {exc}") from None
     try:
-        doc = TimeEntriesIn.model_validate(data)
+        model.model_validate(data)
     except ValidationError as exc:
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         ) from None
-    payload = json.dumps(data["entries"], ensure_ascii=False, separators=(",", ":"))
-    return doc.source, payload.encode("utf-8")
+    payload = json.dumps(data[key], ensure_ascii=False, separators=(",", ":"))
+    return str(data["source"]), payload.encode("utf-8")  # validated: a Code
 
 
 def _check_csv_rows(body: bytes) -> None:
@@ -92,6 +93,33 @@ def _check_csv_rows(body: bytes) -> None:
     if records - 1 > MAX_ENTRIES_PER_REQUEST:
         raise _invalid(("body",), "too_long",
                        f"at most {MAX_ENTRIES_PER_REQUEST} rows per request, got {records - 1}")
+
+
+async def read_intake_body(request: Request, source: str | None,
+                           model: type[BaseModel] = TimeEntriesIn, key: str = "entries"
+                           ) -> tuple[str, bytes, str]:
+    """(source, payload to keep, media type) of an intake request: a CSV body as it is (the
+    source from ``?source=``), or the rows list of a JSON body; 413, 415 or 422 otherwise."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPException(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise HTTPException(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    media = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    media = media.lower()
+    if media == "text/csv":
+        if source is None:
+            raise _invalid(("query", "source"), "missing", "a CSV body needs ?source=")
+        _check_csv_rows(body)
+        return source, body, "text/csv"
+    if media == "application/json" or media.endswith("+json"):
+        body_source, payload = _json_payload(body, model, key)
+        if source is not None and source != body_source:
+            raise _invalid(("query", "source"), "value_error",
+                           f"?source={source} contradicts the body's source {body_source!r}")
+        return body_source, payload, "application/json"
+    raise HTTPException(415, f"send application/json or text/csv, not {media!r}")
 
 
 @router.post(
@@ -113,27 +141,7 @@ async def ingest_time_entries(
         alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY,
         description="client-chosen key, kept in the inbox file name")] = None,
 ) -> dict[str, Any]:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HTTPException(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise HTTPException(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
-    media = request.headers.get("content-type", "application/json").split(";")[0].strip()
-    media = media.lower()
-    if media == "text/csv":
-        if source is None:
-            raise _invalid(("query", "source"), "missing", "a CSV body needs ?source=")
-        _check_csv_rows(body)
-        payload, media_type = body, "text/csv"
-    elif media == "application/json" or media.endswith("+json"):
-        body_source, payload = _json_payload(body)
-        if source is not None and source != body_source:
-            raise _invalid(("query", "source"), "value_error",
-                           f"?source={source} contradicts the body's source {body_source!r}")
-        source, media_type = body_source, "application/json"
-    else:
-        raise HTTPException(415, f"send application/json or text/csv, not {media!r}")
+    source, payload, media_type = await read_intake_body(request, source)
     key = idempotency_key or hashlib.sha256(payload).hexdigest()[:16]
     command = IngestTimeEntries(source, TimeFile.from_bytes(f"api-{key}", media_type, payload))
     report = await run_in_threadpool(hb.handle, command)

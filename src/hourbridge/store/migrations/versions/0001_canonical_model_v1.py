@@ -72,6 +72,7 @@ def upgrade() -> None:
     op.create_table('inbox',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('source', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), server_default='time_entries', nullable=False),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('filename', sa.String(length=500), nullable=False),
     sa.Column('media_type', sa.String(length=100), nullable=False),
@@ -457,6 +458,43 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['invoice_line'], ['invoice_lines.id'], name=op.f('fk_contract_charges_invoice_line_invoice_lines')),
     sa.PrimaryKeyConstraint('contract', 'kind', 'ref', name=op.f('pk_contract_charges'))
     )
+    op.create_table('expenses',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('source', sa.String(length=64), nullable=False),
+    sa.Column('external_id', sa.String(length=128), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('inbox_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('employee', sa.String(length=64), nullable=False),
+    sa.Column('project', sa.String(length=64), nullable=False),
+    sa.Column('task', sa.String(length=64), nullable=True),
+    sa.Column('entity', sa.String(length=64), nullable=False),
+    sa.Column('contract', sa.String(length=64), nullable=True),
+    sa.Column('spent_on', sa.Date(), nullable=False),
+    sa.Column('category', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('amount', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('billable', sa.Boolean(), nullable=False),
+    sa.Column('receipt_ref', sa.String(length=200), nullable=True),
+    sa.Column('content_key', sa.String(length=32), nullable=False),
+    sa.Column('approval', sa.String(length=16), nullable=False),
+    sa.Column('approved_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('approved_by', sa.String(length=128), nullable=True),
+    sa.Column('billing', sa.String(length=16), nullable=False),
+    sa.Column('invoice_line', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['inbox_id'], ['inbox.id'], name=op.f('fk_expenses_inbox_id_inbox')),
+    sa.ForeignKeyConstraint(['invoice_line'], ['invoice_lines.id'], name=op.f('fk_expenses_invoice_line_invoice_lines')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_expenses')),
+    sa.UniqueConstraint('external_id', 'source', name='uq_expenses_external_id_source')
+    )
+    with op.batch_alter_table('expenses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_expenses_content_key'), ['content_key'], unique=False)
+        batch_op.create_index('ix_expenses_contract_axes', ['contract', 'approval', 'billing', 'spent_on'], unique=False)
+        batch_op.create_index('ix_expenses_invoice_line', ['invoice_line'], unique=False)
+        batch_op.create_index('ix_expenses_project_date', ['project', 'spent_on'], unique=False)
+
     op.create_table('invoice_line_entries',
     sa.Column('line', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('entry', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -474,6 +512,13 @@ def downgrade() -> None:
         batch_op.drop_index('ix_invoice_line_entries_entry')
 
     op.drop_table('invoice_line_entries')
+    with op.batch_alter_table('expenses', schema=None) as batch_op:
+        batch_op.drop_index('ix_expenses_project_date')
+        batch_op.drop_index('ix_expenses_invoice_line')
+        batch_op.drop_index('ix_expenses_contract_axes')
+        batch_op.drop_index(batch_op.f('ix_expenses_content_key'))
+
+    op.drop_table('expenses')
     op.drop_table('contract_charges')
     op.drop_table('tasks')
     with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
