@@ -16,6 +16,7 @@ from hourbridge.domain import commands as c
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .conftest import load
+from .test_expenses import ingest as ingest_expenses
 
 
 def _firm(small_bundle: dict[str, Any], **contracts: dict[str, Any]) -> dict[str, Any]:
@@ -185,3 +186,33 @@ def test_write_down_cap_bills_all_with_a_visible_adjustment(hb: Hourbridge, smal
     hb.handle(c.IssueCreditNote(run.invoices[0]["id"], actor="fin", reason="re-scope",
                                 mode="write_off", issue_date=date(2026, 10, 1)))
     _balanced(hb)
+
+
+def test_expenses_pass_through_at_cost_with_markup_or_not_at_all(
+        hb: Hourbridge, small_bundle: Any) -> None:
+    load(hb, _firm(small_bundle,
+                   XM={"expenses": {"billing": "markup", "markup_percent": "10"}},
+                   XC={"expenses": {"billing": "at_cost"}}, XN={}))
+    report = ingest_expenses(hb, [
+        ("x1", "E1", "P-XM", "DEV", "2026-08-10", "120.50", "EUR", "travel", "train", ""),
+        ("x2", "E2", "P-XM", "DEV", "2026-08-11", "80.00", "EUR", "travel", "taxi", ""),
+        ("x3", "E1", "P-XC", "DEV", "2026-08-12", "99.99", "EUR", "hotel", "", ""),
+        ("x4", "E1", "P-XN", "DEV", "2026-08-12", "40.00", "EUR", "meals", "", "")])
+    assert report.rejected == 0
+    hb.handle(c.ApproveExpenses("pm", date_to=date(2026, 8, 31)))
+    run = hb.handle(c.RunBilling(date(2026, 8, 31)))
+    by_contract = {i["contract"]: i for i in run.invoices}
+    assert set(by_contract) == {"XM", "XC"}  # XN keeps its expenses
+    assert _lines(hb, by_contract["XM"]["id"]) == [("expense", "travel", "220.55")]  # 200.50+10 %
+    assert _lines(hb, by_contract["XC"]["id"]) == [("expense", "hotel", "99.99")]
+    states = {e["external_id"]: e["billing"] for e in hb.queries.expenses()}
+    assert states == {"x1": "billed", "x2": "billed", "x3": "billed", "x4": "non_billable"}
+    assert hb.handle(c.RunBilling(date(2026, 8, 31))).invoices == []  # billed once
+    hb.handle(c.IssueInvoices(actor="fin", all_drafts=True, issue_date=date(2026, 9, 1)))
+    assert _balanced(hb)["4100"] == Decimal("-320.54")  # expense recoveries
+    hb.handle(c.IssueCreditNote(by_contract["XC"]["id"], actor="fin", reason="receipt missing",
+                                mode="rebill", issue_date=date(2026, 9, 2)))
+    assert {e["external_id"]: e["billing"] for e in hb.queries.expenses()}["x3"] == "unbilled"
+    again = hb.handle(c.RunBilling(date(2026, 9, 30)))
+    assert [i["net"] for i in again.invoices] == ["99.99"]
+    assert _balanced(hb)["4100"] == Decimal("-220.55")

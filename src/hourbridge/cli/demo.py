@@ -13,7 +13,7 @@ from rich.progress import Progress
 
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.demo import generate_demo_firm
-from hourbridge.demo.contract_models import ModelPlan, apply_contract_models
+from hourbridge.demo.contract_models import ModelPlan, apply_contract_models, demo_expenses
 from hourbridge.domain import commands as c
 from hourbridge.formats import BundleDocument, to_domain
 from hourbridge.formats.timefile import TimeFile
@@ -85,6 +85,11 @@ def run_demo(hb: Hourbridge, seed: int, show_progress: bool) -> dict[str, Any]:
             for key in ("rows", "accepted", "revised", "unchanged", "rejected"):
                 intake[key] += getattr(report, key)
             progress.update(step, advance=1)
+        expenses = hb.handle(c.IngestExpenses("expensify", TimeFile.from_bytes(
+            "expensify-report.csv", "text/csv",
+            demo_expenses(firm.bundle, models, _demo_start(firm.through)),
+            list_key="expenses")))
+        intake["expenses"] = expenses.accepted + expenses.unchanged
         projects = sorted(p.code for p in doc.projects)
         step = progress.add_task("approve (per project manager)", total=len(projects))
         for code in projects:
@@ -95,6 +100,7 @@ def run_demo(hb: Hourbridge, seed: int, show_progress: bool) -> dict[str, Any]:
             for cur, amount in report.wip.items():
                 wip_booked[cur] += amount
             progress.update(step, advance=1)
+        hb.handle(c.ApproveExpenses("demo", date_to=approve_to))
         step = progress.add_task("bill, issue, credit, rebill, post", total=5)
         held = _hold_one_project(hb, projects)
         for contract, milestone, on in models.achievements:  # as the PSA reports them

@@ -91,6 +91,38 @@ def apply_contract_models(bundle: dict[str, Any], start: date, through: date) ->
         "rounding": {"increment_minutes": 6, "mode": "nearest", "minimum_minutes": 0}}]
     plan["amendment"] = k["id"]
     plan["time_and_materials"] = de[1]
+    # expenses: passed on at cost, with a markup, or kept by the firm
+    kon[de[1]]["expenses"] = {"billing": "at_cost"}
+    kon[de[-1]]["expenses"] = {"billing": "markup", "markup_percent": "10"}
+    kon[us[-1]]["expenses"] = {"billing": "not_billable"}
+    plan["expenses_at_cost"] = de[1]
+    plan["expenses_with_markup"] = de[-1]
     achievements = ((plan["milestones"], "M1", first_day.replace(day=20)),
                     (plan["milestones"], "M2", add_months(first_day, 1).replace(day=24)))
     return ModelPlan(plan, achievements)
+
+
+_CATEGORIES = (("travel", "Train tickets", "184.60"), ("hotel", "Hotel, 2 nights", "298.00"),
+               ("meals", "Team dinner", "87.40"))
+
+
+def demo_expenses(bundle: dict[str, Any], plan: ModelPlan, start: date) -> bytes:
+    """An expense report (CSV) for the engagements whose contracts show expense billing:
+    a few costs per month from a consultant assigned to the project."""
+    contracts = {plan.contracts[m] for m in ("expenses_at_cost", "expenses_with_markup")}
+    contracts.add(plan.contracts["milestones"])  # not billable: the firm keeps these
+    lines = ["external_id,employee,project,task,date,amount,currency,category,description,"
+             "billable"]
+    currency = {k["id"]: k["currency"] for k in bundle["contracts"]}
+    n = 0
+    for p in sorted(bundle["projects"], key=lambda p: p["code"]):
+        if p["contract"] not in contracts or not p["assignments"]:
+            continue
+        employee = p["assignments"][0]["employee"]
+        for month in range(2):
+            day = add_months(start.replace(day=1), month).replace(day=9 + 3 * month)
+            for category, text, amount in _CATEGORIES[month:]:
+                n += 1
+                lines.append(f"X{n:04d},{employee},{p['code']},,{day.isoformat()},{amount},"
+                             f"{currency[p['contract']]},{category},{text},true")
+    return ("\n".join(lines) + "\n").encode()

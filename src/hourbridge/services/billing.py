@@ -27,6 +27,7 @@ from hourbridge.domain.billing import (
 from hourbridge.domain.commands import RunBilling
 from hourbridge.domain.contracts import (
     CAP_WRITE_DOWN,
+    EXPENSE,
     CapItem,
     Drawdown,
     apply_cap,
@@ -36,9 +37,9 @@ from hourbridge.domain.contracts import (
     settleable_months,
     version_for,
 )
-from hourbridge.domain.holds import HoldBook
+from hourbridge.domain.holds import Hold, HoldBook
 from hourbridge.domain.masterdata import MasterData
-from hourbridge.domain.model import Approval, Billing, Cap, Contract
+from hourbridge.domain.model import Approval, Billing, Cap, Contract, ExpenseBilling
 from hourbridge.domain.money import hours, round_money, time_amount
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.proposals import diff_proposals, proposal_key
@@ -47,7 +48,7 @@ from hourbridge.domain.tax import invoice_tax
 from hourbridge.domain.validation import role_on
 
 from .approval import price_entry
-from .ports import EntryRow, EntrySelection, NewException, UnitOfWork
+from .ports import EntryRow, EntrySelection, ExpenseRow, NewException, UnitOfWork
 
 
 @dataclass
@@ -132,6 +133,7 @@ class ContractPlan:
     covered: list[int] = field(default_factory=list)
     settlements: list[Drawdown] = field(default_factory=list)
     over_cap: list[int] = field(default_factory=list)  # entries held by a hold cap
+    not_billable: list[int] = field(default_factory=list)  # expenses the contract keeps
 
 
 def _period_draft(drafts: dict[str, DraftInvoice], contract: Contract, period: str
@@ -158,8 +160,12 @@ def _drawdown_line(contract: Contract, draw: Drawdown, items: dict[int, Billable
 
 
 def plan_contract(contract: Contract, items: list[BillableItem], through: date,
-                  uow: UnitOfWork, report: BillingReport) -> ContractPlan:
-    """Apply the contract's components to its billable items and due charges."""
+                  uow: UnitOfWork, report: BillingReport,
+                  charge_hold: Hold | None = None,
+                  held_projects: frozenset[str] = frozenset()) -> ContractPlan:
+    """Apply the contract's components to its billable items and due charges. A hold on the
+    contract, its customer or one of its projects keeps the contract's fees waiting too; a
+    project hold keeps that project's expenses waiting."""
     plan = ContractPlan([])
     hourly: list[BillableItem] = []
     for item in items:
@@ -187,11 +193,45 @@ def plan_contract(contract: Contract, items: list[BillableItem], through: date,
                 version_for(contract, date.fromisoformat(f"{period}-01")).version))
     for charge in due_charges(contract, through, uow.contracts.achievements(contract.id),
                               uow.contracts.billed_charges(contract.id)):
+        if charge_hold is not None:
+            report.skipped.append({"id": None, "reason": "on_hold", "hold": charge_hold.id,
+                                   "charge": f"{contract.id}/{charge.kind}/{charge.ref}",
+                                   "message": charge_hold.describe()})
+            continue
         _period_draft(drafts, contract, charge.period).charges.append(ChargeLine(
             charge.kind, charge.ref, charge.description, charge.amount,
             charge.contract_version))
+    if contract.expenses.billing is not ExpenseBilling.NOT_BILLABLE:
+        # held_projects holds every project when the contract or its customer is held
+        waiting = [e for e in uow.expenses.billable(contract.id, through)
+                   if e.project not in held_projects]
+        for period, line in expense_charges(contract, waiting):
+            _period_draft(drafts, contract, period).charges.append(line)
+    else:
+        plan.not_billable = [e.id for e in uow.expenses.billable(contract.id, through)]
     plan.drafts = [drafts[p] for p in sorted(drafts)]
     return plan
+
+
+def expense_charges(contract: Contract, expenses: list[ExpenseRow]
+                    ) -> list[tuple[str, ChargeLine]]:
+    """One line per month, project and category: the expenses at cost, or with the contract's
+    markup, rounded once per line (half up)."""
+    groups: dict[tuple[str, str, str], list[ExpenseRow]] = defaultdict(list)
+    for e in expenses:
+        groups[(period_of(e.spent_on), e.project, e.category)].append(e)
+    markup = contract.expenses.markup_percent if (
+        contract.expenses.billing is ExpenseBilling.MARKUP) else Decimal(0)
+    out: list[tuple[str, ChargeLine]] = []
+    for (period, project, category), rows in sorted(groups.items()):
+        cost = sum((e.amount for e in rows), Decimal(0))
+        amount = round_money(cost * (1 + markup / 100), contract.currency)
+        how = f"at cost {cost}" if not markup else f"{cost} + {markup} % markup"
+        out.append((period, ChargeLine(
+            EXPENSE, category[:64], f"Expenses {project}: {category} ({len(rows)}, {how})",
+            amount, version_for(contract, min(e.spent_on for e in rows)).version, project,
+            tuple(e.id for e in rows))))
+    return out
 
 
 def _cap_label(contract: Contract) -> str:
@@ -277,6 +317,15 @@ def _cap(contract: Contract, cap: Cap, hourly: list[BillableItem], uow: UnitOfWo
     return billed, downs, held
 
 
+def _mark_expenses(uow: UnitOfWork, invoice_id: int, draft: DraftInvoice,
+                   now: datetime) -> None:
+    lines = uow.invoices.charge_line_ids(invoice_id)
+    pairs = [(e, lines[(c.kind, c.ref, c.project)]) for c in draft.charges
+             for e in c.expense_ids]
+    if pairs:
+        uow.expenses.mark_billed(pairs, now)
+
+
 def _flag_cap(uow: UnitOfWork, contract: Contract, held: list[int], now: datetime) -> None:
     """Work held by a cap is an exception for the contract's owner until the cap is raised
     (or its policy changed); a run that holds nothing resolves it."""
@@ -294,7 +343,9 @@ def _contracts_to_bill(uow: UnitOfWork, md: MasterData, selection: EntrySelectio
     with_terms = {k.id for k in md.contracts.values()
                   if (selection.entity is None or k.entity == selection.entity)
                   and (k.fee_schedule or k.milestones or k.retainer is not None)}
-    return sorted(set(uow.entries.contracts(selection)) | with_terms)
+    with_expenses = set(uow.expenses.contracts_with_billable(selection.date_to or date.max,
+                                                             selection.entity))
+    return sorted(set(uow.entries.contracts(selection)) | with_terms | with_expenses)
 
 
 def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingReport:
@@ -316,7 +367,16 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
             contract = md.contracts.get(contract_id)
             if contract is None:
                 continue
-            plan = plan_contract(contract, items, cmd.through, uow, report)
+            projects = sorted(p.code for p in md.projects.values() if p.contract == contract.id)
+            chain = md.customer_chain(contract.customer)
+            holding = {p: holds.holding(-1, p, contract.id, chain) for p in projects}
+            held_projects = frozenset(p for p, h in holding.items() if h is not None)
+            if holds.holding(-1, "", contract.id, chain) is not None:
+                held_projects = frozenset(projects) | {""}
+            charge_hold = holds.holding(-1, "", contract.id, chain) or next(
+                (h for h in holding.values() if h is not None), None)
+            plan = plan_contract(contract, items, cmd.through, uow, report, charge_hold,
+                                 held_projects)
             billed: list[int] = []
             if not cmd.dry_run:
                 _flag_cap(uow, contract, plan.over_cap, now)
@@ -344,6 +404,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
                     if report.run_id is None:
                         report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now)
                     invoice_id = uow.invoices.add_draft(report.run_id, draft, tax, now)
+                    _mark_expenses(uow, invoice_id, draft, now)
                 report.invoices.append(_summary(draft, invoice_id, tax))
                 invoices += 1
             report.entries_billed += len(set(billed))
@@ -351,6 +412,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
             if not cmd.dry_run:
                 uow.entries.bill_open(sorted(set(billed)), now)
                 uow.entries.set_billing(plan.covered, Billing.COVERED.value, now)
+                uow.expenses.mark_not_billable(plan.not_billable, now)
                 for d in plan.settlements:
                     uow.contracts.settle_month(
                         contract_id, d.period, d.included_seconds, d.rollover_in_seconds,

@@ -130,6 +130,9 @@ def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime) -> C
         uow.entries.credit(sorted(released.items()), cmd.mode, now)
         uow.contracts.release_charges([c.original.id for c in credit if not c.original.hourly],
                                       cmd.mode)
+        expenses = uow.expenses.on_lines([c.original.id for c in credit
+                                          if c.original.kind == "expense"])
+        uow.expenses.release(expenses, cmd.mode, now)
         by_kind: dict[str, Decimal] = defaultdict(Decimal)
         for c in credit:
             by_kind[c.original.kind] += c.amount

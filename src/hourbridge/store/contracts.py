@@ -77,17 +77,16 @@ class SqlContracts:
         out: dict[str, tuple[int, Decimal]] = {c: (0, Decimal(0)) for c in contracts}
         if not contracts:
             return out
+        # amounts are summed here, not by SQL: SQLite would add decimal text as floats
         rows = self.conn.execute(
-            select(inv.c.contract,
-                   func.coalesce(func.sum(case((li.c.kind == "time", li.c.seconds), else_=0)
-                                          * sign), 0),
-                   func.coalesce(func.sum(li.c.amount * sign), 0))
+            select(inv.c.contract, li.c.kind, li.c.seconds, li.c.amount, sign)
             .join(li, li.c.invoice == inv.c.id)
             .where(inv.c.contract.in_(list(contracts)), inv.c.status.in_(LIVE),
-                   li.c.kind.in_(("time", "cap_write_down")))
-            .group_by(inv.c.contract))
-        for contract, seconds, amount in rows:
-            out[contract] = (int(seconds), Decimal(amount))
+                   li.c.kind.in_(("time", "cap_write_down"))))
+        for contract, kind, seconds, amount, factor in rows:
+            s0, a0 = out[contract]
+            out[contract] = (s0 + (int(seconds) * factor if kind == "time" else 0),
+                             a0 + amount * factor)
         return out
 
     def effort(self, contract: str, through: date) -> list[tuple[str, date, int]]:

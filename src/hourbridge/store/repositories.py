@@ -538,15 +538,23 @@ class SqlInvoices:
                 out[invoice].append((entry, seconds))
         return out
 
+    def charge_line_ids(self, invoice_id: int) -> dict[tuple[str, str, str], int]:
+        """(kind, charge ref, project) -> line id of the invoice's charge lines."""
+        li = t.invoice_lines
+        return {(k, r or "", p): i for i, k, r, p in self.conn.execute(
+            select(li.c.id, li.c.kind, li.c.charge_ref, li.c.project)
+            .where(li.c.invoice == invoice_id, li.c.kind != "time"))}
+
     def kind_totals(self, invoice_ids: Sequence[int]) -> dict[int, dict[str, Decimal]]:
         """Line amounts per kind of each invoice: what issuing books where."""
         li = t.invoice_lines
         out: dict[int, dict[str, Decimal]] = {i: {} for i in invoice_ids}
+        # summed here, not by SQL: SQLite would add the decimal text as floats
         for member in _member(self.conn, li.c.invoice, invoice_ids):
             for invoice, kind, amount in self.conn.execute(
-                    select(li.c.invoice, li.c.kind, func.sum(li.c.amount))
-                    .where(member).group_by(li.c.invoice, li.c.kind)):
-                out[invoice][kind] = Decimal(amount)
+                    select(li.c.invoice, li.c.kind, li.c.amount).where(member)):
+                totals = out[invoice]
+                totals[kind] = totals.get(kind, Decimal(0)) + amount
         return out
 
     def document(self, invoice_id: int) -> DocumentRow | None:
@@ -863,6 +871,17 @@ class SqlExpenses:
 
     def mark_billed(self, pairs: Sequence[tuple[int, int]], at: datetime) -> None:
         self._move(pairs, "unbilled", "billed", line="set", at=at)
+
+    def mark_not_billable(self, ids: Sequence[int], at: datetime) -> None:
+        """The contract does not pass expenses on: they leave the unbilled queue."""
+        self._move([(i, None) for i in ids], "unbilled", "non_billable", line="keep", at=at)
+
+    def on_lines(self, line_ids: Sequence[int]) -> list[int]:
+        ex = t.expenses
+        out: list[int] = []
+        for member in _member(self.conn, ex.c.invoice_line, line_ids):
+            out += [i for (i,) in self.conn.execute(select(ex.c.id).where(member))]
+        return sorted(out)
 
     def release(self, ids: Sequence[int], mode: str, at: datetime) -> None:
         if mode == "rebill":
