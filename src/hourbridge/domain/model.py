@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .fx import FxRateDate
+
 
 class ProjectStatus(enum.StrEnum):
     ACTIVE = "active"
@@ -54,6 +56,9 @@ class Accounts:
     tax_payable: str = "2200"
     revenue: str = "4000"
     revenue_adjustments: str = "4090"
+    # realised differences between the functional value of WIP and of the invoice, and
+    # functional-currency rounding of foreign-currency entries (see domain.fx)
+    fx_gain_loss: str = "4900"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +177,10 @@ class Contract:
     start_date: date
     end_date: date | None = None
     versions: tuple[ContractVersion, ...] = ()
+    # which day's FX rate translates the contract currency into the entity's functional
+    # currency: "work_date", "invoice_date" or "fixed" (then fx_fixed_rate); see domain.fx
+    fx_rate_date: FxRateDate = FxRateDate.WORK_DATE
+    fx_fixed_rate: Decimal | None = None
 
     def covers(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)

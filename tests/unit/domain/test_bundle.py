@@ -195,18 +195,19 @@ def test_contract_currency_differs_from_customer(build) -> None:
     assert "customer" in problems[0].message
 
 
-def test_contract_currency_differs_from_entity(build) -> None:
+def test_contract_currency_differs_from_entity_without_fx_rates(build) -> None:
     bundle = full_bundle(build, entities=(build.entity(currency="CHF"),))
     problems = check_bundle(bundle, EMPTY)
-    assert found(problems) == [("invalid_reference", "contracts[K1].currency")]
+    assert found(problems) == [("no_fx_rate", "contracts[K1].currency")]
     assert "functional currency CHF" in problems[0].message
+    assert "EUR -> CHF" in problems[0].message
 
 
 def test_contract_in_foreign_currency_differs_from_both(build) -> None:
     bundle = full_bundle(build, contracts=(build.contract(currency="USD"),))
     assert found(check_bundle(bundle, EMPTY)) == [
         ("invalid_reference", "contracts[K1].currency"),
-        ("invalid_reference", "contracts[K1].currency"),
+        ("no_fx_rate", "contracts[K1].currency"),
     ]
 
 
