@@ -410,6 +410,17 @@ class TrialBalanceRow(_Out):
     debit: Money
     credit: Money
     balance: Money
+    functional_currency: str = Field(description="the entity's functional currency")
+    functional_balance: Money = Field(
+        description="the balance in functional currency (the functional amounts of the "
+        "postings); per entity these sum to zero over all currencies")
+
+
+class FunctionalTrialBalanceRow(_Out):
+    entity: str
+    currency: str = Field(description="the entity's functional currency")
+    account: str
+    balance: Money
 
 
 class DeadLetter(_Out):

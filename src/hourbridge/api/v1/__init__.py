@@ -11,6 +11,7 @@ from . import (
     credit_notes,
     delivery,
     exceptions,
+    fx_rates,
     health,
     holds,
     invoices,
@@ -21,7 +22,7 @@ from . import (
 
 health_router = health.router
 router = APIRouter()
-for _module in (masterdata, time_entries, approvals, adjustments, billing, holds, invoices,
+for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds, invoices,
                 credit_notes, exceptions, ledger, delivery):
     router.include_router(_module.router)
 
