@@ -105,7 +105,7 @@ def _posting(account: str, amount: Decimal, currency: str, functional: Decimal |
         currency=currency,
         functional_amount=amount if functional is None else functional,
         fx_rate=rate,
-        **dims,  # type: ignore[arg-type]
+        **dims,
     )
 
 
@@ -136,12 +136,11 @@ class WipAmount:
 @dataclass(frozen=True, slots=True)
 class Translation:
     """How an invoice's or credit note's own amounts become functional currency: at
-    ``rate`` (the invoice's), and for a credit note after what earlier credit notes took of
-    the invoice's total and tax, so parts translate to exactly what the whole did."""
+    ``rate`` (the invoice's), and for a credit note's receivable after what earlier credit
+    notes took of the invoice's total, so a receivable credited in parts clears exactly."""
 
     rate: Decimal = ONE
     total_before: Decimal = ZERO
-    tax_before: Decimal = ZERO
 
 
 def approval_entry(
@@ -225,10 +224,10 @@ def credit_note_entry(
     unbilled receivables at the WIP it had relieved (rebill), and what differs from the
     credited net, or all of it when written off, to revenue adjustments.
 
-    In functional currency the receivable and tax are reversed at the credited invoice's
-    rate, continuing from what earlier credit notes reversed (``fx``), so an invoice credited
-    in parts leaves exactly zero in receivables; restored WIP comes back at the value it was
-    booked at; the rest goes to FX gain/loss."""
+    In functional currency the receivable is reversed at the credited invoice's rate,
+    continuing from what earlier credit notes reversed (``fx``), so an invoice credited in
+    parts leaves exactly zero in receivables; tax at that rate per document; restored WIP
+    comes back at the value it was booked at; the rest goes to FX gain/loss."""
     acc = entity.accounts
     fc = entity.currency
     postings = [_posting(acc.receivables, -(net + tax), currency,
@@ -242,9 +241,10 @@ def credit_note_entry(
                                      customer=w.customer, project=w.project))
         back += w.amount
     if tax:
+        # per document, as its e-invoice states it (BT-111): VAT is declared document by
+        # document, so the tax payable follows the documents, not a running total
         postings.append(_posting(acc.tax_payable, tax, currency,
-                                 translate_step(fx.tax_before, tax, fx.rate, fc), fx.rate,
-                                 customer=customer))
+                                 translate(tax, fx.rate, fc), fx.rate, customer=customer))
     if net != back:
         postings.append(_posting(acc.revenue_adjustments, net - back, currency,
                                  translate(net - back, fx.rate, fc), fx.rate,

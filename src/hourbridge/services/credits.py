@@ -129,7 +129,7 @@ def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime) -> C
         key = f"credit-note-issued:{entity.code}:{number}"
         # earlier credit notes of this invoice: the translation continues from them
         total_before = sum((ln.credited_amount for ln in lines), Decimal(0)) + credited_tax
-        fx = Translation(doc.fx_rate or Decimal(1), total_before, credited_tax)
+        fx = Translation(doc.fx_rate or Decimal(1), total_before)
         journal = credit_note_entry(key, entity, number, doc.customer, doc.currency, on, net,
                                     tax, restored, fx)
         uow.outbox.add(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",

@@ -20,8 +20,8 @@ from hourbridge.domain.credits import relieve
 from hourbridge.domain.fx import FxTable, translate_step
 from hourbridge.domain.fxpolicy import invoice_rate
 from hourbridge.domain.ledger import Translation, WipAmount, issue_entry
-from hourbridge.domain.problems import Problem
 from hourbridge.domain.model import Billing
+from hourbridge.domain.problems import Problem
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data

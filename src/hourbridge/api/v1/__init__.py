@@ -22,8 +22,8 @@ from . import (
 
 health_router = health.router
 router = APIRouter()
-for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds, invoices,
-                credit_notes, exceptions, ledger, delivery):
+for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds,
+                invoices, credit_notes, exceptions, ledger, delivery):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

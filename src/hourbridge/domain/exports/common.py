@@ -89,8 +89,8 @@ class AccountNames:
 
     def __init__(self, accounts: Mapping[str, Accounts]) -> None:
         self._accounts = accounts
-        self._by_code: dict[tuple[str, str], LedgerAccount] = {}
-        self._owner: dict[str, tuple[str, str]] = {}
+        self._by_code: dict[tuple[str, str, str | None], LedgerAccount] = {}
+        self._owner: dict[str, tuple[str, str, str | None]] = {}
 
     def __call__(self, entity: str, code: str, foreign: str | None = None) -> LedgerAccount:
         """The name of ``code``; with ``foreign``, its leaf for that foreign currency."""
