@@ -270,6 +270,10 @@ class Invoice(_Out):
     total: Money
     tax_note: str | None
     billing_run: int | None = None
+    fx_rate: Decimal_ | None = Field(
+        None, description="issued in a currency other than the entity's functional one: 1 "
+        "invoice currency = fx_rate functional currency, the rate receivable and tax were "
+        "booked at (a credit note: its invoice's)")
 
 
 class LineEntry(_Out):

@@ -133,7 +133,7 @@ class ReadModels:
                      "entity", "contract", "customer", "currency",
                      "period", "issue_date", "due_date", "net", "tax_code", "tax_category",
                      "tax_exemption_code", "tax_rate", "tax",
-                     "total", "tax_note", "billing_run")
+                     "total", "tax_note", "billing_run", "fx_rate")
 
     def invoices(self, *, status: str | None = None, entity: str | None = None,
                  limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
