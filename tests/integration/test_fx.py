@@ -26,11 +26,11 @@ from typer.testing import CliRunner
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.cli.export import export_app
 from hourbridge.domain import commands as c
-from hourbridge.domain.exports import AccountNames
 from hourbridge.domain.fx import translate
 from hourbridge.errors import InvalidInput
 from support.einvoice import Validator
 from support.firm import small_firm_bundle
+from support.ledger import export_balances
 from support.tools import check_beancount, check_hledger, require_tool, run_tool
 
 runner = CliRunner()
@@ -224,28 +224,6 @@ print(json.dumps({k: str(v) for k, v in sums.items()}))
 """
 
 
-def expected_balances(hb: Hourbridge) -> tuple[dict[tuple[str, str], Decimal],
-                                               dict[tuple[str, str], Decimal]]:
-    """Our trial balance by export name: units per (account, currency) and EUR per account.
-
-    A row in a foreign currency is the account's ``-CUR`` leaf; the FX account's rows move no
-    transaction currency, so the export holds their EUR amount on the account itself."""
-    names = AccountNames(hb.queries.entity_accounts())
-    units: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    weights: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for r in hb.queries.trial_balance():
-        fc = r["functional_currency"]
-        moved = D(r["debit"]) or D(r["credit"])
-        foreign = r["currency"] if r["currency"] != fc and moved else None
-        name = names(r["entity"], r["account"], foreign).name
-        if moved:
-            units[(name, r["currency"])] += D(r["balance"])
-        else:
-            units[(name, fc)] += D(r["functional_balance"])
-        weights[(name, fc)] += D(r["functional_balance"])
-    return dict(units), dict(weights)
-
-
 def export_journal(fmt: str, folder: Path) -> Path:
     path = folder / f"journal.{fmt}"
     result = runner.invoke(export_app, ["journal", "--format", fmt, "--out", str(path)])
@@ -256,7 +234,7 @@ def export_journal(fmt: str, folder: Path) -> Path:
 def test_exports_pass_both_tools_and_agree_in_units_and_in_eur(
         hb: Hourbridge, ingest: Any, load_bundle: Any, cli_db: Path) -> None:
     book(hb, ingest, load_bundle)
-    units, weights = expected_balances(hb)
+    units, weights = export_balances(hb)
     assert ("Assets:DE:Unbilled:1210-CHF", "CHF") in units
     bean = export_journal("beancount", cli_db)
     text = bean.read_text(encoding="utf-8")
