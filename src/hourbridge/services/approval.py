@@ -103,7 +103,9 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> Appr
                 customer = md.projects[row.project].customer
                 sums = wip[(row.entity, decision.currency)][(customer, row.project, rate)]
                 sums[0] += amount
-                sums[1] += translate(amount, rate, entity.currency)
+                # the common case, work in the functional currency, needs no translation
+                sums[1] += (amount if decision.currency == entity.currency
+                            else translate(amount, rate, entity.currency))
                 report.billable += 1
             uow.entries.approve(approvals, now, cmd.actor)
             approved_ids.extend(a[0] for a in approvals)
