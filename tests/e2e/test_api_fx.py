@@ -124,3 +124,14 @@ def test_a_foreign_contract_shows_in_the_functional_trial_balance(client: TestCl
     assert by_account["4900"] == Decimal("0.75")  # the franc fell: an FX loss
     lines = [ln for e in client.get("/v1/journal").json() for ln in e["lines"]]
     assert {ln["fx_rate"] for ln in lines} == {"1.0612", "1.0587", "0"}
+
+
+def test_loading_rates_is_idempotent_by_key(client: TestClient) -> None:
+    headers = {"Idempotency-Key": "rates-2026-08"}
+    first = client.post("/v1/fx-rates", json={"fx_rates": RATES[:1]}, headers=headers)
+    again = client.post("/v1/fx-rates", json={"fx_rates": RATES[:1]}, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json()
+    other = client.post("/v1/fx-rates", json={"fx_rates": RATES[1:2]}, headers=headers)
+    assert other.status_code == 422  # the same key with another request

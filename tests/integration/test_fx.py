@@ -96,6 +96,9 @@ def book(hb: Hourbridge, ingest: Any, load_bundle: Any, policy: str = "work_date
     assert ingest(ROWS).accepted == len(ROWS)
     approved = hb.handle(c.ApproveEntries(actor="pm", date_to=date(2026, 9, 30)))
     assert approved.skipped == [] and approved.billable == len(ROWS)
+    c3 = next(e for e in hb.queries.entries(project="PCH") if e["external_id"] == "c3")
+    down = hb.handle(c.AdjustBillable(c3["id"], 3 * 3600, "agreed cap", "pm"))
+    assert down.wip_delta == D("-93.75")  # 3.5 h (rounded up) -> 3 h at 187.50 CHF
     assert len(hb.handle(c.RunBilling(date(2026, 9, 30))).invoices) == 5
     hb.handle(c.IssueInvoices(all_drafts=True))
     issued = {i["customer"] + ":" + i["period"]: i for i in hb.queries.invoices(status="issued")}
@@ -149,6 +152,10 @@ def test_the_policy_rates_are_stored_on_postings_and_invoices(
     issued = book(hb, ingest, load_bundle)
     wip = {(ln["currency"], D(ln["fx_rate"])) for ln in postings(hb, "approval:")
            if ln["account"] == "1210"}
+    [write_down] = [ln for ln in postings(hb, "adjustment:") if ln["account"] == "1210"]
+    assert (write_down["credit"], write_down["fx_rate"], write_down["functional_amount"]) == (
+        "93.75", "1.0587", str(translate(D("562.50"), D("1.0587"), "EUR")
+                               - translate(D("656.25"), D("1.0587"), "EUR")))
     # work_date: each entry at its work date's rate
     assert wip == {("CHF", D("1.0612")), ("CHF", D("1.0587")), ("USD", D("0.9215")),
                    ("USD", D("0.9302")), ("EUR", D(1))}
