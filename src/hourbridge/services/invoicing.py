@@ -61,7 +61,8 @@ def relieve_wip(uow: UnitOfWork, billed: list[tuple[int, int]], currency: str,
         changes.append((entry_id, seconds, amount))
         s = sums[(r.customer, r.project, r.wip_fx_rate)]
         s[0] += amount
-        s[1] += translate_step(r.wip_relieved, amount, r.wip_fx_rate, fc)
+        s[1] += (amount if fc == currency  # one currency: nothing to translate
+                 else translate_step(r.wip_relieved, amount, r.wip_fx_rate, fc))
     uow.entries.add_relief(changes, now)
     return [WipAmount(c, p, a, f, rate) for (c, p, rate), (a, f) in sorted(sums.items())]
 
