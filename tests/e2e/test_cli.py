@@ -47,9 +47,11 @@ def test_demo_runs_end_to_end_and_again(db: Path) -> None:
     assert {"unknown_project", "project_not_active", "unknown_employee", "not_assigned",
             "outside_contract_dates", "no_rate", "invalid_quantity", "duplicate_entry",
             "locked_period"} <= reasons
-    assert {r["currency"] for r in first["invoices"]} == {"EUR", "USD"}
+    # the GmbH bills a Swiss client in CHF: multi-currency in the demo
+    assert {r["currency"] for r in first["invoices"]} == {"EUR", "USD", "CHF"}
     assert first["billing"]["invoices_created"] == first["billing"]["invoices_issued"] > 0
     assert all(Decimal(v) == 0 for v in first["trial_balance_sum"].values())
+    assert first["functional_trial_balance_sum"] == {"DE/EUR": "0.00", "US/USD": "0.00"}
     assert first["unbilled_approved_wip"], "the last approved month is still WIP"
     assert first["outbox"] == {"done": first["delivery_this_run"]["delivered"]}
 
@@ -169,3 +171,40 @@ def test_console_script_is_installed() -> None:
 
 
 assert isinstance(app, typer.Typer)
+
+
+def test_fx_refusals_name_the_field_and_rates_make_the_contract_load(db: Path) -> None:
+    firm = small_firm_bundle()
+    firm["customers"][0].update(currency="CHF", country="CH", vat_id=None)
+    firm["contracts"][0].update(currency="CHF", fx_rate_date="fixed")
+    firm["rate_cards"][0]["currency"] = "CHF"
+    path = db / "chf.yaml"
+    path.write_text(yaml.safe_dump(firm))
+    result = run("load", str(path))
+    assert result.exit_code == 2
+    assert "chf.yaml: contracts[0].fx_fixed_rate" in result.stderr
+    assert "no fx_fixed_rate" in result.stderr
+    firm["contracts"][0]["fx_rate_date"] = "work_date"
+    path.write_text(yaml.safe_dump(firm))
+    result = run("load", str(path))
+    assert result.exit_code == 2
+    assert "chf.yaml: contracts[0].currency" in result.stderr and "no_fx_rate" in result.stderr
+    firm["fx_rates"] = [{"from_currency": "CHF", "to_currency": "EUR",
+                         "valid_from": "2026-01-01", "rate": "1.0612"}]
+    path.write_text(yaml.safe_dump(firm))
+    assert run("load", str(path)).exit_code == 0
+    entries = db / "t.csv"
+    entries.write_text("external_id,employee,project,task,date,hours\n"
+                       "x1,E1,P1,DEV,2026-08-10,2\n")
+    assert run("ingest", "--source", "t", str(entries)).exit_code == 0
+    assert run("approve", "--project", "P1").exit_code == 0
+    assert run("worker", "--once").exit_code == 0
+    rows = run_json("ledger", "trial-balance")
+    assert {(r["currency"], r["functional_currency"]) for r in rows} == {("CHF", "EUR")}
+    functional = run_json("ledger", "trial-balance", "--functional")
+    assert {r["account"]: r["balance"] for r in functional} == {"1210": "318.36",
+                                                                "4000": "-318.36"}
+    shown = run("ledger", "trial-balance")
+    assert "318.36 EUR" in shown.stdout and "functional total per entity: DE EUR 0.00" in (
+        shown.stdout.replace("\n", " "))
+    assert "--functional" in run("ledger", "trial-balance", "--help").stdout

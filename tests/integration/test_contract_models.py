@@ -209,10 +209,10 @@ def test_expenses_pass_through_at_cost_with_markup_or_not_at_all(
     assert states == {"x1": "billed", "x2": "billed", "x3": "billed", "x4": "non_billable"}
     assert hb.handle(c.RunBilling(date(2026, 8, 31))).invoices == []  # billed once
     hb.handle(c.IssueInvoices(actor="fin", all_drafts=True, issue_date=date(2026, 9, 1)))
-    assert _balanced(hb)["4100"] == Decimal("-320.54")  # expense recoveries
+    assert _balanced(hb)["4200"] == Decimal("-320.54")  # expense recoveries
     hb.handle(c.IssueCreditNote(by_contract["XC"]["id"], actor="fin", reason="receipt missing",
                                 mode="rebill", issue_date=date(2026, 9, 2)))
     assert {e["external_id"]: e["billing"] for e in hb.queries.expenses()}["x3"] == "unbilled"
     again = hb.handle(c.RunBilling(date(2026, 9, 30)))
     assert [i["net"] for i in again.invoices] == ["99.99"]
-    assert _balanced(hb)["4100"] == Decimal("-220.55")
+    assert _balanced(hb)["4200"] == Decimal("-220.55")

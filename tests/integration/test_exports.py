@@ -25,7 +25,7 @@ from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.cli.export import PAYROLL_FIELDS, export_app
 from hourbridge.config import Settings
 from hourbridge.domain import commands as c
-from hourbridge.domain.exports import AccountNames
+from support.ledger import export_balances
 from support.tools import (
     beancount_balances,
     check_beancount,
@@ -78,9 +78,9 @@ def export_journal(fmt: str, folder: Path) -> Path:
 
 
 def trial_balance_by_name(hb: Hourbridge) -> dict[tuple[str, str], Decimal]:
-    names = AccountNames(hb.queries.entity_accounts())
-    return {(names(r["entity"], r["account"]).name, r["currency"]): Decimal(r["balance"])
-            for r in hb.queries.trial_balance()}
+    """Our trial balance per currency under the export's names (a foreign currency on its
+    ``-CUR`` leaf, an FX difference in the functional currency: ``support.ledger``)."""
+    return export_balances(hb)[0]
 
 
 @pytest.fixture

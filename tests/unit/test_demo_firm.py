@@ -90,7 +90,13 @@ def test_every_project_matches_its_contract(md: MasterData) -> None:
         k = md.contracts[p.contract]
         assert (k.customer, k.entity) == (p.customer, p.entity)
         assert md.customers[p.customer].entity == p.entity
-        assert k.currency == md.entities[p.entity].currency
+        assert k.currency == md.customers[p.customer].currency
+    # one contract is in a foreign currency (CHF for the GmbH), with rates to translate it
+    foreign = [k for k in md.contracts.values() if k.currency != md.entities[k.entity].currency]
+    assert [(k.entity, k.currency) for k in foreign] == [("DE", "CHF")]
+    rates = sorted(r.valid_from for r in md.fx_rates.values()
+                   if (r.from_currency, r.to_currency) == ("CHF", "EUR"))
+    assert rates and rates[0] <= foreign[0].start_date
 
 
 def test_same_seed_same_bytes() -> None:

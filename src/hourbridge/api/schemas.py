@@ -270,6 +270,10 @@ class Invoice(_Out):
     total: Money
     tax_note: str | None
     billing_run: int | None = None
+    fx_rate: Decimal_ | None = Field(
+        None, description="issued in a currency other than the entity's functional one: 1 "
+        "invoice currency = fx_rate functional currency, the rate receivable and tax were "
+        "booked at (a credit note: its invoice's)")
 
 
 class LineEntry(_Out):
@@ -409,6 +413,17 @@ class TrialBalanceRow(_Out):
     account: str
     debit: Money
     credit: Money
+    balance: Money
+    functional_currency: str = Field(description="the entity's functional currency")
+    functional_balance: Money = Field(
+        description="the balance in functional currency (the functional amounts of the "
+        "postings); per entity these sum to zero over all currencies")
+
+
+class FunctionalTrialBalanceRow(_Out):
+    entity: str
+    currency: str = Field(description="the entity's functional currency")
+    account: str
     balance: Money
 
 

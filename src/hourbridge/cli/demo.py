@@ -162,9 +162,13 @@ def summary(hb: Hourbridge, run: dict[str, Any], started: float) -> dict[str, An
     q = hb.queries
     tb = q.trial_balance()
     zero: dict[str, str] = {}
+    functional_zero: dict[str, str] = {}
     for row in tb:
         key = f"{row['entity']}/{row['currency']}"
         zero[key] = str(Decimal(zero.get(key, "0")) + Decimal(row["balance"]))
+        key = f"{row['entity']}/{row['functional_currency']}"
+        functional_zero[key] = str(Decimal(functional_zero.get(key, "0"))
+                                   + Decimal(row["functional_balance"]))
     return {
         **run,
         "database": hb.database,
@@ -176,6 +180,7 @@ def summary(hb: Hourbridge, run: dict[str, Any], started: float) -> dict[str, An
         "outbox": q.outbox_counts(),
         "trial_balance": tb,
         "trial_balance_sum": zero,
+        "functional_trial_balance_sum": functional_zero,
         "seconds": round(time.perf_counter() - started, 2),
     }
 
@@ -210,9 +215,11 @@ def _print(s: dict[str, Any]) -> None:
     table("unbilled approved WIP", ["entity", "cur", "state", "entries", "hours", "amount"],
           [(r["entity"], r["currency"], r["billing"], r["entries"], r["hours"], r["amount"])
            for r in s["unbilled_approved_wip"]], right=["entries", "hours", "amount"])
-    table("trial balance", ["entity", "cur", "account", "debit", "credit", "balance"],
-          [(r["entity"], r["currency"], r["account"], r["debit"], r["credit"], r["balance"])
-           for r in s["trial_balance"]], right=["debit", "credit", "balance"])
+    table("trial balance", ["entity", "cur", "account", "debit", "credit", "balance",
+                            "functional"],
+          [(r["entity"], r["currency"], r["account"], r["debit"], r["credit"], r["balance"],
+            f"{r['functional_balance']} {r['functional_currency']}")
+           for r in s["trial_balance"]], right=["debit", "credit", "balance", "functional"])
     console.print("trial balance sum per entity/currency: " + ", ".join(
         f"{k} {v}" for k, v in s["trial_balance_sum"].items()))
     for cur, t in s["revenue"]["totals"].items():
@@ -222,6 +229,8 @@ def _print(s: dict[str, Any]) -> None:
     table("contract models and the invoices that show them", ["model", "contract", "invoices"],
           [(m["model"].replace("_", " "), m["contract"], ", ".join(m["invoices"]) or "-")
            for m in s["contract_models"]])
+    console.print("functional trial balance sum per entity: " + ", ".join(
+        f"{k} {v}" for k, v in s["functional_trial_balance_sum"].items()))
     console.print(f"outbox: {s['outbox']}   took {s['seconds']} s")
 
 
@@ -243,6 +252,7 @@ def demo(
             print_json(s)
         else:
             _print(s)
-        if any(Decimal(v) != 0 for v in s["trial_balance_sum"].values()):
+        if any(Decimal(v) != 0 for v in (*s["trial_balance_sum"].values(),
+                                         *s["functional_trial_balance_sum"].values())):
             err_console.print("[red]trial balance is not zero[/red]")
             raise typer.Exit(1)

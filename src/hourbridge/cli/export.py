@@ -49,7 +49,8 @@ class InvoiceFormat(enum.StrEnum):
     CII = "cii"
 
 
-Renderer = Callable[[Iterable[JournalEntry], Mapping[str, Accounts]], Iterator[str]]
+Renderer = Callable[[Iterable[JournalEntry], Mapping[str, Accounts], Mapping[str, str]],
+                    Iterator[str]]
 RENDERERS: dict[JournalFormat, Renderer] = {
     JournalFormat.BEANCOUNT: beancount.render_journal,
     JournalFormat.HLEDGER: hledger.render_journal,
@@ -98,8 +99,11 @@ JOURNAL_HELP = (
     "posting with its customer and project, as metadata. Accounts are named "
     "<Type>:<entity>:<Role>:<code> from each entity's chart mapping "
     "(Equity:<entity>:Unmapped:<code> for a code it does not map); amounts carry exactly the "
-    "currency's minor units. The output passes bean-check, or hledger check -s ordereddates "
-    "payees.")
+    "currency's minor units. A posting in a currency other than its entity's functional one "
+    "goes to the account's <code>-<CUR> leaf with its functional amount as total price "
+    "(@@), and an FX difference is written in the functional currency, so every "
+    "transaction balances in the tool as in the ledger. The output passes bean-check, or "
+    "hledger check -s ordereddates payees.")
 
 
 @export_app.command("journal", help=JOURNAL_HELP)
@@ -117,7 +121,8 @@ def journal(
                 counted["entries"] += 1
                 yield entry
 
-        _write(RENDERERS[fmt](entries(), hb.queries.entity_accounts()), out)
+        _write(RENDERERS[fmt](entries(), hb.queries.entity_accounts(),
+                              hb.queries.entity_currencies()), out)
         if out is not None:
             err_console.print(f"wrote {counted['entries']} journal entries to {out} ({fmt})",
                               highlight=False)

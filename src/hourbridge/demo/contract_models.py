@@ -27,9 +27,11 @@ def _eligible(bundle: dict[str, Any], entity: str, start: date, through: date) -
     active = {p["contract"] for p in projects
               if p["contract"] and p["status"] == "active" and p["code"] != held}
     out = []
+    currency = {e["code"]: e["currency"] for e in bundle["entities"]}
     for k in bundle["contracts"]:
         ends = date.fromisoformat(k["end_date"]) if k["end_date"] else None
         if (k["entity"] == entity and k["id"] in active
+                and k["currency"] == currency[entity]  # foreign-currency work shows FX
                 and date.fromisoformat(k["start_date"]) < start
                 and (ends is None or ends > through)):
             out.append(k["id"])

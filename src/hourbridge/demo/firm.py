@@ -370,8 +370,48 @@ def _bundle(seed: int, start: date, through: date, consultants: int, customers: 
     projs, contracts = _projects(rng, projects, custs, start, through)
     _assign(rng, emps, projs, contracts, start, through)
     cards = _rate_cards(rng, emps, projs, contracts, custs, start)
+    fx_rates = _swiss_client(custs, emps, projs, contracts, cards, start, through)
     return {"entities": entities, "customers": custs, "employees": emps, "projects": projs,
-            "contracts": contracts, "rate_cards": cards}
+            "contracts": contracts, "rate_cards": cards, "fx_rates": fx_rates}
+
+
+def _swiss_client(custs: list[dict[str, Any]], emps: list[dict[str, Any]],
+                  projs: list[dict[str, Any]], contracts: list[dict[str, Any]],
+                  cards: list[dict[str, Any]], start: date,
+                  through: date) -> list[dict[str, Any]]:
+    """A Swiss client of the GmbH billed in CHF (multi-currency: WIP at each work date's
+    CHF -> EUR rate, invoices at the issue date's); returns the rates for the demo period."""
+    since = (start - timedelta(days=90)).isoformat()
+    custs.append({"id": "ZURLINDEN", "name": "Zurlinden Maschinen AG", "entity": "DE",
+                  "currency": "CHF", "country": "CH", "payment_terms_days": 30})
+    contracts.append({
+        "id": "SOW-DE-CH1", "customer": "ZURLINDEN", "entity": "DE", "currency": "CHF",
+        "start_date": since, "end_date": None, "fx_rate_date": "work_date",
+        "versions": [{"version": 1, "effective_from": since,
+                      "rounding": {"increment_minutes": 15, "mode": "up"}}]})
+    staff = [e for e in emps if e["entity"] == "DE" and e["role"] in ("senior", "consultant")]
+    projs.append({
+        "code": "ZURLINDEN-ERP", "name": "Zurlinden – ERP-Einführung", "customer": "ZURLINDEN",
+        "entity": "DE", "status": "active", "contract": "SOW-DE-CH1",
+        "tasks": _tasks("DE", True, False),
+        "assignments": [{"employee": e["id"], "valid_from": since, "valid_until": None,
+                         "role": None} for e in staff[:2]]})
+    cards.append({"id": "RC-SOW-DE-CH1", "scope": "contract", "scope_id": "SOW-DE-CH1",
+                  "currency": "CHF",
+                  "rows": [{"id": f"chf-{role}", "role": role, "valid_from": since,
+                            "rate": _rate(_LIST["EUR"][role] * 0.95)} for role in ROLES]})
+    # 1 CHF = rate EUR, one rate a month (a mid-month fixing), from before the work starts
+    rates = ("1.0612", "1.0587", "1.0649", "1.0623", "1.0571", "1.0598")
+    out = [{"from_currency": "CHF", "to_currency": "EUR", "valid_from": since,
+            "rate": rates[0]}]
+    month = start.replace(day=15)
+    for rate in rates[1:]:
+        if month > add_months(through, 2):
+            break
+        out.append({"from_currency": "CHF", "to_currency": "EUR",
+                    "valid_from": month.isoformat(), "rate": rate})
+        month = add_months(month, 1).replace(day=15)
+    return out
 
 
 def generate_demo_firm(seed: int = 7, start: date = date(2026, 8, 1), months: int = 3,

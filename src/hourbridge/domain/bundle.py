@@ -11,6 +11,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from .contracts import term_problems
+from .fx import FxRate, FxRateDate, FxTable, rate_problem
 from .masterdata import MasterData
 from .model import (
     Contract,
@@ -25,7 +26,8 @@ from .model import (
 from .money import is_currency
 from .problems import Problem
 
-KINDS = ("entities", "customers", "employees", "projects", "contracts", "rate_cards")
+KINDS = ("entities", "customers", "employees", "projects", "contracts", "rate_cards",
+         "fx_rates")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,7 @@ class Bundle:
     rate_cards: tuple[RateCard, ...] = ()
     # (kind, key) -> "file: kind[index]" so a problem names where the record came from
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
+    fx_rates: tuple[FxRate, ...] = ()  # keyed "FROM/TO/YYYY-MM-DD" in origins
 
     def merged_over(self, stored: MasterData) -> MasterData:
         """Stored master data with this bundle's records replacing same-key records."""
@@ -48,6 +51,7 @@ class Bundle:
             projects={**stored.projects, **{p.code: p for p in self.projects}},
             contracts={**stored.contracts, **{c.id: c for c in self.contracts}},
             rate_cards={**stored.rate_cards, **{r.id: r for r in self.rate_cards}},
+            fx_rates={**stored.fx_rates, **{r.key: r for r in self.fx_rates}},
         )
 
 
@@ -60,6 +64,7 @@ def _dupes(bundle: Bundle) -> list[Problem]:
         ("projects", [p.code for p in bundle.projects]),
         ("contracts", [c.id for c in bundle.contracts]),
         ("rate_cards", [r.id for r in bundle.rate_cards]),
+        ("fx_rates", [fx_key(r) for r in bundle.fx_rates]),
     ]
     for kind, keys in keyed:
         seen: set[str] = set()
@@ -68,6 +73,68 @@ def _dupes(bundle: Bundle) -> list[Problem]:
                 problems.append(Problem("duplicate_key", f"{kind} key {key!r} appears twice",
                                         bundle.origins.get((kind, key), kind)))
             seen.add(key)
+    return problems
+
+
+def fx_key(rate: FxRate) -> str:
+    return f"{rate.from_currency}/{rate.to_currency}/{rate.valid_from.isoformat()}"
+
+
+def _fx_problems(bundle: Bundle, md: MasterData) -> list[Problem]:
+    """Rates that cannot be rates, and contracts whose currency cannot be translated into
+    their entity's functional currency (DESIGN: FX by a declared rate-date policy)."""
+    problems: list[Problem] = []
+
+    def where(kind: str, key: str, path: str) -> str:
+        return f"{bundle.origins.get((kind, key), f'{kind}[{key}]')}.{path}"
+
+    for r in bundle.fx_rates:
+        key = fx_key(r)
+        for path, code in (("from_currency", r.from_currency), ("to_currency", r.to_currency)):
+            if not is_currency(code):
+                problems.append(Problem("invalid_reference",
+                                        f"{code!r} is not an ISO 4217 currency",
+                                        where("fx_rates", key, path), path))
+        if r.from_currency == r.to_currency:
+            problems.append(Problem("invalid_reference", "a rate converts between two "
+                                    "different currencies", where("fx_rates", key,
+                                                                  "to_currency"), "to_currency"))
+        why = rate_problem(r.rate)
+        if why:
+            problems.append(Problem("invalid_field", why, where("fx_rates", key, "rate"), "rate"))
+    table = FxTable(md.fx_rates.values())
+    # a contract is checked when it is loaded, and again when a rate load touches its pair
+    touched = {(r.from_currency, r.to_currency) for r in bundle.fx_rates}
+    loaded = {k.id for k in bundle.contracts}
+    entities = {e.code for e in bundle.entities}
+    for k in md.contracts.values():
+        ent = md.entities.get(k.entity)
+        if ent is None or (k.id not in loaded and k.entity not in entities
+                           and (k.currency, ent.currency) not in touched):
+            continue
+
+        def refuse(path: str, message: str, code: str = "invalid_reference",
+                   contract: str = k.id) -> None:
+            problems.append(Problem(code, message, where("contracts", contract, path), path))
+
+        foreign = k.currency != ent.currency
+        if k.fx_rate_date is FxRateDate.FIXED:
+            if not foreign:
+                refuse("fx_rate_date", f"a fixed FX rate needs a contract in another currency "
+                       f"than entity {ent.code}'s functional currency {ent.currency}")
+            elif k.fx_fixed_rate is None:
+                refuse("fx_fixed_rate", "fx_rate_date is fixed but no fx_fixed_rate is given")
+            elif why := rate_problem(k.fx_fixed_rate):
+                refuse("fx_fixed_rate", why, "invalid_field")
+        else:
+            if k.fx_fixed_rate is not None:
+                refuse("fx_fixed_rate", f"fx_fixed_rate is only used when fx_rate_date is "
+                       f"fixed (it is {k.fx_rate_date.value})")
+            if foreign and not table.has_pair(k.currency, ent.currency):
+                refuse("currency", f"contract currency {k.currency} differs from entity "
+                       f"{ent.code}'s functional currency {ent.currency} and there is no "
+                       f"{k.currency} -> {ent.currency} rate in fx_rates (or use fx_rate_date "
+                       "fixed with fx_fixed_rate)", "no_fx_rate")
     return problems
 
 
@@ -117,7 +184,8 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
              f"{e.currency!r} is not an ISO 4217 currency")
         codes = [e.accounts.receivables, e.accounts.unbilled_receivables, e.accounts.tax_payable,
                  e.accounts.revenue, e.accounts.revenue_adjustments,
-                 e.accounts.deferred_revenue, e.accounts.expense_recoveries]
+                 e.accounts.deferred_revenue, e.accounts.expense_recoveries,
+                 e.accounts.fx_gain_loss]
         need(len(set(codes)) == len(codes), "entities", e.code, "accounts",
              "each account role needs its own account code (shared codes would merge "
              "revenue, receivables or tax in the ledger)")
@@ -166,10 +234,7 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
         need(cust is None or cust.currency == k.currency, "contracts", k.id, "currency",
              f"contract currency {k.currency} differs from the customer's "
              f"{cust.currency if cust else ''}")
-        # v1 posts in the contract currency only; FX conversion arrives with the billing engine.
-        need(ent is None or ent.currency == k.currency, "contracts", k.id, "currency",
-             f"contract currency {k.currency} differs from entity {k.entity}'s functional "
-             f"currency {ent.currency if ent else ''}; multi-currency contracts need FX rates")
+        # a currency other than the entity's is translated by the FX table: _fx_problems
         need(k.end_date is None or k.end_date >= k.start_date, "contracts", k.id, "end_date",
              "contract ends before it starts")
         need(bool(k.versions), "contracts", k.id, "versions", "a contract needs a version")
@@ -188,6 +253,7 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
             need(r.increment_minutes >= 1 and r.minimum_minutes >= 0, "contracts", k.id,
                  f"versions[{i}].rounding", "increment must be >= 1 minute, minimum >= 0")
     problems += _overlapping_rates(bundle, md)
+    problems += _fx_problems(bundle, md)
     for card in bundle.rate_cards:
         need(is_currency(card.currency), "rate_cards", card.id, "currency",
              f"{card.currency!r} is not an ISO 4217 currency")

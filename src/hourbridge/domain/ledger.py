@@ -8,6 +8,14 @@ Accounting flow for time and materials:
   entries) / Cr tax payable; the difference between invoiced net and booked WIP (rates changed
   since approval, per-line rounding) goes to revenue adjustments, so revenue equals what was
   invoiced.
+
+Multi-currency (a contract in another currency than its entity's functional currency, see
+``domain.fx`` for the rate convention): every posting keeps its transaction amount
+(debit/credit in the contract currency), its functional amount (rounded to the functional
+currency's minor unit) and the rate used. An entry balances per transaction currency AND in
+the functional currency: whatever the translated postings leave over (the invoice translated
+at another rate than the WIP it relieves, or functional rounding) goes to the entity's FX
+gain/loss account as a functional-only posting (no transaction amount, ``fx_rate`` 0).
 """
 
 from __future__ import annotations
@@ -20,9 +28,13 @@ from decimal import Decimal
 
 from hourbridge.errors import UnbalancedJournal
 
+from .fx import translate, translate_step
 from .model import Accounts, LegalEntity
 
 ZERO = Decimal(0)
+ONE = Decimal(1)
+# the rate stored on a functional-only posting (an FX difference): no rate was applied
+NO_RATE = ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,41 +67,80 @@ class JournalEntry:
             by_currency[p.currency] += p.debit - p.credit
         return {cur: amount for cur, amount in by_currency.items() if amount != ZERO}
 
+    def functional_imbalance(self) -> Decimal:
+        return sum((p.functional_amount for p in self.postings), ZERO)
+
 
 def balanced(entry: JournalEntry) -> JournalEntry:
-    """Return ``entry`` if it balances per currency; otherwise raise: an unbalanced entry is
-    a bug in our code and must never be stored or sent."""
+    """Return ``entry`` if it balances per transaction currency and in the functional
+    currency; otherwise raise: an unbalanced entry is a bug in our code and must never be
+    stored or sent."""
     if not entry.postings:
         raise UnbalancedJournal(f"journal entry {entry.key} has no postings")
     for p in entry.postings:
         if p.debit < ZERO or p.credit < ZERO or (p.debit and p.credit):
             raise UnbalancedJournal(f"journal entry {entry.key}: malformed posting {p}")
+        # a translated amount keeps its side (a debit stays a debit in functional currency)
+        if (p.debit and p.functional_amount < ZERO) or (p.credit and p.functional_amount > ZERO):
+            raise UnbalancedJournal(
+                f"journal entry {entry.key}: functional amount on the wrong side in {p}")
     off = entry.imbalance()
     if off:
         raise UnbalancedJournal(f"journal entry {entry.key} does not balance: {off}")
+    functional_off = entry.functional_imbalance()
+    if functional_off:
+        raise UnbalancedJournal(f"journal entry {entry.key} does not balance in functional "
+                                f"currency: {functional_off}")
     return entry
 
 
-def _posting(account: str, amount: Decimal, currency: str, **dims: str | None) -> Posting:
-    """A debit for a positive amount, a credit for a negative one (same currency as functional
-    in v1: contracts are in the entity's functional currency)."""
+def _posting(account: str, amount: Decimal, currency: str, functional: Decimal | None = None,
+             rate: Decimal = ONE, **dims: str | None) -> Posting:
+    """A debit for a positive amount, a credit for a negative one; ``functional`` is the
+    amount translated at ``rate`` (the amount itself when the currency is the functional one)."""
     return Posting(
         account=account,
         debit=amount if amount > ZERO else ZERO,
         credit=-amount if amount < ZERO else ZERO,
         currency=currency,
-        functional_amount=amount,
-        **dims,  # type: ignore[arg-type]
+        functional_amount=amount if functional is None else functional,
+        fx_rate=rate,
+        **dims,
     )
+
+
+def _settle_fx(postings: list[Posting], entity: LegalEntity, currency: str,
+               customer: str | None) -> list[Posting]:
+    """Append the functional-only posting that makes ``postings`` balance in functional
+    currency (nothing when they already do)."""
+    rest = -sum((p.functional_amount for p in postings), ZERO)
+    if rest:
+        postings.append(Posting(entity.accounts.fx_gain_loss, ZERO, ZERO, currency, rest,
+                                NO_RATE, customer=customer))
+    return postings
 
 
 @dataclass(frozen=True, slots=True)
 class WipAmount:
-    """Value booked for approved billable work, per project (the dimension finance reads)."""
+    """Value booked for approved billable work, per project (the dimension finance reads),
+    and per rate when the work is in a foreign currency: ``functional`` is its value in the
+    entity's functional currency at ``fx_rate`` (None: the same currency, amount itself)."""
 
     customer: str
     project: str
     amount: Decimal
+    functional: Decimal | None = None
+    fx_rate: Decimal = ONE
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """How an invoice's or credit note's own amounts become functional currency: at
+    ``rate`` (the invoice's), and for a credit note's receivable after what earlier credit
+    notes took of the invoice's total, so a receivable credited in parts clears exactly."""
+
+    rate: Decimal = ONE
+    total_before: Decimal = ZERO
 
 
 def approval_entry(
@@ -101,38 +152,52 @@ def approval_entry(
         if w.amount == ZERO:
             continue
         dims = {"customer": w.customer, "project": w.project}
-        postings.append(_posting(acc.unbilled_receivables, w.amount, currency, **dims))
-        postings.append(_posting(acc.revenue, -w.amount, currency, **dims))
+        f = w.functional
+        postings.append(_posting(acc.unbilled_receivables, w.amount, currency, f, w.fx_rate,
+                                 **dims))
+        postings.append(_posting(acc.revenue, -w.amount, currency, None if f is None else -f,
+                                 w.fx_rate, **dims))
     return balanced(JournalEntry(key, entity.code, on, memo, "approval", key, tuple(postings)))
 
 
 def issue_entry(
     key: str, entity: LegalEntity, invoice_ref: str, customer: str, currency: str, on: date,
     net: Decimal, tax: Decimal, wip_booked: Iterable[WipAmount],
+    fx: Translation = Translation(),
     charges: Mapping[str, Decimal] | None = None,
 ) -> JournalEntry:
-    """``charges``: parts of ``net`` credited straight to an account (see ``charge_accounts``);
-    the rest is hourly work, relieved from unbilled receivables."""
+    """Receivable and tax at the invoice's rate; unbilled receivables relieved at the
+    functional value the WIP was booked at; the difference in functional currency goes to FX
+    gain/loss. ``charges``: parts of ``net`` credited straight to an account (see
+    ``charge_accounts``); the rest is hourly work, relieved from unbilled receivables."""
     acc = entity.accounts
-    postings = [_posting(acc.receivables, net + tax, currency, customer=customer)]
+    fc = entity.currency
+    postings = [_posting(acc.receivables, net + tax, currency,
+                         translate(net + tax, fx.rate, fc), fx.rate, customer=customer)]
     booked = ZERO
     for w in wip_booked:
-        if w.amount:
-            postings.append(_posting(acc.unbilled_receivables, -w.amount, currency,
-                                     customer=w.customer, project=w.project))
+        if w.amount or w.functional:
+            f = None if w.functional is None else -w.functional
+            postings.append(_posting(acc.unbilled_receivables, -w.amount, currency, f,
+                                     w.fx_rate, customer=w.customer, project=w.project))
         booked += w.amount
     if tax:
-        postings.append(_posting(acc.tax_payable, -tax, currency, customer=customer))
+        postings.append(_posting(acc.tax_payable, -tax, currency,
+                                 translate(-tax, fx.rate, fc), fx.rate, customer=customer))
     hourly = net
     for account, amount in sorted((charges or {}).items()):
         if amount:
-            postings.append(_posting(account, -amount, currency, customer=customer))
+            postings.append(_posting(account, -amount, currency,
+                                     translate(-amount, fx.rate, fc), fx.rate,
+                                     customer=customer))
         hourly -= amount
     if hourly != booked:
         postings.append(_posting(acc.revenue_adjustments, booked - hourly, currency,
+                                 translate(booked - hourly, fx.rate, fc), fx.rate,
                                  customer=customer))
     return balanced(JournalEntry(
-        key, entity.code, on, f"invoice {invoice_ref}", "invoice", invoice_ref, tuple(postings)
+        key, entity.code, on, f"invoice {invoice_ref}", "invoice", invoice_ref,
+        tuple(_settle_fx(postings, entity, currency, customer))
     ))
 
 
@@ -162,43 +227,64 @@ def trial_balance(rows: Iterable[tuple[str, str, str, Decimal, Decimal]]) -> lis
 def credit_note_entry(
     key: str, entity: LegalEntity, note_ref: str, customer: str, currency: str, on: date,
     net: Decimal, tax: Decimal, restored: Iterable[WipAmount],
+    fx: Translation = Translation(),
     charges: Mapping[str, Decimal] | None = None,
 ) -> JournalEntry:
     """Reverse a receivable: Cr receivables, Dr tax payable; the credited work goes back to
     unbilled receivables at the WIP it had relieved (rebill), and what differs from the
-    credited net, or all of it when written off, to revenue adjustments."""
+    credited net, or all of it when written off, to revenue adjustments.
+
+    In functional currency the receivable is reversed at the credited invoice's rate,
+    continuing from what earlier credit notes reversed (``fx``), so an invoice credited in
+    parts leaves exactly zero in receivables; tax at that rate per document; restored WIP
+    comes back at the value it was booked at; the rest goes to FX gain/loss."""
     acc = entity.accounts
-    postings = [_posting(acc.receivables, -(net + tax), currency, customer=customer)]
+    fc = entity.currency
+    postings = [_posting(acc.receivables, -(net + tax), currency,
+                         -translate_step(fx.total_before, net + tax, fx.rate, fc), fx.rate,
+                         customer=customer)]
     back = ZERO
     for w in restored:
-        if w.amount:
+        if w.amount or w.functional:
             postings.append(_posting(acc.unbilled_receivables, w.amount, currency,
+                                     w.functional, w.fx_rate,
                                      customer=w.customer, project=w.project))
         back += w.amount
     if tax:
-        postings.append(_posting(acc.tax_payable, tax, currency, customer=customer))
+        # per document, as its e-invoice states it (BT-111): VAT is declared document by
+        # document, so the tax payable follows the documents, not a running total
+        postings.append(_posting(acc.tax_payable, tax, currency,
+                                 translate(tax, fx.rate, fc), fx.rate, customer=customer))
     hourly = net
     for account, amount in sorted((charges or {}).items()):
         if amount:
-            postings.append(_posting(account, amount, currency, customer=customer))
+            postings.append(_posting(account, amount, currency,
+                                     translate(amount, fx.rate, fc), fx.rate,
+                                     customer=customer))
         hourly -= amount
     if hourly != back:
         postings.append(_posting(acc.revenue_adjustments, hourly - back, currency,
+                                 translate(hourly - back, fx.rate, fc), fx.rate,
                                  customer=customer))
     return balanced(JournalEntry(
         key, entity.code, on, f"credit note {note_ref}", "credit_note", note_ref,
-        tuple(postings)))
+        tuple(_settle_fx(postings, entity, currency, customer))))
 
 
 def adjustment_entry(key: str, entity: LegalEntity, currency: str, on: date, customer: str,
-                     project: str, delta: Decimal, memo: str) -> JournalEntry:
+                     project: str, delta: Decimal, memo: str,
+                     functional_delta: Decimal | None = None,
+                     fx_rate: Decimal = ONE) -> JournalEntry:
     """A write-up (delta > 0) or write-down (delta < 0) of approved, unbilled work: unbilled
-    receivables against revenue adjustments, so the adjustment is visible on its own."""
+    receivables against revenue adjustments, so the adjustment is visible on its own; in
+    functional currency at the rate the entry's WIP was booked at."""
     acc = entity.accounts
     dims = {"customer": customer, "project": project}
+    f = functional_delta
     return balanced(JournalEntry(key, entity.code, on, memo, "adjustment", key, (
-        _posting(acc.unbilled_receivables, delta, currency, **dims),
-        _posting(acc.revenue_adjustments, -delta, currency, **dims),
+        _posting(acc.unbilled_receivables, delta, currency, f, fx_rate, **dims),
+        _posting(acc.revenue_adjustments, -delta, currency, None if f is None else -f,
+                 fx_rate, **dims),
     )))
 
 
@@ -226,11 +312,14 @@ def charge_accounts(accounts: Accounts, amounts_by_kind: Mapping[str, Decimal],
 
 
 def recognition_entry(key: str, entity: LegalEntity, currency: str, on: date, customer: str,
-                      contract: str, delta: Decimal, memo: str) -> JournalEntry:
+                      contract: str, delta: Decimal, memo: str,
+                      rate: Decimal = ONE) -> JournalEntry:
     """Revenue recognised (delta > 0) or taken back (delta < 0) on fees billed through
-    deferred revenue: Dr deferred revenue / Cr revenue."""
+    deferred revenue: Dr deferred revenue / Cr revenue, translated at ``rate`` (the contract's
+    policy rate on the posting date) when the contract is in a foreign currency."""
     acc = entity.accounts
+    f = translate(delta, rate, entity.currency)
     return balanced(JournalEntry(key, entity.code, on, memo, "revenue", contract, (
-        _posting(acc.deferred_revenue, delta, currency, customer=customer),
-        _posting(acc.revenue, -delta, currency, customer=customer),
+        _posting(acc.deferred_revenue, delta, currency, f, rate, customer=customer),
+        _posting(acc.revenue, -delta, currency, -f, rate, customer=customer),
     )))

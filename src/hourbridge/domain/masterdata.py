@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
+from .fx import FxRate
 from .model import Contract, Customer, Employee, LegalEntity, Project, RateCard
 
 
@@ -15,6 +17,8 @@ class MasterData:
     projects: dict[str, Project] = field(default_factory=dict)
     contracts: dict[str, Contract] = field(default_factory=dict)
     rate_cards: dict[str, RateCard] = field(default_factory=dict)
+    # (from currency, to currency, valid from) -> rate; see domain.fx for the convention
+    fx_rates: dict[tuple[str, str, date], FxRate] = field(default_factory=dict)
 
     def customer_chain(self, customer_id: str) -> list[str]:
         """The customer and its ancestors, nearest first (cycles are refused at load)."""

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .fx import FxRateDate
+
 
 class ProjectStatus(enum.StrEnum):
     ACTIVE = "active"
@@ -60,7 +62,10 @@ class Accounts:
     # fees billed ahead of the revenue they carry (fixed fees, milestones, retainer fees) wait
     # here until `revenue run` recognises them; a debit balance is a contract asset
     deferred_revenue: str = "2400"
-    expense_recoveries: str = "4100"
+    expense_recoveries: str = "4200"
+    # realised differences between the functional value of WIP and of the invoice, and
+    # functional-currency rounding of foreign-currency entries (see domain.fx)
+    fx_gain_loss: str = "4900"
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +260,10 @@ class Contract:
     retainer: Retainer | None = None
     cap: Cap | None = None
     expenses: ExpensePolicy = field(default_factory=ExpensePolicy)
+    # which day's FX rate translates the contract currency into the entity's functional
+    # currency: "work_date", "invoice_date" or "fixed" (then fx_fixed_rate); see domain.fx
+    fx_rate_date: FxRateDate = FxRateDate.WORK_DATE
+    fx_fixed_rate: Decimal | None = None
 
     def covers(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)

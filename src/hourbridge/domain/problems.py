@@ -19,6 +19,7 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "no_contract": "finance",
     "no_rate": "finance",
     "rate_conflict": "finance",
+    "no_fx_rate": "finance",
     "duplicate_entry": "consultant",
     "locked_period": "finance",
     "changed_after_approval": "finance",

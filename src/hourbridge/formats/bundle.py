@@ -16,7 +16,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hourbridge.domain import model as m
-from hourbridge.domain.bundle import Bundle
+from hourbridge.domain.bundle import Bundle, fx_key
+from hourbridge.domain.fx import FxRate, FxRateDate
 from hourbridge.domain.problems import Problem
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
@@ -25,6 +26,10 @@ Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 al
 # pydantic turns a YAML/JSON float into Decimal through its shortest text ("150.1"), so the
 # number the user wrote is the number stored; strings are accepted too.
 Amount = Annotated[Decimal, Field(description="decimal number (string or number)")]
+FxRateValue = Annotated[Decimal, Field(
+    gt=0, max_digits=24, decimal_places=8,
+    description="1 unit of the from currency = this many units of the to currency (at most 8 "
+                "decimals)")]
 
 
 class _Model(BaseModel):
@@ -38,7 +43,9 @@ class AccountsIn(_Model):
     revenue: str = "4000"
     revenue_adjustments: str = "4090"
     deferred_revenue: str = "2400"
-    expense_recoveries: str = "4100"
+    expense_recoveries: str = "4200"
+    fx_gain_loss: str = Field("4900", description="FX gains and losses: differences between "
+                              "the functional value of WIP and of its invoice, and rounding")
 
 
 class EntityIn(_Model):
@@ -177,6 +184,14 @@ class ContractIn(_Model):
     retainer: RetainerIn | None = None
     cap: CapIn | None = None
     expenses: ExpensePolicyIn = ExpensePolicyIn()
+    fx_rate_date: Literal["work_date", "invoice_date", "fixed"] = Field(
+        "work_date", description="which day's FX rate translates a contract in a foreign "
+        "currency: work_date (WIP at each entry's work date), invoice_date (WIP at the "
+        "approval date), fixed (fx_fixed_rate throughout); invoices at their issue date "
+        "unless fixed")
+    fx_fixed_rate: FxRateValue | None = Field(
+        None, description="1 contract currency = this many functional currency units; only "
+        "with fx_rate_date fixed")
 
 
 class RateRowIn(_Model):
@@ -197,6 +212,16 @@ class RateCardIn(_Model):
     rows: list[RateRowIn] = []
 
 
+class FxRateIn(_Model):
+    """1 ``from_currency`` = ``rate`` ``to_currency``, in force from ``valid_from`` until the
+    pair's next rate. Only the declared direction is used (no inverse is derived)."""
+
+    from_currency: Currency = Field(description="the transaction (contract) currency")
+    to_currency: Currency = Field(description="the functional currency of an entity")
+    valid_from: date
+    rate: FxRateValue
+
+
 class BundleDocument(_Model):
     """One bundle file. Every section is optional; records upsert by their key."""
 
@@ -207,6 +232,7 @@ class BundleDocument(_Model):
     projects: list[ProjectIn] = []
     contracts: list[ContractIn] = []
     rate_cards: list[RateCardIn] = []
+    fx_rates: list[FxRateIn] = []
 
 
 def bundle_json_schema() -> dict[str, Any]:
@@ -279,6 +305,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
     projs: list[m.Project] = []
     ks: list[m.Contract] = []
     cards: list[m.RateCard] = []
+    rates: list[FxRate] = []
     for name, doc in docs:
         for i, e in enumerate(doc.entities):
             origins[("entities", e.code)] = f"{name}: entities[{i}]"
@@ -312,6 +339,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
             ks.append(m.Contract(
                 id=k.id, customer=k.customer, entity=k.entity, currency=k.currency,
                 start_date=k.start_date, end_date=k.end_date,
+                fx_rate_date=FxRateDate(k.fx_rate_date), fx_fixed_rate=k.fx_fixed_rate,
                 versions=tuple(
                     m.ContractVersion(
                         version=v.version, effective_from=v.effective_from,
@@ -344,5 +372,9 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
                 scope_id=card.scope_id,
                 rows=tuple(m.RateRow(**r.model_dump()) for r in card.rows),
             ))
+        for i, r in enumerate(doc.fx_rates):
+            rate = FxRate(r.from_currency, r.to_currency, r.valid_from, r.rate)
+            origins[("fx_rates", fx_key(rate))] = f"{name}: fx_rates[{i}]"
+            rates.append(rate)
     return Bundle(tuple(ents), tuple(custs), tuple(emps), tuple(projs), tuple(ks), tuple(cards),
-                  origins)
+                  origins=origins, fx_rates=tuple(rates))

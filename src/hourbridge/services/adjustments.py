@@ -10,6 +10,7 @@ from typing import Any
 
 from hourbridge.domain.commands import AdjustBillable
 from hourbridge.domain.contracts import accrues_wip
+from hourbridge.domain.fx import translate
 from hourbridge.domain.intake import MAX_SECONDS_PER_ENTRY
 from hourbridge.domain.ledger import adjustment_entry
 from hourbridge.domain.money import round_money, time_amount
@@ -66,12 +67,19 @@ def adjust_billable(cmd: AdjustBillable, uow: UnitOfWork, now: datetime) -> Adju
         if delta:
             assert wip is not None and row.contract is not None
             currency = md.contracts[row.contract].currency
+            entity = md.entities[row.entity]
+            # translated at the rate the entry's WIP was booked at: the difference of the
+            # translated values, so the entry's WIP stays exactly its translated amount
+            rate = row.wip_fx_rate or Decimal(1)
+            functional = (translate(wip, rate, entity.currency)
+                          - translate(row.wip_amount or Decimal(0), rate, entity.currency))
             key = f"adjustment:{row.entity}:{adjustment_id}"
             journal = adjustment_entry(
-                key, md.entities[row.entity], currency,
+                key, entity, currency,
                 first_open_day(md, row.entity, now.date()),
                 md.projects[row.project].customer, row.project, delta,
-                f"{'write-up' if delta > 0 else 'write-down'} of entry {row.id}")
+                f"{'write-up' if delta > 0 else 'write-down'} of entry {row.id}",
+                functional, rate)
             uow.outbox.add(key, JOURNAL_ENTRY_READY, f"adjustment/{adjustment_id}",
                            envelope(key, JOURNAL_ENTRY_READY, f"adjustment/{adjustment_id}",
                                     journal_to_data(journal), now), now)

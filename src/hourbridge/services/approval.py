@@ -2,7 +2,9 @@
 
 The WIP value (billable hours x rate in force on the work date, rounded per entry) is stored
 on the entry and booked Dr unbilled receivables / Cr revenue in one journal entry per
-approval batch, entity and currency, sent through the outbox.
+approval batch, entity and currency, sent through the outbox. Work in a foreign currency is
+translated per entry at the rate its contract's rate-date policy picks (domain.fxpolicy); the
+rate is stored on the entry, and work without a rate is not approved (``no_fx_rate``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 from hourbridge.domain.commands import ApproveEntries
 from hourbridge.domain.contracts import accrues_wip
+from hourbridge.domain.fx import FxTable, translate
+from hourbridge.domain.fxpolicy import wip_rate
 from hourbridge.domain.ledger import WipAmount, approval_entry
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval
@@ -75,28 +79,39 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> Appr
             ids=cmd.entry_ids, employee=cmd.employee, project=cmd.project,
             date_from=cmd.date_from, date_to=cmd.date_to,
         )
-        wip: dict[tuple[str, str], dict[tuple[str, str], Decimal]] = defaultdict(
-            lambda: defaultdict(Decimal))
+        fx = FxTable(md.fx_rates.values())
+        # (entity, currency) -> (customer, project, rate) -> [amount, functional amount]
+        wip: dict[tuple[str, str], dict[tuple[str, str, Decimal], list[Decimal]]] = (
+            defaultdict(lambda: defaultdict(lambda: [Decimal(0), Decimal(0)])))
         approved_ids: list[int] = []
         for batch in chunked(uow.entries.select(selection), 5000):
-            approvals: list[tuple[int, Decimal | None, str | None]] = []
+            approvals: list[tuple[int, Decimal | None, str | None, Decimal | None]] = []
             for row in batch:
                 if row.approval not in (Approval.DRAFT.value, Approval.SUBMITTED.value):
                     if cmd.entry_ids:
                         report.skipped.append({"id": row.id, "reason": f"already {row.approval}"})
                     continue
                 if not row.billable or not _accrues(row, md):
-                    approvals.append((row.id, None, None))
+                    approvals.append((row.id, None, None, None))
                     continue
                 decision = price_entry(row, md, rates)
-                if isinstance(decision, Problem):
-                    report.skipped.append({"id": row.id, "reason": decision.code,
-                                           "message": decision.message})
+                entity = md.entities[row.entity]
+                rate = (decision if isinstance(decision, Problem) else wip_rate(
+                    md.contracts[row.contract or ""], entity.currency, fx, row.work_date,
+                    first_open_day(md, row.entity, now.date())))
+                if isinstance(rate, Problem):
+                    report.skipped.append({"id": row.id, "reason": rate.code,
+                                           "message": rate.message})
                     continue
+                assert not isinstance(decision, Problem)
                 amount = time_amount(row.billable_seconds, decision.rate, decision.currency)
-                approvals.append((row.id, amount, decision.currency))
+                approvals.append((row.id, amount, decision.currency, rate))
                 customer = md.projects[row.project].customer
-                wip[(row.entity, decision.currency)][(customer, row.project)] += amount
+                sums = wip[(row.entity, decision.currency)][(customer, row.project, rate)]
+                sums[0] += amount
+                # the common case, work in the functional currency, needs no translation
+                sums[1] += (amount if decision.currency == entity.currency
+                            else translate(amount, rate, entity.currency))
                 report.billable += 1
             uow.entries.approve(approvals, now, cmd.actor)
             approved_ids.extend(a[0] for a in approvals)
@@ -107,13 +122,13 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> Appr
         batch_key = hashlib.sha256(
             ",".join(map(str, sorted(approved_ids))).encode()).hexdigest()[:20]
         for (entity_code, currency), by_project in sorted(wip.items()):
-            if not any(by_project.values()):
+            if not any(a for a, _ in by_project.values()):
                 continue  # zero-value work (rounded to nothing, or a zero rate) books nothing
             entity = md.entities[entity_code]
             key = f"approval:{entity_code}:{currency}:{batch_key}"
             entry = approval_entry(
                 key, entity, currency, first_open_day(md, entity_code, now.date()),
-                [WipAmount(c, p, a) for (c, p), a in sorted(by_project.items())],
+                [WipAmount(c, p, a, f, r) for (c, p, r), (a, f) in sorted(by_project.items())],
                 # the approver stays on the entries (approved_by), out of ledgers and exports
                 memo="approved billable time",
             )
@@ -122,6 +137,6 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> Appr
                                     journal_to_data(entry), now), now)
             report.journal_keys.append(key)
             report.wip[currency] = report.wip.get(currency, Decimal(0)) + sum(
-                by_project.values(), Decimal(0))
+                (a for a, _ in by_project.values()), Decimal(0))
         uow.commit()
     return report

@@ -15,7 +15,8 @@ from typing import Any
 
 from hourbridge.domain.commands import IssueCreditNote
 from hourbridge.domain.credits import allocate, credit_amount, credit_tax, restore
-from hourbridge.domain.ledger import WipAmount, charge_accounts, credit_note_entry
+from hourbridge.domain.fx import translate_step
+from hourbridge.domain.ledger import Translation, WipAmount, charge_accounts, credit_note_entry
 from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
@@ -117,16 +118,21 @@ def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime) -> C
         restored: list[WipAmount] = []
         if cmd.mode == "rebill":
             rows = {r.entry_id: r for r in uow.entries.wip_rows(list(released))}
-            sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+            sums: dict[tuple[str, str, Decimal], list[Decimal]] = defaultdict(
+                lambda: [Decimal(0), Decimal(0)])
             changes: list[tuple[int, int, Decimal]] = []
             for entry_id, seconds in sorted(released.items()):
                 r = rows[entry_id]
                 amount = restore(r.wip_amount, r.billable_seconds, r.relieved_seconds,
                                  r.wip_relieved, seconds, doc.currency)
                 changes.append((entry_id, -seconds, -amount))
-                sums[(r.customer, r.project)] += amount
+                s = sums[(r.customer, r.project, r.wip_fx_rate)]
+                s[0] += amount
+                # what the relieved part is worth less what it will be worth after the restore
+                s[1] -= translate_step(r.wip_relieved, -amount, r.wip_fx_rate, entity.currency)
             uow.entries.add_relief(changes, now)
-            restored = [WipAmount(c, p, a) for (c, p), a in sorted(sums.items())]
+            restored = [WipAmount(c, p, a, f, rate)
+                        for (c, p, rate), (a, f) in sorted(sums.items())]
         uow.entries.credit(sorted(released.items()), cmd.mode, now)
         uow.contracts.release_charges([c.original.id for c in credit if not c.original.hourly],
                                       cmd.mode)
@@ -139,8 +145,11 @@ def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime) -> C
         charges = charge_accounts(entity.accounts, by_kind,
                                   wip_accrued=md.contracts[doc.contract].retainer is None)
         key = f"credit-note-issued:{entity.code}:{number}"
+        # earlier credit notes of this invoice: the translation continues from them
+        total_before = sum((ln.credited_amount for ln in lines), Decimal(0)) + credited_tax
+        fx = Translation(doc.fx_rate or Decimal(1), total_before)
         journal = credit_note_entry(key, entity, number, doc.customer, doc.currency, on, net,
-                                    tax, restored, charges)
+                                    tax, restored, fx, charges)
         uow.outbox.add(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
                        envelope(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
                                 journal_to_data(journal), now), now)

@@ -1,5 +1,7 @@
 """Issuing draft invoices: a gapless number per legal entity, entries move to invoiced, and the
-receivable is booked (Dr receivables / Cr unbilled receivables / Cr tax payable).
+receivable is booked (Dr receivables / Cr unbilled receivables / Cr tax payable). An invoice in
+a foreign currency is translated at the rate its contract's policy picks for the issue date,
+stored on the invoice; without one it is not issued (``no_fx_rate``).
 
 The number comes from a counter on the entity row incremented in the issuing transaction: a
 rolled-back issue gives its number back, so the sequence has no gaps.
@@ -15,8 +17,11 @@ from typing import Any
 
 from hourbridge.domain.commands import IssueInvoices
 from hourbridge.domain.credits import relieve
-from hourbridge.domain.ledger import WipAmount, charge_accounts, issue_entry
+from hourbridge.domain.fx import FxTable, translate_step
+from hourbridge.domain.fxpolicy import invoice_rate
+from hourbridge.domain.ledger import Translation, WipAmount, charge_accounts, issue_entry
 from hourbridge.domain.model import Billing
+from hourbridge.domain.problems import Problem
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
@@ -39,20 +44,27 @@ def invoice_number(prefix: str, sequence: int) -> str:
 
 
 def relieve_wip(uow: UnitOfWork, billed: list[tuple[int, int]], currency: str,
-                now: datetime) -> list[WipAmount]:
-    """Relieve each entry's WIP for the seconds invoiced; the amounts per customer and
-    project that the receivable booking takes out of unbilled receivables."""
+                now: datetime, functional_currency: str | None = None) -> list[WipAmount]:
+    """Relieve each entry's WIP for the seconds invoiced; the amounts per customer, project
+    and WIP rate that the receivable booking takes out of unbilled receivables, with their
+    functional value (the running translation of what each entry has relieved, so an entry
+    relieves exactly the functional value it was booked at)."""
     rows = {r.entry_id: r for r in uow.entries.wip_rows([e for e, _ in billed])}
     changes: list[tuple[int, int, Decimal]] = []
-    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    sums: dict[tuple[str, str, Decimal], list[Decimal]] = defaultdict(
+        lambda: [Decimal(0), Decimal(0)])
+    fc = functional_currency or currency
     for entry_id, seconds in billed:
         r = rows[entry_id]
         amount = relieve(r.wip_amount, r.billable_seconds, r.relieved_seconds, r.wip_relieved,
                          seconds, currency)
         changes.append((entry_id, seconds, amount))
-        sums[(r.customer, r.project)] += amount
+        s = sums[(r.customer, r.project, r.wip_fx_rate)]
+        s[0] += amount
+        s[1] += (amount if fc == currency  # one currency: nothing to translate
+                 else translate_step(r.wip_relieved, amount, r.wip_fx_rate, fc))
     uow.entries.add_relief(changes, now)
-    return [WipAmount(c, p, a) for (c, p), a in sorted(sums.items())]
+    return [WipAmount(c, p, a, f, rate) for (c, p, rate), (a, f) in sorted(sums.items())]
 
 
 def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime) -> IssueReport:
@@ -62,6 +74,7 @@ def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime) -> IssueR
     report = IssueReport()
     with uow:
         md = uow.masterdata.snapshot()
+        fx = FxTable(md.fx_rates.values())
         drafts = uow.invoices.drafts(cmd.invoice_ids, cmd.entity)
         if cmd.invoice_ids:
             found = {d.id for d in drafts}
@@ -87,16 +100,20 @@ def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime) -> IssueR
             sequence = uow.invoices.next_number(entity.code)
             number = invoice_number(entity.invoice_prefix, sequence)
             due = on + timedelta(days=md.customers[inv.customer].payment_terms_days)
-            uow.invoices.mark_issued(inv.id, number, sequence, on, due, now, cmd.actor)
+            rate = invoice_rate(md.contracts[inv.contract], entity.currency, fx, on)
+            if isinstance(rate, Problem):
+                raise InvalidInput(f"invoice {inv.id} cannot be issued on {on.isoformat()}: "
+                                   f"{rate.message}", [rate])
+            uow.invoices.mark_issued(inv.id, number, sequence, on, due, now, cmd.actor, rate)
             billed = links.get(inv.id, [])
-            wip = relieve_wip(uow, billed, inv.currency, now)
+            wip = relieve_wip(uow, billed, inv.currency, now, entity.currency)
             uow.entries.set_billing([e for e, _ in billed], Billing.INVOICED.value, now)
             key = f"invoice-issued:{entity.code}:{number}"
             contract = md.contracts[inv.contract]
             charges = charge_accounts(entity.accounts, kinds.get(inv.id, {}),
                                       wip_accrued=contract.retainer is None)
             journal = issue_entry(key, entity, number, inv.customer, inv.currency, on,
-                                  inv.net, inv.tax, wip, charges)
+                                  inv.net, inv.tax, wip, Translation(rate), charges)
             uow.outbox.add(key, JOURNAL_ENTRY_READY, f"invoice/{number}",
                            envelope(key, JOURNAL_ENTRY_READY, f"invoice/{number}",
                                     journal_to_data(journal), now), now)

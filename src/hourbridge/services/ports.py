@@ -87,6 +87,8 @@ class EntryRow:
     wip_amount: Decimal | None
     billed_seconds: int = 0
     written_off_seconds: int = 0
+    # the rate the WIP was translated at (None: not approved, or approved before FX existed)
+    wip_fx_rate: Decimal | None = None
 
     @property
     def open_seconds(self) -> int:
@@ -135,6 +137,7 @@ class ReliefRow:
     wip_amount: Decimal
     relieved_seconds: int
     wip_relieved: Decimal
+    wip_fx_rate: Decimal = Decimal(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +158,7 @@ class DocumentRow:
     tax_category: str | None
     tax_exemption_code: str | None
     tax_note: str | None
+    fx_rate: Decimal | None = None  # receivable and tax translated at it (None: rate 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,8 +280,8 @@ class EntryRepository(Protocol):
     def replace(self, entry_id: int, entry: NewEntry, at: datetime) -> None: ...
     def select(self, selection: EntrySelection) -> Iterator[EntryRow]: ...
     def contracts(self, selection: EntrySelection) -> list[str]: ...
-    def approve(self, approvals: Sequence[tuple[int, Decimal | None, str | None]], at: datetime,
-                by: str) -> None: ...
+    def approve(self, approvals: Sequence[tuple[int, Decimal | None, str | None, Decimal | None]],
+                at: datetime, by: str) -> None: ...
     def set_billing(self, ids: Sequence[int], state: str, at: datetime) -> None: ...
     def bill_open(self, ids: Sequence[int], at: datetime) -> None: ...
     def wip_rows(self, ids: Sequence[int]) -> list[ReliefRow]: ...
@@ -345,7 +349,8 @@ class InvoiceRepository(Protocol):
                         by: str) -> int: ...
     def next_number(self, entity: str) -> int: ...
     def mark_issued(self, invoice_id: int, number: str, sequence: int, issue_date: date,
-                    due_date: date, at: datetime, by: str) -> None: ...
+                    due_date: date, at: datetime, by: str,
+                    fx_rate: Decimal | None = None) -> None: ...
 
 
 class HoldRepository(Protocol):

@@ -17,8 +17,11 @@ from typing import Any
 
 from hourbridge.domain.commands import RunRevenue
 from hourbridge.domain.contracts import month_end
+from hourbridge.domain.fx import FxTable
+from hourbridge.domain.fxpolicy import invoice_rate
 from hourbridge.domain.ledger import recognition_entry
 from hourbridge.domain.money import round_money
+from hourbridge.domain.problems import Problem
 from hourbridge.domain.revenue import FIXED_FEE, MILESTONES, RETAINER, effort_of, recognise
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
@@ -35,6 +38,7 @@ class RevenueReport:
     dry_run: bool
     rows: list[dict[str, Any]] = field(default_factory=list)
     journal_keys: list[str] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         totals: dict[str, dict[str, Decimal]] = {}
@@ -47,7 +51,7 @@ class RevenueReport:
         return {"period": self.period, "dry_run": self.dry_run, "contracts": self.rows,
                 "totals": {cur: {k: str(v) for k, v in t.items()}
                            for cur, t in sorted(totals.items())},
-                "journal_keys": self.journal_keys}
+                "journal_keys": self.journal_keys, "skipped": self.skipped}
 
 
 def _period_end(period: str) -> date:
@@ -72,6 +76,7 @@ def run_revenue(cmd: RunRevenue, uow: UnitOfWork, now: datetime) -> RevenueRepor
                     f"period {cmd.period} is closed for entity {code} (locked through "
                     f"{entity.lock_date.isoformat()}); run the first open period instead: "
                     f"its run books every change since")
+        fx = FxTable(md.fx_rates.values())
         for k in sorted(md.contracts.values(), key=lambda k: k.id):
             if cmd.entity not in (None, k.entity) or not (
                     k.fee_schedule or k.milestones or k.retainer is not None):
@@ -87,6 +92,11 @@ def run_revenue(cmd: RunRevenue, uow: UnitOfWork, now: datetime) -> RevenueRepor
                 if kind in BILLED_AS and state == "billed":  # not credited and written off
                     billed[BILLED_AS[kind]] = billed.get(BILLED_AS[kind], Decimal(0)) + amount
             entity = md.entities[k.entity]
+            rate = invoice_rate(k, entity.currency, fx, end)
+            if isinstance(rate, Problem):
+                report.skipped.append({"contract": k.id, "reason": rate.code,
+                                       "message": rate.message})
+                continue
             for rec in recognise(k, end, effort, uow.contracts.achievements(k.id)):
                 prior = before.get(rec.component, (Decimal(0), ""))[0]
                 delta = round_money(rec.recognised - prior, k.currency)
@@ -96,7 +106,7 @@ def run_revenue(cmd: RunRevenue, uow: UnitOfWork, now: datetime) -> RevenueRepor
                     journal = recognition_entry(
                         key, entity, k.currency, end, k.customer, k.id, delta,
                         f"revenue {cmd.period} {k.id} {rec.component.replace('_', ' ')}: "
-                        f"{rec.basis}")
+                        f"{rec.basis}", rate)
                     uow.outbox.add(key, JOURNAL_ENTRY_READY, f"revenue/{k.id}",
                                    envelope(key, JOURNAL_ENTRY_READY, f"revenue/{k.id}",
                                             journal_to_data(journal), now), now)

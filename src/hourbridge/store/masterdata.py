@@ -9,10 +9,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, and_, delete, insert, select, update
 
 from hourbridge.domain import model as m
 from hourbridge.domain.bundle import Bundle
+from hourbridge.domain.fx import FxRate, FxRateDate
 from hourbridge.domain.masterdata import MasterData
 
 from . import tables as t
@@ -129,7 +130,9 @@ class SqlMasterData:
         contracts = {
             r.id: m.Contract(id=r.id, customer=r.customer, entity=r.entity, currency=r.currency,
                              start_date=r.start_date, end_date=r.end_date,
-                             versions=tuple(versions.get(r.id, ())), **terms_from_json(r.terms))
+                             versions=tuple(versions.get(r.id, ())),
+                             fx_rate_date=FxRateDate(r.fx_rate_date),
+                             fx_fixed_rate=r.fx_fixed_rate, **terms_from_json(r.terms))
             for r in c.execute(select(t.contracts))
         }
         tasks: dict[str, list[m.Task]] = defaultdict(list)
@@ -158,7 +161,13 @@ class SqlMasterData:
                              scope_id=r.scope_id, rows=tuple(rows.get(r.id, ())))
             for r in c.execute(select(t.rate_cards))
         }
-        return MasterData(entities, customers, employees, projects, contracts, cards)
+        fx_rates = {
+            (r.from_currency, r.to_currency, r.valid_from): FxRate(
+                r.from_currency, r.to_currency, r.valid_from, r.rate)
+            for r in c.execute(select(t.fx_rates))
+        }
+        return MasterData(entities, customers, employees, projects, contracts, cards,
+                          fx_rates=fx_rates)
 
     # --- upsert --------------------------------------------------------------------------
     def _put(self, table: Table, key: str, value: str, row: dict[str, Any]) -> None:
@@ -224,6 +233,7 @@ class SqlMasterData:
                     "id": k.id, "customer": k.customer, "entity": k.entity,
                     "currency": k.currency, "start_date": k.start_date, "end_date": k.end_date,
                     "terms": terms_to_json(k),
+                    "fx_rate_date": k.fx_rate_date.value, "fx_fixed_rate": k.fx_fixed_rate,
                 })
                 self._children(t.contract_versions, "contract", k.id, [
                     {"contract": k.id, "version": v.version, "effective_from": v.effective_from,
@@ -252,6 +262,16 @@ class SqlMasterData:
                 })
                 self._children(t.rate_rows, "card", card.id, [
                     {"card": card.id, **asdict(r)} for r in card.rows])
+        fx = t.fx_rates
+        for rate in bundle.fx_rates:
+            if tally("fx_rates", before.fx_rates.get(rate.key), rate):
+                where = and_(fx.c.from_currency == rate.from_currency,
+                             fx.c.to_currency == rate.to_currency,
+                             fx.c.valid_from == rate.valid_from)
+                if rate.key in before.fx_rates:
+                    self.conn.execute(update(fx).where(where).values(rate=rate.rate))
+                else:
+                    self.conn.execute(insert(fx).values(**asdict(rate)))
         if any(c["created"] or c["updated"] for c in counts.values()):
             self._bump_revision()
         return counts

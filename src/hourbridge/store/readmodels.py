@@ -153,7 +153,7 @@ class ReadModels:
                      "entity", "contract", "customer", "currency",
                      "period", "issue_date", "due_date", "net", "tax_code", "tax_category",
                      "tax_exemption_code", "tax_rate", "tax",
-                     "total", "tax_note", "billing_run")
+                     "total", "tax_note", "billing_run", "fx_rate")
 
     def invoices(self, *, status: str | None = None, entity: str | None = None,
                  limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
@@ -233,15 +233,39 @@ class ReadModels:
 
     # --- ledger --------------------------------------------------------------------------
     def trial_balance(self) -> list[dict[str, Any]]:
-        je, jl = t.journal_entries, t.journal_lines
+        """One row per entity, transaction currency and account, with the balance in that
+        currency and, next to it, in the entity's functional currency."""
+        je, jl, en = t.journal_entries, t.journal_lines, t.entities
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(je.c.entity, jl.c.currency, jl.c.account, jl.c.debit, jl.c.credit)
+                select(je.c.entity, jl.c.currency, jl.c.account, jl.c.debit, jl.c.credit,
+                       jl.c.functional_amount)
                 .join(je, je.c.id == jl.c.journal_entry)).all()
-        return [{"entity": r.entity, "currency": r.currency, "account": r.account,
-                 "debit": money(r.debit, r.currency), "credit": money(r.credit, r.currency),
-                 "balance": money(r.balance, r.currency)}
-                for r in trial_balance((e, c, a, d, cr) for e, c, a, d, cr in rows)]
+            functional = dict(conn.execute(select(en.c.code, en.c.currency)).all())
+        translated: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+        for e, c, a, _, _, f in rows:
+            translated[(e, c, a)] += f
+        out = []
+        for r in trial_balance((e, c, a, d, cr) for e, c, a, d, cr, _ in rows):
+            fc = functional.get(r.entity, r.currency)
+            out.append({"entity": r.entity, "currency": r.currency, "account": r.account,
+                        "debit": money(r.debit, r.currency),
+                        "credit": money(r.credit, r.currency),
+                        "balance": money(r.balance, r.currency),
+                        "functional_currency": fc,
+                        "functional_balance": money(
+                            translated[(r.entity, r.currency, r.account)], fc)})
+        return out
+
+    def functional_trial_balance(self) -> list[dict[str, Any]]:
+        """Per entity and account, the balance in the functional currency over every
+        transaction currency; per entity these sum to zero."""
+        sums: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+        for r in self.trial_balance():
+            sums[(r["entity"], r["functional_currency"], r["account"])] += Decimal(
+                r["functional_balance"])
+        return [{"entity": e, "currency": c, "account": a, "balance": money(b, c)}
+                for (e, c, a), b in sorted(sums.items())]
 
     def journal(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         je, jl = t.journal_entries, t.journal_lines
@@ -250,10 +274,14 @@ class ReadModels:
                 select(je).order_by(je.c.id).limit(limit).offset(offset))]
             lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
             if heads:
+                functional = dict(conn.execute(
+                    select(t.entities.c.code, t.entities.c.currency)).all())
+                entity_of = {h["id"]: h["entity"] for h in heads}
                 for r in conn.execute(select(jl).where(
                         jl.c.journal_entry.in_([h["id"] for h in heads])).order_by(jl.c.id)):
-                    d = _money_fields(_json(dict(r._mapping)),
-                                      ("debit", "credit", "functional_amount"), r.currency)
+                    d = _money_fields(_json(dict(r._mapping)), ("debit", "credit"), r.currency)
+                    d = _money_fields(d, ("functional_amount",), functional.get(
+                        entity_of[r.journal_entry], r.currency))
                     lines[d.pop("journal_entry")].append(d)
         out = []
         for h in heads:
@@ -320,6 +348,12 @@ class ReadModels:
         with self.engine.connect() as conn:
             return {code: Accounts(**accounts) for code, accounts in conn.execute(
                 select(en.c.code, en.c.accounts).order_by(en.c.code))}
+
+    def entity_currencies(self) -> dict[str, str]:
+        """Functional currency per legal entity code."""
+        en = t.entities
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(en.c.code, en.c.currency)).all())
 
     def payroll_hours(self, period_from: date, period_to: date,
                       entity: str | None = None) -> list[dict[str, Any]]:

@@ -120,7 +120,8 @@ class SqlInbox:
 _INSERT_LINES = insert(t.invoice_lines)
 
 # the session-local table approvals are copied into on PostgreSQL (not part of the schema)
-_APPROVING = Table("approving", MetaData(), Column("id"), Column("wip"), Column("cur"))
+_APPROVING = Table("approving", MetaData(), Column("id"), Column("wip"), Column("cur"),
+                   Column("rate"))
 
 _ENTRY_COLS = (
     t.time_entries.c.id, t.time_entries.c.source, t.time_entries.c.external_id,
@@ -129,7 +130,7 @@ _ENTRY_COLS = (
     t.time_entries.c.worked_seconds, t.time_entries.c.billable_seconds,
     t.time_entries.c.billable, t.time_entries.c.approval, t.time_entries.c.billing,
     t.time_entries.c.wip_amount, t.time_entries.c.billed_seconds,
-    t.time_entries.c.written_off_seconds,
+    t.time_entries.c.written_off_seconds, t.time_entries.c.wip_fx_rate,
 )
 
 
@@ -256,7 +257,7 @@ class SqlEntries:
                 .group_by(te.c.contract).order_by(te.c.contract))
         return [k for k in self.conn.execute(stmt).scalars() if k is not None]
 
-    def approve(self, approvals: Sequence[tuple[int, Decimal | None, str | None]],
+    def approve(self, approvals: Sequence[tuple[int, Decimal | None, str | None, Decimal | None]],
                 at: datetime, by: str) -> None:
         """A hot path at month end: one bulk update per batch (a temporary table filled by
         COPY on PostgreSQL, one driver executemany on SQLite)."""
@@ -266,20 +267,23 @@ class SqlEntries:
         if self.conn.dialect.name == "postgresql":
             self.conn.exec_driver_sql(
                 "CREATE TEMP TABLE IF NOT EXISTS approving "
-                "(id bigint PRIMARY KEY, wip numeric, cur varchar(3)) ON COMMIT DELETE ROWS")
+                "(id bigint PRIMARY KEY, wip numeric, cur varchar(3), rate numeric) "
+                "ON COMMIT DELETE ROWS")
             self.conn.exec_driver_sql("TRUNCATE approving")
-            bulk_insert(self.conn, _APPROVING, ("id", "wip", "cur"), approvals)
+            bulk_insert(self.conn, _APPROVING, ("id", "wip", "cur", "rate"), approvals)
             self.conn.execute(text(
                 "UPDATE time_entries SET approval = 'approved', approved_at = :at, "
-                "approved_by = :by, wip_amount = a.wip, wip_currency = a.cur, updated_at = :at "
+                "approved_by = :by, wip_amount = a.wip, wip_currency = a.cur, "
+                "wip_fx_rate = a.rate, updated_at = :at "
                 "FROM approving a WHERE time_entries.id = a.id"), {"at": at, "by": by})
             return
         stamp = sqlite_value(at)
         self.conn.exec_driver_sql(
             "UPDATE time_entries SET approval = 'approved', approved_at = ?, approved_by = ?, "
-            "wip_amount = ?, wip_currency = ?, updated_at = ? WHERE id = ?",
-            [(stamp, by, None if w is None else format(w, "f"), c, stamp, i)
-             for i, w, c in approvals])
+            "wip_amount = ?, wip_currency = ?, wip_fx_rate = ?, updated_at = ? WHERE id = ?",
+            [(stamp, by, None if w is None else format(w, "f"), c,
+              None if r is None else format(r, "f"), stamp, i)
+             for i, w, c, r in approvals])
 
     def set_billing(self, ids: Sequence[int], state: str, at: datetime) -> None:
         te = t.time_entries
@@ -304,11 +308,12 @@ class SqlEntries:
         for member in _member(self.conn, te.c.id, ids):
             for r in self.conn.execute(
                 select(te.c.id, pr.c.customer, te.c.project, te.c.billable_seconds,
-                       te.c.wip_amount, te.c.relieved_seconds, te.c.wip_relieved)
+                       te.c.wip_amount, te.c.relieved_seconds, te.c.wip_relieved,
+                       te.c.wip_fx_rate)
                 .join(pr, pr.c.code == te.c.project).where(member)
             ):
                 out.append(ReliefRow(r[0], r[1], r[2], r[3], r[4] or Decimal(0), r[5],
-                                     r[6] or Decimal(0)))
+                                     r[6] or Decimal(0), r[7] or Decimal(1)))
         return out
 
     def add_relief(self, changes: Sequence[tuple[int, int, Decimal]], at: datetime) -> None:
@@ -563,6 +568,7 @@ class SqlInvoices:
             inv.c.id, inv.c.kind, inv.c.status, inv.c.entity, inv.c.contract, inv.c.customer,
             inv.c.currency, inv.c.period, inv.c.number, inv.c.net, inv.c.tax, inv.c.tax_rate,
             inv.c.tax_code, inv.c.tax_category, inv.c.tax_exemption_code, inv.c.tax_note,
+            inv.c.fx_rate,
         ).where(inv.c.id == invoice_id)).first()
         return DocumentRow(*r) if r else None
 
@@ -618,7 +624,8 @@ class SqlInvoices:
             sequence=sequence, issue_date=issue_date, due_date=issue_date, net=net,
             tax_code=invoice.tax_code, tax_category=invoice.tax_category,
             tax_exemption_code=invoice.tax_exemption_code, tax_rate=invoice.tax_rate, tax=tax,
-            total=net + tax, tax_note=invoice.tax_note, created_at=at, issued_at=at,
+            total=net + tax, tax_note=invoice.tax_note, fx_rate=invoice.fx_rate,
+            created_at=at, issued_at=at,
             issued_by=by).returning(t.invoices.c.id)).scalar_one())
         rows = [
             {"invoice": note_id, "line_no": n, "credits_line": c.original.id,
@@ -650,12 +657,13 @@ class SqlInvoices:
             .returning(en.c.last_invoice_number)).scalar_one())
 
     def mark_issued(self, invoice_id: int, number: str, sequence: int, issue_date: date,
-                    due_date: date, at: datetime, by: str) -> None:
+                    due_date: date, at: datetime, by: str,
+                    fx_rate: Decimal | None = None) -> None:
         inv = t.invoices
         done = self.conn.execute(update(inv).where(inv.c.id == invoice_id,
                                                    inv.c.status == "draft").values(
             status="issued", number=number, sequence=sequence, issue_date=issue_date,
-            due_date=due_date, issued_at=at, issued_by=by))
+            due_date=due_date, issued_at=at, issued_by=by, fx_rate=fx_rate))
         if done.rowcount != 1:
             from hourbridge.errors import Conflict
 

@@ -99,6 +99,9 @@ contracts = Table(
     Column("end_date", Date),
     # fee schedule, milestones, retainer, cap and expense policy: small, read as a whole
     Column("terms", JSON, nullable=False),
+    # FX rate-date policy (work_date / invoice_date / fixed) and the fixed rate (domain.fx)
+    Column("fx_rate_date", String(16), nullable=False),
+    Column("fx_fixed_rate", ExactDecimal),
 )
 
 contract_versions = Table(
@@ -164,6 +167,15 @@ rate_rows = Table(
     Column("task", String(64)),
 )
 
+# 1 from_currency = rate to_currency from valid_from until the pair's next rate (domain.fx)
+fx_rates = Table(
+    "fx_rates", metadata,
+    Column("from_currency", String(3), primary_key=True),
+    Column("to_currency", String(3), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("rate", ExactDecimal, nullable=False),
+)
+
 # Counters bumped in the transaction that changes what they count: "masterdata" lets every
 # process keep its master-data snapshot until a load changes it.
 revisions = Table(
@@ -226,6 +238,9 @@ time_entries = Table(
     # value booked to unbilled receivables at approval; relieved exactly when invoiced
     Column("wip_amount", ExactDecimal),
     Column("wip_currency", String(3)),
+    # the rate the WIP was translated into functional currency at (1 in the same currency);
+    # relief, restores and adjustments translate at it, so the WIP clears in both currencies
+    Column("wip_fx_rate", ExactDecimal),
     # the billing ledger by quantity: seconds on live invoices net of credits, seconds
     # written off, and how much of the WIP has been relieved by invoicing (seconds, amount)
     Column("billed_seconds", BigInteger, nullable=False, server_default="0"),
@@ -338,6 +353,8 @@ invoices = Table(
     Column("tax", ExactDecimal, nullable=False),
     Column("total", ExactDecimal, nullable=False),
     Column("tax_note", Text),
+    # the rate receivable and tax were translated at when issued (a credit note: its invoice's)
+    Column("fx_rate", ExactDecimal),
     Column("created_at", UtcDateTime, nullable=False),
     Column("issued_at", UtcDateTime),
     Column("issued_by", String(128)),

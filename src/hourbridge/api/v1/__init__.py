@@ -13,6 +13,7 @@ from . import (
     delivery,
     exceptions,
     expenses,
+    fx_rates,
     health,
     holds,
     invoices,
@@ -23,8 +24,8 @@ from . import (
 
 health_router = health.router
 router = APIRouter()
-for _module in (masterdata, time_entries, approvals, adjustments, billing, holds, invoices,
-                credit_notes, contracts, exceptions, ledger, delivery, expenses):
+for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds,
+                invoices, credit_notes, contracts, exceptions, ledger, delivery, expenses):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from ..deps import HourbridgeDep, Limit, Offset
 from ..problems import problem_responses
-from ..schemas import JournalEntry, TrialBalanceRow
+from ..schemas import FunctionalTrialBalanceRow, JournalEntry, TrialBalanceRow
 
 router = APIRouter(prefix="/v1/journal", tags=["ledger"], responses=problem_responses(500))
 
@@ -22,6 +22,16 @@ def journal(hb: HourbridgeDep, limit: Limit = 100, offset: Offset = 0) -> list[d
 
 @router.get("/trial-balance", response_model=list[TrialBalanceRow], summary="Trial balance",
             description="Balances per entity, currency and account; within each entity and "
-            "currency they sum to zero.")
+            "currency they sum to zero. Each row also carries its balance in the entity's "
+            "functional currency; per entity those sum to zero over all currencies.")
 def trial_balance(hb: HourbridgeDep) -> list[dict[str, Any]]:
     return hb.queries.trial_balance()
+
+
+@router.get("/trial-balance/functional", response_model=list[FunctionalTrialBalanceRow],
+            summary="Trial balance in functional currency",
+            description="Balances per entity and account in the entity's functional currency, "
+            "all transaction currencies translated at the rates stored on the postings; per "
+            "entity they sum to zero.")
+def functional_trial_balance(hb: HourbridgeDep) -> list[dict[str, Any]]:
+    return hb.queries.functional_trial_balance()

@@ -63,6 +63,8 @@ def render_cii(doc: EInvoice) -> bytes:
     _ram(transaction, "ApplicableHeaderTradeDelivery")
 
     settlement = _ram(transaction, "ApplicableHeaderTradeSettlement")
+    if doc.tax_currency is not None:
+        _ram(settlement, "TaxCurrencyCode", doc.tax_currency)  # BT-6
     _ram(settlement, "InvoiceCurrencyCode", doc.currency)
     for breakdown in doc.vat_breakdown:
         _breakdown(_ram(settlement, "ApplicableTradeTax"), breakdown)
@@ -83,6 +85,9 @@ def render_cii(doc: EInvoice) -> bytes:
     _ram(totals, "TaxBasisTotalAmount", decimal_text(doc.line_total))  # BT-109
     # BT-110 is the only amount with its currency in CII (it says which currency VAT is in).
     _ram(totals, "TaxTotalAmount", decimal_text(doc.tax_total), currencyID=doc.currency)
+    if doc.tax_currency is not None and doc.tax_total_accounting is not None:  # BT-111
+        _ram(totals, "TaxTotalAmount", decimal_text(doc.tax_total_accounting),
+             currencyID=doc.tax_currency)
     _ram(totals, "GrandTotalAmount", decimal_text(doc.total))  # BT-112
     _ram(totals, "DuePayableAmount", decimal_text(doc.total))  # BT-115
     if doc.billing_reference is not None:

@@ -124,6 +124,10 @@ class EInvoice:
     contract: str | None = None  # BT-12
     billing_reference: InvoiceReference | None = None  # BG-3
     notes: tuple[str, ...] = ()  # BT-22
+    # BT-6 and BT-111: when VAT is accounted in another currency than the invoice's (a DE
+    # entity invoicing in CHF accounts VAT in EUR), the VAT total in that currency (BR-53)
+    tax_currency: str | None = None
+    tax_total_accounting: Decimal | None = None
 
     def __post_init__(self) -> None:
         """Refuse a document whose figures disagree: the XML must say what was issued."""
@@ -149,6 +153,12 @@ class EInvoice:
         if self.total < 0 or self.line_total < 0:
             raise ValueError(f"invoice {self.number}: negative totals; a credit note carries "
                              "positive amounts with type code 381")
+        if (self.tax_currency is None) != (self.tax_total_accounting is None):
+            raise ValueError(f"invoice {self.number}: the VAT accounting currency (BT-6) and "
+                             "the VAT total in it (BT-111) go together (BR-53)")
+        if self.tax_currency is not None and self.tax_currency == self.currency:
+            raise ValueError(f"invoice {self.number}: the VAT accounting currency (BT-6) is "
+                             "only stated when it differs from the invoice currency (BT-5)")
         for b in self.vat_breakdown:
             if (b.category in NEEDS_EXEMPTION_REASON) != bool(
                     b.exemption_reason or b.exemption_code):

@@ -22,6 +22,7 @@ from typing import Any
 
 from hourbridge.errors import Conflict
 
+from ..fx import translate
 from .document import (
     NEEDS_EXEMPTION_REASON,
     ONE,
@@ -89,6 +90,7 @@ def from_record(record: Mapping[str, Any]) -> EInvoice:
             date.fromisoformat(credited["issue_date"]) if credited.get("issue_date") else None)
     notes = (str(inv["reason"]),) if kind is DocumentKind.CREDIT_NOTE and inv.get("reason") \
         else ()
+    tax_currency, tax_accounting = _vat_accounting(inv, record["entity"], sign)
     try:
         return EInvoice(
             number=number, issue_date=issue_date, currency=inv["currency"], seller=seller,
@@ -97,9 +99,24 @@ def from_record(record: Mapping[str, Any]) -> EInvoice:
             total=sign * _dec(inv["total"]), kind=kind, due_date=due_date,
             payment_terms=_terms(issue_date, due_date), period_start=start, period_end=end,
             purchase_order=record["customer"].get("po_number") or None,
-            contract=inv.get("contract") or None, billing_reference=reference, notes=notes)
+            contract=inv.get("contract") or None, billing_reference=reference, notes=notes,
+            tax_currency=tax_currency, tax_total_accounting=tax_accounting)
     except ValueError as exc:
         raise Conflict(f"invoice {number} cannot be exported: {exc}") from None
+
+
+def _vat_accounting(inv: Mapping[str, Any], entity: Mapping[str, Any], sign: Decimal | int
+                    ) -> tuple[str | None, Decimal | None]:
+    """BT-6 and BT-111: VAT is accounted in the seller's functional currency; when the invoice
+    is in another one, its VAT total there is the tax at the rate stored on the invoice (the
+    one the journal booked tax payable at: ``domain.fx``)."""
+    functional = entity.get("currency")
+    if not functional or functional == inv["currency"]:
+        return None, None
+    if inv.get("fx_rate") is None:
+        raise Conflict(f"invoice {inv.get('number')} is in {inv['currency']} but has no FX "
+                       f"rate to state its VAT in {functional} (BT-111)")
+    return functional, sign * translate(_dec(inv["tax"]), _dec(inv["fx_rate"]), functional)
 
 
 def _dec(value: Any) -> Decimal:

@@ -45,6 +45,8 @@ def render_ubl(doc: EInvoice) -> bytes:
     for note in doc.notes:
         _cbc(root, "Note", note)
     _cbc(root, "DocumentCurrencyCode", doc.currency)
+    if doc.tax_currency is not None:
+        _cbc(root, "TaxCurrencyCode", doc.tax_currency)  # BT-6
     if doc.period_start is not None or doc.period_end is not None:
         period = _cac(root, "InvoicePeriod")
         if doc.period_start is not None:
@@ -69,6 +71,10 @@ def render_ubl(doc: EInvoice) -> bytes:
     _cbc(tax_total, "TaxAmount", decimal_text(doc.tax_total), **cur)
     for breakdown in doc.vat_breakdown:
         _subtotal(_cac(tax_total, "TaxSubtotal"), breakdown, cur)
+    if doc.tax_currency is not None and doc.tax_total_accounting is not None:
+        # BT-111: a second TaxTotal in the VAT accounting currency, without subtotals
+        _cbc(_cac(root, "TaxTotal"), "TaxAmount", decimal_text(doc.tax_total_accounting),
+             currencyID=doc.tax_currency)
 
     totals = _cac(root, "LegalMonetaryTotal")
     _cbc(totals, "LineExtensionAmount", decimal_text(doc.line_total), **cur)  # BT-106

@@ -17,8 +17,10 @@ directives of what it uses for the first time, dated on that entry's day, and th
       Assets:DE:Receivables:1200  669.38 EUR
         customer: "ACME"
 
-Each account is opened for the one currency it is used with (v1 posts in the entity's
-functional currency); a second currency on one account is refused. Strings are quoted with
+Each account is opened for the one currency it is used with: postings in a foreign currency go
+to the account's per-currency leaf with their functional amount as total price
+(``Assets:DE:Unbilled:1210-USD  100.00 USD @@ 92.59 EUR``, see ``common``); a second
+currency on one account is refused. Strings are quoted with
 ``\\`` and ``"`` escaped and control characters turned into spaces; metadata keys are lowercase
 (beancount's ``[a-z][a-zA-Z0-9_-]*``).
 """
@@ -30,7 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from ..ledger import JournalEntry
 from ..model import Accounts
-from .common import AccountNames, UnexportableJournal, amount_text, in_date_order, payee
+from .common import AccountNames, UnexportableJournal, exported, in_date_order, payee
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TAG_NOT_ALLOWED = re.compile(r"[^A-Za-z0-9_/.-]")
@@ -47,16 +49,21 @@ def tag(text: str) -> str:
     return "#" + (_TAG_NOT_ALLOWED.sub("-", text) or "untagged")
 
 
-def render_journal(entries: Iterable[JournalEntry],
-                   accounts: Mapping[str, Accounts]) -> Iterator[str]:
-    """Yield the beancount text of ``entries`` (in posting-date order), piece by piece."""
+def render_journal(entries: Iterable[JournalEntry], accounts: Mapping[str, Accounts],
+                   functional: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Yield the beancount text of ``entries`` (in posting-date order), piece by piece;
+    ``functional`` (entity -> functional currency) makes foreign postings carry prices."""
     names = AccountNames(accounts)
     commodities: set[str] = set()
     opened: dict[str, str] = {}
     yield ("; Journal export from Hourbridge in beancount syntax.\n"
            "; Accounts are <Type>:<entity>:<Role>:<code>; codes outside an entity's chart\n"
            "; mapping are under Equity:<entity>:Unmapped.\n"
-           'option "title" "Hourbridge journal"\n')
+           'option "title" "Hourbridge journal"\n'
+           # a total price (@@) is stored per unit, so a foreign-currency transaction can be
+           # off by ~1e-24 in the functional currency; with no posting in that currency to
+           # infer a tolerance from, beancount would allow none
+           'option "inferred_tolerance_default" "*:0.000001"\n')
     for entry in in_date_order(entries):
         day = entry.posted_on.isoformat()
         declarations: list[str] = []
@@ -66,23 +73,25 @@ def render_journal(entries: Iterable[JournalEntry],
                 f"  source_type: {quote(entry.source_type)}\n",
                 f"  source_id: {quote(entry.source_id)}\n"]
         for p in entry.postings:
-            account = names(entry.entity, p.account)
-            amount = amount_text(p.debit - p.credit, p.currency)
-            if p.currency not in commodities:
-                commodities.add(p.currency)
-                declarations.append(f"{day} commodity {p.currency}\n")
+            out = exported(entry, p, names, functional)
+            account = out.account
+            for currency in (out.currency, *(out.price[1:] if out.price else ())):
+                if currency not in commodities:
+                    commodities.add(currency)
+                    declarations.append(f"{day} commodity {currency}\n")
             if account.name not in opened:
-                opened[account.name] = p.currency
+                opened[account.name] = out.currency
                 declarations.append(
-                    f"{day} open {account.name} {p.currency}\n"
+                    f"{day} open {account.name} {out.currency}\n"
                     f"  entity: {quote(account.entity)}\n"
                     f"  account_code: {quote(account.code)}\n"
                     f"  role: {quote(account.role or 'unmapped')}\n")
-            elif opened[account.name] != p.currency:
+            elif opened[account.name] != out.currency:
                 raise UnexportableJournal(
                     f"journal entry {entry.key}: account {account.name} is used with "
-                    f"{opened[account.name]} and {p.currency}; one currency per account")
-            body.append(f"  {account.name}  {amount} {p.currency}\n")
+                    f"{opened[account.name]} and {out.currency}; one currency per account")
+            price = f" @@ {out.price[0]} {out.price[1]}" if out.price else ""
+            body.append(f"  {account.name}  {out.amount} {out.currency}{price}\n")
             for dim in DIMENSIONS:
                 value = getattr(p, dim)
                 if value:

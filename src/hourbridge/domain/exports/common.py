@@ -7,6 +7,15 @@ A code the entity's mapping does not know (or an entity without a mapping) goes 
 Each component is reduced to what both tools accept (ASCII letters, digits and ``-``, starting
 with an upper-case letter or a digit); two different codes that would end up with one name are
 refused rather than merged.
+
+Foreign currencies (given the entities' functional currencies): a posting in another currency
+than its entity's functional one goes to the account's per-currency leaf ``<code>-<CUR>``
+(``Assets:DE:Unbilled:1210-USD``), so every account holds one commodity, and carries its
+functional amount as a total price (``100.00 USD @@ 92.59 EUR``), so each transaction balances
+in the tools exactly as in our ledger. A functional-only posting (an FX difference: no
+transaction amount) is written in the functional currency on the account itself. Balances
+per account and commodity then equal our trial balance per currency, and the converted
+(cost) balances equal its functional balances.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from decimal import Context, Decimal, InvalidOperation
 
 from hourbridge.errors import Conflict
 
-from ..ledger import JournalEntry, balanced
+from ..ledger import JournalEntry, Posting, balanced
 from ..model import Accounts
 from ..money import quantum
 
@@ -31,6 +40,9 @@ ROLES: tuple[tuple[str, str, str], ...] = (
     ("tax_payable", "Liabilities", "Tax"),
     ("revenue", "Income", "Revenue"),
     ("revenue_adjustments", "Income", "Adjustments"),
+    ("fx_gain_loss", "Income", "FxGainLoss"),
+    ("deferred_revenue", "Liabilities", "DeferredRevenue"),
+    ("expense_recoveries", "Income", "ExpenseRecoveries"),
 )
 UNMAPPED = ("Equity", "Unmapped")
 _NOT_ALLOWED = re.compile(r"[^A-Za-z0-9-]")
@@ -79,21 +91,50 @@ class AccountNames:
 
     def __init__(self, accounts: Mapping[str, Accounts]) -> None:
         self._accounts = accounts
-        self._by_code: dict[tuple[str, str], LedgerAccount] = {}
-        self._owner: dict[str, tuple[str, str]] = {}
+        self._by_code: dict[tuple[str, str, str | None], LedgerAccount] = {}
+        self._owner: dict[str, tuple[str, str, str | None]] = {}
 
-    def __call__(self, entity: str, code: str) -> LedgerAccount:
-        known = self._by_code.get((entity, code))
+    def __call__(self, entity: str, code: str, foreign: str | None = None) -> LedgerAccount:
+        """The name of ``code``; with ``foreign``, its leaf for that foreign currency."""
+        known = self._by_code.get((entity, code, foreign))
         if known is not None:
             return known
         account = account_name(entity, code, self._accounts.get(entity))
-        owner = self._owner.setdefault(account.name, (entity, code))
-        if owner != (entity, code):
+        if foreign is not None:
+            account = LedgerAccount(f"{account.name}-{component(foreign)}", account.type,
+                                    entity, code, account.role)
+        owner = self._owner.setdefault(account.name, (entity, code, foreign))
+        if owner != (entity, code, foreign):
             raise UnexportableJournal(
                 f"account {code!r} of entity {entity!r} and account {owner[1]!r} of entity "
                 f"{owner[0]!r} would both be written as {account.name}")
-        self._by_code[(entity, code)] = account
+        self._by_code[(entity, code, foreign)] = account
         return account
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedPosting:
+    """What a renderer writes for one posting: account, units and, for a foreign currency,
+    the total functional amount as its price (unsigned, the tools take the sign from units)."""
+
+    account: LedgerAccount
+    amount: str
+    currency: str
+    price: tuple[str, str] | None = None
+
+
+def exported(entry: JournalEntry, p: Posting, names: AccountNames,
+             functional: Mapping[str, str] | None) -> ExportedPosting:
+    fc = functional.get(entry.entity) if functional else None
+    if fc is None or p.currency == fc:
+        return ExportedPosting(names(entry.entity, p.account),
+                               amount_text(p.debit - p.credit, p.currency), p.currency)
+    if not p.debit and not p.credit:  # functional only: an FX difference
+        return ExportedPosting(names(entry.entity, p.account),
+                               amount_text(p.functional_amount, fc), fc)
+    return ExportedPosting(names(entry.entity, p.account, p.currency),
+                           amount_text(p.debit - p.credit, p.currency), p.currency,
+                           (amount_text(abs(p.functional_amount), fc), fc))
 
 
 def amount_text(amount: Decimal, currency: str) -> str:

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from ..ledger import JournalEntry
 from ..model import Accounts
 from ..money import minor_units
-from .common import AccountNames, amount_text, in_date_order, payee
+from .common import AccountNames, exported, in_date_order, payee
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TAG_ESCAPE = re.compile(r"[%,\x00-\x1f\x7f]")
@@ -62,9 +62,11 @@ def commodity_directive(currency: str) -> str:
     return f"commodity {sample} {currency}\n"
 
 
-def render_journal(entries: Iterable[JournalEntry],
-                   accounts: Mapping[str, Accounts]) -> Iterator[str]:
-    """Yield the hledger text of ``entries`` (in posting-date order), piece by piece."""
+def render_journal(entries: Iterable[JournalEntry], accounts: Mapping[str, Accounts],
+                   functional: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Yield the hledger text of ``entries`` (in posting-date order), piece by piece;
+    ``functional`` (entity -> functional currency) makes foreign postings carry their
+    functional amount as total cost (``@@``, see ``common``)."""
     names = AccountNames(accounts)
     commodities: set[str] = set()
     declared: set[str] = set()
@@ -85,18 +87,20 @@ def render_journal(entries: Iterable[JournalEntry],
                            ("source_type", entry.source_type), ("source_id", entry.source_id)):
             body.append(f"{INDENT}; {key}: {tag_value(value)}\n")
         for p in entry.postings:
-            account = names(entry.entity, p.account)
-            amount = amount_text(p.debit - p.credit, p.currency)
-            if p.currency not in commodities:
-                commodities.add(p.currency)
-                declarations.append(commodity_directive(p.currency))
+            out = exported(entry, p, names, functional)
+            account = out.account
+            for currency in (out.currency, *(out.price[1:] if out.price else ())):
+                if currency not in commodities:
+                    commodities.add(currency)
+                    declarations.append(commodity_directive(currency))
             if account.name not in declared:
                 declared.add(account.name)
                 declarations.append(
                     f"account {account.name}  ; type: {_TYPES[account.type]}, "
                     f"entity: {tag_value(account.entity)}, code: {tag_value(account.code)}, "
                     f"role: {account.role or 'unmapped'}\n")
-            body.append(f"{INDENT}{account.name}    {amount} {p.currency}\n")
+            cost = f" @@ {out.price[0]} {out.price[1]}" if out.price else ""
+            body.append(f"{INDENT}{account.name}    {out.amount} {out.currency}{cost}\n")
             for dim in DIMENSIONS:
                 value = getattr(p, dim)
                 if value:

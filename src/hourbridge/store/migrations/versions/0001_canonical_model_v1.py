@@ -42,6 +42,13 @@ def upgrade() -> None:
     sa.Column('last_invoice_number', sa.Integer(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_entities'))
     )
+    op.create_table('fx_rates',
+    sa.Column('from_currency', sa.String(length=3), nullable=False),
+    sa.Column('to_currency', sa.String(length=3), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('rate', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
+    sa.PrimaryKeyConstraint('from_currency', 'to_currency', 'valid_from', name=op.f('pk_fx_rates'))
+    )
     op.create_table('holds',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('scope', sa.String(length=16), nullable=False),
@@ -243,6 +250,7 @@ def upgrade() -> None:
     sa.Column('approved_by', sa.String(length=128), nullable=True),
     sa.Column('wip_amount', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=True),
     sa.Column('wip_currency', sa.String(length=3), nullable=True),
+    sa.Column('wip_fx_rate', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=True),
     sa.Column('billed_seconds', sa.BigInteger(), server_default='0', nullable=False),
     sa.Column('written_off_seconds', sa.BigInteger(), server_default='0', nullable=False),
     sa.Column('relieved_seconds', sa.BigInteger(), server_default='0', nullable=False),
@@ -283,6 +291,8 @@ def upgrade() -> None:
     sa.Column('start_date', sa.Date(), nullable=False),
     sa.Column('end_date', sa.Date(), nullable=True),
     sa.Column('terms', sa.JSON(), nullable=False),
+    sa.Column('fx_rate_date', sa.String(length=16), nullable=False),
+    sa.Column('fx_fixed_rate', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=True),
     sa.ForeignKeyConstraint(['customer'], ['customers.id'], name=op.f('fk_contracts_customer_customers')),
     sa.ForeignKeyConstraint(['entity'], ['entities.code'], name=op.f('fk_contracts_entity_entities')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts'))
@@ -331,6 +341,7 @@ def upgrade() -> None:
     sa.Column('tax', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
     sa.Column('total', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
     sa.Column('tax_note', sa.Text(), nullable=True),
+    sa.Column('fx_rate', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=True),
     sa.Column('created_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('issued_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('issued_by', sa.String(length=128), nullable=True),
@@ -584,5 +595,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_holds_active')
 
     op.drop_table('holds')
+    op.drop_table('fx_rates')
     op.drop_table('entities')
     op.drop_table('billing_runs')
