@@ -147,6 +147,8 @@ class IntakeReport(_Out):
     unchanged: int
     rejected: int
     reasons: dict[str, int] = Field(description="rejected rows by reason code")
+    days_rerounded: int = Field(0, description="days of per-day-rounded contracts recomputed")
+    entries_rerounded: int = Field(0, description="entries whose billable seconds that moved")
 
 
 class TimeEntry(_Out):

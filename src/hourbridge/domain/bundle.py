@@ -15,6 +15,7 @@ from .model import (
     Contract,
     Customer,
     Employee,
+    IntercompanyMarkup,
     LegalEntity,
     Project,
     RateCard,
@@ -37,6 +38,7 @@ class Bundle:
     rate_cards: tuple[RateCard, ...] = ()
     # (kind, key) -> "file: kind[index]" so a problem names where the record came from
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
+    intercompany: tuple[IntercompanyMarkup, ...] = ()
 
     def merged_over(self, stored: MasterData) -> MasterData:
         """Stored master data with this bundle's records replacing same-key records."""
@@ -47,6 +49,8 @@ class Bundle:
             projects={**stored.projects, **{p.code: p for p in self.projects}},
             contracts={**stored.contracts, **{c.id: c for c in self.contracts}},
             rate_cards={**stored.rate_cards, **{r.id: r for r in self.rate_cards}},
+            intercompany={**stored.intercompany,
+                          **{(i.seller, i.buyer): i.markup_percent for i in self.intercompany}},
         )
 
 
@@ -115,7 +119,9 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
         need(is_currency(e.currency), "entities", e.code, "currency",
              f"{e.currency!r} is not an ISO 4217 currency")
         codes = [e.accounts.receivables, e.accounts.unbilled_receivables, e.accounts.tax_payable,
-                 e.accounts.revenue, e.accounts.revenue_adjustments]
+                 e.accounts.revenue, e.accounts.revenue_adjustments,
+                 e.accounts.intercompany_receivable, e.accounts.intercompany_revenue,
+                 e.accounts.intercompany_cost, e.accounts.intercompany_payable]
         need(len(set(codes)) == len(codes), "entities", e.code, "accounts",
              "each account role needs its own account code (shared codes would merge "
              "revenue, receivables or tax in the ledger)")
@@ -187,6 +193,19 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
             need(r.increment_minutes >= 1 and r.minimum_minutes >= 0, "contracts", k.id,
                  f"versions[{i}].rounding", "increment must be >= 1 minute, minimum >= 0")
     problems += _overlapping_rates(bundle, md)
+    seen_pairs: set[tuple[str, str]] = set()
+    for ic in bundle.intercompany:
+        pair = f"{ic.seller}>{ic.buyer}"
+        need(ic.seller in md.entities, "intercompany", pair, "from",
+             f"unknown entity {ic.seller!r}")
+        need(ic.buyer in md.entities, "intercompany", pair, "to", f"unknown entity {ic.buyer!r}")
+        need(ic.seller != ic.buyer, "intercompany", pair, "to",
+             "an entity does not charge itself: from and to must differ")
+        need(0 <= ic.markup_percent <= 1000, "intercompany", pair, "markup_percent",
+             f"markup {ic.markup_percent} % must be between 0 and 1000")
+        need((ic.seller, ic.buyer) not in seen_pairs, "intercompany", pair, "from",
+             f"the pair {ic.seller} -> {ic.buyer} appears twice")
+        seen_pairs.add((ic.seller, ic.buyer))
     for card in bundle.rate_cards:
         need(is_currency(card.currency), "rate_cards", card.id, "currency",
              f"{card.currency!r} is not an ISO 4217 currency")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from .model import Contract, Customer, Employee, LegalEntity, Project, RateCard
 
@@ -15,6 +16,8 @@ class MasterData:
     projects: dict[str, Project] = field(default_factory=dict)
     contracts: dict[str, Contract] = field(default_factory=dict)
     rate_cards: dict[str, RateCard] = field(default_factory=dict)
+    # (selling entity, buying entity) -> transfer-price markup in percent
+    intercompany: dict[tuple[str, str], Decimal] = field(default_factory=dict)
 
     def customer_chain(self, customer_id: str) -> list[str]:
         """The customer and its ancestors, nearest first (cycles are refused at load)."""

@@ -45,6 +45,13 @@ class RoundingMode(enum.StrEnum):
     DOWN = "down"
 
 
+class RoundingPer(enum.StrEnum):
+    """What is rounded: each entry, or an employee's day on a contract (domain.dayrounding)."""
+
+    ENTRY = "entry"
+    DAY = "day"
+
+
 @dataclass(frozen=True, slots=True)
 class Accounts:
     """Chart-of-accounts mapping of one legal entity."""
@@ -54,6 +61,11 @@ class Accounts:
     tax_payable: str = "2200"
     revenue: str = "4000"
     revenue_adjustments: str = "4090"
+    # intercompany charges (domain.intercompany): the selling entity's side, then the buyer's
+    intercompany_receivable: str = "1300"
+    intercompany_revenue: str = "4100"
+    intercompany_cost: str = "5100"
+    intercompany_payable: str = "2100"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +164,8 @@ class RoundingPolicy:
 
     increment_minutes: int = 1
     mode: RoundingMode = RoundingMode.UP
-    minimum_minutes: int = 0
+    minimum_minutes: int = 0  # per entry, or per day when ``per`` is day
+    per: RoundingPer = RoundingPer.ENTRY
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +196,15 @@ class Contract:
             if v.effective_from <= day and (best is None or v.effective_from > best.effective_from):
                 best = v
         return best
+
+
+@dataclass(frozen=True, slots=True)
+class IntercompanyMarkup:
+    """Transfer-price markup on cost when an employee of ``seller`` works for ``buyer``."""
+
+    seller: str
+    buyer: str
+    markup_percent: Decimal
 
 
 class RateScope(enum.StrEnum):

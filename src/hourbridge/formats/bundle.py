@@ -37,6 +37,10 @@ class AccountsIn(_Model):
     tax_payable: str = "2200"
     revenue: str = "4000"
     revenue_adjustments: str = "4090"
+    intercompany_receivable: str = "1300"
+    intercompany_revenue: str = "4100"
+    intercompany_cost: str = "5100"
+    intercompany_payable: str = "2100"
 
 
 class EntityIn(_Model):
@@ -114,6 +118,8 @@ class RoundingIn(_Model):
     increment_minutes: int = Field(1, ge=1, le=1440)
     mode: Literal["up", "nearest", "down"] = "up"
     minimum_minutes: int = Field(0, ge=0, le=1440)
+    per: Literal["entry", "day"] = Field(
+        "entry", description="round each entry, or an employee's day on the contract")
 
 
 class ContractVersionIn(_Model):
@@ -151,6 +157,15 @@ class RateCardIn(_Model):
     rows: list[RateRowIn] = []
 
 
+class IntercompanyIn(_Model):
+    """The transfer-price markup when an employee of ``from`` works on a project of ``to``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_entity: Code = Field(alias="from", description="the selling entity (the employee's)")
+    to_entity: Code = Field(alias="to", description="the buying entity (the project's)")
+    markup_percent: Amount = Field(description="added to the cost rate, e.g. 10 for 10 %")
+
+
 class BundleDocument(_Model):
     """One bundle file. Every section is optional; records upsert by their key."""
 
@@ -161,6 +176,7 @@ class BundleDocument(_Model):
     projects: list[ProjectIn] = []
     contracts: list[ContractIn] = []
     rate_cards: list[RateCardIn] = []
+    intercompany: list[IntercompanyIn] = []
 
 
 def bundle_json_schema() -> dict[str, Any]:
@@ -233,6 +249,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
     projs: list[m.Project] = []
     ks: list[m.Contract] = []
     cards: list[m.RateCard] = []
+    markups: list[m.IntercompanyMarkup] = []
     for name, doc in docs:
         for i, e in enumerate(doc.entities):
             origins[("entities", e.code)] = f"{name}: entities[{i}]"
@@ -274,6 +291,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
                             increment_minutes=v.rounding.increment_minutes,
                             mode=m.RoundingMode(v.rounding.mode),
                             minimum_minutes=v.rounding.minimum_minutes,
+                            per=m.RoundingPer(v.rounding.per),
                         ),
                     )
                     for v in k.versions
@@ -286,5 +304,10 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
                 scope_id=card.scope_id,
                 rows=tuple(m.RateRow(**r.model_dump()) for r in card.rows),
             ))
+        for i, ic in enumerate(doc.intercompany):
+            origins[("intercompany", f"{ic.from_entity}>{ic.to_entity}")] = (
+                f"{name}: intercompany[{i}]")
+            markups.append(m.IntercompanyMarkup(ic.from_entity, ic.to_entity,
+                                                ic.markup_percent))
     return Bundle(tuple(ents), tuple(custs), tuple(emps), tuple(projs), tuple(ks), tuple(cards),
-                  origins)
+                  origins, intercompany=tuple(markups))

@@ -123,7 +123,8 @@ class SqlMasterData:
                 version=r.version, effective_from=r.effective_from, billing_model=r.billing_model,
                 rounding=m.RoundingPolicy(r.rounding_increment_minutes,
                                           m.RoundingMode(r.rounding_mode),
-                                          r.rounding_minimum_minutes),
+                                          r.rounding_minimum_minutes,
+                                          m.RoundingPer(r.rounding_per)),
             ))
         contracts = {
             r.id: m.Contract(id=r.id, customer=r.customer, entity=r.entity, currency=r.currency,
@@ -157,7 +158,9 @@ class SqlMasterData:
                              scope_id=r.scope_id, rows=tuple(rows.get(r.id, ())))
             for r in c.execute(select(t.rate_cards))
         }
-        return MasterData(entities, customers, employees, projects, contracts, cards)
+        markups = {(r.seller, r.buyer): r.markup_percent
+                   for r in c.execute(select(t.intercompany_markups))}
+        return MasterData(entities, customers, employees, projects, contracts, cards, markups)
 
     # --- upsert --------------------------------------------------------------------------
     def _put(self, table: Table, key: str, value: str, row: dict[str, Any]) -> None:
@@ -228,7 +231,8 @@ class SqlMasterData:
                      "billing_model": v.billing_model,
                      "rounding_increment_minutes": v.rounding.increment_minutes,
                      "rounding_mode": v.rounding.mode.value,
-                     "rounding_minimum_minutes": v.rounding.minimum_minutes}
+                     "rounding_minimum_minutes": v.rounding.minimum_minutes,
+                     "rounding_per": v.rounding.per.value}
                     for v in k.versions
                 ])
         for p in bundle.projects:
@@ -250,6 +254,15 @@ class SqlMasterData:
                 })
                 self._children(t.rate_rows, "card", card.id, [
                     {"card": card.id, **asdict(r)} for r in card.rows])
+        im = t.intercompany_markups
+        for ic in bundle.intercompany:
+            old = before.intercompany.get((ic.seller, ic.buyer))
+            if tally("intercompany", None if old is None else replace(ic, markup_percent=old),
+                     ic):
+                self.conn.execute(delete(im).where(im.c.seller == ic.seller,
+                                                   im.c.buyer == ic.buyer))
+                self.conn.execute(insert(im).values(seller=ic.seller, buyer=ic.buyer,
+                                                    markup_percent=ic.markup_percent))
         if any(c["created"] or c["updated"] for c in counts.values()):
             self._bump_revision()
         return counts

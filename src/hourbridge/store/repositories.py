@@ -18,10 +18,12 @@ from sqlalchemy import (
     Table,
     and_,
     any_,
+    bindparam,
     case,
     func,
     insert,
     literal,
+    or_,
     select,
     text,
     update,
@@ -30,9 +32,12 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hourbridge.domain.credits import CreditableLink
 from hourbridge.domain.holds import Hold, HoldScope
+from hourbridge.domain.intercompany import IntercompanyCharge
 from hourbridge.domain.money import hours
 from hourbridge.services.ports import (
     CreditLine,
+    DayKey,
+    DayRow,
     DocumentRow,
     EntryRow,
     EntrySelection,
@@ -132,11 +137,13 @@ class SqlEntries:
         for member in _member(self.conn, te.c.external_id, external_ids):
             for r in self.conn.execute(
                 select(te.c.id, te.c.external_id, te.c.revision, te.c.content_key,
-                       te.c.approval, te.c.billing)
+                       te.c.approval, te.c.billing, te.c.employee, te.c.contract,
+                       te.c.work_date)
                 .where(member, te.c.source == source)
             ):
                 found[r.external_id] = StoredEntry(r.id, r.revision, r.content_key, r.approval,
-                                                   r.billing)
+                                                   r.billing, r.employee, r.contract,
+                                                   r.work_date)
         return found
 
     def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
@@ -345,6 +352,47 @@ class SqlEntries:
         return int(self.conn.execute(insert(t.adjustments).values(
             entry=entry_id, before_seconds=before, after_seconds=after, wip_delta=wip_delta,
             reason=reason, actor=actor, at=at).returning(t.adjustments.c.id)).scalar_one())
+
+    DAY_CHUNK = 250  # days per statement: three parameters each
+
+    def day_rows(self, keys: Sequence[DayKey]) -> list[DayRow]:
+        """Live billable entries of the given days (contract, employee, date), with the sum
+        of each one's manual adjustments."""
+        te, adj = t.time_entries, t.adjustments
+        cols = (te.c.id, te.c.source, te.c.external_id, te.c.employee, te.c.project, te.c.task,
+                te.c.entity, te.c.contract, te.c.work_date, te.c.worked_seconds,
+                te.c.billable_seconds, te.c.approval, te.c.billing, te.c.billed_seconds,
+                te.c.written_off_seconds, te.c.wip_amount)
+        found: list[tuple[Any, ...]] = []
+        for part in _chunks(list(keys), self.DAY_CHUNK):
+            days = or_(*[and_(te.c.employee == e, te.c.work_date == d, te.c.contract == c)
+                         for c, e, d in part])
+            found += [tuple(r) for r in self.conn.execute(
+                select(*cols).where(days, te.c.billable.is_(True), te.c.approval != "rejected")
+                .order_by(te.c.id))]
+        manual: dict[int, int] = {}
+        ids = [r[0] for r in found]
+        for member in _member(self.conn, adj.c.entry, ids):
+            for entry, delta in self.conn.execute(
+                    select(adj.c.entry, func.sum(adj.c.after_seconds - adj.c.before_seconds))
+                    .where(member).group_by(adj.c.entry)):
+                manual[entry] = int(delta)
+        return [DayRow(*r, manual_delta=manual.get(r[0], 0)) for r in found]
+
+    def set_billable(self, changes: Sequence[tuple[int, int, Decimal | None]],
+                     at: datetime) -> None:
+        """New billable seconds (and, for approved work, the re-priced WIP) of entries."""
+        if not changes:
+            return
+        te = t.time_entries
+        self.conn.execute(
+            update(te).where(te.c.id == bindparam("i")).values(
+                billable_seconds=bindparam("s"), updated_at=at),
+            [{"i": i, "s": s} for i, s, _ in changes])
+        priced = [{"i": i, "w": w} for i, _, w in changes if w is not None]
+        if priced:
+            self.conn.execute(update(te).where(te.c.id == bindparam("i"))
+                              .values(wip_amount=bindparam("w")), priced)
 
     def credit(self, released: Sequence[tuple[int, int]], mode: str, at: datetime) -> None:
         """Credited seconds leave the billed quantity: to be billed again (rebill), or written
@@ -641,6 +689,26 @@ class SqlHolds:
     def entry_exists(self, entry_id: int) -> bool:
         te = t.time_entries
         return self.conn.execute(select(te.c.id).where(te.c.id == entry_id)).first() is not None
+
+
+class SqlIntercompany:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, charges: Sequence[tuple[IntercompanyCharge, str, str | None]],
+            at: datetime) -> None:
+        """Record charges with the journal keys that booked them (seller's, buyer's or none)."""
+        if not charges:
+            return
+        self.conn.execute(insert(t.intercompany_charges), [
+            {"entry": c.entry_id, "seller": c.seller, "buyer": c.buyer, "employee": c.employee,
+             "project": c.project, "work_date": c.work_date, "seconds": c.seconds,
+             "cost_rate": c.cost_rate, "markup_percent": c.markup_percent,
+             "transfer_price": c.transfer_price, "amount": c.amount, "currency": c.currency,
+             "buyer_currency": c.buyer_currency, "status": c.status,
+             "seller_journal_key": seller_key, "buyer_journal_key": buyer_key,
+             "created_at": at}
+            for c, seller_key, buyer_key in charges])
 
 
 class SqlOutbox:

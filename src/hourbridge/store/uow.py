@@ -11,6 +11,7 @@ from .repositories import (
     SqlExceptions,
     SqlHolds,
     SqlInbox,
+    SqlIntercompany,
     SqlInvoices,
     SqlOutbox,
 )
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
         self.invoices = SqlInvoices(self.conn)
         self.outbox = SqlOutbox(self.conn)
         self.holds = SqlHolds(self.conn)
+        self.intercompany = SqlIntercompany(self.conn)
         return self
 
     def __exit__(self, *exc: object) -> None:
