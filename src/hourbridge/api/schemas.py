@@ -505,3 +505,43 @@ class Adjustment(_Out):
     before_seconds: int
     after_seconds: int
     wip_delta: Money | None
+
+
+# --- intercompany --------------------------------------------------------------------------
+class IntercompanyTotal(_Out):
+    seller: str = Field(description="the selling entity (the employee's)")
+    buyer: str = Field(description="the buying entity (the project's)")
+    currency: str = Field(description="the seller's currency, in which charges are made")
+    status: Literal["booked", "awaiting_fx"]
+    charges: int
+    seconds: int
+    hours: Decimal_
+    amount: Money
+
+
+class IntercompanyCharge(_Out):
+    id: int
+    entry: int
+    seller: str
+    buyer: str
+    employee: str
+    project: str
+    work_date: dt.date
+    seconds: int
+    hours: Decimal_
+    cost_rate: Decimal_
+    markup_percent: Decimal_
+    transfer_price: Decimal_ = Field(description="per hour: cost rate plus markup")
+    amount: Money
+    currency: str
+    buyer_currency: str
+    status: Literal["booked", "awaiting_fx"]
+    seller_journal_key: str
+    buyer_journal_key: str | None = Field(
+        description="null while the buyer's side waits for FX conversion")
+
+
+class IntercompanyReport(_Out):
+    period: str | None
+    totals: list[IntercompanyTotal]
+    charges: list[IntercompanyCharge]

@@ -13,6 +13,7 @@ from . import (
     exceptions,
     health,
     holds,
+    intercompany,
     invoices,
     ledger,
     masterdata,
@@ -22,7 +23,7 @@ from . import (
 health_router = health.router
 router = APIRouter()
 for _module in (masterdata, time_entries, approvals, adjustments, billing, holds, invoices,
-                credit_notes, exceptions, ledger, delivery):
+                credit_notes, exceptions, ledger, delivery, intercompany):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]
