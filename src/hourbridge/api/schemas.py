@@ -148,7 +148,9 @@ class IntakeReport(_Out):
     rejected: int
     reasons: dict[str, int] = Field(description="rejected rows by reason code")
     days_rerounded: int = Field(0, description="days of per-day-rounded contracts recomputed")
-    entries_rerounded: int = Field(0, description="entries whose billable seconds that moved")
+    entries_rerounded: int = Field(0, description="entries whose billable seconds moved")
+    day_overbilled_seconds: int = Field(
+        0, description="billed seconds beyond a recomputed day's rounded total (to credit)")
 
 
 class TimeEntry(_Out):

@@ -56,6 +56,7 @@ class IntakeReport:
             "rejected": self.rejected, "reasons": dict(sorted(self.reasons.items())),
             "days_rerounded": self.day_rounding.days,
             "entries_rerounded": self.day_rounding.changed,
+            "day_overbilled_seconds": self.day_rounding.overbilled_seconds,
         }
 
 

@@ -69,8 +69,8 @@ class Charges:
              open_day: Callable[[str], date]) -> dict[str, Any]:
         """Record the charges and send their journal entries, dated ``open_day(entity)``."""
         uow.exceptions.add_open_once(self.refused, now)
-        for entry_id in self.charges:
-            uow.exceptions.resolve(SOURCE, f"entry {entry_id}", now, "approval")
+        uow.exceptions.resolve_all(SOURCE, [f"entry {i}" for i in self.charges], now,
+                                   "approval")
         by_pair: dict[tuple[str, str], list[IntercompanyCharge]] = defaultdict(list)
         for charge in self.charges.values():
             by_pair[(charge.seller, charge.buyer)].append(charge)

@@ -452,6 +452,16 @@ class SqlExceptions:
                           .values(status="resolved", closed_at=at, closed_by=by,
                                   note="the condition no longer holds"))
 
+    def resolve_all(self, source: str, locations: Sequence[str], at: datetime,
+                    by: str) -> None:
+        """``resolve`` for many locations, a bounded statement per chunk."""
+        ex = t.exceptions
+        for member in _member(self.conn, ex.c.location, locations):
+            self.conn.execute(update(ex).where(ex.c.status == "open", ex.c.source == source,
+                                               member)
+                              .values(status="resolved", closed_at=at, closed_by=by,
+                                      note="the condition no longer holds"))
+
     def open_items(self, ids: Sequence[int]) -> list[tuple[int, int | None, str, dict[str, Any]]]:
         ex = t.exceptions
         stmt = select(ex.c.id, ex.c.inbox_id, ex.c.source, ex.c.row).where(ex.c.status == "open")
