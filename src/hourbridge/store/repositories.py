@@ -23,9 +23,9 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -365,8 +365,10 @@ class SqlEntries:
                 te.c.written_off_seconds, te.c.wip_amount)
         found: list[tuple[Any, ...]] = []
         for part in _chunks(list(keys), self.DAY_CHUNK):
-            days = or_(*[and_(te.c.employee == e, te.c.work_date == d, te.c.contract == c)
-                         for c, e, d in part])
+            # a row-value IN: one cached statement whatever the number of days (building an OR
+            # of thousands of terms cost more than running the query)
+            days = tuple_(te.c.employee, te.c.work_date, te.c.contract).in_(
+                [(e, d, c) for c, e, d in part])
             found += [tuple(r) for r in self.conn.execute(
                 select(*cols).where(days, te.c.billable.is_(True), te.c.approval != "rejected")
                 .order_by(te.c.id))]
