@@ -23,6 +23,7 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "locked_period": "finance",
     "changed_after_approval": "finance",
     "missing_vat_id": "finance",
+    "no_transfer_price": "finance",
     "invalid_field": "integration",
     "invalid_reference": "integration",
     "duplicate_key": "integration",
