@@ -136,3 +136,29 @@ def test_rounding_per_is_loaded_and_shown(hb: Hourbridge, small_bundle: dict[str
     assert contract["versions"][0]["rounding"]["per"] == per
     again = load(hb, small_bundle)
     assert again["contracts"] == {"created": 0, "updated": 0, "unchanged": 1}
+
+
+def test_an_entry_taken_on_retry_re_rounds_its_day(hb: Hourbridge,
+                                                   small_bundle: dict[str, Any]) -> None:
+    bundle = per_day_bundle(small_bundle)
+    load(hb, bundle)
+    # E3 is not assigned yet: its second entry waits in the exception queue
+    ingest(hb, [("t1", "E2", "P1", "DEV", "2026-08-10", 20, "x"),
+                ("t2", "E3", "P1", "DEV", "2026-08-10", 20, "y"),
+                ("t3", "E2", "P1", "DEV", "2026-08-10", 20, "z")], "a.csv")
+    before = billable(hb)
+    assert set(before) == {"t1", "t3"} and sum(before.values()) == 45 * MIN  # 40 min -> 45
+    bundle["projects"][0]["assignments"].append({"employee": "E3", "valid_from": "2026-07-01"})
+    load(hb, bundle)
+    [item] = hb.queries.exceptions()
+    retried = hb.handle(c.RetryExceptions((item["id"],), "pm"))
+    assert retried.resolved == [item["id"]]
+    assert billable(hb)["t2"] == 30 * MIN  # E3's own day: 20 minutes -> 30
+    # and a retried row of E2's day joins E2's day
+    ingest(hb, [("t4", "E2", "P1", "NOPE", "2026-08-10", 10, "w")], "b.csv")
+    bundle["projects"][0]["tasks"].append({"code": "NOPE", "name": "Late task"})
+    load(hb, bundle)
+    [item] = hb.queries.exceptions()
+    hb.handle(c.RetryExceptions((item["id"],), "pm"))
+    after = billable(hb)
+    assert after["t1"] + after["t3"] + after["t4"] == 60 * MIN  # 50 minutes -> 60
