@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
+    Date,
     MetaData,
     String,
     Table,
@@ -25,7 +26,6 @@ from sqlalchemy import (
     literal,
     select,
     text,
-    tuple_,
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -353,33 +353,60 @@ class SqlEntries:
             entry=entry_id, before_seconds=before, after_seconds=after, wip_delta=wip_delta,
             reason=reason, actor=actor, at=at).returning(t.adjustments.c.id)).scalar_one())
 
-    DAY_CHUNK = 250  # days per statement: three parameters each
-
     def day_rows(self, keys: Sequence[DayKey]) -> list[DayRow]:
         """Live billable entries of the given days (contract, employee, date), with the sum
         of each one's manual adjustments."""
         te, adj = t.time_entries, t.adjustments
+        # write-ups minus write-downs of each entry (a correlated lookup on adjustments.entry)
+        manual = (select(func.coalesce(func.sum(adj.c.after_seconds - adj.c.before_seconds), 0))
+                  .where(adj.c.entry == te.c.id).scalar_subquery())
         cols = (te.c.id, te.c.source, te.c.external_id, te.c.employee, te.c.project, te.c.task,
                 te.c.entity, te.c.contract, te.c.work_date, te.c.worked_seconds,
                 te.c.billable_seconds, te.c.approval, te.c.billing, te.c.billed_seconds,
-                te.c.written_off_seconds, te.c.wip_amount)
+                te.c.written_off_seconds, te.c.wip_amount, manual)
+        live = (te.c.billable.is_(True), te.c.approval != "rejected")
         found: list[tuple[Any, ...]] = []
-        for part in _chunks(list(keys), self.DAY_CHUNK):
-            # a row-value IN: one cached statement whatever the number of days (building an OR
-            # of thousands of terms cost more than running the query)
-            days = tuple_(te.c.employee, te.c.work_date, te.c.contract).in_(
-                [(e, d, c) for c, e, d in part])
-            found += [tuple(r) for r in self.conn.execute(
-                select(*cols).where(days, te.c.billable.is_(True), te.c.approval != "rejected")
-                .order_by(te.c.id))]
-        manual: dict[int, int] = {}
-        ids = [r[0] for r in found]
-        for member in _member(self.conn, adj.c.entry, ids):
-            for entry, delta in self.conn.execute(
-                    select(adj.c.entry, func.sum(adj.c.after_seconds - adj.c.before_seconds))
-                    .where(member).group_by(adj.c.entry)):
-                manual[entry] = int(delta)
-        return [DayRow(*r, manual_delta=manual.get(r[0], 0)) for r in found]
+        if self.conn.dialect.name == "postgresql":
+            # the days as three parallel arrays joined on the (employee, work_date) index: one
+            # statement per batch, planned well even before the table has statistics
+            k = select(
+                func.unnest(literal([e for _, e, _ in keys], ARRAY(String()))).label("e"),
+                func.unnest(literal([d for _, _, d in keys], ARRAY(Date()))).label("d"),
+                func.unnest(literal([c for c, _, _ in keys], ARRAY(String()))).label("c"),
+            ).subquery("k")
+            found = [tuple(r) for r in self.conn.execute(
+                select(*cols).join_from(te, k, and_(te.c.employee == k.c.e,
+                                                    te.c.work_date == k.c.d,
+                                                    te.c.contract == k.c.c))
+                .where(*live).order_by(te.c.id))]
+        else:
+            found = self._sqlite_day_rows(keys)
+        return [DayRow(*r[:16], manual_delta=int(r[16])) for r in found]
+
+    _DAY_COLUMNS = ("id, source, external_id, employee, project, task, entity, contract, "
+                    "work_date, worked_seconds, billable_seconds, approval, billing, "
+                    "billed_seconds, written_off_seconds, wip_amount")
+
+    def _sqlite_day_rows(self, keys: Sequence[DayKey]) -> list[tuple[Any, ...]]:
+        """The days go into a temporary table joined on the (employee, work_date) index, and
+        rows come back as the driver gives them: SQLAlchemy's per-value processing of
+        thousands of parameters and rows cost more than the query."""
+        self.conn.exec_driver_sql(
+            "CREATE TEMP TABLE IF NOT EXISTS rounding_days "
+            "(employee TEXT, work_date TEXT, contract TEXT)")
+        self.conn.exec_driver_sql("DELETE FROM rounding_days")
+        self.conn.exec_driver_sql("INSERT INTO rounding_days VALUES (?, ?, ?)",
+                                  [(e, d.isoformat(), c) for c, e, d in keys])
+        cols = ", ".join(f"te.{c}" for c in self._DAY_COLUMNS.split(", "))
+        rows = self.conn.exec_driver_sql(
+            f"SELECT {cols}, (SELECT COALESCE(SUM(a.after_seconds - a.before_seconds), 0) "
+            "FROM adjustments a WHERE a.entry = te.id) "
+            "FROM rounding_days k JOIN time_entries te "
+            "ON te.employee = k.employee AND te.work_date = k.work_date "
+            "AND te.contract = k.contract "
+            "WHERE te.billable = 1 AND te.approval <> 'rejected' ORDER BY te.id").all()
+        return [(*r[:8], date.fromisoformat(r[8]), *r[9:15],
+                 None if r[15] is None else Decimal(r[15]), r[16]) for r in rows]
 
     def set_billable(self, changes: Sequence[tuple[int, int, Decimal | None]],
                      at: datetime) -> None:
@@ -387,6 +414,22 @@ class SqlEntries:
         if not changes:
             return
         te = t.time_entries
+        if self.conn.dialect.name == "postgresql":
+            # one statement from arrays, not a round trip per entry
+            self.conn.execute(text(
+                "UPDATE time_entries SET billable_seconds = k.s, updated_at = :at FROM "
+                "unnest(CAST(:ids AS bigint[]), CAST(:secs AS bigint[])) AS k(id, s) "
+                "WHERE time_entries.id = k.id"),
+                {"at": at, "ids": [i for i, _, _ in changes],
+                 "secs": [s for _, s, _ in changes]})
+            priced = [(i, w) for i, _, w in changes if w is not None]
+            if priced:
+                self.conn.execute(text(
+                    "UPDATE time_entries SET wip_amount = k.w FROM "
+                    "unnest(CAST(:ids AS bigint[]), CAST(:wips AS numeric[])) AS k(id, w) "
+                    "WHERE time_entries.id = k.id"),
+                    {"ids": [i for i, _ in priced], "wips": [w for _, w in priced]})
+            return
         self.conn.execute(
             update(te).where(te.c.id == bindparam("i")).values(
                 billable_seconds=bindparam("s"), updated_at=at),
