@@ -127,3 +127,17 @@ def test_bundle_refuses_bad_pairs(hb: Hourbridge, small_bundle: dict[str, Any]) 
     messages = " ".join(str(p) for p in refused.value.problems)
     assert "from and to must differ" in messages and "unknown entity 'XX'" in messages
     assert "between 0 and 1000" in messages
+
+
+def test_zero_priced_work_is_recorded_and_books_nothing(
+        hb: Hourbridge, small_bundle: dict[str, Any], ingest: Any) -> None:
+    bundle = two_entity_bundle(small_bundle)
+    x1 = next(e for e in bundle["employees"] if e["id"] == "X1")
+    x1["cost_rates"] = [{"valid_from": "2026-01-01", "rate": "0", "currency": "EUR"}]
+    load(hb, bundle)
+    ingest(ROWS[:1])
+    report = hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    assert report.intercompany["charges"] == 1 and report.intercompany["journal_keys"] == []
+    [charge] = hb.queries.intercompany()["charges"]
+    assert (charge["amount"], charge["seller_journal_key"], charge["buyer_journal_key"]) == (
+        "0.00", None, None)

@@ -538,7 +538,7 @@ class IntercompanyCharge(_Out):
     currency: str
     buyer_currency: str
     status: Literal["booked", "awaiting_fx"]
-    seller_journal_key: str
+    seller_journal_key: str | None = Field(description="null for zero-priced work")
     buyer_journal_key: str | None = Field(
         description="null while the buyer's side waits for FX conversion")
 

@@ -75,7 +75,7 @@ class Charges:
         for charge in self.charges.values():
             by_pair[(charge.seller, charge.buyer)].append(charge)
         keys: list[str] = []
-        records: list[tuple[IntercompanyCharge, str, str | None]] = []
+        records: list[tuple[IntercompanyCharge, str | None, str | None]] = []
         totals: dict[str, Decimal] = defaultdict(Decimal)
         for (seller, buyer), charges in sorted(by_pair.items()):
             sale_key = f"intercompany-sale:{seller}:{buyer}:{batch_key}"
@@ -90,7 +90,8 @@ class Charges:
                     keys.append(journal.key)
             for c in charges:
                 bought = purchase is not None and c.status != AWAITING_FX
-                records.append((c, sale_key, purchase_key if bought else None))
+                records.append((c, sale_key if sale is not None else None,
+                                purchase_key if bought else None))
                 totals[c.currency] += c.amount
         uow.intercompany.add(records, now)
         return {"charges": len(records),

@@ -304,7 +304,7 @@ class HoldRepository(Protocol):
 
 
 class IntercompanyRepository(Protocol):
-    def add(self, charges: Sequence[tuple[IntercompanyCharge, str, str | None]],
+    def add(self, charges: Sequence[tuple[IntercompanyCharge, str | None, str | None]],
             at: datetime) -> None: ...
 
 

@@ -750,7 +750,7 @@ class SqlIntercompany:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add(self, charges: Sequence[tuple[IntercompanyCharge, str, str | None]],
+    def add(self, charges: Sequence[tuple[IntercompanyCharge, str | None, str | None]],
             at: datetime) -> None:
         """Record charges with the journal keys that booked them (seller's, buyer's or none)."""
         if not charges:

@@ -376,7 +376,8 @@ intercompany_charges = Table(
     Column("currency", String(3), nullable=False),  # the seller's functional currency
     Column("buyer_currency", String(3), nullable=False),
     Column("status", String(16), nullable=False, index=True),  # booked / awaiting_fx
-    Column("seller_journal_key", String(200), nullable=False),
+    # the journal entries that booked it (none for zero-priced work; the buyer's waits for FX)
+    Column("seller_journal_key", String(200)),
     Column("buyer_journal_key", String(200)),
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_intercompany_charges_pair", "seller", "buyer", "work_date"),

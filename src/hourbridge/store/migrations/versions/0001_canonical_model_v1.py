@@ -317,7 +317,7 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('buyer_currency', sa.String(length=3), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('seller_journal_key', sa.String(length=200), nullable=False),
+    sa.Column('seller_journal_key', sa.String(length=200), nullable=True),
     sa.Column('buyer_journal_key', sa.String(length=200), nullable=True),
     sa.Column('created_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['entry'], ['time_entries.id'], name=op.f('fk_intercompany_charges_entry_time_entries')),
