@@ -10,6 +10,10 @@ one query per batch for the touched days of per-day contracts and nothing for th
 An approved, unbilled entry whose seconds move gets its WIP re-priced; the difference is booked
 Dr unbilled receivables / Cr revenue (negative amounts reverse), one journal entry per entity
 and currency per batch, through the outbox.
+
+Known limit: on PostgreSQL two intakes that add entries to the same employee-day at the same
+moment each re-round without the other's uncommitted entries; the day is right again the next
+time an entry of it is stored. A per-day advisory lock taken in key order would close this.
 """
 
 from __future__ import annotations
