@@ -35,13 +35,17 @@ entry = st.tuples(st.sampled_from(["E1", "E2"]), st.sampled_from(["DEV", "DEV", 
 
 
 class BillingMachine(RuleBasedStateMachine):
+    per = "entry"  # the contract's rounding: per entry, or per day (PerDayBillingMachine)
+
     def __init__(self) -> None:
         super().__init__()
         self.dir = tempfile.mkdtemp(prefix="hb-prop-")
         self.hb = bootstrap(Settings(database_url=f"sqlite:///{self.dir}/p.db"),
                             clock=lambda: datetime(2026, 11, 2, tzinfo=UTC))
+        bundle = small_firm_bundle()
+        bundle["contracts"][0]["versions"][0]["rounding"]["per"] = self.per
         self.hb.handle(c.LoadMasterData(to_domain(
-            [("p", BundleDocument.model_validate(small_firm_bundle()))])))
+            [("p", BundleDocument.model_validate(bundle))])))
         self.next_id = 0
         self.sent: list[bytes] = []
 
@@ -184,5 +188,36 @@ class BillingMachine(RuleBasedStateMachine):
 TestBillingProperties = BillingMachine.TestCase
 TestBillingProperties.settings = settings(
     max_examples=60, stateful_step_count=15, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+class PerDayBillingMachine(BillingMachine):
+    """The same operations under per-day rounding (15 minutes up), where late entries move
+    the billable seconds of approved work: every property above still holds, and every day
+    bills exactly its rounded total (work only grows here, so what was billed of a day never
+    exceeds it)."""
+
+    per = "day"
+
+    @invariant()
+    def every_day_bills_its_rounded_total(self) -> None:
+        with self.hb.engine.connect() as conn:
+            te = t.time_entries
+            rows = conn.execute(select(te.c.employee, te.c.work_date, te.c.worked_seconds,
+                                       te.c.billable_seconds)
+                                .where(te.c.billable.is_(True))).all()
+        worked: dict[tuple[str, date], int] = defaultdict(int)
+        billed: dict[tuple[str, date], int] = defaultdict(int)
+        for employee, day, seconds, billable in rows:
+            worked[(employee, day)] += seconds
+            billed[(employee, day)] += billable
+        for key, seconds in worked.items():
+            assert billed[key] == -(-seconds // 900) * 900, key
+
+
+TestPerDayBillingProperties = PerDayBillingMachine.TestCase
+TestPerDayBillingProperties.settings = settings(
+    max_examples=30, stateful_step_count=15, deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -25,6 +25,7 @@ from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.cli.export import PAYROLL_FIELDS, export_app
 from hourbridge.config import Settings
 from hourbridge.domain import commands as c
+from support.firm import two_entity_bundle
 from support.ledger import export_balances
 from support.tools import (
     beancount_balances,
@@ -241,3 +242,26 @@ def test_demo_firm_exports_pass_both_tools(tmp_path: Path,
     assert {(r["employee"], r["period"]): [r["worked_seconds"], r["billable_worked_seconds"],
                                            r["non_billable_worked_seconds"], r["entries"]]
             for r in rows} == payroll
+
+
+@pytest.mark.parametrize("fmt", ["beancount", "hledger"])
+def test_intercompany_accounts_export_in_both_entities(
+        hb: Hourbridge, ingest: Any, load_bundle: Any, small_bundle: dict[str, Any],
+        cli_db: Path, fmt: str) -> None:
+    load_bundle(two_entity_bundle(small_bundle))
+    assert ingest([("a1", "X1", "P1", "DEV", "2026-08-10", "2", "AT analyst"),
+                   ("u1", "Y1", "P1", "DEV", "2026-08-10", "1", "US analyst")]).accepted == 2
+    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    assert hb.worker.drain().dead == 0
+    path = export_journal(fmt, cli_db)
+    expected = trial_balance_by_name(hb)
+    assert {name for name, _ in expected} >= {
+        "Assets:AT:Intercompany:1300", "Income:AT:Intercompany:4100",
+        "Expenses:DE:Intercompany:5100", "Liabilities:DE:Intercompany:2100",
+        "Assets:US:Intercompany:1300", "Income:US:Intercompany:4100"}
+    if fmt == "beancount":
+        check_beancount(path)
+        assert beancount_balances(path) == expected
+    else:
+        check_hledger(path)
+        assert hledger_balances(path) == expected

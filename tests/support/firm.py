@@ -54,3 +54,26 @@ def small_firm_bundle() -> dict[str, Any]:
             ],
         }],
     }
+
+
+def two_entity_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The small firm plus an Austrian sister (EUR, like DE) and a US one (USD): each lends
+    an analyst to the German project P1. AT -> DE carries a 10 % markup; US -> DE is not
+    configured (charged at cost)."""
+    bundle["entities"] += [
+        {"code": "AT", "name": "Beispiel Beratung Wien GmbH", "country": "AT",
+         "currency": "EUR", "invoice_prefix": "AT", "tax_rates": {"standard": "0.20"}},
+        {"code": "US", "name": "Example Consulting LLC", "country": "US", "currency": "USD",
+         "invoice_prefix": "US"},
+    ]
+    bundle["employees"] += [
+        {"id": "X1", "entity": "AT", "role": "analyst",
+         "cost_rates": [{"valid_from": "2026-01-01", "rate": "60.00", "currency": "EUR"}]},
+        {"id": "Y1", "entity": "US", "role": "analyst",
+         "cost_rates": [{"valid_from": "2026-01-01", "rate": "70.00", "currency": "USD"}]},
+        {"id": "Z1", "entity": "AT", "role": "analyst"},
+    ]
+    p1 = bundle["projects"][0]
+    p1["assignments"] += [{"employee": e, "valid_from": "2026-07-01"} for e in ("X1", "Y1", "Z1")]
+    bundle["intercompany"] = [{"from": "AT", "to": "DE", "markup_percent": "10"}]
+    return bundle

@@ -147,6 +147,10 @@ class IntakeReport(_Out):
     unchanged: int
     rejected: int
     reasons: dict[str, int] = Field(description="rejected rows by reason code")
+    days_rerounded: int = Field(0, description="days of per-day-rounded contracts recomputed")
+    entries_rerounded: int = Field(0, description="entries whose billable seconds moved")
+    day_overbilled_seconds: int = Field(
+        0, description="billed seconds beyond a recomputed day's rounded total (to credit)")
 
 
 class TimeEntry(_Out):
@@ -594,3 +598,41 @@ class ExpenseApprovalReport(_Out):
     skipped: list[Skipped]
     billable_amount: dict[str, Money] = Field(
         description="currency -> billable amount approved (before any markup)")
+# --- intercompany --------------------------------------------------------------------------
+class IntercompanyTotal(_Out):
+    seller: str = Field(description="the selling entity (the employee's)")
+    buyer: str = Field(description="the buying entity (the project's)")
+    currency: str = Field(description="the seller's currency, in which charges are made")
+    status: Literal["booked", "awaiting_fx"]
+    charges: int
+    seconds: int
+    hours: Decimal_
+    amount: Money
+
+
+class IntercompanyCharge(_Out):
+    id: int
+    entry: int
+    seller: str
+    buyer: str
+    employee: str
+    project: str
+    work_date: dt.date
+    seconds: int
+    hours: Decimal_
+    cost_rate: Decimal_
+    markup_percent: Decimal_
+    transfer_price: Decimal_ = Field(description="per hour: cost rate plus markup")
+    amount: Money
+    currency: str
+    buyer_currency: str
+    status: Literal["booked", "awaiting_fx"]
+    seller_journal_key: str | None = Field(description="null for zero-priced work")
+    buyer_journal_key: str | None = Field(
+        description="null while the buyer's side waits for FX conversion")
+
+
+class IntercompanyReport(_Out):
+    period: str | None
+    totals: list[IntercompanyTotal]
+    charges: list[IntercompanyCharge]

@@ -177,6 +177,8 @@ def summary(hb: Hourbridge, run: dict[str, Any], started: float) -> dict[str, An
         "exceptions_by_reason": q.exceptions_by_reason("open"),
         "invoices": q.invoice_totals(),
         "unbilled_approved_wip": q.unbilled_wip(),
+        "intercompany": q.intercompany(limit=0)["totals"],
+        "day_rounding": q.day_rounding(),
         "outbox": q.outbox_counts(),
         "trial_balance": tb,
         "trial_balance_sum": zero,
@@ -215,6 +217,15 @@ def _print(s: dict[str, Any]) -> None:
     table("unbilled approved WIP", ["entity", "cur", "state", "entries", "hours", "amount"],
           [(r["entity"], r["currency"], r["billing"], r["entries"], r["hours"], r["amount"])
            for r in s["unbilled_approved_wip"]], right=["entries", "hours", "amount"])
+    for r in s["intercompany"]:
+        console.print(f"intercompany {r['seller']} -> {r['buyer']}: {r['charges']} charges, "
+                      f"{r['hours']} h, {r['amount']} {r['currency']} ({r['status']}"
+                      + (": the buyer's side waits for FX conversion)"
+                         if r["status"] == "awaiting_fx" else ")"))
+    d = s["day_rounding"]
+    console.print(f"per-day rounding: {d['contracts']} contract(s), {d['days']} days, "
+                  f"{d['entries']} entries: {d['worked_hours']} h worked billed as "
+                  f"{d['billable_hours']} h")
     table("trial balance", ["entity", "cur", "account", "debit", "credit", "balance",
                             "functional"],
           [(r["entity"], r["currency"], r["account"], r["debit"], r["credit"], r["balance"],

@@ -32,6 +32,8 @@ exceptions_app = typer.Typer(help="The exception queue: rows that could not be t
                              no_args_is_help=True)
 deadletters_app = typer.Typer(help="Deliveries that failed for good.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The built-in ledger.", no_args_is_help=True)
+intercompany_app = typer.Typer(help="Charges between legal entities for cross-entity work.",
+                               no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(schema_app, name="schema")
 app.add_typer(invoices_app, name="invoices")
@@ -43,6 +45,7 @@ app.add_typer(holds_app, name="holds")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(revenue_app, name="revenue")
 app.add_typer(expenses_app, name="expenses")
+app.add_typer(intercompany_app, name="intercompany")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -431,6 +434,25 @@ def trial_balance(
             totals[key] = totals.get(key, Decimal(0)) + Decimal(r["functional_balance"])
         console.print("functional total per entity: " + (", ".join(
             f"{k} {v}" for k, v in sorted(totals.items())) or "-"))
+
+
+@intercompany_app.command("list")
+def intercompany_list(
+    period: Annotated[str | None, typer.Option(help="Month of the work date, YYYY-MM.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Totals per selling entity, buying entity and currency (awaiting_fx: the buyer's side
+    waits for FX conversion)."""
+    with session() as hb:
+        report = hb.queries.intercompany(period=period, limit=0)
+        if as_json:
+            print_json({"period": report["period"], "totals": report["totals"]})
+            return
+        table(f"intercompany charges{' ' + period if period else ''}",
+              ["seller", "buyer", "currency", "status", "charges", "hours", "amount"],
+              [(r["seller"], r["buyer"], r["currency"], r["status"], r["charges"], r["hours"],
+                r["amount"]) for r in report["totals"]],
+              right=["charges", "hours", "amount"])
 
 
 @app.command("serve")

@@ -371,8 +371,10 @@ def _bundle(seed: int, start: date, through: date, consultants: int, customers: 
     _assign(rng, emps, projs, contracts, start, through)
     cards = _rate_cards(rng, emps, projs, contracts, custs, start)
     fx_rates = _swiss_client(custs, emps, projs, contracts, cards, start, through)
+    intercompany = _cross_entity_and_day_rounding(emps, projs, contracts, start)
     return {"entities": entities, "customers": custs, "employees": emps, "projects": projs,
-            "contracts": contracts, "rate_cards": cards, "fx_rates": fx_rates}
+            "contracts": contracts, "rate_cards": cards, "fx_rates": fx_rates,
+            "intercompany": intercompany}
 
 
 def _swiss_client(custs: list[dict[str, Any]], emps: list[dict[str, Any]],
@@ -412,6 +414,27 @@ def _swiss_client(custs: list[dict[str, Any]], emps: list[dict[str, Any]],
                     "valid_from": month.isoformat(), "rate": rate})
         month = add_months(month, 1).replace(day=15)
     return out
+
+
+def _cross_entity_and_day_rounding(employees: list[dict[str, Any]],
+                                   projects: list[dict[str, Any]],
+                                   contracts: list[dict[str, Any]],
+                                   start: date) -> list[dict[str, Any]]:
+    """A US senior also staffed on a DE engagement (an intercompany charge, US -> DE at cost
+    plus 10 %), and a US contract amended to round per day from the second month. No random
+    draws, so the rest of the firm stays as it was."""
+    senior = next(e for e in employees if e["entity"] == "US" and e["role"] == "senior")
+    open_ended = {k["id"] for k in contracts if k["end_date"] is None}
+    de = next(p for p in projects if p["entity"] == "DE" and p["contract"] in open_ended
+              and p["status"] == "active")
+    de["assignments"].append({"employee": senior["id"], "valid_from": start.isoformat(),
+                              "valid_until": None, "role": None})
+    us = next(k for k in contracts if k["entity"] == "US" and k["end_date"] is None)
+    us["versions"].append({"version": 2, "effective_from": add_months(start, 1).isoformat(),
+                           "billing_model": "time_and_materials",
+                           "rounding": {"increment_minutes": 15, "mode": "up",
+                                        "minimum_minutes": 0, "per": "day"}})
+    return [{"from": "US", "to": "DE", "markup_percent": "10"}]
 
 
 def generate_demo_firm(seed: int = 7, start: date = date(2026, 8, 1), months: int = 3,

@@ -17,6 +17,7 @@ from .model import (
     Contract,
     Customer,
     Employee,
+    IntercompanyMarkup,
     LegalEntity,
     Project,
     RateCard,
@@ -41,6 +42,7 @@ class Bundle:
     # (kind, key) -> "file: kind[index]" so a problem names where the record came from
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
     fx_rates: tuple[FxRate, ...] = ()  # keyed "FROM/TO/YYYY-MM-DD" in origins
+    intercompany: tuple[IntercompanyMarkup, ...] = ()
 
     def merged_over(self, stored: MasterData) -> MasterData:
         """Stored master data with this bundle's records replacing same-key records."""
@@ -52,6 +54,8 @@ class Bundle:
             contracts={**stored.contracts, **{c.id: c for c in self.contracts}},
             rate_cards={**stored.rate_cards, **{r.id: r for r in self.rate_cards}},
             fx_rates={**stored.fx_rates, **{r.key: r for r in self.fx_rates}},
+            intercompany={**stored.intercompany,
+                          **{(i.seller, i.buyer): i.markup_percent for i in self.intercompany}},
         )
 
 
@@ -185,7 +189,9 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
         codes = [e.accounts.receivables, e.accounts.unbilled_receivables, e.accounts.tax_payable,
                  e.accounts.revenue, e.accounts.revenue_adjustments,
                  e.accounts.deferred_revenue, e.accounts.expense_recoveries,
-                 e.accounts.fx_gain_loss]
+                 e.accounts.fx_gain_loss,
+                 e.accounts.intercompany_receivable, e.accounts.intercompany_revenue,
+                 e.accounts.intercompany_cost, e.accounts.intercompany_payable]
         need(len(set(codes)) == len(codes), "entities", e.code, "accounts",
              "each account role needs its own account code (shared codes would merge "
              "revenue, receivables or tax in the ledger)")
@@ -254,6 +260,19 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
                  f"versions[{i}].rounding", "increment must be >= 1 minute, minimum >= 0")
     problems += _overlapping_rates(bundle, md)
     problems += _fx_problems(bundle, md)
+    seen_pairs: set[tuple[str, str]] = set()
+    for ic in bundle.intercompany:
+        pair = f"{ic.seller}>{ic.buyer}"
+        need(ic.seller in md.entities, "intercompany", pair, "from",
+             f"unknown entity {ic.seller!r}")
+        need(ic.buyer in md.entities, "intercompany", pair, "to", f"unknown entity {ic.buyer!r}")
+        need(ic.seller != ic.buyer, "intercompany", pair, "to",
+             "an entity does not charge itself: from and to must differ")
+        need(0 <= ic.markup_percent <= 1000, "intercompany", pair, "markup_percent",
+             f"markup {ic.markup_percent} % must be between 0 and 1000")
+        need((ic.seller, ic.buyer) not in seen_pairs, "intercompany", pair, "from",
+             f"the pair {ic.seller} -> {ic.buyer} appears twice")
+        seen_pairs.add((ic.seller, ic.buyer))
     for card in bundle.rate_cards:
         need(is_currency(card.currency), "rate_cards", card.id, "currency",
              f"{card.currency!r} is not an ISO 4217 currency")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from .fx import FxRate
 from .model import Contract, Customer, Employee, LegalEntity, Project, RateCard
@@ -19,6 +20,8 @@ class MasterData:
     rate_cards: dict[str, RateCard] = field(default_factory=dict)
     # (from currency, to currency, valid from) -> rate; see domain.fx for the convention
     fx_rates: dict[tuple[str, str, date], FxRate] = field(default_factory=dict)
+    # (selling entity, buying entity) -> transfer-price markup in percent
+    intercompany: dict[tuple[str, str], Decimal] = field(default_factory=dict)
 
     def customer_chain(self, customer_id: str) -> list[str]:
         """The customer and its ancestors, nearest first (cycles are refused at load)."""

@@ -50,6 +50,13 @@ class RoundingMode(enum.StrEnum):
     DOWN = "down"
 
 
+class RoundingPer(enum.StrEnum):
+    """What is rounded: each entry, or an employee's day on a contract (domain.dayrounding)."""
+
+    ENTRY = "entry"
+    DAY = "day"
+
+
 @dataclass(frozen=True, slots=True)
 class Accounts:
     """Chart-of-accounts mapping of one legal entity."""
@@ -66,6 +73,11 @@ class Accounts:
     # realised differences between the functional value of WIP and of the invoice, and
     # functional-currency rounding of foreign-currency entries (see domain.fx)
     fx_gain_loss: str = "4900"
+    # intercompany charges (domain.intercompany): the selling entity's side, then the buyer's
+    intercompany_receivable: str = "1300"
+    intercompany_revenue: str = "4100"
+    intercompany_cost: str = "5100"
+    intercompany_payable: str = "2100"
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +176,8 @@ class RoundingPolicy:
 
     increment_minutes: int = 1
     mode: RoundingMode = RoundingMode.UP
-    minimum_minutes: int = 0
+    minimum_minutes: int = 0  # per entry, or per day when ``per`` is day
+    per: RoundingPer = RoundingPer.ENTRY
 
 
 class BillingModel(enum.StrEnum):
@@ -275,6 +288,15 @@ class Contract:
             if v.effective_from <= day and (best is None or v.effective_from > best.effective_from):
                 best = v
         return best
+
+
+@dataclass(frozen=True, slots=True)
+class IntercompanyMarkup:
+    """Transfer-price markup on cost when an employee of ``seller`` works for ``buyer``."""
+
+    seller: str
+    buyer: str
+    markup_percent: Decimal
 
 
 class RateScope(enum.StrEnum):

@@ -27,6 +27,7 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "over_cap": "project_manager",
     "invalid_contract": "finance",
     "cap_below_billed": "finance",
+    "no_transfer_price": "finance",
     "invalid_field": "integration",
     "invalid_reference": "integration",
     "duplicate_key": "integration",

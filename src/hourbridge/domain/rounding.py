@@ -1,7 +1,9 @@
 """Worked seconds to billable seconds under a contract's rounding policy.
 
 Worked time is never rewritten: this returns a second number stored beside it. Rounding is per
-entry (not per day) because customers audit invoices line by line against the tracker.
+entry by default because customers audit invoices line by line against the tracker; a contract
+version with ``per: day`` rounds an employee's day instead (``dayrounding``), with this same
+function applied to the day total.
 """
 
 from __future__ import annotations

@@ -46,6 +46,10 @@ class AccountsIn(_Model):
     expense_recoveries: str = "4200"
     fx_gain_loss: str = Field("4900", description="FX gains and losses: differences between "
                               "the functional value of WIP and of its invoice, and rounding")
+    intercompany_receivable: str = "1300"
+    intercompany_revenue: str = "4100"
+    intercompany_cost: str = "5100"
+    intercompany_payable: str = "2100"
 
 
 class EntityIn(_Model):
@@ -123,6 +127,8 @@ class RoundingIn(_Model):
     increment_minutes: int = Field(1, ge=1, le=1440)
     mode: Literal["up", "nearest", "down"] = "up"
     minimum_minutes: int = Field(0, ge=0, le=1440)
+    per: Literal["entry", "day"] = Field(
+        "entry", description="round each entry, or an employee's day on the contract")
 
 
 class ContractVersionIn(_Model):
@@ -220,6 +226,13 @@ class FxRateIn(_Model):
     to_currency: Currency = Field(description="the functional currency of an entity")
     valid_from: date
     rate: FxRateValue
+class IntercompanyIn(_Model):
+    """The transfer-price markup when an employee of ``from`` works on a project of ``to``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_entity: Code = Field(alias="from", description="the selling entity (the employee's)")
+    to_entity: Code = Field(alias="to", description="the buying entity (the project's)")
+    markup_percent: Amount = Field(description="added to the cost rate, e.g. 10 for 10 %")
 
 
 class BundleDocument(_Model):
@@ -233,6 +246,7 @@ class BundleDocument(_Model):
     contracts: list[ContractIn] = []
     rate_cards: list[RateCardIn] = []
     fx_rates: list[FxRateIn] = []
+    intercompany: list[IntercompanyIn] = []
 
 
 def bundle_json_schema() -> dict[str, Any]:
@@ -306,6 +320,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
     ks: list[m.Contract] = []
     cards: list[m.RateCard] = []
     rates: list[FxRate] = []
+    markups: list[m.IntercompanyMarkup] = []
     for name, doc in docs:
         for i, e in enumerate(doc.entities):
             origins[("entities", e.code)] = f"{name}: entities[{i}]"
@@ -348,6 +363,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
                             increment_minutes=v.rounding.increment_minutes,
                             mode=m.RoundingMode(v.rounding.mode),
                             minimum_minutes=v.rounding.minimum_minutes,
+                            per=m.RoundingPer(v.rounding.per),
                         ),
                     )
                     for v in k.versions
@@ -376,5 +392,10 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
             rate = FxRate(r.from_currency, r.to_currency, r.valid_from, r.rate)
             origins[("fx_rates", fx_key(rate))] = f"{name}: fx_rates[{i}]"
             rates.append(rate)
+        for i, ic in enumerate(doc.intercompany):
+            origins[("intercompany", f"{ic.from_entity}>{ic.to_entity}")] = (
+                f"{name}: intercompany[{i}]")
+            markups.append(m.IntercompanyMarkup(ic.from_entity, ic.to_entity,
+                                                ic.markup_percent))
     return Bundle(tuple(ents), tuple(custs), tuple(emps), tuple(projs), tuple(ks), tuple(cards),
-                  origins=origins, fx_rates=tuple(rates))
+                  origins=origins, fx_rates=tuple(rates), intercompany=tuple(markups))

@@ -5,6 +5,10 @@ on the entry and booked Dr unbilled receivables / Cr revenue in one journal entr
 approval batch, entity and currency, sent through the outbox. Work in a foreign currency is
 translated per entry at the rate its contract's rate-date policy picks (domain.fxpolicy); the
 rate is stored on the entry, and work without a rate is not approved (``no_fx_rate``).
+
+Time an employee worked for another legal entity's project also becomes an intercompany
+charge (``services.intercompany``); without a transfer price the entry is not approved and
+finance gets a ``no_transfer_price`` exception.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from hourbridge.domain.validation import role_on
 from hourbridge.errors import InvalidInput
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .intercompany import Charges
 from .ports import EntryRow, EntrySelection, UnitOfWork, chunked
 
 
@@ -40,11 +45,13 @@ class ApprovalReport:
     skipped: list[dict[str, Any]] = field(default_factory=list)
     journal_keys: list[str] = field(default_factory=list)
     wip: dict[str, Decimal] = field(default_factory=dict)  # currency -> amount booked
+    intercompany: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"approved": self.approved, "billable": self.billable,
                 "skipped": self.skipped, "journal_keys": self.journal_keys,
-                "wip": {k: str(v) for k, v in sorted(self.wip.items())}}
+                "wip": {k: str(v) for k, v in sorted(self.wip.items())},
+                "intercompany": self.intercompany}
 
 
 def price_entry(row: EntryRow, md: MasterData, rates: RateBook) -> RateDecision | Problem:
@@ -84,12 +91,18 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> Appr
         wip: dict[tuple[str, str], dict[tuple[str, str, Decimal], list[Decimal]]] = (
             defaultdict(lambda: defaultdict(lambda: [Decimal(0), Decimal(0)])))
         approved_ids: list[int] = []
+        charges = Charges(md)
         for batch in chunked(uow.entries.select(selection), 5000):
             approvals: list[tuple[int, Decimal | None, str | None, Decimal | None]] = []
             for row in batch:
                 if row.approval not in (Approval.DRAFT.value, Approval.SUBMITTED.value):
                     if cmd.entry_ids:
                         report.skipped.append({"id": row.id, "reason": f"already {row.approval}"})
+                    continue
+                refused = charges.take(row)
+                if refused is not None:
+                    report.skipped.append({"id": row.id, "reason": refused.code,
+                                           "message": refused.message})
                     continue
                 if not row.billable or not _accrues(row, md):
                     approvals.append((row.id, None, None, None))
@@ -102,6 +115,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> Appr
                 if isinstance(rate, Problem):
                     report.skipped.append({"id": row.id, "reason": rate.code,
                                            "message": rate.message})
+                    charges.drop(row.id)
                     continue
                 assert not isinstance(decision, Problem)
                 amount = time_amount(row.billable_seconds, decision.rate, decision.currency)
@@ -138,5 +152,8 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> Appr
             report.journal_keys.append(key)
             report.wip[currency] = report.wip.get(currency, Decimal(0)) + sum(
                 (a for a, _ in by_project.values()), Decimal(0))
+        report.intercompany = charges.book(
+            uow, batch_key, now, lambda entity: first_open_day(md, entity, now.date()))
+        report.journal_keys += report.intercompany.get("journal_keys", [])
         uow.commit()
     return report

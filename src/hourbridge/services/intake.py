@@ -28,7 +28,8 @@ from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
 from hourbridge.domain.validation import content_key, validate_entry
 
-from .ports import NewEntry, NewException, UnitOfWork, chunked
+from .dayrounding import DayRoundingOutcome, day_contracts, rebalance_days, touched_day
+from .ports import DayKey, NewEntry, NewException, UnitOfWork, chunked
 
 BATCH = 5000
 TIME_ENTRIES = "time_entries"  # the inbox kind of a time payload
@@ -46,6 +47,7 @@ class IntakeReport:
     unchanged: int = 0
     rejected: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    day_rounding: DayRoundingOutcome = field(default_factory=DayRoundingOutcome)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +55,9 @@ class IntakeReport:
             "duplicate_payload": self.duplicate_payload, "rows": self.rows,
             "accepted": self.accepted, "revised": self.revised, "unchanged": self.unchanged,
             "rejected": self.rejected, "reasons": dict(sorted(self.reasons.items())),
+            "days_rerounded": self.day_rounding.days,
+            "entries_rerounded": self.day_rounding.changed,
+            "day_overbilled_seconds": self.day_rounding.overbilled_seconds,
         }
 
 
@@ -62,6 +67,7 @@ class _Outcome:
     revised: int = 0
     unchanged: int = 0
     rejected: list[tuple[int, list[Problem]]] = field(default_factory=list)
+    days: list[DayKey] = field(default_factory=list)  # per-day-rounded days it changed
 
 
 Candidates = tuple[list[tuple[int, NewEntry]], list[tuple[int, list[Problem]]]]
@@ -118,17 +124,21 @@ def validate_here(batches: Iterator[list[Row]], source: str, inbox_id: int, md: 
 
 def process_rows(uow: UnitOfWork, source: str, inbox_id: int, rows: list[Row],
                  md: MasterData, rates: RateBook, now: datetime) -> _Outcome:
-    """Validate and store one batch (see ``store_batch``)."""
-    return store_batch(uow, source, rows, validate_batch(rows, source, inbox_id, md, rates),
-                       now)
+    """Validate and store one batch (see ``store_batch``), then re-round the days it changed."""
+    out = store_batch(uow, source, rows, validate_batch(rows, source, inbox_id, md, rates),
+                      now, day_contracts(md))
+    rebalance_days(uow, md, rates, out.days, now)
+    return out
 
 
 def store_batch(uow: UnitOfWork, source: str, rows: list[Row], validated: Candidates,
-                now: datetime) -> _Outcome:
+                now: datetime, per_day: frozenset[str] = frozenset()) -> _Outcome:
     """The stateful half of intake: new, unchanged, revised or duplicate, then one insert.
 
     Rows of earlier batches are already in the table (same transaction), so duplicates across
-    batches are found by the same lookups as duplicates of stored entries.
+    batches are found by the same lookups as duplicates of stored entries. ``per_day`` names
+    the contracts that round per day: the days their stored entries touch are collected in
+    ``days`` (both days when a revision moves an entry) for ``rebalance_days``.
     """
     candidates, rejected = validated
     out = _Outcome(rejected=list(rejected))
@@ -158,6 +168,13 @@ def store_batch(uow: UnitOfWork, source: str, rows: list[Row], validated: Candid
             else:
                 uow.entries.replace(before.id, entry, now)
                 out.revised += 1
+                if per_day:
+                    for day in (touched_day(before.contract, before.employee, before.work_date,
+                                            per_day),
+                                touched_day(entry.contract, entry.employee, entry.work_date,
+                                            per_day)):
+                        if day is not None:
+                            out.days.append(day)
         elif entry.content_key in known_keys or entry.content_key in seen_keys:
             out.rejected.append((index, [Problem(
                 "duplicate_entry",
@@ -165,6 +182,8 @@ def store_batch(uow: UnitOfWork, source: str, rows: list[Row], validated: Candid
                 where, "external_id")]))
         else:
             inserts.append(entry)
+            if per_day and entry.contract in per_day:
+                out.days.append((entry.contract, entry.employee, entry.work_date))
         seen_ids.add(entry.external_id)
         seen_keys.add(entry.content_key)
     uow.entries.insert(inserts, now)
@@ -251,11 +270,22 @@ def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: date
 
 def ingest_time_entries(source: str, payload: IncomingPayload, uow: UnitOfWork,
                         now: datetime, validator: BatchValidator = validate_here) -> IntakeReport:
+    day_rounding = DayRoundingOutcome()
+
     def store_batches(inbox_id: int, md: MasterData
                       ) -> Iterator[tuple[list[Row], _Outcome]]:
-        validated = validator(chunked(payload.rows(), BATCH), source, inbox_id, md,
-                              RateBook(md))
+        rates = RateBook(md)
+        per_day = day_contracts(md)
+        validated = validator(chunked(payload.rows(), BATCH), source, inbox_id, md, rates)
         for batch, candidates in validated:
-            yield batch, store_batch(uow, source, batch, candidates, now)
+            out = store_batch(uow, source, batch, candidates, now, per_day)
+            if out.days:  # the days this batch touched are rounded again as a whole
+                days = rebalance_days(uow, md, rates, out.days, now)
+                day_rounding.days += days.days
+                day_rounding.changed += days.changed
+                day_rounding.overbilled_seconds += days.overbilled_seconds
+            yield batch, out
 
-    return run_intake(source, payload, uow, now, TIME_ENTRIES, store_batches)
+    report = run_intake(source, payload, uow, now, TIME_ENTRIES, store_batches)
+    report.day_rounding = day_rounding
+    return report

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, Protocol
 from hourbridge.domain.bundle import Bundle
 from hourbridge.domain.credits import CreditableLink
 from hourbridge.domain.holds import Hold
+from hourbridge.domain.intercompany import IntercompanyCharge
 from hourbridge.domain.ledger import JournalEntry
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.problems import Problem
@@ -33,6 +34,42 @@ class StoredEntry:
     content_key: str
     approval: str
     billing: str
+    # where the entry was: a revision may move it to another day (per-day rounding)
+    employee: str = ""
+    contract: str | None = None
+    work_date: date | None = None
+
+
+DayKey = tuple[str, str, date]  # (contract, employee, work date): one day of per-day rounding
+
+
+@dataclass(frozen=True, slots=True)
+class DayRow:
+    """A live billable entry of a per-day-rounded day, with what decides whether it may move."""
+
+    id: int
+    source: str
+    external_id: str
+    employee: str
+    project: str
+    task: str
+    entity: str
+    contract: str
+    work_date: date
+    worked_seconds: int
+    billable_seconds: int
+    approval: str
+    billing: str
+    billed_seconds: int
+    written_off_seconds: int
+    wip_amount: Decimal | None
+    manual_delta: int = 0  # write-ups minus write-downs recorded for the entry
+
+    @property
+    def open(self) -> bool:
+        """Nothing of it billed or written off: its billable seconds may still be recomputed."""
+        return (self.billing == "unbilled" and not self.billed_seconds
+                and not self.written_off_seconds)
 
 
 class NewEntry(NamedTuple):
@@ -289,6 +326,9 @@ class EntryRepository(Protocol):
     def credit(self, released: Sequence[tuple[int, int]], mode: str, at: datetime) -> None: ...
     def adjust(self, entry_id: int, before: int, after: int, wip: Decimal | None,
                wip_delta: Decimal | None, reason: str, actor: str, at: datetime) -> int: ...
+    def day_rows(self, keys: Sequence[DayKey]) -> list[DayRow]: ...
+    def set_billable(self, changes: Sequence[tuple[int, int, Decimal | None]],
+                     at: datetime) -> None: ...
 
 
 class ExpenseRepository(Protocol):
@@ -322,6 +362,8 @@ class ExceptionRepository(Protocol):
     def add(self, items: Sequence[NewException], at: datetime) -> None: ...
     def add_open_once(self, items: Sequence[NewException], at: datetime) -> int: ...
     def resolve(self, source: str, location: str, at: datetime, by: str) -> None: ...
+    def resolve_all(self, source: str, locations: Sequence[str], at: datetime,
+                    by: str) -> None: ...
     def open_items(
         self, ids: Sequence[int]
     ) -> list[tuple[int, int | None, str, dict[str, Any]]]: ...
@@ -379,6 +421,9 @@ class ContractStateRepository(Protocol):
                            recognised: Decimal, delta: Decimal, basis: str, posted_on: date,
                            journal_key: str, at: datetime) -> None: ...
     def recognition_history(self, contract: str) -> list[dict[str, object]]: ...
+class IntercompanyRepository(Protocol):
+    def add(self, charges: Sequence[tuple[IntercompanyCharge, str | None, str | None]],
+            at: datetime) -> None: ...
 
 
 class Outbox(Protocol):
@@ -396,6 +441,7 @@ class UnitOfWork(Protocol):
     holds: HoldRepository
     contracts: ContractStateRepository
     outbox: Outbox
+    intercompany: IntercompanyRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

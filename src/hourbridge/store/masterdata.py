@@ -125,7 +125,8 @@ class SqlMasterData:
                 version=r.version, effective_from=r.effective_from, billing_model=r.billing_model,
                 rounding=m.RoundingPolicy(r.rounding_increment_minutes,
                                           m.RoundingMode(r.rounding_mode),
-                                          r.rounding_minimum_minutes),
+                                          r.rounding_minimum_minutes,
+                                          m.RoundingPer(r.rounding_per)),
             ))
         contracts = {
             r.id: m.Contract(id=r.id, customer=r.customer, entity=r.entity, currency=r.currency,
@@ -166,8 +167,10 @@ class SqlMasterData:
                 r.from_currency, r.to_currency, r.valid_from, r.rate)
             for r in c.execute(select(t.fx_rates))
         }
+        markups = {(r.seller, r.buyer): r.markup_percent
+                   for r in c.execute(select(t.intercompany_markups))}
         return MasterData(entities, customers, employees, projects, contracts, cards,
-                          fx_rates=fx_rates)
+                          fx_rates=fx_rates, intercompany=markups)
 
     # --- upsert --------------------------------------------------------------------------
     def _put(self, table: Table, key: str, value: str, row: dict[str, Any]) -> None:
@@ -240,7 +243,8 @@ class SqlMasterData:
                      "billing_model": v.billing_model,
                      "rounding_increment_minutes": v.rounding.increment_minutes,
                      "rounding_mode": v.rounding.mode.value,
-                     "rounding_minimum_minutes": v.rounding.minimum_minutes}
+                     "rounding_minimum_minutes": v.rounding.minimum_minutes,
+                     "rounding_per": v.rounding.per.value}
                     for v in k.versions
                 ])
         for p in bundle.projects:
@@ -272,6 +276,15 @@ class SqlMasterData:
                     self.conn.execute(update(fx).where(where).values(rate=rate.rate))
                 else:
                     self.conn.execute(insert(fx).values(**asdict(rate)))
+        im = t.intercompany_markups
+        for ic in bundle.intercompany:
+            old = before.intercompany.get((ic.seller, ic.buyer))
+            if tally("intercompany", None if old is None else replace(ic, markup_percent=old),
+                     ic):
+                self.conn.execute(delete(im).where(im.c.seller == ic.seller,
+                                                   im.c.buyer == ic.buyer))
+                self.conn.execute(insert(im).values(seller=ic.seller, buyer=ic.buyer,
+                                                    markup_percent=ic.markup_percent))
         if any(c["created"] or c["updated"] for c in counts.values()):
             self._bump_revision()
         return counts

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -13,10 +13,28 @@ from sqlalchemy import Engine, func, select
 
 from hourbridge.domain.ledger import JournalEntry, Posting, trial_balance
 from hourbridge.domain.model import Accounts
-from hourbridge.domain.money import round_money
+from hourbridge.domain.money import hours, round_money
+from hourbridge.errors import InvalidInput
 
 from . import tables as t
 from .masterdata import SqlMasterData
+
+
+def month_bounds(period: str) -> tuple[date, date]:
+    """First and last day of a YYYY-MM period; anything else is refused, naming the field."""
+    try:
+        if len(period) != 7 or period[4] != "-":
+            raise ValueError
+        first = date(int(period[:4]), int(period[5:]), 1)
+    except ValueError:
+        raise InvalidInput(f"period {period!r} is not YYYY-MM") from None
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def _hours(seconds: int) -> str:
+    """Hours to show, two decimals half up (the seconds beside them are exact)."""
+    return str(hours(seconds).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def plain(value: Decimal) -> str:
@@ -400,6 +418,79 @@ class ReadModels:
             for key in ("placed_at", "released_at"):
                 r[key] = r[key].isoformat() if r[key] else None
         return rows
+
+    def day_rounding(self) -> dict[str, Any]:
+        """Billable work under contract versions that round per day: days, entries, worked
+        and billable hours (billable is the sum of the rounded days)."""
+        te, cv = t.time_entries, t.contract_versions
+        out = {"contracts": 0, "days": 0, "entries": 0, "worked_seconds": 0,
+               "billable_seconds": 0}
+        with self.engine.connect() as conn:
+            versions: dict[str, list[tuple[date, str]]] = defaultdict(list)
+            for contract, since, per in conn.execute(
+                    select(cv.c.contract, cv.c.effective_from, cv.c.rounding_per)
+                    .order_by(cv.c.contract, cv.c.effective_from)):
+                versions[contract].append((since, per))
+            for contract, spans in sorted(versions.items()):
+                if not any(per == "day" for _, per in spans):
+                    continue
+                out["contracts"] += 1
+                for i, (since, per) in enumerate(spans):
+                    if per != "day":
+                        continue
+                    where = [te.c.contract == contract, te.c.billable.is_(True),
+                             te.c.work_date >= since]
+                    if i + 1 < len(spans):
+                        where.append(te.c.work_date < spans[i + 1][0])
+                    days = select(te.c.employee, te.c.work_date).where(*where).distinct()
+                    out["days"] += conn.execute(
+                        select(func.count()).select_from(days.subquery())).scalar_one()
+                    n, worked, billable = conn.execute(
+                        select(func.count(), func.coalesce(func.sum(te.c.worked_seconds), 0),
+                               func.coalesce(func.sum(te.c.billable_seconds), 0))
+                        .where(*where)).one()
+                    out["entries"] += n
+                    out["worked_seconds"] += int(worked)
+                    out["billable_seconds"] += int(billable)
+        return {**out, "worked_hours": _hours(out["worked_seconds"]),
+                "billable_hours": _hours(out["billable_seconds"])}
+
+    # --- intercompany --------------------------------------------------------------------
+    def intercompany(self, *, period: str | None = None, limit: int = 100,
+                     offset: int = 0) -> dict[str, Any]:
+        """Charges of work in ``period`` (YYYY-MM of the work date, or all): totals per
+        seller, buyer, currency and status, and one page of the charges themselves."""
+        ic = t.intercompany_charges
+        where = []
+        if period is not None:
+            first, last = month_bounds(period)
+            where = [ic.c.work_date >= first, ic.c.work_date <= last]
+        sums: dict[tuple[str, str, str, str], list[Any]] = {}
+        with self.engine.connect() as conn:
+            for seller, buyer, currency, status, seconds, amount in conn.execute(
+                select(ic.c.seller, ic.c.buyer, ic.c.currency, ic.c.status, ic.c.seconds,
+                       ic.c.amount).where(*where)):
+                bucket = sums.setdefault((seller, buyer, currency, status), [0, 0, Decimal(0)])
+                bucket[0] += 1
+                bucket[1] += seconds
+                bucket[2] += amount
+            page = [dict(r._mapping) for r in conn.execute(
+                select(ic).where(*where).order_by(ic.c.id).limit(limit).offset(offset))]
+        totals = [{"seller": s_, "buyer": b, "currency": c, "status": st, "charges": n,
+                   "seconds": secs, "hours": _hours(secs), "amount": money(amount, c)}
+                  for (s_, b, c, st), (n, secs, amount) in sorted(sums.items())]
+        charges = [{
+            "id": r["id"], "entry": r["entry"], "seller": r["seller"], "buyer": r["buyer"],
+            "employee": r["employee"], "project": r["project"],
+            "work_date": r["work_date"].isoformat(), "seconds": r["seconds"],
+            "hours": _hours(r["seconds"]), "cost_rate": plain(r["cost_rate"]),
+            "markup_percent": plain(r["markup_percent"]),
+            "transfer_price": plain(r["transfer_price"]),
+            "amount": money(r["amount"], r["currency"]), "currency": r["currency"],
+            "buyer_currency": r["buyer_currency"], "status": r["status"],
+            "seller_journal_key": r["seller_journal_key"],
+            "buyer_journal_key": r["buyer_journal_key"]} for r in page]
+        return {"period": period, "totals": totals, "charges": charges}
 
     # --- e-invoices ----------------------------------------------------------------------
     def einvoice_data(self, invoice_id: int) -> dict[str, Any] | None:

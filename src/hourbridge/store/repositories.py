@@ -13,11 +13,13 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
+    Date,
     MetaData,
     String,
     Table,
     and_,
     any_,
+    bindparam,
     case,
     func,
     insert,
@@ -30,10 +32,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hourbridge.domain.credits import CreditableLink
 from hourbridge.domain.holds import Hold, HoldScope
+from hourbridge.domain.intercompany import IntercompanyCharge
 from hourbridge.domain.money import hours, round_money
 from hourbridge.errors import Conflict
 from hourbridge.services.ports import (
     CreditLine,
+    DayKey,
+    DayRow,
     DocumentRow,
     EntryRow,
     EntrySelection,
@@ -144,11 +149,13 @@ class SqlEntries:
         for member in _member(self.conn, te.c.external_id, external_ids):
             for r in self.conn.execute(
                 select(te.c.id, te.c.external_id, te.c.revision, te.c.content_key,
-                       te.c.approval, te.c.billing)
+                       te.c.approval, te.c.billing, te.c.employee, te.c.contract,
+                       te.c.work_date)
                 .where(member, te.c.source == source)
             ):
                 found[r.external_id] = StoredEntry(r.id, r.revision, r.content_key, r.approval,
-                                                   r.billing)
+                                                   r.billing, r.employee, r.contract,
+                                                   r.work_date)
         return found
 
     def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
@@ -362,6 +369,92 @@ class SqlEntries:
             entry=entry_id, before_seconds=before, after_seconds=after, wip_delta=wip_delta,
             reason=reason, actor=actor, at=at).returning(t.adjustments.c.id)).scalar_one())
 
+    def day_rows(self, keys: Sequence[DayKey]) -> list[DayRow]:
+        """Live billable entries of the given days (contract, employee, date), with the sum
+        of each one's manual adjustments."""
+        te, adj = t.time_entries, t.adjustments
+        # write-ups minus write-downs of each entry (a correlated lookup on adjustments.entry)
+        manual = (select(func.coalesce(func.sum(adj.c.after_seconds - adj.c.before_seconds), 0))
+                  .where(adj.c.entry == te.c.id).scalar_subquery())
+        cols = (te.c.id, te.c.source, te.c.external_id, te.c.employee, te.c.project, te.c.task,
+                te.c.entity, te.c.contract, te.c.work_date, te.c.worked_seconds,
+                te.c.billable_seconds, te.c.approval, te.c.billing, te.c.billed_seconds,
+                te.c.written_off_seconds, te.c.wip_amount, manual)
+        live = (te.c.billable.is_(True), te.c.approval != "rejected")
+        found: list[tuple[Any, ...]] = []
+        if self.conn.dialect.name == "postgresql":
+            # the days as three parallel arrays joined on the (employee, work_date) index: one
+            # statement per batch, planned well even before the table has statistics
+            k = select(
+                func.unnest(literal([e for _, e, _ in keys], ARRAY(String()))).label("e"),
+                func.unnest(literal([d for _, _, d in keys], ARRAY(Date()))).label("d"),
+                func.unnest(literal([c for c, _, _ in keys], ARRAY(String()))).label("c"),
+            ).subquery("k")
+            found = [tuple(r) for r in self.conn.execute(
+                select(*cols).join_from(te, k, and_(te.c.employee == k.c.e,
+                                                    te.c.work_date == k.c.d,
+                                                    te.c.contract == k.c.c))
+                .where(*live).order_by(te.c.id))]
+        else:
+            found = self._sqlite_day_rows(keys)
+        return [DayRow(*r[:16], manual_delta=int(r[16])) for r in found]
+
+    _DAY_COLUMNS = ("id, source, external_id, employee, project, task, entity, contract, "
+                    "work_date, worked_seconds, billable_seconds, approval, billing, "
+                    "billed_seconds, written_off_seconds, wip_amount")
+
+    def _sqlite_day_rows(self, keys: Sequence[DayKey]) -> list[tuple[Any, ...]]:
+        """The days go into a temporary table joined on the (employee, work_date) index, and
+        rows come back as the driver gives them: SQLAlchemy's per-value processing of
+        thousands of parameters and rows cost more than the query."""
+        self.conn.exec_driver_sql(
+            "CREATE TEMP TABLE IF NOT EXISTS rounding_days "
+            "(employee TEXT, work_date TEXT, contract TEXT)")
+        self.conn.exec_driver_sql("DELETE FROM rounding_days")
+        self.conn.exec_driver_sql("INSERT INTO rounding_days VALUES (?, ?, ?)",
+                                  [(e, d.isoformat(), c) for c, e, d in keys])
+        cols = ", ".join(f"te.{c}" for c in self._DAY_COLUMNS.split(", "))
+        rows = self.conn.exec_driver_sql(
+            f"SELECT {cols}, (SELECT COALESCE(SUM(a.after_seconds - a.before_seconds), 0) "
+            "FROM adjustments a WHERE a.entry = te.id) "
+            "FROM rounding_days k JOIN time_entries te "
+            "ON te.employee = k.employee AND te.work_date = k.work_date "
+            "AND te.contract = k.contract "
+            "WHERE te.billable = 1 AND te.approval <> 'rejected' ORDER BY te.id").all()
+        return [(*r[:8], date.fromisoformat(r[8]), *r[9:15],
+                 None if r[15] is None else Decimal(r[15]), r[16]) for r in rows]
+
+    def set_billable(self, changes: Sequence[tuple[int, int, Decimal | None]],
+                     at: datetime) -> None:
+        """New billable seconds (and, for approved work, the re-priced WIP) of entries."""
+        if not changes:
+            return
+        te = t.time_entries
+        if self.conn.dialect.name == "postgresql":
+            # one statement from arrays, not a round trip per entry
+            self.conn.execute(text(
+                "UPDATE time_entries SET billable_seconds = k.s, updated_at = :at FROM "
+                "unnest(CAST(:ids AS bigint[]), CAST(:secs AS bigint[])) AS k(id, s) "
+                "WHERE time_entries.id = k.id"),
+                {"at": at, "ids": [i for i, _, _ in changes],
+                 "secs": [s for _, s, _ in changes]})
+            priced = [(i, w) for i, _, w in changes if w is not None]
+            if priced:
+                self.conn.execute(text(
+                    "UPDATE time_entries SET wip_amount = k.w FROM "
+                    "unnest(CAST(:ids AS bigint[]), CAST(:wips AS numeric[])) AS k(id, w) "
+                    "WHERE time_entries.id = k.id"),
+                    {"ids": [i for i, _ in priced], "wips": [w for _, w in priced]})
+            return
+        self.conn.execute(
+            update(te).where(te.c.id == bindparam("i")).values(
+                billable_seconds=bindparam("s"), updated_at=at),
+            [{"i": i, "s": s} for i, s, _ in changes])
+        priced = [{"i": i, "w": w} for i, _, w in changes if w is not None]
+        if priced:
+            self.conn.execute(update(te).where(te.c.id == bindparam("i"))
+                              .values(wip_amount=bindparam("w")), priced)
+
     def credit(self, released: Sequence[tuple[int, int]], mode: str, at: datetime) -> None:
         """Credited seconds leave the billed quantity: to be billed again (rebill), or written
         off for good; the billing state follows what is left."""
@@ -419,6 +512,16 @@ class SqlExceptions:
                                            ex.c.location == location)
                           .values(status="resolved", closed_at=at, closed_by=by,
                                   note="the condition no longer holds"))
+
+    def resolve_all(self, source: str, locations: Sequence[str], at: datetime,
+                    by: str) -> None:
+        """``resolve`` for many locations, a bounded statement per chunk."""
+        ex = t.exceptions
+        for member in _member(self.conn, ex.c.location, locations):
+            self.conn.execute(update(ex).where(ex.c.status == "open", ex.c.source == source,
+                                               member)
+                              .values(status="resolved", closed_at=at, closed_by=by,
+                                      note="the condition no longer holds"))
 
     def open_items(self, ids: Sequence[int]) -> list[tuple[int, int | None, str, dict[str, Any]]]:
         ex = t.exceptions
@@ -696,6 +799,26 @@ class SqlHolds:
     def entry_exists(self, entry_id: int) -> bool:
         te = t.time_entries
         return self.conn.execute(select(te.c.id).where(te.c.id == entry_id)).first() is not None
+
+
+class SqlIntercompany:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, charges: Sequence[tuple[IntercompanyCharge, str | None, str | None]],
+            at: datetime) -> None:
+        """Record charges with the journal keys that booked them (seller's, buyer's or none)."""
+        if not charges:
+            return
+        self.conn.execute(insert(t.intercompany_charges), [
+            {"entry": c.entry_id, "seller": c.seller, "buyer": c.buyer, "employee": c.employee,
+             "project": c.project, "work_date": c.work_date, "seconds": c.seconds,
+             "cost_rate": c.cost_rate, "markup_percent": c.markup_percent,
+             "transfer_price": c.transfer_price, "amount": c.amount, "currency": c.currency,
+             "buyer_currency": c.buyer_currency, "status": c.status,
+             "seller_journal_key": seller_key, "buyer_journal_key": buyer_key,
+             "created_at": at}
+            for c, seller_key, buyer_key in charges])
 
 
 class SqlOutbox:

@@ -114,6 +114,15 @@ contract_versions = Table(
     Column("rounding_increment_minutes", Integer, nullable=False),
     Column("rounding_mode", String(16), nullable=False),
     Column("rounding_minimum_minutes", Integer, nullable=False),
+    Column("rounding_per", String(8), nullable=False, server_default="entry"),  # or day
+)
+
+# transfer-price markup per (selling, buying) entity pair; a pair not listed charges at cost
+intercompany_markups = Table(
+    "intercompany_markups", metadata,
+    Column("seller", String(64), ForeignKey("entities.code"), primary_key=True),
+    Column("buyer", String(64), ForeignKey("entities.code"), primary_key=True),
+    Column("markup_percent", ExactDecimal, nullable=False),
 )
 
 projects = Table(
@@ -459,6 +468,32 @@ adjustments = Table(
     Column("reason", Text, nullable=False),
     Column("actor", String(128), nullable=False),
     Column("at", UtcDateTime, nullable=False),
+)
+
+# an employee of one entity worked on another entity's project: the seller charges the buyer
+# at cost rate plus markup, booked in both entities when approved (services.intercompany)
+intercompany_charges = Table(
+    "intercompany_charges", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("entry", Id, ForeignKey("time_entries.id"), nullable=False, unique=True),
+    Column("seller", String(64), nullable=False),
+    Column("buyer", String(64), nullable=False),
+    Column("employee", String(64), nullable=False),
+    Column("project", String(64), nullable=False),
+    Column("work_date", Date, nullable=False),
+    Column("seconds", BigInteger, nullable=False),
+    Column("cost_rate", ExactDecimal, nullable=False),
+    Column("markup_percent", ExactDecimal, nullable=False),
+    Column("transfer_price", ExactDecimal, nullable=False),
+    Column("amount", ExactDecimal, nullable=False),
+    Column("currency", String(3), nullable=False),  # the seller's functional currency
+    Column("buyer_currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # booked / awaiting_fx
+    # the journal entries that booked it (none for zero-priced work; the buyer's waits for FX)
+    Column("seller_journal_key", String(200)),
+    Column("buyer_journal_key", String(200)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_intercompany_charges_pair", "seller", "buyer", "work_date"),
 )
 
 holds = Table(

@@ -13,6 +13,7 @@ from .repositories import (
     SqlExpenses,
     SqlHolds,
     SqlInbox,
+    SqlIntercompany,
     SqlInvoices,
     SqlOutbox,
 )
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self.conn)
         self.holds = SqlHolds(self.conn)
         self.contracts = SqlContracts(self.conn)
+        self.intercompany = SqlIntercompany(self.conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

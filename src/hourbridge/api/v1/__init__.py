@@ -16,6 +16,7 @@ from . import (
     fx_rates,
     health,
     holds,
+    intercompany,
     invoices,
     ledger,
     masterdata,
@@ -25,7 +26,8 @@ from . import (
 health_router = health.router
 router = APIRouter()
 for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds,
-                invoices, credit_notes, contracts, exceptions, ledger, delivery, expenses):
+                invoices, credit_notes, contracts, exceptions, ledger, delivery, expenses,
+                intercompany):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

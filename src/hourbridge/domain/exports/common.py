@@ -43,6 +43,10 @@ ROLES: tuple[tuple[str, str, str], ...] = (
     ("fx_gain_loss", "Income", "FxGainLoss"),
     ("deferred_revenue", "Liabilities", "DeferredRevenue"),
     ("expense_recoveries", "Income", "ExpenseRecoveries"),
+    ("intercompany_receivable", "Assets", "Intercompany"),
+    ("intercompany_payable", "Liabilities", "Intercompany"),
+    ("intercompany_revenue", "Income", "Intercompany"),
+    ("intercompany_cost", "Expenses", "Intercompany"),
 )
 UNMAPPED = ("Equity", "Unmapped")
 _NOT_ALLOWED = re.compile(r"[^A-Za-z0-9-]")
@@ -58,7 +62,7 @@ class UnexportableJournal(Conflict):
 @dataclass(frozen=True, slots=True)
 class LedgerAccount:
     name: str
-    type: str  # Assets, Liabilities, Equity or Income
+    type: str  # Assets, Liabilities, Equity, Income or Expenses
     entity: str
     code: str
     role: str | None  # None: the code is not in the entity's mapping

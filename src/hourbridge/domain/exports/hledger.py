@@ -34,7 +34,7 @@ from .common import AccountNames, exported, in_date_order, payee
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TAG_ESCAPE = re.compile(r"[%,\x00-\x1f\x7f]")
-_TYPES = {"Assets": "A", "Liabilities": "L", "Equity": "E", "Income": "R"}
+_TYPES = {"Assets": "A", "Liabilities": "L", "Equity": "E", "Income": "R", "Expenses": "X"}
 DIMENSIONS = ("customer", "project", "employee")
 INDENT = "    "
 

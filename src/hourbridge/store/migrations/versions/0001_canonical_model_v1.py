@@ -196,6 +196,14 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['inbox_id'], ['inbox.id'], name=op.f('fk_inbox_chunks_inbox_id_inbox')),
     sa.PrimaryKeyConstraint('inbox_id', 'seq', name=op.f('pk_inbox_chunks'))
     )
+    op.create_table('intercompany_markups',
+    sa.Column('seller', sa.String(length=64), nullable=False),
+    sa.Column('buyer', sa.String(length=64), nullable=False),
+    sa.Column('markup_percent', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
+    sa.ForeignKeyConstraint(['buyer'], ['entities.code'], name=op.f('fk_intercompany_markups_buyer_entities')),
+    sa.ForeignKeyConstraint(['seller'], ['entities.code'], name=op.f('fk_intercompany_markups_seller_entities')),
+    sa.PrimaryKeyConstraint('seller', 'buyer', name=op.f('pk_intercompany_markups'))
+    )
     op.create_table('journal_lines',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('journal_entry', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -305,6 +313,33 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['employee'], ['employees.id'], name=op.f('fk_cost_rates_employee_employees'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('employee', 'valid_from', name=op.f('pk_cost_rates'))
     )
+    op.create_table('intercompany_charges',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('entry', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('seller', sa.String(length=64), nullable=False),
+    sa.Column('buyer', sa.String(length=64), nullable=False),
+    sa.Column('employee', sa.String(length=64), nullable=False),
+    sa.Column('project', sa.String(length=64), nullable=False),
+    sa.Column('work_date', sa.Date(), nullable=False),
+    sa.Column('seconds', sa.BigInteger(), nullable=False),
+    sa.Column('cost_rate', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
+    sa.Column('markup_percent', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
+    sa.Column('transfer_price', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
+    sa.Column('amount', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('buyer_currency', sa.String(length=3), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('seller_journal_key', sa.String(length=200), nullable=True),
+    sa.Column('buyer_journal_key', sa.String(length=200), nullable=True),
+    sa.Column('created_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['entry'], ['time_entries.id'], name=op.f('fk_intercompany_charges_entry_time_entries')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_intercompany_charges')),
+    sa.UniqueConstraint('entry', name=op.f('uq_intercompany_charges_entry'))
+    )
+    with op.batch_alter_table('intercompany_charges', schema=None) as batch_op:
+        batch_op.create_index('ix_intercompany_charges_pair', ['seller', 'buyer', 'work_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_intercompany_charges_status'), ['status'], unique=False)
+
     op.create_table('contract_versions',
     sa.Column('contract', sa.String(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -313,6 +348,7 @@ def upgrade() -> None:
     sa.Column('rounding_increment_minutes', sa.Integer(), nullable=False),
     sa.Column('rounding_mode', sa.String(length=16), nullable=False),
     sa.Column('rounding_minimum_minutes', sa.Integer(), nullable=False),
+    sa.Column('rounding_per', sa.String(length=8), server_default='entry', nullable=False),
     sa.ForeignKeyConstraint(['contract'], ['contracts.id'], name=op.f('fk_contract_versions_contract_contracts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('contract', 'version', name=op.f('pk_contract_versions'))
     )
@@ -552,6 +588,11 @@ def downgrade() -> None:
 
     op.drop_table('invoices')
     op.drop_table('contract_versions')
+    with op.batch_alter_table('intercompany_charges', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_intercompany_charges_status'))
+        batch_op.drop_index('ix_intercompany_charges_pair')
+
+    op.drop_table('intercompany_charges')
     op.drop_table('cost_rates')
     op.drop_table('contracts')
     with op.batch_alter_table('adjustments', schema=None) as batch_op:
@@ -571,6 +612,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_journal_lines_journal_entry'))
 
     op.drop_table('journal_lines')
+    op.drop_table('intercompany_markups')
     op.drop_table('inbox_chunks')
     with op.batch_alter_table('exceptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exceptions_status'))
