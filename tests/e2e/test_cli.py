@@ -55,7 +55,7 @@ def test_demo_runs_end_to_end_and_again(db: Path) -> None:
     assert first["unbilled_approved_wip"], "the last approved month is still WIP"
     assert first["outbox"] == {"done": first["delivery_this_run"]["delivered"]}
     [cross] = first["intercompany"]  # a US senior on a DE engagement, USD vs EUR
-    assert (cross["seller"], cross["buyer"], cross["status"]) == ("US", "DE", "awaiting_fx")
+    assert (cross["seller"], cross["buyer"], cross["status"]) == ("US", "DE", "booked")
     assert first["day_rounding"]["contracts"] == 1 and first["day_rounding"]["days"] > 0
 
     again = run_json("demo")

@@ -141,3 +141,23 @@ def test_zero_priced_work_is_recorded_and_books_nothing(
     [charge] = hb.queries.intercompany()["charges"]
     assert (charge["amount"], charge["seller_journal_key"], charge["buyer_journal_key"]) == (
         "0.00", None, None)
+
+
+def test_a_foreign_currency_charge_books_in_the_buyer_at_the_fx_rate(
+        hb: Hourbridge, small_bundle: dict[str, Any], ingest: Any) -> None:
+    bundle = two_entity_bundle(small_bundle)
+    bundle["fx_rates"] = [{"from_currency": "USD", "to_currency": "EUR",
+                           "valid_from": "2026-01-01", "rate": "0.92"}]
+    load(hb, bundle)
+    ingest(ROWS)
+    report = hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    assert report.intercompany["awaiting_fx"] == 0
+    y = next(ch for ch in hb.queries.intercompany()["charges"] if ch["employee"] == "Y1")
+    assert y["status"] == "booked" and y["buyer_journal_key"] is not None
+    hb.worker.drain()
+    rows = [r for r in hb.queries.trial_balance() if r["entity"] == "DE"]
+    usd = {r["account"]: r for r in rows if r["currency"] == "USD"}
+    assert Decimal(usd["5100"]["balance"]) == Decimal("105.00")
+    assert Decimal(usd["5100"]["functional_balance"]) == Decimal("96.60")  # 105 x 0.92
+    assert Decimal(usd["2100"]["functional_balance"]) == Decimal("-96.60")
+    assert sum(Decimal(r["functional_balance"]) for r in rows) == 0

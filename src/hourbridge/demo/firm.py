@@ -371,6 +371,10 @@ def _bundle(seed: int, start: date, through: date, consultants: int, customers: 
     _assign(rng, emps, projs, contracts, start, through)
     cards = _rate_cards(rng, emps, projs, contracts, custs, start)
     fx_rates = _swiss_client(custs, emps, projs, contracts, cards, start, through)
+    # the GmbH books the LLC's intercompany charges (USD) in EUR
+    fx_rates += [{"from_currency": "USD", "to_currency": "EUR",
+                  "valid_from": add_months(start, i - 1).isoformat(), "rate": rate}
+                 for i, rate in enumerate(("0.9212", "0.9187", "0.9235", "0.9198", "0.9241"))]
     intercompany = _cross_entity_and_day_rounding(emps, projs, contracts, start)
     return {"entities": entities, "customers": custs, "employees": emps, "projects": projs,
             "contracts": contracts, "rate_cards": cards, "fx_rates": fx_rates,

@@ -12,9 +12,10 @@ Accounting, one journal entry per side:
 * seller: Dr intercompany receivable / Cr intercompany revenue;
 * buyer:  Dr intercompany cost (cost of services) / Cr intercompany payable.
 
-The charge is in the seller's functional currency. The buyer's side is booked only when the
-buyer's functional currency is the same; otherwise the charge waits (``awaiting_fx``) for FX
-conversion.
+The charge is in the seller's functional currency. When the buyer's functional currency
+differs, the buyer books it as a foreign-currency liability: the seller's amount, translated
+at the FX rate in force on the buyer's posting date (``fx_rate``). Without such a rate the
+buyer's side waits (``awaiting_fx``); nothing is guessed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from .fx import translate
 from .ledger import JournalEntry, Posting, balanced
 from .masterdata import MasterData
 from .model import CostRate, Employee, LegalEntity
@@ -52,10 +54,12 @@ class IntercompanyCharge:
     amount: Decimal  # seconds at the transfer price, rounded once to the minor unit
     currency: str  # the seller's functional currency
     buyer_currency: str
+    fx_rate: Decimal | None = None  # seller -> buyer currency, when they differ
 
     @property
     def status(self) -> str:
-        return BOOKED if self.currency == self.buyer_currency else AWAITING_FX
+        same = self.currency == self.buyer_currency
+        return BOOKED if same or self.fx_rate is not None else AWAITING_FX
 
 
 def cost_rate_on(employee: Employee, day: date) -> CostRate | None:
@@ -106,10 +110,13 @@ def price_charge(md: MasterData, entry_id: int, employee_id: str, project: str, 
 
 
 def _pair(account_debit: str, account_credit: str, amount: Decimal, currency: str,
-          project: str, employee: str) -> tuple[Posting, Posting]:
-    return (Posting(account_debit, amount, Decimal(0), currency, amount, project=project,
+          project: str, employee: str, functional: Decimal | None = None,
+          rate: Decimal | None = None) -> tuple[Posting, Posting]:
+    f = amount if functional is None else functional
+    r = Decimal(1) if rate is None else rate
+    return (Posting(account_debit, amount, Decimal(0), currency, f, r, project=project,
                     employee=employee),
-            Posting(account_credit, Decimal(0), amount, currency, -amount, project=project,
+            Posting(account_credit, Decimal(0), amount, currency, -f, r, project=project,
                     employee=employee))
 
 
@@ -138,11 +145,17 @@ def buyer_entry(key: str, buyer: LegalEntity, seller: str, on: date,
                 charges: Iterable[IntercompanyCharge]) -> JournalEntry | None:
     """Dr intercompany cost / Cr intercompany payable, in the buyer's books (same currency)."""
     acc = buyer.accounts
-    same = [c for c in charges if c.currency == buyer.currency]
-    postings = [p for (project, employee), amount in sorted(_by_project(same).items())
+    booked = [c for c in charges if c.status == BOOKED]
+    rates = {c.fx_rate for c in booked if c.currency != buyer.currency}
+    if len(rates) > 1:
+        raise ValueError("one buyer entry translates at one rate")
+    rate = rates.pop() if rates else None
+    postings = [p for (project, employee), amount in sorted(_by_project(booked).items())
                 if amount
                 for p in _pair(acc.intercompany_cost, acc.intercompany_payable, amount,
-                               buyer.currency, project, employee)]
+                               booked[0].currency, project, employee,
+                               None if rate is None else translate(amount, rate,
+                                                                   buyer.currency), rate)]
     if not postings:
         return None
     return balanced(JournalEntry(key, buyer.code, on, f"intercompany charge from {seller}",

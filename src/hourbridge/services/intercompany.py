@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from hourbridge.domain.fx import FxTable
 from hourbridge.domain.intercompany import (
     AWAITING_FX,
     IntercompanyCharge,
@@ -77,7 +79,14 @@ class Charges:
         keys: list[str] = []
         records: list[tuple[IntercompanyCharge, str | None, str | None]] = []
         totals: dict[str, Decimal] = defaultdict(Decimal)
+        fx = FxTable(self.md.fx_rates.values())
         for (seller, buyer), charges in sorted(by_pair.items()):
+            seller_cur = self.md.entities[seller].currency
+            buyer_cur = self.md.entities[buyer].currency
+            if seller_cur != buyer_cur:
+                rate = fx.rate_on(seller_cur, buyer_cur, open_day(buyer))
+                if not isinstance(rate, Problem):
+                    charges = [replace(c, fx_rate=rate) for c in charges]
             sale_key = f"intercompany-sale:{seller}:{buyer}:{batch_key}"
             purchase_key = f"intercompany-purchase:{buyer}:{seller}:{batch_key}"
             sale = seller_entry(sale_key, self.md.entities[seller], buyer,
