@@ -186,3 +186,55 @@ def adjustment_entry(key: str, entity: LegalEntity, currency: str, on: date, cus
         _posting(acc.unbilled_receivables, delta, currency, **dims),
         _posting(acc.revenue_adjustments, -delta, currency, **dims),
     )))
+
+
+def void_entry(
+    key: str, entity: LegalEntity, invoice_ref: str, customer: str, currency: str, on: date,
+    net: Decimal, tax: Decimal, restored: Iterable[WipAmount],
+) -> JournalEntry:
+    """Reverse an invoice's issue posting when it is voided: Cr receivables (total), Dr tax
+    payable, Dr unbilled receivables (the WIP its entries had relieved, so they bill again)
+    and the difference to revenue adjustments, the mirror of ``issue_entry``."""
+    acc = entity.accounts
+    postings = [_posting(acc.receivables, -(net + tax), currency, customer=customer)]
+    back = ZERO
+    for w in restored:
+        if w.amount:
+            postings.append(_posting(acc.unbilled_receivables, w.amount, currency,
+                                     customer=w.customer, project=w.project))
+        back += w.amount
+    if tax:
+        postings.append(_posting(acc.tax_payable, tax, currency, customer=customer))
+    if net != back:
+        postings.append(_posting(acc.revenue_adjustments, net - back, currency,
+                                 customer=customer))
+    return balanced(JournalEntry(
+        key, entity.code, on, f"void of invoice {invoice_ref}", "invoice_void", invoice_ref,
+        tuple(postings)))
+
+
+def revision_entry(key: str, entity: LegalEntity, currency: str, on: date,
+                   old: WipAmount, new: WipAmount, memo: str) -> JournalEntry | None:
+    """An applied source correction re-values approved work: the old WIP leaves unbilled
+    receivables, the new one enters (per project, so a move between projects shows), and the
+    difference goes to revenue adjustments. ``None`` when nothing changes in value."""
+    acc = entity.accounts
+    postings: list[Posting] = []
+    if old.project == new.project and old.customer == new.customer:
+        delta = new.amount - old.amount
+        if delta:
+            postings.append(_posting(acc.unbilled_receivables, delta, currency,
+                                     customer=new.customer, project=new.project))
+    else:
+        for w, sign in ((old, -1), (new, 1)):
+            if w.amount:
+                postings.append(_posting(acc.unbilled_receivables, sign * w.amount, currency,
+                                         customer=w.customer, project=w.project))
+    difference = new.amount - old.amount
+    if difference:
+        postings.append(_posting(acc.revenue_adjustments, -difference, currency,
+                                 customer=new.customer, project=new.project))
+    if not postings:
+        return None
+    return balanced(JournalEntry(key, entity.code, on, memo, "correction", key,
+                                 tuple(postings)))

@@ -172,6 +172,10 @@ class Contract:
     start_date: date
     end_date: date | None = None
     versions: tuple[ContractVersion, ...] = ()
+    # what a source change to already invoiced work proposes: credit_and_rebill (a credit
+    # note of the entry's billed seconds, the new revision bills again) or
+    # next_invoice_adjustment (the next run adds a line with the priced difference)
+    correction_policy: str = "credit_and_rebill"
 
     def covers(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)

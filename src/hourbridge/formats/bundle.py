@@ -131,6 +131,8 @@ class ContractIn(_Model):
     start_date: date
     end_date: date | None = None
     versions: list[ContractVersionIn] = Field(min_length=1)
+    correction_policy: Literal["credit_and_rebill", "next_invoice_adjustment"] = Field(
+        "credit_and_rebill", description="what a source change to invoiced work proposes")
 
 
 class RateRowIn(_Model):
@@ -278,6 +280,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
                     )
                     for v in k.versions
                 ),
+                correction_policy=k.correction_policy,
             ))
         for i, card in enumerate(doc.rate_cards):
             origins[("rate_cards", card.id)] = f"{name}: rate_cards[{i}]"

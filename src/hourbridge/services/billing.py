@@ -26,6 +26,7 @@ from hourbridge.domain.tax import invoice_tax
 from hourbridge.domain.validation import role_on
 
 from .approval import price_entry
+from .corrections import adjustment_lines
 from .ports import EntryRow, EntrySelection, NewException, UnitOfWork
 
 
@@ -109,10 +110,14 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
             billable=True, date_to=cmd.through, entity=cmd.entity,
         )
         invoices = 0
-        for contract in uow.entries.contracts(selection):
+        # contracts with work to bill, and those owing adjustments of applied corrections
+        owed = uow.corrections.owed_contracts(cmd.through, cmd.entity)
+        for contract in sorted(set(uow.entries.contracts(selection)) | set(owed)):
             rows = uow.entries.select(replace(selection, contract=contract))
             items = _billable_items(rows, md, rates, holds, report)
             drafts = build_drafts(items)
+            settles = adjustment_lines(uow, md, rates, contract, drafts, cmd.through,
+                                       report.skipped)
             billed: list[int] = []
             for draft in drafts:
                 tax = invoice_tax(md.entities[draft.entity], md.customers[draft.customer],
@@ -137,6 +142,10 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
                     if report.run_id is None:
                         report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now)
                     invoice_id = uow.invoices.add_draft(report.run_id, draft, tax, now)
+                    for line_no, line in enumerate(draft.lines, start=1):
+                        if id(line) in settles:
+                            uow.corrections.mark_adjusted(
+                                settles[id(line)], uow.invoices.line_id(invoice_id, line_no))
                 report.invoices.append(_summary(draft, invoice_id, tax))
                 invoices += 1
             report.entries_billed += len(billed)

@@ -16,12 +16,13 @@ from typing import Any
 from hourbridge.domain.commands import IssueCreditNote
 from hourbridge.domain.credits import allocate, credit_amount, credit_tax, restore
 from hourbridge.domain.ledger import WipAmount, credit_note_entry
+from hourbridge.domain.model import LegalEntity
 from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .invoicing import invoice_number
-from .ports import CreditLine, LineState, UnitOfWork
+from .ports import CreditLine, DocumentRow, LineState, UnitOfWork
 
 MODES = ("rebill", "write_off")
 
@@ -91,41 +92,52 @@ def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime) -> C
         if not wanted:
             raise Conflict(f"invoice {doc.number} is credited in full already")
         credit = _credit_lines(lines, wanted, doc.currency)
-        # amounts read back from NUMERIC(24, 8) carry trailing zeros: state them in the
-        # currency's minor unit (the values are exact either way)
-        net = round_money(sum((c.amount for c in credit), Decimal(0)), doc.currency)
-        taken = {c.original.id: c.seconds for c in credit}
-        exhausts = all(ln.credited_seconds + taken.get(ln.id, 0) == ln.seconds for ln in lines)
-        tax = round_money(credit_tax(doc.tax, credited_tax, doc.tax_rate or Decimal(0), net,
-                                     exhausts, doc.currency), doc.currency)
-        sequence = uow.invoices.next_number(entity.code)
-        number = invoice_number(entity.invoice_prefix, sequence)
-        note_id = uow.invoices.add_credit_note(doc, number, sequence, on, net, tax, credit,
-                                               cmd.mode, cmd.reason, now, cmd.actor)
-        released: dict[int, int] = defaultdict(int)
-        for c in credit:
-            for entry_id, seconds in c.allocations:
-                released[entry_id] += seconds
-        restored: list[WipAmount] = []
-        if cmd.mode == "rebill":
-            rows = {r.entry_id: r for r in uow.entries.wip_rows(list(released))}
-            sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-            changes: list[tuple[int, int, Decimal]] = []
-            for entry_id, seconds in sorted(released.items()):
-                r = rows[entry_id]
-                amount = restore(r.wip_amount, r.billable_seconds, r.relieved_seconds,
-                                 r.wip_relieved, seconds, doc.currency)
-                changes.append((entry_id, -seconds, -amount))
-                sums[(r.customer, r.project)] += amount
-            uow.entries.add_relief(changes, now)
-            restored = [WipAmount(c, p, a) for (c, p), a in sorted(sums.items())]
-        uow.entries.credit(sorted(released.items()), cmd.mode, now)
-        key = f"credit-note-issued:{entity.code}:{number}"
-        journal = credit_note_entry(key, entity, number, doc.customer, doc.currency, on, net,
-                                    tax, restored)
-        uow.outbox.add(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
-                       envelope(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
-                                journal_to_data(journal), now), now)
+        report = post_credit(uow, doc, entity, lines, credited_tax, credit, cmd.mode,
+                             cmd.reason, on, now, cmd.actor)
         uow.commit()
-    return CreditReport(note_id, number, doc.id, doc.number, cmd.mode, net, tax,
+    return report
+
+
+def post_credit(uow: UnitOfWork, doc: DocumentRow, entity: LegalEntity,
+                lines: list[LineState], credited_tax: Decimal, credit: list[CreditLine],
+                mode: str, reason: str, on: date, now: datetime, actor: str) -> CreditReport:
+    """Number, store and book a credit note of ``credit`` (lines already allocated to
+    entries), releasing exactly the seconds it credits. The caller commits."""
+    assert doc.number is not None  # callers credit issued invoices only
+    # amounts read back from NUMERIC(24, 8) carry trailing zeros: state them in the
+    # currency's minor unit (the values are exact either way)
+    net = round_money(sum((c.amount for c in credit), Decimal(0)), doc.currency)
+    taken = {c.original.id: c.seconds for c in credit}
+    exhausts = all(ln.credited_seconds + taken.get(ln.id, 0) == ln.seconds for ln in lines)
+    tax = round_money(credit_tax(doc.tax, credited_tax, doc.tax_rate or Decimal(0), net,
+                                 exhausts, doc.currency), doc.currency)
+    sequence = uow.invoices.next_number(entity.code)
+    number = invoice_number(entity.invoice_prefix, sequence)
+    note_id = uow.invoices.add_credit_note(doc, number, sequence, on, net, tax, credit,
+                                           mode, reason, now, actor)
+    released: dict[int, int] = defaultdict(int)
+    for c in credit:
+        for entry_id, seconds in c.allocations:
+            released[entry_id] += seconds
+    restored: list[WipAmount] = []
+    if mode == "rebill":
+        rows = {r.entry_id: r for r in uow.entries.wip_rows(list(released))}
+        sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        changes: list[tuple[int, int, Decimal]] = []
+        for entry_id, seconds in sorted(released.items()):
+            r = rows[entry_id]
+            amount = restore(r.wip_amount, r.billable_seconds, r.relieved_seconds,
+                             r.wip_relieved, seconds, doc.currency)
+            changes.append((entry_id, -seconds, -amount))
+            sums[(r.customer, r.project)] += amount
+        uow.entries.add_relief(changes, now)
+        restored = [WipAmount(c, p, a) for (c, p), a in sorted(sums.items())]
+    uow.entries.credit(sorted(released.items()), mode, now)
+    key = f"credit-note-issued:{entity.code}:{number}"
+    journal = credit_note_entry(key, entity, number, doc.customer, doc.currency, on, net,
+                                tax, restored)
+    uow.outbox.add(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
+                   envelope(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
+                            journal_to_data(journal), now), now)
+    return CreditReport(note_id, number, doc.id, doc.number, mode, net, tax,
                         sum(released.values()), len(released))

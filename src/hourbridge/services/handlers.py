@@ -17,6 +17,7 @@ from hourbridge.domain.ledger import balanced
 from .adjustments import adjust_billable
 from .approval import approve_entries
 from .billing import run_billing
+from .corrections import apply_correction, reject_correction
 from .credits import issue_credit_note
 from .events import JOURNAL_ENTRY_READY, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
@@ -25,6 +26,7 @@ from .intake import BatchValidator, ingest_time_entries, validate_here
 from .invoicing import issue_invoices
 from .masterdata import load_master_data
 from .ports import LedgerSink, UnitOfWork
+from .voids import void_invoice
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.PlaceHold: lambda cmd, uow, now, _: place_hold(cmd, uow, now),
     c.AdjustBillable: lambda cmd, uow, now, _: adjust_billable(cmd, uow, now),
     c.ReleaseHold: lambda cmd, uow, now, _: release_hold(cmd, uow, now),
+    c.VoidInvoice: lambda cmd, uow, now, _: void_invoice(cmd, uow, now),
+    c.ApplyCorrection: lambda cmd, uow, now, _: apply_correction(cmd, uow, now),
+    c.RejectCorrection: lambda cmd, uow, now, _: reject_correction(cmd, uow, now),
 }
 
 

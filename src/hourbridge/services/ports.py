@@ -33,6 +33,13 @@ class StoredEntry:
     content_key: str
     approval: str
     billing: str
+    billed_seconds: int = 0
+    deleted: bool = False
+
+    @property
+    def on_invoice(self) -> bool:
+        """On a draft or a live issued invoice line: a change needs a correction proposal."""
+        return self.billing == "on_draft" or self.billed_seconds > 0
 
 
 class NewEntry(NamedTuple):
@@ -55,6 +62,7 @@ class NewEntry(NamedTuple):
     content_key: str
     approval: str
     billing: str
+    deleted: bool = False  # a tombstone: the source deleted the entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +196,30 @@ class CreditLine:
     allocations: tuple[tuple[int, int], ...]  # (entry id, seconds)
 
 
+@dataclass(frozen=True, slots=True)
+class VoidFacts:
+    """What deciding on a void needs beyond the document itself."""
+
+    issue_date: date | None
+    credit_notes: tuple[str, ...]  # numbers of the credit notes that credit the invoice
+    adjustment_lines: int  # lines that carry a correction of earlier invoiced work
+
+
+@dataclass(frozen=True, slots=True)
+class LiveLink:
+    """An entry's seconds on one line of a live (draft or issued) invoice, net of credits."""
+
+    invoice_id: int
+    status: str
+    number: str | None
+    line_id: int
+    line_no: int
+    seconds: int
+    rate: Decimal
+    currency: str
+    adjustment_amount: Decimal | None  # set on a correction's adjustment line
+
+
 class MasterDataRepository(Protocol):
     def snapshot(self) -> MasterData: ...
     def upsert(self, bundle: Bundle) -> dict[str, dict[str, int]]: ...
@@ -219,6 +251,12 @@ class EntryRepository(Protocol):
     def credit(self, released: Sequence[tuple[int, int]], mode: str, at: datetime) -> None: ...
     def adjust(self, entry_id: int, before: int, after: int, wip: Decimal | None,
                wip_delta: Decimal | None, reason: str, actor: str, at: datetime) -> int: ...
+    def release(self, links: Sequence[tuple[int, int]], at: datetime) -> None: ...
+    def mark_deleted(self, entry_id: int, revision: int, inbox_id: int,
+                     at: datetime) -> None: ...
+    def revise(self, entry_id: int, entry: NewEntry, billable_seconds: int, billable: bool,
+               wip: Decimal, currency: str, pending_adjustment: bool, at: datetime) -> None: ...
+    def state(self, entry_id: int) -> dict[str, Any] | None: ...
 
 
 class ExceptionRepository(Protocol):
@@ -251,6 +289,23 @@ class InvoiceRepository(Protocol):
     def next_number(self, entity: str) -> int: ...
     def mark_issued(self, invoice_id: int, number: str, sequence: int, issue_date: date,
                     due_date: date, at: datetime, by: str) -> None: ...
+    def void_facts(self, invoice_id: int) -> VoidFacts: ...
+    def mark_void(self, invoice_id: int, void_date: date | None, at: datetime, by: str,
+                  reason: str) -> None: ...
+    def line_id(self, invoice_id: int, line_no: int) -> int: ...
+
+
+class CorrectionRepository(Protocol):
+    def live_links(self, entry_id: int) -> list[LiveLink]: ...
+    def supersede_open(self, entry_id: int, at: datetime) -> int: ...
+    def add(self, values: dict[str, Any]) -> int: ...
+    def get(self, correction_id: int) -> dict[str, Any] | None: ...
+    def decide(self, correction_id: int, status: str, action: str, at: datetime, by: str,
+               note: str, outcome: dict[str, Any], old_amount: Decimal | None) -> None: ...
+    def due_adjustments(self, contract: str, through: date) -> list[dict[str, Any]]: ...
+    def owed_contracts(self, through: date, entity: str | None) -> list[str]: ...
+    def mark_adjusted(self, correction_ids: Sequence[int], line_id: int) -> None: ...
+    def clear_adjustments(self, invoice_id: int) -> int: ...
 
 
 class HoldRepository(Protocol):
@@ -273,6 +328,7 @@ class UnitOfWork(Protocol):
     exceptions: ExceptionRepository
     invoices: InvoiceRepository
     holds: HoldRepository
+    corrections: CorrectionRepository
     outbox: Outbox
 
     def __enter__(self) -> UnitOfWork: ...

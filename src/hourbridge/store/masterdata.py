@@ -128,7 +128,8 @@ class SqlMasterData:
         contracts = {
             r.id: m.Contract(id=r.id, customer=r.customer, entity=r.entity, currency=r.currency,
                              start_date=r.start_date, end_date=r.end_date,
-                             versions=tuple(versions.get(r.id, ())))
+                             versions=tuple(versions.get(r.id, ())),
+                             correction_policy=r.correction_policy)
             for r in c.execute(select(t.contracts))
         }
         tasks: dict[str, list[m.Task]] = defaultdict(list)
@@ -222,6 +223,7 @@ class SqlMasterData:
                 self._put(t.contracts, "id", k.id, {
                     "id": k.id, "customer": k.customer, "entity": k.entity,
                     "currency": k.currency, "start_date": k.start_date, "end_date": k.end_date,
+                    "correction_policy": k.correction_policy,
                 })
                 self._children(t.contract_versions, "contract", k.id, [
                     {"contract": k.id, "version": v.version, "effective_from": v.effective_from,

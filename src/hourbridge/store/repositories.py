@@ -42,6 +42,7 @@ from hourbridge.services.ports import (
     NewException,
     ReliefRow,
     StoredEntry,
+    VoidFacts,
 )
 
 from . import tables as t
@@ -132,11 +133,12 @@ class SqlEntries:
         for member in _member(self.conn, te.c.external_id, external_ids):
             for r in self.conn.execute(
                 select(te.c.id, te.c.external_id, te.c.revision, te.c.content_key,
-                       te.c.approval, te.c.billing)
+                       te.c.approval, te.c.billing, te.c.billed_seconds, te.c.deleted_at)
                 .where(member, te.c.source == source)
             ):
                 found[r.external_id] = StoredEntry(r.id, r.revision, r.content_key, r.approval,
-                                                   r.billing)
+                                                   r.billing, r.billed_seconds,
+                                                   r.deleted_at is not None)
         return found
 
     def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
@@ -364,6 +366,69 @@ class SqlEntries:
                  "credited"),
                 (te.c.billed_seconds > 0, "invoiced"),
                 else_="written_off")))
+
+
+    def _settle(self, ids: Sequence[int], at: datetime) -> None:
+        """The billing state follows the ledger by quantity after a release or a revision:
+        open seconds bill again, billed ones stay invoiced (and locked); zero-second work
+        bills again at 0 h; what is left of a deleted or non-billable entry bills nothing."""
+        te = t.time_entries
+        open_seconds = te.c.billable_seconds - te.c.billed_seconds - te.c.written_off_seconds
+        for member in _member(self.conn, te.c.id, ids):
+            self.conn.execute(update(te).where(member).values(billing=case(
+                (te.c.billable.is_(False), "non_billable"),
+                (and_(open_seconds > 0, te.c.relieved_seconds == 0,
+                      te.c.written_off_seconds == 0), "unbilled"),
+                (open_seconds > 0, "credited"),
+                (te.c.billed_seconds > 0, "invoiced"),
+                (te.c.billable_seconds == 0, "unbilled"),
+                else_="written_off"), updated_at=at))
+            self.conn.execute(update(te).where(member).values(
+                locked=te.c.billing == "invoiced"))
+
+    def release(self, links: Sequence[tuple[int, int]], at: datetime) -> None:
+        """Seconds an invoice billed leave the billed quantity (a voided draft or invoice):
+        they bill again with the next run."""
+        if not links:
+            return
+        self.conn.execute(text(
+            "UPDATE time_entries SET billed_seconds = billed_seconds - :s, updated_at = :at "
+            "WHERE id = :i"), [{"s": s, "at": at, "i": i} for i, s in links])
+        self._settle([i for i, _ in links], at)
+
+    def mark_deleted(self, entry_id: int, revision: int, inbox_id: int, at: datetime) -> None:
+        """The source deleted work nobody approved yet: kept, never approved or billed."""
+        te = t.time_entries
+        self.conn.execute(update(te).where(te.c.id == entry_id).values(
+            revision=revision, inbox_id=inbox_id, approval="rejected", billing="non_billable",
+            billable=False, billable_seconds=0, deleted_at=at, updated_at=at))
+
+    def revise(self, entry_id: int, entry: NewEntry, billable_seconds: int, billable: bool,
+               wip: Decimal, currency: str, pending_adjustment: bool, at: datetime) -> None:
+        """Take an applied correction's revision: approval stays, the value is re-booked by
+        the caller; a deletion keeps what was worked and only zeroes what bills."""
+        te = t.time_entries
+        values: dict[str, Any] = {
+            "revision": entry.revision, "inbox_id": entry.inbox_id,
+            "billable_seconds": billable_seconds, "billable": billable, "wip_amount": wip,
+            "wip_currency": currency, "updated_at": at,
+            "deleted_at": at if entry.deleted else None}
+        if not entry.deleted:
+            values.update(employee=entry.employee, project=entry.project, task=entry.task,
+                          entity=entry.entity, contract=entry.contract,
+                          work_date=entry.work_date, worked_seconds=entry.worked_seconds,
+                          notes=entry.notes, content_key=entry.content_key)
+        self.conn.execute(update(te).where(te.c.id == entry_id).values(**values))
+        if pending_adjustment:  # the next run bills the difference; until then it is invoiced
+            self.conn.execute(update(te).where(te.c.id == entry_id).values(
+                billing="invoiced", locked=True))
+        else:
+            self._settle([entry_id], at)
+
+    def state(self, entry_id: int) -> dict[str, Any] | None:
+        te = t.time_entries
+        r = self.conn.execute(select(te).where(te.c.id == entry_id)).first()
+        return dict(r._mapping) if r else None
 
 
 def _json_safe(row: dict[str, Any]) -> dict[str, Any]:
@@ -613,6 +678,36 @@ class SqlInvoices:
             from hourbridge.errors import Conflict
 
             raise Conflict(f"invoice {invoice_id} is no longer a draft")
+
+
+    def void_facts(self, invoice_id: int) -> VoidFacts:
+        inv = t.invoices
+        issue_date = self.conn.execute(select(inv.c.issue_date)
+                                       .where(inv.c.id == invoice_id)).scalar()
+        notes = tuple(n for n in self.conn.execute(
+            select(inv.c.number).where(inv.c.credits == invoice_id).order_by(inv.c.id))
+            .scalars())
+        corr, li = t.corrections, t.invoice_lines
+        adjustments = self.conn.execute(
+            select(func.count()).select_from(corr.join(li, li.c.id == corr.c.adjustment_line))
+            .where(li.c.invoice == invoice_id)).scalar_one()
+        return VoidFacts(issue_date, notes, int(adjustments))
+
+    def mark_void(self, invoice_id: int, void_date: date | None, at: datetime, by: str,
+                  reason: str) -> None:
+        inv = t.invoices
+        done = self.conn.execute(update(inv).where(
+            inv.c.id == invoice_id, inv.c.status.in_(("draft", "issued"))).values(
+            status="void", void_date=void_date, voided_at=at, voided_by=by, void_reason=reason))
+        if done.rowcount != 1:
+            from hourbridge.errors import Conflict
+
+            raise Conflict(f"invoice {invoice_id} changed while it was being voided")
+
+    def line_id(self, invoice_id: int, line_no: int) -> int:
+        li = t.invoice_lines
+        return int(self.conn.execute(select(li.c.id).where(
+            li.c.invoice == invoice_id, li.c.line_no == line_no)).scalar_one())
 
 
 class SqlHolds:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, Engine
 
 from .bulk import analyze_if_grown
+from .corrections import SqlCorrections
 from .masterdata import SnapshotCache, SqlMasterData
 from .repositories import (
     SqlEntries,
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
         self.invoices = SqlInvoices(self.conn)
         self.outbox = SqlOutbox(self.conn)
         self.holds = SqlHolds(self.conn)
+        self.corrections = SqlCorrections(self.conn)
         return self
 
     def __exit__(self, *exc: object) -> None:
