@@ -377,6 +377,7 @@ class SqlEntries:
         for member in _member(self.conn, te.c.id, ids):
             self.conn.execute(update(te).where(member).values(billing=case(
                 (te.c.billable.is_(False), "non_billable"),
+                (and_(open_seconds > 0, te.c.billing == "credited"), "credited"),
                 (and_(open_seconds > 0, te.c.relieved_seconds == 0,
                       te.c.written_off_seconds == 0), "unbilled"),
                 (open_seconds > 0, "credited"),
