@@ -8,6 +8,7 @@ from . import (
     adjustments,
     approvals,
     billing,
+    corrections,
     credit_notes,
     delivery,
     exceptions,
@@ -22,7 +23,7 @@ from . import (
 health_router = health.router
 router = APIRouter()
 for _module in (masterdata, time_entries, approvals, adjustments, billing, holds, invoices,
-                credit_notes, exceptions, ledger, delivery):
+                credit_notes, corrections, exceptions, ledger, delivery):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]
