@@ -179,6 +179,10 @@ def apply_correction(cmd: ApplyCorrection, uow: UnitOfWork, now: datetime) -> Co
         entry_id = proposal["entry"]
         entry = _revision(proposal["revision"])
         row = _entry_row(uow, entry_id)
+        if row.written_off_seconds:
+            raise Conflict(f"entry {row.external_id} has {row.written_off_seconds} s written "
+                           "off: correct it by hand (reject this proposal, then credit or "
+                           "adjust)", "entry_written_off")
         value, seconds, billable = _new_value(row, entry, md)
         links = uow.corrections.live_links(entry_id)
         issued = [ln for ln in links if ln.status == "issued"]

@@ -104,6 +104,11 @@ def post_credit(uow: UnitOfWork, doc: DocumentRow, entity: LegalEntity,
     """Number, store and book a credit note of ``credit`` (lines already allocated to
     entries), releasing exactly the seconds it credits. The caller commits."""
     assert doc.number is not None  # callers credit issued invoices only
+    waiting = uow.corrections.pending(sorted({e for c in credit for e, _ in c.allocations}))
+    if waiting:  # crediting now would bill the entry twice: in full and as an adjustment
+        raise Conflict(f"entries {', '.join(map(str, sorted(waiting)))} have a correction "
+                       "the next billing run adds: run billing first, then credit",
+                       "correction_pending")
     # amounts read back from NUMERIC(24, 8) carry trailing zeros: state them in the
     # currency's minor unit (the values are exact either way)
     net = round_money(sum((c.amount for c in credit), Decimal(0)), doc.currency)

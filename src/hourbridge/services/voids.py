@@ -31,7 +31,7 @@ from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
-from .ports import DocumentRow, UnitOfWork
+from .ports import DocumentRow, EntrySelection, UnitOfWork
 
 
 @dataclass
@@ -123,6 +123,14 @@ def void_invoice(cmd: VoidInvoice, uow: UnitOfWork, now: datetime) -> VoidReport
             raise Conflict(f"void date {on.isoformat()} is in entity {entity.code}'s closed "
                            f"period (locked through {lock.isoformat()})", "period_closed")
         links = uow.invoices.entry_seconds_for([doc.id]).get(doc.id, [])
+        billed = {r.id: r.billed_seconds for r in uow.entries.select(
+            EntrySelection(ids=tuple(e for e, _ in links)))} if links else {}
+        if uow.corrections.pending([e for e, _ in links]):
+            raise Conflict(f"invoice {doc.number} bills work whose correction the next billing "
+                           "run adds: run billing first, then credit", "correction_pending")
+        if any(billed.get(e, 0) < s for e, s in links):
+            raise Conflict(f"invoice {doc.number} bills work that a later invoice corrected: "
+                           "issue a credit note instead", "invoice_has_corrections")
         restored = _restore_wip(uow, links, doc.currency, now)
         uow.entries.release(links, now)
         uow.invoices.mark_void(doc.id, on, now, cmd.actor, cmd.reason)

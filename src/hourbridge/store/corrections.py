@@ -100,6 +100,15 @@ class SqlCorrections:
             stmt = stmt.where(te.c.entity == entity)
         return [k for k in self.conn.execute(stmt).scalars() if k is not None]
 
+    def pending(self, entry_ids: Sequence[int]) -> set[int]:
+        """Entries with an applied next-invoice adjustment that no line carries yet."""
+        c = t.corrections
+        if not entry_ids:
+            return set()
+        return set(self.conn.execute(select(c.c.entry).where(
+            c.c.entry.in_(list(entry_ids)), c.c.status == "applied",
+            c.c.action == "next_invoice_adjustment", c.c.adjustment_line.is_(None))).scalars())
+
     def mark_adjusted(self, correction_ids: Sequence[int], line_id: int) -> None:
         c = t.corrections
         if correction_ids:

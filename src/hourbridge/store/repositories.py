@@ -615,13 +615,22 @@ class SqlInvoices:
                 credited_lines[original] = (s0 + seconds, a0 + amount)
         credited_tax = sum((tax for (tax,) in self.conn.execute(
             select(inv.c.tax).where(inv.c.credits == invoice_id))), Decimal(0))
+        # never more than an entry has billed: a correction billed on a later invoice (a
+        # negative adjustment line) already took some of these seconds back
+        te = t.time_entries
+        entry_ids = sorted({e for by_entry in links.values() for e in by_entry})
+        billed: dict[int, int] = {}
+        for member in _member(self.conn, te.c.id, entry_ids):
+            billed.update(self.conn.execute(
+                select(te.c.id, te.c.billed_seconds).where(member)).all())
         states = [
             LineState(
                 ln.id, ln.line_no, ln.description, ln.project, ln.task, ln.role, ln.seconds,
                 ln.rate, ln.amount, ln.rate_card, ln.rate_row, ln.rate_rule, ln.rate_scope,
                 ln.contract_version, credited_lines.get(ln.id, (0, Decimal(0)))[0],
                 credited_lines.get(ln.id, (0, Decimal(0)))[1],
-                tuple(CreditableLink(ln.id, e, s, credited[ln.id].get(e, 0))
+                tuple(CreditableLink(ln.id, e, s, max(credited[ln.id].get(e, 0),
+                                                      s - billed.get(e, 0)))
                       for e, s in sorted(links[ln.id].items())))
             for ln in lines
         ]
