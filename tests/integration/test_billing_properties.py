@@ -1,9 +1,9 @@
 """Property: whatever the order of ingest, approve, bill, issue, credit (full or partial, to
 rebill or write off), void, source edits of invoiced work (proposed, then applied or
-rejected, under either correction policy), rebill and post, no billable second is on two live invoice lines, every
-open approved second through the cutoff is billed by a run, invoice totals are the sum of
-their rounded lines, credits never exceed what they credit, and the ledger balances per
-currency and agrees with the sub-ledgers (WIP, receivables)."""
+rejected, under either correction policy), rebill and post, no billable second is on two
+live invoice lines, every open approved second through the cutoff is billed by a run,
+invoice totals are the sum of their rounded lines, credits never exceed what they credit,
+and the ledger balances per currency and agrees with the sub-ledgers (WIP, receivables)."""
 
 from __future__ import annotations
 
