@@ -247,6 +247,10 @@ class BillingMachine(RuleBasedStateMachine):
                 assert inv.tax == tax_amount(inv.net, Decimal("0.19"), "EUR")
 
     @invariant()
+    def numbers_are_gapless_with_voids(self) -> None:
+        assert all(check["gapless"] for check in self.hb.queries.sequence_check())
+
+    @invariant()
     def ledger_balances(self) -> None:
         total = sum((Decimal(r["balance"]) for r in self.hb.queries.trial_balance()),
                     Decimal(0))

@@ -58,6 +58,7 @@ class AdjustmentLine(DraftLine):
 
     fixed_amount: Decimal = Decimal(0)
     note: str = ""
+    corrections: tuple[int, ...] = ()  # the applied proposals this line settles
 
     @property
     def amount(self) -> Decimal:

@@ -16,6 +16,7 @@ from typing import Any
 
 from hourbridge.domain.billing import BillableItem, DraftInvoice, build_drafts
 from hourbridge.domain.commands import RunBilling
+from hourbridge.domain.corrections import AdjustmentLine
 from hourbridge.domain.holds import HoldBook
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, Billing
@@ -116,8 +117,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
             rows = uow.entries.select(replace(selection, contract=contract))
             items = _billable_items(rows, md, rates, holds, report)
             drafts = build_drafts(items)
-            settles = adjustment_lines(uow, md, rates, contract, drafts, cmd.through,
-                                       report.skipped)
+            adjustment_lines(uow, md, rates, contract, drafts, cmd.through, report.skipped)
             billed: list[int] = []
             for draft in drafts:
                 tax = invoice_tax(md.entities[draft.entity], md.customers[draft.customer],
@@ -143,9 +143,9 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
                         report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now)
                     invoice_id = uow.invoices.add_draft(report.run_id, draft, tax, now)
                     for line_no, line in enumerate(draft.lines, start=1):
-                        if id(line) in settles:
+                        if isinstance(line, AdjustmentLine):
                             uow.corrections.mark_adjusted(
-                                settles[id(line)], uow.invoices.line_id(invoice_id, line_no))
+                                line.corrections, uow.invoices.line_id(invoice_id, line_no))
                 report.invoices.append(_summary(draft, invoice_id, tax))
                 invoices += 1
             report.entries_billed += len(billed)

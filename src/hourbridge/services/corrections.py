@@ -252,18 +252,17 @@ def reject_correction(cmd: RejectCorrection, uow: UnitOfWork,
 
 def adjustment_lines(uow: UnitOfWork, md: MasterData, rates: RateBook, contract: str,
                      drafts: list[DraftInvoice], through: date,
-                     skipped: list[dict[str, Any]]) -> dict[int, list[int]]:
+                     skipped: list[dict[str, Any]]) -> None:
     """Add to this contract's drafts the adjustments applied corrections still owe: one line
     per entry, in the period of its work date, carrying the difference in seconds (billable
-    less billed) and in money (its value now less what the invoices carry). Returns the
-    correction ids each new line settles, keyed by ``id()`` of the line."""
+    less billed) and in money (its value now less what the invoices carry). Each line names
+    the proposals it settles; the run records that once the draft is stored."""
     owed = uow.corrections.due_adjustments(contract, through)
     latest: dict[int, dict[str, Any]] = {}
     settles: dict[int, list[int]] = defaultdict(list)
     for c in owed:
         latest.setdefault(c["entry"], c)
         settles[c["entry"]].append(c["id"])
-    out: dict[int, list[int]] = {}
     for entry_id, c in sorted(latest.items()):
         row = _entry_row(uow, entry_id)
         decision = price_entry(row, md, rates)
@@ -285,7 +284,6 @@ def adjustment_lines(uow: UnitOfWork, md: MasterData, rates: RateBook, contract:
             decision, decision.currency, [LineLink(entry_id, row.open_seconds)],
             fixed_amount=amount,
             note=f"correction of entry {row.external_id} billed on {c['number']} line "
-                 f"{c['line_no']} ({changed})")
+                 f"{c['line_no']} ({changed})",
+            corrections=tuple(settles[entry_id]))
         draft.lines.append(line)
-        out[id(line)] = settles[entry_id]
-    return out
