@@ -54,9 +54,14 @@ def test_void_over_http(api: TestClient) -> None:
     inv = _issued(api)
     _problem(api.post(f"/v1/invoices/{inv['id']}/void", json={"actor": "f"}), 422,
              "validation_failed")
-    r = api.post(f"/v1/invoices/{inv['id']}/void", json={"actor": "f", "reason": "duplicate"})
+    key = {"Idempotency-Key": "void-1"}
+    r = api.post(f"/v1/invoices/{inv['id']}/void", json={"actor": "f", "reason": "duplicate"},
+                 headers=key)
     assert r.status_code == 200, r.text
     body = r.json()
+    replay = api.post(f"/v1/invoices/{inv['id']}/void",
+                      json={"actor": "f", "reason": "duplicate"}, headers=key)
+    assert replay.headers.get("Idempotent-Replayed") == "true" and replay.json() == body
     assert (body["number"], body["status"], body["was"], body["wip_restored"]) == (
         "DE-000001", "void", "issued", "495.00")
     listed = api.get("/v1/invoices", params={"status": "void"}).json()
