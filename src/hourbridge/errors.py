@@ -50,9 +50,17 @@ class InvalidInput(Permanent):
 
 
 class Conflict(Permanent):
-    """The request contradicts current state (issuing an issued invoice, a locked period)."""
+    """The request contradicts current state (issuing an issued invoice, a locked period).
+
+    ``reason`` names the conflict for programs (``invoice_credited``, ``period_closed``...);
+    without it the code stays the generic ``conflict``."""
 
     code = "conflict"
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        if reason:
+            self.code = reason
 
 
 class UnbalancedJournal(Permanent):

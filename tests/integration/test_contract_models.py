@@ -216,3 +216,28 @@ def test_expenses_pass_through_at_cost_with_markup_or_not_at_all(
     again = hb.handle(c.RunBilling(date(2026, 9, 30)))
     assert [i["net"] for i in again.invoices] == ["99.99"]
     assert _balanced(hb)["4200"] == Decimal("-220.55")
+
+
+def test_a_void_gives_back_fees_expenses_and_the_retainer_month(
+        hb: Hourbridge, small_bundle: Any, ingest: Any) -> None:
+    load(hb, _firm(small_bundle, RV={
+        "retainer": {"monthly_fee": "2000.00", "included_hours": "1"},
+        "fee_schedule": [{"id": "SET", "bill_on": "2026-07-01", "amount": "500.00"}],
+        "expenses": {"billing": "at_cost"}}))
+    _work(hb, ingest, [("v1", "E2", "P-RV", "DEV", "2026-07-06", "3", "a")])
+    ingest_expenses(hb, [("y1", "E2", "P-RV", "DEV", "2026-07-07", "40.00", "EUR", "taxi", "",
+                          "")])
+    hb.handle(c.ApproveExpenses("pm", date_to=date(2026, 7, 31)))
+    first = hb.handle(c.RunBilling(date(2026, 7, 31)))
+    (july,) = first.invoices
+    assert july["net"] == "2720.00"  # fee 2,000 + setup 500 + 2 h overage at 90 + taxi 40
+    hb.handle(c.IssueInvoices(actor="fin", all_drafts=True, issue_date=date(2026, 8, 1)))
+    before = _balanced(hb)
+    assert before["2400"] == Decimal("-2500.00")
+    hb.handle(c.VoidInvoice(july["id"], "fin", "sent to the wrong customer",
+                            date(2026, 8, 2)))
+    after = _balanced(hb)
+    assert {k: v for k, v in after.items() if v} == {}  # every posting reversed
+    again = hb.handle(c.RunBilling(date(2026, 7, 31)))
+    assert [i["net"] for i in again.invoices] == ["2720.00"]  # all of it bills again
+    assert [s["period"] for s in again.settlements] == ["2026-07"]

@@ -400,3 +400,47 @@ def test_every_issued_demo_invoice_is_a_valid_e_invoice(
     finally:
         hb.close()
     assert set(first) == {"DE", "US"}
+
+
+# --- documents made by voids and corrections ------------------------------------------------
+@pytest.mark.parametrize(("hours", "net"), [("1.5", "570.00"), ("0.5", "420.00")])
+def test_documents_made_by_corrections_are_valid_e_invoices(
+        loaded: Hourbridge, ingest: Any, load_bundle: Any, small_bundle: dict[str, Any],
+        validator: Validator, hours: str, net: str) -> None:
+    """A correction's credit note (credit and rebill) and an invoice carrying an adjustment
+    line (next-invoice adjustment) pass XSD and the EN 16931 rules."""
+    from hourbridge.formats.timefile import TimeFile
+
+    hb = loaded
+    small_bundle["entities"][0]["vat_id"] = "DE811907980"  # BT-31 for standard-rated lines
+    load_bundle(small_bundle)
+
+    def revise(row: str, name: str) -> None:
+        body = f"external_id,employee,project,task,date,hours,notes,revision\n{row}\n"
+        hb.handle(c.IngestTimeEntries("harvest", TimeFile.from_bytes(name, "text/csv",
+                                                                   body.encode())))
+        [proposal] = hb.queries.corrections()
+        hb.handle(c.ApplyCorrection(proposal["id"], "controller"))
+
+    ingest([("h1", "E1", "P1", "DEV", "2026-08-10", "1", "design"),
+            ("h2", "E1", "P1", "DEV", "2026-08-20", "2", "build")])
+    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    hb.handle(c.RunBilling(date(2026, 8, 31)))
+    hb.handle(c.IssueInvoices(all_drafts=True))
+    revise("h2,E1,P1,DEV,2026-08-20,3,build,2", "r2.csv")  # credit note of h2's 2 h
+    small_bundle["contracts"][0]["correction_policy"] = "next_invoice_adjustment"
+    load_bundle(small_bundle)
+    revise(f"h1,E1,P1,DEV,2026-08-10,{hours},design,2", "r3.csv")  # +/-0.5 h adjusted
+    hb.handle(c.RunBilling(date(2026, 8, 31)))
+    hb.handle(c.IssueInvoices(all_drafts=True))
+    documents = [i for i in hb.queries.invoices() if i["number"]]
+    assert [(i["kind"], i["net"]) for i in documents] == [
+        ("invoice", "480.00"), ("credit_note", "330.00"), ("invoice", net)]
+    for inv in documents:
+        record = hb.queries.einvoice_data(inv["id"])
+        assert record is not None
+        for render in (render_ubl, render_cii):
+            check(validator.validate(render(from_record(record))))
+    with pytest.raises(Conflict) as err:  # it corrects an earlier invoice: credit it instead
+        hb.handle(c.VoidInvoice(documents[2]["id"], "finance", "withdrawn"))
+    assert err.value.code == "invoice_has_corrections"

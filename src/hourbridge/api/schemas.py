@@ -128,6 +128,9 @@ class TimeEntryRow(BaseModel):
     notes: Text = None
     billable: TextOrBoolean = Field(None, description="default true")
     revision: TextOrInteger = Field(None, description="positive integer, default 1")
+    deleted: TextOrBoolean = Field(
+        None, description="true: the source deleted the entry (a tombstone; only external_id "
+        "and revision are read). Work already invoiced becomes a correction proposal.")
 
 
 class TimeEntriesIn(_In):
@@ -146,6 +149,10 @@ class IntakeReport(_Out):
     revised: int
     unchanged: int
     rejected: int
+    deleted: int = Field(0, description="entries the source deleted before approval")
+    corrections_proposed: int = Field(
+        0, description="changes or deletions of work on an invoice, proposed as corrections "
+        "(GET /v1/corrections)")
     reasons: dict[str, int] = Field(description="rejected rows by reason code")
     days_rerounded: int = Field(0, description="days of per-day-rounded contracts recomputed")
     entries_rerounded: int = Field(0, description="entries whose billable seconds moved")
@@ -171,6 +178,9 @@ class TimeEntry(_Out):
     locked: bool = False
     wip_amount: Money | None = None
     wip_currency: str | None = None
+    billed_seconds: int = 0
+    written_off_seconds: int = 0
+    deleted_at: dt.datetime | None = Field(None, description="when the source deleted it")
 
 
 # --- approvals -----------------------------------------------------------------------------
@@ -278,6 +288,11 @@ class Invoice(_Out):
         None, description="issued in a currency other than the entity's functional one: 1 "
         "invoice currency = fx_rate functional currency, the rate receivable and tax were "
         "booked at (a credit note: its invoice's)")
+    void_date: dt.date | None = Field(None, description="a void: the date its posting was "
+                                      "reversed (none for a voided draft)")
+    voided_at: dt.datetime | None = None
+    voided_by: str | None = None
+    void_reason: str | None = None
 
 
 class LineEntry(_Out):
@@ -636,3 +651,77 @@ class IntercompanyReport(_Out):
     period: str | None
     totals: list[IntercompanyTotal]
     charges: list[IntercompanyCharge]
+# --- voids ---------------------------------------------------------------------------------
+class VoidIn(_In):
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S",
+                        description="why (kept on the invoice)")
+    void_date: dt.date | None = Field(None, description="default today; the reversal's date")
+    actor: Actor
+
+
+class VoidReport(_Out):
+    id: int
+    number: str | None = Field(description="kept: a void stays in the sequence")
+    status: Literal["void"]
+    was: Literal["draft", "issued"]
+    entity: str
+    entries_released: int
+    seconds_released: int
+    wip_restored: Money
+    journal_key: str | None = Field(description="the reversing journal entry (issued only)")
+
+
+class SequenceCheck(_Out):
+    entity: str
+    last_number: int
+    documents: int
+    voids: int
+    missing: list[int]
+    duplicated: list[int]
+    gapless: bool
+
+
+# --- corrections ---------------------------------------------------------------------------
+class Correction(_Out):
+    id: int
+    entry: int
+    source: str
+    external_id: str
+    kind: Literal["changed", "deleted"]
+    status: Literal["open", "applied", "rejected", "superseded"]
+    policy: str = Field(description="the contract's correction policy when proposed")
+    action: str = Field(description="proposed (or, once applied, done): credit_and_rebill, "
+                        "next_invoice_adjustment, redraft or revise")
+    invoice: int | None = Field(description="the invoice affected")
+    invoice_number: str | None
+    line: int | None
+    line_no: int | None
+    billed_seconds: int = Field(description="the entry's seconds on the affected invoice(s)")
+    currency: str
+    old_amount: Money = Field(description="what the invoice(s) carry for the entry")
+    new_amount: Money = Field(description="the new revision priced")
+    difference: Money
+    before: dict[str, Any]
+    after: dict[str, Any] | None = Field(description="null for a deletion")
+    changes: dict[str, list[Any]] = Field(description="field -> [old, new]")
+    created_at: dt.datetime
+    decided_at: dt.datetime | None = None
+    decided_by: str | None = None
+    note: str | None = None
+    outcome: dict[str, Any] | None = Field(None, description="credit notes issued, drafts "
+                                           "voided, the journal key")
+    adjustment_invoice: int | None = Field(None, description="next_invoice_adjustment: the "
+                                           "invoice whose line carries the difference")
+    adjustment_line_no: int | None = None
+
+
+class CorrectionDecisionIn(_In):
+    note: str = Field("", max_length=2000, description="why (required to reject)")
+    actor: Actor
+
+
+class CorrectionReport(_Out):
+    id: int
+    status: str
+    action: str
+    outcome: dict[str, Any]

@@ -17,6 +17,7 @@ from hourbridge.formats import bundle_json_schema, parse_bundle_files, to_domain
 from hourbridge.formats.timefile import TimeFile
 
 from .contracts import contracts_app
+from .corrections import corrections_app
 from .expenses import expenses_app
 from .export import export_app
 from .holds import holds_app
@@ -46,6 +47,7 @@ app.add_typer(contracts_app, name="contracts")
 app.add_typer(revenue_app, name="revenue")
 app.add_typer(expenses_app, name="expenses")
 app.add_typer(intercompany_app, name="intercompany")
+app.add_typer(corrections_app, name="corrections")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -112,10 +114,13 @@ def ingest(
         if as_json:
             print_json(reports)
             return
-        table("ingest", ["file", "rows", "accepted", "revised", "unchanged", "rejected", "note"],
+        table("ingest", ["file", "rows", "accepted", "revised", "unchanged", "rejected",
+                         "deleted", "corrections", "note"],
               [(r["file"], r["rows"], r["accepted"], r["revised"], r["unchanged"],
-                r["rejected"], "same payload already taken" if r["duplicate_payload"] else "")
-               for r in reports], right=["rows", "accepted", "revised", "unchanged", "rejected"])
+                r["rejected"], r["deleted"], r["corrections_proposed"],
+                "same payload already taken" if r["duplicate_payload"] else "")
+               for r in reports], right=["rows", "accepted", "revised", "unchanged", "rejected",
+                                         "deleted", "corrections"])
 
 
 @app.command("approve")
@@ -219,9 +224,10 @@ def invoices_list(
             print_json(rows)
             return
         table("invoices", ["id", "number", "status", "entity", "customer", "period", "net",
-                           "tax", "total", "cur"],
+                           "tax", "total", "cur", "void reason"],
               [(r["id"], r["number"] or "", r["status"], r["entity"], r["customer"],
-                r["period"], r["net"], r["tax"], r["total"], r["currency"]) for r in rows],
+                r["period"], r["net"], r["tax"], r["total"], r["currency"],
+                r["void_reason"] or "") for r in rows],
               right=["net", "tax", "total"])
 
 
@@ -248,6 +254,50 @@ def invoices_show(invoice_id: int, as_json: JsonOpt = False) -> None:
               right=["hours", "rate", "amount", "entries"])
         console.print(f"net {inv['net']}  tax {inv['tax']} ({inv['tax_code']})  "
                       f"total {inv['total']} {inv['currency']}")
+        if inv["status"] == "void":
+            console.print(f"[bold]void[/bold] since {inv['void_date'] or inv['voided_at'][:10]}"
+                          f" by {inv['voided_by']}: {inv['void_reason']}")
+
+
+@invoices_app.command("void")
+def invoices_void(
+    invoice_id: Annotated[int, typer.Argument(help="The draft or issued invoice to void.")],
+    reason: Annotated[str, typer.Option(help="Why (kept on the invoice).")],
+    on: Annotated[str | None, typer.Option("--date", help="Void date (default today).")]
+    = None,
+    actor: Annotated[str, typer.Option(help="Who voids.")] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Void a draft, or an issued invoice nothing credits yet in an open period: the number
+    stays in the sequence as void, the posting is reversed and the work bills again.
+    Otherwise (credited, closed period) issue a credit note instead."""
+    with session() as hb:
+        report = hb.handle(c.VoidInvoice(invoice_id, actor, reason, _date(on, "--date")))
+        if as_json:
+            print_json(report.as_dict())
+            return
+        what = f"invoice {report.number}" if report.number else f"draft {report.id}"
+        console.print(f"{what} is void: {report.entries} entries "
+                      f"({report.seconds / 3600:.2f} h) bill again"
+                      + (f", WIP restored {report.wip_restored}, reversal {report.journal_key}"
+                         if report.journal_key else ""))
+
+
+@invoices_app.command("check-sequence")
+def invoices_check_sequence(as_json: JsonOpt = False) -> None:
+    """Check each entity's numbers 1..N are all used once (voids included); exit 1 if not."""
+    with session() as hb:
+        rows = hb.queries.sequence_check()
+        if as_json:
+            print_json(rows)
+        else:
+            table("invoice sequences", ["entity", "last", "documents", "voids", "missing",
+                                        "duplicated", "gapless"],
+                  [(r["entity"], r["last_number"], r["documents"], r["voids"],
+                    ",".join(map(str, r["missing"])), ",".join(map(str, r["duplicated"])),
+                    "yes" if r["gapless"] else "NO") for r in rows])
+        if not all(r["gapless"] for r in rows):
+            raise typer.Exit(1)
 
 
 @invoices_app.command("issue")

@@ -144,6 +144,26 @@ class AchieveMilestone:
 
 
 @dataclass(frozen=True, slots=True)
+class VoidInvoice:
+    """Void a draft, or an issued invoice nothing credits yet in an open period; the number
+    stays in the sequence with status void, the work bills again."""
+
+    invoice_id: int
+    actor: str
+    reason: str
+    void_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyCorrection:
+    """Carry out a correction proposal (credit and rebill, next-invoice adjustment, redraft)."""
+
+    correction_id: int
+    actor: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ShowContract:
     """Read a contract's components and where each stands (nothing changes)."""
 
@@ -163,3 +183,12 @@ class RunRevenue:
 @dataclass(frozen=True, slots=True)
 class ShowRevenueSchedule:
     contract: str
+
+
+@dataclass(frozen=True, slots=True)
+class RejectCorrection:
+    """Close a correction proposal without touching any invoice; the note says why."""
+
+    correction_id: int
+    actor: str
+    note: str

@@ -12,6 +12,10 @@ Fields (CSV header names = JSON keys):
     notes         optional
     billable      optional, true/false/1/0/yes/no (default true)
     revision      optional positive integer (default 1)
+    deleted       optional, true/false (default false): true makes the row a tombstone, the
+                  source deleted the entry; only external_id (and revision) are read then.
+                  A tracker's own marker maps to it (Toggl's ``server_deleted_at``, a Harvest
+                  entry gone from a full sync, Kimai's delete webhook).
 
 Parsing is pure: a row in, a value or a list of problems out.
 """
@@ -32,7 +36,7 @@ _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 FIELDS = ("external_id", "employee", "project", "task", "date", "hours", "minutes",
-          "seconds", "notes", "billable", "revision")
+          "seconds", "notes", "billable", "revision", "deleted")
 
 
 class ParsedEntry(NamedTuple):
@@ -47,6 +51,7 @@ class ParsedEntry(NamedTuple):
     notes: str
     billable: bool
     revision: int
+    deleted: bool = False
 
 
 def _text(value: object) -> str:
@@ -138,7 +143,31 @@ def revision_number(row: Mapping[str, object], where: str, problems: list[Proble
     return int(text)
 
 
+def _tombstone(row: Mapping[str, object], where: str) -> ParsedEntry | list[Problem]:
+    """A deleted entry: its id and revision are all that count."""
+    problems: list[Problem] = []
+    if _text(row.get("external_id")) == "":
+        problems.append(Problem("invalid_format", "external_id is required", where,
+                                "external_id"))
+    revision_text = _text(row.get("revision")) or "1"
+    if not (revision_text.isascii() and revision_text.isdigit()) or int(revision_text) < 1:
+        problems.append(Problem(
+            "invalid_format", f"revision {revision_text!r} is not a positive integer",
+            where, "revision",
+        ))
+    if problems:
+        return problems
+    return ParsedEntry(_text(row.get("external_id")), "", "", "", date.min, 0, "", False,
+                       int(revision_text), deleted=True)
+
+
 def parse_row(row: Mapping[str, object], where: str) -> ParsedEntry | list[Problem]:
+    deleted_text = _text(row.get("deleted")).lower()
+    if deleted_text and deleted_text not in _TRUE | _FALSE:
+        return [Problem("invalid_format", f"deleted {deleted_text!r} is not true or false",
+                        where, "deleted")]
+    if deleted_text in _TRUE:
+        return _tombstone(row, where)
     problems = required_texts(row, ("external_id", "employee", "project", "date"), where)
     work_date = local_date(row, where, problems)
     seconds = _seconds(row, where)

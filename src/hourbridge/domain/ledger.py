@@ -20,6 +20,7 @@ gain/loss account as a functional-only posting (no transaction amount, ``fx_rate
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -323,3 +324,47 @@ def recognition_entry(key: str, entity: LegalEntity, currency: str, on: date, cu
         _posting(acc.deferred_revenue, delta, currency, f, rate, customer=customer),
         _posting(acc.revenue, -delta, currency, -f, rate, customer=customer),
     )))
+
+
+def void_entry(
+    key: str, entity: LegalEntity, invoice_ref: str, customer: str, currency: str, on: date,
+    net: Decimal, tax: Decimal, restored: Iterable[WipAmount],
+    fx: Translation = Translation(), charges: Mapping[str, Decimal] | None = None,
+) -> JournalEntry:
+    """Reverse an invoice's issue posting when it is voided: the exact mirror of
+    ``issue_entry`` over the same amounts (receivable, tax, WIP restored so its entries bill
+    again, charges back out of deferred revenue or expense recoveries, FX)."""
+    issued = issue_entry(key, entity, invoice_ref, customer, currency, on, net, tax, restored,
+                         fx, charges)
+    return balanced(JournalEntry(
+        key, entity.code, on, f"void of invoice {invoice_ref}", "invoice_void", invoice_ref,
+        tuple(dataclasses.replace(p, debit=p.credit, credit=p.debit,
+                                  functional_amount=-p.functional_amount)
+              for p in issued.postings)))
+
+
+def revision_entry(key: str, entity: LegalEntity, currency: str, on: date,
+                   old: WipAmount, new: WipAmount, memo: str) -> JournalEntry | None:
+    """An applied source correction re-values approved work: the old WIP leaves unbilled
+    receivables, the new one enters (per project, so a move between projects shows), and the
+    difference goes to revenue adjustments. ``None`` when nothing changes in value."""
+    acc = entity.accounts
+    postings: list[Posting] = []
+    if old.project == new.project and old.customer == new.customer:
+        delta = new.amount - old.amount
+        if delta:
+            postings.append(_posting(acc.unbilled_receivables, delta, currency,
+                                     customer=new.customer, project=new.project))
+    else:
+        for w, sign in ((old, -1), (new, 1)):
+            if w.amount:
+                postings.append(_posting(acc.unbilled_receivables, sign * w.amount, currency,
+                                         customer=w.customer, project=w.project))
+    difference = new.amount - old.amount
+    if difference:
+        postings.append(_posting(acc.revenue_adjustments, -difference, currency,
+                                 customer=new.customer, project=new.project))
+    if not postings:
+        return None
+    return balanced(JournalEntry(key, entity.code, on, memo, "correction", key,
+                                 tuple(postings)))

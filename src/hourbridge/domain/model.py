@@ -277,6 +277,10 @@ class Contract:
     # currency: "work_date", "invoice_date" or "fixed" (then fx_fixed_rate); see domain.fx
     fx_rate_date: FxRateDate = FxRateDate.WORK_DATE
     fx_fixed_rate: Decimal | None = None
+    # what a source change to already invoiced work proposes: credit_and_rebill (a credit
+    # note of the entry's billed seconds, the new revision bills again) or
+    # next_invoice_adjustment (the next run adds a line with the priced difference)
+    correction_policy: str = "credit_and_rebill"
 
     def covers(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)

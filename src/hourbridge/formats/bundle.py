@@ -198,6 +198,8 @@ class ContractIn(_Model):
     fx_fixed_rate: FxRateValue | None = Field(
         None, description="1 contract currency = this many functional currency units; only "
         "with fx_rate_date fixed")
+    correction_policy: Literal["credit_and_rebill", "next_invoice_adjustment"] = Field(
+        "credit_and_rebill", description="what a source change to invoiced work proposes")
 
 
 class RateRowIn(_Model):
@@ -380,6 +382,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
                     hours=k.cap.hours, amount=k.cap.amount, over_cap=m.OverCap(k.cap.over_cap)),
                 expenses=m.ExpensePolicy(m.ExpenseBilling(k.expenses.billing),
                                          k.expenses.markup_percent),
+                correction_policy=k.correction_policy,
             ))
         for i, card in enumerate(doc.rate_cards):
             origins[("rate_cards", card.id)] = f"{name}: rate_cards[{i}]"

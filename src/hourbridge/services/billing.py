@@ -37,6 +37,7 @@ from hourbridge.domain.contracts import (
     settleable_months,
     version_for,
 )
+from hourbridge.domain.corrections import AdjustmentLine
 from hourbridge.domain.holds import Hold, HoldBook
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, Billing, Cap, Contract, ExpenseBilling
@@ -48,6 +49,7 @@ from hourbridge.domain.tax import invoice_tax
 from hourbridge.domain.validation import role_on
 
 from .approval import price_entry
+from .corrections import adjustment_lines
 from .ports import EntryRow, EntrySelection, ExpenseRow, NewException, UnitOfWork
 
 
@@ -345,7 +347,9 @@ def _contracts_to_bill(uow: UnitOfWork, md: MasterData, selection: EntrySelectio
                   and (k.fee_schedule or k.milestones or k.retainer is not None)}
     with_expenses = set(uow.expenses.contracts_with_billable(selection.date_to or date.max,
                                                              selection.entity))
-    return sorted(set(uow.entries.contracts(selection)) | with_terms | with_expenses)
+    # contracts owing adjustments of applied corrections
+    owed = set(uow.corrections.owed_contracts(selection.date_to or date.max, selection.entity))
+    return sorted(set(uow.entries.contracts(selection)) | with_terms | with_expenses | owed)
 
 
 def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingReport:
@@ -377,6 +381,9 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
                 (h for h in holding.values() if h is not None), None)
             plan = plan_contract(contract, items, cmd.through, uow, report, charge_hold,
                                  held_projects)
+            adjustment_lines(uow, md, rates, contract_id, plan.drafts, cmd.through,
+                             report.skipped)
+            plan.drafts.sort(key=lambda d: d.period)
             billed: list[int] = []
             if not cmd.dry_run:
                 _flag_cap(uow, contract, plan.over_cap, now)
@@ -405,6 +412,10 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
                         report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now)
                     invoice_id = uow.invoices.add_draft(report.run_id, draft, tax, now)
                     _mark_expenses(uow, invoice_id, draft, now)
+                    for line_no, line in enumerate(draft.lines, start=1):
+                        if isinstance(line, AdjustmentLine):
+                            uow.corrections.mark_adjusted(
+                                line.corrections, uow.invoices.line_id(invoice_id, line_no))
                 report.invoices.append(_summary(draft, invoice_id, tax))
                 invoices += 1
             report.entries_billed += len(set(billed))

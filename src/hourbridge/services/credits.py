@@ -17,12 +17,13 @@ from hourbridge.domain.commands import IssueCreditNote
 from hourbridge.domain.credits import allocate, credit_amount, credit_tax, restore
 from hourbridge.domain.fx import translate_step
 from hourbridge.domain.ledger import Translation, WipAmount, charge_accounts, credit_note_entry
+from hourbridge.domain.model import LegalEntity
 from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .invoicing import invoice_number
-from .ports import CreditLine, LineState, UnitOfWork
+from .ports import CreditLine, DocumentRow, LineState, UnitOfWork
 
 MODES = ("rebill", "write_off")
 
@@ -99,60 +100,76 @@ def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime) -> C
         if not wanted:
             raise Conflict(f"invoice {doc.number} is credited in full already")
         credit = _credit_lines(lines, wanted, doc.currency)
-        # amounts read back from NUMERIC(24, 8) carry trailing zeros: state them in the
-        # currency's minor unit (the values are exact either way)
-        net = round_money(sum((c.amount for c in credit), Decimal(0)), doc.currency)
-        taken = {c.original.id: c.seconds for c in credit}
-        exhausts = all(ln.credited_seconds + taken.get(ln.id, 0) == ln.seconds
-                       if ln.hourly else (ln.id in taken or not ln.open) for ln in lines)
-        tax = round_money(credit_tax(doc.tax, credited_tax, doc.tax_rate or Decimal(0), net,
-                                     exhausts, doc.currency), doc.currency)
-        sequence = uow.invoices.next_number(entity.code)
-        number = invoice_number(entity.invoice_prefix, sequence)
-        note_id = uow.invoices.add_credit_note(doc, number, sequence, on, net, tax, credit,
-                                               cmd.mode, cmd.reason, now, cmd.actor)
-        released: dict[int, int] = defaultdict(int)
-        for c in credit:
-            for entry_id, seconds in c.allocations:
-                released[entry_id] += seconds
-        restored: list[WipAmount] = []
-        if cmd.mode == "rebill":
-            rows = {r.entry_id: r for r in uow.entries.wip_rows(list(released))}
-            sums: dict[tuple[str, str, Decimal], list[Decimal]] = defaultdict(
-                lambda: [Decimal(0), Decimal(0)])
-            changes: list[tuple[int, int, Decimal]] = []
-            for entry_id, seconds in sorted(released.items()):
-                r = rows[entry_id]
-                amount = restore(r.wip_amount, r.billable_seconds, r.relieved_seconds,
-                                 r.wip_relieved, seconds, doc.currency)
-                changes.append((entry_id, -seconds, -amount))
-                s = sums[(r.customer, r.project, r.wip_fx_rate)]
-                s[0] += amount
-                # what the relieved part is worth less what it will be worth after the restore
-                s[1] -= translate_step(r.wip_relieved, -amount, r.wip_fx_rate, entity.currency)
-            uow.entries.add_relief(changes, now)
-            restored = [WipAmount(c, p, a, f, rate)
-                        for (c, p, rate), (a, f) in sorted(sums.items())]
-        uow.entries.credit(sorted(released.items()), cmd.mode, now)
-        uow.contracts.release_charges([c.original.id for c in credit if not c.original.hourly],
-                                      cmd.mode)
-        expenses = uow.expenses.on_lines([c.original.id for c in credit
-                                          if c.original.kind == "expense"])
-        uow.expenses.release(expenses, cmd.mode, now)
-        by_kind: dict[str, Decimal] = defaultdict(Decimal)
-        for c in credit:
-            by_kind[c.original.kind] += c.amount
-        charges = charge_accounts(entity.accounts, by_kind,
-                                  wip_accrued=md.contracts[doc.contract].retainer is None)
-        key = f"credit-note-issued:{entity.code}:{number}"
-        # earlier credit notes of this invoice: the translation continues from them
-        total_before = sum((ln.credited_amount for ln in lines), Decimal(0)) + credited_tax
-        fx = Translation(doc.fx_rate or Decimal(1), total_before)
-        journal = credit_note_entry(key, entity, number, doc.customer, doc.currency, on, net,
-                                    tax, restored, fx, charges)
-        uow.outbox.add(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
-                       envelope(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
-                                journal_to_data(journal), now), now)
+        report = post_credit(uow, doc, entity, lines, credited_tax, credit, cmd.mode,
+                             cmd.reason, on, now, cmd.actor)
         uow.commit()
-    return CreditReport(note_id, number, doc.id, doc.number, cmd.mode, net, tax,
+    return report
+
+
+def post_credit(uow: UnitOfWork, doc: DocumentRow, entity: LegalEntity,
+                lines: list[LineState], credited_tax: Decimal, credit: list[CreditLine],
+                mode: str, reason: str, on: date, now: datetime, actor: str) -> CreditReport:
+    """Number, store and book a credit note of ``credit`` (lines already allocated to
+    entries), releasing exactly the seconds it credits. The caller commits."""
+    assert doc.number is not None  # callers credit issued invoices only
+    waiting = uow.corrections.pending(sorted({e for c in credit for e, _ in c.allocations}))
+    if waiting:  # crediting now would bill the entry twice: in full and as an adjustment
+        raise Conflict(f"entries {', '.join(map(str, sorted(waiting)))} have a correction "
+                       "the next billing run adds: run billing first, then credit",
+                       "correction_pending")
+    # amounts read back from NUMERIC(24, 8) carry trailing zeros: state them in the
+    # currency's minor unit (the values are exact either way)
+    net = round_money(sum((c.amount for c in credit), Decimal(0)), doc.currency)
+    taken = {c.original.id: c.seconds for c in credit}
+    exhausts = all(ln.credited_seconds + taken.get(ln.id, 0) == ln.seconds
+                   if ln.hourly else (ln.id in taken or not ln.open) for ln in lines)
+    tax = round_money(credit_tax(doc.tax, credited_tax, doc.tax_rate or Decimal(0), net,
+                                 exhausts, doc.currency), doc.currency)
+    sequence = uow.invoices.next_number(entity.code)
+    number = invoice_number(entity.invoice_prefix, sequence)
+    note_id = uow.invoices.add_credit_note(doc, number, sequence, on, net, tax, credit,
+                                           mode, reason, now, actor)
+    released: dict[int, int] = defaultdict(int)
+    for c in credit:
+        for entry_id, seconds in c.allocations:
+            released[entry_id] += seconds
+    restored: list[WipAmount] = []
+    if mode == "rebill":
+        rows = {r.entry_id: r for r in uow.entries.wip_rows(list(released))}
+        sums: dict[tuple[str, str, Decimal], list[Decimal]] = defaultdict(
+            lambda: [Decimal(0), Decimal(0)])
+        changes: list[tuple[int, int, Decimal]] = []
+        for entry_id, seconds in sorted(released.items()):
+            r = rows[entry_id]
+            amount = restore(r.wip_amount, r.billable_seconds, r.relieved_seconds,
+                             r.wip_relieved, seconds, doc.currency)
+            changes.append((entry_id, -seconds, -amount))
+            s = sums[(r.customer, r.project, r.wip_fx_rate)]
+            s[0] += amount
+            # what the relieved part is worth less what it will be worth after the restore
+            s[1] -= translate_step(r.wip_relieved, -amount, r.wip_fx_rate, entity.currency)
+        uow.entries.add_relief(changes, now)
+        restored = [WipAmount(c, p, a, f, rate)
+                    for (c, p, rate), (a, f) in sorted(sums.items())]
+    uow.entries.credit(sorted(released.items()), mode, now)
+    uow.contracts.release_charges([c.original.id for c in credit if not c.original.hourly],
+                                  mode)
+    expenses = uow.expenses.on_lines([c.original.id for c in credit
+                                      if c.original.kind == "expense"])
+    uow.expenses.release(expenses, mode, now)
+    by_kind: dict[str, Decimal] = defaultdict(Decimal)
+    for c in credit:
+        by_kind[c.original.kind] += c.amount
+    contract = uow.masterdata.snapshot().contracts[doc.contract]
+    charges = charge_accounts(entity.accounts, by_kind, wip_accrued=contract.retainer is None)
+    key = f"credit-note-issued:{entity.code}:{number}"
+    # earlier credit notes of this invoice: the translation continues from them
+    total_before = sum((ln.credited_amount for ln in lines), Decimal(0)) + credited_tax
+    fx = Translation(doc.fx_rate or Decimal(1), total_before)
+    journal = credit_note_entry(key, entity, number, doc.customer, doc.currency, on, net,
+                                tax, restored, fx, charges)
+    uow.outbox.add(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
+                   envelope(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
+                            journal_to_data(journal), now), now)
+    return CreditReport(note_id, number, doc.id, doc.number, mode, net, tax,
                         sum(released.values()), len(released))

@@ -18,6 +18,7 @@ from .adjustments import adjust_billable
 from .approval import approve_entries
 from .billing import run_billing
 from .contracts import achieve_milestone, contract_status
+from .corrections import apply_correction, reject_correction
 from .credits import issue_credit_note
 from .events import JOURNAL_ENTRY_READY, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
@@ -28,6 +29,7 @@ from .invoicing import issue_invoices
 from .masterdata import load_master_data
 from .ports import LedgerSink, UnitOfWork
 from .revenue import revenue_schedule, run_revenue
+from .voids import void_invoice
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.ShowContract: lambda cmd, uow, now, _: contract_status(cmd.contract, uow),
     c.RunRevenue: lambda cmd, uow, now, _: run_revenue(cmd, uow, now),
     c.ShowRevenueSchedule: lambda cmd, uow, now, _: revenue_schedule(cmd.contract, uow),
+    c.VoidInvoice: lambda cmd, uow, now, _: void_invoice(cmd, uow, now),
+    c.ApplyCorrection: lambda cmd, uow, now, _: apply_correction(cmd, uow, now),
+    c.RejectCorrection: lambda cmd, uow, now, _: reject_correction(cmd, uow, now),
 }
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from hourbridge.domain.commands import IncomingPayload
@@ -28,6 +28,7 @@ from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
 from hourbridge.domain.validation import content_key, validate_entry
 
+from .corrections import propose_correction
 from .dayrounding import DayRoundingOutcome, day_contracts, rebalance_days, touched_day
 from .ports import DayKey, NewEntry, NewException, UnitOfWork, chunked
 
@@ -46,6 +47,8 @@ class IntakeReport:
     revised: int = 0
     unchanged: int = 0
     rejected: int = 0
+    deleted: int = 0
+    corrections: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     day_rounding: DayRoundingOutcome = field(default_factory=DayRoundingOutcome)
 
@@ -54,7 +57,9 @@ class IntakeReport:
             "inbox_id": self.inbox_id, "fingerprint": self.fingerprint,
             "duplicate_payload": self.duplicate_payload, "rows": self.rows,
             "accepted": self.accepted, "revised": self.revised, "unchanged": self.unchanged,
-            "rejected": self.rejected, "reasons": dict(sorted(self.reasons.items())),
+            "rejected": self.rejected, "deleted": self.deleted,
+            "corrections_proposed": self.corrections,
+            "reasons": dict(sorted(self.reasons.items())),
             "days_rerounded": self.day_rounding.days,
             "entries_rerounded": self.day_rounding.changed,
             "day_overbilled_seconds": self.day_rounding.overbilled_seconds,
@@ -66,6 +71,8 @@ class _Outcome:
     accepted: int = 0
     revised: int = 0
     unchanged: int = 0
+    deleted: int = 0
+    corrections: int = 0
     rejected: list[tuple[int, list[Problem]]] = field(default_factory=list)
     days: list[DayKey] = field(default_factory=list)  # per-day-rounded days it changed
 
@@ -91,6 +98,10 @@ def validate_batch(rows: list[Row], source: str, inbox_id: int, md: MasterData,
             rejected.append((index, [Problem("invalid_format",
                                              "row has values outside the header", where)]))
             continue
+        if parsed.deleted:
+            candidates.append((index, tombstone(parsed.external_id, parsed.revision, source,
+                                                inbox_id)))
+            continue
         checked = validate_entry(parsed, source, md, rates, where)
         if isinstance(checked, list):
             rejected.append((index, checked))
@@ -106,6 +117,15 @@ def validate_batch(rows: list[Row], source: str, inbox_id: int, md: MasterData,
             approval=Approval.SUBMITTED.value, billing=e.billing.value,
         )))
     return candidates, rejected
+
+
+def tombstone(external_id: str, revision: int, source: str, inbox_id: int) -> NewEntry:
+    """The source deleted this entry: only its identity and revision are known."""
+    return NewEntry(source=source, external_id=external_id, revision=revision,
+                    inbox_id=inbox_id, employee="", project="", task="", entity="",
+                    contract=None, work_date=date.min, worked_seconds=0, billable_seconds=0,
+                    billable=False, notes="", content_key="", approval=Approval.REJECTED.value,
+                    billing="non_billable", deleted=True)
 
 
 class BatchValidator(Protocol):
@@ -154,17 +174,27 @@ def store_batch(uow: UnitOfWork, source: str, rows: list[Row], validated: Candid
             out.rejected.append((index, [Problem(
                 "duplicate_entry", f"external_id {entry.external_id} appears twice in one batch",
                 where, "external_id")]))
+        elif entry.deleted and (before is None or before.deleted):
+            out.unchanged += 1  # nothing (left) to delete
         elif before is not None:
             if before.content_key == entry.content_key or entry.revision < before.revision:
                 out.unchanged += 1
+            elif before.on_invoice:
+                # already on a draft or an issued invoice: a proposal, never a silent rewrite
+                propose_correction(uow, before, entry, now)
+                out.corrections += 1
             elif before.approval == Approval.APPROVED.value or before.billing not in (
                 "unbilled", "non_billable"
             ):
                 out.rejected.append((index, [Problem(
                     "changed_after_approval",
-                    f"entry {entry.external_id} changed at the source after it was "
+                    f"entry {entry.external_id} "
+                    f"{'deleted' if entry.deleted else 'changed'} at the source after it was "
                     f"{before.approval}/{before.billing}; approved work is not rewritten",
                     where, "external_id")]))
+            elif entry.deleted:
+                uow.entries.mark_deleted(before.id, entry.revision, entry.inbox_id, now)
+                out.deleted += 1
             else:
                 uow.entries.replace(before.id, entry, now)
                 out.revised += 1
@@ -244,6 +274,8 @@ def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: date
                 report.accepted += out.accepted
                 report.revised += out.revised
                 report.unchanged += out.unchanged
+                report.deleted += out.deleted
+                report.corrections += out.corrections
                 report.rejected += len(out.rejected)
                 items = [rejection(inbox_id, source, batch[i][1], problems)
                          for i, problems in out.rejected]

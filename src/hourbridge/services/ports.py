@@ -38,6 +38,13 @@ class StoredEntry:
     employee: str = ""
     contract: str | None = None
     work_date: date | None = None
+    billed_seconds: int = 0
+    deleted: bool = False
+
+    @property
+    def on_invoice(self) -> bool:
+        """On a draft or a live issued invoice line: a change needs a correction proposal."""
+        return self.billing == "on_draft" or self.billed_seconds > 0
 
 
 DayKey = tuple[str, str, date]  # (contract, employee, work date): one day of per-day rounding
@@ -92,6 +99,7 @@ class NewEntry(NamedTuple):
     content_key: str
     approval: str
     billing: str
+    deleted: bool = False  # a tombstone: the source deleted the entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +300,28 @@ class ExpenseSelection:
     date_from: date | None = None
     date_to: date | None = None
     approval: tuple[str, ...] = ()
+@dataclass(frozen=True, slots=True)
+class VoidFacts:
+    """What deciding on a void needs beyond the document itself."""
+
+    issue_date: date | None
+    credit_notes: tuple[str, ...]  # numbers of the credit notes that credit the invoice
+    adjustment_lines: int  # lines that carry a correction of earlier invoiced work
+
+
+@dataclass(frozen=True, slots=True)
+class LiveLink:
+    """An entry's seconds on one line of a live (draft or issued) invoice, net of credits."""
+
+    invoice_id: int
+    status: str
+    number: str | None
+    line_id: int
+    line_no: int
+    seconds: int
+    rate: Decimal
+    currency: str
+    adjustment_amount: Decimal | None  # set on a correction's adjustment line
 
 
 class MasterDataRepository(Protocol):
@@ -329,6 +359,12 @@ class EntryRepository(Protocol):
     def day_rows(self, keys: Sequence[DayKey]) -> list[DayRow]: ...
     def set_billable(self, changes: Sequence[tuple[int, int, Decimal | None]],
                      at: datetime) -> None: ...
+    def release(self, links: Sequence[tuple[int, int]], at: datetime) -> None: ...
+    def mark_deleted(self, entry_id: int, revision: int, inbox_id: int,
+                     at: datetime) -> None: ...
+    def revise(self, entry_id: int, entry: NewEntry, billable_seconds: int, billable: bool,
+               wip: Decimal, currency: str, pending_adjustment: bool, at: datetime) -> None: ...
+    def state(self, entry_id: int) -> dict[str, Any] | None: ...
 
 
 class ExpenseRepository(Protocol):
@@ -393,6 +429,24 @@ class InvoiceRepository(Protocol):
     def mark_issued(self, invoice_id: int, number: str, sequence: int, issue_date: date,
                     due_date: date, at: datetime, by: str,
                     fx_rate: Decimal | None = None) -> None: ...
+    def void_facts(self, invoice_id: int) -> VoidFacts: ...
+    def mark_void(self, invoice_id: int, void_date: date | None, at: datetime, by: str,
+                  reason: str) -> None: ...
+    def line_id(self, invoice_id: int, line_no: int) -> int: ...
+
+
+class CorrectionRepository(Protocol):
+    def live_links(self, entry_id: int) -> list[LiveLink]: ...
+    def supersede_open(self, entry_id: int, at: datetime) -> int: ...
+    def add(self, values: dict[str, Any]) -> int: ...
+    def get(self, correction_id: int) -> dict[str, Any] | None: ...
+    def decide(self, correction_id: int, status: str, action: str, at: datetime, by: str,
+               note: str, outcome: dict[str, Any], old_amount: Decimal | None) -> None: ...
+    def due_adjustments(self, contract: str, through: date) -> list[dict[str, Any]]: ...
+    def owed_contracts(self, through: date, entity: str | None) -> list[str]: ...
+    def pending(self, entry_ids: Sequence[int]) -> set[int]: ...
+    def mark_adjusted(self, correction_ids: Sequence[int], line_id: int) -> None: ...
+    def clear_adjustments(self, invoice_id: int) -> int: ...
 
 
 class HoldRepository(Protocol):
@@ -414,6 +468,7 @@ class ContractStateRepository(Protocol):
     def settle_month(self, contract: str, period: str, included: int, rollover_in: int,
                      used: int, overage: int, rollover_out: int, expired: int,
                      at: datetime) -> None: ...
+    def unsettle_month(self, contract: str, period: str) -> None: ...
     def usage(self, contracts: Sequence[str]) -> dict[str, tuple[int, Decimal]]: ...
     def effort(self, contract: str, through: date) -> list[tuple[str, date, int]]: ...
     def recognitions(self, contract: str) -> dict[str, tuple[Decimal, str]]: ...
@@ -440,6 +495,7 @@ class UnitOfWork(Protocol):
     invoices: InvoiceRepository
     holds: HoldRepository
     contracts: ContractStateRepository
+    corrections: CorrectionRepository
     outbox: Outbox
     intercompany: IntercompanyRepository
 

@@ -69,6 +69,11 @@ class SqlContracts:
             rollover_in_seconds=rollover_in, used_seconds=used, overage_seconds=overage,
             rollover_out_seconds=rollover_out, expired_seconds=expired, settled_at=at))
 
+    def unsettle_month(self, contract: str, period: str) -> None:
+        """The invoice that settled the month is void: the month settles again."""
+        rm = t.retainer_months
+        self.conn.execute(delete(rm).where(rm.c.contract == contract, rm.c.period == period))
+
     def usage(self, contracts: Sequence[str]) -> dict[str, tuple[int, Decimal]]:
         """Hourly seconds and amount (with cap write-downs) live invoices carry, net of credit
         notes, per contract."""

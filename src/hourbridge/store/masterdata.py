@@ -133,7 +133,8 @@ class SqlMasterData:
                              start_date=r.start_date, end_date=r.end_date,
                              versions=tuple(versions.get(r.id, ())),
                              fx_rate_date=FxRateDate(r.fx_rate_date),
-                             fx_fixed_rate=r.fx_fixed_rate, **terms_from_json(r.terms))
+                             fx_fixed_rate=r.fx_fixed_rate,
+                             correction_policy=r.correction_policy, **terms_from_json(r.terms))
             for r in c.execute(select(t.contracts))
         }
         tasks: dict[str, list[m.Task]] = defaultdict(list)
@@ -237,6 +238,7 @@ class SqlMasterData:
                     "currency": k.currency, "start_date": k.start_date, "end_date": k.end_date,
                     "terms": terms_to_json(k),
                     "fx_rate_date": k.fx_rate_date.value, "fx_fixed_rate": k.fx_fixed_rate,
+                    "correction_policy": k.correction_policy,
                 })
                 self._children(t.contract_versions, "contract", k.id, [
                     {"contract": k.id, "version": v.version, "effective_from": v.effective_from,

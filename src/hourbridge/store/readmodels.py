@@ -67,6 +67,14 @@ def _json(value: Any) -> Any:
     return value
 
 
+def _changes(before: dict[str, Any], after: dict[str, Any] | None) -> dict[str, Any]:
+    """Field -> [old, new] for what a correction changes (``deleted`` for a deletion)."""
+    if after is None:
+        return {"deleted": [False, True]}
+    return {k: [v, after.get(k)] for k, v in before.items()
+            if k != "revision" and after.get(k) != v}
+
+
 class ReadModels:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -86,7 +94,8 @@ class ReadModels:
         stmt = select(te.c.id, te.c.source, te.c.external_id, te.c.revision, te.c.employee,
                       te.c.project, te.c.task, te.c.work_date, te.c.worked_seconds,
                       te.c.billable_seconds, te.c.billable, te.c.notes, te.c.approval,
-                      te.c.billing, te.c.locked, te.c.wip_amount, te.c.wip_currency)
+                      te.c.billing, te.c.locked, te.c.wip_amount, te.c.wip_currency,
+                      te.c.billed_seconds, te.c.written_off_seconds, te.c.deleted_at)
         for col, value in (("employee", employee), ("project", project),
                            ("approval", approval), ("billing", billing)):
             if value:
@@ -171,7 +180,8 @@ class ReadModels:
                      "entity", "contract", "customer", "currency",
                      "period", "issue_date", "due_date", "net", "tax_code", "tax_category",
                      "tax_exemption_code", "tax_rate", "tax",
-                     "total", "tax_note", "billing_run", "fx_rate")
+                     "total", "tax_note", "billing_run", "fx_rate", "void_date", "voided_at",
+                     "voided_by", "void_reason")
 
     def invoices(self, *, status: str | None = None, entity: str | None = None,
                  limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
@@ -208,6 +218,57 @@ class ReadModels:
             ln["entries"] = links.get(ln["id"], [])
             out["lines"].append(ln)
         return out  # type: ignore[no-any-return]
+
+    def sequence_check(self) -> list[dict[str, Any]]:
+        """Per entity: the numbers issued (invoices, credit notes and voids alike) against the
+        counter. Gapless means numbers 1..N are each used exactly once, N the counter."""
+        inv, en = t.invoices, t.entities
+        with self.engine.connect() as conn:
+            used: dict[str, list[int]] = defaultdict(list)
+            voids: dict[str, int] = defaultdict(int)
+            for entity, sequence, status in conn.execute(
+                    select(inv.c.entity, inv.c.sequence, inv.c.status)
+                    .where(inv.c.sequence.is_not(None))):
+                used[entity].append(sequence)
+                voids[entity] += status == "void"
+            counters = dict(conn.execute(select(en.c.code, en.c.last_invoice_number)).all())
+        out = []
+        for entity, last in sorted(counters.items()):
+            numbers = used.get(entity, [])
+            missing = sorted(set(range(1, last + 1)) - set(numbers))
+            duplicated = sorted({n for n in numbers if numbers.count(n) > 1})
+            out.append({"entity": entity, "last_number": last, "documents": len(numbers),
+                        "voids": voids.get(entity, 0), "missing": missing,
+                        "duplicated": duplicated, "gapless": not missing and not duplicated
+                        and len(numbers) == last})
+        return out
+
+    # --- corrections ---------------------------------------------------------------------
+    def corrections(self, *, status: str | None = "open", limit: int = 1000,
+                    offset: int = 0) -> list[dict[str, Any]]:
+        c, inv, li, te = t.corrections, t.invoices, t.invoice_lines, t.time_entries
+        adjustment = li.alias("adjustment")
+        adjusted_on = inv.alias("adjusted_on")
+        stmt = (select(c, te.c.source, te.c.external_id, inv.c.number.label("invoice_number"),
+                       li.c.line_no, adjusted_on.c.id.label("adjustment_invoice"),
+                       adjustment.c.line_no.label("adjustment_line_no"))
+                .join(te, te.c.id == c.c.entry)
+                .outerjoin(inv, inv.c.id == c.c.invoice).outerjoin(li, li.c.id == c.c.line)
+                .outerjoin(adjustment, adjustment.c.id == c.c.adjustment_line)
+                .outerjoin(adjusted_on, adjusted_on.c.id == adjustment.c.invoice))
+        if status:
+            stmt = stmt.where(c.c.status == status)
+        stmt = stmt.order_by(c.c.id).limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(stmt)]
+        out = []
+        for r in rows:
+            r = _money_fields(_json(r), ("old_amount", "new_amount", "difference"),
+                              r["currency"])
+            r["changes"] = _changes(r["before"], r["after"])
+            r.pop("revision", None)  # the raw revision stays in the store and the inbox
+            out.append(r)
+        return out
 
     def invoice_totals(self) -> list[dict[str, Any]]:
         """Per entity, currency and status: count, net, tax, total (summed exactly)."""

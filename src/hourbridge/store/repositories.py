@@ -51,6 +51,7 @@ from hourbridge.services.ports import (
     NewExpense,
     ReliefRow,
     StoredEntry,
+    VoidFacts,
 )
 
 from . import tables as t
@@ -150,12 +151,13 @@ class SqlEntries:
             for r in self.conn.execute(
                 select(te.c.id, te.c.external_id, te.c.revision, te.c.content_key,
                        te.c.approval, te.c.billing, te.c.employee, te.c.contract,
-                       te.c.work_date)
+                       te.c.work_date, te.c.billed_seconds, te.c.deleted_at)
                 .where(member, te.c.source == source)
             ):
                 found[r.external_id] = StoredEntry(r.id, r.revision, r.content_key, r.approval,
                                                    r.billing, r.employee, r.contract,
-                                                   r.work_date)
+                                                   r.work_date, r.billed_seconds,
+                                                   r.deleted_at is not None)
         return found
 
     def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
@@ -297,8 +299,17 @@ class SqlEntries:
         # Invoiced work is locked: the lock axis says the source may no longer change it.
         locked = state == "invoiced"
         for member in _member(self.conn, te.c.id, ids):
-            self.conn.execute(update(te).where(member)
-                              .values(billing=state, locked=locked, updated_at=at))
+            if not locked:
+                self.conn.execute(update(te).where(member)
+                                  .values(billing=state, locked=False, updated_at=at))
+                continue
+            # an entry a credit note released part of while the rest sat on this draft is
+            # not invoiced in full: it stays open (credited) for the next run
+            whole = te.c.billed_seconds + te.c.written_off_seconds >= te.c.billable_seconds
+            self.conn.execute(update(te).where(member, whole)
+                              .values(billing=state, locked=True, updated_at=at))
+            self.conn.execute(update(te).where(member, ~whole)
+                              .values(billing="credited", updated_at=at))
 
     def bill_open(self, ids: Sequence[int], at: datetime) -> None:
         """A billing run put every open second of these entries on a draft."""
@@ -473,6 +484,70 @@ class SqlEntries:
                  "credited"),
                 (te.c.billed_seconds > 0, "invoiced"),
                 else_="written_off")))
+
+
+    def _settle(self, ids: Sequence[int], at: datetime) -> None:
+        """The billing state follows the ledger by quantity after a release or a revision:
+        open seconds bill again, billed ones stay invoiced (and locked); zero-second work
+        bills again at 0 h; what is left of a deleted or non-billable entry bills nothing."""
+        te = t.time_entries
+        open_seconds = te.c.billable_seconds - te.c.billed_seconds - te.c.written_off_seconds
+        for member in _member(self.conn, te.c.id, ids):
+            self.conn.execute(update(te).where(member).values(billing=case(
+                (te.c.billable.is_(False), "non_billable"),
+                (and_(open_seconds > 0, te.c.billing == "credited"), "credited"),
+                (and_(open_seconds > 0, te.c.relieved_seconds == 0,
+                      te.c.written_off_seconds == 0), "unbilled"),
+                (open_seconds > 0, "credited"),
+                (te.c.billed_seconds > 0, "invoiced"),
+                (te.c.billable_seconds == 0, "unbilled"),
+                else_="written_off"), updated_at=at))
+            self.conn.execute(update(te).where(member).values(
+                locked=te.c.billing == "invoiced"))
+
+    def release(self, links: Sequence[tuple[int, int]], at: datetime) -> None:
+        """Seconds an invoice billed leave the billed quantity (a voided draft or invoice):
+        they bill again with the next run."""
+        if not links:
+            return
+        self.conn.execute(text(
+            "UPDATE time_entries SET billed_seconds = billed_seconds - :s, updated_at = :at "
+            "WHERE id = :i"), [{"s": s, "at": at, "i": i} for i, s in links])
+        self._settle([i for i, _ in links], at)
+
+    def mark_deleted(self, entry_id: int, revision: int, inbox_id: int, at: datetime) -> None:
+        """The source deleted work nobody approved yet: kept, never approved or billed."""
+        te = t.time_entries
+        self.conn.execute(update(te).where(te.c.id == entry_id).values(
+            revision=revision, inbox_id=inbox_id, approval="rejected", billing="non_billable",
+            billable=False, billable_seconds=0, deleted_at=at, updated_at=at))
+
+    def revise(self, entry_id: int, entry: NewEntry, billable_seconds: int, billable: bool,
+               wip: Decimal, currency: str, pending_adjustment: bool, at: datetime) -> None:
+        """Take an applied correction's revision: approval stays, the value is re-booked by
+        the caller; a deletion keeps what was worked and only zeroes what bills."""
+        te = t.time_entries
+        values: dict[str, Any] = {
+            "revision": entry.revision, "inbox_id": entry.inbox_id,
+            "billable_seconds": billable_seconds, "billable": billable, "wip_amount": wip,
+            "wip_currency": currency, "updated_at": at,
+            "deleted_at": at if entry.deleted else None}
+        if not entry.deleted:
+            values.update(employee=entry.employee, project=entry.project, task=entry.task,
+                          entity=entry.entity, contract=entry.contract,
+                          work_date=entry.work_date, worked_seconds=entry.worked_seconds,
+                          notes=entry.notes, content_key=entry.content_key)
+        self.conn.execute(update(te).where(te.c.id == entry_id).values(**values))
+        if pending_adjustment:  # the next run bills the difference; until then it is invoiced
+            self.conn.execute(update(te).where(te.c.id == entry_id).values(
+                billing="invoiced", locked=True))
+        else:
+            self._settle([entry_id], at)
+
+    def state(self, entry_id: int) -> dict[str, Any] | None:
+        te = t.time_entries
+        r = self.conn.execute(select(te).where(te.c.id == entry_id)).first()
+        return dict(r._mapping) if r else None
 
 
 def _json_safe(row: dict[str, Any]) -> dict[str, Any]:
@@ -704,13 +779,22 @@ class SqlInvoices:
                 credited_lines[original] = (s0 + seconds, a0 + amount)
         credited_tax = sum((tax for (tax,) in self.conn.execute(
             select(inv.c.tax).where(inv.c.credits == invoice_id))), Decimal(0))
+        # never more than an entry has billed: a correction billed on a later invoice (a
+        # negative adjustment line) already took some of these seconds back
+        te = t.time_entries
+        entry_ids = sorted({e for by_entry in links.values() for e in by_entry})
+        billed: dict[int, int] = {}
+        for member in _member(self.conn, te.c.id, entry_ids):
+            billed.update(self.conn.execute(
+                select(te.c.id, te.c.billed_seconds).where(member)).all())
         states = [
             LineState(
                 ln.id, ln.line_no, ln.description, ln.project, ln.task, ln.role, ln.seconds,
                 ln.rate, ln.amount, ln.rate_card, ln.rate_row, ln.rate_rule, ln.rate_scope,
                 ln.contract_version, credited_lines.get(ln.id, (0, Decimal(0)))[0],
                 credited_lines.get(ln.id, (0, Decimal(0)))[1],
-                tuple(CreditableLink(ln.id, e, s, credited[ln.id].get(e, 0))
+                tuple(CreditableLink(ln.id, e, s, max(credited[ln.id].get(e, 0),
+                                                      s - billed.get(e, 0)))
                       for e, s in sorted(links[ln.id].items())), ln.kind)
             for ln in lines
         ]
@@ -771,6 +855,36 @@ class SqlInvoices:
             from hourbridge.errors import Conflict
 
             raise Conflict(f"invoice {invoice_id} is no longer a draft")
+
+
+    def void_facts(self, invoice_id: int) -> VoidFacts:
+        inv = t.invoices
+        issue_date = self.conn.execute(select(inv.c.issue_date)
+                                       .where(inv.c.id == invoice_id)).scalar()
+        notes = tuple(n for n in self.conn.execute(
+            select(inv.c.number).where(inv.c.credits == invoice_id).order_by(inv.c.id))
+            .scalars())
+        corr, li = t.corrections, t.invoice_lines
+        adjustments = self.conn.execute(
+            select(func.count()).select_from(corr.join(li, li.c.id == corr.c.adjustment_line))
+            .where(li.c.invoice == invoice_id)).scalar_one()
+        return VoidFacts(issue_date, notes, int(adjustments))
+
+    def mark_void(self, invoice_id: int, void_date: date | None, at: datetime, by: str,
+                  reason: str) -> None:
+        inv = t.invoices
+        done = self.conn.execute(update(inv).where(
+            inv.c.id == invoice_id, inv.c.status.in_(("draft", "issued"))).values(
+            status="void", void_date=void_date, voided_at=at, voided_by=by, void_reason=reason))
+        if done.rowcount != 1:
+            from hourbridge.errors import Conflict
+
+            raise Conflict(f"invoice {invoice_id} changed while it was being voided")
+
+    def line_id(self, invoice_id: int, line_no: int) -> int:
+        li = t.invoice_lines
+        return int(self.conn.execute(select(li.c.id).where(
+            li.c.invoice == invoice_id, li.c.line_no == line_no)).scalar_one())
 
 
 class SqlHolds:

@@ -102,6 +102,8 @@ contracts = Table(
     # FX rate-date policy (work_date / invoice_date / fixed) and the fixed rate (domain.fx)
     Column("fx_rate_date", String(16), nullable=False),
     Column("fx_fixed_rate", ExactDecimal),
+    # credit_and_rebill / next_invoice_adjustment: see domain.corrections
+    Column("correction_policy", String(32), nullable=False, server_default="credit_and_rebill"),
 )
 
 contract_versions = Table(
@@ -258,6 +260,8 @@ time_entries = Table(
     Column("wip_relieved", ExactDecimal),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # set when the source deleted the entry (a tombstone row); the row itself is kept
+    Column("deleted_at", UtcDateTime),
     # external id first: lookups of a batch's ids (IN list) must use the index even while the
     # planner's statistics still describe an empty table (the first large load)
     UniqueConstraint("external_id", "source", name="uq_time_entries_external_id_source"),
@@ -367,6 +371,11 @@ invoices = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("issued_at", UtcDateTime),
     Column("issued_by", String(128)),
+    # a void keeps its row and its number (the sequence stays gapless); who, when and why
+    Column("void_date", Date),
+    Column("voided_at", UtcDateTime),
+    Column("voided_by", String(128)),
+    Column("void_reason", Text),
     UniqueConstraint("entity", "number", name="uq_invoices_entity_number"),
 )
 
@@ -494,6 +503,37 @@ intercompany_charges = Table(
     Column("buyer_journal_key", String(200)),
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_intercompany_charges_pair", "seller", "buyer", "work_date"),
+)
+
+# A source change (or deletion) of work already on an invoice: what changed, what it is worth,
+# and what is proposed; nothing on any invoice changes until a person applies it.
+corrections = Table(
+    "corrections", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("entry", Id, ForeignKey("time_entries.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # changed / deleted
+    Column("status", String(16), nullable=False, index=True),  # open/applied/rejected/superseded
+    Column("policy", String(32), nullable=False),  # the contract's, when proposed
+    # proposed: credit_and_rebill / next_invoice_adjustment / redraft; once applied: done
+    Column("action", String(32), nullable=False),
+    Column("invoice", Id, ForeignKey("invoices.id")),
+    Column("line", Id, ForeignKey("invoice_lines.id")),
+    Column("billed_seconds", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("old_amount", ExactDecimal, nullable=False),
+    Column("new_amount", ExactDecimal, nullable=False),
+    Column("difference", ExactDecimal, nullable=False),
+    Column("before", JSON, nullable=False),
+    Column("after", JSON),  # null for a deletion
+    Column("revision", JSON, nullable=False),  # the new revision as taken, applied as is
+    Column("inbox_id", Id, ForeignKey("inbox.id")),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("decided_at", UtcDateTime),
+    Column("decided_by", String(128)),
+    Column("note", Text),
+    Column("outcome", JSON),  # credit notes issued, drafts voided
+    # next_invoice_adjustment: the line that carries the difference (null while it is due)
+    Column("adjustment_line", Id, ForeignKey("invoice_lines.id")),
 )
 
 holds = Table(

@@ -6,6 +6,7 @@ from sqlalchemy import Connection, Engine
 
 from .bulk import analyze_if_grown
 from .contracts import SqlContracts
+from .corrections import SqlCorrections
 from .masterdata import SnapshotCache, SqlMasterData
 from .repositories import (
     SqlEntries,
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
         self.holds = SqlHolds(self.conn)
         self.contracts = SqlContracts(self.conn)
         self.intercompany = SqlIntercompany(self.conn)
+        self.corrections = SqlCorrections(self.conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

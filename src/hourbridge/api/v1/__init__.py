@@ -9,6 +9,7 @@ from . import (
     approvals,
     billing,
     contracts,
+    corrections,
     credit_notes,
     delivery,
     exceptions,
@@ -26,8 +27,8 @@ from . import (
 health_router = health.router
 router = APIRouter()
 for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds,
-                invoices, credit_notes, contracts, exceptions, ledger, delivery, expenses,
-                intercompany):
+                invoices, credit_notes, contracts, corrections, exceptions, ledger, delivery,
+                expenses, intercompany):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

@@ -6,14 +6,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query
 
-from hourbridge.domain.commands import IssueInvoices
+from hourbridge.domain.commands import IssueInvoices, VoidInvoice
 from hourbridge.domain.model import InvoiceStatus
 from hourbridge.errors import NotFound
 from hourbridge.formats.bundle import Code
 
 from ..deps import HourbridgeDep, Limit, Offset, drain_later
 from ..problems import problem_responses
-from ..schemas import Invoice, InvoiceDetail, IssueIn, IssueReport
+from ..schemas import (
+    Invoice,
+    InvoiceDetail,
+    IssueIn,
+    IssueReport,
+    SequenceCheck,
+    VoidIn,
+    VoidReport,
+)
 
 router = APIRouter(prefix="/v1", tags=["invoices"], responses=problem_responses(422, 500))
 
@@ -62,3 +70,33 @@ def issue_invoices(body: IssueIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> 
         drain_later(tasks, hb)
     result: dict[str, Any] = report.as_dict()
     return result
+
+
+@router.post(
+    "/invoices/{invoice_id}/void", response_model=VoidReport, summary="Void an invoice",
+    responses=problem_responses(404, 409),
+    description="Void a draft (no number is used; its entries bill again with the next run) "
+    "or an issued invoice: it keeps its number and stays in the entity's sequence with "
+    "status `void`, its issue posting is reversed by a balanced entry "
+    "(`invoice-voided:ENTITY:NUMBER`, through the outbox), the WIP it relieved is restored "
+    "and its entries bill again. 409 problems say why not and what to do instead: "
+    "`invoice_credited`, `invoice_period_closed`, `invoice_has_corrections` (issue a credit "
+    "note), `invoice_already_void`, `credit_note_not_voidable`, `period_closed`.",
+)
+def void_invoice(
+    body: VoidIn, hb: HourbridgeDep, tasks: BackgroundTasks,
+    invoice_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="invoice id")],
+) -> dict[str, Any]:
+    report = hb.handle(VoidInvoice(invoice_id, body.actor, body.reason, body.void_date))
+    if report.journal_key:
+        drain_later(tasks, hb)
+    result: dict[str, Any] = report.as_dict()
+    return result
+
+
+@router.get("/invoice-sequences", response_model=list[SequenceCheck],
+            summary="Check invoice number sequences",
+            description="Per legal entity: numbers 1..N (N the counter) each used exactly "
+            "once by an invoice, a credit note or a void; `gapless` says it holds.")
+def invoice_sequences(hb: HourbridgeDep) -> list[dict[str, Any]]:
+    return hb.queries.sequence_check()

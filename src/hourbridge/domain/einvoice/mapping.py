@@ -35,8 +35,9 @@ from .document import (
     VatBreakdown,
 )
 
-# Invoice states that carry a number the customer has seen.
-_ISSUED = frozenset({"issued", "posted", "paid", "void"})
+# Invoice states that carry a number the customer has seen and a document that stands (a
+# void keeps its number but is withdrawn: it is never sent as an e-invoice).
+_ISSUED = frozenset({"issued", "posted", "paid"})
 _HUNDRED = Decimal(100)
 
 
@@ -47,6 +48,9 @@ def from_record(record: Mapping[str, Any]) -> EInvoice:
     stored figures cannot make a consistent EN 16931 document.
     """
     inv: Mapping[str, Any] = record["invoice"]
+    if inv.get("status") == "void":
+        raise Conflict(f"invoice {inv.get('number') or inv.get('id')} is void: a voided "
+                       "invoice is not exported as an e-invoice", "invoice_void")
     if not inv.get("number") or inv.get("status") not in _ISSUED:
         raise Conflict(
             f"invoice {inv.get('id')} is {inv.get('status') or 'not issued'}: only issued "

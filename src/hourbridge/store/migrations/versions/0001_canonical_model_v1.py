@@ -265,6 +265,7 @@ def upgrade() -> None:
     sa.Column('wip_relieved', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=True),
     sa.Column('created_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['inbox_id'], ['inbox.id'], name=op.f('fk_time_entries_inbox_id_inbox')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_time_entries')),
     sa.UniqueConstraint('external_id', 'source', name='uq_time_entries_external_id_source')
@@ -301,6 +302,7 @@ def upgrade() -> None:
     sa.Column('terms', sa.JSON(), nullable=False),
     sa.Column('fx_rate_date', sa.String(length=16), nullable=False),
     sa.Column('fx_fixed_rate', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=True),
+    sa.Column('correction_policy', sa.String(length=32), server_default='credit_and_rebill', nullable=False),
     sa.ForeignKeyConstraint(['customer'], ['customers.id'], name=op.f('fk_contracts_customer_customers')),
     sa.ForeignKeyConstraint(['entity'], ['entities.code'], name=op.f('fk_contracts_entity_entities')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts'))
@@ -381,6 +383,10 @@ def upgrade() -> None:
     sa.Column('created_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('issued_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('issued_by', sa.String(length=128), nullable=True),
+    sa.Column('void_date', sa.Date(), nullable=True),
+    sa.Column('voided_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('voided_by', sa.String(length=128), nullable=True),
+    sa.Column('void_reason', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['billing_run'], ['billing_runs.id'], name=op.f('fk_invoices_billing_run_billing_runs')),
     sa.ForeignKeyConstraint(['contract'], ['contracts.id'], name=op.f('fk_invoices_contract_contracts')),
     sa.ForeignKeyConstraint(['credits'], ['invoices.id'], name=op.f('fk_invoices_credits_invoices')),
@@ -505,6 +511,41 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['invoice_line'], ['invoice_lines.id'], name=op.f('fk_contract_charges_invoice_line_invoice_lines')),
     sa.PrimaryKeyConstraint('contract', 'kind', 'ref', name=op.f('pk_contract_charges'))
     )
+    op.create_table('corrections',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('entry', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('policy', sa.String(length=32), nullable=False),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('invoice', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('line', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('billed_seconds', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('old_amount', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
+    sa.Column('new_amount', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
+    sa.Column('difference', hourbridge.store.types.ExactDecimal(precision=24, scale=8), nullable=False),
+    sa.Column('before', sa.JSON(), nullable=False),
+    sa.Column('after', sa.JSON(), nullable=True),
+    sa.Column('revision', sa.JSON(), nullable=False),
+    sa.Column('inbox_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('decided_by', sa.String(length=128), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('outcome', sa.JSON(), nullable=True),
+    sa.Column('adjustment_line', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.ForeignKeyConstraint(['adjustment_line'], ['invoice_lines.id'], name=op.f('fk_corrections_adjustment_line_invoice_lines')),
+    sa.ForeignKeyConstraint(['entry'], ['time_entries.id'], name=op.f('fk_corrections_entry_time_entries')),
+    sa.ForeignKeyConstraint(['inbox_id'], ['inbox.id'], name=op.f('fk_corrections_inbox_id_inbox')),
+    sa.ForeignKeyConstraint(['invoice'], ['invoices.id'], name=op.f('fk_corrections_invoice_invoices')),
+    sa.ForeignKeyConstraint(['line'], ['invoice_lines.id'], name=op.f('fk_corrections_line_invoice_lines')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_corrections'))
+    )
+    with op.batch_alter_table('corrections', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_corrections_entry'), ['entry'], unique=False)
+        batch_op.create_index(batch_op.f('ix_corrections_status'), ['status'], unique=False)
+
     op.create_table('expenses',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('source', sa.String(length=64), nullable=False),
@@ -566,6 +607,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_expenses_content_key'))
 
     op.drop_table('expenses')
+    with op.batch_alter_table('corrections', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_corrections_status'))
+        batch_op.drop_index(batch_op.f('ix_corrections_entry'))
+
+    op.drop_table('corrections')
     op.drop_table('contract_charges')
     op.drop_table('tasks')
     with op.batch_alter_table('invoice_lines', schema=None) as batch_op:

@@ -1,0 +1,59 @@
+"""Correction proposals: source changes or deletions of invoiced work, listed and acted on."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, BackgroundTasks, Path, Query
+
+from hourbridge.domain.commands import ApplyCorrection, RejectCorrection
+
+from ..deps import HourbridgeDep, Limit, Offset, drain_later
+from ..problems import problem_responses
+from ..schemas import Correction, CorrectionDecisionIn, CorrectionReport
+
+router = APIRouter(prefix="/v1", tags=["corrections"], responses=problem_responses(422, 500))
+
+CorrectionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="correction id")]
+
+
+@router.get("/corrections", response_model=list[Correction], summary="List corrections",
+            description="Proposals made when a source changed or deleted work that is on an "
+            "invoice: what changed, the invoice line, the value difference and the proposed "
+            "action. Open ones by default; `status=all` for every one.")
+def list_corrections(
+    hb: HourbridgeDep,
+    status: Annotated[Literal["open", "applied", "rejected", "superseded", "all"],
+                      Query(description="which proposals")] = "open",
+    limit: Limit = 1000,
+    offset: Offset = 0,
+) -> list[dict[str, Any]]:
+    return hb.queries.corrections(status=None if status == "all" else status, limit=limit,
+                                  offset=offset)
+
+
+@router.post("/corrections/{correction_id}/apply", response_model=CorrectionReport,
+             summary="Apply a correction", responses=problem_responses(404, 409),
+             description="Carry out the proposal against the invoices as they are now: a "
+             "rebill credit note of exactly the entry's invoiced seconds "
+             "(`credit_and_rebill`), an adjustment line owed to the next billing run "
+             "(`next_invoice_adjustment`), or the draft voided (`redraft`); the entry then "
+             "takes the new revision and its value is re-booked. 409 `correction_closed` "
+             "when it was applied, rejected or superseded already.")
+def apply_correction(correction_id: CorrectionId, body: CorrectionDecisionIn,
+                     hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
+    report = hb.handle(ApplyCorrection(correction_id, body.actor, body.note))
+    drain_later(tasks, hb)
+    result: dict[str, Any] = report.as_dict()
+    return result
+
+
+@router.post("/corrections/{correction_id}/reject", response_model=CorrectionReport,
+             summary="Reject a correction", responses=problem_responses(404, 409),
+             description="Close the proposal with a note: the invoice stands, the revision "
+             "stays recorded and is not taken.")
+def reject_correction(correction_id: CorrectionId, body: CorrectionDecisionIn,
+                      hb: HourbridgeDep) -> dict[str, Any]:
+    report = hb.handle(RejectCorrection(correction_id, body.actor, body.note))
+    result: dict[str, Any] = report.as_dict()
+    return result
