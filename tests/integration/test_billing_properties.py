@@ -1,6 +1,7 @@
-"""Property: whatever the order of ingest, approve, bill, issue, credit (full or partial, to
-rebill or write off), void, source edits of invoiced work (proposed, then applied or
-rejected, under either correction policy), rebill and post, no billable second is on two
+"""Property: whatever the order of ingest, approve, reject, bill, issue, credit (full or
+partial, to rebill or write off), void, source edits of invoiced work (proposed, then applied
+or rejected, under either correction policy), contract amendments, rate-card changes, rebill
+and post, no billable second is on two
 live invoice lines, every open approved second through the cutoff is billed by a run,
 invoice totals are the sum of their rounded lines, credits never exceed what they credit,
 and the ledger balances per currency and agrees with the sub-ledgers (WIP, receivables)."""
@@ -50,6 +51,7 @@ class BillingMachine(RuleBasedStateMachine):
         self.next_id = 0
         self.edits = 0
         self.sent: list[bytes] = []
+        self.bundle = bundle
 
     @initialize(rows=st.lists(entry, min_size=1, max_size=6),
                 policy=st.sampled_from(["credit_and_rebill", "next_invoice_adjustment"]))
@@ -58,8 +60,8 @@ class BillingMachine(RuleBasedStateMachine):
         bundle = small_firm_bundle()
         bundle["contracts"][0]["correction_policy"] = policy
         bundle["contracts"][0]["versions"][0]["rounding"]["per"] = self.per
-        self.hb.handle(c.LoadMasterData(to_domain(
-            [("p", BundleDocument.model_validate(bundle))])))
+        self.bundle = bundle
+        self.load(bundle)
         self.ingest(rows)
         self.approve(START + timedelta(days=60))
         self.bill(START + timedelta(days=60), dry_run=False)
@@ -68,6 +70,53 @@ class BillingMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         self.hb.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def load(self, bundle: dict[str, object]) -> None:
+        self.hb.handle(c.LoadMasterData(to_domain(
+            [("p", BundleDocument.model_validate(bundle))])))
+
+    @rule(offset=st.integers(min_value=1, max_value=60),
+          increment=st.sampled_from([1, 6, 15, 30]),
+          mode=st.sampled_from(["up", "nearest", "down"]))
+    def amend_contract(self, offset: int, increment: int, mode: str) -> None:
+        """A new contract version from a later date: entries of its dates round and price
+        under it; what is invoiced stays as it was."""
+        versions = self.bundle["contracts"][0]["versions"]  # type: ignore[index]
+        last = max(date.fromisoformat(v["effective_from"]) for v in versions)
+        versions.append({"version": len(versions) + 1,
+                         "effective_from": (last + timedelta(days=offset)).isoformat(),
+                         "rounding": {"increment_minutes": increment, "mode": mode,
+                                      "per": self.per}})
+        self.load(self.bundle)
+
+    @rule(offset=st.integers(min_value=1, max_value=60),
+          rate=st.integers(min_value=50, max_value=250))
+    def change_rate_card(self, offset: int, rate: int) -> None:
+        """The analyst rate changes from a later date: the open row ends, a new one starts."""
+        rows = [r for r in self.bundle["rate_cards"][0]["rows"]  # type: ignore[index]
+                if r["role"] == "analyst"]
+        current = rows[-1]
+        start = date.fromisoformat(current["valid_from"]) + timedelta(days=offset)
+        current["valid_until"] = (start - timedelta(days=1)).isoformat()
+        self.bundle["rate_cards"][0]["rows"].append({  # type: ignore[index]
+            "id": f"analyst-{len(rows) + 1}", "role": "analyst", "rate": f"{rate}.00",
+            "valid_from": start.isoformat()})
+        self.load(self.bundle)
+
+    @rule(data=st.data())
+    def reject(self, data: st.DataObject) -> None:
+        """A manager sends unbilled work back (approved work is un-approved)."""
+        with self.hb.engine.connect() as conn:
+            te = t.time_entries
+            ids = conn.execute(select(te.c.id).where(
+                te.c.approval.in_(("submitted", "approved")), te.c.billing == "unbilled",
+                te.c.billed_seconds == 0, te.c.written_off_seconds == 0)
+                .order_by(te.c.id)).scalars().all()
+        if ids:
+            chosen = data.draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3,
+                                        unique=True))
+            report = self.hb.handle(c.RejectEntries("pm", tuple(chosen), "property"))
+            assert report.rejected == len(chosen)
 
     @rule(rows=st.lists(entry, min_size=1, max_size=8))
     def ingest(self, rows: list[tuple[str, str, date, int]]) -> None:
@@ -264,7 +313,7 @@ class BillingMachine(RuleBasedStateMachine):
 
 TestBillingProperties = BillingMachine.TestCase
 TestBillingProperties.settings = settings(
-    max_examples=60, stateful_step_count=15, deadline=None,
+    max_examples=200, stateful_step_count=12, deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 

@@ -147,6 +147,26 @@ def approve(
             console.print(f"  skipped {s['id']}: {s['reason']} {s.get('message', '')}")
 
 
+@app.command("reject")
+def reject(
+    ids: Annotated[list[int], typer.Option("--id", help="Entry id (repeatable).")],
+    reason: Annotated[str, typer.Option(help="Why (the consultant reads it).")],
+    actor: Annotated[str, typer.Option(help="Who rejects (kept on the entry).")] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Send entries back: submitted ones are rejected, approved unbilled ones un-approved
+    (their booked value is reversed); billed work is refused (void or credit it first)."""
+    with session() as hb:
+        report = hb.handle(c.RejectEntries(actor, tuple(ids), reason))
+        if as_json:
+            print_json(report.as_dict())
+            return
+        console.print(f"rejected {report.rejected} entries ({report.unapproved} were approved: "
+                      "their value is reversed)")
+        for s in report.skipped[:20]:
+            console.print(f"  skipped {s['id']}: {s['reason']} {s.get('message', '')}")
+
+
 @app.command("adjust")
 def adjust(
     entry_id: Annotated[int, typer.Argument(help="The time entry to write up or down.")],

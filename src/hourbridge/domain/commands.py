@@ -192,3 +192,12 @@ class RejectCorrection:
     correction_id: int
     actor: str
     note: str
+
+
+@dataclass(frozen=True, slots=True)
+class RejectEntries:
+    """Send entries back to the consultant; approved, unbilled work is un-approved."""
+
+    actor: str
+    entry_ids: tuple[int, ...]
+    reason: str

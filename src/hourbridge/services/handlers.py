@@ -28,6 +28,7 @@ from .intake import BatchValidator, ingest_time_entries, validate_here
 from .invoicing import issue_invoices
 from .masterdata import load_master_data
 from .ports import LedgerSink, UnitOfWork
+from .rejection import reject_entries
 from .revenue import revenue_schedule, run_revenue
 from .voids import void_invoice
 
@@ -59,6 +60,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.PlaceHold: lambda cmd, uow, now, _: place_hold(cmd, uow, now),
     c.AdjustBillable: lambda cmd, uow, now, _: adjust_billable(cmd, uow, now),
     c.ReleaseHold: lambda cmd, uow, now, _: release_hold(cmd, uow, now),
+    c.RejectEntries: lambda cmd, uow, now, _: reject_entries(cmd, uow, now),
     c.AchieveMilestone: lambda cmd, uow, now, _: achieve_milestone(cmd, uow, now),
     c.ShowContract: lambda cmd, uow, now, _: contract_status(cmd.contract, uow),
     c.RunRevenue: lambda cmd, uow, now, _: run_revenue(cmd, uow, now),

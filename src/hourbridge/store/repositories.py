@@ -311,6 +311,15 @@ class SqlEntries:
             self.conn.execute(update(te).where(member, ~whole)
                               .values(billing="credited", updated_at=at))
 
+    def reject(self, ids: Sequence[int], at: datetime, by: str, reason: str) -> None:
+        """Send entries back: not approved, nothing booked for them any more."""
+        te = t.time_entries
+        for member in _member(self.conn, te.c.id, ids):
+            self.conn.execute(update(te).where(member).values(
+                approval="rejected", approved_at=None, approved_by=None, wip_amount=None,
+                wip_currency=None, wip_fx_rate=None, rejected_at=at, rejected_by=by,
+                rejection_reason=reason, updated_at=at))
+
     def bill_open(self, ids: Sequence[int], at: datetime) -> None:
         """A billing run put every open second of these entries on a draft."""
         te = t.time_entries
@@ -918,6 +927,13 @@ class SqlHolds:
 class SqlIntercompany:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    def charged(self, entry_ids: Sequence[int]) -> set[int]:
+        ic = t.intercompany_charges
+        out: set[int] = set()
+        for member in _member(self.conn, ic.c.entry, entry_ids):
+            out |= set(self.conn.execute(select(ic.c.entry).where(member)).scalars())
+        return out
 
     def add(self, charges: Sequence[tuple[IntercompanyCharge, str | None, str | None]],
             at: datetime) -> None:

@@ -246,6 +246,9 @@ time_entries = Table(
     Column("locked", Boolean, nullable=False),
     Column("approved_at", UtcDateTime),
     Column("approved_by", String(128)),
+    Column("rejected_at", UtcDateTime),
+    Column("rejected_by", String(128)),
+    Column("rejection_reason", Text),
     # value booked to unbilled receivables at approval; relieved exactly when invoiced
     Column("wip_amount", ExactDecimal),
     Column("wip_currency", String(3)),

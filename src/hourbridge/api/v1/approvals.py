@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks
+from pydantic import BaseModel, ConfigDict, Field
 
-from hourbridge.domain.commands import ApproveEntries
+from hourbridge.domain.commands import ApproveEntries, RejectEntries
 
 from ..deps import HourbridgeDep, drain_later
 from ..problems import problem_responses
@@ -28,6 +29,28 @@ def approve(body: ApprovalIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict
     report = hb.handle(ApproveEntries(
         actor=body.actor, entry_ids=tuple(body.entry_ids), employee=body.employee,
         project=body.project, date_from=body.date_from, date_to=body.date_to))
+    if report.journal_keys:
+        drain_later(tasks, hb)
+    result: dict[str, Any] = report.as_dict()
+    return result
+
+
+class RejectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    entry_ids: list[int] = Field(min_length=1, max_length=10_000)
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
+    actor: str = Field("api", min_length=1, max_length=128, pattern=r"\S")
+
+
+@router.post(
+    "/rejections", summary="Reject time entries",
+    description="Send entries back to the consultant. Submitted entries become rejected; "
+    "approved entries nothing has billed are un-approved and the value their approval booked "
+    "is reversed (Dr revenue / Cr unbilled receivables). Entries on a draft or an invoice, or "
+    "charged between entities, are listed in `skipped` with their reason.",
+)
+def reject(body: RejectionIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
+    report = hb.handle(RejectEntries(body.actor, tuple(body.entry_ids), body.reason))
     if report.journal_keys:
         drain_later(tasks, hb)
     result: dict[str, Any] = report.as_dict()
