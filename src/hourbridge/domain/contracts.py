@@ -14,7 +14,16 @@ from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 from .billing import period_of
-from .model import BillingModel, Cap, Contract, ContractVersion, Retainer, UnusedHours
+from .model import (
+    BillingModel,
+    Cap,
+    Contract,
+    ContractVersion,
+    FeeInstallment,
+    Milestone,
+    Retainer,
+    UnusedHours,
+)
 from .money import minor_units, time_amount
 
 FEE = "fee"
@@ -44,6 +53,18 @@ def _places_ok(amount: Decimal, currency: str) -> bool:
     return isinstance(exponent, int) and -exponent <= minor_units(currency)
 
 
+def _priced_items(name: str, items: Sequence[FeeInstallment | Milestone],
+                  currency: str) -> list[tuple[str, str]]:
+    """Ids that repeat, and amounts finer than the currency's minor unit."""
+    out: list[tuple[str, str]] = []
+    ids = [item.id for item in items]
+    if len(ids) != len(set(ids)):
+        out.append((name, "ids repeat"))
+    out += [(f"{name}[{i}].amount", f"{item.amount} has more decimals than {currency} allows")
+            for i, item in enumerate(items) if not _places_ok(item.amount, currency)]
+    return out
+
+
 def term_problems(k: Contract) -> list[tuple[str, str]]:
     """What makes the contract's terms contradict themselves: (field, reason) pairs."""
     out: list[tuple[str, str]] = []
@@ -51,23 +72,12 @@ def term_problems(k: Contract) -> list[tuple[str, str]]:
         if v.billing_model not in {m.value for m in BillingModel}:
             out.append((f"versions[{i}].billing_model",
                         f"unknown billing model {v.billing_model!r}"))
-    ids = [f.id for f in k.fee_schedule]
-    if len(ids) != len(set(ids)):
-        out.append(("fee_schedule", "installment ids repeat"))
+    out += _priced_items("fee_schedule", k.fee_schedule, k.currency)
     for i, f in enumerate(k.fee_schedule):
-        if not _places_ok(f.amount, k.currency):
-            out.append((f"fee_schedule[{i}].amount",
-                        f"{f.amount} has more decimals than {k.currency} allows"))
         if f.bill_on < k.start_date or (k.end_date is not None and f.bill_on > k.end_date):
             out.append((f"fee_schedule[{i}].bill_on",
                         f"{f.bill_on.isoformat()} is outside the contract dates"))
-    ids = [ms.id for ms in k.milestones]
-    if len(ids) != len(set(ids)):
-        out.append(("milestones", "milestone ids repeat"))
-    for i, ms in enumerate(k.milestones):
-        if not _places_ok(ms.amount, k.currency):
-            out.append((f"milestones[{i}].amount",
-                        f"{ms.amount} has more decimals than {k.currency} allows"))
+    out += _priced_items("milestones", k.milestones, k.currency)
     r = k.retainer
     if r is not None:
         if not _places_ok(r.monthly_fee, k.currency):
