@@ -65,6 +65,9 @@ class DraftLine:
         return time_amount(self.seconds, self.decision.rate, self.currency)
 
     def describe(self) -> str:
+        if self.kind == "retainer_hours":
+            where = f"{self.project} — " if self.project else ""
+            return f"{where}hours included in the retainer, {self.charge_ref}"
         task = f" / {self.task}" if self.task else ""
         return f"{self.project}{task} — {self.role} @ {self.decision.rate} {self.currency}/h"
 
