@@ -164,7 +164,8 @@ def _drawdown_line(contract: Contract, draw: Drawdown, items: dict[int, Billable
 def plan_contract(contract: Contract, items: list[BillableItem], through: date,
                   uow: UnitOfWork, report: BillingReport,
                   charge_hold: Hold | None = None,
-                  held_projects: frozenset[str] = frozenset()) -> ContractPlan:
+                  held_projects: frozenset[str] = frozenset(),
+                  has_expenses: bool = True) -> ContractPlan:
     """Apply the contract's components to its billable items and due charges. A hold on the
     contract, its customer or one of its projects keeps the contract's fees waiting too; a
     project hold keeps that project's expenses waiting."""
@@ -193,8 +194,9 @@ def plan_contract(contract: Contract, items: list[BillableItem], through: date,
             draft.charges.append(ChargeLine(
                 CAP_WRITE_DOWN, period, f"Write-down to the {_cap_label(contract)}", -down,
                 version_for(contract, date.fromisoformat(f"{period}-01")).version))
-    for charge in due_charges(contract, through, uow.contracts.achievements(contract.id),
-                              uow.contracts.billed_charges(contract.id)):
+    charges = due_charges(contract, through, uow.contracts.achievements(contract.id),
+                          uow.contracts.billed_charges(contract.id)) if _has_terms(contract) else []
+    for charge in charges:
         if charge_hold is not None:
             report.skipped.append({"id": None, "reason": "on_hold", "hold": charge_hold.id,
                                    "charge": f"{contract.id}/{charge.kind}/{charge.ref}",
@@ -203,7 +205,9 @@ def plan_contract(contract: Contract, items: list[BillableItem], through: date,
         _period_draft(drafts, contract, charge.period).charges.append(ChargeLine(
             charge.kind, charge.ref, charge.description, charge.amount,
             charge.contract_version))
-    if contract.expenses.billing is not ExpenseBilling.NOT_BILLABLE:
+    if not has_expenses:
+        pass  # nothing approved and unbilled: no query per contract
+    elif contract.expenses.billing is not ExpenseBilling.NOT_BILLABLE:
         # held_projects holds every project when the contract or its customer is held
         waiting = [e for e in uow.expenses.billable(contract.id, through)
                    if e.project not in held_projects]
@@ -341,15 +345,30 @@ def _flag_cap(uow: UnitOfWork, contract: Contract, held: list[int], now: datetim
         {"contract": contract.id, "entries": held[:100]})], now)
 
 
-def _contracts_to_bill(uow: UnitOfWork, md: MasterData, selection: EntrySelection) -> list[str]:
+def _has_terms(contract: Contract) -> bool:
+    return bool(contract.fee_schedule or contract.milestones or contract.retainer is not None)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Which contracts a run looks at, and which of them have expenses or corrections owed,
+    found with one query each rather than one per contract."""
+
+    contracts: list[str]
+    with_expenses: set[str]
+    owed: set[str]
+
+
+def _contracts_to_bill(uow: UnitOfWork, md: MasterData, selection: EntrySelection) -> _Scope:
     with_terms = {k.id for k in md.contracts.values()
                   if (selection.entity is None or k.entity == selection.entity)
-                  and (k.fee_schedule or k.milestones or k.retainer is not None)}
+                  and _has_terms(k)}
     with_expenses = set(uow.expenses.contracts_with_billable(selection.date_to or date.max,
                                                              selection.entity))
     # contracts owing adjustments of applied corrections
     owed = set(uow.corrections.owed_contracts(selection.date_to or date.max, selection.entity))
-    return sorted(set(uow.entries.contracts(selection)) | with_terms | with_expenses | owed)
+    return _Scope(sorted(set(uow.entries.contracts(selection)) | with_terms | with_expenses
+                         | owed), with_expenses, owed)
 
 
 def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingReport:
@@ -365,13 +384,18 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
             billable=True, date_to=cmd.through, entity=cmd.entity,
         )
         invoices = 0
-        for contract_id in _contracts_to_bill(uow, md, selection):
+        scope = _contracts_to_bill(uow, md, selection)
+        projects_of: dict[str, list[str]] = defaultdict(list)
+        for p in sorted(md.projects.values(), key=lambda p: p.code):
+            if p.contract is not None:
+                projects_of[p.contract].append(p.code)
+        for contract_id in scope.contracts:
             rows = uow.entries.select(replace(selection, contract=contract_id))
             items = _billable_items(rows, md, rates, holds, report)
             contract = md.contracts.get(contract_id)
             if contract is None:
                 continue
-            projects = sorted(p.code for p in md.projects.values() if p.contract == contract.id)
+            projects = projects_of[contract.id]
             chain = md.customer_chain(contract.customer)
             holding = {p: holds.holding(-1, p, contract.id, chain) for p in projects}
             held_projects = frozenset(p for p, h in holding.items() if h is not None)
@@ -380,9 +404,10 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
             charge_hold = holds.holding(-1, "", contract.id, chain) or next(
                 (h for h in holding.values() if h is not None), None)
             plan = plan_contract(contract, items, cmd.through, uow, report, charge_hold,
-                                 held_projects)
-            adjustment_lines(uow, md, rates, contract_id, plan.drafts, cmd.through,
-                             report.skipped)
+                                 held_projects, contract_id in scope.with_expenses)
+            if contract_id in scope.owed:
+                adjustment_lines(uow, md, rates, contract_id, plan.drafts, cmd.through,
+                                 report.skipped)
             plan.drafts.sort(key=lambda d: d.period)
             billed: list[int] = []
             if not cmd.dry_run:
