@@ -410,7 +410,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
                                  report.skipped)
             plan.drafts.sort(key=lambda d: d.period)
             billed: list[int] = []
-            if not cmd.dry_run:
+            if not cmd.dry_run and contract.cap is not None:
                 _flag_cap(uow, contract, plan.over_cap, now)
             for draft in plan.drafts:
                 tax = invoice_tax(md.entities[draft.entity], md.customers[draft.customer],
