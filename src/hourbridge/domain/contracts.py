@@ -223,7 +223,6 @@ class CapOutcome:
     billed: tuple[int, ...]  # entry ids that bill in this run
     held: tuple[int, ...]  # entry ids over a hold cap, in work order
     write_down: Decimal  # positive amount to take off (write_down policy)
-    reason: str  # what the cap did, for the line and the exception
 
 
 def apply_cap(cap: Cap, used_seconds: int, used_amount: Decimal, items: Sequence[CapItem],
@@ -246,7 +245,7 @@ def apply_cap(cap: Cap, used_seconds: int, used_amount: Decimal, items: Sequence
                 amount += value
             else:
                 held.append(it.entry_id)
-        return CapOutcome(tuple(billed), tuple(held), Decimal(0), _cap_text(cap))
+        return CapOutcome(tuple(billed), tuple(held), Decimal(0))
     new_seconds = sum(it.seconds for it in items)
     new_amount = sum((time_amount(it.seconds, it.rate, currency) for it in items), Decimal(0))
     down = Decimal(0)
@@ -261,14 +260,5 @@ def apply_cap(cap: Cap, used_seconds: int, used_amount: Decimal, items: Sequence
             over -= take
     if cap.amount is not None:
         down += max(Decimal(0), used_amount + new_amount - down - cap.amount)
-    return CapOutcome(tuple(it.entry_id for it in items), (), min(down, new_amount),
-                      _cap_text(cap))
+    return CapOutcome(tuple(it.entry_id for it in items), (), min(down, new_amount))
 
-
-def _cap_text(cap: Cap) -> str:
-    parts = []
-    if cap.hours is not None:
-        parts.append(f"{cap.hours} h")
-    if cap.amount is not None:
-        parts.append(f"{cap.amount}")
-    return "not-to-exceed " + " / ".join(parts)

@@ -102,6 +102,14 @@ def _seconds(row: Mapping[str, object], where: str) -> int | Problem:
     return seconds
 
 
+def overflowing(row: Mapping[str, object], where: str) -> Problem | None:
+    """A CSV row with more cells than the header (the reader keeps them under ``_extra``, a
+    JSON scalar under ``_value``) is refused rather than read by position."""
+    if "_extra" in row or "_value" in row:
+        return Problem("invalid_format", "row has values outside the header", where)
+    return None
+
+
 def required_texts(row: Mapping[str, object], names: tuple[str, ...],
                    where: str) -> list[Problem]:
     return [Problem("invalid_format", f"{name} is required", where, name)

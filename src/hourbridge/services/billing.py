@@ -194,8 +194,10 @@ def plan_contract(contract: Contract, items: list[BillableItem], through: date,
             draft.charges.append(ChargeLine(
                 CAP_WRITE_DOWN, period, f"Write-down to the {_cap_label(contract)}", -down,
                 version_for(contract, date.fromisoformat(f"{period}-01")).version))
-    charges = due_charges(contract, through, uow.contracts.achievements(contract.id),
-                          uow.contracts.billed_charges(contract.id)) if _has_terms(contract) else []
+    charges = []
+    if _has_terms(contract):
+        charges = due_charges(contract, through, uow.contracts.achievements(contract.id),
+                              set(uow.contracts.charge_states(contract.id)))
     for charge in charges:
         if charge_hold is not None:
             report.skipped.append({"id": None, "reason": "on_hold", "hold": charge_hold.id,

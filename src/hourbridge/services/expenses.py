@@ -23,6 +23,7 @@ from typing import Any
 
 from hourbridge.domain.commands import ApproveExpenses, IncomingPayload
 from hourbridge.domain.expenses import expense_content_key, parse_expense, validate_expense
+from hourbridge.domain.intake import overflowing
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.problems import Problem
 from hourbridge.errors import InvalidInput
@@ -49,9 +50,9 @@ def validate_expense_batch(rows: list[Row], source: str, inbox_id: int,
         if isinstance(parsed, list):
             rejected.append((index, parsed))
             continue
-        if "_extra" in raw or "_value" in raw:
-            rejected.append((index, [Problem("invalid_format",
-                                             "row has values outside the header", where)]))
+        overflow = overflowing(raw, where)
+        if overflow is not None:
+            rejected.append((index, [overflow]))
             continue
         checked = validate_expense(parsed, md, where)
         if isinstance(checked, list):

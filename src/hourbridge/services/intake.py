@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from hourbridge.domain.commands import IncomingPayload
-from hourbridge.domain.intake import parse_row
+from hourbridge.domain.intake import overflowing, parse_row
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval
 from hourbridge.domain.problems import Problem
@@ -94,9 +94,9 @@ def validate_batch(rows: list[Row], source: str, inbox_id: int, md: MasterData,
         if isinstance(parsed, list):
             rejected.append((index, parsed))
             continue
-        if "_extra" in raw or "_value" in raw:
-            rejected.append((index, [Problem("invalid_format",
-                                             "row has values outside the header", where)]))
+        overflow = overflowing(raw, where)
+        if overflow is not None:
+            rejected.append((index, [overflow]))
             continue
         if parsed.deleted:
             candidates.append((index, tombstone(parsed.external_id, parsed.revision, source,

@@ -34,12 +34,8 @@ class SqlContracts:
             recorded_at=at))
         return True
 
-    def billed_charges(self, contract: str) -> set[tuple[str, str]]:
-        cc = t.contract_charges
-        return {(k, r) for k, r in self.conn.execute(
-            select(cc.c.kind, cc.c.ref).where(cc.c.contract == contract))}
-
     def charge_states(self, contract: str) -> dict[tuple[str, str], tuple[str, Decimal]]:
+        """(kind, ref) -> (billed / written_off, amount) of the charges billed so far."""
         cc = t.contract_charges
         return {(k, r): (s, a) for k, r, s, a in self.conn.execute(
             select(cc.c.kind, cc.c.ref, cc.c.state, cc.c.amount).where(cc.c.contract == contract))}
