@@ -7,17 +7,15 @@ from sqlalchemy import Connection, Engine
 from .bulk import analyze_if_grown
 from .contracts import SqlContracts
 from .corrections import SqlCorrections
+from .entries import SqlEntries
+from .exceptions import SqlExceptions
+from .expenses import SqlExpenses
+from .holds import SqlHolds
+from .inbox import SqlInbox
+from .intercompany import SqlIntercompany
+from .invoices import SqlInvoices
 from .masterdata import SnapshotCache, SqlMasterData
-from .repositories import (
-    SqlEntries,
-    SqlExceptions,
-    SqlExpenses,
-    SqlHolds,
-    SqlInbox,
-    SqlIntercompany,
-    SqlInvoices,
-    SqlOutbox,
-)
+from .outbox import SqlOutbox
 
 
 class SqlUnitOfWork:

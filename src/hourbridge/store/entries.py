@@ -1,0 +1,350 @@
+"""Time entries: intake, selection, approval, adjustments and revisions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    Connection,
+    Date,
+    MetaData,
+    String,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from hourbridge.services.ports import (
+    DayKey,
+    DayRow,
+    EntryRow,
+    EntrySelection,
+    NewEntry,
+    StoredEntry,
+)
+
+from . import tables as t
+from ._sql import _chunks, _member
+from .billing_ledger import BillingLedger
+from .bulk import bulk_insert, note_bulk_write, sqlite_value
+
+# the session-local table approvals are copied into on PostgreSQL (not part of the schema)
+_APPROVING = Table("approving", MetaData(), Column("id"), Column("wip"), Column("cur"),
+                   Column("rate"))
+
+_ENTRY_COLS = (
+    t.time_entries.c.id, t.time_entries.c.source, t.time_entries.c.external_id,
+    t.time_entries.c.employee, t.time_entries.c.project, t.time_entries.c.task,
+    t.time_entries.c.entity, t.time_entries.c.contract, t.time_entries.c.work_date,
+    t.time_entries.c.worked_seconds, t.time_entries.c.billable_seconds,
+    t.time_entries.c.billable, t.time_entries.c.approval, t.time_entries.c.billing,
+    t.time_entries.c.wip_amount, t.time_entries.c.billed_seconds,
+    t.time_entries.c.written_off_seconds, t.time_entries.c.wip_fx_rate,
+)
+
+
+class SqlEntries(BillingLedger):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]:
+        te = t.time_entries
+        found: dict[str, StoredEntry] = {}
+        for member in _member(self.conn, te.c.external_id, external_ids):
+            for r in self.conn.execute(
+                select(te.c.id, te.c.external_id, te.c.revision, te.c.content_key,
+                       te.c.approval, te.c.billing, te.c.employee, te.c.contract,
+                       te.c.work_date, te.c.billed_seconds, te.c.deleted_at)
+                .where(member, te.c.source == source)
+            ):
+                found[r.external_id] = StoredEntry(r.id, r.revision, r.content_key, r.approval,
+                                                   r.billing, r.employee, r.contract,
+                                                   r.work_date, r.billed_seconds,
+                                                   r.deleted_at is not None)
+        return found
+
+    def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
+        te = t.time_entries
+        found: set[str] = set()
+        for member in _member(self.conn, te.c.content_key, keys):
+            found.update(self.conn.execute(select(te.c.content_key).where(member)).scalars())
+        return found
+
+    @staticmethod
+    def _row(e: NewEntry, at: datetime) -> dict[str, Any]:
+        return {
+            "source": e.source, "external_id": e.external_id, "revision": e.revision,
+            "inbox_id": e.inbox_id, "employee": e.employee, "project": e.project,
+            "task": e.task, "entity": e.entity, "contract": e.contract,
+            "work_date": e.work_date, "worked_seconds": e.worked_seconds,
+            "billable_seconds": e.billable_seconds, "billable": e.billable, "notes": e.notes,
+            "content_key": e.content_key, "approval": e.approval, "billing": e.billing,
+            "locked": False, "created_at": at, "updated_at": at,
+        }
+
+    _INSERT_COLUMNS = (
+        "source", "external_id", "revision", "inbox_id", "employee", "project", "task",
+        "entity", "contract", "work_date", "worked_seconds", "billable_seconds", "billable",
+        "notes", "content_key", "approval", "billing", "locked", "created_at", "updated_at",
+    )
+
+    def insert(self, entries: Sequence[NewEntry], at: datetime) -> None:
+        """The ingest hot path: one bulk statement per batch, tuples straight to the driver."""
+        if self.conn.dialect.name == "sqlite":
+            # already in SQLite's storage form: converting value by value costs more than
+            # the insert itself
+            stamp = sqlite_value(at)
+            rows: list[tuple[Any, ...]] = [
+                (e.source, e.external_id, e.revision, e.inbox_id, e.employee, e.project, e.task,
+                 e.entity, e.contract, e.work_date.isoformat(), e.worked_seconds,
+                 e.billable_seconds, int(e.billable), e.notes, e.content_key, e.approval,
+                 e.billing, 0, stamp, stamp)
+                for e in entries
+            ]
+            bulk_insert(self.conn, t.time_entries, self._INSERT_COLUMNS, rows, converted=True)
+            return
+        bulk_insert(self.conn, t.time_entries, self._INSERT_COLUMNS, [
+            (e.source, e.external_id, e.revision, e.inbox_id, e.employee, e.project, e.task,
+             e.entity, e.contract, e.work_date, e.worked_seconds, e.billable_seconds,
+             e.billable, e.notes, e.content_key, e.approval, e.billing, False, at, at)
+            for e in entries
+        ])
+
+    def replace(self, entry_id: int, entry: NewEntry, at: datetime) -> None:
+        row = self._row(entry, at)
+        del row["created_at"]
+        self.conn.execute(update(t.time_entries).where(t.time_entries.c.id == entry_id)
+                          .values(**row))
+
+    PAGE = 5000
+
+    def _where(self, selection: EntrySelection) -> list[ColumnElement[bool]]:
+        te = t.time_entries
+        where: list[ColumnElement[bool]] = []
+        if selection.contract:
+            where.append(te.c.contract == selection.contract)
+        if selection.employee:
+            where.append(te.c.employee == selection.employee)
+        if selection.project:
+            where.append(te.c.project == selection.project)
+        if selection.date_from:
+            where.append(te.c.work_date >= selection.date_from)
+        if selection.date_to:
+            where.append(te.c.work_date <= selection.date_to)
+        if selection.approval:
+            where.append(te.c.approval.in_(selection.approval))
+        if selection.billing:
+            where.append(te.c.billing.in_(selection.billing))
+        if selection.billable is not None:
+            where.append(te.c.billable == selection.billable)
+        if selection.entity:
+            where.append(te.c.entity == selection.entity)
+        return where
+
+    def select(self, selection: EntrySelection) -> Iterator[EntryRow]:
+        """Matching entries by id, fetched a page at a time (keyset: id > last), so memory
+        stays bounded and the caller may update rows it has already seen."""
+        te = t.time_entries
+        where = self._where(selection)
+        id_parts: list[Sequence[int] | None] = (
+            list(_chunks(list(selection.ids))) if selection.ids else [None])
+        for part in id_parts:
+            clause = list(where) + ([te.c.id.in_(part)] if part is not None else [])
+            last = 0
+            while True:
+                stmt = (select(*_ENTRY_COLS).where(and_(te.c.id > last, *clause))
+                        .order_by(te.c.id).limit(self.PAGE))
+                rows = self.conn.execute(stmt).all()
+                for r in rows:
+                    yield EntryRow(*r)
+                if len(rows) < self.PAGE:
+                    break
+                last = rows[-1][0]
+
+    def contracts(self, selection: EntrySelection) -> list[str]:
+        """The contracts that have entries matching ``selection`` (billing goes one by one)."""
+        te = t.time_entries
+        stmt = (select(te.c.contract).where(and_(te.c.contract.is_not(None),
+                                                 *self._where(selection)))
+                .group_by(te.c.contract).order_by(te.c.contract))
+        return [k for k in self.conn.execute(stmt).scalars() if k is not None]
+
+    def approve(self, approvals: Sequence[tuple[int, Decimal | None, str | None, Decimal | None]],
+                at: datetime, by: str) -> None:
+        """A hot path at month end: one bulk update per batch (a temporary table filled by
+        COPY on PostgreSQL, one driver executemany on SQLite)."""
+        if not approvals:
+            return
+        note_bulk_write(self.conn, "time_entries", len(approvals))
+        if self.conn.dialect.name == "postgresql":
+            self.conn.exec_driver_sql(
+                "CREATE TEMP TABLE IF NOT EXISTS approving "
+                "(id bigint PRIMARY KEY, wip numeric, cur varchar(3), rate numeric) "
+                "ON COMMIT DELETE ROWS")
+            self.conn.exec_driver_sql("TRUNCATE approving")
+            bulk_insert(self.conn, _APPROVING, ("id", "wip", "cur", "rate"), approvals)
+            self.conn.execute(text(
+                "UPDATE time_entries SET approval = 'approved', approved_at = :at, "
+                "approved_by = :by, wip_amount = a.wip, wip_currency = a.cur, "
+                "wip_fx_rate = a.rate, updated_at = :at "
+                "FROM approving a WHERE time_entries.id = a.id"), {"at": at, "by": by})
+            return
+        stamp = sqlite_value(at)
+        self.conn.exec_driver_sql(
+            "UPDATE time_entries SET approval = 'approved', approved_at = ?, approved_by = ?, "
+            "wip_amount = ?, wip_currency = ?, wip_fx_rate = ?, updated_at = ? WHERE id = ?",
+            [(stamp, by, None if w is None else format(w, "f"), c,
+              None if r is None else format(r, "f"), stamp, i)
+             for i, w, c, r in approvals])
+
+    def reject(self, ids: Sequence[int], at: datetime, by: str, reason: str) -> None:
+        """Send entries back: not approved, nothing booked for them any more."""
+        te = t.time_entries
+        for member in _member(self.conn, te.c.id, ids):
+            self.conn.execute(update(te).where(member).values(
+                approval="rejected", approved_at=None, approved_by=None, wip_amount=None,
+                wip_currency=None, wip_fx_rate=None, rejected_at=at, rejected_by=by,
+                rejection_reason=reason, updated_at=at))
+
+    def adjust(self, entry_id: int, before: int, after: int, wip: Decimal | None,
+               wip_delta: Decimal | None, reason: str, actor: str, at: datetime) -> int:
+        te = t.time_entries
+        values: dict[str, Any] = {"billable_seconds": after, "updated_at": at}
+        if wip is not None:
+            values["wip_amount"] = wip
+        self.conn.execute(update(te).where(te.c.id == entry_id).values(**values))
+        return int(self.conn.execute(insert(t.adjustments).values(
+            entry=entry_id, before_seconds=before, after_seconds=after, wip_delta=wip_delta,
+            reason=reason, actor=actor, at=at).returning(t.adjustments.c.id)).scalar_one())
+
+    def day_rows(self, keys: Sequence[DayKey]) -> list[DayRow]:
+        """Live billable entries of the given days (contract, employee, date), with the sum
+        of each one's manual adjustments."""
+        te, adj = t.time_entries, t.adjustments
+        # write-ups minus write-downs of each entry (a correlated lookup on adjustments.entry)
+        manual = (select(func.coalesce(func.sum(adj.c.after_seconds - adj.c.before_seconds), 0))
+                  .where(adj.c.entry == te.c.id).scalar_subquery())
+        cols = (te.c.id, te.c.source, te.c.external_id, te.c.employee, te.c.project, te.c.task,
+                te.c.entity, te.c.contract, te.c.work_date, te.c.worked_seconds,
+                te.c.billable_seconds, te.c.approval, te.c.billing, te.c.billed_seconds,
+                te.c.written_off_seconds, te.c.wip_amount, manual)
+        live = (te.c.billable.is_(True), te.c.approval != "rejected")
+        found: list[tuple[Any, ...]] = []
+        if self.conn.dialect.name == "postgresql":
+            # the days as three parallel arrays joined on the (employee, work_date) index: one
+            # statement per batch, planned well even before the table has statistics
+            k = select(
+                func.unnest(literal([e for _, e, _ in keys], ARRAY(String()))).label("e"),
+                func.unnest(literal([d for _, _, d in keys], ARRAY(Date()))).label("d"),
+                func.unnest(literal([c for c, _, _ in keys], ARRAY(String()))).label("c"),
+            ).subquery("k")
+            found = [tuple(r) for r in self.conn.execute(
+                select(*cols).join_from(te, k, and_(te.c.employee == k.c.e,
+                                                    te.c.work_date == k.c.d,
+                                                    te.c.contract == k.c.c))
+                .where(*live).order_by(te.c.id))]
+        else:
+            found = self._sqlite_day_rows(keys)
+        return [DayRow(*r[:16], manual_delta=int(r[16])) for r in found]
+
+    _DAY_COLUMNS = ("id, source, external_id, employee, project, task, entity, contract, "
+                    "work_date, worked_seconds, billable_seconds, approval, billing, "
+                    "billed_seconds, written_off_seconds, wip_amount")
+
+    def _sqlite_day_rows(self, keys: Sequence[DayKey]) -> list[tuple[Any, ...]]:
+        """The days go into a temporary table joined on the (employee, work_date) index, and
+        rows come back as the driver gives them: SQLAlchemy's per-value processing of
+        thousands of parameters and rows cost more than the query."""
+        self.conn.exec_driver_sql(
+            "CREATE TEMP TABLE IF NOT EXISTS rounding_days "
+            "(employee TEXT, work_date TEXT, contract TEXT)")
+        self.conn.exec_driver_sql("DELETE FROM rounding_days")
+        self.conn.exec_driver_sql("INSERT INTO rounding_days VALUES (?, ?, ?)",
+                                  [(e, d.isoformat(), c) for c, e, d in keys])
+        cols = ", ".join(f"te.{c}" for c in self._DAY_COLUMNS.split(", "))
+        rows = self.conn.exec_driver_sql(
+            f"SELECT {cols}, (SELECT COALESCE(SUM(a.after_seconds - a.before_seconds), 0) "
+            "FROM adjustments a WHERE a.entry = te.id) "
+            "FROM rounding_days k JOIN time_entries te "
+            "ON te.employee = k.employee AND te.work_date = k.work_date "
+            "AND te.contract = k.contract "
+            "WHERE te.billable = 1 AND te.approval <> 'rejected' ORDER BY te.id").all()
+        return [(*r[:8], date.fromisoformat(r[8]), *r[9:15],
+                 None if r[15] is None else Decimal(r[15]), r[16]) for r in rows]
+
+    def set_billable(self, changes: Sequence[tuple[int, int, Decimal | None]],
+                     at: datetime) -> None:
+        """New billable seconds (and, for approved work, the re-priced WIP) of entries."""
+        if not changes:
+            return
+        te = t.time_entries
+        if self.conn.dialect.name == "postgresql":
+            # one statement from arrays, not a round trip per entry
+            self.conn.execute(text(
+                "UPDATE time_entries SET billable_seconds = k.s, updated_at = :at FROM "
+                "unnest(CAST(:ids AS bigint[]), CAST(:secs AS bigint[])) AS k(id, s) "
+                "WHERE time_entries.id = k.id"),
+                {"at": at, "ids": [i for i, _, _ in changes],
+                 "secs": [s for _, s, _ in changes]})
+            priced = [(i, w) for i, _, w in changes if w is not None]
+            if priced:
+                self.conn.execute(text(
+                    "UPDATE time_entries SET wip_amount = k.w FROM "
+                    "unnest(CAST(:ids AS bigint[]), CAST(:wips AS numeric[])) AS k(id, w) "
+                    "WHERE time_entries.id = k.id"),
+                    {"ids": [i for i, _ in priced], "wips": [w for _, w in priced]})
+            return
+        self.conn.execute(
+            update(te).where(te.c.id == bindparam("i")).values(
+                billable_seconds=bindparam("s"), updated_at=at),
+            [{"i": i, "s": s} for i, s, _ in changes])
+        priced = [{"i": i, "w": w} for i, _, w in changes if w is not None]
+        if priced:
+            self.conn.execute(update(te).where(te.c.id == bindparam("i"))
+                              .values(wip_amount=bindparam("w")), priced)
+
+    def mark_deleted(self, entry_id: int, revision: int, inbox_id: int, at: datetime) -> None:
+        """The source deleted work nobody approved yet: kept, never approved or billed."""
+        te = t.time_entries
+        self.conn.execute(update(te).where(te.c.id == entry_id).values(
+            revision=revision, inbox_id=inbox_id, approval="rejected", billing="non_billable",
+            billable=False, billable_seconds=0, deleted_at=at, updated_at=at))
+
+    def revise(self, entry_id: int, entry: NewEntry, billable_seconds: int, billable: bool,
+               wip: Decimal, currency: str, pending_adjustment: bool, at: datetime) -> None:
+        """Take an applied correction's revision: approval stays, the value is re-booked by
+        the caller; a deletion keeps what was worked and only zeroes what bills."""
+        te = t.time_entries
+        values: dict[str, Any] = {
+            "revision": entry.revision, "inbox_id": entry.inbox_id,
+            "billable_seconds": billable_seconds, "billable": billable, "wip_amount": wip,
+            "wip_currency": currency, "updated_at": at,
+            "deleted_at": at if entry.deleted else None}
+        if not entry.deleted:
+            values.update(employee=entry.employee, project=entry.project, task=entry.task,
+                          entity=entry.entity, contract=entry.contract,
+                          work_date=entry.work_date, worked_seconds=entry.worked_seconds,
+                          notes=entry.notes, content_key=entry.content_key)
+        self.conn.execute(update(te).where(te.c.id == entry_id).values(**values))
+        if pending_adjustment:  # the next run bills the difference; until then it is invoiced
+            self.conn.execute(update(te).where(te.c.id == entry_id).values(
+                billing="invoiced", locked=True))
+        else:
+            self._settle([entry_id], at)
+
+    def state(self, entry_id: int) -> dict[str, Any] | None:
+        te = t.time_entries
+        r = self.conn.execute(select(te).where(te.c.id == entry_id)).first()
+        return dict(r._mapping) if r else None

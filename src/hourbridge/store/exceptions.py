@@ -1,0 +1,87 @@
+"""Exceptions: problems found in rows and runs, open until resolved or closed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    insert,
+    select,
+    update,
+)
+
+from hourbridge.services.ports import (
+    NewException,
+)
+
+from . import tables as t
+from ._sql import _chunks, _member
+
+
+def _json_safe(row: dict[str, Any]) -> dict[str, Any]:
+    """The raw row as JSON keeps it: JSON numbers (Decimal from the parser) as their text."""
+    return json.loads(json.dumps(row, default=str))
+
+
+class SqlExceptions:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, items: Sequence[NewException], at: datetime) -> None:
+        if not items:
+            return
+        self.conn.execute(insert(t.exceptions), [
+            {"inbox_id": i.inbox_id, "source": i.source, "external_id": i.external_id,
+             "location": i.problem.where, "reason": i.problem.code, "field": i.problem.field,
+             "message": i.problem.message, "owner_role": i.problem.owner, "status": "open",
+             "row": _json_safe(i.row), "created_at": at}
+            for i in items
+        ])
+
+    def add_open_once(self, items: Sequence[NewException], at: datetime) -> int:
+        """Add the items that have no open twin (same source, reason and location): a
+        condition found again by every run is one exception, not one per run."""
+        ex = t.exceptions
+        fresh = [i for i in items if self.conn.execute(
+            select(ex.c.id).where(ex.c.status == "open", ex.c.source == i.source,
+                                  ex.c.reason == i.problem.code,
+                                  ex.c.location == i.problem.where)).first() is None]
+        self.add(fresh, at)
+        return len(fresh)
+
+    def resolve(self, source: str, location: str, at: datetime, by: str) -> None:
+        ex = t.exceptions
+        self.conn.execute(update(ex).where(ex.c.status == "open", ex.c.source == source,
+                                           ex.c.location == location)
+                          .values(status="resolved", closed_at=at, closed_by=by,
+                                  note="the condition no longer holds"))
+
+    def resolve_all(self, source: str, locations: Sequence[str], at: datetime,
+                    by: str) -> None:
+        """``resolve`` for many locations, a bounded statement per chunk."""
+        ex = t.exceptions
+        for member in _member(self.conn, ex.c.location, locations):
+            self.conn.execute(update(ex).where(ex.c.status == "open", ex.c.source == source,
+                                               member)
+                              .values(status="resolved", closed_at=at, closed_by=by,
+                                      note="the condition no longer holds"))
+
+    def open_items(self, ids: Sequence[int]) -> list[tuple[int, int | None, str, dict[str, Any]]]:
+        ex = t.exceptions
+        stmt = select(ex.c.id, ex.c.inbox_id, ex.c.source, ex.c.row).where(ex.c.status == "open")
+        if ids:
+            out: list[tuple[int, int | None, str, dict[str, Any]]] = []
+            for part in _chunks(list(ids)):
+                out += [tuple(r) for r in self.conn.execute(stmt.where(ex.c.id.in_(part)))]  # type: ignore[misc]
+            return out
+        return [tuple(r) for r in self.conn.execute(stmt.order_by(ex.c.id))]  # type: ignore[misc]
+
+    def close(self, ids: Sequence[int], status: str, at: datetime, by: str, note: str) -> None:
+        ex = t.exceptions
+        for part in _chunks(list(ids)):
+            self.conn.execute(update(ex).where(ex.c.id.in_(part), ex.c.status == "open")
+                              .values(status=status, closed_at=at, closed_by=by, note=note))

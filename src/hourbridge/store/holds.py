@@ -1,0 +1,44 @@
+"""Holds: placed and released on entries, projects, contracts and customers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Connection,
+    insert,
+    select,
+    update,
+)
+
+from hourbridge.domain.holds import Hold, HoldScope
+
+from . import tables as t
+
+
+class SqlHolds:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def active(self) -> list[Hold]:
+        h = t.holds
+        return [Hold(r.id, HoldScope(r.scope), r.ref, r.reason, r.owner_role, r.placed_at,
+                     r.placed_by, r.note)
+                for r in self.conn.execute(select(h).where(h.c.released_at.is_(None))
+                                           .order_by(h.c.id))]
+
+    def place(self, scope: str, ref: str, reason: str, owner_role: str, note: str,
+              at: datetime, by: str) -> int:
+        return int(self.conn.execute(insert(t.holds).values(
+            scope=scope, ref=ref, reason=reason, owner_role=owner_role, note=note,
+            placed_at=at, placed_by=by).returning(t.holds.c.id)).scalar_one())
+
+    def release(self, hold_id: int, at: datetime, by: str, note: str) -> bool:
+        h = t.holds
+        done = self.conn.execute(update(h).where(h.c.id == hold_id, h.c.released_at.is_(None))
+                                 .values(released_at=at, released_by=by, release_note=note))
+        return done.rowcount == 1
+
+    def entry_exists(self, entry_id: int) -> bool:
+        te = t.time_entries
+        return self.conn.execute(select(te.c.id).where(te.c.id == entry_id)).first() is not None

@@ -1,0 +1,304 @@
+"""Invoices: billing runs, drafts, credit notes, numbering, issue and void."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from hourbridge.domain.credits import CreditableLink
+from hourbridge.domain.money import hours
+from hourbridge.services.ports import (
+    CreditLine,
+    DocumentRow,
+    InvoiceHeader,
+    LineState,
+    VoidFacts,
+)
+
+from . import tables as t
+from ._sql import _chunks, _member
+from .bulk import bulk_insert
+
+_INSERT_LINES = insert(t.invoice_lines)
+
+
+class SqlInvoices:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add_run(self, through: date, entity: str | None, at: datetime,
+                dry_run: bool = False) -> int:
+        return int(self.conn.execute(insert(t.billing_runs).values(
+            through=through, entity=entity, started_at=at, invoices_created=0,
+            entries_billed=0, dry_run=dry_run).returning(t.billing_runs.c.id)).scalar_one())
+
+    def finish_run(self, run_id: int, invoices: int, entries: int,
+                   proposals: dict[str, dict[str, str]]) -> None:
+        self.conn.execute(update(t.billing_runs).where(t.billing_runs.c.id == run_id)
+                          .values(invoices_created=invoices, entries_billed=entries,
+                                  proposals=proposals))
+
+    def last_proposals(self, entity: str | None) -> dict[str, dict[str, str]] | None:
+        """What the latest run over the same scope (one entity, or all) proposed."""
+        br = t.billing_runs
+        scope = br.c.entity.is_(None) if entity is None else br.c.entity == entity
+        found = self.conn.execute(select(br.c.proposals).where(scope, br.c.proposals.is_not(None))
+                                  .order_by(br.c.id.desc()).limit(1)).scalar()
+        return dict(found) if found is not None else None
+
+    def add_draft(self, run_id: int, draft: Any, tax: Any, at: datetime) -> int:
+        net = draft.net
+        invoice_id = int(self.conn.execute(insert(t.invoices).values(
+            billing_run=run_id, entity=draft.entity, contract=draft.contract,
+            customer=draft.customer, currency=draft.currency, period=draft.period,
+            status="draft", net=net, tax_code=tax.code, tax_category=tax.category,
+            tax_exemption_code=tax.exemption_code, tax_rate=tax.rate, tax=tax.amount,
+            total=net + tax.amount, tax_note=tax.note, created_at=at,
+        ).returning(t.invoices.c.id)).scalar_one())
+        rows = [
+            {"invoice": invoice_id, "line_no": n, "description": line.describe(),
+             "project": line.project, "task": line.task, "role": line.role,
+             "seconds": line.seconds,
+             "quantity_hours": line.quantity_hours.quantize(Decimal("0.000001")),
+             "rate": line.decision.rate, "amount": line.amount,
+             "rate_card": line.decision.card, "rate_row": line.decision.row,
+             "rate_rule": line.decision.rule, "rate_scope": line.decision.scope,
+             "contract_version": line.decision.contract_version,
+             "kind": line.kind, "charge_ref": line.charge_ref}
+            for n, line in enumerate(draft.lines, start=1)
+        ]
+        first_charge = len(rows) + 1
+        rows += [
+            {"invoice": invoice_id, "line_no": n, "description": c.description,
+             "project": c.project, "task": "", "role": "", "seconds": 0,
+             "quantity_hours": Decimal(0), "rate": abs(c.amount), "amount": c.amount,
+             "rate_card": "", "rate_row": c.ref, "rate_rule": c.kind, "rate_scope": "contract",
+             "contract_version": c.contract_version, "kind": c.kind, "charge_ref": c.ref}
+            for n, c in enumerate(draft.charges, start=first_charge)
+        ]
+        # one statement for all lines; ids come back in the order of the rows given
+        line_ids = self.conn.execute(
+            _INSERT_LINES.returning(t.invoice_lines.c.id, sort_by_parameter_order=True),
+            rows).scalars().all()
+        links = [(line_id, k.entry_id, k.seconds)
+                 for line_id, line in zip(line_ids, draft.lines, strict=False)
+                 for k in line.links]
+        bulk_insert(self.conn, t.invoice_line_entries, ("line", "entry", "seconds"), links)
+        charge_ids = line_ids[first_charge - 1:]
+        once = [{"contract": draft.contract, "kind": c.kind, "ref": c.ref, "invoice_line": i,
+                 "amount": c.amount, "state": "billed", "at": at}
+                for i, c in zip(charge_ids, draft.charges, strict=True) if c.bills_once]
+        if once:
+            self.conn.execute(insert(t.contract_charges), once)
+        return invoice_id
+
+    def drafts(self, ids: Sequence[int], entity: str | None) -> list[InvoiceHeader]:
+        inv = t.invoices
+        stmt = select(inv.c.id, inv.c.entity, inv.c.contract, inv.c.customer, inv.c.currency,
+                      inv.c.period, inv.c.status, inv.c.number, inv.c.issue_date, inv.c.net,
+                      inv.c.tax, inv.c.total).where(inv.c.status == "draft")
+        if entity:
+            stmt = stmt.where(inv.c.entity == entity)
+        out: list[InvoiceHeader] = []
+        parts: list[Sequence[int] | None] = list(_chunks(list(ids))) if ids else [None]
+        for part in parts:
+            s = stmt.where(inv.c.id.in_(part)) if part is not None else stmt
+            out += [InvoiceHeader(*r) for r in self.conn.execute(s.order_by(inv.c.id))]
+        return out
+
+    def statuses(self, ids: Sequence[int]) -> dict[int, str]:
+        inv = t.invoices
+        out: dict[int, str] = {}
+        for part in _chunks(list(ids)):
+            out.update({i: s for i, s in self.conn.execute(
+                select(inv.c.id, inv.c.status).where(inv.c.id.in_(part)))})
+        return out
+
+    def entry_seconds_for(self, invoice_ids: Sequence[int]
+                          ) -> dict[int, list[tuple[int, int]]]:
+        """(entry, seconds) billed by each invoice: what issuing relieves and locks."""
+        le, li = t.invoice_line_entries, t.invoice_lines
+        out: dict[int, list[tuple[int, int]]] = {i: [] for i in invoice_ids}
+        for member in _member(self.conn, li.c.invoice, invoice_ids):
+            for invoice, entry, seconds in self.conn.execute(
+                select(li.c.invoice, le.c.entry, le.c.seconds)
+                .join(li, li.c.id == le.c.line).where(member)
+                .order_by(li.c.invoice, le.c.entry)
+            ):
+                out[invoice].append((entry, seconds))
+        return out
+
+    def charge_line_ids(self, invoice_id: int) -> dict[tuple[str, str, str], int]:
+        """(kind, charge ref, project) -> line id of the invoice's charge lines."""
+        li = t.invoice_lines
+        return {(k, r or "", p): i for i, k, r, p in self.conn.execute(
+            select(li.c.id, li.c.kind, li.c.charge_ref, li.c.project)
+            .where(li.c.invoice == invoice_id, li.c.kind != "time"))}
+
+    def kind_totals(self, invoice_ids: Sequence[int]) -> dict[int, dict[str, Decimal]]:
+        """Line amounts per kind of each invoice: what issuing books where."""
+        li = t.invoice_lines
+        out: dict[int, dict[str, Decimal]] = {i: {} for i in invoice_ids}
+        # summed here, not by SQL: SQLite would add the decimal text as floats
+        for member in _member(self.conn, li.c.invoice, invoice_ids):
+            for invoice, kind, amount in self.conn.execute(
+                    select(li.c.invoice, li.c.kind, li.c.amount).where(member)):
+                totals = out[invoice]
+                totals[kind] = totals.get(kind, Decimal(0)) + amount
+        return out
+
+    def document(self, invoice_id: int) -> DocumentRow | None:
+        inv = t.invoices
+        r = self.conn.execute(select(
+            inv.c.id, inv.c.kind, inv.c.status, inv.c.entity, inv.c.contract, inv.c.customer,
+            inv.c.currency, inv.c.period, inv.c.number, inv.c.net, inv.c.tax, inv.c.tax_rate,
+            inv.c.tax_code, inv.c.tax_category, inv.c.tax_exemption_code, inv.c.tax_note,
+            inv.c.fx_rate,
+        ).where(inv.c.id == invoice_id)).first()
+        return DocumentRow(*r) if r else None
+
+    def credit_state(self, invoice_id: int) -> tuple[list[LineState], Decimal]:
+        """The invoice's lines, each with its links and what credit notes took from them."""
+        inv, li, le = t.invoices, t.invoice_lines, t.invoice_line_entries
+        credit_line = li.alias("credit_line")
+        lines = self.conn.execute(select(li).where(li.c.invoice == invoice_id)
+                                  .order_by(li.c.line_no)).all()
+        ids = [ln.id for ln in lines]
+        links: dict[int, dict[int, int]] = {i: {} for i in ids}
+        credited: dict[int, dict[int, int]] = {i: {} for i in ids}
+        credited_lines: dict[int, tuple[int, Decimal]] = {}
+        if ids:
+            for line, entry, seconds in self.conn.execute(
+                    select(le.c.line, le.c.entry, le.c.seconds).where(le.c.line.in_(ids))):
+                links[line][entry] = seconds
+            for original, entry, seconds in self.conn.execute(
+                select(credit_line.c.credits_line, le.c.entry, le.c.seconds)
+                .join(le, le.c.line == credit_line.c.id)
+                .where(credit_line.c.credits_line.in_(ids))
+            ):
+                bucket = credited[original]
+                bucket[entry] = bucket.get(entry, 0) - seconds  # credit links are negative
+            for original, seconds, amount in self.conn.execute(
+                select(credit_line.c.credits_line, credit_line.c.seconds,
+                       credit_line.c.amount).where(credit_line.c.credits_line.in_(ids))
+            ):
+                s0, a0 = credited_lines.get(original, (0, Decimal(0)))
+                credited_lines[original] = (s0 + seconds, a0 + amount)
+        credited_tax = sum((tax for (tax,) in self.conn.execute(
+            select(inv.c.tax).where(inv.c.credits == invoice_id))), Decimal(0))
+        # never more than an entry has billed: a correction billed on a later invoice (a
+        # negative adjustment line) already took some of these seconds back
+        te = t.time_entries
+        entry_ids = sorted({e for by_entry in links.values() for e in by_entry})
+        billed: dict[int, int] = {}
+        for member in _member(self.conn, te.c.id, entry_ids):
+            billed.update(self.conn.execute(
+                select(te.c.id, te.c.billed_seconds).where(member)).all())
+        states = [
+            LineState(
+                ln.id, ln.line_no, ln.description, ln.project, ln.task, ln.role, ln.seconds,
+                ln.rate, ln.amount, ln.rate_card, ln.rate_row, ln.rate_rule, ln.rate_scope,
+                ln.contract_version, credited_lines.get(ln.id, (0, Decimal(0)))[0],
+                credited_lines.get(ln.id, (0, Decimal(0)))[1],
+                tuple(CreditableLink(ln.id, e, s, max(credited[ln.id].get(e, 0),
+                                                      s - billed.get(e, 0)))
+                      for e, s in sorted(links[ln.id].items())), ln.kind)
+            for ln in lines
+        ]
+        return states, credited_tax
+
+    def add_credit_note(self, invoice: DocumentRow, number: str, sequence: int,
+                        issue_date: date, net: Decimal, tax: Decimal,
+                        lines: Sequence[CreditLine], mode: str, reason: str, at: datetime,
+                        by: str) -> int:
+        note_id = int(self.conn.execute(insert(t.invoices).values(
+            kind="credit_note", credits=invoice.id, credit_mode=mode, reason=reason,
+            entity=invoice.entity, contract=invoice.contract, customer=invoice.customer,
+            currency=invoice.currency, period=invoice.period, status="issued", number=number,
+            sequence=sequence, issue_date=issue_date, due_date=issue_date, net=net,
+            tax_code=invoice.tax_code, tax_category=invoice.tax_category,
+            tax_exemption_code=invoice.tax_exemption_code, tax_rate=invoice.tax_rate, tax=tax,
+            total=net + tax, tax_note=invoice.tax_note, fx_rate=invoice.fx_rate,
+            created_at=at, issued_at=at,
+            issued_by=by).returning(t.invoices.c.id)).scalar_one())
+        rows = [
+            {"invoice": note_id, "line_no": n, "credits_line": c.original.id,
+             "description": c.original.description, "project": c.original.project,
+             "task": c.original.task, "role": c.original.role, "seconds": c.seconds,
+             "quantity_hours": hours(c.seconds).quantize(Decimal("0.000001")),
+             "rate": c.original.rate, "amount": c.amount, "rate_card": c.original.rate_card,
+             "rate_row": c.original.rate_row, "rate_rule": c.original.rate_rule,
+             "rate_scope": c.original.rate_scope,
+             "contract_version": c.original.contract_version, "kind": c.original.kind,
+             "charge_ref": c.original.rate_row if not c.original.hourly else None}
+            for n, c in enumerate(lines, start=1)
+        ]
+        line_ids = self.conn.execute(
+            _INSERT_LINES.returning(t.invoice_lines.c.id, sort_by_parameter_order=True),
+            rows).scalars().all()
+        bulk_insert(self.conn, t.invoice_line_entries, ("line", "entry", "seconds"), [
+            (line_id, entry, -seconds)
+            for line_id, c in zip(line_ids, lines, strict=True)
+            for entry, seconds in c.allocations])
+        return note_id
+
+    def next_number(self, entity: str) -> int:
+        en = t.entities
+        # The UPDATE takes the row lock on PostgreSQL, serialising concurrent issuers.
+        return int(self.conn.execute(
+            update(en).where(en.c.code == entity)
+            .values(last_invoice_number=en.c.last_invoice_number + 1)
+            .returning(en.c.last_invoice_number)).scalar_one())
+
+    def mark_issued(self, invoice_id: int, number: str, sequence: int, issue_date: date,
+                    due_date: date, at: datetime, by: str,
+                    fx_rate: Decimal | None = None) -> None:
+        inv = t.invoices
+        done = self.conn.execute(update(inv).where(inv.c.id == invoice_id,
+                                                   inv.c.status == "draft").values(
+            status="issued", number=number, sequence=sequence, issue_date=issue_date,
+            due_date=due_date, issued_at=at, issued_by=by, fx_rate=fx_rate))
+        if done.rowcount != 1:
+            from hourbridge.errors import Conflict
+
+            raise Conflict(f"invoice {invoice_id} is no longer a draft")
+
+
+    def void_facts(self, invoice_id: int) -> VoidFacts:
+        inv = t.invoices
+        issue_date = self.conn.execute(select(inv.c.issue_date)
+                                       .where(inv.c.id == invoice_id)).scalar()
+        notes = tuple(n for n in self.conn.execute(
+            select(inv.c.number).where(inv.c.credits == invoice_id).order_by(inv.c.id))
+            .scalars())
+        corr, li = t.corrections, t.invoice_lines
+        adjustments = self.conn.execute(
+            select(func.count()).select_from(corr.join(li, li.c.id == corr.c.adjustment_line))
+            .where(li.c.invoice == invoice_id)).scalar_one()
+        return VoidFacts(issue_date, notes, int(adjustments))
+
+    def mark_void(self, invoice_id: int, void_date: date | None, at: datetime, by: str,
+                  reason: str) -> None:
+        inv = t.invoices
+        done = self.conn.execute(update(inv).where(
+            inv.c.id == invoice_id, inv.c.status.in_(("draft", "issued"))).values(
+            status="void", void_date=void_date, voided_at=at, voided_by=by, void_reason=reason))
+        if done.rowcount != 1:
+            from hourbridge.errors import Conflict
+
+            raise Conflict(f"invoice {invoice_id} changed while it was being voided")
+
+    def line_id(self, invoice_id: int, line_no: int) -> int:
+        li = t.invoice_lines
+        return int(self.conn.execute(select(li.c.id).where(
+            li.c.invoice == invoice_id, li.c.line_no == line_no)).scalar_one())
