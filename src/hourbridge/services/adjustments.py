@@ -20,7 +20,8 @@ from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .approval import first_open_day, price_entry
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
-from .ports import EntrySelection, UnitOfWork
+from .ports.entries import EntrySelection
+from .ports.uow import UnitOfWork
 
 
 @dataclass

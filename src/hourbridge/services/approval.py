@@ -35,7 +35,9 @@ from hourbridge.errors import InvalidInput
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .intercompany import Charges
-from .ports import EntryRow, EntrySelection, UnitOfWork, chunked
+from .ports.batches import chunked
+from .ports.entries import EntryRow, EntrySelection
+from .ports.uow import UnitOfWork
 
 
 @dataclass

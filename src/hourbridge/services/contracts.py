@@ -9,7 +9,7 @@ from hourbridge.domain.commands import AchieveMilestone
 from hourbridge.domain.money import hours, round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
-from .ports import UnitOfWork
+from .ports.uow import UnitOfWork
 
 
 def achieve_milestone(cmd: AchieveMilestone, uow: UnitOfWork, now: datetime) -> dict[str, Any]:

@@ -34,7 +34,10 @@ from .approval import first_open_day, price_entry
 from .credits import post_credit
 from .dayrounding import rebalance_days
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
-from .ports import CreditLine, EntryRow, EntrySelection, LiveLink, NewEntry, StoredEntry, UnitOfWork
+from .ports.corrections import LiveLink
+from .ports.entries import EntryRow, EntrySelection, NewEntry, StoredEntry
+from .ports.invoices import CreditLine
+from .ports.uow import UnitOfWork
 from .voids import void_draft
 
 

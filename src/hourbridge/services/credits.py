@@ -23,7 +23,8 @@ from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .invoicing import invoice_number
-from .ports import CreditLine, DocumentRow, LineState, UnitOfWork
+from .ports.invoices import CreditLine, DocumentRow, LineState
+from .ports.uow import UnitOfWork
 
 MODES = ("rebill", "write_off")
 

@@ -35,7 +35,8 @@ from hourbridge.domain.rating import RateBook
 
 from .approval import first_open_day, price_entry
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
-from .ports import DayKey, DayRow, EntryRow, UnitOfWork
+from .ports.entries import DayKey, DayRow, EntryRow
+from .ports.uow import UnitOfWork
 
 
 @dataclass

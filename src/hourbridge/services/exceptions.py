@@ -12,7 +12,7 @@ from hourbridge.errors import InvalidInput
 
 from .expenses import EXPENSES, store_expense_batch
 from .intake import Row, process_rows, rejection
-from .ports import UnitOfWork
+from .ports.uow import UnitOfWork
 
 
 @dataclass

@@ -29,7 +29,9 @@ from hourbridge.domain.problems import Problem
 from hourbridge.errors import InvalidInput
 
 from .intake import BATCH, IntakeReport, Row, _Outcome, run_intake
-from .ports import ExpenseSelection, NewExpense, UnitOfWork, chunked
+from .ports.batches import chunked
+from .ports.expenses import ExpenseSelection, NewExpense
+from .ports.uow import UnitOfWork
 
 EXPENSES = "expenses"  # the inbox kind of an expense payload
 # billing states an expense may still be revised in; billed or written off is final

@@ -27,7 +27,8 @@ from .holds import place_hold, release_hold
 from .intake import BatchValidator, ingest_time_entries, validate_here
 from .invoicing import issue_invoices
 from .masterdata import load_master_data
-from .ports import LedgerSink, UnitOfWork
+from .ports.ledger import LedgerSink
+from .ports.uow import UnitOfWork
 from .rejection import reject_entries
 from .revenue import revenue_schedule, run_revenue
 from .voids import void_invoice

@@ -8,7 +8,7 @@ from hourbridge.domain.commands import PlaceHold, ReleaseHold
 from hourbridge.domain.holds import HOLD_OWNERS, HoldScope
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
-from .ports import UnitOfWork
+from .ports.uow import UnitOfWork
 
 
 def place_hold(cmd: PlaceHold, uow: UnitOfWork, now: datetime) -> int:

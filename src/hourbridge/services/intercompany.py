@@ -36,7 +36,9 @@ from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.problems import Problem
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
-from .ports import EntryRow, NewException, UnitOfWork
+from .ports.entries import EntryRow
+from .ports.exceptions import NewException
+from .ports.uow import UnitOfWork
 
 SOURCE = "intercompany"
 

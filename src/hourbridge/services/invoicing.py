@@ -25,7 +25,7 @@ from hourbridge.domain.problems import Problem
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
-from .ports import UnitOfWork
+from .ports.uow import UnitOfWork
 
 
 @dataclass

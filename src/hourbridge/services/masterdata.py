@@ -8,7 +8,7 @@ from hourbridge.domain.money import hours
 from hourbridge.domain.problems import Problem
 from hourbridge.errors import InvalidInput
 
-from .ports import UnitOfWork
+from .ports.uow import UnitOfWork
 
 
 def load_master_data(bundle: Bundle, uow: UnitOfWork) -> dict[str, dict[str, int]]:

@@ -24,7 +24,8 @@ from hourbridge.errors import InvalidInput
 from .approval import first_open_day
 from .dayrounding import rebalance_days
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
-from .ports import EntrySelection, UnitOfWork
+from .ports.entries import EntrySelection
+from .ports.uow import UnitOfWork
 
 
 @dataclass

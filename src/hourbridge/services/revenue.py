@@ -26,7 +26,7 @@ from hourbridge.domain.revenue import FIXED_FEE, MILESTONES, RETAINER, effort_of
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
-from .ports import UnitOfWork
+from .ports.uow import UnitOfWork
 
 # charge kinds billed through deferred revenue, by the component they belong to
 BILLED_AS = {"fee": FIXED_FEE, "milestone": MILESTONES, "retainer_fee": RETAINER}

@@ -32,7 +32,9 @@ from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
-from .ports import DocumentRow, EntrySelection, UnitOfWork
+from .ports.entries import EntrySelection
+from .ports.invoices import DocumentRow
+from .ports.uow import UnitOfWork
 
 
 @dataclass

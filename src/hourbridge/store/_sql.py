@@ -5,14 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import (
-    ARRAY,
-    BigInteger,
-    Connection,
-    String,
-    any_,
-    literal,
-)
+from sqlalchemy import ARRAY, BigInteger, Connection, String, any_, literal
 from sqlalchemy.sql.elements import ColumnElement
 
 IN_CHUNK = 900  # stays under SQLite's bound-parameter limit with room for other filters

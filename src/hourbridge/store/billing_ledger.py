@@ -6,18 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import (
-    Connection,
-    and_,
-    case,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Connection, and_, case, select, text, update
 
-from hourbridge.services.ports import (
-    ReliefRow,
-)
+from hourbridge.services.ports.entries import ReliefRow
 
 from . import tables as t
 from ._sql import _member

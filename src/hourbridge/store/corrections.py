@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 
-from hourbridge.services.ports import LiveLink
+from hourbridge.services.ports.corrections import LiveLink
 
 from . import tables as t
 

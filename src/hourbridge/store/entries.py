@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from hourbridge.services.ports import (
+from hourbridge.services.ports.entries import (
     DayKey,
     DayRow,
     EntryRow,

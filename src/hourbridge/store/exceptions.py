@@ -7,16 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, insert, select, update
 
-from hourbridge.services.ports import (
-    NewException,
-)
+from hourbridge.services.ports.exceptions import NewException
 
 from . import tables as t
 from ._sql import _chunks, _member

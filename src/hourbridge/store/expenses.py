@@ -6,23 +6,13 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    case,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import Connection, case, func, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict
-from hourbridge.services.ports import (
-    ExpenseRow,
-    ExpenseSelection,
-    NewExpense,
-    StoredEntry,
-)
+from hourbridge.services.ports.entries import StoredEntry
+from hourbridge.services.ports.expenses import ExpenseRow, ExpenseSelection, NewExpense
 
 from . import tables as t
 from ._sql import _chunks, _member

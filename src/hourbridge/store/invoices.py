@@ -7,17 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, func, insert, select, update
 
 from hourbridge.domain.credits import CreditableLink
 from hourbridge.domain.money import hours
-from hourbridge.services.ports import (
+from hourbridge.services.ports.invoices import (
     CreditLine,
     DocumentRow,
     InvoiceHeader,

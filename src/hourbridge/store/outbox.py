@@ -5,12 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    func,
-    insert,
-    select,
-)
+from sqlalchemy import Connection, func, insert, select
 
 from . import tables as t
 

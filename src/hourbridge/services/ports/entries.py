@@ -1,0 +1,172 @@
+"""Time entries: the rows intake, approval and billing move, and their repository."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, NamedTuple, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """The state of an already stored entry that intake needs to decide new / same / changed."""
+
+    id: int
+    revision: int
+    content_key: str
+    approval: str
+    billing: str
+    # where the entry was: a revision may move it to another day (per-day rounding)
+    employee: str = ""
+    contract: str | None = None
+    work_date: date | None = None
+    billed_seconds: int = 0
+    deleted: bool = False
+
+    @property
+    def on_invoice(self) -> bool:
+        """On a draft or a live issued invoice line: a change needs a correction proposal."""
+        return self.billing == "on_draft" or self.billed_seconds > 0
+
+
+DayKey = tuple[str, str, date]  # (contract, employee, work date): one day of per-day rounding
+
+
+@dataclass(frozen=True, slots=True)
+class DayRow:
+    """A live billable entry of a per-day-rounded day, with what decides whether it may move."""
+
+    id: int
+    source: str
+    external_id: str
+    employee: str
+    project: str
+    task: str
+    entity: str
+    contract: str
+    work_date: date
+    worked_seconds: int
+    billable_seconds: int
+    approval: str
+    billing: str
+    billed_seconds: int
+    written_off_seconds: int
+    wip_amount: Decimal | None
+    manual_delta: int = 0  # write-ups minus write-downs recorded for the entry
+
+    @property
+    def open(self) -> bool:
+        """Nothing of it billed or written off: its billable seconds may still be recomputed."""
+        return (self.billing == "unbilled" and not self.billed_seconds
+                and not self.written_off_seconds)
+
+
+class NewEntry(NamedTuple):
+    """A validated entry to store (a NamedTuple: built once per row on the intake hot path)."""
+
+    source: str
+    external_id: str
+    revision: int
+    inbox_id: int
+    employee: str
+    project: str
+    task: str
+    entity: str
+    contract: str | None
+    work_date: date
+    worked_seconds: int
+    billable_seconds: int
+    billable: bool
+    notes: str
+    content_key: str
+    approval: str
+    billing: str
+    deleted: bool = False  # a tombstone: the source deleted the entry
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    """A stored entry as approval and billing read it."""
+
+    id: int
+    source: str
+    external_id: str
+    employee: str
+    project: str
+    task: str
+    entity: str
+    contract: str | None
+    work_date: date
+    worked_seconds: int
+    billable_seconds: int
+    billable: bool
+    approval: str
+    billing: str
+    wip_amount: Decimal | None
+    billed_seconds: int = 0
+    written_off_seconds: int = 0
+    # the rate the WIP was translated at (None: not approved, or approved before FX existed)
+    wip_fx_rate: Decimal | None = None
+
+    @property
+    def open_seconds(self) -> int:
+        """Billable seconds on no live invoice and not written off: what a run may bill."""
+        return self.billable_seconds - self.billed_seconds - self.written_off_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySelection:
+    ids: tuple[int, ...] = ()
+    employee: str | None = None
+    project: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    approval: tuple[str, ...] = ()
+    billing: tuple[str, ...] = ()
+    billable: bool | None = None
+    entity: str | None = None
+    contract: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReliefRow:
+    """An entry's WIP position, to relieve (invoice) or restore (credit to rebill) a share."""
+
+    entry_id: int
+    customer: str
+    project: str
+    billable_seconds: int
+    wip_amount: Decimal
+    relieved_seconds: int
+    wip_relieved: Decimal
+    wip_fx_rate: Decimal = Decimal(1)
+
+
+class EntryRepository(Protocol):
+    def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]: ...
+    def existing_content_keys(self, keys: Sequence[str]) -> set[str]: ...
+    def insert(self, entries: Sequence[NewEntry], at: datetime) -> None: ...
+    def replace(self, entry_id: int, entry: NewEntry, at: datetime) -> None: ...
+    def select(self, selection: EntrySelection) -> Iterator[EntryRow]: ...
+    def contracts(self, selection: EntrySelection) -> list[str]: ...
+    def approve(self, approvals: Sequence[tuple[int, Decimal | None, str | None, Decimal | None]],
+                at: datetime, by: str) -> None: ...
+    def set_billing(self, ids: Sequence[int], state: str, at: datetime) -> None: ...
+    def bill_open(self, ids: Sequence[int], at: datetime) -> None: ...
+    def wip_rows(self, ids: Sequence[int]) -> list[ReliefRow]: ...
+    def add_relief(self, changes: Sequence[tuple[int, int, Decimal]], at: datetime) -> None: ...
+    def credit(self, released: Sequence[tuple[int, int]], mode: str, at: datetime) -> None: ...
+    def adjust(self, entry_id: int, before: int, after: int, wip: Decimal | None,
+               wip_delta: Decimal | None, reason: str, actor: str, at: datetime) -> int: ...
+    def day_rows(self, keys: Sequence[DayKey]) -> list[DayRow]: ...
+    def set_billable(self, changes: Sequence[tuple[int, int, Decimal | None]],
+                     at: datetime) -> None: ...
+    def reject(self, ids: Sequence[int], at: datetime, by: str, reason: str) -> None: ...
+    def release(self, links: Sequence[tuple[int, int]], at: datetime) -> None: ...
+    def mark_deleted(self, entry_id: int, revision: int, inbox_id: int,
+                     at: datetime) -> None: ...
+    def revise(self, entry_id: int, entry: NewEntry, billable_seconds: int, billable: bool,
+               wip: Decimal, currency: str, pending_adjustment: bool, at: datetime) -> None: ...
+    def state(self, entry_id: int) -> dict[str, Any] | None: ...

@@ -1,0 +1,129 @@
+"""Invoices and credit notes: headers, documents, line states, and their repository."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from hourbridge.domain.credits import CreditableLink
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceHeader:
+    id: int
+    entity: str
+    contract: str
+    customer: str
+    currency: str
+    period: str
+    status: str
+    number: str | None
+    issue_date: date | None
+    net: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRow:
+    id: int
+    kind: str
+    status: str
+    entity: str
+    contract: str
+    customer: str
+    currency: str
+    period: str
+    number: str | None
+    net: Decimal
+    tax: Decimal
+    tax_rate: Decimal | None
+    tax_code: str | None
+    tax_category: str | None
+    tax_exemption_code: str | None
+    tax_note: str | None
+    fx_rate: Decimal | None = None  # receivable and tax translated at it (None: rate 1)
+
+
+@dataclass(frozen=True, slots=True)
+class LineState:
+    """An invoice line with what has been credited from it so far, link by link."""
+
+    id: int
+    line_no: int
+    description: str
+    project: str
+    task: str
+    role: str
+    seconds: int
+    rate: Decimal
+    amount: Decimal
+    rate_card: str
+    rate_row: str
+    rate_rule: str
+    rate_scope: str
+    contract_version: int
+    credited_seconds: int
+    credited_amount: Decimal
+    links: tuple[CreditableLink, ...]
+    kind: str = "time"
+
+    @property
+    def hourly(self) -> bool:
+        """Time lines (and retainer hours) credit by seconds; charges credit whole."""
+        return self.kind in ("time", "retainer_hours")
+
+    @property
+    def open(self) -> bool:
+        if self.hourly:
+            return self.seconds > self.credited_seconds
+        return self.credited_amount == 0 and self.amount != 0
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLine:
+    original: LineState
+    seconds: int
+    amount: Decimal
+    allocations: tuple[tuple[int, int], ...]  # (entry id, seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class VoidFacts:
+    """What deciding on a void needs beyond the document itself."""
+
+    issue_date: date | None
+    credit_notes: tuple[str, ...]  # numbers of the credit notes that credit the invoice
+    adjustment_lines: int  # lines that carry a correction of earlier invoiced work
+
+
+class InvoiceRepository(Protocol):
+    def add_run(self, through: date, entity: str | None, at: datetime,
+                dry_run: bool = False) -> int: ...
+    def finish_run(self, run_id: int, invoices: int, entries: int,
+                   proposals: dict[str, dict[str, str]]) -> None: ...
+    def last_proposals(self, entity: str | None) -> dict[str, dict[str, str]] | None: ...
+    def add_draft(self, run_id: int, draft: Any, tax: Any, at: datetime) -> int: ...
+    def drafts(self, ids: Sequence[int], entity: str | None) -> list[InvoiceHeader]: ...
+    def statuses(self, ids: Sequence[int]) -> dict[int, str]: ...
+    def kind_totals(self, invoice_ids: Sequence[int]) -> dict[int, dict[str, Decimal]]: ...
+    def charge_line_ids(self, invoice_id: int) -> dict[tuple[str, str, str], int]: ...
+    def entry_seconds_for(self, invoice_ids: Sequence[int]
+                          ) -> dict[int, list[tuple[int, int]]]: ...
+    def document(self, invoice_id: int) -> DocumentRow | None: ...
+    def credit_state(self, invoice_id: int) -> tuple[list[LineState], Decimal]: ...
+    def add_credit_note(self, invoice: DocumentRow, number: str, sequence: int,
+                        issue_date: date, net: Decimal, tax: Decimal,
+                        lines: Sequence[CreditLine], mode: str, reason: str, at: datetime,
+                        by: str) -> int: ...
+    def next_number(self, entity: str) -> int: ...
+    def mark_issued(self, invoice_id: int, number: str, sequence: int, issue_date: date,
+                    due_date: date, at: datetime, by: str,
+                    fx_rate: Decimal | None = None) -> None: ...
+    def void_facts(self, invoice_id: int) -> VoidFacts: ...
+    def mark_void(self, invoice_id: int, void_date: date | None, at: datetime, by: str,
+                  reason: str) -> None: ...
+    def line_id(self, invoice_id: int, line_no: int) -> int: ...

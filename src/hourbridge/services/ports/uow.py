@@ -1,0 +1,41 @@
+"""The unit of work the services run in, and the clock they read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from .contracts import ContractStateRepository
+from .corrections import CorrectionRepository
+from .entries import EntryRepository
+from .exceptions import ExceptionRepository
+from .expenses import ExpenseRepository
+from .holds import HoldRepository
+from .inbox import InboxRepository
+from .intercompany import IntercompanyRepository
+from .invoices import InvoiceRepository
+from .masterdata import MasterDataRepository
+from .outbox import Outbox
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class UnitOfWork(Protocol):
+    masterdata: MasterDataRepository
+    inbox: InboxRepository
+    entries: EntryRepository
+    expenses: ExpenseRepository
+    exceptions: ExceptionRepository
+    invoices: InvoiceRepository
+    holds: HoldRepository
+    contracts: ContractStateRepository
+    corrections: CorrectionRepository
+    outbox: Outbox
+    intercompany: IntercompanyRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
