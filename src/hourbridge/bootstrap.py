@@ -25,7 +25,7 @@ from .store.idempotency import SqlIdempotencyKeys
 from .store.jobs import SqlJobStore
 from .store.ledger import SqlLedger
 from .store.masterdata import SnapshotCache
-from .store.readmodels import ReadModels
+from .store.queries import ReadModels
 from .store.uow import SqlUnitOfWork
 
 

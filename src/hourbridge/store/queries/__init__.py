@@ -1,0 +1,41 @@
+"""Read side: what the CLI, API and dashboard show. Plain dicts out, JSON-ready values.
+
+One module of queries per capability; ``ReadModels`` composes them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from .contracts import ContractQueries
+from .corrections import CorrectionQueries
+from .entries import EntryQueries
+from .exceptions import ExceptionQueries
+from .expenses import ExpenseQueries
+from .holds import HoldQueries
+from .inbox import InboxQueries
+from .intercompany import IntercompanyQueries
+from .invoices import InvoiceQueries
+from .ledger import LedgerQueries
+from .masterdata import MasterDataQueries
+from .outbox import OutboxQueries
+from .payroll import PayrollQueries
+
+
+class ReadModels(
+    MasterDataQueries,
+    EntryQueries,
+    ExpenseQueries,
+    InboxQueries,
+    ExceptionQueries,
+    InvoiceQueries,
+    CorrectionQueries,
+    LedgerQueries,
+    OutboxQueries,
+    PayrollQueries,
+    HoldQueries,
+    ContractQueries,
+    IntercompanyQueries,
+):
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine

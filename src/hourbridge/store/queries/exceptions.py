@@ -1,0 +1,40 @@
+"""Exceptions: pages and counts by reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from .. import tables as t
+from ._common import QueryBase
+
+
+class ExceptionQueries(QueryBase):
+    def exceptions(self, *, status: str | None = "open", reason: str | None = None,
+                   owner: str | None = None, limit: int = 100,
+                   offset: int = 0) -> list[dict[str, Any]]:
+        ex = t.exceptions
+        stmt = select(ex.c.id, ex.c.reason, ex.c.owner_role, ex.c.status, ex.c.source,
+                      ex.c.external_id, ex.c.location, ex.c.field, ex.c.message,
+                      ex.c.created_at, ex.c.note)
+        if status:
+            stmt = stmt.where(ex.c.status == status)
+        if reason:
+            stmt = stmt.where(ex.c.reason == reason)
+        if owner:
+            stmt = stmt.where(ex.c.owner_role == owner)
+        stmt = stmt.order_by(ex.c.id).limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(stmt)]
+        for r in rows:
+            r["created_at"] = r["created_at"].isoformat()
+        return rows
+
+    def exceptions_by_reason(self, status: str | None = "open") -> dict[str, int]:
+        ex = t.exceptions
+        stmt = select(ex.c.reason, func.count()).group_by(ex.c.reason).order_by(ex.c.reason)
+        if status:
+            stmt = stmt.where(ex.c.status == status)
+        with self.engine.connect() as conn:
+            return {reason: n for reason, n in conn.execute(stmt)}

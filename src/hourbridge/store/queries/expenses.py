@@ -1,0 +1,32 @@
+"""Expenses: pages with money rounded to the currency."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from .. import tables as t
+from ._common import QueryBase, _json, money
+
+
+class ExpenseQueries(QueryBase):
+    def expenses(self, *, employee: str | None = None, project: str | None = None,
+                 approval: str | None = None, billing: str | None = None,
+                 limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        ex = t.expenses
+        stmt = select(ex.c.id, ex.c.source, ex.c.external_id, ex.c.revision, ex.c.employee,
+                      ex.c.project, ex.c.task, ex.c.entity, ex.c.contract, ex.c.spent_on,
+                      ex.c.category, ex.c.description, ex.c.amount, ex.c.currency,
+                      ex.c.billable, ex.c.receipt_ref, ex.c.approval, ex.c.billing,
+                      ex.c.invoice_line)
+        for col, value in (("employee", employee), ("project", project),
+                           ("approval", approval), ("billing", billing)):
+            if value:
+                stmt = stmt.where(ex.c[col] == value)
+        stmt = stmt.order_by(ex.c.id).limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(stmt)]
+        for r in rows:
+            r["amount"] = money(r["amount"], r["currency"])
+        return [_json(r) for r in rows]

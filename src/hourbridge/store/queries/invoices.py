@@ -1,0 +1,133 @@
+"""Invoices: pages, one invoice with its lines, numbering check, totals, e-invoice data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from .. import tables as t
+from ._common import QueryBase, _json, _money_fields, money
+
+
+class InvoiceQueries(QueryBase):
+    _INVOICE_COLS = ("id", "kind", "credits", "credit_mode", "reason", "number", "status",
+                     "entity", "contract", "customer", "currency",
+                     "period", "issue_date", "due_date", "net", "tax_code", "tax_category",
+                     "tax_exemption_code", "tax_rate", "tax",
+                     "total", "tax_note", "billing_run", "fx_rate", "void_date", "voided_at",
+                     "voided_by", "void_reason")
+
+    def invoices(self, *, status: str | None = None, entity: str | None = None,
+                 limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
+        inv = t.invoices
+        stmt = select(*(inv.c[c] for c in self._INVOICE_COLS))
+        if status:
+            stmt = stmt.where(inv.c.status == status)
+        if entity:
+            stmt = stmt.where(inv.c.entity == entity)
+        stmt = stmt.order_by(inv.c.id).limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            return [_money_fields(_json(dict(r._mapping)), ("net", "tax", "total"), r.currency)
+                    for r in conn.execute(stmt)]
+
+    def invoice(self, invoice_id: int) -> dict[str, Any] | None:
+        inv, li, le = t.invoices, t.invoice_lines, t.invoice_line_entries
+        with self.engine.connect() as conn:
+            head = conn.execute(select(*(inv.c[c] for c in self._INVOICE_COLS))
+                                .where(inv.c.id == invoice_id)).first()
+            if head is None:
+                return None
+            lines = [dict(r._mapping) for r in conn.execute(
+                select(li).where(li.c.invoice == invoice_id).order_by(li.c.line_no))]
+            links: dict[int, list[dict[str, int]]] = defaultdict(list)
+            for line_id, entry_id, seconds in conn.execute(
+                select(le.c.line, le.c.entry, le.c.seconds)
+                .where(le.c.line.in_([ln["id"] for ln in lines])).order_by(le.c.entry)
+            ):
+                links[line_id].append({"entry": entry_id, "seconds": seconds})
+        out = _money_fields(_json(dict(head._mapping)), ("net", "tax", "total"), head.currency)
+        out["lines"] = []
+        for ln in lines:
+            ln = _money_fields(_json(ln), ("amount",), head.currency)
+            ln["entries"] = links.get(ln["id"], [])
+            out["lines"].append(ln)
+        return out  # type: ignore[no-any-return]
+
+    def sequence_check(self) -> list[dict[str, Any]]:
+        """Per entity: the numbers issued (invoices, credit notes and voids alike) against the
+        counter. Gapless means numbers 1..N are each used exactly once, N the counter."""
+        inv, en = t.invoices, t.entities
+        with self.engine.connect() as conn:
+            used: dict[str, list[int]] = defaultdict(list)
+            voids: dict[str, int] = defaultdict(int)
+            for entity, sequence, status in conn.execute(
+                    select(inv.c.entity, inv.c.sequence, inv.c.status)
+                    .where(inv.c.sequence.is_not(None))):
+                used[entity].append(sequence)
+                voids[entity] += status == "void"
+            counters = dict(conn.execute(select(en.c.code, en.c.last_invoice_number)).all())
+        out = []
+        for entity, last in sorted(counters.items()):
+            numbers = used.get(entity, [])
+            missing = sorted(set(range(1, last + 1)) - set(numbers))
+            duplicated = sorted({n for n in numbers if numbers.count(n) > 1})
+            out.append({"entity": entity, "last_number": last, "documents": len(numbers),
+                        "voids": voids.get(entity, 0), "missing": missing,
+                        "duplicated": duplicated, "gapless": not missing and not duplicated
+                        and len(numbers) == last})
+        return out
+
+    def invoice_totals(self) -> list[dict[str, Any]]:
+        """Per entity, currency and status: count, net, tax, total (summed exactly)."""
+        inv = t.invoices
+        sums: dict[tuple[str, str, str, str], list[Any]] = {}
+        with self.engine.connect() as conn:
+            for entity, currency, kind, status, net, tax, total in conn.execute(
+                select(inv.c.entity, inv.c.currency, inv.c.kind, inv.c.status, inv.c.net,
+                       inv.c.tax, inv.c.total)
+            ):
+                s = sums.setdefault((entity, currency, kind, status),
+                                    [0, Decimal(0), Decimal(0), Decimal(0)])
+                s[0] += 1
+                s[1] += net
+                s[2] += tax
+                s[3] += total
+        return [{"entity": e, "currency": c, "kind": k, "status": st, "count": s[0],
+                 "net": money(s[1], c), "tax": money(s[2], c), "total": money(s[3], c)}
+                for (e, c, k, st), s in sorted(sums.items())]
+
+    def einvoice_data(self, invoice_id: int) -> dict[str, Any] | None:
+        """What an EN 16931 e-invoice of one invoice needs, JSON-ready (``None`` if unknown):
+        ``invoice`` (every column of the row, so columns added later come along), its
+        ``lines`` in order, the issuing ``entity`` and the ``customer`` records, and for a
+        credit note the ``credited_invoice``'s number and issue date."""
+        inv, li = t.invoices, t.invoice_lines
+        with self.engine.connect() as conn:
+            head = conn.execute(select(inv).where(inv.c.id == invoice_id)).first()
+            if head is None:
+                return None
+            row = dict(head._mapping)
+            lines = [dict(r._mapping) for r in conn.execute(
+                select(li).where(li.c.invoice == invoice_id).order_by(li.c.line_no))]
+            entity = conn.execute(
+                select(t.entities).where(t.entities.c.code == row["entity"])).one()
+            customer = conn.execute(
+                select(t.customers).where(t.customers.c.id == row["customer"])).one()
+            credited = None
+            if row.get("credits") is not None:
+                ref = conn.execute(select(inv.c.number, inv.c.issue_date)
+                                   .where(inv.c.id == row["credits"])).one()
+                credited = {"number": ref.number, "issue_date": _json(ref.issue_date)}
+        currency = row["currency"]
+        entity_row = dict(entity._mapping)
+        entity_row.pop("last_invoice_number", None)
+        return {
+            "invoice": _money_fields(_json(row), ("net", "tax", "total"), currency),
+            "lines": [_money_fields(_json(ln), ("amount",), currency) for ln in lines],
+            "entity": _json(entity_row),
+            "customer": _json(dict(customer._mapping)),
+            "credited_invoice": credited,
+        }

@@ -1,0 +1,35 @@
+"""Master data as JSON-ready records, and per-entity accounts and currencies."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import select
+
+from hourbridge.domain.model import Accounts
+
+from .. import tables as t
+from ..masterdata import SqlMasterData
+from ._common import QueryBase, _json
+
+
+class MasterDataQueries(QueryBase):
+    def masterdata(self, kind: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            md = SqlMasterData(conn).snapshot()
+        records = getattr(md, kind)
+        return [_json(asdict(r)) for _, r in sorted(records.items())]
+
+    def entity_accounts(self) -> dict[str, Accounts]:
+        """Chart-of-accounts mapping per legal entity code."""
+        en = t.entities
+        with self.engine.connect() as conn:
+            return {code: Accounts(**accounts) for code, accounts in conn.execute(
+                select(en.c.code, en.c.accounts).order_by(en.c.code))}
+
+    def entity_currencies(self) -> dict[str, str]:
+        """Functional currency per legal entity code."""
+        en = t.entities
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(en.c.code, en.c.currency)).all())
