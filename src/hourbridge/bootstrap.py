@@ -20,7 +20,7 @@ from .pipeline.parallel import ParallelValidator
 from .pipeline.worker import Worker
 from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, Collaborators
 from .store import migrate
-from .store.engine import make_engine
+from .store.engine import make_engine, read_only
 from .store.idempotency import SqlIdempotencyKeys
 from .store.jobs import SqlJobStore
 from .store.ledger import SqlLedger
@@ -96,6 +96,6 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     }
     worker = Worker(SqlJobStore(engine), handlers, clock, batch=settings.worker_batch)
     validator = ParallelValidator(workers=settings.intake_workers)
-    return Hourbridge(settings, engine, clock, ReadModels(engine), worker,
+    return Hourbridge(settings, engine, clock, ReadModels(read_only(engine)), worker,
                       SqlIdempotencyKeys(engine, clock),
                       collaborators=Collaborators(validator=validator))

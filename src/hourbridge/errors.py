@@ -67,3 +67,11 @@ class UnbalancedJournal(Permanent):
     """A journal entry whose debits and credits differ in some currency: always our bug."""
 
     code = "unbalanced_journal"
+
+
+class ConcurrentChange(Retryable):
+    """Another writer changed what this transaction read (a billing run and a credit on the
+    same entry, two intakes of one external id); everything was rolled back, so running the
+    same command again is safe and sees the other writer's result."""
+
+    code = "concurrent_change"

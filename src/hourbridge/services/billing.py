@@ -392,6 +392,8 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
             if p.contract is not None:
                 projects_of[p.contract].append(p.code)
         for contract_id in scope.contracts:
+            # a concurrent run of this contract waits here, then reads what that one billed
+            uow.locks.billing(contract_id)
             rows = uow.entries.select(replace(selection, contract=contract_id))
             items = _billable_items(rows, md, rates, holds, report)
             contract = md.contracts.get(contract_id)
@@ -411,7 +413,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
                 adjustment_lines(uow, md, rates, contract_id, plan.drafts, cmd.through,
                                  report.skipped)
             plan.drafts.sort(key=lambda d: d.period)
-            billed: list[int] = []
+            billed: dict[int, int] = {}  # entry id -> seconds the run's lines bill of it
             if not cmd.dry_run and contract.cap is not None:
                 _flag_cap(uow, contract, plan.over_cap, now)
             for draft in plan.drafts:
@@ -430,7 +432,9 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
                             {"contract": draft.contract, "customer": draft.customer,
                              "period": draft.period})], now)
                     continue
-                billed += draft.entry_ids
+                for line in draft.lines:
+                    for link in line.links:
+                        billed[link.entry_id] = billed.get(link.entry_id, 0) + link.seconds
                 if not cmd.dry_run:  # what stopped this invoice before is fixed now
                     uow.exceptions.resolve("billing", where, now, "billing run")
                 invoice_id = None
@@ -445,10 +449,10 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
                                 line.corrections, uow.invoices.line_id(invoice_id, line_no))
                 report.invoices.append(_summary(draft, invoice_id, tax))
                 invoices += 1
-            report.entries_billed += len(set(billed))
+            report.entries_billed += len(billed)
             report.entries_covered += len(plan.covered)
             if not cmd.dry_run:
-                uow.entries.bill_open(sorted(set(billed)), now)
+                uow.entries.bill_open(sorted(billed.items()), now)
                 uow.entries.set_billing(plan.covered, Billing.COVERED.value, now)
                 uow.expenses.mark_not_billable(plan.not_billable, now)
                 for d in plan.settlements:

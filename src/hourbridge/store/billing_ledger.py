@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, and_, case, select, text, update
 
+from hourbridge.errors import ConcurrentChange
 from hourbridge.services.ports.entries import ReliefRow
 
 from . import tables as t
@@ -37,14 +38,34 @@ class BillingLedger:
             self.conn.execute(update(te).where(member, ~whole)
                               .values(billing="credited", updated_at=at))
 
-    def bill_open(self, ids: Sequence[int], at: datetime) -> None:
-        """A billing run put every open second of these entries on a draft."""
-        te = t.time_entries
-        note_bulk_write(self.conn, "time_entries", len(ids))
-        for member in _member(self.conn, te.c.id, ids):
-            self.conn.execute(update(te).where(member).values(
-                billed_seconds=te.c.billable_seconds - te.c.written_off_seconds,
-                billing="on_draft", updated_at=at))
+    def bill_open(self, billed: Sequence[tuple[int, int]], at: datetime) -> None:
+        """A billing run put (entry id, seconds) on its drafts: every open second of each
+        entry, as the run read it. The update adds them only where exactly that many are
+        still open, so work that another writer billed, credited or voided in between fails
+        the run (``ConcurrentChange``, nothing committed) instead of billing a second twice;
+        the table's check constraint refuses the same even for a writer that skips this."""
+        if not billed:
+            return
+        note_bulk_write(self.conn, "time_entries", len(billed))
+        if self.conn.dialect.name == "postgresql":
+            done = self.conn.execute(text(
+                "UPDATE time_entries SET billed_seconds = billed_seconds + k.s, "
+                "billing = 'on_draft', updated_at = :at FROM unnest(CAST(:ids AS bigint[]), "
+                "CAST(:secs AS bigint[])) AS k(id, s) WHERE time_entries.id = k.id "
+                "AND billable_seconds - billed_seconds - written_off_seconds = k.s"),
+                {"at": at, "ids": [i for i, _ in billed],
+                 "secs": [s for _, s in billed]}).rowcount
+        else:
+            stamp = sqlite_value(at)
+            done = self.conn.exec_driver_sql(
+                "UPDATE time_entries SET billed_seconds = billed_seconds + ?, "
+                "billing = 'on_draft', updated_at = ? WHERE id = ? "
+                "AND billable_seconds - billed_seconds - written_off_seconds = ?",
+                [(s, stamp, i, s) for i, s in billed]).rowcount
+        if done != len(billed):
+            raise ConcurrentChange(
+                f"{len(billed) - done} of {len(billed)} entries changed while the billing run "
+                "read them; nothing was billed, run it again")
 
     def wip_rows(self, ids: Sequence[int]) -> list[ReliefRow]:
         te, pr = t.time_entries, t.projects

@@ -1,25 +1,53 @@
-"""Engines: SQLite (WAL, foreign keys on) by default, PostgreSQL through the URL."""
+"""Engines: SQLite (WAL, foreign keys on) by default, PostgreSQL through the URL.
+
+SQLite: Python's sqlite3 module starts a transaction only at the first write, so a use case's
+reads ran outside any transaction and two processes could both read the same unbilled work and
+then, one after the other, both bill it. Here the driver's own transaction handling is off and
+every transaction begins ``IMMEDIATE``: it takes the database's single write lock up front, so
+writers run one after the other, each reading what the previous one committed (a waiting writer
+waits up to ``SQLITE_BUSY_TIMEOUT`` seconds). Read-only work passes
+``execution_options(read_only=True)`` (see ``read_only``) and begins a plain deferred
+transaction, which WAL lets run beside a writer. This is SQLAlchemy's documented recipe for
+serializable SQLite transactions with working savepoints.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+
+SQLITE_BUSY_TIMEOUT = 60  # seconds a writer waits for another one before "database is locked"
+READ_ONLY = "hourbridge_read_only"
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: an error message never carries row values (notes, names) into logs
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT},
+                               hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Connection) -> None:
+            read = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine (and pool) for queries that never write: on SQLite they do not wait for
+    the write lock."""
+    return engine.execution_options(**{READ_ONLY: True})

@@ -337,11 +337,12 @@ class SqlEntries(BillingLedger):
                           entity=entry.entity, contract=entry.contract,
                           work_date=entry.work_date, worked_seconds=entry.worked_seconds,
                           notes=entry.notes, content_key=entry.content_key)
+        if pending_adjustment:
+            # the next run bills the difference; until then it is invoiced (in the same
+            # statement: billed may now exceed billable, which only an invoiced entry may)
+            values.update(billing="invoiced", locked=True)
         self.conn.execute(update(te).where(te.c.id == entry_id).values(**values))
-        if pending_adjustment:  # the next run bills the difference; until then it is invoiced
-            self.conn.execute(update(te).where(te.c.id == entry_id).values(
-                billing="invoiced", locked=True))
-        else:
+        if not pending_adjustment:
             self._settle([entry_id], at)
 
     def state(self, entry_id: int) -> dict[str, Any] | None:

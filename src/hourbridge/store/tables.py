@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -213,6 +214,10 @@ inbox = Table(
     Column("rows_accepted", Integer, nullable=False, server_default="0"),
     Column("rows_rejected", Integer, nullable=False, server_default="0"),
     Column("rows_unchanged", Integer, nullable=False, server_default="0"),
+    # how often processing of its rows began: above 1 after a crash or a retry (a payload
+    # left "received" is taken up again by the next ingest of the same bytes, ``inbox retry``
+    # or the worker)
+    Column("attempts", Integer, nullable=False, server_default="0"),
 )
 
 # The payload verbatim, in chunks of at most 1 MiB, so no process ever needs it whole.
@@ -240,7 +245,9 @@ time_entries = Table(
     Column("billable_seconds", Integer, nullable=False),
     Column("billable", Boolean, nullable=False),
     Column("notes", Text, nullable=False),
-    Column("content_key", String(32), nullable=False, index=True),
+    # one entry per content (employee, project, task, date, time, notes): the database refuses
+    # a duplicate that two concurrent intakes would each have found absent
+    Column("content_key", String(32), nullable=False),
     Column("approval", String(16), nullable=False),
     Column("billing", String(16), nullable=False),
     Column("locked", Boolean, nullable=False),
@@ -268,6 +275,15 @@ time_entries = Table(
     # external id first: lookups of a batch's ids (IN list) must use the index even while the
     # planner's statistics still describe an empty table (the first large load)
     UniqueConstraint("external_id", "source", name="uq_time_entries_external_id_source"),
+    UniqueConstraint("content_key", name="uq_time_entries_content_key"),
+    # a second is billed at most once: what is billed and written off never exceeds what is
+    # billable, so a second run that bills the same open seconds cannot commit. The one
+    # exception is an invoiced entry whose source lowered it (a correction applied as a
+    # next-invoice adjustment): it stays over until its adjustment line bills the difference.
+    CheckConstraint(
+        "billed_seconds >= 0 AND written_off_seconds >= 0 AND "
+        "(billed_seconds + written_off_seconds <= billable_seconds OR billing = 'invoiced')",
+        name="billed_at_most_once"),
     Index("ix_time_entries_axes", "approval", "billing", "work_date"),
     Index("ix_time_entries_contract_axes", "contract", "billing", "approval", "work_date"),
     Index("ix_time_entries_employee_date", "employee", "work_date"),
@@ -315,7 +331,7 @@ expenses = Table(
     Column("currency", String(3), nullable=False),
     Column("billable", Boolean, nullable=False),
     Column("receipt_ref", String(200)),
-    Column("content_key", String(32), nullable=False, index=True),
+    Column("content_key", String(32), nullable=False),  # unique: see time_entries
     Column("approval", String(16), nullable=False),  # submitted / approved / rejected
     Column("approved_at", UtcDateTime),
     Column("approved_by", String(128)),
@@ -324,6 +340,7 @@ expenses = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("external_id", "source", name="uq_expenses_external_id_source"),
+    UniqueConstraint("content_key", name="uq_expenses_content_key"),
     Index("ix_expenses_contract_axes", "contract", "approval", "billing", "spent_on"),
     Index("ix_expenses_project_date", "project", "spent_on"),
     Index("ix_expenses_invoice_line", "invoice_line"),

@@ -14,6 +14,7 @@ from .holds import SqlHolds
 from .inbox import SqlInbox
 from .intercompany import SqlIntercompany
 from .invoices import SqlInvoices
+from .locks import SqlLocks
 from .masterdata import SnapshotCache, SqlMasterData
 from .outbox import SqlOutbox
 
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
         self.conn = self.engine.connect()
         self.conn.begin()
         self.masterdata = SqlMasterData(self.conn, self.snapshots)
+        self.locks = SqlLocks(self.conn)
         self.inbox = SqlInbox(self.conn)
         self.entries = SqlEntries(self.conn)
         self.expenses = SqlExpenses(self.conn)

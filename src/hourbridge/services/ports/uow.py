@@ -14,6 +14,7 @@ from .holds import HoldRepository
 from .inbox import InboxRepository
 from .intercompany import IntercompanyRepository
 from .invoices import InvoiceRepository
+from .locks import Locks
 from .masterdata import MasterDataRepository
 from .outbox import Outbox
 
@@ -24,6 +25,7 @@ class Clock(Protocol):
 
 class UnitOfWork(Protocol):
     masterdata: MasterDataRepository
+    locks: Locks
     inbox: InboxRepository
     entries: EntryRepository
     expenses: ExpenseRepository
