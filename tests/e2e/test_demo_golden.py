@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from hourbridge.cli.main import app
+from hourbridge.cli.app import app
 
 GOLDEN = Path(__file__).parent / "golden" / "demo.json"
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
