@@ -15,7 +15,7 @@ import yaml
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from hourbridge.cli.main import app
+from hourbridge.cli.app import app
 from support.firm import small_firm_bundle
 
 runner = CliRunner()

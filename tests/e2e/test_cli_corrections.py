@@ -11,7 +11,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hourbridge.cli.main import app
+from hourbridge.cli.app import app
 from support.firm import small_firm_bundle
 
 runner = CliRunner()

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
-from hourbridge.cli.main import app
+from hourbridge.cli.app import app
 from hourbridge.config import Settings
 from support.firm import small_firm_bundle, two_entity_bundle
 

@@ -370,7 +370,7 @@ def test_every_issued_demo_invoice_is_a_valid_e_invoice(
     """All issued invoices of the demo firm (two entities, EUR and USD), both syntaxes.
     The documents are rendered through the same read side and mapping as the command; the
     command itself writes the first of each entity (byte-identical)."""
-    from hourbridge.cli.main import app
+    from hourbridge.cli.app import app
 
     url = f"sqlite:///{tmp_path}/demo.db"
     monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", url)

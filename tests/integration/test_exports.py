@@ -215,7 +215,7 @@ def test_demo_firm_exports_pass_both_tools(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo firm (two entities, EUR and USD, 86 journal entries) exported and checked.
     Slower than the rest (a few seconds: the demo itself is most of it)."""
-    from hourbridge.cli.main import app
+    from hourbridge.cli.app import app
 
     require_tool("bean-check")
     require_tool("hledger")

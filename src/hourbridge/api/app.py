@@ -17,7 +17,8 @@ from hourbridge.bootstrap import Hourbridge, bootstrap
 
 from . import problems
 from .idempotency import IdempotencyMiddleware
-from .schemas import ExpensesIn, TimeEntriesIn
+from .schemas.expenses import ExpensesIn
+from .schemas.time_entries import TimeEntriesIn
 from .v1 import health_router
 from .v1 import router as v1_router
 

@@ -33,7 +33,7 @@ from hourbridge.errors import (
     UnbalancedJournal,
 )
 
-from .schemas import Problem, ProblemItem
+from .schemas.common import Problem, ProblemItem
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://hourbridge.dev/problems/"

@@ -10,7 +10,7 @@ from hourbridge.domain.commands import AdjustBillable
 
 from ..deps import HourbridgeDep, drain_later
 from ..problems import problem_responses
-from ..schemas import Adjustment, AdjustmentIn
+from ..schemas.adjustments import Adjustment, AdjustmentIn
 
 router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses(422, 500))
 

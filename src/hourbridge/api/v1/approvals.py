@@ -11,7 +11,7 @@ from hourbridge.domain.commands import ApproveEntries, RejectEntries
 
 from ..deps import HourbridgeDep, drain_later
 from ..problems import problem_responses
-from ..schemas import ApprovalIn, ApprovalReport
+from ..schemas.approvals import ApprovalIn, ApprovalReport
 
 router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses(422, 500))
 

@@ -10,7 +10,7 @@ from hourbridge.domain.commands import RunBilling
 
 from ..deps import HourbridgeDep
 from ..problems import problem_responses
-from ..schemas import BillingReport, BillingRunIn
+from ..schemas.billing import BillingReport, BillingRunIn
 
 router = APIRouter(prefix="/v1", tags=["billing"], responses=problem_responses(422, 500))
 

@@ -10,7 +10,7 @@ from hourbridge.domain.commands import ApplyCorrection, RejectCorrection
 
 from ..deps import HourbridgeDep, Limit, Offset, drain_later
 from ..problems import problem_responses
-from ..schemas import Correction, CorrectionDecisionIn, CorrectionReport
+from ..schemas.corrections import Correction, CorrectionDecisionIn, CorrectionReport
 
 router = APIRouter(prefix="/v1", tags=["corrections"], responses=problem_responses(422, 500))
 

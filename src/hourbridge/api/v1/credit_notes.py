@@ -10,7 +10,7 @@ from hourbridge.domain.commands import IssueCreditNote
 
 from ..deps import HourbridgeDep, drain_later
 from ..problems import problem_responses
-from ..schemas import CreditNoteIn, CreditNoteReport
+from ..schemas.credit_notes import CreditNoteIn, CreditNoteReport
 
 router = APIRouter(prefix="/v1", tags=["invoices"], responses=problem_responses(422, 500))
 

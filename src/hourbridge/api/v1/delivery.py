@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from ..deps import HourbridgeDep, Limit
 from ..problems import problem_responses
-from ..schemas import DeadLetter, DrainStats
+from ..schemas.delivery import DeadLetter, DrainStats
 
 router = APIRouter(prefix="/v1", tags=["delivery"], responses=problem_responses(500))
 

@@ -10,7 +10,7 @@ from hourbridge.domain.commands import DismissExceptions, RetryExceptions
 
 from ..deps import HourbridgeDep, Limit, Offset
 from ..problems import problem_responses
-from ..schemas import Dismissed, DismissIn, ExceptionList, RetryIn, RetryReport
+from ..schemas.exceptions import Dismissed, DismissIn, ExceptionList, RetryIn, RetryReport
 
 router = APIRouter(prefix="/v1", tags=["exceptions"], responses=problem_responses(422, 500))
 

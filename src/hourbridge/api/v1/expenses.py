@@ -14,14 +14,8 @@ from hourbridge.formats.timefile import TimeFile
 
 from ..deps import HourbridgeDep, Limit, Offset
 from ..problems import problem_responses
-from ..schemas import (
-    MAX_ENTRIES_PER_REQUEST,
-    Expense,
-    ExpenseApprovalIn,
-    ExpenseApprovalReport,
-    ExpensesIn,
-    IntakeReport,
-)
+from ..schemas.common import MAX_ENTRIES_PER_REQUEST, IntakeReport
+from ..schemas.expenses import Expense, ExpenseApprovalIn, ExpenseApprovalReport, ExpensesIn
 from .time_entries import IDEMPOTENCY_KEY, read_intake_body
 
 router = APIRouter(prefix="/v1", tags=["expenses"], responses=problem_responses(422, 500))

@@ -13,7 +13,7 @@ from hourbridge.formats.bundle import BundleDocument, Currency, FxRateIn, to_dom
 
 from ..deps import HourbridgeDep
 from ..problems import BODY_ORIGIN, problem_responses
-from ..schemas import LoadCounts
+from ..schemas.common import LoadCounts
 
 router = APIRouter(prefix="/v1/fx-rates", tags=["master data"],
                    responses=problem_responses(500))

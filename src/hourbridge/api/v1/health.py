@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from ..deps import HourbridgeDep
 from ..problems import problem, problem_responses
-from ..schemas import Health, Ready
+from ..schemas.health import Health, Ready
 
 router = APIRouter(tags=["health"])
 

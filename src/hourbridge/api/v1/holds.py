@@ -10,7 +10,7 @@ from hourbridge.domain.commands import PlaceHold, ReleaseHold
 
 from ..deps import HourbridgeDep
 from ..problems import problem_responses
-from ..schemas import Hold, HoldIn, HoldReleaseIn
+from ..schemas.holds import Hold, HoldIn, HoldReleaseIn
 
 router = APIRouter(prefix="/v1", tags=["holds"], responses=problem_responses(422, 500))
 

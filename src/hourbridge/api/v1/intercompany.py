@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ..deps import HourbridgeDep
 from ..problems import problem_responses
-from ..schemas import IntercompanyReport
+from ..schemas.intercompany import IntercompanyReport
 
 router = APIRouter(prefix="/v1", tags=["intercompany"], responses=problem_responses(422, 500))
 

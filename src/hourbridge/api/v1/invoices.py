@@ -13,7 +13,7 @@ from hourbridge.formats.bundle import Code
 
 from ..deps import HourbridgeDep, Limit, Offset, drain_later
 from ..problems import problem_responses
-from ..schemas import (
+from ..schemas.invoices import (
     Invoice,
     InvoiceDetail,
     IssueIn,

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from ..deps import HourbridgeDep, Limit, Offset
 from ..problems import problem_responses
-from ..schemas import FunctionalTrialBalanceRow, JournalEntry, TrialBalanceRow
+from ..schemas.ledger import FunctionalTrialBalanceRow, JournalEntry, TrialBalanceRow
 
 router = APIRouter(prefix="/v1/journal", tags=["ledger"], responses=problem_responses(500))
 

@@ -22,7 +22,7 @@ from hourbridge.formats.bundle import (
 
 from ..deps import HourbridgeDep
 from ..problems import BODY_ORIGIN, problem_responses
-from ..schemas import LoadCounts
+from ..schemas.common import LoadCounts
 
 router = APIRouter(prefix="/v1", tags=["master data"], responses=problem_responses(500))
 

@@ -21,7 +21,8 @@ from hourbridge.formats.timefile import TimeFile
 
 from ..deps import HourbridgeDep, Limit, Offset
 from ..problems import problem_responses
-from ..schemas import MAX_ENTRIES_PER_REQUEST, IntakeReport, TimeEntriesIn, TimeEntry
+from ..schemas.common import MAX_ENTRIES_PER_REQUEST, IntakeReport
+from ..schemas.time_entries import TimeEntriesIn, TimeEntry
 
 router = APIRouter(prefix="/v1", tags=["time entries"], responses=problem_responses(422, 500))
 

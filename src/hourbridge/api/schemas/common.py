@@ -1,0 +1,105 @@
+"""Types shared by the routers: the request and response bases, decimal strings, request
+limits, problem details, and the models several resources return."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+
+MAX_ENTRIES_PER_REQUEST = 10_000
+MAX_IDS_PER_REQUEST = 10_000
+
+Money = Annotated[str, Field(description="decimal amount as a string", examples=["150.00"])]
+Decimal_ = Annotated[str, Field(description="decimal number as a string", examples=["0.19"])]
+Actor = Annotated[str, Field(min_length=1, max_length=128, description="who acts (kept)")]
+
+
+# Requests refuse unknown fields.
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    pass
+
+
+class ProblemItem(Out):
+    pointer: str | None = Field(
+        None, description="JSON Pointer (RFC 6901, as a URI fragment) into the request body",
+        examples=["#/entities/0/currency"])
+    location: str = Field(description="body, query, path or header", examples=["body"])
+    field: str = Field(description="the field's path", examples=["entities[0].currency"])
+    reason: str = Field(description="what is wrong, for people")
+    code: str = Field(description="what is wrong, for programs", examples=["string_pattern"])
+
+
+class Problem(Out):
+    """RFC 9457 problem details, served as ``application/problem+json``."""
+
+    type: str = Field(description="URI naming the problem type", examples=[
+        "https://hourbridge.dev/problems/not-found"])
+    title: str
+    status: int
+    detail: str
+    instance: str | None = Field(None, description="the request path")
+    code: str = Field(description="stable machine-readable reason", examples=["not_found"])
+    errors: list[ProblemItem] | None = Field(
+        None, description="validation errors: every reason, each with its location")
+
+
+class LoadCounts(Out):
+    created: int
+    updated: int
+    unchanged: int
+
+
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
+
+
+def _json_scalar(*types: str) -> Any:
+    """A JSON value of one of ``types`` (or null), kept exactly as sent: no coercion."""
+    allowed = tuple(t for name in types for t in _PY_TYPES[name])
+
+    def check(value: Any) -> Any:
+        if value is None or (isinstance(value, allowed) and (
+                not isinstance(value, bool) or "boolean" in types)):
+            return value
+        raise ValueError(f"must be {' or '.join(types)}")
+
+    return Annotated[Any, PlainValidator(check), WithJsonSchema({"type": [*types, "null"]})]
+
+
+Text = _json_scalar("string")
+TextOrInteger = _json_scalar("string", "integer")
+TextOrNumber = _json_scalar("string", "number")
+TextOrBoolean = _json_scalar("string", "boolean")
+
+
+class IntakeReport(Out):
+    inbox_id: int | None = Field(description="the kept payload")
+    fingerprint: str = Field(description="SHA-256 of the kept payload")
+    duplicate_payload: bool = Field(description="the same payload was taken before: nothing "
+                                                "was added")
+    rows: int
+    accepted: int
+    revised: int
+    unchanged: int
+    rejected: int
+    deleted: int = Field(0, description="entries the source deleted before approval")
+    corrections_proposed: int = Field(
+        0, description="changes or deletions of work on an invoice, proposed as corrections "
+        "(GET /v1/corrections)")
+    reasons: dict[str, int] = Field(description="rejected rows by reason code")
+    days_rerounded: int = Field(0, description="days of per-day-rounded contracts recomputed")
+    entries_rerounded: int = Field(0, description="entries whose billable seconds moved")
+    day_overbilled_seconds: int = Field(
+        0, description="billed seconds beyond a recomputed day's rounded total (to credit)")
+
+
+class Skipped(Out):
+    id: int
+    reason: str
+    message: str | None = None
+

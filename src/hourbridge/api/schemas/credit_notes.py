@@ -1,0 +1,44 @@
+"""Request and response models of the ``api/v1/credit_notes.py`` router."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field
+
+from .common import Actor, In, Money, Out
+
+
+class CreditLineIn(In):
+    line_no: int = Field(ge=1)
+    seconds: int = Field(0, ge=0, description="billable seconds of the line to credit; 0 or "
+                         "absent: all that is left of it (fee, milestone and expense lines "
+                         "credit whole)")
+
+
+
+class CreditNoteIn(In):
+    invoice_id: int
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
+    mode: Literal["rebill", "write_off"] = Field(
+        "rebill", description="rebill: the credited work bills again; write_off: it never will")
+    lines: list[CreditLineIn] = Field([], max_length=10_000,
+                                      description="empty: credit all that is still creditable")
+    issue_date: dt.date | None = None
+    actor: Actor
+
+
+
+class CreditNoteReport(Out):
+    id: int
+    number: str
+    invoice_id: int
+    invoice_number: str
+    mode: str
+    net: Money
+    tax: Money
+    total: Money
+    seconds: int
+    entries: int
+

@@ -1,0 +1,101 @@
+"""Request and response models of the ``api/v1/expenses.py`` router."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hourbridge.formats.bundle import Code
+
+from .common import (
+    MAX_ENTRIES_PER_REQUEST,
+    MAX_IDS_PER_REQUEST,
+    Actor,
+    In,
+    Money,
+    Out,
+    Skipped,
+    Text,
+    TextOrBoolean,
+    TextOrInteger,
+    TextOrNumber,
+)
+
+
+class ExpenseRowIn(BaseModel):
+    """One row in the canonical expense format (the same fields as the CSV header).
+
+    Only JSON types are checked here; whether a row is acceptable (required fields, a positive
+    amount in the currency's minor units, an ISO 4217 currency equal to the contract's, a known
+    and active project, an assigned employee, an open period...) is decided by intake, and a
+    refused row goes to the exception queue with its reason. Other fields are kept with the row.
+    """
+
+    model_config = ConfigDict(extra="allow")
+    external_id: TextOrInteger = Field(None, description="the source system's id (required)")
+    employee: Text = Field(None, description="employee id (required)")
+    project: Text = Field(None, description="project code (required)")
+    task: Text = Field(None, description="task code within the project")
+    date: Text = Field(None, description="date spent, YYYY-MM-DD (required)",
+                       examples=["2026-07-01"])
+    amount: TextOrNumber = Field(
+        None, description="amount spent, > 0, at most the currency's decimals (required). "
+        "Prefer a string (\"120.50\"); a JSON number is taken as its shortest decimal text.",
+        examples=["120.50"])
+    currency: Text = Field(None, description="ISO 4217 code (required)", examples=["EUR"])
+    category: Text = Field(None, description="e.g. travel, hotel, meals (required)")
+    description: Text = None
+    billable: TextOrBoolean = Field(None, description="default true")
+    receipt_ref: Text = Field(None, description="the receipt's id in the expense tool")
+    revision: TextOrInteger = Field(None, description="positive integer, default 1")
+
+
+
+class ExpensesIn(In):
+    source: Code = Field(description="source system name, part of every expense's identity",
+                         examples=["expensify"])
+    expenses: list[ExpenseRowIn] = Field(min_length=1, max_length=MAX_ENTRIES_PER_REQUEST)
+
+
+
+class Expense(Out):
+    id: int
+    source: str
+    external_id: str
+    revision: int
+    employee: str
+    project: str
+    task: str | None
+    entity: str
+    contract: str | None
+    spent_on: dt.date
+    category: str
+    description: str
+    amount: Money
+    currency: str
+    billable: bool
+    receipt_ref: str | None
+    approval: str
+    billing: str = Field(description="unbilled, billed, written_off or non_billable")
+    invoice_line: int | None = Field(description="the invoice line that bills it")
+
+
+
+class ExpenseApprovalIn(In):
+    actor: Actor
+    expense_ids: list[int] = Field([], max_length=MAX_IDS_PER_REQUEST)
+    employee: Code | None = None
+    project: Code | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+
+class ExpenseApprovalReport(Out):
+    approved: int
+    billable: int
+    skipped: list[Skipped]
+    billable_amount: dict[str, Money] = Field(
+        description="currency -> billable amount approved (before any markup)")
+

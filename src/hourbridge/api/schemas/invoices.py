@@ -1,0 +1,148 @@
+"""Request and response models of the ``api/v1/invoices.py`` router."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from hourbridge.formats.bundle import Code
+
+from .common import MAX_IDS_PER_REQUEST, Actor, Decimal_, In, Money, Out
+
+
+class Invoice(Out):
+    id: int
+    kind: Literal["invoice", "credit_note"] = "invoice"
+    credits: int | None = Field(None, description="on a credit note: the invoice it credits")
+    credit_mode: Literal["rebill", "write_off"] | None = None
+    reason: str | None = None
+    number: str | None
+    status: str
+    entity: str
+    contract: str
+    customer: str
+    currency: str
+    period: str
+    issue_date: dt.date | None
+    due_date: dt.date | None
+    net: Money
+    tax_code: str | None
+    tax_category: str | None = Field(None, description="UNTDID 5305: S, Z, E, AE, O")
+    tax_exemption_code: str | None = None
+    tax_rate: Decimal_ | None
+    tax: Money
+    total: Money
+    tax_note: str | None
+    billing_run: int | None = None
+    fx_rate: Decimal_ | None = Field(
+        None, description="issued in a currency other than the entity's functional one: 1 "
+        "invoice currency = fx_rate functional currency, the rate receivable and tax were "
+        "booked at (a credit note: its invoice's)")
+    void_date: dt.date | None = Field(None, description="a void: the date its posting was "
+                                      "reversed (none for a voided draft)")
+    voided_at: dt.datetime | None = None
+    voided_by: str | None = None
+    void_reason: str | None = None
+
+
+
+class LineEntry(Out):
+    entry: int
+    seconds: int
+
+
+
+class InvoiceLine(Out):
+    id: int
+    line_no: int
+    credits_line: int | None = None
+    description: str
+    project: str
+    task: str
+    role: str
+    seconds: int
+    quantity_hours: Decimal_
+    rate: Decimal_
+    amount: Money
+    rate_card: str = Field(description="why this rate: the card ...")
+    rate_row: str = Field(description="... the row ...")
+    rate_rule: str = Field(description="... the precedence rule ...")
+    rate_scope: str
+    contract_version: int = Field(description="... and the contract version")
+    entries: list[LineEntry] = Field(description="the time entries this line bills")
+
+
+
+class InvoiceDetail(Invoice):
+    lines: list[InvoiceLine]
+
+
+
+class IssueIn(In):
+    invoice_ids: list[int] = Field([], max_length=MAX_IDS_PER_REQUEST)
+    all: bool = Field(False, description="issue every draft (of `entity`, if given)")
+    entity: Code | None = None
+    issue_date: dt.date | None = Field(None, description="default today")
+    actor: Actor = "api"
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> IssueIn:
+        if bool(self.invoice_ids) == self.all:
+            raise ValueError("give either invoice_ids or all: true")
+        return self
+
+
+
+class Issued(Out):
+    id: int
+    number: str
+    entity: str
+    customer: str
+    currency: str
+    net: Money
+    tax: Money
+    total: Money
+    issue_date: dt.date
+    due_date: dt.date
+    wip_relieved: Money
+
+
+
+class IssueReport(Out):
+    issued: list[Issued]
+    count: int
+
+
+
+class VoidIn(In):
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S",
+                        description="why (kept on the invoice)")
+    void_date: dt.date | None = Field(None, description="default today; the reversal's date")
+    actor: Actor
+
+
+
+class VoidReport(Out):
+    id: int
+    number: str | None = Field(description="kept: a void stays in the sequence")
+    status: Literal["void"]
+    was: Literal["draft", "issued"]
+    entity: str
+    entries_released: int
+    seconds_released: int
+    wip_restored: Money
+    journal_key: str | None = Field(description="the reversing journal entry (issued only)")
+
+
+
+class SequenceCheck(Out):
+    entity: str
+    last_number: int
+    documents: int
+    voids: int
+    missing: list[int]
+    duplicated: list[int]
+    gapless: bool
+

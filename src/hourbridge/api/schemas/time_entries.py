@@ -1,0 +1,82 @@
+"""Request and response models of the ``api/v1/time_entries.py`` router."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hourbridge.formats.bundle import Code
+
+from .common import (
+    MAX_ENTRIES_PER_REQUEST,
+    In,
+    Money,
+    Out,
+    Text,
+    TextOrBoolean,
+    TextOrInteger,
+    TextOrNumber,
+)
+
+
+class TimeEntryRow(BaseModel):
+    """One row in the canonical time-entry format (the same fields as the CSV header).
+
+    Only JSON types are checked here; whether a row is acceptable (required fields, a known
+    project, an assigned employee, a rate in force, an open period...) is decided by intake,
+    and a refused row goes to the exception queue with its reason, like a row of any
+    tracker's file. Other fields are kept with the row.
+    """
+
+    model_config = ConfigDict(extra="allow")
+    external_id: TextOrInteger = Field(None, description="the source system's id (required)")
+    employee: Text = Field(None, description="employee id (required)")
+    project: Text = Field(None, description="project code (required)")
+    task: Text = Field(None, description="task code within the project")
+    date: Text = Field(None, description="work date, YYYY-MM-DD (required)",
+                       examples=["2026-07-01"])
+    hours: TextOrNumber = Field(
+        None, description="worked hours; give exactly one of hours, minutes, seconds. "
+        "Prefer a string (\"7.5\"); a JSON number is taken as its shortest decimal text.",
+        examples=["7.5"])
+    minutes: TextOrNumber = None
+    seconds: TextOrInteger = None
+    notes: Text = None
+    billable: TextOrBoolean = Field(None, description="default true")
+    revision: TextOrInteger = Field(None, description="positive integer, default 1")
+    deleted: TextOrBoolean = Field(
+        None, description="true: the source deleted the entry (a tombstone; only external_id "
+        "and revision are read). Work already invoiced becomes a correction proposal.")
+
+
+
+class TimeEntriesIn(In):
+    source: Code = Field(description="source system name, part of every entry's identity",
+                         examples=["harvest"])
+    entries: list[TimeEntryRow] = Field(min_length=1, max_length=MAX_ENTRIES_PER_REQUEST)
+
+
+
+class TimeEntry(Out):
+    id: int
+    source: str
+    external_id: str
+    revision: int
+    employee: str
+    project: str
+    task: str
+    work_date: dt.date
+    worked_seconds: int
+    billable_seconds: int
+    billable: bool
+    notes: str
+    approval: str
+    billing: str
+    locked: bool = False
+    wip_amount: Money | None = None
+    wip_currency: str | None = None
+    billed_seconds: int = 0
+    written_off_seconds: int = 0
+    deleted_at: dt.datetime | None = Field(None, description="when the source deleted it")
+

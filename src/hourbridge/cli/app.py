@@ -1,0 +1,57 @@
+"""Entry point: ``hourbridge --help``.
+
+Creates the typer app and registers the commands of one module per command group. Typer lists
+the top-level commands first, then the groups, each in the order registered here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from . import (
+    billing,
+    contracts,
+    corrections,
+    db,
+    delivery,
+    demo,
+    entries,
+    exceptions,
+    expenses,
+    export,
+    holds,
+    intake,
+    intercompany,
+    invoices,
+    ledger,
+    masterdata,
+    revenue,
+    server,
+)
+
+app = typer.Typer(help="Hourbridge: from the billable hour to the booked invoice.",
+                  no_args_is_help=True, add_completion=False)
+
+app.add_typer(db.db_app, name="db")
+app.add_typer(db.schema_app, name="schema")
+app.add_typer(invoices.invoices_app, name="invoices")
+app.add_typer(exceptions.exceptions_app, name="exceptions")
+app.add_typer(delivery.deadletters_app, name="deadletters")
+app.add_typer(ledger.ledger_app, name="ledger")
+app.add_typer(export.export_app, name="export")
+app.add_typer(holds.holds_app, name="holds")
+app.add_typer(contracts.contracts_app, name="contracts")
+app.add_typer(revenue.revenue_app, name="revenue")
+app.add_typer(expenses.expenses_app, name="expenses")
+app.add_typer(intercompany.intercompany_app, name="intercompany")
+app.add_typer(corrections.corrections_app, name="corrections")
+
+app.command("load")(masterdata.load)
+app.command("ingest")(intake.ingest)
+app.command("approve")(entries.approve)
+app.command("reject")(entries.reject)
+app.command("adjust")(entries.adjust)
+app.command("bill")(billing.bill)
+app.command("worker")(delivery.worker)
+app.command("serve")(server.serve)
+app.command("demo")(demo.demo)

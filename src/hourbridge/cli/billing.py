@@ -1,0 +1,44 @@
+"""``hourbridge bill``: the billing run."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hourbridge.domain import commands as c
+
+from .options import JsonOpt, parse_date
+from .output import console, print_json, session, table
+
+
+def bill(
+    through: Annotated[str, typer.Option(help="Bill approved work up to this date.")],
+    entity: Annotated[str | None, typer.Option(help="Only this legal entity.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, write nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Billing run: approved, unbilled, billable time to draft invoices."""
+    with session() as hb:
+        cutoff = parse_date(through, "--through")
+        assert cutoff is not None
+        report = hb.handle(c.RunBilling(cutoff, entity, dry_run))
+        if as_json:
+            print_json(report.as_dict())
+            return
+        title = "billing run (dry run: nothing written)" if dry_run else "billing run"
+        table(title, ["id", "entity", "contract", "customer", "period", "lines", "net", "tax",
+                      "total", "cur"],
+              [(i["id"] or "-", i["entity"], i["contract"], i["customer"], i["period"],
+                i["lines"], i["net"], i["tax"], i["total"], i["currency"])
+               for i in report.invoices], right=["lines", "net", "tax", "total"])
+        console.print(f"{len(report.invoices)} invoice(s), {report.entries_billed} entries")
+        if report.changes:
+            table("changes since the last run", ["contract", "period", "change", "net before",
+                                                 "net now", "entries Δ"],
+                  [(ch["contract"], ch["period"], ch["change"],
+                    (ch["before"] or {}).get("net", ""), (ch["after"] or {}).get("net", ""),
+                    ch.get("entries_delta", "")) for ch in report.changes],
+                  right=["net before", "net now", "entries Δ"])
+        for s in report.skipped[:20]:
+            console.print(f"  not billed {s['id']}: {s['reason']} {s.get('message', '')}")

@@ -1,0 +1,66 @@
+"""``hourbridge exceptions``: the queue of rows that could not be taken."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hourbridge.domain import commands as c
+
+from .options import JsonOpt
+from .output import console, print_json, session, table
+
+exceptions_app = typer.Typer(help="The exception queue: rows that could not be taken.",
+                             no_args_is_help=True)
+
+
+@exceptions_app.command("list")
+def exceptions_list(
+    status: Annotated[str, typer.Option(help="open, resolved, dismissed or all")] = "open",
+    reason: Annotated[str | None, typer.Option(help="Reason code.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Owner role.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rows that could not be taken, with reason and owner role."""
+    with session() as hb:
+        q = hb.queries
+        st = None if status == "all" else status
+        rows = q.exceptions(status=st, reason=reason, owner=owner, limit=limit)
+        if as_json:
+            print_json({"by_reason": q.exceptions_by_reason(st), "items": rows})
+            return
+        table("exceptions by reason", ["reason", "count"],
+              list(q.exceptions_by_reason(st).items()), right=["count"])
+        table("exceptions", ["id", "reason", "owner", "where", "message"],
+              [(r["id"], r["reason"], r["owner_role"], r["location"], r["message"])
+               for r in rows])
+
+
+@exceptions_app.command("retry")
+def exceptions_retry(
+    ids: Annotated[list[int] | None, typer.Argument(help="Ids (default: every open one).")] = None,
+    actor: Annotated[str, typer.Option()] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate the kept rows again (after master data was fixed)."""
+    with session() as hb:
+        report = hb.handle(c.RetryExceptions(tuple(ids or ()), actor))
+        if as_json:
+            print_json(report.as_dict())
+            return
+        console.print(f"retried {report.retried}: {len(report.resolved)} resolved, "
+                      f"{len(report.still_open)} still open")
+
+
+@exceptions_app.command("dismiss")
+def exceptions_dismiss(
+    ids: Annotated[list[int], typer.Argument(help="Exception ids.")],
+    note: Annotated[str, typer.Option(help="Why (kept with the record).")],
+    actor: Annotated[str, typer.Option()] = "cli",
+) -> None:
+    """Close exceptions without taking the rows, with a note."""
+    with session() as hb:
+        n = hb.handle(c.DismissExceptions(tuple(ids), actor, note))
+        console.print(f"dismissed {n}")

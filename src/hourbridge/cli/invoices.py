@@ -1,0 +1,163 @@
+"""``hourbridge invoices``: list, show, void, check the sequence, issue, credit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hourbridge.domain import commands as c
+from hourbridge.errors import InvalidInput
+
+from .options import JsonOpt, parse_date, whole_seconds
+from .output import console, print_json, session, table
+
+invoices_app = typer.Typer(help="Draft and issued invoices.", no_args_is_help=True)
+
+
+@invoices_app.command("list")
+def invoices_list(
+    status: Annotated[str | None, typer.Option(help="draft, issued, ...")] = None,
+    entity: Annotated[str | None, typer.Option()] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List invoices."""
+    with session() as hb:
+        rows = hb.queries.invoices(status=status, entity=entity)
+        if as_json:
+            print_json(rows)
+            return
+        table("invoices", ["id", "number", "status", "entity", "customer", "period", "net",
+                           "tax", "total", "cur", "void reason"],
+              [(r["id"], r["number"] or "", r["status"], r["entity"], r["customer"],
+                r["period"], r["net"], r["tax"], r["total"], r["currency"],
+                r["void_reason"] or "") for r in rows],
+              right=["net", "tax", "total"])
+
+
+@invoices_app.command("show")
+def invoices_show(invoice_id: int, as_json: JsonOpt = False) -> None:
+    """One invoice with its lines, each linked to the entries it bills."""
+    with session() as hb:
+        inv = hb.queries.invoice(invoice_id)
+        if inv is None:
+            from hourbridge.errors import NotFound
+
+            raise NotFound("invoice", invoice_id)
+        if as_json:
+            print_json(inv)
+            return
+        console.print(f"[bold]invoice {inv['number'] or '(draft)'}[/bold] id {inv['id']} "
+                      f"{inv['status']} {inv['entity']} → {inv['customer']} period "
+                      f"{inv['period']}")
+        table("lines", ["#", "description", "hours", "rate", "amount", "entries", "why"],
+              [(ln["line_no"], ln["description"], ln["quantity_hours"], ln["rate"],
+                ln["amount"], len(ln["entries"]),
+                f"{ln['rate_card']}/{ln['rate_row']} ({ln['rate_rule']}, v"
+                f"{ln['contract_version']})") for ln in inv["lines"]],
+              right=["hours", "rate", "amount", "entries"])
+        console.print(f"net {inv['net']}  tax {inv['tax']} ({inv['tax_code']})  "
+                      f"total {inv['total']} {inv['currency']}")
+        if inv["status"] == "void":
+            console.print(f"[bold]void[/bold] since {inv['void_date'] or inv['voided_at'][:10]}"
+                          f" by {inv['voided_by']}: {inv['void_reason']}")
+
+
+@invoices_app.command("void")
+def invoices_void(
+    invoice_id: Annotated[int, typer.Argument(help="The draft or issued invoice to void.")],
+    reason: Annotated[str, typer.Option(help="Why (kept on the invoice).")],
+    on: Annotated[str | None, typer.Option("--date", help="Void date (default today).")]
+    = None,
+    actor: Annotated[str, typer.Option(help="Who voids.")] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Void a draft, or an issued invoice nothing credits yet in an open period: the number
+    stays in the sequence as void, the posting is reversed and the work bills again.
+    Otherwise (credited, closed period) issue a credit note instead."""
+    with session() as hb:
+        report = hb.handle(c.VoidInvoice(invoice_id, actor, reason, parse_date(on, "--date")))
+        if as_json:
+            print_json(report.as_dict())
+            return
+        what = f"invoice {report.number}" if report.number else f"draft {report.id}"
+        console.print(f"{what} is void: {report.entries} entries "
+                      f"({report.seconds / 3600:.2f} h) bill again"
+                      + (f", WIP restored {report.wip_restored}, reversal {report.journal_key}"
+                         if report.journal_key else ""))
+
+
+@invoices_app.command("check-sequence")
+def invoices_check_sequence(as_json: JsonOpt = False) -> None:
+    """Check each entity's numbers 1..N are all used once (voids included); exit 1 if not."""
+    with session() as hb:
+        rows = hb.queries.sequence_check()
+        if as_json:
+            print_json(rows)
+        else:
+            table("invoice sequences", ["entity", "last", "documents", "voids", "missing",
+                                        "duplicated", "gapless"],
+                  [(r["entity"], r["last_number"], r["documents"], r["voids"],
+                    ",".join(map(str, r["missing"])), ",".join(map(str, r["duplicated"])),
+                    "yes" if r["gapless"] else "NO") for r in rows])
+        if not all(r["gapless"] for r in rows):
+            raise typer.Exit(1)
+
+
+@invoices_app.command("issue")
+def invoices_issue(
+    ids: Annotated[list[int] | None, typer.Argument(help="Draft invoice ids.")] = None,
+    all_drafts: Annotated[bool, typer.Option("--all", help="Issue every draft.")] = False,
+    entity: Annotated[str | None, typer.Option(help="With --all: one entity only.")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="Issue date (default today).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Issue drafts: gapless numbers per legal entity, receivables booked."""
+    with session() as hb:
+        report = hb.handle(c.IssueInvoices(tuple(ids or ()), all_drafts, entity,
+                                               parse_date(on, "--date")))
+        if as_json:
+            print_json(report.as_dict())
+            return
+        table("issued", ["id", "number", "customer", "total", "cur", "due"],
+              [(i["id"], i["number"], i["customer"], i["total"], i["currency"], i["due_date"])
+               for i in report.issued], right=["total"])
+
+
+def _credit_lines(specs: list[str]) -> tuple[tuple[int, int], ...]:
+    out = []
+    for spec in specs:
+        line, sep, amount = spec.partition("=")
+        seconds = whole_seconds(amount) if sep else 0  # LINE alone: the whole line
+        if not line.isdigit() or seconds is None or (sep and seconds <= 0):
+            raise InvalidInput(f"--line {spec!r}: write LINE=HOURS, e.g. 2=1.5 (whole "
+                               "seconds), or LINE for all that is left of a line")
+        out.append((int(line), seconds))
+    return tuple(out)
+
+
+@invoices_app.command("credit")
+def invoices_credit(
+    invoice_id: Annotated[int, typer.Argument(help="The issued invoice to credit.")],
+    reason: Annotated[str, typer.Option(help="Why (kept on the credit note).")],
+    line: Annotated[list[str] | None, typer.Option(
+        help="LINE=HOURS to credit part of a line, LINE for all of it (fees, milestones "
+             "and expenses credit whole); repeatable; none: everything left.")]
+    = None,
+    mode: Annotated[str, typer.Option(
+        help="rebill (the work bills again) or write_off (it never will).")] = "rebill",
+    on: Annotated[str | None, typer.Option("--date", help="Credit date (default today).")]
+    = None,
+    actor: Annotated[str, typer.Option(help="Who credits.")] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Issue a credit note that releases exactly the quantities it credits."""
+    with session() as hb:
+        report = hb.handle(c.IssueCreditNote(
+            invoice_id, actor, reason, _credit_lines(line or []), mode, parse_date(on, "--date")))
+        if as_json:
+            print_json(report.as_dict())
+            return
+        console.print(f"credit note {report.number} for invoice {report.invoice_number}: "
+                      f"{report.net + report.tax} ({report.mode}, {report.entries} entries, "
+                      f"{report.seconds / 3600:.2f} h)")

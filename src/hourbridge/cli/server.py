@@ -1,0 +1,18 @@
+"""``hourbridge serve``: the REST API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Run the REST API (OpenAPI at /openapi.json) with an in-process worker."""
+    import uvicorn
+
+    # By name, not by import: the CLI and the API are siblings that do not import each other.
+    uvicorn.run("hourbridge.api.app:app_from_environment", factory=True, host=host, port=port)
