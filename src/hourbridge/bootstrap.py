@@ -6,16 +6,21 @@ they never import the store or connectors themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .config import Settings
-from .errors import Retryable
+from .domain import commands as c
+from .errors import ConcurrentChange, Retryable
+from .formats.timefile import TimeFile
 from .pipeline.parallel import ParallelValidator
 from .pipeline.worker import Worker
 from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, Collaborators
@@ -27,6 +32,8 @@ from .store.ledger import SqlLedger
 from .store.masterdata import SnapshotCache
 from .store.queries import ReadModels
 from .store.uow import SqlUnitOfWork
+
+CONCURRENT_RETRIES = 3  # runs of a command that lost a race to a concurrent writer
 
 
 def utc_now() -> datetime:
@@ -57,11 +64,47 @@ class Hourbridge:
         """
         handler = COMMAND_HANDLERS[type(command)]
         try:
-            return handler(command, self.uow(), self.clock(), self.collaborators)
+            for attempt in range(1, CONCURRENT_RETRIES + 1):
+                try:
+                    return handler(command, self.uow(), self.clock(), self.collaborators)
+                except ConcurrentChange:
+                    # another writer changed what this run read; it rolled back whole, and
+                    # a second try reads what the other one committed
+                    if attempt == CONCURRENT_RETRIES:
+                        raise
+            raise AssertionError("unreachable")
         except (OperationalError, IntegrityError) as exc:
             raise Retryable(f"database busy or changed concurrently, try again: "
                             f"{type(exc.orig).__name__ if exc.orig else exc}",
                             retry_after=1.0) from exc
+
+    def recover_intake(self, inbox_ids: Sequence[int] = (), older_than: timedelta =
+                       timedelta(0), wait: bool = True) -> list[dict[str, Any]]:
+        """Process payloads that were kept but never processed (a crash, a killed process):
+        the given ones, or every one received more than ``older_than`` ago. Each goes through
+        the same intake as when it arrived, read back from the inbox; with ``wait=False`` one
+        that another process is processing right now is skipped."""
+        stuck = self.queries.stuck_payloads(self.clock() - older_than)
+        if inbox_ids:
+            wanted = set(inbox_ids)
+            stuck = [p for p in stuck if p["id"] in wanted]
+        reports = []
+        for p in stuck:
+            with tempfile.TemporaryDirectory(prefix="hourbridge-inbox-") as folder:
+                # a copy on disk: intake reads a payload more than once, never whole in memory
+                copy = Path(folder) / "payload"
+                with copy.open("wb") as f:
+                    for chunk in self.queries.payload_chunks(p["id"]):
+                        f.write(chunk)
+                expenses = p["kind"] == "expenses"
+                payload = TimeFile(p["filename"], p["media_type"], partial(copy.open, "rb"),
+                                   "expenses" if expenses else "time_entries")
+                command = (c.IngestExpenses if expenses else c.IngestTimeEntries)(
+                    p["source"], payload, wait)
+                report = self.handle(command)
+            reports.append({"inbox_id": p["id"], "source": p["source"], "kind": p["kind"],
+                            **report.as_dict()})
+        return reports
 
     def upgrade(self) -> None:
         migrate.upgrade(self.engine)

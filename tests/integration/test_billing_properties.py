@@ -344,7 +344,9 @@ class PerDayBillingMachine(BillingMachine):
             te = t.time_entries
             rows = conn.execute(select(te.c.employee, te.c.work_date, te.c.worked_seconds,
                                        te.c.billable_seconds)
-                                .where(te.c.billable.is_(True))).all()
+                                # rejected work is rightly left out of its day
+                                .where(te.c.billable.is_(True),
+                                       te.c.approval != "rejected")).all()
         worked: dict[tuple[str, date], int] = defaultdict(int)
         billed: dict[tuple[str, date], int] = defaultdict(int)
         for employee, day, seconds, billable in rows:

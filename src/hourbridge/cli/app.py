@@ -20,6 +20,7 @@ from . import (
     expenses,
     export,
     holds,
+    inbox,
     intake,
     intercompany,
     invoices,
@@ -45,6 +46,7 @@ app.add_typer(revenue.revenue_app, name="revenue")
 app.add_typer(expenses.expenses_app, name="expenses")
 app.add_typer(intercompany.intercompany_app, name="intercompany")
 app.add_typer(corrections.corrections_app, name="corrections")
+app.add_typer(inbox.inbox_app, name="inbox")
 
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)

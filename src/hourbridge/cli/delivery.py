@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
+
+from hourbridge.bootstrap import Hourbridge
+from hourbridge.errors import Retryable
 
 from .options import JsonOpt
 from .output import console, print_json, session, table
@@ -21,6 +25,7 @@ def worker(
 
     with session() as hb:
         while True:
+            _recover_intake(hb)
             stats = hb.worker.drain()
             if stats.delivered or stats.retried or stats.dead or once:
                 console.print(f"delivered {stats.delivered}, retried {stats.retried}, "
@@ -28,6 +33,21 @@ def worker(
             if once:
                 return
             time.sleep(interval)
+
+
+# a payload still "received" this long after it arrived was left by a crash (a running intake
+# holds it locked and is skipped, so a long one is never doubled)
+RECOVER_AFTER = timedelta(minutes=5)
+
+
+def _recover_intake(hb: Hourbridge) -> None:
+    try:
+        for r in hb.recover_intake(older_than=RECOVER_AFTER, wait=False):
+            if not r["duplicate_payload"]:
+                console.print(f"inbox {r['inbox_id']}: processed after a crash, {r['rows']} "
+                              f"rows ({r['accepted']} accepted, {r['rejected']} rejected)")
+    except Retryable as exc:  # the database is busy with an intake: next round
+        console.print(f"inbox recovery postponed: {exc}")
 
 
 @deadletters_app.command("list")

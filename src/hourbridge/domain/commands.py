@@ -36,12 +36,18 @@ class IncomingPayload(Protocol):
 class IngestTimeEntries:
     source: str
     payload: IncomingPayload
+    # a payload another process is processing right now: wait for it (an intake), or skip
+    # it at once (the worker's recovery of payloads a crash left unprocessed)
+    wait: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class IngestExpenses:
     source: str
     payload: IncomingPayload
+    # a payload another process is processing right now: wait for it (an intake), or skip
+    # it at once (the worker's recovery of payloads a crash left unprocessed)
+    wait: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,11 @@ employee back; what the customer is charged is booked when the invoice that bill
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from hourbridge.domain.commands import ApproveExpenses, IncomingPayload
@@ -117,12 +118,13 @@ def store_expense_batch(uow: UnitOfWork, source: str, rows: list[Row], inbox_id:
 
 
 def ingest_expenses(source: str, payload: IncomingPayload, uow: UnitOfWork,
-                    now: datetime) -> IntakeReport:
-    def store_batches(inbox_id: int, md: MasterData) -> Iterator[tuple[list[Row], _Outcome]]:
+                    now: datetime, wait: bool = True) -> IntakeReport:
+    def store_batches(inbox_id: int, md: MasterData
+                      ) -> Iterator[tuple[list[Row], Callable[[], _Outcome]]]:
         for batch in chunked(payload.rows(), BATCH):
-            yield batch, store_expense_batch(uow, source, batch, inbox_id, md, now)
+            yield batch, partial(store_expense_batch, uow, source, batch, inbox_id, md, now)
 
-    return run_intake(source, payload, uow, now, EXPENSES, store_batches)
+    return run_intake(source, payload, uow, now, EXPENSES, store_batches, wait)
 
 
 @dataclass

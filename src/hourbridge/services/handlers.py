@@ -46,10 +46,10 @@ CommandHandler = Callable[[Any, UnitOfWork, datetime, Collaborators], Any]
 COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.LoadMasterData: lambda cmd, uow, now, _: load_master_data(cmd.bundle, uow),
     c.IngestTimeEntries: lambda cmd, uow, now, deps: ingest_time_entries(
-        cmd.source, cmd.payload, uow, now, deps.validator),
+        cmd.source, cmd.payload, uow, now, deps.validator, cmd.wait),
     c.ApproveEntries: lambda cmd, uow, now, _: approve_entries(cmd, uow, now),
     c.IngestExpenses: lambda cmd, uow, now, _: ingest_expenses(cmd.source, cmd.payload, uow,
-                                                              now),
+                                                              now, cmd.wait),
     c.ApproveExpenses: lambda cmd, uow, now, _: approve_expenses(cmd, uow, now),
     c.RunBilling: lambda cmd, uow, now, _: run_billing(cmd, uow, now),
     c.IssueInvoices: lambda cmd, uow, now, _: issue_invoices(cmd, uow, now),

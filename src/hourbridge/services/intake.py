@@ -27,6 +27,7 @@ from hourbridge.domain.model import Approval
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
 from hourbridge.domain.validation import content_key, validate_entry
+from hourbridge.errors import ConcurrentChange
 
 from .corrections import propose_correction
 from .dayrounding import DayRoundingOutcome, day_contracts, rebalance_days, touched_day
@@ -52,6 +53,22 @@ class IntakeReport:
     reasons: dict[str, int] = field(default_factory=dict)
     day_rounding: DayRoundingOutcome = field(default_factory=DayRoundingOutcome)
 
+    def add(self, batch: list[Row], out: _Outcome) -> None:
+        """Count what became of one stored batch."""
+        self.rows += len(batch)
+        self.accepted += out.accepted
+        self.revised += out.revised
+        self.unchanged += out.unchanged
+        self.deleted += out.deleted
+        self.corrections += out.corrections
+        self.rejected += len(out.rejected)
+        for _, problems in out.rejected:
+            self.reasons[problems[0].code] = self.reasons.get(problems[0].code, 0) + 1
+        if out.rounding is not None:
+            self.day_rounding.days += out.rounding.days
+            self.day_rounding.changed += out.rounding.changed
+            self.day_rounding.overbilled_seconds += out.rounding.overbilled_seconds
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "inbox_id": self.inbox_id, "fingerprint": self.fingerprint,
@@ -75,6 +92,7 @@ class _Outcome:
     corrections: int = 0
     rejected: list[tuple[int, list[Problem]]] = field(default_factory=list)
     days: list[DayKey] = field(default_factory=list)  # per-day-rounded days it changed
+    rounding: DayRoundingOutcome | None = None  # what re-rounding those days changed
 
 
 Candidates = tuple[list[tuple[int, NewEntry]], list[tuple[int, list[Problem]]]]
@@ -206,10 +224,7 @@ def store_batch(uow: UnitOfWork, source: str, rows: list[Row], validated: Candid
                         if day is not None:
                             out.days.append(day)
         elif entry.content_key in known_keys or entry.content_key in seen_keys:
-            out.rejected.append((index, [Problem(
-                "duplicate_entry",
-                "same employee, project, task, date, time and notes as an entry already taken",
-                where, "external_id")]))
+            out.rejected.append((index, [_duplicate_content(where)]))
         else:
             inserts.append(entry)
             if per_day and entry.contract in per_day:
@@ -219,6 +234,11 @@ def store_batch(uow: UnitOfWork, source: str, rows: list[Row], validated: Candid
     uow.entries.insert(inserts, now)
     out.accepted = len(inserts)
     return out
+
+
+def _duplicate_content(where: str) -> Problem:
+    return Problem("duplicate_entry", "same employee, project, task, date, time and notes as "
+                   "an entry already taken", where, "external_id")
 
 
 def rejection(inbox_id: int | None, source: str, raw: dict[str, Any],
@@ -246,42 +266,63 @@ def fingerprint_of(source: str, payload: IncomingPayload,
     return digest.hexdigest(), size
 
 
-# Stores a payload's rows batch by batch inside the intake transaction: given the inbox id and
-# the master data, yields each batch with what became of its rows.
-BatchStorer = Callable[[int, MasterData], Iterator[tuple[list[Row], _Outcome]]]
+# Yields a payload's rows batch by batch, each with a function that stores that batch inside
+# the intake transaction (given the inbox id and the master data). The function may run more
+# than once: a batch that loses a race to a concurrent intake is rolled back and stored again.
+BatchStorer = Callable[[int, MasterData], Iterator[tuple[list[Row], Callable[[], "_Outcome"]]]]
+RACE_RETRIES = 5  # attempts of one batch against concurrent intakes of the same ids or content
+
+
+def _store_racing(uow: UnitOfWork, store: Callable[[], _Outcome]) -> _Outcome:
+    """Store one batch in a savepoint; if a concurrent intake committed one of its ids or
+    contents first, undo just this batch and store it again against what is stored now."""
+    for attempt in range(1, RACE_RETRIES + 1):
+        try:
+            with uow.savepoint():
+                return store()
+        except ConcurrentChange:
+            if attempt == RACE_RETRIES:
+                raise
+    raise AssertionError("unreachable")
 
 
 def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: datetime,
-               kind: str, store_batches: BatchStorer) -> IntakeReport:
+               kind: str, store_batches: BatchStorer, wait: bool = True) -> IntakeReport:
     """The inbox half of every intake: keep the payload (committed on its own), then store its
     rows (``store_batches``) and queue every rejected row as an exception, in one transaction;
-    a payload unreadable as a whole stays kept, ``failed``, with one exception."""
+    a payload unreadable as a whole stays kept, ``failed``, with one exception.
+
+    The same bytes again count as a duplicate only once their first intake finished: a
+    payload left ``received`` (a crash, a killed process, a lost connection) is processed by
+    the next intake of the same bytes, by ``hourbridge inbox retry`` or by the worker. The
+    rows' transaction is all or nothing, so a resumed payload starts from its first row and
+    nothing of an interrupted attempt is left half-stored."""
     fingerprint, size = fingerprint_of(source, payload, kind)
     with uow:
-        earlier = uow.inbox.find(fingerprint)
-        if earlier is not None:
-            return IntakeReport(earlier, fingerprint, duplicate_payload=True)
-        inbox_id = uow.inbox.add(source, fingerprint, payload.filename, payload.media_type,
-                                 size, now, kind)
-        uow.inbox.keep(inbox_id, payload.chunks())
+        inbox_id = uow.inbox.find(fingerprint)
+        if inbox_id is None:
+            inbox_id = uow.inbox.add(source, fingerprint, payload.filename, payload.media_type,
+                                     size, now, kind)
+            if inbox_id is None:  # a concurrent intake of the same bytes kept it first
+                inbox_id = uow.inbox.find(fingerprint)
+                assert inbox_id is not None
+            else:
+                uow.inbox.keep(inbox_id, payload.chunks())
         uow.commit()
     report = IntakeReport(inbox_id, fingerprint)
     try:
         with uow:
+            # held until commit: a concurrent intake of these bytes waits, then finds them
+            # processed
+            status = uow.inbox.claim(inbox_id, wait)
+            if status != "received":
+                return IntakeReport(inbox_id, fingerprint, duplicate_payload=True)
             md = uow.masterdata.snapshot()
-            for batch, out in store_batches(inbox_id, md):
-                report.rows += len(batch)
-                report.accepted += out.accepted
-                report.revised += out.revised
-                report.unchanged += out.unchanged
-                report.deleted += out.deleted
-                report.corrections += out.corrections
-                report.rejected += len(out.rejected)
+            for batch, store in store_batches(inbox_id, md):
+                out = _store_racing(uow, store)
+                report.add(batch, out)
                 items = [rejection(inbox_id, source, batch[i][1], problems)
                          for i, problems in out.rejected]
-                for item in items:
-                    code = item.problem.code
-                    report.reasons[code] = report.reasons.get(code, 0) + 1
                 uow.exceptions.add(items, now)
             uow.inbox.record_counts(inbox_id, "processed", report.rows,
                                     report.accepted + report.revised, report.rejected,
@@ -293,31 +334,29 @@ def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: date
             raise  # a failure, not bad data: the payload stays kept with status "received"
         # The payload as a whole is unreadable: nothing from it is taken, the payload is kept.
         with uow:
-            uow.exceptions.add([NewException(inbox_id, source, None, problem, {})], now)
-            uow.inbox.record_counts(inbox_id, "failed", 0, 0, 0, 0)
+            if uow.inbox.claim(inbox_id) == "received":
+                uow.exceptions.add([NewException(inbox_id, source, None, problem, {})], now)
+                uow.inbox.record_counts(inbox_id, "failed", 0, 0, 0, 0)
             uow.commit()
         return IntakeReport(inbox_id, fingerprint, rejected=1, reasons={problem.code: 1})
     return report
 
 
 def ingest_time_entries(source: str, payload: IncomingPayload, uow: UnitOfWork,
-                        now: datetime, validator: BatchValidator = validate_here) -> IntakeReport:
-    day_rounding = DayRoundingOutcome()
-
+                        now: datetime, validator: BatchValidator = validate_here,
+                        wait: bool = True) -> IntakeReport:
     def store_batches(inbox_id: int, md: MasterData
-                      ) -> Iterator[tuple[list[Row], _Outcome]]:
+                      ) -> Iterator[tuple[list[Row], Callable[[], _Outcome]]]:
         rates = RateBook(md)
         per_day = day_contracts(md)
         validated = validator(chunked(payload.rows(), BATCH), source, inbox_id, md, rates)
         for batch, candidates in validated:
-            out = store_batch(uow, source, batch, candidates, now, per_day)
-            if out.days:  # the days this batch touched are rounded again as a whole
-                days = rebalance_days(uow, md, rates, out.days, now)
-                day_rounding.days += days.days
-                day_rounding.changed += days.changed
-                day_rounding.overbilled_seconds += days.overbilled_seconds
-            yield batch, out
+            def store(batch: list[Row] = batch, candidates: Candidates = candidates
+                      ) -> _Outcome:
+                out = store_batch(uow, source, batch, candidates, now, per_day)
+                if out.days:  # the days this batch touched are rounded again as a whole
+                    out.rounding = rebalance_days(uow, md, rates, out.days, now)
+                return out
+            yield batch, store
 
-    report = run_intake(source, payload, uow, now, TIME_ENTRIES, store_batches)
-    report.day_rounding = day_rounding
-    return report
+    return run_intake(source, payload, uow, now, TIME_ENTRIES, store_batches, wait)

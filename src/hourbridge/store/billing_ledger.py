@@ -159,7 +159,11 @@ class BillingLedger:
         they bill again with the next run."""
         if not links:
             return
+        # a voided adjustment line gave back negative seconds: the entry is again invoiced
+        # above what it now bills, owing its adjustment (the one state the table's check
+        # allows that in), set in the same statement; _settle then says what it is
         self.conn.execute(text(
-            "UPDATE time_entries SET billed_seconds = billed_seconds - :s, updated_at = :at "
-            "WHERE id = :i"), [{"s": s, "at": at, "i": i} for i, s in links])
+            "UPDATE time_entries SET billed_seconds = billed_seconds - :s, updated_at = :at, "
+            "billing = CASE WHEN :s < 0 THEN 'invoiced' ELSE billing END WHERE id = :i"),
+            [{"s": s, "at": at, "i": i} for i, s in links])
         self._settle([i for i, _ in links], at)

@@ -98,6 +98,7 @@ class SqlEntries(BillingLedger):
         "source", "external_id", "revision", "inbox_id", "employee", "project", "task",
         "entity", "contract", "work_date", "worked_seconds", "billable_seconds", "billable",
         "notes", "content_key", "approval", "billing", "locked", "created_at", "updated_at",
+        "intake_key",
     )
 
     def insert(self, entries: Sequence[NewEntry], at: datetime) -> None:
@@ -110,7 +111,7 @@ class SqlEntries(BillingLedger):
                 (e.source, e.external_id, e.revision, e.inbox_id, e.employee, e.project, e.task,
                  e.entity, e.contract, e.work_date.isoformat(), e.worked_seconds,
                  e.billable_seconds, int(e.billable), e.notes, e.content_key, e.approval,
-                 e.billing, 0, stamp, stamp)
+                 e.billing, 0, stamp, stamp, e.content_key)
                 for e in entries
             ]
             bulk_insert(self.conn, t.time_entries, self._INSERT_COLUMNS, rows, converted=True)
@@ -118,13 +119,15 @@ class SqlEntries(BillingLedger):
         bulk_insert(self.conn, t.time_entries, self._INSERT_COLUMNS, [
             (e.source, e.external_id, e.revision, e.inbox_id, e.employee, e.project, e.task,
              e.entity, e.contract, e.work_date, e.worked_seconds, e.billable_seconds,
-             e.billable, e.notes, e.content_key, e.approval, e.billing, False, at, at)
+             e.billable, e.notes, e.content_key, e.approval, e.billing, False, at, at,
+             e.content_key)
             for e in entries
         ])
 
     def replace(self, entry_id: int, entry: NewEntry, at: datetime) -> None:
         row = self._row(entry, at)
         del row["created_at"]
+        row["intake_key"] = None  # see tables.time_entries.intake_key
         self.conn.execute(update(t.time_entries).where(t.time_entries.c.id == entry_id)
                           .values(**row))
 
@@ -336,7 +339,8 @@ class SqlEntries(BillingLedger):
             values.update(employee=entry.employee, project=entry.project, task=entry.task,
                           entity=entry.entity, contract=entry.contract,
                           work_date=entry.work_date, worked_seconds=entry.worked_seconds,
-                          notes=entry.notes, content_key=entry.content_key)
+                          notes=entry.notes, content_key=entry.content_key,
+                          intake_key=None)
         if pending_adjustment:
             # the next run bills the difference; until then it is invoiced (in the same
             # statement: billed may now exceed billable, which only an invoiced entry may)

@@ -65,7 +65,7 @@ class SqlExpenses:
         "source", "external_id", "revision", "inbox_id", "employee", "project", "task",
         "entity", "contract", "spent_on", "category", "description", "amount", "currency",
         "billable", "receipt_ref", "content_key", "approval", "billing", "created_at",
-        "updated_at",
+        "updated_at", "intake_key",
     )
 
     def insert(self, expenses: Sequence[NewExpense], at: datetime) -> None:
@@ -78,19 +78,20 @@ class SqlExpenses:
                 (e.source, e.external_id, e.revision, e.inbox_id, e.employee, e.project, e.task,
                  e.entity, e.contract, e.spent_on.isoformat(), e.category, e.description,
                  format(e.amount, "f"), e.currency, int(e.billable), e.receipt_ref,
-                 e.content_key, "submitted", e.billing, stamp, stamp)
+                 e.content_key, "submitted", e.billing, stamp, stamp, e.content_key)
                 for e in expenses], converted=True)
             return
         bulk_insert(self.conn, t.expenses, self._INSERT_COLUMNS, [
-            (*e[:-1], "submitted", e.billing, at, at) for e in expenses])
+            (*e[:-1], "submitted", e.billing, at, at, e.content_key) for e in expenses])
 
     def replace(self, expense_id: int, expense: NewExpense, at: datetime) -> None:
         """A new revision: its content replaces the stored one and waits for approval again
         (an approval was of the old amount)."""
-        values = dict(zip(self._INSERT_COLUMNS[:-2],
+        values = dict(zip(self._INSERT_COLUMNS[:-3],
                           (*expense[:-1], "submitted", expense.billing), strict=True))
         self.conn.execute(update(t.expenses).where(t.expenses.c.id == expense_id).values(
-            **values, approved_at=None, approved_by=None, updated_at=at))
+            **values, approved_at=None, approved_by=None, updated_at=at,
+            intake_key=None))  # see tables.time_entries.intake_key
 
     PAGE = 5000
 

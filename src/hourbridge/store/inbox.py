@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from . import tables as t
 from ._sql import _member
@@ -20,12 +21,53 @@ class SqlInbox:
             select(t.inbox.c.id).where(t.inbox.c.fingerprint == fingerprint)).scalar()
 
     def add(self, source: str, fingerprint: str, filename: str, media_type: str,
-            size: int, received_at: datetime, kind: str = "time_entries") -> int:
-        result = self.conn.execute(insert(t.inbox).values(
-            source=source, kind=kind, fingerprint=fingerprint, filename=filename,
-            media_type=media_type, received_at=received_at, size_bytes=size, status="received",
-        ).returning(t.inbox.c.id))
-        return int(result.scalar_one())
+            size: int, received_at: datetime, kind: str = "time_entries") -> int | None:
+        """The new payload's id, or None when a concurrent intake of the same bytes kept it
+        first (this transaction is then rolled back to before the insert)."""
+        nested = self.conn.begin_nested()
+        try:
+            result = self.conn.execute(insert(t.inbox).values(
+                source=source, kind=kind, fingerprint=fingerprint, filename=filename,
+                media_type=media_type, received_at=received_at, size_bytes=size,
+                status="received").returning(t.inbox.c.id))
+            inbox_id = int(result.scalar_one())
+        except IntegrityError:
+            nested.rollback()
+            return None
+        nested.commit()
+        return inbox_id
+
+    def claim(self, inbox_id: int, wait: bool = True) -> str | None:
+        """Lock a kept payload for processing its rows until this transaction ends, count the
+        attempt and return its status. A concurrent intake of the same payload waits here and
+        then finds it processed; with ``wait=False`` (recovery by the worker) a payload
+        another process holds gives None at once. A crash releases the lock with the
+        rollback, so a payload never stays claimed by a dead process."""
+        ib = t.inbox
+        if self.conn.dialect.name == "postgresql":
+            stmt = select(ib.c.status).where(ib.c.id == inbox_id).with_for_update(
+                skip_locked=not wait)
+            status = self.conn.execute(stmt).scalar()
+            if status is None:
+                return None
+        self.conn.execute(update(ib).where(ib.c.id == inbox_id).values(
+            attempts=ib.c.attempts + 1))
+        return self.conn.execute(select(ib.c.status).where(ib.c.id == inbox_id)).scalar()
+
+    def stuck(self, received_before: datetime, limit: int) -> list[int]:
+        """Payloads kept but never processed (a crash, a lost connection), oldest first."""
+        ib = t.inbox
+        return list(self.conn.execute(
+            select(ib.c.id).where(ib.c.status == "received",
+                                  ib.c.received_at < received_before)
+            .order_by(ib.c.id).limit(limit)).scalars())
+
+    def header(self, inbox_id: int) -> tuple[str, str, str, str, str] | None:
+        """(source, kind, filename, media type, status) of a kept payload."""
+        ib = t.inbox
+        row = self.conn.execute(select(ib.c.source, ib.c.kind, ib.c.filename, ib.c.media_type,
+                                       ib.c.status).where(ib.c.id == inbox_id)).first()
+        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
 
     def kinds(self, inbox_ids: Sequence[int]) -> dict[int, str]:
         found: dict[int, str] = {}

@@ -245,9 +245,12 @@ time_entries = Table(
     Column("billable_seconds", Integer, nullable=False),
     Column("billable", Boolean, nullable=False),
     Column("notes", Text, nullable=False),
-    # one entry per content (employee, project, task, date, time, notes): the database refuses
-    # a duplicate that two concurrent intakes would each have found absent
-    Column("content_key", String(32), nullable=False),
+    Column("content_key", String(32), nullable=False, index=True),
+    # the content a new entry was taken with (employee, project, task, date, time, notes),
+    # unique: two concurrent intakes that each found a content absent cannot both store it.
+    # A revision clears it (its content is the source's word for a known id, which intake
+    # never refused as a duplicate)
+    Column("intake_key", String(32)),
     Column("approval", String(16), nullable=False),
     Column("billing", String(16), nullable=False),
     Column("locked", Boolean, nullable=False),
@@ -275,7 +278,7 @@ time_entries = Table(
     # external id first: lookups of a batch's ids (IN list) must use the index even while the
     # planner's statistics still describe an empty table (the first large load)
     UniqueConstraint("external_id", "source", name="uq_time_entries_external_id_source"),
-    UniqueConstraint("content_key", name="uq_time_entries_content_key"),
+    UniqueConstraint("intake_key", name="uq_time_entries_intake_key"),
     # a second is billed at most once: what is billed and written off never exceeds what is
     # billable, so a second run that bills the same open seconds cannot commit. The one
     # exception is an invoiced entry whose source lowered it (a correction applied as a
@@ -331,7 +334,8 @@ expenses = Table(
     Column("currency", String(3), nullable=False),
     Column("billable", Boolean, nullable=False),
     Column("receipt_ref", String(200)),
-    Column("content_key", String(32), nullable=False),  # unique: see time_entries
+    Column("content_key", String(32), nullable=False, index=True),
+    Column("intake_key", String(32)),  # see time_entries
     Column("approval", String(16), nullable=False),  # submitted / approved / rejected
     Column("approved_at", UtcDateTime),
     Column("approved_by", String(128)),
@@ -340,7 +344,7 @@ expenses = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("external_id", "source", name="uq_expenses_external_id_source"),
-    UniqueConstraint("content_key", name="uq_expenses_content_key"),
+    UniqueConstraint("intake_key", name="uq_expenses_intake_key"),
     Index("ix_expenses_contract_axes", "contract", "approval", "billing", "spent_on"),
     Index("ix_expenses_project_date", "project", "spent_on"),
     Index("ix_expenses_invoice_line", "invoice_line"),

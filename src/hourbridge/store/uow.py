@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from hourbridge.errors import ConcurrentChange
 
 from .bulk import analyze_if_grown
 from .contracts import SqlContracts
@@ -17,6 +23,13 @@ from .invoices import SqlInvoices
 from .locks import SqlLocks
 from .masterdata import SnapshotCache, SqlMasterData
 from .outbox import SqlOutbox
+
+# PostgreSQL's deadlock_detected and serialization_failure: the loser of a race, nothing wrong
+_RACES = {"40P01", "40001"}
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
 
 
 class SqlUnitOfWork:
@@ -57,6 +70,27 @@ class SqlUnitOfWork:
         assert self.conn is not None
         self.conn.commit()
         analyze_if_grown(self.conn)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the transaction that a lost race undoes alone: a unique key that a
+        concurrent writer committed first, or a deadlock PostgreSQL broke, rolls back to here
+        and raises ``ConcurrentChange``; the caller runs the part again, now seeing what
+        the other writer committed. Other errors roll back and propagate."""
+        assert self.conn is not None
+        nested = self.conn.begin_nested()
+        try:
+            yield
+        except DBAPIError as exc:
+            nested.rollback()
+            if isinstance(exc, IntegrityError) or _sqlstate(exc) in _RACES:
+                raise ConcurrentChange(
+                    f"a concurrent writer got there first ({type(exc.orig).__name__})") from exc
+            raise
+        except BaseException:
+            nested.rollback()
+            raise
+        nested.commit()
 
     def rollback(self) -> None:
         assert self.conn is not None

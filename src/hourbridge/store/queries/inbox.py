@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import func, select
 
 from .. import tables as t
@@ -18,3 +22,35 @@ class InboxQueries(QueryBase):
                                     func.coalesce(func.sum(ib.c.rows_unchanged), 0))).one()
         return {"payloads": r[0], "rows": int(r[1]), "accepted": int(r[2]),
                 "rejected": int(r[3]), "unchanged": int(r[4])}
+
+    def payloads(self, status: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        """Kept payloads, newest first: what became of each, and how often its processing
+        began (above 1: a crash or a retry)."""
+        ib = t.inbox
+        stmt = select(ib.c.id, ib.c.source, ib.c.kind, ib.c.filename, ib.c.received_at,
+                      ib.c.size_bytes, ib.c.status, ib.c.attempts, ib.c.rows_total,
+                      ib.c.rows_accepted, ib.c.rows_rejected, ib.c.rows_unchanged)
+        if status is not None:
+            stmt = stmt.where(ib.c.status == status)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(
+                stmt.order_by(ib.c.id.desc()).limit(limit))]
+
+    def stuck_payloads(self, received_before: datetime) -> list[dict[str, Any]]:
+        """Payloads kept but never processed, received before the instant, oldest first."""
+        ib = t.inbox
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(
+                select(ib.c.id, ib.c.source, ib.c.kind, ib.c.filename, ib.c.media_type)
+                .where(ib.c.status == "received", ib.c.received_at < received_before)
+                .order_by(ib.c.id))]
+
+    def payload_chunks(self, inbox_id: int) -> Iterator[bytes]:
+        """A kept payload, chunk by chunk, exactly as received (one chunk in memory)."""
+        ic = t.inbox_chunks
+        with self.engine.connect() as conn:
+            seqs = list(conn.execute(select(ic.c.seq).where(ic.c.inbox_id == inbox_id)
+                                     .order_by(ic.c.seq)).scalars())
+            for seq in seqs:
+                yield conn.execute(select(ic.c.data).where(
+                    ic.c.inbox_id == inbox_id, ic.c.seq == seq)).scalar_one()
