@@ -15,7 +15,8 @@ from fastapi import FastAPI
 from hourbridge import __version__
 from hourbridge.bootstrap import Hourbridge, bootstrap
 
-from . import problems
+from . import dberrors, problems
+from .bodygate import BodyGateMiddleware
 from .idempotency import IdempotencyMiddleware
 from .schemas import ExpensesIn, TimeEntriesIn
 from .v1 import health_router
@@ -67,7 +68,10 @@ def create_app(hb: Hourbridge) -> FastAPI:
                   openapi_tags=TAGS, lifespan=lifespan)
     app.state.hourbridge = hb
     problems.install(app)
+    dberrors.install(app)
+    # Added last = outermost: the gate bounds and checks the body before the key is reserved.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodyGateMiddleware)
     app.include_router(health_router)
     app.include_router(v1_router)
     _customise_openapi(app)

@@ -1,4 +1,8 @@
-"""Engines: SQLite (WAL, foreign keys on) by default, PostgreSQL through the URL."""
+"""Engines: SQLite (WAL, foreign keys on) by default, PostgreSQL through the URL.
+
+``hide_parameters``: errors and echo never carry the statement's values (notes, names), only
+the SQL, so a logged database error stays within the ids-only promise of the logs.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -22,4 +26,4 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
