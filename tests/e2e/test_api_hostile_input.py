@@ -109,6 +109,24 @@ def test_a_failed_request_releases_its_key(api: TestClient) -> None:
     assert good.status_code == 404 and "idempotent-replayed" not in good.headers
 
 
+def test_a_request_that_raises_releases_its_key(api: TestClient,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    hb = api.app.state.hourbridge  # type: ignore[attr-defined]
+
+    def boom(command: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(hb, "handle", boom)
+        failed = api.post("/v1/holds", json=HOLD, headers={"Idempotency-Key": "b"})
+        assert failed.status_code == 500
+        assert "a bug" not in failed.text
+    retry = api.post("/v1/holds", json=HOLD, headers={"Idempotency-Key": "b"})
+    assert retry.status_code == 201 and "idempotent-replayed" not in retry.headers
+    again = api.post("/v1/holds", json=HOLD, headers={"Idempotency-Key": "b"})
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == retry.json()
+
+
 def test_reservations_in_progress_abandoned_and_taken_over(database_url: str) -> None:
     hb = bootstrap(Settings(database_url=database_url))  # migrates
     hb.close()
@@ -124,6 +142,11 @@ def test_reservations_in_progress_abandoned_and_taken_over(database_url: str) ->
         now[0] += LEASE + timedelta(seconds=1)  # the first process died
         second = keys.reserve("k", "POST", "/v1/holds", "h1")
         assert second.outcome == "reserved" and second.owner != first.owner
+        assert keys.reserve("k", "POST", "/v1/holds", "h1").outcome == "in_progress"
+        assert not keys.renew("k", first.owner)
+        now[0] += LEASE - timedelta(seconds=1)
+        assert keys.renew("k", str(second.owner))  # still running: renewed, not abandoned
+        now[0] += LEASE - timedelta(seconds=1)
         assert keys.reserve("k", "POST", "/v1/holds", "h1").outcome == "in_progress"
         assert not keys.complete("k", first.owner, 201, {"late": True})  # lost it
         keys.release("k", first.owner)  # no effect either

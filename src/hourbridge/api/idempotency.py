@@ -134,8 +134,27 @@ async def _run_reserved(app: ASGIApp, scope: Scope, receive: Receive, send: Send
                     log.warning("idempotency settle failed: %s", type(exc).__name__)
         await send(message)
 
+    async def heartbeat() -> None:  # a request running longer than the lease keeps its key
+        period = keys.lease.total_seconds() / 3
+        while True:
+            await anyio.sleep(period)
+            try:
+                await run_in_threadpool(keys.renew, key, owner)
+            except Exception as exc:
+                log.warning("idempotency renewal failed: %s", type(exc).__name__)
+
+    error: Exception | None = None
     try:
-        await app(scope, replay_body, capture)
+        async with anyio.create_task_group() as group:
+            group.start_soon(heartbeat)
+            try:
+                await app(scope, replay_body, capture)
+            except Exception as exc:  # re-raised as it is below, not inside an ExceptionGroup
+                error = exc
+            finally:
+                group.cancel_scope.cancel()
+        if error is not None:
+            raise error
     finally:
         if not settled:  # raised, cancelled or never answered: it committed nothing
             with anyio.CancelScope(shield=True):

@@ -21,7 +21,9 @@ from sqlalchemy.exc import IntegrityError
 
 from . import tables as t
 
-LEASE = timedelta(seconds=60)  # an in_progress reservation older than this is abandoned
+# An in_progress reservation not renewed for this long is abandoned (the API renews the
+# reservation of a request still running every third of it).
+LEASE = timedelta(seconds=60)
 IN_PROGRESS, DONE = "in_progress", "done"
 _ATTEMPTS = 5  # a row deleted or taken over between our INSERT and SELECT: look again
 
@@ -97,6 +99,16 @@ class SqlIdempotencyKeys:
             if taken == 1:
                 return Reservation("reserved", owner=owner)
         return Reservation("in_progress", retry_after=1.0)
+
+    def renew(self, key: str, owner: str) -> bool:
+        """Extend the lease of a reservation still running (False if ``owner`` lost it)."""
+        ik = t.idempotency_keys
+        with self.engine.begin() as conn:
+            renewed = conn.execute(
+                update(ik).where(ik.c.key == key, ik.c.owner == owner,
+                                 ik.c.status == IN_PROGRESS)
+                .values(reserved_at=self.clock())).rowcount
+        return bool(renewed == 1)
 
     def complete(self, key: str, owner: str, status_code: int, body: Any) -> bool:
         """Keep the response of the reservation ``owner`` holds (False if it lost it)."""
