@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from hourbridge import __version__
 from hourbridge.bootstrap import Hourbridge, bootstrap
+from hourbridge.observability.logging import redact_database_errors
 
 from . import dberrors, problems
 from .bodygate import BodyGateMiddleware
@@ -64,6 +65,7 @@ def create_app(hb: Hourbridge) -> FastAPI:
         yield
         hb.close()
 
+    redact_database_errors()  # whatever logs a database error, its row values stay out
     app = FastAPI(title="Hourbridge API", version=__version__, description=DESCRIPTION,
                   openapi_tags=TAGS, lifespan=lifespan)
     app.state.hourbridge = hb
