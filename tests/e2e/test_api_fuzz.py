@@ -20,7 +20,7 @@ from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
 from support.firm import small_firm_bundle
 
-EXAMPLES = 40  # per operation: about a minute per database for the whole API
+EXAMPLES = 80  # per operation and mode: about half a minute per database
 
 
 @pytest.fixture
