@@ -14,8 +14,10 @@ from fastapi import FastAPI
 
 from hourbridge import __version__
 from hourbridge.bootstrap import Hourbridge, bootstrap
+from hourbridge.observability.logging import redact_database_errors
 
-from . import problems
+from . import dberrors, problems
+from .bodygate import BodyGateMiddleware
 from .idempotency import IdempotencyMiddleware
 from .schemas.expenses import ExpensesIn
 from .schemas.time_entries import TimeEntriesIn
@@ -64,11 +66,15 @@ def create_app(hb: Hourbridge) -> FastAPI:
         yield
         hb.close()
 
+    redact_database_errors()  # whatever logs a database error, its row values stay out
     app = FastAPI(title="Hourbridge API", version=__version__, description=DESCRIPTION,
                   openapi_tags=TAGS, lifespan=lifespan)
     app.state.hourbridge = hb
     problems.install(app)
+    dberrors.install(app)
+    # Added last = outermost: the gate bounds and checks the body before the key is reserved.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodyGateMiddleware)
     app.include_router(health_router)
     app.include_router(v1_router)
     _customise_openapi(app)

@@ -1,25 +1,43 @@
 """``Idempotency-Key`` on write requests (IETF draft-ietf-httpapi-idempotency-key-header).
 
-The first successful (2xx) response to a key is stored with a hash of the request; a retry with
-the same key and the same request gets that response again (header ``Idempotent-Replayed:
-true``) without running anything; the same key with a different request is refused with 422.
-Failed requests are not stored: they committed nothing, so a retry simply runs again.
+The key is reserved *before* the request runs: a row (``in_progress``, with a SHA-256
+fingerprint of method, path, query and body, streamed so it costs time linear in the body) is
+inserted and committed on its own. So of many concurrent requests with one key exactly one
+runs; while it runs the others get 409 ``request_in_progress`` with ``Retry-After``. When it
+finishes with a 2xx JSON response that response is kept and every retry with the same request
+gets it again (header ``Idempotent-Replayed: true``) without running anything; the same key with
+a different request is refused with 422 ``idempotency_key_reused``. A request that fails (non-2xx,
+an exception, the client gone) committed nothing: its reservation is deleted, so a retry runs
+again. A reservation left by a crashed process is taken over after the store's lease.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from typing import Any
 
+import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .bodygate import BODY, BodyTooLarge, read_body
 from .problems import problem
+
+log = logging.getLogger(__name__)
 
 HEADER = b"idempotency-key"
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_KEY = 200
+
+
+def fingerprint(method: str, path: str, query: bytes, chunks: list[bytes]) -> str:
+    """SHA-256 of method, path, query and body, fed chunk by chunk (linear in the size)."""
+    digest = hashlib.sha256(b"\n".join([method.encode(), path.encode(), query, b""]))
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 class IdempotencyMiddleware:
@@ -38,52 +56,112 @@ class IdempotencyMiddleware:
             await problem(400, f"Idempotency-Key must be 1 to {MAX_KEY} characters",
                           code="invalid_idempotency_key")(scope, receive, send)
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        digest = hashlib.sha256(b"\n".join([
-            scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
-            body])).hexdigest()
-        keys = scope["app"].state.hourbridge.idempotency
-        stored = await run_in_threadpool(keys.lookup, key)
-        if stored is not None:
-            if stored.request_hash != digest:
-                await problem(422, "this Idempotency-Key was used for a different request",
-                              code="idempotency_key_reused")(scope, receive, send)
+        body: bytes | None = scope.get(BODY)
+        if body is None:  # not behind the body gate (it always is in the app)
+            try:
+                body = await read_body(receive)
+            except BodyTooLarge:
+                await problem(413, "the body is too large", code="body_too_large")(
+                    scope, receive, send)
                 return
-            await _replay(stored.status_code, stored.body, send)
+            if body is None:
+                return
+        digest = fingerprint(scope["method"], scope["path"], scope.get("query_string", b""),
+                             [body])
+        keys = scope["app"].state.hourbridge.idempotency
+        try:
+            found = await run_in_threadpool(keys.reserve, key, scope["method"], scope["path"],
+                                            digest)
+        except Exception as exc:  # the database is unreachable or busy: nothing ran
+            log.warning("idempotency reservation failed: %s", type(exc).__name__)
+            await problem(503, "the request could not be reserved; retry shortly",
+                          code="temporarily_unavailable",
+                          headers={"Retry-After": "2"})(scope, receive, send)
             return
+        if found.outcome == "mismatch":
+            await problem(422, "this Idempotency-Key was used for a different request",
+                          code="idempotency_key_reused")(scope, receive, send)
+            return
+        if found.outcome == "done":
+            assert found.stored is not None
+            await _replay(found.stored.status_code, found.stored.body, send)
+            return
+        if found.outcome == "in_progress":
+            await problem(409, "a request with this Idempotency-Key is still running; "
+                          "retry to get its response", code="request_in_progress",
+                          headers={"Retry-After": str(max(1, round(found.retry_after)))})(
+                scope, receive, send)
+            return
+        assert found.owner is not None
+        await _run_reserved(self.app, scope, receive, send, keys, key, found.owner, body)
 
-        replayed = False
 
-        async def replay_body() -> Message:
-            nonlocal replayed
-            if replayed:
-                return {"type": "http.disconnect"}
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
+async def _run_reserved(app: ASGIApp, scope: Scope, receive: Receive, send: Send, keys: Any,
+                        key: str, owner: str, body: bytes) -> None:
+    """Run the request holding the reservation; keep its 2xx JSON response or release it."""
+    sent = False
 
-        status = 0
-        json_body = False
-        chunks: list[bytes] = []
+    async def replay_body() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
 
-        async def capture(message: Message) -> None:
-            nonlocal status, json_body
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                ctype = dict(message.get("headers", [])).get(b"content-type", b"")
-                json_body = ctype.startswith(b"application/json")
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body") and 200 <= status < 300 and json_body:
-                    await run_in_threadpool(keys.remember, key, scope["method"], scope["path"],
-                                            digest, status, json.loads(b"".join(chunks)))
-            await send(message)
+    status = 0
+    json_body = False
+    settled = False
+    chunks: list[bytes] = []
 
-        await self.app(scope, replay_body, capture)
+    async def capture(message: Message) -> None:
+        nonlocal status, json_body, settled
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            ctype = dict(message.get("headers", [])).get(b"content-type", b"")
+            json_body = ctype.startswith(b"application/json")
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body") and not settled:
+                # Settle before the client sees the end: its retry then finds the outcome.
+                settled = True
+                try:
+                    if 200 <= status < 300 and json_body:
+                        await run_in_threadpool(keys.complete, key, owner, status,
+                                                json.loads(b"".join(chunks)))
+                    else:
+                        await run_in_threadpool(keys.release, key, owner)
+                except Exception as exc:  # the response stands; the lease frees the key
+                    log.warning("idempotency settle failed: %s", type(exc).__name__)
+        await send(message)
+
+    async def heartbeat() -> None:  # a request running longer than the lease keeps its key
+        period = keys.lease.total_seconds() / 3
+        while True:
+            await anyio.sleep(period)
+            try:
+                await run_in_threadpool(keys.renew, key, owner)
+            except Exception as exc:
+                log.warning("idempotency renewal failed: %s", type(exc).__name__)
+
+    error: Exception | None = None
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(heartbeat)
+            try:
+                await app(scope, replay_body, capture)
+            except Exception as exc:  # re-raised as it is below, not inside an ExceptionGroup
+                error = exc
+            finally:
+                group.cancel_scope.cancel()
+        if error is not None:
+            raise error
+    finally:
+        if not settled:  # raised, cancelled or never answered: it committed nothing
+            with anyio.CancelScope(shield=True):
+                try:
+                    await run_in_threadpool(keys.release, key, owner)
+                except Exception as exc:  # the lease frees the key later
+                    log.warning("idempotency release failed: %s", type(exc).__name__)
 
 
 async def _replay(status: int, body: Any, send: Send) -> None:

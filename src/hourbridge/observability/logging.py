@@ -1,14 +1,28 @@
-"""Structured logs to stderr; personal fields never appear in them (ids only)."""
+"""Structured logs to stderr; personal fields never appear in them (ids only).
+
+Database errors are the one place row values could slip in: a driver's message repeats them
+(PostgreSQL's ``DETAIL: Key (code)=(...)``, ``Failing row contains (...)``, COPY's
+``CONTEXT``). ``redact_database_errors`` installs a log-record factory, once for the process,
+so whatever logger or handler formats it, a record whose exception is (or was caused by) a
+database error keeps the traceback frames and the error classes and SQLSTATE, never the
+messages. The engines hide statement parameters as well (``store.engine``).
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+import traceback
+from typing import Any
 
 import structlog
 
+_DATABASE_MODULES = ("sqlalchemy", "psycopg", "sqlite3")
+_installed = False
+
 
 def configure(level: str = "WARNING", json: bool = False) -> None:
+    redact_database_errors()
     logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(message)s")
     processors: list[structlog.typing.Processor] = [
         structlog.processors.add_log_level,
@@ -23,3 +37,53 @@ def configure(level: str = "WARNING", json: bool = False) -> None:
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,
     )
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and its causes, oldest first (as a traceback prints them)."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not s for s in seen):
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen[::-1]
+
+
+def is_database_error(exc: BaseException) -> bool:
+    return any(type(e).__module__.split(".")[0] in _DATABASE_MODULES for e in _chain(exc))
+
+
+def describe(exc: BaseException) -> str:
+    """``module.Class`` (and SQLSTATE) of an error, without its message."""
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None) or getattr(exc, "sqlstate", None)
+    name = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    return f"{name} (sqlstate {state}; message withheld)" if state else \
+        f"{name} (message withheld)"
+
+
+def redacted_traceback(exc: BaseException) -> str:
+    parts = []
+    for e in _chain(exc):
+        parts.append("Traceback (most recent call last):\n"
+                     + "".join(traceback.format_tb(e.__traceback__)) + describe(e) + "\n")
+    return "\n".join(parts).rstrip("\n")
+
+
+def redact_database_errors() -> None:
+    """Install the redacting record factory (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and is_database_error(exc):
+            record.exc_info = None
+            record.exc_text = redacted_traceback(exc)
+        return record
+
+    logging.setLogRecordFactory(factory)

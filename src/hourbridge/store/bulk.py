@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.exc import DBAPIError
 
 from .tables import metadata
 
@@ -68,10 +69,16 @@ def bulk_insert(conn: Connection, table: Table, columns: Sequence[str],
     if conn.dialect.name == "postgresql":
         driver = conn.connection.driver_connection
         assert driver is not None
-        with driver.cursor() as cur, cur.copy(
-                f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        import psycopg
+
+        statement = f"COPY {table.name} ({names}) FROM STDIN"
+        try:
+            with driver.cursor() as cur, cur.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as exc:  # as SQLAlchemy reports a failed execute (DataError, ...)
+            raise DBAPIError.instance(statement, None, exc, psycopg.Error,
+                                      hide_parameters=True, dialect=conn.dialect) from exc
         return
     marks = ", ".join("?" for _ in columns)
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})",

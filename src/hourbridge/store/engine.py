@@ -9,6 +9,9 @@ waits up to ``SQLITE_BUSY_TIMEOUT`` seconds). Read-only work passes
 ``execution_options(read_only=True)`` (see ``read_only``) and begins a plain deferred
 transaction, which WAL lets run beside a writer. This is SQLAlchemy's documented recipe for
 serializable SQLite transactions with working savepoints.
+
+``hide_parameters``: errors and echo never carry the statement's values (notes, names), only
+the SQL, so a logged database error stays within the ids-only promise of the logs.
 """
 
 from __future__ import annotations

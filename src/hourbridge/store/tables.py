@@ -630,7 +630,11 @@ idempotency_keys = Table(
     Column("method", String(8), nullable=False),
     Column("path", String(500), nullable=False),
     Column("request_hash", String(64), nullable=False),
-    Column("status_code", Integer, nullable=False),
-    Column("response", JSON, nullable=False),
+    # in_progress: reserved before the handler runs (owner, reserved_at); done: response kept
+    Column("status", String(16), nullable=False, server_default="done"),
+    Column("owner", String(32)),
+    Column("reserved_at", UtcDateTime),
+    Column("status_code", Integer),
+    Column("response", JSON),
     Column("created_at", UtcDateTime, nullable=False),
 )

@@ -19,6 +19,7 @@ from hourbridge.domain.model import Approval, Billing
 from hourbridge.formats.bundle import Code
 from hourbridge.formats.timefile import TimeFile
 
+from ..bodygate import MAX_BODY_BYTES
 from ..deps import HourbridgeDep, Limit, Offset
 from ..problems import problem_responses
 from ..schemas.common import MAX_ENTRIES_PER_REQUEST, IntakeReport
@@ -26,7 +27,6 @@ from ..schemas.time_entries import TimeEntriesIn, TimeEntry
 
 router = APIRouter(prefix="/v1", tags=["time entries"], responses=problem_responses(422, 500))
 
-MAX_BODY_BYTES = 32 * 1024 * 1024
 IDEMPOTENCY_KEY = r"^[A-Za-z0-9_.:\-]{1,200}$"
 _CSV_EXAMPLE = ("external_id,employee,project,task,date,hours,notes\n"
                 "T-1,E1,P1,DEV,2026-07-01,7.5,Blueprint workshop\n")

@@ -1,0 +1,73 @@
+"""A real HTTP server for tests: ``hourbridge serve`` in a subprocess on a free local port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def memory_kib(self, field: str = "VmRSS") -> int:
+        """``VmRSS`` (now) or ``VmHWM`` (peak) of the server process, in KiB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        raise LookupError(field)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def serve(database_url: str, log_path: Path, timeout: float = 30.0) -> Iterator[Server]:
+    """Start the API on ``database_url``; stdout and stderr go to ``log_path``."""
+    port = free_port()
+    env = {**os.environ, "HOURBRIDGE_DATABASE_URL": database_url}
+    cli = Path(sys.executable).with_name("hourbridge")
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1",
+                                    "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                                   env=env)
+    server = Server(f"http://127.0.0.1:{port}", process, log_path)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited: {server.log()}")
+            try:
+                if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"server did not start: {server.log()}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
