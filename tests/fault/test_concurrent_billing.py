@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fault.conftest import Firm, Query, figure, time_file
+from support.fault import Firm, Query, figure, time_file
 
 ENTRIES = 3000
 RUNS = 4

@@ -7,7 +7,7 @@ import signal
 import time
 from pathlib import Path
 
-from fault.conftest import Firm, Query, figure, time_file
+from support.fault import Firm, Query, figure, time_file
 
 ROWS = 60_000  # about 3 s to store on SQLite here: kills land while rows are stored
 KILLS = 3

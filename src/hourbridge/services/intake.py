@@ -308,6 +308,7 @@ def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: date
                 assert inbox_id is not None
             else:
                 uow.inbox.keep(inbox_id, payload.chunks())
+        uow.inbox.count_attempt(inbox_id)
         uow.commit()
     report = IntakeReport(inbox_id, fingerprint)
     try:

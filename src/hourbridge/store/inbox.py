@@ -38,8 +38,8 @@ class SqlInbox:
         return inbox_id
 
     def claim(self, inbox_id: int, wait: bool = True) -> str | None:
-        """Lock a kept payload for processing its rows until this transaction ends, count the
-        attempt and return its status. A concurrent intake of the same payload waits here and
+        """Lock a kept payload for processing its rows until this transaction ends and return
+        its status. A concurrent intake of the same payload waits here and
         then finds it processed; with ``wait=False`` (recovery by the worker) a payload
         another process holds gives None at once. A crash releases the lock with the
         rollback, so a payload never stays claimed by a dead process."""
@@ -50,9 +50,19 @@ class SqlInbox:
             status = self.conn.execute(stmt).scalar()
             if status is None:
                 return None
-        self.conn.execute(update(ib).where(ib.c.id == inbox_id).values(
-            attempts=ib.c.attempts + 1))
+            return str(status)
         return self.conn.execute(select(ib.c.status).where(ib.c.id == inbox_id)).scalar()
+
+    def count_attempt(self, inbox_id: int) -> None:
+        """Count an intake of a payload not yet processed, in the transaction that keeps it
+        (committed before processing begins, so an attempt a crash cut short still counts).
+        A payload another process holds right now is not waited for here."""
+        ib = t.inbox
+        mine = select(ib.c.id).where(ib.c.id == inbox_id, ib.c.status == "received")
+        if self.conn.dialect.name == "postgresql":
+            mine = mine.with_for_update(skip_locked=True)
+        self.conn.execute(update(ib).where(ib.c.id.in_(mine.scalar_subquery()))
+                          .values(attempts=ib.c.attempts + 1))
 
     def stuck(self, received_before: datetime, limit: int) -> list[int]:
         """Payloads kept but never processed (a crash, a lost connection), oldest first."""
