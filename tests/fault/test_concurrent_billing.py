@@ -41,3 +41,29 @@ def test_concurrent_billing_runs_bill_nothing_twice(firm: Firm, sql: Query,
 
     firm.cli("invoices", "issue", "--all")
     firm.cli("invoices", "check-sequence")
+
+
+def test_concurrent_credits_and_voids_of_one_invoice_take_effect_once(
+        firm: Firm, sql: Query, tmp_path: Path) -> None:
+    firm.cli("ingest", "--source", "tracker", str(time_file(tmp_path / "t.csv", range(400))))
+    firm.cli("approve", "--project", "P1")
+    firm.cli("bill", "--through", "2026-11-30")
+    firm.cli("invoices", "issue", "--all")
+    [(first,)] = sql("SELECT MIN(id) FROM invoices WHERE kind = 'invoice'")
+    racers = ([firm.start("invoices", "credit", str(first), "--reason", "dispute")
+               for _ in range(3)]
+              + [firm.start("invoices", "void", str(first), "--reason", "wrong customer")
+                 for _ in range(3)])
+    codes = [(p.returncode, err) for p in racers for _, err in [p.communicate(timeout=300)]]
+    won = [c for c, _ in codes if c == 0]
+    # each loser is refused in one line (credited already, void already, ...), exit 2
+    assert sorted(c for c, _ in codes) == [0, 2, 2, 2, 2, 2], codes
+    credits = sql(f"SELECT COUNT(*) FROM invoices WHERE credits = {first}")[0][0]
+    negative = sql("SELECT COUNT(*) FROM time_entries WHERE billed_seconds < 0")[0][0]
+    status = sql(f"SELECT status FROM invoices WHERE id = {first}")[0][0]
+    figure(f"concurrent credits and voids of one invoice ({firm.url.split(':')[0]}, 6 "
+           f"processes): took effect {len(won)}, invoice {status}, credit notes {credits}, "
+           f"entries below zero billed {negative}")
+    assert len(won) == 1 and negative == 0
+    assert (status, credits) in (("void", 0), ("issued", 1))
+    firm.cli("invoices", "check-sequence")

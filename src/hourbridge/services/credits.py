@@ -87,6 +87,11 @@ def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime) -> C
         doc = uow.invoices.document(cmd.invoice_id)
         if doc is None:
             raise NotFound("invoice", cmd.invoice_id)
+        # one writer per contract at a time (billing runs, credits, voids): read the document
+        # again once the others are done with it
+        uow.locks.billing(doc.contract)
+        doc = uow.invoices.document(cmd.invoice_id)
+        assert doc is not None
         if doc.kind != "invoice" or doc.status != "issued" or doc.number is None:
             raise Conflict(f"only issued invoices can be credited; {cmd.invoice_id} is a "
                            f"{doc.status} {doc.kind.replace('_', ' ')}")

@@ -107,6 +107,11 @@ def void_invoice(cmd: VoidInvoice, uow: UnitOfWork, now: datetime) -> VoidReport
         doc = uow.invoices.document(cmd.invoice_id)
         if doc is None:
             raise NotFound("invoice", cmd.invoice_id)
+        # one writer per contract at a time (billing runs, credits, voids): read the document
+        # again once the others are done with it
+        uow.locks.billing(doc.contract)
+        doc = uow.invoices.document(cmd.invoice_id)
+        assert doc is not None
         name = doc.number or f"draft {doc.id}"
         if doc.status == "void":
             raise Conflict(f"invoice {name} is void already; a void is final",
