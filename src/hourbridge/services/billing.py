@@ -17,10 +17,11 @@ from typing import Any
 
 from hourbridge.domain.billing import BillableItem, DraftInvoice
 from hourbridge.domain.billing.cap import cap_label
-from hourbridge.domain.billing.plan import ContractState, has_terms, plan_contract
+from hourbridge.domain.billing.plan import ContractPlan, ContractState, has_terms, plan_contract
 from hourbridge.domain.commands import RunBilling
+from hourbridge.domain.contracts import Drawdown
 from hourbridge.domain.corrections import AdjustmentLine
-from hourbridge.domain.holds import HoldBook
+from hourbridge.domain.holds import Hold, HoldBook
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, Billing, Contract
 from hourbridge.domain.money import hours
@@ -167,8 +168,80 @@ def _contracts_to_bill(uow: UnitOfWork, md: MasterData, selection: EntrySelectio
                          | owed), with_expenses, owed)
 
 
+def _holds_on(contract: Contract, projects: list[str], holds: HoldBook, md: MasterData
+              ) -> tuple[Hold | None, frozenset[str]]:
+    """The hold that keeps the contract's fees waiting (on the contract, its customer or one
+    of its projects), and the projects whose expenses wait ("" too: the whole contract)."""
+    chain = md.customer_chain(contract.customer)
+    holding = {p: holds.holding(-1, p, contract.id, chain) for p in projects}
+    held_projects = frozenset(p for p, h in holding.items() if h is not None)
+    if holds.holding(-1, "", contract.id, chain) is not None:
+        held_projects = frozenset(projects) | {""}
+    charge_hold = holds.holding(-1, "", contract.id, chain) or next(
+        (h for h in holding.values() if h is not None), None)
+    return charge_hold, held_projects
+
+
+def _refuse_draft(uow: UnitOfWork, draft: DraftInvoice, tax: Problem, plan: ContractPlan,
+                  report: BillingReport, now: datetime) -> None:
+    """No guess: the draft's work stays unbilled (its retainer month unsettled) and finance
+    gets the reason."""
+    report.skipped += [{"id": i, "reason": tax.code, "message": tax.message}
+                       for i in draft.entry_ids]
+    plan.settlements = [s for s in plan.settlements if s.period != draft.period]
+    if not report.dry_run:
+        uow.exceptions.add_open_once([NewException(
+            None, "billing", None, Problem(tax.code, tax.message, _where(draft), tax.field),
+            {"contract": draft.contract, "customer": draft.customer,
+             "period": draft.period})], now)
+
+
+def _where(draft: DraftInvoice) -> str:
+    return f"contract {draft.contract} period {draft.period}"
+
+
+def _write_draft(uow: UnitOfWork, cmd: RunBilling, draft: DraftInvoice, tax: Any,
+                 report: BillingReport, now: datetime) -> None:
+    """Store the draft (the run is recorded with its first draft), mark its expenses billed
+    and its adjustment lines' corrections adjusted; a dry run only reports it."""
+    invoice_id = None
+    if not cmd.dry_run:
+        uow.exceptions.resolve("billing", _where(draft), now, "billing run")  # fixed now
+        if report.run_id is None:
+            report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now)
+        invoice_id = uow.invoices.add_draft(report.run_id, draft, tax, now)
+        _mark_expenses(uow, invoice_id, draft, now)
+        for line_no, line in enumerate(draft.lines, start=1):
+            if isinstance(line, AdjustmentLine):
+                uow.corrections.mark_adjusted(
+                    line.corrections, uow.invoices.line_id(invoice_id, line_no))
+    report.invoices.append(_summary(draft, invoice_id, tax))
+
+
+def _settle(uow: UnitOfWork, contract_id: str, plan: ContractPlan, now: datetime) -> None:
+    """Persist what the plan decided beyond its drafts: covered entries, expenses the contract
+    keeps, settled retainer months."""
+    uow.entries.set_billing(plan.covered, Billing.COVERED.value, now)
+    uow.expenses.mark_not_billable(plan.not_billable, now)
+    for d in plan.settlements:
+        uow.contracts.settle_month(
+            contract_id, d.period, d.included_seconds, d.rollover_in_seconds, d.used_seconds,
+            sum(s for _, s in d.overage), d.rollover_out_seconds, d.expired_seconds, now)
+
+
+def _settlement(contract_id: str, d: Drawdown) -> dict[str, Any]:
+    return {"contract": contract_id, "period": d.period,
+            "included_hours": str(hours(d.included_seconds)),
+            "rolled_in_hours": str(hours(d.rollover_in_seconds)),
+            "used_hours": str(hours(d.used_seconds)),
+            "overage_hours": str(hours(sum(s for _, s in d.overage))),
+            "rolled_over_hours": str(hours(d.rollover_out_seconds)),
+            "expired_hours": str(hours(d.expired_seconds))}
+
+
 def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingReport:
-    """Bill contract by contract: memory holds one contract's entries, never the whole run."""
+    """Bill contract by contract: memory holds one contract's entries, never the whole run.
+    Per contract: load its entries and state, plan (pure, ``domain.billing.plan``), persist."""
     report = BillingReport(cmd.through.isoformat(), cmd.dry_run)
     with uow:
         md = uow.masterdata.snapshot()
@@ -193,16 +266,10 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
             contract = md.contracts.get(contract_id)
             if contract is None:
                 continue
-            projects = projects_of[contract.id]
-            chain = md.customer_chain(contract.customer)
-            holding = {p: holds.holding(-1, p, contract.id, chain) for p in projects}
-            held_projects = frozenset(p for p, h in holding.items() if h is not None)
-            if holds.holding(-1, "", contract.id, chain) is not None:
-                held_projects = frozenset(projects) | {""}
-            charge_hold = holds.holding(-1, "", contract.id, chain) or next(
-                (h for h in holding.values() if h is not None), None)
             state = _load_state(uow, contract, items, cmd.through,
                                 contract_id in scope.with_expenses)
+            charge_hold, held_projects = _holds_on(contract, projects_of[contract.id], holds,
+                                                   md)
             plan = plan_contract(contract, items, cmd.through, state, charge_hold,
                                  held_projects)
             report.skipped += plan.skipped
@@ -217,55 +284,20 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
             for draft in plan.drafts:
                 tax = invoice_tax(md.entities[draft.entity], md.customers[draft.customer],
                                   draft.net, draft.currency)
-                where = f"contract {draft.contract} period {draft.period}"
                 if isinstance(tax, Problem):
-                    # no guess: the work stays unbilled and finance gets the reason
-                    report.skipped += [{"id": i, "reason": tax.code, "message": tax.message}
-                                       for i in draft.entry_ids]
-                    plan.settlements = [s for s in plan.settlements if s.period != draft.period]
-                    if not cmd.dry_run:
-                        uow.exceptions.add_open_once([NewException(
-                            None, "billing", None, Problem(tax.code, tax.message, where,
-                                                           tax.field),
-                            {"contract": draft.contract, "customer": draft.customer,
-                             "period": draft.period})], now)
+                    _refuse_draft(uow, draft, tax, plan, report, now)
                     continue
                 for line in draft.lines:
                     for link in line.links:
                         billed[link.entry_id] = billed.get(link.entry_id, 0) + link.seconds
-                if not cmd.dry_run:  # what stopped this invoice before is fixed now
-                    uow.exceptions.resolve("billing", where, now, "billing run")
-                invoice_id = None
-                if not cmd.dry_run:
-                    if report.run_id is None:
-                        report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now)
-                    invoice_id = uow.invoices.add_draft(report.run_id, draft, tax, now)
-                    _mark_expenses(uow, invoice_id, draft, now)
-                    for line_no, line in enumerate(draft.lines, start=1):
-                        if isinstance(line, AdjustmentLine):
-                            uow.corrections.mark_adjusted(
-                                line.corrections, uow.invoices.line_id(invoice_id, line_no))
-                report.invoices.append(_summary(draft, invoice_id, tax))
+                _write_draft(uow, cmd, draft, tax, report, now)
                 invoices += 1
             report.entries_billed += len(billed)
             report.entries_covered += len(plan.covered)
             if not cmd.dry_run:
                 uow.entries.bill_open(sorted(billed.items()), now)
-                uow.entries.set_billing(plan.covered, Billing.COVERED.value, now)
-                uow.expenses.mark_not_billable(plan.not_billable, now)
-                for d in plan.settlements:
-                    uow.contracts.settle_month(
-                        contract_id, d.period, d.included_seconds, d.rollover_in_seconds,
-                        d.used_seconds, sum(s for _, s in d.overage), d.rollover_out_seconds,
-                        d.expired_seconds, now)
-            report.settlements += [{
-                "contract": contract_id, "period": d.period,
-                "included_hours": str(hours(d.included_seconds)),
-                "rolled_in_hours": str(hours(d.rollover_in_seconds)),
-                "used_hours": str(hours(d.used_seconds)),
-                "overage_hours": str(hours(sum(s for _, s in d.overage))),
-                "rolled_over_hours": str(hours(d.rollover_out_seconds)),
-                "expired_hours": str(hours(d.expired_seconds))} for d in plan.settlements]
+                _settle(uow, contract_id, plan, now)
+            report.settlements += [_settlement(contract_id, d) for d in plan.settlements]
         proposals = {proposal_key(i["contract"], i["period"]): {
             "currency": i["currency"], "net": i["net"], "entries": str(i["entries"])}
             for i in report.invoices}
