@@ -1,4 +1,5 @@
-"""The master-data bundle file (YAML or JSON): schema, parsing with located errors, mapping.
+"""The master-data bundle file (YAML or JSON): parsing with located errors, and mapping to the
+domain. The document schema (pydantic models) is ``bundle_models``, re-exported here.
 
 Every error names the file, the JSON path inside it and the reason; nothing is returned
 unless every file parses.
@@ -7,255 +8,80 @@ unless every file parses.
 from __future__ import annotations
 
 import json
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from hourbridge.domain import model as m
 from hourbridge.domain.bundle import Bundle, fx_key
 from hourbridge.domain.fx import FxRate, FxRateDate
 from hourbridge.domain.problems import Problem
 
-Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
-Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")]
-# pydantic turns a YAML/JSON float into Decimal through its shortest text ("150.1"), so the
-# number the user wrote is the number stored; strings are accepted too.
-Amount = Annotated[Decimal, Field(description="decimal number (string or number)")]
-FxRateValue = Annotated[Decimal, Field(
-    gt=0, max_digits=24, decimal_places=8,
-    description="1 unit of the from currency = this many units of the to currency (at most 8 "
-                "decimals)")]
+from .bundle_models import (
+    AccountsIn,
+    Amount,
+    AssignmentIn,
+    BundleDocument,
+    CapIn,
+    Code,
+    ContractIn,
+    ContractVersionIn,
+    CostRateIn,
+    Country,
+    Currency,
+    CustomerIn,
+    EmployeeIn,
+    EntityIn,
+    ExpensePolicyIn,
+    FeeInstallmentIn,
+    FxRateIn,
+    FxRateValue,
+    IntercompanyIn,
+    MilestoneIn,
+    ProjectIn,
+    RateCardIn,
+    RateRowIn,
+    RetainerIn,
+    RoundingIn,
+    TaskIn,
+    bundle_json_schema,
+)
 
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AccountsIn(_Model):
-    receivables: str = "1200"
-    unbilled_receivables: str = "1210"
-    tax_payable: str = "2200"
-    revenue: str = "4000"
-    revenue_adjustments: str = "4090"
-    deferred_revenue: str = "2400"
-    expense_recoveries: str = "4200"
-    fx_gain_loss: str = Field("4900", description="FX gains and losses: differences between "
-                              "the functional value of WIP and of its invoice, and rounding")
-    intercompany_receivable: str = "1300"
-    intercompany_revenue: str = "4100"
-    intercompany_cost: str = "5100"
-    intercompany_payable: str = "2100"
-
-
-class EntityIn(_Model):
-    code: Code
-    name: str
-    country: Country
-    currency: Currency
-    invoice_prefix: Code
-    lock_date: date | None = None
-    vat_id: str | None = None
-    legal_registration_id: str | None = Field(
-        None, description="company register number (EN 16931 BT-30), e.g. HRB 12345")
-    tax_registration_id: str | None = Field(
-        None, description="national tax number (EN 16931 BT-32), e.g. a US EIN")
-    accounts: AccountsIn = AccountsIn()
-    tax_rates: dict[str, Amount] = {}
-
-
-class CustomerIn(_Model):
-    id: Code
-    name: str
-    entity: Code
-    currency: Currency
-    country: Country
-    parent: Code | None = None
-    vat_id: str | None = None
-    tax_exempt: bool = False
-    tax_code: str = "standard"
-    business: bool = Field(True, description="false for a consumer (no reverse charge)")
-    payment_terms_days: int = Field(30, ge=0, le=365)
-    po_number: str | None = None
-
-
-class CostRateIn(_Model):
-    valid_from: date
-    rate: Amount
-    currency: Currency
-
-
-class EmployeeIn(_Model):
-    id: Code
-    entity: Code
-    role: Code
-    department: str = ""
-    timezone: str = "UTC"
-    hours_per_day: Amount = Decimal(8)
-    cost_rates: list[CostRateIn] = []
-
-
-class TaskIn(_Model):
-    code: Code
-    name: str
-    billable: bool = True
-
-
-class AssignmentIn(_Model):
-    employee: Code
-    valid_from: date
-    valid_until: date | None = None
-    role: Code | None = None
-
-
-class ProjectIn(_Model):
-    code: Code
-    name: str
-    customer: Code
-    entity: Code
-    status: Literal["active", "on_hold", "closed"] = "active"
-    contract: Code | None = None
-    tasks: list[TaskIn] = []
-    assignments: list[AssignmentIn] = []
-
-
-class RoundingIn(_Model):
-    increment_minutes: int = Field(1, ge=1, le=1440)
-    mode: Literal["up", "nearest", "down"] = "up"
-    minimum_minutes: int = Field(0, ge=0, le=1440)
-    per: Literal["entry", "day"] = Field(
-        "entry", description="round each entry, or an employee's day on the contract")
-
-
-class ContractVersionIn(_Model):
-    version: int = Field(ge=1)
-    effective_from: date
-    billing_model: Literal["time_and_materials", "fee_only"] = Field(
-        "time_and_materials",
-        description="time_and_materials bills hours at rates; fee_only bills no hours (a fee "
-                    "schedule, milestones or a retainer carry the price)")
-    rounding: RoundingIn = RoundingIn()
-
-
-class FeeInstallmentIn(_Model):
-    id: Code
-    bill_on: date = Field(description="billed by the first run through this date or later")
-    amount: Amount = Field(gt=0)
-    description: str = ""
-
-
-class MilestoneIn(_Model):
-    id: Code
-    name: str
-    amount: Amount = Field(gt=0)
-
-
-class RetainerIn(_Model):
-    monthly_fee: Amount = Field(ge=0, description="billed in advance on the 1st of each month")
-    included_hours: Amount = Field(ge=0)
-    unused: Literal["expire", "roll_over"] = "expire"
-    rollover_limit_hours: Amount | None = Field(None, ge=0)
-
-
-class CapIn(_Model):
-    hours: Amount | None = Field(None, gt=0, description="not-to-exceed billable hours")
-    amount: Amount | None = Field(None, gt=0, description="not-to-exceed amount of hourly work")
-    over_cap: Literal["hold", "write_down"] = "hold"
-
-
-class ExpensePolicyIn(_Model):
-    billing: Literal["not_billable", "at_cost", "markup"] = "not_billable"
-    markup_percent: Amount = Field(Decimal(0), ge=0, le=1000)
-
-
-class ContractIn(_Model):
-    id: Code
-    customer: Code
-    entity: Code
-    currency: Currency
-    start_date: date
-    end_date: date | None = None
-    versions: list[ContractVersionIn] = Field(min_length=1)
-    fee_schedule: list[FeeInstallmentIn] = []
-    estimate_hours: Amount | None = Field(
-        None, gt=0, description="estimate for percent complete of fixed fees")
-    estimate_cost: Amount | None = Field(
-        None, gt=0, description="cost estimate (at employee cost rates, contract currency); "
-                                "when set, percent complete is by cost instead of hours")
-    milestones: list[MilestoneIn] = []
-    retainer: RetainerIn | None = None
-    cap: CapIn | None = None
-    expenses: ExpensePolicyIn = ExpensePolicyIn()
-    fx_rate_date: Literal["work_date", "invoice_date", "fixed"] = Field(
-        "work_date", description="which day's FX rate translates a contract in a foreign "
-        "currency: work_date (WIP at each entry's work date), invoice_date (WIP at the "
-        "approval date), fixed (fx_fixed_rate throughout); invoices at their issue date "
-        "unless fixed")
-    fx_fixed_rate: FxRateValue | None = Field(
-        None, description="1 contract currency = this many functional currency units; only "
-        "with fx_rate_date fixed")
-    correction_policy: Literal["credit_and_rebill", "next_invoice_adjustment"] = Field(
-        "credit_and_rebill", description="what a source change to invoiced work proposes")
-
-
-class RateRowIn(_Model):
-    id: Code
-    rate: Amount
-    valid_from: date
-    valid_until: date | None = None
-    employee: Code | None = None
-    role: Code | None = None
-    task: Code | None = None
-
-
-class RateCardIn(_Model):
-    id: Code
-    scope: Literal["contract", "project", "customer", "firm"]
-    scope_id: Code | None = None
-    currency: Currency
-    rows: list[RateRowIn] = []
-
-
-class FxRateIn(_Model):
-    """1 ``from_currency`` = ``rate`` ``to_currency``, in force from ``valid_from`` until the
-    pair's next rate. Only the declared direction is used (no inverse is derived)."""
-
-    from_currency: Currency = Field(description="the transaction (contract) currency")
-    to_currency: Currency = Field(description="the functional currency of an entity")
-    valid_from: date
-    rate: FxRateValue
-class IntercompanyIn(_Model):
-    """The transfer-price markup when an employee of ``from`` works on a project of ``to``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    from_entity: Code = Field(alias="from", description="the selling entity (the employee's)")
-    to_entity: Code = Field(alias="to", description="the buying entity (the project's)")
-    markup_percent: Amount = Field(description="added to the cost rate, e.g. 10 for 10 %")
-
-
-class BundleDocument(_Model):
-    """One bundle file. Every section is optional; records upsert by their key."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, title="Hourbridge master-data bundle")
-    entities: list[EntityIn] = []
-    customers: list[CustomerIn] = []
-    employees: list[EmployeeIn] = []
-    projects: list[ProjectIn] = []
-    contracts: list[ContractIn] = []
-    rate_cards: list[RateCardIn] = []
-    fx_rates: list[FxRateIn] = []
-    intercompany: list[IntercompanyIn] = []
-
-
-def bundle_json_schema() -> dict[str, Any]:
-    schema = BundleDocument.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://hourbridge.dev/schemas/bundle.v1.json"
-    return schema
+# the document models live in bundle_models; importers keep using this module
+__all__ = [
+    "AccountsIn",
+    "Amount",
+    "AssignmentIn",
+    "BundleDocument",
+    "CapIn",
+    "Code",
+    "ContractIn",
+    "ContractVersionIn",
+    "CostRateIn",
+    "Country",
+    "Currency",
+    "CustomerIn",
+    "EmployeeIn",
+    "EntityIn",
+    "ExpensePolicyIn",
+    "FeeInstallmentIn",
+    "FxRateIn",
+    "FxRateValue",
+    "IntercompanyIn",
+    "MilestoneIn",
+    "ProjectIn",
+    "RateCardIn",
+    "RateRowIn",
+    "RetainerIn",
+    "RoundingIn",
+    "TaskIn",
+    "bundle_json_schema",
+    "parse_bundle_files",
+    "parse_bundle_text",
+    "to_domain",
+]
 
 
 def _json_path(loc: tuple[int | str, ...]) -> str:

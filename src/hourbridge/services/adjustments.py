@@ -14,11 +14,11 @@ from hourbridge.domain.fx import translate
 from hourbridge.domain.intake import MAX_SECONDS_PER_ENTRY
 from hourbridge.domain.ledger import adjustment_entry
 from hourbridge.domain.money import round_money, time_amount
+from hourbridge.domain.pricing import first_open_day, price_entry
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
-from .approval import first_open_day, price_entry
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .ports.entries import EntrySelection
 from .ports.uow import UnitOfWork

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,9 +28,9 @@ from hourbridge.domain.ledger import WipAmount, approval_entry
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval
 from hourbridge.domain.money import time_amount
+from hourbridge.domain.pricing import first_open_day, price_entry
 from hourbridge.domain.problems import Problem
-from hourbridge.domain.rating import RateBook, RateDecision
-from hourbridge.domain.validation import role_on
+from hourbridge.domain.rating import RateBook
 from hourbridge.errors import InvalidInput
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
@@ -56,25 +56,9 @@ class ApprovalReport:
                 "intercompany": self.intercompany}
 
 
-def price_entry(row: EntryRow, md: MasterData, rates: RateBook) -> RateDecision | Problem:
-    """The rate in force on the entry's work date under current master data."""
-    if row.contract is None or row.contract not in md.contracts:
-        return Problem("no_contract", f"project {row.project} has no contract", str(row.id))
-    project = md.projects[row.project]
-    contract = md.contracts[row.contract]
-    role = role_on(md, row.employee, row.project, row.work_date)
-    return rates.decide(project, contract, row.employee, role, row.task, row.work_date)
-
-
 def _accrues(row: EntryRow, md: MasterData) -> bool:
     contract = md.contracts.get(row.contract) if row.contract else None
     return contract is None or accrues_wip(contract, row.work_date)
-
-
-def first_open_day(md: MasterData, entity: str, on: date) -> date:
-    """Postings never land in a closed period: they move to the first open day."""
-    lock = md.entities[entity].lock_date
-    return max(on, lock + timedelta(days=1)) if lock else on
 
 
 def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> ApprovalReport:

@@ -11,46 +11,29 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from hourbridge.domain.billing import (
-    BillableItem,
-    ChargeLine,
-    DraftInvoice,
-    DraftLine,
-    LineLink,
-    build_drafts,
-    period_of,
-)
+from hourbridge.domain.billing import BillableItem, DraftInvoice
+from hourbridge.domain.billing.cap import cap_label
+from hourbridge.domain.billing.plan import ContractPlan, ContractState, has_terms, plan_contract
 from hourbridge.domain.commands import RunBilling
-from hourbridge.domain.contracts import (
-    CAP_WRITE_DOWN,
-    EXPENSE,
-    CapItem,
-    Drawdown,
-    apply_cap,
-    bills_hours,
-    draw_down,
-    due_charges,
-    settleable_months,
-    version_for,
-)
+from hourbridge.domain.contracts import Drawdown
 from hourbridge.domain.corrections import AdjustmentLine
 from hourbridge.domain.holds import Hold, HoldBook
 from hourbridge.domain.masterdata import MasterData
-from hourbridge.domain.model import Approval, Billing, Cap, Contract, ExpenseBilling
-from hourbridge.domain.money import hours, round_money, time_amount
+from hourbridge.domain.model import Approval, Billing, Contract
+from hourbridge.domain.money import hours
+from hourbridge.domain.pricing import price_entry
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.proposals import diff_proposals, proposal_key
-from hourbridge.domain.rating import RateBook, RateDecision
+from hourbridge.domain.rating import RateBook
 from hourbridge.domain.tax import invoice_tax
 from hourbridge.domain.validation import role_on
 
-from .approval import price_entry
 from .corrections import adjustment_lines
-from .ports import EntryRow, EntrySelection, ExpenseRow, NewException, UnitOfWork
+from .ports import EntryRow, EntrySelection, NewException, UnitOfWork
 
 
 @dataclass
@@ -124,205 +107,21 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
     return items
 
 
-RETAINER_RULE = "retainer_included"
-
-
-@dataclass
-class ContractPlan:
-    """What one contract bills in a run: drafts, entries a fee covers, months it settles."""
-
-    drafts: list[DraftInvoice]
-    covered: list[int] = field(default_factory=list)
-    settlements: list[Drawdown] = field(default_factory=list)
-    over_cap: list[int] = field(default_factory=list)  # entries held by a hold cap
-    not_billable: list[int] = field(default_factory=list)  # expenses the contract keeps
-
-
-def _period_draft(drafts: dict[str, DraftInvoice], contract: Contract, period: str
-                  ) -> DraftInvoice:
-    draft = drafts.get(period)
-    if draft is None:
-        draft = DraftInvoice(contract.id, contract.entity, contract.customer, contract.currency,
-                             period)
-        drafts[period] = draft
-    return draft
-
-
-def _drawdown_line(contract: Contract, draw: Drawdown, items: dict[int, BillableItem]
-                   ) -> DraftLine:
-    first = next(iter(items.values()))
-    version = version_for(contract, date.fromisoformat(f"{draw.period}-01")).version
-    decision = RateDecision(Decimal(0), contract.currency, "retainer", draw.period,
-                            RETAINER_RULE, "contract", version)
-    line = DraftLine(first.project if len({i.project for i in items.values()}) == 1 else "",
-                     "", "", decision, contract.currency, kind="retainer_hours",
-                     charge_ref=draw.period)
-    line.links = [LineLink(entry, seconds) for entry, seconds in draw.covered]
-    return line
-
-
-def plan_contract(contract: Contract, items: list[BillableItem], through: date,
-                  uow: UnitOfWork, report: BillingReport,
-                  charge_hold: Hold | None = None,
-                  held_projects: frozenset[str] = frozenset(),
-                  has_expenses: bool = True) -> ContractPlan:
-    """Apply the contract's components to its billable items and due charges. A hold on the
-    contract, its customer or one of its projects keeps the contract's fees waiting too; a
-    project hold keeps that project's expenses waiting."""
-    plan = ContractPlan([])
-    hourly: list[BillableItem] = []
-    for item in items:
-        if bills_hours(contract, item.work_date):
-            hourly.append(item)
-        else:
-            plan.covered.append(item.entry_id)
-    extra_lines: dict[str, list[DraftLine]] = defaultdict(list)
-    if contract.retainer is not None:
-        hourly = _retainer(contract, hourly, through, uow, plan, extra_lines, report)
-    write_downs: dict[str, Decimal] = {}
-    if contract.cap is not None and hourly:
-        hourly, write_downs, plan.over_cap = _cap(contract, contract.cap, hourly, uow, report)
-    drafts = {d.period: d for d in build_drafts(hourly)}
-    for period, lines in extra_lines.items():
-        _period_draft(drafts, contract, period).lines[:0] = lines
-    for period, down in sorted(write_downs.items()):
-        draft = drafts[period]
-        # never more than the period's hourly lines (rounded per line), so no total goes
-        # below zero
-        down = min(down, sum((ln.amount for ln in draft.lines), Decimal(0)))
-        if down > 0:
-            draft.charges.append(ChargeLine(
-                CAP_WRITE_DOWN, period, f"Write-down to the {_cap_label(contract)}", -down,
-                version_for(contract, date.fromisoformat(f"{period}-01")).version))
-    charges = []
-    if _has_terms(contract):
-        charges = due_charges(contract, through, uow.contracts.achievements(contract.id),
-                              set(uow.contracts.charge_states(contract.id)))
-    for charge in charges:
-        if charge_hold is not None:
-            report.skipped.append({"id": None, "reason": "on_hold", "hold": charge_hold.id,
-                                   "charge": f"{contract.id}/{charge.kind}/{charge.ref}",
-                                   "message": charge_hold.describe()})
-            continue
-        _period_draft(drafts, contract, charge.period).charges.append(ChargeLine(
-            charge.kind, charge.ref, charge.description, charge.amount,
-            charge.contract_version))
-    if not has_expenses:
-        pass  # nothing approved and unbilled: no query per contract
-    elif contract.expenses.billing is not ExpenseBilling.NOT_BILLABLE:
-        # held_projects holds every project when the contract or its customer is held
-        waiting = [e for e in uow.expenses.billable(contract.id, through)
-                   if e.project not in held_projects]
-        for period, line in expense_charges(contract, waiting):
-            _period_draft(drafts, contract, period).charges.append(line)
-    else:
-        plan.not_billable = [e.id for e in uow.expenses.billable(contract.id, through)]
-    plan.drafts = [drafts[p] for p in sorted(drafts)]
-    return plan
-
-
-def expense_charges(contract: Contract, expenses: list[ExpenseRow]
-                    ) -> list[tuple[str, ChargeLine]]:
-    """One line per month, project and category: the expenses at cost, or with the contract's
-    markup, rounded once per line (half up)."""
-    groups: dict[tuple[str, str, str], list[ExpenseRow]] = defaultdict(list)
-    for e in expenses:
-        groups[(period_of(e.spent_on), e.project, e.category)].append(e)
-    markup = contract.expenses.markup_percent if (
-        contract.expenses.billing is ExpenseBilling.MARKUP) else Decimal(0)
-    out: list[tuple[str, ChargeLine]] = []
-    for (period, project, category), rows in sorted(groups.items()):
-        cost = sum((e.amount for e in rows), Decimal(0))
-        amount = round_money(cost * (1 + markup / 100), contract.currency)
-        how = f"at cost {cost}" if not markup else f"{cost} + {markup} % markup"
-        out.append((period, ChargeLine(
-            EXPENSE, category[:64], f"Expenses {project}: {category} ({len(rows)}, {how})",
-            amount, version_for(contract, min(e.spent_on for e in rows)).version, project,
-            tuple(e.id for e in rows))))
-    return out
-
-
-def _cap_label(contract: Contract) -> str:
-    cap = contract.cap
-    assert cap is not None
-    parts = ([f"{cap.hours} h"] if cap.hours is not None else []) + (
-        [f"{cap.amount} {contract.currency}"] if cap.amount is not None else [])
-    return "not-to-exceed cap of " + " and ".join(parts)
-
-
-def _retainer(contract: Contract, hourly: list[BillableItem], through: date, uow: UnitOfWork,
-              plan: ContractPlan, extra_lines: dict[str, list[DraftLine]],
-              report: BillingReport) -> list[BillableItem]:
-    """Settle complete months: included (and rolled-in) hours draw down first, the rest is
-    overage at rates. Work of a month not yet complete waits for its settlement; work of a
-    month settled before (approved late) is overage."""
-    assert contract.retainer is not None
-    settled = uow.contracts.settled_months(contract.id)
-    months = {period_of(m) for m in settleable_months(contract, through, set(settled))}
-    by_month: dict[str, list[BillableItem]] = defaultdict(list)
-    out: list[BillableItem] = []
-    for item in hourly:
-        period = period_of(item.work_date)
-        if period in settled:
-            out.append(item)
-        elif period in months:
-            by_month[period].append(item)
-        else:
-            report.skipped.append({"id": item.entry_id, "reason": "retainer_month_open",
-                                   "message": f"retainer month {period} settles when complete"})
-    rollover = 0
-    for first in settleable_months(contract, through, set(settled)):
-        period = period_of(first)
-        previous = period_of(first - timedelta(days=1))
-        rollover = settled.get(previous, rollover if previous in months else 0)
-        work = sorted(by_month.get(period, []), key=lambda i: (i.work_date, i.entry_id))
-        draw = draw_down(contract.retainer, period, rollover,
-                         [(i.entry_id, i.billable_seconds) for i in work])
-        rollover = draw.rollover_out_seconds
-        plan.settlements.append(draw)
-        items = {i.entry_id: i for i in work}
-        if draw.covered:
-            extra_lines[period].append(_drawdown_line(contract, draw, items))
-        out += [replace(items[e], billable_seconds=s) for e, s in draw.overage]
-    return out
-
-
-def _cap(contract: Contract, cap: Cap, hourly: list[BillableItem], uow: UnitOfWork,
-         report: BillingReport) -> tuple[list[BillableItem], dict[str, Decimal], list[int]]:
-    """Apply the cap month by month in work order, so each month's invoice carries its own
-    write-down and a hold stops everything after the first entry that does not fit."""
-    used_seconds, used = uow.contracts.usage([contract.id])[contract.id]
-    used_amount = round_money(used, contract.currency)  # NUMERIC(24, 8) reads back 8 places
-    by_period: dict[str, list[BillableItem]] = defaultdict(list)
-    for item in sorted(hourly, key=lambda i: (i.work_date, i.entry_id)):
-        by_period[period_of(item.work_date)].append(item)
-    billed: list[BillableItem] = []
-    held: list[int] = []
-    downs: dict[str, Decimal] = {}
-    for period, items in sorted(by_period.items()):
-        if held:  # work waits in order: nothing after a held entry bills
-            held += [i.entry_id for i in items]
-            continue
-        outcome = apply_cap(cap, used_seconds, used_amount,
-                            [CapItem(i.entry_id, i.billable_seconds, i.decision.rate)
-                             for i in items], contract.currency)
-        taken = set(outcome.billed)
-        for i in items:
-            if i.entry_id in taken:
-                billed.append(i)
-                used_seconds += i.billable_seconds
-                used_amount += time_amount(i.billable_seconds, i.decision.rate,
-                                           contract.currency)
-        used_amount -= outcome.write_down
-        held += outcome.held
-        if outcome.write_down:
-            downs[period] = outcome.write_down
-    if held:
-        report.skipped += [{"id": e, "reason": "over_cap",
-                            "message": f"contract {contract.id}: beyond its {_cap_label(contract)}"}
-                           for e in held]
-        report.held += len(held)
-    return billed, downs, held
+def _load_state(uow: UnitOfWork, contract: Contract, items: list[BillableItem],
+                through: date, has_expenses: bool) -> ContractState:
+    """What planning the contract reads of earlier runs, loaded only where its terms use it
+    (and expenses only where the run's scope found some approved and unbilled)."""
+    settled = uow.contracts.settled_months(contract.id) if contract.retainer is not None else {}
+    used_seconds, used = 0, Decimal(0)
+    if contract.cap is not None and items:
+        used_seconds, used = uow.contracts.usage([contract.id])[contract.id]
+    achievements: dict[str, date] = {}
+    billed: frozenset[tuple[str, str]] = frozenset()
+    if has_terms(contract):
+        achievements = uow.contracts.achievements(contract.id)
+        billed = frozenset(uow.contracts.charge_states(contract.id))
+    expenses = uow.expenses.billable(contract.id, through) if has_expenses else []
+    return ContractState(achievements, billed, settled, used_seconds, used, tuple(expenses))
 
 
 def _mark_expenses(uow: UnitOfWork, invoice_id: int, draft: DraftInvoice,
@@ -342,13 +141,9 @@ def _flag_cap(uow: UnitOfWork, contract: Contract, held: list[int], now: datetim
         uow.exceptions.resolve("billing", where, now, "billing run")
         return
     uow.exceptions.add_open_once([NewException(None, "billing", None, Problem(
-        "over_cap", f"{len(held)} approved entries exceed the {_cap_label(contract)}; raise "
+        "over_cap", f"{len(held)} approved entries exceed the {cap_label(contract)}; raise "
         "the cap or switch it to write_down to bill them", where, "cap"),
         {"contract": contract.id, "entries": held[:100]})], now)
-
-
-def _has_terms(contract: Contract) -> bool:
-    return bool(contract.fee_schedule or contract.milestones or contract.retainer is not None)
 
 
 @dataclass(frozen=True)
@@ -364,7 +159,7 @@ class _Scope:
 def _contracts_to_bill(uow: UnitOfWork, md: MasterData, selection: EntrySelection) -> _Scope:
     with_terms = {k.id for k in md.contracts.values()
                   if (selection.entity is None or k.entity == selection.entity)
-                  and _has_terms(k)}
+                  and has_terms(k)}
     with_expenses = set(uow.expenses.contracts_with_billable(selection.date_to or date.max,
                                                              selection.entity))
     # contracts owing adjustments of applied corrections
@@ -373,8 +168,80 @@ def _contracts_to_bill(uow: UnitOfWork, md: MasterData, selection: EntrySelectio
                          | owed), with_expenses, owed)
 
 
+def _holds_on(contract: Contract, projects: list[str], holds: HoldBook, md: MasterData
+              ) -> tuple[Hold | None, frozenset[str]]:
+    """The hold that keeps the contract's fees waiting (on the contract, its customer or one
+    of its projects), and the projects whose expenses wait ("" too: the whole contract)."""
+    chain = md.customer_chain(contract.customer)
+    holding = {p: holds.holding(-1, p, contract.id, chain) for p in projects}
+    held_projects = frozenset(p for p, h in holding.items() if h is not None)
+    if holds.holding(-1, "", contract.id, chain) is not None:
+        held_projects = frozenset(projects) | {""}
+    charge_hold = holds.holding(-1, "", contract.id, chain) or next(
+        (h for h in holding.values() if h is not None), None)
+    return charge_hold, held_projects
+
+
+def _refuse_draft(uow: UnitOfWork, draft: DraftInvoice, tax: Problem, plan: ContractPlan,
+                  report: BillingReport, now: datetime) -> None:
+    """No guess: the draft's work stays unbilled (its retainer month unsettled) and finance
+    gets the reason."""
+    report.skipped += [{"id": i, "reason": tax.code, "message": tax.message}
+                       for i in draft.entry_ids]
+    plan.settlements = [s for s in plan.settlements if s.period != draft.period]
+    if not report.dry_run:
+        uow.exceptions.add_open_once([NewException(
+            None, "billing", None, Problem(tax.code, tax.message, _where(draft), tax.field),
+            {"contract": draft.contract, "customer": draft.customer,
+             "period": draft.period})], now)
+
+
+def _where(draft: DraftInvoice) -> str:
+    return f"contract {draft.contract} period {draft.period}"
+
+
+def _write_draft(uow: UnitOfWork, cmd: RunBilling, draft: DraftInvoice, tax: Any,
+                 report: BillingReport, now: datetime) -> None:
+    """Store the draft (the run is recorded with its first draft), mark its expenses billed
+    and its adjustment lines' corrections adjusted; a dry run only reports it."""
+    invoice_id = None
+    if not cmd.dry_run:
+        uow.exceptions.resolve("billing", _where(draft), now, "billing run")  # fixed now
+        if report.run_id is None:
+            report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now)
+        invoice_id = uow.invoices.add_draft(report.run_id, draft, tax, now)
+        _mark_expenses(uow, invoice_id, draft, now)
+        for line_no, line in enumerate(draft.lines, start=1):
+            if isinstance(line, AdjustmentLine):
+                uow.corrections.mark_adjusted(
+                    line.corrections, uow.invoices.line_id(invoice_id, line_no))
+    report.invoices.append(_summary(draft, invoice_id, tax))
+
+
+def _settle(uow: UnitOfWork, contract_id: str, plan: ContractPlan, now: datetime) -> None:
+    """Persist what the plan decided beyond its drafts: covered entries, expenses the contract
+    keeps, settled retainer months."""
+    uow.entries.set_billing(plan.covered, Billing.COVERED.value, now)
+    uow.expenses.mark_not_billable(plan.not_billable, now)
+    for d in plan.settlements:
+        uow.contracts.settle_month(
+            contract_id, d.period, d.included_seconds, d.rollover_in_seconds, d.used_seconds,
+            sum(s for _, s in d.overage), d.rollover_out_seconds, d.expired_seconds, now)
+
+
+def _settlement(contract_id: str, d: Drawdown) -> dict[str, Any]:
+    return {"contract": contract_id, "period": d.period,
+            "included_hours": str(hours(d.included_seconds)),
+            "rolled_in_hours": str(hours(d.rollover_in_seconds)),
+            "used_hours": str(hours(d.used_seconds)),
+            "overage_hours": str(hours(sum(s for _, s in d.overage))),
+            "rolled_over_hours": str(hours(d.rollover_out_seconds)),
+            "expired_hours": str(hours(d.expired_seconds))}
+
+
 def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingReport:
-    """Bill contract by contract: memory holds one contract's entries, never the whole run."""
+    """Bill contract by contract: memory holds one contract's entries, never the whole run.
+    Per contract: load its entries and state, plan (pure, ``domain.billing.plan``), persist."""
     report = BillingReport(cmd.through.isoformat(), cmd.dry_run)
     with uow:
         md = uow.masterdata.snapshot()
@@ -399,16 +266,14 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
             contract = md.contracts.get(contract_id)
             if contract is None:
                 continue
-            projects = projects_of[contract.id]
-            chain = md.customer_chain(contract.customer)
-            holding = {p: holds.holding(-1, p, contract.id, chain) for p in projects}
-            held_projects = frozenset(p for p, h in holding.items() if h is not None)
-            if holds.holding(-1, "", contract.id, chain) is not None:
-                held_projects = frozenset(projects) | {""}
-            charge_hold = holds.holding(-1, "", contract.id, chain) or next(
-                (h for h in holding.values() if h is not None), None)
-            plan = plan_contract(contract, items, cmd.through, uow, report, charge_hold,
-                                 held_projects, contract_id in scope.with_expenses)
+            state = _load_state(uow, contract, items, cmd.through,
+                                contract_id in scope.with_expenses)
+            charge_hold, held_projects = _holds_on(contract, projects_of[contract.id], holds,
+                                                   md)
+            plan = plan_contract(contract, items, cmd.through, state, charge_hold,
+                                 held_projects)
+            report.skipped += plan.skipped
+            report.held += len(plan.over_cap)
             if contract_id in scope.owed:
                 adjustment_lines(uow, md, rates, contract_id, plan.drafts, cmd.through,
                                  report.skipped)
@@ -419,55 +284,20 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingRepor
             for draft in plan.drafts:
                 tax = invoice_tax(md.entities[draft.entity], md.customers[draft.customer],
                                   draft.net, draft.currency)
-                where = f"contract {draft.contract} period {draft.period}"
                 if isinstance(tax, Problem):
-                    # no guess: the work stays unbilled and finance gets the reason
-                    report.skipped += [{"id": i, "reason": tax.code, "message": tax.message}
-                                       for i in draft.entry_ids]
-                    plan.settlements = [s for s in plan.settlements if s.period != draft.period]
-                    if not cmd.dry_run:
-                        uow.exceptions.add_open_once([NewException(
-                            None, "billing", None, Problem(tax.code, tax.message, where,
-                                                           tax.field),
-                            {"contract": draft.contract, "customer": draft.customer,
-                             "period": draft.period})], now)
+                    _refuse_draft(uow, draft, tax, plan, report, now)
                     continue
                 for line in draft.lines:
                     for link in line.links:
                         billed[link.entry_id] = billed.get(link.entry_id, 0) + link.seconds
-                if not cmd.dry_run:  # what stopped this invoice before is fixed now
-                    uow.exceptions.resolve("billing", where, now, "billing run")
-                invoice_id = None
-                if not cmd.dry_run:
-                    if report.run_id is None:
-                        report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now)
-                    invoice_id = uow.invoices.add_draft(report.run_id, draft, tax, now)
-                    _mark_expenses(uow, invoice_id, draft, now)
-                    for line_no, line in enumerate(draft.lines, start=1):
-                        if isinstance(line, AdjustmentLine):
-                            uow.corrections.mark_adjusted(
-                                line.corrections, uow.invoices.line_id(invoice_id, line_no))
-                report.invoices.append(_summary(draft, invoice_id, tax))
+                _write_draft(uow, cmd, draft, tax, report, now)
                 invoices += 1
             report.entries_billed += len(billed)
             report.entries_covered += len(plan.covered)
             if not cmd.dry_run:
                 uow.entries.bill_open(sorted(billed.items()), now)
-                uow.entries.set_billing(plan.covered, Billing.COVERED.value, now)
-                uow.expenses.mark_not_billable(plan.not_billable, now)
-                for d in plan.settlements:
-                    uow.contracts.settle_month(
-                        contract_id, d.period, d.included_seconds, d.rollover_in_seconds,
-                        d.used_seconds, sum(s for _, s in d.overage), d.rollover_out_seconds,
-                        d.expired_seconds, now)
-            report.settlements += [{
-                "contract": contract_id, "period": d.period,
-                "included_hours": str(hours(d.included_seconds)),
-                "rolled_in_hours": str(hours(d.rollover_in_seconds)),
-                "used_hours": str(hours(d.used_seconds)),
-                "overage_hours": str(hours(sum(s for _, s in d.overage))),
-                "rolled_over_hours": str(hours(d.rollover_out_seconds)),
-                "expired_hours": str(hours(d.expired_seconds))} for d in plan.settlements]
+                _settle(uow, contract_id, plan, now)
+            report.settlements += [_settlement(contract_id, d) for d in plan.settlements]
         proposals = {proposal_key(i["contract"], i["period"]): {
             "currency": i["currency"], "net": i["net"], "entries": str(i["entries"])}
             for i in report.invoices}

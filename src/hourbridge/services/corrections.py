@@ -25,12 +25,12 @@ from hourbridge.domain.credits import credit_amount
 from hourbridge.domain.ledger import WipAmount, revision_entry
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.money import round_money, time_amount
+from hourbridge.domain.pricing import first_open_day, price_entry
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
 from hourbridge.domain.validation import role_on
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
-from .approval import first_open_day, price_entry
 from .credits import post_credit
 from .dayrounding import rebalance_days
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data

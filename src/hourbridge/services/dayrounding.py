@@ -30,10 +30,10 @@ from hourbridge.domain.ledger import WipAmount, approval_entry
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, RoundingPer
 from hourbridge.domain.money import time_amount
+from hourbridge.domain.pricing import first_open_day, price_entry
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
 
-from .approval import first_open_day, price_entry
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .ports.entries import DayKey, DayRow, EntryRow
 from .ports.uow import UnitOfWork

@@ -18,10 +18,10 @@ from hourbridge.domain.commands import RejectEntries
 from hourbridge.domain.fx import translate
 from hourbridge.domain.ledger import WipAmount, approval_entry
 from hourbridge.domain.model import Approval
+from hourbridge.domain.pricing import first_open_day
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import InvalidInput
 
-from .approval import first_open_day
 from .dayrounding import rebalance_days
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .ports.entries import EntrySelection

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .money import hours, time_amount
-from .rating import RateDecision
+from ..money import hours, time_amount
+from ..rating import RateDecision
 
 
 @dataclass(frozen=True, slots=True)

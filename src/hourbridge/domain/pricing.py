@@ -1,0 +1,44 @@
+"""Pricing an entry under current master data, and the first day a posting may land on."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Protocol
+
+from .masterdata import MasterData
+from .problems import Problem
+from .rating import RateBook, RateDecision
+from .validation import role_on
+
+
+class PricedWork(Protocol):
+    """What pricing reads of an entry (a stored entry row, or a revision of one)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def employee(self) -> str: ...
+    @property
+    def project(self) -> str: ...
+    @property
+    def task(self) -> str: ...
+    @property
+    def contract(self) -> str | None: ...
+    @property
+    def work_date(self) -> date: ...
+
+
+def price_entry(row: PricedWork, md: MasterData, rates: RateBook) -> RateDecision | Problem:
+    """The rate in force on the entry's work date under current master data."""
+    if row.contract is None or row.contract not in md.contracts:
+        return Problem("no_contract", f"project {row.project} has no contract", str(row.id))
+    project = md.projects[row.project]
+    contract = md.contracts[row.contract]
+    role = role_on(md, row.employee, row.project, row.work_date)
+    return rates.decide(project, contract, row.employee, role, row.task, row.work_date)
+
+
+def first_open_day(md: MasterData, entity: str, on: date) -> date:
+    """Postings never land in a closed period: they move to the first open day."""
+    lock = md.entities[entity].lock_date
+    return max(on, lock + timedelta(days=1)) if lock else on

@@ -1,0 +1,95 @@
+"""The schema (SQLAlchemy Core). Alembic migrations are generated from and checked against it.
+
+Naming: one table per canonical record; child tables for nested parts (tasks, assignments,
+contract versions, rate rows); state axes of a time entry are separate columns.
+
+One module per capability; every table registers on the one ``metadata`` (``base``), so
+importing this package gives ``hourbridge.store.tables.metadata`` the whole schema.
+"""
+
+from __future__ import annotations
+
+from .base import Id, metadata
+from .billing import (
+    adjustments,
+    billing_runs,
+    contract_charges,
+    corrections,
+    holds,
+    intercompany_charges,
+    invoice_line_entries,
+    invoice_lines,
+    invoices,
+    milestone_achievements,
+    retainer_months,
+    revenue_recognitions,
+)
+from .delivery import (
+    idempotency_keys,
+    journal_entries,
+    journal_lines,
+    outbox,
+)
+from .intake import (
+    exceptions,
+    expenses,
+    inbox,
+    inbox_chunks,
+    time_entries,
+)
+from .masterdata import (
+    assignments,
+    contract_versions,
+    contracts,
+    cost_rates,
+    customers,
+    employees,
+    entities,
+    fx_rates,
+    intercompany_markups,
+    projects,
+    rate_cards,
+    rate_rows,
+    revisions,
+    tasks,
+)
+
+__all__ = [
+    "Id",
+    "adjustments",
+    "assignments",
+    "billing_runs",
+    "contract_charges",
+    "contract_versions",
+    "contracts",
+    "corrections",
+    "cost_rates",
+    "customers",
+    "employees",
+    "entities",
+    "exceptions",
+    "expenses",
+    "fx_rates",
+    "holds",
+    "idempotency_keys",
+    "inbox",
+    "inbox_chunks",
+    "intercompany_charges",
+    "intercompany_markups",
+    "invoice_line_entries",
+    "invoice_lines",
+    "invoices",
+    "journal_entries",
+    "journal_lines",
+    "metadata",
+    "milestone_achievements",
+    "outbox",
+    "projects",
+    "rate_cards",
+    "rate_rows",
+    "retainer_months",
+    "revenue_recognitions",
+    "revisions",
+    "tasks",
+    "time_entries",
+]

@@ -1,0 +1,177 @@
+"""Intake and what it records: the inbox, time entries, exceptions, expenses."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from ..types import ExactDecimal, UtcDateTime
+from .base import Id, metadata
+
+# --- intake ------------------------------------------------------------------------------
+inbox = Table(
+    "inbox", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    # what the rows are: time_entries or expenses (retrying an exception needs to know)
+    Column("kind", String(16), nullable=False, server_default="time_entries"),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("filename", String(500), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    # received (kept, not yet processed) / processed / failed (unreadable as a whole)
+    Column("status", String(16), nullable=False),
+    Column("rows_total", Integer, nullable=False, server_default="0"),
+    Column("rows_accepted", Integer, nullable=False, server_default="0"),
+    Column("rows_rejected", Integer, nullable=False, server_default="0"),
+    Column("rows_unchanged", Integer, nullable=False, server_default="0"),
+    # how often processing of its rows began: above 1 after a crash or a retry (a payload
+    # left "received" is taken up again by the next ingest of the same bytes, ``inbox retry``
+    # or the worker)
+    Column("attempts", Integer, nullable=False, server_default="0"),
+)
+
+# The payload verbatim, in chunks of at most 1 MiB, so no process ever needs it whole.
+inbox_chunks = Table(
+    "inbox_chunks", metadata,
+    Column("inbox_id", Id, ForeignKey("inbox.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+time_entries = Table(
+    "time_entries", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("external_id", String(128), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("inbox_id", Id, ForeignKey("inbox.id"), nullable=False),
+    Column("employee", String(64), nullable=False),
+    Column("project", String(64), nullable=False),
+    Column("task", String(64), nullable=False),
+    Column("entity", String(64), nullable=False),
+    Column("contract", String(64)),
+    Column("work_date", Date, nullable=False),
+    Column("worked_seconds", Integer, nullable=False),
+    Column("billable_seconds", Integer, nullable=False),
+    Column("billable", Boolean, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("content_key", String(32), nullable=False, index=True),
+    # the content a new entry was taken with (employee, project, task, date, time, notes),
+    # unique: two concurrent intakes that each found a content absent cannot both store it.
+    # A revision clears it (its content is the source's word for a known id, which intake
+    # never refused as a duplicate)
+    Column("intake_key", String(32)),
+    Column("approval", String(16), nullable=False),
+    Column("billing", String(16), nullable=False),
+    Column("locked", Boolean, nullable=False),
+    Column("approved_at", UtcDateTime),
+    Column("approved_by", String(128)),
+    Column("rejected_at", UtcDateTime),
+    Column("rejected_by", String(128)),
+    Column("rejection_reason", Text),
+    # value booked to unbilled receivables at approval; relieved exactly when invoiced
+    Column("wip_amount", ExactDecimal),
+    Column("wip_currency", String(3)),
+    # the rate the WIP was translated into functional currency at (1 in the same currency);
+    # relief, restores and adjustments translate at it, so the WIP clears in both currencies
+    Column("wip_fx_rate", ExactDecimal),
+    # the billing ledger by quantity: seconds on live invoices net of credits, seconds
+    # written off, and how much of the WIP has been relieved by invoicing (seconds, amount)
+    Column("billed_seconds", BigInteger, nullable=False, server_default="0"),
+    Column("written_off_seconds", BigInteger, nullable=False, server_default="0"),
+    Column("relieved_seconds", BigInteger, nullable=False, server_default="0"),
+    Column("wip_relieved", ExactDecimal),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    # set when the source deleted the entry (a tombstone row); the row itself is kept
+    Column("deleted_at", UtcDateTime),
+    # external id first: lookups of a batch's ids (IN list) must use the index even while the
+    # planner's statistics still describe an empty table (the first large load)
+    UniqueConstraint("external_id", "source", name="uq_time_entries_external_id_source"),
+    UniqueConstraint("intake_key", name="uq_time_entries_intake_key"),
+    # a second is billed at most once: what is billed and written off never exceeds what is
+    # billable, so a second run that bills the same open seconds cannot commit. The one
+    # exception is an invoiced entry whose source lowered it (a correction applied as a
+    # next-invoice adjustment): it stays over until its adjustment line bills the difference.
+    CheckConstraint(
+        "billed_seconds >= 0 AND written_off_seconds >= 0 AND "
+        "(billed_seconds + written_off_seconds <= billable_seconds OR billing = 'invoiced')",
+        name="billed_at_most_once"),
+    Index("ix_time_entries_axes", "approval", "billing", "work_date"),
+    Index("ix_time_entries_contract_axes", "contract", "billing", "approval", "work_date"),
+    Index("ix_time_entries_employee_date", "employee", "work_date"),
+    Index("ix_time_entries_project_date", "project", "work_date"),
+)
+
+exceptions = Table(
+    "exceptions", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("inbox_id", Id, ForeignKey("inbox.id")),
+    Column("source", String(64), nullable=False),
+    Column("external_id", String(128)),
+    Column("location", String(500), nullable=False),
+    Column("reason", String(64), nullable=False, index=True),
+    Column("field", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("owner_role", String(64), nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # open / resolved / dismissed
+    Column("row", JSON, nullable=False),  # the raw row as received, for retry
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime),
+    Column("closed_by", String(128)),
+    Column("note", Text),
+)
+
+# Expenses: like time entries with an amount instead of a duration. The billing axis is the
+# expense's whole amount: unbilled, billed (on the invoice line ``invoice_line``),
+# written_off or non_billable; approval is its own axis.
+expenses = Table(
+    "expenses", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("external_id", String(128), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("inbox_id", Id, ForeignKey("inbox.id"), nullable=False),
+    Column("employee", String(64), nullable=False),
+    Column("project", String(64), nullable=False),
+    Column("task", String(64)),
+    Column("entity", String(64), nullable=False),
+    Column("contract", String(64)),  # the project's contract at intake; none: non-billable
+    Column("spent_on", Date, nullable=False),  # the spender's local date
+    Column("category", String(64), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("amount", ExactDecimal, nullable=False),  # > 0, in the currency's minor units
+    Column("currency", String(3), nullable=False),
+    Column("billable", Boolean, nullable=False),
+    Column("receipt_ref", String(200)),
+    Column("content_key", String(32), nullable=False, index=True),
+    Column("intake_key", String(32)),  # see time_entries
+    Column("approval", String(16), nullable=False),  # submitted / approved / rejected
+    Column("approved_at", UtcDateTime),
+    Column("approved_by", String(128)),
+    Column("billing", String(16), nullable=False),  # unbilled / billed / written_off / non_billable
+    Column("invoice_line", Id, ForeignKey("invoice_lines.id")),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("external_id", "source", name="uq_expenses_external_id_source"),
+    UniqueConstraint("intake_key", name="uq_expenses_intake_key"),
+    Index("ix_expenses_contract_axes", "contract", "approval", "billing", "spent_on"),
+    Index("ix_expenses_project_date", "project", "spent_on"),
+    Index("ix_expenses_invoice_line", "invoice_line"),
+)
