@@ -4,6 +4,7 @@ rows with over-long or NUL-holding texts keeps its good rows, and each bad row b
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -13,7 +14,12 @@ import pytest
 
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
+from hourbridge.errors import InvalidInput
+from hourbridge.formats import BundleDocument, to_domain
+from hourbridge.formats.bundle import parse_bundle_text
 from hourbridge.formats.timefile import TimeFile
+
+from .conftest import load
 
 LONG_ID = "x" * 129
 TIME_ROWS: list[dict[str, Any]] = [
@@ -118,3 +124,38 @@ def test_tombstone_with_an_over_long_id_is_an_exception(loaded: Hourbridge) -> N
                                                                    "time_entries")))
     assert (report.accepted, report.rejected) == (1, 1)
     assert _outcome(loaded) == {(None, "external_id", "invalid_text")}
+
+
+def _bad_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
+    bad = copy.deepcopy(bundle)
+    bad["customers"][1]["name"] = "N" * 201
+    bad["projects"][0]["name"] = "Project\x00one"
+    bad["employees"][2]["department"] = "ops\tteam"
+    bad["customers"][0]["po_number"] = "PO" * 40
+    return bad
+
+
+def test_bundle_texts_refused_naming_the_field(hb: Hourbridge,
+                                               small_bundle: dict[str, Any]) -> None:
+    docs = parse_bundle_text(json.dumps(_bad_bundle(small_bundle)), "firm.json")
+    assert isinstance(docs, BundleDocument)
+    with pytest.raises(InvalidInput) as caught:
+        hb.handle(c.LoadMasterData(to_domain([("firm.json", docs)])))
+    got = {(p.where, p.code) for p in caught.value.problems}  # type: ignore[attr-defined]
+    assert got == {("firm.json: customers[1].name", "invalid_text"),
+                   ("firm.json: projects[0].name", "invalid_text"),
+                   ("firm.json: employees[2].department", "invalid_text"),
+                   ("firm.json: customers[0].po_number", "invalid_text")}
+    at_limit = copy.deepcopy(small_bundle)
+    at_limit["customers"][1]["name"] = "N" * 200  # the limit itself is kept
+    at_limit["projects"][0]["name"] = "Projekt \u00e9 \U0001f600"
+    assert load(hb, at_limit)
+
+
+def test_bundle_ids_over_their_limit_are_refused_at_the_edge(
+        small_bundle: dict[str, Any]) -> None:
+    bad = copy.deepcopy(small_bundle)
+    bad["customers"][1]["id"] = "C" * 65
+    problems = parse_bundle_text(json.dumps(bad), "firm.json")
+    assert isinstance(problems, list)
+    assert [p.where for p in problems] == ["firm.json: customers[1].id"]
