@@ -25,7 +25,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import dotted, json_pointer, problem
-from .schemas import ProblemItem
+from .schemas.common import ProblemItem
 
 MAX_BODY_BYTES = 32 * 1024 * 1024  # one request body, whatever its transfer encoding
 MAX_JSON_DEPTH = 64  # arrays and objects nested in each other

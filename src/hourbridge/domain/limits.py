@@ -22,14 +22,15 @@ NAME: Final = 200  # names of entities, customers, projects, tasks; a department
 ACTOR: Final = 128  # who acts: approved_by, placed_by, voided_by, ...
 CATEGORY: Final = 64  # an expense's category
 RECEIPT_REF: Final = 200  # an expense's receipt id in the expense tool
-NOTE: Final = 10_000  # free text: notes, descriptions, reasons
+NOTE: Final = 10_000  # free text from a source: a time entry's notes, an expense's description
+REASON: Final = 2_000  # free text of a command: a reason, a note on a hold, void or dismissal
+OWNER_ROLE: Final = 64  # a role that owns an exception or a hold
 MAX_ID: Final = 2**63 - 1  # stored ids and numbers are signed 64-bit integers
 
 # Single-line text (ids, codes, names) refuses every C0 control character and DEL; free text
 # (notes, descriptions, reasons) allows tab, line feed and carriage return.
 _CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_FREE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-NO_CONTROL_PATTERN: Final = r"^[^\x00-\x1f\x7f]*$"  # for JSON Schema (single-line text)
 
 
 def _describe(char: str) -> str:
@@ -48,11 +49,17 @@ def text_problem(value: str, field: str, limit: int, where: str = "", *,
         return Problem("invalid_text", f"{field} is {len(value):,} characters long, more "
                        f"than the {limit:,} allowed", where, field,
                        {"limit": str(limit), "length": str(len(value))})
-    bad = (_CONTROL_FREE if free_text else _CONTROL_LINE).search(value)
-    if bad is not None:
-        return Problem("invalid_text", f"{field} holds {_describe(bad.group())} at character "
-                       f"{bad.start() + 1}", where, field)
+    control = control_error(value, free_text=free_text)
+    if control is not None:
+        return Problem("invalid_text", f"{field} {control}", where, field)
     return None
+
+
+def control_error(value: str, *, free_text: bool = False) -> str | None:
+    """What control character ``value`` holds (NUL first among them), or None."""
+    bad = (_CONTROL_FREE if free_text else _CONTROL_LINE).search(value)
+    return None if bad is None else f"holds {_describe(bad.group())} at character " \
+        f"{bad.start() + 1}"
 
 
 def text_error(value: str, field: str, limit: int, *, free_text: bool = False) -> str | None:
