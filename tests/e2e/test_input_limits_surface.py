@@ -132,3 +132,22 @@ def test_cli_values_over_their_limits_are_one_line_and_exit_2(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and says in lines[0], result.stderr
+
+
+def test_cli_load_names_the_field_and_stays_readable(cli_db: Path) -> None:
+    firm = small_firm_bundle()
+    firm["projects"][0]["name"] = "N" * 201
+    firm["customers"][0]["id"] = "C" * 100_000
+    bad = cli_db / "bad.yaml"
+    bad.write_text(yaml.safe_dump(firm, width=10**9))
+    result = runner.invoke(app, ["load", str(bad)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "bad.yaml: customers[0].id" in result.stderr
+    assert all(len(line) < 700 for line in result.stderr.splitlines())
+    firm["customers"][0]["id"] = "ACME"
+    bad.write_text(yaml.safe_dump(firm))
+    result = runner.invoke(app, ["load", str(bad)])
+    assert result.exit_code == 2, result.output
+    assert "bad.yaml: projects[0].name" in result.stderr
+    assert "201 characters long, more than the 200 allowed" in result.stderr
