@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .config import Settings
 from .domain import commands as c
-from .errors import ConcurrentChange, Retryable
+from .domain.command_limits import command_problems
+from .errors import ConcurrentChange, InvalidInput, Retryable
 from .formats.timefile import TimeFile
 from .pipeline.parallel import ParallelValidator
 from .pipeline.worker import Worker
@@ -63,6 +64,11 @@ class Hourbridge:
         transaction was rolled back, so running the command again is safe.
         """
         handler = COMMAND_HANDLERS[type(command)]
+        refused = command_problems(command)  # texts and ids no database could keep alike
+        if refused:
+            if len(refused) == 1:  # one readable line: the message names the field
+                raise InvalidInput(refused[0].message)
+            raise InvalidInput(f"{len(refused)} values refused", list(refused))
         try:
             for attempt in range(1, CONCURRENT_RETRIES + 1):
                 try:

@@ -26,6 +26,7 @@ from hourbridge.domain.ledger import JournalEntry
 from hourbridge.domain.model import Accounts
 from hourbridge.errors import InvalidInput, NotFound
 
+from .options import checked_ids
 from .output import err_console, session
 
 export_app = typer.Typer(
@@ -189,6 +190,7 @@ def invoice(
 ) -> None:
     """An issued invoice as a UBL or CII e-invoice."""
     with session() as hb:
+        checked_ids([invoice_id], "invoice id")
         record = hb.queries.einvoice_data(invoice_id)
         if record is None:
             raise NotFound("invoice", invoice_id)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .options import JsonOpt
+from .options import JsonOpt, checked_ids
 from .output import console, print_json, session, table
 
 inbox_app = typer.Typer(help="Payloads kept on arrival (time entries, expenses).",
@@ -44,7 +44,7 @@ def inbox_retry(
     """Process payloads a crash left `received`, from the kept bytes (safe to run while
     other intakes run: a payload another process is processing is waited for, not doubled)."""
     with session() as hb:
-        reports = hb.recover_intake(tuple(ids or ()))
+        reports = hb.recover_intake(checked_ids(ids or (), "inbox id"))
         if as_json:
             print_json(reports)
             return

@@ -9,7 +9,7 @@ import typer
 from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
 
-from .options import JsonOpt, parse_date, whole_seconds
+from .options import JsonOpt, checked_ids, parse_date, whole_seconds
 from .output import console, print_json, session, table
 
 invoices_app = typer.Typer(help="Draft and issued invoices.", no_args_is_help=True)
@@ -39,6 +39,7 @@ def invoices_list(
 def invoices_show(invoice_id: int, as_json: JsonOpt = False) -> None:
     """One invoice with its lines, each linked to the entries it bills."""
     with session() as hb:
+        checked_ids([invoice_id], "invoice id")
         inv = hb.queries.invoice(invoice_id)
         if inv is None:
             from hourbridge.errors import NotFound

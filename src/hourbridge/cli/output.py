@@ -47,6 +47,16 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
     console.print(t)
 
 
+MAX_PROBLEM_CHARS = 500
+
+
+def _shortened(text: str) -> str:
+    """A problem line stays a line: one quoting a 100,000-character value is cut short."""
+    if len(text) <= MAX_PROBLEM_CHARS:
+        return text
+    return f"{text[:MAX_PROBLEM_CHARS]}... ({len(text):,} characters)"
+
+
 @contextmanager
 def cli_errors() -> Iterator[None]:
     """Turn our exceptions into a readable line on stderr and exit code 2 (1 for bugs)."""
@@ -55,7 +65,7 @@ def cli_errors() -> Iterator[None]:
     except InvalidInput as exc:
         err_console.print(f"[red]error:[/red] {exc}", highlight=False)
         for problem in exc.problems:
-            err_console.print(f"  {problem}", highlight=False, markup=False)
+            err_console.print(f"  {_shortened(str(problem))}", highlight=False, markup=False)
         raise typer.Exit(2) from None
     except HourbridgeError as exc:
         err_console.print(f"[red]error ({exc.code}):[/red] {exc}", highlight=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from .bundle_texts import text_problems
 from .contracts import term_problems
 from .fx import FxRate, FxRateDate, FxTable, rate_problem
 from .masterdata import MasterData
@@ -182,6 +183,8 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
     def need(ok: bool, kind: str, key: str, path: str, message: str) -> None:
         if not ok:
             problems.append(Problem("invalid_reference", message, where(kind, key, path), path))
+
+    problems += text_problems(bundle, where)
 
     for e in bundle.entities:
         need(is_currency(e.currency), "entities", e.code, "currency",

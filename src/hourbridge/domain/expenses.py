@@ -30,7 +30,16 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from .intake import _NUMBER, _text, billable_flag, local_date, required_texts, revision_number
+from . import limits
+from .intake import (
+    _NUMBER,
+    _text,
+    billable_flag,
+    local_date,
+    required_texts,
+    revision_number,
+    text_problems,
+)
 from .masterdata import MasterData
 from .model import Billing, ProjectStatus
 from .money import is_currency, minor_units, round_money
@@ -119,10 +128,17 @@ def _amount(row: Mapping[str, object], currency: str | None, where: str,
 
 
 _REQUIRED = ("external_id", "employee", "project", "date", "amount", "currency", "category")
+# (field, limit, free text) of the texts of an expense row: see domain/limits
+EXPENSE_TEXTS: tuple[tuple[str, int, bool], ...] = (
+    ("external_id", limits.EXTERNAL_ID, False), ("employee", limits.CODE, False),
+    ("project", limits.CODE, False), ("task", limits.CODE, False),
+    ("category", limits.CATEGORY, False), ("description", limits.NOTE, True),
+    ("receipt_ref", limits.RECEIPT_REF, False))
 
 
 def parse_expense(row: Mapping[str, object], where: str) -> ParsedExpense | list[Problem]:
     problems = required_texts(row, _REQUIRED, where)
+    problems += text_problems(row, EXPENSE_TEXTS, where)
     spent_on = local_date(row, where, problems)
     currency = _currency(row, where, problems)
     amount = _amount(row, currency, where, problems)

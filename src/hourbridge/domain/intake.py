@@ -28,6 +28,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
+from . import limits
 from .problems import Problem
 
 MAX_SECONDS_PER_ENTRY = 24 * 3600
@@ -151,9 +152,34 @@ def revision_number(row: Mapping[str, object], where: str, problems: list[Proble
     return int(text)
 
 
+# (field, limit, free text) of the texts of a time-entry row: see domain/limits
+ENTRY_TEXTS: tuple[tuple[str, int, bool], ...] = (
+    ("external_id", limits.EXTERNAL_ID, False), ("employee", limits.CODE, False),
+    ("project", limits.CODE, False), ("task", limits.CODE, False),
+    ("notes", limits.NOTE, True))
+
+
+def text_problems(row: Mapping[str, object], fields: tuple[tuple[str, int, bool], ...],
+                  where: str) -> list[Problem]:
+    """Texts too long for their field or holding NUL or control characters (domain/limits):
+    the row is refused naming the field, so no database is ever handed what it cannot keep."""
+    problems: list[Problem] = []
+    for name, limit, free_text in fields:
+        value = row.get(name)
+        # the common case at C speed (a hot path: a million rows)
+        if type(value) is str and len(value) <= limit and value.isprintable():
+            continue
+        if value is None or value == "":
+            continue
+        problem = limits.text_problem(_text(value), name, limit, where, free_text=free_text)
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
 def _tombstone(row: Mapping[str, object], where: str) -> ParsedEntry | list[Problem]:
     """A deleted entry: its id and revision are all that count."""
-    problems: list[Problem] = []
+    problems = text_problems(row, ENTRY_TEXTS[:1], where)
     if _text(row.get("external_id")) == "":
         problems.append(Problem("invalid_format", "external_id is required", where,
                                 "external_id"))
@@ -177,6 +203,7 @@ def parse_row(row: Mapping[str, object], where: str) -> ParsedEntry | list[Probl
     if deleted_text in _TRUE:
         return _tombstone(row, where)
     problems = required_texts(row, ("external_id", "employee", "project", "date"), where)
+    problems += text_problems(row, ENTRY_TEXTS, where)
     work_date = local_date(row, where, problems)
     seconds = _seconds(row, where)
     if isinstance(seconds, Problem):

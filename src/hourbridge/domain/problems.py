@@ -31,6 +31,8 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "invalid_field": "integration",
     "invalid_reference": "integration",
     "duplicate_key": "integration",
+    # a text value too long for its field or holding NUL/control characters (domain/limits)
+    "invalid_text": "integration",
     # expenses
     "invalid_amount": "consultant",
     "invalid_currency": "integration",

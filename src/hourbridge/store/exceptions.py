@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from hourbridge.domain import limits
 from hourbridge.services.ports.exceptions import NewException
 
 from . import tables as t
@@ -28,8 +29,11 @@ class SqlExceptions:
         if not items:
             return
         self.conn.execute(insert(t.exceptions), [
-            {"inbox_id": i.inbox_id, "source": i.source, "external_id": i.external_id,
-             "location": i.problem.where, "reason": i.problem.code, "field": i.problem.field,
+            # a refused row's external id may be what was wrong with it (too long, a NUL):
+            # the raw row keeps it, the column only an id it can hold, on every database
+            {"inbox_id": i.inbox_id, "source": i.source,
+             "external_id": limits.storable(i.external_id, limits.EXTERNAL_ID),
+             "location": i.problem.where[:500], "reason": i.problem.code, "field": i.problem.field,
              "message": i.problem.message, "owner_role": i.problem.owner, "status": "open",
              "row": _json_safe(i.row), "created_at": at}
             for i in items

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .common import Actor, In, Money, Out
+from .common import Actor, Id, In, Money, Out, Reason
 
 
 class AdjustmentIn(In):
-    entry_id: int
+    entry_id: Id
     billable_seconds: int = Field(ge=0, le=86_400, description="new billable seconds")
-    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
+    reason: Reason
     actor: Actor
 
 

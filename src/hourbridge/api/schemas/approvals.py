@@ -8,12 +8,12 @@ from pydantic import Field
 
 from hourbridge.formats.bundle import Code
 
-from .common import MAX_IDS_PER_REQUEST, Actor, In, Money, Out, Skipped
+from .common import MAX_IDS_PER_REQUEST, Actor, Id, In, Money, Out, Skipped
 
 
 class ApprovalIn(In):
     actor: Actor
-    entry_ids: list[int] = Field([], max_length=MAX_IDS_PER_REQUEST)
+    entry_ids: list[Id] = Field([], max_length=MAX_IDS_PER_REQUEST)
     employee: Code | None = None
     project: Code | None = None
     date_from: dt.date | None = None

@@ -5,14 +5,48 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+)
+
+from hourbridge.domain import limits
+from hourbridge.formats.bundle import Code as Code  # re-exported: the id and code type
 
 MAX_ENTRIES_PER_REQUEST = 10_000
 MAX_IDS_PER_REQUEST = 10_000
 
 Money = Annotated[str, Field(description="decimal amount as a string", examples=["150.00"])]
 Decimal_ = Annotated[str, Field(description="decimal number as a string", examples=["0.19"])]
-Actor = Annotated[str, Field(min_length=1, max_length=128, description="who acts (kept)")]
+
+
+def _no_control(free_text: bool) -> AfterValidator:
+    """Refuse NUL and control characters (free text keeps tab and line breaks): the same
+    rule as every other edge (domain/limits), so both databases get the same values."""
+    def check(value: str) -> str:
+        why = limits.control_error(value, free_text=free_text)
+        if why is not None:
+            raise ValueError(f"text {why}")
+        return value
+    return AfterValidator(check)
+
+
+# Shared request types, one per kind of field (README "Input limits").
+Actor = Annotated[str, Field(min_length=1, max_length=limits.ACTOR,
+                             description="who acts (kept)"), _no_control(False)]
+Ref = Annotated[str, Field(min_length=1, max_length=limits.EXTERNAL_ID), _no_control(False)]
+OwnerRole = Annotated[str, Field(min_length=1, max_length=limits.OWNER_ROLE),
+                      _no_control(False)]
+Note = Annotated[str, Field(max_length=limits.REASON, description="free text (kept)"),
+                 _no_control(True)]
+Reason = Annotated[str, Field(min_length=1, max_length=limits.REASON, pattern=r"\S",
+                              description="why, in free text (kept)"), _no_control(True)]
+Id = Annotated[int, Field(ge=1, le=limits.MAX_ID, description="a stored id")]
+LineNo = Annotated[int, Field(ge=1, le=limits.MAX_ID, description="a line number")]
 
 
 # Requests refuse unknown fields.

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .common import Actor, In, Money, Out
+from .common import Actor, In, Money, Note, Out
 
 
 class Correction(Out):
@@ -45,7 +45,7 @@ class Correction(Out):
 
 
 class CorrectionDecisionIn(In):
-    note: str = Field("", max_length=2000, description="why (required to reject)")
+    note: Note = Field("", description="why (required to reject)")
     actor: Actor
 
 

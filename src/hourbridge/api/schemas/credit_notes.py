@@ -7,11 +7,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from .common import Actor, In, Money, Out
+from .common import Actor, Id, In, LineNo, Money, Out, Reason
 
 
 class CreditLineIn(In):
-    line_no: int = Field(ge=1)
+    line_no: LineNo
     seconds: int = Field(0, ge=0, description="billable seconds of the line to credit; 0 or "
                          "absent: all that is left of it (fee, milestone and expense lines "
                          "credit whole)")
@@ -19,8 +19,8 @@ class CreditLineIn(In):
 
 
 class CreditNoteIn(In):
-    invoice_id: int
-    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
+    invoice_id: Id
+    reason: Reason
     mode: Literal["rebill", "write_off"] = Field(
         "rebill", description="rebill: the credited work bills again; write_off: it never will")
     lines: list[CreditLineIn] = Field([], max_length=10_000,
@@ -33,7 +33,7 @@ class CreditNoteIn(In):
 class CreditNoteReport(Out):
     id: int
     number: str
-    invoice_id: int
+    invoice_id: Id
     invoice_number: str
     mode: str
     net: Money

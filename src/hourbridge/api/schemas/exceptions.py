@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import Field
 
-from .common import MAX_IDS_PER_REQUEST, Actor, In, Out
+from .common import MAX_IDS_PER_REQUEST, Actor, Id, In, Out, Reason
 
 
 class ExceptionItem(Out):
@@ -31,7 +31,7 @@ class ExceptionList(Out):
 
 
 class RetryIn(In):
-    ids: list[int] = Field([], max_length=MAX_IDS_PER_REQUEST,
+    ids: list[Id] = Field([], max_length=MAX_IDS_PER_REQUEST,
                            description="exception ids; empty retries every open one")
     actor: Actor = "api"
 
@@ -45,9 +45,8 @@ class RetryReport(Out):
 
 
 class DismissIn(In):
-    ids: list[int] = Field(min_length=1, max_length=MAX_IDS_PER_REQUEST)
-    note: str = Field(min_length=1, max_length=2000, pattern=r"\S",
-                      description="why (kept with the record)")
+    ids: list[Id] = Field(min_length=1, max_length=MAX_IDS_PER_REQUEST)
+    note: Reason = Field(description="why (kept with the record)")
     actor: Actor
 
 

@@ -12,6 +12,7 @@ from .common import (
     MAX_ENTRIES_PER_REQUEST,
     MAX_IDS_PER_REQUEST,
     Actor,
+    Id,
     In,
     Money,
     Out,
@@ -84,7 +85,7 @@ class Expense(Out):
 
 class ExpenseApprovalIn(In):
     actor: Actor
-    expense_ids: list[int] = Field([], max_length=MAX_IDS_PER_REQUEST)
+    expense_ids: list[Id] = Field([], max_length=MAX_IDS_PER_REQUEST)
     employee: Code | None = None
     project: Code | None = None
     date_from: dt.date | None = None

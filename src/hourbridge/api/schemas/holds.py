@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from .common import Actor, In, Out
+from .common import Actor, In, Note, Out, OwnerRole, Reason, Ref
 
 
 class HoldIn(In):
     scope: Literal["customer", "project", "contract", "entry"]
-    ref: Annotated[str, Field(min_length=1, max_length=128,
-                              description="customer id, project code, contract id or entry id")]
+    ref: Ref = Field(description="customer id, project code, contract id or entry id")
     reason: Literal["missing_po", "credit_hold", "dispute", "other"]
-    note: str = Field("", max_length=2000)
-    owner_role: str | None = Field(None, max_length=64,
-                                   description="who releases it (default by reason)")
+    note: Note = ""
+    owner_role: OwnerRole | None = Field(None, description="who releases it (default by reason)")
     actor: Actor
 
 
 
 class HoldReleaseIn(In):
-    note: str = Field(min_length=1, max_length=2000, pattern=r"\S",
-                      description="why it is released (kept with the hold)")
+    note: Reason = Field(description="why it is released (kept with the hold)")
     actor: Actor
 
 

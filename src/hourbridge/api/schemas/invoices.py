@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from hourbridge.formats.bundle import Code
 
-from .common import MAX_IDS_PER_REQUEST, Actor, Decimal_, In, Money, Out
+from .common import MAX_IDS_PER_REQUEST, Actor, Decimal_, Id, In, Money, Out, Reason
 
 
 class Invoice(Out):
@@ -81,7 +81,7 @@ class InvoiceDetail(Invoice):
 
 
 class IssueIn(In):
-    invoice_ids: list[int] = Field([], max_length=MAX_IDS_PER_REQUEST)
+    invoice_ids: list[Id] = Field([], max_length=MAX_IDS_PER_REQUEST)
     all: bool = Field(False, description="issue every draft (of `entity`, if given)")
     entity: Code | None = None
     issue_date: dt.date | None = Field(None, description="default today")
@@ -117,8 +117,7 @@ class IssueReport(Out):
 
 
 class VoidIn(In):
-    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S",
-                        description="why (kept on the invoice)")
+    reason: Reason = Field(description="why (kept on the invoice)")
     void_date: dt.date | None = Field(None, description="default today; the reversal's date")
     actor: Actor
 

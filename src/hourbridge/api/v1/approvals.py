@@ -12,6 +12,7 @@ from hourbridge.domain.commands import ApproveEntries, RejectEntries
 from ..deps import HourbridgeDep, drain_later
 from ..problems import problem_responses
 from ..schemas.approvals import ApprovalIn, ApprovalReport
+from ..schemas.common import Actor, Id, Reason
 
 router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses(422, 500))
 
@@ -37,9 +38,9 @@ def approve(body: ApprovalIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict
 
 class RejectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    entry_ids: list[int] = Field(min_length=1, max_length=10_000)
-    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
-    actor: str = Field("api", min_length=1, max_length=128, pattern=r"\S")
+    entry_ids: list[Id] = Field(min_length=1, max_length=10_000)
+    reason: Reason
+    actor: Actor = Field("api", pattern=r"\S")
 
 
 @router.post(

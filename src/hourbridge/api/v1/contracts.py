@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from hourbridge.domain import limits
 from hourbridge.domain.commands import (
     AchieveMilestone,
     RunRevenue,
@@ -17,6 +18,11 @@ from hourbridge.domain.commands import (
 
 from ..deps import HourbridgeDep
 from ..problems import problem_responses
+from ..schemas.common import Actor, Code, Note
+
+ContractId = Annotated[str, Path(min_length=1, max_length=limits.CODE, description="contract id")]
+MilestoneId = Annotated[str, Path(min_length=1, max_length=limits.CODE,
+                                  description="milestone id")]
 
 router = APIRouter(prefix="/v1", tags=["contracts"], responses=problem_responses(422, 500))
 
@@ -24,8 +30,8 @@ router = APIRouter(prefix="/v1", tags=["contracts"], responses=problem_responses
 class AchievementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     achieved_on: date = Field(description="the day the milestone was accepted")
-    note: Annotated[str, Field(max_length=2000)] = ""
-    actor: Annotated[str, Field(min_length=1, max_length=128, pattern=r"\S")] = "api"
+    note: Note = ""
+    actor: Annotated[Actor, Field(pattern=r"\S")] = "api"
 
 
 class Achievement(BaseModel):
@@ -42,7 +48,7 @@ class Achievement(BaseModel):
             responses=problem_responses(404),
             description="Versions, fee installments and milestones with their billing state, "
             "retainer months settled, cap usage and expense policy.")
-def show_contract(contract_id: str, hb: HourbridgeDep) -> dict[str, Any]:
+def show_contract(contract_id: ContractId, hb: HourbridgeDep) -> dict[str, Any]:
     out: dict[str, Any] = hb.handle(ShowContract(contract_id))
     return out
 
@@ -52,7 +58,7 @@ def show_contract(contract_id: str, hb: HourbridgeDep) -> dict[str, Any]:
              responses=problem_responses(404, 409),
              description="The next billing run through `achieved_on` bills the milestone, "
              "once. Sending the same achievement again is harmless; another date is 409.")
-def achieve(contract_id: str, milestone_id: str, body: AchievementIn,
+def achieve(contract_id: ContractId, milestone_id: MilestoneId, body: AchievementIn,
             hb: HourbridgeDep) -> dict[str, Any]:
     out: dict[str, Any] = hb.handle(AchieveMilestone(contract_id, milestone_id,
                                                      body.achieved_on, body.actor, body.note))
@@ -62,9 +68,9 @@ def achieve(contract_id: str, milestone_id: str, body: AchievementIn,
 class RevenueRunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
-    entity: str | None = None
+    entity: Code | None = None
     dry_run: bool = False
-    actor: Annotated[str, Field(min_length=1, max_length=128, pattern=r"\S")] = "api"
+    actor: Annotated[Actor, Field(pattern=r"\S")] = "api"
 
 
 @router.post("/revenue-runs", summary="Recognise revenue through a period",
@@ -81,6 +87,6 @@ def run_revenue(body: RevenueRunIn, hb: HourbridgeDep) -> dict[str, Any]:
 
 @router.get("/contracts/{contract_id}/revenue-schedule", summary="A contract's revenue schedule",
             description="What each revenue run recognised for the contract, in order.")
-def schedule(contract_id: str, hb: HourbridgeDep) -> list[dict[str, Any]]:
+def schedule(contract_id: ContractId, hb: HourbridgeDep) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = hb.handle(ShowRevenueSchedule(contract_id))
     return out

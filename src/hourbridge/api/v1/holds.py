@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from hourbridge.domain.commands import PlaceHold, ReleaseHold
 
@@ -39,6 +39,7 @@ def place_hold(body: HoldIn, hb: HourbridgeDep) -> dict[str, Any]:
              responses=problem_responses(404),
              description="The held work bills with the next billing run. 404 if there is no "
              "active hold with this id.")
-def release_hold(hold_id: int, body: HoldReleaseIn, hb: HourbridgeDep) -> dict[str, Any]:
+def release_hold(hold_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="hold id")],
+                 body: HoldReleaseIn, hb: HourbridgeDep) -> dict[str, Any]:
     hb.handle(ReleaseHold(hold_id, body.actor, body.note))
     return next(h for h in hb.queries.holds(active_only=False) if h["id"] == hold_id)
