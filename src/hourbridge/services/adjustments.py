@@ -19,6 +19,7 @@ from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
+from .deps import Collaborators
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .ports.entries import EntrySelection
 from .ports.uow import UnitOfWork
@@ -38,7 +39,8 @@ class AdjustmentReport:
                 "wip_delta": None if self.wip_delta is None else str(self.wip_delta)}
 
 
-def adjust_billable(cmd: AdjustBillable, uow: UnitOfWork, now: datetime) -> AdjustmentReport:
+def adjust_billable(cmd: AdjustBillable, uow: UnitOfWork, now: datetime,
+                    deps: Collaborators) -> AdjustmentReport:
     if not cmd.reason.strip():
         raise InvalidInput("an adjustment needs a reason")
     if not 0 <= cmd.billable_seconds <= MAX_SECONDS_PER_ENTRY:

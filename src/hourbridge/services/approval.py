@@ -33,6 +33,7 @@ from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import InvalidInput
 
+from .deps import Collaborators
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .intercompany import Charges
 from .ports.batches import chunked
@@ -61,7 +62,8 @@ def _accrues(row: EntryRow, md: MasterData) -> bool:
     return contract is None or accrues_wip(contract, row.work_date)
 
 
-def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> ApprovalReport:
+def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
+                    deps: Collaborators) -> ApprovalReport:
     if not (cmd.entry_ids or cmd.employee or cmd.project or cmd.date_from or cmd.date_to):
         raise InvalidInput("say what to approve: entry ids, an employee, a project or a period")
     report = ApprovalReport()

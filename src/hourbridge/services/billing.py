@@ -33,6 +33,7 @@ from hourbridge.domain.tax import invoice_tax
 from hourbridge.domain.validation import role_on
 
 from .corrections import adjustment_lines
+from .deps import Collaborators
 from .ports import EntryRow, EntrySelection, NewException, UnitOfWork
 
 
@@ -239,7 +240,8 @@ def _settlement(contract_id: str, d: Drawdown) -> dict[str, Any]:
             "expired_hours": str(hours(d.expired_seconds))}
 
 
-def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingReport:
+def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
+                deps: Collaborators) -> BillingReport:
     """Bill contract by contract: memory holds one contract's entries, never the whole run.
     Per contract: load its entries and state, plan (pure, ``domain.billing.plan``), persist."""
     report = BillingReport(cmd.through.isoformat(), cmd.dry_run)

@@ -33,6 +33,7 @@ from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .credits import post_credit
 from .dayrounding import rebalance_days
+from .deps import Collaborators
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .ports.corrections import LiveLink
 from .ports.entries import EntryRow, EntrySelection, NewEntry, StoredEntry
@@ -174,7 +175,8 @@ def _open(uow: UnitOfWork, correction_id: int) -> dict[str, Any]:
     return found
 
 
-def apply_correction(cmd: ApplyCorrection, uow: UnitOfWork, now: datetime) -> CorrectionReport:
+def apply_correction(cmd: ApplyCorrection, uow: UnitOfWork, now: datetime,
+                     deps: Collaborators) -> CorrectionReport:
     """Carry out a proposal against the entry's state now (an invoice voided or credited
     since the proposal simply has nothing left to correct)."""
     with uow:
@@ -246,7 +248,7 @@ def apply_correction(cmd: ApplyCorrection, uow: UnitOfWork, now: datetime) -> Co
 
 
 def reject_correction(cmd: RejectCorrection, uow: UnitOfWork,
-                      now: datetime) -> CorrectionReport:
+                      now: datetime, deps: Collaborators) -> CorrectionReport:
     """The invoice stands as it is; the revision stays recorded on the proposal (and in
     the inbox), never taken."""
     if not cmd.note.strip():

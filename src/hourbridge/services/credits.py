@@ -21,6 +21,7 @@ from hourbridge.domain.model import LegalEntity
 from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
+from .deps import Collaborators
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .invoicing import invoice_number
 from .ports.invoices import CreditLine, DocumentRow, LineState
@@ -77,7 +78,8 @@ def _credit_lines(lines: list[LineState], wanted: list[tuple[int, int]],
     return out
 
 
-def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime) -> CreditReport:
+def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime,
+                      deps: Collaborators) -> CreditReport:
     if cmd.mode not in MODES:
         raise InvalidInput(f"mode {cmd.mode!r} is not one of {', '.join(MODES)}")
     if not cmd.reason.strip():

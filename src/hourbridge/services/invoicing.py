@@ -24,6 +24,7 @@ from hourbridge.domain.model import Billing
 from hourbridge.domain.problems import Problem
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
+from .deps import Collaborators
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .ports.uow import UnitOfWork
 
@@ -67,7 +68,8 @@ def relieve_wip(uow: UnitOfWork, billed: list[tuple[int, int]], currency: str,
     return [WipAmount(c, p, a, f, rate) for (c, p, rate), (a, f) in sorted(sums.items())]
 
 
-def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime) -> IssueReport:
+def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime,
+                   deps: Collaborators) -> IssueReport:
     if not cmd.invoice_ids and not cmd.all_drafts:
         raise InvalidInput("say which invoices to issue: ids, or all drafts")
     on: date = cmd.issue_date or now.date()

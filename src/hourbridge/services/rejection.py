@@ -23,6 +23,7 @@ from hourbridge.domain.rating import RateBook
 from hourbridge.errors import InvalidInput
 
 from .dayrounding import rebalance_days
+from .deps import Collaborators
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .ports.entries import EntrySelection
 from .ports.uow import UnitOfWork
@@ -40,7 +41,8 @@ class RejectionReport:
                 "skipped": self.skipped, "journal_keys": self.journal_keys}
 
 
-def reject_entries(cmd: RejectEntries, uow: UnitOfWork, now: datetime) -> RejectionReport:
+def reject_entries(cmd: RejectEntries, uow: UnitOfWork, now: datetime,
+                   deps: Collaborators) -> RejectionReport:
     if not cmd.entry_ids:
         raise InvalidInput("say which entries to reject (their ids)")
     if not cmd.reason.strip():

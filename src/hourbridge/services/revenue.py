@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from hourbridge.domain.commands import RunRevenue
+from hourbridge.domain.commands import RunRevenue, ShowRevenueSchedule
 from hourbridge.domain.contracts import month_end
 from hourbridge.domain.fx import FxTable
 from hourbridge.domain.fxpolicy import invoice_rate
@@ -25,6 +25,7 @@ from hourbridge.domain.problems import Problem
 from hourbridge.domain.revenue import FIXED_FEE, MILESTONES, RETAINER, effort_of, recognise
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
+from .deps import Collaborators
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .ports.uow import UnitOfWork
 
@@ -62,7 +63,8 @@ def _period_end(period: str) -> date:
     return month_end(first)
 
 
-def run_revenue(cmd: RunRevenue, uow: UnitOfWork, now: datetime) -> RevenueReport:
+def run_revenue(cmd: RunRevenue, uow: UnitOfWork, now: datetime,
+                deps: Collaborators) -> RevenueReport:
     end = _period_end(cmd.period)
     report = RevenueReport(cmd.period, cmd.dry_run)
     with uow:
@@ -131,8 +133,9 @@ def run_revenue(cmd: RunRevenue, uow: UnitOfWork, now: datetime) -> RevenueRepor
     return report
 
 
-def revenue_schedule(contract_id: str, uow: UnitOfWork) -> list[dict[str, Any]]:
+def revenue_schedule(query: ShowRevenueSchedule, uow: UnitOfWork) -> list[dict[str, Any]]:
     """Every run's recognition for a contract, in order: its revenue schedule to date."""
+    contract_id = query.contract
     with uow:
         contract = uow.masterdata.snapshot().contracts.get(contract_id)
         if contract is None:

@@ -31,6 +31,7 @@ from hourbridge.domain.ledger import Translation, WipAmount, charge_accounts, vo
 from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
+from .deps import Collaborators
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .ports.entries import EntrySelection
 from .ports.invoices import DocumentRow
@@ -99,7 +100,8 @@ def _restore_wip(uow: UnitOfWork, links: list[tuple[int, int]], currency: str,
     return [WipAmount(c, p, a, f, rate) for (c, p, rate), (a, f) in sorted(sums.items())]
 
 
-def void_invoice(cmd: VoidInvoice, uow: UnitOfWork, now: datetime) -> VoidReport:
+def void_invoice(cmd: VoidInvoice, uow: UnitOfWork, now: datetime,
+                 deps: Collaborators) -> VoidReport:
     if not cmd.reason.strip():
         raise InvalidInput("a void needs a reason")
     on: date = cmd.void_date or now.date()
