@@ -20,7 +20,7 @@ from hourbridge.domain.rating import RateBook
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .deps import Collaborators
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .journal import publish_journal
 from .ports.entries import EntrySelection
 from .ports.uow import UnitOfWork
 
@@ -83,9 +83,7 @@ def adjust_billable(cmd: AdjustBillable, uow: UnitOfWork, now: datetime,
                 md.projects[row.project].customer, row.project, delta,
                 f"{'write-up' if delta > 0 else 'write-down'} of entry {row.id}",
                 functional, rate)
-            uow.outbox.add(key, JOURNAL_ENTRY_READY, f"adjustment/{adjustment_id}",
-                           envelope(key, JOURNAL_ENTRY_READY, f"adjustment/{adjustment_id}",
-                                    journal_to_data(journal), now), now)
+            publish_journal(uow, key, f"adjustment/{adjustment_id}", journal, now)
         uow.commit()
     return AdjustmentReport(adjustment_id, row.id, row.billable_seconds,
                             cmd.billable_seconds, delta)

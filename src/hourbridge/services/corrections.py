@@ -26,7 +26,7 @@ from hourbridge.domain.ledger import WipAmount, revision_entry
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.money import round_money, time_amount
 from hourbridge.domain.pricing import first_open_day, price_entry
-from hourbridge.domain.problems import Problem
+from hourbridge.domain.problems import Problem, Skip
 from hourbridge.domain.rating import RateBook
 from hourbridge.domain.validation import role_on
 from hourbridge.errors import Conflict, InvalidInput, NotFound
@@ -34,7 +34,7 @@ from hourbridge.errors import Conflict, InvalidInput, NotFound
 from .credits import post_credit
 from .dayrounding import rebalance_days
 from .deps import Collaborators
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .journal import publish_journal
 from .ports.corrections import LiveLink
 from .ports.entries import EntryRow, EntrySelection, NewEntry, StoredEntry
 from .ports.invoices import CreditLine
@@ -236,9 +236,7 @@ def apply_correction(cmd: ApplyCorrection, uow: UnitOfWork, now: datetime,
             f"correction of entry {row.id} ({'deleted' if entry.deleted else 'changed'} "
             "at the source)")
         if journal is not None:
-            uow.outbox.add(key, JOURNAL_ENTRY_READY, f"correction/{proposal['id']}",
-                           envelope(key, JOURNAL_ENTRY_READY, f"correction/{proposal['id']}",
-                                    journal_to_data(journal), now), now)
+            publish_journal(uow, key, f"correction/{proposal['id']}", journal, now)
             outcome["journal_key"] = key
         outcome["wip_delta"] = str(round_money(value - old_wip, currency))
         uow.corrections.decide(proposal["id"], "applied", action, now, cmd.actor, cmd.note,
@@ -263,7 +261,7 @@ def reject_correction(cmd: RejectCorrection, uow: UnitOfWork,
 
 def adjustment_lines(uow: UnitOfWork, md: MasterData, rates: RateBook, contract: str,
                      drafts: list[DraftInvoice], through: date,
-                     skipped: list[dict[str, Any]]) -> None:
+                     skipped: list[Skip]) -> None:
     """Add to this contract's drafts the adjustments applied corrections still owe: one line
     per entry, in the period of its work date, carrying the difference in seconds (billable
     less billed) and in money (its value now less what the invoices carry). Each line names
@@ -278,8 +276,7 @@ def adjustment_lines(uow: UnitOfWork, md: MasterData, rates: RateBook, contract:
         row = _entry_row(uow, entry_id)
         decision = price_entry(row, md, rates)
         if isinstance(decision, Problem):
-            skipped.append({"id": entry_id, "reason": decision.code,
-                            "message": decision.message})
+            skipped.append(Skip(entry_id, decision))
             continue
         value = time_amount(row.billable_seconds, decision.rate, decision.currency)
         amount = round_money(value - c["old_amount"], decision.currency)

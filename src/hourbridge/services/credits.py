@@ -22,8 +22,8 @@ from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .deps import Collaborators
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .invoicing import invoice_number
+from .journal import publish_journal
 from .ports.invoices import CreditLine, DocumentRow, LineState
 from .ports.uow import UnitOfWork
 
@@ -176,8 +176,6 @@ def post_credit(uow: UnitOfWork, doc: DocumentRow, entity: LegalEntity,
     fx = Translation(doc.fx_rate or Decimal(1), total_before)
     journal = credit_note_entry(key, entity, number, doc.customer, doc.currency, on, net,
                                 tax, restored, fx, charges)
-    uow.outbox.add(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
-                   envelope(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
-                            journal_to_data(journal), now), now)
+    publish_journal(uow, key, f"credit-note/{number}", journal, now)
     return CreditReport(note_id, number, doc.id, doc.number, mode, net, tax,
                         sum(released.values()), len(released))

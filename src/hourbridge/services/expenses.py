@@ -28,7 +28,7 @@ from hourbridge.domain.expenses import (
     validate_expense,
 )
 from hourbridge.domain.masterdata import MasterData
-from hourbridge.domain.problems import Problem
+from hourbridge.domain.problems import ALREADY, Problem, Skip
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import InvalidInput
 
@@ -67,12 +67,13 @@ def validate_expense_batch(rows: list[Row], source: str, inbox_id: int, md: Mast
 class ExpenseApprovalReport:
     approved: int = 0
     billable: int = 0
-    skipped: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
     # currency -> billable amount approved (what billing may pass through, before any markup)
     billable_amount: dict[str, Decimal] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"approved": self.approved, "billable": self.billable, "skipped": self.skipped,
+        return {"approved": self.approved, "billable": self.billable,
+                "skipped": [s.as_dict() for s in self.skipped],
                 "billable_amount": {k: str(v) for k, v in sorted(self.billable_amount.items())}}
 
 
@@ -94,8 +95,7 @@ def approve_expenses(cmd: ApproveExpenses, uow: UnitOfWork, now: datetime,
                 seen.add(row.id)
                 if row.approval != "submitted":
                     if cmd.expense_ids:
-                        report.skipped.append({"id": row.id,
-                                               "reason": f"already {row.approval}"})
+                        report.skipped.append(Skip.because(row.id, ALREADY[row.approval]))
                     continue
                 ids.append(row.id)
                 if row.billable:
@@ -103,7 +103,7 @@ def approve_expenses(cmd: ApproveExpenses, uow: UnitOfWork, now: datetime,
                     amounts[row.currency] += row.amount
             uow.expenses.approve(ids, now, cmd.actor)
             report.approved += len(ids)
-        report.skipped += [{"id": i, "reason": "not_found"}
+        report.skipped += [Skip.because(i, "not_found")
                            for i in sorted(set(cmd.expense_ids) - seen)]
         uow.commit()
     report.billable_amount = dict(amounts)

@@ -25,7 +25,7 @@ from hourbridge.domain.problems import Problem
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .deps import Collaborators
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .journal import publish_journal
 from .ports.uow import UnitOfWork
 
 
@@ -116,9 +116,7 @@ def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime,
                                       wip_accrued=contract.retainer is None)
             journal = issue_entry(key, entity, number, inv.customer, inv.currency, on,
                                   inv.net, inv.tax, wip, Translation(rate), charges)
-            uow.outbox.add(key, JOURNAL_ENTRY_READY, f"invoice/{number}",
-                           envelope(key, JOURNAL_ENTRY_READY, f"invoice/{number}",
-                                    journal_to_data(journal), now), now)
+            publish_journal(uow, key, f"invoice/{number}", journal, now)
             report.issued.append({"id": inv.id, "number": number, "entity": entity.code,
                                   "customer": inv.customer, "currency": inv.currency,
                                   "net": str(inv.net), "tax": str(inv.tax),

@@ -21,12 +21,12 @@ from hourbridge.domain.fx import FxTable
 from hourbridge.domain.fxpolicy import invoice_rate
 from hourbridge.domain.ledger import recognition_entry
 from hourbridge.domain.money import round_money
-from hourbridge.domain.problems import Problem
+from hourbridge.domain.problems import Problem, Skip
 from hourbridge.domain.revenue import FIXED_FEE, MILESTONES, RETAINER, effort_of, recognise
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .deps import Collaborators
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .journal import publish_journal
 from .ports.uow import UnitOfWork
 
 # charge kinds billed through deferred revenue, by the component they belong to
@@ -39,7 +39,7 @@ class RevenueReport:
     dry_run: bool
     rows: list[dict[str, Any]] = field(default_factory=list)
     journal_keys: list[str] = field(default_factory=list)
-    skipped: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         totals: dict[str, dict[str, Decimal]] = {}
@@ -52,7 +52,7 @@ class RevenueReport:
         return {"period": self.period, "dry_run": self.dry_run, "contracts": self.rows,
                 "totals": {cur: {k: str(v) for k, v in t.items()}
                            for cur, t in sorted(totals.items())},
-                "journal_keys": self.journal_keys, "skipped": self.skipped}
+                "journal_keys": self.journal_keys, "skipped": [s.as_dict() for s in self.skipped]}
 
 
 def _period_end(period: str) -> date:
@@ -96,8 +96,7 @@ def run_revenue(cmd: RunRevenue, uow: UnitOfWork, now: datetime,
             entity = md.entities[k.entity]
             rate = invoice_rate(k, entity.currency, fx, end)
             if isinstance(rate, Problem):
-                report.skipped.append({"contract": k.id, "reason": rate.code,
-                                       "message": rate.message})
+                report.skipped.append(Skip(k.id, rate, subject_key="contract"))
                 continue
             for rec in recognise(k, end, effort, uow.contracts.achievements(k.id)):
                 prior = before.get(rec.component, (Decimal(0), ""))[0]
@@ -109,9 +108,7 @@ def run_revenue(cmd: RunRevenue, uow: UnitOfWork, now: datetime,
                         key, entity, k.currency, end, k.customer, k.id, delta,
                         f"revenue {cmd.period} {k.id} {rec.component.replace('_', ' ')}: "
                         f"{rec.basis}", rate)
-                    uow.outbox.add(key, JOURNAL_ENTRY_READY, f"revenue/{k.id}",
-                                   envelope(key, JOURNAL_ENTRY_READY, f"revenue/{k.id}",
-                                            journal_to_data(journal), now), now)
+                    publish_journal(uow, key, f"revenue/{k.id}", journal, now)
                     uow.contracts.record_recognition(k.id, rec.component, cmd.period,
                                                      rec.recognised, delta, rec.basis, end,
                                                      key, now)

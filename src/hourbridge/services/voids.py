@@ -32,7 +32,7 @@ from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .deps import Collaborators
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .journal import publish_journal
 from .ports.entries import EntrySelection
 from .ports.invoices import DocumentRow
 from .ports.uow import UnitOfWork
@@ -168,9 +168,7 @@ def void_invoice(cmd: VoidInvoice, uow: UnitOfWork, now: datetime,
         charges = charge_accounts(entity.accounts, kinds, wip_accrued=contract.retainer is None)
         journal = void_entry(key, entity, doc.number, doc.customer, doc.currency, on, doc.net,
                              doc.tax, restored, Translation(doc.fx_rate or Decimal(1)), charges)
-        uow.outbox.add(key, JOURNAL_ENTRY_READY, f"invoice/{doc.number}/void",
-                       envelope(key, JOURNAL_ENTRY_READY, f"invoice/{doc.number}/void",
-                                journal_to_data(journal), now), now)
+        publish_journal(uow, key, f"invoice/{doc.number}/void", journal, now)
         uow.commit()
     return VoidReport(doc.id, doc.number, "issued", doc.entity, len({e for e, _ in links}),
                       sum(s for _, s in links),
