@@ -16,11 +16,11 @@ as another under a different id is ``duplicate_entry``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from hourbridge.domain.classify import IntakeRules, Outcome, classify
 from hourbridge.domain.commands import IncomingPayload
@@ -31,20 +31,12 @@ from hourbridge.errors import ConcurrentChange, UnreadablePayload
 
 from .dayrounding import DayRoundingOutcome
 from .ports import DayKey, NewException, StoredEntry, UnitOfWork, chunked
+from .ports.entries import IntakeRepository
 from .rows import BatchValidator, Candidates, Row, Validate
 from .timeentries import validate_batch
 
 BATCH = 5000
 TIME_ENTRIES = "time_entries"  # the inbox kind of a time payload
-
-
-class IntakeRepository(Protocol):
-    """What intake needs of the repository a kind's rows are stored in."""
-
-    def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]: ...
-    def existing_content_keys(self, keys: Sequence[str]) -> set[str]: ...
-    def insert(self, rows: Sequence[Any], at: datetime) -> None: ...
-    def replace(self, row_id: int, row: Any, at: datetime) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -65,7 +57,7 @@ class IntakeKind:
 
     name: str  # the inbox kind, part of a payload's fingerprint (but for time entries)
     validate: Validate
-    repository: Callable[[UnitOfWork], IntakeRepository]
+    repository: Callable[[UnitOfWork], IntakeRepository[Any]]
     rules: IntakeRules
     deleted: Callable[[Any], bool] = lambda row: False  # is the candidate a deletion?
     delete: Callable[[UnitOfWork, StoredEntry, Any, datetime], None] | None = None
@@ -184,7 +176,7 @@ def store_batch(uow: UnitOfWork, kind: IntakeKind, source: str, rows: list[Row],
     return out
 
 
-def _change(uow: UnitOfWork, kind: IntakeKind, repo: IntakeRepository, outcome: Outcome,
+def _change(uow: UnitOfWork, kind: IntakeKind, repo: IntakeRepository[Any], outcome: Outcome,
             before: StoredEntry, row: Any, now: datetime, out: BatchOutcome) -> None:
     """A stored row revised, deleted, or (on an invoice) proposed for correction."""
     if outcome is Outcome.CORRECTION:

@@ -22,18 +22,18 @@ from .intake import (
     DayRounding,
     IntakeKind,
     IntakeReport,
-    IntakeRepository,
     ingest,
 )
-from .ports import DayKey, NewEntry, StoredEntry, UnitOfWork
+from .ports import DayKey, NewEntry, NewExpense, StoredEntry, UnitOfWork
+from .ports.entries import IntakeRepository
 from .timeentries import validate_batch
 
 
-def _entries(uow: UnitOfWork) -> IntakeRepository:
+def _entries(uow: UnitOfWork) -> IntakeRepository[NewEntry]:
     return uow.entries
 
 
-def _expenses(uow: UnitOfWork) -> IntakeRepository:
+def _expenses(uow: UnitOfWork) -> IntakeRepository[NewExpense]:
     return uow.expenses
 
 
