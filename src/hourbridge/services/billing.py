@@ -32,7 +32,7 @@ from hourbridge.domain.rating import RateBook
 from hourbridge.domain.tax import invoice_tax
 from hourbridge.domain.validation import role_on
 
-from .corrections import adjustment_lines
+from .correction_lines import adjustment_lines
 from .deps import Collaborators
 from .ports import EntryRow, EntrySelection, NewException, UnitOfWork
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from hourbridge.domain.billing import invoice_number
 from hourbridge.domain.commands import IssueCreditNote
 from hourbridge.domain.credits import allocate, credit_amount, credit_tax, restore
 from hourbridge.domain.fx import translate_step
@@ -22,7 +23,6 @@ from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
 from .deps import Collaborators
-from .invoicing import invoice_number
 from .journal import publish_journal
 from .ports.invoices import CreditLine, DocumentRow, LineState
 from .ports.uow import UnitOfWork

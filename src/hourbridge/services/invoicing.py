@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from hourbridge.domain.billing import invoice_number
 from hourbridge.domain.commands import IssueInvoices
 from hourbridge.domain.credits import relieve
 from hourbridge.domain.fx import FxTable, translate_step
@@ -38,10 +39,6 @@ class IssueReport:
 
 
 LINK_BATCH = 200
-
-
-def invoice_number(prefix: str, sequence: int) -> str:
-    return f"{prefix}-{sequence:06d}"
 
 
 def relieve_wip(uow: UnitOfWork, billed: list[tuple[int, int]], currency: str,
