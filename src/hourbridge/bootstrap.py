@@ -23,8 +23,10 @@ from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
 from .formats.timefile import TimeFile
 from .pipeline.parallel import ParallelValidator
+from .pipeline.retry import RetryPolicy
 from .pipeline.worker import Worker
-from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, Collaborators
+from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, QUERY_HANDLERS, Collaborators
+from .services.ports.uow import UnitOfWork
 from .store import migrate
 from .store.engine import make_engine, read_only
 from .store.idempotency import SqlIdempotencyKeys
@@ -35,6 +37,8 @@ from .store.queries import ReadModels
 from .store.uow import SqlUnitOfWork
 
 CONCURRENT_RETRIES = 3  # runs of a command that lost a race to a concurrent writer
+# makes the unit of work of one command from the engine and the master-data snapshot cache
+UowFactory = Callable[[Engine, SnapshotCache], UnitOfWork]
 
 
 def utc_now() -> datetime:
@@ -51,10 +55,12 @@ class Hourbridge:
     idempotency: SqlIdempotencyKeys
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     collaborators: Collaborators = field(default_factory=Collaborators)
+    uow_factory: UowFactory = SqlUnitOfWork
     _closed: bool = field(default=False, repr=False)
 
-    def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.snapshots)
+    def uow(self) -> Any:
+        """A fresh unit of work (``SqlUnitOfWork`` unless bootstrap was given a factory)."""
+        return self.uow_factory(self.engine, self.snapshots)
 
     def handle(self, command: Any) -> Any:
         """Run one command through its use case (see ``services.handlers``).
@@ -63,13 +69,17 @@ class Hourbridge:
         failure, a unique key taken by a concurrent writer) become ``Retryable``: the whole
         transaction was rolled back, so running the command again is safe.
         """
+        query = QUERY_HANDLERS.get(type(command))
+        if query is not None:  # reads only: nothing to retry
+            return self._database_errors_retryable(lambda: query(command, self.uow()))
         handler = COMMAND_HANDLERS[type(command)]
         refused = command_problems(command)  # texts and ids no database could keep alike
         if refused:
             if len(refused) == 1:  # one readable line: the message names the field
                 raise InvalidInput(refused[0].message)
             raise InvalidInput(f"{len(refused)} values refused", list(refused))
-        try:
+
+        def run() -> Any:
             for attempt in range(1, CONCURRENT_RETRIES + 1):
                 try:
                     return handler(command, self.uow(), self.clock(), self.collaborators)
@@ -79,6 +89,13 @@ class Hourbridge:
                     if attempt == CONCURRENT_RETRIES:
                         raise
             raise AssertionError("unreachable")
+
+        return self._database_errors_retryable(run)
+
+    @staticmethod
+    def _database_errors_retryable(run: Callable[[], Any]) -> Any:
+        try:
+            return run()
         except (OperationalError, IntegrityError) as exc:
             raise Retryable(f"database busy or changed concurrently, try again: "
                             f"{type(exc.orig).__name__ if exc.orig else exc}",
@@ -133,7 +150,10 @@ class Hourbridge:
 
 
 def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now,
-              upgrade: bool = True) -> Hourbridge:
+              upgrade: bool = True, uow_factory: UowFactory = SqlUnitOfWork,
+              retry_policy: RetryPolicy | None = None) -> Hourbridge:
+    """The application on ``settings``: its commands run in units of work ``uow_factory``
+    makes, its worker retries deliveries by ``retry_policy`` (default: ``RetryPolicy()``)."""
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
     if upgrade:
@@ -143,8 +163,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         type_: (lambda payload, h=handler: h(payload, ledger))
         for type_, handler in EVENT_HANDLERS.items()
     }
-    worker = Worker(SqlJobStore(engine), handlers, clock, batch=settings.worker_batch)
+    worker = Worker(SqlJobStore(engine), handlers, clock, batch=settings.worker_batch,
+                    policy=retry_policy or RetryPolicy())
     validator = ParallelValidator(workers=settings.intake_workers)
     return Hourbridge(settings, engine, clock, ReadModels(read_only(engine)), worker,
                       SqlIdempotencyKeys(engine, clock),
-                      collaborators=Collaborators(validator=validator))
+                      collaborators=Collaborators(validator=validator), uow_factory=uow_factory)

@@ -7,6 +7,8 @@ job to the dead letters at once.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class HourbridgeError(Exception):
     """Root of every error Hourbridge raises on purpose."""
@@ -28,6 +30,17 @@ class Permanent(HourbridgeError):
     """Marker: retrying the same input cannot succeed."""
 
     code = "permanent"
+
+
+class UnreadablePayload(Permanent):
+    """A payload that cannot be read as a whole as the format it claims. ``problem`` is the
+    ``domain.problems.Problem`` saying why (typed loosely: errors sit below the domain)."""
+
+    code = "unreadable_payload"
+
+    def __init__(self, problem: Any) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 class NotFound(Permanent):

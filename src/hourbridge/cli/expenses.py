@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from hourbridge.domain import commands as c
-from hourbridge.errors import InvalidInput
 from hourbridge.formats.timefile import TimeFile
 
-from .output import console, err_console, print_json, session, table
+from .intake import ingest_files
+from .options import JsonOpt, parse_date
+from .output import console, print_json, session, table
 
 expenses_app = typer.Typer(help="Expenses: intake through the inbox, listing, approval.",
                            no_args_is_help=True)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
-
-def _date(text: str | None, name: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 @expenses_app.command("ingest")
@@ -37,38 +26,9 @@ def expenses_ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Take expenses through the inbox: kept, validated, stored or queued as exceptions."""
-    with session() as hb:
-        for path in files:
-            if not path.is_file():
-                raise InvalidInput(f"{path}: cannot read: no such file")
-        reports: list[dict[str, Any]] = []
-        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                       console=err_console, transient=True,
-                       disable=as_json or not err_console.is_terminal)
-        with bar:
-            step = bar.add_task("ingest expense files", total=len(files))
-            for path in files:
-                bar.update(step, description=f"ingest {path.name}")
-                payload = TimeFile.from_path(path, list_key="expenses")
-                report = hb.handle(c.IngestExpenses(source, payload))
-                reports.append({"file": str(path), **report.as_dict()})
-                bar.advance(step)
-        if as_json:
-            print_json(reports)
-            return
-        table("expense intake", ["file", "rows", "accepted", "revised", "unchanged", "rejected",
-                                 "note"],
-              [(r["file"], r["rows"], r["accepted"], r["revised"], r["unchanged"],
-                r["rejected"], "same payload already taken" if r["duplicate_payload"] else "")
-               for r in reports], right=["rows", "accepted", "revised", "unchanged", "rejected"])
-        reasons: dict[str, int] = {}
-        for r in reports:
-            for code, n in r["reasons"].items():
-                reasons[code] = reasons.get(code, 0) + n
-        if reasons:
-            console.print("rejected by reason: " + ", ".join(
-                f"{code} {n}" for code, n in sorted(reasons.items()))
-                + " (see `hourbridge exceptions list`)")
+    ingest_files(files, as_json, "expense", "expense intake",
+                 lambda path: c.IngestExpenses(source, TimeFile.from_path(
+                     path, list_key="expenses")))
 
 
 @expenses_app.command("list")
@@ -111,7 +71,7 @@ def expenses_approve(
     with session() as hb:
         report = hb.handle(c.ApproveExpenses(
             actor=actor, expense_ids=tuple(ids or ()), employee=employee, project=project,
-            date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to")))
+            date_from=parse_date(date_from, "--from"), date_to=parse_date(date_to, "--to")))
         if as_json:
             print_json(report.as_dict())
             return

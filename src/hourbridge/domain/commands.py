@@ -20,8 +20,8 @@ class LoadMasterData:
 class IncomingPayload(Protocol):
     """A payload as it arrives: its raw bytes (kept verbatim) and the rows in it, both streams.
 
-    ``rows()`` raises an exception carrying a ``problem`` attribute when the payload as a whole
-    cannot be read (not UTF-8, not JSON, no header line).
+    ``rows()`` raises ``errors.UnreadablePayload`` (carrying the Problem) when the payload as a
+    whole cannot be read (not UTF-8, not JSON, no header line).
     """
 
     @property

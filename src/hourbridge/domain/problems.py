@@ -1,10 +1,12 @@
-"""Bad data as a value: a reason code, where it was found and who should fix it."""
+"""Bad data as a value: a reason code, where it was found and who should fix it; and what a
+use case passed over (``Skip``), with the Problem saying why."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 # Reason codes and the role that owns each (who gets the exception in their queue).
 REASON_OWNERS: Final[dict[str, str]] = {
@@ -37,6 +39,22 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "invalid_amount": "consultant",
     "invalid_currency": "integration",
     "currency_mismatch": "finance",
+    # what a use case passes over (``Skip``)
+    "not_found": "finance",
+    "on_hold": "finance",
+    "billed": "finance",
+    "intercompany_charged": "finance",
+    "retainer_month_open": "finance",
+    "already draft": "consultant",
+    "already approved": "project_manager",
+    "already rejected": "project_manager",
+}
+
+# the code of a row passed over because it already is in an approval state
+ALREADY: Final[dict[str, str]] = {
+    "draft": "already draft",
+    "approved": "already approved",
+    "rejected": "already rejected",
 }
 
 
@@ -58,3 +76,38 @@ class Problem:
         loc = f"{self.where}: " if self.where else ""
         fld = f"[{self.field}] " if self.field else ""
         return f"{loc}{fld}{self.code}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Skip(Mapping[str, Any]):
+    """One thing a use case passed over (an entry not approved, not billed...) and why.
+
+    Reads as the JSON object reports show (``{"id": ..., "reason": ..., "message": ...}``):
+    ``subject_key`` names what the subject is, ``context`` adds what else the reader needs
+    (the hold that keeps it, the charge it is), and an empty message is left out."""
+
+    subject: int | str | None
+    problem: Problem
+    subject_key: str = "id"
+    context: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def because(cls, subject: int | str | None, code: str, message: str = "",
+                **context: Any) -> Skip:
+        return cls(subject, Problem(code, message), context=tuple(context.items()))
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {self.subject_key: self.subject, "reason": self.problem.code,
+                               **dict(self.context)}
+        if self.problem.message:
+            out["message"] = self.problem.message
+        return out
+
+    def __getitem__(self, key: str) -> Any:
+        return self.as_dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.as_dict())
+
+    def __len__(self) -> int:
+        return len(self.as_dict())

@@ -20,17 +20,14 @@ from typing import IO, Any
 import ijson
 
 from hourbridge.domain.problems import Problem
+from hourbridge.errors import UnreadablePayload
 
 CHUNK = 1 << 20
 Row = tuple[str, dict[str, Any]]
 
 
-class PayloadFormatError(Exception):
+class PayloadFormatError(UnreadablePayload):
     """The payload as a whole cannot be read as the format it claims (carries the Problem)."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
 
 
 @dataclass(frozen=True)

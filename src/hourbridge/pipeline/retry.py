@@ -20,7 +20,9 @@ class RetryPolicy:
     max_attempts: int = 8
     base_seconds: float = 2.0
     cap_seconds: float = 600.0
-    rng: random.Random = field(default_factory=lambda: random.Random(0))
+    # seeded from the OS: workers that fail together must not all draw the same jitter (a
+    # test that wants a fixed sequence passes its own seeded Random)
+    rng: random.Random = field(default_factory=random.Random)
 
     def decide(self, attempts: int, error: BaseException) -> Decision:
         """``attempts`` counts the one that just failed."""

@@ -19,7 +19,8 @@ from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .deps import Collaborators
+from .journal import publish_journal
 from .ports.entries import EntrySelection
 from .ports.uow import UnitOfWork
 
@@ -38,7 +39,8 @@ class AdjustmentReport:
                 "wip_delta": None if self.wip_delta is None else str(self.wip_delta)}
 
 
-def adjust_billable(cmd: AdjustBillable, uow: UnitOfWork, now: datetime) -> AdjustmentReport:
+def adjust_billable(cmd: AdjustBillable, uow: UnitOfWork, now: datetime,
+                    deps: Collaborators) -> AdjustmentReport:
     if not cmd.reason.strip():
         raise InvalidInput("an adjustment needs a reason")
     if not 0 <= cmd.billable_seconds <= MAX_SECONDS_PER_ENTRY:
@@ -81,9 +83,7 @@ def adjust_billable(cmd: AdjustBillable, uow: UnitOfWork, now: datetime) -> Adju
                 md.projects[row.project].customer, row.project, delta,
                 f"{'write-up' if delta > 0 else 'write-down'} of entry {row.id}",
                 functional, rate)
-            uow.outbox.add(key, JOURNAL_ENTRY_READY, f"adjustment/{adjustment_id}",
-                           envelope(key, JOURNAL_ENTRY_READY, f"adjustment/{adjustment_id}",
-                                    journal_to_data(journal), now), now)
+            publish_journal(uow, key, f"adjustment/{adjustment_id}", journal, now)
         uow.commit()
     return AdjustmentReport(adjustment_id, row.id, row.billable_seconds,
                             cmd.billable_seconds, delta)

@@ -29,12 +29,13 @@ from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval
 from hourbridge.domain.money import time_amount
 from hourbridge.domain.pricing import first_open_day, price_entry
-from hourbridge.domain.problems import Problem
+from hourbridge.domain.problems import ALREADY, Problem, Skip
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import InvalidInput
 
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .deps import Collaborators
 from .intercompany import Charges
+from .journal import publish_journal
 from .ports.batches import chunked
 from .ports.entries import EntryRow, EntrySelection
 from .ports.uow import UnitOfWork
@@ -44,14 +45,14 @@ from .ports.uow import UnitOfWork
 class ApprovalReport:
     approved: int = 0
     billable: int = 0
-    skipped: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
     journal_keys: list[str] = field(default_factory=list)
     wip: dict[str, Decimal] = field(default_factory=dict)  # currency -> amount booked
     intercompany: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"approved": self.approved, "billable": self.billable,
-                "skipped": self.skipped, "journal_keys": self.journal_keys,
+                "skipped": [s.as_dict() for s in self.skipped], "journal_keys": self.journal_keys,
                 "wip": {k: str(v) for k, v in sorted(self.wip.items())},
                 "intercompany": self.intercompany}
 
@@ -61,7 +62,8 @@ def _accrues(row: EntryRow, md: MasterData) -> bool:
     return contract is None or accrues_wip(contract, row.work_date)
 
 
-def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> ApprovalReport:
+def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
+                    deps: Collaborators) -> ApprovalReport:
     if not (cmd.entry_ids or cmd.employee or cmd.project or cmd.date_from or cmd.date_to):
         raise InvalidInput("say what to approve: entry ids, an employee, a project or a period")
     report = ApprovalReport()
@@ -83,12 +85,11 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> Appr
             for row in batch:
                 if row.approval not in (Approval.DRAFT.value, Approval.SUBMITTED.value):
                     if cmd.entry_ids:
-                        report.skipped.append({"id": row.id, "reason": f"already {row.approval}"})
+                        report.skipped.append(Skip.because(row.id, ALREADY[row.approval]))
                     continue
                 refused = charges.take(row)
                 if refused is not None:
-                    report.skipped.append({"id": row.id, "reason": refused.code,
-                                           "message": refused.message})
+                    report.skipped.append(Skip(row.id, refused))
                     continue
                 if not row.billable or not _accrues(row, md):
                     approvals.append((row.id, None, None, None))
@@ -99,8 +100,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> Appr
                     md.contracts[row.contract or ""], entity.currency, fx, row.work_date,
                     first_open_day(md, row.entity, now.date())))
                 if isinstance(rate, Problem):
-                    report.skipped.append({"id": row.id, "reason": rate.code,
-                                           "message": rate.message})
+                    report.skipped.append(Skip(row.id, rate))
                     charges.drop(row.id)
                     continue
                 assert not isinstance(decision, Problem)
@@ -117,8 +117,8 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> Appr
             approved_ids.extend(a[0] for a in approvals)
         report.approved = len(approved_ids)
         if cmd.entry_ids:
-            missing = set(cmd.entry_ids) - set(approved_ids) - {s["id"] for s in report.skipped}
-            report.skipped += [{"id": i, "reason": "not_found"} for i in sorted(missing)]
+            missing = set(cmd.entry_ids) - set(approved_ids) - {s.subject for s in report.skipped}
+            report.skipped += [Skip.because(i, "not_found") for i in sorted(missing)]
         batch_key = hashlib.sha256(
             ",".join(map(str, sorted(approved_ids))).encode()).hexdigest()[:20]
         for (entity_code, currency), by_project in sorted(wip.items()):
@@ -132,9 +132,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime) -> Appr
                 # the approver stays on the entries (approved_by), out of ledgers and exports
                 memo="approved billable time",
             )
-            uow.outbox.add(key, JOURNAL_ENTRY_READY, f"journal/{key}",
-                           envelope(key, JOURNAL_ENTRY_READY, f"journal/{key}",
-                                    journal_to_data(entry), now), now)
+            publish_journal(uow, key, f"journal/{key}", entry, now)
             report.journal_keys.append(key)
             report.wip[currency] = report.wip.get(currency, Decimal(0)) + sum(
                 (a for a, _ in by_project.values()), Decimal(0))

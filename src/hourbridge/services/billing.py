@@ -26,13 +26,14 @@ from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, Billing, Contract
 from hourbridge.domain.money import hours
 from hourbridge.domain.pricing import price_entry
-from hourbridge.domain.problems import Problem
+from hourbridge.domain.problems import Problem, Skip
 from hourbridge.domain.proposals import diff_proposals, proposal_key
 from hourbridge.domain.rating import RateBook
 from hourbridge.domain.tax import invoice_tax
 from hourbridge.domain.validation import role_on
 
-from .corrections import adjustment_lines
+from .correction_lines import adjustment_lines
+from .deps import Collaborators
 from .ports import EntryRow, EntrySelection, NewException, UnitOfWork
 
 
@@ -44,7 +45,7 @@ class BillingReport:
     invoices: list[dict[str, Any]] = field(default_factory=list)
     entries_billed: int = 0
     held: int = 0
-    skipped: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     entries_covered: int = 0
     settlements: list[dict[str, Any]] = field(default_factory=list)
@@ -61,7 +62,7 @@ class BillingReport:
                 "retainer_months_settled": self.settlements,
                 "changes_since_last_run": self.changes,
                 "totals": {k: str(v) for k, v in sorted(totals.items())},
-                "skipped": self.skipped}
+                "skipped": [s.as_dict() for s in self.skipped]}
 
 
 def _summary(draft: DraftInvoice, invoice_id: int | None, tax: Any) -> dict[str, Any]:
@@ -88,13 +89,12 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
                                  md.customer_chain(customer))
             if hold is not None:
                 report.held += 1
-                report.skipped.append({"id": row.id, "reason": "on_hold", "hold": hold.id,
-                                       "message": hold.describe()})
+                report.skipped.append(Skip.because(row.id, "on_hold", hold.describe(),
+                                                   hold=hold.id))
                 continue
         decision = price_entry(row, md, rates)
         if isinstance(decision, Problem):
-            report.skipped.append({"id": row.id, "reason": decision.code,
-                                   "message": decision.message})
+            report.skipped.append(Skip(row.id, decision))
             continue
         assert row.contract is not None  # price_entry refused entries without contract
         items.append(BillableItem(
@@ -186,8 +186,7 @@ def _refuse_draft(uow: UnitOfWork, draft: DraftInvoice, tax: Problem, plan: Cont
                   report: BillingReport, now: datetime) -> None:
     """No guess: the draft's work stays unbilled (its retainer month unsettled) and finance
     gets the reason."""
-    report.skipped += [{"id": i, "reason": tax.code, "message": tax.message}
-                       for i in draft.entry_ids]
+    report.skipped += [Skip(i, tax) for i in draft.entry_ids]
     plan.settlements = [s for s in plan.settlements if s.period != draft.period]
     if not report.dry_run:
         uow.exceptions.add_open_once([NewException(
@@ -239,7 +238,8 @@ def _settlement(contract_id: str, d: Drawdown) -> dict[str, Any]:
             "expired_hours": str(hours(d.expired_seconds))}
 
 
-def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime) -> BillingReport:
+def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
+                deps: Collaborators) -> BillingReport:
     """Bill contract by contract: memory holds one contract's entries, never the whole run.
     Per contract: load its entries and state, plan (pure, ``domain.billing.plan``), persist."""
     report = BillingReport(cmd.through.isoformat(), cmd.dry_run)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from hourbridge.domain.commands import AchieveMilestone
+from hourbridge.domain.commands import AchieveMilestone, ShowContract
 from hourbridge.domain.money import hours, round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
+from .deps import Collaborators
 from .ports.uow import UnitOfWork
 
 
-def achieve_milestone(cmd: AchieveMilestone, uow: UnitOfWork, now: datetime) -> dict[str, Any]:
+def achieve_milestone(cmd: AchieveMilestone, uow: UnitOfWork, now: datetime,
+                      deps: Collaborators) -> dict[str, Any]:
     """Record an achievement once (a PSA may send it again: the same date is a no-op, another
     date is a conflict). Nothing is billed here; the next billing run through that date does."""
     with uow:
@@ -38,9 +40,10 @@ def achieve_milestone(cmd: AchieveMilestone, uow: UnitOfWork, now: datetime) -> 
             "achieved_on": cmd.achieved_on.isoformat(), "recorded": recorded}
 
 
-def contract_status(contract_id: str, uow: UnitOfWork) -> dict[str, Any]:
+def contract_status(query: ShowContract, uow: UnitOfWork) -> dict[str, Any]:
     """A contract's components and where each stands: installments and milestones (due,
     achieved, billed), retainer months settled, cap usage."""
+    contract_id = query.contract
     with uow:
         md = uow.masterdata.snapshot()
         k = md.contracts.get(contract_id)

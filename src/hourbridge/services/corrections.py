@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Any
 
 from hourbridge.domain import corrections as dc
-from hourbridge.domain.billing import DraftInvoice, LineLink, period_of
 from hourbridge.domain.commands import ApplyCorrection, RejectCorrection
 from hourbridge.domain.credits import credit_amount
 from hourbridge.domain.ledger import WipAmount, revision_entry
@@ -28,14 +27,15 @@ from hourbridge.domain.money import round_money, time_amount
 from hourbridge.domain.pricing import first_open_day, price_entry
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
-from hourbridge.domain.validation import role_on
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
+from .correction_lines import entry_row
 from .credits import post_credit
 from .dayrounding import rebalance_days
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .deps import Collaborators
+from .journal import publish_journal
 from .ports.corrections import LiveLink
-from .ports.entries import EntryRow, EntrySelection, NewEntry, StoredEntry
+from .ports.entries import EntryRow, NewEntry, StoredEntry
 from .ports.invoices import CreditLine
 from .ports.uow import UnitOfWork
 from .voids import void_draft
@@ -80,19 +80,13 @@ def _new_value(row: EntryRow, entry: NewEntry, md: MasterData) -> tuple[Decimal,
             entry.billable_seconds, True)
 
 
-def _entry_row(uow: UnitOfWork, entry_id: int) -> EntryRow:
-    row = next(uow.entries.select(EntrySelection(ids=(entry_id,))), None)
-    assert row is not None
-    return row
-
-
 def propose_correction(uow: UnitOfWork, before: StoredEntry, entry: NewEntry,
                        now: datetime) -> int:
     """Record what a revision of invoiced (or drafted) work would change; supersedes an
     earlier open proposal of the same entry. Nothing else changes."""
     state = uow.entries.state(before.id)
     assert state is not None
-    row = _entry_row(uow, before.id)
+    row = entry_row(uow, before.id)
     md = uow.masterdata.snapshot()
     links = uow.corrections.live_links(before.id)
     issued = [ln for ln in links if ln.status == "issued"]
@@ -174,7 +168,8 @@ def _open(uow: UnitOfWork, correction_id: int) -> dict[str, Any]:
     return found
 
 
-def apply_correction(cmd: ApplyCorrection, uow: UnitOfWork, now: datetime) -> CorrectionReport:
+def apply_correction(cmd: ApplyCorrection, uow: UnitOfWork, now: datetime,
+                     deps: Collaborators) -> CorrectionReport:
     """Carry out a proposal against the entry's state now (an invoice voided or credited
     since the proposal simply has nothing left to correct)."""
     with uow:
@@ -182,7 +177,7 @@ def apply_correction(cmd: ApplyCorrection, uow: UnitOfWork, now: datetime) -> Co
         md = uow.masterdata.snapshot()
         entry_id = proposal["entry"]
         entry = _revision(proposal["revision"])
-        row = _entry_row(uow, entry_id)
+        row = entry_row(uow, entry_id)
         if row.written_off_seconds:
             raise Conflict(f"entry {row.external_id} has {row.written_off_seconds} s written "
                            "off: correct it by hand (reject this proposal, then credit or "
@@ -215,7 +210,7 @@ def apply_correction(cmd: ApplyCorrection, uow: UnitOfWork, now: datetime) -> Co
         else:
             action = dc.REDRAFT if drafts else dc.REVISE
         # the value moves from the old revision to the new one, per project
-        row = _entry_row(uow, entry_id)
+        row = entry_row(uow, entry_id)
         currency = md.contracts[row.contract].currency if row.contract else proposal["currency"]
         old_wip = row.wip_amount or Decimal(0)
         uow.entries.revise(entry_id, entry, seconds, billable, value, currency, pending, now)
@@ -234,9 +229,7 @@ def apply_correction(cmd: ApplyCorrection, uow: UnitOfWork, now: datetime) -> Co
             f"correction of entry {row.id} ({'deleted' if entry.deleted else 'changed'} "
             "at the source)")
         if journal is not None:
-            uow.outbox.add(key, JOURNAL_ENTRY_READY, f"correction/{proposal['id']}",
-                           envelope(key, JOURNAL_ENTRY_READY, f"correction/{proposal['id']}",
-                                    journal_to_data(journal), now), now)
+            publish_journal(uow, key, f"correction/{proposal['id']}", journal, now)
             outcome["journal_key"] = key
         outcome["wip_delta"] = str(round_money(value - old_wip, currency))
         uow.corrections.decide(proposal["id"], "applied", action, now, cmd.actor, cmd.note,
@@ -246,7 +239,7 @@ def apply_correction(cmd: ApplyCorrection, uow: UnitOfWork, now: datetime) -> Co
 
 
 def reject_correction(cmd: RejectCorrection, uow: UnitOfWork,
-                      now: datetime) -> CorrectionReport:
+                      now: datetime, deps: Collaborators) -> CorrectionReport:
     """The invoice stands as it is; the revision stays recorded on the proposal (and in
     the inbox), never taken."""
     if not cmd.note.strip():
@@ -257,42 +250,3 @@ def reject_correction(cmd: RejectCorrection, uow: UnitOfWork,
                                cmd.note, {}, None)
         uow.commit()
     return CorrectionReport(proposal["id"], "rejected", proposal["action"], {})
-
-
-def adjustment_lines(uow: UnitOfWork, md: MasterData, rates: RateBook, contract: str,
-                     drafts: list[DraftInvoice], through: date,
-                     skipped: list[dict[str, Any]]) -> None:
-    """Add to this contract's drafts the adjustments applied corrections still owe: one line
-    per entry, in the period of its work date, carrying the difference in seconds (billable
-    less billed) and in money (its value now less what the invoices carry). Each line names
-    the proposals it settles; the run records that once the draft is stored."""
-    owed = uow.corrections.due_adjustments(contract, through)
-    latest: dict[int, dict[str, Any]] = {}
-    settles: dict[int, list[int]] = defaultdict(list)
-    for c in owed:
-        latest.setdefault(c["entry"], c)
-        settles[c["entry"]].append(c["id"])
-    for entry_id, c in sorted(latest.items()):
-        row = _entry_row(uow, entry_id)
-        decision = price_entry(row, md, rates)
-        if isinstance(decision, Problem):
-            skipped.append({"id": entry_id, "reason": decision.code,
-                            "message": decision.message})
-            continue
-        value = time_amount(row.billable_seconds, decision.rate, decision.currency)
-        amount = round_money(value - c["old_amount"], decision.currency)
-        period = period_of(row.work_date)
-        draft = next((d for d in drafts if d.period == period), None)
-        if draft is None:
-            draft = DraftInvoice(contract, row.entity, md.contracts[contract].customer,
-                                 decision.currency, period)
-            drafts.append(draft)
-        changed = ", ".join(dc.changed_fields(c["before"], c["after"]))
-        line = dc.AdjustmentLine(
-            row.project, row.task, role_on(md, row.employee, row.project, row.work_date),
-            decision, decision.currency, [LineLink(entry_id, row.open_seconds)],
-            fixed_amount=amount,
-            note=f"correction of entry {row.external_id} billed on {c['number']} line "
-                 f"{c['line_no']} ({changed})",
-            corrections=tuple(settles[entry_id]))
-        draft.lines.append(line)

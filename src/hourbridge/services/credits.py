@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from hourbridge.domain.billing import invoice_number
 from hourbridge.domain.commands import IssueCreditNote
 from hourbridge.domain.credits import allocate, credit_amount, credit_tax, restore
 from hourbridge.domain.fx import translate_step
@@ -21,8 +22,8 @@ from hourbridge.domain.model import LegalEntity
 from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
-from .invoicing import invoice_number
+from .deps import Collaborators
+from .journal import publish_journal
 from .ports.invoices import CreditLine, DocumentRow, LineState
 from .ports.uow import UnitOfWork
 
@@ -77,7 +78,8 @@ def _credit_lines(lines: list[LineState], wanted: list[tuple[int, int]],
     return out
 
 
-def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime) -> CreditReport:
+def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime,
+                      deps: Collaborators) -> CreditReport:
     if cmd.mode not in MODES:
         raise InvalidInput(f"mode {cmd.mode!r} is not one of {', '.join(MODES)}")
     if not cmd.reason.strip():
@@ -174,8 +176,6 @@ def post_credit(uow: UnitOfWork, doc: DocumentRow, entity: LegalEntity,
     fx = Translation(doc.fx_rate or Decimal(1), total_before)
     journal = credit_note_entry(key, entity, number, doc.customer, doc.currency, on, net,
                                 tax, restored, fx, charges)
-    uow.outbox.add(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
-                   envelope(key, JOURNAL_ENTRY_READY, f"credit-note/{number}",
-                            journal_to_data(journal), now), now)
+    publish_journal(uow, key, f"credit-note/{number}", journal, now)
     return CreditReport(note_id, number, doc.id, doc.number, mode, net, tax,
                         sum(released.values()), len(released))

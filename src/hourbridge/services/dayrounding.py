@@ -34,7 +34,7 @@ from hourbridge.domain.pricing import first_open_day, price_entry
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
 
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .journal import publish_journal
 from .ports.entries import DayKey, DayRow, EntryRow
 from .ports.uow import UnitOfWork
 
@@ -128,9 +128,7 @@ def _book_wip(uow: UnitOfWork, md: MasterData,
             key, md.entities[entity_code], currency, first_open_day(md, entity_code, now.date()),
             [WipAmount(c, p, a) for (c, p), a in sorted(by_project.items())],
             memo="per-day rounding recomputed for approved time")
-        uow.outbox.add(key, JOURNAL_ENTRY_READY, f"journal/{key}",
-                       envelope(key, JOURNAL_ENTRY_READY, f"journal/{key}",
-                                journal_to_data(entry), now), now)
+        publish_journal(uow, key, f"journal/{key}", entry, now)
 
 
 def touched_day(contract: str | None, employee: str, work_date: date | None,

@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hourbridge.domain.commands import DismissExceptions, RetryExceptions
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import InvalidInput
 
-from .expenses import EXPENSES, store_expense_batch
-from .intake import Row, process_rows, rejection
+from .deps import Collaborators
+from .intake import process_rows, rejection
+from .intake_kinds import KINDS, TIME
 from .ports.uow import UnitOfWork
+from .rows import Row
 
 
 @dataclass
@@ -26,9 +29,10 @@ class RetryReport:
                 "still_open": {str(k): v for k, v in self.still_open.items()}}
 
 
-def retry_exceptions(ids: tuple[int, ...], uow: UnitOfWork, now: datetime,
-                     actor: str) -> RetryReport:
+def retry_exceptions(cmd: RetryExceptions, uow: UnitOfWork, now: datetime,
+                     deps: Collaborators) -> RetryReport:
     """Re-run intake on the kept raw rows; an accepted row closes its exception as resolved."""
+    ids, actor = cmd.exception_ids, cmd.actor
     report = RetryReport()
     with uow:
         items = uow.exceptions.open_items(ids)
@@ -43,10 +47,8 @@ def retry_exceptions(ids: tuple[int, ...], uow: UnitOfWork, now: datetime,
         for (source, inbox_id), group in by_source.items():
             rows: list[Row] = [(f"exception {exc_id}", row) for exc_id, row in group]
             assert inbox_id is not None
-            if kinds.get(inbox_id) == EXPENSES:
-                out = store_expense_batch(uow, source, rows, inbox_id, md, now)
-            else:
-                out = process_rows(uow, source, inbox_id, rows, md, rates, now)
+            kind = KINDS.get(kinds.get(inbox_id, ""), TIME)
+            out = process_rows(uow, kind, source, inbox_id, rows, md, rates, now)
             rejected = dict(out.rejected)
             report.retried += len(rows)
             for index, (exc_id, row) in enumerate(group):
@@ -60,8 +62,9 @@ def retry_exceptions(ids: tuple[int, ...], uow: UnitOfWork, now: datetime,
     return report
 
 
-def dismiss_exceptions(ids: tuple[int, ...], uow: UnitOfWork, now: datetime, actor: str,
-                       note: str) -> int:
+def dismiss_exceptions(cmd: DismissExceptions, uow: UnitOfWork, now: datetime,
+                       deps: Collaborators) -> int:
+    ids, actor, note = cmd.exception_ids, cmd.actor, cmd.note
     if not ids:
         raise InvalidInput("name the exception ids to dismiss")
     if not note.strip():

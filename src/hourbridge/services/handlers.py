@@ -1,13 +1,13 @@
 """What the system can do: the table of contents.
 
-Every command maps to one use case taking ``(command, uow, now)``; every event type the worker
-delivers maps to one handler taking ``(event, sinks)``.
+Every command maps to one use case taking ``(command, uow, now, deps)``; every query (reads,
+nothing changes) to one taking ``(query, uow)``; every event type the worker delivers maps to
+one handler taking ``(event, sinks)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,11 +20,12 @@ from .billing import run_billing
 from .contracts import achieve_milestone, contract_status
 from .corrections import apply_correction, reject_correction
 from .credits import issue_credit_note
+from .deps import Collaborators
 from .events import JOURNAL_ENTRY_READY, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
-from .expenses import approve_expenses, ingest_expenses
+from .expenses import approve_expenses
 from .holds import place_hold, release_hold
-from .intake import BatchValidator, ingest_time_entries, validate_here
+from .intake_kinds import ingest_expenses, ingest_time_entries
 from .invoicing import issue_invoices
 from .masterdata import load_master_data
 from .ports.ledger import LedgerSink
@@ -33,42 +34,36 @@ from .rejection import reject_entries
 from .revenue import revenue_schedule, run_revenue
 from .voids import void_invoice
 
-
-@dataclass(frozen=True)
-class Collaborators:
-    """What bootstrap may plug into use cases beyond the unit of work."""
-
-    validator: BatchValidator = validate_here
-
+__all__ = ["COMMAND_HANDLERS", "EVENT_HANDLERS", "QUERY_HANDLERS", "Collaborators"]
 
 CommandHandler = Callable[[Any, UnitOfWork, datetime, Collaborators], Any]
+QueryHandler = Callable[[Any, UnitOfWork], Any]
 
 COMMAND_HANDLERS: dict[type, CommandHandler] = {
-    c.LoadMasterData: lambda cmd, uow, now, _: load_master_data(cmd.bundle, uow),
-    c.IngestTimeEntries: lambda cmd, uow, now, deps: ingest_time_entries(
-        cmd.source, cmd.payload, uow, now, deps.validator, cmd.wait),
-    c.ApproveEntries: lambda cmd, uow, now, _: approve_entries(cmd, uow, now),
-    c.IngestExpenses: lambda cmd, uow, now, _: ingest_expenses(cmd.source, cmd.payload, uow,
-                                                              now, cmd.wait),
-    c.ApproveExpenses: lambda cmd, uow, now, _: approve_expenses(cmd, uow, now),
-    c.RunBilling: lambda cmd, uow, now, _: run_billing(cmd, uow, now),
-    c.IssueInvoices: lambda cmd, uow, now, _: issue_invoices(cmd, uow, now),
-    c.RetryExceptions: lambda cmd, uow, now, _: retry_exceptions(
-        cmd.exception_ids, uow, now, cmd.actor),
-    c.DismissExceptions: lambda cmd, uow, now, _: dismiss_exceptions(
-        cmd.exception_ids, uow, now, cmd.actor, cmd.note),
-    c.IssueCreditNote: lambda cmd, uow, now, _: issue_credit_note(cmd, uow, now),
-    c.PlaceHold: lambda cmd, uow, now, _: place_hold(cmd, uow, now),
-    c.AdjustBillable: lambda cmd, uow, now, _: adjust_billable(cmd, uow, now),
-    c.ReleaseHold: lambda cmd, uow, now, _: release_hold(cmd, uow, now),
-    c.RejectEntries: lambda cmd, uow, now, _: reject_entries(cmd, uow, now),
-    c.AchieveMilestone: lambda cmd, uow, now, _: achieve_milestone(cmd, uow, now),
-    c.ShowContract: lambda cmd, uow, now, _: contract_status(cmd.contract, uow),
-    c.RunRevenue: lambda cmd, uow, now, _: run_revenue(cmd, uow, now),
-    c.ShowRevenueSchedule: lambda cmd, uow, now, _: revenue_schedule(cmd.contract, uow),
-    c.VoidInvoice: lambda cmd, uow, now, _: void_invoice(cmd, uow, now),
-    c.ApplyCorrection: lambda cmd, uow, now, _: apply_correction(cmd, uow, now),
-    c.RejectCorrection: lambda cmd, uow, now, _: reject_correction(cmd, uow, now),
+    c.LoadMasterData: load_master_data,
+    c.IngestTimeEntries: ingest_time_entries,
+    c.ApproveEntries: approve_entries,
+    c.IngestExpenses: ingest_expenses,
+    c.ApproveExpenses: approve_expenses,
+    c.RunBilling: run_billing,
+    c.IssueInvoices: issue_invoices,
+    c.RetryExceptions: retry_exceptions,
+    c.DismissExceptions: dismiss_exceptions,
+    c.IssueCreditNote: issue_credit_note,
+    c.PlaceHold: place_hold,
+    c.AdjustBillable: adjust_billable,
+    c.ReleaseHold: release_hold,
+    c.RejectEntries: reject_entries,
+    c.AchieveMilestone: achieve_milestone,
+    c.RunRevenue: run_revenue,
+    c.VoidInvoice: void_invoice,
+    c.ApplyCorrection: apply_correction,
+    c.RejectCorrection: reject_correction,
+}
+
+QUERY_HANDLERS: dict[type, QueryHandler] = {
+    c.ShowContract: contract_status,
+    c.ShowRevenueSchedule: revenue_schedule,
 }
 
 

@@ -8,10 +8,11 @@ from hourbridge.domain.commands import PlaceHold, ReleaseHold
 from hourbridge.domain.holds import HOLD_OWNERS, HoldScope
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
+from .deps import Collaborators
 from .ports.uow import UnitOfWork
 
 
-def place_hold(cmd: PlaceHold, uow: UnitOfWork, now: datetime) -> int:
+def place_hold(cmd: PlaceHold, uow: UnitOfWork, now: datetime, deps: Collaborators) -> int:
     try:
         scope = HoldScope(cmd.scope)
     except ValueError:
@@ -36,7 +37,7 @@ def place_hold(cmd: PlaceHold, uow: UnitOfWork, now: datetime) -> int:
     return hold_id
 
 
-def release_hold(cmd: ReleaseHold, uow: UnitOfWork, now: datetime) -> None:
+def release_hold(cmd: ReleaseHold, uow: UnitOfWork, now: datetime, deps: Collaborators) -> None:
     if not cmd.note.strip():
         raise InvalidInput("a release needs a note saying why")
     with uow:

@@ -1,41 +1,68 @@
-"""Time intake: a payload is kept in the inbox, then each row is parsed, validated and stored,
-or lands in the exception queue with its reason. Nothing is dropped.
+"""The one intake: a payload is kept in the inbox, then each row is parsed, validated and
+stored, or lands in the exception queue with its reason. Nothing is dropped. Every kind of row
+(time, expenses, the connector kinds to come) is an ``IntakeKind``: how its rows validate,
+where they are stored, and what it adds to the rule of ``domain.classify``.
 
 The payload streams through three passes (fingerprint, keep, parse), so memory stays bounded
 whatever its size. The inbox copy commits first, on its own: a payload that cannot be parsed,
 or a crash half-way, still leaves the payload kept, with its status saying what happened.
 
-The same payload twice (by SHA-256 of source and bytes) adds nothing. A row whose source id is
-already stored is unchanged (same content), a new revision (replaces the stored entry while it
-is not yet approved), or ``changed_after_approval`` (approved or billed work is never
-rewritten). A row with the same content as another entry under a different id is
-``duplicate_entry``.
+The same payload twice (by SHA-256 of source, kind and bytes) adds nothing. What a row whose
+source id is already stored becomes (unchanged, a revision, a deletion, a correction proposal
+or ``changed_after_approval``) is ``domain.classify``'s decision; a row with the same content
+as another under a different id is ``duplicate_entry``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Protocol
+from datetime import datetime
+from functools import partial
+from typing import Any
 
+from hourbridge.domain.classify import IntakeRules, Outcome, classify
 from hourbridge.domain.commands import IncomingPayload
-from hourbridge.domain.intake import overflowing, parse_row
 from hourbridge.domain.masterdata import MasterData
-from hourbridge.domain.model import Approval
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
-from hourbridge.domain.validation import content_key, validate_entry
-from hourbridge.errors import ConcurrentChange
+from hourbridge.errors import ConcurrentChange, UnreadablePayload
 
-from .corrections import propose_correction
-from .dayrounding import DayRoundingOutcome, day_contracts, rebalance_days, touched_day
-from .ports import DayKey, NewEntry, NewException, UnitOfWork, chunked
+from .dayrounding import DayRoundingOutcome
+from .ports import DayKey, NewException, StoredEntry, UnitOfWork, chunked
+from .ports.entries import IntakeRepository
+from .rows import BatchValidator, Candidates, Row, Validate
+from .timeentries import validate_batch
 
 BATCH = 5000
 TIME_ENTRIES = "time_entries"  # the inbox kind of a time payload
-Row = tuple[str, dict[str, Any]]  # (where, raw row)
+
+
+@dataclass(frozen=True)
+class DayRounding:
+    """A kind whose rows round per day (time): the contracts that do, the days a stored or
+    incoming row touches, and the recompute of those days after each batch."""
+
+    contracts: Callable[[MasterData], frozenset[str]]
+    touched: Callable[[StoredEntry | None, Any, frozenset[str]], Iterable[DayKey]]
+    rebalance: Callable[[UnitOfWork, MasterData, RateBook, list[DayKey], datetime],
+                        DayRoundingOutcome]
+
+
+@dataclass(frozen=True)
+class IntakeKind:
+    """One kind of incoming row. ``validate`` is a module-level function (it may be sent to
+    another process); the hooks are what the kind adds to the outcome ``classify`` decides."""
+
+    name: str  # the inbox kind, part of a payload's fingerprint (but for time entries)
+    validate: Validate
+    repository: Callable[[UnitOfWork], IntakeRepository[Any]]
+    rules: IntakeRules
+    deleted: Callable[[Any], bool] = lambda row: False  # is the candidate a deletion?
+    delete: Callable[[UnitOfWork, StoredEntry, Any, datetime], None] | None = None
+    correct: Callable[[UnitOfWork, StoredEntry, Any, datetime], object] | None = None
+    rounding: DayRounding | None = None
 
 
 @dataclass
@@ -53,7 +80,7 @@ class IntakeReport:
     reasons: dict[str, int] = field(default_factory=dict)
     day_rounding: DayRoundingOutcome = field(default_factory=DayRoundingOutcome)
 
-    def add(self, batch: list[Row], out: _Outcome) -> None:
+    def add(self, batch: list[Row], out: BatchOutcome) -> None:
         """Count what became of one stored batch."""
         self.rows += len(batch)
         self.accepted += out.accepted
@@ -84,7 +111,7 @@ class IntakeReport:
 
 
 @dataclass
-class _Outcome:
+class BatchOutcome:
     accepted: int = 0
     revised: int = 0
     unchanged: int = 0
@@ -95,150 +122,94 @@ class _Outcome:
     rounding: DayRoundingOutcome | None = None  # what re-rounding those days changed
 
 
-Candidates = tuple[list[tuple[int, NewEntry]], list[tuple[int, list[Problem]]]]
-
-
-def validate_batch(rows: list[Row], source: str, inbox_id: int, md: MasterData,
-                   rates: RateBook) -> Candidates:
-    """The pure half of intake: parse and validate rows, no stored state involved.
-
-    Returns (index, entry) for valid rows and (index, problems) for the others. Being pure,
-    it may run in another process (see ``pipeline.parallel``) while this one writes.
-    """
-    candidates: list[tuple[int, NewEntry]] = []
-    rejected: list[tuple[int, list[Problem]]] = []
-    for index, (where, raw) in enumerate(rows):
-        parsed = parse_row(raw, where)
-        if isinstance(parsed, list):
-            rejected.append((index, parsed))
-            continue
-        overflow = overflowing(raw, where)
-        if overflow is not None:
-            rejected.append((index, [overflow]))
-            continue
-        if parsed.deleted:
-            candidates.append((index, tombstone(parsed.external_id, parsed.revision, source,
-                                                inbox_id)))
-            continue
-        checked = validate_entry(parsed, source, md, rates, where)
-        if isinstance(checked, list):
-            rejected.append((index, checked))
-            continue
-        e = checked.entry
-        candidates.append((index, NewEntry(
-            source=source, external_id=e.external_id, revision=e.revision, inbox_id=inbox_id,
-            employee=e.employee, project=e.project, task=e.task, entity=checked.entity,
-            contract=checked.contract, work_date=e.work_date, worked_seconds=e.worked_seconds,
-            billable_seconds=e.billable_seconds, billable=e.billable, notes=e.notes,
-            content_key=content_key(e.employee, e.project, e.task, e.work_date,
-                                    e.worked_seconds, e.notes),
-            approval=Approval.SUBMITTED.value, billing=e.billing.value,
-        )))
-    return candidates, rejected
-
-
-def tombstone(external_id: str, revision: int, source: str, inbox_id: int) -> NewEntry:
-    """The source deleted this entry: only its identity and revision are known."""
-    return NewEntry(source=source, external_id=external_id, revision=revision,
-                    inbox_id=inbox_id, employee="", project="", task="", entity="",
-                    contract=None, work_date=date.min, worked_seconds=0, billable_seconds=0,
-                    billable=False, notes="", content_key="", approval=Approval.REJECTED.value,
-                    billing="non_billable", deleted=True)
-
-
-class BatchValidator(Protocol):
-    """Runs ``validate_batch`` over a stream of batches, yielding results in order."""
-
-    def __call__(self, batches: Iterator[list[Row]], source: str, inbox_id: int,
-                 md: MasterData, rates: RateBook) -> Iterator[tuple[list[Row], Candidates]]: ...
-
-
 def validate_here(batches: Iterator[list[Row]], source: str, inbox_id: int, md: MasterData,
-                  rates: RateBook) -> Iterator[tuple[list[Row], Candidates]]:
+                  rates: RateBook, validate: Validate = validate_batch
+                  ) -> Iterator[tuple[list[Row], Candidates]]:
     """The default validator: in this process, one batch after the other."""
     for batch in batches:
-        yield batch, validate_batch(batch, source, inbox_id, md, rates)
+        yield batch, validate(batch, source, inbox_id, md, rates)
 
 
-def process_rows(uow: UnitOfWork, source: str, inbox_id: int, rows: list[Row],
-                 md: MasterData, rates: RateBook, now: datetime) -> _Outcome:
-    """Validate and store one batch (see ``store_batch``), then re-round the days it changed."""
-    out = store_batch(uow, source, rows, validate_batch(rows, source, inbox_id, md, rates),
-                      now, day_contracts(md))
-    rebalance_days(uow, md, rates, out.days, now)
-    return out
+def store_batch(uow: UnitOfWork, kind: IntakeKind, source: str, rows: list[Row],
+                validated: Candidates, now: datetime,
+                per_day: frozenset[str] = frozenset()) -> BatchOutcome:
+    """The stateful half of intake: each candidate as ``classify`` decides, then one insert.
 
-
-def store_batch(uow: UnitOfWork, source: str, rows: list[Row], validated: Candidates,
-                now: datetime, per_day: frozenset[str] = frozenset()) -> _Outcome:
-    """The stateful half of intake: new, unchanged, revised or duplicate, then one insert.
-
-    Rows of earlier batches are already in the table (same transaction), so duplicates across
-    batches are found by the same lookups as duplicates of stored entries. ``per_day`` names
-    the contracts that round per day: the days their stored entries touch are collected in
-    ``days`` (both days when a revision moves an entry) for ``rebalance_days``.
+    Rows of earlier batches are already stored (same transaction), so duplicates across
+    batches are found by the same lookups as duplicates of stored rows. ``per_day`` names
+    the contracts that round per day: the days their stored rows touch are collected in
+    ``days`` (both days when a revision moves an entry) for the kind's re-rounding.
     """
     candidates, rejected = validated
-    out = _Outcome(rejected=list(rejected))
-    stored = uow.entries.stored(source, [c.external_id for _, c in candidates])
-    known_keys = uow.entries.existing_content_keys([c.content_key for _, c in candidates])
-    inserts: list[NewEntry] = []
+    out = BatchOutcome(rejected=list(rejected))
+    repo = kind.repository(uow)
+    stored = repo.stored(source, [c.external_id for _, c in candidates])
+    known_keys = repo.existing_content_keys([c.content_key for _, c in candidates])
+    touched = kind.rounding.touched if kind.rounding is not None and per_day else None
+    inserts: list[Any] = []
     seen_ids: set[str] = set()
     seen_keys: set[str] = set()
-    for index, entry in candidates:
-        where = rows[index][0]
-        before = stored.get(entry.external_id)
-        if entry.external_id in seen_ids:
-            out.rejected.append((index, [Problem(
-                "duplicate_entry", f"external_id {entry.external_id} appears twice in one batch",
-                where, "external_id")]))
-        elif entry.deleted and (before is None or before.deleted):
-            out.unchanged += 1  # nothing (left) to delete
-        elif before is not None:
-            if before.content_key == entry.content_key or entry.revision < before.revision:
-                out.unchanged += 1
-            elif before.on_invoice:
-                # already on a draft or an issued invoice: a proposal, never a silent rewrite
-                propose_correction(uow, before, entry, now)
-                out.corrections += 1
-            elif before.approval == Approval.APPROVED.value or before.billing not in (
-                "unbilled", "non_billable"
-            ):
-                out.rejected.append((index, [Problem(
-                    "changed_after_approval",
-                    f"entry {entry.external_id} "
-                    f"{'deleted' if entry.deleted else 'changed'} at the source after it was "
-                    f"{before.approval}/{before.billing}; approved work is not rewritten",
-                    where, "external_id")]))
-            elif entry.deleted:
-                uow.entries.mark_deleted(before.id, entry.revision, entry.inbox_id, now)
-                out.deleted += 1
-            else:
-                uow.entries.replace(before.id, entry, now)
-                out.revised += 1
-                if per_day:
-                    for day in (touched_day(before.contract, before.employee, before.work_date,
-                                            per_day),
-                                touched_day(entry.contract, entry.employee, entry.work_date,
-                                            per_day)):
-                        if day is not None:
-                            out.days.append(day)
-        elif entry.content_key in known_keys or entry.content_key in seen_keys:
-            out.rejected.append((index, [_duplicate_content(where)]))
+    for index, row in candidates:
+        before = stored.get(row.external_id)
+        outcome, problem = classify(
+            row.external_id, row.revision, row.content_key, kind.deleted(row), before,
+            id_seen=row.external_id in seen_ids,
+            content_seen=row.content_key in known_keys or row.content_key in seen_keys,
+            rules=kind.rules, where=rows[index][0])
+        if problem is not None:
+            out.rejected.append((index, [problem]))
+        elif outcome is Outcome.UNCHANGED:
+            out.unchanged += 1
+        elif outcome is Outcome.NEW:
+            inserts.append(row)
+            if touched is not None:
+                out.days += touched(None, row, per_day)
         else:
-            inserts.append(entry)
-            if per_day and entry.contract in per_day:
-                out.days.append((entry.contract, entry.employee, entry.work_date))
-        seen_ids.add(entry.external_id)
-        seen_keys.add(entry.content_key)
-    uow.entries.insert(inserts, now)
+            assert before is not None
+            _change(uow, kind, repo, outcome, before, row, now, out)
+            if outcome is Outcome.REVISE and touched is not None:
+                out.days += touched(before, row, per_day)
+        seen_ids.add(row.external_id)
+        seen_keys.add(row.content_key)
+    repo.insert(inserts, now)
     out.accepted = len(inserts)
     return out
 
 
-def _duplicate_content(where: str) -> Problem:
-    return Problem("duplicate_entry", "same employee, project, task, date, time and notes as "
-                   "an entry already taken", where, "external_id")
+def _change(uow: UnitOfWork, kind: IntakeKind, repo: IntakeRepository[Any], outcome: Outcome,
+            before: StoredEntry, row: Any, now: datetime, out: BatchOutcome) -> None:
+    """A stored row revised, deleted, or (on an invoice) proposed for correction."""
+    if outcome is Outcome.CORRECTION:
+        assert kind.correct is not None
+        kind.correct(uow, before, row, now)
+        out.corrections += 1
+    elif outcome is Outcome.DELETE:
+        assert kind.delete is not None
+        kind.delete(uow, before, row, now)
+        out.deleted += 1
+    else:
+        repo.replace(before.id, row, now)
+        out.revised += 1
+
+
+def store_validated(uow: UnitOfWork, kind: IntakeKind, source: str, batch: list[Row],
+                    candidates: Candidates, md: MasterData, rates: RateBook,
+                    per_day: frozenset[str], now: datetime) -> BatchOutcome:
+    """Store one validated batch, then round the days it touched again, as a whole."""
+    out = store_batch(uow, kind, source, batch, candidates, now, per_day)
+    if out.days and kind.rounding is not None:
+        out.rounding = kind.rounding.rebalance(uow, md, rates, out.days, now)
+    return out
+
+
+def process_rows(uow: UnitOfWork, kind: IntakeKind, source: str, inbox_id: int,
+                 rows: list[Row], md: MasterData, rates: RateBook,
+                 now: datetime) -> BatchOutcome:
+    """Validate and store one batch here (the exception queue's retry)."""
+    per_day = kind.rounding.contracts(md) if kind.rounding is not None else frozenset()
+    return store_validated(uow, kind, source, rows,
+                           kind.validate(rows, source, inbox_id, md, rates), md, rates,
+                           per_day, now)
 
 
 def rejection(inbox_id: int | None, source: str, raw: dict[str, Any],
@@ -269,11 +240,11 @@ def fingerprint_of(source: str, payload: IncomingPayload,
 # Yields a payload's rows batch by batch, each with a function that stores that batch inside
 # the intake transaction (given the inbox id and the master data). The function may run more
 # than once: a batch that loses a race to a concurrent intake is rolled back and stored again.
-BatchStorer = Callable[[int, MasterData], Iterator[tuple[list[Row], Callable[[], "_Outcome"]]]]
+BatchStorer = Callable[[int, MasterData], Iterator[tuple[list[Row], Callable[[], BatchOutcome]]]]
 RACE_RETRIES = 5  # attempts of one batch against concurrent intakes of the same ids or content
 
 
-def _store_racing(uow: UnitOfWork, store: Callable[[], _Outcome]) -> _Outcome:
+def _store_racing(uow: UnitOfWork, store: Callable[[], BatchOutcome]) -> BatchOutcome:
     """Store one batch in a savepoint; if a concurrent intake committed one of its ids or
     contents first, undo just this batch and store it again against what is stored now."""
     for attempt in range(1, RACE_RETRIES + 1):
@@ -329,11 +300,10 @@ def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: date
                                     report.accepted + report.revised, report.rejected,
                                     report.unchanged)
             uow.commit()
-    except Exception as exc:
-        problem = getattr(exc, "problem", None)
-        if not isinstance(problem, Problem):
-            raise  # a failure, not bad data: the payload stays kept with status "received"
+    except UnreadablePayload as exc:
         # The payload as a whole is unreadable: nothing from it is taken, the payload is kept.
+        # (Any other failure is not bad data: the payload stays kept with status "received".)
+        problem = exc.problem
         with uow:
             if uow.inbox.claim(inbox_id) == "received":
                 uow.exceptions.add([NewException(inbox_id, source, None, problem, {})], now)
@@ -343,21 +313,21 @@ def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: date
     return report
 
 
-def ingest_time_entries(source: str, payload: IncomingPayload, uow: UnitOfWork,
-                        now: datetime, validator: BatchValidator = validate_here,
-                        wait: bool = True) -> IntakeReport:
-    def store_batches(inbox_id: int, md: MasterData
-                      ) -> Iterator[tuple[list[Row], Callable[[], _Outcome]]]:
-        rates = RateBook(md)
-        per_day = day_contracts(md)
-        validated = validator(chunked(payload.rows(), BATCH), source, inbox_id, md, rates)
-        for batch, candidates in validated:
-            def store(batch: list[Row] = batch, candidates: Candidates = candidates
-                      ) -> _Outcome:
-                out = store_batch(uow, source, batch, candidates, now, per_day)
-                if out.days:  # the days this batch touched are rounded again as a whole
-                    out.rounding = rebalance_days(uow, md, rates, out.days, now)
-                return out
-            yield batch, store
+def ingest(kind: IntakeKind, source: str, payload: IncomingPayload, uow: UnitOfWork,
+           now: datetime, validator: BatchValidator | None = None,
+           wait: bool = True) -> IntakeReport:
+    """Take one payload of ``kind``: validated batch by batch (``validator``, maybe on other
+    cores; by default here), each batch stored in the intake transaction."""
+    validate_batches = validator or validate_here
 
-    return run_intake(source, payload, uow, now, TIME_ENTRIES, store_batches, wait)
+    def store_batches(inbox_id: int, md: MasterData
+                      ) -> Iterator[tuple[list[Row], Callable[[], BatchOutcome]]]:
+        rates = RateBook(md)
+        per_day = kind.rounding.contracts(md) if kind.rounding is not None else frozenset()
+        validated = validate_batches(chunked(payload.rows(), BATCH), source, inbox_id, md, rates,
+                              validate=kind.validate)
+        for batch, candidates in validated:
+            yield batch, partial(store_validated, uow, kind, source, batch, candidates, md,
+                                 rates, per_day, now)
+
+    return run_intake(source, payload, uow, now, kind.name, store_batches, wait)

@@ -35,7 +35,7 @@ from hourbridge.domain.ledger import JournalEntry
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.problems import Problem
 
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .journal import publish_journal
 from .ports.entries import EntryRow
 from .ports.exceptions import NewException
 from .ports.uow import UnitOfWork
@@ -112,6 +112,4 @@ class Charges:
 
 
 def _send(uow: UnitOfWork, journal: JournalEntry, now: datetime) -> None:
-    uow.outbox.add(journal.key, JOURNAL_ENTRY_READY, f"journal/{journal.key}",
-                   envelope(journal.key, JOURNAL_ENTRY_READY, f"journal/{journal.key}",
-                            journal_to_data(journal), now), now)
+    publish_journal(uow, journal.key, f"journal/{journal.key}", journal, now)

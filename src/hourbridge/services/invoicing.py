@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from hourbridge.domain.billing import invoice_number
 from hourbridge.domain.commands import IssueInvoices
 from hourbridge.domain.credits import relieve
 from hourbridge.domain.fx import FxTable, translate_step
@@ -24,7 +25,8 @@ from hourbridge.domain.model import Billing
 from hourbridge.domain.problems import Problem
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .deps import Collaborators
+from .journal import publish_journal
 from .ports.uow import UnitOfWork
 
 
@@ -37,10 +39,6 @@ class IssueReport:
 
 
 LINK_BATCH = 200
-
-
-def invoice_number(prefix: str, sequence: int) -> str:
-    return f"{prefix}-{sequence:06d}"
 
 
 def relieve_wip(uow: UnitOfWork, billed: list[tuple[int, int]], currency: str,
@@ -67,7 +65,8 @@ def relieve_wip(uow: UnitOfWork, billed: list[tuple[int, int]], currency: str,
     return [WipAmount(c, p, a, f, rate) for (c, p, rate), (a, f) in sorted(sums.items())]
 
 
-def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime) -> IssueReport:
+def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime,
+                   deps: Collaborators) -> IssueReport:
     if not cmd.invoice_ids and not cmd.all_drafts:
         raise InvalidInput("say which invoices to issue: ids, or all drafts")
     on: date = cmd.issue_date or now.date()
@@ -114,9 +113,7 @@ def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime) -> IssueR
                                       wip_accrued=contract.retainer is None)
             journal = issue_entry(key, entity, number, inv.customer, inv.currency, on,
                                   inv.net, inv.tax, wip, Translation(rate), charges)
-            uow.outbox.add(key, JOURNAL_ENTRY_READY, f"invoice/{number}",
-                           envelope(key, JOURNAL_ENTRY_READY, f"invoice/{number}",
-                                    journal_to_data(journal), now), now)
+            publish_journal(uow, key, f"invoice/{number}", journal, now)
             report.issued.append({"id": inv.id, "number": number, "entity": entity.code,
                                   "customer": inv.customer, "currency": inv.currency,
                                   "net": str(inv.net), "tax": str(inv.tax),

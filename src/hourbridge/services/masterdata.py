@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from hourbridge.domain.bundle import Bundle, check_bundle
+from hourbridge.domain.commands import LoadMasterData
 from hourbridge.domain.contracts import hours_to_seconds
 from hourbridge.domain.money import hours
 from hourbridge.domain.problems import Problem
 from hourbridge.errors import InvalidInput
 
+from .deps import Collaborators
 from .ports.uow import UnitOfWork
 
 
-def load_master_data(bundle: Bundle, uow: UnitOfWork) -> dict[str, dict[str, int]]:
-    """Upsert ``bundle`` in one transaction; raise ``InvalidInput`` listing every problem."""
+def load_master_data(cmd: LoadMasterData, uow: UnitOfWork, now: datetime,
+                     deps: Collaborators) -> dict[str, dict[str, int]]:
+    """Upsert the bundle in one transaction; raise ``InvalidInput`` listing every problem."""
+    bundle = cmd.bundle
     with uow:
         problems = check_bundle(bundle, uow.masterdata.snapshot())
         problems += _caps_below_billed(bundle, uow)

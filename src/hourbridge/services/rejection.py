@@ -19,11 +19,13 @@ from hourbridge.domain.fx import translate
 from hourbridge.domain.ledger import WipAmount, approval_entry
 from hourbridge.domain.model import Approval
 from hourbridge.domain.pricing import first_open_day
+from hourbridge.domain.problems import ALREADY, Skip
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import InvalidInput
 
 from .dayrounding import rebalance_days
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .deps import Collaborators
+from .journal import publish_journal
 from .ports.entries import EntrySelection
 from .ports.uow import UnitOfWork
 
@@ -32,15 +34,16 @@ from .ports.uow import UnitOfWork
 class RejectionReport:
     rejected: int = 0
     unapproved: int = 0
-    skipped: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
     journal_keys: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"rejected": self.rejected, "unapproved": self.unapproved,
-                "skipped": self.skipped, "journal_keys": self.journal_keys}
+                "skipped": [s.as_dict() for s in self.skipped], "journal_keys": self.journal_keys}
 
 
-def reject_entries(cmd: RejectEntries, uow: UnitOfWork, now: datetime) -> RejectionReport:
+def reject_entries(cmd: RejectEntries, uow: UnitOfWork, now: datetime,
+                   deps: Collaborators) -> RejectionReport:
     if not cmd.entry_ids:
         raise InvalidInput("say which entries to reject (their ids)")
     if not cmd.reason.strip():
@@ -51,7 +54,7 @@ def reject_entries(cmd: RejectEntries, uow: UnitOfWork, now: datetime) -> Reject
         charged = uow.intercompany.charged(list(cmd.entry_ids))
         rows = list(uow.entries.select(EntrySelection(ids=cmd.entry_ids)))
         found = {r.id for r in rows}
-        report.skipped += [{"id": i, "reason": "not_found"} for i in cmd.entry_ids
+        report.skipped += [Skip.because(i, "not_found") for i in cmd.entry_ids
                            if i not in found]
         ids: list[int] = []
         # (entity, currency) -> (customer, project, rate) -> [amount, functional]
@@ -60,17 +63,17 @@ def reject_entries(cmd: RejectEntries, uow: UnitOfWork, now: datetime) -> Reject
         days = []
         for r in rows:
             if r.approval == Approval.REJECTED.value:
-                report.skipped.append({"id": r.id, "reason": "already rejected"})
+                report.skipped.append(Skip.because(r.id, ALREADY[r.approval]))
                 continue
             if r.billing not in ("unbilled", "non_billable", "covered") or r.billed_seconds \
                     or r.written_off_seconds:
-                report.skipped.append({"id": r.id, "reason": "billed", "message":
-                                       f"entry {r.id} is {r.billing}: void or credit its "
-                                       "invoice first"})
+                report.skipped.append(Skip.because(
+                    r.id, "billed", f"entry {r.id} is {r.billing}: void or credit its invoice "
+                    "first"))
                 continue
             if r.id in charged:
-                report.skipped.append({"id": r.id, "reason": "intercompany_charged", "message":
-                                       f"entry {r.id} is charged between entities"})
+                report.skipped.append(Skip.because(
+                    r.id, "intercompany_charged", f"entry {r.id} is charged between entities"))
                 continue
             ids.append(r.id)
             if r.contract is not None:
@@ -96,9 +99,7 @@ def reject_entries(cmd: RejectEntries, uow: UnitOfWork, now: datetime) -> Reject
                 first_open_day(md, entity_code, now.date()),
                 [WipAmount(c, p, -a, -f, rate) for (c, p, rate), (a, f) in
                  sorted(by_project.items())], memo="rejected approved time")
-            uow.outbox.add(key, JOURNAL_ENTRY_READY, f"journal/{key}",
-                           envelope(key, JOURNAL_ENTRY_READY, f"journal/{key}",
-                                    journal_to_data(entry), now), now)
+            publish_journal(uow, key, f"journal/{key}", entry, now)
             report.journal_keys.append(key)
         if days:  # a per-day day loses the rejected entry: the rest of it rounds again
             rebalance_days(uow, md, RateBook(md), days, now)

@@ -15,17 +15,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from hourbridge.domain.commands import RunRevenue
+from hourbridge.domain.commands import RunRevenue, ShowRevenueSchedule
 from hourbridge.domain.contracts import month_end
 from hourbridge.domain.fx import FxTable
 from hourbridge.domain.fxpolicy import invoice_rate
 from hourbridge.domain.ledger import recognition_entry
 from hourbridge.domain.money import round_money
-from hourbridge.domain.problems import Problem
+from hourbridge.domain.problems import Problem, Skip
 from hourbridge.domain.revenue import FIXED_FEE, MILESTONES, RETAINER, effort_of, recognise
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .deps import Collaborators
+from .journal import publish_journal
 from .ports.uow import UnitOfWork
 
 # charge kinds billed through deferred revenue, by the component they belong to
@@ -38,7 +39,7 @@ class RevenueReport:
     dry_run: bool
     rows: list[dict[str, Any]] = field(default_factory=list)
     journal_keys: list[str] = field(default_factory=list)
-    skipped: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         totals: dict[str, dict[str, Decimal]] = {}
@@ -51,7 +52,7 @@ class RevenueReport:
         return {"period": self.period, "dry_run": self.dry_run, "contracts": self.rows,
                 "totals": {cur: {k: str(v) for k, v in t.items()}
                            for cur, t in sorted(totals.items())},
-                "journal_keys": self.journal_keys, "skipped": self.skipped}
+                "journal_keys": self.journal_keys, "skipped": [s.as_dict() for s in self.skipped]}
 
 
 def _period_end(period: str) -> date:
@@ -62,7 +63,8 @@ def _period_end(period: str) -> date:
     return month_end(first)
 
 
-def run_revenue(cmd: RunRevenue, uow: UnitOfWork, now: datetime) -> RevenueReport:
+def run_revenue(cmd: RunRevenue, uow: UnitOfWork, now: datetime,
+                deps: Collaborators) -> RevenueReport:
     end = _period_end(cmd.period)
     report = RevenueReport(cmd.period, cmd.dry_run)
     with uow:
@@ -94,8 +96,7 @@ def run_revenue(cmd: RunRevenue, uow: UnitOfWork, now: datetime) -> RevenueRepor
             entity = md.entities[k.entity]
             rate = invoice_rate(k, entity.currency, fx, end)
             if isinstance(rate, Problem):
-                report.skipped.append({"contract": k.id, "reason": rate.code,
-                                       "message": rate.message})
+                report.skipped.append(Skip(k.id, rate, subject_key="contract"))
                 continue
             for rec in recognise(k, end, effort, uow.contracts.achievements(k.id)):
                 prior = before.get(rec.component, (Decimal(0), ""))[0]
@@ -107,9 +108,7 @@ def run_revenue(cmd: RunRevenue, uow: UnitOfWork, now: datetime) -> RevenueRepor
                         key, entity, k.currency, end, k.customer, k.id, delta,
                         f"revenue {cmd.period} {k.id} {rec.component.replace('_', ' ')}: "
                         f"{rec.basis}", rate)
-                    uow.outbox.add(key, JOURNAL_ENTRY_READY, f"revenue/{k.id}",
-                                   envelope(key, JOURNAL_ENTRY_READY, f"revenue/{k.id}",
-                                            journal_to_data(journal), now), now)
+                    publish_journal(uow, key, f"revenue/{k.id}", journal, now)
                     uow.contracts.record_recognition(k.id, rec.component, cmd.period,
                                                      rec.recognised, delta, rec.basis, end,
                                                      key, now)
@@ -131,8 +130,9 @@ def run_revenue(cmd: RunRevenue, uow: UnitOfWork, now: datetime) -> RevenueRepor
     return report
 
 
-def revenue_schedule(contract_id: str, uow: UnitOfWork) -> list[dict[str, Any]]:
+def revenue_schedule(query: ShowRevenueSchedule, uow: UnitOfWork) -> list[dict[str, Any]]:
     """Every run's recognition for a contract, in order: its revenue schedule to date."""
+    contract_id = query.contract
     with uow:
         contract = uow.masterdata.snapshot().contracts.get(contract_id)
         if contract is None:

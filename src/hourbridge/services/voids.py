@@ -31,7 +31,8 @@ from hourbridge.domain.ledger import Translation, WipAmount, charge_accounts, vo
 from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
-from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .deps import Collaborators
+from .journal import publish_journal
 from .ports.entries import EntrySelection
 from .ports.invoices import DocumentRow
 from .ports.uow import UnitOfWork
@@ -99,7 +100,8 @@ def _restore_wip(uow: UnitOfWork, links: list[tuple[int, int]], currency: str,
     return [WipAmount(c, p, a, f, rate) for (c, p, rate), (a, f) in sorted(sums.items())]
 
 
-def void_invoice(cmd: VoidInvoice, uow: UnitOfWork, now: datetime) -> VoidReport:
+def void_invoice(cmd: VoidInvoice, uow: UnitOfWork, now: datetime,
+                 deps: Collaborators) -> VoidReport:
     if not cmd.reason.strip():
         raise InvalidInput("a void needs a reason")
     on: date = cmd.void_date or now.date()
@@ -166,9 +168,7 @@ def void_invoice(cmd: VoidInvoice, uow: UnitOfWork, now: datetime) -> VoidReport
         charges = charge_accounts(entity.accounts, kinds, wip_accrued=contract.retainer is None)
         journal = void_entry(key, entity, doc.number, doc.customer, doc.currency, on, doc.net,
                              doc.tax, restored, Translation(doc.fx_rate or Decimal(1)), charges)
-        uow.outbox.add(key, JOURNAL_ENTRY_READY, f"invoice/{doc.number}/void",
-                       envelope(key, JOURNAL_ENTRY_READY, f"invoice/{doc.number}/void",
-                                journal_to_data(journal), now), now)
+        publish_journal(uow, key, f"invoice/{doc.number}/void", journal, now)
         uow.commit()
     return VoidReport(doc.id, doc.number, "issued", doc.entity, len({e for e, _ in links}),
                       sum(s for _, s in links),

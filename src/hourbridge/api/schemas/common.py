@@ -137,3 +137,26 @@ class Skipped(Out):
     reason: str
     message: str | None = None
 
+
+
+class IntakeRowIn(BaseModel):
+    """The fields every kind's canonical row starts with (each kind adds its own). Only JSON
+    types are checked here; intake decides whether a row is acceptable. Other fields are kept
+    with the row."""
+
+    model_config = ConfigDict(extra="allow")
+    external_id: TextOrInteger = Field(None, description="the source system's id (required)")
+    employee: Text = Field(None, description="employee id (required)")
+    project: Text = Field(None, description="project code (required)")
+    task: Text = Field(None, description="task code within the project")
+
+
+class StoredRowOut(Out):
+    """What every kind's stored row starts with: its id and its identity at the source."""
+
+    id: int
+    source: str
+    external_id: str
+    revision: int
+    employee: str
+    project: str

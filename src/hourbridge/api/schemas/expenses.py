@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from hourbridge.formats.bundle import Code
 
@@ -14,9 +14,11 @@ from .common import (
     Actor,
     Id,
     In,
+    IntakeRowIn,
     Money,
     Out,
     Skipped,
+    StoredRowOut,
     Text,
     TextOrBoolean,
     TextOrInteger,
@@ -24,7 +26,7 @@ from .common import (
 )
 
 
-class ExpenseRowIn(BaseModel):
+class ExpenseRowIn(IntakeRowIn):
     """One row in the canonical expense format (the same fields as the CSV header).
 
     Only JSON types are checked here; whether a row is acceptable (required fields, a positive
@@ -33,11 +35,6 @@ class ExpenseRowIn(BaseModel):
     refused row goes to the exception queue with its reason. Other fields are kept with the row.
     """
 
-    model_config = ConfigDict(extra="allow")
-    external_id: TextOrInteger = Field(None, description="the source system's id (required)")
-    employee: Text = Field(None, description="employee id (required)")
-    project: Text = Field(None, description="project code (required)")
-    task: Text = Field(None, description="task code within the project")
     date: Text = Field(None, description="date spent, YYYY-MM-DD (required)",
                        examples=["2026-07-01"])
     amount: TextOrNumber = Field(
@@ -60,13 +57,7 @@ class ExpensesIn(In):
 
 
 
-class Expense(Out):
-    id: int
-    source: str
-    external_id: str
-    revision: int
-    employee: str
-    project: str
+class Expense(StoredRowOut):
     task: str | None
     entity: str
     contract: str | None

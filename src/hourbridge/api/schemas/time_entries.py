@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from hourbridge.formats.bundle import Code
 
 from .common import (
     MAX_ENTRIES_PER_REQUEST,
     In,
+    IntakeRowIn,
     Money,
-    Out,
+    StoredRowOut,
     Text,
     TextOrBoolean,
     TextOrInteger,
@@ -20,7 +21,7 @@ from .common import (
 )
 
 
-class TimeEntryRow(BaseModel):
+class TimeEntryRow(IntakeRowIn):
     """One row in the canonical time-entry format (the same fields as the CSV header).
 
     Only JSON types are checked here; whether a row is acceptable (required fields, a known
@@ -29,11 +30,6 @@ class TimeEntryRow(BaseModel):
     tracker's file. Other fields are kept with the row.
     """
 
-    model_config = ConfigDict(extra="allow")
-    external_id: TextOrInteger = Field(None, description="the source system's id (required)")
-    employee: Text = Field(None, description="employee id (required)")
-    project: Text = Field(None, description="project code (required)")
-    task: Text = Field(None, description="task code within the project")
     date: Text = Field(None, description="work date, YYYY-MM-DD (required)",
                        examples=["2026-07-01"])
     hours: TextOrNumber = Field(
@@ -58,13 +54,7 @@ class TimeEntriesIn(In):
 
 
 
-class TimeEntry(Out):
-    id: int
-    source: str
-    external_id: str
-    revision: int
-    employee: str
-    project: str
+class TimeEntry(StoredRowOut):
     task: str
     work_date: dt.date
     worked_seconds: int

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Query, Request, Response
 
 from hourbridge.domain.commands import ApproveExpenses, IngestExpenses
 from hourbridge.formats.bundle import Code
-from hourbridge.formats.timefile import TimeFile
 
 from ..deps import HourbridgeDep, Limit, Offset
 from ..problems import problem_responses
-from ..schemas.common import MAX_ENTRIES_PER_REQUEST, IntakeReport
+from ..schemas.common import MAX_ENTRIES_PER_REQUEST
 from ..schemas.expenses import Expense, ExpenseApprovalIn, ExpenseApprovalReport, ExpensesIn
-from .time_entries import IDEMPOTENCY_KEY, read_intake_body
+from .intake import IdempotencyKeyHeader, SourceQuery, intake_route, take_payload
 
 router = APIRouter(prefix="/v1", tags=["expenses"], responses=problem_responses(422, 500))
 
@@ -50,35 +47,13 @@ _REQUEST_BODY: dict[str, Any] = {
 }
 
 
-@router.post(
-    "/expenses", status_code=201, response_model=IntakeReport,
-    summary="Ingest expenses (JSON or CSV)", description=_DESCRIPTION,
-    openapi_extra={"requestBody": _REQUEST_BODY},
-    responses={200: {"model": IntakeReport, "description": "The same payload was taken before; "
-                                                           "nothing was added."},
-               **problem_responses(413, 415)},
-)
-async def ingest_expenses(
-    request: Request,
-    response: Response,
-    hb: HourbridgeDep,
-    source: Annotated[Code | None, Query(
-        description="source system name; required with a `text/csv` body, and must match "
-                    "the body's `source` with JSON")] = None,
-    idempotency_key: Annotated[str | None, Header(
-        alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY,
-        description="client-chosen key, kept in the inbox file name")] = None,
-) -> dict[str, Any]:
-    source, payload, media_type = await read_intake_body(request, source, ExpensesIn,
-                                                         "expenses")
-    key = idempotency_key or hashlib.sha256(payload).hexdigest()[:16]
-    command = IngestExpenses(source, TimeFile.from_bytes(f"api-{key}", media_type, payload,
-                                                         list_key="expenses"))
-    report = await run_in_threadpool(hb.handle, command)
-    if report.duplicate_payload:
-        response.status_code = 200
-    result: dict[str, Any] = report.as_dict()
-    return result
+@router.post("/expenses", **intake_route("Ingest expenses (JSON or CSV)", _DESCRIPTION,
+                                         _REQUEST_BODY))
+async def ingest_expenses(request: Request, response: Response, hb: HourbridgeDep,
+                          source: SourceQuery = None,
+                          idempotency_key: IdempotencyKeyHeader = None) -> dict[str, Any]:
+    return await take_payload(request, response, hb, source, idempotency_key, IngestExpenses,
+                              ExpensesIn, "expenses", "expenses")
 
 
 @router.get("/expenses", response_model=list[Expense], summary="List expenses",

@@ -12,8 +12,9 @@ from .drafts import (
     DraftLine,
     LineLink,
     build_drafts,
+    invoice_number,
     period_of,
 )
 
 __all__ = ["BillableItem", "ChargeLine", "DraftInvoice", "DraftLine", "LineLink",
-           "build_drafts", "period_of"]
+           "build_drafts", "invoice_number", "period_of"]

@@ -7,11 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from ..contracts import CAP_WRITE_DOWN, CapItem, apply_cap, version_for
 from ..model import Cap, Contract
 from ..money import round_money, time_amount
+from ..problems import Skip
 from .drafts import BillableItem, ChargeLine, DraftInvoice, period_of
 
 
@@ -20,7 +20,7 @@ class CapResult:
     billed: list[BillableItem]  # work that bills in this run
     write_downs: dict[str, Decimal] = field(default_factory=dict)  # period -> amount (> 0)
     held: list[int] = field(default_factory=list)  # entries a hold cap keeps, in work order
-    skipped: list[dict[str, Any]] = field(default_factory=list)  # the held entries, reported
+    skipped: list[Skip] = field(default_factory=list)  # the held entries, reported
 
 
 def cap_label(contract: Contract) -> str:
@@ -60,8 +60,7 @@ def cap_contract(contract: Contract, cap: Cap, hourly: list[BillableItem], used_
         if outcome.write_down:
             result.write_downs[period] = outcome.write_down
     result.skipped.extend(
-        {"id": e, "reason": "over_cap",
-         "message": f"contract {contract.id}: beyond its {cap_label(contract)}"}
+        Skip.because(e, "over_cap", f"contract {contract.id}: beyond its {cap_label(contract)}")
         for e in result.held)
     return result
 

@@ -143,3 +143,8 @@ def build_drafts(items: Iterable[BillableItem]) -> list[DraftInvoice]:
     for inv in result:
         inv.lines.sort(key=lambda ln: (ln.project, ln.task, ln.role, ln.decision.rate))
     return result
+
+
+def invoice_number(prefix: str, sequence: int) -> str:
+    """An invoice's (or credit note's) number: the entity's prefix and its next sequence."""
+    return f"{prefix}-{sequence:06d}"

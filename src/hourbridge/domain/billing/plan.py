@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from ..contracts import Drawdown, bills_hours, due_charges
 from ..holds import Hold
 from ..model import Contract, ExpenseBilling
+from ..problems import Skip
 from .cap import cap_contract, write_down_charge
 from .drafts import BillableItem, ChargeLine, DraftInvoice, DraftLine, build_drafts
 from .expenses import BillableExpense, expense_charges
@@ -45,7 +45,7 @@ class ContractPlan:
     settlements: list[Drawdown] = field(default_factory=list)
     over_cap: list[int] = field(default_factory=list)  # entries held by a hold cap
     not_billable: list[int] = field(default_factory=list)  # expenses the contract keeps
-    skipped: list[dict[str, Any]] = field(default_factory=list)  # what waits, and why
+    skipped: list[Skip] = field(default_factory=list)  # what waits, and why
 
 
 def has_terms(contract: Contract) -> bool:
@@ -102,9 +102,9 @@ def plan_contract(contract: Contract, items: list[BillableItem], through: date,
                               set(state.charges_billed))
     for charge in charges:
         if charge_hold is not None:
-            plan.skipped.append({"id": None, "reason": "on_hold", "hold": charge_hold.id,
-                                 "charge": f"{contract.id}/{charge.kind}/{charge.ref}",
-                                 "message": charge_hold.describe()})
+            plan.skipped.append(Skip.because(
+                None, "on_hold", charge_hold.describe(), hold=charge_hold.id,
+                charge=f"{contract.id}/{charge.kind}/{charge.ref}"))
             continue
         _period_draft(drafts, contract, charge.period).charges.append(ChargeLine(
             charge.kind, charge.ref, charge.description, charge.amount,

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from ..contracts import Drawdown, draw_down, settleable_months, version_for
 from ..model import Contract
+from ..problems import Skip
 from ..rating import RateDecision
 from .drafts import BillableItem, DraftLine, LineLink, period_of
 
@@ -25,7 +25,7 @@ class RetainerOutcome:
     hourly: list[BillableItem]  # work of months settled before, and overage
     settlements: list[Drawdown] = field(default_factory=list)
     lines: dict[str, DraftLine] = field(default_factory=dict)  # period -> included hours
-    skipped: list[dict[str, Any]] = field(default_factory=list)  # work of open months
+    skipped: list[Skip] = field(default_factory=list)  # work of open months
 
 
 def drawdown_line(contract: Contract, draw: Drawdown, items: Mapping[int, BillableItem]
@@ -59,8 +59,9 @@ def settle_retainer(contract: Contract, hourly: list[BillableItem], through: dat
         elif period in months:
             by_month[period].append(item)
         else:
-            outcome.skipped.append({"id": item.entry_id, "reason": "retainer_month_open",
-                                    "message": f"retainer month {period} settles when complete"})
+            outcome.skipped.append(Skip.because(
+                item.entry_id, "retainer_month_open",
+                f"retainer month {period} settles when complete"))
     rollover = 0
     for first in settleable_months(contract, through, set(settled)):
         period = period_of(first)

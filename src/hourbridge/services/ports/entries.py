@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,19 @@ class StoredEntry:
     def on_invoice(self) -> bool:
         """On a draft or a live issued invoice line: a change needs a correction proposal."""
         return self.billing == "on_draft" or self.billed_seconds > 0
+
+
+R = TypeVar("R", contravariant=True)  # a kind's row to store (NewEntry, NewExpense)
+
+
+class IntakeRepository(Protocol[R]):
+    """What intake needs of the repository each kind's rows are stored in."""
+
+    def stored(self, source: str, external_ids: Sequence[str], /
+               ) -> dict[str, StoredEntry]: ...
+    def existing_content_keys(self, keys: Sequence[str], /) -> set[str]: ...
+    def insert(self, rows: Sequence[R], at: datetime, /) -> None: ...
+    def replace(self, row_id: int, row: R, at: datetime, /) -> None: ...
 
 
 DayKey = tuple[str, str, date]  # (contract, employee, work date): one day of per-day rounding
@@ -117,13 +130,19 @@ class EntryRow:
 
 
 @dataclass(frozen=True, slots=True)
-class EntrySelection:
+class RowSelection:
+    """Which stored rows of a kind a use case reads (approval, billing): ids, or filters."""
+
     ids: tuple[int, ...] = ()
     employee: str | None = None
     project: str | None = None
     date_from: date | None = None
     date_to: date | None = None
     approval: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySelection(RowSelection):
     billing: tuple[str, ...] = ()
     billable: bool | None = None
     entity: str | None = None
@@ -144,11 +163,7 @@ class ReliefRow:
     wip_fx_rate: Decimal = Decimal(1)
 
 
-class EntryRepository(Protocol):
-    def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]: ...
-    def existing_content_keys(self, keys: Sequence[str]) -> set[str]: ...
-    def insert(self, entries: Sequence[NewEntry], at: datetime) -> None: ...
-    def replace(self, entry_id: int, entry: NewEntry, at: datetime) -> None: ...
+class EntryRepository(IntakeRepository[NewEntry], Protocol):
     def select(self, selection: EntrySelection) -> Iterator[EntryRow]: ...
     def contracts(self, selection: EntrySelection) -> list[str]: ...
     def approve(self, approvals: Sequence[tuple[int, Decimal | None, str | None, Decimal | None]],

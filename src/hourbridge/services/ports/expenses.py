@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple, Protocol
 
-from .entries import StoredEntry
+from .entries import IntakeRepository, RowSelection
 
 
 class NewExpense(NamedTuple):
@@ -55,21 +55,11 @@ class ExpenseRow:
 
 
 @dataclass(frozen=True, slots=True)
-class ExpenseSelection:
-    ids: tuple[int, ...] = ()
-    employee: str | None = None
-    project: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    approval: tuple[str, ...] = ()
+class ExpenseSelection(RowSelection):
+    """Expenses are selected by the filters every kind has."""
 
 
-class ExpenseRepository(Protocol):
-    # intake
-    def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]: ...
-    def existing_content_keys(self, keys: Sequence[str]) -> set[str]: ...
-    def insert(self, expenses: Sequence[NewExpense], at: datetime) -> None: ...
-    def replace(self, expense_id: int, expense: NewExpense, at: datetime) -> None: ...
+class ExpenseRepository(IntakeRepository[NewExpense], Protocol):
     # approval
     def select(self, selection: ExpenseSelection) -> Iterator[ExpenseRow]: ...
     def approve(self, ids: Sequence[int], at: datetime, by: str) -> None: ...

@@ -1,0 +1,20 @@
+"""Publishing a journal entry: one outbox row, in the use case's transaction, that the worker
+delivers to the ledger (``handlers.post_journal_entry``) as a CloudEvents envelope."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hourbridge.domain.ledger import JournalEntry
+
+from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
+from .ports.uow import UnitOfWork
+
+
+def publish_journal(uow: UnitOfWork, key: str, subject: str, journal: JournalEntry,
+                    now: datetime) -> bool:
+    """Queue ``journal`` under the idempotency ``key`` (the event id); ``subject`` names what
+    it books (``invoice/NUMBER``, ``journal/KEY``...). False if the key was queued before."""
+    return uow.outbox.add(key, JOURNAL_ENTRY_READY, subject,
+                          envelope(key, JOURNAL_ENTRY_READY, subject, journal_to_data(journal),
+                                   now), now)

@@ -1,0 +1,49 @@
+"""Time rows as intake validates them: parse (``domain.intake.parse_row``) and validate
+(``domain.validation``) each row of a batch into a ``NewEntry``, no stored state involved.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hourbridge.domain.intake import ParsedEntry, parse_row
+from hourbridge.domain.masterdata import MasterData
+from hourbridge.domain.model import Approval
+from hourbridge.domain.problems import Problem
+from hourbridge.domain.rating import RateBook
+from hourbridge.domain.validation import content_key, validate_entry
+
+from .ports.entries import NewEntry
+from .rows import Candidates, Row, validate_rows
+
+
+def validate_batch(rows: list[Row], source: str, inbox_id: int, md: MasterData,
+                   rates: RateBook) -> Candidates:
+    """Returns (index, entry) for valid rows and (index, problems) for the others."""
+    def check(parsed: ParsedEntry, where: str) -> NewEntry | list[Problem]:
+        if parsed.deleted:
+            return tombstone(parsed.external_id, parsed.revision, source, inbox_id)
+        checked = validate_entry(parsed, source, md, rates, where)
+        if isinstance(checked, list):
+            return checked
+        e = checked.entry
+        return NewEntry(
+            source=source, external_id=e.external_id, revision=e.revision, inbox_id=inbox_id,
+            employee=e.employee, project=e.project, task=e.task, entity=checked.entity,
+            contract=checked.contract, work_date=e.work_date, worked_seconds=e.worked_seconds,
+            billable_seconds=e.billable_seconds, billable=e.billable, notes=e.notes,
+            content_key=content_key(e.employee, e.project, e.task, e.work_date,
+                                    e.worked_seconds, e.notes),
+            approval=Approval.SUBMITTED.value, billing=e.billing.value,
+        )
+
+    return validate_rows(rows, parse_row, check)
+
+
+def tombstone(external_id: str, revision: int, source: str, inbox_id: int) -> NewEntry:
+    """The source deleted this entry: only its identity and revision are known."""
+    return NewEntry(source=source, external_id=external_id, revision=revision,
+                    inbox_id=inbox_id, employee="", project="", task="", entity="",
+                    contract=None, work_date=date.min, worked_seconds=0, billable_seconds=0,
+                    billable=False, notes="", content_key="", approval=Approval.REJECTED.value,
+                    billing="non_billable", deleted=True)
