@@ -109,7 +109,8 @@ class FakeEntries:
         for entry in entries:
             self.add(entry)
 
-    def replace(self, entry_id: int, entry: NewEntry, at: datetime) -> None:
+    def replace(self, entry_id: int, entry: NewEntry, at: datetime,
+                claim_content: bool = False) -> None:
         self.rows[entry_id] = replace(
             self.rows[entry_id], work_date=entry.work_date, worked_seconds=entry.worked_seconds,
             billable_seconds=entry.billable_seconds, billable=entry.billable,

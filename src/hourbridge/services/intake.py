@@ -166,7 +166,9 @@ def store_batch(uow: UnitOfWork, kind: IntakeKind, source: str, rows: list[Row],
                 out.days += touched(None, row, per_day)
         else:
             assert before is not None
-            _change(uow, kind, repo, outcome, before, row, now, out)
+            # a revision takes its content as intake key unless another row holds it
+            free = row.content_key not in known_keys and row.content_key not in seen_keys
+            _change(uow, kind, repo, outcome, before, row, now, out, free)
             if outcome is Outcome.REVISE and touched is not None:
                 out.days += touched(before, row, per_day)
         seen_ids.add(row.external_id)
@@ -177,7 +179,8 @@ def store_batch(uow: UnitOfWork, kind: IntakeKind, source: str, rows: list[Row],
 
 
 def _change(uow: UnitOfWork, kind: IntakeKind, repo: IntakeRepository[Any], outcome: Outcome,
-            before: StoredEntry, row: Any, now: datetime, out: BatchOutcome) -> None:
+            before: StoredEntry, row: Any, now: datetime, out: BatchOutcome,
+            content_free: bool) -> None:
     """A stored row revised, deleted, or (on an invoice) proposed for correction."""
     if outcome is Outcome.CORRECTION:
         assert kind.correct is not None
@@ -188,7 +191,7 @@ def _change(uow: UnitOfWork, kind: IntakeKind, repo: IntakeRepository[Any], outc
         kind.delete(uow, before, row, now)
         out.deleted += 1
     else:
-        repo.replace(before.id, row, now)
+        repo.replace(before.id, row, now, content_free)
         out.revised += 1
 
 

@@ -78,8 +78,10 @@ class SqlEntries(BillingLedger):
     def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
         te = t.time_entries
         found: set[str] = set()
-        for member in _member(self.conn, te.c.content_key, keys):
-            found.update(self.conn.execute(select(te.c.content_key).where(member)).scalars())
+        # by the unique intake key: the contents taken so far (one index serves this lookup
+        # and the constraint that holds it under concurrent intakes)
+        for member in _member(self.conn, te.c.intake_key, keys):
+            found.update(self.conn.execute(select(te.c.intake_key).where(member)).scalars())
         return found
 
     @staticmethod
@@ -124,10 +126,13 @@ class SqlEntries(BillingLedger):
             for e in entries
         ])
 
-    def replace(self, entry_id: int, entry: NewEntry, at: datetime) -> None:
+    def replace(self, entry_id: int, entry: NewEntry, at: datetime,
+                claim_content: bool = False) -> None:
+        """A new revision; ``claim_content``: its content is taken by no other row, so it
+        becomes this row's intake key (see tables.time_entries.intake_key)."""
         row = self._row(entry, at)
         del row["created_at"]
-        row["intake_key"] = None  # see tables.time_entries.intake_key
+        row["intake_key"] = entry.content_key if claim_content else None
         self.conn.execute(update(t.time_entries).where(t.time_entries.c.id == entry_id)
                           .values(**row))
 

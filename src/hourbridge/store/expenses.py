@@ -57,8 +57,10 @@ class SqlExpenses:
     def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
         ex = t.expenses
         found: set[str] = set()
-        for member in _member(self.conn, ex.c.content_key, keys):
-            found.update(self.conn.execute(select(ex.c.content_key).where(member)).scalars())
+        # by the unique intake key: the contents taken so far (one index serves this lookup
+        # and the constraint that holds it under concurrent intakes)
+        for member in _member(self.conn, ex.c.intake_key, keys):
+            found.update(self.conn.execute(select(ex.c.intake_key).where(member)).scalars())
         return found
 
     _INSERT_COLUMNS = (
@@ -84,14 +86,15 @@ class SqlExpenses:
         bulk_insert(self.conn, t.expenses, self._INSERT_COLUMNS, [
             (*e[:-1], "submitted", e.billing, at, at, e.content_key) for e in expenses])
 
-    def replace(self, expense_id: int, expense: NewExpense, at: datetime) -> None:
+    def replace(self, expense_id: int, expense: NewExpense, at: datetime,
+                claim_content: bool = False) -> None:
         """A new revision: its content replaces the stored one and waits for approval again
-        (an approval was of the old amount)."""
+        (an approval was of the old amount); ``claim_content`` as for time entries."""
         values = dict(zip(self._INSERT_COLUMNS[:-3],
                           (*expense[:-1], "submitted", expense.billing), strict=True))
         self.conn.execute(update(t.expenses).where(t.expenses.c.id == expense_id).values(
             **values, approved_at=None, approved_by=None, updated_at=at,
-            intake_key=None))  # see tables.time_entries.intake_key
+            intake_key=expense.content_key if claim_content else None))
 
     PAGE = 5000
 

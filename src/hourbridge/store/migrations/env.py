@@ -14,12 +14,30 @@ if engine is None:  # pragma: no cover - alembic CLI use
 
     engine = make_engine(Settings().database_url)
 
-with engine.begin() as connection:
+with engine.connect() as connection:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite alters a table by copying it and dropping the old one, which its foreign
+        # keys refuse while rows point at it. The pragma only takes effect outside a
+        # transaction, so it goes to the driver before SQLAlchemy begins one; the keys are
+        # checked after the migration and the connection is not reused with them off.
+        connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+            "PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left {len(broken)} rows whose foreign key "
+                                       f"points nowhere, e.g. {broken[0]}; nothing changed")
+        connection.commit()
+    finally:
+        if sqlite:
+            connection.invalidate()  # never back into the pool with foreign keys off

@@ -71,11 +71,12 @@ time_entries = Table(
     Column("billable_seconds", Integer, nullable=False),
     Column("billable", Boolean, nullable=False),
     Column("notes", Text, nullable=False),
-    Column("content_key", String(32), nullable=False, index=True),
-    # the content a new entry was taken with (employee, project, task, date, time, notes),
-    # unique: two concurrent intakes that each found a content absent cannot both store it.
-    # A revision clears it (its content is the source's word for a known id, which intake
-    # never refused as a duplicate)
+    Column("content_key", String(32), nullable=False),
+    # the content (employee, project, task, date, time, notes) this row holds for duplicate
+    # checks, unique: two concurrent intakes that each found a content absent cannot both
+    # store it. A new row takes its content; a revision takes its new one unless another row
+    # holds it (a revision is the source's word for a known id, never refused as a
+    # duplicate), else none; intake looks duplicates up here (content_key has no index)
     Column("intake_key", String(32)),
     Column("approval", String(16), nullable=False),
     Column("billing", String(16), nullable=False),
@@ -160,7 +161,7 @@ expenses = Table(
     Column("currency", String(3), nullable=False),
     Column("billable", Boolean, nullable=False),
     Column("receipt_ref", String(200)),
-    Column("content_key", String(32), nullable=False, index=True),
+    Column("content_key", String(32), nullable=False),
     Column("intake_key", String(32)),  # see time_entries
     Column("approval", String(16), nullable=False),  # submitted / approved / rejected
     Column("approved_at", UtcDateTime),
