@@ -43,7 +43,7 @@ def firm() -> dict[str, Any]:
             "tax_rates": {"standard": "0.19"},
         }],
         "customers": [{"id": "ACME", "name": "Acme AG", "entity": "DE", "currency": "EUR",
-                       "country": "DE", "vat_id": "DE123456789", "payment_terms_days": 14}],
+                       "country": "DE", "vat_id": "DE123456788", "payment_terms_days": 14}],
         "employees": [
             {"id": "E1", "entity": "DE", "role": "senior"},
             {"id": "E2", "entity": "DE", "role": "analyst"},

@@ -44,7 +44,7 @@ class Collaborators:
 CommandHandler = Callable[[Any, UnitOfWork, datetime, Collaborators], Any]
 
 COMMAND_HANDLERS: dict[type, CommandHandler] = {
-    c.LoadMasterData: lambda cmd, uow, now, _: load_master_data(cmd.bundle, uow),
+    c.LoadMasterData: lambda cmd, uow, now, _: load_master_data(cmd.bundle, uow, cmd.dry_run),
     c.IngestTimeEntries: lambda cmd, uow, now, deps: ingest_time_entries(
         cmd.source, cmd.payload, uow, now, deps.validator, cmd.wait),
     c.ApproveEntries: lambda cmd, uow, now, _: approve_entries(cmd, uow, now),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hourbridge.domain.bundle import Bundle, check_bundle
+from hourbridge.domain.bundle_plan import LoadReport, plan_load
 from hourbridge.domain.contracts import hours_to_seconds
 from hourbridge.domain.money import hours
 from hourbridge.domain.problems import Problem
@@ -11,16 +12,20 @@ from hourbridge.errors import InvalidInput
 from .ports.uow import UnitOfWork
 
 
-def load_master_data(bundle: Bundle, uow: UnitOfWork) -> dict[str, dict[str, int]]:
-    """Upsert ``bundle`` in one transaction; raise ``InvalidInput`` listing every problem."""
+def load_master_data(bundle: Bundle, uow: UnitOfWork, dry_run: bool = False) -> LoadReport:
+    """Upsert ``bundle`` in one transaction, nested parts merged by key (``plan_load``); raise
+    ``InvalidInput`` listing every problem. ``dry_run`` checks and reports, writing nothing."""
     with uow:
-        problems = check_bundle(bundle, uow.masterdata.snapshot())
-        problems += _caps_below_billed(bundle, uow)
+        stored = uow.masterdata.snapshot()
+        plan = plan_load(bundle, stored)
+        problems = plan.problems + check_bundle(plan.bundle, stored)
+        problems += _caps_below_billed(plan.bundle, uow)
         if problems:
             raise InvalidInput(f"bundle refused: {len(problems)} problem(s)", list(problems))
-        counts = uow.masterdata.upsert(bundle)
-        uow.commit()
-    return counts
+        if not dry_run:
+            uow.masterdata.upsert(plan.bundle)
+            uow.commit()
+    return LoadReport(dry_run, plan.counts, plan.changes)
 
 
 def _caps_below_billed(bundle: Bundle, uow: UnitOfWork) -> list[Problem]:
