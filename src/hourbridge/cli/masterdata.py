@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -57,10 +58,16 @@ def _fields(fields: tuple[FieldChange, ...]) -> str:
 
 
 def change_lines(report: LoadReport) -> list[str]:
-    """One line per added or changed record, then one per nested part that changes."""
+    """One line per added or changed record, then one per nested part that changes (a new
+    record's parts are counted on its line)."""
     lines: list[str] = []
     for rec in report.changes:
         head = f"{_SIGN[rec.action]} {rec.kind} {rec.key} {rec.action}"
+        if rec.action == "added":
+            counts = Counter(p.part for p in rec.parts)
+            lines.append(head + (" (" + ", ".join(f"{n} {part}" for part, n in counts.items())
+                                 + ")" if counts else ""))
+            continue
         lines.append(f"{head}: {_fields(rec.fields)}" if rec.fields else head)
         for part in rec.parts:
             line = f"    {_SIGN[part.action]} {part.part} {part.key} {part.action}"

@@ -62,7 +62,8 @@ def check_vat_id(number: str, country: str | None) -> str:
     try:
         module.validate(number)
     except NumberError as exc:
-        hint = " (an EU VAT id starts with its country code, e.g. DE)" if eu else ""
+        hint = (" (an EU VAT id starts with its country code, e.g. DE)"
+                if eu and not number[:2].isalpha() else "")
         raise ValueError(f"{number!r} is not a valid {country} VAT id: "
                          f"{str(exc).rstrip('.').lower()}{hint}") from None
     return number
