@@ -107,6 +107,8 @@ class CostRateIn(_Model):
 
 
 class CostRateRemoval(_Removal):
+    """A cost rate to remove, by its valid_from."""
+
     valid_from: date
 
 
@@ -127,6 +129,8 @@ class TaskIn(_Model):
 
 
 class TaskRemoval(_Removal):
+    """A task to remove, by its code."""
+
     code: Code
 
 
@@ -138,6 +142,8 @@ class AssignmentIn(_Model):
 
 
 class AssignmentRemoval(_Removal):
+    """An assignment to remove, by employee and valid_from."""
+
     employee: Code
     valid_from: date
 
@@ -173,6 +179,8 @@ class ContractVersionIn(_Model):
 
 
 class ContractVersionRemoval(_Removal):
+    """A contract version to remove, by its number."""
+
     version: int = Field(ge=1)
 
 
@@ -184,6 +192,8 @@ class FeeInstallmentIn(_Model):
 
 
 class IdRemoval(_Removal):
+    """A fee installment, milestone or rate row to remove, by its id."""
+
     id: Code
 
 
