@@ -101,9 +101,10 @@ def show(value: object) -> Value:
     return str(value)
 
 
-def _flatten(obj: object, prefix: str = "", skip: Iterable[str] = ()) -> dict[str, Value]:
-    """Leaf fields by dotted path; nested dataclasses and mappings are walked into."""
-    out: dict[str, Value] = {}
+def _flatten(obj: object, prefix: str = "", skip: Iterable[str] = ()) -> dict[str, object]:
+    """Leaf values by dotted path; nested dataclasses and mappings are walked into. Values
+    stay as they are, so 0.19 and 0.1900 (a database's scale) compare equal."""
+    out: dict[str, object] = {}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         for f in dataclasses.fields(obj):
             if f.name not in skip:
@@ -115,12 +116,12 @@ def _flatten(obj: object, prefix: str = "", skip: Iterable[str] = ()) -> dict[st
         for k, v in obj.items():
             out.update(_flatten(v, f"{prefix}{k}."))
         return out
-    return {prefix[:-1]: show(obj)}
+    return {prefix[:-1]: obj}
 
 
 def field_changes(old: object, new: object, skip: Iterable[str] = ()) -> tuple[FieldChange, ...]:
     a, b = _flatten(old, skip=skip), _flatten(new, skip=skip)
-    return tuple(FieldChange(path, a.get(path), b.get(path))
+    return tuple(FieldChange(path, show(a.get(path)), show(b.get(path)))
                  for path in [*a, *(p for p in b if p not in a)] if a.get(path) != b.get(path))
 
 
