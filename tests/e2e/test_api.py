@@ -43,7 +43,7 @@ def firm() -> dict[str, Any]:
             "tax_rates": {"standard": "0.19"},
         }],
         "customers": [{"id": "ACME", "name": "Acme AG", "entity": "DE", "currency": "EUR",
-                       "country": "DE", "vat_id": "DE123456789", "payment_terms_days": 14}],
+                       "country": "DE", "vat_id": "DE123456788", "payment_terms_days": 14}],
         "employees": [
             {"id": "E1", "entity": "DE", "role": "senior"},
             {"id": "E2", "entity": "DE", "role": "analyst"},
@@ -112,13 +112,14 @@ def _ingest(client: TestClient, entries: list[dict[str, Any]], source: str = "tr
 def test_master_data_load_counts_and_lists(client: TestClient, firm: dict[str, Any]) -> None:
     r = client.post("/v1/master-data", json=firm)
     assert r.status_code == 200, r.text
-    counts = r.json()
+    counts = r.json()["counts"]
     assert counts["entities"] == {"created": 1, "updated": 0, "unchanged": 0}
     assert counts["employees"]["created"] == 2
     assert counts["rate_cards"]["created"] == 1
 
     again = client.post("/v1/master-data", json=firm).json()
-    assert all(c["created"] == 0 and c["updated"] == 0 for c in again.values())
+    assert all(c["created"] == 0 and c["updated"] == 0 for c in again["counts"].values())
+    assert again["changes"] == [] and again["dry_run"] is False
 
     assert [e["code"] for e in client.get("/v1/entities").json()] == ["DE"]
     assert client.get("/v1/entities").json()[0]["tax_rates"] == {"standard": "0.19"}

@@ -33,7 +33,8 @@ def hb(database_url: str) -> Iterator[Hourbridge]:
 
 
 def load(hb: Hourbridge, bundle: dict[str, Any]) -> Any:
-    return hb.handle(c.LoadMasterData(to_domain([("test", BundleDocument.model_validate(bundle))])))
+    return hb.handle(c.LoadMasterData(
+        to_domain([("test", BundleDocument.model_validate(bundle))]))).counts
 
 
 def csv_payload(rows: list[tuple[Any, ...]],

@@ -234,7 +234,7 @@ def test_missing_vat_id_holds_the_invoice_until_master_data_is_fixed(
     assert len(again.skipped) == 3
     [item] = hb.queries.exceptions(reason="missing_vat_id")  # one, not one per run
     assert item["owner_role"] == "finance" and "K1" in item["location"]
-    acme["vat_id"] = "FR12345678901"
+    acme["vat_id"] = "FR40303265045"
     load_bundle(small_bundle)
     [inv] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
     assert (inv["tax"], inv["total"]) == ("0.00", inv["net"])

@@ -16,7 +16,7 @@ def small_firm_bundle() -> dict[str, Any]:
         }],
         "customers": [
             {"id": "ACME", "name": "Acme AG", "entity": "DE", "currency": "EUR",
-             "country": "DE", "vat_id": "DE123456789", "payment_terms_days": 14},
+             "country": "DE", "vat_id": "DE123456788", "payment_terms_days": 14},
             {"id": "SELF", "name": "Beispiel (internal)", "entity": "DE", "currency": "EUR",
              "country": "DE", "tax_code": "zero"},
         ],

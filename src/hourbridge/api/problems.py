@@ -32,6 +32,7 @@ from hourbridge.errors import (
     Retryable,
     UnbalancedJournal,
 )
+from hourbridge.formats.checks import strip_tags
 
 from .schemas.common import Problem, ProblemItem
 
@@ -99,7 +100,7 @@ def validation_items(errors: Sequence[Any]) -> list[ProblemItem]:
     """Pydantic/FastAPI error dicts (``loc``, ``msg``, ``type``) to problem items."""
     items = []
     for err in errors:
-        loc = tuple(err.get("loc") or ())
+        loc = strip_tags(tuple(err.get("loc") or ()))
         location = str(loc[0]) if loc and loc[0] in _LOCATIONS else "body"
         rest = loc[1:] if loc and loc[0] in _LOCATIONS else loc
         items.append(ProblemItem(

@@ -73,7 +73,7 @@ def run_demo(hb: Hourbridge, seed: int, show_progress: bool) -> dict[str, Any]:
     wip_booked: dict[str, Decimal] = defaultdict(Decimal)
     with Progress(console=err_console, transient=True, disable=not show_progress) as progress:
         step = progress.add_task("load master data", total=1)
-        masterdata = hb.handle(c.LoadMasterData(to_domain([("demo-bundle", doc)])))
+        masterdata = hb.handle(c.LoadMasterData(to_domain([("demo-bundle", doc)]))).counts
         progress.update(step, advance=1)
         step = progress.add_task("ingest time files", total=len(firm.time_files))
         for tf in firm.time_files:

@@ -8,6 +8,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from stdnum.at import uid as at_uid
+from stdnum.iso7064 import mod_11_10
+
 from .calendar import add_months
 
 FIRM = "Ashgrove Partners"
@@ -91,10 +94,12 @@ def make_customers(rng: random.Random, count: int) -> list[dict[str, Any]]:
                            f"{name} (unit {k // len(plain) + 2})", country, None, False))
         for code, name, country, parent, exempt in picked:
             vat = None
-            if country == "DE":
-                vat = f"DE{rng.randint(100_000_000, 999_999_999)}"
+            if country == "DE":  # random digits, then the real check digit (stdnum checks it)
+                digits = str(rng.randint(100_000_000, 999_999_999))[:8]
+                vat = f"DE{digits}{mod_11_10.calc_check_digit(digits)}"
             elif country == "AT":
-                vat = f"ATU{rng.randint(10_000_000, 99_999_999)}"
+                digits = "U" + str(rng.randint(10_000_000, 99_999_999))[:7]
+                vat = f"AT{digits}{at_uid.calc_check_digit(digits)}"
             out.append({
                 "id": code, "name": name, "entity": ent,
                 "currency": "USD" if ent == "US" else "EUR", "country": country,

@@ -44,6 +44,10 @@ class Bundle:
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
     fx_rates: tuple[FxRate, ...] = ()  # keyed "FROM/TO/YYYY-MM-DD" in origins
     intercompany: tuple[IntercompanyMarkup, ...] = ()
+    # nested parts marked for removal: (kind, record key, part, part key); see bundle_plan
+    removals: frozenset[tuple[str, str, str, str]] = frozenset()
+    # True: each record's nested parts are exactly the bundle's (the stored others go)
+    replace_parts: bool = False
 
     def merged_over(self, stored: MasterData) -> MasterData:
         """Stored master data with this bundle's records replacing same-key records."""

@@ -12,9 +12,11 @@ from .bundle import Bundle
 
 @dataclass(frozen=True, slots=True)
 class LoadMasterData:
-    """Upsert a parsed bundle (already shape-checked at the edge) all-or-nothing."""
+    """Upsert a parsed bundle (already shape-checked at the edge) all-or-nothing; with
+    ``dry_run``, check it and report what would change, writing nothing."""
 
     bundle: Bundle
+    dry_run: bool = False
 
 
 class IncomingPayload(Protocol):

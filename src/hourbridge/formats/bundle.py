@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from hourbridge.domain import model as m
 from hourbridge.domain.bundle import Bundle, fx_key
+from hourbridge.domain.bundle_plan import PART_KEYS
 from hourbridge.domain.fx import FxRate, FxRateDate
 from hourbridge.domain.problems import Problem
 
@@ -23,12 +24,15 @@ from .bundle_models import (
     AccountsIn,
     Amount,
     AssignmentIn,
+    AssignmentRemoval,
     BundleDocument,
     CapIn,
     Code,
     ContractIn,
     ContractVersionIn,
+    ContractVersionRemoval,
     CostRateIn,
+    CostRateRemoval,
     Country,
     Currency,
     CustomerIn,
@@ -38,6 +42,7 @@ from .bundle_models import (
     FeeInstallmentIn,
     FxRateIn,
     FxRateValue,
+    IdRemoval,
     IntercompanyIn,
     MilestoneIn,
     ProjectIn,
@@ -46,20 +51,25 @@ from .bundle_models import (
     RetainerIn,
     RoundingIn,
     TaskIn,
+    TaskRemoval,
     bundle_json_schema,
 )
+from .checks import strip_tags
 
 # the document models live in bundle_models; importers keep using this module
 __all__ = [
     "AccountsIn",
     "Amount",
     "AssignmentIn",
+    "AssignmentRemoval",
     "BundleDocument",
     "CapIn",
     "Code",
     "ContractIn",
     "ContractVersionIn",
+    "ContractVersionRemoval",
     "CostRateIn",
+    "CostRateRemoval",
     "Country",
     "Currency",
     "CustomerIn",
@@ -69,6 +79,7 @@ __all__ = [
     "FeeInstallmentIn",
     "FxRateIn",
     "FxRateValue",
+    "IdRemoval",
     "IntercompanyIn",
     "MilestoneIn",
     "ProjectIn",
@@ -77,6 +88,7 @@ __all__ = [
     "RetainerIn",
     "RoundingIn",
     "TaskIn",
+    "TaskRemoval",
     "bundle_json_schema",
     "parse_bundle_files",
     "parse_bundle_text",
@@ -86,7 +98,7 @@ __all__ = [
 
 def _json_path(loc: tuple[int | str, ...]) -> str:
     out = ""
-    for part in loc:
+    for part in strip_tags(loc):
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
@@ -108,7 +120,7 @@ def parse_bundle_text(text: str, name: str) -> BundleDocument | list[Problem]:
     except ValidationError as exc:
         return [
             Problem("invalid_field", _message(err), f"{name}: {_json_path(tuple(err['loc']))}",
-                    str(err["loc"][-1]) if err["loc"] else "")
+                    str(strip_tags(err["loc"])[-1]) if err["loc"] else "")
             for err in exc.errors()
         ]
 
@@ -138,9 +150,28 @@ def parse_bundle_files(paths: list[Path]) -> tuple[list[tuple[str, BundleDocumen
     return docs, problems
 
 
-def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
-    """Merge parsed files into one domain ``Bundle``, remembering where each record came from."""
+_REMOVALS = (AssignmentRemoval, ContractVersionRemoval, CostRateRemoval, IdRemoval, TaskRemoval)
+
+
+def _parts(kind: str, key: str, part: str, items: list[BaseModel],
+           removals: set[tuple[str, str, str, str]]) -> list[Any]:
+    """The parts to upsert; each removal marker goes to ``removals`` by the part's key."""
+    keep: list[Any] = []
+    for item in items:
+        if isinstance(item, _REMOVALS):
+            removals.add((kind, key, part, PART_KEYS[kind][part](item)))
+        else:
+            keep.append(item)
+    return keep
+
+
+def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = False) -> Bundle:
+    """Merge parsed files into one domain ``Bundle``, remembering where each record came from.
+
+    ``replace_parts``: each record's nested parts become exactly the file's (``--replace``).
+    """
     origins: dict[tuple[str, str], str] = {}
+    removals: set[tuple[str, str, str, str]] = set()
     ents: list[m.LegalEntity] = []
     custs: list[m.Customer] = []
     emps: list[m.Employee] = []
@@ -167,15 +198,18 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
             emps.append(m.Employee(
                 id=emp.id, entity=emp.entity, role=emp.role, department=emp.department,
                 timezone=emp.timezone, hours_per_day=emp.hours_per_day,
-                cost_rates=tuple(m.CostRate(**r.model_dump()) for r in emp.cost_rates),
+                cost_rates=tuple(m.CostRate(**r.model_dump()) for r in _parts(
+                    "employees", emp.id, "cost_rates", emp.cost_rates, removals)),
             ))
         for i, p in enumerate(doc.projects):
             origins[("projects", p.code)] = f"{name}: projects[{i}]"
             projs.append(m.Project(
                 code=p.code, name=p.name, customer=p.customer, entity=p.entity,
                 status=m.ProjectStatus(p.status), contract=p.contract,
-                tasks=tuple(m.Task(**t.model_dump()) for t in p.tasks),
-                assignments=tuple(m.Assignment(**a.model_dump()) for a in p.assignments),
+                tasks=tuple(m.Task(**t.model_dump()) for t in _parts(
+                    "projects", p.code, "tasks", p.tasks, removals)),
+                assignments=tuple(m.Assignment(**a.model_dump()) for a in _parts(
+                    "projects", p.code, "assignments", p.assignments, removals)),
             ))
         for i, k in enumerate(doc.contracts):
             origins[("contracts", k.id)] = f"{name}: contracts[{i}]"
@@ -194,11 +228,13 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
                             per=m.RoundingPer(v.rounding.per),
                         ),
                     )
-                    for v in k.versions
+                    for v in _parts("contracts", k.id, "versions", k.versions, removals)
                 ),
-                fee_schedule=tuple(m.FeeInstallment(**f.model_dump()) for f in k.fee_schedule),
+                fee_schedule=tuple(m.FeeInstallment(**f.model_dump()) for f in _parts(
+                    "contracts", k.id, "fee_schedule", k.fee_schedule, removals)),
                 estimate_hours=k.estimate_hours, estimate_cost=k.estimate_cost,
-                milestones=tuple(m.Milestone(**ms.model_dump()) for ms in k.milestones),
+                milestones=tuple(m.Milestone(**ms.model_dump()) for ms in _parts(
+                    "contracts", k.id, "milestones", k.milestones, removals)),
                 retainer=None if k.retainer is None else m.Retainer(
                     monthly_fee=k.retainer.monthly_fee,
                     included_hours=k.retainer.included_hours,
@@ -215,7 +251,8 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
             cards.append(m.RateCard(
                 id=card.id, scope=m.RateScope(card.scope), currency=card.currency,
                 scope_id=card.scope_id,
-                rows=tuple(m.RateRow(**r.model_dump()) for r in card.rows),
+                rows=tuple(m.RateRow(**r.model_dump()) for r in _parts(
+                    "rate_cards", card.id, "rows", card.rows, removals)),
             ))
         for i, r in enumerate(doc.fx_rates):
             rate = FxRate(r.from_currency, r.to_currency, r.valid_from, r.rate)
@@ -227,4 +264,5 @@ def to_domain(docs: list[tuple[str, BundleDocument]]) -> Bundle:
             markups.append(m.IntercompanyMarkup(ic.from_entity, ic.to_entity,
                                                 ic.markup_percent))
     return Bundle(tuple(ents), tuple(custs), tuple(emps), tuple(projs), tuple(ks), tuple(cards),
-                  origins=origins, fx_rates=tuple(rates), intercompany=tuple(markups))
+                  origins=origins, fx_rates=tuple(rates), intercompany=tuple(markups),
+                  removals=frozenset(removals), replace_parts=replace_parts)

@@ -7,11 +7,25 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from .checks import (
+    check_country,
+    check_currency,
+    check_timezone,
+    check_vat_id,
+    removable,
+)
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
-Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code"),
+                     AfterValidator(check_currency)]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code"),
+                    AfterValidator(check_country)]
+Timezone = Annotated[str, Field(description="IANA time zone, e.g. Europe/Berlin"),
+                     AfterValidator(check_timezone)]
+Remove = Annotated[Literal[True], Field(
+    description="remove the stored part with this key (the other fields are not given)")]
 # pydantic turns a YAML/JSON float into Decimal through its shortest text ("150.1"), so the
 # number the user wrote is the number stored; strings are accepted too.
 Amount = Annotated[Decimal, Field(description="decimal number (string or number)")]
@@ -23,6 +37,18 @@ FxRateValue = Annotated[Decimal, Field(
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Removal(_Model):
+    """A nested part marked ``remove: true``: names only the part's key."""
+
+    remove: Remove
+
+
+def _vat(value: str | None, info: ValidationInfo) -> str | None:
+    if value is None or (info.context and info.context.get("stored")):  # see checks.STORED
+        return value
+    return check_vat_id(value, info.data.get("country"))
 
 
 class AccountsIn(_Model):
@@ -56,6 +82,8 @@ class EntityIn(_Model):
     accounts: AccountsIn = AccountsIn()
     tax_rates: dict[str, Amount] = {}
 
+    _vat_id = field_validator("vat_id")(_vat)
+
 
 class CustomerIn(_Model):
     id: Code
@@ -71,6 +99,8 @@ class CustomerIn(_Model):
     payment_terms_days: int = Field(30, ge=0, le=365)
     po_number: str | None = None
 
+    _vat_id = field_validator("vat_id")(_vat)
+
 
 class CostRateIn(_Model):
     valid_from: date
@@ -78,20 +108,32 @@ class CostRateIn(_Model):
     currency: Currency
 
 
+class CostRateRemoval(_Removal):
+    """A cost rate to remove, by its valid_from."""
+
+    valid_from: date
+
+
 class EmployeeIn(_Model):
     id: Code
     entity: Code
     role: Code
     department: str = ""
-    timezone: str = "UTC"
+    timezone: Timezone = "UTC"
     hours_per_day: Amount = Decimal(8)
-    cost_rates: list[CostRateIn] = []
+    cost_rates: list[removable(CostRateIn, CostRateRemoval)] = []  # type: ignore[valid-type]
 
 
 class TaskIn(_Model):
     code: Code
     name: str
     billable: bool = True
+
+
+class TaskRemoval(_Removal):
+    """A task to remove, by its code."""
+
+    code: Code
 
 
 class AssignmentIn(_Model):
@@ -101,6 +143,13 @@ class AssignmentIn(_Model):
     role: Code | None = None
 
 
+class AssignmentRemoval(_Removal):
+    """An assignment to remove, by employee and valid_from."""
+
+    employee: Code
+    valid_from: date
+
+
 class ProjectIn(_Model):
     code: Code
     name: str
@@ -108,8 +157,9 @@ class ProjectIn(_Model):
     entity: Code
     status: Literal["active", "on_hold", "closed"] = "active"
     contract: Code | None = None
-    tasks: list[TaskIn] = []
-    assignments: list[AssignmentIn] = []
+    tasks: list[removable(TaskIn, TaskRemoval)] = []  # type: ignore[valid-type]
+    assignments: list[removable(AssignmentIn, AssignmentRemoval)] = Field(  # type: ignore[valid-type]
+        [], description="keyed by employee and valid_from")
 
 
 class RoundingIn(_Model):
@@ -130,11 +180,23 @@ class ContractVersionIn(_Model):
     rounding: RoundingIn = RoundingIn()
 
 
+class ContractVersionRemoval(_Removal):
+    """A contract version to remove, by its number."""
+
+    version: int = Field(ge=1)
+
+
 class FeeInstallmentIn(_Model):
     id: Code
     bill_on: date = Field(description="billed by the first run through this date or later")
     amount: Amount = Field(gt=0)
     description: str = ""
+
+
+class IdRemoval(_Removal):
+    """A fee installment, milestone or rate row to remove, by its id."""
+
+    id: Code
 
 
 class MilestoneIn(_Model):
@@ -168,14 +230,15 @@ class ContractIn(_Model):
     currency: Currency
     start_date: date
     end_date: date | None = None
-    versions: list[ContractVersionIn] = Field(min_length=1)
-    fee_schedule: list[FeeInstallmentIn] = []
+    versions: list[removable(ContractVersionIn, ContractVersionRemoval)] = Field(  # type: ignore[valid-type]
+        min_length=1)
+    fee_schedule: list[removable(FeeInstallmentIn, IdRemoval)] = []  # type: ignore[valid-type]
     estimate_hours: Amount | None = Field(
         None, gt=0, description="estimate for percent complete of fixed fees")
     estimate_cost: Amount | None = Field(
         None, gt=0, description="cost estimate (at employee cost rates, contract currency); "
                                 "when set, percent complete is by cost instead of hours")
-    milestones: list[MilestoneIn] = []
+    milestones: list[removable(MilestoneIn, IdRemoval)] = []  # type: ignore[valid-type]
     retainer: RetainerIn | None = None
     cap: CapIn | None = None
     expenses: ExpensePolicyIn = ExpensePolicyIn()
@@ -206,7 +269,7 @@ class RateCardIn(_Model):
     scope: Literal["contract", "project", "customer", "firm"]
     scope_id: Code | None = None
     currency: Currency
-    rows: list[RateRowIn] = []
+    rows: list[removable(RateRowIn, IdRemoval)] = []  # type: ignore[valid-type]
 
 
 class FxRateIn(_Model):
@@ -227,7 +290,9 @@ class IntercompanyIn(_Model):
 
 
 class BundleDocument(_Model):
-    """One bundle file. Every section is optional; records upsert by their key."""
+    """One bundle file. Every section is optional; records upsert by their key. Nested parts
+    (tasks, assignments, cost rates, versions, fee installments, milestones, rate rows) merge
+    by their key: parts not named stay; a part with ``remove: true`` is removed."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="Hourbridge master-data bundle")
     entities: list[EntityIn] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from hourbridge.domain.bundle import Bundle, check_bundle
+from hourbridge.domain.bundle_plan import LoadReport, plan_load
 from hourbridge.domain.commands import LoadMasterData
 from hourbridge.domain.contracts import hours_to_seconds
 from hourbridge.domain.money import hours
@@ -16,17 +17,21 @@ from .ports.uow import UnitOfWork
 
 
 def load_master_data(cmd: LoadMasterData, uow: UnitOfWork, now: datetime,
-                     deps: Collaborators) -> dict[str, dict[str, int]]:
-    """Upsert the bundle in one transaction; raise ``InvalidInput`` listing every problem."""
-    bundle = cmd.bundle
+                     deps: Collaborators) -> LoadReport:
+    """Upsert the bundle in one transaction, nested parts merged by key (``plan_load``); raise
+    ``InvalidInput`` listing every problem. A dry run checks and reports, writing nothing."""
+    bundle, dry_run = cmd.bundle, cmd.dry_run
     with uow:
-        problems = check_bundle(bundle, uow.masterdata.snapshot())
-        problems += _caps_below_billed(bundle, uow)
+        stored = uow.masterdata.snapshot()
+        plan = plan_load(bundle, stored)
+        problems = plan.problems + check_bundle(plan.bundle, stored)
+        problems += _caps_below_billed(plan.bundle, uow)
         if problems:
             raise InvalidInput(f"bundle refused: {len(problems)} problem(s)", list(problems))
-        counts = uow.masterdata.upsert(bundle)
-        uow.commit()
-    return counts
+        if not dry_run:
+            uow.masterdata.upsert(plan.bundle)
+            uow.commit()
+    return LoadReport(dry_run, plan.counts, plan.changes)
 
 
 def _caps_below_billed(bundle: Bundle, uow: UnitOfWork) -> list[Problem]:

@@ -3,7 +3,7 @@ limits, problem details, and the models several resources return."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -86,6 +86,37 @@ class LoadCounts(Out):
     created: int
     updated: int
     unchanged: int
+
+
+class FieldChangeOut(Out):
+    field: str = Field(description="dotted path inside the record or part")
+    old: str | int | bool | None
+    new: str | int | bool | None
+
+
+class PartChangeOut(Out):
+    part: str = Field(description="tasks, assignments, cost_rates, versions, fee_schedule, "
+                      "milestones or rows")
+    key: str = Field(description="the part's key (an assignment: employee@valid_from)")
+    action: Literal["added", "changed", "removed"]
+    fields: list[FieldChangeOut]
+
+
+class RecordChangeOut(Out):
+    kind: str
+    key: str
+    action: Literal["added", "changed"]
+    origin: str
+    fields: list[FieldChangeOut]
+    parts: list[PartChangeOut]
+
+
+class LoadResult(Out):
+    dry_run: bool = Field(description="true: nothing was written")
+    counts: dict[str, LoadCounts]
+    changes: list[RecordChangeOut] = Field(
+        description="every record added or changed, with its nested parts added, changed or "
+        "removed; unchanged records are only counted")
 
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {

@@ -60,5 +60,5 @@ def list_fx_rates(
              "booked after it.")
 def load_fx_rates(body: FxRatesIn, hb: HourbridgeDep) -> dict[str, Any]:
     doc = BundleDocument(fx_rates=body.fx_rates)
-    counts: dict[str, Any] = hb.handle(LoadMasterData(to_domain([(BODY_ORIGIN, doc)])))
+    counts: dict[str, Any] = hb.handle(LoadMasterData(to_domain([(BODY_ORIGIN, doc)]))).counts
     return counts

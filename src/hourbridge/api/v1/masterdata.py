@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, TypeAdapter
 
 from hourbridge.domain.commands import LoadMasterData
 from hourbridge.formats.bundle import (
@@ -19,10 +20,11 @@ from hourbridge.formats.bundle import (
     RateCardIn,
     to_domain,
 )
+from hourbridge.formats.checks import STORED
 
 from ..deps import HourbridgeDep
 from ..problems import BODY_ORIGIN, problem_responses
-from ..schemas.common import LoadCounts
+from ..schemas.common import LoadResult
 
 router = APIRouter(prefix="/v1", tags=["master data"], responses=problem_responses(500))
 
@@ -37,30 +39,46 @@ _KINDS: tuple[tuple[str, str, type[BaseModel], str], ...] = (
 )
 
 
-def _lister(kind: str) -> Callable[[HourbridgeDep], list[dict[str, Any]]]:
-    def list_records(hb: HourbridgeDep) -> list[dict[str, Any]]:
-        return hb.queries.masterdata(kind)
+def _lister(kind: str, model: type[BaseModel]) -> Callable[[HourbridgeDep], Response]:
+    records = TypeAdapter(list[model])  # type: ignore[valid-type]
+
+    def list_records(hb: HourbridgeDep) -> Response:
+        # read back in the bundle's shape, without the load-time reference checks: a record an
+        # earlier version stored (say a VAT id it took) stays listable
+        rows = records.validate_python(hb.queries.masterdata(kind), context=STORED)
+        return JSONResponse(records.dump_python(rows, mode="json", by_alias=True))
 
     return list_records
 
 
 for _path, _kind, _model, _summary in _KINDS:
     router.add_api_route(
-        f"/{_path}", _lister(_kind), methods=["GET"], response_model=list[_model],  # type: ignore[valid-type]
+        f"/{_path}", _lister(_kind, _model), methods=["GET"], response_model=list[_model],  # type: ignore[valid-type]
         summary=_summary, name=f"list_{_kind}",
         description=f"Every stored record, sorted by key, in the bundle's `{_kind}` shape.",
     )
 
 
 @router.post(
-    "/master-data", response_model=dict[str, LoadCounts], summary="Load a master-data bundle",
+    "/master-data", response_model=LoadResult, summary="Load a master-data bundle",
     responses=problem_responses(422),
     description="Upsert every record of the bundle by its key, all or nothing; the body is one "
-    "bundle document (see `hourbridge schema export`). Shape errors and cross-reference errors "
-    "(an unknown entity, a duplicate key, ...) come back as a 422 problem whose `errors` point "
-    "into the body. Loading the same bundle again changes nothing (all `unchanged`), so a "
-    "retry is safe. Returns created/updated/unchanged counts per kind.",
+    "bundle document (see `hourbridge schema export`). Nested parts (tasks, assignments, "
+    "versions, rate rows, ...) merge by their key: parts the body does not name stay; a part "
+    "with `remove: true` is removed, and `replace=true` makes each record's parts exactly the "
+    "body's. Shape errors and cross-reference errors (an unknown entity, a duplicate key, ...) "
+    "come back as a 422 problem whose `errors` point into the body. Loading the same bundle "
+    "again changes nothing (all `unchanged`), so a retry is safe. Returns created/updated/"
+    "unchanged counts per kind and every change (added, changed field by field, removed) per "
+    "record and nested part; `dry_run=true` returns the same and writes nothing.",
 )
-def load_master_data(doc: BundleDocument, hb: HourbridgeDep) -> dict[str, Any]:
-    counts: dict[str, Any] = hb.handle(LoadMasterData(to_domain([(BODY_ORIGIN, doc)])))
-    return counts
+def load_master_data(doc: BundleDocument, hb: HourbridgeDep,
+                     dry_run: Annotated[bool, Query(
+                         description="check and report, write nothing")] = False,
+                     replace: Annotated[bool, Query(
+                         description="nested parts become exactly the body's")] = False,
+                     ) -> dict[str, Any]:
+    report = hb.handle(LoadMasterData(to_domain([(BODY_ORIGIN, doc)], replace_parts=replace),
+                                      dry_run=dry_run))
+    result: dict[str, Any] = report.as_dict()
+    return result

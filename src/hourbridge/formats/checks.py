@@ -1,0 +1,106 @@
+"""Field checks of a bundle that need a reference table: ISO 3166-1 countries (pycountry),
+ISO 4217 currencies (the domain's table), IANA time zones (zoneinfo) and VAT ids per country
+(python-stdnum); and the union of a nested part with its removal marker.
+
+Each check raises ``ValueError`` with the reason; pydantic names the field path.
+"""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+from typing import Annotated, Any
+
+import pycountry
+from pydantic import Discriminator, Tag, ValidationInfo
+from stdnum import get_cc_module
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError as NumberError
+
+from hourbridge.domain.iso4217 import is_currency
+
+# the tags of a nested part and of its removal marker; a validation error's location carries
+# the tag after the list index, which the error paths leave out (``strip_tags``)
+PART = "part"
+REMOVAL = "removal"
+
+
+# validation context of records read back from the store: they were checked by the version
+# that stored them; a stricter check now must not make them unreadable (GET lists)
+STORED = {"stored": True}
+
+
+def _stored(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("stored"))
+
+
+def check_country(code: str, info: ValidationInfo) -> str:
+    if _stored(info):
+        return code
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def check_currency(code: str, info: ValidationInfo) -> str:
+    if _stored(info):
+        return code
+    if not is_currency(code):
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+    return code
+
+
+@functools.cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def check_timezone(name: str, info: ValidationInfo) -> str:
+    if _stored(info):
+        return name
+    if name not in _timezones():
+        raise ValueError(f"{name!r} is not an IANA time zone (e.g. Europe/Berlin, "
+                         "America/New_York, UTC)")
+    return name
+
+
+def check_vat_id(number: str, country: str | None) -> str:
+    """An EU VAT id (with its country prefix) by ``stdnum.eu.vat``; another country's by its
+    stdnum module where there is one; otherwise it needs at least a digit."""
+    cc = (country or "").lower()
+    eu = cc in eu_vat.MEMBER_STATES or (cc == "gb" and number.upper().startswith("XI"))
+    module: Any = eu_vat if eu else (get_cc_module(cc, "vat") if cc else None)
+    if module is None:
+        if not any(ch.isdigit() for ch in number):
+            raise ValueError(f"{number!r} is not a VAT id (no digits)")
+        return number
+    try:
+        module.validate(number)
+    except NumberError as exc:
+        hint = (" (an EU VAT id starts with its country code, e.g. DE)"
+                if eu and not number[:2].isalpha() else "")
+        raise ValueError(f"{number!r} is not a valid {country} VAT id: "
+                         f"{str(exc).rstrip('.').lower()}{hint}") from None
+    return number
+
+
+def _which(value: Any) -> str:
+    if isinstance(value, dict):
+        return REMOVAL if "remove" in value else PART
+    return REMOVAL if hasattr(value, "remove") else PART
+
+
+def removable(part: type, removal: type) -> Any:
+    """``part`` or, given ``remove``, its removal marker ``removal`` (which names the key)."""
+    return Annotated[Annotated[part, Tag(PART)] | Annotated[removal, Tag(REMOVAL)],
+                     Discriminator(_which)]
+
+
+def strip_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An error location without the union tags after a list index."""
+    out: list[Any] = []
+    for i, part in enumerate(loc):
+        if part in (PART, REMOVAL) and i and isinstance(loc[i - 1], int):
+            continue
+        out.append(part)
+    return tuple(out)
