@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hourbridge.bootstrap import Hourbridge, bootstrap
+from hourbridge.domain.display import shown
 from hourbridge.errors import HourbridgeError, InvalidInput
 
 console = Console()
@@ -23,18 +24,21 @@ if not console.is_terminal:  # piped or captured: 80 columns would cut money col
 err_console = Console(stderr=True, soft_wrap=True)
 
 
-def _default(value: Any) -> Any:
+def _as_json(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "as_dict"):
-        return value.as_dict()
+        return shown(value.as_dict())
     return str(value)
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=_default, ensure_ascii=False) + "\n")
+    """JSON on stdout, every amount shown as money (``domain.display``): the same strings on
+    SQLite and PostgreSQL."""
+    sys.stdout.write(json.dumps(shown(data), indent=2, default=_as_json, ensure_ascii=False)
+                     + "\n")
 
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
