@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from hourbridge.bootstrap import bootstrap
+from hourbridge.config import load_settings
+from hourbridge.dbsetup import connect
 from hourbridge.formats import bundle_json_schema
 
 from .output import cli_errors, console
@@ -22,7 +23,7 @@ schema_app = typer.Typer(help="Interchange schemas.", no_args_is_help=True)
 def db_upgrade() -> None:
     """Apply all migrations (the only way a schema is created)."""
     with cli_errors():
-        hb = bootstrap(upgrade=False)
+        hb = connect(load_settings())
         try:
             hb.upgrade()
             console.print(f"schema at revision {hb.schema_revision()} on {hb.database}")

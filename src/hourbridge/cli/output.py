@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hourbridge.bootstrap import Hourbridge, bootstrap
+from hourbridge.bootstrap import Hourbridge
+from hourbridge.dbsetup import open_database
 from hourbridge.domain.display import shown
 from hourbridge.errors import HourbridgeError, InvalidInput
 
@@ -76,11 +77,16 @@ def cli_errors() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
+def announce(line: str) -> None:
+    """Something the set-up did on its own (the SQLite database created): once, on stderr."""
+    err_console.print(line, highlight=False, markup=False)
+
+
 @contextmanager
 def session() -> Iterator[Hourbridge]:
     """The bootstrapped app for one command: errors printed readably, engine closed after."""
     with cli_errors():
-        hb = bootstrap()
+        hb = open_database(announce=announce)
         try:
             yield hb
         finally:
