@@ -107,6 +107,28 @@ def schema_state(hb: Hourbridge) -> SchemaState:
     return SchemaState(hb.schema_revision(), migrate.head_revision())
 
 
+def upgrade(settings: Settings | None = None) -> tuple[Hourbridge, SchemaState]:
+    """``hourbridge db upgrade``: migrate the configured database to this code's schema;
+    a newer schema is refused. Returns the open app (the caller closes it)."""
+    settings = settings or load_settings()
+    url = parse_url(settings.database_url)
+    hb = connect(settings)
+    try:
+        state = schema_state(hb)
+        if state.state == "ahead":
+            raise SetupRefused(
+                f"the database {_shown(url)} has schema {state.current}, newer than this "
+                f"hourbridge knows ({state.head}): upgrade hourbridge")
+        hb.upgrade()
+        return hb, schema_state(hb)
+    except SetupRefused:
+        hb.close()
+        raise
+    except (DBAPIError, SQLAlchemyError) as exc:
+        hb.close()
+        raise SetupRefused(f"cannot upgrade {_shown(url)}: {_why(exc, url)}") from None
+
+
 def open_database(settings: Settings | None = None,
                   announce: Callable[[str], None] | None = None, *,
                   upgrade_any: bool = False) -> Hourbridge:
