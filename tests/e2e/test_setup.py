@@ -110,8 +110,9 @@ def test_unusable_database_is_one_line_and_exit_2(here: Path, monkeypatch: pytes
 
 
 def _hourbridge(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(Path(sys.executable).with_name("hourbridge")), *args], capture_output=True,
-                          text=True, timeout=120, env={**os.environ, **env})
+    command = [str(Path(sys.executable).with_name("hourbridge")), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env})
 
 
 def test_serve_refuses_an_unreachable_database_at_start_up(here: Path) -> None:

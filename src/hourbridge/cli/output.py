@@ -15,7 +15,7 @@ from rich.table import Table
 
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.dbsetup import open_database
-from hourbridge.domain.display import shown
+from hourbridge.domain.display import shown as shown  # re-exported for the commands
 from hourbridge.errors import HourbridgeError, InvalidInput
 
 console = Console()
