@@ -24,20 +24,22 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = Field(
         "console", description="console: one readable line per event; json: one JSON object")
     worker_batch: int = 200
-
-    @field_validator("log_level", "log_format", mode="before")
-    @classmethod
-    def _any_case(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        return value.upper() if value.lower() != value.upper() and value.lower() not in (
-            "console", "json") else value.lower()
     # Off by default: a worker process saves ~15 % of a large ingest here (2 cores) but
     # doubles its memory (a second interpreter with its own master data); set it to the
     # spare cores where memory is plentiful.
     intake_workers: int = Field(
         0, ge=0, description="processes that validate large time files beside the writing "
         "one (0: validate in the writing process only)")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 def load_settings() -> Settings:
