@@ -23,8 +23,33 @@ from support.firm import small_firm_bundle
 
 runner = CliRunner()
 TWO_DECIMALS = re.compile(r"^-?\d+\.\d\d$")
+WHOLE = re.compile(r"^-?\d+$")
 MONEY_KEYS = {"net", "tax", "total", "amount", "debit", "credit", "balance",
               "functional_balance", "wip_relieved"}
+
+
+def _with_yen(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The small firm plus a Japanese entity billing in yen (no minor unit)."""
+    bundle["entities"].append({"code": "JP", "name": "Rei KK", "country": "JP",
+                               "currency": "JPY", "invoice_prefix": "JP",
+                               "tax_rates": {"standard": "0.10"}})
+    bundle["customers"].append({"id": "TOKYO", "name": "Tokyo KK", "entity": "JP",
+                                "currency": "JPY", "country": "JP"})
+    bundle["employees"].append({"id": "J1", "entity": "JP", "role": "senior"})
+    bundle["contracts"].append({
+        "id": "K2", "customer": "TOKYO", "entity": "JP", "currency": "JPY",
+        "start_date": "2026-07-01",
+        "versions": [{"version": 1, "effective_from": "2026-07-01",
+                      "rounding": {"increment_minutes": 15, "mode": "up"}}]})
+    bundle["projects"].append({
+        "code": "P2", "name": "Tokyo rollout", "customer": "TOKYO", "entity": "JP",
+        "contract": "K2", "tasks": [{"code": "DEV", "name": "Development"}],
+        "assignments": [{"employee": "J1", "valid_from": "2026-07-01"}]})
+    bundle["rate_cards"].append({
+        "id": "K2-JPY", "scope": "contract", "scope_id": "K2", "currency": "JPY",
+        "rows": [{"id": "senior", "role": "senior", "rate": "18333.33",
+                  "valid_from": "2026-01-01"}]})
+    return bundle
 
 
 def _cli(*args: str) -> Any:
@@ -36,17 +61,19 @@ def _cli(*args: str) -> Any:
 def _figures(tmp: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", url)
     bundle = tmp / "firm.yaml"
-    bundle.write_text(yaml.safe_dump(small_firm_bundle()))
+    bundle.write_text(yaml.safe_dump(_with_yen(small_firm_bundle())))
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    assert runner.invoke(app, ["load", str(bundle)]).exit_code == 0
+    loaded = runner.invoke(app, ["load", str(bundle)])
+    assert loaded.exit_code == 0, loaded.output
     times = tmp / "week.csv"
     times.write_text("external_id,employee,project,task,date,hours,notes\n"
                      "a1,E1,P1,DEV,2026-08-10,1.5,design\n"
                      "a2,E2,P1,DEV,2026-08-11,2,build\n"
-                     "a3,E1,P1,DEV,2026-09-01,4,more\n")
+                     "a3,E1,P1,DEV,2026-09-01,4,more\n"
+                     "j1,J1,P2,DEV,2026-08-12,2.25,yen\n")
     _cli("ingest", "--source", "harvest", str(times))
     out: dict[str, Any] = {
-        "approve": _cli("approve", "--project", "P1", "--to", "2026-08-31"),
+        "approve": _cli("approve", "--to", "2026-08-31"),
         "bill": _cli("bill", "--through", "2026-08-31"),
         "issue": _cli("invoices", "issue", "--all", "--date", "2026-09-01"),
     }
@@ -67,12 +94,21 @@ def _figures(tmp: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     return out
 
 
-def _amounts(data: Any, key: str = "") -> list[tuple[str, Any]]:
+def _amounts(data: Any, key: str = "", cur: str = "") -> list[tuple[str, str, Any]]:
+    """(key, currency, value) of every amount and hours figure in ``data``."""
     if isinstance(data, dict):
-        return [a for k, v in data.items() for a in _amounts(v, k)]
+        here = data.get("currency", cur)
+        out = []
+        for k, v in data.items():
+            if k == "wip":  # currency -> amount
+                out += [(k, c, a) for c, a in v.items()]
+            else:
+                out += _amounts(v, k, data.get("functional_currency", here)
+                                if k.startswith("functional_") else here)
+        return out
     if isinstance(data, list):
-        return [a for v in data for a in _amounts(v, key)]
-    return [(key, data)] if key in MONEY_KEYS or key in {"wip", "quantity_hours"} else []
+        return [a for v in data for a in _amounts(v, key, cur)]
+    return [(key, cur, data)] if key in MONEY_KEYS or key == "quantity_hours" else []
 
 
 @pytest.mark.postgres
@@ -88,9 +124,10 @@ def test_same_strings_in_minor_units_on_sqlite_and_postgresql(
         assert a == b, (name, "\n".join(difflib.unified_diff(a, b, lineterm="", n=1)))
     shown = _amounts(lite)
     assert len(shown) > 30
-    for key, value in shown:
-        if isinstance(value, dict):  # wip: currency -> amount
-            assert all(TWO_DECIMALS.match(v) for v in value.values()), (key, value)
-        else:
-            assert isinstance(value, str) and TWO_DECIMALS.match(value), (key, value)
+    assert {cur for _, cur, _ in shown} == {"EUR", "JPY"}
+    for key, cur, value in shown:
+        pattern = WHOLE if cur == "JPY" and key != "quantity_hours" else TWO_DECIMALS
+        assert isinstance(value, str) and pattern.match(value), (key, cur, value)
     assert lite["api_approve"]["wip"] == {"EUR": "660.00"}
+    yen = [i for i in lite["api_list"] if i["currency"] == "JPY"]
+    assert [(i["net"], i["total"]) for i in yen] == [("41250", "41250")]
