@@ -12,8 +12,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def alembic_config(engine: Engine) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg = alembic_config_without_engine()
     cfg.attributes["engine"] = engine
     return cfg
 
