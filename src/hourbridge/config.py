@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import SetupRefused
 
 
 class Settings(BaseSettings):
@@ -15,7 +19,10 @@ class Settings(BaseSettings):
         "postgresql://user@host/db selects psycopg 3.",
     )
     nats_url: str | None = Field(None, description="optional NATS JetStream fan-out")
-    log_level: str = "WARNING"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "WARNING", description="log level of the structured logs on stderr")
+    log_format: Literal["console", "json"] = Field(
+        "console", description="console: one readable line per event; json: one JSON object")
     worker_batch: int = 200
     # Off by default: a worker process saves ~15 % of a large ingest here (2 cores) but
     # doubles its memory (a second interpreter with its own master data); set it to the
@@ -23,3 +30,24 @@ class Settings(BaseSettings):
     intake_workers: int = Field(
         0, ge=0, description="processes that validate large time files beside the writing "
         "one (0: validate in the writing process only)")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+def load_settings() -> Settings:
+    """The settings from the environment; a bad value is one ``SetupRefused`` line naming
+    the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "HOURBRIDGE_" + "_".join(str(p) for p in first["loc"]).upper()
+        raise SetupRefused(f"{name}: {first['msg']}") from None

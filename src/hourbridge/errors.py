@@ -88,3 +88,10 @@ class ConcurrentChange(Retryable):
     same command again is safe and sees the other writer's result."""
 
     code = "concurrent_change"
+
+
+class SetupRefused(Permanent):
+    """The database cannot be used as configured: a bad URL, a server that does not answer,
+    refused credentials, a schema to upgrade first. One line, no secret in it."""
+
+    code = "setup"

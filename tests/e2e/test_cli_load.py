@@ -20,6 +20,8 @@ runner = CliRunner()
 def db(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", database_url)
     monkeypatch.chdir(tmp_path)
+    # a PostgreSQL schema is created by `db upgrade` only (SQLite migrates on first use)
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     return tmp_path
 
 

@@ -45,6 +45,9 @@ def serve(database_url: str, log_path: Path, timeout: float = 30.0) -> Iterator[
     port = free_port()
     env = {**os.environ, "HOURBRIDGE_DATABASE_URL": database_url}
     cli = Path(sys.executable).with_name("hourbridge")
+    # as an operator would: PostgreSQL gets its schema from `db upgrade`, never from serve
+    subprocess.run([str(cli), "db", "upgrade"], env=env, check=True, capture_output=True,
+                   timeout=120)
     with log_path.open("wb") as log:
         process = subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1",
                                     "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,

@@ -6,6 +6,7 @@ kept on ``app.state`` (see ``deps.get_hourbridge``).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,7 +14,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from hourbridge import __version__
-from hourbridge.bootstrap import Hourbridge, bootstrap
+from hourbridge.bootstrap import Hourbridge
+from hourbridge.dbsetup import open_database
+from hourbridge.errors import SetupRefused
 from hourbridge.observability.logging import redact_database_errors
 
 from . import dberrors, problems
@@ -83,7 +86,16 @@ def create_app(hb: Hourbridge) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """Factory for ``uvicorn --factory`` and ``hourbridge serve``: settings from the environment."""
-    return create_app(bootstrap())
+    try:
+        hb = open_database(announce=_announce)
+    except SetupRefused as exc:  # one line, no traceback: the server does not start
+        sys.stderr.write(f"error ({exc.code}): {exc}\n")
+        raise SystemExit(2) from None
+    return create_app(hb)
+
+
+def _announce(line: str) -> None:
+    sys.stderr.write(line + "\n")
 
 
 def _customise_openapi(app: FastAPI) -> None:

@@ -6,7 +6,13 @@ the top-level commands first, then the groups, each in the order registered here
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from hourbridge import __version__
+from hourbridge.config import load_settings
+from hourbridge.observability.logging import configure as configure_logging
 
 from . import (
     billing,
@@ -29,9 +35,28 @@ from . import (
     revenue,
     server,
 )
+from .output import cli_errors
 
 app = typer.Typer(help="Hourbridge: from the billable hour to the booked invoice.",
                   no_args_is_help=True, add_completion=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hourbridge {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option(
+        "--version", "-V", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False,
+) -> None:
+    """Hourbridge: from the billable hour to the booked invoice."""
+    with cli_errors():
+        settings = load_settings()
+    configure_logging(settings.log_level, json=settings.log_format == "json")
 
 app.add_typer(db.db_app, name="db")
 app.add_typer(db.schema_app, name="schema")

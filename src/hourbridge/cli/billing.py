@@ -9,7 +9,7 @@ import typer
 from hourbridge.domain import commands as c
 
 from .options import JsonOpt, parse_date
-from .output import console, print_json, session, table
+from .output import console, print_json, session, shown, table
 
 
 def bill(
@@ -31,7 +31,8 @@ def bill(
                       "total", "cur"],
               [(i["id"] or "-", i["entity"], i["contract"], i["customer"], i["period"],
                 i["lines"], i["net"], i["tax"], i["total"], i["currency"])
-               for i in report.invoices], right=["lines", "net", "tax", "total"])
+               for i in shown(report.as_dict())["invoices"]],
+              right=["lines", "net", "tax", "total"])
         console.print(f"{len(report.invoices)} invoice(s), {report.entries_billed} entries")
         if report.changes:
             table("changes since the last run", ["contract", "period", "change", "net before",

@@ -10,7 +10,7 @@ import typer
 from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
 
-from .output import console, print_json, session, table
+from .output import console, print_json, session, shown, table
 
 contracts_app = typer.Typer(help="Contract components: fees, milestones, retainer, cap.",
                             no_args_is_help=True)
@@ -23,7 +23,7 @@ def contracts_show(
 ) -> None:
     """Fee installments and milestones (billed or not), retainer months settled, cap usage."""
     with session() as hb:
-        k = hb.handle(c.ShowContract(contract))
+        k = shown(hb.handle(c.ShowContract(contract)))
         if as_json:
             print_json(k)
             return
@@ -69,7 +69,7 @@ def contracts_achieve(
             day = date.fromisoformat(on) if on else hb.clock().date()
         except ValueError:
             raise InvalidInput(f"--on: {on!r} is not a date (YYYY-MM-DD)") from None
-        out = hb.handle(c.AchieveMilestone(contract, milestone, day, actor, note))
+        out = shown(hb.handle(c.AchieveMilestone(contract, milestone, day, actor, note)))
         if as_json:
             print_json(out)
             return

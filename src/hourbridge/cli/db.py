@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from hourbridge.bootstrap import bootstrap
+from hourbridge.dbsetup import upgrade
 from hourbridge.formats import bundle_json_schema
 
 from .output import cli_errors, console
@@ -22,10 +22,9 @@ schema_app = typer.Typer(help="Interchange schemas.", no_args_is_help=True)
 def db_upgrade() -> None:
     """Apply all migrations (the only way a schema is created)."""
     with cli_errors():
-        hb = bootstrap(upgrade=False)
+        hb, state = upgrade()
         try:
-            hb.upgrade()
-            console.print(f"schema at revision {hb.schema_revision()} on {hb.database}")
+            console.print(f"schema at revision {state.current} on {hb.database}")
         finally:
             hb.close()
 

@@ -11,14 +11,15 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress
 
-from hourbridge.bootstrap import Hourbridge, bootstrap
+from hourbridge.bootstrap import Hourbridge
+from hourbridge.dbsetup import open_database
 from hourbridge.demo import generate_demo_firm
 from hourbridge.demo.contract_models import ModelPlan, apply_contract_models, demo_expenses
 from hourbridge.domain import commands as c
 from hourbridge.formats import BundleDocument, to_domain
 from hourbridge.formats.timefile import TimeFile
 
-from .output import cli_errors, console, err_console, print_json, table
+from .output import announce, cli_errors, console, err_console, print_json, table
 
 
 def _end_of_previous_month(day: date) -> date:
@@ -252,7 +253,7 @@ def demo(
 ) -> None:
     """Build a demo firm and run load → ingest → approve → bill → issue → post; print a summary."""
     with cli_errors():
-        hb = bootstrap()
+        hb = open_database(announce=announce, upgrade_any=True)
         try:
             if reset:
                 hb.reset()

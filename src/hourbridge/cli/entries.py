@@ -11,7 +11,7 @@ from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
 
 from .options import JsonOpt, parse_date, whole_seconds
-from .output import console, print_json, session
+from .output import console, print_json, session, shown
 
 
 def approve(
@@ -31,8 +31,9 @@ def approve(
         if as_json:
             print_json(report.as_dict())
             return
+        wip = shown(report.as_dict())["wip"]
         console.print(f"approved {report.approved} entries ({report.billable} billable); "
-                      f"WIP booked: {', '.join(f'{v} {k}' for k, v in report.wip.items()) or '-'}")
+                      f"WIP booked: {', '.join(f'{v} {k}' for k, v in wip.items()) or '-'}")
         for s in report.skipped[:20]:
             console.print(f"  skipped {s['id']}: {s['reason']} {s.get('message', '')}")
 

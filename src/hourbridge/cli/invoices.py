@@ -10,7 +10,7 @@ from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
 
 from .options import JsonOpt, checked_ids, parse_date, whole_seconds
-from .output import console, print_json, session, table
+from .output import console, print_json, session, shown, table
 
 invoices_app = typer.Typer(help="Draft and issued invoices.", no_args_is_help=True)
 
@@ -82,10 +82,11 @@ def invoices_void(
             print_json(report.as_dict())
             return
         what = f"invoice {report.number}" if report.number else f"draft {report.id}"
+        restored = shown(report.as_dict())["wip_restored"]
         console.print(f"{what} is void: {report.entries} entries "
                       f"({report.seconds / 3600:.2f} h) bill again"
-                      + (f", WIP restored {report.wip_restored}, reversal {report.journal_key}"
-                         if report.journal_key else ""))
+                      + (f", WIP restored {restored} {report.currency}, reversal "
+                         f"{report.journal_key}" if report.journal_key else ""))
 
 
 @invoices_app.command("check-sequence")
@@ -122,7 +123,7 @@ def invoices_issue(
             return
         table("issued", ["id", "number", "customer", "total", "cur", "due"],
               [(i["id"], i["number"], i["customer"], i["total"], i["currency"], i["due_date"])
-               for i in report.issued], right=["total"])
+               for i in shown(report.as_dict())["issued"]], right=["total"])
 
 
 def _credit_lines(specs: list[str]) -> tuple[tuple[int, int], ...]:
@@ -159,6 +160,7 @@ def invoices_credit(
         if as_json:
             print_json(report.as_dict())
             return
+        total = shown(report.as_dict())["total"]
         console.print(f"credit note {report.number} for invoice {report.invoice_number}: "
-                      f"{report.net + report.tax} ({report.mode}, {report.entries} entries, "
+                      f"{total} {report.currency} ({report.mode}, {report.entries} entries, "
                       f"{report.seconds / 3600:.2f} h)")

@@ -13,7 +13,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hourbridge.bootstrap import Hourbridge, bootstrap
+from hourbridge.bootstrap import Hourbridge
+from hourbridge.dbsetup import open_database
+from hourbridge.domain.display import shown as shown  # re-exported for the commands
 from hourbridge.errors import HourbridgeError, InvalidInput
 
 console = Console()
@@ -23,18 +25,21 @@ if not console.is_terminal:  # piped or captured: 80 columns would cut money col
 err_console = Console(stderr=True, soft_wrap=True)
 
 
-def _default(value: Any) -> Any:
+def _as_json(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "as_dict"):
-        return value.as_dict()
+        return shown(value.as_dict())
     return str(value)
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=_default, ensure_ascii=False) + "\n")
+    """JSON on stdout, every amount shown as money (``domain.display``): the same strings on
+    SQLite and PostgreSQL."""
+    sys.stdout.write(json.dumps(shown(data), indent=2, default=_as_json, ensure_ascii=False)
+                     + "\n")
 
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
@@ -72,11 +77,16 @@ def cli_errors() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
+def announce(line: str) -> None:
+    """Something the set-up did on its own (the SQLite database created): once, on stderr."""
+    err_console.print(line, highlight=False, markup=False)
+
+
 @contextmanager
 def session() -> Iterator[Hourbridge]:
     """The bootstrapped app for one command: errors printed readably, engine closed after."""
     with cli_errors():
-        hb = bootstrap()
+        hb = open_database(announce=announce)
         try:
             yield hb
         finally:

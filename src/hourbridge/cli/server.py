@@ -6,6 +6,10 @@ from typing import Annotated
 
 import typer
 
+from hourbridge.dbsetup import open_database
+
+from .output import announce, cli_errors
+
 
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
@@ -13,6 +17,9 @@ def serve(
 ) -> None:
     """Run the REST API (OpenAPI at /openapi.json) with an in-process worker."""
     import uvicorn
+
+    with cli_errors():  # refused set-up: one line and exit 2 before the server starts
+        open_database(announce=announce).close()
 
     # By name, not by import: the CLI and the API are siblings that do not import each other.
     uvicorn.run("hourbridge.api.app:app_from_environment", factory=True, host=host, port=port)

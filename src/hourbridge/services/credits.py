@@ -41,12 +41,13 @@ class CreditReport:
     tax: Decimal
     seconds: int
     entries: int
+    currency: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "number": self.number, "invoice_id": self.invoice_id,
                 "invoice_number": self.invoice_number, "mode": self.mode,
                 "net": str(self.net), "tax": str(self.tax), "total": str(self.net + self.tax),
-                "seconds": self.seconds, "entries": self.entries}
+                "seconds": self.seconds, "entries": self.entries, "currency": self.currency}
 
 
 def _credit_lines(lines: list[LineState], wanted: list[tuple[int, int]],
@@ -178,4 +179,4 @@ def post_credit(uow: UnitOfWork, doc: DocumentRow, entity: LegalEntity,
                                 tax, restored, fx, charges)
     publish_journal(uow, key, f"credit-note/{number}", journal, now)
     return CreditReport(note_id, number, doc.id, doc.number, mode, net, tax,
-                        sum(released.values()), len(released))
+                        sum(released.values()), len(released), doc.currency)

@@ -48,12 +48,13 @@ class VoidReport:
     seconds: int
     wip_restored: Decimal
     journal_key: str | None
+    currency: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "number": self.number, "status": "void", "was": self.was,
                 "entity": self.entity, "entries_released": self.entries,
                 "seconds_released": self.seconds, "wip_restored": str(self.wip_restored),
-                "journal_key": self.journal_key}
+                "journal_key": self.journal_key, "currency": self.currency}
 
 
 def void_draft(uow: UnitOfWork, doc: DocumentRow, reason: str, actor: str,
@@ -65,7 +66,7 @@ def void_draft(uow: UnitOfWork, doc: DocumentRow, reason: str, actor: str,
     uow.corrections.clear_adjustments(doc.id)
     uow.invoices.mark_void(doc.id, None, now, actor, reason)
     return VoidReport(doc.id, None, "draft", doc.entity, len({e for e, _ in links}),
-                      sum(s for _, s in links), Decimal(0), None)
+                      sum(s for _, s in links), Decimal(0), None, doc.currency)
 
 
 def release_components(uow: UnitOfWork, doc: DocumentRow, now: datetime) -> None:
@@ -173,4 +174,4 @@ def void_invoice(cmd: VoidInvoice, uow: UnitOfWork, now: datetime,
     return VoidReport(doc.id, doc.number, "issued", doc.entity, len({e for e, _ in links}),
                       sum(s for _, s in links),
                       round_money(sum((w.amount for w in restored), Decimal(0)), doc.currency),
-                      key)
+                      key, doc.currency)

@@ -95,7 +95,7 @@ def test_links_carry_exact_seconds_and_amount_is_rounded_once_per_line() -> None
 def test_line_describe() -> None:
     inv = build_drafts([item(1), item(2, task="")])[0]
     assert [ln.describe() for ln in inv.lines] == [
-        "P1 — consultant @ 130 EUR/h", "P1 / dev — consultant @ 130 EUR/h"]
+        "P1 — consultant @ 130.00 EUR/h", "P1 / dev — consultant @ 130.00 EUR/h"]
 
 
 def test_net_is_sum_of_rounded_lines() -> None:

@@ -3,25 +3,39 @@ limits, problem details, and the models several resources return."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainValidator,
     WithJsonSchema,
+    model_validator,
 )
 
 from hourbridge.domain import limits
+from hourbridge.domain.display import shown
 from hourbridge.formats.bundle import Code as Code  # re-exported: the id and code type
 
 MAX_ENTRIES_PER_REQUEST = 10_000
 MAX_IDS_PER_REQUEST = 10_000
 
-Money = Annotated[str, Field(description="decimal amount as a string", examples=["150.00"])]
-Decimal_ = Annotated[str, Field(description="decimal number as a string", examples=["0.19"])]
+def _decimal_text(value: Any) -> Any:
+    """A ``Decimal`` (or int) from a use case becomes its text; ``Out`` shows it (below)."""
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Money = Annotated[str, BeforeValidator(_decimal_text), Field(
+    description="decimal amount as a string, in the minor units of its currency (2 for "
+    "EUR, 0 for JPY, 3 for KWD)", examples=["150.00"])]
+Decimal_ = Annotated[str, BeforeValidator(_decimal_text),
+                     Field(description="decimal number as a string", examples=["0.19"])]
 
 
 def _no_control(free_text: bool) -> AfterValidator:
@@ -55,7 +69,14 @@ class In(BaseModel):
 
 
 class Out(BaseModel):
-    pass
+    """Responses show every amount as ``domain.display`` does for the CLI: money in its
+    currency's minor units, hours with two decimals, rates as stored, so the same strings on
+    SQLite and PostgreSQL."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shown(cls, data: Any) -> Any:
+        return shown(data) if isinstance(data, dict) else data
 
 
 class ProblemItem(Out):

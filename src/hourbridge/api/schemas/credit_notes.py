@@ -39,6 +39,7 @@ class CreditNoteReport(Out):
     net: Money
     tax: Money
     total: Money
+    currency: str = Field(description="the credited invoice's currency")
     seconds: int
     entries: int
 

@@ -15,4 +15,5 @@ class Health(Out):
 class Ready(Out):
     status: Literal["ready"] = "ready"
     schema_revision: str
+    schema_state: Literal["current"] = "current"
 

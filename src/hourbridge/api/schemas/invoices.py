@@ -132,6 +132,7 @@ class VoidReport(Out):
     entries_released: int
     seconds_released: int
     wip_restored: Money
+    currency: str = Field(description="the invoice's currency")
     journal_key: str | None = Field(description="the reversing journal entry (issued only)")
 
 

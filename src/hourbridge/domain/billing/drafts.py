@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from ..display import two_or_more
 from ..money import hours, time_amount
 from ..rating import RateDecision
 
@@ -69,7 +70,8 @@ class DraftLine:
             where = f"{self.project} — " if self.project else ""
             return f"{where}hours included in the retainer, {self.charge_ref}"
         task = f" / {self.task}" if self.task else ""
-        return f"{self.project}{task} — {self.role} @ {self.decision.rate} {self.currency}/h"
+        return (f"{self.project}{task} — {self.role} @ {two_or_more(self.decision.rate)} "
+                f"{self.currency}/h")
 
 
 @dataclass(frozen=True, slots=True)
