@@ -18,7 +18,6 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default a SQLite file in the working folder. "
         "postgresql://user@host/db selects psycopg 3.",
     )
-    nats_url: str | None = Field(None, description="optional NATS JetStream fan-out")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         "WARNING", description="log level of the structured logs on stderr")
     log_format: Literal["console", "json"] = Field(
