@@ -39,6 +39,7 @@ from . import tables as t
 from ._sql import _chunks, _member
 from .billing_ledger import BillingLedger
 from .bulk import bulk_insert, note_bulk_write, sqlite_value
+from .intake_rows import stored_rows, taken_contents
 
 # the session-local table approvals are copied into on PostgreSQL (not part of the schema)
 _APPROVING = Table("approving", MetaData(), Column("id"), Column("wip"), Column("cur"),
@@ -55,34 +56,21 @@ _ENTRY_COLS = (
 )
 
 
+def _stored_entry(*r: Any) -> StoredEntry:
+    return StoredEntry(*r[:-1], r[-1] is not None)  # the last: deleted_at, a tombstone
+
+
 class SqlEntries(BillingLedger):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]:
-        te = t.time_entries
-        found: dict[str, StoredEntry] = {}
-        for member in _member(self.conn, te.c.external_id, external_ids):
-            for r in self.conn.execute(
-                select(te.c.id, te.c.external_id, te.c.revision, te.c.content_key,
-                       te.c.approval, te.c.billing, te.c.employee, te.c.contract,
-                       te.c.work_date, te.c.billed_seconds, te.c.deleted_at)
-                .where(member, te.c.source == source)
-            ):
-                found[r.external_id] = StoredEntry(r.id, r.revision, r.content_key, r.approval,
-                                                   r.billing, r.employee, r.contract,
-                                                   r.work_date, r.billed_seconds,
-                                                   r.deleted_at is not None)
-        return found
+        return stored_rows(self.conn, t.time_entries, source, external_ids,
+                           ("employee", "contract", "work_date", "billed_seconds",
+                            "deleted_at"), _stored_entry)
 
     def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
-        te = t.time_entries
-        found: set[str] = set()
-        # by the unique intake key: the contents taken so far (one index serves this lookup
-        # and the constraint that holds it under concurrent intakes)
-        for member in _member(self.conn, te.c.intake_key, keys):
-            found.update(self.conn.execute(select(te.c.intake_key).where(member)).scalars())
-        return found
+        return taken_contents(self.conn, t.time_entries, keys)
 
     @staticmethod
     def _row(e: NewEntry, at: datetime) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from hourbridge.services.ports.expenses import ExpenseRow, ExpenseSelection, New
 from . import tables as t
 from ._sql import _chunks, _member
 from .bulk import bulk_insert, sqlite_value
+from .intake_rows import stored_rows, taken_contents
 
 _EXPENSE_COLS = (
     t.expenses.c.id, t.expenses.c.contract, t.expenses.c.project, t.expenses.c.entity,
@@ -43,25 +44,10 @@ class SqlExpenses:
         self.conn = conn
 
     def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]:
-        ex = t.expenses
-        found: dict[str, StoredEntry] = {}
-        for member in _member(self.conn, ex.c.external_id, external_ids):
-            for r in self.conn.execute(
-                select(ex.c.id, ex.c.external_id, ex.c.revision, ex.c.content_key,
-                       ex.c.approval, ex.c.billing).where(member, ex.c.source == source)
-            ):
-                found[r.external_id] = StoredEntry(r.id, r.revision, r.content_key, r.approval,
-                                                   r.billing)
-        return found
+        return stored_rows(self.conn, t.expenses, source, external_ids)
 
     def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
-        ex = t.expenses
-        found: set[str] = set()
-        # by the unique intake key: the contents taken so far (one index serves this lookup
-        # and the constraint that holds it under concurrent intakes)
-        for member in _member(self.conn, ex.c.intake_key, keys):
-            found.update(self.conn.execute(select(ex.c.intake_key).where(member)).scalars())
-        return found
+        return taken_contents(self.conn, t.expenses, keys)
 
     _INSERT_COLUMNS = (
         "source", "external_id", "revision", "inbox_id", "employee", "project", "task",
