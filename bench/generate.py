@@ -45,6 +45,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from stdnum.at import uid as at_uid
+from stdnum.iso7064 import mod_11_10
+
 GENERATOR_VERSION = 4
 FULL_SCALE = 1_000_000
 # counts at 1,000,000 entries, and the least we keep at small scales
@@ -105,6 +108,18 @@ def scaled_counts(entries: int) -> dict[str, int]:
     counts["entries"] = entries
     return counts
 
+
+
+def _vat_id(country: str, rng: random.Random) -> str | None:
+    """A fictitious VAT id with a valid check digit (load checks it): the same random draw as
+    before, its last digit replaced by the check digit."""
+    if country == "DE":
+        digits = str(rng.randint(100_000_000, 999_999_999))[:8]
+        return f"DE{digits}{mod_11_10.calc_check_digit(digits)}"
+    if country == "AT":
+        digits = "U" + str(rng.randint(10_000_000, 99_999_999))[:7]
+        return f"AT{digits}{at_uid.calc_check_digit(digits)}"
+    return None
 
 @dataclass(frozen=True)
 class Dataset:
@@ -198,9 +213,7 @@ class _Firm:
                 mine.append({
                     "id": cid, "name": f"Customer {cid}", "entity": ent,
                     "currency": _CURRENCY[ent], "country": country, "parent": parent,
-                    "vat_id": (f"DE{rng.randint(100_000_000, 999_999_999)}" if country == "DE"
-                               else f"ATU{rng.randint(10_000_000, 99_999_999)}"
-                               if country == "AT" else None),
+                    "vat_id": _vat_id(country, rng),
                     "tax_exempt": ent == "US" and rng.random() < 0.03,
                     "tax_code": "zero" if country == "AT" else "standard",
                     "payment_terms_days": rng.choice((14, 30, 30, 45, 60)),
