@@ -33,9 +33,9 @@ def exceptions_list(
             return
         table("exceptions by reason", ["reason", "count"],
               list(q.exceptions_by_reason(st).items()), right=["count"])
-        table("exceptions", ["id", "reason", "owner", "where", "message"],
-              [(r["id"], r["reason"], r["owner_role"], r["location"], r["message"])
-               for r in rows])
+        table("exceptions", ["id", "status", "reason", "owner", "where", "message"],
+              [(r["id"], r["status"], r["reason"], r["owner_role"], r["location"],
+                r["message"]) for r in rows])
 
 
 @exceptions_app.command("retry")

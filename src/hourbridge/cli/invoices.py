@@ -27,11 +27,12 @@ def invoices_list(
         if as_json:
             print_json(rows)
             return
-        table("invoices", ["id", "number", "status", "entity", "customer", "period", "net",
-                           "tax", "total", "cur", "void reason"],
-              [(r["id"], r["number"] or "", r["status"], r["entity"], r["customer"],
-                r["period"], r["net"], r["tax"], r["total"], r["currency"],
-                r["void_reason"] or "") for r in rows],
+        # a credit note says so, and names the invoice it credits (by id)
+        table("invoices", ["id", "number", "kind", "status", "entity", "customer", "period",
+                           "net", "tax", "total", "cur", "credits", "void reason"],
+              [(r["id"], r["number"] or "", r["kind"].replace("_", " "), r["status"],
+                r["entity"], r["customer"], r["period"], r["net"], r["tax"], r["total"],
+                r["currency"], r["credits"] or "", r["void_reason"] or "") for r in rows],
               right=["net", "tax", "total"])
 
 
