@@ -64,21 +64,6 @@ class SqlInbox:
         self.conn.execute(update(ib).where(ib.c.id.in_(mine.scalar_subquery()))
                           .values(attempts=ib.c.attempts + 1))
 
-    def stuck(self, received_before: datetime, limit: int) -> list[int]:
-        """Payloads kept but never processed (a crash, a lost connection), oldest first."""
-        ib = t.inbox
-        return list(self.conn.execute(
-            select(ib.c.id).where(ib.c.status == "received",
-                                  ib.c.received_at < received_before)
-            .order_by(ib.c.id).limit(limit)).scalars())
-
-    def header(self, inbox_id: int) -> tuple[str, str, str, str, str] | None:
-        """(source, kind, filename, media type, status) of a kept payload."""
-        ib = t.inbox
-        row = self.conn.execute(select(ib.c.source, ib.c.kind, ib.c.filename, ib.c.media_type,
-                                       ib.c.status).where(ib.c.id == inbox_id)).first()
-        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
-
     def kinds(self, inbox_ids: Sequence[int]) -> dict[int, str]:
         found: dict[int, str] = {}
         for member in _member(self.conn, t.inbox.c.id, inbox_ids):

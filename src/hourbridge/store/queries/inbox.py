@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from .. import tables as t
+from ..inbox import SqlInbox
 from ._common import QueryBase
 
 
@@ -47,10 +48,5 @@ class InboxQueries(QueryBase):
 
     def payload_chunks(self, inbox_id: int) -> Iterator[bytes]:
         """A kept payload, chunk by chunk, exactly as received (one chunk in memory)."""
-        ic = t.inbox_chunks
         with self.engine.connect() as conn:
-            seqs = list(conn.execute(select(ic.c.seq).where(ic.c.inbox_id == inbox_id)
-                                     .order_by(ic.c.seq)).scalars())
-            for seq in seqs:
-                yield conn.execute(select(ic.c.data).where(
-                    ic.c.inbox_id == inbox_id, ic.c.seq == seq)).scalar_one()
+            yield from SqlInbox(conn).payload(inbox_id)
