@@ -47,7 +47,7 @@ def test_json_intake_list_and_approve(api: TestClient) -> None:
     assert r.status_code == 201, r.text
     report = r.json()
     assert (report["rows"], report["accepted"], report["rejected"]) == (4, 2, 2)
-    assert report["reasons"] == {"currency_mismatch": 1, "invalid_amount": 1}
+    assert report["reasons"] == {"invalid_amount": 1, "no_fx_rate": 1}
     again = api.post("/v1/expenses", json={"source": "expensify", "expenses": EXPENSES})
     assert again.status_code == 200 and again.json()["duplicate_payload"]
 
@@ -56,7 +56,7 @@ def test_json_intake_list_and_approve(api: TestClient) -> None:
         ("X-1", "120.50", "unbilled", "submitted"), ("X-2", "89.00", "non_billable",
                                                      "submitted")]
     assert listed[0]["receipt_ref"] == "R-1" and listed[0]["contract"] == "K1"
-    exceptions = api.get("/v1/exceptions", params={"reason": "currency_mismatch"}).json()
+    exceptions = api.get("/v1/exceptions", params={"reason": "no_fx_rate"}).json()
     assert [e["external_id"] for e in exceptions["items"]] == ["X-4"]
 
     r = api.post("/v1/expense-approvals", json={"actor": "pm", "project": "P1"})

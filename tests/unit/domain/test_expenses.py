@@ -130,7 +130,7 @@ def test_every_rule_reports(build: Any) -> None:
     assert codes(validate(build, md, employee="zoe", task="nope", currency="USD")) == [
         ("unknown_employee", "employee"), ("unknown_task", "task"),
         ("project_not_active", "project"), ("locked_period", "date"),
-        ("currency_mismatch", "currency")]
+        ("no_fx_rate", "currency")]
     assert codes(validate(build, project="P9")) == [("unknown_project", "project")]
     assert codes(validate(build, employee="carol", date="2026-02-03")) == [
         ("not_assigned", "employee")]
