@@ -106,3 +106,22 @@ def test_openapi_documents_expenses(api: TestClient) -> None:
     assert set(post["requestBody"]["content"]) == {"application/json", "text/csv"}
     assert "ExpensesIn" in doc["components"]["schemas"]
     assert set(post["responses"]["422"]["content"]) == {PROBLEM}
+
+
+def test_a_converted_expense_line_serves_its_original_amount_and_rate(
+        api: TestClient) -> None:
+    firm = small_firm_bundle()
+    firm["contracts"][0]["expenses"] = {"billing": "at_cost"}
+    firm["fx_rates"] = [{"from_currency": "USD", "to_currency": "EUR",
+                         "valid_from": "2026-07-01", "rate": "0.9215"}]
+    assert api.post("/v1/master-data", json=firm).status_code == 200
+    r = api.post("/v1/expenses", json={"source": "expensify", "expenses": [EXPENSES[3]]})
+    assert r.status_code == 201 and r.json()["accepted"] == 1, r.text
+    assert api.post("/v1/expense-approvals", json={"actor": "pm", "project": "P1"}
+                    ).status_code == 200
+    run = api.post("/v1/billing-runs", json={"through": "2026-08-31"})
+    assert run.status_code == 201, run.text
+    [invoice] = run.json()["invoices"]
+    [line] = api.get(f"/v1/invoices/{invoice['id']}").json()["lines"]
+    assert (line["amount"], line["original_amount"], line["original_currency"],
+            line["original_rate"]) == ("9.22", "10.00", "USD", "0.9215")  # 9.215 half up
