@@ -116,6 +116,20 @@ def test_a_foreign_currency_expense_bills_with_markup_exact_to_the_cent(
     states = {e["external_id"]: e["billing"] for e in hb.queries.expenses()}
     assert set(states.values()) == {"billed"}
 
+    # a credit note of the converted line says what was spent and the rate, too; the
+    # expenses bill again at the same rate (the one in force on the days spent)
+    note = hb.handle(c.IssueCreditNote(issued["id"], actor="fin", reason="receipt missing",
+                                       mode="rebill", issue_date=date(2026, 11, 3)))
+    credit = hb.queries.invoice(note.as_dict()["id"])
+    assert credit is not None
+    credited = {ln["charge_ref"]: ln for ln in credit["lines"]}["travel/EUR"]
+    assert (credited["amount"], credited["original_amount"], credited["original_currency"],
+            credited["original_rate"]) == (travel["amount"], "233.38", "EUR", "0.94371")
+    [again] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
+    rebilled = hb.queries.invoice(again["id"])
+    assert rebilled is not None and rebilled["net"] == chf["net"]
+    assert [ln["original_rate"] for ln in rebilled["lines"]] == [None, "0.94371"]
+
 
 def test_no_rate_is_an_exception_until_the_rate_is_loaded(hb: Hourbridge) -> None:
     bundle = _bundle()

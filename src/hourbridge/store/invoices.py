@@ -217,7 +217,9 @@ class SqlInvoices:
                 credited_lines.get(ln.id, (0, Decimal(0)))[1],
                 tuple(CreditableLink(ln.id, e, s, max(credited[ln.id].get(e, 0),
                                                       s - billed.get(e, 0)))
-                      for e, s in sorted(links[ln.id].items())), ln.kind)
+                      for e, s in sorted(links[ln.id].items())), ln.kind,
+                ForeignAmount(ln.original_amount, ln.original_currency, ln.original_rate)
+                if ln.original_currency else None)
             for ln in lines
         ]
         return states, credited_tax
@@ -245,7 +247,8 @@ class SqlInvoices:
              "rate_row": c.original.rate_row, "rate_rule": c.original.rate_rule,
              "rate_scope": c.original.rate_scope,
              "contract_version": c.original.contract_version, "kind": c.original.kind,
-             "charge_ref": c.original.rate_row if not c.original.hourly else None}
+             "charge_ref": c.original.rate_row if not c.original.hourly else None,
+             **_original(c.original.foreign)}
             for n, c in enumerate(lines, start=1)
         ]
         line_ids = self.conn.execute(
