@@ -133,9 +133,11 @@ def _sorted_lines(lines: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]
 
 
 def _converted(ln: Mapping[str, Any], currency: str) -> str | None:
-    """The item description (BT-154) of an expense line converted from another currency:
-    what was spent and the rate, so the buyer can re-compute the line. EN 16931 has no line
-    field for a foreign original amount (BT-5/BT-6 are document-level), hence free text."""
+    """The item description (EN 16931-1 BT-154; UBL ``cac:Item/cbc:Description`` per
+    CEN/TS 16931-3-2, CII ``ram:SpecifiedTradeProduct/ram:Description`` per CEN/TS 16931-3-3)
+    of an expense line converted from another currency: what was spent and the rate, so the
+    buyer can re-compute the line. The model has no line term for an amount in another
+    currency (BT-5 and BT-6 are document-level currencies), hence text."""
     if not ln.get("original_currency"):
         return None
     return (f"{ln['original_amount']} {ln['original_currency']} converted at "
