@@ -30,7 +30,10 @@ EXPENSES: list[dict[str, Any]] = [
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
     with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
-        assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
+        firm = small_firm_bundle()
+        # K1 passes expenses on, so one in another currency needs a rate (no_fx_rate)
+        firm["contracts"][0]["expenses"] = {"billing": "at_cost"}
+        assert client.post("/v1/master-data", json=firm).status_code == 200
         yield client
 
 

@@ -18,6 +18,7 @@ from hourbridge.domain import commands as c
 from hourbridge.errors import Conflict, InvalidInput
 from hourbridge.formats.timefile import TimeFile
 from hourbridge.services.ports import ExpenseSelection
+from support.firm import small_firm_bundle
 
 from .conftest import NOW, csv_payload, load
 
@@ -92,7 +93,10 @@ def test_every_reason_code(loaded: Hourbridge) -> None:
     hb = loaded
     bundle = {"projects": [{"code": "OLD", "name": "Closed", "customer": "ACME",
                             "entity": "DE", "contract": "K1", "status": "closed",
-                            "assignments": [{"employee": "E1", "valid_from": "2026-01-01"}]}]}
+                            "assignments": [{"employee": "E1", "valid_from": "2026-01-01"}]}],
+              # K1 passes expenses on: one in another currency needs a rate
+              "contracts": [{**small_firm_bundle()["contracts"][0],
+                             "expenses": {"billing": "at_cost"}}]}
     load(hb, bundle)
     bad = [
         ("b1", "E1", "NOPE", "", "2026-08-10", "10", "EUR", "meals", "", ""),

@@ -18,8 +18,9 @@ Fields (CSV header names = JSON keys):
 An expense is billable when the source says so, its task (if any) is billable and its project
 has a contract; otherwise it is stored as non-billable, not refused. A billable expense in
 another currency than its contract is converted into the contract's currency when it is billed
-(``domain.billing.expenses``); it is refused (``no_fx_rate``) while no rate of its currency
-into the contract's is in force on the day it was spent, and ``exceptions retry`` takes it once
+(``domain.billing.expenses``); where the contract passes expenses on, it is refused
+(``no_fx_rate``) while no rate of its currency into the contract's is in force on the day it
+was spent, and ``exceptions retry`` takes it once
 the rate is loaded. (``currency_mismatch`` is the code earlier versions refused it with.)
 """
 
@@ -44,7 +45,7 @@ from .intake import (
     text_problems,
 )
 from .masterdata import MasterData
-from .model import Billing, ProjectStatus
+from .model import Billing, ExpenseBilling, ProjectStatus
 from .money import is_currency, minor_units, round_money
 from .problems import Problem
 
@@ -214,9 +215,11 @@ def validate_expense(parsed: ParsedExpense, md: MasterData, where: str = "",
                 "outside_contract_dates",
                 f"{parsed.spent_on.isoformat()} is outside contract {contract.id} "
                 f"({contract.start_date.isoformat()} to {end})", where, "date"))
-        if parsed.currency != contract.currency:
+        if parsed.currency != contract.currency and (
+                contract.expenses.billing is not ExpenseBilling.NOT_BILLABLE):
             # converted when billed (domain.billing.expenses); a rate must be in force on
-            # the day it was spent, never guessed: the exception waits until it is loaded
+            # the day it was spent, never guessed: the exception waits until it is loaded.
+            # A contract that keeps its expenses never converts them, so needs no rate.
             table = fx if fx is not None else FxTable(md.fx_rates.values())
             rate = table.rate_on(parsed.currency, contract.currency, parsed.spent_on)
             if isinstance(rate, Problem):

@@ -135,7 +135,7 @@ def test_invoice_date_policy_converts_at_the_run_date(build) -> None:
 
 
 def test_intake_refuses_a_foreign_expense_without_a_rate(build) -> None:
-    md = build.md()
+    md = build.md(contracts=[_markup(build)])
     problems = validate_expense(ok(parse(currency="USD")), md, "x.csv:3")
     assert isinstance(problems, list)
     [p] = problems
