@@ -184,3 +184,30 @@ def test_the_e_invoice_line_says_what_was_spent_and_the_rate(hb: Hourbridge,
         path = (".//cac:InvoiceLine/cac:Item/cbc:Description" if fmt == "ubl"
                 else ".//ram:SpecifiedTradeProduct/ram:Description")
         assert [e.text for e in root.findall(path, NS)] == [said]
+
+
+def test_a_run_without_a_rate_skips_the_expense_and_the_next_run_bills_it(
+        hb: Hourbridge) -> None:
+    """Taken while K1 kept its expenses (no rate needed then); K1 passes them on from now,
+    and the run has no rate: it says so and bills nothing for it, never a guess."""
+    bundle = _bundle()
+    keep = copy.deepcopy(bundle)
+    next(k for k in keep["contracts"] if k["id"] == "K1")["expenses"] = {
+        "billing": "not_billable"}
+    load(hb, keep)
+    assert ingest_expenses(hb, [("g1", "E1", "P1", "DEV", "2026-08-10", "64.20", "GBP",
+                                 "travel", "Heathrow Express", "")]).accepted == 1
+    hb.handle(c.ApproveExpenses("pm", date_to=date(2026, 8, 31)))
+    load(hb, bundle)
+    run = hb.handle(c.RunBilling(date(2026, 8, 31)))
+    assert run.invoices == []
+    [skip] = [s for s in run.skipped if s["reason"] == "no_fx_rate"]
+    assert (skip["kind"], skip["contract"]) == ("expense", "K1")
+    assert "no GBP -> EUR rate in force on 2026-08-10" in skip["message"]
+    assert {e["external_id"]: e["billing"] for e in hb.queries.expenses()} == {
+        "g1": "unbilled"}
+    bundle["fx_rates"].append({"from_currency": "GBP", "to_currency": "EUR",
+                               "valid_from": "2026-08-01", "rate": "1.1873"})
+    load(hb, bundle)
+    [invoice] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
+    assert invoice["net"] == str(_expected("64.20", "1.1873"))
