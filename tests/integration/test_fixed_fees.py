@@ -110,3 +110,13 @@ def test_a_period_report_counts_only_what_was_invoiced_by_its_end(
     nov = _fee(hb.handle(c.RunRevenue("2026-11", "fin", dry_run=True)))
     assert (nov["billed_to_date"], nov["deferred"]) == ("5000.00", "2500.00")
     _balanced(hb)
+
+
+def test_a_void_counts_as_billed_until_its_void_date(hb: Hourbridge, fees: Any) -> None:
+    [first] = hb.handle(c.RunBilling(date(2026, 9, 30))).invoices
+    hb.handle(c.IssueInvoices(actor="fin", all_drafts=True, issue_date=date(2026, 9, 30)))
+    hb.handle(c.VoidInvoice(first["id"], "fin", "wrong customer", date(2026, 10, 15)))
+    assert _fee(hb.handle(c.RunRevenue("2026-09", "fin")))["billed_to_date"] == "5000.00"
+    assert _fee(hb.handle(c.RunRevenue("2026-10", "fin", dry_run=True)))[
+        "billed_to_date"] == "0.00"
+    _balanced(hb)
