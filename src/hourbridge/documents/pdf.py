@@ -180,7 +180,7 @@ class _Story:
         d = self.doc
         cell = [self.p("Bill to", self.bold), self.p(d.buyer.name, self.bold)]
         cell += [self.p(t) for t in self._party(d.buyer, seller=False)]
-        table = Table([[cell]], colWidths=[width / 2])
+        table = Table([[cell]], colWidths=[width / 2], hAlign="LEFT")
         table.setStyle(_plain())
         return table
 
@@ -234,7 +234,7 @@ class _Story:
                          self.p(self.money(b.taxable_amount), self.right),
                          self.p(self.money(b.tax_amount), self.right),
                          self.p(reason, self.small)])
-        widths = [36 * mm, 16 * mm, 30 * mm, 28 * mm, 0.0]
+        widths = [36 * mm, 16 * mm, 34 * mm, 28 * mm, 0.0]
         widths[4] = width - sum(widths)
         table = Table(rows, colWidths=widths, repeatRows=1)
         table.setStyle(_grid(self.fonts.regular, right_from=None))
@@ -253,7 +253,7 @@ class _Story:
         data = [[self.p(k, self.right_bold if strong else self.right),
                  self.p(f"{v} {d.currency}" if k.startswith(("Amount", "Credited")) else v,
                         self.right_bold if strong else self.right)] for k, v, strong in rows]
-        table = Table(data, colWidths=[width - 40 * mm, 40 * mm], hAlign="RIGHT")
+        table = Table(data, colWidths=[min(width - 40 * mm, 60 * mm), 40 * mm], hAlign="RIGHT")
         table.setStyle(TableStyle([*_plain().getCommands(),
                                    ("LINEABOVE", (0, 3), (-1, 3), 0.8, colors.black)]))
         return table
@@ -261,7 +261,8 @@ class _Story:
     def _payment(self) -> list[Flowable]:
         if not self.doc.payment_terms:
             return []
-        return [Spacer(1, 5 * mm), self.p("Payment", self.bold), self.p(self.doc.payment_terms)]
+        return [Spacer(1, 5 * mm), self.p("Payment terms", self.bold),
+                self.p(self.doc.payment_terms)]
 
 
 def _rate(rate: Decimal | None) -> str:
