@@ -180,3 +180,40 @@ def test_api_problems_for_unknown_draft_and_bad_format(
         operation = spec["paths"]["/v1/invoices/{invoice_id}/document"]["get"]
         assert set(operation["responses"]["200"]["content"]) == {"application/pdf",
                                                                  "application/xml"}
+
+
+def test_every_demo_document_as_factur_x_and_pdf(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validator: Validator) -> None:
+    """Every issued invoice and credit note of the demo firm (two entities, EUR, USD and CHF
+    invoices): its Factur-X carries exactly its CII, which passes the XSD and the EN 16931
+    rules, and its PDF shows its number and total."""
+    require_module("facturx")
+    import facturx
+
+    from hourbridge.bootstrap import bootstrap
+    from hourbridge.cli.app import app
+    from hourbridge.config import Settings
+    from hourbridge.documents import DocumentFormat, render_document
+    from hourbridge.domain.einvoice import from_record, render_cii
+
+    url = f"sqlite:///{tmp_path}/demo.db"
+    monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["demo", "--json"]).exit_code == 0
+    hb = bootstrap(Settings(database_url=url))
+    try:
+        issued = [i for i in hb.queries.invoices() if i["number"] and i["status"] != "void"]
+        assert {i["kind"] for i in issued} == {"invoice", "credit_note"}
+        for inv in issued:
+            record = hb.queries.einvoice_data(inv["id"])
+            assert record is not None
+            doc = from_record(record)
+            pdf = render_document(doc, DocumentFormat.FACTURX).content
+            _, xml = facturx.get_xml_from_pdf(pdf, check_xsd=False)
+            assert xml == render_cii(doc)
+            report = validator.validate(xml)
+            assert report.schema_errors == [] and report.failed == [], report.explain()
+            text = pdf_text(pdf)
+            assert inv["number"] in text and inv["total"].lstrip("-") in text
+    finally:
+        hb.close()
