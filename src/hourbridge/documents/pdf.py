@@ -43,6 +43,9 @@ CATEGORY_NAMES = {
     "AE": "Reverse charge", "K": "Intra-community supply", "G": "Export outside the EU",
     "O": "Not subject to VAT", "L": "Canary Islands IGIC", "M": "Ceuta and Melilla IPSI",
 }
+# UNTDID 4461 payment means (BT-81) a reader meets on an invoice
+PAYMENT_MEANS = {"30": "credit transfer", "58": "SEPA credit transfer",
+                 "49": "direct debit", "59": "SEPA direct debit", "48": "bank card"}
 UNIT_NAMES = {HOUR: "h"}  # UN/ECE Rec. 20; a unit ("C62") needs no word
 
 
@@ -155,6 +158,14 @@ class _Story:
             text.append(f"Tax number: {party.tax_registration_id}")
         if party.legal_registration_id:
             text.append(f"Registration: {party.legal_registration_id}")
+        endpoint = _later(party, "endpoint")
+        if endpoint is not None:  # BT-34 / BT-49 with its EAS scheme
+            text.append(f"Electronic address: {endpoint.scheme}:{endpoint.id}")
+        contact = _later(party, "contact")
+        if contact is not None:  # BG-6 / BG-9
+            said = ", ".join(x for x in (contact.name, contact.phone, contact.email) if x)
+            if said:
+                text.append(f"Contact: {said}")
         return text
 
     def _head(self, width: float) -> Table:
@@ -195,6 +206,9 @@ class _Story:
             refs.append(f"Contract: {d.contract}")
         if d.purchase_order:
             refs.append(f"Purchase order: {d.purchase_order}")
+        buyer_reference = _later(d, "buyer_reference")
+        if buyer_reference:
+            refs.append(f"Your reference: {buyer_reference}")
         out: list[Flowable] = [self.p(r) for r in refs]
         out += [self.p(n) for n in d.notes]
         if out:
@@ -259,10 +273,33 @@ class _Story:
         return table
 
     def _payment(self) -> list[Flowable]:
-        if not self.doc.payment_terms:
-            return []
-        return [Spacer(1, 5 * mm), self.p("Payment terms", self.bold),
-                self.p(self.doc.payment_terms)]
+        out: list[Flowable] = []
+        if self.doc.payment_terms:
+            out += [self.p("Payment terms", self.bold), self.p(self.doc.payment_terms)]
+        payment = _later(self.doc, "payment")
+        if payment is not None and self.doc.kind is DocumentKind.INVOICE:
+            # BG-16: what the payer needs to pay by transfer (a credit note is not paid)
+            out.append(self.p("Payment by " + PAYMENT_MEANS.get(payment.means_code,
+                                                                f"means {payment.means_code}"),
+                              self.bold))
+            facts = [("IBAN", _iban(payment.iban)), ("BIC", payment.bic),
+                     ("Account holder", payment.account_name),
+                     ("Reference to quote", payment.remittance)]
+            out += [self.p(f"{k}: {v}") for k, v in facts if v]
+        return [Spacer(1, 5 * mm), *out] if out else []
+
+
+def _later(value: object, name: str) -> Any:
+    """A field the party and payment data of issue 17 item 1 add to ``EInvoice`` and
+    ``Party`` (BT-10, BT-34 / BT-49, BG-6 / BG-9, BG-16): shown once the document has it,
+    None before. When both are on main this is plain attribute access."""
+    return getattr(value, name, None)
+
+
+def _iban(iban: str) -> str:
+    """In groups of four, as printed on paper (ISO 13616-1, 5.2)."""
+    compact = iban.replace(" ", "")
+    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
 
 
 def _rate(rate: Decimal | None) -> str:

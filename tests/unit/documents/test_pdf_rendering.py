@@ -173,3 +173,25 @@ def test_the_output_intent_keeps_the_pages() -> None:
 def test_file_names_come_from_the_number_and_are_safe(number: str, fmt: DocumentFormat,
                                                       name: str) -> None:
     assert file_name(number, fmt) == name
+
+
+def test_party_and_payment_data_of_the_document_are_on_the_page() -> None:
+    """Electronic addresses, contacts, the buyer reference and the payment instructions
+    (BG-16) that the party and payment data of issue 17 item 1 add to the document."""
+    from hourbridge.domain import einvoice
+
+    if not hasattr(einvoice, "PaymentInstructions"):
+        pytest.skip("party and payment data (issue 17 item 1) are not in EInvoice yet")
+    payment = einvoice.PaymentInstructions("58", "DE89370400440532013000", "COBADEFFXXX",
+                                           "Beispiel Beratung GmbH", "DE-000042")
+    base = invoice(2)
+    buyer = Party(base.buyer.name, base.buyer.address, vat_id=base.buyer.vat_id,
+                  endpoint=einvoice.Endpoint("0009", "30303265045"),
+                  contact=einvoice.Contact("Claire Martin", None, "ap@lumiere.example"))
+    doc = invoice(2, buyer=buyer, buyer_reference="LC-2026-17", payment=payment)
+    [text] = pages_text(render_document(doc, DocumentFormat.PDF).content)
+    for fact in ("SEPA credit transfer", "IBAN: DE89 3704 0044 0532 0130 00",
+                 "BIC: COBADEFFXXX", "Reference to quote: DE-000042",
+                 "Your reference: LC-2026-17", "Electronic address: 0009:30303265045",
+                 "Contact: Claire Martin, ap@lumiere.example"):
+        assert fact in text, fact
