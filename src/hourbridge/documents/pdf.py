@@ -279,6 +279,8 @@ class _Story:
         payment = _later(self.doc, "payment")
         if payment is not None and self.doc.kind is DocumentKind.INVOICE:
             # BG-16: what the payer needs to pay by transfer (a credit note is not paid)
+            if out:
+                out.append(Spacer(1, 2 * mm))
             out.append(self.p("Payment by " + PAYMENT_MEANS.get(payment.means_code,
                                                                 f"means {payment.means_code}"),
                               self.bold))
