@@ -217,3 +217,29 @@ def test_every_demo_document_as_factur_x_and_pdf(
             assert inv["number"] in text and inv["total"].lstrip("-") in text
     finally:
         hb.close()
+
+
+def test_a_document_that_cannot_be_drawn_is_an_error_and_no_file(
+        hb: Hourbridge, firm: dict[str, Any], cli_db: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The customer's name in a script the embedded typeface lacks (the renderer's own
+    refusal, see the unit tests) reaches the CLI as exit 2 without a file and the API as a
+    409 problem: never a blank PDF."""
+    from dataclasses import replace
+
+    import hourbridge.documents.rendering as rendering
+    from hourbridge.domain.einvoice import Address, Party
+
+    real = rendering.RENDERERS[rendering.DocumentFormat.PDF]
+    monkeypatch.setitem(rendering.RENDERERS, rendering.DocumentFormat.PDF, lambda doc: real(
+        replace(doc, buyer=Party("イニテック株式会社", Address(doc.buyer.address.country)))))
+    target = cli_db / "initech.pdf"
+    inv = firm["INITECH"]
+    result = runner.invoke(export_app, ["invoice", str(inv["id"]), "-f", "pdf", "-o",
+                                        str(target)])
+    assert result.exit_code == 2 and "no glyph" in result.stderr
+    assert not target.exists() and list(cli_db.glob(".*.tmp")) == []
+    with TestClient(create_app(hb)) as client:
+        response = client.get(f"/v1/invoices/{inv['id']}/document", params={"format": "pdf"})
+    assert response.status_code == 409
+    assert response.json()["code"] == "document_not_rendered"
