@@ -33,7 +33,7 @@ from .output import err_console, session
 
 export_app = typer.Typer(
     help="Exports: the journal for beancount or hledger, approved hours for payroll, "
-         "e-invoices (UBL or CII).",
+         "invoices as e-invoices (UBL or CII), PDF or Factur-X.",
     no_args_is_help=True)
 
 
