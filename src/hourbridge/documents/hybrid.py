@@ -4,7 +4,7 @@ The hybrid invoice is a PDF/A-3 (ISO 19005-3, conformance B) that shows the invo
 carries its CII XML as the associated file ``factur-x.xml`` (``/AFRelationship /Data``),
 described in its XMP metadata by the Factur-X extension schema (profile EN 16931).
 
-PyPI ``factur-x`` (``generate_from_binary``) embeds the XML, checks it against the Factur-X
+PyPI ``factur-x`` (``generate_from_file``) embeds the XML, checks it against the Factur-X
 EN 16931 XSD, and writes the XMP (``pdfaid:part 3``, ``conformance B``), the ``/AF`` array
 and the document information. It leaves the rest of PDF/A to the PDF it is given
 (its README: the input "must be a PDF/A"), so ``render_facturx`` hands it one that has
@@ -16,12 +16,19 @@ and the document information. It leaves the rest of PDF/A to the PDF it is given
 - a file identifier (``/ID`` in the trailer, 6.1.3), no encryption, no transparency, no
   JavaScript or external content, and the document information's Producer removed, so the
   information dictionary agrees with the XMP factur-x writes (6.6.2.3.1).
+
+``generate_from_binary`` is not used: it reads and writes one temporary file, so its result
+starts with most of the input PDF before the new one (akretion/factur-x issue #24, open);
+``generate_from_file`` with a separate output file, as that issue advises, writes one clean
+file.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import tempfile
+from pathlib import Path
 
 import facturx
 from PIL import ImageCms
@@ -61,9 +68,12 @@ def render_facturx(document: EInvoice) -> bytes:
                    f"{document.seller.name} to {document.buyer.name}",
     }
     try:
-        content: bytes = facturx.generate_from_binary(
-            base, xml, flavor="factur-x", level=LEVEL, check_xsd=True, pdf_metadata=metadata,
-            lang="en")
+        with tempfile.TemporaryDirectory(prefix="hourbridge-facturx-") as folder:
+            target = Path(folder) / "factur-x.pdf"
+            facturx.generate_from_file(
+                io.BytesIO(base), xml, flavor="factur-x", level=LEVEL, check_xsd=True,
+                pdf_metadata=metadata, lang="en", output_pdf_file=str(target))
+            content = target.read_bytes()
     except HourbridgeError:
         raise
     except Exception as exc:  # factur-x raises ValueError, lxml and pypdf errors

@@ -128,6 +128,8 @@ def test_facturx_is_a_pdf_a_3_carrying_the_cii_of_the_document() -> None:
     rendered = render_document(doc, DocumentFormat.FACTURX)
     assert (rendered.media_type, rendered.filename) == ("application/pdf",
                                                         "DE-000042.facturx.pdf")
+    # one PDF, not the input PDF followed by the output (akretion/factur-x issue #24)
+    assert rendered.content.count(b"%PDF-") == 1 and rendered.content.count(b"%%EOF") == 1
     name, xml = facturx.get_xml_from_pdf(rendered.content, check_xsd=True)
     assert name == "factur-x.xml" and xml == render_cii(doc)
     reader = pypdf.PdfReader(io.BytesIO(rendered.content))
