@@ -183,6 +183,10 @@ def _payroll_text(rows: list[dict[str, Any]], fmt: PayrollFormat) -> str:
     return buf.getvalue()
 
 
+def rendered_is_binary(fmt: DocumentFormat) -> bool:
+    return fmt.media_type == "application/pdf"
+
+
 INVOICE_HELP = (
     "Write an issued invoice or credit note as an EN 16931 e-invoice, a PDF, or both in one "
     "file.\n\n"
@@ -212,6 +216,9 @@ def invoice(
         record = hb.queries.einvoice_data(invoice_id)
         if record is None:
             raise NotFound("invoice", invoice_id)
+        if out is None and rendered_is_binary(fmt) and sys.stdout.isatty():
+            raise InvalidInput(f"--format {fmt} is a PDF: name a file with --output, or "
+                               "redirect stdout")
         document = einvoice.from_record(record)
         rendered = render_document(document, fmt)
         _write_bytes(rendered.content, out)
