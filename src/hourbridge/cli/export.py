@@ -183,7 +183,7 @@ def _payroll_text(rows: list[dict[str, Any]], fmt: PayrollFormat) -> str:
     return buf.getvalue()
 
 
-def rendered_is_binary(fmt: DocumentFormat) -> bool:
+def _is_pdf(fmt: DocumentFormat) -> bool:
     return fmt.media_type == "application/pdf"
 
 
@@ -216,7 +216,7 @@ def invoice(
         record = hb.queries.einvoice_data(invoice_id)
         if record is None:
             raise NotFound("invoice", invoice_id)
-        if out is None and rendered_is_binary(fmt) and sys.stdout.isatty():
+        if out is None and _is_pdf(fmt) and sys.stdout.isatty():
             raise InvalidInput(f"--format {fmt} is a PDF: name a file with --output, or "
                                "redirect stdout")
         document = einvoice.from_record(record)
