@@ -14,8 +14,10 @@ and the document information. It leaves the rest of PDF/A to the PDF it is given
   of subtype ``GTS_PDFA1`` with an ICC profile (6.2.4.3), here sRGB IEC 61966-2.1 built by
   LittleCMS inside Pillow;
 - a file identifier (``/ID`` in the trailer, 6.1.3), no encryption, no transparency, no
-  JavaScript or external content, and the document information's Producer removed, so the
-  information dictionary agrees with the XMP factur-x writes (6.6.2.3.1).
+  JavaScript or external content, and the document information's Producer and Trapped
+  removed, so the information dictionary says nothing the XMP factur-x writes does not
+  (6.6.2.3.1); for the same reason no keywords are passed (factur-x's XMP has no
+  pdf:Keywords).
 
 ``generate_from_binary`` is not used: it reads and writes one temporary file, so its result
 starts with most of the input PDF before the new one (akretion/factur-x issue #24, open);
@@ -62,7 +64,6 @@ def render_facturx(document: EInvoice) -> bytes:
     title = f"{document.kind.value.replace('_', ' ').capitalize()} {document.number}"
     metadata = {
         "author": document.seller.name,
-        "keywords": "Factur-X, ZUGFeRD, EN 16931, " + document.kind.value.replace("_", " "),
         "title": title,
         "subject": f"{title} of {document.issue_date.isoformat()} from "
                    f"{document.seller.name} to {document.buyer.name}",
@@ -89,8 +90,8 @@ def srgb_profile() -> bytes:
 
 
 def with_output_intent(pdf: bytes) -> bytes:
-    """``pdf`` with a PDF/A output intent (sRGB) and without the producer in its document
-    information (factur-x states the producer in the XMP only)."""
+    """``pdf`` with a PDF/A output intent (sRGB) and without the producer and trapping in
+    its document information (factur-x states the producer in the XMP only)."""
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     raw = DecodedStreamObject()
     raw.set_data(srgb_profile())
@@ -109,7 +110,8 @@ def with_output_intent(pdf: bytes) -> bytes:
     if info is not None:
         info_dict = info.get_object()
         if isinstance(info_dict, DictionaryObject):
-            info_dict.pop(NameObject("/Producer"), None)
+            for key in ("/Producer", "/Trapped"):
+                info_dict.pop(NameObject(key), None)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -143,7 +143,9 @@ def test_facturx_is_a_pdf_a_3_carrying_the_cii_of_the_document() -> None:
     [spec] = [a.get_object() for a in root["/AF"]]
     assert (spec["/F"], spec["/AFRelationship"]) == ("factur-x.xml", "/Data")
     assert len(reader.trailer["/ID"]) == 2
-    assert "/Producer" not in reader.trailer["/Info"]  # stated once, in the XMP
+    info = reader.trailer["/Info"]
+    assert "/Producer" not in info and "/Trapped" not in info  # not said apart from the XMP
+    assert info["/Title"] in xmp and info["/Author"] in xmp
     assert_every_font_embedded(reader)
     assert "DE-000042" in reader.pages[0].extract_text()
 
