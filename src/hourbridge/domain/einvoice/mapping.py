@@ -54,7 +54,8 @@ def from_record(record: Mapping[str, Any]) -> EInvoice:
     if not inv.get("number") or inv.get("status") not in _ISSUED:
         raise Conflict(
             f"invoice {inv.get('id')} is {inv.get('status') or 'not issued'}: only issued "
-            "invoices (with a number) can be exported as e-invoices; issue it first")
+            "invoices (with a number) can be exported as e-invoices; issue it first",
+            "invoice_not_issued")
     number = str(inv["number"])
     category = inv.get("tax_category")
     if not category:
