@@ -18,6 +18,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .config import Settings
+from .connectors import TRACKERS
+from .connectors.native import NativeFile, tracker_of
 from .domain import commands as c
 from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
@@ -120,14 +122,29 @@ class Hourbridge:
                     for chunk in self.queries.payload_chunks(p["id"]):
                         f.write(chunk)
                 expenses = p["kind"] == "expenses"
-                payload = TimeFile(p["filename"], p["media_type"], partial(copy.open, "rb"),
-                                   "expenses" if expenses else "time_entries")
+                tracker = tracker_of(p["media_type"])
+                payload: c.IncomingPayload = (
+                    NativeFile(TRACKERS[tracker], p["filename"], partial(copy.open, "rb"))
+                    if tracker in TRACKERS else
+                    TimeFile(p["filename"], p["media_type"], partial(copy.open, "rb"),
+                             "expenses" if expenses else "time_entries"))
                 command = (c.IngestExpenses if expenses else c.IngestTimeEntries)(
                     p["source"], payload, wait)
                 report = self.handle(command)
             reports.append({"inbox_id": p["id"], "source": p["source"], "kind": p["kind"],
                             **report.as_dict()})
         return reports
+
+    @staticmethod
+    def tracker_payload(tracker: str, path: Path | None = None, *, name: str = "",
+                        data: bytes = b"") -> c.IncomingPayload:
+        """A tracker's own payload (``--format``): the file at ``path``, or ``data``."""
+        if tracker not in TRACKERS:
+            raise InvalidInput(f"unknown format {tracker!r}: one of canonical, "
+                               f"{', '.join(sorted(TRACKERS))}")
+        if path is not None:
+            return NativeFile.from_path(TRACKERS[tracker], path)
+        return NativeFile.from_bytes(TRACKERS[tracker], name, data)
 
     def upgrade(self) -> None:
         migrate.upgrade(self.engine)
