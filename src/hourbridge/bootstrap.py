@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .config import Settings
 from .connectors import TRACKERS
+from .connectors.gateway import Trackers
 from .connectors.native import NativeFile, tracker_of
 from .domain import commands as c
 from .domain.command_limits import command_problems
@@ -168,7 +169,8 @@ class Hourbridge:
 
 def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now,
               upgrade: bool = True, uow_factory: UowFactory = SqlUnitOfWork,
-              retry_policy: RetryPolicy | None = None) -> Hourbridge:
+              retry_policy: RetryPolicy | None = None,
+              trackers: Trackers | None = None) -> Hourbridge:
     """The application on ``settings``: its commands run in units of work ``uow_factory``
     makes, its worker retries deliveries by ``retry_policy`` (default: ``RetryPolicy()``)."""
     settings = settings or Settings()
@@ -183,6 +185,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     worker = Worker(SqlJobStore(engine), handlers, clock, batch=settings.worker_batch,
                     policy=retry_policy or RetryPolicy())
     validator = ParallelValidator(workers=settings.intake_workers)
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    gateway = trackers or Trackers(TRACKERS, key,
+                                   allow_loopback_http=settings.allow_loopback_http)
     return Hourbridge(settings, engine, clock, ReadModels(read_only(engine)), worker,
                       SqlIdempotencyKeys(engine, clock),
-                      collaborators=Collaborators(validator=validator), uow_factory=uow_factory)
+                      collaborators=Collaborators(validator=validator, trackers=gateway),
+                      uow_factory=uow_factory)
