@@ -44,8 +44,9 @@ def test_kill_9_during_sync_then_again_loses_nothing(firm: Firm, sql: Query, tmp
             # kill once the sync is under way: another intake attempt of a page begun (a new
             # page kept, or the page a kill interrupted taken up again), then a little later
             deadline = time.monotonic() + 120
+            attempts = f"SELECT COALESCE(SUM(attempts), 0) FROM inbox WHERE source = '{name}'"
             while time.monotonic() < deadline and proc.poll() is None and sql(
-                    f"SELECT COALESCE(SUM(attempts), 0) FROM inbox WHERE source = '{name}'")[0][0] <= kept:
+                    attempts)[0][0] <= kept:
                 time.sleep(0.02)
             pause = rng.uniform(0.05, 0.8)
             time.sleep(pause)
@@ -53,8 +54,7 @@ def test_kill_9_during_sync_then_again_loses_nothing(firm: Firm, sql: Query, tmp
                 proc.send_signal(signal.SIGKILL)
                 killed_after.append(round(pause, 2))
             proc.communicate(timeout=60)
-            kept = sql(f"SELECT COALESCE(SUM(attempts), 0) FROM inbox "
-                       f"WHERE source = '{name}'")[0][0]
+            kept = sql(attempts)[0][0]
         cursor_after_kills = sql(f"SELECT cursor FROM connections WHERE name = '{name}'")
         partial = sql(f"SELECT COUNT(*) FROM time_entries WHERE source = '{name}'")[0][0]
         firm.cli("sync", name, "--json", timeout=600)
