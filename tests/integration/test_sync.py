@@ -30,7 +30,7 @@ def hb(database_url: str) -> Iterator[Hourbridge]:
     app = bootstrap(Settings(database_url=database_url),
                     trackers=Trackers(TRACKERS, KEY, sleep=lambda s: None))
     bundle = small_firm_bundle()
-    bundle["aliases"] = aliases("acme-harvest") + aliases("acme-toggl")
+    bundle["aliases"] = aliases("acme-harvest") + aliases("acme-toggl") + aliases("acme-kimai")
     doc = BundleDocument.model_validate(bundle)
     app.handle(c.LoadMasterData(to_domain([("bundle", doc)])))
     yield app
@@ -92,6 +92,19 @@ def test_toggl_since_brings_deleted_entries_as_tombstones(hb: Hourbridge) -> Non
         again = hb.handle(c.SyncConnection("acme-toggl")).as_dict()
         assert (again["rows"], again["deleted"]) == (1, 1)
         assert stored(hb, "acme-toggl")["3"][1] is True
+
+
+def test_kimai_pages_by_x_total_pages_and_modified_after(hb: Hourbridge) -> None:
+    with imitate(Imitation("kimai", page_size=100)) as tracker:
+        tracker.seed(230)
+        connect(hb, "acme-kimai", "kimai", tracker.url)
+        first = hb.handle(c.SyncConnection("acme-kimai")).as_dict()
+        assert (first["pages"], first["accepted"], first["rejected"]) == (3, 230, 0)
+        tracker.touch(4, minutes=50)
+        again = hb.handle(c.SyncConnection("acme-kimai")).as_dict()
+        assert (again["pages"], again["rows"], again["revised"]) == (1, 1, 1), str(again)
+        assert stored(hb, "acme-kimai")["4"] == (50 * 60, False)
+        assert all(a == "Bearer tok-secret" for a in tracker.auth_seen)
 
 
 def test_the_secret_is_encrypted_at_rest_and_needs_the_key(hb: Hourbridge,

@@ -4,7 +4,8 @@ cursors, auth headers, deleted entries and rate limits, for the sync tests and t
 ``Harvest``: ``GET /v2/time_entries`` with ``updated_since`` and ``page``/``per_page``, pages
 linked by ``links.next`` (absolute URLs); a 429 with ``Retry-After`` every ``throttle_every``
 requests. ``Toggl``: ``GET /api/v9/me/time_entries?since=`` answers one array with deleted
-entries (``server_deleted_at``) when ``since`` is given.
+entries (``server_deleted_at``) when ``since`` is given. ``Kimai``: ``GET /api/timesheets``
+with ``page``/``size`` and ``X-Total-Pages``, ``modified_after`` in local time (no offset).
 """
 
 from __future__ import annotations
@@ -96,6 +97,14 @@ class Imitation:
                 "at": _iso(e.updated),
                 "server_deleted_at": _iso(e.deleted) if e.deleted else None}
 
+    def kimai_entry(self, e: Entry) -> dict[str, Any]:
+        begin = datetime.combine(e.day, datetime.min.time(), UTC) + timedelta(hours=9)
+        return {"id": e.id, "user": int(ALIASES_FOR[e.id % 2]), "project": {"id": 99},
+                "activity": {"id": 5}, "begin": begin.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "end": (begin + timedelta(minutes=e.minutes)).strftime(
+                    "%Y-%m-%dT%H:%M:%S+0000"), "duration": e.minutes * 60,
+                "description": f"work item {e.id}", "billable": True, "exported": False}
+
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str],
                                                                       Any]:
         with self.lock:
@@ -124,6 +133,16 @@ class Imitation:
                 return 200, {}, [self.toggl_entry(e) for e in entries if e.deleted is None]
             cut = datetime.fromtimestamp(int(since), UTC)
             return 200, {}, [self.toggl_entry(e) for e in entries if e.updated >= cut]
+        if self.kind == "kimai" and path == "/api/timesheets":
+            since = query.get("modified_after", [None])[0]
+            live = [e for e in entries if e.deleted is None and (
+                since is None or e.updated.strftime("%Y-%m-%dT%H:%M:%S") >= since)]
+            page = int(query.get("page", ["1"])[0])
+            size = min(self.page_size, int(query.get("size", ["50"])[0]))
+            total = max(1, -(-len(live) // size))
+            return 200, {"X-Page": str(page), "X-Total-Pages": str(total),
+                         "X-Total-Count": str(len(live)), "X-Per-Page": str(size)}, [
+                self.kimai_entry(e) for e in live[(page - 1) * size:page * size]]
         return 404, {}, {"message": "not found"}
 
 
