@@ -155,3 +155,35 @@ def test_canonical_files_still_need_a_source_and_formats_are_checked(db: Path) -
     assert "--source is required" in runner.invoke(app, ["ingest", "t.csv"]).stderr
     result = runner.invoke(app, ["ingest", "--format", "excel", "t.csv"])
     assert result.exit_code == 2 and "one of canonical, harvest" in result.stderr
+
+
+def test_connections_from_the_command_line_never_show_the_token(
+        db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cryptography.fernet import Fernet
+
+    from support.trackers import Imitation, imitate
+
+    monkeypatch.setenv("HOURBRIDGE_CONNECTION_TOKEN", "tok-secret")
+    assert "HOURBRIDGE_SECRET_KEY" in runner.invoke(
+        app, ["connections", "add", "h", "--tracker", "harvest", "--base-url",
+              "https://api.harvestapp.com", "--account-id", "1"]).stderr
+    monkeypatch.setenv("HOURBRIDGE_SECRET_KEY", Fernet.generate_key().decode())
+    stored = runner.invoke(app, ["connections", "add", "h", "--tracker", "harvest",
+                                  "--base-url", "http://tracker.example", "--account-id", "1"])
+    assert stored.exit_code == 0  # stored; the plain-http URL is refused when used
+    assert runner.invoke(app, ["connections", "test", "h"]).exit_code == 2
+    invoke("connections", "remove", "h")
+    with imitate(Imitation("harvest")) as tracker:
+        tracker.seed(3)
+        invoke("connections", "add", "h", "--tracker", "harvest", "--base-url", tracker.url,
+               "--account-id", "1")
+        assert invoke("connections", "test", "h") == {"name": "h", "ok": True}
+        listed = runner.invoke(app, ["connections", "list", "--json"])
+        assert "tok-secret" not in listed.stdout + listed.stderr
+        assert json.loads(listed.stdout)[0]["tracker"] == "harvest"
+        missing = runner.invoke(app, ["connections", "add", "c", "--tracker", "clockify",
+                                      "--base-url", tracker.url])
+        assert missing.exit_code == 0
+        pulled = runner.invoke(app, ["sync", "c"])
+        assert pulled.exit_code == 2 and "not supported yet" in pulled.stderr
+    assert runner.invoke(app, ["sync", "nope"]).exit_code == 2

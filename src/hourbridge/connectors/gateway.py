@@ -14,13 +14,13 @@ import httpx
 from cryptography.fernet import Fernet, InvalidToken
 
 from hourbridge.domain.commands import IncomingPayload
-from hourbridge.errors import InvalidInput, SetupRefused
+from hourbridge.errors import InvalidInput, Permanent, SetupRefused
 from hourbridge.formats.timefile import TimeFile
 from hourbridge.services.ports.connections import Connection, Pull
 
 from .http import RateWindow, TrackerClient
 from .native import NativeFile
-from .stream import Stream
+from .stream import PageStyle, Stream
 from .tracker import Tracker
 
 # a cursor is stored this far before the pull began: entries changed while the pull ran (or
@@ -97,6 +97,12 @@ class Trackers:
 
     def pull(self, connection: Connection, cursor: str | None, now: datetime) -> Pull:
         tracker = self._trackers[connection.tracker]
+        if tracker.time_entries.page_style is PageStyle.BODY_PAGE:
+            # Clockify's detailed report wants its filter (date range, detailedFilter.page) in
+            # the POSTed body: not built yet, so refuse rather than pull something wrong
+            raise Permanent(f"pulling from {tracker.name} is not supported yet; ingest its "
+                            f"report responses with `hourbridge ingest --format "
+                            f"{tracker.name}`")
         return Pull(self._pages(tracker, connection, cursor),
                     cursor_text(tracker.time_entries, now - OVERLAP))
 
