@@ -187,3 +187,16 @@ def test_connections_from_the_command_line_never_show_the_token(
         pulled = runner.invoke(app, ["sync", "c"])
         assert pulled.exit_code == 2 and "not supported yet" in pulled.stderr
     assert runner.invoke(app, ["sync", "nope"]).exit_code == 2
+
+
+@needs_samples
+def test_adding_the_missing_alias_and_retrying_takes_the_rows_that_waited(db: Path) -> None:
+    load(db, tracker_bundle(unaliased="harvest"))
+    page1 = str(SAMPLES / "harvest" / "time_entries.page1.json")
+    [report] = invoke("ingest", "--format", "harvest", page1)
+    assert report["reasons"] == {"unknown_alias": 2}
+    load(db, tracker_bundle())  # the aliases of the project ids now exist
+    retried = invoke("exceptions", "retry")
+    assert exceptions() == [], retried
+    [again] = invoke("ingest", "--format", "harvest", page1)
+    assert again["duplicate_payload"]
