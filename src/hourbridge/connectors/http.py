@@ -208,11 +208,23 @@ class TrackerClient:
                 response = self.send(stream.method, url, params=params)
             yield Page(response.content, number, str(response.url))
             url = self._next(stream, response, number)
+            if url is not None and not self._same_origin(url):
+                # the client's headers carry the credentials: a next link elsewhere would
+                # hand them to another host
+                raise TrackerRefused(f"{stream.path}: the next page link leaves "
+                                     f"{self._http.base_url.host}; not followed")
             if stream.page_style is PageStyle.PAGE_HEADERS and params is not None:
                 params["page"] = number + 1
             else:
                 params = None  # a next link carries its own query (maybe a cursor)
             number += 1
+
+    def _same_origin(self, url: str) -> bool:
+        target = httpx.URL(url)
+        if not target.is_absolute_url:
+            return True
+        base = self._http.base_url
+        return (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port)
 
     @staticmethod
     def _next(stream: Stream, response: httpx.Response, number: int) -> str | None:

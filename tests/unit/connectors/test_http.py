@@ -172,3 +172,16 @@ def test_the_rate_window_waits_instead_of_earning_a_429():
     window.acquire()  # the 4th within 15 s of the first waits for the window to slide
     assert slept == [12.0]
     assert clock[0] == 15.0
+
+
+def test_a_next_link_to_another_host_is_not_followed_with_the_credentials():
+    hosts: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        hosts.append(request.url.host)
+        return httpx.Response(200, json={"time_entries": [], "links": {
+            "next": "https://elsewhere.test/v2/time_entries?page=2"}})
+
+    with client(handler) as c, pytest.raises(TrackerRefused, match="leaves tracker.test"):
+        list(c.pages(HARVEST.time_entries, None))
+    assert hosts == ["tracker.test"]
