@@ -182,6 +182,6 @@ def test_a_next_link_to_another_host_is_not_followed_with_the_credentials():
         return httpx.Response(200, json={"time_entries": [], "links": {
             "next": "https://elsewhere.test/v2/time_entries?page=2"}})
 
-    with client(handler) as c, pytest.raises(TrackerRefused, match="leaves tracker.test"):
+    with client(handler) as c, pytest.raises(TrackerRefused, match=r"leaves tracker\.test"):
         list(c.pages(HARVEST.time_entries, None))
     assert hosts == ["tracker.test"]
