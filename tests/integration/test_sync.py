@@ -15,6 +15,7 @@ from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.config import Settings
 from hourbridge.connectors import TRACKERS
 from hourbridge.connectors.gateway import Trackers
+from hourbridge.connectors.http import TrackerUnavailable
 from hourbridge.domain import commands as c
 from hourbridge.errors import NotFound, SetupRefused
 from hourbridge.formats.bundle import BundleDocument, to_domain
@@ -80,6 +81,22 @@ def test_harvest_pages_incrementally_and_notices_what_is_gone(hb: Hourbridge) ->
         assert len(after) == 251
         [listed] = hb.handle(c.ListConnections())
         assert listed["cursor"] == full["cursor_after"] and "tok-secret" not in repr(listed)
+
+
+def test_a_page_failing_midway_keeps_the_cursor_and_a_rerun_completes(hb: Hourbridge) -> None:
+    with imitate(Imitation("harvest", page_size=50, failing_page=3)) as tracker:
+        tracker.seed(200)
+        connect(hb, "acme-harvest", "harvest", tracker.url)
+        with pytest.raises(TrackerUnavailable):
+            hb.handle(c.SyncConnection("acme-harvest", full=True))
+        assert len(stored(hb, "acme-harvest")) == 100  # pages 1 and 2, committed
+        [listed] = hb.handle(c.ListConnections())
+        assert listed["cursor"] is None  # not advanced, and no tombstones from a half pull
+        tracker.failing_page = 0
+        rerun = hb.handle(c.SyncConnection("acme-harvest", full=True)).as_dict()
+        assert (rerun["accepted"], rerun["duplicate_pages"], rerun["gone_from_source"]) == (
+            100, 2, 0)
+        assert len(stored(hb, "acme-harvest")) == 200
 
 
 def test_toggl_since_brings_deleted_entries_as_tombstones(hb: Hourbridge) -> None:

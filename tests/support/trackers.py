@@ -55,6 +55,7 @@ class Imitation:
     page_size: int = 100
     throttle_every: int = 0  # a 429 on every n-th request (0: never)
     page_delay: float = 0.0  # seconds before each answer: lets a test kill a sync mid-way
+    failing_page: int = 0  # this page number answers 503 (0: none): a page failing midway
     token: str = "tok-secret"
     requests: int = 0
     auth_seen: list[str] = field(default_factory=list)
@@ -117,6 +118,8 @@ class Imitation:
             live = [e for e in entries if e.deleted is None and (
                 since is None or _iso(e.updated) >= since)]
             page = int(query.get("page", ["1"])[0])
+            if page == self.failing_page:
+                return 503, {}, {"message": "unavailable"}
             size = min(self.page_size, int(query.get("per_page", ["2000"])[0]))
             total = max(1, -(-len(live) // size))
             body = {"time_entries": [self.harvest_entry(e)
