@@ -25,7 +25,7 @@ from hourbridge.cli.app import app
 from hourbridge.config import Settings
 
 runner = CliRunner()
-HEAD = "0004_expense_fx"
+HEAD = "0005_connectors"
 
 
 def _one_line(stderr: str) -> str:

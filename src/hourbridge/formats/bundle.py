@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from hourbridge.domain import model as m
+from hourbridge.domain.aliases import IdAlias, alias_key
 from hourbridge.domain.bundle import Bundle, fx_key
 from hourbridge.domain.bundle_plan import PART_KEYS
 from hourbridge.domain.fx import FxRate, FxRateDate
@@ -180,6 +181,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
     cards: list[m.RateCard] = []
     rates: list[FxRate] = []
     markups: list[m.IntercompanyMarkup] = []
+    aliases: list[IdAlias] = []
     for name, doc in docs:
         for i, e in enumerate(doc.entities):
             origins[("entities", e.code)] = f"{name}: entities[{i}]"
@@ -263,6 +265,11 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
                 f"{name}: intercompany[{i}]")
             markups.append(m.IntercompanyMarkup(ic.from_entity, ic.to_entity,
                                                 ic.markup_percent))
+        for i, a in enumerate(doc.aliases):
+            alias = IdAlias(a.source, a.kind, a.external_id, a.code)
+            origins[("aliases", alias_key(alias))] = f"{name}: aliases[{i}]"
+            aliases.append(alias)
     return Bundle(tuple(ents), tuple(custs), tuple(emps), tuple(projs), tuple(ks), tuple(cards),
                   origins=origins, fx_rates=tuple(rates), intercompany=tuple(markups),
+                  aliases=tuple(aliases),
                   removals=frozenset(removals), replace_parts=replace_parts)

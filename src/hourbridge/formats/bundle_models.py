@@ -289,6 +289,18 @@ class IntercompanyIn(_Model):
     markup_percent: Amount = Field(description="added to the cost rate, e.g. 10 for 10 %")
 
 
+class AliasIn(_Model):
+    """A tracker's id as a Hourbridge code (issue 11): ``source`` is the intake source (the
+    ``--source`` of ``hourbridge ingest --format``, or a connection's name)."""
+
+    source: Code
+    kind: Literal["user", "project", "task"] = Field(
+        description="user -> employee id, project -> project code, task -> task code")
+    external_id: Annotated[str, Field(min_length=1, max_length=200,
+                                      description="the tracker's id, as text")]
+    code: Code
+
+
 class BundleDocument(_Model):
     """One bundle file. Every section is optional; records upsert by their key. Nested parts
     (tasks, assignments, cost rates, versions, fee installments, milestones, rate rows) merge
@@ -303,6 +315,7 @@ class BundleDocument(_Model):
     rate_cards: list[RateCardIn] = []
     fx_rates: list[FxRateIn] = []
     intercompany: list[IntercompanyIn] = []
+    aliases: list[AliasIn] = []
 
 
 def bundle_json_schema() -> dict[str, Any]:
