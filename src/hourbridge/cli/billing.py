@@ -33,13 +33,25 @@ def bill(
                 i["lines"], i["net"], i["tax"], i["total"], i["currency"])
                for i in shown(report.as_dict())["invoices"]],
               right=["lines", "net", "tax", "total"])
-        console.print(f"{len(report.invoices)} invoice(s), {report.entries_billed} entries")
+        made = "would make" if dry_run else "made"
+        console.print(f"{made} {len(report.invoices)} invoice(s), {report.entries_billed} "
+                      "entries billed")
         if report.changes:
-            table("changes since the last run", ["contract", "period", "change", "net before",
-                                                 "net now", "entries Δ"],
+            table("invoiced per contract and month since the last run",
+                  ["contract", "period", "change", "invoiced before", "credited before",
+                   "net before", "invoiced now", "credited now", "net now", "net Δ"],
                   [(ch["contract"], ch["period"], ch["change"],
-                    (ch["before"] or {}).get("net", ""), (ch["after"] or {}).get("net", ""),
-                    ch.get("entries_delta", "")) for ch in report.changes],
-                  right=["net before", "net now", "entries Δ"])
+                    *_figures(ch["before"]), *_figures(ch["after"]), ch["net_delta"])
+                   for ch in report.changes],
+                  right=["invoiced before", "credited before", "net before", "invoiced now",
+                         "credited now", "net now", "net Δ"])
+        for n in report.not_invoiced:
+            console.print(f"  no invoice for {n['contract']}: {n['reason']} {n['message']}")
         for s in report.skipped[:20]:
-            console.print(f"  not billed {s['id']}: {s['reason']} {s.get('message', '')}")
+            console.print(f"  not billed {s.get('id')}: {s['reason']} {s.get('message', '')}")
+
+
+def _figures(side: dict[str, str] | None) -> tuple[str, str, str]:
+    if side is None:
+        return ("", "", "")
+    return (side["invoiced"], side["credited"], side["net"])

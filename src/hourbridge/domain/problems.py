@@ -39,6 +39,8 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "invalid_amount": "consultant",
     "invalid_currency": "integration",
     "currency_mismatch": "finance",
+    # a contract a billing run looked at and found nothing due (services.billing_report)
+    "nothing_open": "finance",
     # what a use case passes over (``Skip``)
     "not_found": "finance",
     "on_hold": "finance",
