@@ -45,8 +45,13 @@ def bill(
                    for ch in report.changes],
                   right=["invoiced before", "credited before", "net before", "invoiced now",
                          "credited now", "net now", "net Δ"])
+        idle = [n["contract"] for n in report.not_invoiced if n["reason"] == "nothing_open"]
         for n in report.not_invoiced:
-            console.print(f"  no invoice for {n['contract']}: {n['reason']} {n['message']}")
+            if n["reason"] != "nothing_open":
+                console.print(f"  no invoice for {n['contract']}: {n['reason']} {n['message']}")
+        if idle:  # the common case, one line rather than one per contract
+            console.print(f"  no invoice for {', '.join(idle)}: nothing_open (no approved "
+                          "unbilled work, expense, fee, milestone or retainer fee due)")
         for s in report.skipped[:20]:
             console.print(f"  not billed {s.get('id')}: {s['reason']} {s.get('message', '')}")
 
