@@ -163,3 +163,44 @@ def test_a_stored_run_from_before_standings_is_no_baseline(loaded: Hourbridge,
     assert hb.handle(c.RunBilling(AUG)).changes == []
     assert by_external_id(hb)["h1"]["billing"] == "on_draft"
     assert Decimal(hb.queries.invoices()[0]["net"]) == Decimal("562.50")
+
+
+def test_detail_level_per_contract_changes_lines_not_what_is_billed(
+        hb: Hourbridge, small_bundle: dict[str, Any], ingest: Any) -> None:
+    """The same August work at the three levels: the same entries and seconds billed, lines
+    finer, nets within the per-line rounding rule (here equal: quarter hours at whole rates)."""
+    seen: dict[str, Any] = {}
+    for level in ("summary", "employee", "entry"):
+        bundle = copy.deepcopy(small_bundle)
+        bundle["contracts"][0]["detail"] = level
+        bundle["projects"][0]["assignments"].append({"employee": "E3",
+                                                     "valid_from": "2026-07-01"})
+        load(hb, bundle)
+        if level == "summary":  # two analysts at 90: E2 twice, E3 once
+            ingest([*ROWS[:3], ("x1", "E3", "P1", "DEV", "2026-08-21", "1", "qa"),
+                    ("x2", "E2", "P1", "DEV", "2026-08-22", "0.5", "review")])
+            hb.handle(c.ApproveEntries(actor="pm", project="P1", date_to=AUG))
+        [inv] = hb.handle(c.RunBilling(AUG)).invoices
+        stored = hb.queries.invoice(inv["id"])
+        assert stored is not None
+        seen[level] = stored
+        hb.handle(c.VoidInvoice(inv["id"], "fin", "try the next detail level"))
+    links = {level: sorted((e["entry"], e["seconds"]) for ln in inv["lines"]
+                           for e in ln["entries"]) for level, inv in seen.items()}
+    assert links["summary"] == links["employee"] == links["entry"]
+    assert {level: len(inv["lines"]) for level, inv in seen.items()} == {
+        "summary": 3, "employee": 4, "entry": 5}
+    assert {inv["net"] for inv in seen.values()} == {"697.50"}
+    ids = by_external_id(hb)
+    assert [ln["description"] for ln in seen["entry"]["lines"]] == [
+        "2026-08-10 P1 / DEV — senior E1 @ 150.00 EUR/h: design",
+        "2026-08-20 P1 / DEV — analyst E2 @ 90.00 EUR/h: test",
+        "2026-08-20 P1 / DEV — senior E1 @ 165.00 EUR/h: build",
+        "2026-08-21 P1 / DEV — analyst E3 @ 90.00 EUR/h: qa",
+        "2026-08-22 P1 / DEV — analyst E2 @ 90.00 EUR/h: review"]
+    assert [[e["entry"] for e in ln["entries"]] for ln in seen["entry"]["lines"]] == [
+        [ids[x]["id"]] for x in ("h1", "h3", "h2", "x1", "x2")]
+    assert [(ln["description"], sorted(e["entry"] for e in ln["entries"]))
+            for ln in seen["employee"]["lines"] if ln["role"] == "analyst"] == [
+        ("P1 / DEV — analyst E2 @ 90.00 EUR/h", sorted([ids["h3"]["id"], ids["x2"]["id"]])),
+        ("P1 / DEV — analyst E3 @ 90.00 EUR/h", [ids["x1"]["id"]])]

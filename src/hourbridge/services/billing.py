@@ -66,7 +66,8 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
             customer=md.contracts[row.contract].customer, currency=decision.currency,
             work_date=row.work_date, project=row.project, task=row.task,
             role=role_on(md, row.employee, row.project, row.work_date),
-            billable_seconds=row.open_seconds, decision=decision,
+            billable_seconds=row.open_seconds, decision=decision, employee=row.employee,
+            notes=row.notes,
         ))
     return items
 
