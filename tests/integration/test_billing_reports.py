@@ -133,16 +133,24 @@ def test_every_contract_that_made_nothing_says_why(hb: Hourbridge,
     bundle["contracts"].append({
         "id": "K3", "customer": "ACME", "entity": "DE", "currency": "EUR",
         "start_date": "2026-07-01", "versions": [{"version": 1, "effective_from": "2026-07-01"}]})
+    bundle["contracts"].append({  # a hold cap of 1 h that 2 h of work exceed
+        "id": "K4", "customer": "ACME", "entity": "DE", "currency": "EUR",
+        "start_date": "2026-07-01", "versions": [{"version": 1, "effective_from": "2026-07-01"}],
+        "cap": {"hours": "1", "over_cap": "hold"}})
+    bundle["projects"].append({
+        "code": "P4", "name": "Capped", "customer": "ACME", "entity": "DE", "contract": "K4",
+        "tasks": [{"code": "DEV", "name": "Development"}],
+        "assignments": [{"employee": "E2", "valid_from": "2026-07-01"}]})
     load(hb, bundle)
-    ingest(ROWS[:3])
-    hb.handle(c.ApproveEntries(actor="pm", project="P1", date_to=AUG))
+    ingest([*ROWS[:3], ("c1", "E2", "P4", "DEV", "2026-08-12", "2", "over")])
+    hb.handle(c.ApproveEntries(actor="pm", date_to=AUG))
     hb.handle(c.PlaceHold("project", "P1", "missing_po", "fin", "PO expired"))
     for dry_run in (True, False):
         run = hb.handle(c.RunBilling(AUG, dry_run=dry_run))
         assert run.invoices == []
         why = {n["contract"]: n for n in run.as_dict()["not_invoiced"]}
         assert {k: n["reason"] for k, n in why.items()} == {
-            "K1": "on_hold", "K2": "missing_vat_id", "K3": "nothing_open"}
+            "K1": "on_hold", "K2": "missing_vat_id", "K3": "nothing_open", "K4": "over_cap"}
         assert why["K1"]["reasons"] == {"on_hold": 3}
         assert "VAT id" in why["K2"]["message"]
         assert all(n["reason"] in REASON_OWNERS for n in why.values())
