@@ -256,6 +256,14 @@ class ExpensePolicy:
     markup_percent: Decimal = Decimal(0)
 
 
+class InvoiceDetail(enum.StrEnum):
+    """How finely a contract's invoices show its hours (``domain.billing.drafts``)."""
+
+    SUMMARY = "summary"  # per project, task, role and rate
+    EMPLOYEE = "employee"  # and per employee
+    ENTRY = "entry"  # one line per entry, with its date and notes
+
+
 @dataclass(frozen=True, slots=True)
 class Contract:
     id: str
@@ -281,6 +289,9 @@ class Contract:
     # note of the entry's billed seconds, the new revision bills again) or
     # next_invoice_adjustment (the next run adds a line with the priced difference)
     correction_policy: str = "credit_and_rebill"
+    detail: InvoiceDetail = InvoiceDetail.SUMMARY
+    # a CSV of the entries billed rides along in the e-invoice (BG-24, domain.einvoice)
+    timesheet_attachment: bool = False
 
     def covers(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)

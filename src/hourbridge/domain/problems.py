@@ -42,6 +42,8 @@ REASON_OWNERS: Final[dict[str, str]] = {
     # tracker rows (connectors): a tracker id with no alias to a code; a timer still running
     "unknown_alias": "integration",
     "timer_running": "consultant",
+    # a contract a billing run looked at and found nothing due (services.billing_report)
+    "nothing_open": "finance",
     # what a use case passes over (``Skip``)
     "not_found": "finance",
     "on_hold": "finance",

@@ -247,6 +247,8 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
                 expenses=m.ExpensePolicy(m.ExpenseBilling(k.expenses.billing),
                                          k.expenses.markup_percent),
                 correction_policy=k.correction_policy,
+                detail=m.InvoiceDetail(k.detail),
+                timesheet_attachment=k.timesheet_attachment,
             ))
         for i, card in enumerate(doc.rate_cards):
             origins[("rate_cards", card.id)] = f"{name}: rate_cards[{i}]"

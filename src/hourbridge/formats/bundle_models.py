@@ -252,6 +252,12 @@ class ContractIn(_Model):
         "with fx_rate_date fixed")
     correction_policy: Literal["credit_and_rebill", "next_invoice_adjustment"] = Field(
         "credit_and_rebill", description="what a source change to invoiced work proposes")
+    detail: Literal["summary", "employee", "entry"] = Field(
+        "summary", description="invoice lines of hours: summary (per project, task, role and "
+        "rate), employee (and per employee), entry (one line per entry, with date and notes)")
+    timesheet_attachment: bool = Field(
+        False, description="embed a CSV of the entries billed in the e-invoice (EN 16931 "
+        "BG-24 supporting document)")
 
 
 class RateRowIn(_Model):

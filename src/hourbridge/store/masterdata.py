@@ -322,6 +322,8 @@ def terms_to_json(k: m.Contract) -> dict[str, Any]:
                                          "over_cap": cap.over_cap.value},
         "expenses": {"billing": k.expenses.billing.value,
                      "markup_percent": str(k.expenses.markup_percent)},
+        "detail": k.detail.value,
+        "timesheet_attachment": k.timesheet_attachment,
     }
 
 
@@ -345,4 +347,7 @@ def terms_from_json(j: dict[str, Any]) -> dict[str, Any]:
                                               m.OverCap(cap["over_cap"])),
         "expenses": m.ExpensePolicy(m.ExpenseBilling(exp.get("billing", "not_billable")),
                                     Decimal(exp.get("markup_percent", "0"))),
+        # terms stored before detail levels existed read as today's summary lines
+        "detail": m.InvoiceDetail(j.get("detail", "summary")),
+        "timesheet_attachment": bool(j.get("timesheet_attachment", False)),
     }

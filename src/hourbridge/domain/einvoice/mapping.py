@@ -27,6 +27,7 @@ from .document import (
     NEEDS_EXEMPTION_REASON,
     ONE,
     Address,
+    Attachment,
     DocumentKind,
     EInvoice,
     InvoiceReference,
@@ -34,6 +35,7 @@ from .document import (
     Party,
     VatBreakdown,
 )
+from .timesheet import timesheet_attachment
 
 # Invoice states that carry a number the customer has seen and a document that stands (a
 # void keeps its number but is withdrawn: it is never sent as an e-invoice).
@@ -106,9 +108,17 @@ def from_record(record: Mapping[str, Any]) -> EInvoice:
             payment_terms=_terms(issue_date, due_date), period_start=start, period_end=end,
             purchase_order=record["customer"].get("po_number") or None,
             contract=inv.get("contract") or None, billing_reference=reference, notes=notes,
-            tax_currency=tax_currency, tax_total_accounting=tax_accounting)
+            tax_currency=tax_currency, tax_total_accounting=tax_accounting,
+            attachments=_attachments(number, record))
     except ValueError as exc:
         raise Conflict(f"invoice {number} cannot be exported: {exc}") from None
+
+
+def _attachments(number: str, record: Mapping[str, Any]) -> tuple[Attachment, ...]:
+    """The timesheet CSV (BG-24) where the record carries one: the read side lists the
+    entries billed when the invoice's contract asks for the attachment."""
+    timesheet = record.get("timesheet")
+    return (timesheet_attachment(number, timesheet),) if timesheet else ()
 
 
 def _vat_accounting(inv: Mapping[str, Any], entity: Mapping[str, Any], sign: Decimal | int

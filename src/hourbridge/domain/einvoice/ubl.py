@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import base64
 import xml.etree.ElementTree as ET
 
-from .document import EN16931, DocumentKind, EInvoice, Line, Party, VatBreakdown
+from .document import EN16931, Attachment, DocumentKind, EInvoice, Line, Party, VatBreakdown
 from .xml import decimal_text, default_namespace_root, iso, percent_text, serialize, sub
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -62,6 +63,8 @@ def render_ubl(doc: EInvoice) -> bytes:
             _cbc(ref, "IssueDate", iso(doc.billing_reference.issue_date))
     if doc.contract:
         _cbc(_cac(root, "ContractDocumentReference"), "ID", doc.contract)
+    for attachment in doc.attachments:
+        _attachment(_cac(root, "AdditionalDocumentReference"), attachment)
     _party(_cac(_cac(root, "AccountingSupplierParty"), "Party"), doc.seller, seller=True)
     _party(_cac(_cac(root, "AccountingCustomerParty"), "Party"), doc.buyer, seller=False)
     if doc.payment_terms:
@@ -85,6 +88,22 @@ def render_ubl(doc: EInvoice) -> bytes:
     for line in doc.lines:
         _line(_cac(root, "CreditNoteLine" if credit else "InvoiceLine"), line, credit, cur)
     return serialize(root)
+
+
+def _attachment(ref: ET.Element, a: Attachment) -> None:
+    """BG-24 as the UBL binding has it (CEN/TS 16931-3-2): cbc:ID (BT-122),
+    cbc:DocumentDescription (BT-123), cac:Attachment/cbc:EmbeddedDocumentBinaryObject with
+    @mimeCode and @filename (BT-125). Order per UBL-CommonAggregateComponents-2.1.xsd
+    DocumentReferenceType (ID ... DocumentDescription, Attachment); the reference itself
+    follows cac:ContractDocumentReference and precedes the parties in both UBL-Invoice-2.1
+    and UBL-CreditNote-2.1. No cbc:DocumentTypeCode: code 130 would make it the invoiced
+    object identifier (BT-18) instead of a supporting document."""
+    _cbc(ref, "ID", a.id)
+    if a.description:
+        _cbc(ref, "DocumentDescription", a.description)
+    _cbc(_cac(ref, "Attachment"), "EmbeddedDocumentBinaryObject",
+         base64.b64encode(a.content).decode("ascii"), mimeCode=a.mime_code,
+         filename=a.filename)
 
 
 def _party(party: ET.Element, p: Party, *, seller: bool) -> None:
