@@ -57,7 +57,8 @@ def contracts_show(
 def contracts_achieve(
     contract: Annotated[str, typer.Argument(help="Contract id.")],
     milestone: Annotated[str, typer.Argument(help="Milestone id.")],
-    on: Annotated[str, typer.Option("--on", help="Date achieved (YYYY-MM-DD); default today.")]
+    on: Annotated[str, typer.Option("--on", help="Date achieved (YYYY-MM-DD); default today "
+                                    "in the time zone of the contract's entity.")]
     = "",
     note: Annotated[str, typer.Option(help="What was accepted, by whom.")] = "",
     actor: Annotated[str, typer.Option(help="Who reports it.")] = "cli",
@@ -66,7 +67,7 @@ def contracts_achieve(
     """Mark a milestone achieved: the next billing run through that date bills it, once."""
     with session() as hb:
         try:
-            day = date.fromisoformat(on) if on else hb.clock().date()
+            day = date.fromisoformat(on) if on else None
         except ValueError:
             raise InvalidInput(f"--on: {on!r} is not a date (YYYY-MM-DD)") from None
         out = shown(hb.handle(c.AchieveMilestone(contract, milestone, day, actor, note)))

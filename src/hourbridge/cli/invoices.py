@@ -69,7 +69,8 @@ def invoices_show(invoice_id: int, as_json: JsonOpt = False) -> None:
 def invoices_void(
     invoice_id: Annotated[int, typer.Argument(help="The draft or issued invoice to void.")],
     reason: Annotated[str, typer.Option(help="Why (kept on the invoice).")],
-    on: Annotated[str | None, typer.Option("--date", help="Void date (default today).")]
+    on: Annotated[str | None, typer.Option(
+        "--date", help="Void date (default: the entity's today).")]
     = None,
     actor: Annotated[str, typer.Option(help="Who voids.")] = "cli",
     as_json: JsonOpt = False,
@@ -112,7 +113,8 @@ def invoices_issue(
     ids: Annotated[list[int] | None, typer.Argument(help="Draft invoice ids.")] = None,
     all_drafts: Annotated[bool, typer.Option("--all", help="Issue every draft.")] = False,
     entity: Annotated[str | None, typer.Option(help="With --all: one entity only.")] = None,
-    on: Annotated[str | None, typer.Option("--date", help="Issue date (default today).")] = None,
+    on: Annotated[str | None, typer.Option(
+        "--date", help="Issue date (default: the entity's today).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Issue drafts: gapless numbers per legal entity, receivables booked."""
@@ -149,7 +151,8 @@ def invoices_credit(
     = None,
     mode: Annotated[str, typer.Option(
         help="rebill (the work bills again) or write_off (it never will).")] = "rebill",
-    on: Annotated[str | None, typer.Option("--date", help="Credit date (default today).")]
+    on: Annotated[str | None, typer.Option(
+        "--date", help="Credit date (default: the entity's today).")]
     = None,
     actor: Annotated[str, typer.Option(help="Who credits.")] = "cli",
     as_json: JsonOpt = False,

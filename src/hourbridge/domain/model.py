@@ -96,6 +96,9 @@ class LegalEntity:
     accounts: Accounts = field(default_factory=Accounts)
     # tax code -> rate as a fraction (0.19); "exempt" and "zero" are always 0.
     tax_rates: dict[str, Decimal] = field(default_factory=dict)
+    # IANA time zone whose calendar gives the entity's "today" (domain.localday). Entities
+    # stored before entities had one, and bundles that name none, keep UTC's day.
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)

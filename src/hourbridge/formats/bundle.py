@@ -189,6 +189,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
                 legal_registration_id=e.legal_registration_id,
                 tax_registration_id=e.tax_registration_id,
                 accounts=m.Accounts(**e.accounts.model_dump()), tax_rates=dict(e.tax_rates),
+                timezone=e.timezone,
             ))
         for i, c in enumerate(doc.customers):
             origins[("customers", c.id)] = f"{name}: customers[{i}]"

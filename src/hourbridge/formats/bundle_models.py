@@ -81,6 +81,9 @@ class EntityIn(_Model):
         None, description="national tax number (EN 16931 BT-32), e.g. a US EIN")
     accounts: AccountsIn = AccountsIn()
     tax_rates: dict[str, Amount] = {}
+    timezone: Timezone = Field(
+        "UTC", description="IANA time zone of the entity's day: today, default issue, due and "
+        "posting dates, and period locks follow its calendar (default UTC)")
 
     _vat_id = field_validator("vat_id")(_vat)
 

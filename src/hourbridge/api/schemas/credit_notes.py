@@ -25,7 +25,7 @@ class CreditNoteIn(In):
         "rebill", description="rebill: the credited work bills again; write_off: it never will")
     lines: list[CreditLineIn] = Field([], max_length=10_000,
                                       description="empty: credit all that is still creditable")
-    issue_date: dt.date | None = None
+    issue_date: dt.date | None = Field(None, description="default: the entity's today")
     actor: Actor
 
 

@@ -84,7 +84,7 @@ class IssueIn(In):
     invoice_ids: list[Id] = Field([], max_length=MAX_IDS_PER_REQUEST)
     all: bool = Field(False, description="issue every draft (of `entity`, if given)")
     entity: Code | None = None
-    issue_date: dt.date | None = Field(None, description="default today")
+    issue_date: dt.date | None = Field(None, description="default: the entity's today")
     actor: Actor = "api"
 
     @model_validator(mode="after")
@@ -118,7 +118,8 @@ class IssueReport(Out):
 
 class VoidIn(In):
     reason: Reason = Field(description="why (kept on the invoice)")
-    void_date: dt.date | None = Field(None, description="default today; the reversal's date")
+    void_date: dt.date | None = Field(
+        None, description="default: the entity's today; the reversal's date")
     actor: Actor
 
 

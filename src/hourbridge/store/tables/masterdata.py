@@ -31,6 +31,8 @@ entities = Table(
     Column("tax_registration_id", String(64)),
     Column("accounts", JSON, nullable=False),
     Column("tax_rates", JSON, nullable=False),
+    # IANA zone of the entity's day; rows stored before it existed read as UTC
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
     # last invoice number issued; incremented in the issuing transaction, so numbers are gapless
     Column("last_invoice_number", Integer, nullable=False, server_default="0"),
 )
