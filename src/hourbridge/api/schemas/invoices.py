@@ -7,9 +7,21 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from hourbridge.domain.reasons import VOID_REASONS
 from hourbridge.formats.bundle import Code
 
-from .common import MAX_IDS_PER_REQUEST, Actor, Decimal_, Id, In, Money, Out, Reason
+from .common import (
+    MAX_IDS_PER_REQUEST,
+    Actor,
+    CodedReason,
+    Decimal_,
+    Id,
+    In,
+    Money,
+    Out,
+    ReasonCode,
+    reason_codes,
+)
 
 
 class Invoice(Out):
@@ -116,8 +128,9 @@ class IssueReport(Out):
 
 
 
-class VoidIn(In):
-    reason: Reason = Field(description="why (kept on the invoice)")
+class VoidIn(CodedReason):
+    reason_code_set = VOID_REASONS
+    reason: ReasonCode = Field(description=reason_codes(VOID_REASONS, "kept on the invoice"))
     void_date: dt.date | None = Field(
         None, description="default: the entity's today; the reversal's date")
     actor: Actor
