@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import MetaData, insert
 
 from hourbridge.bootstrap import Hourbridge
@@ -106,3 +107,21 @@ def test_entities_stored_before_the_timezone_column_read_as_utc(database_url: st
             assert SqlMasterData(conn).snapshot().entities["OLD"].timezone == "UTC"
     finally:
         engine.dispose()
+
+
+def _timezone(hb: Hourbridge) -> str:
+    uow = hb.uow()
+    with uow:
+        return str(uow.masterdata.snapshot().entities["DE"].timezone)
+
+
+def test_a_bundle_sets_and_changes_the_timezone_and_refuses_an_unknown_one(
+        hb: Hourbridge, small_bundle: dict[str, Any]) -> None:
+    load(hb, small_bundle)
+    assert _timezone(hb) == "UTC"
+    counts = load(hb, _in_zone(small_bundle, "Europe/Berlin"))
+    assert counts["entities"] == {"created": 0, "updated": 1, "unchanged": 0}
+    assert _timezone(hb) == "Europe/Berlin"
+    assert load(hb, _in_zone(small_bundle, "Europe/Berlin"))["entities"]["unchanged"] == 1
+    with pytest.raises(ValidationError, match="timezone"):
+        load(hb, _in_zone(small_bundle, "Mars/Olympus_Mons"))
