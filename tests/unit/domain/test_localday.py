@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hourbridge.domain.localday import entity_today, local_date, posting_day
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import LegalEntity
+from hourbridge.errors import InvalidInput
 
 
 def _md(tz: str, lock: date | None = None) -> MasterData:
@@ -56,3 +57,8 @@ def test_posting_day_checks_the_lock_against_the_local_date() -> None:
     assert posting_day(_md("America/Los_Angeles", date(2026, 11, 2)), "E",
                        early_utc) == date(2026, 11, 3)
     assert posting_day(_md("America/Los_Angeles"), "E", early_utc) == date(2026, 11, 2)
+
+
+def test_a_zone_the_tz_database_lacks_is_refused_not_guessed() -> None:
+    with pytest.raises(InvalidInput, match="'Mars/Olympus_Mons' is not in"):
+        entity_today(_md("Mars/Olympus_Mons"), "E", datetime(2026, 11, 2, tzinfo=UTC))
