@@ -181,3 +181,38 @@ def test_ingest_says_on_stderr_when_a_file_uses_an_old_column(firm: Path) -> Non
     assert old.exit_code == 0 and json.loads(old.stdout)[0]["accepted"] == 1
     assert _unboxed(old.stderr) == (
         "warning: old.csv: field 'date' is deprecated: name it 'work_date'")
+
+
+def _fx_bundle(policy: str) -> dict[str, Any]:
+    bundle = small_firm_bundle()
+    bundle["contracts"][0]["fx_rate_date"] = policy
+    return bundle
+
+
+def test_an_old_bundle_value_is_read_and_the_load_report_says_so(database_url: str) -> None:
+    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as api:
+        old = api.post("/v1/master-data", json=_fx_bundle("invoice_date"))
+        assert old.status_code == 200, old.text
+        [warning] = old.json()["warnings"]
+        assert "contracts[0].fx_rate_date: 'invoice_date' is deprecated: name it 'issue_date'" \
+            in warning
+        assert old.headers["deprecation"] == DEPRECATION
+        [stored] = [k for k in api.get("/v1/contracts").json()
+                    if k["id"] == small_firm_bundle()["contracts"][0]["id"]]
+        assert stored["fx_rate_date"] == "issue_date"
+        # the same contract under its new name: nothing changed, nothing to warn about
+        new = api.post("/v1/master-data", json=_fx_bundle("issue_date"))
+        assert new.json()["warnings"] == [] and "deprecation" not in new.headers
+        assert new.json()["counts"]["contracts"]["updated"] == 0
+
+
+def test_load_warns_on_stderr_for_an_old_bundle_value(firm: Path) -> None:
+    (firm / "old.json").write_text(json.dumps(_fx_bundle("invoice_date")))
+    result = runner.invoke(app, ["load", "old.json", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["warnings"] == [
+        "old.json: contracts[0].fx_rate_date: 'invoice_date' is deprecated: name it "
+        "'issue_date'"]
+    assert _unboxed(result.stderr) == (
+        "warning: old.json: contracts[0].fx_rate_date: 'invoice_date' is deprecated: name it "
+        "'issue_date'")

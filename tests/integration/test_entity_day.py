@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import MetaData, insert
+from sqlalchemy import MetaData, insert, text
 
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
@@ -125,3 +125,43 @@ def test_a_bundle_sets_and_changes_the_timezone_and_refuses_an_unknown_one(
     assert load(hb, _in_zone(small_bundle, "Europe/Berlin"))["entities"]["unchanged"] == 1
     with pytest.raises(ValidationError, match="timezone"):
         load(hb, _in_zone(small_bundle, "Mars/Olympus_Mons"))
+
+
+def _any_value(column: Any) -> Any:
+    """A value a required column of the old schema takes (the test sets the ones it reads)."""
+    kind = type(column.type).__name__.lower()
+    if "json" in kind:
+        return {}
+    if "bool" in kind:
+        return False
+    if "int" in kind or "decimal" in kind or "numeric" in kind:
+        return 0
+    if "date" in kind:
+        return date(2026, 1, 1)
+    return "x"
+
+
+def test_stored_invoice_date_policies_are_renamed_issue_date(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine, "0003")
+        old = MetaData()
+        old.reflect(engine, only=["entities", "customers", "contracts"])
+        with engine.begin() as conn:
+            conn.execute(insert(old.tables["entities"]).values(
+                code="OLD", name="Old GmbH", country="DE", currency="EUR", invoice_prefix="O",
+                accounts={}, tax_rates={}))
+            conn.execute(insert(old.tables["customers"]).values(
+                id="C", name="C", entity="OLD", currency="CHF", country="CH",
+                tax_exempt=False, tax_code="standard", business=True, payment_terms_days=30))
+            contract = {c.name: _any_value(c) for c in old.tables["contracts"].columns
+                        if not c.nullable and c.server_default is None}
+            contract.update(id="K", customer="C", entity="OLD", currency="CHF",
+                            start_date=date(2026, 1, 1), fx_rate_date="invoice_date")
+            conn.execute(insert(old.tables["contracts"]).values(contract))
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            policy = conn.execute(text("SELECT fx_rate_date FROM contracts")).scalar_one()
+        assert policy == "issue_date"
+    finally:
+        engine.dispose()

@@ -1,7 +1,7 @@
 """The rate-date policy of a contract: which day's rate translates which booking.
 
 =================  ===========================  ============================  ==============
-booking            work_date                    invoice_date                  fixed
+booking            work_date                    issue_date                    fixed
 =================  ===========================  ============================  ==============
 WIP on approval    each entry's work date       the approval's posting date   fx_fixed_rate
 invoice on issue   the issue date               the issue date                fx_fixed_rate
@@ -9,7 +9,7 @@ credit note        the credited invoice's rate  the credited invoice's rate   fx
 adjustment         the entry's WIP rate         the entry's WIP rate          fx_fixed_rate
 =================  ===========================  ============================  ==============
 
-Under ``invoice_date`` the invoice date is not known when work is approved, so the WIP is an
+Under ``issue_date`` the issue date is not known when work is approved, so the WIP is an
 estimate at the latest rate known then; either way the invoice relieves unbilled receivables at
 exactly the functional value that was booked (``domain.fx.translate_step``), and the
 difference to the invoice's own translation is an FX gain or loss (``domain.ledger``).

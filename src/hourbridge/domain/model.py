@@ -277,7 +277,7 @@ class Contract:
     cap: Cap | None = None
     expenses: ExpensePolicy = field(default_factory=ExpensePolicy)
     # which day's FX rate translates the contract currency into the entity's functional
-    # currency: "work_date", "invoice_date" or "fixed" (then fx_fixed_rate); see domain.fx
+    # currency: "work_date", "issue_date" or "fixed" (then fx_fixed_rate); see domain.fx
     fx_rate_date: FxRateDate = FxRateDate.WORK_DATE
     fx_fixed_rate: Decimal | None = None
     # what a source change to already invoiced work proposes: credit_and_rebill (a credit

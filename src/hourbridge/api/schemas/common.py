@@ -172,6 +172,9 @@ class LoadResult(Out):
     changes: list[RecordChangeOut] = Field(
         description="every record added or changed, with its nested parts added, changed or "
         "removed; unchanged records are only counted")
+    warnings: list[str] = Field(
+        [], description="old names the bundle used, still read for one version "
+        "(docs/GLOSSARY.md gives the names)")
 
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {

@@ -82,7 +82,7 @@ contracts = Table(
     Column("end_date", Date),
     # fee schedule, milestones, retainer, cap and expense policy: small, read as a whole
     Column("terms", JSON, nullable=False),
-    # FX rate-date policy (work_date / invoice_date / fixed) and the fixed rate (domain.fx)
+    # FX rate-date policy (work_date / issue_date / fixed) and the fixed rate (domain.fx)
     Column("fx_rate_date", String(16), nullable=False),
     Column("fx_fixed_rate", ExactDecimal),
     # credit_and_rebill / next_invoice_adjustment: see domain.corrections
