@@ -25,7 +25,7 @@ from hourbridge.cli.app import app
 from hourbridge.config import Settings
 
 runner = CliRunner()
-HEAD = "0005_connectors"
+HEAD = "0006_entity_day_and_names"
 
 
 def _one_line(stderr: str) -> str:

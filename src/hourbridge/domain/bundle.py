@@ -51,6 +51,9 @@ class Bundle:
     removals: frozenset[tuple[str, str, str, str]] = frozenset()
     # True: each record's nested parts are exactly the bundle's (the stored others go)
     replace_parts: bool = False
+    # old names the files used, still read for one version (docs/GLOSSARY.md): the load
+    # report repeats them
+    warnings: tuple[str, ...] = ()
 
     def merged_over(self, stored: MasterData) -> MasterData:
         """Stored master data with this bundle's records replacing same-key records."""

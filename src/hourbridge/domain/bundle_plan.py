@@ -73,6 +73,7 @@ class LoadReport:
     dry_run: bool
     counts: dict[str, dict[str, int]]
     changes: tuple[RecordChange, ...]
+    warnings: tuple[str, ...] = ()  # old names the bundle used (``Bundle.warnings``)
 
     @property
     def removals(self) -> list[tuple[RecordChange, PartChange]]:
@@ -80,7 +81,8 @@ class LoadReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "counts": self.counts,
-                "changes": [dataclasses.asdict(c) for c in self.changes]}
+                "changes": [dataclasses.asdict(c) for c in self.changes],
+                "warnings": list(self.warnings)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,10 @@ from .bundle_models import (
 )
 from .checks import strip_tags
 
+# (field, old value) -> the value's name in docs/GLOSSARY.md; read for one version, and the
+# load report warns
+OLD_VALUES = {("fx_rate_date", "invoice_date"): "issue_date"}
+
 # the document models live in bundle_models; importers keep using this module
 __all__ = [
     "AccountsIn",
@@ -182,6 +186,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
     rates: list[FxRate] = []
     markups: list[m.IntercompanyMarkup] = []
     aliases: list[IdAlias] = []
+    warnings: list[str] = []  # old names the files used (docs/GLOSSARY.md)
     for name, doc in docs:
         for i, e in enumerate(doc.entities):
             origins[("entities", e.code)] = f"{name}: entities[{i}]"
@@ -191,6 +196,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
                 legal_registration_id=e.legal_registration_id,
                 tax_registration_id=e.tax_registration_id,
                 accounts=m.Accounts(**e.accounts.model_dump()), tax_rates=dict(e.tax_rates),
+                timezone=e.timezone,
             ))
         for i, c in enumerate(doc.customers):
             origins[("customers", c.id)] = f"{name}: customers[{i}]"
@@ -215,10 +221,14 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
             ))
         for i, k in enumerate(doc.contracts):
             origins[("contracts", k.id)] = f"{name}: contracts[{i}]"
+            rate_date = OLD_VALUES.get(("fx_rate_date", k.fx_rate_date), k.fx_rate_date)
+            if rate_date != k.fx_rate_date:
+                warnings.append(f"{name}: contracts[{i}].fx_rate_date: {k.fx_rate_date!r} is "
+                                f"deprecated: name it {rate_date!r}")
             ks.append(m.Contract(
                 id=k.id, customer=k.customer, entity=k.entity, currency=k.currency,
                 start_date=k.start_date, end_date=k.end_date,
-                fx_rate_date=FxRateDate(k.fx_rate_date), fx_fixed_rate=k.fx_fixed_rate,
+                fx_rate_date=FxRateDate(rate_date), fx_fixed_rate=k.fx_fixed_rate,
                 versions=tuple(
                     m.ContractVersion(
                         version=v.version, effective_from=v.effective_from,
@@ -274,4 +284,5 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
     return Bundle(tuple(ents), tuple(custs), tuple(emps), tuple(projs), tuple(ks), tuple(cards),
                   origins=origins, fx_rates=tuple(rates), intercompany=tuple(markups),
                   aliases=tuple(aliases),
-                  removals=frozenset(removals), replace_parts=replace_parts)
+                  removals=frozenset(removals), replace_parts=replace_parts,
+                  warnings=tuple(warnings))

@@ -96,6 +96,7 @@ class SqlMasterData:
                 tax_registration_id=r.tax_registration_id,
                 accounts=m.Accounts(**r.accounts),
                 tax_rates={k: Decimal(v) for k, v in r.tax_rates.items()},
+                timezone=r.timezone,
             )
             for r in c.execute(select(t.entities))
         }
@@ -213,6 +214,7 @@ class SqlMasterData:
                     "tax_registration_id": e.tax_registration_id,
                     "accounts": asdict(e.accounts),
                     "tax_rates": {k: str(v) for k, v in e.tax_rates.items()},
+                    "timezone": e.timezone,
                 })
         pending = list(bundle.customers)
         placed = set(before.customers)
