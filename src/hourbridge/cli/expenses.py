@@ -10,7 +10,7 @@ import typer
 from hourbridge.domain import commands as c
 from hourbridge.formats.timefile import TimeFile
 
-from .intake import ingest_files
+from .intake import DelimiterOpt, delimiter_of, ingest_files
 from .options import JsonOpt, parse_date
 from .output import console, print_json, session, table
 
@@ -23,12 +23,15 @@ expenses_app = typer.Typer(help="Expenses: intake through the inbox, listing, ap
 def expenses_ingest(
     files: Annotated[list[Path], typer.Argument(help="Canonical CSV or JSON expense files.")],
     source: Annotated[str, typer.Option(help="Source system name, part of every expense's id.")],
+    delimiter: DelimiterOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Take expenses through the inbox: kept, validated, stored or queued as exceptions."""
+    """Take expenses through the inbox: kept, validated, stored or queued as exceptions.
+    Exit 0: all taken; 1: some rows became exceptions; 2: refused."""
+    sep = delimiter_of(delimiter)
     ingest_files(files, as_json, "expense", "expense intake",
-                 lambda path: c.IngestExpenses(source, TimeFile.from_path(
-                     path, list_key="expenses")))
+                 lambda file: c.IngestExpenses(source, file),
+                 lambda path: TimeFile.from_path(path, list_key="expenses", delimiter=sep))
 
 
 @expenses_app.command("list")

@@ -11,6 +11,14 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from hourbridge.bootstrap import Hourbridge
@@ -50,6 +58,16 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
     for row in rows:
         t.add_row(*("" if v is None else str(v) for v in row))
     console.print(t)
+
+
+def progress(as_json: bool) -> Progress:
+    """A progress bar on stderr for long work (ingest, billing runs, issuing), shown only to
+    a person at a terminal: silent when stderr is piped or captured and with ``--json``, so
+    scripts read exactly what they read before. A task without a total pulses (elapsed time
+    shown). Transient: the report that follows replaces it."""
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    TaskProgressColumn(), TimeElapsedColumn(), console=err_console,
+                    transient=True, disable=as_json or not err_console.is_terminal)
 
 
 MAX_PROBLEM_CHARS = 500

@@ -178,6 +178,9 @@ class IntakeReport(Out):
         0, description="changes or deletions of work on an invoice, proposed as corrections "
         "(GET /v1/corrections)")
     reasons: dict[str, int] = Field(description="rejected rows by reason code")
+    unreadable: str | None = Field(
+        None, description="why the payload as a whole could not be read (it is kept, status "
+        "failed, one invalid_format exception); null when it was read")
     days_rerounded: int = Field(0, description="days of per-day-rounded contracts recomputed")
     entries_rerounded: int = Field(0, description="entries whose billable seconds moved")
     day_overbilled_seconds: int = Field(
