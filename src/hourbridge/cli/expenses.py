@@ -12,7 +12,7 @@ from hourbridge.formats.timefile import TimeFile
 
 from .intake import DelimiterOpt, delimiter_of, ingest_files
 from .options import JsonOpt, parse_date
-from .output import console, print_json, session, table
+from .output import cli_errors, console, print_json, session, table
 
 expenses_app = typer.Typer(help="Expenses: intake through the inbox, listing, approval.",
                            no_args_is_help=True)
@@ -28,7 +28,8 @@ def expenses_ingest(
 ) -> None:
     """Take expenses through the inbox: kept, validated, stored or queued as exceptions.
     Exit 0: all taken; 1: some rows became exceptions; 2: refused."""
-    sep = delimiter_of(delimiter)
+    with cli_errors():
+        sep = delimiter_of(delimiter)
     ingest_files(files, as_json, "expense", "expense intake",
                  lambda file: c.IngestExpenses(source, file),
                  lambda path: TimeFile.from_path(path, list_key="expenses", delimiter=sep))

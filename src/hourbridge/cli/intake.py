@@ -21,7 +21,7 @@ from hourbridge.errors import InvalidInput
 from hourbridge.formats.timefile import CHUNK, DELIMITERS, TimeFile
 
 from .options import JsonOpt
-from .output import console, err_console, print_json, progress, session, table
+from .output import cli_errors, console, err_console, print_json, progress, session, table
 
 # the columns every intake table shows: (header, key of the report)
 COUNTS = (("rows", "rows"), ("accepted", "accepted"), ("revised", "revised"),
@@ -138,7 +138,8 @@ def ingest(
 ) -> None:
     """Take canonical time entries through the inbox: kept, validated, stored or queued.
     Exit 0: all taken; 1: some rows became exceptions; 2: refused."""
-    sep = delimiter_of(delimiter)
+    with cli_errors():
+        sep = delimiter_of(delimiter)
     ingest_files(files, as_json, "time", "ingest",
                  lambda file: c.IngestTimeEntries(source, file),
                  lambda path: TimeFile.from_path(path, delimiter=sep),

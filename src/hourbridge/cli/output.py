@@ -26,11 +26,13 @@ from hourbridge.dbsetup import open_database
 from hourbridge.domain.display import shown as shown  # re-exported for the commands
 from hourbridge.errors import HourbridgeError, InvalidInput
 
-console = Console()
+# emoji codes off: an entry reference such as "a:b:X" or "harvest:smile:1" must print as
+# written, not as an emoji
+console = Console(emoji=False)
 if not console.is_terminal:  # piped or captured: 80 columns would cut money columns short
-    console = Console(width=140)
+    console = Console(width=140, emoji=False)
 # Errors are never wrapped: a path or a file:line must stay on one line for grep and people.
-err_console = Console(stderr=True, soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)
 
 
 def _as_json(value: Any) -> Any:

@@ -96,27 +96,33 @@ class TimeFile:
                     self.filename)) from None
 
     def _sniffed(self) -> str:
-        """The separator of the first lines: ``csv.Sniffer`` limited to DELIMITERS (it
-        prefers the one that splits every line alike). A header without any of them is one
-        column (comma); a sample the sniffer cannot decide is refused, asking for
-        ``--delimiter``."""
+        """The separator of the first lines. The header decides when it holds one of
+        DELIMITERS, or when only one of them splits it into an ``external_id`` field;
+        otherwise ``csv.Sniffer``, limited to the ones present, picks the one that splits
+        the sample's lines alike. A header without any is one column (comma); one the
+        sniffer cannot decide (or a header alone) is refused, asking for ``--delimiter``."""
         with self.opener() as raw:
             head = raw.read(SNIFF_BYTES)
         sample = head.decode("utf-8-sig", errors="replace")
         if len(head) == SNIFF_BYTES:  # a cut last line would skew the counts
             sample = sample[:sample.rfind("\n") + 1] or sample
-        header = sample.split("\n", 1)[0]
+        header, _, rest = sample.partition("\n")
         present = [d for d in DELIMITERS if d in header]
-        if len(present) <= 1:  # the header decides alone (or the file has one column)
+        if len(present) <= 1:
             return present[0] if present else ","
+        keyed = [d for d in present
+                 if "external_id" in (f.strip().strip('"') for f in header.split(d))]
+        if len(keyed) == 1:
+            return keyed[0]
         try:
-            found = csv.Sniffer().sniff(sample, delimiters="".join(present)).delimiter
+            if not rest.strip():
+                raise csv.Error("a header alone")
+            return csv.Sniffer().sniff(sample, delimiters="".join(present)).delimiter
         except csv.Error:
             raise PayloadFormatError(Problem(
                 "invalid_format", "cannot tell the CSV field separator: the header holds "
                 f"{' and '.join(_named(d) for d in present)}; give it with --delimiter",
                 self.filename)) from None
-        return found
 
     def _json_rows(self) -> Iterator[Row]:
         with self.opener() as raw:

@@ -1,0 +1,71 @@
+"""``GET /v1/entries`` and ``GET /v1/entries/{entry}``: the entries list with its filters,
+keyset pages, and one entry by id or ``SOURCE:EXTERNAL_ID``; invoices by payment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hourbridge.api.app import create_app
+from hourbridge.bootstrap import bootstrap
+from hourbridge.config import Settings
+from support.firm import small_firm_bundle
+
+ROWS = [{"external_id": f"W-{i}", "employee": "E1", "project": "P1", "task": "DEV",
+         "date": f"2026-08-{10 + i:02d}", "hours": "2"} for i in range(5)]
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    hb = bootstrap(Settings(database_url=database_url))
+    try:
+        with TestClient(create_app(hb)) as c:
+            assert c.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
+            r = c.post("/v1/time-entries", json={"source": "harvest", "entries": ROWS})
+            assert r.status_code == 201, r.text
+            yield c
+    finally:
+        hb.close()
+
+
+def test_entries_page_by_keyset_with_a_next_link(client: TestClient) -> None:
+    first = client.get("/v1/entries", params={"limit": 2})
+    assert [e["external_id"] for e in first.json()] == ["W-0", "W-1"]
+    link = first.headers["link"]
+    assert link.endswith('>; rel="next"') and "after=" in link
+    following = client.get(link[1:link.index(">")])
+    assert [e["external_id"] for e in following.json()] == ["W-2", "W-3"]
+    last = client.get("/v1/entries", params={"after": following.json()[-1]["id"]})
+    assert [e["external_id"] for e in last.json()] == ["W-4"] and "link" not in last.headers
+    # the earlier path lists the same
+    assert client.get("/v1/time-entries").json() == client.get("/v1/entries").json()
+
+
+def test_entries_filters_and_one_entry_by_reference(client: TestClient) -> None:
+    dated = client.get("/v1/entries", params={"date_from": "2026-08-12",
+                                              "date_to": "2026-08-13", "customer": "ACME"})
+    assert [e["external_id"] for e in dated.json()] == ["W-2", "W-3"]
+    assert client.get("/v1/entries", params={"customer": "SELF"}).json() == []
+    assert client.post("/v1/approvals", json={"actor": "pm", "project": "P1"}).status_code == 200
+    by_ref = client.get("/v1/entries/harvest:W-1")
+    assert by_ref.status_code == 200, by_ref.text
+    entry = by_ref.json()
+    assert (entry["approval"], entry["approved_by"], entry["wip_open"]) == (
+        "approved", "pm", "300.00")  # 2 h senior at 150 before the rate change
+    assert client.get(f"/v1/entries/{entry['id']}").json() == entry
+    missing = client.get("/v1/entries/harvest:NOPE")
+    assert missing.status_code == 404
+    assert "harvest:NOPE" in missing.json()["detail"]
+
+    assert client.post("/v1/billing-runs", json={"through": "2026-08-31"}).status_code == 201
+    [draft] = client.get("/v1/invoices").json()
+    on_draft = client.get("/v1/entries", params={"invoice": draft["id"]}).json()
+    assert [e["external_id"] for e in on_draft] == [r["external_id"] for r in ROWS]
+    assert {i["status"] for e in on_draft for i in e["invoices"]} == {"draft"}
+    assert client.get("/v1/invoices", params={"payment": "unpaid"}).json() == []
+    assert client.post("/v1/invoices/issue", json={"all": True}).status_code == 200
+    [unpaid] = client.get("/v1/invoices", params={"payment": "unpaid"}).json()
+    assert (unpaid["id"], unpaid["payment"]) == (draft["id"], "unpaid")
+    assert client.get("/v1/invoices", params={"kind": "credit_note"}).json() == []
