@@ -71,16 +71,19 @@ def expenses_approve(
     actor: Annotated[str, typer.Option(help="Who approves (kept on the expense).")] = "cli",
     as_json: JsonOpt = False,
 ) -> None:
-    """Approve submitted expenses by id, employee, project and/or period."""
+    """Approve submitted expenses by id, employee, project and/or period.
+    Exit 0: all approved; 1: some skipped (listed with the reason); 2: refused."""
     with session() as hb:
         report = hb.handle(c.ApproveExpenses(
             actor=actor, expense_ids=tuple(ids or ()), employee=employee, project=project,
             date_from=parse_date(date_from, "--from"), date_to=parse_date(date_to, "--to")))
         if as_json:
             print_json(report.as_dict())
-            return
-        amounts = ", ".join(f"{v} {k}" for k, v in sorted(report.billable_amount.items()))
-        console.print(f"approved {report.approved} expenses ({report.billable} billable: "
-                      f"{amounts or '-'})")
-        for s in report.skipped[:20]:
-            console.print(f"  skipped {s['id']}: {s['reason']}")
+        else:
+            amounts = ", ".join(f"{v} {k}" for k, v in sorted(report.billable_amount.items()))
+            console.print(f"approved {report.approved} expenses ({report.billable} billable: "
+                          f"{amounts or '-'})")
+            for s in report.skipped[:20]:
+                console.print(f"  skipped {s['id']}: {s['reason']}")
+        if report.skipped:
+            raise typer.Exit(1)

@@ -42,8 +42,8 @@ def delimiter_of(text: str | None) -> str | None:
 
 
 class _Counted(io.RawIOBase):
-    """A file that reports how far it has been read (to the progress bar): intake reads in
-    1 MiB blocks through a buffer, so the bar moves per block, never per row."""
+    """A file that reports how far it has been read (to the progress bar), once per MiB
+    passed: the bar moves per block of rows, never per row or per read."""
 
     def __init__(self, raw: IO[bytes], moved: Callable[[int], None]) -> None:
         self._raw = raw
@@ -54,11 +54,11 @@ class _Counted(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self._raw.read(len(buffer))
-        buffer[:len(data)] = data
-        self._at += len(data)
-        self._moved(self._at)
-        return len(data)
+        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        before, self._at = self._at, self._at + n
+        if before // CHUNK != self._at // CHUNK or n == 0:
+            self._moved(self._at)
+        return int(n)
 
     def close(self) -> None:
         self._raw.close()
