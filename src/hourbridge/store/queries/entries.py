@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select, tuple_
 
+from hourbridge.domain.limits import id_problem
 from hourbridge.errors import InvalidInput, NotFound
 
 from .. import tables as t
@@ -35,21 +36,27 @@ class EntryQueries(QueryBase):
     def entry_ids(self, refs: Sequence[str | int], name: str = "entry") -> tuple[int, ...]:
         """The stored ids of entry references, in order: an id (digits) or
         ``SOURCE:EXTERNAL_ID``. The one resolver of entry references (CLI options and
-        arguments, API paths): an unknown reference is ``NotFound``, an ambiguous one (a
-        colon in the source or the external id) ``InvalidInput``, each naming it."""
+        arguments, API paths). An id is only checked to be one (the use case says what it
+        does with an id it does not know, as before); a ``SOURCE:EXTERNAL_ID`` that names
+        no entry is ``NotFound``, one that names two (a colon in the source or the external
+        id) ``InvalidInput``, each naming it."""
         ids: list[int] = []
         te = t.time_entries
         with self.engine.connect() as conn:
             for ref in refs:
                 text = str(ref).strip()
-                if text.isdigit():
-                    found = conn.execute(select(te.c.id).where(te.c.id == int(text))
-                                         ).scalars().all() if int(text) < 2**63 else []
-                else:
-                    pairs = _ref_candidates(text)
-                    found = conn.execute(
-                        select(te.c.id).where(tuple_(te.c.source, te.c.external_id).in_(pairs))
-                        .order_by(te.c.id)).scalars().all() if pairs else []
+                # an id (ASCII digits: "²" is a digit to str.isdigit, not to int): checked as
+                # ids are, its use case finds it
+                if text.isascii() and text.isdigit():
+                    problem = id_problem(int(text), name)
+                    if problem is not None:
+                        raise InvalidInput(problem.message)
+                    ids.append(int(text))
+                    continue
+                pairs = _ref_candidates(text)
+                found = conn.execute(
+                    select(te.c.id).where(tuple_(te.c.source, te.c.external_id).in_(pairs))
+                    .order_by(te.c.id)).scalars().all() if pairs else []
                 if not found:
                     raise NotFound(name, text)
                 if len(found) > 1:
