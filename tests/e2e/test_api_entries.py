@@ -69,3 +69,21 @@ def test_entries_filters_and_one_entry_by_reference(client: TestClient) -> None:
     [unpaid] = client.get("/v1/invoices", params={"payment": "unpaid"}).json()
     assert (unpaid["id"], unpaid["payment"]) == (draft["id"], "unpaid")
     assert client.get("/v1/invoices", params={"kind": "credit_note"}).json() == []
+
+
+def test_exceptions_retry_answers_the_reason_found_now(client: TestClient) -> None:
+    row = {"external_id": "N-1", "employee": "E3", "project": "P2", "task": "DEV",
+           "date": "2026-08-10", "hours": "1"}
+    assert client.post("/v1/time-entries", json={"source": "t", "entries": [row]}
+                       ).json()["reasons"] == {"unknown_project": 1}
+    [queued] = client.get("/v1/exceptions").json()["items"]
+    p2 = {**small_firm_bundle()["projects"][0], "code": "P2", "name": "Phase 2"}
+    assert client.post("/v1/master-data", json={"projects": [p2]}).status_code == 200
+    retried = client.post("/v1/exceptions/retry", json={"ids": [queued["id"]]})
+    assert retried.status_code == 200, retried.text
+    body = retried.json()
+    assert body["reasons"] == {"not_assigned": 1}  # P2 exists now; E3 is not on it
+    assert body["reason_changed"] == {str(queued["id"]): {"was": "unknown_project",
+                                                          "now": "not_assigned"}}
+    [kept] = client.get("/v1/exceptions").json()["items"]
+    assert kept["reason"] == "not_assigned"
