@@ -25,7 +25,7 @@ from hourbridge.cli.app import app
 from hourbridge.config import Settings
 
 runner = CliRunner()
-HEAD = "0003"
+HEAD = "0004_expense_fx"
 
 
 def _one_line(stderr: str) -> str:
@@ -60,7 +60,7 @@ def test_sqlite_schema_newer_than_the_code_is_refused(here: Path) -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 2
         line = _one_line(result.stderr)
-        assert "schema 9999, newer than this hourbridge knows (0003)" in line
+        assert f"schema 9999, newer than this hourbridge knows ({HEAD})" in line
     hb = bootstrap(Settings(database_url=f"sqlite:///{here}/hourbridge.db"), upgrade=False)
     with TestClient(create_app(hb)) as client:
         r = client.get("/readyz")
