@@ -87,3 +87,25 @@ def test_exceptions_retry_answers_the_reason_found_now(client: TestClient) -> No
                                                           "now": "not_assigned"}}
     [kept] = client.get("/v1/exceptions").json()["items"]
     assert kept["reason"] == "not_assigned"
+
+
+def test_writes_take_source_external_id_wherever_an_entry_is_named(
+        client: TestClient) -> None:
+    approved = client.post("/v1/approvals", json={"actor": "pm",
+                                                  "entry_ids": ["harvest:W-0", "harvest:W-1"]})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["approved"] == 2
+    adjusted = client.post("/v1/adjustments", json={
+        "entry_id": "harvest:W-1", "billable_seconds": 3600, "reason": "goodwill",
+        "actor": "pm"})
+    assert adjusted.status_code == 201, adjusted.text
+    assert adjusted.json()["after_seconds"] == 3600
+    rejected = client.post("/v1/rejections", json={"entry_ids": ["harvest:W-0"],
+                                                   "reason": "wrong task"})
+    assert rejected.status_code == 200, rejected.text
+    states = {e["external_id"]: (e["approval"], e["billable_seconds"])
+              for e in client.get("/v1/entries").json()}
+    assert states["W-0"][0] == "rejected" and states["W-1"] == ("approved", 3600)
+    unknown = client.post("/v1/approvals", json={"actor": "pm",
+                                                 "entry_ids": ["harvest:NOPE"]})
+    assert unknown.status_code == 404 and "harvest:NOPE" in unknown.json()["detail"]

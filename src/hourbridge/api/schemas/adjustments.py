@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .common import Actor, Id, In, Money, Out, Reason
+from .common import Actor, EntryRef, In, Money, Out, Reason
 
 
 class AdjustmentIn(In):
-    entry_id: Id
+    entry_id: EntryRef = Field(description="the entry's id or SOURCE:EXTERNAL_ID")
     billable_seconds: int = Field(ge=0, le=86_400, description="new billable seconds")
     reason: Reason
     actor: Actor

@@ -8,12 +8,14 @@ from pydantic import Field
 
 from hourbridge.formats.bundle import Code
 
-from .common import MAX_IDS_PER_REQUEST, Actor, Id, In, Money, Out, Skipped
+from .common import MAX_IDS_PER_REQUEST, Actor, EntryRef, In, Money, Out, Skipped
 
 
 class ApprovalIn(In):
     actor: Actor
-    entry_ids: list[Id] = Field([], max_length=MAX_IDS_PER_REQUEST)
+    entry_ids: list[EntryRef] = Field(
+        [], max_length=MAX_IDS_PER_REQUEST,
+        description="ids or SOURCE:EXTERNAL_ID references; an unknown reference is 404")
     employee: Code | None = None
     project: Code | None = None
     date_from: dt.date | None = None

@@ -12,7 +12,7 @@ from hourbridge.domain.commands import ApproveEntries, RejectEntries
 from ..deps import HourbridgeDep, drain_later
 from ..problems import problem_responses
 from ..schemas.approvals import ApprovalIn, ApprovalReport
-from ..schemas.common import Actor, Id, Reason
+from ..schemas.common import Actor, EntryRef, Reason
 
 router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses(422, 500))
 
@@ -28,7 +28,8 @@ router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses
 )
 def approve(body: ApprovalIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
     report = hb.handle(ApproveEntries(
-        actor=body.actor, entry_ids=tuple(body.entry_ids), employee=body.employee,
+        actor=body.actor, entry_ids=hb.queries.entry_ids(body.entry_ids, "entry_ids"),
+        employee=body.employee,
         project=body.project, date_from=body.date_from, date_to=body.date_to))
     if report.journal_keys:
         drain_later(tasks, hb)
@@ -38,7 +39,7 @@ def approve(body: ApprovalIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict
 
 class RejectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    entry_ids: list[Id] = Field(min_length=1, max_length=10_000)
+    entry_ids: list[EntryRef] = Field(min_length=1, max_length=10_000)
     reason: Reason
     actor: Actor = Field("api", pattern=r"\S")
 
@@ -51,7 +52,9 @@ class RejectionIn(BaseModel):
     "charged between entities, are listed in `skipped` with their reason.",
 )
 def reject(body: RejectionIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
-    report = hb.handle(RejectEntries(body.actor, tuple(body.entry_ids), body.reason))
+    report = hb.handle(RejectEntries(body.actor, hb.queries.entry_ids(body.entry_ids,
+                                                                      "entry_ids"),
+                                     body.reason))
     if report.journal_keys:
         drain_later(tasks, hb)
     result: dict[str, Any] = report.as_dict()
