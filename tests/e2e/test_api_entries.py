@@ -109,3 +109,14 @@ def test_writes_take_source_external_id_wherever_an_entry_is_named(
     unknown = client.post("/v1/approvals", json={"actor": "pm",
                                                  "entry_ids": ["harvest:NOPE"]})
     assert unknown.status_code == 404 and "harvest:NOPE" in unknown.json()["detail"]
+
+
+def test_a_hold_on_an_entry_by_its_reference(client: TestClient) -> None:
+    placed = client.post("/v1/holds", json={"scope": "entry", "ref": "harvest:W-2",
+                                            "reason": "dispute", "actor": "am"})
+    assert placed.status_code == 201, placed.text
+    [w2] = client.get("/v1/entries", params={"external_id": "W-2"}).json()
+    assert placed.json()["ref"] == str(w2["id"])
+    assert client.post("/v1/holds", json={"scope": "entry", "ref": "harvest:NOPE",
+                                          "reason": "dispute", "actor": "am"}
+                       ).status_code == 404
