@@ -187,8 +187,13 @@ def hb_env(db: Database) -> dict[str, str]:
 LAUNCHER = Path(__file__).resolve().parent / "_launch.py"
 
 
+# exit codes of a command that ran: 0 all taken; 1 some rows became exceptions (intake),
+# were skipped (approve) or not billed (bill), the report saying which; 2 refused
+PARTIAL_OK = (0, 1)
+
+
 def run_cli(ctx: Context, db: Database, *args: str | Path, check: bool = True,
-            sample: float = 0.0) -> CliRun:
+            sample: float = 0.0, exit_ok: tuple[int, ...] = (0,)) -> CliRun:
     """Run ``hourbridge ARGS`` against ``db`` as a child process; wall time and peak RSS.
 
     The command is started by ``_launch.py`` in a small isolated interpreter, which times it
@@ -213,7 +218,7 @@ def run_cli(ctx: Context, db: Database, *args: str | Path, check: bool = True,
                  report["max_rss_kib"],
                  {k: report[k] for k in ("tree_peak_rss_kib", "tree_peak_pss_kib",
                                          "tree_max_processes", "samples") if sample > 0})
-    if check and run.returncode != 0:
+    if check and run.returncode not in exit_ok:
         raise CliError(f"hourbridge {' '.join(run.args)} exited {run.returncode}: "
                        f"{(run.stderr or run.stdout).strip()[-2000:]}")
     return run

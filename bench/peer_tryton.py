@@ -105,12 +105,13 @@ def ensure_tryton_venv(venv: Path = TRYTON_VENV, requirements: Path = REQUIREMEN
 
 
 def _run(cmd: list[str], what: str, env: dict[str, str] | None = None,
-         log: Path | None = None) -> subprocess.CompletedProcess[str]:
+         log: Path | None = None, exit_ok: tuple[int, ...] = (0,)
+         ) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if log is not None:
         log.write_text(f"$ {' '.join(cmd)}\n--- stdout\n{proc.stdout}\n--- stderr\n"
                        f"{proc.stderr}", encoding="utf-8")
-    if proc.returncode != 0:
+    if proc.returncode not in exit_ok:
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-25:])
         raise PeerError(f"{what} failed (exit {proc.returncode}):\n{tail}")
     return proc
@@ -327,7 +328,8 @@ def run_hourbridge_cli(postgres_url: str, bundle: Path, csv_path: Path) -> dict[
 
     def call(*args: str) -> tuple[float, Any]:
         t0 = time.perf_counter()
-        proc = _run([*cli, *args], f"hourbridge {' '.join(args)}", env=env)
+        # 1: the report lists rows not taken (checked below), not a failure of the command
+        proc = _run([*cli, *args], f"hourbridge {' '.join(args)}", env=env, exit_ok=(0, 1))
         seconds = time.perf_counter() - t0
         out = proc.stdout.strip()
         return seconds, (json.loads(out) if out.startswith(("{", "[")) else out)

@@ -33,9 +33,9 @@ def run(*args: str) -> Any:
     return result
 
 
-def run_json(*args: str) -> Any:
+def run_json(*args: str, exit_code: int = 0) -> Any:
     result = run(*args, "--json")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
     return json.loads(result.stdout)
 
 
@@ -90,7 +90,7 @@ def test_bill_twice_creates_no_second_invoice(db: Path) -> None:
                      "a1,E1,P1,DEV,2026-08-10,1.5,design\n"
                      "a2,E2,P1,DEV,2026-08-11,2,build\n"
                      "a3,E2,NOPE,DEV,2026-08-11,2,build\n")
-    ingested = run_json("ingest", "--source", "harvest", str(times))
+    ingested = run_json("ingest", "--source", "harvest", str(times), exit_code=1)
     assert ingested[0]["accepted"] == 2 and ingested[0]["rejected"] == 1
     exceptions = run_json("exceptions", "list")
     assert exceptions["by_reason"] == {"unknown_project": 1}

@@ -26,9 +26,9 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def run_json(*args: str) -> Any:
+def run_json(*args: str, exit_code: int = 0) -> Any:
     result = runner.invoke(app, [*args, "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
     return json.loads(result.stdout)
 
 
@@ -42,8 +42,9 @@ def test_ingest_list_approve(db: Path) -> None:
     json_file.write_text(json.dumps({"expenses": [
         {"external_id": "J1", "employee": "E1", "project": "INT", "date": "2026-08-12",
          "amount": "30", "currency": "USD", "category": "software"}]}))
+    # one row of the first file is refused: exit 1 (some rows became exceptions)
     reports = run_json("expenses", "ingest", "--source", "expensify", str(csv_file),
-                       str(json_file))
+                       str(json_file), exit_code=1)
     assert [(r["rows"], r["accepted"], r["rejected"]) for r in reports] == [(3, 2, 1),
                                                                               (1, 1, 0)]
     assert reports[0]["reasons"] == {"invalid_amount": 1}

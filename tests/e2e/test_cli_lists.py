@@ -23,9 +23,9 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def ok(*args: str) -> str:
+def ok(*args: str, exit_code: int = 0) -> str:
     result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
     return result.stdout
 
 
@@ -36,7 +36,7 @@ def test_invoices_list_shows_kind_and_exceptions_list_shows_status(db: Path) -> 
         "A1,E1,P1,DEV,2026-08-10,2,design\n"
         "A2,E9,P1,DEV,2026-08-11,1,who\n")  # E9 is unknown: an exception
     ok("load", "firm.yaml")
-    ok("ingest", "--source", "t", "t.csv")
+    ok("ingest", "--source", "t", "t.csv", exit_code=1)  # A2 became an exception
     ok("approve", "--project", "P1")
     ok("bill", "--through", "2026-08-31")
     ok("invoices", "issue", "--all")

@@ -118,7 +118,7 @@ def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
      "ref is 100,000 characters long, more than the 128 allowed"),
     (["holds", "place", "--reason", "other", "--project", "P1", "--note", "n" * 2001],
      "note is 2,001 characters long"),
-    (["approve", "--id", "99999999999999999999"], "entry_ids[0] 99999999999999999999 is not"),
+    (["approve", "--id", "99999999999999999999"], "--id 99999999999999999999 is not an id"),
     (["approve", "--id", "1", "--actor", "a\x01"], "actor holds control character U+0001"),
     (["invoices", "show", str(BIG_ID)], "invoice id"),
     (["invoices", "void", "0", "--reason", "other"], "invoice_id 0 is not an id"),

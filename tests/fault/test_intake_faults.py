@@ -73,7 +73,9 @@ def test_overlapping_concurrent_ingests_lose_and_duplicate_nothing(firm: Firm, s
              time_file(tmp_path / "c.csv", range(0, 3000), prefix="U")]
     procs = [firm.start("ingest", "--source", "tracker", str(f)) for f in files]
     codes = [(p.returncode, err) for p in procs for _, err in [p.communicate(timeout=600)]]
-    assert [c for c, _ in codes] == [0, 0, 0], codes
+    # exit 1 where rows became duplicate_entry exceptions (C's, or the A rows C raced), never 2
+    exits = [c for c, _ in codes]
+    assert set(exits) <= {0, 1} and 1 in exits, codes
     total, distinct = _stored(sql)
     duplicates = sql("SELECT COUNT(*) FROM exceptions WHERE reason = 'duplicate_entry'")[0][0]
     figure(f"overlapping concurrent ingests ({firm.url.split(':')[0]}, 3 processes, 15,000 "

@@ -22,6 +22,10 @@ HourbridgeDep = Annotated[Hourbridge, Depends(get_hourbridge)]
 MAX_PAGE = 1000
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"at most this many (<= {MAX_PAGE})")]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="skip this many first")]
+# keyset paging: the next page starts after the last id of this one (stable while rows are
+# added, unlike an offset)
+After = Annotated[int | None, Query(ge=1, le=2**63 - 1,
+                                    description="only rows with a greater id (the next page)")]
 
 
 def drain_later(tasks: BackgroundTasks, hb: Hourbridge) -> None:

@@ -61,6 +61,7 @@ def main(
 
 app.add_typer(db.db_app, name="db")
 app.add_typer(db.schema_app, name="schema")
+app.add_typer(entries.entries_app, name="entries")
 app.add_typer(invoices.invoices_app, name="invoices")
 app.add_typer(exceptions.exceptions_app, name="exceptions")
 app.add_typer(delivery.deadletters_app, name="deadletters")

@@ -9,7 +9,7 @@ import typer
 from hourbridge.domain import commands as c
 
 from .options import JsonOpt, parse_date
-from .output import console, print_json, session, shown, table
+from .output import console, print_json, progress, session, shown, table
 
 
 def bill(
@@ -18,14 +18,17 @@ def bill(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, write nothing.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Billing run: approved, unbilled, billable time to draft invoices."""
+    """Billing run: approved, unbilled, billable time to draft invoices.
+    Exit 0: all billed; 1: some work was not billed (listed with its reason); 2: refused."""
     with session() as hb:
         cutoff = parse_date(through, "--through")
         assert cutoff is not None
-        report = hb.handle(c.RunBilling(cutoff, entity, dry_run))
+        with progress(as_json) as bar:
+            bar.add_task(f"billing run through {cutoff}", total=None)
+            report = hb.handle(c.RunBilling(cutoff, entity, dry_run))
         if as_json:
             print_json(report.as_dict())
-            return
+            raise typer.Exit(1 if report.skipped else 0)
         title = "billing run (dry run: nothing written)" if dry_run else "billing run"
         table(title, ["id", "entity", "contract", "customer", "period", "lines", "net", "tax",
                       "total", "cur"],
@@ -54,6 +57,9 @@ def bill(
                           "unbilled work, expense, fee, milestone or retainer fee due)")
         for s in report.skipped[:20]:
             console.print(f"  not billed {s.get('id')}: {s['reason']} {s.get('message', '')}")
+        if report.skipped:
+            console.print(f"not billed: {len(report.skipped)}")
+            raise typer.Exit(1)
 
 
 def _figures(side: dict[str, str] | None) -> tuple[str, str, str]:

@@ -45,14 +45,24 @@ def exceptions_retry(
     actor: Annotated[str, typer.Option()] = "cli",
     as_json: JsonOpt = False,
 ) -> None:
-    """Validate the kept rows again (after master data was fixed)."""
+    """Validate the kept rows again (after master data was fixed). What is still refused
+    shows (and keeps) the reason found now. Exit 0: all resolved; 1: some still open."""
     with session() as hb:
         report = hb.handle(c.RetryExceptions(tuple(ids or ()), actor))
+        out = report.as_dict()
         if as_json:
-            print_json(report.as_dict())
-            return
-        console.print(f"retried {report.retried}: {len(report.resolved)} resolved, "
-                      f"{len(report.still_open)} still open")
+            print_json(out)
+        else:
+            console.print(f"retried {report.retried}: {len(report.resolved)} resolved, "
+                          f"{len(report.still_open)} still open")
+            if out["reasons"]:
+                console.print("still open by reason: " + ", ".join(
+                    f"{code} {n}" for code, n in out["reasons"].items()))
+            for exc_id, change in out["reason_changed"].items():
+                console.print(f"  exception {exc_id}: now {change['now']} "
+                              f"(was {change['was']})")
+        if report.still_open:
+            raise typer.Exit(1)
 
 
 @exceptions_app.command("dismiss")

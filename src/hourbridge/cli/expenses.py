@@ -10,9 +10,9 @@ import typer
 from hourbridge.domain import commands as c
 from hourbridge.formats.timefile import TimeFile
 
-from .intake import ingest_files
+from .intake import DelimiterOpt, delimiter_of, ingest_files
 from .options import JsonOpt, parse_date
-from .output import console, print_json, session, table
+from .output import cli_errors, console, print_json, session, table
 
 expenses_app = typer.Typer(help="Expenses: intake through the inbox, listing, approval.",
                            no_args_is_help=True)
@@ -23,12 +23,16 @@ expenses_app = typer.Typer(help="Expenses: intake through the inbox, listing, ap
 def expenses_ingest(
     files: Annotated[list[Path], typer.Argument(help="Canonical CSV or JSON expense files.")],
     source: Annotated[str, typer.Option(help="Source system name, part of every expense's id.")],
+    delimiter: DelimiterOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Take expenses through the inbox: kept, validated, stored or queued as exceptions."""
+    """Take expenses through the inbox: kept, validated, stored or queued as exceptions.
+    Exit 0: all taken; 1: some rows became exceptions; 2: refused."""
+    with cli_errors():
+        sep = delimiter_of(delimiter)
     ingest_files(files, as_json, "expense", "expense intake",
-                 lambda path: c.IngestExpenses(source, TimeFile.from_path(
-                     path, list_key="expenses")))
+                 lambda file: c.IngestExpenses(source, file),
+                 lambda path: TimeFile.from_path(path, list_key="expenses", delimiter=sep))
 
 
 @expenses_app.command("list")
@@ -67,16 +71,19 @@ def expenses_approve(
     actor: Annotated[str, typer.Option(help="Who approves (kept on the expense).")] = "cli",
     as_json: JsonOpt = False,
 ) -> None:
-    """Approve submitted expenses by id, employee, project and/or period."""
+    """Approve submitted expenses by id, employee, project and/or period.
+    Exit 0: all approved; 1: some skipped (listed with the reason); 2: refused."""
     with session() as hb:
         report = hb.handle(c.ApproveExpenses(
             actor=actor, expense_ids=tuple(ids or ()), employee=employee, project=project,
             date_from=parse_date(date_from, "--from"), date_to=parse_date(date_to, "--to")))
         if as_json:
             print_json(report.as_dict())
-            return
-        amounts = ", ".join(f"{v} {k}" for k, v in sorted(report.billable_amount.items()))
-        console.print(f"approved {report.approved} expenses ({report.billable} billable: "
-                      f"{amounts or '-'})")
-        for s in report.skipped[:20]:
-            console.print(f"  skipped {s['id']}: {s['reason']}")
+        else:
+            amounts = ", ".join(f"{v} {k}" for k, v in sorted(report.billable_amount.items()))
+            console.print(f"approved {report.approved} expenses ({report.billable} billable: "
+                          f"{amounts or '-'})")
+            for s in report.skipped[:20]:
+                console.print(f"  skipped {s['id']}: {s['reason']}")
+        if report.skipped:
+            raise typer.Exit(1)

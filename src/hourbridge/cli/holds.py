@@ -44,7 +44,8 @@ def holds_place(
     = None,
     project: Annotated[str | None, typer.Option(help="Hold a project.")] = None,
     contract: Annotated[str | None, typer.Option(help="Hold a contract.")] = None,
-    entry: Annotated[int | None, typer.Option(help="Hold one time entry (its id).")] = None,
+    entry: Annotated[str | None, typer.Option(
+        help="Hold one time entry: its id or SOURCE:EXTERNAL_ID.")] = None,
     note: Annotated[str, typer.Option(help="Free text: what it is about.")] = "",
     owner: Annotated[str | None, typer.Option(help="Owner role (default by reason).")] = None,
     actor: Annotated[str, typer.Option(help="Who places it.")] = "cli",
@@ -53,7 +54,8 @@ def holds_place(
     with session() as hb:
         targets = [(s, v) for s, v in (("customer", customer), ("project", project),
                                        ("contract", contract),
-                                       ("entry", None if entry is None else str(entry)))
+                                       ("entry", None if entry is None
+                                        else str(hb.queries.entry_ids([entry], "--entry")[0])))
                    if v is not None]
         if len(targets) != 1:
             raise InvalidInput("name exactly one of --customer, --project, --contract, --entry")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from .intake import exit_code
 from .options import JsonOpt, checked_ids
 from .output import console, print_json, session, table
 
@@ -42,16 +43,24 @@ def inbox_retry(
     as_json: JsonOpt = False,
 ) -> None:
     """Process payloads a crash left `received`, from the kept bytes (safe to run while
-    other intakes run: a payload another process is processing is waited for, not doubled)."""
+    other intakes run: a payload another process is processing is waited for, not doubled).
+    Exit codes as `ingest`: 0 all taken, 1 some rows became exceptions, 2 unreadable."""
     with session() as hb:
         reports = hb.recover_intake(checked_ids(ids or (), "inbox id"))
-        if as_json:
-            print_json(reports)
-            return
-        if not reports:
-            console.print("no payload waits for processing")
-        for r in reports:
-            note = "already processed by another intake" if r["duplicate_payload"] else (
-                f"{r['rows']} rows: {r['accepted']} accepted, {r['revised']} revised, "
-                f"{r['unchanged']} unchanged, {r['rejected']} rejected")
-            console.print(f"inbox {r['inbox_id']} ({r['source']}, {r['kind']}): {note}")
+        _print_retried(reports, as_json)
+        code = exit_code(reports)  # as ingest: 2 unreadable, 1 rows queued, 0 all taken
+        if code:
+            raise typer.Exit(code)
+
+
+def _print_retried(reports: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        print_json(reports)
+        return
+    if not reports:
+        console.print("no payload waits for processing")
+    for r in reports:
+        note = "already processed by another intake" if r["duplicate_payload"] else (
+            f"{r['rows']} rows: {r['accepted']} accepted, {r['revised']} revised, "
+            f"{r['unchanged']} unchanged, {r['rejected']} rejected")
+        console.print(f"inbox {r['inbox_id']} ({r['source']}, {r['kind']}): {note}")

@@ -1,67 +1,138 @@
 """``hourbridge ingest``: canonical time files through the inbox; and the file intake every
-kind's command shares (``hourbridge expenses ingest`` too)."""
+kind's command shares (``hourbridge expenses ingest`` too).
+
+Exit codes (README, "Exit codes"): 0 every row taken, 1 some rows became exceptions (the
+report counts them by reason code), 2 refused: a file that cannot be opened or read as a whole
+(not UTF-8, no header, no JSON list, a CSV separator that cannot be told), or bad usage.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
-from hourbridge.formats.timefile import TimeFile
+from hourbridge.formats.timefile import CHUNK, DELIMITERS, TimeFile
 
 from .options import JsonOpt
-from .output import console, err_console, print_json, session, table
+from .output import cli_errors, console, err_console, print_json, progress, session, table
 
 # the columns every intake table shows: (header, key of the report)
 COUNTS = (("rows", "rows"), ("accepted", "accepted"), ("revised", "revised"),
           ("unchanged", "unchanged"), ("rejected", "rejected"))
 
+DelimiterOpt = Annotated[str | None, typer.Option(
+    help="CSV field separator: ',', ';' or 'tab' (default: sniffed from the first lines).")]
+
+
+def delimiter_of(text: str | None) -> str | None:
+    """The ``--delimiter`` given, as the character; anything but the three is refused."""
+    if text is None:
+        return None
+    value = "\t" if text.lower() in ("tab", "\\t") else text
+    if len(value) != 1 or value not in DELIMITERS:
+        raise InvalidInput(f"--delimiter {text!r}: give ',', ';' or 'tab'")
+    return value
+
+
+class _Counted(io.RawIOBase):
+    """A file that reports how far it has been read (to the progress bar), once per MiB
+    passed: the bar moves per block of rows, never per row or per read."""
+
+    def __init__(self, raw: IO[bytes], moved: Callable[[int], None]) -> None:
+        self._raw = raw
+        self._moved = moved
+        self._at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        before, self._at = self._at, self._at + n
+        if before // CHUNK != self._at // CHUNK or n == 0:
+            self._moved(self._at)
+        return int(n)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _watched(file: Any, moved: Callable[[int], None]) -> Any:
+    """``file`` (a dataclass payload read through its ``opener``: a canonical ``TimeFile`` or a
+    tracker's file) whose every read (fingerprint, keep, rows) reports its position."""
+    opener = file.opener
+    return dataclasses.replace(file, opener=lambda: io.BufferedReader(  # type: ignore[arg-type]
+        _Counted(opener(), moved), CHUNK))
+
+
+def exit_code(reports: Sequence[dict[str, Any]]) -> int:
+    """2 if a payload was unreadable as a whole, 1 if rows became exceptions, else 0."""
+    if any(r.get("unreadable") for r in reports):
+        return 2
+    return 1 if any(r["rejected"] for r in reports) else 0
+
 
 def ingest_files(files: list[Path], as_json: bool, what: str, title: str,
-                 command: Callable[[Path], Any],
+                 command: Callable[[Any], Any], file_of: Callable[[Path], Any],
                  columns: Sequence[tuple[str, str]] = COUNTS) -> None:
-    """Take each file through the inbox (``command`` makes its intake command), then report:
-    JSON, or a table of ``columns`` and the rejections by reason."""
+    """Take each file through the inbox (``command`` makes the kind's intake command of the
+    file ``file_of`` reads), report (JSON, or a table of ``columns`` and the rejections by
+    reason), then exit with ``exit_code``."""
     with session() as hb:
         for path in files:
             if not path.is_file():
                 raise InvalidInput(f"{path}: cannot read: no such file")
         reports: list[dict[str, Any]] = []
-        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                       console=err_console, transient=True,
-                       disable=as_json or not err_console.is_terminal)
-        with bar:
-            step = bar.add_task(f"ingest {what} files", total=len(files))
+        with progress(as_json) as bar:
             for path in files:
-                bar.update(step, description=f"ingest {path.name}")
-                report = hb.handle(command(path))
+                # the file is read three times (fingerprint, keep, rows), rows being the slow
+                # pass: the bar shows the position of the pass under way
+                step = bar.add_task(f"ingest {what} {path.name}", total=path.stat().st_size)
+                report = hb.handle(command(_watched(
+                    file_of(path), lambda at, step=step: bar.update(step, completed=at))))
                 reports.append({"file": str(path), **report.as_dict()})
-                bar.advance(step)
+                bar.remove_task(step)
         for r in reports:  # old column names: one line each on stderr, also with --json
             for warning in r.get("warnings", []):
                 err_console.print(f"warning: {r['file']}: {warning}")
         if as_json:
             print_json(reports)
-            return
-        headers = [h for h, _ in columns]
-        table(title, ["file", *headers, "note"],
-              [(r["file"], *(r[key] for _, key in columns),
-                "same payload already taken" if r["duplicate_payload"] else "")
-               for r in reports], right=headers)
-        reasons: dict[str, int] = {}
+        else:
+            _print_reports(reports, title, columns)
         for r in reports:
-            for code, n in r["reasons"].items():
-                reasons[code] = reasons.get(code, 0) + n
-        if reasons:
-            console.print("rejected by reason: " + ", ".join(
-                f"{code} {n}" for code, n in sorted(reasons.items()))
-                + " (see `hourbridge exceptions list`)")
+            if r["unreadable"]:
+                err_console.print(f"error: {r['file']}: cannot read: {r['unreadable']} "
+                                  "(kept in the inbox as failed)", highlight=False, markup=False)
+        code = exit_code(reports)
+        if code:
+            raise typer.Exit(code)
+
+
+def _print_reports(reports: list[dict[str, Any]], title: str,
+                   columns: Sequence[tuple[str, str]]) -> None:
+    headers = [h for h, _ in columns]
+    table(title, ["file", *headers, "note"],
+          [(r["file"], *(r[key] for _, key in columns),
+            "same payload already taken" if r["duplicate_payload"] else
+            "unreadable" if r["unreadable"] else "")
+           for r in reports], right=headers)
+    reasons: dict[str, int] = {}
+    for r in reports:
+        for code, n in r["reasons"].items():
+            reasons[code] = reasons.get(code, 0) + n
+    if reasons:
+        console.print(f"rejected {sum(reasons.values())} by reason: " + ", ".join(
+            f"{code} {n}" for code, n in sorted(reasons.items()))
+            + " (see `hourbridge exceptions list`)")
 
 
 FORMATS = ("canonical", "harvest", "toggl", "clockify", "kimai")
@@ -77,23 +148,27 @@ def ingest(
     file_format: Annotated[str, typer.Option(
         "--format", help="canonical, or a tracker's own API response or export: harvest, "
                          "toggl, clockify, kimai (an entry, a list, or a page).")] = "canonical",
+    delimiter: DelimiterOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Take time entries through the inbox: kept verbatim, validated, stored or queued.
+    Exit 0: all taken; 1: some rows became exceptions; 2: refused.
 
     With --format, a tracker's ids become Hourbridge codes through the bundle's aliases, its
     start times the employee's local dates; a running timer is queued as timer_running."""
-    name = source or file_format
-
-    def command(path: Path) -> c.IngestTimeEntries:
-        # checked here, inside the session, so a refusal prints as one line with exit 2
+    with cli_errors():  # refusals of the options: one line, exit 2
+        sep = delimiter_of(delimiter)
         if file_format not in FORMATS:
             raise InvalidInput(f"--format {file_format!r}: one of {', '.join(FORMATS)}")
         if file_format == "canonical" and source is None:
             raise InvalidInput("--source is required for canonical files")
-        if file_format == "canonical":
-            return c.IngestTimeEntries(name, TimeFile.from_path(path))
-        return c.IngestTimeEntries(name, Hourbridge.tracker_payload(file_format, path))
+    name = source or file_format
 
-    ingest_files(files, as_json, "time", "ingest", command,
+    def file_of(path: Path) -> Any:
+        if file_format == "canonical":
+            return TimeFile.from_path(path, delimiter=sep)
+        return Hourbridge.tracker_payload(file_format, path)
+
+    ingest_files(files, as_json, "time", "ingest",
+                 lambda file: c.IngestTimeEntries(name, file), file_of,
                  (*COUNTS, ("deleted", "deleted"), ("corrections", "corrections_proposed")))

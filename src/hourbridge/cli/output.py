@@ -11,6 +11,14 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from hourbridge.bootstrap import Hourbridge
@@ -18,11 +26,13 @@ from hourbridge.dbsetup import open_database
 from hourbridge.domain.display import shown as shown  # re-exported for the commands
 from hourbridge.errors import HourbridgeError, InvalidInput
 
-console = Console()
+# emoji codes off: an entry reference such as "a:b:X" or "harvest:smile:1" must print as
+# written, not as an emoji
+console = Console(emoji=False)
 if not console.is_terminal:  # piped or captured: 80 columns would cut money columns short
-    console = Console(width=140)
+    console = Console(width=140, emoji=False)
 # Errors are never wrapped: a path or a file:line must stay on one line for grep and people.
-err_console = Console(stderr=True, soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)
 
 
 def _as_json(value: Any) -> Any:
@@ -50,6 +60,16 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
     for row in rows:
         t.add_row(*("" if v is None else str(v) for v in row))
     console.print(t)
+
+
+def progress(as_json: bool) -> Progress:
+    """A progress bar on stderr for long work (ingest, billing runs, issuing), shown only to
+    a person at a terminal: silent when stderr is piped or captured and with ``--json``, so
+    scripts read exactly what they read before. A task without a total pulses (elapsed time
+    shown). Transient: the report that follows replaces it."""
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    TaskProgressColumn(), TimeElapsedColumn(), console=err_console,
+                    transient=True, disable=as_json or not err_console.is_terminal)
 
 
 MAX_PROBLEM_CHARS = 500

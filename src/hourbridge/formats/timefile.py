@@ -1,10 +1,13 @@
 """A time file as it arrives: raw bytes (kept verbatim in the inbox) and the canonical rows in
 it, both read as streams so a file of a million rows never sits in memory.
 
-CSV: UTF-8 (a BOM is ignored) with a header line (RFC 4180 quoting). JSON: a list of objects,
-or ``{"time_entries": [...]}`` (``{"expenses": [...]}`` for an expense file: ``list_key``),
-parsed incrementally with ijson; numbers arrive as ``Decimal`` so no binary float touches a
-quantity. Row locations are ``file:line`` for CSV and ``file: $[i]`` (JSON path) for JSON.
+CSV: UTF-8 (a BOM is ignored) with a header line (RFC 4180 quoting), fields separated by a
+comma, a semicolon (what spreadsheets write where the comma is the decimal mark) or a tab: given
+(``delimiter``) or sniffed from the first lines (``csv.Sniffer`` limited to those three).
+JSON: a list of objects, or ``{"time_entries": [...]}`` (``{"expenses": [...]}`` for an
+expense file: ``list_key``), parsed incrementally with ijson; numbers arrive as ``Decimal`` so
+no binary float touches a quantity. Row locations are ``file:line`` for CSV and ``file: $[i]``
+(JSON path) for JSON.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from hourbridge.domain.problems import Problem
 from hourbridge.errors import UnreadablePayload
 
 CHUNK = 1 << 20
+DELIMITERS = ",;\t"  # the separators a canonical CSV may use (RFC 4180 itself knows only ",")
+SNIFF_BYTES = 64 << 10  # enough for the header and a few rows of any real time file
 Row = tuple[str, dict[str, Any]]
 
 
@@ -37,18 +42,20 @@ class TimeFile:
     opener: Callable[[], IO[bytes]]
     # the key of the rows' list when a JSON payload is an object rather than a list
     list_key: str = "time_entries"
+    # the CSV field separator, one of DELIMITERS; None: sniffed from the first lines
+    delimiter: str | None = None
 
     @classmethod
     def from_path(cls, path: Path, media_type: str | None = None,
-                  list_key: str = "time_entries") -> TimeFile:
+                  list_key: str = "time_entries", delimiter: str | None = None) -> TimeFile:
         kind = media_type or ("application/json" if path.suffix.lower() == ".json"
                               else "text/csv")
-        return cls(path.name, kind, lambda: path.open("rb"), list_key)
+        return cls(path.name, kind, lambda: path.open("rb"), list_key, delimiter)
 
     @classmethod
     def from_bytes(cls, filename: str, media_type: str, data: bytes,
-                   list_key: str = "time_entries") -> TimeFile:
-        return cls(filename, media_type, lambda: io.BytesIO(data), list_key)
+                   list_key: str = "time_entries", delimiter: str | None = None) -> TimeFile:
+        return cls(filename, media_type, lambda: io.BytesIO(data), list_key, delimiter)
 
     @property
     def is_json(self) -> bool:
@@ -65,12 +72,13 @@ class TimeFile:
     def _csv_rows(self) -> Iterator[Row]:
         with self.opener() as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            reader = csv.DictReader(text)
+            reader = csv.DictReader(text, delimiter=self.delimiter or self._sniffed())
             try:
                 fields = reader.fieldnames
                 if not fields or "external_id" not in fields:
                     raise PayloadFormatError(Problem(
-                        "invalid_format", "CSV needs a header line with at least external_id",
+                        "invalid_format", "CSV needs a header line with at least external_id "
+                        f"(fields separated by {_named(reader.reader.dialect.delimiter)})",
                         self.filename))
                 for record in reader:
                     extra = record.pop(None, None)  # type: ignore[call-overload]
@@ -86,6 +94,35 @@ class TimeFile:
                 raise PayloadFormatError(Problem(
                     "invalid_format", f"CSV error at line {reader.line_num}: {exc}",
                     self.filename)) from None
+
+    def _sniffed(self) -> str:
+        """The separator of the first lines. The header decides when it holds one of
+        DELIMITERS, or when only one of them splits it into an ``external_id`` field;
+        otherwise ``csv.Sniffer``, limited to the ones present, picks the one that splits
+        the sample's lines alike. A header without any is one column (comma); one the
+        sniffer cannot decide (or a header alone) is refused, asking for ``--delimiter``."""
+        with self.opener() as raw:
+            head = raw.read(SNIFF_BYTES)
+        sample = head.decode("utf-8-sig", errors="replace")
+        if len(head) == SNIFF_BYTES:  # a cut last line would skew the counts
+            sample = sample[:sample.rfind("\n") + 1] or sample
+        header, _, rest = sample.partition("\n")
+        present = [d for d in DELIMITERS if d in header]
+        if len(present) <= 1:
+            return present[0] if present else ","
+        keyed = [d for d in present
+                 if "external_id" in (f.strip().strip('"') for f in header.split(d))]
+        if len(keyed) == 1:
+            return keyed[0]
+        try:
+            if not rest.strip():
+                raise csv.Error("a header alone")
+            return csv.Sniffer().sniff(sample, delimiters="".join(present)).delimiter
+        except csv.Error:
+            raise PayloadFormatError(Problem(
+                "invalid_format", "cannot tell the CSV field separator: the header holds "
+                f"{' and '.join(_named(d) for d in present)}; give it with --delimiter",
+                self.filename)) from None
 
     def _json_rows(self) -> Iterator[Row]:
         with self.opener() as raw:
@@ -114,6 +151,10 @@ class TimeFile:
         with self.opener() as raw:
             return any(prefix == "" and event == "map_key" and value == self.list_key
                        for prefix, event, value in ijson.parse(raw))
+
+
+def _named(delimiter: str) -> str:
+    return {",": "commas", ";": "semicolons", "\t": "tabs"}.get(delimiter, repr(delimiter))
 
 
 class _Rewound(io.RawIOBase):

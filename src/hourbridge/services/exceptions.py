@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from hourbridge.domain.commands import DismissExceptions, RetryExceptions
+from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import InvalidInput
 
@@ -22,16 +23,26 @@ from .rows import Row
 class RetryReport:
     retried: int = 0
     resolved: list[int] = field(default_factory=list)
+    # each row still refused, with its reason as found now (kept on the exception too)
     still_open: dict[int, str] = field(default_factory=dict)
+    was: dict[int, str] = field(default_factory=dict)  # the earlier reason, where it changed
 
     def as_dict(self) -> dict[str, Any]:
+        reasons: dict[str, int] = defaultdict(int)
+        for code in self.still_open.values():
+            reasons[code] += 1
         return {"retried": self.retried, "resolved": self.resolved,
-                "still_open": {str(k): v for k, v in self.still_open.items()}}
+                "still_open": {str(k): v for k, v in self.still_open.items()},
+                "reasons": dict(sorted(reasons.items())),
+                "reason_changed": {str(k): {"was": v, "now": self.still_open[k]}
+                                   for k, v in self.was.items()}}
 
 
 def retry_exceptions(cmd: RetryExceptions, uow: UnitOfWork, now: datetime,
                      deps: Collaborators) -> RetryReport:
-    """Re-run intake on the kept raw rows; an accepted row closes its exception as resolved."""
+    """Re-run intake on the kept raw rows; an accepted row closes its exception as resolved,
+    one still refused takes the reason found now (the cause may have changed: a project
+    loaded, but the employee not assigned to it)."""
     ids, actor = cmd.exception_ids, cmd.actor
     report = RetryReport()
     with uow:
@@ -44,6 +55,7 @@ def retry_exceptions(cmd: RetryExceptions, uow: UnitOfWork, now: datetime,
             if row and inbox_id is not None:  # intake rows; others resolve by themselves
                 by_source[(source, inbox_id)].append((exc_id, row))
         kinds = uow.inbox.kinds([i for _, i in by_source if i is not None])
+        now_found: list[tuple[int, Problem]] = []
         for (source, inbox_id), group in by_source.items():
             rows: list[Row] = [(f"exception {exc_id}", row) for exc_id, row in group]
             assert inbox_id is not None
@@ -53,11 +65,13 @@ def retry_exceptions(cmd: RetryExceptions, uow: UnitOfWork, now: datetime,
             report.retried += len(rows)
             for index, (exc_id, row) in enumerate(group):
                 if index in rejected:
-                    report.still_open[exc_id] = rejection(inbox_id, source, row,
-                                                          rejected[index]).problem.code
+                    problem = rejection(inbox_id, source, row, rejected[index]).problem
+                    report.still_open[exc_id] = problem.code
+                    now_found.append((exc_id, problem))
                 else:
                     report.resolved.append(exc_id)
         uow.exceptions.close(report.resolved, "resolved", now, actor, "accepted on retry")
+        report.was = uow.exceptions.reassess(now_found)
         uow.commit()
     return report
 

@@ -79,6 +79,8 @@ class IntakeReport:
     deleted: int = 0
     corrections: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    # the payload as a whole could not be read (kept, ``failed``, one invalid_format exception)
+    unreadable: str | None = None
     day_rounding: DayRoundingOutcome = field(default_factory=DayRoundingOutcome)
     warnings: list[str] = field(default_factory=list)
 
@@ -112,6 +114,7 @@ class IntakeReport:
             "rejected": self.rejected, "deleted": self.deleted,
             "corrections_proposed": self.corrections,
             "reasons": dict(sorted(self.reasons.items())),
+            "unreadable": self.unreadable,
             "days_rerounded": self.day_rounding.days,
             "entries_rerounded": self.day_rounding.changed,
             "day_overbilled_seconds": self.day_rounding.overbilled_seconds,
@@ -322,7 +325,8 @@ def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: date
                 uow.exceptions.add([NewException(inbox_id, source, None, problem, {})], now)
                 uow.inbox.record_counts(inbox_id, "failed", 0, 0, 0, 0)
             uow.commit()
-        return IntakeReport(inbox_id, fingerprint, rejected=1, reasons={problem.code: 1})
+        return IntakeReport(inbox_id, fingerprint, rejected=1, reasons={problem.code: 1},
+                            unreadable=problem.message)
     return report
 
 

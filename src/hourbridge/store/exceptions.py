@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from hourbridge.domain import limits
+from hourbridge.domain.problems import Problem
 from hourbridge.services.ports.exceptions import NewException
 
 from . import tables as t
@@ -76,6 +77,19 @@ class SqlExceptions:
                 out += [tuple(r) for r in self.conn.execute(stmt.where(ex.c.id.in_(part)))]  # type: ignore[misc]
             return out
         return [tuple(r) for r in self.conn.execute(stmt.order_by(ex.c.id))]  # type: ignore[misc]
+
+    def reassess(self, items: Sequence[tuple[int, Problem]]) -> dict[int, str]:
+        ex = t.exceptions
+        found = {i: p for i, p in items}
+        before: dict[int, str] = {}
+        for part in _chunks(list(found)):
+            before.update(self.conn.execute(select(ex.c.id, ex.c.reason)
+                                            .where(ex.c.id.in_(part))).tuples().all())
+        for exc_id, problem in found.items():
+            self.conn.execute(update(ex).where(ex.c.id == exc_id, ex.c.status == "open").values(
+                reason=problem.code, field=problem.field, message=problem.message,
+                owner_role=problem.owner))
+        return {i: old for i, old in before.items() if old != found[i].code}
 
     def close(self, ids: Sequence[int], status: str, at: datetime, by: str, note: str) -> None:
         ex = t.exceptions

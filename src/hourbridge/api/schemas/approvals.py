@@ -10,12 +10,14 @@ from pydantic import Field, model_validator
 from hourbridge.formats.bundle import Code
 
 from ..deprecation import RANGE_RENAMES, old_names_used, renamed_field
-from .common import MAX_IDS_PER_REQUEST, Actor, Id, In, Money, Out, Skipped
+from .common import MAX_IDS_PER_REQUEST, Actor, EntryRef, In, Money, Out, Skipped
 
 
 class ApprovalIn(In):
     actor: Actor
-    entry_ids: list[Id] = Field([], max_length=MAX_IDS_PER_REQUEST)
+    entry_ids: list[EntryRef] = Field(
+        [], max_length=MAX_IDS_PER_REQUEST,
+        description="ids or SOURCE:EXTERNAL_ID references; an unknown reference is 404")
     employee: Code | None = None
     project: Code | None = None
     # one name per concept (docs/GLOSSARY.md): `from`/`to` as on the command line

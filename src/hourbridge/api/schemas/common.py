@@ -65,6 +65,25 @@ Reason = Annotated[str, Field(min_length=1, max_length=limits.REASON, pattern=r"
 ReasonCode = Annotated[str, Field(min_length=1, max_length=limits.REASON, pattern=r"\S"),
                        _no_control(True)]
 Id = Annotated[int, Field(ge=1, le=limits.MAX_ID, description="a stored id")]
+def _entry_ref(value: object) -> int | str:
+    """An entry id (1 to 2^63-1) or a ``SOURCE:EXTERNAL_ID`` text, as given: one validator,
+    so a refusal names the field (``entry_ids[1]``), not a branch of a union."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 1 <= value <= limits.MAX_ID:
+            raise ValueError(f"{value} is not an id (1 to {limits.MAX_ID})")
+        return value
+    if isinstance(value, str) and ":" in value[1:-1] and len(value) <= ENTRY_REF_CHARS:
+        return value
+    raise ValueError("give an entry id (an integer) or SOURCE:EXTERNAL_ID")
+
+
+ENTRY_REF_CHARS = 200
+# a time entry named by its id or by SOURCE:EXTERNAL_ID (resolved by ReadModels.entry_ids)
+EntryRef = Annotated[int | str, PlainValidator(_entry_ref), WithJsonSchema({
+    "anyOf": [{"type": "integer", "minimum": 1, "maximum": limits.MAX_ID},
+              {"type": "string", "minLength": 3, "maxLength": ENTRY_REF_CHARS,
+               "pattern": "^.+:.+$"}],
+    "description": "an entry id, or SOURCE:EXTERNAL_ID (e.g. harvest:T-1)"})]
 LineNo = Annotated[int, Field(ge=1, le=limits.MAX_ID, description="a line number")]
 
 
@@ -215,6 +234,9 @@ class IntakeReport(Out):
         0, description="changes or deletions of work on an invoice, proposed as corrections "
         "(GET /v1/corrections)")
     reasons: dict[str, int] = Field(description="rejected rows by reason code")
+    unreadable: str | None = Field(
+        None, description="why the payload as a whole could not be read (it is kept, status "
+        "failed, one invalid_format exception); null when it was read")
     days_rerounded: int = Field(0, description="days of per-day-rounded contracts recomputed")
     entries_rerounded: int = Field(0, description="entries whose billable seconds moved")
     day_overbilled_seconds: int = Field(

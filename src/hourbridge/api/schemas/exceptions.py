@@ -37,10 +37,21 @@ class RetryIn(In):
 
 
 
+class ReasonChange(Out):
+    was: str
+    now: str
+
+
 class RetryReport(Out):
     retried: int
     resolved: list[int]
-    still_open: dict[str, str] = Field(description="exception id -> reason code")
+    still_open: dict[str, str] = Field(
+        description="exception id -> reason code, as found now (kept on the exception)")
+    reasons: dict[str, int] = Field(
+        default_factory=dict, description="still open rows by the reason found now")
+    reason_changed: dict[str, ReasonChange] = Field(
+        default_factory=dict, description="exception id -> its earlier and its new reason, "
+        "where the cause changed since it was queued")
 
 
 

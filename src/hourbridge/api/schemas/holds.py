@@ -11,7 +11,8 @@ from .common import Actor, In, Note, Out, OwnerRole, Reason, Ref
 
 class HoldIn(In):
     scope: Literal["customer", "project", "contract", "entry"]
-    ref: Ref = Field(description="customer id, project code, contract id or entry id")
+    ref: Ref = Field(description="customer id, project code, contract id, or entry id or "
+                     "SOURCE:EXTERNAL_ID")
     reason: Literal["missing_po", "credit_hold", "dispute", "other"]
     note: Note = ""
     owner_role: OwnerRole | None = Field(None, description="who releases it (default by reason)")

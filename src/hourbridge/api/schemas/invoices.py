@@ -32,6 +32,9 @@ class Invoice(Out):
     reason: str | None = None
     number: str | None
     status: str
+    payment: Literal["paid", "unpaid"] | None = Field(
+        None, description="an issued or posted invoice is unpaid until paid; none on a "
+        "draft, a void or a credit note")
     entity: str
     contract: str
     customer: str

@@ -15,6 +15,7 @@ from .common import (
     In,
     IntakeRowIn,
     Money,
+    Out,
     StoredRowOut,
     Text,
     TextOrBoolean,
@@ -66,8 +67,16 @@ class TimeEntriesIn(In):
 
 
 
+class EntryInvoice(Out):
+    id: int
+    number: str | None = Field(description="none while a draft")
+    status: str
+
+
 class TimeEntry(StoredRowOut):
     task: str
+    entity: str | None = None
+    contract: str | None = None
     work_date: dt.date
     worked_seconds: int
     billable_seconds: int
@@ -81,4 +90,19 @@ class TimeEntry(StoredRowOut):
     billed_seconds: int = 0
     written_off_seconds: int = 0
     deleted_at: dt.datetime | None = Field(None, description="when the source deleted it")
+    wip_open: Money | None = Field(
+        None, description="WIP booked at approval less what invoicing relieved, in "
+        "wip_currency")
+    invoices: list[EntryInvoice] = Field(
+        default_factory=list, description="the invoices (not void, not credit notes) with a "
+        "line billing this entry")
+
+
+class TimeEntryDetail(TimeEntry):
+    inbox_id: int
+    approved_at: dt.datetime | None = None
+    approved_by: str | None = None
+    rejected_at: dt.datetime | None = None
+    rejected_by: str | None = None
+    rejection_reason: str | None = None
 

@@ -13,7 +13,7 @@ from hourbridge.domain.reasons import REJECTION_REASONS
 from ..deps import HourbridgeDep, drain_later
 from ..problems import problem_responses
 from ..schemas.approvals import ApprovalIn, ApprovalReport
-from ..schemas.common import Actor, CodedReason, Id, ReasonCode, reason_codes
+from ..schemas.common import Actor, CodedReason, EntryRef, ReasonCode, reason_codes
 
 router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses(422, 500))
 
@@ -29,7 +29,8 @@ router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses
 )
 def approve(body: ApprovalIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
     report = hb.handle(ApproveEntries(
-        actor=body.actor, entry_ids=tuple(body.entry_ids), employee=body.employee,
+        actor=body.actor, entry_ids=hb.queries.entry_ids(body.entry_ids, "entry_ids"),
+        employee=body.employee,
         project=body.project, date_from=body.date_from, date_to=body.date_to))
     if report.journal_keys:
         drain_later(tasks, hb)
@@ -39,7 +40,7 @@ def approve(body: ApprovalIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict
 
 class RejectionIn(CodedReason):
     reason_code_set = REJECTION_REASONS
-    entry_ids: list[Id] = Field(min_length=1, max_length=10_000)
+    entry_ids: list[EntryRef] = Field(min_length=1, max_length=10_000)
     reason: ReasonCode = Field(description=reason_codes(REJECTION_REASONS,
                                                         "kept on the entries"))
     actor: Actor = Field("api", pattern=r"\S")
@@ -53,7 +54,9 @@ class RejectionIn(CodedReason):
     "charged between entities, are listed in `skipped` with their reason.",
 )
 def reject(body: RejectionIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
-    report = hb.handle(RejectEntries(body.actor, tuple(body.entry_ids), body.kept_reason()))
+    report = hb.handle(RejectEntries(body.actor, hb.queries.entry_ids(body.entry_ids,
+                                                                      "entry_ids"),
+                                     body.kept_reason()))
     if report.journal_keys:
         drain_later(tasks, hb)
     result: dict[str, Any] = report.as_dict()

@@ -30,7 +30,10 @@ def list_holds(
              "one entry (missing PO, credit hold, dispute): its work does not bill until the "
              "hold is released. 404 if what it names does not exist.")
 def place_hold(body: HoldIn, hb: HourbridgeDep) -> dict[str, Any]:
-    hold_id = hb.handle(PlaceHold(body.scope, body.ref, body.reason, body.actor, body.note,
+    ref = body.ref
+    if body.scope == "entry" and ":" in ref:  # SOURCE:EXTERNAL_ID, as everywhere an entry is
+        ref = str(hb.queries.entry_ids([ref], "ref")[0])
+    hold_id = hb.handle(PlaceHold(body.scope, ref, body.reason, body.actor, body.note,
                                   body.owner_role))
     return next(h for h in hb.queries.holds(active_only=False) if h["id"] == hold_id)
 

@@ -3,7 +3,8 @@ issued one as a document (UBL, CII, PDF or Factur-X)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Response
 
@@ -14,7 +15,7 @@ from hourbridge.domain.model import InvoiceStatus
 from hourbridge.errors import NotFound
 from hourbridge.formats.bundle import Code
 
-from ..deps import HourbridgeDep, Limit, Offset, drain_later
+from ..deps import After, HourbridgeDep, Limit, Offset, drain_later
 from ..problems import problem_responses
 from ..schemas.invoices import (
     Invoice,
@@ -35,11 +36,22 @@ def list_invoices(
     hb: HourbridgeDep,
     status: Annotated[InvoiceStatus | None, Query(description="invoice status")] = None,
     entity: Annotated[Code | None, Query(description="legal entity code")] = None,
+    kind: Annotated[Literal["invoice", "credit_note"] | None, Query()] = None,
+    customer: Annotated[Code | None, Query(description="customer id")] = None,
+    # `from`/`to` as everywhere (docs/GLOSSARY.md); Python needs other names for them
+    date_from: Annotated[dt.date | None, Query(alias="from",
+                                               description="first issue date")] = None,
+    date_to: Annotated[dt.date | None, Query(alias="to", description="last issue date")] = None,
+    payment: Annotated[Literal["paid", "unpaid"] | None, Query(
+        description="paid, or unpaid: an issued or posted invoice")] = None,
+    after: After = None,
     limit: Limit = 1000,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     return hb.queries.invoices(status=status.value if status else None, entity=entity,
-                               limit=limit, offset=offset)
+                               kind=kind, customer=customer, date_from=date_from,
+                               date_to=date_to, payment=payment, after=after, limit=limit,
+                               offset=offset)
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceDetail, summary="One invoice",

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import datetime as dt
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from hourbridge.domain.commands import IngestTimeEntries
 from hourbridge.domain.model import Approval, Billing
+from hourbridge.errors import NotFound
 from hourbridge.formats.bundle import Code
 
-from ..deps import HourbridgeDep, Limit, Offset
+from ..deps import After, HourbridgeDep, Limit, Offset
 from ..problems import problem_responses
 from ..schemas.common import MAX_ENTRIES_PER_REQUEST
-from ..schemas.time_entries import TimeEntry
+from ..schemas.time_entries import TimeEntry, TimeEntryDetail
 from .intake import IdempotencyKeyHeader, SourceQuery, intake_route, take_payload
 
 router = APIRouter(prefix="/v1", tags=["time entries"], responses=problem_responses(422, 500))
@@ -61,18 +63,64 @@ async def ingest_time_entries(request: Request, response: Response, hb: Hourbrid
                               IngestTimeEntries)
 
 
+_LIST_DESCRIPTION = """Stored entries in id order, filtered by any of the parameters, each with
+its open WIP and the invoices it is on (as `hourbridge entries list`). Page with `after` (the
+last id of a page; a full page answers a `Link: <...>; rel="next"` header, RFC 8288) or
+`offset`. `GET /v1/time-entries` is the same list under its earlier path."""
+
+
+@router.get("/entries", response_model=list[TimeEntry], summary="List time entries",
+            description=_LIST_DESCRIPTION)
 @router.get("/time-entries", response_model=list[TimeEntry], summary="List time entries",
-            description="Stored entries in id order, filtered by any of the parameters.")
+            description=_LIST_DESCRIPTION, deprecated=True)
 def list_time_entries(
+    request: Request,
+    response: Response,
     hb: HourbridgeDep,
+    source: Annotated[Code | None, Query(description="source system")] = None,
+    external_id: Annotated[str | None, Query(min_length=1, max_length=128,
+                                             description="id at the source")] = None,
+    state: Annotated[Literal["live", "deleted"] | None, Query(
+        description="deleted: the source deleted it (the row is kept)")] = None,
     employee: Annotated[Code | None, Query(description="employee id")] = None,
     project: Annotated[Code | None, Query(description="project code")] = None,
+    customer: Annotated[Code | None, Query(description="customer id (its projects)")] = None,
     approval: Annotated[Approval | None, Query(description="approval state")] = None,
     billing: Annotated[Billing | None, Query(description="billing state")] = None,
+    # `from`/`to` as everywhere (docs/GLOSSARY.md); Python needs other names for them
+    date_from: Annotated[dt.date | None, Query(alias="from",
+                                               description="first work date")] = None,
+    date_to: Annotated[dt.date | None, Query(alias="to", description="last work date")] = None,
+    invoice: Annotated[int | None, Query(ge=1, le=2**63 - 1,
+                                         description="only entries on this invoice")] = None,
+    after: After = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    return hb.queries.entries(
-        employee=employee, project=project,
-        approval=approval.value if approval else None,
-        billing=billing.value if billing else None, limit=limit, offset=offset)
+    rows = hb.queries.entries(
+        source=source, external_id=external_id, state=state, employee=employee,
+        project=project, customer=customer, approval=approval.value if approval else None,
+        billing=billing.value if billing else None, date_from=date_from, date_to=date_to,
+        invoice=invoice, after=after, limit=limit, offset=offset)
+    if len(rows) == limit:
+        following = request.url.remove_query_params("offset").include_query_params(
+            after=rows[-1]["id"])
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return rows
+
+
+@router.get("/entries/{entry}", response_model=TimeEntryDetail, summary="One time entry",
+            responses=problem_responses(404),
+            description="One entry by its id or `SOURCE:EXTERNAL_ID` (e.g. `harvest:T-1`), "
+            "as `hourbridge entries show`; an unknown reference is 404, an ambiguous one "
+            "422 (give the id).")
+def get_time_entry(
+    hb: HourbridgeDep,
+    entry: Annotated[str, Path(min_length=1, max_length=200,
+                               description="id, or SOURCE:EXTERNAL_ID")],
+) -> dict[str, Any]:
+    [entry_id] = hb.queries.entry_ids([entry])
+    row = hb.queries.entry(entry_id)
+    if row is None:
+        raise NotFound("entry", entry)
+    return row

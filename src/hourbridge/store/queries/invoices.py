@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
+from hourbridge.errors import InvalidInput
+
 from .. import tables as t
 from ._common import QueryBase, _json, _money_fields, money
+
+# the statuses of an invoice (not a credit note) in each payment state
+PAYMENT_STATES = {"paid": ("paid",), "unpaid": ("issued", "posted")}
+
+
+def _with_payment(row: dict[str, Any]) -> dict[str, Any]:
+    row["payment"] = next((state for state, statuses in PAYMENT_STATES.items()
+                           if row["kind"] == "invoice" and row["status"] in statuses), None)
+    return row
 
 
 def _line_json(line: dict[str, Any], currency: str) -> dict[str, Any]:
@@ -30,17 +42,35 @@ class InvoiceQueries(QueryBase):
                      "voided_by", "void_reason")
 
     def invoices(self, *, status: str | None = None, entity: str | None = None,
+                 kind: str | None = None, customer: str | None = None,
+                 date_from: date | None = None, date_to: date | None = None,
+                 payment: str | None = None, after: int | None = None,
                  limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
+        """Invoices and credit notes in id order, filtered; ``date_from``/``date_to`` bound
+        the issue date (so they leave drafts out). Each says its ``payment``: ``paid``,
+        ``unpaid`` (an issued or posted invoice), or none (a draft, a void, a credit
+        note)."""
         inv = t.invoices
         stmt = select(*(inv.c[c] for c in self._INVOICE_COLS))
-        if status:
-            stmt = stmt.where(inv.c.status == status)
-        if entity:
-            stmt = stmt.where(inv.c.entity == entity)
+        for col, value in (("status", status), ("entity", entity), ("kind", kind),
+                           ("customer", customer)):
+            if value:
+                stmt = stmt.where(inv.c[col] == value)
+        if date_from is not None:
+            stmt = stmt.where(inv.c.issue_date >= date_from)
+        if date_to is not None:
+            stmt = stmt.where(inv.c.issue_date <= date_to)
+        if payment is not None:
+            if payment not in PAYMENT_STATES:
+                raise InvalidInput(f"payment {payment!r}: give paid or unpaid")
+            stmt = stmt.where(inv.c.kind == "invoice",
+                              inv.c.status.in_(PAYMENT_STATES[payment]))
+        if after is not None:
+            stmt = stmt.where(inv.c.id > after)
         stmt = stmt.order_by(inv.c.id).limit(limit).offset(offset)
         with self.engine.connect() as conn:
-            return [_money_fields(_json(dict(r._mapping)), ("net", "tax", "total"), r.currency)
-                    for r in conn.execute(stmt)]
+            return [_with_payment(_money_fields(_json(dict(r._mapping)), ("net", "tax", "total"),
+                                                r.currency)) for r in conn.execute(stmt)]
 
     def invoice(self, invoice_id: int) -> dict[str, Any] | None:
         inv, li, le = t.invoices, t.invoice_lines, t.invoice_line_entries
@@ -57,7 +87,8 @@ class InvoiceQueries(QueryBase):
                 .where(le.c.line.in_([ln["id"] for ln in lines])).order_by(le.c.entry)
             ):
                 links[line_id].append({"entry": entry_id, "seconds": seconds})
-        out = _money_fields(_json(dict(head._mapping)), ("net", "tax", "total"), head.currency)
+        out = _with_payment(_money_fields(_json(dict(head._mapping)), ("net", "tax", "total"),
+                                          head.currency))
         out["lines"] = []
         for ln in lines:
             ln = _line_json(ln, head.currency)
