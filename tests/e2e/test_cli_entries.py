@@ -79,8 +79,8 @@ def test_entries_list_filters_and_references_name_entries_everywhere(db: Path) -
 
     # a reference that names nothing is one line and exit 2, naming it
     for args in (["approve", "--id", "harvest:NOPE"], ["entries", "show", "999"],
-                 ["reject", "--id", "nope:A1", "--reason", "x"],
-                 ["adjust", "harvest:NOPE", "--hours", "1", "--reason", "x"],
+                 ["reject", "--id", "nope:A1", "--reason", "wrong_hours"],
+                 ["adjust", "harvest:NOPE", "--hours", "1", "--reason", "goodwill"],
                  ["holds", "place", "--entry", "harvest:NOPE", "--reason", "dispute"]):
         refused = run(*args, exit_code=2)
         assert "NOPE" in refused.stderr or "999" in refused.stderr or "nope:A1" in \
@@ -153,7 +153,7 @@ def test_invoices_list_payment_column_and_filters(db: Path) -> None:
     assert (draft["status"], draft["payment"]) == ("draft", None)
     run("invoices", "issue", "--all", "--date", "2026-09-01")
     [invoice] = as_json("invoices", "list", "--payment", "unpaid")
-    run("invoices", "credit", str(invoice["id"]), "--reason", "dispute", "--date",
+    run("invoices", "credit", str(invoice["id"]), "--reason", "dispute", "--issue-date",
         "2026-09-02")
     kinds = {(r["kind"], r["payment"]) for r in as_json("invoices", "list")}
     assert kinds == {("invoice", "unpaid"), ("credit_note", None)}
