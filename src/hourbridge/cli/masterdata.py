@@ -15,7 +15,7 @@ from hourbridge.errors import InvalidInput
 from hourbridge.formats import parse_bundle_files, to_domain
 
 from .options import JsonOpt
-from .output import console, print_json, session, table
+from .output import console, err_console, print_json, session, table
 
 _SIGN = {"added": "+", "changed": "~", "removed": "-"}
 
@@ -36,6 +36,8 @@ def load(
             raise InvalidInput(f"nothing loaded: {len(problems)} problem(s)", list(problems))
         report: LoadReport = hb.handle(c.LoadMasterData(to_domain(docs, replace_parts=replace),
                                                         dry_run=dry_run))
+        for warning in report.warnings:  # on stderr, so --json output stays one document
+            err_console.print(f"warning: {warning}", markup=False, highlight=False)
         if as_json:
             print_json(report.as_dict())
             return

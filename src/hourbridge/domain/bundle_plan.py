@@ -72,6 +72,7 @@ class LoadReport:
     dry_run: bool
     counts: dict[str, dict[str, int]]
     changes: tuple[RecordChange, ...]
+    warnings: tuple[Problem, ...] = ()  # loaded all the same (an old form still read)
 
     @property
     def removals(self) -> list[tuple[RecordChange, PartChange]]:
@@ -79,7 +80,9 @@ class LoadReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "counts": self.counts,
-                "changes": [dataclasses.asdict(c) for c in self.changes]}
+                "changes": [dataclasses.asdict(c) for c in self.changes],
+                "warnings": [{"code": w.code, "message": w.message, "where": w.where}
+                             for w in self.warnings]}
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .checks import (
+    check_bic,
     check_country,
     check_currency,
+    check_eas_scheme,
+    check_iban,
     check_timezone,
     check_vat_id,
     removable,
@@ -67,6 +70,50 @@ class AccountsIn(_Model):
     intercompany_payable: str = "2100"
 
 
+class AddressIn(_Model):
+    """A postal address (EN 16931 BG-5 / BG-8); the country is required."""
+
+    lines: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        [], max_length=3, description="street lines, at most three (BT-35..BT-37)")
+    city: str | None = Field(None, min_length=1, max_length=100)
+    postal_code: str | None = Field(None, min_length=1, max_length=20)
+    subdivision: str | None = Field(None, min_length=1, max_length=100,
+                                    description="state, region or province (BT-39)")
+    country: Country
+
+
+class ElectronicAddressIn(_Model):
+    """Where e-invoices are delivered (BT-34 / BT-49): on Peppol, the participant id."""
+
+    scheme: Annotated[str, Field(description="a code of the CEF Electronic Address Scheme "
+                                             "list, e.g. 0088 GLN, 9930 German VAT number"),
+                      AfterValidator(check_eas_scheme)]
+    id: str = Field(min_length=1, max_length=100, pattern=r"^\S+$")
+
+
+class ContactIn(_Model):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(None, min_length=3, max_length=40)
+
+
+class BankAccountIn(_Model):
+    """An account customers pay into (BG-17); IBAN and BIC checked with python-stdnum."""
+
+    iban: Annotated[str, AfterValidator(check_iban)]
+    bic: Annotated[str, AfterValidator(check_bic)] | None = None
+    name: str | None = Field(None, description="account name (BT-85)")
+    currency: Currency | None = Field(
+        None, description="invoices in this currency are paid here; none: any currency")
+
+
+class PaymentTermsIn(_Model):
+    days: int = Field(30, ge=0, le=365, description="days from issue to due date, unless "
+                      "the customer has its own payment_terms_days")
+    text: str | None = Field(None, min_length=1, max_length=500,
+                             description="payment terms every invoice states (BT-20)")
+
+
 class EntityIn(_Model):
     code: Code
     name: str
@@ -80,7 +127,15 @@ class EntityIn(_Model):
     tax_registration_id: str | None = Field(
         None, description="national tax number (EN 16931 BT-32), e.g. a US EIN")
     accounts: AccountsIn = AccountsIn()
-    tax_rates: dict[str, Amount] = {}
+    tax_rates: dict[str, Amount] = Field(
+        {}, description="tax code -> rate in percent (19 for 19 %); none for an entity "
+        "outside VAT. A fraction below 1 (0.19) is the old form: read as 19 %, with a "
+        "warning, for one version")
+    address: AddressIn | None = None
+    electronic_address: ElectronicAddressIn | None = None
+    contact: ContactIn | None = None
+    bank_accounts: list[BankAccountIn] = []
+    payment_terms: PaymentTermsIn = PaymentTermsIn()
 
     _vat_id = field_validator("vat_id")(_vat)
 
@@ -96,8 +151,12 @@ class CustomerIn(_Model):
     tax_exempt: bool = False
     tax_code: str = "standard"
     business: bool = Field(True, description="false for a consumer (no reverse charge)")
-    payment_terms_days: int = Field(30, ge=0, le=365)
+    payment_terms_days: int | None = Field(
+        None, ge=0, le=365, description="days to pay; none: the entity's payment terms")
     po_number: str | None = None
+    address: AddressIn | None = None
+    electronic_address: ElectronicAddressIn | None = None
+    contact: ContactIn | None = None
 
     _vat_id = field_validator("vat_id")(_vat)
 
@@ -252,6 +311,12 @@ class ContractIn(_Model):
         "with fx_rate_date fixed")
     correction_policy: Literal["credit_and_rebill", "next_invoice_adjustment"] = Field(
         "credit_and_rebill", description="what a source change to invoiced work proposes")
+    buyer_reference: str | None = Field(
+        None, min_length=1, max_length=200,
+        description="the reference the buyer asks its invoices to quote (EN 16931 BT-10)")
+    purchase_order: str | None = Field(
+        None, min_length=1, max_length=200,
+        description="purchase order number (BT-13); else the customer's po_number")
 
 
 class RateRowIn(_Model):

@@ -1,6 +1,7 @@
 """Field checks of a bundle that need a reference table: ISO 3166-1 countries (pycountry),
-ISO 4217 currencies (the domain's table), IANA time zones (zoneinfo) and VAT ids per country
-(python-stdnum); and the union of a nested part with its removal marker.
+ISO 4217 currencies (the domain's table), IANA time zones (zoneinfo), VAT ids per country,
+IBANs and BICs (python-stdnum), electronic address schemes (``domain.eas``); and the union
+of a nested part with its removal marker.
 
 Each check raises ``ValueError`` with the reason; pydantic names the field path.
 """
@@ -13,10 +14,11 @@ from typing import Annotated, Any
 
 import pycountry
 from pydantic import Discriminator, Tag, ValidationInfo
-from stdnum import get_cc_module
+from stdnum import bic, get_cc_module, iban
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as NumberError
 
+from hourbridge.domain.eas import is_eas_scheme
 from hourbridge.domain.iso4217 import is_currency
 
 # the tags of a nested part and of its removal marker; a validation error's location carries
@@ -82,6 +84,38 @@ def check_vat_id(number: str, country: str | None) -> str:
         raise ValueError(f"{number!r} is not a valid {country} VAT id: "
                          f"{str(exc).rstrip('.').lower()}{hint}") from None
     return number
+
+
+def check_iban(number: str, info: ValidationInfo) -> str:
+    """An IBAN (ISO 13616: country, check digits, the country's length and format), kept in
+    its compact form, as EN 16931 BT-84 carries it."""
+    if _stored(info):
+        return number
+    try:
+        return str(iban.validate(number))
+    except NumberError as exc:
+        raise ValueError(f"{number!r} is not a valid IBAN: "
+                         f"{str(exc).rstrip('.').lower()}") from None
+
+
+def check_bic(code: str, info: ValidationInfo) -> str:
+    """A BIC (ISO 9362, 8 or 11 characters with a known country)."""
+    if _stored(info):
+        return code
+    try:
+        return str(bic.validate(code))
+    except NumberError as exc:
+        raise ValueError(f"{code!r} is not a valid BIC: "
+                         f"{str(exc).rstrip('.').lower()}") from None
+
+
+def check_eas_scheme(code: str, info: ValidationInfo) -> str:
+    if _stored(info):
+        return code
+    if not is_eas_scheme(code):
+        raise ValueError(f"{code!r} is not a scheme of the CEF Electronic Address Scheme code "
+                         "list (e.g. 0088 GLN, 0060 DUNS, 9930 German VAT number)")
+    return code
 
 
 def _which(value: Any) -> str:

@@ -31,7 +31,7 @@ def load_master_data(cmd: LoadMasterData, uow: UnitOfWork, now: datetime,
         if not dry_run:
             uow.masterdata.upsert(plan.bundle)
             uow.commit()
-    return LoadReport(dry_run, plan.counts, plan.changes)
+    return LoadReport(dry_run, plan.counts, plan.changes, bundle.warnings)
 
 
 def _caps_below_billed(bundle: Bundle, uow: UnitOfWork) -> list[Problem]:

@@ -17,6 +17,7 @@ from hourbridge.domain.fx import FxRate, FxRateDate
 from hourbridge.domain.masterdata import MasterData
 
 from . import tables as t
+from .parties import customer_party, customer_party_json, entity_party, entity_party_json
 
 
 def canonical(record: object) -> object:
@@ -57,6 +58,9 @@ class SnapshotCache:
 
 
 REVISION = "masterdata"
+# the customer fields kept in columns of their own (the rest is the party JSON)
+_CUSTOMER_COLUMNS = ("id", "name", "entity", "currency", "country", "parent", "vat_id",
+                     "tax_exempt", "tax_code", "business", "payment_terms_days", "po_number")
 
 
 class SqlMasterData:
@@ -96,6 +100,7 @@ class SqlMasterData:
                 tax_registration_id=r.tax_registration_id,
                 accounts=m.Accounts(**r.accounts),
                 tax_rates={k: Decimal(v) for k, v in r.tax_rates.items()},
+                **entity_party(r.party),
             )
             for r in c.execute(select(t.entities))
         }
@@ -105,6 +110,7 @@ class SqlMasterData:
                 parent=r.parent, vat_id=r.vat_id, tax_exempt=r.tax_exempt, tax_code=r.tax_code,
                 business=r.business,
                 payment_terms_days=r.payment_terms_days, po_number=r.po_number,
+                **customer_party(r.party),
             )
             for r in c.execute(select(t.customers))
         }
@@ -211,6 +217,8 @@ class SqlMasterData:
                     "tax_registration_id": e.tax_registration_id,
                     "accounts": asdict(e.accounts),
                     "tax_rates": {k: str(v) for k, v in e.tax_rates.items()},
+                    "party": entity_party_json(e.address, e.electronic_address, e.contact,
+                                               e.bank_accounts, e.payment_terms),
                 })
         pending = list(bundle.customers)
         placed = set(before.customers)
@@ -223,7 +231,10 @@ class SqlMasterData:
                 pending.remove(cust)
                 placed.add(cust.id)
                 if tally("customers", before.customers.get(cust.id), cust):
-                    self._put(t.customers, "id", cust.id, asdict(cust))
+                    row = {f: getattr(cust, f) for f in _CUSTOMER_COLUMNS}
+                    row["party"] = customer_party_json(cust.address, cust.electronic_address,
+                                                       cust.contact)
+                    self._put(t.customers, "id", cust.id, row)
         for emp in bundle.employees:
             if tally("employees", before.employees.get(emp.id), emp):
                 row = asdict(emp)
@@ -312,6 +323,8 @@ def terms_to_json(k: m.Contract) -> dict[str, Any]:
                                          "over_cap": cap.over_cap.value},
         "expenses": {"billing": k.expenses.billing.value,
                      "markup_percent": str(k.expenses.markup_percent)},
+        "buyer_reference": k.buyer_reference,
+        "purchase_order": k.purchase_order,
     }
 
 
@@ -335,4 +348,6 @@ def terms_from_json(j: dict[str, Any]) -> dict[str, Any]:
                                               m.OverCap(cap["over_cap"])),
         "expenses": m.ExpensePolicy(m.ExpenseBilling(exp.get("billing", "not_billable")),
                                     Decimal(exp.get("markup_percent", "0"))),
+        "buyer_reference": j.get("buyer_reference"),
+        "purchase_order": j.get("purchase_order"),
     }
