@@ -343,13 +343,16 @@ def test_credit_note_record_from_the_read_side_becomes_a_credit_note(
                     "period": "2026-08", "issue_date": "2026-11-20",
                     "due_date": "2026-11-20", "net": "-45.00", "tax_code": "standard",
                     "tax_category": "S", "tax_exemption_code": None, "tax_rate": "0.19",
-                    "tax": "-8.55", "total": "-53.55", "tax_note": ""},
+                    "tax": "-8.55", "total": "-53.55", "tax_note": "",
+                    "snapshot": {
+                        "version": 1, "functional_currency": "EUR",
+                        "seller": {"name": "Beispiel Beratung GmbH", "country": "DE",
+                                   "vat_id": "DE811000004"},
+                        "buyer": {"name": "Acme AG", "country": "DE",
+                                  "vat_id": "DE123456789"},
+                        "due_date": "2026-11-20", "purchase_order": None}},
         "lines": [{"line_no": 1, "description": "P1 / DEV — analyst @ 90.00 EUR/h",
                    "quantity_hours": "-0.5", "rate": "90", "amount": "-45.00"}],
-        "entity": {"code": "DE", "name": "Beispiel Beratung GmbH", "country": "DE",
-                   "vat_id": "DE811000004"},
-        "customer": {"id": "ACME", "name": "Acme AG", "country": "DE",
-                     "vat_id": "DE123456789", "po_number": None},
         "credited_invoice": {"number": "DE-000001", "issue_date": "2026-11-02"},
     }
     note = from_record(record)
