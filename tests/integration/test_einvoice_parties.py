@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import json
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import MetaData, insert, text
 
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
@@ -33,6 +35,8 @@ from hourbridge.domain.einvoice import (
     render_cii,
     render_ubl,
 )
+from hourbridge.store import migrate
+from hourbridge.store.engine import make_engine
 from support.einvoice import Validator
 from support.firm import small_firm_bundle
 
@@ -170,3 +174,45 @@ def test_eas_table_is_the_code_list_the_installed_en16931_rules_check() -> None:
     anchor = rules.index('match="cbc:EndpointID[@schemeID]"')
     listed = rules[anchor:].split("contains(' ", 1)[1].split(" '", 1)[0]
     assert set(listed.split()) == EAS_CODES
+
+
+def test_migration_fills_the_snapshot_of_invoices_issued_before_it(database_url: str) -> None:
+    """Migration 0004 freezes an already issued invoice from master data as it is then (with
+    its stored due date); a draft gets none (it is frozen when issued)."""
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine, "0003")
+        old = MetaData()
+        old.reflect(engine)
+        at = datetime(2026, 9, 1, tzinfo=UTC)
+        with engine.begin() as conn:
+            conn.execute(insert(old.tables["entities"]).values(
+                code="DE", name="Beispiel Beratung GmbH", country="DE", currency="EUR",
+                invoice_prefix="DE", vat_id="DE811000004", legal_registration_id="HRB 1",
+                accounts={}, tax_rates={"standard": "0.19"}, last_invoice_number=1))
+            conn.execute(insert(old.tables["customers"]).values(
+                id="ACME", name="Acme AG", entity="DE", currency="EUR", country="DE",
+                vat_id="DE123456788", tax_exempt=False, tax_code="standard", business=True,
+                payment_terms_days=14, po_number="PO-1"))
+            conn.execute(insert(old.tables["contracts"]).values(
+                id="K1", customer="ACME", entity="DE", currency="EUR",
+                start_date=date(2026, 7, 1), terms={}, fx_rate_date="work_date"))
+            for invoice_id, number in ((1, "DE-000001"), (2, None)):
+                conn.execute(insert(old.tables["invoices"]).values(
+                    id=invoice_id, kind="invoice", entity="DE", contract="K1", customer="ACME",
+                    currency="EUR", period="2026-08", status="issued" if number else "draft",
+                    number=number, issue_date=date(2026, 9, 1) if number else None,
+                    due_date=date(2026, 9, 15) if number else None, net=100, tax=19,
+                    total=119, created_at=at))
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            snapshots = dict(conn.execute(text("SELECT id, snapshot FROM invoices")).all())
+    finally:
+        engine.dispose()
+    snap = snapshots[1] if isinstance(snapshots[1], dict) else json.loads(snapshots[1])
+    assert snapshots[2] is None
+    assert snap["seller"]["name"] == "Beispiel Beratung GmbH"
+    assert snap["seller"]["legal_registration_id"] == "HRB 1"
+    assert (snap["buyer"]["vat_id"], snap["purchase_order"]) == ("DE123456788", "PO-1")
+    assert (snap["due_date"], snap["payment_terms_days"]) == ("2026-09-15", 14)
+    assert snap["bank_account"] is None and snap["buyer"]["address"] is None
