@@ -107,3 +107,10 @@ def test_an_entity_outside_vat_needs_no_placeholder_rate() -> None:
     assert isinstance(doc, BundleDocument)
     assert [p.where for p in check_bundle(to_domain([("firm.json", doc)]), stored)] == [
         "firm.json: customers[2].tax_code"]
+
+
+def test_a_vat_id_of_another_member_state_is_refused() -> None:
+    bundle = small_firm_bundle()
+    bundle["customers"][0]["vat_id"] = "FR40303265045"  # valid, but French; ACME is in DE
+    assert any(w == "firm.json: customers[0].vat_id" and "starts with DE" in m
+               for w, m in refused(bundle))

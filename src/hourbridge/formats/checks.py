@@ -77,12 +77,18 @@ def check_vat_id(number: str, country: str | None) -> str:
             raise ValueError(f"{number!r} is not a VAT id (no digits)")
         return number
     try:
-        module.validate(number)
+        compact = str(module.validate(number))
     except NumberError as exc:
         hint = (" (an EU VAT id starts with its country code, e.g. DE)"
                 if eu and not number[:2].isalpha() else "")
         raise ValueError(f"{number!r} is not a valid {country} VAT id: "
                          f"{str(exc).rstrip('.').lower()}{hint}") from None
+    # stdnum.eu.vat takes any member state's id: the party's country must be the one it
+    # names (Greece writes EL, Northern Ireland XI), or its invoices state a foreign id
+    prefix = {"gr": "EL", "gb": "XI"}.get(cc, cc.upper())
+    if eu and not compact.upper().startswith(prefix):
+        raise ValueError(f"{number!r} is not a {country} VAT id: a {country} VAT id starts "
+                         f"with {prefix}")
     return number
 
 

@@ -132,12 +132,21 @@ class RecordChangeOut(Out):
     parts: list[PartChangeOut]
 
 
+class LoadWarning(Out):
+    code: str
+    message: str
+    where: str = Field(description="file and JSON path of the value")
+
+
 class LoadResult(Out):
     dry_run: bool = Field(description="true: nothing was written")
     counts: dict[str, LoadCounts]
     changes: list[RecordChangeOut] = Field(
         description="every record added or changed, with its nested parts added, changed or "
         "removed; unchanged records are only counted")
+    warnings: list[LoadWarning] = Field(
+        [], description="what was loaded all the same: an old form still read (a tax rate "
+        "written as a fraction, code tax_rate_fraction)")
 
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
