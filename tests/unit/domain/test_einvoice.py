@@ -10,7 +10,15 @@ from typing import Any
 
 import pytest
 
-from hourbridge.domain.einvoice import DocumentKind, from_record, render_cii, render_ubl
+from hourbridge.domain.einvoice import (
+    DocumentKind,
+    freeze_document,
+    from_record,
+    render_cii,
+    render_ubl,
+)
+from hourbridge.domain.model import Contract, Customer, LegalEntity
+from hourbridge.domain.parties import BankAccount, PaymentTerms, PostalAddress
 from hourbridge.errors import Conflict
 
 RECORD: dict[str, Any] = {
@@ -164,3 +172,28 @@ def test_credit_note_states_its_due_date_in_the_payment_means() -> None:
 def test_an_invoice_without_snapshot_is_refused() -> None:
     with pytest.raises(Conflict, match="no snapshot"):
         from_record(record(snapshot=None))
+
+
+def test_freeze_document_picks_the_account_of_the_currency_and_the_terms() -> None:
+    entity = LegalEntity(
+        "DE", "Beispiel Beratung GmbH", "DE", "EUR", "DE", vat_id="DE811000004",
+        bank_accounts=(BankAccount("DE89370400440532013000"),
+                       BankAccount("CH9300762011623852957", currency="CHF")),
+        payment_terms=PaymentTerms(21, "Net 21."))
+    customer = Customer("ZUR", "Zurlinden AG", "DE", "CHF", "CH", po_number="PO-7",
+                        address=PostalAddress("CH", ("Hardturmstrasse 101",), "Zürich", "8005"))
+    contract = Contract("K9", "ZUR", "DE", "CHF", date(2026, 1, 1), buyer_reference="R-1")
+    snap = freeze_document(entity, customer, contract, currency="CHF",
+                           due_date=date(2026, 3, 22), fx_rate=Decimal("1.0612"))
+    assert snap["bank_account"]["iban"] == "CH9300762011623852957"
+    assert (snap["payment_terms"], snap["payment_terms_days"]) == ("Net 21.", 21)
+    assert (snap["buyer_reference"], snap["purchase_order"]) == ("R-1", "PO-7")
+    assert snap["buyer"]["address"]["lines"] == ["Hardturmstrasse 101"]
+    assert (snap["fx_rate"], snap["functional_currency"]) == ("1.0612", "EUR")
+    euro = freeze_document(entity, customer, contract, currency="EUR",
+                           due_date=date(2026, 3, 22), fx_rate=None)
+    assert euro["bank_account"]["iban"] == "DE89370400440532013000"  # the one for any currency
+    own_terms = freeze_document(entity, Customer("X", "X", "DE", "EUR", "DE",
+                                                 payment_terms_days=7), contract,
+                                currency="EUR", due_date=date(2026, 3, 8), fx_rate=None)
+    assert own_terms["payment_terms_days"] == 7
