@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from hourbridge.domain.bundle import check_bundle
+from hourbridge.domain.bundle_plan import plan_load
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.formats.bundle import BundleDocument, parse_bundle_text, to_domain
 from support.firm import small_firm_bundle
@@ -114,3 +115,21 @@ def test_a_vat_id_of_another_member_state_is_refused() -> None:
     bundle["customers"][0]["vat_id"] = "FR40303265045"  # valid, but French; ACME is in DE
     assert any(w == "firm.json: customers[0].vat_id" and "starts with DE" in m
                for w, m in refused(bundle))
+
+
+def test_a_changed_address_and_account_are_listed_field_by_field() -> None:
+    bundle = small_firm_bundle()
+    bundle["entities"][0]["bank_accounts"] = [{"iban": "DE89370400440532013000"}]
+    bundle["customers"][0]["address"] = {"country": "DE", "lines": ["Rheinallee 12"]}
+    doc = parse(bundle)
+    assert isinstance(doc, BundleDocument)
+    stored = to_domain([("a.json", doc)]).merged_over(MasterData())
+    bundle["entities"][0]["bank_accounts"] = [{"iban": "DE02500105170137075030"}]
+    bundle["customers"][0]["address"]["lines"] = ["Königsallee 1", "3. OG"]
+    doc = parse(bundle)
+    assert isinstance(doc, BundleDocument)
+    changes = {(r.key, f.field): (f.old, f.new)
+               for r in plan_load(to_domain([("b.json", doc)]), stored).changes for f in r.fields}
+    assert changes[("DE", "bank_accounts.0.iban")] == ("DE89370400440532013000",
+                                                       "DE02500105170137075030")
+    assert changes[("ACME", "address.lines")] == ("Rheinallee 12", "Königsallee 1; 3. OG")
