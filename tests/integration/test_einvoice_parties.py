@@ -109,6 +109,9 @@ def test_invoice_carries_parties_payment_and_references_and_passes_the_rules(
         report = validator.validate(xml)
         assert report.schema_errors == [] and report.failed == [], report.explain()
     # Peppol BIS 3.0: R004 / R001 / R007 ids, R020 / R010 endpoints, R003 buyer reference
+    # PEPPOL-EN16931-R008: no empty element
+    assert [el.tag for el in ET.fromstring(ubl).iter()
+            if len(el) == 0 and not (el.text or "").strip()] == []
     assert first(ubl, "cbc:CustomizationID") == PEPPOL_BIS3
     assert first(ubl, "cbc:ProfileID") == PEPPOL_BILLING_PROCESS
     seller, buyer = "cac:AccountingSupplierParty/cac:Party", "cac:AccountingCustomerParty/cac:Party"

@@ -39,6 +39,12 @@ def refused(bundle: dict[str, Any]) -> list[tuple[str, str]]:
      "firm.json: entities[0].bank_accounts[0].bic", "not a valid BIC"),
     (lambda b: b["customers"][0].update(electronic_address={"scheme": "1234", "id": "x1"}),
      "firm.json: customers[0].electronic_address.scheme", "Electronic Address Scheme"),
+    (lambda b: b["customers"][0].update(electronic_address={"scheme": "0088",
+                                                            "id": "4000001000006"}),
+     "firm.json: customers[0].electronic_address", "not a GLN"),  # PEPPOL-COMMON-R040
+    (lambda b: b["customers"][0].update(electronic_address={"scheme": "0208",
+                                                            "id": "0403019262"}),
+     "firm.json: customers[0].electronic_address", "Belgian enterprise"),  # -R043
     (lambda b: b["customers"][0].update(vat_id="DE123456789"),
      "firm.json: customers[0].vat_id", "not a valid DE VAT id"),
     (lambda b: b["customers"][0].update(address={"country": "DE", "lines": ["a", "b", "c", "d"]}),

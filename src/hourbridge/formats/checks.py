@@ -14,9 +14,11 @@ from typing import Annotated, Any
 
 import pycountry
 from pydantic import Discriminator, Tag, ValidationInfo
-from stdnum import bic, get_cc_module, iban
+from stdnum import bic, ean, get_cc_module, iban
+from stdnum.be import vat as be_vat
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as NumberError
+from stdnum.no import orgnr as no_orgnr
 
 from hourbridge.domain.eas import is_eas_scheme
 from hourbridge.domain.iso4217 import is_currency
@@ -122,6 +124,33 @@ def check_eas_scheme(code: str, info: ValidationInfo) -> str:
         raise ValueError(f"{code!r} is not a scheme of the CEF Electronic Address Scheme code "
                          "list (e.g. 0088 GLN, 0060 DUNS, 9930 German VAT number)")
     return code
+
+
+def _gln(value: str) -> bool:
+    return value.isdigit() and ean.is_valid(value)
+
+
+# Peppol BIS Billing 3.0 refuses (flag "fatal") an electronic address in these schemes whose
+# id fails its check digit: PEPPOL-COMMON-R040 (0088 GLN, GS1 check digit), -R041 (0192
+# Norwegian organisation number, 9 digits mod 11), -R043 (0208 Belgian enterprise number,
+# 10 digits mod 97). Checked at load, since the Peppol rules cannot run here (no package
+# ships them): a participant id that Peppol would refuse never reaches an invoice.
+_PEPPOL_ID_CHECKS: dict[str, tuple[str, Any]] = {
+    "0088": ("a GLN (digits with a GS1 check digit)", _gln),
+    "0192": ("a Norwegian organisation number (9 digits, mod 11)",
+             lambda v: len(v) == 9 and no_orgnr.is_valid(v)),
+    "0208": ("a Belgian enterprise number (10 digits, mod 97)",
+             lambda v: len(v) == 10 and v.isdigit() and be_vat.is_valid(v)),
+}
+
+
+def check_endpoint_id(scheme: str, value: str) -> None:
+    """Raise ``ValueError`` if ``value`` is not an id of ``scheme`` (where we know its
+    check: ``_PEPPOL_ID_CHECKS``)."""
+    known = _PEPPOL_ID_CHECKS.get(scheme)
+    if known is not None and not known[1](value):
+        raise ValueError(f"{value!r} is not {known[0]}, as scheme {scheme} requires "
+                         "(Peppol refuses it)")
 
 
 def _which(value: Any) -> str:

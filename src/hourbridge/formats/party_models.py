@@ -6,9 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from .checks import check_bic, check_country, check_currency, check_eas_scheme, check_iban
+from .checks import (
+    check_bic,
+    check_country,
+    check_currency,
+    check_eas_scheme,
+    check_endpoint_id,
+    check_iban,
+)
 
 # ISO codes, shared with the rest of the bundle (``bundle_models``)
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code"),
@@ -40,6 +47,12 @@ class ElectronicAddressIn(_Model):
                                              "list, e.g. 0088 GLN, 9930 German VAT number"),
                       AfterValidator(check_eas_scheme)]
     id: str = Field(min_length=1, max_length=100, pattern=r"^\S+$")
+
+    @model_validator(mode="after")
+    def _id_fits_scheme(self, info: ValidationInfo) -> ElectronicAddressIn:
+        if not (info.context and info.context.get("stored")):  # see checks.STORED
+            check_endpoint_id(self.scheme, self.id)
+        return self
 
 
 class ContactIn(_Model):
