@@ -414,6 +414,8 @@ def carries_party_and_payment_data(ubl: bytes, cii: bytes) -> None:
     both endpoint ids (PEPPOL-EN16931-R001, -R004, -R010, -R020, -R003)."""
     assert text(ubl, "cbc:CustomizationID") == [PEPPOL_BIS3]
     assert text(ubl, "cbc:ProfileID") == [PEPPOL_BILLING_PROCESS]
+    assert not [el.tag for el in ET.fromstring(ubl).iter()  # PEPPOL-EN16931-R008
+                if len(el) == 0 and not (el.text or "").strip()]
     for party in ("AccountingSupplierParty", "AccountingCustomerParty"):
         assert all(text(ubl, f"cac:{party}/cac:Party/{path}") for path in (
             "cbc:EndpointID", "cac:PostalAddress/cbc:StreetName",
