@@ -16,16 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import structlog
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from .bootstrap import Hourbridge, bootstrap
 from .config import Settings, load_settings
 from .errors import SetupRefused
+from .observability.logging import logger
 from .store import migrate
 
-log = structlog.get_logger(__name__)
+log = logger(__name__)
 UPGRADE_HINT = "run `hourbridge db upgrade`"
 _SCHEMES = ("sqlite", "postgresql", "postgres")
 

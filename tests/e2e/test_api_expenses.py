@@ -30,7 +30,10 @@ EXPENSES: list[dict[str, Any]] = [
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
     with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
-        assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
+        firm = small_firm_bundle()
+        # K1 passes expenses on, so one in another currency needs a rate (no_fx_rate)
+        firm["contracts"][0]["expenses"] = {"billing": "at_cost"}
+        assert client.post("/v1/master-data", json=firm).status_code == 200
         yield client
 
 
@@ -47,7 +50,7 @@ def test_json_intake_list_and_approve(api: TestClient) -> None:
     assert r.status_code == 201, r.text
     report = r.json()
     assert (report["rows"], report["accepted"], report["rejected"]) == (4, 2, 2)
-    assert report["reasons"] == {"currency_mismatch": 1, "invalid_amount": 1}
+    assert report["reasons"] == {"invalid_amount": 1, "no_fx_rate": 1}
     again = api.post("/v1/expenses", json={"source": "expensify", "expenses": EXPENSES})
     assert again.status_code == 200 and again.json()["duplicate_payload"]
 
@@ -56,7 +59,7 @@ def test_json_intake_list_and_approve(api: TestClient) -> None:
         ("X-1", "120.50", "unbilled", "submitted"), ("X-2", "89.00", "non_billable",
                                                      "submitted")]
     assert listed[0]["receipt_ref"] == "R-1" and listed[0]["contract"] == "K1"
-    exceptions = api.get("/v1/exceptions", params={"reason": "currency_mismatch"}).json()
+    exceptions = api.get("/v1/exceptions", params={"reason": "no_fx_rate"}).json()
     assert [e["external_id"] for e in exceptions["items"]] == ["X-4"]
 
     r = api.post("/v1/expense-approvals", json={"actor": "pm", "project": "P1"})
@@ -106,3 +109,22 @@ def test_openapi_documents_expenses(api: TestClient) -> None:
     assert set(post["requestBody"]["content"]) == {"application/json", "text/csv"}
     assert "ExpensesIn" in doc["components"]["schemas"]
     assert set(post["responses"]["422"]["content"]) == {PROBLEM}
+
+
+def test_a_converted_expense_line_serves_its_original_amount_and_rate(
+        api: TestClient) -> None:
+    firm = small_firm_bundle()
+    firm["contracts"][0]["expenses"] = {"billing": "at_cost"}
+    firm["fx_rates"] = [{"from_currency": "USD", "to_currency": "EUR",
+                         "valid_from": "2026-07-01", "rate": "0.9215"}]
+    assert api.post("/v1/master-data", json=firm).status_code == 200
+    r = api.post("/v1/expenses", json={"source": "expensify", "expenses": [EXPENSES[3]]})
+    assert r.status_code == 201 and r.json()["accepted"] == 1, r.text
+    assert api.post("/v1/expense-approvals", json={"actor": "pm", "project": "P1"}
+                    ).status_code == 200
+    run = api.post("/v1/billing-runs", json={"through": "2026-08-31"})
+    assert run.status_code == 201, run.text
+    [invoice] = run.json()["invoices"]
+    [line] = api.get(f"/v1/invoices/{invoice['id']}").json()["lines"]
+    assert (line["amount"], line["original_amount"], line["original_currency"],
+            line["original_rate"]) == ("9.22", "10.00", "USD", "0.9215")  # 9.215 half up

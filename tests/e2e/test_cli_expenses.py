@@ -79,3 +79,28 @@ def test_readable_errors(db: Path) -> None:
     assert nothing.exit_code == 2 and "say what to approve" in nothing.stderr
     bad_date = runner.invoke(app, ["expenses", "approve", "--from", "last week"])
     assert bad_date.exit_code == 2 and "--from" in bad_date.stderr
+
+
+def test_a_foreign_currency_expense_shows_its_original_amount_and_rate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.chdir(tmp_path)
+    firm = small_firm_bundle()
+    firm["contracts"][0]["expenses"] = {"billing": "markup", "markup_percent": "10"}
+    firm["fx_rates"] = [{"from_currency": "USD", "to_currency": "EUR",
+                         "valid_from": "2026-07-01", "rate": "0.9215"}]
+    (tmp_path / "firm.yaml").write_text(yaml.safe_dump(firm))
+    assert runner.invoke(app, ["load", str(tmp_path / "firm.yaml")]).exit_code == 0
+    (tmp_path / "x.csv").write_text("external_id,employee,project,date,amount,currency,"
+                                    "category\nU1,E1,P1,2026-08-10,45.00,USD,hotel\n")
+    [taken] = run_json("expenses", "ingest", "--source", "expensify", str(tmp_path / "x.csv"))
+    assert taken["accepted"] == 1
+    run_json("expenses", "approve", "--project", "P1")
+    [invoice] = run_json("bill", "--through", "2026-08-31")["invoices"]
+    shown = run_json("invoices", "show", str(invoice["id"]))
+    [line] = shown["lines"]
+    # 45.00 x 0.9215 x 1.10 = 45.614... -> 45.61 EUR
+    assert (line["amount"], line["original_amount"], line["original_currency"],
+            line["original_rate"]) == ("45.61", "45.00", "USD", "0.9215")
+    table = runner.invoke(app, ["invoices", "show", str(invoice["id"])], terminal_width=250)
+    assert table.exit_code == 0 and "45.00 USD at 0.9215" in table.stdout

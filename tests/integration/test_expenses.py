@@ -18,6 +18,7 @@ from hourbridge.domain import commands as c
 from hourbridge.errors import Conflict, InvalidInput
 from hourbridge.formats.timefile import TimeFile
 from hourbridge.services.ports import ExpenseSelection
+from support.firm import small_firm_bundle
 
 from .conftest import NOW, csv_payload, load
 
@@ -92,7 +93,10 @@ def test_every_reason_code(loaded: Hourbridge) -> None:
     hb = loaded
     bundle = {"projects": [{"code": "OLD", "name": "Closed", "customer": "ACME",
                             "entity": "DE", "contract": "K1", "status": "closed",
-                            "assignments": [{"employee": "E1", "valid_from": "2026-01-01"}]}]}
+                            "assignments": [{"employee": "E1", "valid_from": "2026-01-01"}]}],
+              # K1 passes expenses on: one in another currency needs a rate
+              "contracts": [{**small_firm_bundle()["contracts"][0],
+                             "expenses": {"billing": "at_cost"}}]}
     load(hb, bundle)
     bad = [
         ("b1", "E1", "NOPE", "", "2026-08-10", "10", "EUR", "meals", "", ""),
@@ -122,12 +126,12 @@ def test_every_reason_code(loaded: Hourbridge) -> None:
         "b4": "not_assigned", "b5": "outside_contract_dates", "b6": "locked_period",
         "b7": "invalid_amount", "b8": "invalid_amount", "b9": "invalid_amount",
         "b10": "invalid_amount", "b11": "invalid_amount", "b12": "invalid_currency",
-        "b13": "currency_mismatch", "b14": "invalid_format", "b15": "unknown_task",
+        "b13": "no_fx_rate", "b14": "invalid_format", "b15": "unknown_task",
         "b16": "invalid_format", "b17": "invalid_format", "ok2": "duplicate_entry",
     }
     items = {e["external_id"]: e for e in hb.queries.exceptions(limit=1000)}
     assert items["b13"]["field"] == "currency" and items["b13"]["owner_role"] == "finance"
-    assert "no FX conversion" in items["b13"]["message"]
+    assert "no USD -> EUR rate in force on 2026-08-10" in items["b13"]["message"]
     assert items["b10"]["field"] == "amount" and "2 decimals" in items["b10"]["message"]
     assert items["b11"]["field"] == "amount" and "JPY" in items["b11"]["message"]
     assert items["b14"]["field"] == "category"

@@ -41,7 +41,8 @@ def test_each_component_recognised_and_split_into_deferred_and_unbilled(
     _work(hb, ingest, [("a1", "E1", "P-FF", "DEV", "2026-07-06", "8", "x"),
                        ("a2", "E2", "P-FF", "DEV", "2026-07-07", "2", "y")])
     hb.handle(c.RunBilling(date(2026, 7, 31)))
-    hb.handle(c.IssueInvoices(actor="fin", all_drafts=True, issue_date=date(2026, 8, 1)))
+    # issued on July's last day: billed as July's report sees it
+    hb.handle(c.IssueInvoices(actor="fin", all_drafts=True, issue_date=date(2026, 7, 31)))
     july = hb.handle(c.RunRevenue("2026-07", "fin"))
     fee = _row(july, "FF", "fixed_fee")
     # 10 of 40 hours: 25 % of 10,000; billed 6,000 ahead of it

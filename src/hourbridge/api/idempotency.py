@@ -3,12 +3,15 @@
 The key is reserved *before* the request runs: a row (``in_progress``, with a SHA-256
 fingerprint of method, path, query and body, streamed so it costs time linear in the body) is
 inserted and committed on its own. So of many concurrent requests with one key exactly one
-runs; while it runs the others get 409 ``request_in_progress`` with ``Retry-After``. When it
-finishes with a 2xx JSON response that response is kept and every retry with the same request
-gets it again (header ``Idempotent-Replayed: true``) without running anything; the same key with
-a different request is refused with 422 ``idempotency_key_reused``. A request that fails (non-2xx,
-an exception, the client gone) committed nothing: its reservation is deleted, so a retry runs
-again. A reservation left by a crashed process is taken over after the store's lease.
+runs; while it runs the others get 409 ``request_in_progress`` with ``Retry-After``. The
+request's first commit marks the key ``applied`` in that same transaction (DESIGN §4.1). When it
+answers with a 2xx JSON response — or any JSON response after it committed something — the
+response is kept and every retry with the same request gets it again (header
+``Idempotent-Replayed: true``) without running anything; the same key with a different request
+is refused with 422 ``idempotency_key_reused``. A request that failed and committed nothing is
+forgotten, so a retry runs again. A reservation left by a crashed process is taken over after
+the store's lease if it committed nothing; if it committed, the retry gets 409
+``idempotency_response_lost`` and nothing runs twice.
 """
 
 from __future__ import annotations
@@ -86,6 +89,12 @@ class IdempotencyMiddleware:
             assert found.stored is not None
             await _replay(found.stored.status_code, found.stored.body, send)
             return
+        if found.outcome == "applied":
+            await problem(409, "the request with this Idempotency-Key was applied, but the "
+                          "server stopped before keeping its response; it is not run again: "
+                          "read the resource to see its outcome",
+                          code="idempotency_response_lost")(scope, receive, send)
+            return
         if found.outcome == "in_progress":
             await problem(409, "a request with this Idempotency-Key is still running; "
                           "retry to get its response", code="request_in_progress",
@@ -125,11 +134,8 @@ async def _run_reserved(app: ASGIApp, scope: Scope, receive: Receive, send: Send
                 # Settle before the client sees the end: its retry then finds the outcome.
                 settled = True
                 try:
-                    if 200 <= status < 300 and json_body:
-                        await run_in_threadpool(keys.complete, key, owner, status,
-                                                json.loads(b"".join(chunks)))
-                    else:
-                        await run_in_threadpool(keys.release, key, owner)
+                    kept = json.loads(b"".join(chunks)) if json_body else None
+                    await run_in_threadpool(keys.settle, key, owner, status, kept)
                 except Exception as exc:  # the response stands; the lease frees the key
                     log.warning("idempotency settle failed: %s", type(exc).__name__)
         await send(message)
@@ -148,7 +154,8 @@ async def _run_reserved(app: ASGIApp, scope: Scope, receive: Receive, send: Send
         async with anyio.create_task_group() as group:
             group.start_soon(heartbeat)
             try:
-                await app(scope, replay_body, capture)
+                with keys.applying(key, owner):
+                    await app(scope, replay_body, capture)
             except Exception as exc:  # re-raised as it is below, not inside an ExceptionGroup
                 error = exc
             finally:

@@ -1,5 +1,6 @@
 """``hourbridge export``: the journal for the accountants' tools, approved hours for payroll,
-issued invoices as EN 16931 e-invoices (UBL 2.1 or Factur-X/ZUGFeRD CII).
+issued invoices as EN 16931 e-invoices (UBL 2.1 or Factur-X/ZUGFeRD CII), as a PDF or as a
+Factur-X / ZUGFeRD PDF/A-3 with the CII embedded.
 
 Registered in ``main.py`` with ``app.add_typer(export_app, name="export")``. Like every entry
 point it talks only to the object ``bootstrap()`` returns (import-linter contract).
@@ -16,10 +17,11 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 import typer
 
+from hourbridge.documents import DocumentFormat, render_document
 from hourbridge.domain import einvoice
 from hourbridge.domain.exports import beancount, hledger
 from hourbridge.domain.ledger import JournalEntry
@@ -31,7 +33,7 @@ from .output import err_console, session
 
 export_app = typer.Typer(
     help="Exports: the journal for beancount or hledger, approved hours for payroll, "
-         "e-invoices (UBL or CII).",
+         "invoices as e-invoices (UBL or CII), PDF or Factur-X.",
     no_args_is_help=True)
 
 
@@ -45,20 +47,11 @@ class PayrollFormat(enum.StrEnum):
     JSON = "json"
 
 
-class InvoiceFormat(enum.StrEnum):
-    UBL = "ubl"
-    CII = "cii"
-
-
 Renderer = Callable[[Iterable[JournalEntry], Mapping[str, Accounts], Mapping[str, str]],
                     Iterator[str]]
 RENDERERS: dict[JournalFormat, Renderer] = {
     JournalFormat.BEANCOUNT: beancount.render_journal,
     JournalFormat.HLEDGER: hledger.render_journal,
-}
-INVOICE_RENDERERS: dict[InvoiceFormat, Callable[[einvoice.EInvoice], bytes]] = {
-    InvoiceFormat.UBL: einvoice.render_ubl,
-    InvoiceFormat.CII: einvoice.render_cii,
 }
 # The only fields a payroll export carries (personal data is minimized: no names, notes, rates).
 PAYROLL_FIELDS = ("employee", "entity", "period", "worked_hours", "worked_seconds",
@@ -66,7 +59,8 @@ PAYROLL_FIELDS = ("employee", "entity", "period", "worked_hours", "worked_second
                   "non_billable_worked_hours", "non_billable_worked_seconds", "entries")
 
 OutOpt = Annotated[Path | None, typer.Option(
-    "--out", "-o", help="File to write (replaced whole, only when complete); default stdout.")]
+    "--out", "--output", "-o",
+    help="File to write (replaced whole, only when complete); default stdout.")]
 
 
 def _write(chunks: Iterable[str], out: Path | None) -> None:
@@ -77,11 +71,30 @@ def _write(chunks: Iterable[str], out: Path | None) -> None:
             sys.stdout.write(chunk)
         sys.stdout.flush()
         return
+
+    def fill(fh: BinaryIO) -> None:
+        for chunk in chunks:
+            fh.write(chunk.encode("utf-8"))
+
+    _replace(out, fill)
+
+
+def _write_bytes(content: bytes, out: Path | None) -> None:
+    """``content`` (a PDF or XML, made whole before anything is written) to stdout's bytes or
+    to ``out``, as ``_write``."""
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+        return
+    _replace(out, lambda fh: fh.write(content))
+
+
+def _replace(out: Path, fill: Callable[[BinaryIO], object]) -> None:
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
+        with tmp.open("wb") as fh:
+            fill(fh)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -170,33 +183,46 @@ def _payroll_text(rows: list[dict[str, Any]], fmt: PayrollFormat) -> str:
     return buf.getvalue()
 
 
+def _is_pdf(fmt: DocumentFormat) -> bool:
+    return fmt.media_type == "application/pdf"
+
+
 INVOICE_HELP = (
-    "Write an issued invoice as an EN 16931 e-invoice: UBL 2.1 (an Invoice, or a CreditNote "
-    "for a credit note) or UN/CEFACT CII, the XML of Factur-X and ZUGFeRD in the EN 16931 "
-    "profile (TypeCode 380, or 381 for a credit note).\n\n"
-    "Lines are hours (unit HUR) at the net hourly rate; the VAT category (UNTDID 5305), rate, "
-    "exemption reason and VATEX code are the ones stored on the invoice when it was made; "
-    "seller and buyer come from the entity and customer master data. A draft or held "
-    "invoice has no number yet and is refused (exit 2).")
+    "Write an issued invoice or credit note as an EN 16931 e-invoice, a PDF, or both in one "
+    "file.\n\n"
+    "ubl: UBL 2.1 (an Invoice, or a CreditNote for a credit note). cii: UN/CEFACT CII, the "
+    "XML of Factur-X and ZUGFeRD in the EN 16931 profile (TypeCode 380, or 381 for a credit "
+    "note). pdf: the document a person reads (seller, buyer, lines, VAT breakdown, totals, "
+    "payment terms; a page header on every page of a long invoice). facturx: Factur-X 1.0 / "
+    "ZUGFeRD 2 PDF/A-3 showing the PDF and carrying the CII as factur-x.xml.\n\n"
+    "All four come from the same facts: lines are hours (unit HUR) at the net hourly rate or "
+    "single fees, the VAT category (UNTDID 5305), rate, exemption reason and VATEX code are "
+    "the ones stored on the invoice when it was made. A draft or held invoice has no number "
+    "yet and is refused (exit 2, invoice_not_issued); so is a PDF that cannot be drawn "
+    "(document_not_rendered): no file is written then.")
 
 
 @export_app.command("invoice", help=INVOICE_HELP)
 def invoice(
     invoice_id: Annotated[int, typer.Argument(
         help="Invoice id (hourbridge invoices list).", show_default=False)],
-    fmt: Annotated[InvoiceFormat, typer.Option(
-        "--format", "-f", case_sensitive=False, help="ubl or cii.")],
+    fmt: Annotated[DocumentFormat, typer.Option(
+        "--format", "-f", case_sensitive=False, help="ubl, cii, pdf or facturx.")],
     out: OutOpt = None,
 ) -> None:
-    """An issued invoice as a UBL or CII e-invoice."""
+    """An issued invoice as UBL, CII, PDF or Factur-X."""
     with session() as hb:
         checked_ids([invoice_id], "invoice id")
         record = hb.queries.einvoice_data(invoice_id)
         if record is None:
             raise NotFound("invoice", invoice_id)
+        if out is None and _is_pdf(fmt) and sys.stdout.isatty():
+            raise InvalidInput(f"--format {fmt} is a PDF: name a file with --output, or "
+                               "redirect stdout")
         document = einvoice.from_record(record)
-        _write([INVOICE_RENDERERS[fmt](document).decode("utf-8")], out)
+        rendered = render_document(document, fmt)
+        _write_bytes(rendered.content, out)
         if out is not None:
             what = document.kind.value.replace("_", " ")
-            err_console.print(f"wrote {what} {document.number} to {out} ({fmt}, EN 16931)",
+            err_console.print(f"wrote {what} {document.number} to {out} ({fmt})",
                               highlight=False)

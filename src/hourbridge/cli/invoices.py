@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -54,15 +54,24 @@ def invoices_show(invoice_id: int, as_json: JsonOpt = False) -> None:
                       f"{inv['period']}")
         table("lines", ["#", "description", "hours", "rate", "amount", "entries", "why"],
               [(ln["line_no"], ln["description"], ln["quantity_hours"], ln["rate"],
-                ln["amount"], len(ln["entries"]),
-                f"{ln['rate_card']}/{ln['rate_row']} ({ln['rate_rule']}, v"
-                f"{ln['contract_version']})") for ln in inv["lines"]],
+                ln["amount"], len(ln["entries"]), _why(ln)) for ln in inv["lines"]],
               right=["hours", "rate", "amount", "entries"])
         console.print(f"net {inv['net']}  tax {inv['tax']} ({inv['tax_code']})  "
                       f"total {inv['total']} {inv['currency']}")
         if inv["status"] == "void":
             console.print(f"[bold]void[/bold] since {inv['void_date'] or inv['voided_at'][:10]}"
                           f" by {inv['voided_by']}: {inv['void_reason']}")
+
+
+def _why(line: dict[str, Any]) -> str:
+    """Where a line's amount comes from: the rate's card, row, rule and contract version, and
+    for expenses spent in another currency what was spent and the rate it was converted at."""
+    why = (f"{line['rate_card']}/{line['rate_row']} ({line['rate_rule']}, v"
+           f"{line['contract_version']})")
+    if line.get("original_currency"):
+        why += (f"; {line['original_amount']} {line['original_currency']} at "
+                f"{line['original_rate']}")
+    return why
 
 
 @invoices_app.command("void")

@@ -23,7 +23,8 @@ def revenue_run(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Book recognised, and report deferred and unbilled, revenue per contract through the
-    end of PERIOD (time and materials is revenue on approval and is not booked here)."""
+    end of PERIOD, billed being what was invoiced by that day (time and materials is revenue
+    on approval and is not booked here)."""
     with session() as hb:
         out = hb.handle(c.RunRevenue(period, actor, entity, dry_run)).as_dict()
         if as_json:
@@ -40,6 +41,7 @@ def revenue_run(
             console.print(f"{cur}: recognised {t['recognised_this_run']} this run, "
                           f"{t['recognised_to_date']} to date; deferred {t['deferred']}, "
                           f"unbilled {t['unbilled']}")
+        console.print(f"billed: invoiced (issued, less credit notes) by {out['billed_as_of']}")
         console.print(f"{len(out['journal_keys'])} journal entries"
                       + (" would be" if dry_run else "") + " posted")
 

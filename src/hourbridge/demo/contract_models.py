@@ -38,6 +38,13 @@ def _eligible(bundle: dict[str, Any], entity: str, start: date, through: date) -
     return out
 
 
+def fee_only_contracts(bundle: dict[str, Any], start: date, through: date) -> frozenset[str]:
+    """The contracts ``apply_contract_models`` makes fee-only (the fixed fee and the
+    milestones), known before it runs: the demo's no_rate noise needs hourly work."""
+    return frozenset({_eligible(bundle, "DE", start, through)[-1],
+                      _eligible(bundle, "US", start, through)[-1]})
+
+
 def apply_contract_models(bundle: dict[str, Any], start: date, through: date) -> ModelPlan:
     """Rewrite the terms of some contracts in ``bundle`` (in place), deterministically."""
     us = _eligible(bundle, "US", start, through)
@@ -52,6 +59,7 @@ def apply_contract_models(bundle: dict[str, Any], start: date, through: date) ->
 
     plan: dict[str, str] = {}
     # a fixed fee in three installments; its hours count towards percent complete only
+    # (this contract and the milestones' are ``fee_only_contracts``)
     k = kon[de[-1]]
     fee_only(k)
     k["estimate_hours"] = "600"

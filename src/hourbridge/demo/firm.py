@@ -14,9 +14,10 @@ from typing import Any
 
 from .addresses import add_party_data
 from .calendar import add_months, month_end
+from .contract_models import fee_only_contracts
 from .engagements import assign_staff, make_projects, make_rate_cards, make_tasks
 from .noise import add_noise
-from .roster import ENTITIES, LIST_RATES, ROLES, list_rate, make_customers, make_employees
+from .roster import ENTITIES, INTERN, LIST_RATES, ROLES, list_rate, make_customers, make_employees
 from .timesheets import Index, TimeFile, file_specs, regular_rows, render
 
 
@@ -109,6 +110,24 @@ def _cross_entity_and_day_rounding(employees: list[dict[str, Any]],
     return [{"from": "US", "to": "DE", "markup_percent": "10"}]
 
 
+def _intern_on_hourly_work(bundle: dict[str, Any], fee_only: frozenset[str], start: date,
+                           through: date) -> None:
+    """Staff the intern (on no rate card) on an hourly US engagement too: the billable hours
+    the noise books there have no rate (``no_rate``). On the fee-only engagement the intern
+    shadows, hours need no rate and are taken."""
+    intern = next(e["id"] for e in bundle["employees"] if e["role"] == INTERN)
+    kon = {k["id"]: k for k in bundle["contracts"]}
+    project = next(
+        p for p in sorted(bundle["projects"], key=lambda p: p["code"])
+        if p["entity"] == "US" and p["status"] == "active" and p["contract"]
+        and p["contract"] not in fee_only
+        and date.fromisoformat(kon[p["contract"]]["start_date"]) <= start
+        and (kon[p["contract"]]["end_date"] or "9999") > through.isoformat()
+        and all(a["employee"] != intern for a in p["assignments"]))
+    project["assignments"].append({"employee": intern, "valid_from": start.isoformat(),
+                                   "valid_until": None, "role": None})
+
+
 def generate_demo_firm(seed: int = 7, start: date = date(2026, 8, 1), months: int = 3,
                        consultants: int = 50, customers: int = 12,
                        projects: int = 32) -> DemoFirm:
@@ -123,6 +142,12 @@ def generate_demo_firm(seed: int = 7, start: date = date(2026, 8, 1), months: in
     specs = file_specs(start, through)
     rng = random.Random(f"hourbridge-demo:{seed}:timesheets")
     rows = regular_rows(index, specs, rng)
+    # after the regular timesheets are drawn, so they stay as they were
+    fee_only = fee_only_contracts(bundle, start, through)
+    _intern_on_hourly_work(bundle, fee_only, start, through)
+    seen = index.seen
+    index = Index(bundle, start, through, fee_only)
+    index.seen = seen
     noisy, expected = add_noise(index, specs, rows, random.Random(f"hourbridge-demo:{seed}:noise"))
     files = render(specs, rows + noisy)
     files.append(files[len(specs) // 3])  # a file sent twice, byte for byte

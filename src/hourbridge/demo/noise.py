@@ -137,9 +137,13 @@ def add_noise(index: Index, specs: list[FileSpec], rows: list[Row], rng: random.
         for emp, e_ent, role in index.employees:
             if role != "intern":
                 continue
-            days = [d for d in index.days[e_ent] if index.billable_work(emp, d)]
+            # only hourly work needs a rate: fee-only hours are taken without one
+            days = [d for d in index.days[e_ent]
+                    if any(p.hourly for p in index.billable_work(emp, d))]
+            if not days:
+                return None
             day = days[(i * 7 + rng.randrange(7)) % len(days)]
-            proj = index.billable_work(emp, day)[0]
+            proj = next(p for p in index.billable_work(emp, day) if p.hourly)
             return _make(index, specs, rng, emp, e_ent, proj.code, _billable_task(rng, proj),
                          day)
         return None

@@ -123,6 +123,9 @@ class Project:
     contract_until: date | None
     tasks: dict[str, bool]
     assignments: list[tuple[str, date, date | None]]
+    # billed by the hour (a fee-only contract takes hours without a rate: they cannot be
+    # the demo's no_rate noise)
+    hourly: bool = True
 
     def covers(self, day: date) -> bool:
         return (self.contract_from is not None and self.contract_from <= day
@@ -140,7 +143,8 @@ def _day(text: str | None) -> date | None:
 class Index:
     """The bundle, looked up the way timesheet generation needs it."""
 
-    def __init__(self, bundle: dict[str, Any], start: date, through: date) -> None:
+    def __init__(self, bundle: dict[str, Any], start: date, through: date,
+                 fee_only: frozenset[str] = frozenset()) -> None:
         self.start, self.through = start, through
         self.employees: list[tuple[str, str, str]] = [
             (e["id"], e["entity"], e["role"]) for e in bundle["employees"]]
@@ -156,6 +160,7 @@ class Index:
                 tasks={t["code"]: t["billable"] for t in p["tasks"]},
                 assignments=[(a["employee"], date.fromisoformat(a["valid_from"]),
                               _day(a["valid_until"])) for a in p["assignments"]],
+                hourly=k is not None and k["id"] not in fee_only,
             )
         self.of_employee: dict[str, list[Project]] = {e[0]: [] for e in self.employees}
         for proj in self.projects.values():

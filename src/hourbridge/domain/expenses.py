@@ -17,8 +17,11 @@ Fields (CSV header names = JSON keys):
 
 An expense is billable when the source says so, its task (if any) is billable and its project
 has a contract; otherwise it is stored as non-billable, not refused. A billable expense in
-another currency than its contract is refused (``currency_mismatch``) until an FX policy
-exists: a pass-through at cost must be invoiced in the contract's currency.
+another currency than its contract is converted into the contract's currency when it is billed
+(``domain.billing.expenses``); where the contract passes expenses on, it is refused
+(``no_fx_rate``) while no rate of its currency into the contract's is in force on the day it
+was spent, and ``exceptions retry`` takes it once
+the rate is loaded. (``currency_mismatch`` is the code earlier versions refused it with.)
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from . import limits
+from .fx import FxTable
 from .intake import (
     _NUMBER,
     _text,
@@ -41,7 +45,7 @@ from .intake import (
     text_problems,
 )
 from .masterdata import MasterData
-from .model import Billing, ProjectStatus
+from .model import Billing, ExpenseBilling, ProjectStatus
 from .money import is_currency, minor_units, round_money
 from .problems import Problem
 
@@ -166,9 +170,10 @@ def expense_content_key(e: ParsedExpense) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def validate_expense(parsed: ParsedExpense, md: MasterData,
-                     where: str = "") -> ValidatedExpense | list[Problem]:
-    """Every rule runs, so one rejection names every reason at once."""
+def validate_expense(parsed: ParsedExpense, md: MasterData, where: str = "",
+                     fx: FxTable | None = None) -> ValidatedExpense | list[Problem]:
+    """Every rule runs, so one rejection names every reason at once. (``fx``: the rate table
+    of ``md``, built once by a caller that validates many rows.)"""
     problems: list[Problem] = []
     employee = md.employees.get(parsed.employee)
     if employee is None:
@@ -210,12 +215,19 @@ def validate_expense(parsed: ParsedExpense, md: MasterData,
                 "outside_contract_dates",
                 f"{parsed.spent_on.isoformat()} is outside contract {contract.id} "
                 f"({contract.start_date.isoformat()} to {end})", where, "date"))
-        if parsed.currency != contract.currency:
-            problems.append(Problem(
-                "currency_mismatch",
-                f"expense in {parsed.currency} on contract {contract.id} billed in "
-                f"{contract.currency}; no FX conversion is available yet", where, "currency",
-                {"expense_currency": parsed.currency, "contract_currency": contract.currency}))
+        if parsed.currency != contract.currency and (
+                contract.expenses.billing is not ExpenseBilling.NOT_BILLABLE):
+            # converted when billed (domain.billing.expenses); a rate must be in force on
+            # the day it was spent, never guessed: the exception waits until it is loaded.
+            # A contract that keeps its expenses never converts them, so needs no rate.
+            table = fx if fx is not None else FxTable(md.fx_rates.values())
+            rate = table.rate_on(parsed.currency, contract.currency, parsed.spent_on)
+            if isinstance(rate, Problem):
+                problems.append(Problem(
+                    "no_fx_rate", f"expense in {parsed.currency} on contract {contract.id} "
+                    f"billed in {contract.currency}: {rate.message}", where, "currency",
+                    {"expense_currency": parsed.currency,
+                     "contract_currency": contract.currency}))
     if problems:
         return problems
     return ValidatedExpense(parsed, entity.code, contract.id if contract else None, billable)

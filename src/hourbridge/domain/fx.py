@@ -57,6 +57,17 @@ class FxRate:
         return (self.from_currency, self.to_currency, self.valid_from)
 
 
+@dataclass(frozen=True, slots=True)
+class ForeignAmount:
+    """What an amount converted into another currency was: ``amount`` of ``currency``, and the
+    ``rate`` it was converted at (1 ``currency`` = ``rate`` units of the target currency). An
+    invoice line carries it so the customer sees what was spent and how it was converted."""
+
+    amount: Decimal
+    currency: str
+    rate: Decimal
+
+
 def rate_problem(rate: Decimal) -> str | None:
     """Why ``rate`` cannot be a rate (not positive, too many decimals), or None."""
     if not rate.is_finite() or rate <= 0:
@@ -101,6 +112,15 @@ class FxTable:
 def translate(amount: Decimal, rate: Decimal, functional_currency: str) -> Decimal:
     """``amount`` in the functional currency: exact product, rounded half up once."""
     return round_money(_CALC.multiply(amount, rate), functional_currency)
+
+
+def convert(amount: Decimal, rate: Decimal, markup_percent: Decimal, currency: str
+            ) -> Decimal:
+    """``amount`` converted at ``rate`` with ``markup_percent`` on top, in ``currency``: the
+    exact product, rounded half up once (a line rounded twice could be a cent off the amount
+    the customer re-computes from the line's original amount and rate)."""
+    factor = _CALC.add(ONE, _CALC.divide(markup_percent, Decimal(100)))
+    return round_money(_CALC.multiply(_CALC.multiply(amount, rate), factor), currency)
 
 
 def translate_step(before: Decimal, amount: Decimal, rate: Decimal,

@@ -13,6 +13,13 @@ Under ``invoice_date`` the invoice date is not known when work is approved, so t
 estimate at the latest rate known then; either way the invoice relieves unbilled receivables at
 exactly the functional value that was booked (``domain.fx.translate_step``), and the
 difference to the invoice's own translation is an FX gain or loss (``domain.ledger``).
+
+An expense spent in another currency than its contract is first *converted* into the contract
+currency (``expense_rate``): under ``work_date`` (the default) and ``fixed`` at the rate in
+force on the day it was spent (the fixed rate is one of contract to functional currency, not
+of the expense's currency), under ``invoice_date`` at the rate in force on the day the billing
+run bills through. The rate is read in the direction loaded (expense currency -> contract
+currency), never inverted (``domain.fx``); none in force is ``no_fx_rate``.
 """
 
 from __future__ import annotations
@@ -53,3 +60,11 @@ def invoice_rate(contract: Contract, functional_currency: str, table: FxTable,
     if fixed is not None:
         return fixed
     return table.rate_on(contract.currency, functional_currency, issue_date)
+
+
+def expense_rate(contract: Contract, table: FxTable, currency: str, spent_on: date,
+                 billed_through: date) -> Decimal | Problem:
+    """The rate converting an expense of ``currency`` spent on ``spent_on`` into the contract's
+    currency: 1 unit of ``currency`` = the rate in contract currency."""
+    day = billed_through if contract.fx_rate_date is FxRateDate.INVOICE_DATE else spent_on
+    return table.rate_on(currency, contract.currency, day)

@@ -9,6 +9,12 @@ Rows are compared by row specificity first, then by card scope: an employee's ra
 firm card beats a role rate on the contract card, because a named person's negotiated rate is
 the more specific fact. Two rows that match at the same best level are a ``rate_conflict``
 problem, never a guess. Only cards in the contract currency count.
+
+Hours worked under a fee-only contract version measure progress and are never billed by the
+hour, so no rate is needed for them: where none applies, the decision is ``FEE_COVERED`` (rate
+0, rule ``fee_covered``) instead of ``no_rate``; where a rate applies it is still decided, for
+reporting. Billing covers such hours by the fee (``domain.contracts.bills_hours``), so the
+zero rate never prices an invoice line.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ from datetime import date
 from decimal import Decimal
 
 from .masterdata import MasterData
-from .model import Contract, Project, RateCard, RateRow, RateScope
+from .model import BillingModel, Contract, Project, RateCard, RateRow, RateScope
 from .problems import Problem
 
 ROW_RULES = ("employee_task", "employee", "role_task", "role", "task", "default")
+FEE_COVERED = "fee_covered"  # the rule of a fee-only decision without a rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +120,10 @@ class RateBook:
             c for c in self._candidates(project, contract, employee, role, task)
             if c.row.in_force(on)
         ]
+        if not in_force and version.billing_model == BillingModel.FEE_ONLY.value:
+            return RateDecision(rate=Decimal(0), currency=contract.currency, card="", row="",
+                                rule=FEE_COVERED, scope="contract",
+                                contract_version=version.version)
         if not in_force:
             return Problem(
                 "no_rate",

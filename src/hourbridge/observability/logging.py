@@ -21,6 +21,19 @@ _DATABASE_MODULES = ("sqlalchemy", "psycopg", "sqlite3")
 _installed = False
 
 
+def logger(name: str) -> Any:
+    """A structlog logger that writes to stderr at WARNING until ``configure`` says otherwise.
+
+    structlog's own default prints every level to standard output, which corrupted documents
+    a command writes there (an e-invoice on stdout began with "database opened") whenever a
+    command ran without the CLI's start-up (tests, embedding)."""
+    if not structlog.is_configured():
+        structlog.configure(
+            wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+            logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+    return structlog.get_logger(name)
+
+
 def configure(level: str = "WARNING", json: bool = False) -> None:
     redact_database_errors()
     logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(message)s")

@@ -21,6 +21,7 @@ from hourbridge.domain.billing.plan import ContractPlan, ContractState, has_term
 from hourbridge.domain.commands import RunBilling
 from hourbridge.domain.contracts import Drawdown
 from hourbridge.domain.corrections import AdjustmentLine
+from hourbridge.domain.fx import FxTable
 from hourbridge.domain.holds import Hold, HoldBook
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, Billing, Contract
@@ -108,7 +109,7 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
 
 
 def _load_state(uow: UnitOfWork, contract: Contract, items: list[BillableItem],
-                through: date, has_expenses: bool) -> ContractState:
+                through: date, has_expenses: bool, fx: FxTable) -> ContractState:
     """What planning the contract reads of earlier runs, loaded only where its terms use it
     (and expenses only where the run's scope found some approved and unbilled)."""
     settled = uow.contracts.settled_months(contract.id) if contract.retainer is not None else {}
@@ -121,7 +122,8 @@ def _load_state(uow: UnitOfWork, contract: Contract, items: list[BillableItem],
         achievements = uow.contracts.achievements(contract.id)
         billed = frozenset(uow.contracts.charge_states(contract.id))
     expenses = uow.expenses.billable(contract.id, through) if has_expenses else []
-    return ContractState(achievements, billed, settled, used_seconds, used, tuple(expenses))
+    return ContractState(achievements, billed, settled, used_seconds, used, tuple(expenses),
+                         fx)
 
 
 def _mark_expenses(uow: UnitOfWork, invoice_id: int, draft: DraftInvoice,
@@ -247,6 +249,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
         md = uow.masterdata.snapshot()
         rates = RateBook(md)
         holds = HoldBook(uow.holds.active())
+        fx = FxTable(md.fx_rates.values())  # converts expenses in another currency
         selection = EntrySelection(
             approval=(Approval.APPROVED.value,),
             billing=(Billing.UNBILLED.value, Billing.CREDITED.value),
@@ -267,7 +270,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
             if contract is None:
                 continue
             state = _load_state(uow, contract, items, cmd.through,
-                                contract_id in scope.with_expenses)
+                                contract_id in scope.with_expenses, fx)
             charge_hold, held_projects = _holds_on(contract, projects_of[contract.id], holds,
                                                    md)
             plan = plan_contract(contract, items, cmd.through, state, charge_hold,

@@ -27,6 +27,7 @@ from hourbridge.domain.expenses import (
     parse_expense,
     validate_expense,
 )
+from hourbridge.domain.fx import FxTable
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.problems import ALREADY, Problem, Skip
 from hourbridge.domain.rating import RateBook
@@ -46,8 +47,10 @@ def validate_expense_batch(rows: list[Row], source: str, inbox_id: int, md: Mast
     """Parse and validate rows, no stored state involved: (index, expense) for valid rows,
     (index, problems) for the others. (``rates``: unused; every kind validates with the same
     arguments.)"""
+    fx = FxTable(md.fx_rates.values())
+
     def check(parsed: ParsedExpense, where: str) -> NewExpense | list[Problem]:
-        checked = validate_expense(parsed, md, where)
+        checked = validate_expense(parsed, md, where, fx)
         if isinstance(checked, list):
             return checked
         e = checked.expense

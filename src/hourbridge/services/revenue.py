@@ -1,6 +1,8 @@
 """`revenue run --period YYYY-MM`: recognise revenue on fees billed through deferred revenue
 (fixed fees by percent complete, milestones on achievement, retainers straight-line) and
-report, per contract and component, recognised, billed, deferred and unbilled amounts.
+report, per contract and component, recognised, billed, deferred and unbilled amounts, all as
+at the period's end: billed is what was invoiced (issued, less credit notes) by that day, so a
+report of September run in November does not count October's installment.
 
 A run posts at the period's last day. A period an entity has closed (lock date) is refused:
 what changed since is corrected by the next open period's run, because every run books the
@@ -49,7 +51,8 @@ class RevenueReport:
                 "unbilled")})
             for k in t:
                 t[k] += Decimal(r[k])
-        return {"period": self.period, "dry_run": self.dry_run, "contracts": self.rows,
+        return {"period": self.period, "dry_run": self.dry_run,
+                "billed_as_of": _period_end(self.period).isoformat(), "contracts": self.rows,
                 "totals": {cur: {k: str(v) for k, v in t.items()}
                            for cur, t in sorted(totals.items())},
                 "journal_keys": self.journal_keys, "skipped": [s.as_dict() for s in self.skipped]}
@@ -89,10 +92,10 @@ def run_revenue(cmd: RunRevenue, uow: UnitOfWork, now: datetime,
                 raise Conflict(f"contract {k.id}: revenue is already run through {max(later)}; "
                                "runs go forward (a later run books any correction)")
             effort = effort_of(uow.contracts.effort(k.id, end), md.employees, k.currency)
+            # billed as the period's end saw it: a later installment or credit is not in it
             billed: dict[str, Decimal] = {}
-            for (kind, _ref), (state, amount) in uow.contracts.charge_states(k.id).items():
-                if kind in BILLED_AS and state == "billed":  # not credited and written off
-                    billed[BILLED_AS[kind]] = billed.get(BILLED_AS[kind], Decimal(0)) + amount
+            for kind, amount in uow.contracts.billed_through(k.id, end).items():
+                billed[BILLED_AS[kind]] = billed.get(BILLED_AS[kind], Decimal(0)) + amount
             entity = md.entities[k.entity]
             rate = invoice_rate(k, entity.currency, fx, end)
             if isinstance(rate, Problem):

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, case, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
 
 from . import tables as t
 
 # documents that carry billed work: drafts and issued invoices and credit notes, not voids
 LIVE = ("draft", "issued", "posted", "paid")
+# charges billed through deferred revenue (services.revenue.BILLED_AS)
+_DEFERRED_KINDS = ("fee", "milestone", "retainer_fee")
 
 
 class SqlContracts:
@@ -39,6 +41,23 @@ class SqlContracts:
         cc = t.contract_charges
         return {(k, r): (s, a) for k, r, s, a in self.conn.execute(
             select(cc.c.kind, cc.c.ref, cc.c.state, cc.c.amount).where(cc.c.contract == contract))}
+
+    def billed_through(self, contract: str, on: date) -> dict[str, Decimal]:
+        """Charge kind -> net amount invoiced by the end of ``on``: lines of invoices issued
+        on or before it, less those of credit notes issued by then; a void counts until its
+        void date. What was issued later was not billed yet at ``on``."""
+        inv, li = t.invoices, t.invoice_lines
+        out: dict[str, Decimal] = {}
+        # summed here, not by SQL: SQLite would add the decimal text as floats
+        for doc_kind, kind, amount in self.conn.execute(
+            select(inv.c.kind, li.c.kind, li.c.amount).join(inv, inv.c.id == li.c.invoice)
+            .where(inv.c.contract == contract, li.c.kind.in_(_DEFERRED_KINDS),
+                   inv.c.issue_date.is_not(None), inv.c.issue_date <= on,
+                   or_(inv.c.status != "void",
+                       and_(inv.c.void_date.is_not(None), inv.c.void_date > on)))):
+            signed = -amount if doc_kind == "credit_note" else amount
+            out[kind] = out.get(kind, Decimal(0)) + signed
+        return out
 
     def release_charges(self, line_ids: Sequence[int], mode: str) -> None:
         """A credit note credited these charge lines: rebill frees them, write-off keeps them."""

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from hourbridge.domain.credits import CreditableLink
+from hourbridge.domain.fx import ForeignAmount
 from hourbridge.domain.money import hours
 from hourbridge.services.ports.invoices import (
     CreditLine,
@@ -24,6 +25,15 @@ from ._sql import _chunks, _member
 from .bulk import bulk_insert
 
 _INSERT_LINES = insert(t.invoice_lines)
+_NOT_CONVERTED = {"original_amount": None, "original_currency": None, "original_rate": None}
+
+
+def _original(foreign: ForeignAmount | None) -> dict[str, Any]:
+    """The columns of a line converted from another currency (all NULL if it was not)."""
+    if foreign is None:
+        return _NOT_CONVERTED
+    return {"original_amount": foreign.amount, "original_currency": foreign.currency,
+            "original_rate": foreign.rate}
 
 
 class SqlInvoices:
@@ -68,7 +78,7 @@ class SqlInvoices:
              "rate_card": line.decision.card, "rate_row": line.decision.row,
              "rate_rule": line.decision.rule, "rate_scope": line.decision.scope,
              "contract_version": line.decision.contract_version,
-             "kind": line.kind, "charge_ref": line.charge_ref}
+             "kind": line.kind, "charge_ref": line.charge_ref, **_NOT_CONVERTED}
             for n, line in enumerate(draft.lines, start=1)
         ]
         first_charge = len(rows) + 1
@@ -77,7 +87,8 @@ class SqlInvoices:
              "project": c.project, "task": "", "role": "", "seconds": 0,
              "quantity_hours": Decimal(0), "rate": abs(c.amount), "amount": c.amount,
              "rate_card": "", "rate_row": c.ref, "rate_rule": c.kind, "rate_scope": "contract",
-             "contract_version": c.contract_version, "kind": c.kind, "charge_ref": c.ref}
+             "contract_version": c.contract_version, "kind": c.kind, "charge_ref": c.ref,
+             **_original(c.foreign)}
             for n, c in enumerate(draft.charges, start=first_charge)
         ]
         # one statement for all lines; ids come back in the order of the rows given
@@ -206,7 +217,9 @@ class SqlInvoices:
                 credited_lines.get(ln.id, (0, Decimal(0)))[1],
                 tuple(CreditableLink(ln.id, e, s, max(credited[ln.id].get(e, 0),
                                                       s - billed.get(e, 0)))
-                      for e, s in sorted(links[ln.id].items())), ln.kind)
+                      for e, s in sorted(links[ln.id].items())), ln.kind,
+                ForeignAmount(ln.original_amount, ln.original_currency, ln.original_rate)
+                if ln.original_currency else None)
             for ln in lines
         ]
         return states, credited_tax
@@ -234,7 +247,8 @@ class SqlInvoices:
              "rate_row": c.original.rate_row, "rate_rule": c.original.rate_rule,
              "rate_scope": c.original.rate_scope,
              "contract_version": c.original.contract_version, "kind": c.original.kind,
-             "charge_ref": c.original.rate_row if not c.original.hourly else None}
+             "charge_ref": c.original.rate_row if not c.original.hourly else None,
+             **_original(c.original.foreign)}
             for n, c in enumerate(lines, start=1)
         ]
         line_ids = self.conn.execute(

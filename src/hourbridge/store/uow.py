@@ -17,6 +17,7 @@ from .entries import SqlEntries
 from .exceptions import SqlExceptions
 from .expenses import SqlExpenses
 from .holds import SqlHolds
+from .idempotency import committed, mark_applied
 from .inbox import SqlInbox
 from .intercompany import SqlIntercompany
 from .invoices import SqlInvoices
@@ -68,7 +69,9 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         assert self.conn is not None
+        mark_applied(self.conn)  # an API request's Idempotency-Key, in this same transaction
         self.conn.commit()
+        committed(self.conn)
         analyze_if_grown(self.conn)
 
     @contextmanager

@@ -17,7 +17,7 @@ from hourbridge.domain.expenses import (
     parse_expense,
     validate_expense,
 )
-from hourbridge.domain.model import Billing, ProjectStatus
+from hourbridge.domain.model import Billing, ExpenseBilling, ExpensePolicy, ProjectStatus
 from hourbridge.domain.money import minor_units
 from hourbridge.domain.problems import Problem
 
@@ -125,12 +125,17 @@ def test_billable_and_not(build: Any) -> None:
 
 
 def test_every_rule_reports(build: Any) -> None:
+    passes_on = build.contract(expenses=ExpensePolicy(ExpenseBilling.AT_COST))
     md = build.md(entities=[build.entity(lock_date=date(2026, 1, 31))],
-                  projects=[build.project(status=ProjectStatus.ON_HOLD)])
+                  projects=[build.project(status=ProjectStatus.ON_HOLD)],
+                  contracts=[passes_on])
     assert codes(validate(build, md, employee="zoe", task="nope", currency="USD")) == [
         ("unknown_employee", "employee"), ("unknown_task", "task"),
         ("project_not_active", "project"), ("locked_period", "date"),
-        ("currency_mismatch", "currency")]
+        ("no_fx_rate", "currency")]
+    # a contract that keeps its expenses never converts them: no rate needed
+    kept = ok(validate(build, currency="USD"))
+    assert (kept.contract, kept.billable) == ("K1", True)
     assert codes(validate(build, project="P9")) == [("unknown_project", "project")]
     assert codes(validate(build, employee="carol", date="2026-02-03")) == [
         ("not_assigned", "employee")]

@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 
 from hourbridge.domain.masterdata import MasterData
-from hourbridge.domain.model import Customer, RateCard, RateScope
+from hourbridge.domain.model import BillingModel, Customer, RateCard, RateScope
 from hourbridge.domain.problems import Problem
-from hourbridge.domain.rating import RateBook, RateDecision, row_rule
+from hourbridge.domain.rating import FEE_COVERED, RateBook, RateDecision, row_rule
+from hourbridge.domain.validation import ValidatedEntry, validate_entry
 
 D = Decimal
 CONTRACT, PROJECT, CUSTOMER, FIRM = (
@@ -277,3 +278,23 @@ def test_same_book_two_contracts_for_one_project(build) -> None:
     first = decided(book.decide(p, md.contracts["K1"], "alice", "consultant", "dev", DAY))
     second = decided(book.decide(p, md.contracts["K2"], "alice", "consultant", "dev", DAY))
     assert (first.card, second.card) == ("K1-RATES", "K2-RATES")
+
+
+def test_fee_only_hours_need_no_rate_but_keep_one_where_it_exists(build) -> None:
+    fee_only = (build.version(billing_model=BillingModel.FEE_ONLY.value),)
+    # no card at all: a T&M version cannot price the hour, a fee-only one needs no price
+    problem(decide(build, []), "no_rate")
+    covered = decided(decide(build, [], versions=fee_only))
+    assert (covered.rate, covered.rule, covered.currency, covered.contract_version) == (
+        D(0), FEE_COVERED, "EUR", 1)
+    # a rate that applies is still decided (it serves reporting), fee-only or not
+    kept = decided(decide(build, [build.firm_card()], versions=fee_only))
+    assert (kept.rate, kept.row) == (D(120), "f-consultant")
+    # intake takes the hour with its billable seconds; a conflict is still a conflict
+    md = replace(build.md(rate_cards=[]), contracts={"K1": build.contract(versions=fee_only)})
+    taken = validate_entry(build.parsed(worked_seconds=3000), "harvest", md, RateBook(md))
+    assert isinstance(taken, ValidatedEntry)
+    assert (taken.entry.billable, taken.entry.billable_seconds) == (True, 3600)  # 15-min up
+    tie = build.card("K1-TIE", CONTRACT, build.row("t1", 100), build.row("t2", 110),
+                     scope_id="K1")
+    problem(decide(build, [tie], versions=fee_only), "rate_conflict")

@@ -71,6 +71,13 @@ class InvoiceLine(Out):
     rate_rule: str = Field(description="... the precedence rule ...")
     rate_scope: str
     contract_version: int = Field(description="... and the contract version")
+    original_amount: Money | None = Field(
+        None, description="expenses spent in another currency than the invoice's: what was "
+        "spent, in original_currency's minor units")
+    original_currency: str | None = Field(None, description="ISO 4217 code of original_amount")
+    original_rate: Decimal_ | None = Field(
+        None, description="the rate original_amount was converted at: 1 original_currency = "
+        "original_rate invoice currency (the markup, if any, applies after conversion)")
     entries: list[LineEntry] = Field(description="the time entries this line bills")
 
 

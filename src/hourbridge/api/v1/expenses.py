@@ -23,7 +23,7 @@ _CSV_EXAMPLE = ("external_id,employee,project,date,amount,currency,category,desc
 _DESCRIPTION = f"""
 Take expenses in the canonical format through the inbox, exactly as `hourbridge expenses
 ingest` does: the payload is kept, every row is validated and stored, or queued as an
-exception with its reason code (`invalid_amount`, `invalid_currency`, `currency_mismatch`,
+exception with its reason code (`invalid_amount`, `invalid_currency`, `no_fx_rate`,
 `unknown_project`, ...; see `GET /v1/exceptions`). Nothing is dropped.
 
 **Bodies.** `application/json`: `{{"source": "...", "expenses": [{{row}}, ...]}}` (the

@@ -1,11 +1,14 @@
-"""Invoices: list, show one with its lines and linked entries, issue drafts."""
+"""Invoices: list, show one with its lines and linked entries, issue drafts, and fetch an
+issued one as a document (UBL, CII, PDF or Factur-X)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Response
 
+from hourbridge.documents import DocumentFormat, render_document
+from hourbridge.domain import einvoice
 from hourbridge.domain.commands import IssueInvoices, VoidInvoice
 from hourbridge.domain.model import InvoiceStatus
 from hourbridge.errors import NotFound
@@ -51,6 +54,40 @@ def get_invoice(
     if invoice is None:
         raise NotFound("invoice", invoice_id)
     return invoice
+
+
+DOCUMENT_CONTENT: dict[str, Any] = {
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+    "application/xml": {"schema": {"type": "string"}},
+}
+
+
+@router.get(
+    "/invoices/{invoice_id}/document", response_class=Response,
+    summary="An issued invoice or credit note as a document",
+    responses={200: {"description": "The document, as an attachment named after the "
+                     "invoice number", "content": DOCUMENT_CONTENT},
+               **problem_responses(404, 409)},
+    description="`format=ubl`: UBL 2.1 Invoice or CreditNote; `cii`: UN/CEFACT CII in the "
+    "Factur-X / ZUGFeRD EN 16931 profile (both `application/xml`, EN 16931); `pdf`: the "
+    "document a person reads; `facturx`: Factur-X / ZUGFeRD PDF/A-3 showing the PDF and "
+    "carrying the CII as `factur-x.xml` (both `application/pdf`). All four come from the "
+    "same facts stored at issue. 404 for an unknown invoice; 409 `invoice_not_issued` for a "
+    "draft or held invoice (no number yet), `invoice_void` for a voided one, "
+    "`document_not_rendered` for a PDF that cannot be drawn as issued; 422 for another "
+    "format.",
+)
+def invoice_document(
+    hb: HourbridgeDep,
+    invoice_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="invoice id")],
+    fmt: Annotated[DocumentFormat, Query(alias="format", description="document format")],
+) -> Response:
+    record = hb.queries.einvoice_data(invoice_id)
+    if record is None:
+        raise NotFound("invoice", invoice_id)
+    rendered = render_document(einvoice.from_record(record), fmt)
+    return Response(rendered.content, media_type=rendered.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{rendered.filename}"'})
 
 
 @router.post(

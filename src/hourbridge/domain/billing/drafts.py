@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..display import two_or_more
+from ..fx import ForeignAmount
 from ..money import hours, time_amount
 from ..rating import RateDecision
 
@@ -86,6 +87,8 @@ class ChargeLine:
     contract_version: int
     project: str = ""
     expense_ids: tuple[int, ...] = ()
+    # expenses spent in another currency: what was spent and the rate it was converted at
+    foreign: ForeignAmount | None = None
 
     @property
     def bills_once(self) -> bool:

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..contracts import Drawdown, bills_hours, due_charges
+from ..fx import FxTable
 from ..holds import Hold
 from ..model import Contract, ExpenseBilling
 from ..problems import Skip
@@ -34,6 +35,8 @@ class ContractState:
     used_seconds: int = 0  # what live invoices already billed against the cap
     used_amount: Decimal = Decimal(0)
     expenses: Sequence[BillableExpense] = ()  # approved, billable, unbilled, through the run
+    # the rates expenses in another currency are converted at
+    fx: FxTable = field(default_factory=lambda: FxTable(()))
 
 
 @dataclass
@@ -111,8 +114,10 @@ def plan_contract(contract: Contract, items: list[BillableItem], through: date,
             charge.contract_version))
     if contract.expenses.billing is not ExpenseBilling.NOT_BILLABLE:
         waiting = [e for e in state.expenses if e.project not in held_projects]
-        for period, expense_line in expense_charges(contract, waiting):
+        expense_lines, no_rate = expense_charges(contract, waiting, state.fx, through)
+        for period, expense_line in expense_lines:
             _period_draft(drafts, contract, period).charges.append(expense_line)
+        plan.skipped += no_rate
     else:
         plan.not_billable = [e.id for e in state.expenses]
     plan.drafts = [drafts[p] for p in sorted(drafts)]

@@ -59,12 +59,13 @@ def from_record(record: Mapping[str, Any]) -> EInvoice:
     if not inv.get("number") or inv.get("status") not in _ISSUED:
         raise Conflict(
             f"invoice {inv.get('id')} is {inv.get('status') or 'not issued'}: only issued "
-            "invoices (with a number) can be exported as e-invoices; issue it first")
+            "invoices (with a number) can be exported as e-invoices; issue it first",
+            "invoice_not_issued")
     number = str(inv["number"])
     snap: Mapping[str, Any] | None = inv.get("snapshot")
     if not snap:
         raise Conflict(f"invoice {number} has no snapshot of what it showed when issued; "
-                       "run `hourbridge db upgrade` (migration 0004 fills it)")
+                       "run `hourbridge db upgrade` (migration 0005_party_snapshot fills it)")
     category = inv.get("tax_category")
     if not category:
         raise Conflict(f"invoice {number} has no VAT category (UNTDID 5305) stored")
@@ -85,7 +86,8 @@ def from_record(record: Mapping[str, Any]) -> EInvoice:
         exemption_reason=(inv.get("tax_note") or None) if needs_reason else None,
         exemption_code=(inv.get("tax_exemption_code") or None) if needs_reason else None)
 
-    lines = tuple(_line(ln, category, rate, sign) for ln in _sorted_lines(record["lines"]))
+    lines = tuple(_line(ln, category, rate, sign, inv["currency"])
+                  for ln in _sorted_lines(record["lines"]))
     # BR-O-02: an invoice with "Not subject to VAT" lines shall not contain the seller's or
     # the buyer's VAT identifier, so they are left out of such a document.
     with_vat_ids = category != "O"
@@ -143,8 +145,20 @@ def _sorted_lines(lines: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]
     return sorted(lines, key=lambda ln: int(ln["line_no"]))
 
 
-def _line(ln: Mapping[str, Any], category: str, rate: Decimal | None, sign: Decimal | int
-          ) -> Line:
+def _converted(ln: Mapping[str, Any], currency: str) -> str | None:
+    """The item description (EN 16931-1 BT-154; UBL ``cac:Item/cbc:Description`` per
+    CEN/TS 16931-3-2, CII ``ram:SpecifiedTradeProduct/ram:Description`` per CEN/TS 16931-3-3)
+    of an expense line converted from another currency: what was spent and the rate, so the
+    buyer can re-compute the line. The model has no line term for an amount in another
+    currency (BT-5 and BT-6 are document-level currencies), hence text."""
+    if not ln.get("original_currency"):
+        return None
+    return (f"{ln['original_amount']} {ln['original_currency']} converted at "
+            f"1 {ln['original_currency']} = {ln['original_rate']} {currency}")
+
+
+def _line(ln: Mapping[str, Any], category: str, rate: Decimal | None, sign: Decimal | int,
+          inv_currency: str = "") -> Line:
     amount = _dec(ln["amount"])
     if ln.get("kind", "time") not in ("time", "retainer_hours"):
         # a fee, milestone, expense or write-down is one unit (UN/ECE Rec. 20 "C62"); a
@@ -152,7 +166,8 @@ def _line(ln: Mapping[str, Any], category: str, rate: Decimal | None, sign: Deci
         return Line(
             id=str(ln["line_no"]), name=str(ln["description"]),
             quantity=Decimal(sign * (1 if amount >= 0 else -1)), net_price=abs(amount),
-            net_amount=sign * amount, vat_category=category, vat_rate=rate, unit=ONE)
+            net_amount=sign * amount, vat_category=category, vat_rate=rate, unit=ONE,
+            description=_converted(ln, inv_currency))
     return Line(
         id=str(ln["line_no"]), name=str(ln["description"]),
         quantity=sign * _dec(ln["quantity_hours"]), net_price=_dec(ln["rate"]),

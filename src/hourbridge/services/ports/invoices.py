@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from hourbridge.domain.credits import CreditableLink
+from hourbridge.domain.fx import ForeignAmount
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,8 @@ class LineState:
     credited_amount: Decimal
     links: tuple[CreditableLink, ...]
     kind: str = "time"
+    # expenses converted from another currency: a credit note's line says the same
+    foreign: ForeignAmount | None = None
 
     @property
     def hourly(self) -> bool:

@@ -12,6 +12,15 @@ from .. import tables as t
 from ._common import QueryBase, _json, _money_fields, money
 
 
+def _line_json(line: dict[str, Any], currency: str) -> dict[str, Any]:
+    """A line JSON-ready: its amount in the invoice currency's minor units, an expense's
+    original amount in its own currency's."""
+    out = _money_fields(_json(line), ("amount",), currency)
+    if out.get("original_currency"):
+        out = _money_fields(out, ("original_amount",), out["original_currency"])
+    return out
+
+
 class InvoiceQueries(QueryBase):
     _INVOICE_COLS = ("id", "kind", "credits", "credit_mode", "reason", "number", "status",
                      "entity", "contract", "customer", "currency",
@@ -51,7 +60,7 @@ class InvoiceQueries(QueryBase):
         out = _money_fields(_json(dict(head._mapping)), ("net", "tax", "total"), head.currency)
         out["lines"] = []
         for ln in lines:
-            ln = _money_fields(_json(ln), ("amount",), head.currency)
+            ln = _line_json(ln, head.currency)
             ln["entries"] = links.get(ln["id"], [])
             out["lines"].append(ln)
         return out  # type: ignore[no-any-return]
@@ -121,6 +130,6 @@ class InvoiceQueries(QueryBase):
         currency = row["currency"]
         return {
             "invoice": _money_fields(_json(row), ("net", "tax", "total"), currency),
-            "lines": [_money_fields(_json(ln), ("amount",), currency) for ln in lines],
+            "lines": [_line_json(ln, currency) for ln in lines],
             "credited_invoice": credited,
         }

@@ -99,6 +99,11 @@ invoice_lines = Table(
     # time, or a charge: fee / milestone / retainer_fee / expense / cap_write_down
     Column("kind", String(16), nullable=False, server_default="time"),
     Column("charge_ref", String(64)),  # installment, milestone or retainer month
+    # expenses spent in another currency: what was spent, in which currency, and the rate it
+    # was converted at (1 original_currency = original_rate invoice currency; domain.fx)
+    Column("original_amount", ExactDecimal),
+    Column("original_currency", String(3)),
+    Column("original_rate", ExactDecimal),
 )
 
 invoice_line_entries = Table(

@@ -1,7 +1,7 @@
 """party and payment data; what a document shows frozen on it at issue
 
-Revision ID: 0004_party_snapshot
-Revises: 0003
+Revision ID: 0005_party_snapshot
+Revises: 0004_expense_fx
 Create Date: 2026-12-06
 
 Entities and customers get a ``party`` JSON column (postal address, electronic address,
@@ -20,8 +20,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_party_snapshot'
-down_revision = '0003'
+revision = '0005_party_snapshot'
+down_revision = '0004_expense_fx'
 branch_labels = None
 depends_on = None
 
