@@ -18,6 +18,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .config import Settings
+from .connectors import TRACKERS
+from .connectors.gateway import Trackers
+from .connectors.native import NativeFile, tracker_of
 from .domain import commands as c
 from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
@@ -120,14 +123,29 @@ class Hourbridge:
                     for chunk in self.queries.payload_chunks(p["id"]):
                         f.write(chunk)
                 expenses = p["kind"] == "expenses"
-                payload = TimeFile(p["filename"], p["media_type"], partial(copy.open, "rb"),
-                                   "expenses" if expenses else "time_entries")
+                tracker = tracker_of(p["media_type"])
+                payload: c.IncomingPayload = (
+                    NativeFile(TRACKERS[tracker], p["filename"], partial(copy.open, "rb"))
+                    if tracker in TRACKERS else
+                    TimeFile(p["filename"], p["media_type"], partial(copy.open, "rb"),
+                             "expenses" if expenses else "time_entries"))
                 command = (c.IngestExpenses if expenses else c.IngestTimeEntries)(
                     p["source"], payload, wait)
                 report = self.handle(command)
             reports.append({"inbox_id": p["id"], "source": p["source"], "kind": p["kind"],
                             **report.as_dict()})
         return reports
+
+    @staticmethod
+    def tracker_payload(tracker: str, path: Path | None = None, *, name: str = "",
+                        data: bytes = b"") -> c.IncomingPayload:
+        """A tracker's own payload (``--format``): the file at ``path``, or ``data``."""
+        if tracker not in TRACKERS:
+            raise InvalidInput(f"unknown format {tracker!r}: one of canonical, "
+                               f"{', '.join(sorted(TRACKERS))}")
+        if path is not None:
+            return NativeFile.from_path(TRACKERS[tracker], path)
+        return NativeFile.from_bytes(TRACKERS[tracker], name, data)
 
     def upgrade(self) -> None:
         migrate.upgrade(self.engine)
@@ -151,7 +169,8 @@ class Hourbridge:
 
 def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now,
               upgrade: bool = True, uow_factory: UowFactory = SqlUnitOfWork,
-              retry_policy: RetryPolicy | None = None) -> Hourbridge:
+              retry_policy: RetryPolicy | None = None,
+              trackers: Trackers | None = None) -> Hourbridge:
     """The application on ``settings``: its commands run in units of work ``uow_factory``
     makes, its worker retries deliveries by ``retry_policy`` (default: ``RetryPolicy()``)."""
     settings = settings or Settings()
@@ -166,6 +185,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     worker = Worker(SqlJobStore(engine), handlers, clock, batch=settings.worker_batch,
                     policy=retry_policy or RetryPolicy())
     validator = ParallelValidator(workers=settings.intake_workers)
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    gateway = trackers or Trackers(TRACKERS, key,
+                                   allow_loopback_http=settings.allow_loopback_http)
     return Hourbridge(settings, engine, clock, ReadModels(read_only(engine)), worker,
                       SqlIdempotencyKeys(engine, clock),
-                      collaborators=Collaborators(validator=validator), uow_factory=uow_factory)
+                      collaborators=Collaborators(validator=validator, trackers=gateway),
+                      uow_factory=uow_factory)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import SetupRefused
@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     intake_workers: int = Field(
         0, ge=0, description="processes that validate large time files beside the writing "
         "one (0: validate in the writing process only)")
+
+    secret_key: SecretStr | None = Field(
+        None, description="Fernet key (urlsafe base64 of 32 bytes) that encrypts tracker "
+        "connection secrets at rest; needed by `connections` and `sync`")
+    # the tracker imitations of the tests and benches serve plain HTTP on loopback; any
+    # other plain-HTTP base URL is refused so a secret never crosses a network in clear
+    allow_loopback_http: bool = True
 
     @field_validator("log_level", mode="before")
     @classmethod

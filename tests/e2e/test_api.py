@@ -177,6 +177,9 @@ def test_time_to_invoice_to_ledger(loaded: TestClient) -> None:
 
     again = client.post("/v1/billing-runs", json={"through": "2026-07-31"}).json()
     assert again["invoices_created"] == 0 and again["entries_billed"] == 0
+    assert again["changes_since_last_run"] == []  # the waiting draft is unchanged
+    assert [(n["contract"], n["reason"]) for n in again["not_invoiced"]] == [
+        ("K1", "nothing_open")]
 
     invoice = client.get(f"/v1/invoices/{invoice_id}").json()
     assert invoice["status"] == "draft" and invoice["number"] is None

@@ -103,6 +103,11 @@ def test_bill_twice_creates_no_second_invoice(db: Path) -> None:
     second = run_json("bill", "--through", "2026-08-31")
     assert first["invoices_created"] == 1 and second["invoices_created"] == 0
     assert second["entries_billed"] == 0
+    assert second["changes_since_last_run"] == []  # the waiting draft is unchanged
+    assert [(n["contract"], n["reason"]) for n in second["not_invoiced"]] == [
+        ("K1", "nothing_open")]
+    assert first["invoices"][0]["lines"] == 2 and first["invoices"][0]["line_kinds"] == {
+        "time": 2}
     issued = run_json("invoices", "issue", "--all")
     assert issued["issued"][0]["number"] == "DE-000001"
     assert run("worker", "--once").exit_code == 0
@@ -110,6 +115,27 @@ def test_bill_twice_creates_no_second_invoice(db: Path) -> None:
     assert sum(Decimal(r["balance"]) for r in tb) == 0
     shown = run_json("invoices", "show", str(issued["issued"][0]["id"]))
     assert sum(len(ln["entries"]) for ln in shown["lines"]) == 2
+
+
+def test_a_run_that_makes_nothing_says_why_per_contract(db: Path) -> None:
+    firm = small_firm_bundle()
+    firm["customers"].append({"id": "FR1", "name": "Client SARL", "entity": "DE",
+                              "currency": "EUR", "country": "FR"})  # no VAT id
+    firm["contracts"].append({
+        "id": "K2", "customer": "FR1", "entity": "DE", "currency": "EUR",
+        "start_date": "2026-07-01", "versions": [{"version": 1, "effective_from": "2026-07-01"}],
+        "fee_schedule": [{"id": "F1", "bill_on": "2026-08-01", "amount": "1000.00"}]})
+    bundle = db / "firm.yaml"
+    bundle.write_text(yaml.safe_dump(firm))
+    assert run("load", str(bundle)).exit_code == 0
+    text = run("bill", "--through", "2026-08-31")
+    assert text.exit_code == 0, text.output
+    assert "made 0 invoice(s)" in text.output
+    assert "no invoice for K2: missing_vat_id customer FR1" in " ".join(text.output.split())
+    assert "no invoice for K1: nothing_open" in " ".join(text.output.split())
+    as_json = run_json("bill", "--through", "2026-08-31", "--dry-run")
+    assert {n["contract"]: n["reason"] for n in as_json["not_invoiced"]} == {
+        "K1": "nothing_open", "K2": "missing_vat_id"}
 
 
 def test_bad_bundle_names_file_path_and_reason_and_loads_nothing(db: Path) -> None:

@@ -361,6 +361,7 @@ def test_dry_run_shows_what_changed_since_the_last_run(loaded: Hourbridge, inges
     hb.handle(c.ApproveEntries(actor="pm", entry_ids=(by_external_id(hb)["h1"]["id"],)))
     first = hb.handle(c.RunBilling(date(2026, 9, 30), dry_run=True))
     assert first.changes == []  # nothing to compare with yet
+    hb.handle(c.RunBilling(date(2026, 9, 30)))  # h1: 1.25 h at 150 = 187.50
     hb.handle(c.ApproveEntries(actor="pm", project="P1"))  # h2 approved meanwhile
     ingest([ROWS[8]], name="sept.csv")
     hb.handle(c.ApproveEntries(actor="pm", project="P1"))
@@ -368,11 +369,11 @@ def test_dry_run_shows_what_changed_since_the_last_run(loaded: Hourbridge, inges
     changes = {(ch["contract"], ch["period"]): ch for ch in second.changes}
     assert changes[("K1", "2026-08")]["change"] == "changed"
     assert changes[("K1", "2026-08")]["net_delta"] == "330.00"  # h2: 2 h at 165
-    assert changes[("K1", "2026-08")]["entries_delta"] == 1
+    assert changes[("K1", "2026-08")]["after"]["documents"] == "2"  # the waiting draft too
     assert changes[("K1", "2026-09")]["change"] == "added"
-    assert hb.queries.invoices() == []  # dry runs bill nothing
+    assert len(hb.queries.invoices()) == 1  # dry runs bill nothing
     real = hb.handle(c.RunBilling(date(2026, 9, 30)))
-    assert real.changes == []  # the same as the last dry run
+    assert real.changes == second.changes  # the dry run did not consume the comparison
     assert hb.handle(c.RunBilling(date(2026, 9, 30), dry_run=True)).invoices == []
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from hourbridge.domain.invoiced import Document, standing_of
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.services.ports import (
     DocumentRow,
@@ -216,12 +217,18 @@ class FakeInvoices:
         return len(self.runs)
 
     def finish_run(self, run_id: int, invoices: int, entries: int,
-                   proposals: dict[str, dict[str, str]]) -> None:
-        self.runs[run_id - 1].update(invoices=invoices, entries=entries, proposals=proposals)
+                   standing: dict[str, dict[str, str]] | None) -> None:
+        self.runs[run_id - 1].update(invoices=invoices, entries=entries, standing=standing)
 
-    def last_proposals(self, entity: str | None) -> dict[str, dict[str, str]] | None:
-        done = [r for r in self.runs if "proposals" in r and r["entity"] == entity]
-        return done[-1]["proposals"] if done else None
+    def last_standing(self, entity: str | None) -> dict[str, dict[str, str]] | None:
+        done = [r for r in self.runs if r.get("standing") is not None
+                and r["entity"] == entity and not r["dry_run"]]
+        return done[-1]["standing"] if done else None
+
+    def standing(self, entity: str | None) -> dict[str, dict[str, str]]:
+        return standing_of(Document(d.contract, d.period, d.currency, d.net)
+                           for d, _ in self.drafts.values()
+                           if entity is None or d.entity == entity)
 
     def add_draft(self, run_id: int, draft: Any, tax: Any, at: datetime) -> int:
         invoice_id = len(self.drafts) + len(self.documents) + 1

@@ -16,6 +16,7 @@ from hourbridge.observability.logging import configure as configure_logging
 
 from . import (
     billing,
+    connections,
     contracts,
     corrections,
     db,
@@ -72,9 +73,11 @@ app.add_typer(expenses.expenses_app, name="expenses")
 app.add_typer(intercompany.intercompany_app, name="intercompany")
 app.add_typer(corrections.corrections_app, name="corrections")
 app.add_typer(inbox.inbox_app, name="inbox")
+app.add_typer(connections.connections_app, name="connections")
 
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)
+app.command("sync")(connections.sync)
 app.command("approve")(entries.approve)
 app.command("reject")(entries.reject)
 app.command("adjust")(entries.adjust)

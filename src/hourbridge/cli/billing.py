@@ -33,13 +33,30 @@ def bill(
                 i["lines"], i["net"], i["tax"], i["total"], i["currency"])
                for i in shown(report.as_dict())["invoices"]],
               right=["lines", "net", "tax", "total"])
-        console.print(f"{len(report.invoices)} invoice(s), {report.entries_billed} entries")
+        made = "would make" if dry_run else "made"
+        console.print(f"{made} {len(report.invoices)} invoice(s), {report.entries_billed} "
+                      "entries billed")
         if report.changes:
-            table("changes since the last run", ["contract", "period", "change", "net before",
-                                                 "net now", "entries Δ"],
+            table("invoiced per contract and month since the last run",
+                  ["contract", "period", "change", "invoiced before", "credited before",
+                   "net before", "invoiced now", "credited now", "net now", "net Δ"],
                   [(ch["contract"], ch["period"], ch["change"],
-                    (ch["before"] or {}).get("net", ""), (ch["after"] or {}).get("net", ""),
-                    ch.get("entries_delta", "")) for ch in report.changes],
-                  right=["net before", "net now", "entries Δ"])
+                    *_figures(ch["before"]), *_figures(ch["after"]), ch["net_delta"])
+                   for ch in report.changes],
+                  right=["invoiced before", "credited before", "net before", "invoiced now",
+                         "credited now", "net now", "net Δ"])
+        idle = [n["contract"] for n in report.not_invoiced if n["reason"] == "nothing_open"]
+        for n in report.not_invoiced:
+            if n["reason"] != "nothing_open":
+                console.print(f"  no invoice for {n['contract']}: {n['reason']} {n['message']}")
+        if idle:  # the common case, one line rather than one per contract
+            console.print(f"  no invoice for {', '.join(idle)}: nothing_open (no approved "
+                          "unbilled work, expense, fee, milestone or retainer fee due)")
         for s in report.skipped[:20]:
-            console.print(f"  not billed {s['id']}: {s['reason']} {s.get('message', '')}")
+            console.print(f"  not billed {s.get('id')}: {s['reason']} {s.get('message', '')}")
+
+
+def _figures(side: dict[str, str] | None) -> tuple[str, str, str]:
+    if side is None:
+        return ("", "", "")
+    return (side["invoiced"], side["credited"], side["net"])

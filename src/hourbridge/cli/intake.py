@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
 from hourbridge.formats.timefile import TimeFile
@@ -60,12 +61,36 @@ def ingest_files(files: list[Path], as_json: bool, what: str, title: str,
                 + " (see `hourbridge exceptions list`)")
 
 
+FORMATS = ("canonical", "harvest", "toggl", "clockify", "kimai")
+
+
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="Canonical CSV or JSON time files.")],
-    source: Annotated[str, typer.Option(help="Source system name, part of every entry's id.")],
+    files: Annotated[list[Path], typer.Argument(help="Time files: canonical CSV or JSON, or "
+                                                "a tracker's own JSON with --format.")],
+    source: Annotated[str | None, typer.Option(
+        help="Source system name, part of every entry's id, and the source of the id "
+             "aliases a tracker's ids map through (default with --format: the tracker's "
+             "name).")] = None,
+    file_format: Annotated[str, typer.Option(
+        "--format", help="canonical, or a tracker's own API response or export: harvest, "
+                         "toggl, clockify, kimai (an entry, a list, or a page).")] = "canonical",
     as_json: JsonOpt = False,
 ) -> None:
-    """Take canonical time entries through the inbox: kept, validated, stored or queued."""
-    ingest_files(files, as_json, "time", "ingest",
-                 lambda path: c.IngestTimeEntries(source, TimeFile.from_path(path)),
+    """Take time entries through the inbox: kept verbatim, validated, stored or queued.
+
+    With --format, a tracker's ids become Hourbridge codes through the bundle's aliases, its
+    start times the employee's local dates; a running timer is queued as timer_running."""
+    name = source or file_format
+
+    def command(path: Path) -> c.IngestTimeEntries:
+        # checked here, inside the session, so a refusal prints as one line with exit 2
+        if file_format not in FORMATS:
+            raise InvalidInput(f"--format {file_format!r}: one of {', '.join(FORMATS)}")
+        if file_format == "canonical" and source is None:
+            raise InvalidInput("--source is required for canonical files")
+        if file_format == "canonical":
+            return c.IngestTimeEntries(name, TimeFile.from_path(path))
+        return c.IngestTimeEntries(name, Hourbridge.tracker_payload(file_format, path))
+
+    ingest_files(files, as_json, "time", "ingest", command,
                  (*COUNTS, ("deleted", "deleted"), ("corrections", "corrections_proposed")))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from .aliases import KINDS as ALIAS_KINDS
+from .aliases import IdAlias, alias_key
 from .bundle_texts import text_problems
 from .contracts import term_problems
 from .fx import FxRate, FxRateDate, FxTable, rate_problem
@@ -45,6 +47,7 @@ class Bundle:
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
     fx_rates: tuple[FxRate, ...] = ()  # keyed "FROM/TO/YYYY-MM-DD" in origins
     intercompany: tuple[IntercompanyMarkup, ...] = ()
+    aliases: tuple[IdAlias, ...] = ()  # keyed "source/kind/external id" in origins
     # nested parts marked for removal: (kind, record key, part, part key); see bundle_plan
     removals: frozenset[tuple[str, str, str, str]] = frozenset()
     # True: each record's nested parts are exactly the bundle's (the stored others go)
@@ -64,6 +67,7 @@ class Bundle:
             fx_rates={**stored.fx_rates, **{r.key: r for r in self.fx_rates}},
             intercompany={**stored.intercompany,
                           **{(i.seller, i.buyer): i.markup_percent for i in self.intercompany}},
+            aliases={**stored.aliases, **{a.key: a.code for a in self.aliases}},
         )
 
 
@@ -77,6 +81,7 @@ def _dupes(bundle: Bundle) -> list[Problem]:
         ("contracts", [c.id for c in bundle.contracts]),
         ("rate_cards", [r.id for r in bundle.rate_cards]),
         ("fx_rates", [fx_key(r) for r in bundle.fx_rates]),
+        ("aliases", [alias_key(a) for a in bundle.aliases]),
     ]
     for kind, keys in keyed:
         seen: set[str] = set()
@@ -285,6 +290,7 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
         need((ic.seller, ic.buyer) not in seen_pairs, "intercompany", pair, "from",
              f"the pair {ic.seller} -> {ic.buyer} appears twice")
         seen_pairs.add((ic.seller, ic.buyer))
+    problems += _alias_problems(bundle, md)
     for card in bundle.rate_cards:
         need(is_currency(card.currency), "rate_cards", card.id, "currency",
              f"{card.currency!r} is not an ISO 4217 currency")
@@ -306,4 +312,23 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
                  card.id, f"rows[{i}].valid_until", "row ends before it starts")
             need(row.employee is None or row.employee in md.employees, "rate_cards", card.id,
                  f"rows[{i}].employee", f"unknown employee {row.employee!r}")
+    return problems
+
+
+def _alias_problems(bundle: Bundle, md: MasterData) -> list[Problem]:
+    """An alias names a code that exists: an employee, a project, or a task of some project."""
+    problems: list[Problem] = []
+    tasks = {t.code for p in md.projects.values() for t in p.tasks}
+    for a in bundle.aliases:
+        codes: dict[str, set[str]] = {"user": set(md.employees), "project": set(md.projects),
+                                      "task": tasks}
+        known = codes.get(a.kind)
+        origin = bundle.origins.get(("aliases", alias_key(a)), f"aliases[{alias_key(a)}]")
+        if known is None:
+            problems.append(Problem("invalid_field", f"kind {a.kind!r} is not one of "
+                                    f"{', '.join(ALIAS_KINDS)}", f"{origin}.kind", "kind"))
+        elif a.code not in known:
+            problems.append(Problem("invalid_reference", f"{a.kind} alias {a.external_id} "
+                                    f"names an unknown code {a.code!r}", f"{origin}.code",
+                                    "code"))
     return problems

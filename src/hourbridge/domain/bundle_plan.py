@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .aliases import IdAlias, alias_key
 from .bundle import Bundle, fx_key
 from .masterdata import MasterData
 from .model import IntercompanyMarkup
@@ -182,6 +183,9 @@ def _records(bundle: Bundle, stored: MasterData) -> dict[str, list[tuple[str, An
              None if (i.seller, i.buyer) not in stored.intercompany else IntercompanyMarkup(
                  i.seller, i.buyer, stored.intercompany[(i.seller, i.buyer)]), i)
             for i in bundle.intercompany],
+        "aliases": [
+            (alias_key(a), None if a.key not in stored.aliases
+             else IdAlias(*a.key, stored.aliases[a.key]), a) for a in bundle.aliases],
     }
 
 

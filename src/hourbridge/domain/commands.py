@@ -209,3 +209,45 @@ class RejectEntries:
     actor: str
     entry_ids: tuple[int, ...]
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A credential on its way to being encrypted: never shown by ``repr`` (logs, tracebacks)."""
+
+    parts: tuple[tuple[str, str], ...] = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret(***)"
+
+
+@dataclass(frozen=True, slots=True)
+class AddConnection:
+    name: str
+    tracker: str
+    base_url: str
+    secret: Secret
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveConnection:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListConnections:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class TestConnection:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncConnection:
+    """Pull a connection's entries changed since its cursor (``full``: all, and notice the
+    entries gone from the source)."""
+
+    name: str
+    full: bool = False

@@ -22,6 +22,9 @@ class MasterData:
     fx_rates: dict[tuple[str, str, date], FxRate] = field(default_factory=dict)
     # (selling entity, buying entity) -> transfer-price markup in percent
     intercompany: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    # (source, kind, tracker id) -> code: a tracker's user, project or task ids as Hourbridge's
+    # employee, project or task codes (domain.aliases)
+    aliases: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     def customer_chain(self, customer_id: str) -> list[str]:
         """The customer and its ancestors, nearest first (cycles are refused at load)."""

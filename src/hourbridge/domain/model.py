@@ -268,6 +268,14 @@ class ExpensePolicy:
     markup_percent: Decimal = Decimal(0)
 
 
+class InvoiceDetail(enum.StrEnum):
+    """How finely a contract's invoices show its hours (``domain.billing.drafts``)."""
+
+    SUMMARY = "summary"  # per project, task, role and rate
+    EMPLOYEE = "employee"  # and per employee
+    ENTRY = "entry"  # one line per entry, with its date and notes
+
+
 @dataclass(frozen=True, slots=True)
 class Contract:
     id: str
@@ -293,6 +301,9 @@ class Contract:
     # note of the entry's billed seconds, the new revision bills again) or
     # next_invoice_adjustment (the next run adds a line with the priced difference)
     correction_policy: str = "credit_and_rebill"
+    detail: InvoiceDetail = InvoiceDetail.SUMMARY
+    # a CSV of the entries billed rides along in the e-invoice (BG-24, domain.einvoice)
+    timesheet_attachment: bool = False
     # what the buyer asks its invoices to quote: BT-10 buyer reference (on Peppol, with
     # BT-13, PEPPOL-EN16931-R003) and BT-13 purchase order (else the customer's po_number)
     buyer_reference: str | None = None

@@ -41,6 +41,11 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "invalid_amount": "consultant",
     "invalid_currency": "integration",
     "currency_mismatch": "finance",
+    # tracker rows (connectors): a tracker id with no alias to a code; a timer still running
+    "unknown_alias": "integration",
+    "timer_running": "consultant",
+    # a contract a billing run looked at and found nothing due (services.billing_report)
+    "nothing_open": "finance",
     # what a use case passes over (``Skip``)
     "not_found": "finance",
     "on_hold": "finance",

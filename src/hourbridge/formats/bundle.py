@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from hourbridge.domain import model as m
 from hourbridge.domain import parties as pt
+from hourbridge.domain.aliases import IdAlias, alias_key
 from hourbridge.domain.bundle import Bundle, fx_key
 from hourbridge.domain.bundle_plan import PART_KEYS
 from hourbridge.domain.fx import FxRate, FxRateDate
@@ -221,6 +222,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
     cards: list[m.RateCard] = []
     rates: list[FxRate] = []
     markups: list[m.IntercompanyMarkup] = []
+    aliases: list[IdAlias] = []
     warnings: list[Problem] = []
     for name, doc in docs:
         for i, e in enumerate(doc.entities):
@@ -296,6 +298,8 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
                 expenses=m.ExpensePolicy(m.ExpenseBilling(k.expenses.billing),
                                          k.expenses.markup_percent),
                 correction_policy=k.correction_policy,
+                detail=m.InvoiceDetail(k.detail),
+                timesheet_attachment=k.timesheet_attachment,
                 buyer_reference=k.buyer_reference, purchase_order=k.purchase_order,
             ))
         for i, card in enumerate(doc.rate_cards):
@@ -315,7 +319,12 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
                 f"{name}: intercompany[{i}]")
             markups.append(m.IntercompanyMarkup(ic.from_entity, ic.to_entity,
                                                 ic.markup_percent))
+        for i, a in enumerate(doc.aliases):
+            alias = IdAlias(a.source, a.kind, a.external_id, a.code)
+            origins[("aliases", alias_key(alias))] = f"{name}: aliases[{i}]"
+            aliases.append(alias)
     return Bundle(tuple(ents), tuple(custs), tuple(emps), tuple(projs), tuple(ks), tuple(cards),
                   origins=origins, fx_rates=tuple(rates), intercompany=tuple(markups),
+                  aliases=tuple(aliases),
                   removals=frozenset(removals), replace_parts=replace_parts,
                   warnings=tuple(warnings))

@@ -267,6 +267,12 @@ class ContractIn(_Model):
         "with fx_rate_date fixed")
     correction_policy: Literal["credit_and_rebill", "next_invoice_adjustment"] = Field(
         "credit_and_rebill", description="what a source change to invoiced work proposes")
+    detail: Literal["summary", "employee", "entry"] = Field(
+        "summary", description="invoice lines of hours: summary (per project, task, role and "
+        "rate), employee (and per employee), entry (one line per entry, with date and notes)")
+    timesheet_attachment: bool = Field(
+        False, description="embed a CSV of the entries billed in the e-invoice (EN 16931 "
+        "BG-24 supporting document)")
     buyer_reference: str | None = Field(
         None, min_length=1, max_length=200,
         description="the reference the buyer asks its invoices to quote (EN 16931 BT-10)")
@@ -310,6 +316,18 @@ class IntercompanyIn(_Model):
     markup_percent: Amount = Field(description="added to the cost rate, e.g. 10 for 10 %")
 
 
+class AliasIn(_Model):
+    """A tracker's id as a Hourbridge code (issue 11): ``source`` is the intake source (the
+    ``--source`` of ``hourbridge ingest --format``, or a connection's name)."""
+
+    source: Code
+    kind: Literal["user", "project", "task"] = Field(
+        description="user -> employee id, project -> project code, task -> task code")
+    external_id: Annotated[str, Field(min_length=1, max_length=200,
+                                      description="the tracker's id, as text")]
+    code: Code
+
+
 class BundleDocument(_Model):
     """One bundle file. Every section is optional; records upsert by their key. Nested parts
     (tasks, assignments, cost rates, versions, fee installments, milestones, rate rows) merge
@@ -324,6 +342,7 @@ class BundleDocument(_Model):
     rate_cards: list[RateCardIn] = []
     fx_rates: list[FxRateIn] = []
     intercompany: list[IntercompanyIn] = []
+    aliases: list[AliasIn] = []
 
 
 def bundle_json_schema() -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,56 +23,20 @@ from hourbridge.domain.contracts import Drawdown
 from hourbridge.domain.corrections import AdjustmentLine
 from hourbridge.domain.fx import FxTable
 from hourbridge.domain.holds import Hold, HoldBook
+from hourbridge.domain.invoiced import diff_standing, with_drafts
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, Billing, Contract
 from hourbridge.domain.money import hours
 from hourbridge.domain.pricing import price_entry
 from hourbridge.domain.problems import Problem, Skip
-from hourbridge.domain.proposals import diff_proposals, proposal_key
 from hourbridge.domain.rating import RateBook
 from hourbridge.domain.tax import invoice_tax
 from hourbridge.domain.validation import role_on
 
+from .billing_report import BillingReport, draft_summary, idle_contracts, why_nothing
 from .correction_lines import adjustment_lines
 from .deps import Collaborators
 from .ports import EntryRow, EntrySelection, NewException, UnitOfWork
-
-
-@dataclass
-class BillingReport:
-    through: str
-    dry_run: bool
-    run_id: int | None = None
-    invoices: list[dict[str, Any]] = field(default_factory=list)
-    entries_billed: int = 0
-    held: int = 0
-    skipped: list[Skip] = field(default_factory=list)
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    entries_covered: int = 0
-    settlements: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        totals: dict[str, Decimal] = {}
-        for inv in self.invoices:
-            cur = inv["currency"]
-            totals[cur] = totals.get(cur, Decimal(0)) + Decimal(inv["total"])
-        return {"through": self.through, "dry_run": self.dry_run, "run_id": self.run_id,
-                "invoices_created": 0 if self.dry_run else len(self.invoices),
-                "invoices": self.invoices, "entries_billed": self.entries_billed,
-                "entries_held": self.held, "entries_covered_by_fees": self.entries_covered,
-                "retainer_months_settled": self.settlements,
-                "changes_since_last_run": self.changes,
-                "totals": {k: str(v) for k, v in sorted(totals.items())},
-                "skipped": [s.as_dict() for s in self.skipped]}
-
-
-def _summary(draft: DraftInvoice, invoice_id: int | None, tax: Any) -> dict[str, Any]:
-    return {
-        "id": invoice_id, "entity": draft.entity, "contract": draft.contract,
-        "customer": draft.customer, "period": draft.period, "currency": draft.currency,
-        "lines": len(draft.lines), "entries": len(draft.entry_ids), "net": str(draft.net),
-        "tax": str(tax.amount), "total": str(draft.net + tax.amount),
-    }
 
 
 def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
@@ -103,7 +67,8 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
             customer=md.contracts[row.contract].customer, currency=decision.currency,
             work_date=row.work_date, project=row.project, task=row.task,
             role=role_on(md, row.employee, row.project, row.work_date),
-            billable_seconds=row.open_seconds, decision=decision,
+            billable_seconds=row.open_seconds, decision=decision, employee=row.employee,
+            notes=row.notes,
         ))
     return items
 
@@ -216,7 +181,7 @@ def _write_draft(uow: UnitOfWork, cmd: RunBilling, draft: DraftInvoice, tax: Any
             if isinstance(line, AdjustmentLine):
                 uow.corrections.mark_adjusted(
                     line.corrections, uow.invoices.line_id(invoice_id, line_no))
-    report.invoices.append(_summary(draft, invoice_id, tax))
+    report.invoices.append(draft_summary(draft, invoice_id, tax))
 
 
 def _settle(uow: UnitOfWork, contract_id: str, plan: ContractPlan, now: datetime) -> None:
@@ -264,6 +229,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
         for contract_id in scope.contracts:
             # a concurrent run of this contract waits here, then reads what that one billed
             uow.locks.billing(contract_id)
+            skipped_before = len(report.skipped)
             rows = uow.entries.select(replace(selection, contract=contract_id))
             items = _billable_items(rows, md, rates, holds, report)
             contract = md.contracts.get(contract_id)
@@ -284,11 +250,14 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
             billed: dict[int, int] = {}  # entry id -> seconds the run's lines bill of it
             if not cmd.dry_run and contract.cap is not None:
                 _flag_cap(uow, contract, plan.over_cap, now)
+            refused: list[Problem] = []
+            drafts_before = len(report.invoices)
             for draft in plan.drafts:
                 tax = invoice_tax(md.entities[draft.entity], md.customers[draft.customer],
                                   draft.net, draft.currency)
                 if isinstance(tax, Problem):
                     _refuse_draft(uow, draft, tax, plan, report, now)
+                    refused.append(tax)
                     continue
                 for line in draft.lines:
                     for link in line.links:
@@ -301,16 +270,25 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
                 uow.entries.bill_open(sorted(billed.items()), now)
                 _settle(uow, contract_id, plan, now)
             report.settlements += [_settlement(contract_id, d) for d in plan.settlements]
-        proposals = {proposal_key(i["contract"], i["period"]): {
-            "currency": i["currency"], "net": i["net"], "entries": str(i["entries"])}
-            for i in report.invoices}
-        report.changes = diff_proposals(uow.invoices.last_proposals(cmd.entity), proposals)
+            if len(report.invoices) == drafts_before:
+                report.not_invoiced.append(why_nothing(
+                    contract_id, report.skipped[skipped_before:], refused))
+        report.not_invoiced += [why_nothing(k, [], []) for k in idle_contracts(
+            md, cmd.entity, cmd.through, set(scope.contracts))]
+        report.not_invoiced.sort(key=lambda n: n["contract"])
+        # after this run's drafts are written (a dry run's added as if), under every lock
+        standing = uow.invoices.standing(cmd.entity)
         if cmd.dry_run:
-            uow.rollback()  # nothing billed; only the run itself is recorded, for the next diff
+            standing = with_drafts(standing, report.invoices)
+        report.changes = diff_standing(uow.invoices.last_standing(cmd.entity), standing)
+        if cmd.dry_run:
+            uow.rollback()  # nothing billed; the run is recorded, but is never a baseline
             report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now, dry_run=True)
+            uow.invoices.finish_run(report.run_id, invoices, report.entries_billed, None)
         elif report.run_id is None:
             uow.commit()
             return report  # a run that bills nothing leaves no trace
-        uow.invoices.finish_run(report.run_id, invoices, report.entries_billed, proposals)
+        else:
+            uow.invoices.finish_run(report.run_id, invoices, report.entries_billed, standing)
         uow.commit()
     return report

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .ports.connections import TrackerGateway
 from .rows import BatchValidator
 
 
 @dataclass(frozen=True)
 class Collaborators:
     validator: BatchValidator | None = None  # intake validation; None: in this process
+    trackers: TrackerGateway | None = None  # the connectors (sync); None: no connections
 
 
 NO_DEPS = Collaborators()

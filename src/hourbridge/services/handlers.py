@@ -17,6 +17,13 @@ from hourbridge.domain.ledger import balanced
 from .adjustments import adjust_billable
 from .approval import approve_entries
 from .billing import run_billing
+from .connections import (
+    add_connection,
+    list_connections,
+    probe_connection,
+    remove_connection,
+    sync_connection,
+)
 from .contracts import achieve_milestone, contract_status
 from .corrections import apply_correction, reject_correction
 from .credits import issue_credit_note
@@ -59,6 +66,11 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.VoidInvoice: void_invoice,
     c.ApplyCorrection: apply_correction,
     c.RejectCorrection: reject_correction,
+    c.AddConnection: add_connection,
+    c.ListConnections: list_connections,
+    c.TestConnection: probe_connection,
+    c.RemoveConnection: remove_connection,
+    c.SyncConnection: sync_connection,
 }
 
 QUERY_HANDLERS: dict[type, QueryHandler] = {

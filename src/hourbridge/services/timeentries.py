@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
+from hourbridge.domain.aliases import canonical_row, is_tracker_row
 from hourbridge.domain.intake import ParsedEntry, parse_row
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval
@@ -15,6 +18,21 @@ from hourbridge.domain.validation import content_key, validate_entry
 
 from .ports.entries import NewEntry
 from .rows import Candidates, Row, validate_rows
+
+
+def _parser(source: str, md: MasterData
+            ) -> Callable[[Mapping[str, Any], str], ParsedEntry | list[Problem]]:
+    """``parse_row``, reading a tracker's row (``connectors.native``) through its id aliases
+    and the employee's time zone first (``domain.aliases``)."""
+    def parse(raw: Mapping[str, Any], where: str) -> ParsedEntry | list[Problem]:
+        if is_tracker_row(raw):
+            canonical = canonical_row(raw, source, md, where)
+            if isinstance(canonical, list):
+                return canonical
+            return parse_row(canonical, where)
+        return parse_row(raw, where)
+
+    return parse
 
 
 def validate_batch(rows: list[Row], source: str, inbox_id: int, md: MasterData,
@@ -37,7 +55,7 @@ def validate_batch(rows: list[Row], source: str, inbox_id: int, md: MasterData,
             approval=Approval.SUBMITTED.value, billing=e.billing.value,
         )
 
-    return validate_rows(rows, parse_row, check)
+    return validate_rows(rows, _parser(source, md), check)
 
 
 def tombstone(external_id: str, revision: int, source: str, inbox_id: int) -> NewEntry:

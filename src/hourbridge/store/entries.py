@@ -53,6 +53,7 @@ _ENTRY_COLS = (
     t.time_entries.c.billable, t.time_entries.c.approval, t.time_entries.c.billing,
     t.time_entries.c.wip_amount, t.time_entries.c.billed_seconds,
     t.time_entries.c.written_off_seconds, t.time_entries.c.wip_fx_rate,
+    t.time_entries.c.notes,
 )
 
 

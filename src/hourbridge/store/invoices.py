@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from hourbridge.domain.credits import CreditableLink
 from hourbridge.domain.fx import ForeignAmount
+from hourbridge.domain.invoiced import Document, is_standing, standing_of
 from hourbridge.domain.money import hours
 from hourbridge.services.ports.invoices import (
     CreditLine,
@@ -47,18 +48,34 @@ class SqlInvoices:
             entries_billed=0, dry_run=dry_run).returning(t.billing_runs.c.id)).scalar_one())
 
     def finish_run(self, run_id: int, invoices: int, entries: int,
-                   proposals: dict[str, dict[str, str]]) -> None:
+                   standing: dict[str, dict[str, str]] | None) -> None:
         self.conn.execute(update(t.billing_runs).where(t.billing_runs.c.id == run_id)
                           .values(invoices_created=invoices, entries_billed=entries,
-                                  proposals=proposals))
+                                  proposals=standing))
 
-    def last_proposals(self, entity: str | None) -> dict[str, dict[str, str]] | None:
-        """What the latest run over the same scope (one entity, or all) proposed."""
+    def last_standing(self, entity: str | None) -> dict[str, dict[str, str]] | None:
+        """What stood invoiced after the latest real run over the same scope (one entity, or
+        all); dry runs are never a baseline. None before the first, or when that run was
+        recorded before standings were kept (it stored its own drafts only)."""
         br = t.billing_runs
         scope = br.c.entity.is_(None) if entity is None else br.c.entity == entity
-        found = self.conn.execute(select(br.c.proposals).where(scope, br.c.proposals.is_not(None))
-                                  .order_by(br.c.id.desc()).limit(1)).scalar()
-        return dict(found) if found is not None else None
+        found = self.conn.execute(
+            select(br.c.proposals).where(scope, br.c.dry_run.is_(False),
+                                         br.c.proposals.is_not(None))
+            .order_by(br.c.id.desc()).limit(1)).scalar()
+        return dict(found) if is_standing(found) else None
+
+    def standing(self, entity: str | None) -> dict[str, dict[str, str]]:
+        """Live invoices (drafts too) and credit notes per contract and month, summed in
+        Python (SQLite stores amounts as text)."""
+        i = t.invoices
+        query = select(i.c.contract, i.c.period, i.c.currency, i.c.net, i.c.kind).where(
+            i.c.status != "void")
+        if entity is not None:
+            query = query.where(i.c.entity == entity)
+        return standing_of(Document(r.contract, r.period, r.currency, Decimal(r.net),
+                                    r.kind == "credit_note")
+                           for r in self.conn.execute(query))
 
     def add_draft(self, run_id: int, draft: Any, tax: Any, at: datetime) -> int:
         net = draft.net

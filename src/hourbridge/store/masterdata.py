@@ -176,8 +176,10 @@ class SqlMasterData:
         }
         markups = {(r.seller, r.buyer): r.markup_percent
                    for r in c.execute(select(t.intercompany_markups))}
+        aliases = {(r.source, r.kind, r.external_id): r.code
+                   for r in c.execute(select(t.id_aliases))}
         return MasterData(entities, customers, employees, projects, contracts, cards,
-                          fx_rates=fx_rates, intercompany=markups)
+                          fx_rates=fx_rates, intercompany=markups, aliases=aliases)
 
     # --- upsert --------------------------------------------------------------------------
     def _put(self, table: Table, key: str, value: str, row: dict[str, Any]) -> None:
@@ -298,6 +300,14 @@ class SqlMasterData:
                                                    im.c.buyer == ic.buyer))
                 self.conn.execute(insert(im).values(seller=ic.seller, buyer=ic.buyer,
                                                     markup_percent=ic.markup_percent))
+        ia = t.id_aliases
+        for a in bundle.aliases:
+            old_code = before.aliases.get(a.key)
+            if tally("aliases", None if old_code is None else replace(a, code=old_code), a):
+                self.conn.execute(delete(ia).where(ia.c.source == a.source, ia.c.kind == a.kind,
+                                                   ia.c.external_id == a.external_id))
+                self.conn.execute(insert(ia).values(source=a.source, kind=a.kind,
+                                                    external_id=a.external_id, code=a.code))
         if any(c["created"] or c["updated"] for c in counts.values()):
             self._bump_revision()
         return counts
@@ -323,6 +333,8 @@ def terms_to_json(k: m.Contract) -> dict[str, Any]:
                                          "over_cap": cap.over_cap.value},
         "expenses": {"billing": k.expenses.billing.value,
                      "markup_percent": str(k.expenses.markup_percent)},
+        "detail": k.detail.value,
+        "timesheet_attachment": k.timesheet_attachment,
         "buyer_reference": k.buyer_reference,
         "purchase_order": k.purchase_order,
     }
@@ -348,6 +360,9 @@ def terms_from_json(j: dict[str, Any]) -> dict[str, Any]:
                                               m.OverCap(cap["over_cap"])),
         "expenses": m.ExpensePolicy(m.ExpenseBilling(exp.get("billing", "not_billable")),
                                     Decimal(exp.get("markup_percent", "0"))),
+        # terms stored before detail levels existed read as today's summary lines
+        "detail": m.InvoiceDetail(j.get("detail", "summary")),
+        "timesheet_attachment": bool(j.get("timesheet_attachment", False)),
         "buyer_reference": j.get("buyer_reference"),
         "purchase_order": j.get("purchase_order"),
     }

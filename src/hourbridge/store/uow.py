@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from hourbridge.errors import ConcurrentChange
 
 from .bulk import analyze_if_grown
+from .connections import SqlConnections
 from .contracts import SqlContracts
 from .corrections import SqlCorrections
 from .entries import SqlEntries
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
         self.contracts = SqlContracts(self.conn)
         self.intercompany = SqlIntercompany(self.conn)
         self.corrections = SqlCorrections(self.conn)
+        self.connections = SqlConnections(self.conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

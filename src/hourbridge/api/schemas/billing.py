@@ -26,7 +26,9 @@ class DraftSummary(Out):
     customer: str
     period: str
     currency: str
-    lines: int
+    lines: int = Field(description="every line: hours, fees, milestones, retainer, "
+                       "expenses, write-downs, adjustments")
+    line_kinds: dict[str, int] = Field(description="lines per kind")
     entries: int
     net: Money
     tax: Money
@@ -34,22 +36,35 @@ class DraftSummary(Out):
 
 
 
-class ProposalFigures(Out):
+class InvoicedFigures(Out):
     currency: str
-    net: Money
-    entries: str
+    invoiced: Money = Field(description="live invoices of the contract and month, drafts "
+                            "included")
+    credited: Money = Field(description="credit notes against them")
+    net: Money = Field(description="invoiced less credited")
+    documents: str = Field(description="how many live invoices and credit notes")
 
 
-
-class ProposalChange(Out):
+class InvoicedChange(Out):
     contract: str
     period: str
-    change: Literal["added", "removed", "changed"]
-    before: ProposalFigures | None
-    after: ProposalFigures | None
-    net_delta: Money | None = None
-    entries_delta: int | None = None
+    change: Literal["added", "removed", "changed", "rebilled"] = Field(
+        description="added: nothing stood invoiced before; removed: nothing live stands now "
+        "(voided); rebilled: invoiced and credited moved, the net did not; changed: the net "
+        "moved")
+    before: InvoicedFigures | None
+    after: InvoicedFigures | None
+    invoiced_delta: Money
+    credited_delta: Money
+    net_delta: Money
 
+
+class NotInvoiced(Out):
+    contract: str
+    reason: str = Field(description="reason code: on_hold, missing_vat_id, over_cap, "
+                        "no_rate, no_fx_rate, retainer_month_open, nothing_open, ...")
+    message: str
+    reasons: dict[str, int] = Field(description="every reason seen, with how many items")
 
 
 class BillingReport(Out):
@@ -62,7 +77,10 @@ class BillingReport(Out):
     entries_held: int = 0
     totals: dict[str, Money]
     skipped: list[Skipped]
-    changes_since_last_run: list[ProposalChange] = Field(
-        [], description="per contract and period, what differs from the previous run over "
-        "the same scope (dry or real)")
+    changes_since_last_run: list[InvoicedChange] = Field(
+        [], description="per contract and month, what stood invoiced after the last real run "
+        "over the same scope and what stands after this one (a dry run: as if written); dry "
+        "runs are never the baseline")
+    not_invoiced: list[NotInvoiced] = Field(
+        [], description="every contract of the scope that produced no invoice, and why")
 

@@ -21,6 +21,7 @@ from . import (
     invoices,
     ledger,
     masterdata,
+    sources,
     time_entries,
 )
 
@@ -28,7 +29,7 @@ health_router = health.router
 router = APIRouter()
 for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds,
                 invoices, credit_notes, contracts, corrections, exceptions, ledger, delivery,
-                expenses, intercompany):
+                expenses, intercompany, sources):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

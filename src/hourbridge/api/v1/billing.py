@@ -22,7 +22,11 @@ router = APIRouter(prefix="/v1", tags=["billing"], responses=problem_responses(4
     "invoices, one per contract and month, whose lines link to the exact entries. 201 with the "
     "drafts created; with `dry_run: true`, 200 with the same drafts computed and nothing "
     "written (`id` null). Naturally idempotent: billed entries move to `on_draft` in the same "
-    "transaction, so running again bills nothing twice (a repeat creates 0 invoices).",
+    "transaction, so running again bills nothing twice (a repeat creates 0 invoices). "
+    "`changes_since_last_run` compares what stands invoiced per contract and month (invoiced, "
+    "credited, net) with the last real run over the same scope, never a dry run; "
+    "`not_invoiced` names every contract of the scope that produced nothing, with a reason "
+    "code.",
 )
 def run_billing(body: BillingRunIn, hb: HourbridgeDep, response: Response) -> dict[str, Any]:
     report = hb.handle(RunBilling(body.through, body.entity, body.dry_run))

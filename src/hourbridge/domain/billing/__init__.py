@@ -8,13 +8,15 @@ package, so the rule modules (which import ``domain.contracts``) are imported by
 from .drafts import (
     BillableItem,
     ChargeLine,
+    Detail,
     DraftInvoice,
     DraftLine,
     LineLink,
     build_drafts,
     invoice_number,
+    max_rounding_gap,
     period_of,
 )
 
-__all__ = ["BillableItem", "ChargeLine", "DraftInvoice", "DraftLine", "LineLink",
-           "build_drafts", "invoice_number", "period_of"]
+__all__ = ["BillableItem", "ChargeLine", "Detail", "DraftInvoice", "DraftLine", "LineLink",
+           "build_drafts", "invoice_number", "max_rounding_gap", "period_of"]

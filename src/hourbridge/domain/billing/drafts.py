@@ -1,10 +1,18 @@
 """Time-and-materials billing: priced entries to draft invoices whose lines link to the exact
 entry quantities they bill.
 
-Grouping: one invoice per contract and calendar month of work ("period"); within it one line
-per (task, role, rate decision). A line's amount is its total billable hours x rate, rounded
-half-up once per line (DESIGN §3); the invoice net is the sum of rounded lines, so a customer
-can re-add the invoice.
+Grouping: one invoice per contract and calendar month of work ("period"); within it lines at
+the contract's detail level (``Detail``): ``summary`` one line per (project, task, role, rate
+decision), ``employee`` that per employee too, ``entry`` one line per entry with its date and
+notes. It is one grouping with a finer key, so every level bills the same seconds of the same
+entries at the same rates, and each line links to exactly the entries it bills.
+
+Rounding rule: a line's amount is its total billable hours x rate, rounded half-up once per
+line (DESIGN §3); the invoice net is the sum of rounded lines, so a customer can re-add the
+invoice. Each line's rounding moves it by at most half a minor unit from its exact value, so
+the nets of one draft at two detail levels differ by at most half a minor unit per line of
+both (``max_rounding_gap``); where every entry's exact amount is a whole number of minor
+units (whole hours at whole rates, say) they are equal.
 """
 
 from __future__ import annotations
@@ -16,8 +24,11 @@ from decimal import Decimal
 
 from ..display import two_or_more
 from ..fx import ForeignAmount
-from ..money import hours, time_amount
+from ..model import InvoiceDetail
+from ..money import hours, quantum, time_amount
 from ..rating import RateDecision
+
+Detail = InvoiceDetail  # the contract's detail level, by the name billing reads it
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +46,8 @@ class BillableItem:
     role: str
     billable_seconds: int
     decision: RateDecision
+    employee: str = ""
+    notes: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +66,9 @@ class DraftLine:
     links: list[LineLink] = field(default_factory=list)
     kind: str = "time"  # or "retainer_hours": hours drawn from a retainer, at no charge
     charge_ref: str | None = None
+    employee: str = ""  # at the employee and entry detail levels
+    work_date: date | None = None  # at the entry detail level, with its notes
+    notes: str = ""
 
     @property
     def seconds(self) -> int:
@@ -71,8 +87,13 @@ class DraftLine:
             where = f"{self.project} — " if self.project else ""
             return f"{where}hours included in the retainer, {self.charge_ref}"
         task = f" / {self.task}" if self.task else ""
-        return (f"{self.project}{task} — {self.role} @ {two_or_more(self.decision.rate)} "
-                f"{self.currency}/h")
+        who = f"{self.role} {self.employee}" if self.employee else self.role
+        what = f"{self.project}{task} — {who} @ {two_or_more(self.decision.rate)} " \
+               f"{self.currency}/h"
+        if self.work_date is None:
+            return what
+        notes = f": {self.notes}" if self.notes else ""
+        return f"{self.work_date.isoformat()} {what}{notes}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +140,12 @@ def period_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def build_drafts(items: Iterable[BillableItem]) -> list[DraftInvoice]:
-    """Group items into draft invoices; each entry lands on exactly one line (asserted)."""
+def build_drafts(items: Iterable[BillableItem], detail: Detail = Detail.SUMMARY
+                 ) -> list[DraftInvoice]:
+    """Group items into draft invoices at ``detail``; each entry lands on exactly one line
+    (asserted)."""
     invoices: dict[tuple[str, str], DraftInvoice] = {}
-    lines: dict[tuple[str, str, str, str, str, str, str, str, int], DraftLine] = {}
+    lines: dict[tuple[object, ...], DraftLine] = {}
     seen: set[int] = set()
     for item in items:
         if item.entry_id in seen:
@@ -137,17 +160,37 @@ def build_drafts(items: Iterable[BillableItem]) -> list[DraftInvoice]:
             invoices[inv_key] = invoice
         d = item.decision
         line_key = (item.contract, period, item.project, item.task, item.role,
-                    str(d.rate), d.card, d.row, d.contract_version)
+                    str(d.rate), d.card, d.row, d.contract_version, *_finer(item, detail))
         line = lines.get(line_key)
         if line is None:
             line = DraftLine(item.project, item.task, item.role, d, item.currency)
+            if detail is not Detail.SUMMARY:
+                line.employee = item.employee
+            if detail is Detail.ENTRY:
+                line.work_date, line.notes = item.work_date, item.notes
             lines[line_key] = line
             invoice.lines.append(line)
         line.links.append(LineLink(item.entry_id, item.billable_seconds))
     result = sorted(invoices.values(), key=lambda i: (i.entity, i.contract, i.period))
     for inv in result:
-        inv.lines.sort(key=lambda ln: (ln.project, ln.task, ln.role, ln.decision.rate))
+        inv.lines.sort(key=lambda ln: (ln.work_date or date.min, ln.project, ln.task, ln.role,
+                                       ln.employee, ln.decision.rate))
     return result
+
+
+def _finer(item: BillableItem, detail: Detail) -> tuple[object, ...]:
+    """What splits a summary line at ``detail``."""
+    if detail is Detail.EMPLOYEE:
+        return (item.employee,)
+    if detail is Detail.ENTRY:
+        return (item.employee, item.entry_id)
+    return ()
+
+
+def max_rounding_gap(a: DraftInvoice, b: DraftInvoice) -> Decimal:
+    """The most two drafts of the same work at different detail levels may differ by: half a
+    minor unit per line of either (each line rounds once, half up)."""
+    return quantum(a.currency) / 2 * (len(a.lines) + len(b.lines))
 
 
 def invoice_number(prefix: str, sequence: int) -> str:

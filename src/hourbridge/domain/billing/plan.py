@@ -92,7 +92,7 @@ def plan_contract(contract: Contract, items: list[BillableItem], through: date,
                               state.used_amount)
         hourly, write_downs, plan.over_cap = capped.billed, capped.write_downs, capped.held
         plan.skipped += capped.skipped
-    drafts = {d.period: d for d in build_drafts(hourly)}
+    drafts = {d.period: d for d in build_drafts(hourly, contract.detail)}
     for period, line in extra_lines.items():
         _period_draft(drafts, contract, period).lines.insert(0, line)
     for period, down in sorted(write_downs.items()):

@@ -4,9 +4,18 @@ Elements come in the order the Factur-X EN 16931 schema requires."""
 
 from __future__ import annotations
 
+import base64
 import xml.etree.ElementTree as ET
 
-from .document import EN16931, EInvoice, Line, Party, PaymentInstructions, VatBreakdown
+from .document import (
+    EN16931,
+    Attachment,
+    EInvoice,
+    Line,
+    Party,
+    PaymentInstructions,
+    VatBreakdown,
+)
 from .xml import compact, decimal_text, percent_text, serialize, sub
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -60,6 +69,8 @@ def render_cii(doc: EInvoice) -> bytes:
              doc.purchase_order)
     if doc.contract:
         _ram(_ram(agreement, "ContractReferencedDocument"), "IssuerAssignedID", doc.contract)
+    for attachment in doc.attachments:
+        _attachment(_ram(agreement, "AdditionalReferencedDocument"), attachment)
 
     # Delivery information (BG-13) is optional in EN 16931 but the element is not in CII;
     # the time the invoice covers is the invoicing period (BG-14) in the settlement.
@@ -114,6 +125,26 @@ def _payment_means(means: ET.Element, pay: PaymentInstructions) -> None:
         _ram(account, "AccountName", pay.account_name)  # BT-85
     if pay.bic:
         _ram(_ram(means, "PayeeSpecifiedCreditorFinancialInstitution"), "BICID", pay.bic)
+
+
+# UNTDID 1001 916 "related document": the type code the EN 16931 CII binding gives an
+# additional supporting document (BG-24); 50 (tender or lot, BT-17) and 130 (invoiced object,
+# BT-18) would make it another business term.
+SUPPORTING_DOCUMENT = "916"
+
+
+def _attachment(ref: ET.Element, a: Attachment) -> None:
+    """BG-24 as the CII binding has it (CEN/TS 16931-3-3): ram:AdditionalReferencedDocument
+    in the header trade agreement, after ram:ContractReferencedDocument (Factur-X EN 16931
+    XSD, HeaderTradeAgreementType), holding ram:IssuerAssignedID (BT-122), ram:TypeCode 916,
+    ram:Name (BT-123) and ram:AttachmentBinaryObject with @mimeCode and @filename (BT-125),
+    in the order of ReferencedDocumentType."""
+    _ram(ref, "IssuerAssignedID", a.id)
+    _ram(ref, "TypeCode", SUPPORTING_DOCUMENT)
+    if a.description:
+        _ram(ref, "Name", a.description)
+    _ram(ref, "AttachmentBinaryObject", base64.b64encode(a.content).decode("ascii"),
+         mimeCode=a.mime_code, filename=a.filename)
 
 
 def _party(party: ET.Element, p: Party, *, seller: bool) -> None:

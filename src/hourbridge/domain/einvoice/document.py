@@ -143,6 +143,19 @@ class InvoiceReference:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """An additional supporting document embedded in the e-invoice (BG-24): its reference
+    (BT-122, BR-52), description (BT-123) and the file itself (BT-125) with its mime code
+    (one EN 16931 allows: BR-CL-24) and file name."""
+
+    id: str  # BT-122
+    filename: str  # BT-125 @filename
+    mime_code: str  # BT-125 @mimeCode
+    content: bytes  # BT-125, base64 in the XML
+    description: str | None = None  # BT-123
+
+
+@dataclass(frozen=True, slots=True)
 class EInvoice:
     number: str  # BT-1
     issue_date: date  # BT-2
@@ -169,6 +182,7 @@ class EInvoice:
     # entity invoicing in CHF accounts VAT in EUR), the VAT total in that currency (BR-53)
     tax_currency: str | None = None
     tax_total_accounting: Decimal | None = None
+    attachments: tuple[Attachment, ...] = ()  # BG-24
 
     @property
     def peppol(self) -> bool:

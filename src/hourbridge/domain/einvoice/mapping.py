@@ -29,6 +29,7 @@ from .document import (
     ONE,
     SEPA_CREDIT_TRANSFER,
     Address,
+    Attachment,
     Contact,
     DocumentKind,
     EInvoice,
@@ -39,6 +40,7 @@ from .document import (
     PaymentInstructions,
     VatBreakdown,
 )
+from .timesheet import timesheet_attachment
 
 # Invoice states that carry a number the customer has seen and a document that stands (a
 # void keeps its number but is withdrawn: it is never sent as an e-invoice).
@@ -65,7 +67,7 @@ def from_record(record: Mapping[str, Any]) -> EInvoice:
     snap: Mapping[str, Any] | None = inv.get("snapshot")
     if not snap:
         raise Conflict(f"invoice {number} has no snapshot of what it showed when issued; "
-                       "run `hourbridge db upgrade` (migration 0005_party_snapshot fills it)")
+                       "run `hourbridge db upgrade` (migration 0006_party_snapshot fills it)")
     category = inv.get("tax_category")
     if not category:
         raise Conflict(f"invoice {number} has no VAT category (UNTDID 5305) stored")
@@ -118,9 +120,17 @@ def from_record(record: Mapping[str, Any]) -> EInvoice:
             buyer_reference=snap.get("buyer_reference") or None,
             payment=_payment(snap, inv["currency"], number),
             contract=inv.get("contract") or None, billing_reference=reference, notes=notes,
-            tax_currency=tax_currency, tax_total_accounting=tax_accounting)
+            tax_currency=tax_currency, tax_total_accounting=tax_accounting,
+            attachments=_attachments(number, record))
     except ValueError as exc:
         raise Conflict(f"invoice {number} cannot be exported: {exc}") from None
+
+
+def _attachments(number: str, record: Mapping[str, Any]) -> tuple[Attachment, ...]:
+    """The timesheet CSV (BG-24) where the record carries one: the read side lists the
+    entries billed when the invoice's contract asks for the attachment."""
+    timesheet = record.get("timesheet")
+    return (timesheet_attachment(number, timesheet),) if timesheet else ()
 
 
 def _vat_accounting(inv: Mapping[str, Any], snap: Mapping[str, Any], sign: Decimal | int

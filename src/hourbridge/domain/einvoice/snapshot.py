@@ -12,7 +12,8 @@ Version 1 of the snapshot::
     {"version": 1, "seller": PARTY, "buyer": PARTY, "bank_account": {iban, bic, name} | None,
      "payment_terms": text | None, "payment_terms_days": int, "due_date": "YYYY-MM-DD",
      "fx_rate": "1.0823" | None, "functional_currency": "EUR",
-     "buyer_reference": text | None, "purchase_order": text | None}
+     "buyer_reference": text | None, "purchase_order": text | None,
+     "timesheet_attachment": bool}
 
     PARTY = {"name", "country", "vat_id", "legal_registration_id", "tax_registration_id",
              "address": {country, lines, city, postal_code, subdivision} | None,
@@ -86,4 +87,5 @@ def freeze_document(entity: LegalEntity, customer: Customer, contract: Contract,
         "functional_currency": entity.currency,
         "buyer_reference": contract.buyer_reference,
         "purchase_order": contract.purchase_order or customer.po_number,
+        "timesheet_attachment": contract.timesheet_attachment,
     }

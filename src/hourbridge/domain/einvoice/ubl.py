@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import xml.etree.ElementTree as ET
 from datetime import date
 
@@ -10,6 +11,7 @@ from .document import (
     EN16931,
     PEPPOL_BILLING_PROCESS,
     PEPPOL_BIS3,
+    Attachment,
     DocumentKind,
     EInvoice,
     Line,
@@ -78,6 +80,8 @@ def render_ubl(doc: EInvoice) -> bytes:
             _cbc(ref, "IssueDate", iso(doc.billing_reference.issue_date))
     if doc.contract:
         _cbc(_cac(root, "ContractDocumentReference"), "ID", doc.contract)
+    for attachment in doc.attachments:
+        _attachment(_cac(root, "AdditionalDocumentReference"), attachment)
     _party(_cac(_cac(root, "AccountingSupplierParty"), "Party"), doc.seller, seller=True)
     _party(_cac(_cac(root, "AccountingCustomerParty"), "Party"), doc.buyer, seller=False)
     if doc.payment is not None:
@@ -119,6 +123,22 @@ def _payment_means(means: ET.Element, pay: PaymentInstructions, due: date | None
         _cbc(account, "Name", pay.account_name)  # BT-85
     if pay.bic:
         _cbc(_cac(account, "FinancialInstitutionBranch"), "ID", pay.bic)  # BT-86
+
+
+def _attachment(ref: ET.Element, a: Attachment) -> None:
+    """BG-24 as the UBL binding has it (CEN/TS 16931-3-2): cbc:ID (BT-122),
+    cbc:DocumentDescription (BT-123), cac:Attachment/cbc:EmbeddedDocumentBinaryObject with
+    @mimeCode and @filename (BT-125). Order per UBL-CommonAggregateComponents-2.1.xsd
+    DocumentReferenceType (ID ... DocumentDescription, Attachment); the reference itself
+    follows cac:ContractDocumentReference and precedes the parties in both UBL-Invoice-2.1
+    and UBL-CreditNote-2.1. No cbc:DocumentTypeCode: code 130 would make it the invoiced
+    object identifier (BT-18) instead of a supporting document."""
+    _cbc(ref, "ID", a.id)
+    if a.description:
+        _cbc(ref, "DocumentDescription", a.description)
+    _cbc(_cac(ref, "Attachment"), "EmbeddedDocumentBinaryObject",
+         base64.b64encode(a.content).decode("ascii"), mimeCode=a.mime_code,
+         filename=a.filename)
 
 
 def _party(party: ET.Element, p: Party, *, seller: bool) -> None:

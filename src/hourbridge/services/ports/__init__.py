@@ -6,6 +6,7 @@ this package re-exports every name.
 """
 
 from .batches import chunked
+from .connections import Connection, ConnectionRepository, Pull, TrackerGateway
 from .contracts import ContractStateRepository
 from .corrections import CorrectionRepository, LiveLink
 from .entries import (
@@ -38,6 +39,8 @@ from .uow import Clock, UnitOfWork
 
 __all__ = [
     "Clock",
+    "Connection",
+    "ConnectionRepository",
     "ContractStateRepository",
     "CorrectionRepository",
     "CreditLine",
@@ -64,8 +67,10 @@ __all__ = [
     "NewException",
     "NewExpense",
     "Outbox",
+    "Pull",
     "ReliefRow",
     "StoredEntry",
+    "TrackerGateway",
     "UnitOfWork",
     "VoidFacts",
     "chunked",

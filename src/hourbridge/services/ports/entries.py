@@ -123,6 +123,7 @@ class EntryRow:
     written_off_seconds: int = 0
     # the rate the WIP was translated at (None: not approved, or approved before FX existed)
     wip_fx_rate: Decimal | None = None
+    notes: str = ""  # shown on invoice lines at the entry detail level
 
     @property
     def open_seconds(self) -> int:

@@ -6,6 +6,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
+from .connections import ConnectionRepository
 from .contracts import ContractStateRepository
 from .corrections import CorrectionRepository
 from .entries import EntryRepository
@@ -37,6 +38,7 @@ class UnitOfWork(Protocol):
     corrections: CorrectionRepository
     outbox: Outbox
     intercompany: IntercompanyRepository
+    connections: ConnectionRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

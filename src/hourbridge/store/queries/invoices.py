@@ -127,9 +127,41 @@ class InvoiceQueries(QueryBase):
                 ref = conn.execute(select(inv.c.number, inv.c.issue_date)
                                    .where(inv.c.id == row["credits"])).one()
                 credited = {"number": ref.number, "issue_date": _json(ref.issue_date)}
+            timesheet = self._timesheet(conn, row)
         currency = row["currency"]
         return {
             "invoice": _money_fields(_json(row), ("net", "tax", "total"), currency),
             "lines": [_line_json(ln, currency) for ln in lines],
             "credited_invoice": credited,
+            "timesheet": timesheet,
         }
+
+    @staticmethod
+    def _timesheet(conn: Any, row: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The entries an invoice bills (date, employee, project, task, seconds billed here,
+        notes) in work order, when its contract asks for a timesheet attachment; None
+        otherwise. Credit notes carry none: the credited invoice has it."""
+        if row.get("kind", "invoice") != "invoice":
+            return None
+        # whether it has one was frozen at issue with the rest of the document (a contract
+        # changed later does not change it); a snapshot without the flag: the contract's
+        snapshot = row.get("snapshot") or {}
+        if "timesheet_attachment" in snapshot:
+            wanted = bool(snapshot["timesheet_attachment"])
+        else:
+            terms = conn.execute(select(t.contracts.c.terms)
+                                 .where(t.contracts.c.id == row["contract"])).scalar()
+            wanted = bool((terms or {}).get("timesheet_attachment"))
+        if not wanted:
+            return None
+        te, li, links = t.time_entries, t.invoice_lines, t.invoice_line_entries
+        found = conn.execute(
+            select(te.c.work_date, te.c.employee, te.c.project, te.c.task, links.c.seconds,
+                   te.c.notes)
+            .select_from(links.join(li, li.c.id == links.c.line)
+                         .join(te, te.c.id == links.c.entry))
+            .where(li.c.invoice == row["id"])
+            .order_by(te.c.work_date, te.c.employee, te.c.id, li.c.line_no))
+        return [{"work_date": r.work_date.isoformat(), "employee": r.employee,
+                 "project": r.project, "task": r.task, "seconds": int(r.seconds),
+                 "notes": r.notes} for r in found]

@@ -24,6 +24,7 @@ from .billing import (
     retainer_months,
     revenue_recognitions,
 )
+from .connections import connections
 from .delivery import (
     idempotency_keys,
     journal_entries,
@@ -46,6 +47,7 @@ from .masterdata import (
     employees,
     entities,
     fx_rates,
+    id_aliases,
     intercompany_markups,
     projects,
     rate_cards,
@@ -59,6 +61,7 @@ __all__ = [
     "adjustments",
     "assignments",
     "billing_runs",
+    "connections",
     "contract_charges",
     "contract_versions",
     "contracts",
@@ -71,6 +74,7 @@ __all__ = [
     "expenses",
     "fx_rates",
     "holds",
+    "id_aliases",
     "idempotency_keys",
     "inbox",
     "inbox_chunks",

@@ -31,7 +31,8 @@ billing_runs = Table(
     Column("invoices_created", Integer, nullable=False),
     Column("entries_billed", Integer, nullable=False),
     Column("dry_run", Boolean, nullable=False),
-    # what the run proposed per contract and period, so the next run can say what changed
+    # what stood invoiced per contract and month after a real run (domain.invoiced), so the next
+    # run of the same scope can say what changed; null for dry runs, which are no baseline
     Column("proposals", JSON),
 )
 

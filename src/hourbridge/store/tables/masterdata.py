@@ -179,3 +179,12 @@ revisions = Table(
     Column("name", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False),
 )
+
+# a tracker's id as a Hourbridge code, per intake source (domain.aliases)
+id_aliases = Table(
+    "id_aliases", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("external_id", String(200), primary_key=True),
+    Column("code", String(64), nullable=False),
+)

@@ -1,7 +1,7 @@
 """party and payment data; what a document shows frozen on it at issue
 
-Revision ID: 0005_party_snapshot
-Revises: 0004_expense_fx
+Revision ID: 0006_party_snapshot
+Revises: 0005_connectors
 Create Date: 2026-12-06
 
 Entities and customers get a ``party`` JSON column (postal address, electronic address,
@@ -12,7 +12,8 @@ was issued (``hourbridge.domain.einvoice.snapshot``, version 1), which every exp
 
 Invoices issued before this revision: their snapshot is filled here from the master data as
 it is now (names, country, VAT and registration ids of entity and customer, the customer's
-PO number), with the due date and FX rate stored on the invoice. Master data had no address,
+PO number, whether its contract wants a timesheet attachment), with the due date and FX
+rate stored on the invoice. Master data had no address,
 electronic address, contact, bank account or buyer reference before, so those are empty in
 these snapshots, as they were on the documents.
 """
@@ -20,8 +21,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_party_snapshot'
-down_revision = '0004_expense_fx'
+revision = '0006_party_snapshot'
+down_revision = '0005_connectors'
 branch_labels = None
 depends_on = None
 
@@ -49,8 +50,12 @@ def upgrade() -> None:
     invoices = sa.Table('invoices', meta, autoload_with=conn)
     ents = {r.code: r for r in conn.execute(sa.select(entities))}
     custs = {r.id: r for r in conn.execute(sa.select(customers))}
+    contracts = sa.Table('contracts', meta, autoload_with=conn)
+    terms = {r.id: r.terms or {} for r in conn.execute(sa.select(contracts.c.id,
+                                                                  contracts.c.terms))}
     issued = conn.execute(sa.select(
-        invoices.c.id, invoices.c.entity, invoices.c.customer, invoices.c.issue_date,
+        invoices.c.id, invoices.c.entity, invoices.c.customer, invoices.c.contract,
+        invoices.c.issue_date,
         invoices.c.due_date, invoices.c.fx_rate).where(invoices.c.number.is_not(None))).all()
     for inv in issued:
         ent, cust = ents[inv.entity], custs[inv.customer]
@@ -63,6 +68,8 @@ def upgrade() -> None:
             "fx_rate": None if inv.fx_rate is None else str(inv.fx_rate),
             "functional_currency": ent.currency, "buyer_reference": None,
             "purchase_order": cust.po_number,
+            "timesheet_attachment": bool(terms.get(inv.contract, {})
+                                         .get("timesheet_attachment")),
         }
         conn.execute(sa.update(invoices).where(invoices.c.id == inv.id)
                      .values(snapshot=snapshot))

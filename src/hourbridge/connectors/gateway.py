@@ -1,0 +1,132 @@
+"""The trackers as the sync use case sees them (``services.ports.TrackerGateway``): secrets
+sealed with Fernet (``cryptography``; the key from ``HOURBRIDGE_SECRET_KEY``, never stored),
+pulls paged through ``http``, pages handed on as ``native`` payloads for the one inbox."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+from cryptography.fernet import Fernet, InvalidToken
+
+from hourbridge.domain.commands import IncomingPayload
+from hourbridge.errors import InvalidInput, Permanent, SetupRefused
+from hourbridge.formats.timefile import TimeFile
+from hourbridge.services.ports.connections import Connection, Pull
+
+from .http import RateWindow, TrackerClient
+from .native import NativeFile
+from .stream import PageStyle, Stream
+from .tracker import Tracker
+
+# a cursor is stored this far before the pull began: entries changed while the pull ran (or
+# on a tracker clock a little behind ours) are pulled again next time, harmlessly unchanged
+OVERLAP = timedelta(minutes=10)
+KEY_HINT = ("set HOURBRIDGE_SECRET_KEY to a Fernet key (python -c 'from cryptography.fernet "
+            "import Fernet; print(Fernet.generate_key().decode())')")
+
+
+def cursor_text(stream: Stream, moment: datetime) -> str:
+    """``moment`` in the form the stream's cursor parameter takes."""
+    if stream.cursor_format == "unix":
+        return str(int(moment.timestamp()))
+    if stream.cursor_format == "local":  # Kimai: local time, no offset (UTC server assumed)
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Trackers:
+    """``TrackerGateway`` over the declared trackers. ``transport`` and ``sleep`` are test
+    seams (``httpx.MockTransport``, no real waiting)."""
+
+    def __init__(self, trackers: Mapping[str, Tracker], key: str | None, *,
+                 transport: httpx.BaseTransport | None = None,
+                 sleep: Callable[[float], None] | None = None,
+                 allow_loopback_http: bool = True) -> None:
+        self._trackers = dict(trackers)
+        self._key = key
+        self._transport = transport
+        self._sleep = sleep
+        self._loopback_http = allow_loopback_http
+
+    def _fernet(self) -> Fernet:
+        if not self._key:
+            raise SetupRefused(KEY_HINT)
+        try:
+            return Fernet(self._key.encode())
+        except ValueError:
+            raise SetupRefused("HOURBRIDGE_SECRET_KEY is not a Fernet key; " + KEY_HINT
+                               ) from None
+
+    def trackers(self) -> list[str]:
+        return sorted(self._trackers)
+
+    def required_parts(self, tracker: str) -> tuple[str, ...]:
+        return self._trackers[tracker].secret_parts
+
+    def seal(self, secret: Mapping[str, str]) -> str:
+        return self._fernet().encrypt(json.dumps(dict(secret)).encode()).decode()
+
+    def _open(self, connection: Connection) -> dict[str, str]:
+        try:
+            opened: dict[str, str] = json.loads(
+                self._fernet().decrypt(connection.sealed_secret.encode()))
+        except InvalidToken:
+            raise SetupRefused(f"connection {connection.name}: its secret does not open with "
+                               "this HOURBRIDGE_SECRET_KEY (was the key changed?)") from None
+        return opened
+
+    def _client(self, connection: Connection) -> TrackerClient:
+        tracker = self._trackers[connection.tracker]
+        url = urlsplit(connection.base_url)
+        loopback = url.hostname in ("127.0.0.1", "localhost", "::1")
+        if url.scheme != "https" and not (url.scheme == "http" and loopback
+                                          and self._loopback_http):
+            raise InvalidInput(f"connection {connection.name}: base URL must be https "
+                               "(plain http only on loopback)")
+        window = None if tracker.rate is None else RateWindow(*tracker.rate)
+        if self._sleep is not None and window is not None:
+            window.sleep = self._sleep
+        return TrackerClient(connection.base_url, tracker.auth, self._open(connection),
+                             window=window, transport=self._transport,
+                             sleep=self._sleep or time.sleep)
+
+    def pull(self, connection: Connection, cursor: str | None, now: datetime) -> Pull:
+        tracker = self._trackers[connection.tracker]
+        if tracker.time_entries.page_style is PageStyle.BODY_PAGE:
+            # Clockify's detailed report wants its filter (date range, detailedFilter.page) in
+            # the POSTed body: not built yet, so refuse rather than pull something wrong
+            raise Permanent(f"pulling from {tracker.name} is not supported yet; ingest its "
+                            f"report responses with `hourbridge ingest --format "
+                            f"{tracker.name}`")
+        return Pull(self._pages(tracker, connection, cursor),
+                    cursor_text(tracker.time_entries, now - OVERLAP))
+
+    def _pages(self, tracker: Tracker, connection: Connection, cursor: str | None
+               ) -> Iterator[IncomingPayload]:
+        with self._client(connection) as client:
+            for page in client.pages(tracker.time_entries, cursor):
+                name = f"sync-{connection.name}-{cursor or 'full'}-p{page.number}.json"
+                yield NativeFile.from_bytes(tracker, name, page.body)
+
+    def probe(self, connection: Connection) -> None:
+        tracker = self._trackers[connection.tracker]
+        stream = tracker.time_entries
+        with self._client(connection) as client:
+            params = {stream.page_size_param: 1} if stream.page_size_param else {}
+            if stream.method == "GET":
+                client.send("GET", stream.path, params=params)
+            else:
+                client.send(stream.method, stream.path, json={"page": 1, "pageSize": 1})
+
+    def tombstones(self, name: str, external_ids: list[str], revision: int
+                   ) -> IncomingPayload:
+        rows = [{"external_id": i, "deleted": True, "revision": revision}
+                for i in external_ids]
+        data = json.dumps(rows).encode()
+        return TimeFile.from_bytes(f"sync-{name}-gone-{revision}.json", "application/json",
+                                   data)

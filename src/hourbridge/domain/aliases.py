@@ -1,0 +1,113 @@
+"""Id aliases: a tracker's own ids (user, project, task) mapped to Hourbridge's codes, per
+source, so a tracker's payload is read as it is; and a *tracker row* (``connectors.native``)
+turned into a canonical row (``domain.intake``) with them.
+
+Decisions (issue 11):
+- An id with no alias is refused as ``unknown_alias`` naming the source, kind and id: the row
+  waits in the exception queue, never dropped and never guessed from equal ids.
+- A start instant becomes the worker's local work date in the employee's time zone (zoneinfo),
+  so an entry started 23:30 UTC by someone in New York counts on that New York day.
+- A running timer (Toggl's negative duration, Clockify's or Kimai's missing end, Harvest's
+  ``is_running``) is refused as ``timer_running``: its length is not known, so it is not
+  billable; the stopped entry (same id) is taken as new when it arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .masterdata import MasterData
+from .problems import Problem
+
+KINDS = ("user", "project", "task")
+# what each alias kind names in Hourbridge
+NAMES = {"user": "employee", "project": "project", "task": "task"}
+
+
+@dataclass(frozen=True, slots=True)
+class IdAlias:
+    source: str
+    kind: str  # user | project | task
+    external_id: str
+    code: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.source, self.kind, self.external_id
+
+
+def alias_key(alias: IdAlias) -> str:
+    return f"{alias.source}/{alias.kind}/{alias.external_id}"
+
+
+def is_tracker_row(row: Mapping[str, Any]) -> bool:
+    return "source_user" in row or "not_an_entry" in row
+
+
+def _resolve(md: MasterData, source: str, kind: str, external_id: str, where: str,
+             problems: list[Problem]) -> str:
+    code = md.aliases.get((source, kind, external_id))
+    if code is None:
+        problems.append(Problem(
+            "unknown_alias", f"{source} {kind} {external_id} has no alias to a "
+            f"{NAMES[kind]} (add it to the bundle's aliases: source {source}, kind {kind}, "
+            f"external_id {external_id}, code ...)", where, f"source_{kind}",
+            {"source": source, "kind": kind, "external_id": external_id}))
+        return ""
+    return code
+
+
+def local_work_date(started_at: str, timezone: str) -> str | None:
+    """The date of the instant ``started_at`` (ISO 8601 with an offset) in ``timezone``."""
+    try:
+        moment = datetime.fromisoformat(started_at)
+        zone = ZoneInfo(timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(zone).date().isoformat()
+
+
+def canonical_row(row: Mapping[str, Any], source: str, md: MasterData,
+                  where: str) -> dict[str, Any] | list[Problem]:
+    """The canonical row of a tracker row, or every reason it cannot be one."""
+    if "not_an_entry" in row:
+        return [Problem("invalid_format", f"entry is {row['not_an_entry']}", where)]
+    external_id = str(row.get("external_id") or "")
+    if row.get("deleted"):
+        return {"external_id": external_id, "revision": row.get("revision", 1),
+                "deleted": "true"}
+    if row.get("running"):
+        return [Problem("timer_running", f"entry {external_id}: its timer is still running; "
+                        "it is not billable until stopped (the stopped entry is taken when it "
+                        "arrives)", where, "duration")]
+    problems: list[Problem] = []
+    employee = _resolve(md, source, "user", str(row.get("source_user") or ""), where, problems)
+    project = _resolve(md, source, "project", str(row.get("source_project") or ""), where,
+                       problems)
+    task_id = str(row.get("source_task") or "")
+    task = _resolve(md, source, "task", task_id, where, problems) if task_id else ""
+    work_date = row.get("date")
+    if work_date is None and employee and "started_at" in row:
+        person = md.employees.get(employee)
+        work_date = local_work_date(str(row["started_at"]), person.timezone if person
+                                    else "UTC")
+        if work_date is None:
+            problems.append(Problem("invalid_format", f"start {row['started_at']!r} is not an "
+                                    "ISO 8601 instant with an offset", where, "start"))
+    if problems:
+        return problems
+    canonical: dict[str, Any] = {
+        "external_id": external_id, "employee": employee, "project": project, "task": task,
+        "date": work_date or "", "notes": row.get("notes", ""),
+        "billable": row.get("billable", True), "revision": row.get("revision", 1),
+    }
+    for unit in ("hours", "seconds"):
+        if unit in row:
+            canonical[unit] = row[unit]
+    return canonical

@@ -1,0 +1,59 @@
+"""Tracker connections: the stored record, its repository, and the gateway to the trackers
+(``connectors``, wired in bootstrap) that the sync use case pulls through."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from hourbridge.domain.commands import IncomingPayload
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    name: str
+    tracker: str
+    base_url: str
+    sealed_secret: str  # encrypted at rest; only the gateway opens it
+    cursor: str | None = None
+    synced_at: datetime | None = None
+
+
+class ConnectionRepository(Protocol):
+    def add(self, connection: Connection, now: datetime) -> bool:
+        """False when the name is taken."""
+        ...
+
+    def get(self, name: str) -> Connection | None: ...
+    def all(self) -> list[Connection]: ...
+    def remove(self, name: str) -> bool: ...
+    def advance(self, name: str, cursor: str, now: datetime) -> None: ...
+    def live_entry_ids(self, source: str) -> set[str]:
+        """External ids of the source's stored entries not deleted."""
+        ...
+
+
+@dataclass(frozen=True)
+class Pull:
+    """One pull: its pages as payloads (fetched lazily, outside any transaction) and the
+    cursor the connection may store once every page is committed."""
+
+    pages: Iterator[IncomingPayload]
+    cursor_after: str
+
+
+class TrackerGateway(Protocol):
+    def trackers(self) -> list[str]: ...
+    def seal(self, secret: Mapping[str, str]) -> str: ...
+    def required_parts(self, tracker: str) -> tuple[str, ...]: ...
+    def pull(self, connection: Connection, cursor: str | None, now: datetime) -> Pull: ...
+    def probe(self, connection: Connection) -> None:
+        """One cheap request; raises the translated error when it fails."""
+        ...
+
+    def tombstones(self, name: str, external_ids: list[str], revision: int
+                   ) -> IncomingPayload:
+        """Canonical deletion rows for entries gone from the source."""
+        ...

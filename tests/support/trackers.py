@@ -1,0 +1,197 @@
+"""Local imitations of the trackers' APIs (loopback only, a thread per request): their paging,
+cursors, auth headers, deleted entries and rate limits, for the sync tests and the bench.
+
+``Harvest``: ``GET /v2/time_entries`` with ``updated_since`` and ``page``/``per_page``, pages
+linked by ``links.next`` (absolute URLs); a 429 with ``Retry-After`` every ``throttle_every``
+requests. ``Toggl``: ``GET /api/v9/me/time_entries?since=`` answers one array with deleted
+entries (``server_deleted_at``) when ``since`` is given. ``Kimai``: ``GET /api/timesheets``
+with ``page``/``size`` and ``X-Total-Pages``, ``modified_after`` in local time (no offset).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+BASE = datetime(2026, 7, 10, 8, 0, tzinfo=UTC)
+ALIASES_FOR = ("17", "18")  # tracker user ids: E1, E2
+
+
+def aliases(source: str) -> list[dict[str, str]]:
+    return [{"source": source, "kind": "user", "external_id": "17", "code": "E1"},
+            {"source": source, "kind": "user", "external_id": "18", "code": "E2"},
+            {"source": source, "kind": "project", "external_id": "99", "code": "P1"},
+            {"source": source, "kind": "task", "external_id": "5", "code": "DEV"}]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Entry:
+    id: int
+    minutes: int
+    updated: datetime
+    deleted: datetime | None = None
+
+    @property
+    def day(self) -> date:
+        return date(2026, 7, 1) + timedelta(days=self.id % 150)
+
+
+@dataclass
+class Imitation:
+    kind: str  # harvest | toggl
+    entries: dict[int, Entry] = field(default_factory=dict)
+    page_size: int = 100
+    throttle_every: int = 0  # a 429 on every n-th request (0: never)
+    page_delay: float = 0.0  # seconds before each answer: lets a test kill a sync mid-way
+    failing_page: int = 0  # this page number answers 503 (0: none): a page failing midway
+    token: str = "tok-secret"
+    requests: int = 0
+    auth_seen: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    url: str = ""
+
+    def seed(self, count: int) -> None:
+        for i in range(1, count + 1):
+            self.entries[i] = Entry(i, 15 + 15 * (i % 8), BASE + timedelta(seconds=i))
+
+    def touch(self, ident: int, minutes: int | None = None, *, delete: bool = False) -> None:
+        """Change (or delete) an entry at the source, as of now."""
+        now = datetime.now(UTC).replace(microsecond=0)
+        entry = self.entries.setdefault(ident, Entry(ident, 30, now))
+        entry.updated = now
+        if minutes is not None:
+            entry.minutes = minutes
+        if delete:
+            entry.deleted = now
+
+    def forget(self, ident: int) -> None:
+        """The entry is gone from the source without a trace (what a full sync notices)."""
+        self.entries.pop(ident)
+
+    # --- the tracker's JSON ------------------------------------------------------------
+    def harvest_entry(self, e: Entry) -> dict[str, Any]:
+        return {"id": e.id, "spent_date": e.day.isoformat(),
+                "hours": round(e.minutes / 60, 6), "notes": f"work item {e.id} – Straße",
+                "user": {"id": int(ALIASES_FOR[e.id % 2]), "name": "x"},
+                "project": {"id": 99, "name": "p", "code": None}, "task": {"id": 5},
+                "billable": True, "is_running": False, "updated_at": _iso(e.updated),
+                "created_at": _iso(BASE)}
+
+    def toggl_entry(self, e: Entry) -> dict[str, Any]:
+        start = datetime.combine(e.day, datetime.min.time(), UTC) + timedelta(hours=9)
+        return {"id": e.id, "workspace_id": 1, "project_id": 99, "task_id": 5,
+                "user_id": int(ALIASES_FOR[e.id % 2]), "billable": True,
+                "start": _iso(start), "stop": _iso(start + timedelta(minutes=e.minutes)),
+                "duration": e.minutes * 60, "description": f"work item {e.id}",
+                "at": _iso(e.updated),
+                "server_deleted_at": _iso(e.deleted) if e.deleted else None}
+
+    def kimai_entry(self, e: Entry) -> dict[str, Any]:
+        begin = datetime.combine(e.day, datetime.min.time(), UTC) + timedelta(hours=9)
+        return {"id": e.id, "user": int(ALIASES_FOR[e.id % 2]), "project": {"id": 99},
+                "activity": {"id": 5}, "begin": begin.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "end": (begin + timedelta(minutes=e.minutes)).strftime(
+                    "%Y-%m-%dT%H:%M:%S+0000"), "duration": e.minutes * 60,
+                "description": f"work item {e.id}", "billable": True, "exported": False}
+
+    def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str],
+                                                                      Any]:
+        with self.lock:
+            self.requests += 1
+            if self.throttle_every and self.requests % self.throttle_every == 0:
+                return 429, {"Retry-After": "0"}, {"message": "slow down"}
+            entries = sorted(self.entries.values(), key=lambda e: e.id)
+        if self.kind == "harvest" and path == "/v2/time_entries":
+            since = query.get("updated_since", [None])[0]
+            live = [e for e in entries if e.deleted is None and (
+                since is None or _iso(e.updated) >= since)]
+            page = int(query.get("page", ["1"])[0])
+            if page == self.failing_page:
+                return 503, {}, {"message": "unavailable"}
+            size = min(self.page_size, int(query.get("per_page", ["2000"])[0]))
+            total = max(1, -(-len(live) // size))
+            body = {"time_entries": [self.harvest_entry(e)
+                                     for e in live[(page - 1) * size:page * size]],
+                    "per_page": size, "total_pages": total, "total_entries": len(live),
+                    "page": page, "links": {"next": (
+                        f"{self.url}/v2/time_entries?page={page + 1}&per_page={size}"
+                        + (f"&updated_since={since}" if since else "")) if page < total
+                        else None}}
+            return 200, {}, body
+        if self.kind == "toggl" and path == "/api/v9/me/time_entries":
+            since = query.get("since", [None])[0]
+            if since is None:
+                return 200, {}, [self.toggl_entry(e) for e in entries if e.deleted is None]
+            cut = datetime.fromtimestamp(int(since), UTC)
+            return 200, {}, [self.toggl_entry(e) for e in entries if e.updated >= cut]
+        if self.kind == "kimai" and path == "/api/timesheets":
+            since = query.get("modified_after", [None])[0]
+            live = [e for e in entries if e.deleted is None and (
+                since is None or e.updated.strftime("%Y-%m-%dT%H:%M:%S") >= since)]
+            page = int(query.get("page", ["1"])[0])
+            size = min(self.page_size, int(query.get("size", ["50"])[0]))
+            total = max(1, -(-len(live) // size))
+            return 200, {"X-Page": str(page), "X-Total-Pages": str(total),
+                         "X-Total-Count": str(len(live)), "X-Per-Page": str(size)}, [
+                self.kimai_entry(e) for e in live[(page - 1) * size:page * size]]
+        return 404, {}, {"message": "not found"}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    imitation: Imitation
+
+    def do_GET(self) -> None:
+        imitation = self.server.imitation  # type: ignore[attr-defined]
+        auth = self.headers.get("Authorization", "")
+        imitation.auth_seen.append(auth)
+        if imitation.token not in auth and not auth.startswith("Basic "):
+            self._send(401, {}, {"error": "invalid_token"})
+            return
+        if imitation.page_delay:
+            time.sleep(imitation.page_delay)
+        url = urlsplit(self.path)
+        status, headers, body = imitation.answer(url.path, parse_qs(url.query))
+        self._send(status, headers, body)
+
+    def _send(self, status: int, headers: dict[str, str], body: Any) -> None:
+        data = json.dumps(body, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def imitate(imitation: Imitation) -> Iterator[Imitation]:
+    """Serve ``imitation`` on a free loopback port until the block ends."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    server.imitation = imitation  # type: ignore[attr-defined]
+    imitation.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield imitation
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
