@@ -67,7 +67,8 @@ def party_bundle() -> dict[str, Any]:
                                                            "id": "4000001000005"},
                 contact={"name": "Kreditoren", "email": "ap@acme.example"})
     del acme["payment_terms_days"]  # the entity's terms apply
-    bundle["contracts"][0].update(buyer_reference="CC-4711", purchase_order="PO-99812")
+    bundle["contracts"][0].update(buyer_reference="CC-4711", purchase_order="PO-99812",
+                                  timesheet_attachment=True)
     return bundle
 
 
@@ -148,9 +149,10 @@ def test_a_master_data_change_after_issue_never_alters_the_document(
                        "postal_code": "40212", "country": "DE"}
     acme["name"] = "Acme Holding AG"
     moved["entities"][0]["bank_accounts"] = [{"iban": "DE89370400440532013000"}]
-    moved["contracts"][0]["buyer_reference"] = "CC-9000"
+    moved["contracts"][0].update(buyer_reference="CC-9000", timesheet_attachment=False)
     load_bundle(moved)
     assert export(hb, inv["id"]) == before  # byte for byte, UBL and CII
+    assert first(before[0], "cac:AdditionalDocumentReference/cbc:ID")  # the timesheet stays
     # a document issued now shows the parties as they are now
     note = hb.handle(c.IssueCreditNote(inv["id"], "finance", "billed twice", mode="write_off",
                                        issue_date=date(2026, 9, 15)))
