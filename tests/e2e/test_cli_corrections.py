@@ -42,17 +42,19 @@ def run_json(*args: str) -> Any:
 
 def test_void_a_draft_then_an_issued_invoice(firm: Path) -> None:
     [draft] = run_json("invoices", "list")
-    result = runner.invoke(app, ["invoices", "void", str(draft["id"]), "--reason", "redo"])
+    result = runner.invoke(app, ["invoices", "void", str(draft["id"]),
+                                 "--reason", "issued_in_error"])
     assert result.exit_code == 0 and f"draft {draft['id']} is void" in result.stdout
     assert run_json("bill", "--through", "2026-08-31")["invoices_created"] == 1
     [issued] = run_json("invoices", "issue", "--all")["issued"]
-    voided = run_json("invoices", "void", str(issued["id"]), "--reason", "wrong customer")
+    voided = run_json("invoices", "void", str(issued["id"]), "--reason", "wrong_customer",
+                      "--note", "meant for Acme AT")
     assert (voided["number"], voided["journal_key"]) == (
         "DE-000001", "invoice-voided:DE:DE-000001")
-    again = runner.invoke(app, ["invoices", "void", str(issued["id"]), "--reason", "x"])
+    again = runner.invoke(app, ["invoices", "void", str(issued["id"]), "--reason", "other"])
     assert again.exit_code == 2 and "invoice_already_void" in again.stderr
     shown = runner.invoke(app, ["invoices", "show", str(issued["id"])])
-    assert "void since 2026" in shown.stdout and "wrong customer" in shown.stdout
+    assert "void since 2026" in shown.stdout and "wrong_customer: meant for Acme AT" in shown.stdout
     export = runner.invoke(app, ["export", "invoice", str(issued["id"]), "--format", "ubl"])
     assert export.exit_code == 2 and "invoice_void" in export.stderr
     assert runner.invoke(app, ["invoices", "check-sequence"]).exit_code == 0

@@ -76,10 +76,13 @@ def test_contract_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     (tmp_path / "b.json").write_text(json.dumps(_bundle()))
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(app, ["load", "b.json"]).exit_code == 0
-    done = runner.invoke(app, ["contracts", "achieve", "K1", "M1", "--on", "2026-08-20"])
+    done = runner.invoke(app, ["contracts", "achieve", "K1", "M1", "--achieved-on",
+                               "2026-08-20"])
     assert done.exit_code == 0 and "recorded as achieved on 2026-08-20" in done.stdout
+    # the old name still works for one version, with one warning line
     bad = runner.invoke(app, ["contracts", "achieve", "K1", "M1", "--on", "20.8.2026"])
-    assert bad.exit_code != 0
+    assert bad.exit_code == 2
+    assert "--on is deprecated" in bad.stderr and "--achieved-on: '20.8.2026'" in bad.stderr
     shown = runner.invoke(app, ["contracts", "show", "K1", "--json"])
     assert json.loads(shown.stdout)["milestones"][0]["achieved_on"] == "2026-08-20"
     assert runner.invoke(app, ["bill", "--through", "2026-08-31"]).exit_code == 0

@@ -121,7 +121,7 @@ def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (["approve", "--id", "99999999999999999999"], "entry_ids[0] 99999999999999999999 is not"),
     (["approve", "--id", "1", "--actor", "a\x01"], "actor holds control character U+0001"),
     (["invoices", "show", str(BIG_ID)], "invoice id"),
-    (["invoices", "void", "0", "--reason", "r"], "invoice_id 0 is not an id"),
+    (["invoices", "void", "0", "--reason", "other"], "invoice_id 0 is not an id"),
     (["export", "invoice", str(BIG_ID), "--format", "ubl"], "invoice id"),
     (["inbox", "retry", "0"], "inbox id 0 is not an id"),
 ])

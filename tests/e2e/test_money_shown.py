@@ -75,7 +75,7 @@ def _figures(tmp: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     out: dict[str, Any] = {
         "approve": _cli("approve", "--to", "2026-08-31"),
         "bill": _cli("bill", "--through", "2026-08-31"),
-        "issue": _cli("invoices", "issue", "--all", "--date", "2026-09-01"),
+        "issue": _cli("invoices", "issue", "--all", "--issue-date", "2026-09-01"),
     }
     assert runner.invoke(app, ["worker", "--once"]).exit_code == 0
     out["list"] = _cli("invoices", "list")

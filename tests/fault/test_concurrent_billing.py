@@ -52,7 +52,7 @@ def test_concurrent_credits_and_voids_of_one_invoice_take_effect_once(
     [(first,)] = sql("SELECT MIN(id) FROM invoices WHERE kind = 'invoice'")
     racers = ([firm.start("invoices", "credit", str(first), "--reason", "dispute")
                for _ in range(3)]
-              + [firm.start("invoices", "void", str(first), "--reason", "wrong customer")
+              + [firm.start("invoices", "void", str(first), "--reason", "wrong_customer")
                  for _ in range(3)])
     codes = [(p.returncode, err) for p in racers for _, err in [p.communicate(timeout=300)]]
     won = [c for c, _ in codes if c == 0]

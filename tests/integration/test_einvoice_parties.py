@@ -182,11 +182,11 @@ def test_eas_table_is_the_code_list_the_installed_en16931_rules_check() -> None:
 
 
 def test_migration_fills_the_snapshot_of_invoices_issued_before_it(database_url: str) -> None:
-    """Migration 0006_party_snapshot freezes an already issued invoice from master data as
+    """Migration 0007_party_snapshot freezes an already issued invoice from master data as
     it is then (with its stored due date); a draft gets none (it is frozen when issued)."""
     engine = make_engine(database_url)
     try:
-        migrate.upgrade(engine, "0005_connectors")  # the revision before 0006
+        migrate.upgrade(engine, "0006_entity_day_and_names")  # the one before 0007
         old = MetaData()
         old.reflect(engine)
         at = datetime(2026, 9, 1, tzinfo=UTC)

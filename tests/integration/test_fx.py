@@ -173,7 +173,7 @@ def test_the_policy_rates_are_stored_on_postings_and_invoices(
 
 
 @pytest.mark.parametrize(("policy", "rates"), [
-    ("invoice_date", {D("1.0649")}),  # approval posted 2026-11-02: the rate then
+    ("issue_date", {D("1.0649")}),  # approval posted 2026-11-02: the rate then
     ("fixed", {D("1.05")}),
 ])
 def test_other_policies_book_wip_at_their_rate(hb: Hourbridge, ingest: Any, load_bundle: Any,

@@ -21,6 +21,7 @@ from hourbridge.observability.logging import redact_database_errors
 
 from . import dberrors, problems
 from .bodygate import BodyGateMiddleware
+from .deprecation import DeprecationMiddleware
 from .idempotency import IdempotencyMiddleware
 from .schemas.expenses import ExpensesIn
 from .schemas.time_entries import TimeEntriesIn
@@ -76,6 +77,7 @@ def create_app(hb: Hourbridge) -> FastAPI:
     problems.install(app)
     dberrors.install(app)
     # Added last = outermost: the gate bounds and checks the body before the key is reserved.
+    app.add_middleware(DeprecationMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyGateMiddleware)
     app.include_router(health_router)

@@ -10,6 +10,7 @@ import typer
 from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
 
+from .options import deprecated_option, renamed
 from .output import console, print_json, session, shown, table
 
 contracts_app = typer.Typer(help="Contract components: fees, milestones, retainer, cap.",
@@ -57,8 +58,10 @@ def contracts_show(
 def contracts_achieve(
     contract: Annotated[str, typer.Argument(help="Contract id.")],
     milestone: Annotated[str, typer.Argument(help="Milestone id.")],
-    on: Annotated[str, typer.Option("--on", help="Date achieved (YYYY-MM-DD); default today.")]
-    = "",
+    on: Annotated[str | None, typer.Option(
+        "--achieved-on", help="Date achieved (YYYY-MM-DD); default: the contract's entity's "
+        "today.")] = None,
+    old_on: Annotated[str | None, deprecated_option("--on")] = None,
     note: Annotated[str, typer.Option(help="What was accepted, by whom.")] = "",
     actor: Annotated[str, typer.Option(help="Who reports it.")] = "cli",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -66,9 +69,10 @@ def contracts_achieve(
     """Mark a milestone achieved: the next billing run through that date bills it, once."""
     with session() as hb:
         try:
-            day = date.fromisoformat(on) if on else hb.clock().date()
+            on = renamed(on, old_on, "--on", "--achieved-on")
+            day = date.fromisoformat(on) if on else None
         except ValueError:
-            raise InvalidInput(f"--on: {on!r} is not a date (YYYY-MM-DD)") from None
+            raise InvalidInput(f"--achieved-on: {on!r} is not a date (YYYY-MM-DD)") from None
         out = shown(hb.handle(c.AchieveMilestone(contract, milestone, day, actor, note)))
         if as_json:
             print_json(out)

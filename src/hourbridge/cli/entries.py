@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from hourbridge.domain import commands as c
+from hourbridge.domain.reasons import ADJUSTMENT_REASONS, REJECTION_REASONS, reason_text
 from hourbridge.errors import InvalidInput
 
-from .options import JsonOpt, parse_date, whole_seconds
+from .options import JsonOpt, note_option, parse_date, reason_option, whole_seconds
 from .output import console, print_json, session, shown
 
 
@@ -40,14 +41,15 @@ def approve(
 
 def reject(
     ids: Annotated[list[int], typer.Option("--id", help="Entry id (repeatable).")],
-    reason: Annotated[str, typer.Option(help="Why (the consultant reads it).")],
+    reason: Annotated[str, reason_option(REJECTION_REASONS, "kept on the entry")],
+    note: Annotated[str, note_option("what to fix; the consultant reads it")] = "",
     actor: Annotated[str, typer.Option(help="Who rejects (kept on the entry).")] = "cli",
     as_json: JsonOpt = False,
 ) -> None:
     """Send entries back: submitted ones are rejected, approved unbilled ones un-approved
     (their booked value is reversed); billed work is refused (void or credit it first)."""
     with session() as hb:
-        report = hb.handle(c.RejectEntries(actor, tuple(ids), reason))
+        report = hb.handle(c.RejectEntries(actor, tuple(ids), reason_text(reason, note)))
         if as_json:
             print_json(report.as_dict())
             return
@@ -60,7 +62,8 @@ def reject(
 def adjust(
     entry_id: Annotated[int, typer.Argument(help="The time entry to write up or down.")],
     hours: Annotated[str, typer.Option(help="New billable hours (decimal, whole seconds).")],
-    reason: Annotated[str, typer.Option(help="Why (kept with the adjustment).")],
+    reason: Annotated[str, reason_option(ADJUSTMENT_REASONS, "kept with the adjustment")],
+    note: Annotated[str, note_option("kept with the adjustment")] = "",
     actor: Annotated[str, typer.Option(help="Who adjusts.")] = "cli",
     as_json: JsonOpt = False,
 ) -> None:
@@ -69,7 +72,7 @@ def adjust(
         seconds = whole_seconds(hours)
         if seconds is None:
             raise InvalidInput(f"--hours {hours!r} is not a number of whole seconds")
-        report = hb.handle(c.AdjustBillable(entry_id, seconds, reason, actor))
+        report = hb.handle(c.AdjustBillable(entry_id, seconds, reason_text(reason, note), actor))
         if as_json:
             print_json(report.as_dict())
             return

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from hourbridge.domain import commands as c
+from hourbridge.domain.reasons import EXCEPTION_REASONS
 
-from .options import JsonOpt
+from .options import JsonOpt, reason_option
 from .output import console, print_json, session, table
 
 exceptions_app = typer.Typer(help="The exception queue: rows that could not be taken.",
@@ -18,7 +19,7 @@ exceptions_app = typer.Typer(help="The exception queue: rows that could not be t
 @exceptions_app.command("list")
 def exceptions_list(
     status: Annotated[str, typer.Option(help="open, resolved, dismissed or all")] = "open",
-    reason: Annotated[str | None, typer.Option(help="Reason code.")] = None,
+    reason: Annotated[str | None, reason_option(EXCEPTION_REASONS, "filter")] = None,
     owner: Annotated[str | None, typer.Option(help="Owner role.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 100,
     as_json: JsonOpt = False,

@@ -7,15 +7,16 @@ from typing import Annotated
 import typer
 
 from hourbridge.domain import commands as c
+from hourbridge.domain.reasons import HOLD_REASONS
 from hourbridge.errors import InvalidInput
 
+from .options import reason_option
 from .output import console, print_json, session, table
 
 holds_app = typer.Typer(help="Billing holds on customers, projects, contracts or entries.",
                         no_args_is_help=True)
 
-Reason = Annotated[str, typer.Option(
-    help="missing_po, credit_hold, dispute or other (sets the default owner role)")]
+Reason = Annotated[str, reason_option(HOLD_REASONS, "sets the default owner role")]
 
 
 @holds_app.command("list")
@@ -44,7 +45,7 @@ def holds_place(
     project: Annotated[str | None, typer.Option(help="Hold a project.")] = None,
     contract: Annotated[str | None, typer.Option(help="Hold a contract.")] = None,
     entry: Annotated[int | None, typer.Option(help="Hold one time entry (its id).")] = None,
-    note: Annotated[str, typer.Option(help="What it is about.")] = "",
+    note: Annotated[str, typer.Option(help="Free text: what it is about.")] = "",
     owner: Annotated[str | None, typer.Option(help="Owner role (default by reason).")] = None,
     actor: Annotated[str, typer.Option(help="Who places it.")] = "cli",
 ) -> None:

@@ -43,6 +43,9 @@ def ingest_files(files: list[Path], as_json: bool, what: str, title: str,
                 report = hb.handle(command(path))
                 reports.append({"file": str(path), **report.as_dict()})
                 bar.advance(step)
+        for r in reports:  # old column names: one line each on stderr, also with --json
+            for warning in r.get("warnings", []):
+                err_console.print(f"warning: {r['file']}: {warning}")
         if as_json:
             print_json(reports)
             return

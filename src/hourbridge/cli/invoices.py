@@ -7,9 +7,19 @@ from typing import Annotated, Any
 import typer
 
 from hourbridge.domain import commands as c
+from hourbridge.domain.reasons import CREDIT_REASONS, VOID_REASONS, reason_text
 from hourbridge.errors import InvalidInput
 
-from .options import JsonOpt, checked_ids, parse_date, whole_seconds
+from .options import (
+    JsonOpt,
+    checked_ids,
+    deprecated_option,
+    note_option,
+    parse_date,
+    reason_option,
+    renamed,
+    whole_seconds,
+)
 from .output import console, print_json, session, shown, table
 
 invoices_app = typer.Typer(help="Draft and issued invoices.", no_args_is_help=True)
@@ -77,9 +87,11 @@ def _why(line: dict[str, Any]) -> str:
 @invoices_app.command("void")
 def invoices_void(
     invoice_id: Annotated[int, typer.Argument(help="The draft or issued invoice to void.")],
-    reason: Annotated[str, typer.Option(help="Why (kept on the invoice).")],
-    on: Annotated[str | None, typer.Option("--date", help="Void date (default today).")]
-    = None,
+    reason: Annotated[str, reason_option(VOID_REASONS, "kept on the invoice")],
+    note: Annotated[str, note_option("kept on the invoice")] = "",
+    on: Annotated[str | None, typer.Option(
+        "--void-date", help="Void date (default: the entity's today).")] = None,
+    old_on: Annotated[str | None, deprecated_option("--date")] = None,
     actor: Annotated[str, typer.Option(help="Who voids.")] = "cli",
     as_json: JsonOpt = False,
 ) -> None:
@@ -87,7 +99,9 @@ def invoices_void(
     stays in the sequence as void, the posting is reversed and the work bills again.
     Otherwise (credited, closed period) issue a credit note instead."""
     with session() as hb:
-        report = hb.handle(c.VoidInvoice(invoice_id, actor, reason, parse_date(on, "--date")))
+        on = renamed(on, old_on, "--date", "--void-date")
+        report = hb.handle(c.VoidInvoice(invoice_id, actor, reason_text(reason, note),
+                                         parse_date(on, "--void-date")))
         if as_json:
             print_json(report.as_dict())
             return
@@ -121,13 +135,16 @@ def invoices_issue(
     ids: Annotated[list[int] | None, typer.Argument(help="Draft invoice ids.")] = None,
     all_drafts: Annotated[bool, typer.Option("--all", help="Issue every draft.")] = False,
     entity: Annotated[str | None, typer.Option(help="With --all: one entity only.")] = None,
-    on: Annotated[str | None, typer.Option("--date", help="Issue date (default today).")] = None,
+    on: Annotated[str | None, typer.Option(
+        "--issue-date", help="Issue date (default: the entity's today).")] = None,
+    old_on: Annotated[str | None, deprecated_option("--date")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Issue drafts: gapless numbers per legal entity, receivables booked."""
     with session() as hb:
+        on = renamed(on, old_on, "--date", "--issue-date")
         report = hb.handle(c.IssueInvoices(tuple(ids or ()), all_drafts, entity,
-                                               parse_date(on, "--date")))
+                                               parse_date(on, "--issue-date")))
         if as_json:
             print_json(report.as_dict())
             return
@@ -151,22 +168,27 @@ def _credit_lines(specs: list[str]) -> tuple[tuple[int, int], ...]:
 @invoices_app.command("credit")
 def invoices_credit(
     invoice_id: Annotated[int, typer.Argument(help="The issued invoice to credit.")],
-    reason: Annotated[str, typer.Option(help="Why (kept on the credit note).")],
+    reason: Annotated[str, reason_option(CREDIT_REASONS, "kept on the credit note")],
+    note: Annotated[str, note_option("kept on the credit note")] = "",
     line: Annotated[list[str] | None, typer.Option(
         help="LINE=HOURS to credit part of a line, LINE for all of it (fees, milestones "
              "and expenses credit whole); repeatable; none: everything left.")]
     = None,
     mode: Annotated[str, typer.Option(
         help="rebill (the work bills again) or write_off (it never will).")] = "rebill",
-    on: Annotated[str | None, typer.Option("--date", help="Credit date (default today).")]
+    on: Annotated[str | None, typer.Option(
+        "--issue-date", help="Credit note's issue date (default: the entity's today).")]
     = None,
+    old_on: Annotated[str | None, deprecated_option("--date")] = None,
     actor: Annotated[str, typer.Option(help="Who credits.")] = "cli",
     as_json: JsonOpt = False,
 ) -> None:
     """Issue a credit note that releases exactly the quantities it credits."""
     with session() as hb:
+        on = renamed(on, old_on, "--date", "--issue-date")
         report = hb.handle(c.IssueCreditNote(
-            invoice_id, actor, reason, _credit_lines(line or []), mode, parse_date(on, "--date")))
+            invoice_id, actor, reason_text(reason, note), _credit_lines(line or []), mode,
+            parse_date(on, "--issue-date")))
         if as_json:
             print_json(report.as_dict())
             return

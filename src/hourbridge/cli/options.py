@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -13,6 +14,7 @@ from hourbridge.domain.limits import id_problem
 from hourbridge.errors import InvalidInput
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+T = TypeVar("T")
 
 
 def parse_date(text: str | None, name: str) -> date | None:
@@ -41,3 +43,40 @@ def checked_ids(values: Sequence[int], name: str) -> tuple[int, ...]:
         if problem is not None:
             raise InvalidInput(problem.message)
     return tuple(values)
+
+
+def reason_option(codes: Sequence[str], kept: str) -> Any:
+    """``--reason``: always a code from the action's listed set (shown in ``--help``; any other
+    value is a usage error, exit 2, listing the valid ones). Free text goes in ``--note``."""
+    listed = ", ".join(codes)
+
+    def listed_code(value: str | None) -> str | None:
+        if value is not None and value not in codes:
+            raise typer.BadParameter(f"{value!r} is not a reason code; use one of {listed} "
+                                     "(free text goes in --note)")
+        return value
+
+    return typer.Option("--reason", callback=listed_code, metavar="CODE",
+                        help=f"Reason code ({kept}): {listed}.")
+
+
+def note_option(kept: str) -> Any:
+    """``--note``: always free text, kept beside the reason code."""
+    return typer.Option("--note", help=f"Free text ({kept}).")
+
+
+def deprecated_option(old: str) -> Any:
+    """A hidden old name of an option, accepted for one version (``renamed``)."""
+    return typer.Option(old, hidden=True, help=f"Deprecated name ({old}).")
+
+
+def renamed(new_value: T | None, old_value: T | None, old: str, new: str) -> T | None:
+    """The value of an option under its new name, or under its old one with one warning line
+    on stderr (docs/GLOSSARY.md lists the names); both at once is refused."""
+    if old_value is None:
+        return new_value
+    if new_value is not None:
+        raise InvalidInput(f"{old} is the deprecated name of {new}: give {new} only")
+    sys.stderr.write(f"warning: {old} is deprecated and will be removed in the next version; "
+                     f"use {new}\n")
+    return old_value

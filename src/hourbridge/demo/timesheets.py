@@ -18,7 +18,8 @@ from typing import Any
 
 from .calendar import add_months, month_end, workdays
 
-CSV_HEADER = ("external_id", "employee", "project", "task", "date", "hours", "notes", "billable")
+CSV_HEADER = ("external_id", "employee", "project", "task", "work_date", "hours", "notes",
+              "billable")
 SOURCE_OF = {"US": "harvest", "DE": "toggl"}
 LANGUAGE_OF = {"US": "en", "DE": "de"}
 
@@ -300,7 +301,7 @@ def render(specs: list[FileSpec], rows: list[Row]) -> list[TimeFile]:
             records.append({
                 "external_id": f"{prefix[spec.source]}{counters[spec.source]:06d}",
                 "employee": row.employee, "project": row.project, "task": row.task,
-                "date": row.day.isoformat(), **_quantity(row), "notes": row.notes,
+                "work_date": row.day.isoformat(), **_quantity(row), "notes": row.notes,
                 "billable": row.billable,
             })
         if spec.media_type == "text/csv":
@@ -310,7 +311,7 @@ def render(specs: list[FileSpec], rows: list[Row]) -> list[TimeFile]:
             for rec in records:
                 hours = rec.get("hours", "")
                 writer.writerow([rec["external_id"], rec["employee"], rec["project"],
-                                 rec["task"], rec["date"],
+                                 rec["task"], rec["work_date"],
                                  f"{hours:.2f}" if isinstance(hours, float) else hours,
                                  rec["notes"], "true" if rec["billable"] else "false"])
             payload = out.getvalue().encode("utf-8")

@@ -52,8 +52,10 @@ class Bundle:
     removals: frozenset[tuple[str, str, str, str]] = frozenset()
     # True: each record's nested parts are exactly the bundle's (the stored others go)
     replace_parts: bool = False
-    # what the load reports without refusing (an old form it still reads)
-    warnings: tuple[Problem, ...] = ()
+    # what the load reports without refusing, still read for one version: old names the
+    # files used (docs/GLOSSARY.md), tax rates written as fractions; the load report
+    # repeats them
+    warnings: tuple[str, ...] = ()
 
     def merged_over(self, stored: MasterData) -> MasterData:
         """Stored master data with this bundle's records replacing same-key records."""

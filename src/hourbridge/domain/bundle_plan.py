@@ -73,7 +73,7 @@ class LoadReport:
     dry_run: bool
     counts: dict[str, dict[str, int]]
     changes: tuple[RecordChange, ...]
-    warnings: tuple[Problem, ...] = ()  # loaded all the same (an old form still read)
+    warnings: tuple[str, ...] = ()  # old names the bundle used (``Bundle.warnings``)
 
     @property
     def removals(self) -> list[tuple[RecordChange, PartChange]]:
@@ -82,8 +82,7 @@ class LoadReport:
     def as_dict(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "counts": self.counts,
                 "changes": [dataclasses.asdict(c) for c in self.changes],
-                "warnings": [{"code": w.code, "message": w.message, "where": w.where}
-                             for w in self.warnings]}
+                "warnings": list(self.warnings)}
 
 
 @dataclass(frozen=True, slots=True)

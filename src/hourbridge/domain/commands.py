@@ -146,7 +146,7 @@ class AchieveMilestone:
 
     contract: str
     milestone: str
-    achieved_on: date
+    achieved_on: date | None  # None: today in the contract's entity's time zone
     actor: str
     note: str = ""
 

@@ -39,7 +39,7 @@ class FxRateDate(enum.StrEnum):
     README's "Multi-currency" section)."""
 
     WORK_DATE = "work_date"
-    INVOICE_DATE = "invoice_date"
+    ISSUE_DATE = "issue_date"  # named "invoice_date" before docs/GLOSSARY.md
     FIXED = "fixed"
 
 

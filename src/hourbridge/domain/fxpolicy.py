@@ -1,7 +1,7 @@
 """The rate-date policy of a contract: which day's rate translates which booking.
 
 =================  ===========================  ============================  ==============
-booking            work_date                    invoice_date                  fixed
+booking            work_date                    issue_date                    fixed
 =================  ===========================  ============================  ==============
 WIP on approval    each entry's work date       the approval's posting date   fx_fixed_rate
 invoice on issue   the issue date               the issue date                fx_fixed_rate
@@ -9,7 +9,7 @@ credit note        the credited invoice's rate  the credited invoice's rate   fx
 adjustment         the entry's WIP rate         the entry's WIP rate          fx_fixed_rate
 =================  ===========================  ============================  ==============
 
-Under ``invoice_date`` the invoice date is not known when work is approved, so the WIP is an
+Under ``issue_date`` the issue date is not known when work is approved, so the WIP is an
 estimate at the latest rate known then; either way the invoice relieves unbilled receivables at
 exactly the functional value that was booked (``domain.fx.translate_step``), and the
 difference to the invoice's own translation is an FX gain or loss (``domain.ledger``).
@@ -17,7 +17,7 @@ difference to the invoice's own translation is an FX gain or loss (``domain.ledg
 An expense spent in another currency than its contract is first *converted* into the contract
 currency (``expense_rate``): under ``work_date`` (the default) and ``fixed`` at the rate in
 force on the day it was spent (the fixed rate is one of contract to functional currency, not
-of the expense's currency), under ``invoice_date`` at the rate in force on the day the billing
+of the expense's currency), under ``issue_date`` at the rate in force on the day the billing
 run bills through. The rate is read in the direction loaded (expense currency -> contract
 currency), never inverted (``domain.fx``); none in force is ``no_fx_rate``.
 """
@@ -66,5 +66,5 @@ def expense_rate(contract: Contract, table: FxTable, currency: str, spent_on: da
                  billed_through: date) -> Decimal | Problem:
     """The rate converting an expense of ``currency`` spent on ``spent_on`` into the contract's
     currency: 1 unit of ``currency`` = the rate in contract currency."""
-    day = billed_through if contract.fx_rate_date is FxRateDate.INVOICE_DATE else spent_on
+    day = billed_through if contract.fx_rate_date is FxRateDate.ISSUE_DATE else spent_on
     return table.rate_on(currency, contract.currency, day)

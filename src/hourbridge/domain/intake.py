@@ -36,8 +36,11 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
-FIELDS = ("external_id", "employee", "project", "task", "date", "hours", "minutes",
+FIELDS = ("external_id", "employee", "project", "task", "work_date", "hours", "minutes",
           "seconds", "notes", "billable", "revision", "deleted")
+# fields renamed to the names of docs/GLOSSARY.md, still read under the old name for one
+# version (old name, new name); the ingest report says when a file used one
+RENAMED_FIELDS = (("date", "work_date"),)
 
 
 class ParsedEntry(NamedTuple):
@@ -117,10 +120,11 @@ def required_texts(row: Mapping[str, object], names: tuple[str, ...],
             for name in names if _text(row.get(name)) == ""]
 
 
-def local_date(row: Mapping[str, object], where: str, problems: list[Problem]) -> date | None:
-    """The row's ``date`` (YYYY-MM-DD exactly), or None with a problem added when it is given
-    but not a date (a missing date is reported by ``required_texts``)."""
-    text = _text(row.get("date"))
+def local_date(row: Mapping[str, object], where: str, problems: list[Problem],
+               name: str = "date") -> date | None:
+    """The row's field ``name`` (YYYY-MM-DD exactly), or None with a problem added when it is
+    given but not a date (a missing date is reported by ``required_texts``)."""
+    text = _text(row.get(name))
     if not text:
         return None
     try:
@@ -128,8 +132,8 @@ def local_date(row: Mapping[str, object], where: str, problems: list[Problem]) -
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        problems.append(Problem("invalid_format", f"date {text!r} is not YYYY-MM-DD",
-                                where, "date"))
+        problems.append(Problem("invalid_format", f"{name} {text!r} is not YYYY-MM-DD",
+                                where, name))
         return None
 
 
@@ -202,9 +206,11 @@ def parse_row(row: Mapping[str, object], where: str) -> ParsedEntry | list[Probl
                         where, "deleted")]
     if deleted_text in _TRUE:
         return _tombstone(row, where)
-    problems = required_texts(row, ("external_id", "employee", "project", "date"), where)
+    # the work date: `work_date`, or `date` as files named it before
+    named = "work_date" if "work_date" in row or "date" not in row else "date"
+    problems = required_texts(row, ("external_id", "employee", "project", named), where)
     problems += text_problems(row, ENTRY_TEXTS, where)
-    work_date = local_date(row, where, problems)
+    work_date = local_date(row, where, problems, named)
     seconds = _seconds(row, where)
     if isinstance(seconds, Problem):
         problems.append(seconds)

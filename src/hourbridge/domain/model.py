@@ -98,6 +98,9 @@ class LegalEntity:
     # tax code -> rate as a fraction (0.19); "exempt" and "zero" are always 0. The bundle
     # writes rates in percent (19); the edge divides.
     tax_rates: dict[str, Decimal] = field(default_factory=dict)
+    # IANA time zone whose calendar gives the entity's "today" (domain.localday). Entities
+    # stored before entities had one, and bundles that name none, keep UTC's day.
+    timezone: str = "UTC"
     # what invoices show and how they are paid (EN 16931 BG-5, BT-34, BG-6, BG-17, BT-20)
     address: PostalAddress | None = None
     electronic_address: ElectronicAddress | None = None
@@ -294,7 +297,7 @@ class Contract:
     cap: Cap | None = None
     expenses: ExpensePolicy = field(default_factory=ExpensePolicy)
     # which day's FX rate translates the contract currency into the entity's functional
-    # currency: "work_date", "invoice_date" or "fixed" (then fx_fixed_rate); see domain.fx
+    # currency: "work_date", "issue_date" or "fixed" (then fx_fixed_rate); see domain.fx
     fx_rate_date: FxRateDate = FxRateDate.WORK_DATE
     fx_fixed_rate: Decimal | None = None
     # what a source change to already invoiced work proposes: credit_and_rebill (a credit

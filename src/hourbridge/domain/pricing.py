@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Protocol
 
 from .masterdata import MasterData
@@ -36,9 +36,3 @@ def price_entry(row: PricedWork, md: MasterData, rates: RateBook) -> RateDecisio
     contract = md.contracts[row.contract]
     role = role_on(md, row.employee, row.project, row.work_date)
     return rates.decide(project, contract, row.employee, role, row.task, row.work_date)
-
-
-def first_open_day(md: MasterData, entity: str, on: date) -> date:
-    """Postings never land in a closed period: they move to the first open day."""
-    lock = md.entities[entity].lock_date
-    return max(on, lock + timedelta(days=1)) if lock else on

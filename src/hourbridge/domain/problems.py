@@ -33,8 +33,6 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "invalid_field": "integration",
     "invalid_reference": "integration",
     "duplicate_key": "integration",
-    # a load warning: a tax rate written as a fraction (0.19), the old form, read as percent
-    "tax_rate_fraction": "integration",
     # a text value too long for its field or holding NUL/control characters (domain/limits)
     "invalid_text": "integration",
     # expenses

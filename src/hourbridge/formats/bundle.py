@@ -62,6 +62,10 @@ from .bundle_models import (
 )
 from .checks import strip_tags
 
+# (field, old value) -> the value's name in docs/GLOSSARY.md; read for one version, and the
+# load report warns
+OLD_VALUES = {("fx_rate_date", "invoice_date"): "issue_date"}
+
 # the document models live in bundle_models; importers keep using this module
 __all__ = [
     "AccountsIn",
@@ -174,7 +178,7 @@ def _parts(kind: str, key: str, part: str, items: list[BaseModel],
 _HUNDRED = Decimal(100)
 
 
-def _tax_rates(rates: dict[str, Decimal], where: str, warnings: list[Problem]
+def _tax_rates(rates: dict[str, Decimal], where: str, warnings: list[str]
                ) -> dict[str, Decimal]:
     """Rates in percent (19) to the domain's fractions (0.19). A rate above 0 and below 1 is
     the old fraction form: no VAT rate is below 1 %, so it is read as a fraction, with a
@@ -182,11 +186,10 @@ def _tax_rates(rates: dict[str, Decimal], where: str, warnings: list[Problem]
     out: dict[str, Decimal] = {}
     for code, value in rates.items():
         if 0 < value < 1:
-            warnings.append(Problem(
-                "tax_rate_fraction", f"tax rate {value} read as the old fraction form "
-                f"({value * _HUNDRED} %); write it in percent ({value * _HUNDRED}): the "
-                "fraction form is accepted for this version only", f"{where}.tax_rates.{code}",
-                "tax_rates"))
+            warnings.append(
+                f"{where}.tax_rates.{code}: {value} is read as the old fraction form "
+                f"({value * _HUNDRED} %): write it in percent ({value * _HUNDRED}); the fraction "
+                "form is accepted for this version only")
             out[code] = value
         else:
             out[code] = value / _HUNDRED
@@ -223,7 +226,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
     rates: list[FxRate] = []
     markups: list[m.IntercompanyMarkup] = []
     aliases: list[IdAlias] = []
-    warnings: list[Problem] = []
+    warnings: list[str] = []  # old names the files used (docs/GLOSSARY.md)
     for name, doc in docs:
         for i, e in enumerate(doc.entities):
             origins[("entities", e.code)] = f"{name}: entities[{i}]"
@@ -232,7 +235,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
                 invoice_prefix=e.invoice_prefix, lock_date=e.lock_date, vat_id=e.vat_id,
                 legal_registration_id=e.legal_registration_id,
                 tax_registration_id=e.tax_registration_id,
-                accounts=m.Accounts(**e.accounts.model_dump()),
+                accounts=m.Accounts(**e.accounts.model_dump()), timezone=e.timezone,
                 tax_rates=_tax_rates(e.tax_rates, f"{name}: entities[{i}]", warnings),
                 address=_address(e.address), electronic_address=_endpoint(e.electronic_address),
                 contact=_contact(e.contact),
@@ -266,10 +269,14 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
             ))
         for i, k in enumerate(doc.contracts):
             origins[("contracts", k.id)] = f"{name}: contracts[{i}]"
+            rate_date = OLD_VALUES.get(("fx_rate_date", k.fx_rate_date), k.fx_rate_date)
+            if rate_date != k.fx_rate_date:
+                warnings.append(f"{name}: contracts[{i}].fx_rate_date: {k.fx_rate_date!r} is "
+                                f"deprecated: name it {rate_date!r}")
             ks.append(m.Contract(
                 id=k.id, customer=k.customer, entity=k.entity, currency=k.currency,
                 start_date=k.start_date, end_date=k.end_date,
-                fx_rate_date=FxRateDate(k.fx_rate_date), fx_fixed_rate=k.fx_fixed_rate,
+                fx_rate_date=FxRateDate(rate_date), fx_fixed_rate=k.fx_fixed_rate,
                 versions=tuple(
                     m.ContractVersion(
                         version=v.version, effective_from=v.effective_from,

@@ -92,6 +92,9 @@ class EntityIn(_Model):
     contact: ContactIn | None = None
     bank_accounts: list[BankAccountIn] = []
     payment_terms: PaymentTermsIn = PaymentTermsIn()
+    timezone: Timezone = Field(
+        "UTC", description="IANA time zone of the entity's day: today, default issue, due and "
+        "posting dates, and period locks follow its calendar (default UTC)")
 
     _vat_id = field_validator("vat_id")(_vat)
 
@@ -257,11 +260,12 @@ class ContractIn(_Model):
     retainer: RetainerIn | None = None
     cap: CapIn | None = None
     expenses: ExpensePolicyIn = ExpensePolicyIn()
-    fx_rate_date: Literal["work_date", "invoice_date", "fixed"] = Field(
+    fx_rate_date: Literal["work_date", "issue_date", "fixed", "invoice_date"] = Field(
         "work_date", description="which day's FX rate translates a contract in a foreign "
-        "currency: work_date (WIP at each entry's work date), invoice_date (WIP at the "
+        "currency: work_date (WIP at each entry's work date), issue_date (WIP at the "
         "approval date), fixed (fx_fixed_rate throughout); invoices at their issue date "
-        "unless fixed")
+        "unless fixed. invoice_date is the old name of issue_date, read for one more version "
+        "(the load report warns)")
     fx_fixed_rate: FxRateValue | None = Field(
         None, description="1 contract currency = this many functional currency units; only "
         "with fx_rate_date fixed")

@@ -13,8 +13,9 @@ from hourbridge.domain.contracts import accrues_wip
 from hourbridge.domain.fx import translate
 from hourbridge.domain.intake import MAX_SECONDS_PER_ENTRY
 from hourbridge.domain.ledger import adjustment_entry
+from hourbridge.domain.localday import posting_day
 from hourbridge.domain.money import round_money, time_amount
-from hourbridge.domain.pricing import first_open_day, price_entry
+from hourbridge.domain.pricing import price_entry
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import Conflict, InvalidInput, NotFound
@@ -79,7 +80,7 @@ def adjust_billable(cmd: AdjustBillable, uow: UnitOfWork, now: datetime,
             key = f"adjustment:{row.entity}:{adjustment_id}"
             journal = adjustment_entry(
                 key, entity, currency,
-                first_open_day(md, row.entity, now.date()),
+                posting_day(md, row.entity, now),
                 md.projects[row.project].customer, row.project, delta,
                 f"{'write-up' if delta > 0 else 'write-down'} of entry {row.id}",
                 functional, rate)

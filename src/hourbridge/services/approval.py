@@ -25,10 +25,11 @@ from hourbridge.domain.contracts import accrues_wip
 from hourbridge.domain.fx import FxTable, translate
 from hourbridge.domain.fxpolicy import wip_rate
 from hourbridge.domain.ledger import WipAmount, approval_entry
+from hourbridge.domain.localday import posting_day
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval
 from hourbridge.domain.money import time_amount
-from hourbridge.domain.pricing import first_open_day, price_entry
+from hourbridge.domain.pricing import price_entry
 from hourbridge.domain.problems import ALREADY, Problem, Skip
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import InvalidInput
@@ -98,7 +99,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
                 entity = md.entities[row.entity]
                 rate = (decision if isinstance(decision, Problem) else wip_rate(
                     md.contracts[row.contract or ""], entity.currency, fx, row.work_date,
-                    first_open_day(md, row.entity, now.date())))
+                    posting_day(md, row.entity, now)))
                 if isinstance(rate, Problem):
                     report.skipped.append(Skip(row.id, rate))
                     charges.drop(row.id)
@@ -127,7 +128,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
             entity = md.entities[entity_code]
             key = f"approval:{entity_code}:{currency}:{batch_key}"
             entry = approval_entry(
-                key, entity, currency, first_open_day(md, entity_code, now.date()),
+                key, entity, currency, posting_day(md, entity_code, now),
                 [WipAmount(c, p, a, f, r) for (c, p, r), (a, f) in sorted(by_project.items())],
                 # the approver stays on the entries (approved_by), out of ledgers and exports
                 memo="approved billable time",
@@ -137,7 +138,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
             report.wip[currency] = report.wip.get(currency, Decimal(0)) + sum(
                 (a for a, _ in by_project.values()), Decimal(0))
         report.intercompany = charges.book(
-            uow, batch_key, now, lambda entity: first_open_day(md, entity, now.date()))
+            uow, batch_key, now, lambda entity: posting_day(md, entity, now))
         report.journal_keys += report.intercompany.get("journal_keys", [])
         uow.commit()
     return report

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from hourbridge.domain.commands import AchieveMilestone, ShowContract
+from hourbridge.domain.localday import entity_today
 from hourbridge.domain.money import hours, round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
@@ -25,19 +26,20 @@ def achieve_milestone(cmd: AchieveMilestone, uow: UnitOfWork, now: datetime,
         milestone = next((ms for ms in contract.milestones if ms.id == cmd.milestone), None)
         if milestone is None:
             raise NotFound("milestone", f"{cmd.contract}/{cmd.milestone}")
-        if not contract.covers(cmd.achieved_on):
-            raise InvalidInput(f"{cmd.achieved_on.isoformat()} is outside contract "
+        on = cmd.achieved_on or entity_today(md, contract.entity, now)
+        if not contract.covers(on):
+            raise InvalidInput(f"{on.isoformat()} is outside contract "
                                f"{contract.id}'s dates")
         before = uow.contracts.achievements(contract.id).get(milestone.id)
-        if before is not None and before != cmd.achieved_on:
+        if before is not None and before != on:
             raise Conflict(f"milestone {milestone.id} was recorded achieved on "
                            f"{before.isoformat()}")
-        recorded = uow.contracts.achieve(contract.id, milestone.id, cmd.achieved_on, cmd.actor,
+        recorded = uow.contracts.achieve(contract.id, milestone.id, on, cmd.actor,
                                          cmd.note, now)
         uow.commit()
     return {"contract": contract.id, "milestone": milestone.id, "name": milestone.name,
             "amount": str(milestone.amount), "currency": contract.currency,
-            "achieved_on": cmd.achieved_on.isoformat(), "recorded": recorded}
+            "achieved_on": on.isoformat(), "recorded": recorded}
 
 
 def contract_status(query: ShowContract, uow: UnitOfWork) -> dict[str, Any]:

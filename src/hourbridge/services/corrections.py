@@ -22,9 +22,10 @@ from hourbridge.domain import corrections as dc
 from hourbridge.domain.commands import ApplyCorrection, RejectCorrection
 from hourbridge.domain.credits import credit_amount
 from hourbridge.domain.ledger import WipAmount, revision_entry
+from hourbridge.domain.localday import entity_today, posting_day
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.money import round_money, time_amount
-from hourbridge.domain.pricing import first_open_day, price_entry
+from hourbridge.domain.pricing import price_entry
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import Conflict, InvalidInput, NotFound
@@ -186,7 +187,7 @@ def apply_correction(cmd: ApplyCorrection, uow: UnitOfWork, now: datetime,
         links = uow.corrections.live_links(entry_id)
         issued = [ln for ln in links if ln.status == "issued"]
         drafts = sorted({ln.invoice_id for ln in links if ln.status == "draft"})
-        on = first_open_day(md, row.entity, now.date())
+        on = posting_day(md, row.entity, now)
         reason = f"correction {proposal['id']}: entry {row.external_id} " + (
             "deleted at the source" if entry.deleted else "changed at the source")
         outcome: dict[str, Any] = {"voided_drafts": [], "credit_notes": []}
@@ -206,7 +207,8 @@ def apply_correction(cmd: ApplyCorrection, uow: UnitOfWork, now: datetime,
         elif issued:
             action = dc.CREDIT_AND_REBILL
             outcome["credit_notes"] = _credit_entry(uow, md, entry_id, issued, reason,
-                                                    cmd.actor, now.date(), now)
+                                                    cmd.actor,
+                                                    entity_today(md, row.entity, now), now)
         else:
             action = dc.REDRAFT if drafts else dc.REVISE
         # the value moves from the old revision to the new one, per project

@@ -19,6 +19,7 @@ from hourbridge.domain.credits import allocate, credit_amount, credit_tax, resto
 from hourbridge.domain.einvoice.snapshot import freeze_document
 from hourbridge.domain.fx import translate_step
 from hourbridge.domain.ledger import Translation, WipAmount, charge_accounts, credit_note_entry
+from hourbridge.domain.localday import entity_today
 from hourbridge.domain.model import LegalEntity
 from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
@@ -86,7 +87,6 @@ def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime,
         raise InvalidInput(f"mode {cmd.mode!r} is not one of {', '.join(MODES)}")
     if not cmd.reason.strip():
         raise InvalidInput("a credit note needs a reason")
-    on: date = cmd.issue_date or now.date()
     with uow:
         doc = uow.invoices.document(cmd.invoice_id)
         if doc is None:
@@ -101,6 +101,7 @@ def issue_credit_note(cmd: IssueCreditNote, uow: UnitOfWork, now: datetime,
                            f"{doc.status} {doc.kind.replace('_', ' ')}")
         md = uow.masterdata.snapshot()
         entity = md.entities[doc.entity]
+        on = cmd.issue_date or entity_today(md, entity.code, now)
         if entity.lock_date is not None and on <= entity.lock_date:
             raise Conflict(f"credit date {on.isoformat()} is in entity {entity.code}'s closed "
                            f"period (locked through {entity.lock_date.isoformat()})")

@@ -27,10 +27,11 @@ from decimal import Decimal
 
 from hourbridge.domain.dayrounding import DayMember, allocate_day
 from hourbridge.domain.ledger import WipAmount, approval_entry
+from hourbridge.domain.localday import posting_day
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, RoundingPer
 from hourbridge.domain.money import time_amount
-from hourbridge.domain.pricing import first_open_day, price_entry
+from hourbridge.domain.pricing import price_entry
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
 
@@ -125,7 +126,7 @@ def _book_wip(uow: UnitOfWork, md: MasterData,
             continue
         key = f"day-rounding:{entity_code}:{currency}:{digest}"
         entry = approval_entry(
-            key, md.entities[entity_code], currency, first_open_day(md, entity_code, now.date()),
+            key, md.entities[entity_code], currency, posting_day(md, entity_code, now),
             [WipAmount(c, p, a) for (c, p), a in sorted(by_project.items())],
             memo="per-day rounding recomputed for approved time")
         publish_journal(uow, key, f"journal/{key}", entry, now)

@@ -63,6 +63,7 @@ class IntakeKind:
     delete: Callable[[UnitOfWork, StoredEntry, Any, datetime], None] | None = None
     correct: Callable[[UnitOfWork, StoredEntry, Any, datetime], object] | None = None
     rounding: DayRounding | None = None
+    renamed: tuple[tuple[str, str], ...] = ()  # (old field name, new) still read
 
 
 @dataclass
@@ -79,9 +80,16 @@ class IntakeReport:
     corrections: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     day_rounding: DayRoundingOutcome = field(default_factory=DayRoundingOutcome)
+    warnings: list[str] = field(default_factory=list)
 
-    def add(self, batch: list[Row], out: BatchOutcome) -> None:
-        """Count what became of one stored batch."""
+    def add(self, batch: list[Row], out: BatchOutcome,
+            renamed: tuple[tuple[str, str], ...] = ()) -> None:
+        """Count what became of one stored batch; note old field names its rows use."""
+        for old, new in renamed:
+            said = f"field {old!r} is deprecated: name it {new!r}"
+            if said not in self.warnings and any(
+                    old in raw and new not in raw for _, raw in batch):
+                self.warnings.append(said)
         self.rows += len(batch)
         self.accepted += out.accepted
         self.revised += out.revised
@@ -107,6 +115,7 @@ class IntakeReport:
             "days_rerounded": self.day_rounding.days,
             "entries_rerounded": self.day_rounding.changed,
             "day_overbilled_seconds": self.day_rounding.overbilled_seconds,
+            "warnings": list(self.warnings),
         }
 
 
@@ -261,7 +270,8 @@ def _store_racing(uow: UnitOfWork, store: Callable[[], BatchOutcome]) -> BatchOu
 
 
 def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: datetime,
-               kind: str, store_batches: BatchStorer, wait: bool = True) -> IntakeReport:
+               kind: str, store_batches: BatchStorer, wait: bool = True,
+               renamed: tuple[tuple[str, str], ...] = ()) -> IntakeReport:
     """The inbox half of every intake: keep the payload (committed on its own), then store its
     rows (``store_batches``) and queue every rejected row as an exception, in one transaction;
     a payload unreadable as a whole stays kept, ``failed``, with one exception.
@@ -295,7 +305,7 @@ def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: date
             md = uow.masterdata.snapshot()
             for batch, store in store_batches(inbox_id, md):
                 out = _store_racing(uow, store)
-                report.add(batch, out)
+                report.add(batch, out, renamed)
                 items = [rejection(inbox_id, source, batch[i][1], problems)
                          for i, problems in out.rejected]
                 uow.exceptions.add(items, now)
@@ -333,4 +343,4 @@ def ingest(kind: IntakeKind, source: str, payload: IncomingPayload, uow: UnitOfW
             yield batch, partial(store_validated, uow, kind, source, batch, candidates, md,
                                  rates, per_day, now)
 
-    return run_intake(source, payload, uow, now, kind.name, store_batches, wait)
+    return run_intake(source, payload, uow, now, kind.name, store_batches, wait, kind.renamed)

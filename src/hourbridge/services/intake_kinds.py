@@ -12,6 +12,7 @@ from operator import attrgetter
 
 from hourbridge.domain.classify import IntakeRules
 from hourbridge.domain.commands import IngestExpenses, IngestTimeEntries
+from hourbridge.domain.intake import RENAMED_FIELDS
 
 from .corrections import propose_correction
 from .dayrounding import day_contracts, rebalance_days, touched_day
@@ -58,6 +59,7 @@ TIME = IntakeKind(
         final_state="{approval}/{billing}", final_note="approved work is not rewritten"),
     deleted=attrgetter("deleted"), delete=_mark_deleted, correct=propose_correction,
     rounding=DayRounding(day_contracts, _days_touched, rebalance_days),
+    renamed=RENAMED_FIELDS,
 )
 
 EXPENSE = IntakeKind(

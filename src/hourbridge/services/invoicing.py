@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from hourbridge.domain.einvoice.snapshot import freeze_document, payment_days
 from hourbridge.domain.fx import FxTable, translate_step
 from hourbridge.domain.fxpolicy import invoice_rate
 from hourbridge.domain.ledger import Translation, WipAmount, charge_accounts, issue_entry
+from hourbridge.domain.localday import entity_today
 from hourbridge.domain.model import Billing
 from hourbridge.domain.problems import Problem
 from hourbridge.errors import Conflict, InvalidInput, NotFound
@@ -70,7 +71,6 @@ def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime,
                    deps: Collaborators) -> IssueReport:
     if not cmd.invoice_ids and not cmd.all_drafts:
         raise InvalidInput("say which invoices to issue: ids, or all drafts")
-    on: date = cmd.issue_date or now.date()
     report = IssueReport()
     with uow:
         md = uow.masterdata.snapshot()
@@ -93,6 +93,8 @@ def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime,
                 links = uow.invoices.entry_seconds_for(batch)
                 kinds = uow.invoices.kind_totals(batch)
             entity = md.entities[inv.entity]
+            # each invoice is dated on its own entity's day (one run may issue for several)
+            on = cmd.issue_date or entity_today(md, entity.code, now)
             if entity.lock_date is not None and on <= entity.lock_date:
                 raise Conflict(
                     f"issue date {on.isoformat()} is in entity {entity.code}'s closed period "

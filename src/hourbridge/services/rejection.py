@@ -17,8 +17,8 @@ from typing import Any
 from hourbridge.domain.commands import RejectEntries
 from hourbridge.domain.fx import translate
 from hourbridge.domain.ledger import WipAmount, approval_entry
+from hourbridge.domain.localday import posting_day
 from hourbridge.domain.model import Approval
-from hourbridge.domain.pricing import first_open_day
 from hourbridge.domain.problems import ALREADY, Skip
 from hourbridge.domain.rating import RateBook
 from hourbridge.errors import InvalidInput
@@ -96,7 +96,7 @@ def reject_entries(cmd: RejectEntries, uow: UnitOfWork, now: datetime,
             key = f"rejection:{entity_code}:{currency}:{key_of}"
             entry = approval_entry(
                 key, md.entities[entity_code], currency,
-                first_open_day(md, entity_code, now.date()),
+                posting_day(md, entity_code, now),
                 [WipAmount(c, p, -a, -f, rate) for (c, p, rate), (a, f) in
                  sorted(by_project.items())], memo="rejected approved time")
             publish_journal(uow, key, f"journal/{key}", entry, now)

@@ -28,6 +28,7 @@ from hourbridge.domain.commands import VoidInvoice
 from hourbridge.domain.credits import restore
 from hourbridge.domain.fx import translate_step
 from hourbridge.domain.ledger import Translation, WipAmount, charge_accounts, void_entry
+from hourbridge.domain.localday import entity_today
 from hourbridge.domain.money import round_money
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
@@ -105,7 +106,6 @@ def void_invoice(cmd: VoidInvoice, uow: UnitOfWork, now: datetime,
                  deps: Collaborators) -> VoidReport:
     if not cmd.reason.strip():
         raise InvalidInput("a void needs a reason")
-    on: date = cmd.void_date or now.date()
     with uow:
         doc = uow.invoices.document(cmd.invoice_id)
         if doc is None:
@@ -137,7 +137,9 @@ def void_invoice(cmd: VoidInvoice, uow: UnitOfWork, now: datetime,
         if facts.adjustment_lines:
             raise Conflict(f"invoice {doc.number} carries corrections of earlier invoices: "
                            "issue a credit note instead", "invoice_has_corrections")
-        entity = uow.masterdata.snapshot().entities[doc.entity]
+        md = uow.masterdata.snapshot()
+        entity = md.entities[doc.entity]
+        on: date = cmd.void_date or entity_today(md, entity.code, now)
         lock = entity.lock_date
         if lock is not None and facts.issue_date is not None and facts.issue_date <= lock:
             raise Conflict(f"invoice {doc.number} was issued on {facts.issue_date.isoformat()}, "
@@ -165,7 +167,7 @@ def void_invoice(cmd: VoidInvoice, uow: UnitOfWork, now: datetime,
         release_components(uow, doc, now)
         uow.invoices.mark_void(doc.id, on, now, cmd.actor, cmd.reason)
         key = f"invoice-voided:{entity.code}:{doc.number}"
-        contract = uow.masterdata.snapshot().contracts[doc.contract]
+        contract = md.contracts[doc.contract]
         charges = charge_accounts(entity.accounts, kinds, wip_accrued=contract.retainer is None)
         journal = void_entry(key, entity, doc.number, doc.customer, doc.currency, on, doc.net,
                              doc.tax, restored, Translation(doc.fx_rate or Decimal(1)), charges)

@@ -100,6 +100,7 @@ class SqlMasterData:
                 tax_registration_id=r.tax_registration_id,
                 accounts=m.Accounts(**r.accounts),
                 tax_rates={k: Decimal(v) for k, v in r.tax_rates.items()},
+                timezone=r.timezone,
                 **entity_party(r.party),
             )
             for r in c.execute(select(t.entities))
@@ -219,6 +220,7 @@ class SqlMasterData:
                     "tax_registration_id": e.tax_registration_id,
                     "accounts": asdict(e.accounts),
                     "tax_rates": {k: str(v) for k, v in e.tax_rates.items()},
+                    "timezone": e.timezone,
                     "party": entity_party_json(e.address, e.electronic_address, e.contact,
                                                e.bank_accounts, e.payment_terms),
                 })

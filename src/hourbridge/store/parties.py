@@ -48,7 +48,7 @@ def customer_party(j: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def entity_party(j: dict[str, Any] | None) -> dict[str, Any]:
-    """Keyword arguments of ``LegalEntity`` from the JSON (a row from before migration 0006
+    """Keyword arguments of ``LegalEntity`` from the JSON (a row from before migration 0007
     has none: no address, no accounts, the default terms)."""
     j = j or {}
     terms = j.get("payment_terms")

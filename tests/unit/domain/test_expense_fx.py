@@ -124,8 +124,8 @@ def test_the_rate_direction_is_the_one_loaded(build) -> None:
     assert line.amount == D("47.18") and line.foreign is not None  # 50.00 x 0.9436
 
 
-def test_invoice_date_policy_converts_at_the_run_date(build) -> None:
-    k = build.contract(fx_rate_date=FxRateDate.INVOICE_DATE,
+def test_issue_date_policy_converts_at_the_run_date(build) -> None:
+    k = build.contract(fx_rate_date=FxRateDate.ISSUE_DATE,
                        expenses=ExpensePolicy(ExpenseBilling.AT_COST, D(0)))
     spent = [Spent(1, "P1", date(2026, 1, 10), "travel", D("100.00"), "CHF")]
     [(_, on_day)], _ = expense_charges(build.contract(expenses=k.expenses), spent, RATES,

@@ -110,7 +110,7 @@ def test_each_policy_picks_its_day(build) -> None:
     chf = build.contract(currency="CHF")
     assert wip_rate(chf, "EUR", RATES, work, posted) == D("1.0612")  # work_date (default)
     assert invoice_rate(chf, "EUR", RATES, issued) == D("1.0649")
-    by_invoice = replace(chf, fx_rate_date=FxRateDate.INVOICE_DATE)
+    by_invoice = replace(chf, fx_rate_date=FxRateDate.ISSUE_DATE)
     assert wip_rate(by_invoice, "EUR", RATES, work, posted) == D("1.0649")  # approval's day
     assert invoice_rate(by_invoice, "EUR", RATES, issued) == D("1.0649")
     fixed = replace(chf, fx_rate_date=FxRateDate.FIXED, fx_fixed_rate=D("1.05"))

@@ -147,10 +147,20 @@ def test_missing_required_fields_are_all_reported() -> None:
         ("invalid_format", "external_id"),
         ("invalid_format", "employee"),
         ("invalid_format", "project"),
-        ("invalid_format", "date"),
+        ("invalid_format", "work_date"),  # the name of docs/GLOSSARY.md
         ("invalid_quantity", "hours"),
     ]
     assert all(p.where == "file.csv:9" for p in result)  # type: ignore[union-attr]
+
+
+def test_the_work_date_is_read_under_its_name_and_its_old_one() -> None:
+    new = ok(parse(date=..., work_date="2026-01-16", hours="1"))
+    old = ok(parse(hours="1"))  # BASE names it `date`, as files did before
+    assert (new.work_date, old.work_date) == (date(2026, 1, 16), date(2026, 1, 15))
+    # both given: the new name wins
+    assert ok(parse(work_date="2026-01-17", hours="1")).work_date == date(2026, 1, 17)
+    assert problems(parse(date=..., work_date="17.1.2026", hours="1")) == [
+        ("invalid_format", "work_date")]
 
 
 def test_blank_required_fields_count_as_missing() -> None:

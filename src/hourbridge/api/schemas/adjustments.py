@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .common import Actor, Id, In, Money, Out, Reason
+from hourbridge.domain.reasons import ADJUSTMENT_REASONS
+
+from .common import Actor, CodedReason, Id, Money, Out, ReasonCode, reason_codes
 
 
-class AdjustmentIn(In):
+class AdjustmentIn(CodedReason):
+    reason_code_set = ADJUSTMENT_REASONS
     entry_id: Id
     billable_seconds: int = Field(ge=0, le=86_400, description="new billable seconds")
-    reason: Reason
+    reason: ReasonCode = Field(description=reason_codes(ADJUSTMENT_REASONS,
+                                                        "kept with the adjustment"))
     actor: Actor
 
 

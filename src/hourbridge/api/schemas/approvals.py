@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hourbridge.formats.bundle import Code
 
+from ..deprecation import RANGE_RENAMES, old_names_used, renamed_field
 from .common import MAX_IDS_PER_REQUEST, Actor, Id, In, Money, Out, Skipped
 
 
@@ -16,8 +18,14 @@ class ApprovalIn(In):
     entry_ids: list[Id] = Field([], max_length=MAX_IDS_PER_REQUEST)
     employee: Code | None = None
     project: Code | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    # one name per concept (docs/GLOSSARY.md): `from`/`to` as on the command line
+    date_from: dt.date | None = renamed_field("from", "date_from", description="first work date")
+    date_to: dt.date | None = renamed_field("to", "date_to", description="last work date")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_names(cls, data: Any) -> Any:
+        return old_names_used(data, RANGE_RENAMES)
 
 
 

@@ -4,7 +4,7 @@ limits, problem details, and the models several resources return."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -19,7 +19,10 @@ from pydantic import (
 
 from hourbridge.domain import limits
 from hourbridge.domain.display import shown
-from hourbridge.formats.bundle import Code as Code  # re-exported: the id and code type
+from hourbridge.domain.reasons import LEGACY_REASON, reason_text
+from hourbridge.formats.bundle import Code as Code
+
+from ..deprecation import note_deprecated  # re-exported: the id and code type
 
 MAX_ENTRIES_PER_REQUEST = 10_000
 MAX_IDS_PER_REQUEST = 10_000
@@ -59,6 +62,8 @@ Note = Annotated[str, Field(max_length=limits.REASON, description="free text (ke
                  _no_control(True)]
 Reason = Annotated[str, Field(min_length=1, max_length=limits.REASON, pattern=r"\S",
                               description="why, in free text (kept)"), _no_control(True)]
+ReasonCode = Annotated[str, Field(min_length=1, max_length=limits.REASON, pattern=r"\S"),
+                       _no_control(True)]
 Id = Annotated[int, Field(ge=1, le=limits.MAX_ID, description="a stored id")]
 LineNo = Annotated[int, Field(ge=1, le=limits.MAX_ID, description="a line number")]
 
@@ -66,6 +71,35 @@ LineNo = Annotated[int, Field(ge=1, le=limits.MAX_ID, description="a line number
 # Requests refuse unknown fields.
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def reason_codes(codes: tuple[str, ...], kept: str) -> str:
+    """The description of a ``reason`` field: its listed codes."""
+    return (f"reason code ({kept}), one of: {', '.join(codes)}. Free text goes in `note` "
+            "(free text here is still taken, as the note under `other`, and the response "
+            "carries a `Deprecation` header)")
+
+
+class CodedReason(In):
+    """A request with a ``reason`` (a code from ``reason_code_set``) and a ``note`` (free
+    text), as on the command line. Until the next version a ``reason`` that is not a code is
+    the old free text: it becomes the note, under the code ``other`` (``api.deprecation``)."""
+
+    reason_code_set: ClassVar[tuple[str, ...]] = ()
+    reason: ReasonCode
+    note: Note = ""
+
+    @model_validator(mode="after")
+    def _free_text_reason(self) -> CodedReason:
+        if self.reason not in self.reason_code_set:
+            note_deprecated("a free-text reason is deprecated: give a reason code and a note")
+            self.note = "; ".join(t for t in (self.reason.strip(), self.note.strip()) if t)
+            self.reason = LEGACY_REASON
+        return self
+
+    def kept_reason(self) -> str:
+        """The text kept where the reason is stored: the code, then the note."""
+        return reason_text(self.reason, self.note)
 
 
 class Out(BaseModel):
@@ -132,21 +166,16 @@ class RecordChangeOut(Out):
     parts: list[PartChangeOut]
 
 
-class LoadWarning(Out):
-    code: str
-    message: str
-    where: str = Field(description="file and JSON path of the value")
-
-
 class LoadResult(Out):
     dry_run: bool = Field(description="true: nothing was written")
     counts: dict[str, LoadCounts]
     changes: list[RecordChangeOut] = Field(
         description="every record added or changed, with its nested parts added, changed or "
         "removed; unchanged records are only counted")
-    warnings: list[LoadWarning] = Field(
-        [], description="what was loaded all the same: an old form still read (a tax rate "
-        "written as a fraction, code tax_rate_fraction)")
+    warnings: list[str] = Field(
+        [], description="what was loaded all the same, still read for one version: old "
+        "names the bundle used (docs/GLOSSARY.md gives the names) and tax rates written as a "
+        "fraction (0.19) instead of percent")
 
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
@@ -191,6 +220,9 @@ class IntakeReport(Out):
     entries_rerounded: int = Field(0, description="entries whose billable seconds moved")
     day_overbilled_seconds: int = Field(
         0, description="billed seconds beyond a recomputed day's rounded total (to credit)")
+    warnings: list[str] = Field(
+        [], description="old field names the payload used (still read for one version; "
+        "docs/GLOSSARY.md gives the names)")
 
 
 class Skipped(Out):

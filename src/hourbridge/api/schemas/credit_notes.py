@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from .common import Actor, Id, In, LineNo, Money, Out, Reason
+from hourbridge.domain.reasons import CREDIT_REASONS
+
+from .common import Actor, CodedReason, Id, In, LineNo, Money, Out, ReasonCode, reason_codes
 
 
 class CreditLineIn(In):
@@ -18,14 +20,16 @@ class CreditLineIn(In):
 
 
 
-class CreditNoteIn(In):
+class CreditNoteIn(CodedReason):
+    reason_code_set = CREDIT_REASONS
     invoice_id: Id
-    reason: Reason
+    reason: ReasonCode = Field(description=reason_codes(CREDIT_REASONS,
+                                                        "kept on the credit note"))
     mode: Literal["rebill", "write_off"] = Field(
         "rebill", description="rebill: the credited work bills again; write_off: it never will")
     lines: list[CreditLineIn] = Field([], max_length=10_000,
                                       description="empty: credit all that is still creditable")
-    issue_date: dt.date | None = None
+    issue_date: dt.date | None = Field(None, description="default: the entity's today")
     actor: Actor
 
 

@@ -7,9 +7,21 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from hourbridge.domain.reasons import VOID_REASONS
 from hourbridge.formats.bundle import Code
 
-from .common import MAX_IDS_PER_REQUEST, Actor, Decimal_, Id, In, Money, Out, Reason
+from .common import (
+    MAX_IDS_PER_REQUEST,
+    Actor,
+    CodedReason,
+    Decimal_,
+    Id,
+    In,
+    Money,
+    Out,
+    ReasonCode,
+    reason_codes,
+)
 
 
 class Invoice(Out):
@@ -91,7 +103,7 @@ class IssueIn(In):
     invoice_ids: list[Id] = Field([], max_length=MAX_IDS_PER_REQUEST)
     all: bool = Field(False, description="issue every draft (of `entity`, if given)")
     entity: Code | None = None
-    issue_date: dt.date | None = Field(None, description="default today")
+    issue_date: dt.date | None = Field(None, description="default: the entity's today")
     actor: Actor = "api"
 
     @model_validator(mode="after")
@@ -123,9 +135,11 @@ class IssueReport(Out):
 
 
 
-class VoidIn(In):
-    reason: Reason = Field(description="why (kept on the invoice)")
-    void_date: dt.date | None = Field(None, description="default today; the reversal's date")
+class VoidIn(CodedReason):
+    reason_code_set = VOID_REASONS
+    reason: ReasonCode = Field(description=reason_codes(VOID_REASONS, "kept on the invoice"))
+    void_date: dt.date | None = Field(
+        None, description="default: the entity's today; the reversal's date")
     actor: Actor
 
 

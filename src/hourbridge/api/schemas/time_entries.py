@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hourbridge.formats.bundle import Code
 
+from ..deprecation import old_names_used, renamed_field
 from .common import (
     MAX_ENTRIES_PER_REQUEST,
     In,
@@ -30,8 +32,11 @@ class TimeEntryRow(IntakeRowIn):
     tracker's file. Other fields are kept with the row.
     """
 
-    date: Text = Field(None, description="work date, YYYY-MM-DD (required)",
-                       examples=["2026-07-01"])
+    work_date: Text = Field(None, description="work date, YYYY-MM-DD (required)",
+                            examples=["2026-07-01"])
+    date: Text = Field(None, description="the old name of `work_date`, read for one more "
+                       "version (the report's `warnings` says so)",
+                       json_schema_extra={"deprecated": True})
     hours: TextOrNumber = Field(
         None, description="worked hours; give exactly one of hours, minutes, seconds. "
         "Prefer a string (\"7.5\"); a JSON number is taken as its shortest decimal text.",
@@ -50,7 +55,14 @@ class TimeEntryRow(IntakeRowIn):
 class TimeEntriesIn(In):
     source: Code = Field(description="source system name, part of every entry's identity",
                          examples=["harvest"])
-    entries: list[TimeEntryRow] = Field(min_length=1, max_length=MAX_ENTRIES_PER_REQUEST)
+    time_entries: list[TimeEntryRow] = renamed_field(
+        "time_entries", "entries", ..., min_length=1, max_length=MAX_ENTRIES_PER_REQUEST,
+        description="the rows, as under `time_entries` in a JSON file")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_names(cls, data: Any) -> Any:
+        return old_names_used(data, (("time_entries", "entries"),))
 
 
 

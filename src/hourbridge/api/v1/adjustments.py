@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses
     "with a credit note.",
 )
 def adjust(body: AdjustmentIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
-    report = hb.handle(AdjustBillable(body.entry_id, body.billable_seconds, body.reason,
+    report = hb.handle(AdjustBillable(body.entry_id, body.billable_seconds, body.kept_reason(),
                                       body.actor))
     if report.wip_delta:
         drain_later(tasks, hb)

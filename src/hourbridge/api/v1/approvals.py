@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from hourbridge.domain.commands import ApproveEntries, RejectEntries
+from hourbridge.domain.reasons import REJECTION_REASONS
 
 from ..deps import HourbridgeDep, drain_later
 from ..problems import problem_responses
 from ..schemas.approvals import ApprovalIn, ApprovalReport
-from ..schemas.common import Actor, Id, Reason
+from ..schemas.common import Actor, CodedReason, Id, ReasonCode, reason_codes
 
 router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses(422, 500))
 
@@ -36,10 +37,11 @@ def approve(body: ApprovalIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict
     return result
 
 
-class RejectionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RejectionIn(CodedReason):
+    reason_code_set = REJECTION_REASONS
     entry_ids: list[Id] = Field(min_length=1, max_length=10_000)
-    reason: Reason
+    reason: ReasonCode = Field(description=reason_codes(REJECTION_REASONS,
+                                                        "kept on the entries"))
     actor: Actor = Field("api", pattern=r"\S")
 
 
@@ -51,7 +53,7 @@ class RejectionIn(BaseModel):
     "charged between entities, are listed in `skipped` with their reason.",
 )
 def reject(body: RejectionIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
-    report = hb.handle(RejectEntries(body.actor, tuple(body.entry_ids), body.reason))
+    report = hb.handle(RejectEntries(body.actor, tuple(body.entry_ids), body.kept_reason()))
     if report.journal_keys:
         drain_later(tasks, hb)
     result: dict[str, Any] = report.as_dict()

@@ -28,7 +28,7 @@ router = APIRouter(prefix="/v1", tags=["invoices"], responses=problem_responses(
 def issue_credit_note(body: CreditNoteIn, hb: HourbridgeDep,
                       tasks: BackgroundTasks) -> dict[str, Any]:
     report = hb.handle(IssueCreditNote(
-        invoice_id=body.invoice_id, actor=body.actor, reason=body.reason,
+        invoice_id=body.invoice_id, actor=body.actor, reason=body.kept_reason(),
         lines=tuple((ln.line_no, ln.seconds) for ln in body.lines), mode=body.mode,
         issue_date=body.issue_date))
     drain_later(tasks, hb)

@@ -53,7 +53,7 @@ async def ingest_expenses(request: Request, response: Response, hb: HourbridgeDe
                           source: SourceQuery = None,
                           idempotency_key: IdempotencyKeyHeader = None) -> dict[str, Any]:
     return await take_payload(request, response, hb, source, idempotency_key, IngestExpenses,
-                              ExpensesIn, "expenses", "expenses")
+                              ExpensesIn, ("expenses",), "expenses")
 
 
 @router.get("/expenses", response_model=list[Expense], summary="List expenses",

@@ -21,6 +21,7 @@ from hourbridge.formats.bundle import Code
 from hourbridge.formats.timefile import TimeFile
 
 from ..bodygate import MAX_BODY_BYTES
+from ..deprecation import note_deprecated
 from ..deps import HourbridgeDep
 from ..problems import problem_responses
 from ..schemas.common import MAX_ENTRIES_PER_REQUEST, IntakeReport
@@ -52,16 +53,19 @@ def intake_route(summary: str, description: str, request_body: dict[str, Any]
 async def take_payload(request: Request, response: Response, hb: HourbridgeDep,
                        source: str | None, idempotency_key: str | None,
                        command: Callable[[str, TimeFile], Any],
-                       model: type[BaseModel] = TimeEntriesIn, key: str = "entries",
+                       model: type[BaseModel] = TimeEntriesIn,
+                       keys: tuple[str, ...] = ("time_entries", "entries"),
                        list_key: str = "time_entries") -> dict[str, Any]:
     """Read the body, take it through the inbox (``command``: the kind's intake command of
     the source and payload), answer its report: 201, or 200 for a payload taken before."""
-    source, payload, media_type = await read_intake_body(request, source, model, key)
+    source, payload, media_type = await read_intake_body(request, source, model, keys)
     name = f"api-{idempotency_key or hashlib.sha256(payload).hexdigest()[:16]}"
     report = await run_in_threadpool(hb.handle, command(
         source, TimeFile.from_bytes(name, media_type, payload, list_key=list_key)))
     if report.duplicate_payload:
         response.status_code = 200
+    for warning in report.warnings:  # old column names: a Deprecation header too
+        note_deprecated(warning)
     result: dict[str, Any] = report.as_dict()
     return result
 
@@ -75,8 +79,9 @@ def _no_constants(name: str) -> Any:
 
 
 def _json_payload(body: bytes, model: type[BaseModel] = TimeEntriesIn,
-                  key: str = "entries") -> tuple[str, bytes]:
-    """(source, the rows list under ``key`` as JSON bytes) from a JSON body, or a 422."""
+                  keys: tuple[str, ...] = ("time_entries",)) -> tuple[str, bytes]:
+    """(source, the rows list under the first of ``keys`` the body has (the name, then old
+    names) as JSON bytes) from a JSON body, or a 422."""
     try:
         data = json.loads(body, parse_constant=_no_constants)
     except (UnicodeDecodeError, ValueError) as exc:
@@ -87,7 +92,8 @@ def _json_payload(body: bytes, model: type[BaseModel] = TimeEntriesIn,
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         ) from None
-    payload = json.dumps(data[key], ensure_ascii=False, separators=(",", ":"))
+    rows = next(data[key] for key in keys if key in data)  # validated: one of them is there
+    payload = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
     return str(data["source"]), payload.encode("utf-8")  # validated: a Code
 
 
@@ -103,7 +109,8 @@ def _check_csv_rows(body: bytes) -> None:
 
 
 async def read_intake_body(request: Request, source: str | None,
-                           model: type[BaseModel] = TimeEntriesIn, key: str = "entries"
+                           model: type[BaseModel] = TimeEntriesIn,
+                           keys: tuple[str, ...] = ("time_entries",)
                            ) -> tuple[str, bytes, str]:
     """(source, payload to keep, media type) of an intake request: a CSV body as it is (the
     source from ``?source=``), or the rows list of a JSON body; 413, 415 or 422 otherwise."""
@@ -121,7 +128,7 @@ async def read_intake_body(request: Request, source: str | None,
         _check_csv_rows(body)
         return source, body, "text/csv"
     if media == "application/json" or media.endswith("+json"):
-        body_source, payload = _json_payload(body, model, key)
+        body_source, payload = _json_payload(body, model, keys)
         if source is not None and source != body_source:
             raise _invalid(("query", "source"), "value_error",
                            f"?source={source} contradicts the body's source {body_source!r}")

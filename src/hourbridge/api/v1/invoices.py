@@ -124,7 +124,8 @@ def void_invoice(
     body: VoidIn, hb: HourbridgeDep, tasks: BackgroundTasks,
     invoice_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="invoice id")],
 ) -> dict[str, Any]:
-    report = hb.handle(VoidInvoice(invoice_id, body.actor, body.reason, body.void_date))
+    report = hb.handle(VoidInvoice(invoice_id, body.actor, body.kept_reason(),
+                                   body.void_date))
     if report.journal_key:
         drain_later(tasks, hb)
     result: dict[str, Any] = report.as_dict()

@@ -22,6 +22,7 @@ from hourbridge.formats.bundle import (
 )
 from hourbridge.formats.checks import STORED
 
+from ..deprecation import note_deprecated
 from ..deps import HourbridgeDep
 from ..problems import BODY_ORIGIN, problem_responses
 from ..schemas.common import LoadResult
@@ -80,5 +81,7 @@ def load_master_data(doc: BundleDocument, hb: HourbridgeDep,
                      ) -> dict[str, Any]:
     report = hb.handle(LoadMasterData(to_domain([(BODY_ORIGIN, doc)], replace_parts=replace),
                                       dry_run=dry_run))
+    for warning in report.warnings:  # old names in the body: a Deprecation header too
+        note_deprecated(warning)
     result: dict[str, Any] = report.as_dict()
     return result

@@ -18,7 +18,7 @@ from .intake import IdempotencyKeyHeader, SourceQuery, intake_route, take_payloa
 
 router = APIRouter(prefix="/v1", tags=["time entries"], responses=problem_responses(422, 500))
 
-_CSV_EXAMPLE = ("external_id,employee,project,task,date,hours,notes\n"
+_CSV_EXAMPLE = ("external_id,employee,project,task,work_date,hours,notes\n"
                 "T-1,E1,P1,DEV,2026-07-01,7.5,Blueprint workshop\n")
 
 _DESCRIPTION = f"""
@@ -26,9 +26,11 @@ Take time entries in the canonical format through the inbox, exactly as `hourbri
 does: the payload is kept, every row is validated and stored, or queued as an exception with
 its reason code (see `GET /v1/exceptions`). Nothing is dropped.
 
-**Bodies.** `application/json`: `{{"source": "...", "entries": [{{row}}, ...]}}` (the entries
-list is what the inbox keeps). `text/csv`: a canonical CSV file with a header line, and the
-source in `?source=`. At most {MAX_ENTRIES_PER_REQUEST:,} entries per request.
+**Bodies.** `application/json`: `{{"source": "...", "time_entries": [{{row}}, ...]}}` (the
+list is what the inbox keeps; the old name `entries` is read for one more version, with a
+`Deprecation` response header, as is a row's `date` for `work_date`). `text/csv`: a
+canonical CSV file with a header line, and the source in `?source=`. At most
+{MAX_ENTRIES_PER_REQUEST:,} entries per request.
 
 **Status.** 201 when the payload is new; 200 when the very same payload was taken before
 (`duplicate_payload: true`, nothing added, `inbox_id` of the first). A row already stored under

@@ -67,7 +67,7 @@ def from_record(record: Mapping[str, Any]) -> EInvoice:
     snap: Mapping[str, Any] | None = inv.get("snapshot")
     if not snap:
         raise Conflict(f"invoice {number} has no snapshot of what it showed when issued; "
-                       "run `hourbridge db upgrade` (migration 0006_party_snapshot fills it)")
+                       "run `hourbridge db upgrade` (migration 0007_party_snapshot fills it)")
     category = inv.get("tax_category")
     if not category:
         raise Conflict(f"invoice {number} has no VAT category (UNTDID 5305) stored")

@@ -31,6 +31,8 @@ entities = Table(
     Column("tax_registration_id", String(64)),
     Column("accounts", JSON, nullable=False),
     Column("tax_rates", JSON, nullable=False),
+    # IANA zone of the entity's day; rows stored before it existed read as UTC
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
     # address, electronic address, contact, bank accounts, payment terms (store.parties):
     # read whole with the entity, and frozen onto each invoice at issue (invoices.snapshot)
     Column("party", JSON),
@@ -84,7 +86,7 @@ contracts = Table(
     Column("end_date", Date),
     # fee schedule, milestones, retainer, cap and expense policy: small, read as a whole
     Column("terms", JSON, nullable=False),
-    # FX rate-date policy (work_date / invoice_date / fixed) and the fixed rate (domain.fx)
+    # FX rate-date policy (work_date / issue_date / fixed) and the fixed rate (domain.fx)
     Column("fx_rate_date", String(16), nullable=False),
     Column("fx_fixed_rate", ExactDecimal),
     # credit_and_rebill / next_invoice_adjustment: see domain.corrections

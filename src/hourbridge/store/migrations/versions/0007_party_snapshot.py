@@ -1,7 +1,7 @@
 """party and payment data; what a document shows frozen on it at issue
 
-Revision ID: 0006_party_snapshot
-Revises: 0005_connectors
+Revision ID: 0007_party_snapshot
+Revises: 0006_entity_day_and_names
 Create Date: 2026-12-06
 
 Entities and customers get a ``party`` JSON column (postal address, electronic address,
@@ -21,8 +21,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_party_snapshot'
-down_revision = '0005_connectors'
+revision = '0007_party_snapshot'
+down_revision = '0006_entity_day_and_names'
 branch_labels = None
 depends_on = None
 
