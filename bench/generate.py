@@ -70,10 +70,10 @@ _LIST = {
 _ENTITIES = (
     {"code": "US", "name": "Bench Partners LLC", "country": "US", "currency": "USD",
      "invoice_prefix": "US", "lock_date": LOCK.isoformat(),
-     "tax_rates": {"standard": "0.0625", "zero": "0"}},
+     "tax_rates": {"standard": "6.25", "zero": "0"}},  # percent
     {"code": "DE", "name": "Bench Partners GmbH", "country": "DE", "currency": "EUR",
      "invoice_prefix": "DE", "lock_date": LOCK.isoformat(),
-     "tax_rates": {"standard": "0.19", "reduced": "0.07"},
+     "tax_rates": {"standard": "19", "reduced": "7"},
      "accounts": {"receivables": "1400", "unbilled_receivables": "1410",
                   "tax_payable": "1776", "revenue": "8400", "revenue_adjustments": "8700"}},
 )

@@ -40,7 +40,7 @@ def firm() -> dict[str, Any]:
         "entities": [{
             "code": "DE", "name": "Beispiel Beratung GmbH", "country": "DE", "currency": "EUR",
             "invoice_prefix": "DE", "lock_date": "2026-06-30",
-            "tax_rates": {"standard": "0.19"},
+            "tax_rates": {"standard": "19"},
         }],
         "customers": [{"id": "ACME", "name": "Acme AG", "entity": "DE", "currency": "EUR",
                        "country": "DE", "vat_id": "DE123456788", "payment_terms_days": 14}],
@@ -122,7 +122,7 @@ def test_master_data_load_counts_and_lists(client: TestClient, firm: dict[str, A
     assert again["changes"] == [] and again["dry_run"] is False
 
     assert [e["code"] for e in client.get("/v1/entities").json()] == ["DE"]
-    assert client.get("/v1/entities").json()[0]["tax_rates"] == {"standard": "0.19"}
+    assert client.get("/v1/entities").json()[0]["tax_rates"] == {"standard": "19"}
     assert [c["id"] for c in client.get("/v1/customers").json()] == ["ACME"]
     assert [e["id"] for e in client.get("/v1/employees").json()] == ["E1", "E2"]
     project = client.get("/v1/projects").json()[0]

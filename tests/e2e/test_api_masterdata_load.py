@@ -81,3 +81,28 @@ def test_records_stored_before_stricter_checks_stay_listable(api: TestClient) ->
     assert (acme["country"], acme["vat_id"]) == ("XX", "hello world")
     refused = api.post("/v1/master-data", json={"customers": [acme]})
     assert refused.status_code == 422
+
+
+def test_party_data_and_percent_rates_round_trip_over_http(api: TestClient) -> None:
+    """GET returns what POST took, in the bundle's shape: rates in percent, the party data;
+    a fraction rate loads with a warning in the response."""
+    firm = small_firm_bundle()
+    firm["entities"][0].update(tax_rates={"standard": "0.19"}, bank_accounts=[
+        {"iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX"}])
+    firm["customers"][0].update(address={"lines": ["Rheinallee 12"], "city": "Düsseldorf",
+                                         "postal_code": "40221", "country": "DE"},
+                                electronic_address={"scheme": "0088", "id": "4000001000005"})
+    loaded = api.post("/v1/master-data", json=firm)
+    assert loaded.status_code == 200, loaded.text
+    [warning] = loaded.json()["warnings"]
+    assert "entities[0].tax_rates.standard: 0.19 is read as the old fraction form" in warning
+    [entity] = api.get("/v1/entities").json()
+    assert entity["tax_rates"] == {"standard": "19"}
+    assert entity["bank_accounts"][0]["iban"] == "DE89370400440532013000"
+    acme = next(c for c in api.get("/v1/customers").json() if c["id"] == "ACME")
+    assert acme["address"]["city"] == "Düsseldorf"
+    assert acme["electronic_address"] == {"scheme": "0088", "id": "4000001000005"}
+    bad = api.post("/v1/master-data", json={"customers": [{
+        **firm["customers"][0], "address": {"city": "Köln"}}]})
+    assert bad.status_code == 422
+    assert "customers[0].address.country" in bad.text

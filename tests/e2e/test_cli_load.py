@@ -164,3 +164,15 @@ def test_bad_reference_data_is_refused_naming_the_field(
     lines = [ln for ln in result.stderr.splitlines() if f"bad.json: {field}" in ln]
     assert len(lines) == 1, result.stderr
     assert str(next(iter(value.values()))) in lines[0]
+
+
+def test_a_tax_rate_as_a_fraction_loads_with_a_warning_on_stderr(db: Path) -> None:
+    firm = small_firm_bundle()
+    firm["entities"][0]["tax_rates"] = {"standard": "0.19"}  # the old form
+    out = load_json(write(db / "old.json", firm))
+    [warning] = out["warnings"]
+    assert "entities[0].tax_rates.standard: 0.19 is read as the old fraction form" in warning
+    firm["entities"][0]["tax_rates"] = {"standard": "19"}  # the same rate in percent
+    result = run("load", write(db / "new.json", firm))
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr and "entities DE" not in result.stdout  # unchanged

@@ -32,7 +32,7 @@ def _with_yen(bundle: dict[str, Any]) -> dict[str, Any]:
     """The small firm plus a Japanese entity billing in yen (no minor unit)."""
     bundle["entities"].append({"code": "JP", "name": "Rei KK", "country": "JP",
                                "currency": "JPY", "invoice_prefix": "JP",
-                               "tax_rates": {"standard": "0.10"}})
+                               "tax_rates": {"standard": "10"}})
     bundle["customers"].append({"id": "TOKYO", "name": "Tokyo KK", "entity": "JP",
                                 "currency": "JPY", "country": "JP"})
     bundle["employees"].append({"id": "J1", "entity": "JP", "role": "senior"})

@@ -29,6 +29,8 @@ from hourbridge.cli.export import export_app
 from hourbridge.config import Settings
 from hourbridge.domain import commands as c
 from hourbridge.domain.einvoice import (
+    PEPPOL_BILLING_PROCESS,
+    PEPPOL_BIS3,
     Address,
     DocumentKind,
     EInvoice,
@@ -347,13 +349,16 @@ def test_credit_note_record_from_the_read_side_becomes_a_credit_note(
                     "period": "2026-08", "issue_date": "2026-11-20",
                     "due_date": "2026-11-20", "net": "-45.00", "tax_code": "standard",
                     "tax_category": "S", "tax_exemption_code": None, "tax_rate": "0.19",
-                    "tax": "-8.55", "total": "-53.55", "tax_note": ""},
+                    "tax": "-8.55", "total": "-53.55", "tax_note": "",
+                    "snapshot": {
+                        "version": 1, "functional_currency": "EUR",
+                        "seller": {"name": "Beispiel Beratung GmbH", "country": "DE",
+                                   "vat_id": "DE811000004"},
+                        "buyer": {"name": "Acme AG", "country": "DE",
+                                  "vat_id": "DE123456789"},
+                        "due_date": "2026-11-20", "purchase_order": None}},
         "lines": [{"line_no": 1, "description": "P1 / DEV — analyst @ 90.00 EUR/h",
                    "quantity_hours": "-0.5", "rate": "90", "amount": "-45.00"}],
-        "entity": {"code": "DE", "name": "Beispiel Beratung GmbH", "country": "DE",
-                   "vat_id": "DE811000004"},
-        "customer": {"id": "ACME", "name": "Acme AG", "country": "DE",
-                     "vat_id": "DE123456789", "po_number": None},
         "credited_invoice": {"number": "DE-000001", "issue_date": "2026-11-02"},
     }
     note = from_record(record)
@@ -397,6 +402,7 @@ def test_every_issued_demo_invoice_is_a_valid_e_invoice(
             gaps = MODEL_GAPS.get((inv["entity"], inv["tax_category"]), set())
             for render in (render_ubl, render_cii):
                 check(validator.validate(render(doc)), gaps)
+            carries_party_and_payment_data(render_ubl(doc), render_cii(doc))
             first.setdefault(inv["entity"], inv["id"])
             if first[inv["entity"]] == inv["id"]:
                 for fmt, render in (("ubl", render_ubl), ("cii", render_cii)):
@@ -404,6 +410,32 @@ def test_every_issued_demo_invoice_is_a_valid_e_invoice(
     finally:
         hb.close()
     assert set(first) == {"DE", "US"}
+
+
+def carries_party_and_payment_data(ubl: bytes, cii: bytes) -> None:
+    """What a customer needs to receive and pay: both postal addresses, the IBAN, the buyer
+    reference and the due date, in both syntaxes; the UBL claims Peppol BIS Billing 3.0 with
+    both endpoint ids (PEPPOL-EN16931-R001, -R004, -R010, -R020, -R003)."""
+    assert text(ubl, "cbc:CustomizationID") == [PEPPOL_BIS3]
+    assert text(ubl, "cbc:ProfileID") == [PEPPOL_BILLING_PROCESS]
+    assert not [el.tag for el in ET.fromstring(ubl).iter()  # PEPPOL-EN16931-R008
+                if len(el) == 0 and not (el.text or "").strip()]
+    for party in ("AccountingSupplierParty", "AccountingCustomerParty"):
+        assert all(text(ubl, f"cac:{party}/cac:Party/{path}") for path in (
+            "cbc:EndpointID", "cac:PostalAddress/cbc:StreetName",
+            "cac:PostalAddress/cbc:CityName", "cac:PostalAddress/cbc:PostalZone"))
+    [buyer_reference] = text(ubl, "cbc:BuyerReference")
+    assert buyer_reference
+    assert len(text(ubl, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID")) == 1
+    assert len(text(ubl, "cbc:DueDate") + text(ubl, "cac:PaymentMeans/cbc:PaymentDueDate")) == 1
+    settlement = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
+    assert len(text(cii, f"{settlement}/ram:SpecifiedTradeSettlementPaymentMeans/"
+                         "ram:PayeePartyCreditorFinancialAccount/ram:IBANID")) == 1
+    assert len(text(cii, f"{settlement}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/"
+                         "udt:DateTimeString")) == 1
+    assert len(text(cii, "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/"
+                         "ram:BuyerReference")) == 1
+    assert len(text(cii, ".//ram:PostalTradeAddress/ram:LineOne")) == 2
 
 
 # --- documents made by voids and corrections ------------------------------------------------

@@ -209,6 +209,7 @@ class FakeInvoices:
     lines: dict[int, list[LineState]] = field(default_factory=dict)
     credit_notes: list[dict[str, Any]] = field(default_factory=list)
     numbers: dict[str, int] = field(default_factory=dict)
+    snapshots: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def add_run(self, through: date, entity: str | None, at: datetime,
                 dry_run: bool = False) -> int:
@@ -254,6 +255,9 @@ class FakeInvoices:
         self.credit_notes.append({"invoice": invoice.id, "number": number, "net": net,
                                   "tax": tax, "lines": list(lines), "mode": mode})
         return 1000 + len(self.credit_notes)
+
+    def freeze(self, invoice_id: int, snapshot: dict[str, Any]) -> None:
+        self.snapshots[invoice_id] = snapshot
 
 
 class FakeHolds:

@@ -12,7 +12,7 @@ def small_firm_bundle() -> dict[str, Any]:
         "entities": [{
             "code": "DE", "name": "Beispiel Beratung GmbH", "country": "DE", "currency": "EUR",
             "invoice_prefix": "DE", "lock_date": "2026-06-30",
-            "tax_rates": {"standard": "0.19"},
+            "tax_rates": {"standard": "19"},
         }],
         "customers": [
             {"id": "ACME", "name": "Acme AG", "entity": "DE", "currency": "EUR",
@@ -62,7 +62,7 @@ def two_entity_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
     configured (charged at cost)."""
     bundle["entities"] += [
         {"code": "AT", "name": "Beispiel Beratung Wien GmbH", "country": "AT",
-         "currency": "EUR", "invoice_prefix": "AT", "tax_rates": {"standard": "0.20"}},
+         "currency": "EUR", "invoice_prefix": "AT", "tax_rates": {"standard": "20"}},
         {"code": "US", "name": "Example Consulting LLC", "country": "US", "currency": "USD",
          "invoice_prefix": "US"},
     ]

@@ -36,7 +36,7 @@ def load(
             raise InvalidInput(f"nothing loaded: {len(problems)} problem(s)", list(problems))
         report: LoadReport = hb.handle(c.LoadMasterData(to_domain(docs, replace_parts=replace),
                                                         dry_run=dry_run))
-        for warning in report.warnings:  # old names: one line each on stderr, also with --json
+        for warning in report.warnings:  # one line each on stderr, also with --json
             err_console.print(f"warning: {warning}", markup=False, highlight=False)
         if as_json:
             print_json(report.as_dict())

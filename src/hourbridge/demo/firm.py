@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from .addresses import add_party_data
 from .calendar import add_months, month_end
 from .contract_models import fee_only_contracts
 from .engagements import assign_staff, make_projects, make_rate_cards, make_tasks
@@ -136,6 +137,7 @@ def generate_demo_firm(seed: int = 7, start: date = date(2026, 8, 1), months: in
                          "and projects >= 10")
     through = month_end(add_months(start, months - 1))
     bundle = _bundle(seed, start, through, consultants, customers, projects)
+    add_party_data(bundle)
     index = Index(bundle, start, through)
     specs = file_specs(start, through)
     rng = random.Random(f"hourbridge-demo:{seed}:timesheets")

@@ -28,15 +28,16 @@ LIST_RATES = {
 _COST = {"partner": 0.55, "manager": 0.5, "senior": 0.47, "consultant": 0.45, "analyst": 0.42,
          INTERN: 0.3}
 ENTITIES: tuple[dict[str, Any], ...] = (
-    # fictitious registrations: a Delaware file number (BT-30) and an EIN (BT-32)
+    # fictitious registrations: a Delaware file number (BT-30) and an EIN (BT-32); outside
+    # VAT, the LLC has no tax rates at all (US sales tax on services is not modelled)
     {"code": "US", "name": f"{FIRM} LLC", "country": "US", "currency": "USD",
      "invoice_prefix": "US", "legal_registration_id": "DE-SOS 7712345",
-     "tax_registration_id": "12-3456789", "tax_rates": {"standard": "0.0000", "zero": "0"}},
+     "tax_registration_id": "12-3456789"},
     # A German GmbH charging VAT states its VAT id on every invoice (and EN 16931 wants it:
     # BR-S-02, BR-AE-02); fictitious, with a valid check digit. The LLC has no VAT id.
     {"code": "DE", "name": f"{FIRM} GmbH", "country": "DE", "currency": "EUR",
      "invoice_prefix": "DE", "vat_id": "DE811000004", "legal_registration_id": "HRB 123456",
-     "tax_rates": {"standard": "0.19", "reduced": "0.07"},
+     "tax_rates": {"standard": "19", "reduced": "7"},  # percent
      "accounts": {"receivables": "1400", "unbilled_receivables": "1410",
                   "tax_payable": "1776", "revenue": "8400", "revenue_adjustments": "8700"}},
 )

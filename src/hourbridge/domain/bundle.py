@@ -29,6 +29,7 @@ from .model import (
 )
 from .money import is_currency
 from .problems import Problem
+from .tax import outside_vat
 
 KINDS = ("entities", "customers", "employees", "projects", "contracts", "rate_cards",
          "fx_rates")
@@ -51,8 +52,9 @@ class Bundle:
     removals: frozenset[tuple[str, str, str, str]] = frozenset()
     # True: each record's nested parts are exactly the bundle's (the stored others go)
     replace_parts: bool = False
-    # old names the files used, still read for one version (docs/GLOSSARY.md): the load
-    # report repeats them
+    # what the load reports without refusing, still read for one version: old names the
+    # files used (docs/GLOSSARY.md), tax rates written as fractions; the load report
+    # repeats them
     warnings: tuple[str, ...] = ()
 
     def merged_over(self, stored: MasterData) -> MasterData:
@@ -212,7 +214,7 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
              "revenue, receivables or tax in the ledger)")
         for code, rate in e.tax_rates.items():
             need(0 <= rate < 1, "entities", e.code, f"tax_rates.{code}",
-                 f"tax rate {rate} must be a fraction between 0 and 1")
+                 f"tax rate {rate * 100} % must be at least 0 and below 100 %")
     for c in bundle.customers:
         need(c.entity in md.entities, "customers", c.id, "entity", f"unknown entity {c.entity!r}")
         need(is_currency(c.currency), "customers", c.id, "currency",
@@ -222,7 +224,9 @@ def check_bundle(bundle: Bundle, stored: MasterData) -> list[Problem]:
         if c.parent is not None and c.id in md.customer_chain(c.parent):
             need(False, "customers", c.id, "parent", "customer hierarchy has a cycle")
         ent = md.entities.get(c.entity)
-        if ent is not None and not c.tax_exempt and c.tax_code not in ("zero", "exempt", "none"):
+        # an entity outside VAT charges none, so it needs no rate (tax.outside_vat)
+        if ent is not None and not c.tax_exempt and not outside_vat(ent) \
+                and c.tax_code not in ("zero", "exempt", "none"):
             need(c.tax_code in ent.tax_rates, "customers", c.id, "tax_code",
                  f"entity {ent.code} has no tax rate {c.tax_code!r}")
     for emp in bundle.employees:

@@ -101,6 +101,8 @@ def show(value: object) -> Value:
         return show(value.value)
     if isinstance(value, date | Decimal):
         return str(value) if isinstance(value, Decimal) else value.isoformat()
+    if isinstance(value, tuple):  # address lines: as written, one after the other
+        return "; ".join(str(show(v)) for v in value)
     return str(value)
 
 
@@ -113,6 +115,11 @@ def _flatten(obj: object, prefix: str = "", skip: Iterable[str] = ()) -> dict[st
             if f.name not in skip:
                 out.update(_flatten(getattr(obj, f.name), f"{prefix}{f.name}."))
         return out
+    if isinstance(obj, tuple) and any(dataclasses.is_dataclass(v) for v in obj):
+        # bank accounts: each by its position (bank_accounts.0.iban)
+        for i, v in enumerate(obj):
+            out.update(_flatten(v, f"{prefix}{i}."))
+        return out or {prefix[:-1]: None}
     if isinstance(obj, dict):
         if not obj:
             return {prefix[:-1]: None}

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from .fx import FxRateDate
+from .parties import BankAccount, Contact, ElectronicAddress, PaymentTerms, PostalAddress
 
 
 class ProjectStatus(enum.StrEnum):
@@ -94,11 +95,18 @@ class LegalEntity:
     legal_registration_id: str | None = None
     tax_registration_id: str | None = None
     accounts: Accounts = field(default_factory=Accounts)
-    # tax code -> rate as a fraction (0.19); "exempt" and "zero" are always 0.
+    # tax code -> rate as a fraction (0.19); "exempt" and "zero" are always 0. The bundle
+    # writes rates in percent (19); the edge divides.
     tax_rates: dict[str, Decimal] = field(default_factory=dict)
     # IANA time zone whose calendar gives the entity's "today" (domain.localday). Entities
     # stored before entities had one, and bundles that name none, keep UTC's day.
     timezone: str = "UTC"
+    # what invoices show and how they are paid (EN 16931 BG-5, BT-34, BG-6, BG-17, BT-20)
+    address: PostalAddress | None = None
+    electronic_address: ElectronicAddress | None = None
+    contact: Contact | None = None
+    bank_accounts: tuple[BankAccount, ...] = ()
+    payment_terms: PaymentTerms = field(default_factory=PaymentTerms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +121,12 @@ class Customer:
     tax_exempt: bool = False
     tax_code: str = "standard"
     business: bool = True  # a consumer is taxed where the firm is (no reverse charge)
-    payment_terms_days: int = 30
+    # None: the issuing entity's payment terms apply
+    payment_terms_days: int | None = None
     po_number: str | None = None
+    address: PostalAddress | None = None  # BG-8
+    electronic_address: ElectronicAddress | None = None  # BT-49
+    contact: Contact | None = None  # BG-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +307,10 @@ class Contract:
     detail: InvoiceDetail = InvoiceDetail.SUMMARY
     # a CSV of the entries billed rides along in the e-invoice (BG-24, domain.einvoice)
     timesheet_attachment: bool = False
+    # what the buyer asks its invoices to quote: BT-10 buyer reference (on Peppol, with
+    # BT-13, PEPPOL-EN16931-R003) and BT-13 purchase order (else the customer's po_number)
+    buyer_reference: str | None = None
+    purchase_order: str | None = None
 
     def covers(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)

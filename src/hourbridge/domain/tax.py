@@ -52,11 +52,16 @@ class TaxDecision:
     exemption_code: str | None = None  # VATEX code where the category needs one
 
 
+def outside_vat(entity: LegalEntity) -> bool:
+    """Rule 0: an entity outside the EU without a VAT id charges no VAT (and needs no rate)."""
+    return entity.vat_id is None and entity.country not in EU
+
+
 def invoice_tax(
     entity: LegalEntity, customer: Customer, net: Decimal, currency: str
 ) -> TaxDecision | Problem:
     nothing = round_money(Decimal(0), currency)
-    if entity.vat_id is None and entity.country not in EU:
+    if outside_vat(entity):
         return TaxDecision("not_registered", Decimal(0), nothing, NOT_REGISTERED_NOTE, "O",
                            "VATEX-EU-O")
     if customer.tax_exempt:

@@ -8,6 +8,7 @@ unless every file parses.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from hourbridge.domain import model as m
+from hourbridge.domain import parties as pt
 from hourbridge.domain.aliases import IdAlias, alias_key
 from hourbridge.domain.bundle import Bundle, fx_key
 from hourbridge.domain.bundle_plan import PART_KEYS
@@ -23,12 +25,14 @@ from hourbridge.domain.problems import Problem
 
 from .bundle_models import (
     AccountsIn,
+    AddressIn,
     Amount,
     AssignmentIn,
     AssignmentRemoval,
     BundleDocument,
     CapIn,
     Code,
+    ContactIn,
     ContractIn,
     ContractVersionIn,
     ContractVersionRemoval,
@@ -37,6 +41,7 @@ from .bundle_models import (
     Country,
     Currency,
     CustomerIn,
+    ElectronicAddressIn,
     EmployeeIn,
     EntityIn,
     ExpensePolicyIn,
@@ -170,6 +175,41 @@ def _parts(kind: str, key: str, part: str, items: list[BaseModel],
     return keep
 
 
+_HUNDRED = Decimal(100)
+
+
+def _tax_rates(rates: dict[str, Decimal], where: str, warnings: list[str]
+               ) -> dict[str, Decimal]:
+    """Rates in percent (19) to the domain's fractions (0.19). A rate above 0 and below 1 is
+    the old fraction form: no VAT rate is below 1 %, so it is read as a fraction, with a
+    warning, for one version."""
+    out: dict[str, Decimal] = {}
+    for code, value in rates.items():
+        if 0 < value < 1:
+            warnings.append(
+                f"{where}.tax_rates.{code}: {value} is read as the old fraction form "
+                f"({value * _HUNDRED} %): write it in percent ({value * _HUNDRED}); the fraction "
+                "form is accepted for this version only")
+            out[code] = value
+        else:
+            out[code] = value / _HUNDRED
+    return out
+
+
+def _address(a: AddressIn | None) -> pt.PostalAddress | None:
+    return None if a is None else pt.PostalAddress(
+        country=a.country, lines=tuple(a.lines), city=a.city, postal_code=a.postal_code,
+        subdivision=a.subdivision)
+
+
+def _endpoint(e: ElectronicAddressIn | None) -> pt.ElectronicAddress | None:
+    return None if e is None else pt.ElectronicAddress(e.scheme, e.id)
+
+
+def _contact(c: ContactIn | None) -> pt.Contact | None:
+    return None if c is None else pt.Contact(c.name, c.email, c.phone)
+
+
 def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = False) -> Bundle:
     """Merge parsed files into one domain ``Bundle``, remembering where each record came from.
 
@@ -195,12 +235,20 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
                 invoice_prefix=e.invoice_prefix, lock_date=e.lock_date, vat_id=e.vat_id,
                 legal_registration_id=e.legal_registration_id,
                 tax_registration_id=e.tax_registration_id,
-                accounts=m.Accounts(**e.accounts.model_dump()), tax_rates=dict(e.tax_rates),
-                timezone=e.timezone,
+                accounts=m.Accounts(**e.accounts.model_dump()), timezone=e.timezone,
+                tax_rates=_tax_rates(e.tax_rates, f"{name}: entities[{i}]", warnings),
+                address=_address(e.address), electronic_address=_endpoint(e.electronic_address),
+                contact=_contact(e.contact),
+                bank_accounts=tuple(pt.BankAccount(b.iban, b.bic, b.name, b.currency)
+                                    for b in e.bank_accounts),
+                payment_terms=pt.PaymentTerms(e.payment_terms.days, e.payment_terms.text),
             ))
         for i, c in enumerate(doc.customers):
             origins[("customers", c.id)] = f"{name}: customers[{i}]"
-            custs.append(m.Customer(**c.model_dump()))
+            custs.append(m.Customer(
+                **c.model_dump(exclude={"address", "electronic_address", "contact"}),
+                address=_address(c.address), electronic_address=_endpoint(c.electronic_address),
+                contact=_contact(c.contact)))
         for i, emp in enumerate(doc.employees):
             origins[("employees", emp.id)] = f"{name}: employees[{i}]"
             emps.append(m.Employee(
@@ -259,6 +307,7 @@ def to_domain(docs: list[tuple[str, BundleDocument]], replace_parts: bool = Fals
                 correction_policy=k.correction_policy,
                 detail=m.InvoiceDetail(k.detail),
                 timesheet_attachment=k.timesheet_attachment,
+                buyer_reference=k.buyer_reference, purchase_order=k.purchase_order,
             ))
         for i, card in enumerate(doc.rate_cards):
             origins[("rate_cards", card.id)] = f"{name}: rate_cards[{i}]"

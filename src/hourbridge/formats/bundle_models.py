@@ -10,18 +10,21 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .checks import (
-    check_country,
-    check_currency,
     check_timezone,
     check_vat_id,
     removable,
 )
+from .party_models import (
+    AddressIn,
+    BankAccountIn,
+    ContactIn,
+    Country,
+    Currency,
+    ElectronicAddressIn,
+    PaymentTermsIn,
+)
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code"),
-                     AfterValidator(check_currency)]
-Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code"),
-                    AfterValidator(check_country)]
 Timezone = Annotated[str, Field(description="IANA time zone, e.g. Europe/Berlin"),
                      AfterValidator(check_timezone)]
 Remove = Annotated[Literal[True], Field(
@@ -80,7 +83,15 @@ class EntityIn(_Model):
     tax_registration_id: str | None = Field(
         None, description="national tax number (EN 16931 BT-32), e.g. a US EIN")
     accounts: AccountsIn = AccountsIn()
-    tax_rates: dict[str, Amount] = {}
+    tax_rates: dict[str, Amount] = Field(
+        {}, description="tax code -> rate in percent (19 for 19 %); none for an entity "
+        "outside VAT. A fraction below 1 (0.19) is the old form: read as 19 %, with a "
+        "warning, for one version")
+    address: AddressIn | None = None
+    electronic_address: ElectronicAddressIn | None = None
+    contact: ContactIn | None = None
+    bank_accounts: list[BankAccountIn] = []
+    payment_terms: PaymentTermsIn = PaymentTermsIn()
     timezone: Timezone = Field(
         "UTC", description="IANA time zone of the entity's day: today, default issue, due and "
         "posting dates, and period locks follow its calendar (default UTC)")
@@ -99,8 +110,12 @@ class CustomerIn(_Model):
     tax_exempt: bool = False
     tax_code: str = "standard"
     business: bool = Field(True, description="false for a consumer (no reverse charge)")
-    payment_terms_days: int = Field(30, ge=0, le=365)
+    payment_terms_days: int | None = Field(
+        None, ge=0, le=365, description="days to pay; none: the entity's payment terms")
     po_number: str | None = None
+    address: AddressIn | None = None
+    electronic_address: ElectronicAddressIn | None = None
+    contact: ContactIn | None = None
 
     _vat_id = field_validator("vat_id")(_vat)
 
@@ -262,6 +277,12 @@ class ContractIn(_Model):
     timesheet_attachment: bool = Field(
         False, description="embed a CSV of the entries billed in the e-invoice (EN 16931 "
         "BG-24 supporting document)")
+    buyer_reference: str | None = Field(
+        None, min_length=1, max_length=200,
+        description="the reference the buyer asks its invoices to quote (EN 16931 BT-10)")
+    purchase_order: str | None = Field(
+        None, min_length=1, max_length=200,
+        description="purchase order number (BT-13); else the customer's po_number")
 
 
 class RateRowIn(_Model):

@@ -16,6 +16,7 @@ from typing import Any
 from hourbridge.domain.billing import invoice_number
 from hourbridge.domain.commands import IssueCreditNote
 from hourbridge.domain.credits import allocate, credit_amount, credit_tax, restore
+from hourbridge.domain.einvoice.snapshot import freeze_document
 from hourbridge.domain.fx import translate_step
 from hourbridge.domain.ledger import Translation, WipAmount, charge_accounts, credit_note_entry
 from hourbridge.domain.localday import entity_today
@@ -139,6 +140,11 @@ def post_credit(uow: UnitOfWork, doc: DocumentRow, entity: LegalEntity,
     number = invoice_number(entity.invoice_prefix, sequence)
     note_id = uow.invoices.add_credit_note(doc, number, sequence, on, net, tax, credit,
                                            mode, reason, now, actor)
+    # a credit note is a document of its own: it shows the parties as they are today
+    md = uow.masterdata.snapshot()
+    uow.invoices.freeze(note_id, freeze_document(
+        entity, md.customers[doc.customer], md.contracts[doc.contract], currency=doc.currency,
+        due_date=on, fx_rate=doc.fx_rate))
     released: dict[int, int] = defaultdict(int)
     for c in credit:
         for entry_id, seconds in c.allocations:

@@ -18,6 +18,7 @@ from typing import Any
 from hourbridge.domain.billing import invoice_number
 from hourbridge.domain.commands import IssueInvoices
 from hourbridge.domain.credits import relieve
+from hourbridge.domain.einvoice.snapshot import freeze_document, payment_days
 from hourbridge.domain.fx import FxTable, translate_step
 from hourbridge.domain.fxpolicy import invoice_rate
 from hourbridge.domain.ledger import Translation, WipAmount, charge_accounts, issue_entry
@@ -100,12 +101,16 @@ def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime,
                     f"(locked through {entity.lock_date.isoformat()})")
             sequence = uow.invoices.next_number(entity.code)
             number = invoice_number(entity.invoice_prefix, sequence)
-            due = on + timedelta(days=md.customers[inv.customer].payment_terms_days)
+            customer = md.customers[inv.customer]
+            due = on + timedelta(days=payment_days(entity, customer))
             rate = invoice_rate(md.contracts[inv.contract], entity.currency, fx, on)
             if isinstance(rate, Problem):
                 raise InvalidInput(f"invoice {inv.id} cannot be issued on {on.isoformat()}: "
                                    f"{rate.message}", [rate])
             uow.invoices.mark_issued(inv.id, number, sequence, on, due, now, cmd.actor, rate)
+            uow.invoices.freeze(inv.id, freeze_document(
+                entity, customer, md.contracts[inv.contract], currency=inv.currency,
+                due_date=due, fx_rate=rate))
             billed = links.get(inv.id, [])
             wip = relieve_wip(uow, billed, inv.currency, now, entity.currency)
             uow.entries.set_billing([e for e, _ in billed], Billing.INVOICED.value, now)

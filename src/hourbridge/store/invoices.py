@@ -299,6 +299,10 @@ class SqlInvoices:
             raise Conflict(f"invoice {invoice_id} is no longer a draft")
 
 
+    def freeze(self, invoice_id: int, snapshot: dict[str, Any]) -> None:
+        inv = t.invoices
+        self.conn.execute(update(inv).where(inv.c.id == invoice_id).values(snapshot=snapshot))
+
     def void_facts(self, invoice_id: int) -> VoidFacts:
         inv = t.invoices
         issue_date = self.conn.execute(select(inv.c.issue_date)

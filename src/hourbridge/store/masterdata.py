@@ -17,6 +17,7 @@ from hourbridge.domain.fx import FxRate, FxRateDate
 from hourbridge.domain.masterdata import MasterData
 
 from . import tables as t
+from .parties import customer_party, customer_party_json, entity_party, entity_party_json
 
 
 def canonical(record: object) -> object:
@@ -57,6 +58,9 @@ class SnapshotCache:
 
 
 REVISION = "masterdata"
+# the customer fields kept in columns of their own (the rest is the party JSON)
+_CUSTOMER_COLUMNS = ("id", "name", "entity", "currency", "country", "parent", "vat_id",
+                     "tax_exempt", "tax_code", "business", "payment_terms_days", "po_number")
 
 
 class SqlMasterData:
@@ -97,6 +101,7 @@ class SqlMasterData:
                 accounts=m.Accounts(**r.accounts),
                 tax_rates={k: Decimal(v) for k, v in r.tax_rates.items()},
                 timezone=r.timezone,
+                **entity_party(r.party),
             )
             for r in c.execute(select(t.entities))
         }
@@ -106,6 +111,7 @@ class SqlMasterData:
                 parent=r.parent, vat_id=r.vat_id, tax_exempt=r.tax_exempt, tax_code=r.tax_code,
                 business=r.business,
                 payment_terms_days=r.payment_terms_days, po_number=r.po_number,
+                **customer_party(r.party),
             )
             for r in c.execute(select(t.customers))
         }
@@ -215,6 +221,8 @@ class SqlMasterData:
                     "accounts": asdict(e.accounts),
                     "tax_rates": {k: str(v) for k, v in e.tax_rates.items()},
                     "timezone": e.timezone,
+                    "party": entity_party_json(e.address, e.electronic_address, e.contact,
+                                               e.bank_accounts, e.payment_terms),
                 })
         pending = list(bundle.customers)
         placed = set(before.customers)
@@ -227,7 +235,10 @@ class SqlMasterData:
                 pending.remove(cust)
                 placed.add(cust.id)
                 if tally("customers", before.customers.get(cust.id), cust):
-                    self._put(t.customers, "id", cust.id, asdict(cust))
+                    row = {f: getattr(cust, f) for f in _CUSTOMER_COLUMNS}
+                    row["party"] = customer_party_json(cust.address, cust.electronic_address,
+                                                       cust.contact)
+                    self._put(t.customers, "id", cust.id, row)
         for emp in bundle.employees:
             if tally("employees", before.employees.get(emp.id), emp):
                 row = asdict(emp)
@@ -326,6 +337,8 @@ def terms_to_json(k: m.Contract) -> dict[str, Any]:
                      "markup_percent": str(k.expenses.markup_percent)},
         "detail": k.detail.value,
         "timesheet_attachment": k.timesheet_attachment,
+        "buyer_reference": k.buyer_reference,
+        "purchase_order": k.purchase_order,
     }
 
 
@@ -352,4 +365,6 @@ def terms_from_json(j: dict[str, Any]) -> dict[str, Any]:
         # terms stored before detail levels existed read as today's summary lines
         "detail": m.InvoiceDetail(j.get("detail", "summary")),
         "timesheet_attachment": bool(j.get("timesheet_attachment", False)),
+        "buyer_reference": j.get("buyer_reference"),
+        "purchase_order": j.get("purchase_order"),
     }

@@ -192,8 +192,9 @@ class LoadResult(Out):
         description="every record added or changed, with its nested parts added, changed or "
         "removed; unchanged records are only counted")
     warnings: list[str] = Field(
-        [], description="old names the bundle used, still read for one version "
-        "(docs/GLOSSARY.md gives the names)")
+        [], description="what was loaded all the same, still read for one version: old "
+        "names the bundle used (docs/GLOSSARY.md gives the names) and tax rates written as a "
+        "fraction (0.19) instead of percent")
 
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {

@@ -13,16 +13,24 @@ from .cii import render_cii
 from .document import (
     EN16931,
     HOUR,
+    PEPPOL_BILLING_PROCESS,
+    PEPPOL_BIS3,
     Address,
+    Contact,
     DocumentKind,
     EInvoice,
+    Endpoint,
     InvoiceReference,
     Line,
     Party,
+    PaymentInstructions,
     VatBreakdown,
 )
 from .mapping import from_record
+from .snapshot import freeze_document
 from .ubl import render_ubl
 
-__all__ = ["EN16931", "HOUR", "Address", "DocumentKind", "EInvoice", "InvoiceReference", "Line",
-           "Party", "VatBreakdown", "from_record", "render_cii", "render_ubl"]
+__all__ = ["EN16931", "HOUR", "PEPPOL_BILLING_PROCESS", "PEPPOL_BIS3", "Address", "Contact",
+           "DocumentKind", "EInvoice", "Endpoint", "InvoiceReference", "Line", "Party",
+           "PaymentInstructions", "VatBreakdown", "freeze_document", "from_record",
+           "render_cii", "render_ubl"]

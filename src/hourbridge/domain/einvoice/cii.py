@@ -7,7 +7,15 @@ from __future__ import annotations
 import base64
 import xml.etree.ElementTree as ET
 
-from .document import EN16931, Attachment, EInvoice, Line, Party, VatBreakdown
+from .document import (
+    EN16931,
+    Attachment,
+    EInvoice,
+    Line,
+    Party,
+    PaymentInstructions,
+    VatBreakdown,
+)
 from .xml import compact, decimal_text, percent_text, serialize, sub
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -52,6 +60,8 @@ def render_cii(doc: EInvoice) -> bytes:
         _line(_ram(transaction, "IncludedSupplyChainTradeLineItem"), line)
 
     agreement = _ram(transaction, "ApplicableHeaderTradeAgreement")
+    if doc.buyer_reference:
+        _ram(agreement, "BuyerReference", doc.buyer_reference)  # BT-10
     _party(_ram(agreement, "SellerTradeParty"), doc.seller, seller=True)
     _party(_ram(agreement, "BuyerTradeParty"), doc.buyer, seller=False)
     if doc.purchase_order:
@@ -62,13 +72,18 @@ def render_cii(doc: EInvoice) -> bytes:
     for attachment in doc.attachments:
         _attachment(_ram(agreement, "AdditionalReferencedDocument"), attachment)
 
-    # Delivery information (BG-13) is optional in EN 16931 but the element is not in CII.
+    # Delivery information (BG-13) is optional in EN 16931 but the element is not in CII;
+    # the time the invoice covers is the invoicing period (BG-14) in the settlement.
     _ram(transaction, "ApplicableHeaderTradeDelivery")
 
     settlement = _ram(transaction, "ApplicableHeaderTradeSettlement")
+    if doc.payment is not None and doc.payment.remittance:
+        _ram(settlement, "PaymentReference", doc.payment.remittance)  # BT-83
     if doc.tax_currency is not None:
         _ram(settlement, "TaxCurrencyCode", doc.tax_currency)  # BT-6
     _ram(settlement, "InvoiceCurrencyCode", doc.currency)
+    if doc.payment is not None:
+        _payment_means(_ram(settlement, "SpecifiedTradeSettlementPaymentMeans"), doc.payment)
     for breakdown in doc.vat_breakdown:
         _breakdown(_ram(settlement, "ApplicableTradeTax"), breakdown)
     if doc.period_start is not None or doc.period_end is not None:
@@ -102,6 +117,16 @@ def render_cii(doc: EInvoice) -> bytes:
     return serialize(root)
 
 
+def _payment_means(means: ET.Element, pay: PaymentInstructions) -> None:
+    _ram(means, "TypeCode", pay.means_code)  # BT-81
+    account = _ram(means, "PayeePartyCreditorFinancialAccount")
+    _ram(account, "IBANID", pay.iban)  # BT-84
+    if pay.account_name:
+        _ram(account, "AccountName", pay.account_name)  # BT-85
+    if pay.bic:
+        _ram(_ram(means, "PayeeSpecifiedCreditorFinancialInstitution"), "BICID", pay.bic)
+
+
 # UNTDID 1001 916 "related document": the type code the EN 16931 CII binding gives an
 # additional supporting document (BG-24); 50 (tender or lot, BT-17) and 130 (invoiced object,
 # BT-18) would make it another business term.
@@ -126,6 +151,15 @@ def _party(party: ET.Element, p: Party, *, seller: bool) -> None:
     _ram(party, "Name", p.name)
     if p.legal_registration_id:
         _ram(_ram(party, "SpecifiedLegalOrganization"), "ID", p.legal_registration_id)
+    if p.contact is not None and (p.contact.name or p.contact.phone or p.contact.email):
+        contact = _ram(party, "DefinedTradeContact")  # BG-6 / BG-9
+        if p.contact.name:
+            _ram(contact, "PersonName", p.contact.name)
+        if p.contact.phone:
+            _ram(_ram(contact, "TelephoneUniversalCommunication"), "CompleteNumber",
+                 p.contact.phone)
+        if p.contact.email:
+            _ram(_ram(contact, "EmailURIUniversalCommunication"), "URIID", p.contact.email)
     address = _ram(party, "PostalTradeAddress")
     if p.address.postcode:
         _ram(address, "PostcodeCode", p.address.postcode)
@@ -136,6 +170,9 @@ def _party(party: ET.Element, p: Party, *, seller: bool) -> None:
     _ram(address, "CountryID", p.address.country)
     if p.address.subdivision:
         _ram(address, "CountrySubDivisionName", p.address.subdivision)
+    if p.endpoint is not None:  # BT-34 / BT-49
+        _ram(_ram(party, "URIUniversalCommunication"), "URIID", p.endpoint.id,
+             schemeID=p.endpoint.scheme)
     if p.vat_id:
         _ram(_ram(party, "SpecifiedTaxRegistration"), "ID", p.vat_id, schemeID=VAT_SCHEME)
     if seller and p.tax_registration_id:

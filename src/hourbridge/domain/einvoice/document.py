@@ -18,6 +18,13 @@ from decimal import Decimal
 
 # EN 16931 specification identifier (BT-24), the core standard without an extension (BR-01).
 EN16931 = "urn:cen.eu:en16931:2017"
+# Peppol BIS Billing 3.0: its specification identifier (BT-24, PEPPOL-EN16931-R004) and
+# business process (BT-23, PEPPOL-EN16931-R001/R007), from the BIS "Billing 3.0" document
+# (docs.peppol.eu/poacc/billing/3.0, sections 6.1 and 6.2).
+PEPPOL_BIS3 = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+PEPPOL_BILLING_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+# UNTDID 4461 payment means (BT-81): 30 credit transfer, 58 SEPA credit transfer
+CREDIT_TRANSFER, SEPA_CREDIT_TRANSFER = "30", "58"
 # UN/ECE Recommendation 20 "hour": the only quantity unit the billing of time needs (BT-130).
 HOUR = "HUR"
 ONE = "C62"  # a unit ("one"): fees, milestones, expenses, write-downs
@@ -58,6 +65,24 @@ class Address:
 
 
 @dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Electronic address (BT-34 seller / BT-49 buyer) and its CEF EAS scheme (BT-34-1 /
+    BT-49-1, BR-62 / BR-63); on Peppol the participant id (PEPPOL-EN16931-R010, -R020)."""
+
+    scheme: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Seller contact (BG-6) or buyer contact (BG-9)."""
+
+    name: str | None = None  # BT-41 / BT-56
+    phone: str | None = None  # BT-42 / BT-57
+    email: str | None = None  # BT-43 / BT-58
+
+
+@dataclass(frozen=True, slots=True)
 class Party:
     """Seller (BG-4) or buyer (BG-7)."""
 
@@ -66,6 +91,20 @@ class Party:
     vat_id: str | None = None  # BT-31 / BT-48, with its ISO 3166 prefix (BR-CO-09)
     legal_registration_id: str | None = None  # BT-30 / BT-47
     tax_registration_id: str | None = None  # BT-32 (seller only): a national tax number
+    endpoint: Endpoint | None = None  # BT-34 / BT-49
+    contact: Contact | None = None  # BG-6 / BG-9
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentInstructions:
+    """Payment instructions (BG-16) by credit transfer (BG-17): BR-49 wants the means code,
+    BR-61 the payee's account when the code is a credit transfer (30 or 58)."""
+
+    means_code: str  # BT-81, UNTDID 4461
+    iban: str  # BT-84
+    bic: str | None = None  # BT-86
+    account_name: str | None = None  # BT-85
+    remittance: str | None = None  # BT-83: what the payer quotes (the invoice number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +173,8 @@ class EInvoice:
     period_start: date | None = None  # BT-73
     period_end: date | None = None  # BT-74
     purchase_order: str | None = None  # BT-13
+    buyer_reference: str | None = None  # BT-10
+    payment: PaymentInstructions | None = None  # BG-16
     contract: str | None = None  # BT-12
     billing_reference: InvoiceReference | None = None  # BG-3
     notes: tuple[str, ...] = ()  # BT-22
@@ -142,6 +183,15 @@ class EInvoice:
     tax_currency: str | None = None
     tax_total_accounting: Decimal | None = None
     attachments: tuple[Attachment, ...] = ()  # BG-24
+
+    @property
+    def peppol(self) -> bool:
+        """Whether the document has what Peppol BIS Billing 3.0 needs beyond EN 16931: both
+        electronic addresses (PEPPOL-EN16931-R010, -R020) and a buyer reference or order
+        reference (-R003). Only such a document claims the Peppol specification id; any
+        other stays a plain EN 16931 document rather than one that claims what it is not."""
+        return (self.seller.endpoint is not None and self.buyer.endpoint is not None
+                and bool(self.buyer_reference or self.purchase_order))
 
     def __post_init__(self) -> None:
         """Refuse a document whose figures disagree: the XML must say what was issued."""

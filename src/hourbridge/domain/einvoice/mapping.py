@@ -3,13 +3,13 @@
 The record is what ``ReadModels.einvoice_data`` returns (JSON-ready values: money and rates as
 decimal strings, dates as ISO text)::
 
-    {"invoice": {...the invoice row...}, "lines": [{...}, ...],
-     "entity": {...the issuing legal entity...}, "customer": {...the customer...},
+    {"invoice": {...the invoice row, with its "snapshot"...}, "lines": [{...}, ...],
      "credited_invoice": {"number": ..., "issue_date": ...} or None}
 
-Only facts of the record are used. Where the record has more (a credit note's ``kind`` and
-``credits``, a party's address or registration ids once master data carries them), the
-document carries it too; where it has less, the element is left out, never made up.
+The parties, payment instructions and references come from the invoice's snapshot, frozen
+when it was issued (``snapshot``), never from master data: an address changed later does not
+change an issued document. Only facts of the record are used; where it lacks one, the
+element is left out, never made up.
 """
 
 from __future__ import annotations
@@ -24,15 +24,20 @@ from hourbridge.errors import Conflict
 
 from ..fx import translate
 from .document import (
+    CREDIT_TRANSFER,
     NEEDS_EXEMPTION_REASON,
     ONE,
+    SEPA_CREDIT_TRANSFER,
     Address,
     Attachment,
+    Contact,
     DocumentKind,
     EInvoice,
+    Endpoint,
     InvoiceReference,
     Line,
     Party,
+    PaymentInstructions,
     VatBreakdown,
 )
 from .timesheet import timesheet_attachment
@@ -59,6 +64,10 @@ def from_record(record: Mapping[str, Any]) -> EInvoice:
             "invoices (with a number) can be exported as e-invoices; issue it first",
             "invoice_not_issued")
     number = str(inv["number"])
+    snap: Mapping[str, Any] | None = inv.get("snapshot")
+    if not snap:
+        raise Conflict(f"invoice {number} has no snapshot of what it showed when issued; "
+                       "run `hourbridge db upgrade` (migration 0007_party_snapshot fills it)")
     category = inv.get("tax_category")
     if not category:
         raise Conflict(f"invoice {number} has no VAT category (UNTDID 5305) stored")
@@ -84,8 +93,8 @@ def from_record(record: Mapping[str, Any]) -> EInvoice:
     # BR-O-02: an invoice with "Not subject to VAT" lines shall not contain the seller's or
     # the buyer's VAT identifier, so they are left out of such a document.
     with_vat_ids = category != "O"
-    seller = _party(record["entity"], with_vat_id=with_vat_ids, seller=True)
-    buyer = _party(record["customer"], with_vat_id=with_vat_ids, seller=False)
+    seller = _party(snap["seller"], with_vat_id=with_vat_ids, seller=True)
+    buyer = _party(snap["buyer"], with_vat_id=with_vat_ids, seller=False)
 
     issue_date = date.fromisoformat(inv["issue_date"])
     due_date = date.fromisoformat(inv["due_date"]) if inv.get("due_date") else None
@@ -98,15 +107,18 @@ def from_record(record: Mapping[str, Any]) -> EInvoice:
             date.fromisoformat(credited["issue_date"]) if credited.get("issue_date") else None)
     notes = (str(inv["reason"]),) if kind is DocumentKind.CREDIT_NOTE and inv.get("reason") \
         else ()
-    tax_currency, tax_accounting = _vat_accounting(inv, record["entity"], sign)
+    tax_currency, tax_accounting = _vat_accounting(inv, snap, sign)
     try:
         return EInvoice(
             number=number, issue_date=issue_date, currency=inv["currency"], seller=seller,
             buyer=buyer, lines=lines, vat_breakdown=(breakdown,),
             line_total=sign * _dec(inv["net"]), tax_total=sign * _dec(inv["tax"]),
             total=sign * _dec(inv["total"]), kind=kind, due_date=due_date,
-            payment_terms=_terms(issue_date, due_date), period_start=start, period_end=end,
-            purchase_order=record["customer"].get("po_number") or None,
+            payment_terms=_terms(issue_date, due_date, snap.get("payment_terms")),
+            period_start=start, period_end=end,
+            purchase_order=snap.get("purchase_order") or None,
+            buyer_reference=snap.get("buyer_reference") or None,
+            payment=_payment(snap, inv["currency"], number),
             contract=inv.get("contract") or None, billing_reference=reference, notes=notes,
             tax_currency=tax_currency, tax_total_accounting=tax_accounting,
             attachments=_attachments(number, record))
@@ -121,12 +133,12 @@ def _attachments(number: str, record: Mapping[str, Any]) -> tuple[Attachment, ..
     return (timesheet_attachment(number, timesheet),) if timesheet else ()
 
 
-def _vat_accounting(inv: Mapping[str, Any], entity: Mapping[str, Any], sign: Decimal | int
+def _vat_accounting(inv: Mapping[str, Any], snap: Mapping[str, Any], sign: Decimal | int
                     ) -> tuple[str | None, Decimal | None]:
     """BT-6 and BT-111: VAT is accounted in the seller's functional currency; when the invoice
     is in another one, its VAT total there is the tax at the rate stored on the invoice (the
     one the journal booked tax payable at: ``domain.fx``)."""
-    functional = entity.get("currency")
+    functional = snap.get("functional_currency")
     if not functional or functional == inv["currency"]:
         return None, None
     if inv.get("fx_rate") is None:
@@ -172,15 +184,41 @@ def _line(ln: Mapping[str, Any], category: str, rate: Decimal | None, sign: Deci
         net_amount=sign * amount, vat_category=category, vat_rate=rate)
 
 
+def _payment(snap: Mapping[str, Any], currency: str, number: str
+             ) -> PaymentInstructions | None:
+    """BG-16 from the frozen bank account: a SEPA credit transfer (58) for a euro invoice
+    into an IBAN, else a credit transfer (30); the invoice number is what the payer quotes
+    (BT-83)."""
+    account = snap.get("bank_account")
+    if not account:
+        return None
+    code = SEPA_CREDIT_TRANSFER if currency == "EUR" else CREDIT_TRANSFER
+    return PaymentInstructions(code, str(account["iban"]), account.get("bic") or None,
+                               account.get("name") or None, number)
+
+
 def _party(record: Mapping[str, Any], *, with_vat_id: bool, seller: bool) -> Party:
-    lines = record.get("address_lines") or ()
-    address = Address(country=str(record["country"]), lines=tuple(str(x) for x in lines),
-                      city=record.get("city") or None, postcode=record.get("postcode") or None)
+    """A frozen party (``snapshot.party_snapshot``); without a postal address, its country
+    (the one part EN 16931 requires)."""
+    postal = record.get("address")
+    if postal:
+        address = Address(country=str(postal["country"]),
+                          lines=tuple(str(x) for x in postal.get("lines") or ()),
+                          city=postal.get("city") or None,
+                          postcode=postal.get("postal_code") or None,
+                          subdivision=postal.get("subdivision") or None)
+    else:
+        address = Address(country=str(record["country"]))
+    endpoint = record.get("electronic_address")
+    contact = record.get("contact")
     return Party(
         name=str(record["name"]), address=address,
         vat_id=(record.get("vat_id") or None) if with_vat_id else None,
         legal_registration_id=record.get("legal_registration_id") or None,
-        tax_registration_id=(record.get("tax_registration_id") or None) if seller else None)
+        tax_registration_id=(record.get("tax_registration_id") or None) if seller else None,
+        endpoint=Endpoint(str(endpoint["scheme"]), str(endpoint["id"])) if endpoint else None,
+        contact=Contact(contact.get("name"), contact.get("phone"), contact.get("email"))
+        if contact else None)
 
 
 def _period(period: str | None) -> tuple[date | None, date | None]:
@@ -191,12 +229,12 @@ def _period(period: str | None) -> tuple[date | None, date | None]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _terms(issue_date: date, due_date: date | None) -> str | None:
-    """The payment terms note (BT-20) from the stored due date: BR-CO-25 wants a due date or
-    terms when an amount is due, and a UBL credit note can only say its due date here."""
+def _terms(issue_date: date, due_date: date | None, text: str | None) -> str | None:
+    """The payment terms note (BT-20): the entity's terms as frozen, after the due date
+    (BR-CO-25 wants a due date or terms when an amount is due)."""
     if due_date is None:
-        return None
+        return text
     days = (due_date - issue_date).days
-    if days <= 0:
-        return f"Due on {due_date.isoformat()}."
-    return f"Due on {due_date.isoformat()}, {days} days from the invoice date."
+    due = (f"Due on {due_date.isoformat()}." if days <= 0 else
+           f"Due on {due_date.isoformat()}, {days} days from the invoice date.")
+    return f"{due} {text}" if text else due

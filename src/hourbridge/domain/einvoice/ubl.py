@@ -5,8 +5,20 @@ from __future__ import annotations
 
 import base64
 import xml.etree.ElementTree as ET
+from datetime import date
 
-from .document import EN16931, Attachment, DocumentKind, EInvoice, Line, Party, VatBreakdown
+from .document import (
+    EN16931,
+    PEPPOL_BILLING_PROCESS,
+    PEPPOL_BIS3,
+    Attachment,
+    DocumentKind,
+    EInvoice,
+    Line,
+    Party,
+    PaymentInstructions,
+    VatBreakdown,
+)
 from .xml import decimal_text, default_namespace_root, iso, percent_text, serialize, sub
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -35,11 +47,14 @@ def render_ubl(doc: EInvoice) -> bytes:
     root = default_namespace_root("CreditNote" if credit else "Invoice", ns)
     cur = {"currencyID": doc.currency}
 
-    _cbc(root, "CustomizationID", EN16931)
+    if doc.peppol:  # BT-24 and BT-23 of Peppol BIS Billing 3.0 (see EInvoice.peppol)
+        _cbc(root, "CustomizationID", PEPPOL_BIS3)
+        _cbc(root, "ProfileID", PEPPOL_BILLING_PROCESS)
+    else:
+        _cbc(root, "CustomizationID", EN16931)
     _cbc(root, "ID", doc.number)
     _cbc(root, "IssueDate", iso(doc.issue_date))
-    # A UBL CreditNote has no cbc:DueDate: there BT-9 lives in cac:PaymentMeans, which
-    # needs a payment means code (BR-49) we do not have; the terms note still states it.
+    # A UBL CreditNote has no cbc:DueDate: there BT-9 lives in cac:PaymentMeans (below)
     if doc.due_date is not None and not credit:
         _cbc(root, "DueDate", iso(doc.due_date))
     _cbc(root, "CreditNoteTypeCode" if credit else "InvoiceTypeCode", doc.type_code)
@@ -48,6 +63,8 @@ def render_ubl(doc: EInvoice) -> bytes:
     _cbc(root, "DocumentCurrencyCode", doc.currency)
     if doc.tax_currency is not None:
         _cbc(root, "TaxCurrencyCode", doc.tax_currency)  # BT-6
+    if doc.buyer_reference:
+        _cbc(root, "BuyerReference", doc.buyer_reference)  # BT-10
     if doc.period_start is not None or doc.period_end is not None:
         period = _cac(root, "InvoicePeriod")
         if doc.period_start is not None:
@@ -67,6 +84,9 @@ def render_ubl(doc: EInvoice) -> bytes:
         _attachment(_cac(root, "AdditionalDocumentReference"), attachment)
     _party(_cac(_cac(root, "AccountingSupplierParty"), "Party"), doc.seller, seller=True)
     _party(_cac(_cac(root, "AccountingCustomerParty"), "Party"), doc.buyer, seller=False)
+    if doc.payment is not None:
+        _payment_means(_cac(root, "PaymentMeans"), doc.payment,
+                       doc.due_date if credit else None)
     if doc.payment_terms:
         _cbc(_cac(root, "PaymentTerms"), "Note", doc.payment_terms)
 
@@ -90,6 +110,21 @@ def render_ubl(doc: EInvoice) -> bytes:
     return serialize(root)
 
 
+def _payment_means(means: ET.Element, pay: PaymentInstructions, due: date | None) -> None:
+    """BG-16; ``due`` is a credit note's BT-9, which UBL keeps here."""
+    _cbc(means, "PaymentMeansCode", pay.means_code)  # BT-81
+    if due is not None:
+        _cbc(means, "PaymentDueDate", iso(due))
+    if pay.remittance:
+        _cbc(means, "PaymentID", pay.remittance)  # BT-83
+    account = _cac(means, "PayeeFinancialAccount")
+    _cbc(account, "ID", pay.iban)  # BT-84
+    if pay.account_name:
+        _cbc(account, "Name", pay.account_name)  # BT-85
+    if pay.bic:
+        _cbc(_cac(account, "FinancialInstitutionBranch"), "ID", pay.bic)  # BT-86
+
+
 def _attachment(ref: ET.Element, a: Attachment) -> None:
     """BG-24 as the UBL binding has it (CEN/TS 16931-3-2): cbc:ID (BT-122),
     cbc:DocumentDescription (BT-123), cac:Attachment/cbc:EmbeddedDocumentBinaryObject with
@@ -107,6 +142,8 @@ def _attachment(ref: ET.Element, a: Attachment) -> None:
 
 
 def _party(party: ET.Element, p: Party, *, seller: bool) -> None:
+    if p.endpoint is not None:  # BT-34 / BT-49
+        _cbc(party, "EndpointID", p.endpoint.id, schemeID=p.endpoint.scheme)
     address = _cac(party, "PostalAddress")
     if len(p.address.lines) > 0:
         _cbc(address, "StreetName", p.address.lines[0])
@@ -134,6 +171,14 @@ def _party(party: ET.Element, p: Party, *, seller: bool) -> None:
     _cbc(legal, "RegistrationName", p.name)
     if p.legal_registration_id:
         _cbc(legal, "CompanyID", p.legal_registration_id)
+    if p.contact is not None and (p.contact.name or p.contact.phone or p.contact.email):
+        contact = _cac(party, "Contact")  # BG-6 / BG-9
+        if p.contact.name:
+            _cbc(contact, "Name", p.contact.name)
+        if p.contact.phone:
+            _cbc(contact, "Telephone", p.contact.phone)
+        if p.contact.email:
+            _cbc(contact, "ElectronicMail", p.contact.email)
 
 
 def _subtotal(subtotal: ET.Element, b: VatBreakdown, cur: dict[str, str]) -> None:

@@ -141,9 +141,10 @@ class InvoiceQueries(QueryBase):
 
     def einvoice_data(self, invoice_id: int) -> dict[str, Any] | None:
         """What an EN 16931 e-invoice of one invoice needs, JSON-ready (``None`` if unknown):
-        ``invoice`` (every column of the row, so columns added later come along), its
-        ``lines`` in order, the issuing ``entity`` and the ``customer`` records, and for a
-        credit note the ``credited_invoice``'s number and issue date."""
+        ``invoice`` (every column of the row, so columns added later come along, among them
+        the ``snapshot`` of the parties frozen at issue), its ``lines`` in order, and for a
+        credit note the ``credited_invoice``'s number and issue date. Master data is not
+        read: an issued document shows what it showed when issued."""
         inv, li = t.invoices, t.invoice_lines
         with self.engine.connect() as conn:
             head = conn.execute(select(inv).where(inv.c.id == invoice_id)).first()
@@ -152,10 +153,6 @@ class InvoiceQueries(QueryBase):
             row = dict(head._mapping)
             lines = [dict(r._mapping) for r in conn.execute(
                 select(li).where(li.c.invoice == invoice_id).order_by(li.c.line_no))]
-            entity = conn.execute(
-                select(t.entities).where(t.entities.c.code == row["entity"])).one()
-            customer = conn.execute(
-                select(t.customers).where(t.customers.c.id == row["customer"])).one()
             credited = None
             if row.get("credits") is not None:
                 ref = conn.execute(select(inv.c.number, inv.c.issue_date)
@@ -163,13 +160,9 @@ class InvoiceQueries(QueryBase):
                 credited = {"number": ref.number, "issue_date": _json(ref.issue_date)}
             timesheet = self._timesheet(conn, row)
         currency = row["currency"]
-        entity_row = dict(entity._mapping)
-        entity_row.pop("last_invoice_number", None)
         return {
             "invoice": _money_fields(_json(row), ("net", "tax", "total"), currency),
             "lines": [_line_json(ln, currency) for ln in lines],
-            "entity": _json(entity_row),
-            "customer": _json(dict(customer._mapping)),
             "credited_invoice": credited,
             "timesheet": timesheet,
         }
@@ -181,9 +174,16 @@ class InvoiceQueries(QueryBase):
         otherwise. Credit notes carry none: the credited invoice has it."""
         if row.get("kind", "invoice") != "invoice":
             return None
-        terms = conn.execute(select(t.contracts.c.terms)
-                             .where(t.contracts.c.id == row["contract"])).scalar()
-        if not (terms or {}).get("timesheet_attachment"):
+        # whether it has one was frozen at issue with the rest of the document (a contract
+        # changed later does not change it); a snapshot without the flag: the contract's
+        snapshot = row.get("snapshot") or {}
+        if "timesheet_attachment" in snapshot:
+            wanted = bool(snapshot["timesheet_attachment"])
+        else:
+            terms = conn.execute(select(t.contracts.c.terms)
+                                 .where(t.contracts.c.id == row["contract"])).scalar()
+            wanted = bool((terms or {}).get("timesheet_attachment"))
+        if not wanted:
             return None
         te, li, links = t.time_entries, t.invoice_lines, t.invoice_line_entries
         found = conn.execute(

@@ -19,7 +19,12 @@ class MasterDataQueries(QueryBase):
         with self.engine.connect() as conn:
             md = SqlMasterData(conn).snapshot()
         records = getattr(md, kind)
-        return [_json(asdict(r)) for _, r in sorted(records.items())]
+        out = [asdict(r) for _, r in sorted(records.items())]
+        if kind == "entities":  # the bundle writes tax rates in percent, the domain fractions
+            for record in out:
+                record["tax_rates"] = {code: format((rate * 100).normalize(), "f")
+                                       for code, rate in record["tax_rates"].items()}
+        return [_json(r) for r in out]
 
     def entity_accounts(self) -> dict[str, Accounts]:
         """Chart-of-accounts mapping per legal entity code."""

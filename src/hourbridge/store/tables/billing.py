@@ -64,6 +64,8 @@ invoices = Table(
     Column("tax_note", Text),
     # the rate receivable and tax were translated at when issued (a credit note: its invoice's)
     Column("fx_rate", ExactDecimal),
+    # what the document shows, frozen at issue (domain.einvoice.snapshot); exports read it
+    Column("snapshot", JSON),
     Column("created_at", UtcDateTime, nullable=False),
     Column("issued_at", UtcDateTime),
     Column("issued_by", String(128)),

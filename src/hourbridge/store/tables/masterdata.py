@@ -33,6 +33,9 @@ entities = Table(
     Column("tax_rates", JSON, nullable=False),
     # IANA zone of the entity's day; rows stored before it existed read as UTC
     Column("timezone", String(64), nullable=False, server_default="UTC"),
+    # address, electronic address, contact, bank accounts, payment terms (store.parties):
+    # read whole with the entity, and frozen onto each invoice at issue (invoices.snapshot)
+    Column("party", JSON),
     # last invoice number issued; incremented in the issuing transaction, so numbers are gapless
     Column("last_invoice_number", Integer, nullable=False, server_default="0"),
 )
@@ -49,8 +52,9 @@ customers = Table(
     Column("tax_exempt", Boolean, nullable=False),
     Column("tax_code", String(32), nullable=False),
     Column("business", Boolean, nullable=False),
-    Column("payment_terms_days", Integer, nullable=False),
+    Column("payment_terms_days", Integer),  # NULL: the entity's payment terms
     Column("po_number", String(64)),
+    Column("party", JSON),  # address, electronic address, contact (store.parties)
 )
 
 employees = Table(
