@@ -30,7 +30,7 @@ from .formats.timefile import TimeFile
 from .pipeline.parallel import ParallelValidator
 from .pipeline.retry import RetryPolicy
 from .pipeline.sinks import Destination, Limits, SinkRegistry
-from .pipeline.worker import Worker
+from .pipeline.worker import Handler, Worker
 from .services.erp import ERP_DOCUMENT_READY
 from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, QUERY_HANDLERS, Collaborators
 from .services.ports.uow import UnitOfWork
@@ -184,7 +184,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     if upgrade:
         migrate.upgrade(engine)
     ledger = SqlLedger(engine, clock)
-    handlers = {
+    handlers: dict[str, Handler] = {
         type_: (lambda payload, h=handler: h(payload, ledger))
         for type_, handler in EVENT_HANDLERS.items()
     }

@@ -48,6 +48,7 @@ class ErpProfile:
     items: Mapping[str, str] = field(default_factory=dict)  # line kind -> product/item code
     accounts: Mapping[str, str] = field(default_factory=dict)  # ledger account -> the ERP's
     numbering: str = "hourbridge"
+    entries_journal: str | None = None  # journal entries' journal (default: ``journal``)
     connection: Mapping[str, str] = field(default_factory=dict)  # url, database, login...
     concurrency: int = 2
     requests_per_second: float | None = None
@@ -191,7 +192,8 @@ def map_journal(p: ErpProfile, key: str, journal: Mapping[str, Any]) -> ErpDocum
     lines = tuple(ErpLine(journal["memo"], p.accounts[ps["account"]],
                           debit=Decimal(ps["debit"]), credit=Decimal(ps["credit"]))
                   for ps in journal["postings"])
-    return ErpDocument("journal_entry", external_id(key), p.company, p.journal,
+    return ErpDocument("journal_entry", external_id(key), p.company,
+                       p.entries_journal or p.journal,
                        currencies.pop() if len(currencies) == 1 else p.currency,
                        date.fromisoformat(journal["posted_on"]), lines, memo=journal["memo"])
 

@@ -16,6 +16,7 @@ what needs master data (the entity, ISO codes, required accounts) in ``domain.er
         tax_codes: {DE19: "19% S"}    # ours -> the ERP's tax name
         accounts: {"4000": "400000"}  # ledger account -> the ERP's (journal entries)
         numbering: hourbridge         # or erp
+        entries_journal: MISC         # journal entries' journal (default: journal)
         connection: {url: "https://odoo.example", database: acme, login: api@acme,
                      secret_env: HOURBRIDGE_ERP_ODOO_GMBH_KEY}
         concurrency: 2
@@ -50,6 +51,7 @@ class ErpProfileIn(BaseModel):
     items: dict[str, str] = {}
     accounts: dict[str, str] = {}
     numbering: Literal["hourbridge", "erp"] = "hourbridge"
+    entries_journal: str | None = None
     connection: dict[str, str] = {}
     concurrency: int = Field(2, ge=1, le=64)
     requests_per_second: float | None = Field(None, gt=0)
