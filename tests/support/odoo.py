@@ -26,7 +26,8 @@ reference/external_api.html, and ``odoo/http.py`` for the JSON-RPC envelope):
   more numbers it refuses).
 
 Faults: ``drop_after_commit`` account.move creates commit and then close the connection
-without an answer (the answer is lost); ``unavailable`` requests answer 503 with
+without an answer (the answer is lost); ``post_latency`` holds ``action_post`` (a worker
+killed then leaves a committed draft); ``unavailable`` requests answer 503 with
 ``Retry-After``; ``latency`` seconds before each answer.
 """
 
@@ -58,6 +59,7 @@ class Odoo:
     login: str = "api@acme.example"
     key: str = "odoo-api-key"
     latency: float = 0.0
+    post_latency: float = 0.0  # more before each action_post: its create has committed
     drop_after_commit: int = 0  # the next n account.move creates: committed, answer lost
     unavailable: int = 0  # the next n requests answer 503
     invalid_vats: set[str] = field(default_factory=set)  # numbers base_vat refuses
@@ -238,6 +240,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         if odoo.latency:
             time.sleep(odoo.latency)
+        if odoo.post_latency and body["params"]["args"][4:5] == ["action_post"]:
+            time.sleep(odoo.post_latency)
         if self.path != "/jsonrpc":
             self.send_error(404)
             return
@@ -256,11 +260,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(2)
             return
         data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client was killed while waiting: what it asked for is done
 
 
 @contextmanager
