@@ -192,3 +192,25 @@ def test_push_refused_when_the_profile_lacks_a_mapping(issued: Hourbridge, odoo:
     fields = {p.field for p in refused.value.problems}  # type: ignore[attr-defined]
     assert fields == {"tax_codes.standard", "accounts.4000"}
     assert odoo.moves() == []
+
+
+def test_timeout_then_lookup_finds_the_move_and_a_503_is_retried(
+        issued: Hourbridge, odoo: Odoo, tmp_path: Path) -> None:
+    hb = issued
+    load_profiles(hb, tmp_path, profile(
+        odoo.url, accounts={"1210": "1210", "4000": "4000"},
+        connection={"url": odoo.url, "database": "acme", "login": "api@acme.example",
+                    "timeout": "0.3"}))
+    odoo.unavailable = 1  # the very first request: 503 with Retry-After, nothing done
+    odoo.post_latency = 0.6  # every action_post outlasts the client's timeout, then posts
+    first = _push(hb)
+    assert first["delivery"] == {"delivered": 0, "retried": 4, "dead": 0}
+    odoo.post_latency = 0.0
+    hb.clock.at += timedelta(hours=1)  # type: ignore[attr-defined]  # the retries are due
+    assert hb.worker.drain().as_dict() == {"delivered": 4, "retried": 0, "dead": 0}
+    moves = odoo.moves()
+    assert len(moves) == 4 and {m["state"] for m in moves} == {"posted"}
+    statuses = [p["status"] for p in hb.handle(c.ListErpPostings("odoo-de"))]
+    # the 503 left nothing behind (looked up, not found, pushed); each timeout a move
+    # that the lookup found already posted
+    assert sorted(statuses) == sorted(["failed", "posted"] + ["unknown", "found"] * 3)
