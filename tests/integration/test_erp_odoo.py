@@ -93,7 +93,7 @@ def test_push_posts_each_document_once_to_the_cent(issued: Hourbridge, odoo: Odo
                                                                       (0.0, 1125.0)}
     partners = odoo.records["res.partner"]
     assert [p["ref"] for p in partners.values()] == ["hb:customer:DE:ACME"]  # created once
-    postings = hb.handle(c.ListErpPostings("odoo-de"))
+    postings = hb.handle(c.ShowErpPostings("odoo-de"))
     assert [p["status"] for p in postings] == ["posted"] * 4
     assert {p["erp_id"] for p in postings} == {str(m["id"]) for m in odoo.moves()}
 
@@ -132,7 +132,7 @@ def test_lost_answer_is_found_by_external_id_not_created_twice(
     creates = [m for m in odoo.calls if m == ("account.move", "create")]
     assert len(creates) == 4  # two of them the dropped ones, none again
     by_doc: dict[str, list[str]] = {}
-    for p in hb.handle(c.ListErpPostings("odoo-de")):
+    for p in hb.handle(c.ShowErpPostings("odoo-de")):
         by_doc.setdefault(p["external_id"], []).append(p["status"])
     assert sorted(by_doc.values()) == [["posted"], ["posted"], ["unknown", "found"],
                                        ["unknown", "found"]]
@@ -146,7 +146,7 @@ def test_odoo_validation_error_is_permanent_and_keeps_its_message(
     report = _push(hb)
     assert report["delivery"] == {"delivered": 1, "retried": 0, "dead": 3}  # the entry went
     assert _posted(odoo, "out_invoice") == []
-    refused = [p for p in hb.handle(c.ListErpPostings("odoo-de")) if p["status"] == "refused"]
+    refused = [p for p in hb.handle(c.ShowErpPostings("odoo-de")) if p["status"] == "refused"]
     assert len(refused) == 3
     assert all("ValidationError" in p["error"] and "DE123456788" in p["error"]
                for p in refused)
@@ -210,7 +210,23 @@ def test_timeout_then_lookup_finds_the_move_and_a_503_is_retried(
     assert hb.worker.drain().as_dict() == {"delivered": 4, "retried": 0, "dead": 0}
     moves = odoo.moves()
     assert len(moves) == 4 and {m["state"] for m in moves} == {"posted"}
-    statuses = [p["status"] for p in hb.handle(c.ListErpPostings("odoo-de"))]
+    statuses = [p["status"] for p in hb.handle(c.ShowErpPostings("odoo-de"))]
     # the 503 left nothing behind (looked up, not found, pushed); each timeout a move
     # that the lookup found already posted
     assert sorted(statuses) == sorted(["failed", "posted"] + ["unknown", "found"] * 3)
+
+
+def test_documents_published_after_the_profile_is_loaded_need_no_push(
+        loaded: Hourbridge, ingest: Any, odoo: Odoo, tmp_path: Path) -> None:
+    hb = loaded
+    load_profiles(hb, tmp_path, profile(odoo.url, accounts={"1210": "1210", "4000": "4000"}))
+    ingest(ROWS)
+    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+    for month_end in (date(2026, 7, 31), date(2026, 8, 31)):
+        hb.handle(c.RunBilling(month_end))
+    hb.handle(c.IssueInvoices(all_drafts=True))
+    delivered = hb.worker.drain().as_dict()
+    # each of 3 journal events to the ledger and to Odoo, in the transaction that made it
+    assert delivered == {"delivered": 6, "retried": 0, "dead": 0}
+    assert len(_posted(odoo, "out_invoice")) == 2 and len(_posted(odoo, "entry")) == 1
+    assert hb.handle(c.QueueErpPush())["queued"] == 0

@@ -71,7 +71,7 @@ def postings(destination: DestinationOpt = None,
              as_json: JsonOpt = False) -> None:
     """Each attempt to post each document: where, the ERP's id, and what came of it."""
     with session() as hb:
-        rows = hb.handle(c.ListErpPostings(destination, external_id))
+        rows = hb.handle(c.ShowErpPostings(destination, external_id))
         if as_json:
             print_json(rows)
             return

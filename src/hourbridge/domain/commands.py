@@ -273,6 +273,6 @@ class QueueErpPush:
 
 
 @dataclass(frozen=True, slots=True)
-class ListErpPostings:
+class ShowErpPostings:
     destination: str | None = None
     external_id: str | None = None

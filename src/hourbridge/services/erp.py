@@ -1,6 +1,6 @@
 """ERP sinks' use cases: load profiles (checked, all or none), queue issued documents for the
 ERPs (one outbox row per document and destination, keyed so that queueing twice queues
-once), and list what was posted where.
+once) when they are published or on ``erp push``, and list what was posted where.
 
 What is queued is the document as its profile maps it when queued (``domain.erp``): the
 worker's delivery (``pipeline.sinks``) needs no database read to post it, and a document is
@@ -9,10 +9,11 @@ the same on every attempt.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from hourbridge.domain.commands import ListErpPostings, LoadErpProfiles, QueueErpPush
+from hourbridge.domain.commands import ShowErpPostings, LoadErpProfiles, QueueErpPush
 from hourbridge.domain.erp import (
     ErpDocument,
     ErpProfile,
@@ -69,16 +70,10 @@ def queue_erp_push(cmd: QueueErpPush, uow: UnitOfWork, now: datetime,
         problems: list[Problem] = []
         for p in profiles:
             for event in uow.erp.journal_events(p.entity):
-                doc = _document(p, event, uow)
-                if isinstance(doc, list):
-                    problems += doc
+                added = _queue(p, event, uow, now)
+                if isinstance(added, list):
+                    problems += added
                     continue
-                key = f"erp:{p.destination}:{event['key']}"
-                data = {"destination": p.destination, "document": document_to_data(doc)}
-                added = uow.outbox.add(key, ERP_DOCUMENT_READY, f"erp/{p.destination}/"
-                                       f"{event['subject']}", envelope(
-                                           key, ERP_DOCUMENT_READY, event["subject"], data, now),
-                                       now)
                 queued, already = queued + added, already + (not added)
         if problems:
             unique = list({(pr.where, pr.message): pr for pr in problems}.values())
@@ -88,7 +83,34 @@ def queue_erp_push(cmd: QueueErpPush, uow: UnitOfWork, now: datetime,
             "already_queued": already}
 
 
-def _document(p: ErpProfile, event: dict[str, Any] | Any, uow: UnitOfWork) -> (
+def queue_for_erps(uow: UnitOfWork, event: Mapping[str, Any], now: datetime) -> int:
+    """Queue a journal event just published (``journal.publish_journal``) for every ERP its
+    entity's profiles name, in the publishing transaction: the worker then delivers it with
+    no push. A document a profile cannot map yet is left for ``erp push``, which names what
+    the profile lacks: an ERP's configuration never stops an invoice from being issued."""
+    entity = event["data"]["entity"]
+    queued = 0
+    for p in uow.erp.profiles():
+        if p.entity == entity:
+            added = _queue(p, event, uow, now)
+            queued += added is True
+    return queued
+
+
+def _queue(p: ErpProfile, event: Mapping[str, Any], uow: UnitOfWork,
+           now: datetime) -> bool | list[Problem]:
+    """Add the event's document for ``p`` to the outbox: True, False if queued before, or the
+    problems that keep ``p`` from mapping it."""
+    doc = _document(p, event, uow)
+    if isinstance(doc, list):
+        return doc
+    key = f"erp:{p.destination}:{event['key']}"
+    data = {"destination": p.destination, "document": document_to_data(doc)}
+    return uow.outbox.add(key, ERP_DOCUMENT_READY, f"erp/{p.destination}/{event['subject']}",
+                          envelope(key, ERP_DOCUMENT_READY, event["subject"], data, now), now)
+
+
+def _document(p: ErpProfile, event: Mapping[str, Any], uow: UnitOfWork) -> (
         ErpDocument | list[Problem]):
     head, _, rest = str(event["subject"]).partition("/")
     kind = DOCUMENT_SUBJECTS.get(head)
@@ -100,6 +122,6 @@ def _document(p: ErpProfile, event: dict[str, Any] | Any, uow: UnitOfWork) -> (
     return map_journal(p, event["key"], event["data"])
 
 
-def erp_postings(cmd: ListErpPostings, uow: UnitOfWork) -> list[dict[str, Any]]:
+def erp_postings(cmd: ShowErpPostings, uow: UnitOfWork) -> list[dict[str, Any]]:
     with uow:
         return uow.erp.postings(cmd.destination, cmd.external_id)

@@ -77,7 +77,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
 }
 
 QUERY_HANDLERS: dict[type, QueryHandler] = {
-    c.ListErpPostings: erp_postings,
+    c.ShowErpPostings: erp_postings,
     c.ShowContract: contract_status,
     c.ShowRevenueSchedule: revenue_schedule,
 }

@@ -29,14 +29,19 @@ class SqlErp:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        # read once per transaction: every journal event published in it asks
+        self._profiles: list[ErpProfile] | None = None
 
     def profiles(self) -> list[ErpProfile]:
-        rows = self.conn.execute(select(t.erp_profiles.c.profile).order_by(
-            t.erp_profiles.c.destination, t.erp_profiles.c.entity))
-        return [profile_from_data(r.profile) for r in rows]
+        if self._profiles is None:
+            rows = self.conn.execute(select(t.erp_profiles.c.profile).order_by(
+                t.erp_profiles.c.destination, t.erp_profiles.c.entity))
+            self._profiles = [profile_from_data(r.profile) for r in rows]
+        return list(self._profiles)
 
     def upsert_profiles(self, profiles: Sequence[ErpProfile], now: datetime) -> int:
         ep = t.erp_profiles
+        self._profiles = None
         for p in profiles:
             self.conn.execute(delete(ep).where((ep.c.destination == p.destination)
                                                & (ep.c.entity == p.entity)))
