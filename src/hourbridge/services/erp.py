@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from hourbridge.domain.commands import ShowErpPostings, LoadErpProfiles, QueueErpPush
+from hourbridge.domain.commands import LoadErpProfiles, QueueErpPush, ShowErpPostings
 from hourbridge.domain.erp import (
     ErpDocument,
     ErpProfile,
