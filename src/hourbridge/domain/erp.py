@@ -113,8 +113,10 @@ class ErpLine:
     amount: Decimal = Decimal(0)
     item: str | None = None
     tax: str | None = None
-    debit: Decimal = Decimal(0)  # journal-entry lines only
+    debit: Decimal = Decimal(0)  # journal-entry lines only, in the company's currency
     credit: Decimal = Decimal(0)
+    currency: str | None = None  # a journal line's own currency, when not the company's
+    amount_currency: Decimal | None = None  # signed (debit +), in ``currency``
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,14 +190,20 @@ def map_journal(p: ErpProfile, key: str, journal: Mapping[str, Any]) -> ErpDocum
     if missing:
         return [Problem("invalid_erp_profile", f"no ERP account for ledger account {a!r}",
                         f"{where}.accounts.{a}", f"accounts.{a}") for a in missing]
-    currencies = {ps["currency"] for ps in journal["postings"]}
-    lines = tuple(ErpLine(journal["memo"], p.accounts[ps["account"]],
-                          debit=Decimal(ps["debit"]), credit=Decimal(ps["credit"]))
-                  for ps in journal["postings"])
+    lines = []
+    for ps in journal["postings"]:
+        # an ERP's journal is kept in the company's currency: the functional amount (signed,
+        # debit positive) is what balances; a line in another currency keeps its own amount
+        functional = Decimal(ps["functional_amount"])
+        foreign = ps["currency"] != p.currency
+        lines.append(ErpLine(
+            journal["memo"], p.accounts[ps["account"]], debit=max(functional, Decimal(0)),
+            credit=max(-functional, Decimal(0)), currency=ps["currency"] if foreign else None,
+            amount_currency=Decimal(ps["debit"]) - Decimal(ps["credit"]) if foreign else None))
     return ErpDocument("journal_entry", external_id(key), p.company,
-                       p.entries_journal or p.journal,
-                       currencies.pop() if len(currencies) == 1 else p.currency,
-                       date.fromisoformat(journal["posted_on"]), lines, memo=journal["memo"])
+                       p.entries_journal or p.journal, p.currency,
+                       date.fromisoformat(journal["posted_on"]), tuple(lines),
+                       memo=journal["memo"])
 
 
 def document_to_data(doc: ErpDocument) -> dict[str, Any]:
@@ -218,7 +226,9 @@ def document_from_data(data: Mapping[str, Any]) -> ErpDocument:
     lines = tuple(ErpLine(
         ln["description"], ln["account"], Decimal(ln["quantity"]), Decimal(ln["unit_price"]),
         Decimal(ln["amount"]), ln.get("item"), ln.get("tax"), Decimal(ln["debit"]),
-        Decimal(ln["credit"])) for ln in data["lines"])
+        Decimal(ln["credit"]), ln.get("currency"),
+        None if ln.get("amount_currency") is None else Decimal(ln["amount_currency"]))
+        for ln in data["lines"])
     return ErpDocument(
         data["kind"], data["external_id"], data["company"], data["journal"], data["currency"],
         date.fromisoformat(data["date"]), lines, data.get("memo", ""), data.get("number"),

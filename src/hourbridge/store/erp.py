@@ -10,10 +10,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from hourbridge.domain.erp import ErpProfile
+from hourbridge.services.events import JOURNAL_ENTRY_READY
 
 from . import tables as t
-
-JOURNAL_EVENT = "hourbridge.journal.entry.ready.v1"  # services.events.JOURNAL_ENTRY_READY
 
 
 def profile_to_data(p: ErpProfile) -> dict[str, Any]:
@@ -53,7 +52,7 @@ class SqlErp:
     def journal_events(self, entity: str | None) -> list[Mapping[str, Any]]:
         ob = t.outbox
         rows = self.conn.execute(select(ob.c.key, ob.c.subject, ob.c.payload)
-                                 .where(ob.c.type == JOURNAL_EVENT).order_by(ob.c.id))
+                                 .where(ob.c.type == JOURNAL_ENTRY_READY).order_by(ob.c.id))
         # the entity sits inside the JSON payload; filtering here keeps one portable query
         return [{"key": r.key, "subject": r.subject, "data": r.payload["data"]} for r in rows
                 if entity is None or r.payload["data"]["entity"] == entity]

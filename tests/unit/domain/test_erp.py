@@ -15,6 +15,7 @@ from hourbridge.domain.erp import (
     document_to_data,
     external_id,
     map_invoice,
+    map_journal,
 )
 
 PROFILE = ErpProfile("odoo-de", "odoo", "DE", "1", "INV", "EUR", "121000",
@@ -81,3 +82,28 @@ def test_profile_problems_name_their_fields() -> None:
     assert fields == {"system", "entity", "destination", "journal", "revenue_accounts.default",
                       "numbering", "concurrency", "connection.url"}
     assert check_profile(PROFILE, "p", {"DE": "EUR"}) == []
+
+
+def test_journal_lines_balance_in_the_company_currency_and_keep_their_own() -> None:
+    profile = replace(PROFILE, accounts={"1200": "121000", "4000": "400000", "2200": "2200"})
+    # a CHF invoice of a EUR company at 1 CHF = 1.04 EUR (functional amounts signed)
+    journal = {"memo": "Invoice DE-9", "posted_on": "2026-11-02", "postings": [
+        {"account": "1200", "debit": "119.00", "credit": "0", "currency": "CHF",
+         "functional_amount": "123.76"},
+        {"account": "4000", "debit": "0", "credit": "100.00", "currency": "CHF",
+         "functional_amount": "-104.00"},
+        {"account": "2200", "debit": "0", "credit": "19.00", "currency": "CHF",
+         "functional_amount": "-19.76"}]}
+    doc = map_journal(profile, "invoice-issued:DE:DE-9", journal)
+    assert not isinstance(doc, list)
+    assert doc.currency == "EUR"
+    assert sum(ln.debit for ln in doc.lines) == sum(ln.credit for ln in doc.lines)
+    assert [(ln.account, ln.debit, ln.credit, ln.currency, ln.amount_currency)
+            for ln in doc.lines] == [
+        ("121000", Decimal("123.76"), 0, "CHF", Decimal("119.00")),
+        ("400000", 0, Decimal("104.00"), "CHF", Decimal("-100.00")),
+        ("2200", 0, Decimal("19.76"), "CHF", Decimal("-19.00"))]
+    assert document_from_data(document_to_data(doc)) == doc
+    unmapped = map_journal(PROFILE, "k", journal)
+    assert isinstance(unmapped, list)
+    assert [p.field for p in unmapped] == ["accounts.1200", "accounts.2200", "accounts.4000"]

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from hourbridge.domain.erp import ErpDocument, ErpParty, ErpRecord, PaymentState
+from hourbridge.domain.erp import ErpDocument, ErpLine, ErpParty, ErpRecord, PaymentState
 
 from .rpc import ErpRefused, OdooRpc
 
@@ -64,8 +64,8 @@ class OdooSink:
                 vals["email"] = party.email
             if party.country:
                 vals["country_id"] = self._id("res.country", "code", party.country, "country")
-            # a partner created twice after a lost answer is harmless (the next search finds
-            # one of them by ref); a document is not, hence the lookup before it
+            # an answer lost here leaves the partner in Odoo: the next attempt's search by
+            # ref finds it, so it is not created twice
             self._ids[key] = int(self.rpc.execute("res.partner", "create", [vals],
                                                   write=True))
         return str(self._ids[key])
@@ -78,10 +78,7 @@ class OdooSink:
             "currency_id": self._id("res.currency", "name", doc.currency, "currency"),
         }
         if doc.kind == "journal_entry":
-            vals["line_ids"] = [(0, 0, {
-                "name": ln.description, "debit": _amount(ln.debit), "credit": _amount(ln.credit),
-                "account_id": self._id("account.account", "code", ln.account, "account"),
-            }) for ln in doc.lines]
+            vals["line_ids"] = [(0, 0, self._entry_line(ln)) for ln in doc.lines]
             return vals
         assert doc.partner is not None
         vals.update({
@@ -100,6 +97,17 @@ class OdooSink:
                          if ln.tax else [])],
         }) for ln in doc.lines]
         return vals
+
+    def _entry_line(self, ln: ErpLine) -> dict[str, Any]:
+        """A journal item: debit/credit in the company's currency; a line in another
+        currency also carries its own signed ``amount_currency`` and ``currency_id``."""
+        line: dict[str, Any] = {
+            "name": ln.description, "debit": _amount(ln.debit), "credit": _amount(ln.credit),
+            "account_id": self._id("account.account", "code", ln.account, "account")}
+        if ln.currency is not None and ln.amount_currency is not None:
+            line["currency_id"] = self._id("res.currency", "name", ln.currency, "currency")
+            line["amount_currency"] = _amount(ln.amount_currency)
+        return line
 
     def push_document(self, doc: ErpDocument) -> ErpRecord:
         move_id = int(self.rpc.execute("account.move", "create", [self._move(doc)],
