@@ -215,4 +215,4 @@ def _open_destination(engine: Engine, name: str) -> Destination | None:
     env = profile.connection.get("secret_env") or (
         "HOURBRIDGE_ERP_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_KEY")
     sink = SINKS[profile.system](profile.connection, os.environ.get(env, ""))
-    return Destination(sink, Limits(profile.concurrency, profile.requests_per_second))
+    return Destination(sink, Limits(profile.concurrency, profile.documents_per_second))

@@ -4,9 +4,9 @@ An ERP keeps the books; Hourbridge only tells it what was issued. A **profile** 
 legal entity and destination, how our documents land in that ERP: the company and journal,
 the receivable account, the revenue account (and item) per kind of invoice line, the tax code
 per Hourbridge tax code, the account per ledger account for journal entries, whose numbering
-the document keeps, the currency, and how hard the ERP may be pushed (concurrency, requests per
-second). ``check_profile`` names each missing field; ``map_invoice`` and ``map_journal`` turn
-an issued document (its frozen snapshot, ``domain.einvoice.snapshot``) into an ``ErpDocument``
+the document keeps, the currency, and how hard the ERP may be pushed (documents in flight,
+documents started per second). ``check_profile`` names each missing field; ``map_invoice`` and
+``map_journal`` turn an issued document (its frozen snapshot, ``domain.einvoice.snapshot``) into an ``ErpDocument``
 every sink (``connectors/<erp>/``) translates into its own API.
 
 External ids are derived from the outbox key of what happened, never drawn at random: the same
@@ -51,7 +51,7 @@ class ErpProfile:
     entries_journal: str | None = None  # journal entries' journal (default: ``journal``)
     connection: Mapping[str, str] = field(default_factory=dict)  # url, database, login...
     concurrency: int = 2
-    requests_per_second: float | None = None
+    documents_per_second: float | None = None
 
 
 def check_profile(p: ErpProfile, where: str, entities: Mapping[str, str]) -> list[Problem]:
@@ -81,8 +81,8 @@ def check_profile(p: ErpProfile, where: str, entities: Mapping[str, str]) -> lis
         bad("numbering", f"one of {', '.join(NUMBERING)}")
     if p.concurrency < 1:
         bad("concurrency", "at least 1")
-    if p.requests_per_second is not None and p.requests_per_second <= 0:
-        bad("requests_per_second", "must be positive")
+    if p.documents_per_second is not None and p.documents_per_second <= 0:
+        bad("documents_per_second", "must be positive")
     if not p.connection.get("url"):
         bad("connection.url", "the ERP's base URL is required")
     return out

@@ -20,7 +20,7 @@ what needs master data (the entity, ISO codes, required accounts) in ``domain.er
         connection: {url: "https://odoo.example", database: acme, login: api@acme,
                      secret_env: HOURBRIDGE_ERP_ODOO_GMBH_KEY}
         concurrency: 2
-        requests_per_second: 5
+        documents_per_second: 5
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class ErpProfileIn(BaseModel):
     entries_journal: str | None = None
     connection: dict[str, str] = {}
     concurrency: int = Field(2, ge=1, le=64)
-    requests_per_second: float | None = Field(None, gt=0)
+    documents_per_second: float | None = Field(None, gt=0)
 
     def to_domain(self) -> ErpProfile:
         return ErpProfile(**self.model_dump())

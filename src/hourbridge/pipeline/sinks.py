@@ -8,9 +8,10 @@ in a refusal (a crash left it ``sending``, a timeout or dropped answer left it `
 looked up by its external id first; found, it is recorded as ``found`` (and posted if it was
 left a draft), never created a second time.
 
-Each destination has its own limits: at most ``concurrency`` calls at once (a semaphore,
-shared by every worker thread of this process) and at most ``requests_per_second`` started per
-second, so one slow ERP never takes the others' capacity.
+Each destination has its own limits: at most ``concurrency`` documents in flight at once (a
+semaphore, shared by every worker thread of this process) and at most
+``documents_per_second`` started per second (each document is a few requests: lookups, create,
+post), so one slow ERP never takes the others' capacity.
 """
 
 from __future__ import annotations
