@@ -6,8 +6,8 @@ the receivable account, the revenue account (and item) per kind of invoice line,
 per Hourbridge tax code, the account per ledger account for journal entries, whose numbering
 the document keeps, the currency, and how hard the ERP may be pushed (documents in flight,
 documents started per second). ``check_profile`` names each missing field; ``map_invoice`` and
-``map_journal`` turn an issued document (its frozen snapshot, ``domain.einvoice.snapshot``) into an ``ErpDocument``
-every sink (``connectors/<erp>/``) translates into its own API.
+``map_journal`` turn an issued document (its frozen snapshot, ``domain.einvoice.snapshot``)
+into an ``ErpDocument`` every sink (``connectors/<erp>/``) translates into its own API.
 
 External ids are derived from the outbox key of what happened, never drawn at random: the same
 document gets the same id on every attempt, which is what lets a sink find a document an
