@@ -6,6 +6,8 @@ they never import the store or connectors themselves.
 
 from __future__ import annotations
 
+import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .config import Settings
-from .connectors import TRACKERS
+from .connectors import SINKS, TRACKERS
 from .connectors.gateway import Trackers
 from .connectors.native import NativeFile, tracker_of
 from .domain import commands as c
@@ -27,11 +29,14 @@ from .errors import ConcurrentChange, InvalidInput, Retryable
 from .formats.timefile import TimeFile
 from .pipeline.parallel import ParallelValidator
 from .pipeline.retry import RetryPolicy
-from .pipeline.worker import Worker
+from .pipeline.sinks import Destination, Limits, SinkRegistry
+from .pipeline.worker import Handler, Worker
+from .services.erp import ERP_DOCUMENT_READY
 from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, QUERY_HANDLERS, Collaborators
 from .services.ports.uow import UnitOfWork
 from .store import migrate
 from .store.engine import make_engine, read_only
+from .store.erp import SqlErp, SqlPostingLog
 from .store.idempotency import SqlIdempotencyKeys
 from .store.jobs import SqlJobStore
 from .store.ledger import SqlLedger
@@ -59,6 +64,7 @@ class Hourbridge:
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     collaborators: Collaborators = field(default_factory=Collaborators)
     uow_factory: UowFactory = SqlUnitOfWork
+    sinks: SinkRegistry | None = None  # ERP destinations the worker delivers to
     _closed: bool = field(default=False, repr=False)
 
     def uow(self) -> Any:
@@ -178,10 +184,14 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     if upgrade:
         migrate.upgrade(engine)
     ledger = SqlLedger(engine, clock)
-    handlers = {
+    handlers: dict[str, Handler] = {
         type_: (lambda payload, h=handler: h(payload, ledger))
         for type_, handler in EVENT_HANDLERS.items()
     }
+    sinks = SinkRegistry(partial(_open_destination, engine), SqlPostingLog(engine), clock)
+    # the one seam into the worker: queued ERP documents go to the registry, which picks the
+    # sink by the destination the event names
+    handlers[ERP_DOCUMENT_READY] = sinks.deliver
     worker = Worker(SqlJobStore(engine), handlers, clock, batch=settings.worker_batch,
                     policy=retry_policy or RetryPolicy())
     validator = ParallelValidator(workers=settings.intake_workers)
@@ -191,4 +201,18 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     return Hourbridge(settings, engine, clock, ReadModels(read_only(engine)), worker,
                       SqlIdempotencyKeys(engine, clock),
                       collaborators=Collaborators(validator=validator, trackers=gateway),
-                      uow_factory=uow_factory)
+                      uow_factory=uow_factory, sinks=sinks)
+
+
+def _open_destination(engine: Engine, name: str) -> Destination | None:
+    """The sink of destination ``name`` from its stored profile; its key from the
+    environment variable the profile names (``connection.secret_env``; default
+    ``HOURBRIDGE_ERP_<NAME>_KEY``), never from the database."""
+    with engine.connect() as conn:
+        profile = next((p for p in SqlErp(conn).profiles() if p.destination == name), None)
+    if profile is None:
+        return None
+    env = profile.connection.get("secret_env") or (
+        "HOURBRIDGE_ERP_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_KEY")
+    sink = SINKS[profile.system](profile.connection, os.environ.get(env, ""))
+    return Destination(sink, Limits(profile.concurrency, profile.documents_per_second))

@@ -251,3 +251,28 @@ class SyncConnection:
 
     name: str
     full: bool = False
+
+
+# --- ERP sinks (domain/erp.py) ------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LoadErpProfiles:
+    """Upsert ERP profiles (``erp_profiles`` section); ``origins`` names where each was read
+    (``file:erp_profiles[i]``) so that a problem names its field there."""
+
+    profiles: tuple[Any, ...]  # domain.erp.ErpProfile
+    origins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class QueueErpPush:
+    """Queue every issued document of ``entity`` (None: all) not yet queued for the ERPs
+    its profiles name (``destination``: only that one)."""
+
+    entity: str | None = None
+    destination: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShowErpPostings:
+    destination: str | None = None
+    external_id: str | None = None

@@ -1,5 +1,6 @@
 """Publishing a journal entry: one outbox row, in the use case's transaction, that the worker
-delivers to the ledger (``handlers.post_journal_entry``) as a CloudEvents envelope."""
+delivers to the ledger (``handlers.post_journal_entry``) as a CloudEvents envelope, and one
+per ERP destination of the entity (``erp.queue_for_erps``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 
 from hourbridge.domain.ledger import JournalEntry
 
+from .erp import queue_for_erps
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .ports.uow import UnitOfWork
 
@@ -15,6 +17,9 @@ def publish_journal(uow: UnitOfWork, key: str, subject: str, journal: JournalEnt
                     now: datetime) -> bool:
     """Queue ``journal`` under the idempotency ``key`` (the event id); ``subject`` names what
     it books (``invoice/NUMBER``, ``journal/KEY``...). False if the key was queued before."""
-    return uow.outbox.add(key, JOURNAL_ENTRY_READY, subject,
-                          envelope(key, JOURNAL_ENTRY_READY, subject, journal_to_data(journal),
-                                   now), now)
+    data = journal_to_data(journal)
+    added = uow.outbox.add(key, JOURNAL_ENTRY_READY, subject,
+                           envelope(key, JOURNAL_ENTRY_READY, subject, data, now), now)
+    if added:  # and the same document for each ERP the entity posts to (none: nothing)
+        queue_for_erps(uow, {"key": key, "subject": subject, "data": data}, now)
+    return added

@@ -15,6 +15,7 @@ from .connections import SqlConnections
 from .contracts import SqlContracts
 from .corrections import SqlCorrections
 from .entries import SqlEntries
+from .erp import SqlErp
 from .exceptions import SqlExceptions
 from .expenses import SqlExpenses
 from .holds import SqlHolds
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
         self.intercompany = SqlIntercompany(self.conn)
         self.corrections = SqlCorrections(self.conn)
         self.connections = SqlConnections(self.conn)
+        self.erp = SqlErp(self.conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

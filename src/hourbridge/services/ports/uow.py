@@ -10,6 +10,7 @@ from .connections import ConnectionRepository
 from .contracts import ContractStateRepository
 from .corrections import CorrectionRepository
 from .entries import EntryRepository
+from .erp import ErpRepository
 from .exceptions import ExceptionRepository
 from .expenses import ExpenseRepository
 from .holds import HoldRepository
@@ -39,6 +40,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     intercompany: IntercompanyRepository
     connections: ConnectionRepository
+    erp: ErpRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -31,6 +31,7 @@ from .delivery import (
     journal_lines,
     outbox,
 )
+from .erp import erp_postings, erp_profiles
 from .intake import (
     exceptions,
     expenses,
@@ -70,6 +71,8 @@ __all__ = [
     "customers",
     "employees",
     "entities",
+    "erp_postings",
+    "erp_profiles",
     "exceptions",
     "expenses",
     "fx_rates",
