@@ -20,7 +20,7 @@ from ..bodygate import MAX_BODY_BYTES
 from ..deps import HourbridgeDep
 from ..problems import problem_responses
 
-router = APIRouter(prefix="/v1", tags=["webhooks"], responses=problem_responses(401, 404, 500))
+router = APIRouter(prefix="/v1", tags=["webhooks"], responses=problem_responses(401, 404, 422, 500))
 
 _DESCRIPTION = """
 A tracker's webhook delivery for a connection (`hourbridge connections add`, its secret set
