@@ -133,12 +133,12 @@ class SheetMapping(BaseModel):
     def needs(self) -> list[Problem]:
         """What the mapping lacks to make an entry: each a problem naming its key."""
         have = set(self.columns.named()) | set(self.constants)
-        problems = [Problem("invalid_format", f"columns.{name} (or constants.{name}) is "
-                            "required", f"columns.{name}", name)
+        problems = [Problem("invalid_format", f"mapping key columns.{name} (or constants."
+                            f"{name}) is required", f"columns.{name}", name)
                     for name in ("employee", "project", "duration") if name not in have]
         if not {"date", "start"} & have:
-            problems.append(Problem("invalid_format", "columns.date or columns.start is "
-                                    "required", "columns.date", "date"))
+            problems.append(Problem("invalid_format", "mapping key columns.date or "
+                                    "columns.start is required", "columns.date", "date"))
         return problems
 
 
@@ -151,8 +151,9 @@ def parse_mapping(data: Any, name: str = "mapping") -> SheetMapping:
     try:
         mapping = SheetMapping.model_validate(data)
     except ValidationError as exc:
-        problems = [Problem("invalid_format", f"{_key(e['loc'])}: {e['msg']}", name,
-                            _key(e["loc"])) for e in exc.errors()]
+        problems = [Problem("invalid_format", f"mapping key {_key(e['loc'])}: "
+                            f"{e['msg'].removeprefix('Value error, ')}", name, _key(e["loc"]))
+                    for e in exc.errors()]
         first = problems[0]
         raise InvalidInput(f"{name}: {first.message}", list[object](problems)) from None
     missing = mapping.needs()
