@@ -244,7 +244,7 @@ class SheetFile:
                if m.ids == "aliases" else {k: k for k in ("employee", "project", "task")})
         row: dict[str, Any] = {ids[k]: _text(given.get(k)) for k in ids}
         row.update(external_id=external_id, notes=_text(given.get("notes")),
-                   date=read.get("date") or read.get("start", ""),
+                   work_date=read.get("date") or read.get("start", ""),
                    billable=read.get("billable", True), **read.get("duration", {}))
         return row
 
