@@ -216,7 +216,8 @@ class SheetFile:
                                        start=self.mapping.header_row + 1):
             if all(_text(c) == "" for c in cells):
                 continue
-            where = f"{self.filename}: {sheet} row {number}"
+            where = (f"{self.filename} row {number}" if self.kind == "csv"
+                     else f"{self.filename}: {sheet} row {number}")
             yield where, self._row(sheet, number, cells, header)
 
     def _row(self, sheet: str, number: int, cells: list[Cell], header: dict[str, int]
@@ -251,7 +252,8 @@ class SheetFile:
     def _row_id(self, sheet: str, number: int) -> str:
         """A sheet without an id column: the file, sheet and row name the entry (the same
         file again is the same entries; another file's row 5 is another entry)."""
-        text = f"{self.filename}#{sheet}!{number}"
+        text = (f"{self.filename}!{number}" if self.kind == "csv"
+                else f"{self.filename}#{sheet}!{number}")
         if len(text) <= EXTERNAL_ID:
             return text
         return hashlib.sha256(text.encode()).hexdigest()[:32] + f"!{number}"
