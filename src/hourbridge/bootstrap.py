@@ -26,6 +26,7 @@ from .connectors.native import NativeFile, tracker_of
 from .domain import commands as c
 from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
+from .formats.sheet import is_mapped_sheet
 from .formats.timefile import TimeFile
 from .pipeline.parallel import ParallelValidator
 from .pipeline.retry import RetryPolicy
@@ -113,10 +114,14 @@ class Hourbridge:
     def recover_intake(self, inbox_ids: Sequence[int] = (), older_than: timedelta =
                        timedelta(0), wait: bool = True) -> list[dict[str, Any]]:
         """Process payloads that were kept but never processed (a crash, a killed process):
-        the given ones, or every one received more than ``older_than`` ago. Each goes through
+        the given ones, or every one received more than ``older_than`` ago (but a mapped
+        spreadsheet: ``ingest --mapping`` again). Each goes through
         the same intake as when it arrived, read back from the inbox; with ``wait=False`` one
         that another process is processing right now is skipped."""
-        stuck = self.queries.stuck_payloads(self.clock() - older_than)
+        # a mapped spreadsheet reads only through its mapping, which is not kept: the same
+        # ``ingest --mapping`` finishes it (read here as canonical, it would fail for good)
+        stuck = [p for p in self.queries.stuck_payloads(self.clock() - older_than)
+                 if not is_mapped_sheet(p["media_type"])]
         if inbox_ids:
             wanted = set(inbox_ids)
             stuck = [p for p in stuck if p["id"] in wanted]

@@ -245,6 +245,25 @@ class TestConnection:
 
 
 @dataclass(frozen=True, slots=True)
+class SetWebhookSecret:
+    """Store (sealed with the API token) the secret a connection's webhook deliveries are
+    verified with: Toggl's subscription ``secret``, Clockify's webhook ``authToken``."""
+
+    name: str
+    secret: Secret
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiveWebhook:
+    """One webhook delivery as it arrived: header names lower-case, the body's raw bytes
+    (the signature is over exactly these)."""
+
+    connection: str
+    headers: tuple[tuple[str, str], ...] = field(repr=False)
+    body: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class SyncConnection:
     """Pull a connection's entries changed since its cursor (``full``: all, and notice the
     entries gone from the source)."""

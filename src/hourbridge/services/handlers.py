@@ -41,6 +41,7 @@ from .ports.uow import UnitOfWork
 from .rejection import reject_entries
 from .revenue import revenue_schedule, run_revenue
 from .voids import void_invoice
+from .webhooks import receive_webhook, set_webhook_secret
 
 __all__ = ["COMMAND_HANDLERS", "EVENT_HANDLERS", "QUERY_HANDLERS", "Collaborators"]
 
@@ -74,6 +75,8 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.TestConnection: probe_connection,
     c.RemoveConnection: remove_connection,
     c.SyncConnection: sync_connection,
+    c.SetWebhookSecret: set_webhook_secret,
+    c.ReceiveWebhook: receive_webhook,
 }
 
 QUERY_HANDLERS: dict[type, QueryHandler] = {

@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
-from .connections import ConnectionRepository
+from .connections import ConnectionRepository, WebhookDeliveries
 from .contracts import ContractStateRepository
 from .corrections import CorrectionRepository
 from .entries import EntryRepository
@@ -41,6 +41,7 @@ class UnitOfWork(Protocol):
     intercompany: IntercompanyRepository
     connections: ConnectionRepository
     erp: ErpRepository
+    webhooks: WebhookDeliveries
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...
