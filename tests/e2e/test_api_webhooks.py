@@ -130,7 +130,7 @@ def test_a_bad_or_missing_signature_is_401_and_keeps_nothing(
     assert r.status_code == 401, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["code"] == "webhook_signature_invalid"
-    assert count(hb, t.inbox) == 0 and count(hb, t.webhook_deliveries) == 0
+    assert count(hb, t.inbox) == 0 and count(hb, t.webhook_receipts) == 0
     assert count(hb, t.exceptions) == 0
 
 
@@ -141,7 +141,7 @@ def test_a_ping_is_answered_and_not_stored(app: tuple[TestClient, Hourbridge]) -
                        "validation_code": "89627dd73f2044f2"}).encode()
     r = client.post(URL, content=ping, headers=signed(ping))
     assert (r.status_code, r.json()) == (200, {"validation_code": "89627dd73f2044f2"})
-    assert count(hb, t.inbox) == 0 and count(hb, t.webhook_deliveries) == 0
+    assert count(hb, t.inbox) == 0 and count(hb, t.webhook_receipts) == 0
 
 
 def test_a_stale_delivery_and_an_unknown_connection_are_refused(
@@ -167,13 +167,13 @@ def test_a_crash_after_the_body_was_kept_is_recovered_by_the_retry(
     body = toggl_event(801, 3005, 45)
     monkeypatch.setattr(SqlEntries, "insert", crash)
     assert client.post(URL, content=body, headers=signed(body)).status_code == 500
-    assert count(hb, t.inbox) == 1 and count(hb, t.webhook_deliveries) == 0
+    assert count(hb, t.inbox) == 1 and count(hb, t.webhook_receipts) == 0
     monkeypatch.setattr(SqlEntries, "insert", real_insert)
     # the tracker retries the delivery it got no 2xx for: the kept payload is finished
     r = client.post(URL, content=body, headers=signed(body))
     assert r.status_code == 201, r.text
     assert [e["external_id"] for e in client.get("/v1/time-entries").json()] == ["3005"]
-    assert count(hb, t.inbox) == 1 and count(hb, t.webhook_deliveries) == 1
+    assert count(hb, t.inbox) == 1 and count(hb, t.webhook_receipts) == 1
 
 
 def test_clockify_token_deliveries_and_replays(app: tuple[TestClient, Hourbridge]) -> None:

@@ -41,7 +41,7 @@ from .ports.uow import UnitOfWork
 from .rejection import reject_entries
 from .revenue import revenue_schedule, run_revenue
 from .voids import void_invoice
-from .webhooks import receive_webhook, set_webhook_secret
+from .webhook_receipts import receive_webhook, set_webhook_secret
 
 __all__ = ["COMMAND_HANDLERS", "EVENT_HANDLERS", "QUERY_HANDLERS", "Collaborators"]
 

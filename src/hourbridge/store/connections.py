@@ -43,8 +43,8 @@ class SqlConnections:
 
     def remove(self, name: str) -> bool:
         # its deliveries go with it (SQLite may run without foreign-key cascades)
-        self.conn.execute(delete(t.webhook_deliveries)
-                          .where(t.webhook_deliveries.c.connection == name))
+        self.conn.execute(delete(t.webhook_receipts)
+                          .where(t.webhook_receipts.c.connection == name))
         done = self.conn.execute(delete(t.connections).where(t.connections.c.name == name))
         return bool(done.rowcount)
 

@@ -26,7 +26,7 @@ from .invoices import SqlInvoices
 from .locks import SqlLocks
 from .masterdata import SnapshotCache, SqlMasterData
 from .outbox import SqlOutbox
-from .webhooks import SqlWebhookDeliveries
+from .webhook_receipts import SqlWebhookReceipts
 
 # PostgreSQL's deadlock_detected and serialization_failure: the loser of a race, nothing wrong
 _RACES = {"40P01", "40001"}
@@ -61,7 +61,7 @@ class SqlUnitOfWork:
         self.corrections = SqlCorrections(self.conn)
         self.connections = SqlConnections(self.conn)
         self.erp = SqlErp(self.conn)
-        self.webhooks = SqlWebhookDeliveries(self.conn)
+        self.webhook_receipts = SqlWebhookReceipts(self.conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -12,7 +12,7 @@ from .connections import (
     Delivery,
     Pull,
     TrackerGateway,
-    WebhookDeliveries,
+    WebhookReceipts,
 )
 from .contracts import ContractStateRepository
 from .corrections import CorrectionRepository, LiveLink
@@ -81,6 +81,6 @@ __all__ = [
     "TrackerGateway",
     "UnitOfWork",
     "VoidFacts",
-    "WebhookDeliveries",
+    "WebhookReceipts",
     "chunked",
 ]

@@ -60,7 +60,7 @@ class Delivery:
     handshake: dict[str, str] | None = None
 
 
-class WebhookDeliveries(Protocol):
+class WebhookReceipts(Protocol):
     def seen(self, connection: str, delivery_id: str) -> bool: ...
     def record(self, connection: str, delivery_id: str, inbox_id: int | None,
                now: datetime) -> bool:

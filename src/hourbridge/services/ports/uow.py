@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
-from .connections import ConnectionRepository, WebhookDeliveries
+from .connections import ConnectionRepository, WebhookReceipts
 from .contracts import ContractStateRepository
 from .corrections import CorrectionRepository
 from .entries import EntryRepository
@@ -41,7 +41,7 @@ class UnitOfWork(Protocol):
     intercompany: IntercompanyRepository
     connections: ConnectionRepository
     erp: ErpRepository
-    webhooks: WebhookDeliveries
+    webhook_receipts: WebhookReceipts
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -24,7 +24,7 @@ from .billing import (
     retainer_months,
     revenue_recognitions,
 )
-from .connections import connections, webhook_deliveries
+from .connections import connections, webhook_receipts
 from .delivery import (
     idempotency_keys,
     journal_entries,
@@ -99,5 +99,5 @@ __all__ = [
     "revisions",
     "tasks",
     "time_entries",
-    "webhook_deliveries",
+    "webhook_receipts",
 ]

@@ -23,8 +23,8 @@ connections = Table(
 
 # one row per webhook delivery taken: the same delivery id again is a replay. Written after
 # its payload's intake, so a crash before it leaves the replay free to finish that intake.
-webhook_deliveries = Table(
-    "webhook_deliveries", metadata,
+webhook_receipts = Table(
+    "webhook_receipts", metadata,
     Column("connection", String(64), ForeignKey("connections.name", ondelete="CASCADE"),
            primary_key=True),
     Column("delivery_id", String(100), primary_key=True),

@@ -63,12 +63,12 @@ def receive_webhook(cmd: c.ReceiveWebhook, uow: UnitOfWork, now: datetime,
     if delivery.handshake is not None or delivery.payload is None:
         return {"handshake": delivery.handshake or {}, "duplicate_delivery": False}
     with uow:
-        seen = uow.webhooks.seen(record.name, delivery.delivery_id)
+        seen = uow.webhook_receipts.seen(record.name, delivery.delivery_id)
     if seen:
         return {"delivery_id": delivery.delivery_id, "duplicate_delivery": True}
     report = ingest(TIME, record.name, delivery.payload, uow, now, deps.validator)
     with uow:
-        uow.webhooks.record(record.name, delivery.delivery_id, report.inbox_id, now)
+        uow.webhook_receipts.record(record.name, delivery.delivery_id, report.inbox_id, now)
         uow.commit()
     return {"delivery_id": delivery.delivery_id, "duplicate_delivery": False,
             **report.as_dict()}

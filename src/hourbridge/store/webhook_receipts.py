@@ -1,4 +1,4 @@
-"""Webhook deliveries taken per connection (``services.ports.WebhookDeliveries``)."""
+"""Webhook deliveries taken per connection (``services.ports.WebhookReceipts``)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from . import tables as t
 
 
-class SqlWebhookDeliveries:
+class SqlWebhookReceipts:
     def __init__(self, conn: SqlConnection) -> None:
         self.conn = conn
 
     def seen(self, connection: str, delivery_id: str) -> bool:
-        wd = t.webhook_deliveries
+        wd = t.webhook_receipts
         return self.conn.execute(select(wd.c.delivery_id).where(
             wd.c.connection == connection, wd.c.delivery_id == delivery_id)).first() is not None
 
@@ -25,7 +25,7 @@ class SqlWebhookDeliveries:
         try:
             # a savepoint: a concurrent replay that recorded first leaves the transaction usable
             with self.conn.begin_nested():
-                self.conn.execute(insert(t.webhook_deliveries).values(
+                self.conn.execute(insert(t.webhook_receipts).values(
                     connection=connection, delivery_id=delivery_id, inbox_id=inbox_id,
                     received_at=now))
         except IntegrityError:
