@@ -95,3 +95,10 @@ class SetupRefused(Permanent):
     refused credentials, a schema to upgrade first. One line, no secret in it."""
 
     code = "setup"
+
+
+class SubscriptionGone(Permanent):
+    """A webhook receiver answered 410 Gone (Standard Webhooks: stop sending), or the
+    subscription was disabled or removed before its delivery ran."""
+
+    code = "subscription_disabled"

@@ -27,6 +27,7 @@ from .connections import (
 from .contracts import achieve_milestone, contract_status
 from .corrections import apply_correction, reject_correction
 from .credits import issue_credit_note
+from .deadletters import replay_dead_letters
 from .deps import Collaborators
 from .events import JOURNAL_ENTRY_READY, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
@@ -40,6 +41,7 @@ from .ports.uow import UnitOfWork
 from .rejection import reject_entries
 from .revenue import revenue_schedule, run_revenue
 from .voids import void_invoice
+from .webhooks import add_webhook, list_webhooks, remove_webhook, test_webhook
 
 __all__ = ["COMMAND_HANDLERS", "EVENT_HANDLERS", "QUERY_HANDLERS", "Collaborators"]
 
@@ -71,6 +73,11 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.TestConnection: probe_connection,
     c.RemoveConnection: remove_connection,
     c.SyncConnection: sync_connection,
+    c.AddWebhook: add_webhook,
+    c.ListWebhooks: list_webhooks,
+    c.RemoveWebhook: remove_webhook,
+    c.TestWebhook: test_webhook,
+    c.ReplayDeadLetters: replay_dead_letters,
 }
 
 QUERY_HANDLERS: dict[type, QueryHandler] = {

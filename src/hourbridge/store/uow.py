@@ -25,6 +25,7 @@ from .invoices import SqlInvoices
 from .locks import SqlLocks
 from .masterdata import SnapshotCache, SqlMasterData
 from .outbox import SqlOutbox
+from .webhooks import SqlWebhooks
 
 # PostgreSQL's deadlock_detected and serialization_failure: the loser of a race, nothing wrong
 _RACES = {"40P01", "40001"}
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
         self.intercompany = SqlIntercompany(self.conn)
         self.corrections = SqlCorrections(self.conn)
         self.connections = SqlConnections(self.conn)
+        self.webhooks = SqlWebhooks(self.conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

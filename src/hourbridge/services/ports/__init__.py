@@ -36,6 +36,7 @@ from .ledger import LedgerSink
 from .masterdata import MasterDataRepository
 from .outbox import Outbox
 from .uow import Clock, UnitOfWork
+from .webhooks import Subscription, WebhookGateway, WebhookRepository
 
 __all__ = [
     "Clock",
@@ -70,8 +71,11 @@ __all__ = [
     "Pull",
     "ReliefRow",
     "StoredEntry",
+    "Subscription",
     "TrackerGateway",
     "UnitOfWork",
     "VoidFacts",
+    "WebhookGateway",
+    "WebhookRepository",
     "chunked",
 ]

@@ -19,6 +19,7 @@ from .invoices import InvoiceRepository
 from .locks import Locks
 from .masterdata import MasterDataRepository
 from .outbox import Outbox
+from .webhooks import WebhookRepository
 
 
 class Clock(Protocol):
@@ -39,6 +40,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     intercompany: IntercompanyRepository
     connections: ConnectionRepository
+    webhooks: WebhookRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

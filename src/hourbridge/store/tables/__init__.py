@@ -55,6 +55,7 @@ from .masterdata import (
     revisions,
     tasks,
 )
+from .webhooks import dead_letter_replays, webhook_subscriptions
 
 __all__ = [
     "Id",
@@ -68,6 +69,7 @@ __all__ = [
     "corrections",
     "cost_rates",
     "customers",
+    "dead_letter_replays",
     "employees",
     "entities",
     "exceptions",
@@ -96,4 +98,5 @@ __all__ = [
     "revisions",
     "tasks",
     "time_entries",
+    "webhook_subscriptions",
 ]
