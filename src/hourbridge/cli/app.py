@@ -35,6 +35,7 @@ from . import (
     masterdata,
     revenue,
     server,
+    webhooks,
 )
 from .output import cli_errors
 
@@ -75,6 +76,7 @@ app.add_typer(intercompany.intercompany_app, name="intercompany")
 app.add_typer(corrections.corrections_app, name="corrections")
 app.add_typer(inbox.inbox_app, name="inbox")
 app.add_typer(connections.connections_app, name="connections")
+app.add_typer(webhooks.webhooks_app, name="webhooks")
 
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)

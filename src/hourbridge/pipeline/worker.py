@@ -24,7 +24,7 @@ from hourbridge.errors import Permanent
 
 from .retry import RetryPolicy
 
-# why a dead letter died (``services.deadletters.DEAD_REASONS``): the sink refused it for
+# why a dead letter died (``domain.reasons.DEAD_LETTER_REASONS``): the sink refused it for
 # good, it failed every attempt, nothing handles its type, or its webhook subscription was
 # disabled (410 Gone) or removed
 

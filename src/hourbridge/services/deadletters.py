@@ -12,21 +12,20 @@ from datetime import datetime
 from typing import Any
 
 from hourbridge.domain import commands as c
+from hourbridge.domain.reasons import DEAD_LETTER_REASONS
 from hourbridge.errors import InvalidInput
 
 from .deps import Collaborators
 from .ports.uow import UnitOfWork
-
-DEAD_REASONS = ("refused", "attempts_exhausted", "no_handler", "subscription_disabled")
 
 
 def replay_dead_letters(cmd: c.ReplayDeadLetters, uow: UnitOfWork, now: datetime,
                         deps: Collaborators) -> dict[str, Any]:
     if not (cmd.ids or cmd.reason or cmd.since):
         raise InvalidInput("name the dead letters to replay: ids, a reason or a time since")
-    if cmd.reason and cmd.reason not in DEAD_REASONS:
+    if cmd.reason and cmd.reason not in DEAD_LETTER_REASONS:
         raise InvalidInput(f"{cmd.reason!r} is not a dead-letter reason; use one of "
-                           f"{', '.join(DEAD_REASONS)}")
+                           f"{', '.join(DEAD_LETTER_REASONS)}")
     if not cmd.by.strip():
         raise InvalidInput("say who replays (kept in the audit)")
     with uow:

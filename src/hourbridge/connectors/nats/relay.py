@@ -66,7 +66,7 @@ class JetStreamRelay:
     async def _connect(self) -> JetStreamContext:
         self._nc = await nats.connect(self.url, connect_timeout=3, max_reconnect_attempts=3,
                                       allow_reconnect=True)
-        js = self._nc.jetstream(timeout=ACK_TIMEOUT)
+        js: JetStreamContext = self._nc.jetstream(timeout=ACK_TIMEOUT)
         config = StreamConfig(name=self.stream, subjects=[self.subjects],
                               storage=StorageType.FILE,
                               duplicate_window=self.duplicate_window.total_seconds())
