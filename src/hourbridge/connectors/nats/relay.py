@@ -37,20 +37,22 @@ SUBJECTS = "hourbridge.>"
 ACK_TIMEOUT = 5.0
 
 
-def subject_of(event_type: str) -> str:
-    """The subject an event type is published on (its CloudEvents type, as tokens)."""
-    return event_type
+def subject_of(event_type: str, prefix: str = "") -> str:
+    """The subject an event type is published on: its CloudEvents type, as tokens, after
+    ``prefix`` (tests and a shared server keep apart by prefix)."""
+    return prefix + event_type
 
 
 class JetStreamRelay:
     """Callable as a ``pipeline.worker.Relay``. ``stream`` is created when missing: durable
     (file storage) with a duplicate window of ``duplicate_window``."""
 
-    def __init__(self, url: str, *, stream: str = STREAM, subjects: str = SUBJECTS,
+    def __init__(self, url: str, *, stream: str = STREAM, prefix: str = "",
                  duplicate_window: timedelta = timedelta(hours=2)) -> None:
-        self.url = url
+        self.url = checked_url(url)
         self.stream = stream
-        self.subjects = subjects
+        self.prefix = prefix
+        self.subjects = prefix + SUBJECTS
         self.duplicate_window = duplicate_window
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
@@ -92,7 +94,7 @@ class JetStreamRelay:
         body = json.dumps(job.payload, separators=(",", ":"), sort_keys=True).encode()
         headers = {"Nats-Msg-Id": job.key, "content-type": "application/cloudevents+json"}
         try:
-            self._run(js.publish(subject_of(job.type), body, headers=headers,
+            self._run(js.publish(subject_of(job.type, self.prefix), body, headers=headers,
                                  stream=self.stream))
         except Exception as exc:  # no ack: the row stays pending and is published again
             raise Retryable(f"NATS publish of {job.key}: {type(exc).__name__}: {exc}"
@@ -105,6 +107,8 @@ class JetStreamRelay:
                 self._run(self._nc.drain())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
+        if not self._thread.is_alive():
+            self._loop.close()
 
 
 def checked_url(url: str) -> str:
