@@ -32,13 +32,19 @@ class Receiver:
     applied: dict[str, Delivery] = field(default_factory=dict)  # first 2xx per webhook-id
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    inflight: int = 0  # requests received and not yet answered
 
     def record(self, d: Delivery) -> tuple[int, dict[str, str]]:
         with self.lock:
             n = sum(1 for r in self.raw if r.msg_id == d.msg_id)
             self.raw.append(d)
-        if self.delay:
-            time.sleep(self.delay)
+            self.inflight += 1
+        try:
+            if self.delay:
+                time.sleep(self.delay)
+        finally:
+            with self.lock:
+                self.inflight -= 1
         if not d.signed:
             return 401, {}
         status, headers = self.answer(d.msg_id, n)
