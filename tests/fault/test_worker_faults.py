@@ -93,10 +93,12 @@ def test_kill_9_of_one_worker_loses_nothing_and_applies_nothing_twice(
         finally:
             hb.close()
     applied, raw = len(receiver.applied), len(receiver.raw)
+    twice = sum(1 for n in receiver.acked.values() if n > 1)
     figure(f"kill -9 of 1 of {WORKERS} workers (postgresql, {EVENTS} events to a webhook "
-           f"and the ledger, killed after {killed_at} deliveries, {in_flight} in flight, {held} jobs leased): "
-           f"lost {EVENTS - applied} duplicated 0 applied by webhook-id; raw deliveries {raw} "
-           f"({raw - EVENTS} sent again: at least once)")
+           f"and the ledger, killed after {killed_at} deliveries, {in_flight} in flight, "
+           f"{held} jobs leased): lost {EVENTS - applied}, ledger entries {ledger}; raw "
+           f"deliveries {raw} ({raw - EVENTS} sent again, {twice} acknowledged twice, each "
+           "applied once by webhook-id: at least once)")
     assert victim.returncode == -signal.SIGKILL
     assert codes == [0] * len(survivors), "a SIGTERMed worker did not stop cleanly"
     assert counts == {"done": 2 * EVENTS}, counts  # the ledger posting and the webhook each

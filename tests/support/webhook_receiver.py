@@ -30,6 +30,7 @@ class Receiver:
     delay: float = 0.0  # seconds each answer takes (to be killed mid-delivery)
     raw: list[Delivery] = field(default_factory=list)
     applied: dict[str, Delivery] = field(default_factory=dict)  # first 2xx per webhook-id
+    acked: dict[str, int] = field(default_factory=dict)  # 2xx answers per webhook-id
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
     inflight: int = 0  # requests received and not yet answered
@@ -51,6 +52,7 @@ class Receiver:
         if 200 <= status < 300:
             with self.lock:
                 self.applied.setdefault(d.msg_id, d)  # de-duplicated by webhook-id
+                self.acked[d.msg_id] = self.acked.get(d.msg_id, 0) + 1
         return status, headers
 
 
