@@ -169,6 +169,9 @@ class Hourbridge:
                 closing = getattr(relay, "close", None)
                 if closing is not None:
                     closing()
+            sender = getattr(self.collaborators.webhooks, "close", None)
+            if sender is not None:
+                sender()
             self.engine.dispose()
             self._closed = True
 

@@ -73,6 +73,7 @@ def test_webhooks_add_list_test_remove(env: Path, receiver: Receiver,
     tested = run_json("webhooks", "test", "erp")
     assert tested["status"] == 204 and receiver.raw[0].signed
     assert receiver.raw[0].msg_id == tested["webhook_id"]
+    assert run_json("webhooks", "deliveries", "erp") == []  # a test is not an outbox delivery
     run("webhooks", "remove", "erp")
     assert run_json("webhooks", "list") == []
     bad = run("webhooks", "remove", "erp", code=2)

@@ -105,6 +105,9 @@ def test_a_retry_carries_the_same_webhook_id_after_retry_after(
     assert [d.msg_id for d in receiver.raw] == ["je-r", "je-r"]
     assert receiver.raw[1].timestamp > receiver.raw[0].timestamp  # signed afresh per attempt
     assert list(receiver.applied) == ["je-r"]
+    log = app.queries.webhook_deliveries("erp-hook")  # newest first
+    assert [(d["webhook_id"], d["status"], d["outcome"]) for d in log] == [
+        ("je-r", 204, "delivered"), ("je-r", 503, "retry")]
 
 
 def test_410_gone_disables_the_subscription(app: Hourbridge, receiver: Receiver) -> None:
@@ -116,6 +119,8 @@ def test_410_gone_disables_the_subscription(app: Hourbridge, receiver: Receiver)
     assert dead["key"] == "webhook:erp-hook:je-g" and dead["reason"] == "subscription_disabled"
     [sub] = app.handle(c.ListWebhooks())
     assert sub["status"] == "disabled" and "410" in sub["disabled_reason"]
+    [logged] = app.queries.webhook_deliveries("erp-hook")
+    assert (logged["status"], logged["outcome"]) == (410, "gone")
     _publish(app, "je-h")  # a disabled subscription gets no new deliveries
     app.worker.drain()
     assert len(receiver.raw) == 1

@@ -1,4 +1,4 @@
-"""``hourbridge webhooks`` (add, list, remove, test): outbound webhook subscriptions.
+"""``hourbridge webhooks`` (add, list, remove, test, deliveries): outbound webhook subscriptions.
 
 Deliveries follow Standard Webhooks (signed ``webhook-id``, ``webhook-timestamp``,
 ``webhook-signature``) and go through the outbox, so ``hourbridge worker`` sends them. The
@@ -72,6 +72,23 @@ def webhooks_remove(name: Name, as_json: JsonOpt = False) -> None:
         print_json(shown)
     else:
         console.print(f"webhook {name} removed")
+
+
+@webhooks_app.command("deliveries")
+def webhooks_deliveries(
+    name: Name,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """The delivery log: the latest attempts to send to a subscription, newest first."""
+    with session() as hb:
+        rows = hb.queries.webhook_deliveries(name, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    table(f"deliveries to {name}", ["at", "webhook-id", "status", "outcome", "error"],
+          [(r["attempted_at"], r["webhook_id"], r["status"], r["outcome"], r["error"])
+           for r in rows])
 
 
 @webhooks_app.command("test")

@@ -16,7 +16,14 @@ from typing import Any
 
 from hourbridge.domain import commands as c
 from hourbridge.domain.webhooks import refused_subscription
-from hourbridge.errors import Conflict, InvalidInput, NotFound, Permanent, SubscriptionGone
+from hourbridge.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    Permanent,
+    Retryable,
+    SubscriptionGone,
+)
 
 from .deps import Collaborators
 from .events import envelope
@@ -116,14 +123,28 @@ def deliver_webhook(job: Mapping[str, Any], uow_factory: Callable[[], UnitOfWork
         sub = uow.webhooks.get(name)
     if sub is None or sub.status != "active":
         raise SubscriptionGone(f"webhook {name} is {'removed' if sub is None else 'disabled'}")
+    msg_id = str(event["id"])
     try:
-        gateway.send(sub, str(event["id"]), event)
+        status = gateway.send(sub, msg_id, event)
     except SubscriptionGone as exc:
         with uow_factory() as uow:
             uow.webhooks.disable(name, str(exc), clock())
+            uow.webhooks.log(name, msg_id, 410, "gone", str(exc), clock())
             uow.commit()
         raise
+    except Retryable as exc:
+        _log(uow_factory, name, msg_id, getattr(exc, "status", None), "retry", str(exc),
+             clock())
+        raise
+    _log(uow_factory, name, msg_id, status, "delivered", None, clock())
     return True
+
+
+def _log(uow_factory: Callable[[], UnitOfWork], name: str, msg_id: str, status: int | None,
+         outcome: str, error: str | None, now: datetime) -> None:
+    with uow_factory() as uow:
+        uow.webhooks.log(name, msg_id, status, outcome, error, now)
+        uow.commit()
 
 
 __all__ = ["ANY_TYPE", "WEBHOOK_DELIVERY", "WEBHOOK_TEST", "add_webhook", "deliver_webhook",

@@ -52,3 +52,9 @@ class SqlWebhooks:
                                  .values(status="disabled", disabled_reason=reason[:2000],
                                          disabled_at=now))
         return bool(done.rowcount)
+
+    def log(self, name: str, webhook_id: str, status: int | None, outcome: str,
+            error: str | None, now: datetime) -> None:
+        self.conn.execute(insert(t.webhook_deliveries).values(
+            subscription=name, webhook_id=webhook_id, status=status, outcome=outcome,
+            error=None if error is None else error[:2000], attempted_at=now))

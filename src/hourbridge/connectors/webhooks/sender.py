@@ -28,6 +28,14 @@ from .signing import new_secret, sign
 TIMEOUT_SECONDS = 15.0  # the spec recommends 15-30 s; receivers should answer fast
 
 
+class ReceiverFailed(Retryable):
+    """A receiver answered with a status that is no delivery (kept for the delivery log)."""
+
+    def __init__(self, message: str, status: int, retry_after: float | None) -> None:
+        super().__init__(message, retry_after)
+        self.status = status
+
+
 class WebhookSender:
     """Seals subscription secrets (Fernet, ``HOURBRIDGE_SECRET_KEY``) and sends signed
     deliveries. ``transport`` is the test seam (``httpx.MockTransport``)."""
@@ -97,7 +105,8 @@ class WebhookSender:
             return status
         if status == 410:
             raise SubscriptionGone(f"{where} answered 410 Gone")
-        raise Retryable(f"{where} answered {status}", retry_after(response, self._clock()))
+        raise ReceiverFailed(f"{where} answered {status}", status,
+                             retry_after(response, self._clock()))
 
     def close(self) -> None:
         self._client.close()

@@ -39,6 +39,11 @@ class WebhookRepository(Protocol):
         """True if it was active."""
         ...
 
+    def log(self, name: str, webhook_id: str, status: int | None, outcome: str,
+            error: str | None, now: datetime) -> None:
+        """One attempt in the delivery log (outcome: delivered / retry / gone)."""
+        ...
+
 
 class WebhookGateway(Protocol):
     def new_secret(self) -> str:

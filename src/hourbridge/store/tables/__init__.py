@@ -55,7 +55,7 @@ from .masterdata import (
     revisions,
     tasks,
 )
-from .webhooks import dead_letter_replays, webhook_subscriptions
+from .webhooks import dead_letter_replays, webhook_deliveries, webhook_subscriptions
 
 __all__ = [
     "Id",
@@ -98,5 +98,6 @@ __all__ = [
     "revisions",
     "tasks",
     "time_entries",
+    "webhook_deliveries",
     "webhook_subscriptions",
 ]

@@ -4,7 +4,7 @@ connection's."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from ..types import UtcDateTime
 from .base import Id, metadata
@@ -19,6 +19,20 @@ webhook_subscriptions = Table(
     Column("disabled_reason", Text),  # why it stopped (the receiver answered 410 Gone...)
     Column("created_at", UtcDateTime(timezone=True), nullable=False),
     Column("disabled_at", UtcDateTime(timezone=True)),
+)
+
+# the delivery log: one row per attempt to send a webhook, written after the answer (an
+# attempt cut short by a crash leaves no row; the outbox row still says what is pending)
+webhook_deliveries = Table(
+    "webhook_deliveries", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("subscription", String(64), nullable=False),
+    Column("webhook_id", String(200), nullable=False),
+    Column("status", Integer),  # the receiver's HTTP status; NULL: no answer
+    Column("outcome", String(16), nullable=False),  # delivered / retry / gone
+    Column("error", Text),
+    Column("attempted_at", UtcDateTime(timezone=True), nullable=False),
+    Index("ix_webhook_deliveries_subscription", "subscription", "id"),
 )
 
 # one row per replay of a dead letter: who, when, why, and what it had died of

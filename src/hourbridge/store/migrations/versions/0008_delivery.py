@@ -1,11 +1,11 @@
-"""webhook subscriptions, dead-letter reasons and replay audit
+"""webhook subscriptions and delivery log, dead-letter reasons and replay audit
 
 Revision ID: 0008_delivery
 Revises: 0007_party_snapshot
 Create Date: 2026-12-06
 
 ``webhook_subscriptions`` holds outbound webhook receivers (the signing secret only as a Fernet
-token); ``outbox.dead_reason`` says why a dead letter died (a code); ``dead_letter_replays``
+token) and ``webhook_deliveries`` one row per attempt to send to one; ``outbox.dead_reason`` says why a dead letter died (a code); ``dead_letter_replays``
 audits every replay (who, when, why, and what it had died of). Dead letters from before this
 revision keep a NULL reason: nothing recorded which kind of failure they were.
 """
@@ -51,9 +51,25 @@ def upgrade() -> None:
     )
     op.create_index('ix_dead_letter_replays_outbox', 'dead_letter_replays', ['outbox_id'],
                     unique=False)
+    op.create_table('webhook_deliveries',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True,
+              nullable=False),
+    sa.Column('subscription', sa.String(length=64), nullable=False),
+    sa.Column('webhook_id', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.Integer(), nullable=True),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('attempted_at', hourbridge.store.types.UtcDateTime(timezone=True),
+              nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries'))
+    )
+    op.create_index('ix_webhook_deliveries_subscription', 'webhook_deliveries',
+                    ['subscription', 'id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_webhook_deliveries_subscription', table_name='webhook_deliveries')
+    op.drop_table('webhook_deliveries')
     op.drop_index('ix_dead_letter_replays_outbox', table_name='dead_letter_replays')
     op.drop_table('dead_letter_replays')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
