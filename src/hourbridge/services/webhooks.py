@@ -1,7 +1,7 @@
 """Outbound webhooks (issue 12 item 4): subscriptions per event type, and delivery through the
 outbox.
 
-Publishing an event (``events.publish``) adds, in the same transaction, one outbox job per
+Publishing an event (``journal.publish_journal``) adds, in the same transaction, one outbox job per
 active subscription that wants its type, keyed ``webhook:<subscription>:<event id>``; the
 worker delivers it with ``deliver_webhook``. The ``webhook-id`` is the event id, the same on
 every retry and every replay, so a receiver that de-duplicates on it (as Standard Webhooks
@@ -10,6 +10,7 @@ asks) applies each event once although delivery is at least once.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -40,8 +41,16 @@ def _gateway(deps: Collaborators) -> WebhookGateway:
     return deps.webhooks
 
 
+KEY_LIMIT = 200  # the outbox key column
+
+
 def delivery_key(subscription: str, event_id: str) -> str:
-    return f"webhook:{subscription}:{event_id}"
+    """The delivery job's outbox key: deterministic, so publishing twice queues it once; an
+    event id too long to fit is replaced by its SHA-256 (the payload keeps the id itself)."""
+    key = f"webhook:{subscription}:{event_id}"
+    if len(key) > KEY_LIMIT:
+        key = f"webhook:{subscription}:sha256:{hashlib.sha256(event_id.encode()).hexdigest()}"
+    return key
 
 
 def enqueue_deliveries(uow: UnitOfWork, event: Mapping[str, Any], now: datetime) -> int:

@@ -165,3 +165,13 @@ def test_a_published_event_queues_one_delivery_per_subscribed_webhook(md: Master
     deliveries = {k: v for k, v in uow.outbox.events.items() if "subscription" in v}
     assert sorted(deliveries) == [f"webhook:all:{event_key}", f"webhook:erp:{event_key}"]
     assert all(d["event"]["id"] == event_key for d in deliveries.values())
+
+
+def test_a_delivery_key_always_fits_the_outbox_key() -> None:
+    from hourbridge.services.webhooks import delivery_key
+
+    assert delivery_key("erp", "je-1") == "webhook:erp:je-1"
+    long_id = "invoice:" + "x" * 250
+    key = delivery_key("a" * 64, long_id)
+    assert len(key) <= 200 and key == delivery_key("a" * 64, long_id)  # deterministic
+    assert key != delivery_key("a" * 64, long_id + "y")
