@@ -23,6 +23,7 @@ from .config import Settings
 from .connectors import SINKS, TRACKERS
 from .connectors.gateway import Trackers
 from .connectors.native import NativeFile, tracker_of
+from .connectors.webhooks import WebhookSender
 from .domain import commands as c
 from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
@@ -31,10 +32,11 @@ from .formats.timefile import TimeFile
 from .pipeline.parallel import ParallelValidator
 from .pipeline.retry import RetryPolicy
 from .pipeline.sinks import Destination, Limits, SinkRegistry
-from .pipeline.worker import Handler, Worker
+from .pipeline.worker import Handler, Relay, Worker
 from .services.erp import ERP_DOCUMENT_READY
 from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, QUERY_HANDLERS, Collaborators
 from .services.ports.uow import UnitOfWork
+from .services.webhooks import WEBHOOK_DELIVERY, deliver_webhook
 from .store import migrate
 from .store.engine import make_engine, read_only
 from .store.erp import SqlErp, SqlPostingLog
@@ -174,6 +176,13 @@ class Hourbridge:
 
     def close(self) -> None:
         if not self._closed:
+            for relay in self.worker.relays:  # NATS: drain the connection, stop its loop
+                closing = getattr(relay, "close", None)
+                if closing is not None:
+                    closing()
+            sender = getattr(self.collaborators.webhooks, "close", None)
+            if sender is not None:
+                sender()
             self.engine.dispose()
             self._closed = True
 
@@ -181,31 +190,49 @@ class Hourbridge:
 def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now,
               upgrade: bool = True, uow_factory: UowFactory = SqlUnitOfWork,
               retry_policy: RetryPolicy | None = None,
-              trackers: Trackers | None = None) -> Hourbridge:
+              trackers: Trackers | None = None, webhooks: WebhookSender | None = None,
+              relays: Sequence[Relay] | None = None) -> Hourbridge:
     """The application on ``settings``: its commands run in units of work ``uow_factory``
-    makes, its worker retries deliveries by ``retry_policy`` (default: ``RetryPolicy()``)."""
+    makes, its worker retries deliveries by ``retry_policy`` (default: ``RetryPolicy()``) and
+    hands each delivered event to ``relays`` (default: JetStream when ``nats_url`` is set)."""
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
     if upgrade:
         migrate.upgrade(engine)
+    snapshots = SnapshotCache()
     ledger = SqlLedger(engine, clock)
     handlers: dict[str, Handler] = {
         type_: (lambda payload, h=handler: h(payload, ledger))
         for type_, handler in EVENT_HANDLERS.items()
     }
     sinks = SinkRegistry(partial(_open_destination, engine), SqlPostingLog(engine), clock)
-    # the one seam into the worker: queued ERP documents go to the registry, which picks the
-    # sink by the destination the event names
+    # queued ERP documents go to the registry, which picks the sink by the destination the
+    # event names
     handlers[ERP_DOCUMENT_READY] = sinks.deliver
-    worker = Worker(SqlJobStore(engine), handlers, clock, batch=settings.worker_batch,
-                    policy=retry_policy or RetryPolicy())
-    validator = ParallelValidator(workers=settings.intake_workers)
     key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    sender = webhooks or WebhookSender(key, clock,
+                                       allow_loopback_http=settings.allow_loopback_http)
+    # a delivery job carries the event as its payload (see services.webhooks)
+    handlers[WEBHOOK_DELIVERY] = lambda payload: deliver_webhook(
+        payload, lambda: uow_factory(engine, snapshots), sender, clock)
+    if relays is None:
+        relays = []
+        if settings.nats_url:
+            from .connectors.nats import JetStreamRelay  # imported only where NATS is used
+            relays.append(JetStreamRelay(settings.nats_url))
+    worker = Worker(SqlJobStore(engine), handlers, clock, batch=settings.worker_batch,
+                    policy=retry_policy or RetryPolicy(),
+                    lease=timedelta(seconds=settings.worker_lease_seconds),
+                    # deliveries to webhooks and ERPs are jobs of ours, not events to fan out
+                    relays=relays,
+                    relayed=lambda type_: type_ not in (WEBHOOK_DELIVERY, ERP_DOCUMENT_READY))
+    validator = ParallelValidator(workers=settings.intake_workers)
     gateway = trackers or Trackers(TRACKERS, key,
                                    allow_loopback_http=settings.allow_loopback_http)
     return Hourbridge(settings, engine, clock, ReadModels(read_only(engine)), worker,
-                      SqlIdempotencyKeys(engine, clock),
-                      collaborators=Collaborators(validator=validator, trackers=gateway),
+                      SqlIdempotencyKeys(engine, clock), snapshots=snapshots,
+                      collaborators=Collaborators(validator=validator, trackers=gateway,
+                                                  webhooks=sender),
                       uow_factory=uow_factory, sinks=sinks)
 
 

@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = Field(
         "console", description="console: one readable line per event; json: one JSON object")
     worker_batch: int = 200
+    worker_lease_seconds: float = Field(
+        300.0, gt=0, description="how long a claimed outbox job stays a worker's without a "
+        "heartbeat; a dead worker's jobs are rescued after it")
+    nats_url: str | None = Field(
+        None, description="nats:// URL of a NATS server with JetStream: when set, the worker "
+        "also publishes every delivered outbox event there (stream HOURBRIDGE)")
     # Off by default: a worker process saves ~15 % of a large ingest here (2 cores) but
     # doubles its memory (a second interpreter with its own master data); set it to the
     # spare cores where memory is plentiful.

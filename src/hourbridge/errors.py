@@ -103,3 +103,10 @@ class SignatureRefused(Permanent):
     API."""
 
     code = "webhook_signature_invalid"
+
+
+class SubscriptionGone(Permanent):
+    """A webhook receiver answered 410 Gone (Standard Webhooks: stop sending), or the
+    subscription was disabled or removed before its delivery ran."""
+
+    code = "subscription_disabled"

@@ -148,3 +148,62 @@ def test_concurrent_workers_claim_disjoint_jobs(postgres_url: str) -> None:
         assert len(everything) == len(set(everything)) == 200
     finally:
         hb.close()
+
+
+def test_dead_letters_say_why_they_died(hb: Hourbridge) -> None:
+    _enqueue(hb, "why-refused")
+    _worker(hb, Flaky(Permanent("account 9999 does not exist")), [NOW]).drain()
+    _enqueue(hb, "why-unknown", type_="hourbridge.unknown.v1", data={"x": 1})
+    hb.worker.drain()
+    _enqueue(hb, "why-exhausted")
+    clock = [NOW]
+    worker = _worker(hb, Flaky(*[Retryable("down")] * 2), clock, max_attempts=2,
+                     base_seconds=1, cap_seconds=1)
+    for _ in range(2):
+        worker.drain()
+        clock[0] += timedelta(seconds=2)
+    reasons = {d["key"]: d["reason"] for d in hb.queries.dead_letters()}
+    assert reasons == {"why-refused": "refused", "why-unknown": "no_handler",
+                       "why-exhausted": "attempts_exhausted"}
+
+
+class Recording:
+    """A handler that notes what it delivered and stops the worker after ``stop_after``."""
+
+    def __init__(self, worker: list[Worker], stop_after: int) -> None:
+        self.worker = worker
+        self.stop_after = stop_after
+        self.seen: list[str] = []
+
+    def __call__(self, payload: dict[str, Any]) -> None:
+        self.seen.append(payload["id"])
+        if len(self.seen) == self.stop_after:
+            self.worker[0].stopping.set()  # SIGTERM arrives while this job runs
+
+
+def test_a_stopping_worker_finishes_its_job_and_hands_the_rest_back(hb: Hourbridge) -> None:
+    for i in range(5):
+        _enqueue(hb, f"s{i}")
+    holder: list[Worker] = []
+    handler = Recording(holder, stop_after=2)
+    holder.append(_worker(hb, handler, [NOW]))
+    assert holder[0].run_once().delivered == 2  # the job in hand finished
+    # the other three are claimable at once by anyone, not after the 5-minute lease
+    rest = SqlJobStore(hb.engine).claim(10, NOW, timedelta(minutes=5))
+    assert sorted(j.key for j in rest) == ["s2", "s3", "s4"]
+
+
+def test_the_heartbeat_keeps_the_rest_of_a_batch_leased(hb: Hourbridge) -> None:
+    for i in range(3):
+        _enqueue(hb, f"h{i}")
+    clock = [NOW]
+    seen: list[str] = []
+
+    def slow(payload: dict[str, Any]) -> None:  # each job takes 4 minutes of a 5-minute lease
+        seen.append(payload["id"])
+        clock[0] += timedelta(minutes=4)
+        # while this worker is busy, another one polls: nothing of its batch is up for grabs
+        assert SqlJobStore(hb.engine).claim(10, clock[0], timedelta(minutes=5)) == []
+
+    worker = Worker(SqlJobStore(hb.engine), {JOURNAL_ENTRY_READY: slow}, lambda: clock[0])
+    assert worker.run_once().delivered == 3 and seen == ["h0", "h1", "h2"]

@@ -26,6 +26,7 @@ from hourbridge.services.ports import (
     NewEntry,
     NewException,
     StoredEntry,
+    Subscription,
 )
 
 
@@ -297,12 +298,43 @@ class FakeErp:
 
     def profiles(self) -> list[Any]:
         return []
+@dataclass
+class FakeWebhooks:
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    log_rows: list[tuple[str, str, int | None, str]] = field(default_factory=list)
+
+    def add(self, subscription: Subscription, now: datetime) -> bool:
+        if subscription.name in self.subscriptions:
+            return False
+        self.subscriptions[subscription.name] = subscription
+        return True
+
+    def get(self, name: str) -> Subscription | None:
+        return self.subscriptions.get(name)
+
+    def all(self) -> list[Subscription]:
+        return [self.subscriptions[n] for n in sorted(self.subscriptions)]
+
+    def remove(self, name: str) -> bool:
+        return self.subscriptions.pop(name, None) is not None
+
+    def disable(self, name: str, reason: str, now: datetime) -> bool:
+        sub = self.subscriptions.get(name)
+        if sub is None or sub.status != "active":
+            return False
+        self.subscriptions[name] = replace(sub, status="disabled", disabled_reason=reason,
+                                           disabled_at=now)
+        return True
+
+    def log(self, name: str, webhook_id: str, status: int | None, outcome: str,
+            error: str | None, now: datetime) -> None:
+        self.log_rows.append((name, webhook_id, status, outcome))
 
 
 class FakeUnitOfWork:
     """The unit of work of ``services.ports.uow`` in memory (see the module's docstring)."""
 
-    _STATE = ("inbox", "entries", "exceptions", "invoices", "outbox")
+    _STATE = ("inbox", "entries", "exceptions", "invoices", "outbox", "webhooks")
 
     def __init__(self, md: MasterData) -> None:
         self.masterdata = FakeMasterData(md)
@@ -317,6 +349,7 @@ class FakeUnitOfWork:
         self.corrections = FakeCorrections()
         self.outbox = FakeOutbox()
         self.erp = FakeErp()
+        self.webhooks = FakeWebhooks()
         self.commits = 0
         self._begun: dict[str, Any] | None = None
 

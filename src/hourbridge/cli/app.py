@@ -37,6 +37,7 @@ from . import (
     masterdata,
     revenue,
     server,
+    webhooks,
 )
 from .output import cli_errors
 
@@ -79,6 +80,7 @@ app.add_typer(inbox.inbox_app, name="inbox")
 app.add_typer(connections.connections_app, name="connections")
 app.add_typer(erp.erp_app, name="erp")
 app.add_typer(mapping.mapping_app, name="mapping")
+app.add_typer(webhooks.webhooks_app, name="webhooks")
 
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)

@@ -1,16 +1,28 @@
-"""``hourbridge worker`` and ``hourbridge deadletters``: delivering outbox events."""
+"""``hourbridge worker`` and ``hourbridge deadletters``: delivering outbox events.
+
+Workers: any number of ``hourbridge worker`` processes may run on PostgreSQL, each with
+``--concurrency`` threads; claims are ``FOR UPDATE SKIP LOCKED`` with a lease the worker
+renews while it works through a batch (``pipeline.worker``), so a killed worker's jobs are
+rescued once its lease runs out. On SQLite the database has one writer: one thread delivers,
+whatever ``--concurrency`` says (and several processes only take turns)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import getpass
+import signal
+import threading
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
 
 from hourbridge.bootstrap import Hourbridge
-from hourbridge.errors import Retryable
+from hourbridge.domain import commands as c
+from hourbridge.domain.reasons import DEAD_LETTER_REASONS
+from hourbridge.errors import InvalidInput, NotFound, Retryable
+from hourbridge.pipeline.worker import WorkerStats
 
-from .options import JsonOpt
+from .options import JsonOpt, checked_ids, note_option, reason_option
 from .output import console, print_json, session, table
 
 deadletters_app = typer.Typer(help="Deliveries that failed for good.", no_args_is_help=True)
@@ -19,20 +31,52 @@ deadletters_app = typer.Typer(help="Deliveries that failed for good.", no_args_i
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Drain what is due, then stop.")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
+    concurrency: Annotated[int, typer.Option(
+        min=1, max=64, help="Threads delivering at once (PostgreSQL; SQLite uses one).")] = 1,
+    batch: Annotated[int | None, typer.Option(
+        min=1, help="Jobs one thread claims at a time (default HOURBRIDGE_WORKER_BATCH).")]
+    = None,
 ) -> None:
-    """Deliver outbox events (journal postings) to their sinks."""
-    import time
-
+    """Deliver outbox events (journal postings, webhooks, NATS) to their sinks. SIGTERM or
+    Ctrl-C: finish the job in hand, hand the rest of the claimed batch back, stop."""
     with session() as hb:
-        while True:
+        if concurrency > 1 and hb.engine.dialect.name != "postgresql":
+            console.print("SQLite has one writer: delivering with one thread")
+            concurrency = 1
+        stop = hb.worker.stopping
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        size = batch or hb.settings.worker_batch
+        while not stop.is_set():
             _recover_intake(hb)
-            stats = hb.worker.drain()
+            stats = _deliver(hb, concurrency, size)
             if stats.delivered or stats.retried or stats.dead or once:
                 console.print(f"delivered {stats.delivered}, retried {stats.retried}, "
                               f"dead {stats.dead}")
             if once:
                 return
-            time.sleep(interval)
+            stop.wait(interval)
+
+
+def _deliver(hb: Hourbridge, concurrency: int, batch: int) -> WorkerStats:
+    """Drain what is due with ``concurrency`` threads; their stats summed."""
+    if concurrency == 1:
+        return hb.worker.drain(batch=batch)
+    results = [WorkerStats() for _ in range(concurrency)]
+
+    def run(n: int) -> None:
+        results[n] = hb.worker.drain(batch=batch)
+
+    threads = [threading.Thread(target=run, args=(n,), name=f"worker-{n}")
+               for n in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total = WorkerStats()
+    for r in results:
+        total.add(r)
+    return total
 
 
 # a payload still "received" this long after it arrived was left by a crash (a running intake
@@ -50,13 +94,87 @@ def _recover_intake(hb: Hourbridge) -> None:
         console.print(f"inbox recovery postponed: {exc}")
 
 
+def _since(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"--since: {text!r} is not a date or time (ISO 8601)") from None
+    if moment.tzinfo is None:
+        raise InvalidInput("--since: give a time zone (2026-12-06T08:00Z or +01:00)")
+    return moment
+
+
+Since = Annotated[str | None, typer.Option(
+    "--since", help="Only those that died at or after this ISO 8601 time (with a zone).")]
+
+
 @deadletters_app.command("list")
-def deadletters_list(as_json: JsonOpt = False) -> None:
-    """Events that failed for good, with their last error."""
+def deadletters_list(
+    reason: Annotated[str | None, reason_option(DEAD_LETTER_REASONS, "what it died of")]
+    = None,
+    since: Since = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """Events that failed for good, with why and their last error."""
     with session() as hb:
-        rows = hb.queries.dead_letters()
+        rows = hb.queries.dead_letters(limit=limit, reason=reason, since=_since(since))
         if as_json:
             print_json(rows)
             return
-        table("dead letters", ["id", "key", "type", "attempts", "last error"],
-              [(r["id"], r["key"], r["type"], r["attempts"], r["last_error"]) for r in rows])
+        table("dead letters", ["id", "key", "type", "reason", "attempts", "died", "last error"],
+              [(r["id"], r["key"], r["type"], r["reason"], r["attempts"], r["processed_at"],
+                r["last_error"]) for r in rows])
+
+
+@deadletters_app.command("show")
+def deadletters_show(
+    letter_id: Annotated[int, typer.Argument(metavar="ID", help="The dead letter's id.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """One dead letter: its event, why it died, and every replay of it."""
+    checked_ids([letter_id], "ID")
+    with session() as hb:
+        row = hb.queries.dead_letter(letter_id)
+        if row is None:
+            raise NotFound("dead letter", letter_id)
+        if as_json:
+            print_json(row)
+            return
+        for name in ("id", "key", "type", "subject", "status", "reason", "attempts",
+                     "created_at", "processed_at", "last_error"):
+            console.print(f"{name}: {row[name]}")
+        for r in row["replays"]:
+            console.print(f"replayed {r['replayed_at']} by {r['replayed_by']}: {r['note']} "
+                          f"(had died: {r['dead_reason']})")
+
+
+@deadletters_app.command("replay")
+def deadletters_replay(
+    ids: Annotated[list[int] | None, typer.Argument(metavar="[ID]...",
+                                                    help="Dead letters to replay.")] = None,
+    reason: Annotated[str | None, reason_option(DEAD_LETTER_REASONS,
+                                                "replay those that died of it")] = None,
+    since: Since = None,
+    note: Annotated[str, note_option("why, kept in the replay audit")] = "",
+    by: Annotated[str | None, typer.Option(
+        help="Who replays, kept in the audit (default: the login name).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Put dead letters back in the outbox under their original keys (receivers'
+    de-duplication still holds); the worker delivers them. Audited: who, when, why."""
+    with session() as hb:
+        result = hb.handle(c.ReplayDeadLetters(
+            checked_ids(ids or [], "ID"), reason, _since(since), by or getpass.getuser(),
+            note))
+        if as_json:
+            print_json(result)
+            return
+        console.print(f"replayed {len(result['replayed'])} dead letters"
+                      + (f"; not dead: {', '.join(map(str, result['not_dead']))}"
+                         if result["not_dead"] else ""))
+
+
+__all__ = ["deadletters_app", "worker"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from .bundle import Bundle
@@ -295,3 +295,43 @@ class QueueErpPush:
 class ShowErpPostings:
     destination: str | None = None
     external_id: str | None = None
+# --- outbound webhooks and dead letters (issue 12) ----------------------------------------
+@dataclass(frozen=True, slots=True)
+class AddWebhook:
+    """Subscribe ``url`` to ``event_types`` (``*``: all); ``secret`` is a ``whsec_`` secret,
+    or None to have one made (shown once, in the result)."""
+
+    name: str
+    url: str
+    event_types: tuple[str, ...]
+    secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveWebhook:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListWebhooks:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class TestWebhook:
+    """Send one signed ``hourbridge.webhook.test.v1`` event now, outside the outbox."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayDeadLetters:
+    """Put dead letters back in the outbox under their original keys: the given ``ids``, or
+    every one that died of ``reason`` and/or at or after ``since``. ``by`` and ``note`` are
+    kept in the audit of each replay."""
+
+    ids: tuple[int, ...] = ()
+    reason: str | None = None
+    since: datetime | None = None
+    by: str = ""
+    note: str = ""

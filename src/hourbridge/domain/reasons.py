@@ -22,6 +22,11 @@ VOID_REASONS: Final = ("wrong_customer", "wrong_amount", "wrong_period", "duplic
 CREDIT_REASONS: Final = ("dispute", "wrong_rate", "wrong_hours", "billing_error", "goodwill",
                          "cancelled_work", "other")
 HOLD_REASONS: Final = tuple(HOLD_OWNERS)
+# why an outbox delivery became a dead letter (set by the worker, filtered on in replay): the
+# sink refused it for good, it failed every attempt, nothing handles its type, or its webhook
+# subscription was disabled (the receiver answered 410 Gone) or removed
+DEAD_LETTER_REASONS: Final = ("refused", "attempts_exhausted", "no_handler",
+                              "subscription_disabled")
 # what an exception (a row not taken) can be filed under; the "already ..." skip codes of
 # approval never become exceptions
 EXCEPTION_REASONS: Final = tuple(code for code in REASON_OWNERS if " " not in code)

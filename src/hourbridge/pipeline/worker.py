@@ -1,15 +1,32 @@
 """The outbox worker: claim jobs in a short transaction, call the sink outside it, record the
 outcome in a second one. Every handler is idempotent (events carry deterministic ids), so a job
-rescued from a dead worker may safely run twice."""
+rescued from a dead worker may safely run twice.
+
+Leases: a claim leases the batch; before each job the worker renews the lease of what it still
+holds (the heartbeat), so a job outlives its lease only if its worker died or hung, and then
+another worker's claim rescues it. Stopping (SIGTERM) finishes the job in hand and releases
+the rest of the batch at once rather than leaving it to its lease.
+
+Relays (NATS JetStream fan-out) see every delivered event after its handler and before the
+job is marked done: a crash in between publishes it again under the same message id, which
+the relay's de-duplication absorbs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from hourbridge.errors import Permanent
+
 from .retry import RetryPolicy
+
+# why a dead letter died (``domain.reasons.DEAD_LETTER_REASONS``): the sink refused it for
+# good, it failed every attempt, nothing handles its type, or its webhook subscription was
+# disabled (410 Gone) or removed
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,12 +40,15 @@ class Job:
 
 class JobStore(Protocol):
     def claim(self, limit: int, now: datetime, lease: timedelta) -> list[Job]: ...
+    def renew(self, job_ids: Sequence[int], until: datetime) -> None: ...
+    def release(self, job_ids: Sequence[int]) -> None: ...
     def complete(self, job_id: int, now: datetime) -> None: ...
     def retry_later(self, job_id: int, now: datetime, at: datetime, error: str) -> None: ...
-    def bury(self, job_id: int, now: datetime, error: str) -> None: ...
+    def bury(self, job_id: int, now: datetime, error: str, reason: str) -> None: ...
 
 
 Handler = Callable[[dict[str, Any]], object]
+Relay = Callable[[Job], None]  # publishes a delivered event elsewhere; raises to retry
 
 
 @dataclass
@@ -40,6 +60,19 @@ class WorkerStats:
     def as_dict(self) -> dict[str, int]:
         return {"delivered": self.delivered, "retried": self.retried, "dead": self.dead}
 
+    def add(self, other: WorkerStats) -> None:
+        self.delivered += other.delivered
+        self.retried += other.retried
+        self.dead += other.dead
+
+
+def dead_reason(exc: BaseException, exhausted: bool) -> str:
+    if isinstance(exc, LookupError):
+        return "no_handler"
+    if isinstance(exc, Permanent):
+        return "subscription_disabled" if exc.code == "subscription_disabled" else "refused"
+    return "attempts_exhausted" if exhausted else "refused"
+
 
 @dataclass
 class Worker:
@@ -49,21 +82,41 @@ class Worker:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     batch: int = 200
     lease: timedelta = timedelta(minutes=5)
+    relays: Sequence[Relay] = ()
+    relayed: Callable[[str], bool] = lambda type_: True  # which job types the relays see
+    stopping: threading.Event = field(default_factory=threading.Event)
 
-    def run_once(self) -> WorkerStats:
+    def _run(self, job: Job) -> None:
+        handler = self.handlers.get(job.type)
+        if handler is None:
+            raise LookupError(f"no handler for event type {job.type}")
+        handler(job.payload)
+        if self.relayed(job.type):
+            for relay in self.relays:
+                relay(job)
+
+    def run_once(self, batch: int | None = None) -> WorkerStats:
         stats = WorkerStats()
-        for job in self.store.claim(self.batch, self.clock(), self.lease):
-            handler = self.handlers.get(job.type)
+        until = self.clock() + self.lease
+        jobs = self.store.claim(batch or self.batch, self.clock(), self.lease)
+        for n, job in enumerate(jobs):
+            if self.stopping.is_set():  # SIGTERM: hand back what was not started
+                self.store.release([j.id for j in jobs[n:]])
+                break
+            # heartbeat: the rest of the batch stays ours while we work through it; renewed
+            # once half the lease is spent, not per job (one UPDATE, not one per delivery)
+            if self.clock() + self.lease / 2 > until:
+                until = self.clock() + self.lease
+                self.store.renew([j.id for j in jobs[n:]], until)
             try:
-                if handler is None:
-                    raise LookupError(f"no handler for event type {job.type}")
-                handler(job.payload)
+                self._run(job)
             except Exception as exc:  # any failure is recorded, never swallowed
                 error = f"{type(exc).__name__}: {exc}"
                 decision = self.policy.decide(job.attempts + 1, exc)
                 now = self.clock()
                 if decision.dead or isinstance(exc, LookupError):
-                    self.store.bury(job.id, now, error)
+                    self.store.bury(job.id, now, error, dead_reason(
+                        exc, exhausted=not isinstance(exc, Permanent)))
                     stats.dead += 1
                 else:
                     self.store.retry_later(
@@ -74,14 +127,12 @@ class Worker:
                 stats.delivered += 1
         return stats
 
-    def drain(self, max_rounds: int = 10_000) -> WorkerStats:
+    def drain(self, max_rounds: int = 10_000, batch: int | None = None) -> WorkerStats:
         """Deliver everything due now (the in-process worker of the embedded default)."""
         total = WorkerStats()
         for _ in range(max_rounds):
-            stats = self.run_once()
-            total.delivered += stats.delivered
-            total.retried += stats.retried
-            total.dead += stats.dead
-            if stats.delivered + stats.retried + stats.dead == 0:
+            stats = self.run_once(batch)
+            total.add(stats)
+            if stats.delivered + stats.retried + stats.dead == 0 or self.stopping.is_set():
                 break
         return total

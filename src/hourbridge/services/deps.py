@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .ports.connections import TrackerGateway
+from .ports.webhooks import WebhookGateway
 from .rows import BatchValidator
 
 
@@ -13,6 +14,7 @@ from .rows import BatchValidator
 class Collaborators:
     validator: BatchValidator | None = None  # intake validation; None: in this process
     trackers: TrackerGateway | None = None  # the connectors (sync); None: no connections
+    webhooks: WebhookGateway | None = None  # signed outbound webhooks; None: none
 
 
 NO_DEPS = Collaborators()

@@ -27,6 +27,7 @@ from .connections import (
 from .contracts import achieve_milestone, contract_status
 from .corrections import apply_correction, reject_correction
 from .credits import issue_credit_note
+from .deadletters import replay_dead_letters
 from .deps import Collaborators
 from .erp import erp_postings, load_erp_profiles, queue_erp_push
 from .events import JOURNAL_ENTRY_READY, journal_from_data
@@ -42,6 +43,7 @@ from .rejection import reject_entries
 from .revenue import revenue_schedule, run_revenue
 from .voids import void_invoice
 from .webhook_receipts import receive_webhook, set_webhook_secret
+from .webhooks import add_webhook, list_webhooks, remove_webhook, test_webhook
 
 __all__ = ["COMMAND_HANDLERS", "EVENT_HANDLERS", "QUERY_HANDLERS", "Collaborators"]
 
@@ -77,6 +79,11 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.SyncConnection: sync_connection,
     c.SetWebhookSecret: set_webhook_secret,
     c.ReceiveWebhook: receive_webhook,
+    c.AddWebhook: add_webhook,
+    c.ListWebhooks: list_webhooks,
+    c.RemoveWebhook: remove_webhook,
+    c.TestWebhook: test_webhook,
+    c.ReplayDeadLetters: replay_dead_letters,
 }
 
 QUERY_HANDLERS: dict[type, QueryHandler] = {

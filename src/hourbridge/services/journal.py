@@ -1,6 +1,7 @@
 """Publishing a journal entry: one outbox row, in the use case's transaction, that the worker
 delivers to the ledger (``handlers.post_journal_entry``) as a CloudEvents envelope, and one
-per ERP destination of the entity (``erp.queue_for_erps``)."""
+per ERP destination of the entity (``erp.queue_for_erps``), and one delivery job per webhook
+subscribed to its type (``webhooks.enqueue_deliveries``), in the same transaction."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hourbridge.domain.ledger import JournalEntry
 from .erp import queue_for_erps
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .ports.uow import UnitOfWork
+from .webhooks import enqueue_deliveries
 
 
 def publish_journal(uow: UnitOfWork, key: str, subject: str, journal: JournalEntry,
@@ -18,8 +20,11 @@ def publish_journal(uow: UnitOfWork, key: str, subject: str, journal: JournalEnt
     """Queue ``journal`` under the idempotency ``key`` (the event id); ``subject`` names what
     it books (``invoice/NUMBER``, ``journal/KEY``...). False if the key was queued before."""
     data = journal_to_data(journal)
-    added = uow.outbox.add(key, JOURNAL_ENTRY_READY, subject,
-                           envelope(key, JOURNAL_ENTRY_READY, subject, data, now), now)
-    if added:  # and the same document for each ERP the entity posts to (none: nothing)
-        queue_for_erps(uow, {"key": key, "subject": subject, "data": data}, now)
-    return added
+    event = envelope(key, JOURNAL_ENTRY_READY, subject, data, now)
+    if not uow.outbox.add(key, JOURNAL_ENTRY_READY, subject, event, now):
+        return False
+    # the same document for each ERP the entity posts to (none: nothing), and one delivery
+    # per webhook subscribed to journal entries
+    queue_for_erps(uow, {"key": key, "subject": subject, "data": data}, now)
+    enqueue_deliveries(uow, event, now)
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, or_, select, update
@@ -32,6 +33,22 @@ class SqlJobStore:
                              .values(lease_until=now + lease))
         return jobs
 
+    def renew(self, job_ids: Sequence[int], until: datetime) -> None:
+        """The heartbeat: keep the lease of jobs still held (pending, not yet done)."""
+        if job_ids:
+            with self.engine.begin() as conn:
+                conn.execute(update(t.outbox).where(t.outbox.c.id.in_(list(job_ids)),
+                                                    t.outbox.c.status == "pending")
+                             .values(lease_until=until))
+
+    def release(self, job_ids: Sequence[int]) -> None:
+        """Hand jobs back unstarted (a stopping worker): claimable at once."""
+        if job_ids:
+            with self.engine.begin() as conn:
+                conn.execute(update(t.outbox).where(t.outbox.c.id.in_(list(job_ids)),
+                                                    t.outbox.c.status == "pending")
+                             .values(lease_until=None))
+
     def complete(self, job_id: int, now: datetime) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(t.outbox).where(t.outbox.c.id == job_id).values(
@@ -44,8 +61,8 @@ class SqlJobStore:
                 attempts=t.outbox.c.attempts + 1, available_at=at, lease_until=None,
                 last_error=error[:2000]))
 
-    def bury(self, job_id: int, now: datetime, error: str) -> None:
+    def bury(self, job_id: int, now: datetime, error: str, reason: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(t.outbox).where(t.outbox.c.id == job_id).values(
                 status="dead", attempts=t.outbox.c.attempts + 1, processed_at=now,
-                lease_until=None, last_error=error[:2000]))
+                lease_until=None, last_error=error[:2000], dead_reason=reason))

@@ -1,11 +1,13 @@
-"""Outbox: events to deliver, added once per key in the same transaction."""
+"""Outbox: events to deliver, added once per key in the same transaction; dead letters put
+back under their original key."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from . import tables as t
 
@@ -24,4 +26,36 @@ class SqlOutbox:
         self.conn.execute(insert(t.outbox).values(
             key=key, type=type_, subject=subject, payload=payload, status="pending",
             attempts=0, available_at=at, created_at=at))
+        return True
+
+    def dead_letter_ids(self, ids: Sequence[int] = (), reason: str | None = None,
+                        since: datetime | None = None) -> list[int]:
+        ob = t.outbox
+        stmt = select(ob.c.id).where(ob.c.status == "dead").order_by(ob.c.id)
+        if ids:
+            stmt = stmt.where(ob.c.id.in_(list(ids)))
+        if reason:
+            stmt = stmt.where(ob.c.dead_reason == reason)
+        if since:
+            stmt = stmt.where(ob.c.processed_at >= since)
+        return [r[0] for r in self.conn.execute(stmt)]
+
+    def revive(self, outbox_id: int, by: str, note: str, now: datetime) -> bool:
+        """Put one dead letter back as pending (same row, same key, attempts from zero) and
+        audit it. The update only matches a row still dead, so of two replays running at once
+        exactly one wins; the other gets False and leaves it alone."""
+        ob = t.outbox
+        before = self.conn.execute(select(ob.c.key, ob.c.dead_reason, ob.c.last_error)
+                                   .where(ob.c.id == outbox_id, ob.c.status == "dead")).first()
+        if before is None:
+            return False
+        won = self.conn.execute(update(ob).where(ob.c.id == outbox_id, ob.c.status == "dead")
+                                .values(status="pending", attempts=0, available_at=now,
+                                        lease_until=None, processed_at=None,
+                                        dead_reason=None)).rowcount
+        if not won:
+            return False
+        self.conn.execute(insert(t.dead_letter_replays).values(
+            outbox_id=outbox_id, key=before.key, dead_reason=before.dead_reason,
+            last_error=before.last_error, replayed_by=by, note=note, replayed_at=now))
         return True

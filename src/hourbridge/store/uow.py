@@ -27,6 +27,7 @@ from .locks import SqlLocks
 from .masterdata import SnapshotCache, SqlMasterData
 from .outbox import SqlOutbox
 from .webhook_receipts import SqlWebhookReceipts
+from .webhooks import SqlWebhooks
 
 # PostgreSQL's deadlock_detected and serialization_failure: the loser of a race, nothing wrong
 _RACES = {"40P01", "40001"}
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
         self.connections = SqlConnections(self.conn)
         self.erp = SqlErp(self.conn)
         self.webhook_receipts = SqlWebhookReceipts(self.conn)
+        self.webhooks = SqlWebhooks(self.conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -138,3 +138,40 @@ def test_a_refused_command_leaves_nothing_behind(md: MasterData) -> None:
     with pytest.raises(Exception, match="not found"):
         handle(c.IssueCreditNote(99, "finance", "no such invoice"), uow)
     assert uow.invoices.credit_notes == [] and uow.outbox.events == {}
+
+
+def test_a_published_event_queues_one_delivery_per_subscribed_webhook(md: MasterData) -> None:
+    from hourbridge.services.events import JOURNAL_ENTRY_READY
+    from hourbridge.services.ports import Subscription
+
+    uow = FakeUnitOfWork(md)
+    for name, types, status in (("erp", (JOURNAL_ENTRY_READY,), "active"),
+                                ("all", ("*",), "active"), ("off", ("*",), "disabled"),
+                                ("other", ("hourbridge.invoice.issued.v1",), "active")):
+        uow.webhooks.add(Subscription(name, "https://x.test/h", types, "sealed",
+                                      status=status), NOW)
+    entry = _approved(uow, "a", "E1", 4 * 3600)
+    uow.entries.bill_open([(entry, 4 * 3600)], NOW)
+    uow.invoices.documents[7] = DocumentRow(
+        7, "invoice", "issued", "DE", "K1", "ACME", "EUR", "2026-07", "DE-2026-0001",
+        Decimal("600.00"), Decimal("114.00"), Decimal("0.19"), "standard", "S", None, None)
+    uow.invoices.lines[7] = [LineState(
+        70, 1, "ERP rollout: Development", "P1", "DEV", "senior", 4 * 3600, Decimal("150.00"),
+        Decimal("600.00"), "FIRM-EUR", "senior-1", "role", "firm", 1, 0, Decimal(0),
+        (CreditableLink(70, entry, 4 * 3600, 0),))]
+    handle(c.IssueCreditNote(7, "finance", "billed twice", ((1, 3600),), mode="write_off",
+                             issue_date=date(2026, 8, 3)), uow)
+    [event_key] = [k for k, v in uow.outbox.events.items() if v.get("type") == JOURNAL_ENTRY_READY]
+    deliveries = {k: v for k, v in uow.outbox.events.items() if "subscription" in v}
+    assert sorted(deliveries) == [f"webhook:all:{event_key}", f"webhook:erp:{event_key}"]
+    assert all(d["event"]["id"] == event_key for d in deliveries.values())
+
+
+def test_a_delivery_key_always_fits_the_outbox_key() -> None:
+    from hourbridge.services.webhooks import delivery_key
+
+    assert delivery_key("erp", "je-1") == "webhook:erp:je-1"
+    long_id = "invoice:" + "x" * 250
+    key = delivery_key("a" * 64, long_id)
+    assert len(key) <= 200 and key == delivery_key("a" * 64, long_id)  # deterministic
+    assert key != delivery_key("a" * 64, long_id + "y")

@@ -1,23 +1,66 @@
-"""Delivery: dead letters, and draining the in-process worker."""
+"""Delivery: dead letters (list, show, replay), and draining the in-process worker."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Query
+
+from hourbridge.domain.commands import ReplayDeadLetters
+from hourbridge.errors import InvalidInput, NotFound
 
 from ..deps import HourbridgeDep, Limit
 from ..problems import problem_responses
-from ..schemas.delivery import DeadLetter, DrainStats
+from ..schemas.delivery import (
+    DeadLetter,
+    DeadLetterDetail,
+    DeadReason,
+    DrainStats,
+    ReplayIn,
+    ReplayOut,
+)
 
 router = APIRouter(prefix="/v1", tags=["delivery"], responses=problem_responses(500))
 
 
 @router.get("/dead-letters", response_model=list[DeadLetter], summary="Dead letters",
             responses=problem_responses(422),
-            description="Events that failed for good, with their last error.")
-def dead_letters(hb: HourbridgeDep, limit: Limit = 100) -> list[dict[str, Any]]:
-    return hb.queries.dead_letters(limit=limit)
+            description="Events that failed for good, with why (a reason code) and their "
+            "last error; filter by `reason` and `since`.")
+def dead_letters(hb: HourbridgeDep, limit: Limit = 100,
+                 reason: Annotated[DeadReason | None, Query()] = None,
+                 since: Annotated[datetime | None, Query(
+                     description="died at or after (ISO 8601 with a zone)")] = None,
+                 ) -> list[dict[str, Any]]:
+    if since is not None and since.tzinfo is None:
+        raise InvalidInput("since: give a time zone")
+    return hb.queries.dead_letters(limit=limit, reason=reason, since=since)
+
+
+@router.get("/dead-letters/{letter_id}", response_model=DeadLetterDetail,
+            summary="One dead letter", responses=problem_responses(404, 422),
+            description="Its event as queued, why it died, and every replay of it (who, "
+            "when, why).")
+def dead_letter(letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+                hb: HourbridgeDep) -> dict[str, Any]:
+    row = hb.queries.dead_letter(letter_id)
+    if row is None:
+        raise NotFound("dead letter", letter_id)
+    return row
+
+
+@router.post("/dead-letters/replay", response_model=ReplayOut, summary="Replay dead letters",
+             responses=problem_responses(422),
+             description="Put dead letters (by id, reason and/or since) back in the outbox "
+             "under their original keys, audited; the worker delivers them. A dead letter "
+             "replayed twice at once is revived once.")
+def replay(body: ReplayIn, hb: HourbridgeDep) -> dict[str, Any]:
+    if body.since is not None and body.since.tzinfo is None:
+        raise InvalidInput("since: give a time zone")
+    result: dict[str, Any] = hb.handle(ReplayDeadLetters(
+        tuple(body.ids), body.reason, body.since, body.actor, body.note))
+    return result
 
 
 @router.post("/worker/drain", response_model=DrainStats, summary="Drain the worker",

@@ -43,6 +43,7 @@ from .ledger import LedgerSink
 from .masterdata import MasterDataRepository
 from .outbox import Outbox
 from .uow import Clock, UnitOfWork
+from .webhooks import Subscription, WebhookGateway, WebhookRepository
 
 __all__ = [
     "Clock",
@@ -78,9 +79,12 @@ __all__ = [
     "Pull",
     "ReliefRow",
     "StoredEntry",
+    "Subscription",
     "TrackerGateway",
     "UnitOfWork",
     "VoidFacts",
+    "WebhookGateway",
     "WebhookReceipts",
+    "WebhookRepository",
     "chunked",
 ]

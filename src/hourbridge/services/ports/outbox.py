@@ -1,7 +1,8 @@
-"""Outbox: events for delivery, written in the same transaction."""
+"""Outbox: events for delivery, written in the same transaction; dead letters revived."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -9,3 +10,12 @@ from typing import Any, Protocol
 class Outbox(Protocol):
     def add(self, key: str, type_: str, subject: str, payload: dict[str, Any],
             at: datetime) -> bool: ...
+    def dead_letter_ids(self, ids: Sequence[int] = (), reason: str | None = None,
+                        since: datetime | None = None) -> list[int]:
+        """Dead letters among ``ids`` (all if empty), that died of ``reason``, at or after
+        ``since``."""
+        ...
+
+    def revive(self, outbox_id: int, by: str, note: str, now: datetime) -> bool:
+        """Back to pending under its key, audited; False if it was not dead (any more)."""
+        ...

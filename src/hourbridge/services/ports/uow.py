@@ -20,6 +20,7 @@ from .invoices import InvoiceRepository
 from .locks import Locks
 from .masterdata import MasterDataRepository
 from .outbox import Outbox
+from .webhooks import WebhookRepository
 
 
 class Clock(Protocol):
@@ -42,6 +43,7 @@ class UnitOfWork(Protocol):
     connections: ConnectionRepository
     erp: ErpRepository
     webhook_receipts: WebhookReceipts
+    webhooks: WebhookRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

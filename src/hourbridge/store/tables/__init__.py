@@ -56,6 +56,7 @@ from .masterdata import (
     revisions,
     tasks,
 )
+from .webhooks import dead_letter_replays, webhook_deliveries, webhook_subscriptions
 
 __all__ = [
     "Id",
@@ -69,6 +70,7 @@ __all__ = [
     "corrections",
     "cost_rates",
     "customers",
+    "dead_letter_replays",
     "employees",
     "entities",
     "erp_postings",
@@ -99,5 +101,7 @@ __all__ = [
     "revisions",
     "tasks",
     "time_entries",
+    "webhook_deliveries",
     "webhook_receipts",
+    "webhook_subscriptions",
 ]

@@ -30,6 +30,9 @@ outbox = Table(
     Column("available_at", UtcDateTime, nullable=False),
     Column("lease_until", UtcDateTime),
     Column("last_error", Text),
+    # why a dead letter died, a code: refused, attempts_exhausted, no_handler,
+    # subscription_disabled (``pipeline.worker.DEAD_REASONS``)
+    Column("dead_reason", String(40)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("processed_at", UtcDateTime),
     Index("ix_outbox_status_available", "status", "available_at"),
