@@ -140,7 +140,9 @@ class SqlEntries(BillingLedger):
             where.append(te.c.work_date >= selection.date_from)
         if selection.date_to:
             where.append(te.c.work_date <= selection.date_to)
-        if selection.approval:
+        if tuple(selection.approval) == t.PENDING_STATES:
+            where.append(t.PENDING_APPROVAL)  # the partial index's own predicate: it serves
+        elif selection.approval:
             where.append(te.c.approval.in_(selection.approval))
         if selection.billing:
             where.append(te.c.billing.in_(selection.billing))

@@ -32,6 +32,8 @@ from .delivery import (
     outbox,
 )
 from .intake import (
+    PENDING_APPROVAL,
+    PENDING_STATES,
     exceptions,
     expenses,
     inbox,
@@ -57,6 +59,8 @@ from .masterdata import (
 )
 
 __all__ = [
+    "PENDING_APPROVAL",
+    "PENDING_STATES",
     "Id",
     "adjustments",
     "assignments",
