@@ -3,6 +3,7 @@ delivers to the ledger (``handlers.post_journal_entry``) as a CloudEvents envelo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from hourbridge.domain.ledger import JournalEntry
@@ -18,3 +19,13 @@ def publish_journal(uow: UnitOfWork, key: str, subject: str, journal: JournalEnt
     return uow.outbox.add(key, JOURNAL_ENTRY_READY, subject,
                           envelope(key, JOURNAL_ENTRY_READY, subject, journal_to_data(journal),
                                    now), now)
+
+
+def publish_journals(uow: UnitOfWork, journals: Sequence[tuple[str, str, JournalEntry]],
+                     now: datetime) -> set[str]:
+    """``publish_journal`` for a batch of (key, subject, journal): one bulk write to the
+    outbox; the keys queued now (a key queued before is left as it was)."""
+    return uow.outbox.add_many(
+        [(key, JOURNAL_ENTRY_READY, subject,
+          envelope(key, JOURNAL_ENTRY_READY, subject, journal_to_data(journal), now))
+         for key, subject, journal in journals], now)

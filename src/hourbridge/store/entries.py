@@ -40,6 +40,7 @@ from ._sql import _chunks, _member
 from .billing_ledger import BillingLedger
 from .bulk import bulk_insert, note_bulk_write, sqlite_value
 from .intake_rows import stored_rows, taken_contents
+from .issuing_ledger import IssuingLedger
 
 # the session-local table approvals are copied into on PostgreSQL (not part of the schema)
 _APPROVING = Table("approving", MetaData(), Column("id"), Column("wip"), Column("cur"),
@@ -61,7 +62,7 @@ def _stored_entry(*r: Any) -> StoredEntry:
     return StoredEntry(*r[:-1], r[-1] is not None)  # the last: deleted_at, a tombstone
 
 
-class SqlEntries(BillingLedger):
+class SqlEntries(BillingLedger, IssuingLedger):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
 from . import tables as t
+from ._sql import _chunks
 
 
 class SqlOutbox:
@@ -25,3 +27,21 @@ class SqlOutbox:
             key=key, type=type_, subject=subject, payload=payload, status="pending",
             attempts=0, available_at=at, created_at=at))
         return True
+
+    def add_many(self, events: Sequence[tuple[str, str, str, dict[str, Any]]],
+                 at: datetime) -> set[str]:
+        """``add`` for a batch: one look-up of the keys and one bulk insert of the new ones."""
+        ob = t.outbox
+        taken: set[str] = set()
+        for part in _chunks([k for k, *_ in events]):
+            taken.update(self.conn.execute(select(ob.c.key).where(ob.c.key.in_(part)))
+                         .scalars())
+        rows: dict[str, dict[str, Any]] = {}
+        for key, type_, subject, payload in events:
+            if key not in taken and key not in rows:
+                rows[key] = {"key": key, "type": type_, "subject": subject,
+                             "payload": payload, "status": "pending", "attempts": 0,
+                             "available_at": at, "created_at": at}
+        if rows:
+            self.conn.execute(insert(ob), list(rows.values()))
+        return set(rows)
