@@ -33,7 +33,7 @@ from hourbridge.domain.ledger import (
 )
 from hourbridge.domain.localday import entity_today
 from hourbridge.domain.masterdata import MasterData
-from hourbridge.domain.model import LegalEntity
+from hourbridge.domain.model import Billing, LegalEntity
 from hourbridge.domain.problems import Problem
 from hourbridge.errors import Conflict, InvalidInput, NotFound
 
@@ -171,9 +171,9 @@ def _issue_batch(batch: list[InvoiceHeader], cmd: IssueInvoices, uow: UnitOfWork
                     "tax": str(inv.tax), "total": str(inv.total),
                     "issue_date": p.on.isoformat(), "due_date": p.due.isoformat(),
                     "wip_relieved": str(sum((w.amount for w in relieved), Decimal(0)))})
-    uow.entries.relieve_whole(domestic, ids, now)
+    uow.entries.invoice_whole(domestic, ids, now)
     uow.entries.add_relief(wip.changes, now)
-    uow.entries.invoice_linked(ids, now)
+    uow.entries.set_billing(sorted(wip.rows), Billing.INVOICED.value, now)
     publish_journals(uow, journals, now)
     return out
 

@@ -75,7 +75,7 @@ class IssuingLedger:
     def partial_links(self, batch: Sequence[int], whole_ids: Sequence[int]
                       ) -> dict[int, list[tuple[int, int]]]:
         """(entry, seconds) of each invoice of ``batch`` not relieved whole by
-        ``relieve_whole(whole_ids, batch)``."""
+        ``invoice_whole(whole_ids, batch)``."""
         out: dict[int, list[tuple[int, int]]] = {}
         rows = self.conn.execute(
             select(_li.c.invoice, _le.c.entry, _le.c.seconds)
@@ -90,9 +90,12 @@ class IssuingLedger:
             out.setdefault(invoice, []).append((entry, seconds))
         return out
 
-    def relieve_whole(self, invoice_ids: Sequence[int], batch: Sequence[int],
+    def invoice_whole(self, invoice_ids: Sequence[int], batch: Sequence[int],
                       at: datetime) -> None:
-        """Write what ``whole_relief`` summed: each such entry's WIP relieved in full."""
+        """Write what ``whole_relief`` summed, in one UPDATE that rewrites each entry once:
+        its WIP relieved in full, and invoiced and locked (the source may no longer change
+        it), unless a credit note released part of it while the rest sat on the draft: that
+        one stays open (credited) for the next run."""
         if not invoice_ids:
             return
         # an alias: the same table as the UPDATE's would be correlated away
@@ -100,18 +103,8 @@ class IssuingLedger:
         linked = (select(_le.c.entry).select_from(
             _le.join(_li, _li.c.id == _le.c.line).join(te, te.c.id == _le.c.entry))
             .where(_whole(invoice_ids, batch, te)))
-        self.conn.execute(update(_te).where(_te.c.id.in_(linked)).values(
-            relieved_seconds=_te.c.billable_seconds, wip_relieved=_te.c.wip_amount,
-            updated_at=at))
-
-    def invoice_linked(self, batch: Sequence[int], at: datetime) -> None:
-        """The entries of the issued ``batch`` are invoiced and locked (the source may no
-        longer change them); one a credit note released part of while the rest sat on the
-        draft is not invoiced in full: it stays open (credited) for the next run."""
-        linked = (select(_le.c.entry).select_from(_le.join(_li, _li.c.id == _le.c.line))
-                  .where(_li.c.invoice.in_(list(batch))))
         whole = _te.c.billed_seconds + _te.c.written_off_seconds >= _te.c.billable_seconds
         self.conn.execute(update(_te).where(_te.c.id.in_(linked)).values(
+            relieved_seconds=_te.c.billable_seconds, wip_relieved=_te.c.wip_amount,
             billing=case((whole, "invoiced"), else_="credited"),
             locked=case((whole, true()), else_=_te.c.locked), updated_at=at))
-
