@@ -292,6 +292,11 @@ class FakeOutbox:
         self.events[key] = payload
         return True
 
+    def add_many(self, events: Sequence[tuple[str, str, str, dict[str, Any]]],
+                 at: datetime) -> set[str]:
+        return {key for key, type_, subject, payload in events
+                if self.add(key, type_, subject, payload, at)}
+
 
 class FakeErp:
     """No ERP profiles: publishing a journal queues nothing for an ERP."""

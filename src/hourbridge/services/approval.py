@@ -58,6 +58,9 @@ class ApprovalReport:
                 "intercompany": self.intercompany}
 
 
+PENDING = (Approval.DRAFT.value, Approval.SUBMITTED.value)
+
+
 def _accrues(row: EntryRow, md: MasterData) -> bool:
     contract = md.contracts.get(row.contract) if row.contract else None
     return contract is None or accrues_wip(contract, row.work_date)
@@ -74,6 +77,10 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
         selection = EntrySelection(
             ids=cmd.entry_ids, employee=cmd.employee, project=cmd.project,
             date_from=cmd.date_from, date_to=cmd.date_to,
+            # by filter, only work still waiting is read (the store's partial index), so the
+            # cost follows the new work, not the history; by ids, approved ones are read too
+            # to say why they are skipped
+            approval=() if cmd.entry_ids else PENDING,
         )
         fx = FxTable(md.fx_rates.values())
         # (entity, currency) -> (customer, project, rate) -> [amount, functional amount]

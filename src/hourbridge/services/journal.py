@@ -5,7 +5,9 @@ subscribed to its type (``webhooks.enqueue_deliveries``), in the same transactio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from hourbridge.domain.ledger import JournalEntry
 
@@ -23,8 +25,27 @@ def publish_journal(uow: UnitOfWork, key: str, subject: str, journal: JournalEnt
     event = envelope(key, JOURNAL_ENTRY_READY, subject, data, now)
     if not uow.outbox.add(key, JOURNAL_ENTRY_READY, subject, event, now):
         return False
-    # the same document for each ERP the entity posts to (none: nothing), and one delivery
-    # per webhook subscribed to journal entries
+    _fan_out(uow, key, subject, data, event, now)
+    return True
+
+
+def publish_journals(uow: UnitOfWork, journals: Sequence[tuple[str, str, JournalEntry]],
+                     now: datetime) -> set[str]:
+    """``publish_journal`` for a batch of (key, subject, journal): one bulk write to the
+    outbox; the keys queued now (a key queued before is left as it was)."""
+    events = [(key, subject, data, envelope(key, JOURNAL_ENTRY_READY, subject, data, now))
+              for key, subject, data in ((k, s, journal_to_data(j)) for k, s, j in journals)]
+    added = uow.outbox.add_many(
+        [(key, JOURNAL_ENTRY_READY, subject, event) for key, subject, _, event in events], now)
+    for key, subject, data, event in events:
+        if key in added:
+            _fan_out(uow, key, subject, data, event, now)
+    return added
+
+
+def _fan_out(uow: UnitOfWork, key: str, subject: str, data: dict[str, Any],
+             event: dict[str, Any], now: datetime) -> None:
+    """The same document for each ERP the entity posts to (none: nothing), and one delivery
+    per webhook subscribed to journal entries, in the publishing transaction."""
     queue_for_erps(uow, {"key": key, "subject": subject, "data": data}, now)
     enqueue_deliveries(uow, event, now)
-    return True

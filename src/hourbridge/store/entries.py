@@ -40,6 +40,7 @@ from ._sql import _chunks, _member
 from .billing_ledger import BillingLedger
 from .bulk import bulk_insert, note_bulk_write, sqlite_value
 from .intake_rows import stored_rows, taken_contents
+from .issuing_ledger import IssuingLedger
 
 # the session-local table approvals are copied into on PostgreSQL (not part of the schema)
 _APPROVING = Table("approving", MetaData(), Column("id"), Column("wip"), Column("cur"),
@@ -61,7 +62,7 @@ def _stored_entry(*r: Any) -> StoredEntry:
     return StoredEntry(*r[:-1], r[-1] is not None)  # the last: deleted_at, a tombstone
 
 
-class SqlEntries(BillingLedger):
+class SqlEntries(BillingLedger, IssuingLedger):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
@@ -140,7 +141,9 @@ class SqlEntries(BillingLedger):
             where.append(te.c.work_date >= selection.date_from)
         if selection.date_to:
             where.append(te.c.work_date <= selection.date_to)
-        if selection.approval:
+        if tuple(selection.approval) == t.PENDING_STATES:
+            where.append(t.PENDING_APPROVAL)  # the partial index's own predicate: it serves
+        elif selection.approval:
             where.append(te.c.approval.in_(selection.approval))
         if selection.billing:
             where.append(te.c.billing.in_(selection.billing))

@@ -7,16 +7,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from hourbridge.domain.credits import CreditableLink
 from hourbridge.domain.fx import ForeignAmount
 from hourbridge.domain.invoiced import Document, is_standing, standing_of
 from hourbridge.domain.money import hours
+from hourbridge.errors import ConcurrentChange
 from hourbridge.services.ports.invoices import (
     CreditLine,
     DocumentRow,
     InvoiceHeader,
+    IssuedDraft,
     LineState,
     VoidFacts,
 )
@@ -278,26 +280,34 @@ class SqlInvoices:
         return note_id
 
     def next_number(self, entity: str) -> int:
+        return self.reserve_numbers(entity, 1)
+
+    def reserve_numbers(self, entity: str, count: int) -> int:
         en = t.entities
-        # The UPDATE takes the row lock on PostgreSQL, serialising concurrent issuers.
-        return int(self.conn.execute(
+        # One UPDATE for a whole batch: it takes the row lock on PostgreSQL (SQLite has one
+        # writer), serialising concurrent issuers; a rollback gives the numbers back.
+        last = int(self.conn.execute(
             update(en).where(en.c.code == entity)
-            .values(last_invoice_number=en.c.last_invoice_number + 1)
+            .values(last_invoice_number=en.c.last_invoice_number + count)
             .returning(en.c.last_invoice_number)).scalar_one())
+        return last - count + 1
 
-    def mark_issued(self, invoice_id: int, number: str, sequence: int, issue_date: date,
-                    due_date: date, at: datetime, by: str,
-                    fx_rate: Decimal | None = None) -> None:
+    def issue_drafts(self, issued: Sequence[IssuedDraft], at: datetime, by: str) -> None:
+        if not issued:
+            return
         inv = t.invoices
-        done = self.conn.execute(update(inv).where(inv.c.id == invoice_id,
-                                                   inv.c.status == "draft").values(
-            status="issued", number=number, sequence=sequence, issue_date=issue_date,
-            due_date=due_date, issued_at=at, issued_by=by, fx_rate=fx_rate))
-        if done.rowcount != 1:
-            from hourbridge.errors import Conflict
-
-            raise Conflict(f"invoice {invoice_id} is no longer a draft")
-
+        # one executemany per batch; only drafts move, so a draft a concurrent issuer took
+        # first fails the count and the whole transaction (numbers included) rolls back
+        done = self.conn.execute(
+            update(inv).where(inv.c.id == bindparam("i"), inv.c.status == "draft").values(
+                status="issued", number=bindparam("n"), sequence=bindparam("s"),
+                issue_date=bindparam("d"), due_date=bindparam("due"), issued_at=at,
+                issued_by=by, fx_rate=bindparam("r"), snapshot=bindparam("snap")),
+            [{"i": d.invoice_id, "n": d.number, "s": d.sequence, "d": d.issue_date,
+              "due": d.due_date, "r": d.fx_rate, "snap": d.snapshot} for d in issued])
+        if done.rowcount != len(issued):
+            raise ConcurrentChange(
+                f"{len(issued) - done.rowcount} of {len(issued)} invoices are no longer drafts")
 
     def freeze(self, invoice_id: int, snapshot: dict[str, Any]) -> None:
         inv = t.invoices

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from . import tables as t
+from ._sql import _chunks
 
 
 class SqlOutbox:
@@ -59,3 +60,20 @@ class SqlOutbox:
             outbox_id=outbox_id, key=before.key, dead_reason=before.dead_reason,
             last_error=before.last_error, replayed_by=by, note=note, replayed_at=now))
         return True
+    def add_many(self, events: Sequence[tuple[str, str, str, dict[str, Any]]],
+                 at: datetime) -> set[str]:
+        """``add`` for a batch: one look-up of the keys and one bulk insert of the new ones."""
+        ob = t.outbox
+        taken: set[str] = set()
+        for part in _chunks([k for k, *_ in events]):
+            taken.update(self.conn.execute(select(ob.c.key).where(ob.c.key.in_(part)))
+                         .scalars())
+        rows: dict[str, dict[str, Any]] = {}
+        for key, type_, subject, payload in events:
+            if key not in taken and key not in rows:
+                rows[key] = {"key": key, "type": type_, "subject": subject,
+                             "payload": payload, "status": "pending", "attempts": 0,
+                             "available_at": at, "created_at": at}
+        if rows:
+            self.conn.execute(insert(ob), list(rows.values()))
+        return set(rows)

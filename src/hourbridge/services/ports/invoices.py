@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from hourbridge.domain.credits import CreditableLink
 from hourbridge.domain.fx import ForeignAmount
@@ -103,6 +103,18 @@ class VoidFacts:
     adjustment_lines: int  # lines that carry a correction of earlier invoiced work
 
 
+class IssuedDraft(NamedTuple):
+    """A draft as issuing leaves it: its number, dates, rate and the frozen document parties."""
+
+    invoice_id: int
+    number: str
+    sequence: int
+    issue_date: date
+    due_date: date
+    fx_rate: Decimal | None
+    snapshot: dict[str, Any]
+
+
 class InvoiceRepository(Protocol):
     def add_run(self, through: date, entity: str | None, at: datetime,
                 dry_run: bool = False) -> int: ...
@@ -124,9 +136,10 @@ class InvoiceRepository(Protocol):
                         lines: Sequence[CreditLine], mode: str, reason: str, at: datetime,
                         by: str) -> int: ...
     def next_number(self, entity: str) -> int: ...
-    def mark_issued(self, invoice_id: int, number: str, sequence: int, issue_date: date,
-                    due_date: date, at: datetime, by: str,
-                    fx_rate: Decimal | None = None) -> None: ...
+    def reserve_numbers(self, entity: str, count: int) -> int:
+        """Take ``count`` consecutive numbers of ``entity``'s sequence; the first of them."""
+    def issue_drafts(self, issued: Sequence[IssuedDraft], at: datetime, by: str) -> None:
+        """Drafts become issued, in bulk; a draft no longer one is a ``ConcurrentChange``."""
     def freeze(self, invoice_id: int, snapshot: dict[str, Any]) -> None:
         """Keep what the issued document shows (``domain.einvoice.snapshot``) on it."""
     def void_facts(self, invoice_id: int) -> VoidFacts: ...

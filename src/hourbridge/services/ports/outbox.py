@@ -19,3 +19,6 @@ class Outbox(Protocol):
     def revive(self, outbox_id: int, by: str, note: str, now: datetime) -> bool:
         """Back to pending under its key, audited; False if it was not dead (any more)."""
         ...
+    def add_many(self, events: Sequence[tuple[str, str, str, dict[str, Any]]],
+                 at: datetime) -> set[str]:
+        """(key, type, subject, payload) events in bulk; the keys added (new ones only)."""

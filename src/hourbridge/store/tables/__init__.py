@@ -33,6 +33,8 @@ from .delivery import (
 )
 from .erp import erp_postings, erp_profiles
 from .intake import (
+    PENDING_APPROVAL,
+    PENDING_STATES,
     exceptions,
     expenses,
     inbox,
@@ -59,6 +61,8 @@ from .masterdata import (
 from .webhooks import dead_letter_replays, webhook_deliveries, webhook_subscriptions
 
 __all__ = [
+    "PENDING_APPROVAL",
+    "PENDING_STATES",
     "Id",
     "adjustments",
     "assignments",

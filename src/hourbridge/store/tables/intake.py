@@ -17,10 +17,17 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from ..types import ExactDecimal, UtcDateTime
 from .base import Id, metadata
+
+# The pending approval states as one literal predicate: a query uses the partial index only
+# when its own condition is this very expression (SQLite matches the terms as written and
+# never looks at bound parameters), so store queries reuse it rather than an IN of parameters.
+PENDING_STATES = ("draft", "submitted")
+PENDING_APPROVAL = text("approval IN ('draft', 'submitted')")
 
 # --- intake ------------------------------------------------------------------------------
 inbox = Table(
@@ -118,6 +125,10 @@ time_entries = Table(
     Index("ix_time_entries_contract_axes", "contract", "billing", "approval", "work_date"),
     Index("ix_time_entries_employee_date", "employee", "work_date"),
     Index("ix_time_entries_project_date", "project", "work_date"),
+    # only the entries still waiting for approval (a few among millions): approving new work
+    # reads this small index, not every stored entry of the period (see PENDING_APPROVAL)
+    Index("ix_time_entries_pending", "id", sqlite_where=PENDING_APPROVAL,
+          postgresql_where=PENDING_APPROVAL),
 )
 
 exceptions = Table(
