@@ -1,7 +1,7 @@
 """Approving new work reads only the entries still waiting (issue 16, item 4).
 
 Approval by period filters on the approval state in SQL, and the partial index on pending
-entries (migration ``0008_pending_approval_index``) serves that query on both databases, so
+entries (migration ``0011_pending_approval_index``) serves that query on both databases, so
 approving a few new entries costs the same however much approved history is stored.
 """
 
