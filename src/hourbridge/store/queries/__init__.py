@@ -20,6 +20,7 @@ from .ledger import LedgerQueries
 from .masterdata import MasterDataQueries
 from .outbox import OutboxQueries
 from .payroll import PayrollQueries
+from .trace import TraceQueries
 
 
 class ReadModels(
@@ -36,6 +37,7 @@ class ReadModels(
     HoldQueries,
     ContractQueries,
     IntercompanyQueries,
+    TraceQueries,
 ):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
