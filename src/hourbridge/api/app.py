@@ -56,6 +56,8 @@ TAGS: list[dict[str, Any]] = [
                                           "retry, dismiss."},
     {"name": "ledger", "description": "The built-in ledger."},
     {"name": "delivery", "description": "The outbox worker and its dead letters."},
+    {"name": "trace", "description": "Lineage: a record's path from payload to delivery, and "
+                                     "why unbilled work did not bill."},
 ]
 
 # Models a route documents by hand (``openapi_extra``) rather than through a parameter.

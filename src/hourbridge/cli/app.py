@@ -35,6 +35,7 @@ from . import (
     masterdata,
     revenue,
     server,
+    trace,
 )
 from .output import cli_errors
 
@@ -78,6 +79,7 @@ app.add_typer(connections.connections_app, name="connections")
 
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)
+app.command("trace")(trace.trace)
 app.command("sync")(connections.sync)
 app.command("approve")(entries.approve)
 app.command("reject")(entries.reject)

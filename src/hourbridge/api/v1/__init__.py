@@ -23,13 +23,14 @@ from . import (
     masterdata,
     sources,
     time_entries,
+    trace,
 )
 
 health_router = health.router
 router = APIRouter()
 for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds,
                 invoices, credit_notes, contracts, corrections, exceptions, ledger, delivery,
-                expenses, intercompany, sources):
+                expenses, intercompany, sources, trace):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

@@ -17,7 +17,7 @@ from hourbridge.errors import InvalidInput, NotFound
 from .. import tables as t
 from ._common import QueryBase, _json, money
 from .entries import _ref_candidates
-from .trace_documents import DocumentTraceQueries
+from .trace_documents import ENTRY_PAGE, DocumentTraceQueries, checked_id
 from .trace_parts import (
     WHY_COLUMNS,
     deliveries,
@@ -33,19 +33,21 @@ from .trace_parts import (
     timeline,
 )
 
-TRACE_KINDS = ("entry", "expense", "invoice", "event")
+TRACE_KINDS = ("entry", "expense", "invoice", "credit-note", "event")
 
 
 class TraceQueries(DocumentTraceQueries, QueryBase):
-    def trace(self, kind: str, ref: str) -> dict[str, Any]:
-        """The lineage of one ``kind`` (entry, expense, invoice incl. credit notes, event)
-        named by ``ref``; an unknown kind or id is refused, naming it."""
+    def trace(self, kind: str, ref: str, *, after: int | None = None,
+              limit: int = ENTRY_PAGE) -> dict[str, Any]:
+        """The lineage of one ``kind`` (entry, expense, invoice or credit note, event) named
+        by ``ref``; an unknown kind or id is refused, naming it. ``after`` and ``limit`` page
+        the entries of an invoice."""
         if kind == "entry":
             return self.trace_entry(ref)
         if kind == "expense":
             return self.trace_expense(ref)
-        if kind == "invoice":
-            return self.trace_invoice(ref)
+        if kind in ("invoice", "credit-note"):
+            return self.trace_invoice(ref, after=after, limit=limit)
         if kind == "event":
             return self.trace_event(ref)
         raise InvalidInput(f"kind {kind!r}: give one of {', '.join(TRACE_KINDS)}")
@@ -178,7 +180,7 @@ class TraceQueries(DocumentTraceQueries, QueryBase):
     def trace_expense(self, ref: str) -> dict[str, Any]:
         ex = t.expenses
         text = str(ref).strip()
-        where = (ex.c.id == int(text)) if text.isascii() and text.isdigit() else \
+        where = (ex.c.id == checked_id(text, "expense")) if text.isascii() and text.isdigit() else \
             tuple_(ex.c.source, ex.c.external_id).in_(_ref_candidates(text) or [("", "")])
         with self.engine.connect() as conn:
             row = conn.execute(select(ex).where(where)).first()

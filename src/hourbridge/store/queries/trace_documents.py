@@ -30,7 +30,7 @@ from .trace_parts import (
 ENTRY_PAGE = 100  # entries of an invoice shown per page (``after`` the last id for the next)
 
 
-def _id(ref: str, name: str) -> int:
+def checked_id(ref: str, name: str) -> int:
     text = str(ref).strip()
     if not (text.isascii() and text.isdigit()):
         raise InvalidInput(f"{name} {text!r} is not an id")
@@ -49,7 +49,7 @@ class DocumentTraceQueries(QueryBase):
         inv = t.invoices
         text = str(ref).strip()
         with self.engine.connect() as conn:
-            where = inv.c.id == int(text) if text.isascii() and text.isdigit() \
+            where = inv.c.id == checked_id(text, "invoice") if text.isascii() and text.isdigit() \
                 else inv.c.number == text
             found = conn.execute(select(inv.c.id).where(where).order_by(inv.c.id)).scalars()\
                 .all()
@@ -128,7 +128,7 @@ class DocumentTraceQueries(QueryBase):
         the document that journal books."""
         ob = t.outbox
         text = str(ref).strip()
-        where = ob.c.id == _id(text, "event") if text.isascii() and text.isdigit() \
+        where = ob.c.id == checked_id(text, "event") if text.isascii() and text.isdigit() \
             else ob.c.key == text
         with self.engine.connect() as conn:
             row = conn.execute(select(ob.c.key).where(where)).first()
