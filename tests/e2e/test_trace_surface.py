@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
-from hourbridge.config import Settings
 from hourbridge.cli.app import app
+from hourbridge.config import Settings
 from support.firm import small_firm_bundle
 
 runner = CliRunner()
