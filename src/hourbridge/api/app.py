@@ -19,7 +19,7 @@ from hourbridge.dbsetup import open_database
 from hourbridge.errors import SetupRefused
 from hourbridge.observability.logging import redact_database_errors
 
-from . import dberrors, problems
+from . import dberrors, docs, problems
 from .bodygate import BodyGateMiddleware
 from .deprecation import DeprecationMiddleware
 from .idempotency import IdempotencyMiddleware
@@ -74,7 +74,8 @@ def create_app(hb: Hourbridge) -> FastAPI:
 
     redact_database_errors()  # whatever logs a database error, its row values stay out
     app = FastAPI(title="Hourbridge API", version=__version__, description=DESCRIPTION,
-                  openapi_tags=TAGS, lifespan=lifespan)
+                  openapi_tags=TAGS, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # docs.install serves them offline
     app.state.hourbridge = hb
     problems.install(app)
     dberrors.install(app)
@@ -82,6 +83,7 @@ def create_app(hb: Hourbridge) -> FastAPI:
     app.add_middleware(DeprecationMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyGateMiddleware)
+    docs.install(app)
     app.include_router(health_router)
     app.include_router(v1_router)
     _customise_openapi(app)
