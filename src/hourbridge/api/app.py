@@ -18,8 +18,9 @@ from hourbridge.bootstrap import Hourbridge
 from hourbridge.dbsetup import open_database
 from hourbridge.errors import SetupRefused
 from hourbridge.observability.logging import redact_database_errors
+from hourbridge.observability.metrics import metrics
 
-from . import dberrors, docs, problems
+from . import dberrors, docs, problems, telemetry
 from .bodygate import BodyGateMiddleware
 from .deprecation import DeprecationMiddleware
 from .idempotency import IdempotencyMiddleware
@@ -83,6 +84,7 @@ def create_app(hb: Hourbridge) -> FastAPI:
     app.add_middleware(DeprecationMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyGateMiddleware)
+    telemetry.install(app, metrics(hb.queries, hb.clock))
     docs.install(app)
     app.include_router(health_router)
     app.include_router(v1_router)

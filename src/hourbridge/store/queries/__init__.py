@@ -20,6 +20,7 @@ from .ledger import LedgerQueries
 from .masterdata import MasterDataQueries
 from .outbox import OutboxQueries
 from .payroll import PayrollQueries
+from .telemetry import TelemetryQueries
 from .trace import TraceQueries
 
 
@@ -38,6 +39,7 @@ class ReadModels(
     ContractQueries,
     IntercompanyQueries,
     TraceQueries,
+    TelemetryQueries,
 ):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
