@@ -25,6 +25,7 @@ from .domain import commands as c
 from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
 from .formats.timefile import TimeFile
+from .observability.tracing import install_exporter
 from .pipeline.parallel import ParallelValidator
 from .pipeline.retry import RetryPolicy
 from .pipeline.worker import Worker
@@ -174,6 +175,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     """The application on ``settings``: its commands run in units of work ``uow_factory``
     makes, its worker retries deliveries by ``retry_policy`` (default: ``RetryPolicy()``)."""
     settings = settings or Settings()
+    install_exporter(settings.tracing)
     engine = make_engine(settings.database_url)
     if upgrade:
         migrate.upgrade(engine)

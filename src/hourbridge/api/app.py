@@ -76,7 +76,11 @@ def create_app(hb: Hourbridge) -> FastAPI:
     redact_database_errors()  # whatever logs a database error, its row values stay out
     app = FastAPI(title="Hourbridge API", version=__version__, description=DESCRIPTION,
                   openapi_tags=TAGS, lifespan=lifespan,
-                  docs_url=None, redoc_url=None)  # docs.install serves them offline
+                  docs_url=None, redoc_url=None,  # docs.install serves them offline
+                  # FastAPI's native OpenTelemetry: request spans on the process's tracer
+                  # provider (observability.tracing); not its logs, which would carry
+                  # exception messages that may hold row values (observability.logging)
+                  telemetry={"logs": False})
     app.state.hourbridge = hb
     problems.install(app)
     dberrors.install(app)

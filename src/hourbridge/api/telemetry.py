@@ -1,4 +1,5 @@
-"""``GET /metrics`` (Prometheus text exposition) and the request-latency middleware."""
+"""``GET /metrics`` (Prometheus text exposition) and the request-latency middleware. (The
+request's OpenTelemetry SERVER span is FastAPI's own, see ``app.create_app``.)"""
 
 from __future__ import annotations
 

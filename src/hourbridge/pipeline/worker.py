@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from hourbridge.observability.tracing import consuming
+
 from .retry import RetryPolicy
 
 
@@ -55,9 +57,10 @@ class Worker:
         for job in self.store.claim(self.batch, self.clock(), self.lease):
             handler = self.handlers.get(job.type)
             try:
-                if handler is None:
-                    raise LookupError(f"no handler for event type {job.type}")
-                handler(job.payload)
+                with consuming(job.type, job.key, _traceparent(job.payload)):
+                    if handler is None:
+                        raise LookupError(f"no handler for event type {job.type}")
+                    handler(job.payload)
             except Exception as exc:  # any failure is recorded, never swallowed
                 error = f"{type(exc).__name__}: {exc}"
                 decision = self.policy.decide(job.attempts + 1, exc)
@@ -85,3 +88,9 @@ class Worker:
             if stats.delivered + stats.retried + stats.dead == 0:
                 break
         return total
+
+
+def _traceparent(payload: dict[str, Any]) -> str | None:
+    """The creation context stored in the envelope (absent in events queued before it was)."""
+    value = payload.get("traceparent") if isinstance(payload, dict) else None
+    return value if isinstance(value, str) else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from hourbridge.domain.ledger import JournalEntry
+from hourbridge.observability.tracing import current_traceparent, producing
 
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .ports.uow import UnitOfWork
@@ -14,7 +15,12 @@ from .ports.uow import UnitOfWork
 def publish_journal(uow: UnitOfWork, key: str, subject: str, journal: JournalEntry,
                     now: datetime) -> bool:
     """Queue ``journal`` under the idempotency ``key`` (the event id); ``subject`` names what
-    it books (``invoice/NUMBER``, ``journal/KEY``...). False if the key was queued before."""
-    return uow.outbox.add(key, JOURNAL_ENTRY_READY, subject,
-                          envelope(key, JOURNAL_ENTRY_READY, subject, journal_to_data(journal),
-                                   now), now)
+    it books (``invoice/NUMBER``, ``journal/KEY``...). False if the key was queued before.
+
+    The envelope keeps the ``traceparent`` of the span that created it, so the worker's
+    delivery joins the trace of the request that caused it (``observability.tracing``)."""
+    with producing(JOURNAL_ENTRY_READY, key):
+        return uow.outbox.add(key, JOURNAL_ENTRY_READY, subject,
+                              envelope(key, JOURNAL_ENTRY_READY, subject,
+                                       journal_to_data(journal), now, current_traceparent()),
+                              now)
