@@ -15,8 +15,10 @@ from fastapi import FastAPI
 
 from hourbridge import __version__
 from hourbridge.bootstrap import Hourbridge
+from hourbridge.config import load_settings
 from hourbridge.dbsetup import open_database
 from hourbridge.errors import SetupRefused
+from hourbridge.observability.logging import configure as configure_logging
 from hourbridge.observability.logging import redact_database_errors
 from hourbridge.observability.metrics import metrics
 
@@ -99,6 +101,8 @@ def create_app(hb: Hourbridge) -> FastAPI:
 def app_from_environment() -> FastAPI:
     """Factory for ``uvicorn --factory`` and ``hourbridge serve``: settings from the environment."""
     try:
+        settings = load_settings()  # honour HOURBRIDGE_LOG_LEVEL under a bare uvicorn too
+        configure_logging(settings.log_level, json=settings.log_format == "json")
         hb = open_database(announce=_announce)
     except SetupRefused as exc:  # one line, no traceback: the server does not start
         sys.stderr.write(f"error ({exc.code}): {exc}\n")

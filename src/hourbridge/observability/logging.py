@@ -35,8 +35,16 @@ def logger(name: str) -> Any:
 
 
 def configure(level: str = "WARNING", json: bool = False) -> None:
+    """Logs at ``level`` (``HOURBRIDGE_LOG_LEVEL``) and above, structlog's and the standard
+    library's alike, as readable lines or JSON (``HOURBRIDGE_LOG_FORMAT``).
+
+    The root logger's level is set even when a handler exists already (``basicConfig`` alone
+    does nothing then: under uvicorn, or a second configure), and loggers are not cached on
+    first use, so a later configure reaches loggers already used."""
     redact_database_errors()
-    logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(message)s")
+    numeric = logging.getLevelName(level.upper())
+    logging.basicConfig(stream=sys.stderr, level=numeric, format="%(message)s")
+    logging.getLogger().setLevel(numeric)
     processors: list[structlog.typing.Processor] = [
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -45,10 +53,9 @@ def configure(level: str = "WARNING", json: bool = False) -> None:
                       else structlog.dev.ConsoleRenderer(colors=False))
     structlog.configure(
         processors=processors,
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelName(level.upper())),
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=False,
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from hourbridge.observability.logging import logger
 from hourbridge.observability.tracing import consuming
 
 from .retry import RetryPolicy
@@ -31,6 +32,7 @@ class JobStore(Protocol):
 
 
 Handler = Callable[[dict[str, Any]], object]
+log = logger(__name__)
 
 
 @dataclass
@@ -65,16 +67,25 @@ class Worker:
                 error = f"{type(exc).__name__}: {exc}"
                 decision = self.policy.decide(job.attempts + 1, exc)
                 now = self.clock()
+                # the key and type only: payloads may name people (DESIGN: ids, never data)
                 if decision.dead or isinstance(exc, LookupError):
                     self.store.bury(job.id, now, error)
                     stats.dead += 1
+                    log.error("event dead-lettered", key=job.key, type=job.type,
+                              attempts=job.attempts + 1, error=type(exc).__name__)
                 else:
                     self.store.retry_later(
                         job.id, now, now + timedelta(seconds=decision.delay_seconds), error)
                     stats.retried += 1
+                    log.warning("event delivery failed; retry scheduled", key=job.key,
+                                type=job.type, attempts=job.attempts + 1,
+                                delay_seconds=decision.delay_seconds,
+                                error=type(exc).__name__)
             else:
                 self.store.complete(job.id, self.clock())
                 stats.delivered += 1
+                log.debug("event delivered", key=job.key, type=job.type,
+                          attempts=job.attempts + 1)
         return stats
 
     def drain(self, max_rounds: int = 10_000) -> WorkerStats:
