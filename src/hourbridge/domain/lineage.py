@@ -40,6 +40,9 @@ def why_not_billed(facts: EntryFacts) -> tuple[Problem, ...]:
     if not f.billable or f.billing == "non_billable":
         why = "no contract on its project" if not f.has_contract else "a non-billable task"
         return (Problem("non_billable", f"not billable: {why}"),)
+    if f.billing == "covered":
+        return (Problem("covered_by_fee", "a fee-only contract version covers these hours: "
+                        "its fee schedule or milestones bill, never the hours"),)
     open_seconds = f.billable_seconds - f.billed_seconds - f.written_off_seconds
     if f.billing == "written_off":
         return (Problem("written_off", "its time was written off (a write-off credit note "

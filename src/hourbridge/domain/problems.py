@@ -59,6 +59,7 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "correction_open": "finance",
     "on_draft": "finance",
     "awaiting_billing_run": "finance",
+    "covered_by_fee": "finance",
     "already draft": "consultant",
     "already approved": "project_manager",
     "already rejected": "project_manager",
@@ -67,7 +68,7 @@ REASON_OWNERS: Final[dict[str, str]] = {
 # the codes domain.lineage explains unbilled work with: states, not rows to fix in a queue
 UNBILLED_REASONS: Final = frozenset({
     "deleted_at_source", "non_billable", "written_off", "rejected", "not_approved",
-    "correction_open", "on_draft", "awaiting_billing_run"})
+    "correction_open", "on_draft", "awaiting_billing_run", "covered_by_fee"})
 
 # the code of a row passed over because it already is in an approval state
 ALREADY: Final[dict[str, str]] = {
