@@ -15,6 +15,10 @@ from sqlalchemy import event
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput, NotFound
+from hourbridge.formats.timefile import TimeFile
+from support.firm import small_firm_bundle
+
+from .conftest import csv_payload, load
 
 ROWS = [
     ("h1", "E1", "P1", "DEV", "2026-08-10", "1.10", "design"),
@@ -159,3 +163,32 @@ def test_statements_do_not_grow_with_the_invoice(billed: Hourbridge, ingest: Any
     with statements(billed) as one_entry:
         billed.queries.trace("entry", "harvest:m1")
     assert len(one_entry) <= 15  # a fixed set: one statement per section
+
+
+EXPENSES = ("external_id,employee,project,task,date,amount,currency,category,description,"
+            "billable")
+
+
+def test_expense_trace_from_payload_to_invoice(loaded: Hourbridge) -> None:
+    # K1 passes expenses on at cost
+    load(loaded, {"contracts": [{**small_firm_bundle()["contracts"][0],
+                                 "expenses": {"billing": "at_cost"}}]})
+    rows = [("x1", "E1", "P1", "DEV", "2026-08-10", "120.50", "EUR", "travel", "train", ""),
+            ("x2", "E2", "P1", "DEV", "2026-08-11", "89.00", "EUR", "hotel", "inn", "")]
+    payload = TimeFile.from_bytes("x.csv", "text/csv", csv_payload(rows, EXPENSES),
+                                  list_key="expenses")
+    loaded.handle(c.IngestExpenses("expensify", payload))
+    ids = {x["external_id"]: x["id"] for x in loaded.queries.expenses()}
+    loaded.handle(c.ApproveExpenses("pm", expense_ids=(ids["x1"],)))
+    loaded.handle(c.RunBilling(date(2026, 8, 31)))
+    billed = loaded.queries.trace("expense", "expensify:x1")
+    assert billed["billed"] and billed["why_not_billed"] == []
+    (line,) = billed["priced_lines"]
+    (invoice,) = billed["invoices"]
+    assert invoice["id"] == line["invoice"] and line["kind"] == "expense"
+    assert billed["approval"]["approved_by"] == "pm"
+    assert billed["inbox"][0]["filename"] == "x.csv"
+    back = loaded.queries.trace("invoice", str(invoice["id"]))
+    assert [x["external_id"] for x in back["expenses"]] == ["x1"]
+    waiting = loaded.queries.trace("expense", str(ids["x2"]))
+    assert [w["reason"] for w in waiting["why_not_billed"]] == ["not_approved"]

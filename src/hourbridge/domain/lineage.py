@@ -65,3 +65,20 @@ def why_not_billed(facts: EntryFacts) -> tuple[Problem, ...]:
         return (Problem("awaiting_billing_run", f"{open_seconds} s approved and open: the next "
                         "billing run through its work date bills them"),)
     return ()
+
+
+def why_expense_not_billed(approval: str, billing: str) -> tuple[Problem, ...]:
+    """The same question for an expense, whose billing is all or nothing."""
+    if billing == "billed":
+        return ()
+    if billing == "non_billable":
+        return (Problem("non_billable", "not billable (the expense or its contract's "
+                        "expense policy)"),)
+    if billing == "written_off":
+        return (Problem("written_off", "written off"),)
+    if approval == "rejected":
+        return (Problem("rejected", "rejected at approval"),)
+    if approval != "approved":
+        return (Problem("not_approved", f"approval is {approval}, not approved"),)
+    return (Problem("awaiting_billing_run", "approved and unbilled: the next billing run "
+                    "through its date bills it"),)

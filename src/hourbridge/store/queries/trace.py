@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, or_, select, tuple_
 
-from hourbridge.domain.lineage import EntryFacts, why_not_billed
+from hourbridge.domain.lineage import EntryFacts, why_expense_not_billed, why_not_billed
 from hourbridge.errors import InvalidInput, NotFound
 
 from .. import tables as t
@@ -198,11 +198,8 @@ class TraceQueries(DocumentTraceQueries, QueryBase):
             docs = documents(conn, (ln["invoice"] for ln in lines))
             journal = journals_for_documents(conn, docs)
             outbox = deliveries(conn, (j["key"] for j in journal), document_subjects(docs))
-        why = [] if x["billing"] == "billed" else [{"reason": (
-            "non_billable" if x["billing"] == "non_billable" else "written_off"
-            if x["billing"] == "written_off" else "not_approved" if x["approval"] != "approved"
-            else "awaiting_billing_run"), "message": f"approval {x['approval']}, billing "
-            f"{x['billing']}"}]
+        why = [{"reason": p.code, "message": p.message}
+               for p in why_expense_not_billed(x["approval"], x["billing"])]
         steps = [*(step(i["received_at"], "payload received", i["source"],
                         f"inbox #{i['id']} {i['filename']}") for i in inbox),
                  *(step(p["created_at"], "exception", p["owner_role"], p["reason"])
