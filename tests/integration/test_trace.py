@@ -192,3 +192,20 @@ def test_expense_trace_from_payload_to_invoice(loaded: Hourbridge) -> None:
     assert [x["external_id"] for x in back["expenses"]] == ["x1"]
     waiting = loaded.queries.trace("expense", str(ids["x2"]))
     assert [w["reason"] for w in waiting["why_not_billed"]] == ["not_approved"]
+
+
+def test_work_a_hold_cap_keeps_open_says_so(loaded: Hourbridge, ingest: Any) -> None:
+    load(loaded, {"contracts": [{**small_firm_bundle()["contracts"][0],
+                                 "cap": {"hours": "2", "over_cap": "hold"}}]})
+    ingest([("c1", "E1", "P1", "DEV", "2026-08-10", "2", "first"),
+            ("c2", "E1", "P1", "DEV", "2026-08-11", "2", "over the cap"),
+            ("c3", "E1", "P1", "DEV", "2026-09-02", "1", "after the run")])
+    loaded.handle(c.ApproveEntries(actor="pm", project="P1"))
+    assert [w["reason"] for w in loaded.queries.trace("entry", "harvest:c2")[
+        "why_not_billed"]] == ["awaiting_billing_run"]  # no run has reached it yet
+    run = loaded.handle(c.RunBilling(date(2026, 8, 31)))
+    assert [s["reason"] for s in run.skipped] == ["over_cap"]
+    (why,) = loaded.queries.trace("entry", "harvest:c2")["why_not_billed"]
+    assert why["reason"] == "over_cap" and "2 h" in why["message"]
+    assert [w["reason"] for w in loaded.queries.trace("entry", "harvest:c3")[
+        "why_not_billed"]] == ["awaiting_billing_run"]  # beyond the run's date

@@ -28,6 +28,10 @@ class EntryFacts:
     holds: tuple[tuple[str, str, str], ...] = ()
     open_corrections: int = 0
     has_contract: bool = True
+    # the contract's not-to-exceed cap in hours (or "amount") when it holds work beyond it
+    hold_cap: str | None = None
+    # the latest real billing run that reached the entry's work date (id, through), if any
+    passed_by_run: tuple[int, str] | None = None
 
 
 def why_not_billed(facts: EntryFacts) -> tuple[Problem, ...]:
@@ -62,6 +66,13 @@ def why_not_billed(facts: EntryFacts) -> tuple[Problem, ...]:
     if f.billing == "on_draft":
         return (Problem("on_draft", "on a draft invoice not yet issued"),)
     if open_seconds > 0 and f.billing in ("unbilled", "credited"):
+        # a run through its date passed it over: on a capped contract, the cap held it (the
+        # run's own report names each held entry; the trace reads state, not the plan)
+        if f.passed_by_run is not None and f.hold_cap is not None:
+            run, through = f.passed_by_run
+            return (Problem("over_cap", f"the contract's not-to-exceed cap ({f.hold_cap}) "
+                            f"holds work beyond it: billing run #{run} through {through} "
+                            "left this entry open"),)
         return (Problem("awaiting_billing_run", f"{open_seconds} s approved and open: the next "
                         "billing run through its work date bills them"),)
     return ()

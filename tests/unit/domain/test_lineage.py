@@ -30,6 +30,8 @@ def test_each_state_gives_its_reason() -> None:
                                            written_off_seconds=3600),
         "covered_by_fee": dataclasses.replace(OPEN, billing="covered"),
         "correction_open": dataclasses.replace(OPEN, open_corrections=1),
+        "over_cap": dataclasses.replace(OPEN, hold_cap="5 h",
+                                        passed_by_run=(3, "2026-08-31")),
     }
     for code, facts in cases.items():
         assert codes(facts) == [code]
@@ -52,3 +54,8 @@ def test_invoiced_time_needs_no_reason() -> None:
 def test_codes_are_registered_and_never_queued() -> None:
     assert set(REASON_OWNERS) >= UNBILLED_REASONS
     assert not UNBILLED_REASONS & set(EXCEPTION_REASONS)
+
+
+def test_a_cap_explains_only_what_a_run_passed_over() -> None:
+    # capped, but no run has reached the entry yet: it is waiting, not held
+    assert codes(dataclasses.replace(OPEN, hold_cap="5 h")) == ["awaiting_billing_run"]

@@ -96,7 +96,7 @@ class TraceQueries(DocumentTraceQueries, QueryBase):
             billed_seconds=e["billed_seconds"], written_off_seconds=e["written_off_seconds"],
             holds=tuple((h["scope"], h["ref"], h["reason"]) for h in holds),
             open_corrections=sum(1 for c in corrections if c["status"] == "open"),
-            has_contract=e["contract"] is not None))
+            has_contract=e["contract"] is not None, **self._cap_and_run(conn, e)))
         steps = [
             *(step(i["received_at"], "payload received", i["source"],
                    f"inbox #{i['id']} {i['filename']} ({i['status']})") for i in inbox),
@@ -141,6 +141,28 @@ class TraceQueries(DocumentTraceQueries, QueryBase):
             "why_not_billed": [{"reason": p.code, "message": p.message} for p in why],
             "timeline": timeline(steps),
         })
+
+    @staticmethod
+    def _cap_and_run(conn: Connection, e: dict[str, Any]) -> dict[str, Any]:
+        """The hold cap of the entry's contract and the latest real billing run of its
+        entity (or of all) through its work date: one statement."""
+        if not e["contract"]:
+            return {}
+        br, k = t.billing_runs, t.contracts
+        run = select(br.c.id, br.c.through).where(
+            br.c.dry_run.is_(False), br.c.through >= e["work_date"],
+            (br.c.entity.is_(None)) | (br.c.entity == e["entity"])) \
+            .order_by(br.c.id.desc()).limit(1).subquery()
+        row = conn.execute(select(k.c.terms, run.c.id, run.c.through)
+                           .select_from(k).outerjoin(run, run.c.id.is_not(None))
+                           .where(k.c.id == e["contract"])).first()
+        if row is None:
+            return {}
+        cap = (row.terms or {}).get("cap") or {}
+        hold = cap.get("over_cap") == "hold" and (cap.get("hours") or cap.get("amount"))
+        return {"hold_cap": (f"{cap['hours']} h" if cap.get("hours") else
+                             f"amount {cap['amount']}") if hold else None,
+                "passed_by_run": (row.id, row.through.isoformat()) if row.id else None}
 
     @staticmethod
     def _holds_over(conn: Connection, e: dict[str, Any]) -> list[dict[str, Any]]:
