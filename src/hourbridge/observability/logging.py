@@ -21,6 +21,21 @@ _DATABASE_MODULES = ("sqlalchemy", "psycopg", "sqlite3")
 _installed = False
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is when a line is written, not when logging was configured: a
+    command run in-process (tests, embedding) may swap stderr and close the old one, and a
+    later log line must not fail on the closed file."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+_STDERR: Any = _CurrentStderr()
+
+
 def logger(name: str) -> Any:
     """A structlog logger that writes to stderr at WARNING until ``configure`` says otherwise.
 
@@ -30,7 +45,7 @@ def logger(name: str) -> Any:
     if not structlog.is_configured():
         structlog.configure(
             wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-            logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+            logger_factory=structlog.PrintLoggerFactory(_STDERR))
     return structlog.get_logger(name)
 
 
@@ -54,7 +69,7 @@ def configure(level: str = "WARNING", json: bool = False) -> None:
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(_STDERR),
         cache_logger_on_first_use=False,
     )
 
