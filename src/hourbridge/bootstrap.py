@@ -6,6 +6,8 @@ they never import the store or connectors themselves.
 
 from __future__ import annotations
 
+import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,21 +20,25 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .config import Settings
-from .connectors import TRACKERS
+from .connectors import SINKS, TRACKERS
 from .connectors.gateway import Trackers
 from .connectors.native import NativeFile, tracker_of
 from .domain import commands as c
 from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
+from .formats.sheet import is_mapped_sheet
 from .formats.timefile import TimeFile
 from .observability.tracing import install_exporter
 from .pipeline.parallel import ParallelValidator
 from .pipeline.retry import RetryPolicy
-from .pipeline.worker import Worker
+from .pipeline.sinks import Destination, Limits, SinkRegistry
+from .pipeline.worker import Handler, Worker
+from .services.erp import ERP_DOCUMENT_READY
 from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, QUERY_HANDLERS, Collaborators
 from .services.ports.uow import UnitOfWork
 from .store import migrate
 from .store.engine import make_engine, read_only
+from .store.erp import SqlErp, SqlPostingLog
 from .store.idempotency import SqlIdempotencyKeys
 from .store.jobs import SqlJobStore
 from .store.ledger import SqlLedger
@@ -60,6 +66,7 @@ class Hourbridge:
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     collaborators: Collaborators = field(default_factory=Collaborators)
     uow_factory: UowFactory = SqlUnitOfWork
+    sinks: SinkRegistry | None = None  # ERP destinations the worker delivers to
     _closed: bool = field(default=False, repr=False)
 
     def uow(self) -> Any:
@@ -108,10 +115,14 @@ class Hourbridge:
     def recover_intake(self, inbox_ids: Sequence[int] = (), older_than: timedelta =
                        timedelta(0), wait: bool = True) -> list[dict[str, Any]]:
         """Process payloads that were kept but never processed (a crash, a killed process):
-        the given ones, or every one received more than ``older_than`` ago. Each goes through
+        the given ones, or every one received more than ``older_than`` ago (but a mapped
+        spreadsheet: ``ingest --mapping`` again). Each goes through
         the same intake as when it arrived, read back from the inbox; with ``wait=False`` one
         that another process is processing right now is skipped."""
-        stuck = self.queries.stuck_payloads(self.clock() - older_than)
+        # a mapped spreadsheet reads only through its mapping, which is not kept: the same
+        # ``ingest --mapping`` finishes it (read here as canonical, it would fail for good)
+        stuck = [p for p in self.queries.stuck_payloads(self.clock() - older_than)
+                 if not is_mapped_sheet(p["media_type"])]
         if inbox_ids:
             wanted = set(inbox_ids)
             stuck = [p for p in stuck if p["id"] in wanted]
@@ -180,10 +191,14 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     if upgrade:
         migrate.upgrade(engine)
     ledger = SqlLedger(engine, clock)
-    handlers = {
+    handlers: dict[str, Handler] = {
         type_: (lambda payload, h=handler: h(payload, ledger))
         for type_, handler in EVENT_HANDLERS.items()
     }
+    sinks = SinkRegistry(partial(_open_destination, engine), SqlPostingLog(engine), clock)
+    # the one seam into the worker: queued ERP documents go to the registry, which picks the
+    # sink by the destination the event names
+    handlers[ERP_DOCUMENT_READY] = sinks.deliver
     worker = Worker(SqlJobStore(engine), handlers, clock, batch=settings.worker_batch,
                     policy=retry_policy or RetryPolicy())
     validator = ParallelValidator(workers=settings.intake_workers)
@@ -193,4 +208,18 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     return Hourbridge(settings, engine, clock, ReadModels(read_only(engine)), worker,
                       SqlIdempotencyKeys(engine, clock),
                       collaborators=Collaborators(validator=validator, trackers=gateway),
-                      uow_factory=uow_factory)
+                      uow_factory=uow_factory, sinks=sinks)
+
+
+def _open_destination(engine: Engine, name: str) -> Destination | None:
+    """The sink of destination ``name`` from its stored profile; its key from the
+    environment variable the profile names (``connection.secret_env``; default
+    ``HOURBRIDGE_ERP_<NAME>_KEY``), never from the database."""
+    with engine.connect() as conn:
+        profile = next((p for p in SqlErp(conn).profiles() if p.destination == name), None)
+    if profile is None:
+        return None
+    env = profile.connection.get("secret_env") or (
+        "HOURBRIDGE_ERP_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_KEY")
+    sink = SINKS[profile.system](profile.connection, os.environ.get(env, ""))
+    return Destination(sink, Limits(profile.concurrency, profile.documents_per_second))

@@ -95,3 +95,11 @@ class SetupRefused(Permanent):
     refused credentials, a schema to upgrade first. One line, no secret in it."""
 
     code = "setup"
+
+
+class SignatureRefused(Permanent):
+    """A webhook delivery whose signature is missing, wrong or outside the replay window: it
+    did not come from the tracker (or is a stale copy), so nothing of it is kept. 401 on the
+    API."""
+
+    code = "webhook_signature_invalid"

@@ -23,7 +23,7 @@ def terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
     monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", f"sqlite:///{tmp_path}/p.db")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "firm.yaml").write_text(yaml.safe_dump(small_firm_bundle()))
-    (tmp_path / "week.csv").write_text("external_id,employee,project,task,date,hours\n"
+    (tmp_path / "week.csv").write_text("external_id,employee,project,task,work_date,hours\n"
                                        "A1,E1,P1,DEV,2026-08-10,2\n")
     assert runner.invoke(app, ["load", "firm.yaml"]).exit_code == 0
     screen = io.StringIO()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from hourbridge.config import Settings
 from hourbridge.domain import commands as c
 from hourbridge.formats import BundleDocument, to_domain
 from hourbridge.formats.timefile import TimeFile
+from support.einvoice import Validator
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -23,6 +25,20 @@ class FixedClock:
 
     def __call__(self) -> datetime:
         return self.at
+
+
+@pytest.fixture
+def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The command line's database is the test's (``export invoice`` and others read it)."""
+    monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", database_url)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def validator() -> Validator:
+    """E-invoice schemas parsed and both rule sets compiled once per test session."""
+    return Validator()
 
 
 @pytest.fixture

@@ -34,16 +34,6 @@ MEDIA = {"ubl": "application/xml", "cii": "application/xml", "pdf": "application
 SUFFIX = {"ubl": ".ubl.xml", "cii": ".cii.xml", "pdf": ".pdf", "facturx": ".facturx.pdf"}
 
 
-@pytest.fixture(scope="module")
-def validator() -> Validator:
-    return Validator()
-
-
-@pytest.fixture
-def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", database_url)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 @pytest.fixture

@@ -115,17 +115,6 @@ def vat_case_bundle() -> dict[str, Any]:
     return bundle
 
 
-@pytest.fixture(scope="session")
-def validator() -> Validator:
-    """Schemas parsed and both rule sets compiled once per test session."""
-    return Validator()
-
-
-@pytest.fixture
-def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", database_url)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 @pytest.fixture

@@ -84,10 +84,6 @@ def export(hb: Hourbridge, invoice_id: int) -> tuple[bytes, bytes]:
     return render_ubl(doc), render_cii(doc)
 
 
-@pytest.fixture(scope="module")
-def validator() -> Validator:
-    return Validator()
-
 
 @pytest.fixture
 def issued(hb: Hourbridge, load_bundle: Any, ingest: Any) -> tuple[dict[str, Any], Any]:

@@ -32,17 +32,6 @@ ROWS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def validator() -> Validator:
-    return Validator()
-
-
-@pytest.fixture
-def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """The command line's database is the test's (``export invoice`` reads it)."""
-    monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", database_url)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 @pytest.fixture

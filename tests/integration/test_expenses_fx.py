@@ -25,9 +25,7 @@ from support.einvoice import Validator
 
 from .conftest import load
 from .test_expenses import ingest as ingest_expenses
-from .test_fx import NS, cli_db, fx_bundle
-
-__all__ = ["cli_db"]  # a fixture, used by name
+from .test_fx import NS, fx_bundle
 
 CENT = D("0.01")
 MARKUP = D("12.5")

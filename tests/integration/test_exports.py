@@ -84,12 +84,6 @@ def trial_balance_by_name(hb: Hourbridge) -> dict[tuple[str, str], Decimal]:
     return export_balances(hb)[0]
 
 
-@pytest.fixture
-def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", database_url)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
 
 @pytest.fixture
 def booked(loaded: Hourbridge, ingest: Any, load_bundle: Any, small_bundle: dict[str, Any],

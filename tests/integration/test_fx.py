@@ -81,12 +81,6 @@ def fx_bundle(policy: str = "work_date") -> dict[str, Any]:
     return bundle
 
 
-@pytest.fixture
-def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", database_url)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
 
 def book(hb: Hourbridge, ingest: Any, load_bundle: Any, policy: str = "work_date"
          ) -> dict[str, dict[str, Any]]:

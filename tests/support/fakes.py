@@ -292,6 +292,13 @@ class FakeOutbox:
         return True
 
 
+class FakeErp:
+    """No ERP profiles: publishing a journal queues nothing for an ERP."""
+
+    def profiles(self) -> list[Any]:
+        return []
+
+
 class FakeUnitOfWork:
     """The unit of work of ``services.ports.uow`` in memory (see the module's docstring)."""
 
@@ -309,6 +316,7 @@ class FakeUnitOfWork:
         self.contracts = FakeContracts()
         self.corrections = FakeCorrections()
         self.outbox = FakeOutbox()
+        self.erp = FakeErp()
         self.commits = 0
         self._begun: dict[str, Any] | None = None
 

@@ -23,6 +23,7 @@ from . import (
     delivery,
     demo,
     entries,
+    erp,
     exceptions,
     expenses,
     export,
@@ -32,6 +33,7 @@ from . import (
     intercompany,
     invoices,
     ledger,
+    mapping,
     masterdata,
     revenue,
     server,
@@ -76,6 +78,8 @@ app.add_typer(intercompany.intercompany_app, name="intercompany")
 app.add_typer(corrections.corrections_app, name="corrections")
 app.add_typer(inbox.inbox_app, name="inbox")
 app.add_typer(connections.connections_app, name="connections")
+app.add_typer(erp.erp_app, name="erp")
+app.add_typer(mapping.mapping_app, name="mapping")
 
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)

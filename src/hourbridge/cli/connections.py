@@ -79,6 +79,29 @@ def connections_test(name: Name, as_json: JsonOpt = False) -> None:
             console.print(f"connection {name}: ok")
 
 
+@connections_app.command("webhook-secret")
+def connections_webhook_secret(
+    name: Name,
+    secret_env: Annotated[str, typer.Option(
+        help="Environment variable holding the secret (else a hidden prompt): Toggl's "
+             "subscription secret, or Clockify's webhook authToken.")]
+    = "HOURBRIDGE_WEBHOOK_SECRET",
+    as_json: JsonOpt = False,
+) -> None:
+    """Store the secret that verifies the connection's webhook deliveries (POST
+    /v1/webhooks/NAME); encrypted at rest like the token, never shown again."""
+    value = os.environ.get(secret_env)
+    if value is None:
+        value = typer.prompt("Webhook secret", hide_input=True)
+    with session() as hb:
+        result = hb.handle(c.SetWebhookSecret(
+            name, c.Secret((("webhook_secret", value.strip()),))))
+        if as_json:
+            print_json(result)
+        else:
+            console.print(f"connection {name}: webhook secret set")
+
+
 @connections_app.command("remove")
 def connections_remove(name: Name, as_json: JsonOpt = False) -> None:
     """Forget a connection (its entries stay)."""

@@ -19,6 +19,8 @@ import typer
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
+from hourbridge.formats.sheet import SheetFile
+from hourbridge.formats.sheet_mapping import load_mapping
 from hourbridge.formats.timefile import CHUNK, DELIMITERS, TimeFile
 
 from .options import JsonOpt
@@ -149,22 +151,39 @@ def ingest(
         "--format", help="canonical, or a tracker's own API response or export: harvest, "
                          "toggl, clockify, kimai (an entry, a list, or a page).")] = "canonical",
     delimiter: DelimiterOpt = None,
+    mapping_file: Annotated[Path | None, typer.Option(
+        "--mapping", help="A YAML mapping: read the files as an acquired firm's CSV or XLSX "
+                          "sheets (columns, date formats, durations, value maps, aliases).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Take time entries through the inbox: kept verbatim, validated, stored or queued.
     Exit 0: all taken; 1: some rows became exceptions; 2: refused.
 
     With --format, a tracker's ids become Hourbridge codes through the bundle's aliases, its
-    start times the employee's local dates; a running timer is queued as timer_running."""
+    start times the employee's local dates; a running timer is queued as timer_running.
+    With --mapping, a spreadsheet's columns are read as its mapping says; a mapping that does
+    not fit the file is refused naming the mapping key (exit 2), a bad cell queues its row."""
     with cli_errors():  # refusals of the options: one line, exit 2
         sep = delimiter_of(delimiter)
         if file_format not in FORMATS:
             raise InvalidInput(f"--format {file_format!r}: one of {', '.join(FORMATS)}")
-        if file_format == "canonical" and source is None:
+        mapping = None
+        if mapping_file is not None:
+            if file_format != "canonical" or delimiter is not None:
+                raise InvalidInput("--mapping says how to read the files: no --format or "
+                                   "--delimiter with it")
+            mapping = load_mapping(mapping_file)
+            for path in files:  # the mapping must fit every file before any is taken
+                if path.is_file():
+                    SheetFile.from_path(mapping, path).check()
+        if file_format == "canonical" and source is None and mapping is None:
             raise InvalidInput("--source is required for canonical files")
-    name = source or file_format
+    name = source or (mapping.source if mapping is not None else file_format)
 
     def file_of(path: Path) -> Any:
+        if mapping is not None:
+            return SheetFile.from_path(mapping, path)
         if file_format == "canonical":
             return TimeFile.from_path(path, delimiter=sep)
         return Hourbridge.tracker_payload(file_format, path)

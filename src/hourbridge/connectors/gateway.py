@@ -1,6 +1,7 @@
 """The trackers as the sync use case sees them (``services.ports.TrackerGateway``): secrets
 sealed with Fernet (``cryptography``; the key from ``HOURBRIDGE_SECRET_KEY``, never stored),
-pulls paged through ``http``, pages handed on as ``native`` payloads for the one inbox."""
+pulls paged through ``http``, pages and verified webhook deliveries (``webhook``) handed on as
+``native`` payloads for the one inbox."""
 
 from __future__ import annotations
 
@@ -14,14 +15,20 @@ import httpx
 from cryptography.fernet import Fernet, InvalidToken
 
 from hourbridge.domain.commands import IncomingPayload
-from hourbridge.errors import InvalidInput, Permanent, SetupRefused
+from hourbridge.errors import InvalidInput, Permanent, SetupRefused, SignatureRefused
 from hourbridge.formats.timefile import TimeFile
-from hourbridge.services.ports.connections import Connection, Pull
+from hourbridge.services.ports.connections import (
+    WEBHOOK_SECRET_PART,
+    Connection,
+    Delivery,
+    Pull,
+)
 
 from .http import RateWindow, TrackerClient
 from .native import NativeFile
 from .stream import PageStyle, Stream
 from .tracker import Tracker
+from .webhook import open_delivery
 
 # a cursor is stored this far before the pull began: entries changed while the pull ran (or
 # on a tracker clock a little behind ours) are pulled again next time, harmlessly unchanged
@@ -130,3 +137,23 @@ class Trackers:
         data = json.dumps(rows).encode()
         return TimeFile.from_bytes(f"sync-{name}-gone-{revision}.json", "application/json",
                                    data)
+
+    def reseal(self, connection: Connection, parts: Mapping[str, str]) -> str:
+        return self.seal({**self._open(connection), **parts})
+
+    def open_delivery(self, connection: Connection, headers: Mapping[str, str], body: bytes,
+                      now: datetime) -> Delivery:
+        tracker = self._trackers[connection.tracker]
+        if tracker.webhook is None:
+            raise InvalidInput(f"{tracker.name} sends no webhooks: sync connection "
+                               f"{connection.name} instead")
+        secret = self._open(connection).get(WEBHOOK_SECRET_PART)
+        if not secret:
+            # refused like a bad signature: unverifiable bytes are never kept
+            raise SignatureRefused(f"connection {connection.name} has no webhook secret: set "
+                                   "it with `hourbridge connections webhook-secret`")
+        opened = open_delivery(tracker.webhook, secret, headers, body, now)
+        if opened.handshake is not None:
+            return Delivery(opened.delivery_id, None, opened.handshake)
+        name = f"webhook-{connection.name}-{opened.delivery_id.replace(':', '-')[:80]}.json"
+        return Delivery(opened.delivery_id, NativeFile.from_bytes(tracker, name, body))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .http import AuthStyle
 from .stream import FieldMap, Stream
+from .webhook import Webhook
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,3 +22,5 @@ class Tracker:
     rate: tuple[int, float] | None = None
     # the secret's parts a connection needs besides ``token`` (Harvest: the account id)
     secret_parts: tuple[str, ...] = ("token",)
+    # how its webhook deliveries are signed; None: it sends none (Harvest v2, Kimai)
+    webhook: Webhook | None = None

@@ -92,7 +92,8 @@ def canonical_row(row: Mapping[str, Any], source: str, md: MasterData,
                        problems)
     task_id = str(row.get("source_task") or "")
     task = _resolve(md, source, "task", task_id, where, problems) if task_id else ""
-    work_date = row.get("date")
+    # "work_date" as canonical rows name it (a mapped sheet), "date" as tracker rows do
+    work_date = row.get("work_date", row.get("date"))
     if work_date is None and employee and "started_at" in row:
         person = md.employees.get(employee)
         work_date = local_work_date(str(row["started_at"]), person.timezone if person

@@ -245,9 +245,53 @@ class TestConnection:
 
 
 @dataclass(frozen=True, slots=True)
+class SetWebhookSecret:
+    """Store (sealed with the API token) the secret a connection's webhook deliveries are
+    verified with: Toggl's subscription ``secret``, Clockify's webhook ``authToken``."""
+
+    name: str
+    secret: Secret
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiveWebhook:
+    """One webhook delivery as it arrived: header names lower-case, the body's raw bytes
+    (the signature is over exactly these)."""
+
+    connection: str
+    headers: tuple[tuple[str, str], ...] = field(repr=False)
+    body: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class SyncConnection:
     """Pull a connection's entries changed since its cursor (``full``: all, and notice the
     entries gone from the source)."""
 
     name: str
     full: bool = False
+
+
+# --- ERP sinks (domain/erp.py) ------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LoadErpProfiles:
+    """Upsert ERP profiles (``erp_profiles`` section); ``origins`` names where each was read
+    (``file:erp_profiles[i]``) so that a problem names its field there."""
+
+    profiles: tuple[Any, ...]  # domain.erp.ErpProfile
+    origins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class QueueErpPush:
+    """Queue every issued document of ``entity`` (None: all) not yet queued for the ERPs
+    its profiles name (``destination``: only that one)."""
+
+    entity: str | None = None
+    destination: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShowErpPostings:
+    destination: str | None = None
+    external_id: str | None = None

@@ -31,6 +31,8 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "cap_below_billed": "finance",
     "no_transfer_price": "finance",
     "invalid_field": "integration",
+    # an ERP profile that cannot post a document (domain/erp.check_profile, map_*)
+    "invalid_erp_profile": "finance",
     "invalid_reference": "integration",
     "duplicate_key": "integration",
     # a text value too long for its field or holding NUL/control characters (domain/limits)

@@ -28,6 +28,7 @@ from .contracts import achieve_milestone, contract_status
 from .corrections import apply_correction, reject_correction
 from .credits import issue_credit_note
 from .deps import Collaborators
+from .erp import erp_postings, load_erp_profiles, queue_erp_push
 from .events import JOURNAL_ENTRY_READY, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
 from .expenses import approve_expenses
@@ -40,6 +41,7 @@ from .ports.uow import UnitOfWork
 from .rejection import reject_entries
 from .revenue import revenue_schedule, run_revenue
 from .voids import void_invoice
+from .webhooks import receive_webhook, set_webhook_secret
 
 __all__ = ["COMMAND_HANDLERS", "EVENT_HANDLERS", "QUERY_HANDLERS", "Collaborators"]
 
@@ -47,6 +49,8 @@ CommandHandler = Callable[[Any, UnitOfWork, datetime, Collaborators], Any]
 QueryHandler = Callable[[Any, UnitOfWork], Any]
 
 COMMAND_HANDLERS: dict[type, CommandHandler] = {
+    c.LoadErpProfiles: load_erp_profiles,
+    c.QueueErpPush: queue_erp_push,
     c.LoadMasterData: load_master_data,
     c.IngestTimeEntries: ingest_time_entries,
     c.ApproveEntries: approve_entries,
@@ -71,9 +75,12 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.TestConnection: probe_connection,
     c.RemoveConnection: remove_connection,
     c.SyncConnection: sync_connection,
+    c.SetWebhookSecret: set_webhook_secret,
+    c.ReceiveWebhook: receive_webhook,
 }
 
 QUERY_HANDLERS: dict[type, QueryHandler] = {
+    c.ShowErpPostings: erp_postings,
     c.ShowContract: contract_status,
     c.ShowRevenueSchedule: revenue_schedule,
 }

@@ -42,12 +42,20 @@ class SqlConnections:
             select(t.connections).order_by(t.connections.c.name))]
 
     def remove(self, name: str) -> bool:
+        # its deliveries go with it (SQLite may run without foreign-key cascades)
+        self.conn.execute(delete(t.webhook_deliveries)
+                          .where(t.webhook_deliveries.c.connection == name))
         done = self.conn.execute(delete(t.connections).where(t.connections.c.name == name))
         return bool(done.rowcount)
 
     def advance(self, name: str, cursor: str, now: datetime) -> None:
         self.conn.execute(update(t.connections).where(t.connections.c.name == name)
                           .values(cursor=cursor, synced_at=now))
+
+    def reseal(self, name: str, sealed_secret: str) -> bool:
+        done = self.conn.execute(update(t.connections).where(t.connections.c.name == name)
+                                 .values(secret=sealed_secret))
+        return bool(done.rowcount)
 
     def live_entry_ids(self, source: str) -> set[str]:
         te = t.time_entries

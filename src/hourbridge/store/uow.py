@@ -15,6 +15,7 @@ from .connections import SqlConnections
 from .contracts import SqlContracts
 from .corrections import SqlCorrections
 from .entries import SqlEntries
+from .erp import SqlErp
 from .exceptions import SqlExceptions
 from .expenses import SqlExpenses
 from .holds import SqlHolds
@@ -25,6 +26,7 @@ from .invoices import SqlInvoices
 from .locks import SqlLocks
 from .masterdata import SnapshotCache, SqlMasterData
 from .outbox import SqlOutbox
+from .webhooks import SqlWebhookDeliveries
 
 # PostgreSQL's deadlock_detected and serialization_failure: the loser of a race, nothing wrong
 _RACES = {"40P01", "40001"}
@@ -58,6 +60,8 @@ class SqlUnitOfWork:
         self.intercompany = SqlIntercompany(self.conn)
         self.corrections = SqlCorrections(self.conn)
         self.connections = SqlConnections(self.conn)
+        self.erp = SqlErp(self.conn)
+        self.webhooks = SqlWebhookDeliveries(self.conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

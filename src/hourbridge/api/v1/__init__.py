@@ -24,13 +24,14 @@ from . import (
     sources,
     time_entries,
     trace,
+    webhooks,
 )
 
 health_router = health.router
 router = APIRouter()
 for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds,
                 invoices, credit_notes, contracts, corrections, exceptions, ledger, delivery,
-                expenses, intercompany, sources, trace):
+                expenses, intercompany, sources, webhooks, trace):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

@@ -1,7 +1,11 @@
-"""Clockify: ``X-Api-Key``; paid workspaces 50 requests/s, new free ones 30 per hour."""
+"""Clockify: ``X-Api-Key``; paid workspaces 50 requests/s, new free ones 30 per hour.
+Webhooks: ``Clockify-Signature`` carries the webhook's own ``authToken`` (given when it is
+created), compared as a shared token; a delivery has no id of its own in the samples, so its
+body's SHA-256 names it."""
 
 from hourbridge.connectors.http import AuthStyle
 from hourbridge.connectors.tracker import Tracker
+from hourbridge.connectors.webhook import SignatureScheme, Webhook
 
 from .fields import FIELDS
 from .streams import TIME_ENTRIES
@@ -9,6 +13,8 @@ from .streams import TIME_ENTRIES
 CLOCKIFY = Tracker(
     name="clockify", base_url="https://reports.api.clockify.me/v1/workspaces/WORKSPACE",
     auth=AuthStyle.API_KEY_HEADER, time_entries=TIME_ENTRIES, fields=FIELDS, rate=(50, 1.0),
+    webhook=Webhook(signature_header="Clockify-Signature",
+                    scheme=SignatureScheme.SHARED_TOKEN),
 )
 
 __all__ = ["CLOCKIFY"]

@@ -6,7 +6,14 @@ this package re-exports every name.
 """
 
 from .batches import chunked
-from .connections import Connection, ConnectionRepository, Pull, TrackerGateway
+from .connections import (
+    Connection,
+    ConnectionRepository,
+    Delivery,
+    Pull,
+    TrackerGateway,
+    WebhookDeliveries,
+)
 from .contracts import ContractStateRepository
 from .corrections import CorrectionRepository, LiveLink
 from .entries import (
@@ -46,6 +53,7 @@ __all__ = [
     "CreditLine",
     "DayKey",
     "DayRow",
+    "Delivery",
     "DocumentRow",
     "EntryRepository",
     "EntryRow",
@@ -73,5 +81,6 @@ __all__ = [
     "TrackerGateway",
     "UnitOfWork",
     "VoidFacts",
+    "WebhookDeliveries",
     "chunked",
 ]

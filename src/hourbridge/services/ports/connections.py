@@ -30,6 +30,7 @@ class ConnectionRepository(Protocol):
     def all(self) -> list[Connection]: ...
     def remove(self, name: str) -> bool: ...
     def advance(self, name: str, cursor: str, now: datetime) -> None: ...
+    def reseal(self, name: str, sealed_secret: str) -> bool: ...
     def live_entry_ids(self, source: str) -> set[str]:
         """External ids of the source's stored entries not deleted."""
         ...
@@ -44,6 +45,29 @@ class Pull:
     cursor_after: str
 
 
+# the sealed secret's part holding the webhook secret (Toggl) or token (Clockify)
+WEBHOOK_SECRET_PART = "webhook_secret"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A verified webhook delivery: ``delivery_id`` names it for replay dedupe; ``handshake``
+    is the reply a subscription's ping wants (then nothing is stored), else ``payload`` is
+    the body as the tracker's own payload for the one inbox."""
+
+    delivery_id: str
+    payload: IncomingPayload | None
+    handshake: dict[str, str] | None = None
+
+
+class WebhookDeliveries(Protocol):
+    def seen(self, connection: str, delivery_id: str) -> bool: ...
+    def record(self, connection: str, delivery_id: str, inbox_id: int | None,
+               now: datetime) -> bool:
+        """False when the delivery was recorded before (a concurrent replay)."""
+        ...
+
+
 class TrackerGateway(Protocol):
     def trackers(self) -> list[str]: ...
     def seal(self, secret: Mapping[str, str]) -> str: ...
@@ -56,4 +80,14 @@ class TrackerGateway(Protocol):
     def tombstones(self, name: str, external_ids: list[str], revision: int
                    ) -> IncomingPayload:
         """Canonical deletion rows for entries gone from the source."""
+        ...
+
+    def reseal(self, connection: Connection, parts: Mapping[str, str]) -> str:
+        """The connection's secret with ``parts`` added, sealed again."""
+        ...
+
+    def open_delivery(self, connection: Connection, headers: Mapping[str, str], body: bytes,
+                      now: datetime) -> Delivery:
+        """Verify a webhook delivery's signature over the raw ``body`` (raises
+        ``SignatureRefused``) before anything reads it; ``headers`` keys are lower-case."""
         ...

@@ -6,10 +6,11 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
-from .connections import ConnectionRepository
+from .connections import ConnectionRepository, WebhookDeliveries
 from .contracts import ContractStateRepository
 from .corrections import CorrectionRepository
 from .entries import EntryRepository
+from .erp import ErpRepository
 from .exceptions import ExceptionRepository
 from .expenses import ExpenseRepository
 from .holds import HoldRepository
@@ -39,6 +40,8 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     intercompany: IntercompanyRepository
     connections: ConnectionRepository
+    erp: ErpRepository
+    webhooks: WebhookDeliveries
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

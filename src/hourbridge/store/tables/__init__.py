@@ -24,13 +24,14 @@ from .billing import (
     retainer_months,
     revenue_recognitions,
 )
-from .connections import connections
+from .connections import connections, webhook_deliveries
 from .delivery import (
     idempotency_keys,
     journal_entries,
     journal_lines,
     outbox,
 )
+from .erp import erp_postings, erp_profiles
 from .intake import (
     exceptions,
     expenses,
@@ -70,6 +71,8 @@ __all__ = [
     "customers",
     "employees",
     "entities",
+    "erp_postings",
+    "erp_profiles",
     "exceptions",
     "expenses",
     "fx_rates",
@@ -96,4 +99,5 @@ __all__ = [
     "revisions",
     "tasks",
     "time_entries",
+    "webhook_deliveries",
 ]

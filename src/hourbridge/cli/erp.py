@@ -1,0 +1,81 @@
+"""``hourbridge erp``: ERP profiles, pushing issued documents to the ERPs, and the posting
+record (what was posted where, with the ERP's id)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hourbridge.domain import commands as c
+from hourbridge.errors import InvalidInput
+from hourbridge.formats.erp_profiles import parse_erp_profiles
+
+from .options import JsonOpt
+from .output import console, print_json, session, table
+
+erp_app = typer.Typer(help="ERP sinks: profiles, push, postings.", no_args_is_help=True)
+profiles_app = typer.Typer(help="ERP profiles (the erp_profiles section).",
+                           no_args_is_help=True)
+erp_app.add_typer(profiles_app, name="profiles")
+
+EntityOpt = Annotated[str | None, typer.Option("--entity", help="Only this legal entity.")]
+DestinationOpt = Annotated[str | None, typer.Option("--destination",
+                                                    help="Only this ERP destination.")]
+
+
+@profiles_app.command("load")
+def profiles_load(
+    file: Annotated[Path, typer.Argument(help="YAML or JSON with an erp_profiles section.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check and store ERP profiles, all or none; a problem names its field."""
+    with session() as hb:
+        profiles, origins, problems = parse_erp_profiles(file)
+        if problems:
+            raise InvalidInput(f"nothing loaded: {len(problems)} problem(s)", list(problems))
+        count = hb.handle(c.LoadErpProfiles(tuple(profiles), tuple(origins)))
+        if as_json:
+            print_json({"profiles": count})
+        else:
+            console.print(f"{count} ERP profile(s) loaded")
+
+
+@erp_app.command("push")
+def push(entity: EntityOpt = None, destination: DestinationOpt = None,
+         queue_only: Annotated[bool, typer.Option(
+             "--queue-only", help="Queue the documents; leave delivery to the worker.")] = False,
+         as_json: JsonOpt = False) -> None:
+    """Queue every issued document for the ERPs its entity's profiles name (once per
+    document and ERP), then deliver what is due."""
+    with session() as hb:
+        report = hb.handle(c.QueueErpPush(entity, destination))
+        if not queue_only:
+            report["delivery"] = hb.worker.drain().as_dict()
+        if as_json:
+            print_json(report)
+            return
+        console.print(f"queued {report['queued']} (already queued {report['already_queued']})"
+                      f" for {', '.join(report['destinations']) or 'no destination'}")
+        if "delivery" in report:
+            d = report["delivery"]
+            console.print(f"delivered {d['delivered']}, retried {d['retried']}, "
+                          f"dead {d['dead']}")
+
+
+@erp_app.command("postings")
+def postings(destination: DestinationOpt = None,
+             external_id: Annotated[str | None, typer.Option(
+                 "--external-id", help="Only the attempts for this document.")] = None,
+             as_json: JsonOpt = False) -> None:
+    """Each attempt to post each document: where, the ERP's id, and what came of it."""
+    with session() as hb:
+        rows = hb.handle(c.ShowErpPostings(destination, external_id))
+        if as_json:
+            print_json(rows)
+            return
+        table("ERP postings", ["destination", "kind", "external id", "attempt", "status",
+                               "ERP id", "error"],
+              [(r["destination"], r["kind"], r["external_id"], r["attempt"], r["status"],
+                r["erp_id"], (r["error"] or "")[:60]) for r in rows], right=["attempt"])

@@ -1,0 +1,72 @@
+"""ERP sinks: the port every ERP adapter implements (``connectors/<erp>/``), the profiles and
+documents the use cases read in their unit of work, and the posting record the delivery
+keeps per document and attempt."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from hourbridge.domain.erp import ErpDocument, ErpParty, ErpProfile, ErpRecord, PaymentState
+
+
+class Sink(Protocol):
+    """One ERP, spoken to in its own API. Every push is keyed by the document's external id;
+    the caller looks it up (``find``) before pushing again after an unknown outcome.
+
+    Errors: ``errors.Retryable`` (the ERP may take it later), ``errors.Permanent`` (it refuses
+    it for good; the message is the ERP's own), ``connectors.http.UnknownOutcome`` (a write
+    whose effect is unknown: a timeout or a dropped answer)."""
+
+    def push_customer(self, party: ErpParty, company: str) -> str:
+        """The ERP's id of ``party``, created once by its external id."""
+        ...
+
+    def push_document(self, doc: ErpDocument) -> ErpRecord:
+        """Create and post an invoice, credit note or journal entry; its record."""
+        ...
+
+    def find(self, kind: str, external_id: str) -> ErpRecord | None:
+        """The document with ``external_id``, if the ERP holds one."""
+        ...
+
+    def confirm(self, kind: str, record: ErpRecord) -> ErpRecord:
+        """Post a document an earlier attempt created but left a draft."""
+        ...
+
+    def payment_state(self, kind: str, erp_id: str) -> PaymentState: ...
+
+
+class ErpRepository(Protocol):
+    """What the ERP use cases read and write in their transaction."""
+
+    def profiles(self) -> list[ErpProfile]: ...
+
+    def upsert_profiles(self, profiles: Sequence[ErpProfile], now: datetime) -> int: ...
+
+    def journal_events(self, entity: str | None) -> list[Mapping[str, Any]]:
+        """Journal events queued so far (``key``, ``subject``, ``data``), oldest first."""
+        ...
+
+    def document(self, entity: str, number: str) -> tuple[Mapping[str, Any], list[
+            Mapping[str, Any]]] | None:
+        """An issued invoice or credit note (with its snapshot) and its lines."""
+        ...
+
+    def postings(self, destination: str | None, external_id: str | None) -> list[
+            dict[str, Any]]: ...
+
+
+class PostingLog(Protocol):
+    """One row per document and attempt, written outside the caller's transaction: before
+    the call (``begin``) and after it (``finish``), so a crash in between leaves an attempt
+    whose outcome is unknown."""
+
+    def attempts(self, destination: str, external_id: str) -> list[dict[str, Any]]: ...
+
+    def begin(self, destination: str, kind: str, external_id: str, key: str,
+              now: datetime) -> int: ...
+
+    def finish(self, attempt: int, status: str, now: datetime, erp_id: str | None = None,
+               error: str | None = None) -> None: ...

@@ -1,0 +1,74 @@
+"""Webhooks in (issue 11 item 4): a tracker's delivery taken through the one intake.
+
+The gateway verifies the signature over the raw bytes first (``SignatureRefused``: nothing
+is kept, the API answers 401). A ping is answered with its handshake and not stored. Any
+other delivery is a payload of the connection's tracker: kept verbatim in the inbox under
+the tracker's media type, its rows mapped through the connection's aliases like a synced
+page; so a crash after it was kept is recovered like any intake (``inbox retry``, the worker,
+or the tracker's own retry of the same bytes).
+
+Replays: a delivery id already recorded is a duplicate and adds nothing. The id is recorded
+only after the intake finished, so a delivery whose intake crashed is taken when it comes
+again; a replay racing the first copy finds the same bytes in the inbox and waits for it,
+and the same entry revision is ``unchanged`` whatever bytes carry it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from hourbridge.domain import commands as c
+from hourbridge.errors import NotFound, Permanent
+
+from .deps import Collaborators
+from .intake import ingest
+from .intake_kinds import TIME
+from .ports import Connection, TrackerGateway, UnitOfWork
+from .ports.connections import WEBHOOK_SECRET_PART as SECRET_PART
+
+
+def _gateway(deps: Collaborators) -> TrackerGateway:
+    if deps.trackers is None:
+        raise Permanent("no tracker connectors are configured")
+    return deps.trackers
+
+
+def _connection(uow: UnitOfWork, name: str) -> Connection:
+    with uow:
+        found = uow.connections.get(name)
+    if found is None:
+        raise NotFound("connection", name)
+    return found
+
+
+def set_webhook_secret(cmd: c.SetWebhookSecret, uow: UnitOfWork, now: datetime,
+                       deps: Collaborators) -> dict[str, Any]:
+    record = _connection(uow, cmd.name)
+    secret = dict(cmd.secret.parts).get(SECRET_PART, "").strip()
+    if not secret:
+        raise Permanent("the webhook secret is empty")
+    sealed = _gateway(deps).reseal(record, {SECRET_PART: secret})
+    with uow:
+        if not uow.connections.reseal(record.name, sealed):
+            raise NotFound("connection", record.name)
+        uow.commit()
+    return {"name": record.name, "webhook_secret": "set"}
+
+
+def receive_webhook(cmd: c.ReceiveWebhook, uow: UnitOfWork, now: datetime,
+                    deps: Collaborators) -> dict[str, Any]:
+    record = _connection(uow, cmd.connection)
+    delivery = _gateway(deps).open_delivery(record, dict(cmd.headers), cmd.body, now)
+    if delivery.handshake is not None or delivery.payload is None:
+        return {"handshake": delivery.handshake or {}, "duplicate_delivery": False}
+    with uow:
+        seen = uow.webhooks.seen(record.name, delivery.delivery_id)
+    if seen:
+        return {"delivery_id": delivery.delivery_id, "duplicate_delivery": True}
+    report = ingest(TIME, record.name, delivery.payload, uow, now, deps.validator)
+    with uow:
+        uow.webhooks.record(record.name, delivery.delivery_id, report.inbox_id, now)
+        uow.commit()
+    return {"delivery_id": delivery.delivery_id, "duplicate_delivery": False,
+            **report.as_dict()}

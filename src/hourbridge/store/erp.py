@@ -1,0 +1,116 @@
+"""ERP profiles, the documents to post, and the posting record (``erp_postings``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from hourbridge.domain.erp import ErpProfile
+from hourbridge.services.events import JOURNAL_ENTRY_READY
+
+from . import tables as t
+
+
+def profile_to_data(p: ErpProfile) -> dict[str, Any]:
+    return {k: dict(v) if isinstance(v, Mapping) else v for k, v in asdict(p).items()}
+
+
+def profile_from_data(data: Mapping[str, Any]) -> ErpProfile:
+    return ErpProfile(**data)
+
+
+class SqlErp:
+    """The unit of work's view: profiles, queued journal events, issued documents."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        # read once per transaction: every journal event published in it asks
+        self._profiles: list[ErpProfile] | None = None
+
+    def profiles(self) -> list[ErpProfile]:
+        if self._profiles is None:
+            rows = self.conn.execute(select(t.erp_profiles.c.profile).order_by(
+                t.erp_profiles.c.destination, t.erp_profiles.c.entity))
+            self._profiles = [profile_from_data(r.profile) for r in rows]
+        return list(self._profiles)
+
+    def upsert_profiles(self, profiles: Sequence[ErpProfile], now: datetime) -> int:
+        ep = t.erp_profiles
+        self._profiles = None
+        for p in profiles:
+            self.conn.execute(delete(ep).where((ep.c.destination == p.destination)
+                                               & (ep.c.entity == p.entity)))
+            self.conn.execute(insert(ep).values(destination=p.destination, entity=p.entity,
+                                                system=p.system, profile=profile_to_data(p),
+                                                loaded_at=now))
+        return len(profiles)
+
+    def journal_events(self, entity: str | None) -> list[Mapping[str, Any]]:
+        ob = t.outbox
+        rows = self.conn.execute(select(ob.c.key, ob.c.subject, ob.c.payload)
+                                 .where(ob.c.type == JOURNAL_ENTRY_READY).order_by(ob.c.id))
+        # the entity sits inside the JSON payload; filtering here keeps one portable query
+        return [{"key": r.key, "subject": r.subject, "data": r.payload["data"]} for r in rows
+                if entity is None or r.payload["data"]["entity"] == entity]
+
+    def document(self, entity: str, number: str) -> tuple[Mapping[str, Any], list[
+            Mapping[str, Any]]] | None:
+        inv = t.invoices
+        row = self.conn.execute(select(inv).where((inv.c.entity == entity)
+                                                  & (inv.c.number == number))).first()
+        if row is None:
+            return None
+        il = t.invoice_lines
+        lines = self.conn.execute(select(il).where(il.c.invoice == row.id)
+                                  .order_by(il.c.line_no)).all()
+        return dict(row._mapping), [dict(ln._mapping) for ln in lines]
+
+    def postings(self, destination: str | None, external_id: str | None) -> list[
+            dict[str, Any]]:
+        return postings(self.conn, destination, external_id)
+
+
+def postings(conn: Connection, destination: str | None, external_id: str | None) -> list[
+        dict[str, Any]]:
+    ep = t.erp_postings
+    stmt = select(ep).order_by(ep.c.id)
+    if destination is not None:
+        stmt = stmt.where(ep.c.destination == destination)
+    if external_id is not None:
+        stmt = stmt.where(ep.c.external_id == external_id)
+    return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+class SqlPostingLog:
+    """The posting record, each write its own short transaction (the ERP call sits between)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def attempts(self, destination: str, external_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return postings(conn, destination, external_id)
+
+    def begin(self, destination: str, kind: str, external_id: str, key: str,
+              now: datetime) -> int:
+        ep = t.erp_postings
+        with self.engine.begin() as conn:
+            last = conn.execute(select(func.max(ep.c.attempt)).where(
+                (ep.c.destination == destination) & (ep.c.external_id == external_id))
+            ).scalar_one()
+            return int(conn.execute(insert(ep).values(
+                destination=destination, kind=kind, external_id=external_id, key=key,
+                attempt=(last or 0) + 1, status="sending", started_at=now,
+            ).returning(ep.c.id)).scalar_one())
+
+    def finish(self, attempt: int, status: str, now: datetime, erp_id: str | None = None,
+               error: str | None = None) -> None:
+        ep = t.erp_postings
+        with self.engine.begin() as conn:
+            conn.execute(update(ep).where(ep.c.id == attempt).values(
+                status=status, erp_id=erp_id, error=None if error is None else error[:2000],
+                finished_at=now))

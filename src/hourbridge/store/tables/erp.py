@@ -1,0 +1,38 @@
+"""ERP sinks: the profiles (how an entity's documents land in an ERP) and the posting record,
+one row per document and attempt, with the ERP's id and what came of it."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, Index, Integer, String, Table, Text, UniqueConstraint
+
+from ..types import UtcDateTime
+from .base import Id, metadata
+
+erp_profiles = Table(
+    "erp_profiles", metadata,
+    Column("destination", String(64), primary_key=True),
+    Column("entity", String(64), primary_key=True),
+    Column("system", String(32), nullable=False),
+    Column("profile", JSON, nullable=False),  # domain.erp.ErpProfile, as loaded
+    Column("loaded_at", UtcDateTime, nullable=False),
+)
+
+erp_postings = Table(
+    "erp_postings", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("destination", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # invoice / credit_note / journal_entry
+    Column("external_id", String(64), nullable=False),
+    Column("key", String(200), nullable=False),  # the outbox key it delivers
+    Column("attempt", Integer, nullable=False),
+    # sending (recorded before the call: still so after a crash = outcome unknown), posted,
+    # found (an earlier attempt had created it), unknown, failed (retryable), refused
+    Column("status", String(16), nullable=False),
+    Column("erp_id", String(64)),
+    Column("error", Text),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    UniqueConstraint("destination", "external_id", "attempt",
+                     name="uq_erp_postings_attempt"),
+    Index("ix_erp_postings_key", "key"),
+)

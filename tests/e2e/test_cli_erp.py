@@ -1,0 +1,75 @@
+"""``hourbridge erp``: profiles load (refusals name the field, exit 2), push, and postings as
+text and JSON, against the local Odoo imitation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from hourbridge.cli.app import app
+from support.firm import small_firm_bundle
+from support.odoo import Odoo, imitate_odoo
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("HOURBRIDGE_ERP_ODOO_DE_KEY", "odoo-api-key")
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+
+
+def run(*args: str, code: int = 0) -> Any:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == code, result.output
+    return result
+
+
+def _profile(url: str, **more: Any) -> dict[str, Any]:
+    return {"destination": "odoo-de", "system": "odoo", "entity": "DE", "company": "1",
+            "journal": "INV", "entries_journal": "MISC", "currency": "EUR",
+            "receivable_account": "121000", "revenue_accounts": {"default": "400000"},
+            "tax_codes": {"standard": "19% S"}, "accounts": {"1210": "1210", "4000": "4000"},
+            "connection": {"url": url, "database": "acme", "login": "api@acme.example"},
+            **more}
+
+
+def test_push_then_postings_as_text_and_json(db: Path) -> None:
+    (db / "firm.yaml").write_text(yaml.safe_dump(small_firm_bundle()))
+    run("load", str(db / "firm.yaml"))
+    (db / "t.csv").write_text("external_id,employee,project,task,date,hours,notes\n"
+                              "a1,E1,P1,DEV,2026-08-10,1.5,design\n"
+                              "a2,E2,P1,DEV,2026-09-11,2,build\n")
+    run("ingest", "--source", "harvest", str(db / "t.csv"))
+    run("approve", "--project", "P1")
+    run("bill", "--through", "2026-09-30")
+    run("invoices", "issue", "--all")
+    with imitate_odoo(Odoo()) as odoo:
+        (db / "bad.yaml").write_text(yaml.safe_dump({"erp_profiles": [
+            _profile(odoo.url, entity="XX")]}))
+        refused = run("erp", "profiles", "load", str(db / "bad.yaml"), code=2)
+        assert "erp_profiles[0].entity" in refused.output
+        (db / "erp.yaml").write_text(yaml.safe_dump({"erp_profiles": [_profile(odoo.url)]}))
+        run("erp", "profiles", "load", str(db / "erp.yaml"))
+        pushed = json.loads(run("erp", "push", "--entity", "DE", "--json").stdout)
+        assert pushed["queued"] == 3 and pushed["destinations"] == ["odoo-de"]
+        assert pushed["delivery"]["dead"] == 0
+        again = run("erp", "push").output
+        assert "queued 0 (already queued 3) for odoo-de" in again
+        moves = {str(m["id"]): m for m in odoo.moves()}
+    rows = json.loads(run("erp", "postings", "--json").stdout)
+    assert len(rows) == 3 and {r["status"] for r in rows} == {"posted"}
+    assert {r["erp_id"] for r in rows} == set(moves)
+    assert {r["kind"] for r in rows} == {"invoice", "journal_entry"}
+    text = run("erp", "postings", "--destination", "odoo-de").output
+    assert "ERP postings" in text and text.count("posted") == 3
+    for r in rows:
+        assert r["external_id"] in text or r["external_id"][:20] in text

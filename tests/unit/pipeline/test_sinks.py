@@ -1,0 +1,150 @@
+"""The ERP delivery (``pipeline.sinks``) with a fake sink and an in-memory posting record:
+look up by external id before any push that follows an attempt of unknown outcome, never
+after a refusal; post a draft an earlier attempt left; and per-destination limits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from hourbridge.connectors.http import UnknownOutcome
+from hourbridge.domain.erp import ErpDocument, ErpParty, ErpRecord, PaymentState
+from hourbridge.errors import Permanent
+from hourbridge.pipeline.sinks import Destination, Limits, OutcomeUnknown, SinkRegistry
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+DOC = ErpDocument("invoice", "hb:inv:1", "1", "INV", "EUR", date(2026, 11, 2), (),
+                  partner=ErpParty("hb:customer:DE:ACME", "Acme AG"))
+
+
+class FakeSink:
+    def __init__(self, held: ErpRecord | None = None, fail: Exception | None = None) -> None:
+        self.held, self.fail = held, fail
+        self.calls: list[str] = []
+
+    def push_customer(self, party: ErpParty, company: str) -> str:
+        self.calls.append("push_customer")
+        return "7"
+
+    def push_document(self, doc: ErpDocument) -> ErpRecord:
+        self.calls.append("push_document")
+        if self.fail is not None:
+            raise self.fail
+        self.held = ErpRecord("42")
+        return self.held
+
+    def find(self, kind: str, external_id: str) -> ErpRecord | None:
+        self.calls.append("find")
+        return self.held
+
+    def confirm(self, kind: str, record: ErpRecord) -> ErpRecord:
+        self.calls.append("confirm")
+        return ErpRecord(record.erp_id)
+
+    def payment_state(self, kind: str, erp_id: str) -> PaymentState:
+        return PaymentState("not_paid")
+
+
+class MemoryLog:
+    def __init__(self, *earlier: str) -> None:
+        self.rows = [{"id": i, "status": s} for i, s in enumerate(earlier)]
+
+    def attempts(self, destination: str, external_id: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.rows]
+
+    def begin(self, destination: str, kind: str, external_id: str, key: str,
+              now: datetime) -> int:
+        self.rows.append({"id": len(self.rows), "status": "sending"})
+        return len(self.rows) - 1
+
+    def finish(self, attempt: int, status: str, now: datetime, erp_id: str | None = None,
+               error: str | None = None) -> None:
+        self.rows[attempt].update(status=status, erp_id=erp_id, error=error)
+
+
+def _registry(sink: FakeSink, log: MemoryLog) -> SinkRegistry:
+    return SinkRegistry(lambda name: Destination(sink, Limits()) if name == "odoo" else None,
+                        log, lambda: NOW)
+
+
+def test_first_attempt_pushes_without_a_lookup() -> None:
+    sink, log = FakeSink(), MemoryLog()
+    assert _registry(sink, log).post("odoo", "k", DOC).erp_id == "42"
+    assert sink.calls == ["push_customer", "push_document"]
+    assert log.rows[-1]["status"] == "posted"
+
+
+@pytest.mark.parametrize("earlier", ["sending", "unknown", "failed", "posted"])
+def test_after_an_attempt_of_unknown_outcome_a_held_document_is_found_not_pushed(
+        earlier: str) -> None:
+    sink, log = FakeSink(held=ErpRecord("41", draft=True)), MemoryLog(earlier)
+    assert _registry(sink, log).post("odoo", "k", DOC).erp_id == "41"
+    assert sink.calls == ["find", "confirm"]  # left a draft: posted now, never created again
+    assert log.rows[-1] == {"id": 1, "status": "found", "erp_id": "41", "error": None}
+
+
+def test_after_an_unknown_outcome_a_missing_document_is_pushed() -> None:
+    sink, log = FakeSink(), MemoryLog("unknown")
+    _registry(sink, log).post("odoo", "k", DOC)
+    assert sink.calls == ["find", "push_customer", "push_document"]
+
+
+def test_after_a_refusal_there_is_nothing_to_look_up() -> None:
+    sink, log = FakeSink(), MemoryLog("refused")
+    _registry(sink, log).post("odoo", "k", DOC)
+    assert sink.calls == ["push_customer", "push_document"]
+
+
+def test_an_unknown_outcome_is_retried_and_recorded_as_such() -> None:
+    sink, log = FakeSink(fail=UnknownOutcome("dropped")), MemoryLog()
+    with pytest.raises(OutcomeUnknown):
+        _registry(sink, log).post("odoo", "k", DOC)
+    assert log.rows[-1]["status"] == "unknown"
+
+
+def test_a_refusal_is_permanent_and_keeps_the_erps_message() -> None:
+    sink, log = FakeSink(fail=Permanent("ValidationError: bad VAT")), MemoryLog()
+    with pytest.raises(Permanent):
+        _registry(sink, log).post("odoo", "k", DOC)
+    assert (log.rows[-1]["status"], log.rows[-1]["error"]) == ("refused",
+                                                               "ValidationError: bad VAT")
+
+
+def test_an_unknown_destination_is_permanent() -> None:
+    with pytest.raises(Permanent, match="no ERP profile"):
+        _registry(FakeSink(), MemoryLog()).post("netsuite", "k", DOC)
+
+
+def test_limits_hold_concurrency_per_destination() -> None:
+    limits, inside, peak, lock = Limits(concurrency=2), [0], [0], threading.Lock()
+
+    def call() -> None:
+        with limits.slot():
+            with lock:
+                inside[0] += 1
+                peak[0] = max(peak[0], inside[0])
+            time.sleep(0.02)
+            with lock:
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=5)
+    assert peak[0] == 2
+
+
+def test_limits_space_requests_by_the_rate() -> None:
+    waits: list[float] = []
+    limits = Limits(concurrency=1, per_second=10, sleep=waits.append)
+    for _ in range(5):
+        with limits.slot():
+            pass
+    # no real sleep happened, so each start after the first waits about 0.1 s more
+    assert len(waits) == 4 and all(0.05 < w <= 0.1 * (i + 1) + 0.01
+                                   for i, w in enumerate(waits))
