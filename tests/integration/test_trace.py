@@ -69,6 +69,7 @@ def test_billed_entry_runs_from_payload_to_delivered_journal(billed: Hourbridge)
     assert [d["key"] for d in tr["deliveries"]] == [tr["journal"][0]["key"]]
     assert tr["deliveries"][0]["status"] == "done"
     assert tr["erp_postings"]["items"] == [] and "no ERP postings" in tr["erp_postings"]["note"]
+    assert not tr["payments"]["recorded"]
     steps = [s["step"] for s in tr["timeline"]]
     assert steps.index("payload received") < steps.index("approved") < steps.index("issued")
     assert tr == billed.queries.trace("entry", str(tr["id"]))  # the id names the same
@@ -162,7 +163,7 @@ def test_statements_do_not_grow_with_the_invoice(billed: Hourbridge, ingest: Any
     assert len(large) == len(small)
     with statements(billed) as one_entry:
         billed.queries.trace("entry", "harvest:m1")
-    assert len(one_entry) <= 15  # a fixed set: one statement per section
+    assert len(one_entry) <= 16  # a fixed set: one statement per section
 
 
 EXPENSES = ("external_id,employee,project,task,date,amount,currency,category,description,"
@@ -209,3 +210,23 @@ def test_work_a_hold_cap_keeps_open_says_so(loaded: Hourbridge, ingest: Any) -> 
     assert why["reason"] == "over_cap" and "2 h" in why["message"]
     assert [w["reason"] for w in loaded.queries.trace("entry", "harvest:c3")[
         "why_not_billed"]] == ["awaiting_billing_run"]  # beyond the run's date
+
+
+def test_erp_posting_attempts_join_the_trace(billed: Hourbridge) -> None:
+    from hourbridge.store import tables as tb  # the attempt as services.erp records it
+
+    (inv,) = billed.queries.invoices()
+    journal_key = billed.queries.trace("invoice", str(inv["id"]))["journal"][0]["key"]
+    at = billed.clock()
+    with billed.engine.begin() as conn:
+        for attempt, status in ((1, "failed"), (2, "posted")):
+            conn.execute(tb.erp_postings.insert().values(
+                destination="odoo", kind="invoice", external_id=inv["number"],
+                key=f"erp:odoo:{journal_key}", attempt=attempt, status=status,
+                erp_id="42" if status == "posted" else None, started_at=at, finished_at=at))
+    for tr in (billed.queries.trace("invoice", str(inv["id"])),
+               billed.queries.trace("entry", "harvest:h1")):
+        assert [(p["attempt"], p["status"]) for p in tr["erp_postings"]["items"]] == [
+            (1, "failed"), (2, "posted")]
+    other = billed.queries.trace("entry", "harvest:h4")  # non-billable: no document
+    assert other["erp_postings"]["items"] == []

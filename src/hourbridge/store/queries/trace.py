@@ -136,7 +136,8 @@ class TraceQueries(DocumentTraceQueries, QueryBase):
                          "rejected_by": e["rejected_by"],
                          "rejection_reason": e["rejection_reason"]},
             "holds": holds, "adjustments": adjustments, "priced_lines": lines,
-            "invoices": docs, "journal": journal, "deliveries": outbox, **later_steps(),
+            "invoices": docs, "journal": journal, "deliveries": outbox,
+            **later_steps(conn, outbox),
             "billed": not why,
             "why_not_billed": [{"reason": p.code, "message": p.message} for p in why],
             "timeline": timeline(steps),
@@ -220,6 +221,7 @@ class TraceQueries(DocumentTraceQueries, QueryBase):
             docs = documents(conn, (ln["invoice"] for ln in lines))
             journal = journals_for_documents(conn, docs)
             outbox = deliveries(conn, (j["key"] for j in journal), document_subjects(docs))
+            later = later_steps(conn, outbox)
         why = [{"reason": p.code, "message": p.message}
                for p in why_expense_not_billed(x["approval"], x["billing"])]
         steps = [*(step(i["received_at"], "payload received", i["source"],
@@ -238,7 +240,7 @@ class TraceQueries(DocumentTraceQueries, QueryBase):
                       "approval": {"state": x["approval"], "approved_at": x["approved_at"],
                                    "approved_by": x["approved_by"]},
                       "priced_lines": lines, "invoices": docs, "journal": journal,
-                      "deliveries": outbox, **later_steps(), "billed": not why,
+                      "deliveries": outbox, **later, "billed": not why,
                       "why_not_billed": why, "timeline": timeline(steps)})
 
     def _never_stored(self, kind: str, ref: str) -> dict[str, Any]:

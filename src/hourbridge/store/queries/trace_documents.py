@@ -77,6 +77,7 @@ class DocumentTraceQueries(QueryBase):
                 ln["why"] = {c: ln.pop(c) for c in WHY_COLUMNS}
             journal = journals_for_documents(conn, docs)
             outbox = deliveries(conn, (j["key"] for j in journal), document_subjects(docs))
+            later = later_steps(conn, outbox)
             ex = t.expenses
             expenses = [dict(r._mapping) for r in conn.execute(
                 select(ex.c.id, ex.c.source, ex.c.external_id, ex.c.invoice_line, ex.c.amount,
@@ -90,7 +91,7 @@ class DocumentTraceQueries(QueryBase):
             "found": True, "invoice": head, "lines": lines,
             "credit_notes": [d for d in docs if d["credits"] == invoice_id],
             "credits": next((d for d in docs if d["id"] == head["credits"]), None),
-            "journal": journal, "deliveries": outbox, **later_steps(),
+            "journal": journal, "deliveries": outbox, **later,
             "entries": page, "expenses": expenses,
             "timeline": timeline(document_steps(docs, journal, outbox)),
         })
@@ -143,8 +144,9 @@ class DocumentTraceQueries(QueryBase):
                     inv.c.entity == journal[0]["entity"],
                     inv.c.number == journal[0]["source_id"])).scalars().all()
                 docs = documents(conn, ids)
+            later = later_steps(conn, outbox)
         event = outbox[0]
         return _json({"kind": "event", "id": event["id"], "ref": event["key"], "found": True,
                       "event": event, "journal": journal, "invoices": docs,
-                      "deliveries": outbox, **later_steps(),
+                      "deliveries": outbox, **later,
                       "timeline": timeline(document_steps(docs, journal, outbox))})

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, or_, select, tuple_
 
 from .. import tables as t
 from ._common import _json, money
@@ -20,11 +20,29 @@ DOCUMENT_JOURNALS = ("invoice", "credit_note", "invoice_void")
 WHY_COLUMNS = ("rate_card", "rate_row", "rate_rule", "rate_scope", "contract_version")
 
 
-def later_steps() -> dict[str, Any]:
-    """ERP posting attempts and payments are not recorded yet: the sections exist, empty and
-    saying so, so a reader (and the JSON schema) already has their place."""
-    return {"erp_postings": {"recorded": False, "items": [], "note": "no ERP postings yet"},
+def later_steps(conn: Connection | None = None,
+                outbox: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+    """ERP posting attempts of the journal events among ``outbox`` (each ERP's document is
+    queued under ``erp:DESTINATION:<journal key>``, ``services.erp``), one statement; and
+    payments, not recorded yet: that section exists, empty and saying so, so a reader (and
+    the JSON schema) already has its place."""
+    keys = sorted({o["key"] for o in outbox if not o["key"].startswith("erp:")})
+    items: list[dict[str, Any]] = []
+    if conn is not None and keys:
+        ep = t.erp_postings
+        items = [dict(r._mapping) for r in conn.execute(
+            select(ep.c.id, ep.c.destination, ep.c.kind, ep.c.external_id, ep.c.key,
+                   ep.c.attempt, ep.c.status, ep.c.erp_id, ep.c.error, ep.c.started_at,
+                   ep.c.finished_at)
+            .where(or_(*(ep.c.key.like(f"erp:%:{_escaped(k)}", escape="\\") for k in keys)))
+            .order_by(ep.c.id))]
+    return {"erp_postings": {"recorded": True, "items": items,
+                             "note": "" if items else "no ERP postings yet"},
             "payments": {"recorded": False, "items": [], "note": "no payments recorded yet"}}
+
+
+def _escaped(key: str) -> str:
+    return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def inbox_rows(conn: Connection, ids: Iterable[int | None]) -> list[dict[str, Any]]:
