@@ -29,6 +29,7 @@ from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
 from .formats.sheet import is_mapped_sheet
 from .formats.timefile import TimeFile
+from .observability.tracing import install_exporter
 from .pipeline.parallel import ParallelValidator
 from .pipeline.retry import RetryPolicy
 from .pipeline.sinks import Destination, Limits, SinkRegistry
@@ -196,6 +197,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     makes, its worker retries deliveries by ``retry_policy`` (default: ``RetryPolicy()``) and
     hands each delivered event to ``relays`` (default: JetStream when ``nats_url`` is set)."""
     settings = settings or Settings()
+    install_exporter(settings.tracing)
     engine = make_engine(settings.database_url)
     if upgrade:
         migrate.upgrade(engine)

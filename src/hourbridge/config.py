@@ -22,6 +22,9 @@ class Settings(BaseSettings):
         "WARNING", description="log level of the structured logs on stderr")
     log_format: Literal["console", "json"] = Field(
         "console", description="console: one readable line per event; json: one JSON object")
+    tracing: Literal["none", "console", "otlp"] = Field(
+        "none", description="where OpenTelemetry spans go: none, console (stdout) or otlp "
+        "(OTLP/HTTP; endpoint from OTEL_EXPORTER_OTLP_ENDPOINT)")
     worker_batch: int = 200
     worker_lease_seconds: float = Field(
         300.0, gt=0, description="how long a claimed outbox job stays a worker's without a "
@@ -48,7 +51,7 @@ class Settings(BaseSettings):
     def _level_any_case(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
 
-    @field_validator("log_format", mode="before")
+    @field_validator("log_format", "tracing", mode="before")
     @classmethod
     def _format_any_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

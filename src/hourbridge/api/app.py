@@ -15,11 +15,14 @@ from fastapi import FastAPI
 
 from hourbridge import __version__
 from hourbridge.bootstrap import Hourbridge
+from hourbridge.config import load_settings
 from hourbridge.dbsetup import open_database
 from hourbridge.errors import SetupRefused
+from hourbridge.observability.logging import configure as configure_logging
 from hourbridge.observability.logging import redact_database_errors
+from hourbridge.observability.metrics import metrics
 
-from . import dberrors, problems
+from . import dberrors, docs, problems, telemetry
 from .bodygate import BodyGateMiddleware
 from .deprecation import DeprecationMiddleware
 from .idempotency import IdempotencyMiddleware
@@ -56,6 +59,8 @@ TAGS: list[dict[str, Any]] = [
                                           "retry, dismiss."},
     {"name": "ledger", "description": "The built-in ledger."},
     {"name": "delivery", "description": "The outbox worker and its dead letters."},
+    {"name": "trace", "description": "Lineage: a record's path from payload to delivery, and "
+                                     "why unbilled work did not bill."},
 ]
 
 # Models a route documents by hand (``openapi_extra``) rather than through a parameter.
@@ -72,7 +77,12 @@ def create_app(hb: Hourbridge) -> FastAPI:
 
     redact_database_errors()  # whatever logs a database error, its row values stay out
     app = FastAPI(title="Hourbridge API", version=__version__, description=DESCRIPTION,
-                  openapi_tags=TAGS, lifespan=lifespan)
+                  openapi_tags=TAGS, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # docs.install serves them offline
+                  # FastAPI's native OpenTelemetry: request spans on the process's tracer
+                  # provider (observability.tracing); not its logs, which would carry
+                  # exception messages that may hold row values (observability.logging)
+                  telemetry={"logs": False})
     app.state.hourbridge = hb
     problems.install(app)
     dberrors.install(app)
@@ -80,6 +90,8 @@ def create_app(hb: Hourbridge) -> FastAPI:
     app.add_middleware(DeprecationMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyGateMiddleware)
+    telemetry.install(app, metrics(hb.queries, hb.clock))
+    docs.install(app)
     app.include_router(health_router)
     app.include_router(v1_router)
     _customise_openapi(app)
@@ -89,6 +101,8 @@ def create_app(hb: Hourbridge) -> FastAPI:
 def app_from_environment() -> FastAPI:
     """Factory for ``uvicorn --factory`` and ``hourbridge serve``: settings from the environment."""
     try:
+        settings = load_settings()  # honour HOURBRIDGE_LOG_LEVEL under a bare uvicorn too
+        configure_logging(settings.log_level, json=settings.log_format == "json")
         hb = open_database(announce=_announce)
     except SetupRefused as exc:  # one line, no traceback: the server does not start
         sys.stderr.write(f"error ({exc.code}): {exc}\n")

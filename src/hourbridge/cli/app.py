@@ -37,6 +37,7 @@ from . import (
     masterdata,
     revenue,
     server,
+    trace,
     webhooks,
 )
 from .output import cli_errors
@@ -84,6 +85,7 @@ app.add_typer(webhooks.webhooks_app, name="webhooks")
 
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)
+app.command("trace")(trace.trace)
 app.command("sync")(connections.sync)
 app.command("approve")(entries.approve)
 app.command("reject")(entries.reject)

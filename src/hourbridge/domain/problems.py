@@ -52,10 +52,25 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "billed": "finance",
     "intercompany_charged": "finance",
     "retainer_month_open": "finance",
+    # why an entry did not bill (domain.lineage; read by the trace, never queued)
+    "deleted_at_source": "consultant",
+    "non_billable": "project_manager",
+    "written_off": "finance",
+    "rejected": "project_manager",
+    "not_approved": "project_manager",
+    "correction_open": "finance",
+    "on_draft": "finance",
+    "awaiting_billing_run": "finance",
+    "covered_by_fee": "finance",
     "already draft": "consultant",
     "already approved": "project_manager",
     "already rejected": "project_manager",
 }
+
+# the codes domain.lineage explains unbilled work with: states, not rows to fix in a queue
+UNBILLED_REASONS: Final = frozenset({
+    "deleted_at_source", "non_billable", "written_off", "rejected", "not_approved",
+    "correction_open", "on_draft", "awaiting_billing_run", "covered_by_fee"})
 
 # the code of a row passed over because it already is in an approval state
 ALREADY: Final[dict[str, str]] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from .holds import HOLD_OWNERS
-from .problems import REASON_OWNERS
+from .problems import REASON_OWNERS, UNBILLED_REASONS
 
 REJECTION_REASONS: Final = ("wrong_project", "wrong_task", "wrong_date", "wrong_hours",
                             "not_billable", "duplicate", "missing_notes", "other")
@@ -28,8 +28,9 @@ HOLD_REASONS: Final = tuple(HOLD_OWNERS)
 DEAD_LETTER_REASONS: Final = ("refused", "attempts_exhausted", "no_handler",
                               "subscription_disabled")
 # what an exception (a row not taken) can be filed under; the "already ..." skip codes of
-# approval never become exceptions
-EXCEPTION_REASONS: Final = tuple(code for code in REASON_OWNERS if " " not in code)
+# approval never become exceptions, nor do the codes the trace explains unbilled work with
+EXCEPTION_REASONS: Final = tuple(code for code in REASON_OWNERS
+                                 if " " not in code and code not in UNBILLED_REASONS)
 
 # the code an old free-text reason is kept under while such text is still accepted
 LEGACY_REASON: Final = "other"

@@ -1,1 +1,2 @@
-"""Logging (structlog), and later tracing, metrics, audit and KPIs."""
+"""Observability: structured logs, Prometheus metrics and OpenTelemetry traces (audit and KPIs
+later)."""

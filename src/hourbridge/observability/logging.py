@@ -21,6 +21,21 @@ _DATABASE_MODULES = ("sqlalchemy", "psycopg", "sqlite3")
 _installed = False
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is when a line is written, not when logging was configured: a
+    command run in-process (tests, embedding) may swap stderr and close the old one, and a
+    later log line must not fail on the closed file."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+_STDERR: Any = _CurrentStderr()
+
+
 def logger(name: str) -> Any:
     """A structlog logger that writes to stderr at WARNING until ``configure`` says otherwise.
 
@@ -30,13 +45,21 @@ def logger(name: str) -> Any:
     if not structlog.is_configured():
         structlog.configure(
             wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-            logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+            logger_factory=structlog.PrintLoggerFactory(_STDERR))
     return structlog.get_logger(name)
 
 
 def configure(level: str = "WARNING", json: bool = False) -> None:
+    """Logs at ``level`` (``HOURBRIDGE_LOG_LEVEL``) and above, structlog's and the standard
+    library's alike, as readable lines or JSON (``HOURBRIDGE_LOG_FORMAT``).
+
+    The root logger's level is set even when a handler exists already (``basicConfig`` alone
+    does nothing then: under uvicorn, or a second configure), and loggers are not cached on
+    first use, so a later configure reaches loggers already used."""
     redact_database_errors()
-    logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(message)s")
+    numeric = logging.getLevelName(level.upper())
+    logging.basicConfig(stream=sys.stderr, level=numeric, format="%(message)s")
+    logging.getLogger().setLevel(numeric)
     processors: list[structlog.typing.Processor] = [
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -45,10 +68,9 @@ def configure(level: str = "WARNING", json: bool = False) -> None:
                       else structlog.dev.ConsoleRenderer(colors=False))
     structlog.configure(
         processors=processors,
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(_STDERR),
+        cache_logger_on_first_use=False,
     )
 
 

@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from hourbridge.errors import Permanent
+from hourbridge.observability.logging import logger
+from hourbridge.observability.tracing import consuming
 
 from .retry import RetryPolicy
 
@@ -49,6 +51,7 @@ class JobStore(Protocol):
 
 Handler = Callable[[dict[str, Any]], object]
 Relay = Callable[[Job], None]  # publishes a delivered event elsewhere; raises to retry
+log = logger(__name__)
 
 
 @dataclass
@@ -109,22 +112,32 @@ class Worker:
                 until = self.clock() + self.lease
                 self.store.renew([j.id for j in jobs[n:]], until)
             try:
-                self._run(job)
+                with consuming(job.type, job.key, _traceparent(job.payload)):
+                    self._run(job)
             except Exception as exc:  # any failure is recorded, never swallowed
                 error = f"{type(exc).__name__}: {exc}"
                 decision = self.policy.decide(job.attempts + 1, exc)
                 now = self.clock()
+                # the key and type only: payloads may name people (DESIGN: ids, never data)
                 if decision.dead or isinstance(exc, LookupError):
                     self.store.bury(job.id, now, error, dead_reason(
                         exc, exhausted=not isinstance(exc, Permanent)))
                     stats.dead += 1
+                    log.error("event dead-lettered", key=job.key, type=job.type,
+                              attempts=job.attempts + 1, error=type(exc).__name__)
                 else:
                     self.store.retry_later(
                         job.id, now, now + timedelta(seconds=decision.delay_seconds), error)
                     stats.retried += 1
+                    log.warning("event delivery failed; retry scheduled", key=job.key,
+                                type=job.type, attempts=job.attempts + 1,
+                                delay_seconds=decision.delay_seconds,
+                                error=type(exc).__name__)
             else:
                 self.store.complete(job.id, self.clock())
                 stats.delivered += 1
+                log.debug("event delivered", key=job.key, type=job.type,
+                          attempts=job.attempts + 1)
         return stats
 
     def drain(self, max_rounds: int = 10_000, batch: int | None = None) -> WorkerStats:
@@ -136,3 +149,9 @@ class Worker:
             if stats.delivered + stats.retried + stats.dead == 0 or self.stopping.is_set():
                 break
         return total
+
+
+def _traceparent(payload: dict[str, Any]) -> str | None:
+    """The creation context stored in the envelope (absent in events queued before it was)."""
+    value = payload.get("traceparent") if isinstance(payload, dict) else None
+    return value if isinstance(value, str) else None

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from hourbridge.domain.ledger import JournalEntry
+from hourbridge.observability.tracing import current_traceparent, producing
 
 from .erp import queue_for_erps
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
@@ -20,26 +21,38 @@ from .webhooks import enqueue_deliveries
 def publish_journal(uow: UnitOfWork, key: str, subject: str, journal: JournalEntry,
                     now: datetime) -> bool:
     """Queue ``journal`` under the idempotency ``key`` (the event id); ``subject`` names what
-    it books (``invoice/NUMBER``, ``journal/KEY``...). False if the key was queued before."""
+    it books (``invoice/NUMBER``, ``journal/KEY``...). False if the key was queued before.
+
+    The envelope keeps the ``traceparent`` of the span that created it, so the worker's
+    delivery joins the trace of the request that caused it (``observability.tracing``)."""
     data = journal_to_data(journal)
-    event = envelope(key, JOURNAL_ENTRY_READY, subject, data, now)
-    if not uow.outbox.add(key, JOURNAL_ENTRY_READY, subject, event, now):
-        return False
-    _fan_out(uow, key, subject, data, event, now)
+    with producing(JOURNAL_ENTRY_READY, key):
+        event = envelope(key, JOURNAL_ENTRY_READY, subject, data, now, current_traceparent())
+        if not uow.outbox.add(key, JOURNAL_ENTRY_READY, subject, event, now):
+            return False
+        _fan_out(uow, key, subject, data, event, now)
     return True
 
 
 def publish_journals(uow: UnitOfWork, journals: Sequence[tuple[str, str, JournalEntry]],
                      now: datetime) -> set[str]:
     """``publish_journal`` for a batch of (key, subject, journal): one bulk write to the
-    outbox; the keys queued now (a key queued before is left as it was)."""
-    events = [(key, subject, data, envelope(key, JOURNAL_ENTRY_READY, subject, data, now))
-              for key, subject, data in ((k, s, journal_to_data(j)) for k, s, j in journals)]
-    added = uow.outbox.add_many(
-        [(key, JOURNAL_ENTRY_READY, subject, event) for key, subject, _, event in events], now)
-    for key, subject, data, event in events:
-        if key in added:
-            _fan_out(uow, key, subject, data, event, now)
+    outbox; the keys queued now (a key queued before is left as it was). One PRODUCER span
+    for the batch (named by its first key): every envelope carries its ``traceparent``."""
+    if not journals:
+        return set()
+    with producing(JOURNAL_ENTRY_READY, journals[0][0]):
+        parent = current_traceparent()
+        events = [(key, subject, data,
+                   envelope(key, JOURNAL_ENTRY_READY, subject, data, now, parent))
+                  for key, subject, data in ((k, s, journal_to_data(j))
+                                             for k, s, j in journals)]
+        added = uow.outbox.add_many(
+            [(key, JOURNAL_ENTRY_READY, subject, event) for key, subject, _, event in events],
+            now)
+        for key, subject, data, event in events:
+            if key in added:
+                _fan_out(uow, key, subject, data, event, now)
     return added
 
 

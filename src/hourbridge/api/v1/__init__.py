@@ -23,6 +23,7 @@ from . import (
     masterdata,
     sources,
     time_entries,
+    trace,
     webhook_receipts,
 )
 
@@ -30,7 +31,7 @@ health_router = health.router
 router = APIRouter()
 for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds,
                 invoices, credit_notes, contracts, corrections, exceptions, ledger, delivery,
-                expenses, intercompany, sources, webhook_receipts):
+                expenses, intercompany, sources, webhook_receipts, trace):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

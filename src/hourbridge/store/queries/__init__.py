@@ -20,6 +20,8 @@ from .ledger import LedgerQueries
 from .masterdata import MasterDataQueries
 from .outbox import OutboxQueries
 from .payroll import PayrollQueries
+from .telemetry import TelemetryQueries
+from .trace import TraceQueries
 from .webhooks import WebhookQueries
 
 
@@ -37,6 +39,8 @@ class ReadModels(
     HoldQueries,
     ContractQueries,
     IntercompanyQueries,
+    TelemetryQueries,
+    TraceQueries,
     WebhookQueries,
 ):
     def __init__(self, engine: Engine) -> None:

@@ -1,0 +1,35 @@
+"""Lineage: ``GET /v1/trace/{kind}/{id}``, the same read model as ``hourbridge trace``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from ..deps import After, HourbridgeDep
+from ..problems import problem_responses
+from ..schemas.trace import Trace, TraceKind
+
+router = APIRouter(prefix="/v1/trace", tags=["trace"],
+                   responses=problem_responses(404, 422, 500))
+
+
+@router.get("/{kind}/{ref}", response_model=Trace, summary="Trace a record",
+            description="Where an entry, expense, invoice (or credit note) or outbox event came "
+            "from and went: payloads, the entry and its revisions, problems, approval, the "
+            "priced line with why that rate, the invoice, journal entries and their delivery "
+            "attempts, each step with its time and actor. An entry that did not bill says why "
+            "(`why_not_billed`). An invoice lists the entries it bills a page at a time: "
+            "`entries.next_after` is the `after` of the next page. ERP postings and payments "
+            "are not recorded yet (`recorded: false`).")
+def trace(
+    kind: TraceKind,
+    ref: Annotated[str, Path(max_length=300, description="an id; an entry or expense also as "
+                             "SOURCE:EXTERNAL_ID, an invoice as its number, an event as its "
+                             "key")],
+    hb: HourbridgeDep,
+    after: After = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="entries of an invoice per page")]
+    = 100,
+) -> dict[str, Any]:
+    return hb.queries.trace(kind, ref, after=after, limit=limit)
