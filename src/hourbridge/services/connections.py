@@ -54,13 +54,15 @@ class SyncReport:
                 "reasons": dict(sorted(self.reasons.items()))}
 
 
-def _gateway(deps: Collaborators) -> TrackerGateway:
+def tracker_gateway(deps: Collaborators) -> TrackerGateway:
+    """The tracker connectors the application was built with (none: refused)."""
     if deps.trackers is None:
         raise Permanent("no tracker connectors are configured")
     return deps.trackers
 
 
-def _connection(uow: UnitOfWork, name: str) -> Connection:
+def stored_connection(uow: UnitOfWork, name: str) -> Connection:
+    """Connection ``name`` as stored (unknown: ``NotFound``), read in its own transaction."""
     with uow:
         found = uow.connections.get(name)
     if found is None:
@@ -70,7 +72,7 @@ def _connection(uow: UnitOfWork, name: str) -> Connection:
 
 def add_connection(cmd: c.AddConnection, uow: UnitOfWork, now: datetime,
                    deps: Collaborators) -> dict[str, Any]:
-    gateway = _gateway(deps)
+    gateway = tracker_gateway(deps)
     if cmd.tracker not in gateway.trackers():
         raise InvalidInput(f"unknown tracker {cmd.tracker!r}: one of "
                            f"{', '.join(gateway.trackers())}")
@@ -110,8 +112,8 @@ def remove_connection(cmd: c.RemoveConnection, uow: UnitOfWork, now: datetime,
 
 def probe_connection(cmd: c.TestConnection, uow: UnitOfWork, now: datetime,
                     deps: Collaborators) -> dict[str, Any]:
-    record = _connection(uow, cmd.name)
-    _gateway(deps).probe(record)
+    record = stored_connection(uow, cmd.name)
+    tracker_gateway(deps).probe(record)
     return {"name": record.name, "ok": True}
 
 
@@ -124,8 +126,8 @@ def _ids(payload: c.IncomingPayload) -> set[str]:
 
 def sync_connection(cmd: c.SyncConnection, uow: UnitOfWork, now: datetime,
                     deps: Collaborators) -> SyncReport:
-    gateway = _gateway(deps)
-    record = _connection(uow, cmd.name)
+    gateway = tracker_gateway(deps)
+    record = stored_connection(uow, cmd.name)
     cursor = None if cmd.full else record.cursor
     report = SyncReport(record.name, cmd.full, cursor_before=record.cursor)
     pull = gateway.pull(record, cursor, now)

@@ -21,34 +21,21 @@ from typing import Any
 from hourbridge.domain import commands as c
 from hourbridge.errors import NotFound, Permanent
 
+from .connections import stored_connection, tracker_gateway
 from .deps import Collaborators
 from .intake import ingest
 from .intake_kinds import TIME
-from .ports import Connection, TrackerGateway, UnitOfWork
+from .ports import UnitOfWork
 from .ports.connections import WEBHOOK_SECRET_PART as SECRET_PART
-
-
-def _gateway(deps: Collaborators) -> TrackerGateway:
-    if deps.trackers is None:
-        raise Permanent("no tracker connectors are configured")
-    return deps.trackers
-
-
-def _connection(uow: UnitOfWork, name: str) -> Connection:
-    with uow:
-        found = uow.connections.get(name)
-    if found is None:
-        raise NotFound("connection", name)
-    return found
 
 
 def set_webhook_secret(cmd: c.SetWebhookSecret, uow: UnitOfWork, now: datetime,
                        deps: Collaborators) -> dict[str, Any]:
-    record = _connection(uow, cmd.name)
+    record = stored_connection(uow, cmd.name)
     secret = dict(cmd.secret.parts).get(SECRET_PART, "").strip()
     if not secret:
         raise Permanent("the webhook secret is empty")
-    sealed = _gateway(deps).reseal(record, {SECRET_PART: secret})
+    sealed = tracker_gateway(deps).reseal(record, {SECRET_PART: secret})
     with uow:
         if not uow.connections.reseal(record.name, sealed):
             raise NotFound("connection", record.name)
@@ -58,8 +45,8 @@ def set_webhook_secret(cmd: c.SetWebhookSecret, uow: UnitOfWork, now: datetime,
 
 def receive_webhook(cmd: c.ReceiveWebhook, uow: UnitOfWork, now: datetime,
                     deps: Collaborators) -> dict[str, Any]:
-    record = _connection(uow, cmd.connection)
-    delivery = _gateway(deps).open_delivery(record, dict(cmd.headers), cmd.body, now)
+    record = stored_connection(uow, cmd.connection)
+    delivery = tracker_gateway(deps).open_delivery(record, dict(cmd.headers), cmd.body, now)
     if delivery.handshake is not None or delivery.payload is None:
         return {"handshake": delivery.handshake or {}, "duplicate_delivery": False}
     with uow:
