@@ -127,7 +127,7 @@ def tracker_row(record: dict[str, Any], fields: FieldMap,
     }
     local_date = pick(merged, fields.date)
     if local_date is not None:
-        row["date"] = _text(local_date)
+        row["work_date"] = _text(local_date)
     elif start is not None:
         row["started_at"] = began.isoformat() if began else _text(start)
     hours = pick(merged, fields.hours)

@@ -105,7 +105,7 @@ def canonical_row(row: Mapping[str, Any], source: str, md: MasterData,
         return problems
     canonical: dict[str, Any] = {
         "external_id": external_id, "employee": employee, "project": project, "task": task,
-        "date": work_date or "", "notes": row.get("notes", ""),
+        "work_date": work_date or "", "notes": row.get("notes", ""),
         "billable": row.get("billable", True), "revision": row.get("revision", 1),
     }
     for unit in ("hours", "seconds"):

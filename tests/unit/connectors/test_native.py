@@ -37,7 +37,7 @@ def test_harvest_entry_list_and_page_read_alike(shape: Any, where: str) -> None:
     assert location == where
     assert row == {"external_id": "1", "source_user": "17", "source_project": "99",
                    "source_task": "5", "notes": "Straße ✓", "billable": True,
-                   "running": False, "deleted": False, "date": "2024-03-12",
+                   "running": False, "deleted": False, "work_date": "2024-03-12",
                    "hours": Decimal("7.5"), "revision": 1710263143}
 
 

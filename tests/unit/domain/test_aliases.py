@@ -46,13 +46,13 @@ def test_ids_become_codes_and_the_start_the_employees_local_date() -> None:
     got = canonical_row(row(source_user="18", started_at="2026-07-01T02:30:00+00:00",
                             seconds=3600, revision=1700000000), "harvest", MD, "$[0]")
     assert got == {"external_id": "636709355", "employee": "N1", "project": "P1",
-                   "task": "DEV", "date": "2026-06-30", "notes": "n", "billable": True,
+                   "task": "DEV", "work_date": "2026-06-30", "notes": "n", "billable": True,
                    "revision": 1700000000, "seconds": 3600}
 
 
 def test_a_tracker_local_date_is_kept_as_the_tracker_computed_it() -> None:
     got = canonical_row(row(date="2024-03-12", hours="7.5"), "harvest", MD, "$[0]")
-    assert isinstance(got, dict) and (got["date"], got["hours"]) == ("2024-03-12", "7.5")
+    assert isinstance(got, dict) and (got["work_date"], got["hours"]) == ("2024-03-12", "7.5")
 
 
 def test_every_unknown_id_is_named_and_aliases_are_per_source() -> None:
