@@ -4,6 +4,7 @@
 ERP sinks (``odoo``...) in the same shape, one folder each."""
 
 from .clockify import CLOCKIFY
+from .d365_fo import open_d365
 from .harvest import HARVEST
 from .kimai import KIMAI
 from .odoo import open_odoo
@@ -12,6 +13,6 @@ from .tracker import Tracker
 
 TRACKERS: dict[str, Tracker] = {t.name: t for t in (HARVEST, TOGGL, CLOCKIFY, KIMAI)}
 # ERP sinks by ``ErpProfile.system``: (connection, secret) -> a ``services.ports.erp.Sink``
-SINKS = {"odoo": open_odoo}
+SINKS = {"odoo": open_odoo, "d365_fo": open_d365}
 
 __all__ = ["SINKS", "TRACKERS", "Tracker"]
