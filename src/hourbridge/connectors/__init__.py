@@ -8,11 +8,13 @@ from .d365_fo import open_d365
 from .harvest import HARVEST
 from .kimai import KIMAI
 from .odoo import open_odoo
+from .oracle_fusion import open_oracle
 from .toggl import TOGGL
 from .tracker import Tracker
 
 TRACKERS: dict[str, Tracker] = {t.name: t for t in (HARVEST, TOGGL, CLOCKIFY, KIMAI)}
 # ERP sinks by ``ErpProfile.system``: (connection, secret) -> a ``services.ports.erp.Sink``
-SINKS = {"odoo": open_odoo, "d365_fo": open_d365}
+SINKS = {"odoo": open_odoo, "d365_fo": open_d365,
+         "oracle_fusion": open_oracle}
 
 __all__ = ["SINKS", "TRACKERS", "Tracker"]
