@@ -9,12 +9,13 @@ from .harvest import HARVEST
 from .kimai import KIMAI
 from .odoo import open_odoo
 from .oracle_fusion import open_oracle
+from .sap import open_sap
 from .toggl import TOGGL
 from .tracker import Tracker
 
 TRACKERS: dict[str, Tracker] = {t.name: t for t in (HARVEST, TOGGL, CLOCKIFY, KIMAI)}
 # ERP sinks by ``ErpProfile.system``: (connection, secret) -> a ``services.ports.erp.Sink``
 SINKS = {"odoo": open_odoo, "d365_fo": open_d365,
-         "oracle_fusion": open_oracle}
+         "oracle_fusion": open_oracle, "sap": open_sap}
 
 __all__ = ["SINKS", "TRACKERS", "Tracker"]
