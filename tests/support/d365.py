@@ -214,7 +214,7 @@ class D365:
         raw = part.get_payload(decode=True)
         assert isinstance(raw, bytes)
         head, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
-        method, url, _ = head.decode().split("\n")[0].split(" ")
+        _method, url, _ = head.decode().split("\n")[0].split(" ")
         parent = None
         if url.startswith("$"):  # the entity the n-th request of this changeset created
             ref, _, url = url[1:].partition("/")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import Message
@@ -85,7 +85,8 @@ class EntraToken(httpx.Auth):
         self._expires = self._clock() + float(body.get("expires_in", 3599)) - EXPIRY_MARGIN
         self.fetched += 1
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response,
+                                                               None]:
         request.headers["Authorization"] = f"Bearer {self.token()}"
         response = yield request
         if response.status_code == 401:  # revoked or expired early: one fresh token
@@ -139,8 +140,9 @@ def _answers(part: Message) -> Iterator[Answer]:
     import json
 
     if part.is_multipart():
-        for sub in part.get_payload():  # type: ignore[union-attr]
-            yield from _answers(sub)  # type: ignore[arg-type]
+        for sub in part.get_payload():
+            if isinstance(sub, Message):
+                yield from _answers(sub)
         return
     raw = part.get_payload(decode=True)
     if not isinstance(raw, bytes) or not raw.strip():

@@ -65,7 +65,8 @@ class OracleSink:
         rows = self.rest.get(self.rest.crm + "accounts", onlyData="true", limit=1,
                              q=f"SourceSystem={quote(SOURCE_SYSTEM)};"
                                f"SourceSystemReferenceValue={quote(ref)}") or {}
-        return (rows.get("items") or [None])[0]
+        items: list[dict[str, Any]] = rows.get("items") or []
+        return items[0] if items else None
 
     def push_customer(self, party: ErpParty, company: str) -> str:
         ref = reference(party.external_id)

@@ -65,7 +65,7 @@ def envelope(doc: ErpDocument, reference: str, user: str, now: datetime | None =
         _add(item, "AmountInTransactionCurrency", f"{amount:.2f}", currencyCode=doc.currency)
         _add(item, "DebitCreditCode", "S" if debit else "H")
         _add(item, "DocumentItemText", ln.description[:50])
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def confirmation(body: bytes) -> tuple[str, str, str, str]:
