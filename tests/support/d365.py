@@ -24,7 +24,7 @@ What it follows (``/work/shared/samples/d365_finance_ops/`` and CONNECTORS.md se
 
 Faults: ``throttle`` requests answer 429 with ``Retry-After`` and the documented message
 (``error.429.throttled.json``; the envelope is INF there); ``drop_after_commit`` changesets
-commit and the connection closes with no answer; ``token_seconds`` how long a token lives;
+making a document (not a customer) commit and the connection closes with no answer; ``token_seconds`` how long a token lives;
 ``latency`` before each answer.
 """
 
@@ -194,7 +194,9 @@ class D365:
                     created.append(self._change(p, created))
                 self._check_balanced(created)
                 out.append(_changeset([(201, c) for c in created]))
-                if self.drop_after_commit > 0:
+                document = any("InvoiceIdentifier" in c or "JournalBatchNumber" in c
+                               for c in created)
+                if document and self.drop_after_commit > 0:
                     self.drop_after_commit -= 1
                     dropped = True
             except WriteFailed as exc:

@@ -46,8 +46,7 @@ class Imitation(Protocol):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: Any
-    protocol_version = "HTTP/1.1"
+    server: Any  # HTTP/1.0: a connection per request, none left open when a test ends
 
     def log_message(self, *args: Any) -> None:
         pass

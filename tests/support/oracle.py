@@ -23,7 +23,7 @@ What it follows (``/work/shared/samples/oracle_fusion/``, CONNECTORS.md section 
   ``connectors.oracle_fusion.journal.COLUMNS`` (INF: the template is the authority).
 - CX ``accounts`` (INF field names), ``accountCombinationsLOV`` (INF).
 
-Faults: ``drop_after_commit`` creates (transactions, accounts, imports) commit and then the
+Faults: ``drop_after_commit`` creates of documents (transactions, imports) commit and then the
 connection closes with no answer; ``unavailable`` requests answer 503; ``latency``.
 """
 
@@ -98,6 +98,7 @@ class Oracle:
             if self.unavailable > 0:
                 self.unavailable -= 1
                 return Reply(503, "Service Unavailable", {"Retry-After": "0"})
+            self._run_jobs()
             try:
                 reply = self._route(request)
             except Refused as exc:
@@ -106,7 +107,8 @@ class Oracle:
                 return Reply(400, {"title": "Bad Request", "status": "400", "o:errorDetails": [
                     {"detail": f"{exc} ({exc.code})", "o:errorCode": exc.code,
                      "o:errorPath": exc.path}]})
-            if request.method == "POST" and self.drop_after_commit > 0:
+            document = request.path.endswith(("erpintegrations", *LINES))
+            if request.method == "POST" and document and self.drop_after_commit > 0:
                 self.drop_after_commit -= 1
                 return DROP
             return reply
@@ -239,17 +241,23 @@ class Oracle:
                     "JeSource": source, "lines": rows}] if rows else []
         return "SUCCEEDED", "Journal Import completed.", batches
 
+    def _run_jobs(self) -> None:
+        """Import jobs whose time has come end (whether or not anyone polls them)."""
+        now = time.monotonic()
+        for job in self.jobs.values():
+            if now >= job["done_at"] and not job.get("posted"):
+                job["posted"] = True
+                if job["outcome"][0] == "SUCCEEDED":
+                    self.batches += job["batches"]
+
     def _finder(self, finder: str) -> Reply:
         name, _, args = finder.partition(";")
         params = dict(a.split("=", 1) for a in args.split(",") if "=" in a)
         job = self.jobs.get(params.get("requestId", ""))
         if job is None:
             return _page([], {})
-        running = time.monotonic() < job["done_at"]
+        running = not job.get("posted")
         status, log = job["outcome"]
-        if not running and status == "SUCCEEDED" and not job.get("posted"):
-            job["posted"] = True
-            self.batches += job["batches"]
         if name == "ESSJobStatusRF":
             return _page([{"OperationName": "getESSJobStatus", "ReqstId": params["requestId"],
                            "RequestStatus": "RUNNING" if running else status}], {})

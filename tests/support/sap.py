@@ -25,7 +25,7 @@ What it follows (``/work/shared/samples/sap_s4hana/``, CONNECTORS.md section 4):
   ``PurchaseOrderByCustomer`` and amounts (INF).
 - ``$filter`` ``eq`` joined by ``and``; ``$top``; ``$select``.
 
-Faults: ``drop_after_commit`` posts (journal entries, billing documents) commit and the
+Faults: ``drop_after_commit`` documents posted (journal entries, billing documents) commit and the
 connection closes with no answer; ``unavailable`` requests answer 503; ``latency``.
 """
 
@@ -107,7 +107,8 @@ class Sap:
                 reply = self._odata(request)
             else:
                 reply = Reply(404, "Not Found")
-            if (request.method == "POST" and reply.status < 300 and self.drop_after_commit > 0
+            document = request.path == SOAP_PATH or request.path.endswith("FromSDDocument")
+            if (document and reply.status < 300 and self.drop_after_commit > 0
                     and "AccountingDocument>0000000000" not in str(reply.body)):
                 self.drop_after_commit -= 1
                 return DROP

@@ -56,6 +56,8 @@ class OracleSink:
         self.payment_terms = connection.get("payment_terms", "30 Net")
         self.poll_seconds = float(connection.get("poll_seconds", 5))
         self.poll_timeout = float(connection.get("poll_timeout", 900))
+        self.settle_seconds = float(connection.get("import_settle_seconds",
+                                                   self.poll_timeout))
         self.connection = connection
         self._sleep = sleep
         self._customers: dict[str, str] = {}
@@ -155,7 +157,7 @@ class OracleSink:
                 raise UnknownOutcome(f"Oracle Fusion journal import {request} still "
                                      f"{status} after {self.poll_timeout:g} s")
             self._sleep(self.poll_seconds)
-        found = self.find("journal_entry", doc.external_id)
+        found = self._batch(batch)
         if found is None:
             raise ErpRefused(f"Oracle Fusion journal import {request} succeeded but made no "
                              f"batch {batch}: its rows are in GL_INTERFACE with an error")
@@ -174,14 +176,26 @@ class OracleSink:
         items = page.get("items") or [{}]
         return job_log(items[0].get("DocumentContent"))
 
+    def _batch(self, name: str) -> ErpRecord | None:
+        page = self.rest.get(self.rest.fscm + "journalBatches", onlyData="true",
+                             q=f"BatchName={quote(name)}", fields="JeBatchId,BatchName")
+        rows = (page or {}).get("items") or []
+        return ErpRecord(f"journalBatches/{rows[0]['JeBatchId']}", number=name) if rows \
+            else None
+
     def find(self, kind: str, external_id: str) -> ErpRecord | None:
+        """The transaction or journal batch carrying ``external_id``'s reference. A journal
+        import runs after its answer: an earlier attempt whose answer was lost may have
+        started one that has not made its batch yet, so a journal not found is looked for
+        again until ``import_settle_seconds`` (default ``poll_timeout``) have passed; only
+        then is it taken as never imported (an import running longer still could post it
+        twice: the one case this cannot rule out)."""
         ref = reference(external_id)
         if kind == "journal_entry":
-            page = self.rest.get(self.rest.fscm + "journalBatches", onlyData="true",
-                                 q=f"BatchName={quote(ref)}", fields="JeBatchId,BatchName")
-            rows = (page or {}).get("items") or []
-            return ErpRecord(f"journalBatches/{rows[0]['JeBatchId']}", number=ref) if rows \
-                else None
+            deadline = time.monotonic() + self.settle_seconds
+            while (found := self._batch(ref)) is None and time.monotonic() < deadline:
+                self._sleep(self.poll_seconds)
+            return found
         resource, _ = RESOURCES[kind]
         page = self.rest.get(self.rest.fscm + resource, onlyData="true",
                              q=f"TransactionNumber={quote(ref)};"
