@@ -19,7 +19,6 @@ from hourbridge.connectors import SINKS
 from hourbridge.connectors.erp_http import reference
 from hourbridge.domain import commands as c
 from hourbridge.domain.erp import ErpProfile, external_id
-from hourbridge.errors import Permanent
 from hourbridge.formats.erp_profiles import parse_erp_profiles
 from support.cloud_erps import CLOUD_ERPS, D365_FO, ORACLE_FUSION, SAP, CloudErp
 from support.d365 import D365

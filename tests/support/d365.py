@@ -24,8 +24,9 @@ What it follows (``/work/shared/samples/d365_finance_ops/`` and CONNECTORS.md se
 
 Faults: ``throttle`` requests answer 429 with ``Retry-After`` and the documented message
 (``error.429.throttled.json``; the envelope is INF there); ``drop_after_commit`` changesets
-making a document (not a customer) commit and the connection closes with no answer; ``token_seconds`` how long a token lives;
-``latency`` before each answer.
+making a document (not a customer) commit and the connection closes with no answer;
+``token_seconds`` how long a token lives (counted in requests); ``latency`` before each
+answer, ``answer_latency`` after a write is done and before its answer.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class D365:
     default_company: str = "usmf"
     page_size: int = 10000
     latency: float = 0.0
+    answer_latency: float = 0.0
     throttle: int = 0
     drop_after_commit: int = 0
     token_seconds: int = 3599

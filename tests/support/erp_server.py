@@ -40,7 +40,8 @@ DROP = Reply(-1)
 
 class Imitation(Protocol):
     url: str
-    latency: float
+    latency: float  # seconds before each request is handled
+    answer_latency: float  # seconds after a write is done, before its answer goes back
 
     def handle(self, request: Request) -> Reply: ...
 
@@ -60,6 +61,8 @@ class _Handler(BaseHTTPRequestHandler):
         if erp.latency:
             time.sleep(erp.latency)
         reply = erp.handle(request)
+        if erp.answer_latency and request.method != "GET":
+            time.sleep(erp.answer_latency)  # done: a client killed now never hears of it
         if reply is DROP:
             self.close_connection = True
             self.connection.shutdown(2)

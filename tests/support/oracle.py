@@ -61,6 +61,7 @@ class Oracle:
     login: str = "hb.integration"
     password: str = "oracle-secret"
     latency: float = 0.0
+    answer_latency: float = 0.0
     job_seconds: float = 0.1
     drop_after_commit: int = 0
     unavailable: int = 0

@@ -54,6 +54,7 @@ class Sap:
     user: str = "HB_COMM_USER"
     password: str = "sap-secret"
     latency: float = 0.0
+    answer_latency: float = 0.0
     page_size: int = 50
     drop_after_commit: int = 0
     unavailable: int = 0
