@@ -1,7 +1,8 @@
 """Connectors: one folder per external system with the same files (``streams.py``,
 ``fields.py``, the ``Tracker`` value in ``__init__``); ``http`` holds the one HTTP layer,
 ``native`` reads any tracker's own payloads as canonical rows, ``stream`` the declarations;
-ERP sinks (``odoo``...) in the same shape, one folder each."""
+ERP sinks in the same shape, one folder each (``odoo``, ``d365_fo``, ``oracle_fusion``,
+``sap``); ``erp_http`` is what the cloud ERP sinks share (errors, references)."""
 
 from .clockify import CLOCKIFY
 from .d365_fo import open_d365

@@ -26,9 +26,16 @@ REFERENCE_LENGTH = 16  # SAP's DocumentReferenceID (XBLNR), the shortest referen
 
 
 class ErpRefused(Permanent):
-    """The ERP refused the document for good; the message is the ERP's own."""
+    """The ERP refused the document for good; the message is the ERP's own (``status`` and
+    ``headers``: the answer's, when it was an HTTP answer)."""
 
     code = "erp_refused"
+
+    def __init__(self, message: str, status: int | None = None,
+                 headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = {k.lower(): v for k, v in (headers or {}).items()}
 
 
 class ErpUnavailable(Retryable):
@@ -94,7 +101,7 @@ class ErpHttp:
                 raise UnknownOutcome(f"{where} answered {status}: {message}")
             raise ErpUnavailable(f"{where} answered {status}: {message}",
                                  retry_after(response))
-        raise ErpRefused(f"{where} answered {status}: {message}")
+        raise ErpRefused(f"{where} answered {status}: {message}", status, response.headers)
 
 
 def json_body(response: httpx.Response) -> Any:

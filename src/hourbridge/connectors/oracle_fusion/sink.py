@@ -56,8 +56,9 @@ class OracleSink:
         self.payment_terms = connection.get("payment_terms", "30 Net")
         self.poll_seconds = float(connection.get("poll_seconds", 5))
         self.poll_timeout = float(connection.get("poll_timeout", 900))
-        self.settle_seconds = float(connection.get("import_settle_seconds",
-                                                   self.poll_timeout))
+        # how long a journal import may take to show its batch after its answer was lost:
+        # a retry after a 503 waits it too (correct over quick: journals are few)
+        self.settle_seconds = float(connection.get("import_settle_seconds", 300))
         self.connection = connection
         self._sleep = sleep
         self._customers: dict[str, str] = {}
@@ -187,7 +188,7 @@ class OracleSink:
         """The transaction or journal batch carrying ``external_id``'s reference. A journal
         import runs after its answer: an earlier attempt whose answer was lost may have
         started one that has not made its batch yet, so a journal not found is looked for
-        again until ``import_settle_seconds`` (default ``poll_timeout``) have passed; only
+        again until ``import_settle_seconds`` (default 300) have passed; only
         then is it taken as never imported (an import running longer still could post it
         twice: the one case this cannot rule out)."""
         ref = reference(external_id)

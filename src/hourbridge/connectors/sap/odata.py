@@ -84,7 +84,8 @@ class SapOData:
                 answer = self.api.send("POST", root + path, write=True, json=dict(body),
                                        headers={CSRF: token, "Accept": "application/json"})
             except ErpRefused as exc:
-                if attempt == 0 and " 403: " in str(exc) and "CSRF" in str(exc):
+                if attempt == 0 and exc.status == 403 and exc.headers.get(
+                        CSRF, "").lower() == "required":
                     continue  # the token expired with the session: one fresh token
                 raise
             return json_body(answer)

@@ -73,7 +73,11 @@ class SapSink:
                 body = {"BusinessPartnerCategory": "2",
                         "OrganizationBPName1": party.name[:40],
                         "SearchTerm1": party.name[:20].upper(),
-                        "BusinessPartnerIDByExtSystem": ref}
+                        "BusinessPartnerIDByExtSystem": ref,
+                        # deep insert of the FI customer role (INF: the role a billing
+                        # request's sold-to party needs is the tenant's configuration)
+                        "to_BusinessPartnerRole": {"results": [
+                            {"BusinessPartnerRole": "FLCU00"}]}}
                 try:
                     made = self.odata.post(PARTNERS, "A_BusinessPartner", body) or {}
                     found = made.get("d", made)
