@@ -264,3 +264,15 @@ def test_a_credit_note_posts_as_each_erps_own_credit(case: CloudErp, erp: Any) -
 
 def _cents(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
+
+
+def test_each_erps_throttling_is_retryable_and_says_when(case: CloudErp, erp: Any) -> None:
+    from hourbridge.errors import Retryable
+
+    sink = _sink(case, erp)
+    # F&O's service protection answers 429; Oracle and SAP publish no limits: 503
+    setattr(erp, "throttle" if isinstance(erp, D365) else "unavailable", 1)
+    with pytest.raises(Retryable) as throttled:
+        sink.find("invoice", "hb:none")
+    assert throttled.value.retry_after == 0.0  # the answer's Retry-After, for the backoff
+    assert sink.find("invoice", "hb:none") is None  # and then it answers
