@@ -93,6 +93,8 @@ class OracleSink:
         return self._customers[ref]
 
     def customers(self, company: str) -> Iterator[ErpCustomer]:
+        """Every CX account (customers are shared by all business units: ``company`` does
+        not narrow them)."""
         for row in self.rest.items(self.rest.crm + "accounts",
                                    fields="PartyNumber,OrganizationName,"
                                           "TaxpayerIdentificationNumber,CurrencyCode,"

@@ -89,6 +89,8 @@ class SapSink:
         return self._partners[ref]
 
     def customers(self, company: str) -> Iterator[ErpCustomer]:
+        """Every organisation business partner (partners are client-wide: ``company`` does
+        not narrow them)."""
         for row in self.odata.rows(PARTNERS, "A_BusinessPartner", **{
                 "$filter": "BusinessPartnerCategory eq '2'",
                 "$select": "BusinessPartner,OrganizationBPName1,BusinessPartnerIDByExtSystem"}):
