@@ -28,11 +28,22 @@ from .common import (
     write_result,
 )
 from .generate import ensure_dataset
-from .scenarios import api, approval, billing, expenses, ingest, memory, peer, sync
+from .scenarios import (
+    api,
+    approval,
+    billing,
+    billing_incremental,
+    expenses,
+    ingest,
+    memory,
+    peer,
+    sync,
+)
 
 SCENARIOS: dict[str, ModuleType] = {"ingest": ingest, "expenses": expenses, "billing": billing,
                                     "api": api, "memory": memory, "sync": sync,
-                                    "approval": approval}
+                                    "approval": approval,
+                                    "billing-incremental": billing_incremental}
 COMMANDS = ("all", *SCENARIOS, "peer", "summary", "generate")
 
 
@@ -86,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         "api": "POST /v1/time-entries in batches through a real server vs CLI ingest",
         "memory": "peak RSS of ingest (goal <= 300 MB at 1,000,000 entries)",
         "approval": "approving 100 new entries after N stored vs a plain UPDATE of them",
+        "billing-incremental": "billing 100 new entries after N invoiced vs SQL SUM GROUP BY",
         "sync": "hourbridge sync from a loopback Harvest imitation vs ingest of the same rows",
         "peer": "Tryton on the same kind of invoices (bench/peer_tryton.py, PostgreSQL)",
         "generate": "only generate (or find) the data set and print its manifest",

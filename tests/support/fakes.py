@@ -201,6 +201,10 @@ class FakeExceptions:
     def resolve(self, source: str, location: str, at: datetime, by: str) -> None:
         self.resolved.append(location)
 
+    def resolve_all(self, source: str, locations: Sequence[str], at: datetime,
+                    by: str) -> None:
+        self.resolved += locations
+
 
 @dataclass
 class FakeInvoices:
@@ -235,6 +239,15 @@ class FakeInvoices:
         invoice_id = len(self.drafts) + len(self.documents) + 1
         self.drafts[invoice_id] = (draft, tax)
         return invoice_id
+
+    def add_drafts(self, run_id: int, drafts: Sequence[tuple[Any, Any]], at: datetime
+                   ) -> list[tuple[int, list[int]]]:
+        out = []
+        for draft, tax in drafts:
+            invoice_id = self.add_draft(run_id, draft, tax, at)
+            count = len(draft.lines) + len(draft.charges)
+            out.append((invoice_id, [invoice_id * 1000 + n for n in range(1, count + 1)]))
+        return out
 
     def charge_line_ids(self, invoice_id: int) -> dict[tuple[str, str, str], int]:
         return {}

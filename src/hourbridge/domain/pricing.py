@@ -28,11 +28,14 @@ class PricedWork(Protocol):
     def work_date(self) -> date: ...
 
 
-def price_entry(row: PricedWork, md: MasterData, rates: RateBook) -> RateDecision | Problem:
-    """The rate in force on the entry's work date under current master data."""
+def price_entry(row: PricedWork, md: MasterData, rates: RateBook,
+                role: str | None = None) -> RateDecision | Problem:
+    """The rate in force on the entry's work date under current master data; ``role``: the
+    employee's role on the project that day, when the caller already looked it up."""
     if row.contract is None or row.contract not in md.contracts:
         return Problem("no_contract", f"project {row.project} has no contract", str(row.id))
     project = md.projects[row.project]
     contract = md.contracts[row.contract]
-    role = role_on(md, row.employee, row.project, row.work_date)
+    if role is None:
+        role = role_on(md, row.employee, row.project, row.work_date)
     return rates.decide(project, contract, row.employee, role, row.task, row.work_date)

@@ -20,7 +20,6 @@ from hourbridge.domain.billing.cap import cap_label
 from hourbridge.domain.billing.plan import ContractPlan, ContractState, has_terms, plan_contract
 from hourbridge.domain.commands import RunBilling
 from hourbridge.domain.contracts import Drawdown
-from hourbridge.domain.corrections import AdjustmentLine
 from hourbridge.domain.fx import FxTable
 from hourbridge.domain.holds import Hold, HoldBook
 from hourbridge.domain.invoiced import diff_standing, with_drafts
@@ -29,11 +28,12 @@ from hourbridge.domain.model import Approval, Billing, Contract
 from hourbridge.domain.money import hours
 from hourbridge.domain.pricing import price_entry
 from hourbridge.domain.problems import Problem, Skip
-from hourbridge.domain.rating import RateBook
+from hourbridge.domain.rating import RateBook, RateDecision
 from hourbridge.domain.tax import invoice_tax
 from hourbridge.domain.validation import role_on
 
-from .billing_report import BillingReport, draft_summary, idle_contracts, why_nothing
+from .billing_report import BillingReport, idle_contracts, why_nothing
+from .billing_writer import DraftWriter, draft_location
 from .correction_lines import adjustment_lines
 from .deps import Collaborators
 from .ports import EntryRow, EntrySelection, NewException, UnitOfWork
@@ -42,11 +42,15 @@ from .ports import EntryRow, EntrySelection, NewException, UnitOfWork
 def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
                     holds: HoldBook, report: BillingReport) -> list[BillableItem]:
     items: list[BillableItem] = []
+    # a contract's entries share few (employee, project, day)s and (.., task)s: each role is
+    # looked up once (pricing and the line both need it), each rate decided once
+    roles: dict[tuple[str, str, date], str] = {}
+    priced: dict[tuple[str, str, str, date], tuple[str, RateDecision]] = {}
     for row in rows:
+        open_seconds = row.open_seconds
         # nothing open: already billed in full, except work rounded to zero billable seconds,
         # which still goes on its invoice (at 0 h) so it is accounted for, not left unbilled
-        if row.open_seconds < 0 or (row.open_seconds == 0
-                                    and row.billing != Billing.UNBILLED.value):
+        if open_seconds < 0 or (open_seconds == 0 and row.billing != Billing.UNBILLED.value):
             continue
         if holds:
             customer = md.projects[row.project].customer
@@ -57,18 +61,28 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
                 report.skipped.append(Skip.because(row.id, "on_hold", hold.describe(),
                                                    hold=hold.id))
                 continue
-        decision = price_entry(row, md, rates)
-        if isinstance(decision, Problem):
-            report.skipped.append(Skip(row.id, decision))
-            continue
+        key = (row.employee, row.project, row.task, row.work_date)
+        known = priced.get(key)
+        if known is None:
+            # without a known contract pricing refuses the entry before it looks for a role
+            has_contract = row.contract is not None and row.contract in md.contracts
+            role = ""
+            if has_contract:
+                day = (row.employee, row.project, row.work_date)
+                role = roles.get(day) or roles.setdefault(day, role_on(md, *day))
+            decision = price_entry(row, md, rates, role if has_contract else None)
+            if isinstance(decision, Problem):
+                report.skipped.append(Skip(row.id, decision))
+                continue
+            known = priced[key] = (role, decision)
+        role, decision = known
         assert row.contract is not None  # price_entry refused entries without contract
         items.append(BillableItem(
             entry_id=row.id, contract=row.contract, entity=row.entity,
             customer=md.contracts[row.contract].customer, currency=decision.currency,
             work_date=row.work_date, project=row.project, task=row.task,
-            role=role_on(md, row.employee, row.project, row.work_date),
-            billable_seconds=row.open_seconds, decision=decision, employee=row.employee,
-            notes=row.notes,
+            role=role, billable_seconds=open_seconds, decision=decision,
+            employee=row.employee, notes=row.notes,
         ))
     return items
 
@@ -89,15 +103,6 @@ def _load_state(uow: UnitOfWork, contract: Contract, items: list[BillableItem],
     expenses = uow.expenses.billable(contract.id, through) if has_expenses else []
     return ContractState(achievements, billed, settled, used_seconds, used, tuple(expenses),
                          fx)
-
-
-def _mark_expenses(uow: UnitOfWork, invoice_id: int, draft: DraftInvoice,
-                   now: datetime) -> None:
-    lines = uow.invoices.charge_line_ids(invoice_id)
-    pairs = [(e, lines[(c.kind, c.ref, c.project)]) for c in draft.charges
-             for e in c.expense_ids]
-    if pairs:
-        uow.expenses.mark_billed(pairs, now)
 
 
 def _flag_cap(uow: UnitOfWork, contract: Contract, held: list[int], now: datetime) -> None:
@@ -157,31 +162,9 @@ def _refuse_draft(uow: UnitOfWork, draft: DraftInvoice, tax: Problem, plan: Cont
     plan.settlements = [s for s in plan.settlements if s.period != draft.period]
     if not report.dry_run:
         uow.exceptions.add_open_once([NewException(
-            None, "billing", None, Problem(tax.code, tax.message, _where(draft), tax.field),
+            None, "billing", None, Problem(tax.code, tax.message, draft_location(draft), tax.field),
             {"contract": draft.contract, "customer": draft.customer,
              "period": draft.period})], now)
-
-
-def _where(draft: DraftInvoice) -> str:
-    return f"contract {draft.contract} period {draft.period}"
-
-
-def _write_draft(uow: UnitOfWork, cmd: RunBilling, draft: DraftInvoice, tax: Any,
-                 report: BillingReport, now: datetime) -> None:
-    """Store the draft (the run is recorded with its first draft), mark its expenses billed
-    and its adjustment lines' corrections adjusted; a dry run only reports it."""
-    invoice_id = None
-    if not cmd.dry_run:
-        uow.exceptions.resolve("billing", _where(draft), now, "billing run")  # fixed now
-        if report.run_id is None:
-            report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now)
-        invoice_id = uow.invoices.add_draft(report.run_id, draft, tax, now)
-        _mark_expenses(uow, invoice_id, draft, now)
-        for line_no, line in enumerate(draft.lines, start=1):
-            if isinstance(line, AdjustmentLine):
-                uow.corrections.mark_adjusted(
-                    line.corrections, uow.invoices.line_id(invoice_id, line_no))
-    report.invoices.append(draft_summary(draft, invoice_id, tax))
 
 
 def _settle(uow: UnitOfWork, contract_id: str, plan: ContractPlan, now: datetime) -> None:
@@ -221,6 +204,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
             billable=True, date_to=cmd.through, entity=cmd.entity,
         )
         invoices = 0
+        writer = DraftWriter(uow, cmd, report, now)
         scope = _contracts_to_bill(uow, md, selection)
         projects_of: dict[str, list[str]] = defaultdict(list)
         for p in sorted(md.projects.values(), key=lambda p: p.code):
@@ -251,7 +235,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
             if not cmd.dry_run and contract.cap is not None:
                 _flag_cap(uow, contract, plan.over_cap, now)
             refused: list[Problem] = []
-            drafts_before = len(report.invoices)
+            written = 0
             for draft in plan.drafts:
                 tax = invoice_tax(md.entities[draft.entity], md.customers[draft.customer],
                                   draft.net, draft.currency)
@@ -262,17 +246,19 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
                 for line in draft.lines:
                     for link in line.links:
                         billed[link.entry_id] = billed.get(link.entry_id, 0) + link.seconds
-                _write_draft(uow, cmd, draft, tax, report, now)
-                invoices += 1
+                writer.add(draft, tax)
+                written += 1
+            invoices += written
             report.entries_billed += len(billed)
             report.entries_covered += len(plan.covered)
             if not cmd.dry_run:
-                uow.entries.bill_open(sorted(billed.items()), now)
+                writer.bill(billed)
                 _settle(uow, contract_id, plan, now)
             report.settlements += [_settlement(contract_id, d) for d in plan.settlements]
-            if len(report.invoices) == drafts_before:
+            if not written:
                 report.not_invoiced.append(why_nothing(
                     contract_id, report.skipped[skipped_before:], refused))
+        writer.flush()
         report.not_invoiced += [why_nothing(k, [], []) for k in idle_contracts(
             md, cmd.entity, cmd.through, set(scope.contracts))]
         report.not_invoiced.sort(key=lambda n: n["contract"])

@@ -39,6 +39,41 @@ def _original(foreign: ForeignAmount | None) -> dict[str, Any]:
             "original_rate": foreign.rate}
 
 
+def _header(run_id: int, draft: Any, tax: Any, at: datetime) -> dict[str, Any]:
+    net = draft.net
+    return {"billing_run": run_id, "entity": draft.entity, "contract": draft.contract,
+            "customer": draft.customer, "currency": draft.currency, "period": draft.period,
+            "status": "draft", "net": net, "tax_code": tax.code, "tax_category": tax.category,
+            "tax_exemption_code": tax.exemption_code, "tax_rate": tax.rate, "tax": tax.amount,
+            "total": net + tax.amount, "tax_note": tax.note, "created_at": at}
+
+
+def _line_rows(invoice_id: int, draft: Any) -> list[dict[str, Any]]:
+    """The draft's time lines, then its charge lines, numbered from 1."""
+    rows = [
+        {"invoice": invoice_id, "line_no": n, "description": line.describe(),
+         "project": line.project, "task": line.task, "role": line.role,
+         "seconds": line.seconds,
+         "quantity_hours": line.quantity_hours.quantize(Decimal("0.000001")),
+         "rate": line.decision.rate, "amount": line.amount,
+         "rate_card": line.decision.card, "rate_row": line.decision.row,
+         "rate_rule": line.decision.rule, "rate_scope": line.decision.scope,
+         "contract_version": line.decision.contract_version,
+         "kind": line.kind, "charge_ref": line.charge_ref, **_NOT_CONVERTED}
+        for n, line in enumerate(draft.lines, start=1)
+    ]
+    rows += [
+        {"invoice": invoice_id, "line_no": n, "description": c.description,
+         "project": c.project, "task": "", "role": "", "seconds": 0,
+         "quantity_hours": Decimal(0), "rate": abs(c.amount), "amount": c.amount,
+         "rate_card": "", "rate_row": c.ref, "rate_rule": c.kind, "rate_scope": "contract",
+         "contract_version": c.contract_version, "kind": c.kind, "charge_ref": c.ref,
+         **_original(c.foreign)}
+        for n, c in enumerate(draft.charges, start=len(draft.lines) + 1)
+    ]
+    return rows
+
+
 class SqlInvoices:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -80,51 +115,45 @@ class SqlInvoices:
                            for r in self.conn.execute(query))
 
     def add_draft(self, run_id: int, draft: Any, tax: Any, at: datetime) -> int:
-        net = draft.net
-        invoice_id = int(self.conn.execute(insert(t.invoices).values(
-            billing_run=run_id, entity=draft.entity, contract=draft.contract,
-            customer=draft.customer, currency=draft.currency, period=draft.period,
-            status="draft", net=net, tax_code=tax.code, tax_category=tax.category,
-            tax_exemption_code=tax.exemption_code, tax_rate=tax.rate, tax=tax.amount,
-            total=net + tax.amount, tax_note=tax.note, created_at=at,
-        ).returning(t.invoices.c.id)).scalar_one())
-        rows = [
-            {"invoice": invoice_id, "line_no": n, "description": line.describe(),
-             "project": line.project, "task": line.task, "role": line.role,
-             "seconds": line.seconds,
-             "quantity_hours": line.quantity_hours.quantize(Decimal("0.000001")),
-             "rate": line.decision.rate, "amount": line.amount,
-             "rate_card": line.decision.card, "rate_row": line.decision.row,
-             "rate_rule": line.decision.rule, "rate_scope": line.decision.scope,
-             "contract_version": line.decision.contract_version,
-             "kind": line.kind, "charge_ref": line.charge_ref, **_NOT_CONVERTED}
-            for n, line in enumerate(draft.lines, start=1)
-        ]
-        first_charge = len(rows) + 1
-        rows += [
-            {"invoice": invoice_id, "line_no": n, "description": c.description,
-             "project": c.project, "task": "", "role": "", "seconds": 0,
-             "quantity_hours": Decimal(0), "rate": abs(c.amount), "amount": c.amount,
-             "rate_card": "", "rate_row": c.ref, "rate_rule": c.kind, "rate_scope": "contract",
-             "contract_version": c.contract_version, "kind": c.kind, "charge_ref": c.ref,
-             **_original(c.foreign)}
-            for n, c in enumerate(draft.charges, start=first_charge)
-        ]
-        # one statement for all lines; ids come back in the order of the rows given
-        line_ids = self.conn.execute(
+        return self.add_drafts(run_id, [(draft, tax)], at)[0][0]
+
+    def add_drafts(self, run_id: int, drafts: Sequence[tuple[Any, Any]], at: datetime
+                   ) -> list[tuple[int, list[int]]]:
+        """Store drafts (with their taxes) in a few bulk statements for all of them: headers,
+        lines, line-entry links, charges billed once. Per draft: its id and its line ids in
+        line order (time lines, then charge lines)."""
+        if not drafts:
+            return []
+        # ids come back in the order of the rows given (RETURNING, sorted by parameter order)
+        invoice_ids = [int(i) for i in self.conn.execute(
+            insert(t.invoices).returning(t.invoices.c.id, sort_by_parameter_order=True),
+            [_header(run_id, draft, tax, at) for draft, tax in drafts]).scalars()]
+        rows: list[dict[str, Any]] = []
+        for invoice_id, (draft, _) in zip(invoice_ids, drafts, strict=True):
+            rows += _line_rows(invoice_id, draft)
+        all_ids = [int(i) for i in self.conn.execute(
             _INSERT_LINES.returning(t.invoice_lines.c.id, sort_by_parameter_order=True),
-            rows).scalars().all()
-        links = [(line_id, k.entry_id, k.seconds)
-                 for line_id, line in zip(line_ids, draft.lines, strict=False)
-                 for k in line.links]
+            rows).scalars()] if rows else []
+        out: list[tuple[int, list[int]]] = []
+        links: list[tuple[int, int, int]] = []
+        once: list[dict[str, Any]] = []
+        start = 0
+        for invoice_id, (draft, _) in zip(invoice_ids, drafts, strict=True):
+            count = len(draft.lines) + len(draft.charges)
+            line_ids = all_ids[start:start + count]
+            start += count
+            out.append((invoice_id, line_ids))
+            links += [(line_id, k.entry_id, k.seconds)
+                      for line_id, line in zip(line_ids, draft.lines, strict=False)
+                      for k in line.links]
+            once += [{"contract": draft.contract, "kind": c.kind, "ref": c.ref,
+                      "invoice_line": i, "amount": c.amount, "state": "billed", "at": at}
+                     for i, c in zip(line_ids[len(draft.lines):], draft.charges, strict=True)
+                     if c.bills_once]
         bulk_insert(self.conn, t.invoice_line_entries, ("line", "entry", "seconds"), links)
-        charge_ids = line_ids[first_charge - 1:]
-        once = [{"contract": draft.contract, "kind": c.kind, "ref": c.ref, "invoice_line": i,
-                 "amount": c.amount, "state": "billed", "at": at}
-                for i, c in zip(charge_ids, draft.charges, strict=True) if c.bills_once]
         if once:
             self.conn.execute(insert(t.contract_charges), once)
-        return invoice_id
+        return out
 
     def drafts(self, ids: Sequence[int], entity: str | None) -> list[InvoiceHeader]:
         inv = t.invoices

@@ -1,0 +1,139 @@
+"""Billing 100 new entries after N invoiced (issue 16, item 4): the run must cost what the
+increment costs, flat however much history is stored.
+
+Not timed: fresh database, master data, ``hourbridge ingest`` of ``entries.csv`` (N entries),
+``hourbridge approve``, ``hourbridge bill`` and ``hourbridge invoices issue --all`` of all of
+them (the history). Then, ``ROUNDS`` times: 100 new entries (copies of the first rows of
+``entries.csv`` with new ids and notes, as in ``approval``) are ingested by the CLI and
+approved in-process, untimed, and
+
+- limit (timed): the billing scenario's ``SUM(billable_seconds / 3600 * rate) GROUP BY
+  contract, month`` over the approved, unbilled, billable rows (now the new ones only), with
+  the rate looked up in the data set's ``expected.csv`` rates loaded into ``bench_rates``;
+- ours (timed, in-process, CLI start-up not counted): ``RunBilling`` through
+  ``Hourbridge.handle`` (select, price, plan, write drafts, lines and links, move the entries
+  to on_draft, compare the standing with the last run, commit).
+
+After each round the new drafts are issued (untimed), so the history stays invoiced. Ratio =
+median of ours / median of limit; goal <= 10 ms for ours, reported so growth with N is
+visible between runs at 10k, 100k and 1M.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+import time
+from datetime import date
+from typing import Any
+
+from ..common import PARTIAL_OK, Context, Database, log, now_iso, prepare, result, run_cli
+from .approval import NEW, _new_rows
+from .billing import LIMIT_SQL, _load_rates
+
+GOAL_MS = 10.0
+ROUNDS = 3
+
+
+def _limit(db: Database, through: str) -> tuple[float, int]:
+    conn = db.connect()
+    try:
+        t0 = time.perf_counter()
+        rows = conn.execute(LIMIT_SQL[db.kind], (through,)).fetchall()
+        seconds = time.perf_counter() - t0
+        conn.rollback()
+    finally:
+        conn.close()
+    return seconds, sum(int(r[3]) for r in rows)
+
+
+def _add_rates(db: Database, ctx: Context, round_: int) -> None:
+    """The new rows bill at the rates of the rows they copy (``_new_rows``: the i-th new row
+    is the data set's i-th): their bench_rates rows too."""
+    with ctx.dataset.entries_csv.open(encoding="utf-8", newline="") as src:
+        reader = csv.reader(src)
+        next(reader)
+        copied = {row[0]: f"NEW{round_}-{i}" for i, row in zip(range(NEW), reader,
+                                                                 strict=False)}
+    p = "?" if db.kind == "sqlite" else "%s"
+    conn = db.connect()
+    try:
+        found = conn.execute(
+            "SELECT external_id, contract, month, billable_seconds, rate, currency "
+            f"FROM bench_rates WHERE external_id IN ({', '.join([p] * len(copied))})",
+            list(copied)).fetchall()
+        cur = conn.cursor()
+        cur.executemany(f"INSERT INTO bench_rates VALUES ({', '.join([p] * 6)})",
+                        [(copied[r[0]], *r[1:]) for r in found])
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def incremental(ctx: Context, kind: str) -> dict[str, Any]:
+    from hourbridge.bootstrap import bootstrap
+    from hourbridge.config import Settings
+    from hourbridge.domain.commands import ApproveEntries, IssueInvoices, RunBilling
+
+    started, t_start = now_iso(), time.perf_counter()
+    ds = ctx.dataset
+    through = ds.through
+    notes: list[str] = []
+    db = Database.fresh(ctx, kind, "billing_incremental")
+    ours: list[float] = []
+    limits: list[float] = []
+    billed: list[int] = []
+    expected: list[int] = []
+    try:
+        setup = prepare(ctx, db)
+        log(f"billing-incremental on {kind}: ingest, approve, bill, issue {ds.entries:,} "
+            "entries (not timed)")
+        run_cli(ctx, db, "ingest", "--source", "bench", ds.entries_csv, "--json",
+                exit_ok=PARTIAL_OK)
+        run_cli(ctx, db, "approve", "--from", "1900-01-01", "--json", exit_ok=PARTIAL_OK)
+        run_cli(ctx, db, "bill", "--through", through, "--json", exit_ok=PARTIAL_OK)
+        run_cli(ctx, db, "invoices", "issue", "--all", "--json")
+        _load_rates(db, ds.expected_csv)
+        hb = bootstrap(Settings(database_url=db.url), upgrade=False)
+        try:
+            for round_ in range(ROUNDS):
+                path, _ids = _new_rows(ctx, round_)
+                run_cli(ctx, db, "ingest", "--source", "bench", path, "--json")
+                hb.handle(ApproveEntries("bench", date_from=date(1900, 1, 1)))
+                _add_rates(db, ctx, round_)
+                seconds, entries = _limit(db, through)
+                limits.append(seconds)
+                expected.append(entries)
+                t0 = time.perf_counter()
+                report = hb.handle(RunBilling(date.fromisoformat(through)))
+                ours.append(time.perf_counter() - t0)
+                billed.append(report.entries_billed)
+                hb.handle(IssueInvoices(all_drafts=True, actor="bench"))
+        finally:
+            hb.close()
+    finally:
+        if not ctx.keep:
+            db.drop()
+    correct = billed == expected and all(0 < n <= NEW for n in billed)
+    if not correct:
+        notes.append(f"billed per round {billed}, the limit counted {expected}")
+    ours_s, limit_s = statistics.median(ours), statistics.median(limits)
+    log(f"billing-incremental on {kind}: ours {ours_s * 1000:.1f} ms, "
+        f"limit {limit_s * 1000:.2f} ms")
+    notes.append(f"ours in-process (no CLI start-up); median of {ROUNDS} rounds of {NEW} new "
+                 "entries each (the billable ones are billed), after N billed and issued")
+    return result(
+        "billing-incremental", kind, ds.entries, started, time.perf_counter() - t_start,
+        metrics={"bill_ms": round(ours_s * 1000, 2),
+                 "bill_ms_rounds": [round(s * 1000, 2) for s in ours],
+                 "billed_per_round": billed, "stored_before": ds.entries, **setup},
+        limit={"method": "SUM(hours * rate) GROUP BY contract, month over the new rows",
+               "seconds": round(limit_s, 5),
+               "ms_rounds": [round(s * 1000, 3) for s in limits]},
+        ratio=ours_s / limit_s, goal=f"<= {GOAL_MS:g} ms",
+        met=ours_s * 1000 <= GOAL_MS and correct,
+        notes=notes, ours=f"{ours_s * 1000:.1f} ms for {NEW} new entries",
+        limit_text=f"{limit_s * 1000:.2f} ms")
+
+
+UNITS = (("billing-incremental", incremental, f"<= {GOAL_MS:g} ms"),)
