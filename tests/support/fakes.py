@@ -42,6 +42,9 @@ class FakeLocks:
     def billing(self, contract: str) -> None:
         """One process, one writer: nothing to wait for."""
 
+    def billing_all(self, contracts: Sequence[str]) -> None:
+        """The same, for many contracts."""
+
 
 @dataclass
 class FakeInbox:
@@ -137,6 +140,7 @@ class FakeEntries:
                     or (s.date_from is not None and r.work_date < s.date_from)
                     or (s.entity is not None and r.entity != s.entity)
                     or (s.contract is not None and r.contract != s.contract)
+                    or (s.contracts and r.contract not in s.contracts)
                     or (s.project is not None and r.project != s.project)
                     or (s.employee is not None and r.employee != s.employee)):
                 continue
@@ -144,6 +148,13 @@ class FakeEntries:
 
     def contracts(self, selection: EntrySelection) -> list[str]:
         return sorted({r.contract for r in self.select(selection) if r.contract})
+
+    def contract_counts(self, selection: EntrySelection) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.select(selection):
+            if r.contract:
+                counts[r.contract] = counts.get(r.contract, 0) + 1
+        return counts
 
     def set_billing(self, ids: Sequence[int], state: str, at: datetime) -> None:
         for i in ids:

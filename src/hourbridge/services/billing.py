@@ -9,7 +9,7 @@ that bills nothing leaves no trace (no billing-run record).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -118,6 +118,9 @@ def _flag_cap(uow: UnitOfWork, contract: Contract, held: list[int], now: datetim
         {"contract": contract.id, "entries": held[:100]})], now)
 
 
+GROUP_ENTRIES = 5000  # open entries read per query, about (a contract with more: alone)
+
+
 @dataclass(frozen=True)
 class _Scope:
     """Which contracts a run looks at, and which of them have expenses or corrections owed,
@@ -126,6 +129,23 @@ class _Scope:
     contracts: list[str]
     with_expenses: set[str]
     owed: set[str]
+    open_entries: dict[str, int]  # entries open to bill per contract, when the run began
+
+    def groups(self, size: int = GROUP_ENTRIES) -> Iterator[list[str]]:
+        """The contracts in order, in groups of about ``size`` open entries (a contract with
+        more is a group alone): each group's entries are read with one query, not one per
+        contract, so a run over many small contracts costs a statement per group."""
+        group: list[str] = []
+        entries = 0
+        for k in self.contracts:
+            n = self.open_entries.get(k, 0)
+            if group and entries + n > size:
+                yield group
+                group, entries = [], 0
+            group.append(k)
+            entries += n
+        if group:
+            yield group
 
 
 def _contracts_to_bill(uow: UnitOfWork, md: MasterData, selection: EntrySelection) -> _Scope:
@@ -136,8 +156,9 @@ def _contracts_to_bill(uow: UnitOfWork, md: MasterData, selection: EntrySelectio
                                                              selection.entity))
     # contracts owing adjustments of applied corrections
     owed = set(uow.corrections.owed_contracts(selection.date_to or date.max, selection.entity))
-    return _Scope(sorted(set(uow.entries.contracts(selection)) | with_terms | with_expenses
-                         | owed), with_expenses, owed)
+    counts = uow.entries.contract_counts(selection)
+    return _Scope(sorted(set(counts) | with_terms | with_expenses | owed), with_expenses, owed,
+                  counts)
 
 
 def _holds_on(contract: Contract, projects: list[str], holds: HoldBook, md: MasterData
@@ -188,9 +209,23 @@ def _settlement(contract_id: str, d: Drawdown) -> dict[str, Any]:
             "expired_hours": str(hours(d.expired_seconds))}
 
 
+def _grouped_rows(uow: UnitOfWork, scope: _Scope, selection: EntrySelection
+                  ) -> Iterator[tuple[str, list[EntryRow]]]:
+    """Each contract of the scope in order with its open entries, read a group at a time."""
+    for group in scope.groups():
+        # a concurrent run of these contracts waits here, then reads what that one billed
+        uow.locks.billing_all(group)
+        rows: dict[str, list[EntryRow]] = {k: [] for k in group}
+        for row in uow.entries.select(replace(selection, contracts=tuple(group))):
+            rows[row.contract or ""].append(row)  # contract IN group: never None
+        for contract_id in group:
+            yield contract_id, rows.pop(contract_id)
+
+
 def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
                 deps: Collaborators) -> BillingReport:
-    """Bill contract by contract: memory holds one contract's entries, never the whole run.
+    """Bill contract by contract: memory holds one group of contracts' entries (about
+    ``GROUP_ENTRIES``, or one contract's), never the whole run.
     Per contract: load its entries and state, plan (pure, ``domain.billing.plan``), persist."""
     report = BillingReport(cmd.through.isoformat(), cmd.dry_run)
     with uow:
@@ -210,11 +245,8 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
         for p in sorted(md.projects.values(), key=lambda p: p.code):
             if p.contract is not None:
                 projects_of[p.contract].append(p.code)
-        for contract_id in scope.contracts:
-            # a concurrent run of this contract waits here, then reads what that one billed
-            uow.locks.billing(contract_id)
+        for contract_id, rows in _grouped_rows(uow, scope, selection):
             skipped_before = len(report.skipped)
-            rows = uow.entries.select(replace(selection, contract=contract_id))
             items = _billable_items(rows, md, rates, holds, report)
             contract = md.contracts.get(contract_id)
             if contract is None:

@@ -133,6 +133,8 @@ class SqlEntries(BillingLedger, IssuingLedger):
         where: list[ColumnElement[bool]] = []
         if selection.contract:
             where.append(te.c.contract == selection.contract)
+        if selection.contracts:
+            where.append(te.c.contract.in_(selection.contracts))
         if selection.employee:
             where.append(te.c.employee == selection.employee)
         if selection.project:
@@ -180,6 +182,15 @@ class SqlEntries(BillingLedger, IssuingLedger):
                                                  *self._where(selection)))
                 .group_by(te.c.contract).order_by(te.c.contract))
         return [k for k in self.conn.execute(stmt).scalars() if k is not None]
+
+    def contract_counts(self, selection: EntrySelection) -> dict[str, int]:
+        """How many entries match ``selection`` per contract (a billing run reads contracts
+        in groups of about a page of entries)."""
+        te = t.time_entries
+        stmt = (select(te.c.contract, func.count()).where(and_(te.c.contract.is_not(None),
+                                                               *self._where(selection)))
+                .group_by(te.c.contract))
+        return {k: int(n) for k, n in self.conn.execute(stmt) if k is not None}
 
     def approve(self, approvals: Sequence[tuple[int, Decimal | None, str | None, Decimal | None]],
                 at: datetime, by: str) -> None:

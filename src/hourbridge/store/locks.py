@@ -7,6 +7,8 @@ transaction already holds the database's only write lock (``store.engine``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Connection, text
 
 # the first key of every advisory lock Hourbridge takes, so they never collide with another
@@ -31,3 +33,13 @@ class SqlLocks:
         """Held while a billing run reads and bills one contract: a concurrent run waits, then
         reads what the first one committed (nothing left open), so it cannot bill it again."""
         self._lock("billing", contract)
+
+    def billing_all(self, contracts: Sequence[str]) -> None:
+        """``billing`` for many contracts in one statement, taken in sorted order (as every
+        run takes them, so two runs cannot deadlock)."""
+        if self.conn.dialect.name != "postgresql" or not contracts:
+            return
+        self.conn.execute(text(
+            "SELECT count(pg_advisory_xact_lock(:ns, hashtext(k))) FROM "
+            "(SELECT k FROM unnest(CAST(:ks AS text[])) AS u(k) ORDER BY k) AS s"),
+            {"ns": (_NAMESPACE << 8) | _SCOPES["billing"], "ks": sorted(contracts)})
