@@ -150,7 +150,9 @@ class SqlInvoices:
                       "invoice_line": i, "amount": c.amount, "state": "billed", "at": at}
                      for i, c in zip(line_ids[len(draft.lines):], draft.charges, strict=True)
                      if c.bills_once]
-        bulk_insert(self.conn, t.invoice_line_entries, ("line", "entry", "seconds"), links)
+        # plain integers: already in SQLite's storage form
+        bulk_insert(self.conn, t.invoice_line_entries, ("line", "entry", "seconds"), links,
+                    converted=True)
         if once:
             self.conn.execute(insert(t.contract_charges), once)
         return out
