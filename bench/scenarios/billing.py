@@ -216,6 +216,10 @@ def billing(ctx: Context, kind: str) -> dict[str, Any]:
         metrics={"bill_seconds": round(bill.seconds, 3),
                  "entries_billed": report["entries_billed"],
                  "entries_per_second": rate(report["entries_billed"], bill.seconds),
+                 # per entry, beside the limit's: growth with N shows between sizes
+                 "bill_ms_per_entry": round(1000 * bill.seconds
+                                            / max(report["entries_billed"], 1), 4),
+                 "limit_ms_per_entry": round(1000 * limit_seconds / max(limit_entries, 1), 5),
                  "invoices_created": report["invoices_created"], "invoice_lines": lines_total,
                  "bill_peak_rss_mb": bill.max_rss_mb,
                  "issue_seconds": round(issue.seconds, 3),
