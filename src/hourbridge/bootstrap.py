@@ -234,7 +234,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     return Hourbridge(settings, engine, clock, ReadModels(read_only(engine)), worker,
                       SqlIdempotencyKeys(engine, clock), snapshots=snapshots,
                       collaborators=Collaborators(validator=validator, trackers=gateway,
-                                                  webhooks=sender),
+                                                  webhooks=sender,
+                                                  erp=lambda n: sinks.destination(n).sink),
                       uow_factory=uow_factory, sinks=sinks)
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from .iso4217 import MINOR_UNITS
 from .problems import Problem
 
-SYSTEMS = ("odoo",)  # issue 13 adds netsuite, business_central, d365_fo, oracle_fusion, sap
+SYSTEMS = ("odoo", "netsuite", "business_central")  # issue 13 adds d365_fo, oracle_fusion, sap
 NUMBERING = ("hourbridge", "erp")  # whose number the ERP document carries
 KINDS = ("customer", "invoice", "credit_note", "journal_entry")
 DEFAULT = "default"  # the revenue account / item of a line kind the profile does not name
@@ -102,6 +102,7 @@ class ErpParty:
     country: str | None = None
     vat_id: str | None = None
     email: str | None = None
+    erp_id: str | None = None  # the ERP's own customer (the identity map's match), if known
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +237,17 @@ def document_from_data(data: Mapping[str, Any]) -> ErpDocument:
         date.fromisoformat(data["due_date"]) if data.get("due_date") else None,
         Decimal(data["net"]), Decimal(data["tax"]), Decimal(data["total"]),
         data.get("reference"))
+
+
+@dataclass(frozen=True)
+class ErpCustomer:
+    """A customer as the ERP holds it (``Sink.customers``)."""
+
+    erp_id: str            # the ERP's own id
+    external_id: str | None  # our external id if the ERP holds one
+    name: str
+    vat_id: str | None
+    currency: str | None
 
 
 @dataclass(frozen=True, slots=True)
