@@ -5,8 +5,8 @@ A customer of ours matches the ERP's customer that holds our external id; else t
 the same VAT id (compared without spaces, dots or dashes, upper case); else the one with
 exactly the same name. When a rule finds several, or one ERP customer is claimed by several
 of ours through VAT id or name, nothing is guessed: a problem names the candidates and the
-customer stays unmatched (its first invoice would create it by external id, so a person
-decides first). A customer the ERP lacks is no problem: its first invoice creates it, once.
+customer's documents wait until a person settles it (``unsettled``). A customer the ERP
+lacks is no problem: its first invoice creates it, once.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from .erp import ErpCustomer
 from .problems import Problem
 
 RULES = ("external_id", "vat_id", "name")
+AMBIGUOUS = "ambiguous"  # an identity-map row of a customer no rule settled (no ERP id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,3 +104,10 @@ def match_customers(destination: str, ours: Sequence[OurCustomer],
             matches[customer] = IdentityMatch(customer, found[0].erp_id, rule, found[0].name)
     return ([matches[c.customer] for c in ours if c.customer in matches],
             [problems[c.customer] for c in ours if c.customer in problems])
+
+
+def unsettled(destination: str, customer: str, note: str) -> Problem:
+    """Why a document of an ambiguous customer is not queued for ``destination``."""
+    return Problem("ambiguous_erp_customer", f"customer {customer} is ambiguous in "
+                   f"{destination}: {note}", f"erp_customers[{destination}].{customer}",
+                   "customer")

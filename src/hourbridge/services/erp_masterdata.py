@@ -15,7 +15,7 @@ from typing import Any
 
 from hourbridge.domain.commands import CheckErp, PullErpCustomers, ShowErpIdentity
 from hourbridge.domain.erp import ErpProfile, customer_party
-from hourbridge.domain.erp_identity import OurCustomer, match_customers
+from hourbridge.domain.erp_identity import AMBIGUOUS, IdentityMatch, OurCustomer, match_customers
 from hourbridge.errors import InvalidInput, NotFound, SetupRefused
 
 from .deps import Collaborators
@@ -61,8 +61,12 @@ def pull_erp_customers(cmd: PullErpCustomers, uow: UnitOfWork, now: datetime,
         found, trouble = match_customers(cmd.destination, mine, theirs)
         matches += found
         problems += trouble
+    held = [IdentityMatch(pr.where.rsplit(".", 1)[-1], "", AMBIGUOUS, pr.message[:200])
+            for pr in problems]
     with uow:
-        uow.erp.save_identity(cmd.destination, matches, now)
+        # an ambiguous customer is kept without an ERP id: its documents wait (``erp push``
+        # names it) until a person resolves it, rather than create a third customer
+        uow.erp.save_identity(cmd.destination, matches + held, now)
         uow.exceptions.add_open_once([NewException(None, "erp", None, pr, {})
                                       for pr in problems], now)
         uow.commit()
