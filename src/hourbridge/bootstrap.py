@@ -184,6 +184,8 @@ class Hourbridge:
             sender = getattr(self.collaborators.webhooks, "close", None)
             if sender is not None:
                 sender()
+            if self.sinks is not None:  # the ERPs' HTTP connections
+                self.sinks.close()
             self.engine.dispose()
             self._closed = True
 

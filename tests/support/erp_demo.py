@@ -88,7 +88,9 @@ def journals(hb: Hourbridge) -> dict[str, list[tuple[str, Decimal, Decimal]]]:
     """Journal entries the ERPs get (every journal event not an invoice or credit note) by
     external id: sorted (account, debit, credit) in the functional currency."""
     out = {}
-    for event in hb.uow_factory(hb.engine, hb.snapshots).erp.journal_events(None):
+    with hb.uow() as uow:
+        events = uow.erp.journal_events(None)
+    for event in events:
         head, _, rest = str(event["subject"]).partition("/")
         if head in ("invoice", "credit-note") and "/" not in rest:
             continue

@@ -158,10 +158,13 @@ def map_invoice(p: ErpProfile, key: str, invoice: Mapping[str, Any],
         return [Problem("invalid_erp_profile", f"no ERP tax code for {tax_code!r}",
                         f"{where}.tax_codes.{tax_code}", f"tax_codes.{tax_code}")]
     out = []
+    # a document's lines as it is read (an invoice's, or a credit note's the other way
+    # round): a line against the document's direction (a write-down) stays negative
+    direction = -1 if sum((Decimal(ln["amount"]) for ln in lines), Decimal(0)) < 0 else 1
     for ln in lines:
         kind = ln.get("kind") or "time"
         qty, rate, amount = (abs(Decimal(ln["quantity_hours"])), abs(Decimal(ln["rate"])),
-                             abs(Decimal(ln["amount"])))
+                             Decimal(ln["amount"]) * direction)
         if qty == 0 or qty * rate != amount:
             # an ERP recomputes quantity x price; rounded lines post as one unit of their
             # amount so the ERP's total equals the invoice's to the cent

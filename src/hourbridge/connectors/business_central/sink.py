@@ -85,6 +85,9 @@ class BusinessCentralSink:
             "$filter": f"{field} eq '{_q(value)}'", "$top": 1}).json().get("value") or []
         return dict(rows[0]) if rows else None
 
+    def close(self) -> None:
+        self.api.close()
+
     def push_customer(self, party: ErpParty, company: str) -> str:
         if party.erp_id:
             return party.erp_id

@@ -147,6 +147,9 @@ class NetSuiteSink:
         result = self.api.request("GET", f"{job_url}/task/{tasks[0]['id']}/result")
         return _id_from(result.headers.get("Location"), f"job {job_url}")
 
+    def close(self) -> None:
+        self.api.close()
+
     def push_customer(self, party: ErpParty, company: str) -> str:
         if party.erp_id:
             return party.erp_id

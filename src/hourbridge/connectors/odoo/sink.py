@@ -56,6 +56,9 @@ class OdooSink:
             self._ids[key] = int(found[0])
         return self._ids[key]
 
+    def close(self) -> None:
+        self.rpc.close()
+
     def push_customer(self, party: ErpParty, company: str) -> str:
         if party.erp_id:  # the identity map's match
             return party.erp_id
