@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.connectors.netsuite import ns_external_id, open_netsuite
 from hourbridge.domain import commands as c
-from hourbridge.domain.erp import external_id
+from hourbridge.domain.erp import PaymentState, external_id
 from hourbridge.errors import InvalidInput
 from support.erp_demo import (
     DEMO_ACCOUNTS,
@@ -116,12 +116,22 @@ def test_demo_posts_once_each_and_reads_back_to_the_cent(demo: Hourbridge, ns: N
     assert (again["queued"], len(ns.of("invoice")) + len(ns.of("journalentry"))) == (
         0, len(posted) + len(ns.of("invoice")))
 
+    assert hb.sinks is not None
+    sink = hb.sinks.destination("netsuite").sink
+    first, second = ns.of("invoice")[:2]
+    ns.pay("invoice", first["id"], Decimal("100.00"))
+    ns.pay("invoice", second["id"], second["total"])
+    assert sink.payment_state("invoice", first["id"]) == PaymentState(
+        "partial", first["total"] - 100)
+    assert sink.payment_state("invoice", second["id"]).state == "paid"
+
     pulled = hb.handle(c.PullErpCustomers("netsuite"))
     assert pulled["matched_by"] == {"external_id": len(customers)} and not pulled["ambiguous"]
     assert hb.handle(c.CheckErp("DE"))["ready"] is True
 
 
-def test_concurrency_share_and_payment_state(ns: NetSuite, key_pair: tuple[str, str]) -> None:
+def test_concurrency_share_is_held_and_the_token_kept(ns: NetSuite,
+                                                      key_pair: tuple[str, str]) -> None:
     ns.latency = 0.05
     sink = open_netsuite({"url": ns.url, "client_id": "hb-client", "certificate_id": "cert-1",
                           "concurrency": "2"}, key_pair[0])

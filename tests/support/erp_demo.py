@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,11 +45,21 @@ def demo_database(factory: pytest.TempPathFactory) -> Path:
     return _BUILT["db"]
 
 
+class Clock:
+    """Now, until a test moves it on (``hb.clock.at += ...``: the retries are due)."""
+
+    def __init__(self) -> None:
+        self.at = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
 @contextmanager
 def demo_copy(factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[Hourbridge]:
     path = tmp_path / "demo.db"
     shutil.copy(demo_database(factory), path)
-    hb = bootstrap(Settings(database_url=f"sqlite:///{path}"))
+    hb = bootstrap(Settings(database_url=f"sqlite:///{path}"), clock=Clock())
     try:
         yield hb
     finally:
