@@ -39,8 +39,9 @@ What it follows (``/work/shared/samples/CONNECTORS.md`` section 1 and the files 
 
 Faults: ``throttle`` next n requests answer 429; ``unavailable`` next n answer 503;
 ``drop_after_commit`` next n transaction writes commit and close the connection unanswered;
-an async request's 202 is lost instead (its job runs); ``latency`` seconds inside each
-request (so concurrency shows).
+an async request's 202 is lost instead (its job runs); ``commit_latency`` seconds between a
+transaction write's commit and its answer; ``latency`` seconds inside each request (so
+concurrency shows).
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ class NetSuite:
     unavailable: int = 0
     drop_after_commit: int = 0
     job_polls: int = 1
+    commit_latency: float = 0.0  # after a transaction write committed, before its answer
     url: str = ""
     records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     tokens: dict[str, float] = field(default_factory=dict)
@@ -149,7 +151,11 @@ class NetSuite:
                 return error(429, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit "
                              "exceeded. Request blocked.", title="Too Many Requests")
             with self._lock:
-                return self._route(req)
+                reply = self._route(req)
+            if (self.commit_latency and req.method in ("PUT", "POST") and reply.status < 300
+                    and any(f"/{t}" in req.path for t in TRANSACTIONS)):
+                time.sleep(self.commit_latency)  # a worker killed now leaves it committed
+            return reply
         finally:
             with self._lock:
                 self.in_flight -= 1
