@@ -2,7 +2,8 @@
 local imitation of each ERP (Odoo, NetSuite, Business Central), started again, posts each
 invoice exactly once (issue 12, item 3: "lost 0 duplicated 0"). Kills land between calls and
 inside them: after a create committed but before the worker recorded it, the next worker
-finds the document by its external id.
+finds the document by its external id. Then two ``erp customers pull`` at once: the identity
+map is whole after both.
 
 Size: Odoo's run kills 4 workers on every database the ``firm`` fixture runs on; NetSuite's
 and Business Central's kill ``HOURBRIDGE_TEST_ERP_KILLS`` (default 2, the CI size) on SQLite
@@ -160,6 +161,11 @@ def test_kill_9_while_posting_to_an_erp_posts_each_invoice_once(
         posted_before_last = len(erp.invoices())
         firm.cli("worker", "--once", timeout=300)
         invoices = erp.invoices()
+        # two pulls of the customers at once: each replaces the identity map whole, the
+        # second after the first (PostgreSQL: an advisory lock), neither fails
+        pulls = [firm.start("erp", "customers", "pull", destination, "--json")
+                 for _ in range(2)]
+        outcomes = [(p.wait(timeout=120), p.communicate()) for p in pulls]
     expected = {encode(f"hb:invoice-issued:DE:{n}") for n in numbers}
     refs = Counter(ref for ref, _ in invoices)
     lost = len(expected - set(refs))
@@ -175,6 +181,10 @@ def test_kill_9_while_posting_to_an_erp_posts_each_invoice_once(
     assert set(refs) == expected and {state for _, state in invoices} == {erp.posted}
     pending = sql("SELECT COUNT(*) FROM outbox WHERE status <> 'done'")[0][0]
     assert pending == 0
+    assert [code for code, _ in outcomes] == [0, 0], outcomes
+    assert all(json.loads(out)["matched"] == 1 for _, (out, _) in outcomes)
+    assert sql("SELECT customer, matched_by FROM erp_identity_map") == [
+        ("ACME", "vat_id" if system == "business_central" else "external_id")]
 
 
 def _expire_leases(url: str) -> None:

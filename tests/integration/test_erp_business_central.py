@@ -16,7 +16,11 @@ from typing import Any
 import pytest
 
 from hourbridge.bootstrap import Hourbridge
-from hourbridge.connectors.business_central import bc_external, bc_number
+from hourbridge.connectors.business_central import (
+    bc_external,
+    bc_number,
+    open_business_central,
+)
 from hourbridge.domain import commands as c
 from support.business_central import BusinessCentral
 from support.erp_demo import (
@@ -114,13 +118,17 @@ def test_demo_posts_once_each_and_reads_back_to_the_cent(demo: Hourbridge,
     assert sum(1 for m, p in bc.calls if "customers" in p and m == "GET") >= created // 2
 
     assert hb.sinks is not None
-    sink = hb.sinks.destination("bc-de").sink
+    sink = open_business_central(profile(bc, "DE")["connection"], "bc-secret")  # a new one:
+    # it does not know the invoice's company yet
     de = bc.company("CRONUS DE")
     invoice = bc.of(de, "salesInvoices")[0]
     bc.pay(de, invoice["id"], Decimal("10.00"))
-    state = sink.payment_state("invoice", f"{de}:{invoice['id']}")
+    state = sink.payment_state("invoice", invoice["id"])
     assert (state.state, state.residual) == ("partial",
                                              invoice["totalAmountIncludingTax"] - 10)
+    sink.close()
+    # every ERP id fits the posting record's column (64), on every database
+    assert max(len(p["erp_id"] or "") for p in hb.handle(c.ShowErpPostings())) <= 64
 
 
 def test_erp_check_names_what_business_central_lacks(demo: Hourbridge, bc: BusinessCentral,

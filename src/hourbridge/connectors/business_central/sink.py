@@ -8,11 +8,12 @@ BC has no idempotency header: a document's external id sits in ``externalDocumen
 (Text[35]: ours, or ``hb:`` and a digest when longer) and is looked up with ``$filter``
 before anything is created again. A journal entry's lines carry a ``documentNumber`` derived
 from its external id (Code[20]) and post to a journal whose code is derived from it too
-(Code[10]): found in ``generalLedgerEntries`` once posted; lines an interrupted attempt left
-in its journal are deleted and added again, never posted twice. A customer we create gets
-``number`` ``HB`` + a digest of its external id (Code[20]) and is found by it; BC has no
-field for our external id itself, so ``customers`` reports none and the identity map matches
-BC's customers by VAT id (``taxRegistrationNumber``) or name.
+(Code[10]): found in ``generalLedgerEntries`` once posted (its record's id is that
+document number; an invoice's is BC's own id, its company looked up when not known); lines
+an interrupted attempt left in its journal are deleted and added again, never posted twice.
+A customer we create gets ``number`` ``HB`` + a digest of its external id (Code[20]) and
+is found by it; BC has no field for our external id itself, so ``customers`` reports none
+and the identity map matches BC's customers by VAT id (``taxRegistrationNumber``) or name.
 
 A profile names what a bookkeeper sees: accounts and items by ``number``, tax codes by
 ``taxGroups`` ``code``, the company by its id (``company``); the company's local currency
@@ -76,6 +77,7 @@ class BusinessCentralSink:
         self.local_currency = local_currency
         self._ids: dict[tuple[str, str], str] = {}
         self._company_ids: list[str] | None = None
+        self._company: dict[str, str] = {}  # document id -> its company
 
     def _base(self, company: str) -> str:
         return f"/companies({company})"
@@ -137,7 +139,26 @@ class BusinessCentralSink:
         path = f"{self._base(company)}/{entity}({erp_id})"
         self.api.request("POST", f"{path}/Microsoft.NAV.post")
         row = self.api.request("GET", path).json()
-        return ErpRecord(f"{company}:{erp_id}", draft=False, number=row.get("number"))
+        self._company[erp_id] = company
+        return ErpRecord(erp_id, draft=False, number=row.get("number"))
+
+    def _company_of(self, kind: str, erp_id: str) -> str:
+        """The company holding document ``erp_id`` (a record's id is the document's own
+        id, short enough for the posting record; its company is remembered or looked up)."""
+        if erp_id not in self._company:
+            for company in self._companies():
+                try:
+                    self.api.request("GET",
+                                     f"{self._base(company)}/{DOCUMENTS[kind][0]}({erp_id})")
+                except BcRefused as exc:
+                    if exc.status == 404:
+                        continue
+                    raise
+                self._company[erp_id] = company
+                break
+            else:
+                raise BcRefused(f"Business Central has no {DOCUMENTS[kind][0]} {erp_id}", 404)
+        return self._company[erp_id]
 
     def _journal(self, doc: ErpDocument) -> ErpRecord:
         base = self._base(doc.company)
@@ -157,7 +178,7 @@ class BusinessCentralSink:
                 "externalDocumentNumber": bc_external(doc.external_id),
                 "amount": _num(ln.debit - ln.credit), "description": ln.description[:100]})
         self.api.request("POST", f"{path}/Microsoft.NAV.post")
-        return ErpRecord(f"{doc.company}:{number}", draft=False, number=number)
+        return ErpRecord(number, draft=False, number=number)
 
     def push_document(self, doc: ErpDocument) -> ErpRecord:
         if doc.kind == "journal_entry":
@@ -177,26 +198,26 @@ class BusinessCentralSink:
             if kind == "journal_entry":
                 number = bc_number(external_id)
                 if self._first(f"{base}/generalLedgerEntries", "documentNumber", number):
-                    return ErpRecord(f"{company}:{number}", draft=False, number=number)
+                    return ErpRecord(number, draft=False, number=number)
                 continue
             row = self._first(f"{base}/{DOCUMENTS[kind][0]}", "externalDocumentNumber",
                               bc_external(external_id))
             if row is not None:
-                return ErpRecord(f"{company}:{row['id']}", draft=row.get("status") == "Draft",
+                self._company[str(row["id"])] = company
+                return ErpRecord(str(row["id"]), draft=row.get("status") == "Draft",
                                  number=row.get("number"))
         return None
 
     def confirm(self, kind: str, record: ErpRecord) -> ErpRecord:
-        company, _, erp_id = record.erp_id.partition(":")
         if kind == "journal_entry":
-            return record
-        return self._post(kind, company, erp_id)
+            return record  # posted once found: a journal entry is never left a draft
+        return self._post(kind, self._company_of(kind, record.erp_id), record.erp_id)
 
     def payment_state(self, kind: str, erp_id: str) -> PaymentState:
-        company, _, own = erp_id.partition(":")
         if kind not in DOCUMENTS:
             return PaymentState("not_paid")
-        row = self.api.request("GET", f"{self._base(company)}/{DOCUMENTS[kind][0]}({own})"
+        company = self._company_of(kind, erp_id)
+        row = self.api.request("GET", f"{self._base(company)}/{DOCUMENTS[kind][0]}({erp_id})"
                                ).json()
         status = str(row.get("status"))
         total = Decimal(str(row.get("totalAmountIncludingTax") or 0))
