@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,8 +22,14 @@ from typer.testing import CliRunner
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.connectors.netsuite import ns_external_id, open_netsuite
 from hourbridge.domain import commands as c
-from hourbridge.domain.erp import PaymentState, external_id
-from hourbridge.errors import InvalidInput
+from hourbridge.domain.erp import (
+    ErpDocument,
+    ErpLine,
+    ErpParty,
+    PaymentState,
+    external_id,
+)
+from hourbridge.errors import InvalidInput, Permanent
 from support.erp_demo import (
     DEMO_ACCOUNTS,
     demo_copy,
@@ -212,3 +220,32 @@ def test_erp_check_names_what_netsuite_lacks(demo: Hourbridge, ns: NetSuite, tmp
     assert ready.exit_code == 0 and "netsuite (netsuite): ready" in ready.stdout
     unknown = runner.invoke(app, ["erp", "check", "XX"])
     assert unknown.exit_code == 2 and "no ERP profile for entity 'XX'" in unknown.output
+
+
+def test_async_journal_with_its_202_lost_is_one_entry_and_refusals_keep_netsuite_detail(
+        ns: NetSuite, key_pair: tuple[str, str]) -> None:
+    sink = open_netsuite({"url": ns.url, "client_id": "hb-client", "certificate_id": "cert-1",
+                          "async": "journal_entry", "poll_seconds": "0.01"}, key_pair[0])
+    entry = ErpDocument("journal_entry", "hb:wip:DE:1", "1", "MISC", "EUR", date(2026, 9, 30),
+                        (ErpLine("WIP", "1210", debit=Decimal("10.05")),
+                         ErpLine("WIP", "4000", credit=Decimal("10.05"))), memo="WIP")
+    ns.drop_after_commit = 1  # the job is queued and runs; the 202 naming it is lost
+    ns.job_polls = 2
+    record = sink.push_document(entry)
+    posts = [p for m, p in ns.calls if m == "POST" and p.endswith("/journalentry")]
+    assert len(posts) == 2 and len(ns.jobs) == 1  # sent again with the same key
+    [row] = ns.of("journalentry")
+    assert record.erp_id == row["id"] and row["externalId"] == ns_external_id("hb:wip:DE:1")
+    assert sink.find("journal_entry", "hb:wip:DE:1") == record
+
+    unbalanced = replace(entry, external_id="hb:wip:DE:2", lines=entry.lines[:1])
+    with pytest.raises(Permanent, match="USER_ERROR: The transaction is out of balance"):
+        sink.push_document(unbalanced)  # the job's result is NetSuite's refusal
+    invoice = ErpDocument("invoice", "hb:invoice-issued:DE:X", "1", "SALES", "EUR",
+                          date(2026, 9, 30), (ErpLine("Work", "4000", Decimal(1),
+                                                      Decimal(5), Decimal(5), "CONSULT"),),
+                          partner=ErpParty("hb:customer:DE:X", "X", erp_id="424242"))
+    with pytest.raises(Permanent, match=r"INVALID_CONTENT: .*Invalid Field Value 424242 .*"
+                                        r"\(entity\)"):
+        sink.push_document(invoice)
+    sink.close()
