@@ -188,6 +188,8 @@ def test_identity_map_links_existing_customers_and_holds_ambiguous_ones(
             break
     assert hb.handle(c.PullErpCustomers("netsuite"))["matched_by"] == {
         "external_id": 1, "name": 1, "vat_id": 1}
+    assert [e["status"] for e in hb.queries.exceptions(status=None)
+            if e["reason"] == "ambiguous_erp_customer"] == ["resolved"]
     before = len(ns.of("customer"))
     report = push(hb)
     assert report["delivery"]["dead"] == 0

@@ -69,6 +69,9 @@ def pull_erp_customers(cmd: PullErpCustomers, uow: UnitOfWork, now: datetime,
         uow.erp.save_identity(cmd.destination, matches + held, now)
         uow.exceptions.add_open_once([NewException(None, "erp", None, pr, {})
                                       for pr in problems], now)
+        # an ambiguity settled since (in the ERP): its exception is resolved
+        uow.exceptions.resolve_all("erp", [f"erp_customers[{cmd.destination}].{m.customer}"
+                                           for m in matches], now, "erp customers pull")
         uow.commit()
     matched = {m.customer for m in matches}
     unsure = {pr.where.rsplit(".", 1)[-1] for pr in problems}
