@@ -184,6 +184,8 @@ class Hourbridge:
             sender = getattr(self.collaborators.webhooks, "close", None)
             if sender is not None:
                 sender()
+            if self.sinks is not None:  # the ERPs' HTTP connections
+                self.sinks.close()
             self.engine.dispose()
             self._closed = True
 
@@ -234,7 +236,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     return Hourbridge(settings, engine, clock, ReadModels(read_only(engine)), worker,
                       SqlIdempotencyKeys(engine, clock), snapshots=snapshots,
                       collaborators=Collaborators(validator=validator, trackers=gateway,
-                                                  webhooks=sender),
+                                                  webhooks=sender,
+                                                  erp=lambda n: sinks.destination(n).sink),
                       uow_factory=uow_factory, sinks=sinks)
 
 

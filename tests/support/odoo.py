@@ -11,8 +11,9 @@ reference/external_api.html, and ``odoo/http.py`` for the JSON-RPC envelope):
 - ``common.authenticate(db, login, key, {})`` gives the uid, ``false`` for a wrong key;
   ``object.execute_kw(db, uid, key, model, method, args, kwargs)`` with a wrong key raises
   ``odoo.exceptions.AccessDenied``.
-- ORM methods ``search`` (domain of ``[field, "=", value]`` triples, ``limit``),
-  ``search_read`` and ``read`` (``fields``), ``create`` (one mapping: the new id),
+- ORM methods ``search`` (domain of ``[field, "=", value]`` triples, ``">"`` too,
+  ``limit``), ``search_read`` (``offset``, ``limit``; rows in id order) and ``read``
+  (``fields``), ``create`` (one mapping: the new id),
   ``account.move.action_post`` (returns ``False``; a draft gets its sequence name
   ``JOURNAL/YEAR/00001``, ``RJOURNAL/...`` for refunds). x2many commands ``(0, 0, vals)`` and
   ``(6, 0, ids)``.
@@ -80,6 +81,7 @@ class Odoo:
                                 {"code": "MISC", "type": "general"}],
             "account.account": [{"code": c} for c in ("121000", "400000", "400200", "1100",
                                                       "4000", "2200", "1200", "1210")],
+            "product.product": [{"default_code": "CONSULT"}],
             "account.tax": [{"name": "19% S", "amount": Decimal(19)},
                             {"name": "0% EU", "amount": Decimal(0)},
                             {"name": "0% Export", "amount": Decimal(0)}],
@@ -106,6 +108,9 @@ class Odoo:
     def _match(self, model: str, domain: list[Any]) -> list[dict[str, Any]]:
         rows = list(self.records.get(model, {}).values())
         for name, op, value in domain:
+            if op == ">":
+                rows = [r for r in rows if (r.get(name) or 0) > value]
+                continue
             if op != "=":
                 raise OdooError("builtins.ValueError", f"operator {op!r} not imitated")
             rows = [r for r in rows if r.get(name) == value]
@@ -126,7 +131,8 @@ class Odoo:
         if method in ("search_read", "read"):
             rows = (self._match(model, args[0]) if method == "search_read"
                     else [self._ref(model, i) for i in args[0]])
-            rows = rows[:kwargs.get("limit") or None]
+            offset = kwargs.get("offset") or 0
+            rows = rows[offset:offset + kwargs["limit"] if kwargs.get("limit") else None]
             fields = kwargs.get("fields") or list(rows[0]) if rows else []
             return [{"id": r["id"], **{f: _plain(r.get(f)) for f in fields}} for r in rows]
         if method == "create":

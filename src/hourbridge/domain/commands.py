@@ -295,6 +295,27 @@ class QueueErpPush:
 class ShowErpPostings:
     destination: str | None = None
     external_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PullErpCustomers:
+    """Read ``destination``'s customers into the identity map (domain.erp_identity)."""
+
+    destination: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowErpIdentity:
+    destination: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckErp:
+    """Ask each ERP of ``entity`` (only ``destination``) whether it has what the profile
+    names."""
+
+    entity: str
+    destination: str | None = None
 # --- outbound webhooks and dead letters (issue 12) ----------------------------------------
 @dataclass(frozen=True, slots=True)
 class AddWebhook:

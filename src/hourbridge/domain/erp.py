@@ -27,7 +27,7 @@ from typing import Any
 from .iso4217 import MINOR_UNITS
 from .problems import Problem
 
-SYSTEMS = ("odoo", "d365_fo", "oracle_fusion", "sap")  # issue 13 adds netsuite, business_central
+SYSTEMS = ("odoo", "netsuite", "business_central", "d365_fo", "oracle_fusion", "sap")
 NUMBERING = ("hourbridge", "erp")  # whose number the ERP document carries
 KINDS = ("customer", "invoice", "credit_note", "journal_entry")
 DEFAULT = "default"  # the revenue account / item of a line kind the profile does not name
@@ -102,6 +102,7 @@ class ErpParty:
     country: str | None = None
     vat_id: str | None = None
     email: str | None = None
+    erp_id: str | None = None  # the ERP's own customer (the identity map's match), if known
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,10 +158,13 @@ def map_invoice(p: ErpProfile, key: str, invoice: Mapping[str, Any],
         return [Problem("invalid_erp_profile", f"no ERP tax code for {tax_code!r}",
                         f"{where}.tax_codes.{tax_code}", f"tax_codes.{tax_code}")]
     out = []
+    # a document's lines as it is read (an invoice's, or a credit note's the other way
+    # round): a line against the document's direction (a write-down) stays negative
+    direction = -1 if sum((Decimal(ln["amount"]) for ln in lines), Decimal(0)) < 0 else 1
     for ln in lines:
         kind = ln.get("kind") or "time"
         qty, rate, amount = (abs(Decimal(ln["quantity_hours"])), abs(Decimal(ln["rate"])),
-                             abs(Decimal(ln["amount"])))
+                             Decimal(ln["amount"]) * direction)
         if qty == 0 or qty * rate != amount:
             # an ERP recomputes quantity x price; rounded lines post as one unit of their
             # amount so the ERP's total equals the invoice's to the cent
@@ -238,6 +242,17 @@ def document_from_data(data: Mapping[str, Any]) -> ErpDocument:
         data.get("reference"))
 
 
+@dataclass(frozen=True)
+class ErpCustomer:
+    """A customer as the ERP holds it (``Sink.customers``)."""
+
+    erp_id: str            # the ERP's own id
+    external_id: str | None  # our external id if the ERP holds one
+    name: str
+    vat_id: str | None
+    currency: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class ErpRecord:
     """A document as the ERP holds it: its own id, and whether it is still a draft (created
@@ -246,18 +261,6 @@ class ErpRecord:
     erp_id: str
     draft: bool = False
     number: str | None = None
-
-
-@dataclass(frozen=True)
-class ErpCustomer:
-    """A customer as the ERP keeps it: its id there and, for one Hourbridge created, the
-    external id (or the reference derived from it) the sink wrote on it."""
-
-    erp_id: str
-    external_id: str | None
-    name: str
-    vat_id: str | None
-    currency: str | None
 
 
 @dataclass(frozen=True, slots=True)

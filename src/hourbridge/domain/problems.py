@@ -33,6 +33,8 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "invalid_field": "integration",
     # an ERP profile that cannot post a document (domain/erp.check_profile, map_*)
     "invalid_erp_profile": "finance",
+    # our customer matches several of the ERP's (or they one of ours): never guessed
+    "ambiguous_erp_customer": "finance",
     "invalid_reference": "integration",
     "duplicate_key": "integration",
     # a text value too long for its field or holding NUL/control characters (domain/limits)

@@ -30,6 +30,7 @@ from .credits import issue_credit_note
 from .deadletters import replay_dead_letters
 from .deps import Collaborators
 from .erp import erp_postings, load_erp_profiles, queue_erp_push
+from .erp_masterdata import check_erp, erp_identity, pull_erp_customers
 from .events import JOURNAL_ENTRY_READY, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
 from .expenses import approve_expenses
@@ -53,6 +54,8 @@ QueryHandler = Callable[[Any, UnitOfWork], Any]
 COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.LoadErpProfiles: load_erp_profiles,
     c.QueueErpPush: queue_erp_push,
+    c.PullErpCustomers: pull_erp_customers,
+    c.CheckErp: check_erp,
     c.LoadMasterData: load_master_data,
     c.IngestTimeEntries: ingest_time_entries,
     c.ApproveEntries: approve_entries,
@@ -88,6 +91,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
 
 QUERY_HANDLERS: dict[type, QueryHandler] = {
     c.ShowErpPostings: erp_postings,
+    c.ShowErpIdentity: erp_identity,
     c.ShowContract: contract_status,
     c.ShowRevenueSchedule: revenue_schedule,
 }

@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from hourbridge.domain.erp import ErpProfile
+from hourbridge.domain.erp_identity import IdentityMatch
 from hourbridge.services.events import JOURNAL_ENTRY_READY
 
 from . import tables as t
+from .locks import SqlLocks
 
 
 def profile_to_data(p: ErpProfile) -> dict[str, Any]:
@@ -72,6 +74,31 @@ class SqlErp:
     def postings(self, destination: str | None, external_id: str | None) -> list[
             dict[str, Any]]:
         return postings(self.conn, destination, external_id)
+
+    def identity(self, destination: str) -> dict[str, str]:
+        im = t.erp_identity_map
+        return {r.customer: r.erp_id for r in self.conn.execute(
+            select(im.c.customer, im.c.erp_id).where(im.c.destination == destination))}
+
+    def identity_rows(self, destination: str | None) -> list[dict[str, Any]]:
+        im = t.erp_identity_map
+        stmt = select(im).order_by(im.c.destination, im.c.customer)
+        if destination is not None:
+            stmt = stmt.where(im.c.destination == destination)
+        return [dict(r._mapping) for r in self.conn.execute(stmt)]
+
+    def save_identity(self, destination: str, matches: Sequence[IdentityMatch],
+                      now: datetime) -> int:
+        im = t.erp_identity_map
+        # two pulls of one destination: the second waits and replaces what the first wrote
+        SqlLocks(self.conn).erp_identity(destination)
+        self.conn.execute(delete(im).where(im.c.destination == destination))
+        if matches:
+            self.conn.execute(insert(im), [
+                {"destination": destination, "customer": m.customer, "erp_id": m.erp_id,
+                 "matched_by": m.matched_by, "erp_name": m.erp_name[:200], "pulled_at": now}
+                for m in matches])
+        return len(matches)
 
 
 def postings(conn: Connection, destination: str | None, external_id: str | None) -> list[

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, text
 # the first key of every advisory lock Hourbridge takes, so they never collide with another
 # application's locks on a shared server ("HB" in ASCII)
 _NAMESPACE = 0x4842
-_SCOPES = {"billing": 1, "inbox": 2}
+_SCOPES = {"billing": 1, "inbox": 2, "erp_identity": 3}
 
 
 class SqlLocks:
@@ -31,3 +31,7 @@ class SqlLocks:
         """Held while a billing run reads and bills one contract: a concurrent run waits, then
         reads what the first one committed (nothing left open), so it cannot bill it again."""
         self._lock("billing", contract)
+
+    def erp_identity(self, destination: str) -> None:
+        """Writers of one destination's identity map (``store.erp``), one at a time."""
+        self._lock("erp_identity", destination)

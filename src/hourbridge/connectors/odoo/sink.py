@@ -11,14 +11,23 @@ once per sink and kept: a profile names what a bookkeeper sees, never a database
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from hourbridge.domain.erp import ErpDocument, ErpLine, ErpParty, ErpRecord, PaymentState
+from hourbridge.domain.erp import (
+    ErpCustomer,
+    ErpDocument,
+    ErpLine,
+    ErpParty,
+    ErpProfile,
+    ErpRecord,
+    PaymentState,
+)
 
 from .rpc import ErpRefused, OdooRpc
 
+PAGE = 200  # customers read per search_read
 MOVE_TYPES = {"invoice": "out_invoice", "credit_note": "out_refund",
               "journal_entry": "entry"}
 # Odoo 17 account.move.payment_state values -> ours; in_payment: paid, not yet reconciled
@@ -47,7 +56,12 @@ class OdooSink:
             self._ids[key] = int(found[0])
         return self._ids[key]
 
+    def close(self) -> None:
+        self.rpc.close()
+
     def push_customer(self, party: ErpParty, company: str) -> str:
+        if party.erp_id:  # the identity map's match
+            return party.erp_id
         key = ("res.partner", party.external_id)
         if key in self._ids:
             return str(self._ids[key])
@@ -141,3 +155,38 @@ class OdooSink:
         return PaymentState(PAYMENT_STATES.get(str(row["payment_state"]),
                                                str(row["payment_state"])),
                             Decimal(str(row["amount_residual"])))
+
+    def customers(self, company: str) -> Iterator[ErpCustomer]:
+        """Companies with a customer rank, ``PAGE`` at a time by id (``search_read`` with
+        ``offset``/``order``); ``ref`` is where our external id sits."""
+        offset = 0
+        while True:
+            rows = self.rpc.execute("res.partner", "search_read",
+                                    [[["customer_rank", ">", 0]]],
+                                    {"fields": ["name", "ref", "vat", "currency_id"],
+                                     "offset": offset, "limit": PAGE, "order": "id"})
+            for r in rows:
+                currency = r.get("currency_id")
+                yield ErpCustomer(str(r["id"]), r.get("ref") or None, str(r["name"]),
+                                  r.get("vat") or None,
+                                  currency[1] if isinstance(currency, list) else None)
+            if len(rows) < PAGE:
+                return
+            offset += PAGE
+
+    def check(self, profile: ErpProfile) -> list[str]:
+        wanted = [("account.journal", "code", profile.journal, "journal")]
+        if profile.entries_journal:
+            wanted.append(("account.journal", "code", profile.entries_journal, "journal"))
+        wanted.append(("res.currency", "name", profile.currency, "currency"))
+        accounts = [profile.receivable_account, *profile.revenue_accounts.values(),
+                    *profile.accounts.values()]
+        wanted += [("account.account", "code", a, "account") for a in accounts]
+        wanted += [("account.tax", "name", t, "tax") for t in profile.tax_codes.values()]
+        wanted += [("product.product", "default_code", i, "product")
+                   for i in profile.items.values()]
+        missing = []
+        for model, field, value, what in dict.fromkeys(wanted):
+            if not self.rpc.execute(model, "search", [[[field, "=", value]]], {"limit": 1}):
+                missing.append(f"Odoo has no {what} {value!r} ({model}.{field})")
+        return missing

@@ -31,7 +31,7 @@ from .delivery import (
     journal_lines,
     outbox,
 )
-from .erp import erp_postings, erp_profiles
+from .erp import erp_identity_map, erp_postings, erp_profiles
 from .intake import (
     PENDING_APPROVAL,
     PENDING_STATES,
@@ -77,6 +77,7 @@ __all__ = [
     "dead_letter_replays",
     "employees",
     "entities",
+    "erp_identity_map",
     "erp_postings",
     "erp_profiles",
     "exceptions",

@@ -36,3 +36,14 @@ erp_postings = Table(
                      name="uq_erp_postings_attempt"),
     Index("ix_erp_postings_key", "key"),
 )
+
+# which of an ERP's customers each of ours is (domain.erp_identity), as the last pull found
+erp_identity_map = Table(
+    "erp_identity_map", metadata,
+    Column("destination", String(64), primary_key=True),
+    Column("customer", String(64), primary_key=True),
+    Column("erp_id", String(64), nullable=False),
+    Column("matched_by", String(16), nullable=False),  # external_id / vat_id / name
+    Column("erp_name", String(200), nullable=False),
+    Column("pulled_at", UtcDateTime, nullable=False),
+)
