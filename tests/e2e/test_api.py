@@ -331,7 +331,8 @@ def test_exceptions_retry_after_fix_and_dismiss(loaded: TestClient,
     r = loaded.post("/v1/exceptions/dismiss", json={
         "ids": [by_reason["unknown_project"]], "note": "test row", "actor": "pm"})
     assert r.json() == {"dismissed": 1}
-    assert loaded.get("/v1/exceptions").json() == {"by_reason": {}, "items": []}
+    assert loaded.get("/v1/exceptions").json() == {"by_reason": {}, "items": [],
+                                                   "has_more": False, "next_cursor": None}
     dismissed = loaded.get("/v1/exceptions", params={"status": "dismissed"}).json()["items"]
     assert [(e["id"], e["note"]) for e in dismissed] == [(by_reason["unknown_project"],
                                                           "test row")]
