@@ -25,6 +25,7 @@ from .connectors.gateway import Trackers
 from .connectors.native import NativeFile, tracker_of
 from .connectors.webhooks import WebhookSender
 from .domain import commands as c
+from .domain.audit import intent_of
 from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
 from .formats.sheet import is_mapped_sheet
@@ -92,10 +93,16 @@ class Hourbridge:
                 raise InvalidInput(refused[0].message)
             raise InvalidInput(f"{len(refused)} values refused", list(refused))
 
+        intent = intent_of(command)  # a financial change or admin action: audited
+
         def run() -> Any:
             for attempt in range(1, CONCURRENT_RETRIES + 1):
                 try:
-                    return handler(command, self.uow(), self.clock(), self.collaborators)
+                    uow, now = self.uow(), self.clock()
+                    audit_as = getattr(uow, "audit_as", None)  # test fakes keep no chain
+                    if intent is not None and audit_as is not None:
+                        audit_as(intent, now)
+                    return handler(command, uow, now, self.collaborators)
                 except ConcurrentChange:
                     # another writer changed what this run read; it rolled back whole, and
                     # a second try reads what the other one committed

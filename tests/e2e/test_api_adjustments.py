@@ -25,7 +25,7 @@ def api(database_url: str) -> Iterator[TestClient]:
 
 
 def test_adjust_then_bill_and_refuse_after_billing(api: TestClient) -> None:
-    [entry] = api.get("/v1/time-entries").json()
+    [entry] = api.get("/v1/time-entries").json()["items"]
     assert api.post("/v1/approvals", json={"actor": "pm", "project": "P1"}).status_code == 200
     r = api.post("/v1/adjustments", json={"entry_id": entry["id"], "billable_seconds": 5400,
                                           "reason": "training time", "actor": "pm"})

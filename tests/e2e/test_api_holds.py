@@ -32,13 +32,13 @@ def test_hold_place_list_release(api: TestClient) -> None:
     assert r.status_code == 201, r.text
     hold = r.json()
     assert hold["owner_role"] == "account_manager"
-    assert [h["id"] for h in api.get("/v1/holds").json()] == [hold["id"]]
+    assert [h["id"] for h in api.get("/v1/holds").json()["items"]] == [hold["id"]]
     run = api.post("/v1/billing-runs", json={"through": "2026-08-31"}).json()
     assert run["invoices_created"] == 0 and run["entries_held"] == 1
     released = api.post(f"/v1/holds/{hold['id']}/release",
                         json={"actor": "am", "note": "PO received"})
     assert released.status_code == 200 and released.json()["release_note"] == "PO received"
-    assert api.get("/v1/holds").json() == []
+    assert api.get("/v1/holds").json()["items"] == []
     assert api.post("/v1/billing-runs",
                     json={"through": "2026-08-31"}).json()["invoices_created"] == 1
 

@@ -43,7 +43,7 @@ def test_retry_with_same_key_replays_the_first_response(api: TestClient) -> None
     replay = api.post("/v1/billing-runs", json=run, headers={"Idempotency-Key": "run-aug"})
     assert billed.status_code == replay.status_code == 201
     assert replay.json() == billed.json() and len(billed.json()["invoices"]) == 1
-    assert len(api.get("/v1/invoices").json()) == 1  # the replay created nothing
+    assert len(api.get("/v1/invoices").json()["items"]) == 1  # the replay created nothing
 
 
 def test_same_key_for_a_different_request_is_refused(api: TestClient) -> None:

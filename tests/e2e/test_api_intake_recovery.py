@@ -40,14 +40,14 @@ def test_a_retry_after_a_500_stores_the_rows(client: TestClient,
     failed = client.post("/v1/time-entries", json=body)
     assert failed.status_code == 500
     assert failed.headers["content-type"].startswith("application/problem+json")
-    assert client.get("/v1/time-entries").json() == []
+    assert client.get("/v1/time-entries").json()["items"] == []
 
     monkeypatch.setattr(SqlEntries, "insert", real_insert)
     retried = client.post("/v1/time-entries", json=body)
     assert retried.status_code == 201, retried.text
     report = retried.json()
     assert (report["duplicate_payload"], report["accepted"]) == (False, 5)
-    assert len(client.get("/v1/time-entries").json()) == 5
+    assert len(client.get("/v1/time-entries").json()["items"]) == 5
 
     again = client.post("/v1/time-entries", json=body).json()
     assert (again["duplicate_payload"], again["accepted"]) == (True, 0)

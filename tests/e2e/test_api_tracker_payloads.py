@@ -46,7 +46,7 @@ def test_a_harvest_page_is_taken_and_a_resend_adds_nothing(app: tuple[TestClient
                     json=page(1, 2))
     assert r.status_code == 201, r.text
     assert (r.json()["rows"], r.json()["accepted"]) == (2, 2)
-    entries = client.get("/v1/time-entries").json()
+    entries = client.get("/v1/time-entries").json()["items"]
     assert {(e["external_id"], e["employee"], e["project"], e["task"]) for e in entries} == {
         ("1", "E1", "P1", "DEV"), ("2", "E1", "P1", "DEV")}
     again = client.post("/v1/sources/acme-harvest/time-entries", params={"format": "harvest"},
@@ -76,10 +76,10 @@ def test_a_crash_leaves_the_tracker_payload_kept_and_recovery_reads_it_as_harves
     failed = client.post("/v1/sources/acme-harvest/time-entries",
                          params={"format": "harvest"}, json=page(7, 8, 9))
     assert failed.status_code == 500
-    assert client.get("/v1/time-entries").json() == []
+    assert client.get("/v1/time-entries").json()["items"] == []
     monkeypatch.setattr(SqlEntries, "insert", real_insert)
     [report] = hb.recover_intake()
     assert (report["source"], report["rows"], report["accepted"], report["rejected"]) == (
         "acme-harvest", 3, 3, 0)
-    assert sorted(e["external_id"] for e in client.get("/v1/time-entries").json()) == [
+    assert sorted(e["external_id"] for e in client.get("/v1/time-entries").json()["items"]) == [
         "7", "8", "9"]

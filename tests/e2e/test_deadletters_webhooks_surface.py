@@ -130,7 +130,7 @@ def test_api_dead_letters_show_and_replay(client: tuple[TestClient, Hourbridge],
                                           env: Path) -> None:
     c, _ = client
     letter = _dead_letter(env, "je-api")
-    listed = c.get("/v1/dead-letters", params={"reason": "no_handler"}).json()
+    listed = c.get("/v1/dead-letters", params={"reason": "no_handler"}).json()["items"]
     assert [r["id"] for r in listed] == [letter]
     assert c.get("/v1/dead-letters", params={"reason": "nope"}).status_code == 422
     shown = c.get(f"/v1/dead-letters/{letter}").json()

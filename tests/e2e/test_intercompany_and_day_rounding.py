@@ -86,9 +86,9 @@ def test_api_day_rounding_and_intercompany_charges(api: TestClient) -> None:
     intake = api.post("/v1/time-entries", json={"source": "t", "entries": rows})
     assert intake.status_code == 201, intake.text
     assert intake.json()["days_rerounded"] == 3
-    entries = {e["external_id"]: e for e in api.get("/v1/time-entries").json()}
+    entries = {e["external_id"]: e for e in api.get("/v1/time-entries").json()["items"]}
     assert sum(entries[k]["billable_seconds"] for k in ("d1", "d2", "d3")) == 1800
-    [contract] = api.get("/v1/contracts").json()
+    [contract] = api.get("/v1/contracts").json()["items"]
     assert contract["versions"][0]["rounding"]["per"] == "day"
 
     approved = api.post("/v1/approvals", json={"actor": "pm", "project": "P1"})

@@ -129,5 +129,5 @@ def test_same_strings_in_minor_units_on_sqlite_and_postgresql(
         pattern = WHOLE if cur == "JPY" and key != "quantity_hours" else TWO_DECIMALS
         assert isinstance(value, str) and pattern.match(value), (key, cur, value)
     assert lite["api_approve"]["wip"] == {"EUR": "660.00"}
-    yen = [i for i in lite["api_list"] if i["currency"] == "JPY"]
+    yen = [i for i in lite["api_list"]["items"] if i["currency"] == "JPY"]
     assert [(i["net"], i["total"]) for i in yen] == [("41250", "41250")]

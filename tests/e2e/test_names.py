@@ -165,7 +165,7 @@ def test_time_rows_under_old_names_are_taken_and_reported(database_url: str) -> 
         assert old.json()["accepted"] == 2
         assert old.json()["warnings"] == ["field 'date' is deprecated: name it 'work_date'"]
         assert old.headers["deprecation"] == DEPRECATION
-        dates = sorted(e["work_date"] for e in api.get("/v1/time-entries").json())
+        dates = sorted(e["work_date"] for e in api.get("/v1/time-entries").json()["items"])
         assert dates == [e["date"] for e in ENTRIES]
 
 
@@ -197,7 +197,7 @@ def test_an_old_bundle_value_is_read_and_the_load_report_says_so(database_url: s
         assert "contracts[0].fx_rate_date: 'invoice_date' is deprecated: name it 'issue_date'" \
             in warning
         assert old.headers["deprecation"] == DEPRECATION
-        [stored] = [k for k in api.get("/v1/contracts").json()
+        [stored] = [k for k in api.get("/v1/contracts").json()["items"]
                     if k["id"] == small_firm_bundle()["contracts"][0]["id"]]
         assert stored["fx_rate_date"] == "issue_date"
         # the same contract under its new name: nothing changed, nothing to warn about

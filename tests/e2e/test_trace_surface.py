@@ -94,7 +94,7 @@ def test_api_pages_an_invoice_backward(api: TestClient) -> None:
                     json={"source": "t", "entries": entries}).status_code == 201
     assert api.post("/v1/approvals", json={"actor": "pm", "project": "P1"}).status_code == 200
     assert api.post("/v1/billing-runs", json={"through": "2026-08-31"}).status_code in (200, 201)
-    (invoice,) = api.get("/v1/invoices").json()
+    (invoice,) = api.get("/v1/invoices").json()["items"]
     seen: list[str] = []
     after: int | None = None
     while True:

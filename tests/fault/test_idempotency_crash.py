@@ -93,7 +93,7 @@ def test_a_request_killed_after_its_commit_never_runs_again(firm: Firm, tmp_path
     with serve(firm.url, tmp_path / "server.log") as server:
         retry = httpx.post(f"{server.url}/v1/holds", json=HOLD,
                            headers={"Idempotency-Key": "kill-1"}, timeout=30)
-        holds = httpx.get(f"{server.url}/v1/holds", params={"all": "true"}).json()
+        holds = httpx.get(f"{server.url}/v1/holds", params={"all": "true"}).json()["items"]
         other = httpx.post(f"{server.url}/v1/holds", json={**HOLD, "note": "another"},
                            headers={"Idempotency-Key": "kill-2"}, timeout=30)
     figure(f"idempotency kill -9 after commit ({firm.url.split(':')[0]}): "

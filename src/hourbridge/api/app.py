@@ -61,6 +61,10 @@ TAGS: list[dict[str, Any]] = [
     {"name": "delivery", "description": "The outbox worker and its dead letters."},
     {"name": "trace", "description": "Lineage: a record's path from payload to delivery, and "
                                      "why unbilled work did not bill."},
+    {"name": "audit", "description": "The hash-chained log of financial changes and admin "
+                                     "actions, and its verification."},
+    {"name": "events", "description": "JSON Schemas of the published events, per type and "
+                                      "version."},
 ]
 
 # Models a route documents by hand (``openapi_extra``) rather than through a parameter.

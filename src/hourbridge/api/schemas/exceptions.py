@@ -27,6 +27,9 @@ class ExceptionItem(Out):
 class ExceptionList(Out):
     by_reason: dict[str, int]
     items: list[ExceptionItem]
+    has_more: bool = Field(description="true: another page follows (pass next_cursor)")
+    next_cursor: str | None = Field(description="the `cursor` of the next page; null on "
+                                    "the last page")
 
 
 

@@ -17,6 +17,7 @@ from hourbridge.domain.commands import (
 )
 
 from ..deps import HourbridgeDep
+from ..pages import page_whole
 from ..problems import problem_responses
 from ..schemas.common import Actor, Code, Note
 
@@ -86,7 +87,7 @@ def run_revenue(body: RevenueRunIn, hb: HourbridgeDep) -> dict[str, Any]:
 
 
 @router.get("/contracts/{contract_id}/revenue-schedule", summary="A contract's revenue schedule",
-            description="What each revenue run recognised for the contract, in order.")
-def schedule(contract_id: ContractId, hb: HourbridgeDep) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = hb.handle(ShowRevenueSchedule(contract_id))
-    return out
+            description="What each revenue run recognised for the contract, in order (one "
+            "page: the whole schedule).")
+def schedule(contract_id: ContractId, hb: HourbridgeDep) -> dict[str, Any]:
+    return page_whole(hb.handle(ShowRevenueSchedule(contract_id)))

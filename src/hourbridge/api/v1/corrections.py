@@ -9,6 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Path, Query
 from hourbridge.domain.commands import ApplyCorrection, RejectCorrection
 
 from ..deps import HourbridgeDep, Limit, Offset, drain_later
+from ..pages import Cursor, Page, page_at, page_start
 from ..problems import problem_responses
 from ..schemas.corrections import Correction, CorrectionDecisionIn, CorrectionReport
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/v1", tags=["corrections"], responses=problem_respons
 CorrectionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="correction id")]
 
 
-@router.get("/corrections", response_model=list[Correction], summary="List corrections",
+@router.get("/corrections", response_model=Page[Correction], summary="List corrections",
             description="Proposals made when a source changed or deleted work that is on an "
             "invoice: what changed, the invoice line, the value difference and the proposed "
             "action. Open ones by default; `status=all` for every one.")
@@ -25,11 +26,13 @@ def list_corrections(
     hb: HourbridgeDep,
     status: Annotated[Literal["open", "applied", "rejected", "superseded", "all"],
                       Query(description="which proposals")] = "open",
+    cursor: Cursor = None,
     limit: Limit = 1000,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
-    return hb.queries.corrections(status=None if status == "all" else status, limit=limit,
-                                  offset=offset)
+) -> dict[str, Any]:
+    start = page_start(cursor, offset)
+    return page_at(hb.queries.corrections(status=None if status == "all" else status,
+                                          limit=limit + 1, offset=start), limit, start)
 
 
 @router.post("/corrections/{correction_id}/apply", response_model=CorrectionReport,

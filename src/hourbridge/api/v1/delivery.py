@@ -11,6 +11,7 @@ from hourbridge.domain.commands import ReplayDeadLetters
 from hourbridge.errors import InvalidInput, NotFound
 
 from ..deps import HourbridgeDep, Limit
+from ..pages import Cursor, Page, page_of
 from ..problems import problem_responses
 from ..schemas.delivery import (
     DeadLetter,
@@ -24,18 +25,19 @@ from ..schemas.delivery import (
 router = APIRouter(prefix="/v1", tags=["delivery"], responses=problem_responses(500))
 
 
-@router.get("/dead-letters", response_model=list[DeadLetter], summary="Dead letters",
+@router.get("/dead-letters", response_model=Page[DeadLetter], summary="Dead letters",
             responses=problem_responses(422),
             description="Events that failed for good, with why (a reason code) and their "
             "last error; filter by `reason` and `since`.")
-def dead_letters(hb: HourbridgeDep, limit: Limit = 100,
+def dead_letters(hb: HourbridgeDep, limit: Limit = 100, cursor: Cursor = None,
                  reason: Annotated[DeadReason | None, Query()] = None,
                  since: Annotated[datetime | None, Query(
                      description="died at or after (ISO 8601 with a zone)")] = None,
-                 ) -> list[dict[str, Any]]:
+                 ) -> dict[str, Any]:
     if since is not None and since.tzinfo is None:
         raise InvalidInput("since: give a time zone")
-    return hb.queries.dead_letters(limit=limit, reason=reason, since=since)
+    return page_of(hb.queries.dead_letters(limit=limit + 1, reason=reason, since=since,
+                                           after=int(cursor) if cursor else None), limit, "id")
 
 
 @router.get("/dead-letters/{letter_id}", response_model=DeadLetterDetail,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from hourbridge.domain.commands import DismissExceptions, RetryExceptions
 
 from ..deps import HourbridgeDep, Limit, Offset
+from ..pages import Cursor, page_at, page_start
 from ..problems import problem_responses
 from ..schemas.exceptions import Dismissed, DismissIn, ExceptionList, RetryIn, RetryReport
 
@@ -23,13 +24,15 @@ def list_exceptions(
                       Query(description="queue state")] = "open",
     reason: Annotated[str | None, Query(max_length=64, description="reason code")] = None,
     owner: Annotated[str | None, Query(max_length=64, description="owner role")] = None,
+    cursor: Cursor = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     st = None if status == "all" else status
-    return {"by_reason": hb.queries.exceptions_by_reason(st),
-            "items": hb.queries.exceptions(status=st, reason=reason, owner=owner, limit=limit,
-                                           offset=offset)}
+    start = page_start(cursor, offset)
+    page = page_at(hb.queries.exceptions(status=st, reason=reason, owner=owner,
+                                         limit=limit + 1, offset=start), limit, start)
+    return {"by_reason": hb.queries.exceptions_by_reason(st), **page}
 
 
 @router.post(

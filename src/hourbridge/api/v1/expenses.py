@@ -10,6 +10,7 @@ from hourbridge.domain.commands import ApproveExpenses, IngestExpenses
 from hourbridge.formats.bundle import Code
 
 from ..deps import HourbridgeDep, Limit, Offset
+from ..pages import Cursor, Page, UpdatedSince, page_of
 from ..problems import problem_responses
 from ..schemas.common import MAX_ENTRIES_PER_REQUEST
 from ..schemas.expenses import Expense, ExpenseApprovalIn, ExpenseApprovalReport, ExpensesIn
@@ -56,9 +57,10 @@ async def ingest_expenses(request: Request, response: Response, hb: HourbridgeDe
                               ExpensesIn, ("expenses",), "expenses")
 
 
-@router.get("/expenses", response_model=list[Expense], summary="List expenses",
+@router.get("/expenses", response_model=Page[Expense], summary="List expenses",
             description="Stored expenses in id order, filtered by any of the parameters; "
-                        "amounts are decimal strings in the expense's currency.")
+                        "amounts are decimal strings in the expense's currency. A page: "
+                        "`next_cursor` into `cursor`; `updated_since` keeps the changed ones.")
 def list_expenses(
     hb: HourbridgeDep,
     employee: Annotated[Code | None, Query(description="employee id")] = None,
@@ -67,11 +69,16 @@ def list_expenses(
                         Query(description="approval state")] = None,
     billing: Annotated[Literal["unbilled", "billed", "written_off", "non_billable"] | None,
                        Query(description="billing state")] = None,
+    updated_since: UpdatedSince = None,
+    cursor: Cursor = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
-    return hb.queries.expenses(employee=employee, project=project, approval=approval,
-                               billing=billing, limit=limit, offset=offset)
+) -> dict[str, Any]:
+    rows = hb.queries.expenses(employee=employee, project=project, approval=approval,
+                               billing=billing, limit=limit + 1, offset=offset,
+                               after=int(cursor) if cursor else None,
+                               updated_since=updated_since)
+    return page_of(rows, limit, "id")
 
 
 @router.post(

@@ -9,19 +9,20 @@ from fastapi import APIRouter, Path, Query
 from hourbridge.domain.commands import PlaceHold, ReleaseHold
 
 from ..deps import HourbridgeDep
+from ..pages import Page, page_whole
 from ..problems import problem_responses
 from ..schemas.holds import Hold, HoldIn, HoldReleaseIn
 
 router = APIRouter(prefix="/v1", tags=["holds"], responses=problem_responses(422, 500))
 
 
-@router.get("/holds", response_model=list[Hold], summary="List holds",
+@router.get("/holds", response_model=Page[Hold], summary="List holds",
             description="Active holds (or all with `all=true`), with their owner role.")
 def list_holds(
     hb: HourbridgeDep,
     all_holds: Annotated[bool, Query(alias="all", description="released holds too")] = False,
-) -> list[dict[str, Any]]:
-    return hb.queries.holds(active_only=not all_holds)
+) -> dict[str, Any]:
+    return page_whole(hb.queries.holds(active_only=not all_holds))
 
 
 @router.post("/holds", status_code=201, response_model=Hold, summary="Place a hold",

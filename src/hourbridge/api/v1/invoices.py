@@ -16,6 +16,7 @@ from hourbridge.errors import NotFound
 from hourbridge.formats.bundle import Code
 
 from ..deps import After, HourbridgeDep, Limit, Offset, drain_later
+from ..pages import Cursor, Page, page_of, page_whole
 from ..problems import problem_responses
 from ..schemas.invoices import (
     Invoice,
@@ -30,8 +31,9 @@ from ..schemas.invoices import (
 router = APIRouter(prefix="/v1", tags=["invoices"], responses=problem_responses(422, 500))
 
 
-@router.get("/invoices", response_model=list[Invoice], summary="List invoices",
-            description="Invoice headers in id order; amounts are decimal strings.")
+@router.get("/invoices", response_model=Page[Invoice], summary="List invoices",
+            description="Invoice headers in id order; amounts are decimal strings. A page: "
+            "`next_cursor` into `cursor`.")
 def list_invoices(
     hb: HourbridgeDep,
     status: Annotated[InvoiceStatus | None, Query(description="invoice status")] = None,
@@ -44,14 +46,17 @@ def list_invoices(
     date_to: Annotated[dt.date | None, Query(alias="to", description="last issue date")] = None,
     payment: Annotated[Literal["paid", "unpaid"] | None, Query(
         description="paid, or unpaid: an issued or posted invoice")] = None,
+    cursor: Cursor = None,
     after: After = None,
     limit: Limit = 1000,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
-    return hb.queries.invoices(status=status.value if status else None, entity=entity,
+) -> dict[str, Any]:
+    rows = hb.queries.invoices(status=status.value if status else None, entity=entity,
                                kind=kind, customer=customer, date_from=date_from,
-                               date_to=date_to, payment=payment, after=after, limit=limit,
+                               date_to=date_to, payment=payment,
+                               after=int(cursor) if cursor else after, limit=limit + 1,
                                offset=offset)
+    return page_of(rows, limit, "id")
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceDetail, summary="One invoice",
@@ -144,9 +149,9 @@ def void_invoice(
     return result
 
 
-@router.get("/invoice-sequences", response_model=list[SequenceCheck],
+@router.get("/invoice-sequences", response_model=Page[SequenceCheck],
             summary="Check invoice number sequences",
             description="Per legal entity: numbers 1..N (N the counter) each used exactly "
             "once by an invoice, a credit note or a void; `gapless` says it holds.")
-def invoice_sequences(hb: HourbridgeDep) -> list[dict[str, Any]]:
-    return hb.queries.sequence_check()
+def invoice_sequences(hb: HourbridgeDep) -> dict[str, Any]:
+    return page_whole(hb.queries.sequence_check())

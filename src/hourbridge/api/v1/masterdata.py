@@ -24,6 +24,7 @@ from hourbridge.formats.checks import STORED
 
 from ..deprecation import note_deprecated
 from ..deps import HourbridgeDep
+from ..pages import Page, page_whole
 from ..problems import BODY_ORIGIN, problem_responses
 from ..schemas.common import LoadResult
 
@@ -47,14 +48,14 @@ def _lister(kind: str, model: type[BaseModel]) -> Callable[[HourbridgeDep], Resp
         # read back in the bundle's shape, without the load-time reference checks: a record an
         # earlier version stored (say a VAT id it took) stays listable
         rows = records.validate_python(hb.queries.masterdata(kind), context=STORED)
-        return JSONResponse(records.dump_python(rows, mode="json", by_alias=True))
+        return JSONResponse(page_whole(records.dump_python(rows, mode="json", by_alias=True)))
 
     return list_records
 
 
 for _path, _kind, _model, _summary in _KINDS:
     router.add_api_route(
-        f"/{_path}", _lister(_kind, _model), methods=["GET"], response_model=list[_model],  # type: ignore[valid-type]
+        f"/{_path}", _lister(_kind, _model), methods=["GET"], response_model=Page[_model],  # type: ignore[valid-type]
         summary=_summary, name=f"list_{_kind}",
         description=f"Every stored record, sorted by key, in the bundle's `{_kind}` shape.",
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from .audit import AuditQueries
 from .contracts import ContractQueries
 from .corrections import CorrectionQueries
 from .entries import EntryQueries
@@ -42,6 +43,7 @@ class ReadModels(
     TelemetryQueries,
     TraceQueries,
     WebhookQueries,
+    AuditQueries,
 ):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

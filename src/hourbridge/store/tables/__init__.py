@@ -9,6 +9,7 @@ importing this package gives ``hourbridge.store.tables.metadata`` the whole sche
 
 from __future__ import annotations
 
+from .audit import audit_chain_head, audit_log
 from .base import Id, metadata
 from .billing import (
     adjustments,
@@ -66,6 +67,8 @@ __all__ = [
     "Id",
     "adjustments",
     "assignments",
+    "audit_chain_head",
+    "audit_log",
     "billing_runs",
     "connections",
     "contract_charges",
