@@ -1,7 +1,7 @@
 """the audit log: append-only, hash-chained records and their chain head
 
-Revision ID: 0012_audit_log
-Revises: 0011_pending_approval_index
+Revision ID: 0013_audit_log
+Revises: 0012_erp_identity_map
 Create Date: 2026-12-06
 
 Issue 14 item 5. ``audit_log`` takes inserts only: a trigger refuses UPDATE and DELETE (and
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import hourbridge.store.types
 
 
-revision = '0012_audit_log'
-down_revision = '0011_pending_approval_index'
+revision = "0013_audit_log"
+down_revision = "0012_erp_identity_map"
 branch_labels = None
 depends_on = None
 
