@@ -14,10 +14,10 @@ from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.cli.app import app
 from hourbridge.config import Settings
+from support.api import api_client
 from support.webhook_receiver import Receiver, webhook_receiver
 
 runner = CliRunner()
@@ -121,7 +121,7 @@ def test_worker_help_documents_concurrency() -> None:
 @pytest.fixture
 def client(env: Path) -> Iterator[tuple[TestClient, Hourbridge]]:
     hb = bootstrap(Settings())
-    with TestClient(create_app(hb)) as c:
+    with api_client(hb) as c:
         yield c, hb
     hb.close()
 

@@ -13,12 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from hourbridge.api.app import create_app
 from hourbridge.api.deprecation import DEPRECATED_ON
 from hourbridge.bootstrap import bootstrap
 from hourbridge.cli.app import app
 from hourbridge.config import Settings
 from hourbridge.domain import reasons
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 runner = CliRunner()
@@ -39,7 +39,7 @@ REASON_COMMANDS: list[tuple[list[str], tuple[str, ...]]] = [
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
+    with api_client(bootstrap(Settings(database_url=database_url))) as client:
         assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         assert client.post("/v1/time-entries",
                            json={"source": "t", "entries": ENTRIES}).status_code == 201
@@ -153,7 +153,7 @@ def test_renamed_options_warn_once_and_still_work(firm: Path) -> None:
 
 
 def test_time_rows_under_old_names_are_taken_and_reported(database_url: str) -> None:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as api:
+    with api_client(bootstrap(Settings(database_url=database_url))) as api:
         assert api.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         new = api.post("/v1/time-entries", json={"source": "t", "time_entries": [
             {("work_date" if k == "date" else k): v for k, v in ENTRIES[0].items()}]})
@@ -190,7 +190,7 @@ def _fx_bundle(policy: str) -> dict[str, Any]:
 
 
 def test_an_old_bundle_value_is_read_and_the_load_report_says_so(database_url: str) -> None:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as api:
+    with api_client(bootstrap(Settings(database_url=database_url))) as api:
         old = api.post("/v1/master-data", json=_fx_bundle("invoice_date"))
         assert old.status_code == 200, old.text
         [warning] = old.json()["warnings"]

@@ -11,6 +11,7 @@ from hourbridge.domain.reasons import CREDIT_REASONS, VOID_REASONS, reason_text
 from hourbridge.errors import InvalidInput
 
 from .options import (
+    ActorOption,
     JsonOpt,
     checked_ids,
     deprecated_option,
@@ -110,7 +111,7 @@ def invoices_void(
     on: Annotated[str | None, typer.Option(
         "--void-date", help="Void date (default: the entity's today).")] = None,
     old_on: Annotated[str | None, deprecated_option("--date")] = None,
-    actor: Annotated[str, typer.Option(help="Who voids.")] = "cli",
+    actor: ActorOption = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Void a draft, or an issued invoice nothing credits yet in an open period: the number
@@ -200,7 +201,7 @@ def invoices_credit(
         "--issue-date", help="Credit note's issue date (default: the entity's today).")]
     = None,
     old_on: Annotated[str | None, deprecated_option("--date")] = None,
-    actor: Annotated[str, typer.Option(help="Who credits.")] = "cli",
+    actor: ActorOption = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Issue a credit note that releases exactly the quantities it credits."""

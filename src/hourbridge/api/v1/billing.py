@@ -11,8 +11,10 @@ from hourbridge.domain.commands import RunBilling
 from ..deps import HourbridgeDep
 from ..problems import problem_responses
 from ..schemas.billing import BillingReport, BillingRunIn
+from ..security import scoped
 
-router = APIRouter(prefix="/v1", tags=["billing"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["billing"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("billing:run")])
 
 
 @router.post(

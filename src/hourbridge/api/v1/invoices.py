@@ -15,6 +15,7 @@ from hourbridge.domain.model import InvoiceStatus
 from hourbridge.errors import NotFound
 from hourbridge.formats.bundle import Code
 
+from ..auth import ActorDep
 from ..deps import After, HourbridgeDep, Limit, Offset, drain_later
 from ..problems import problem_responses
 from ..schemas.invoices import (
@@ -26,8 +27,10 @@ from ..schemas.invoices import (
     VoidIn,
     VoidReport,
 )
+from ..security import scoped
 
-router = APIRouter(prefix="/v1", tags=["invoices"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["invoices"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("invoices:read", "invoices:issue")])
 
 
 @router.get("/invoices", response_model=list[Invoice], summary="List invoices",
@@ -112,9 +115,10 @@ def invoice_document(
     "issued (or does not exist) is a 409 problem and changes nothing; `all: true` again "
     "issues nothing. An issue date in a closed period is a 409 too.",
 )
-def issue_invoices(body: IssueIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
+def issue_invoices(body: IssueIn, hb: HourbridgeDep, actor: ActorDep,
+                   tasks: BackgroundTasks) -> dict[str, Any]:
     report = hb.handle(IssueInvoices(tuple(body.invoice_ids), body.all, body.entity,
-                                     body.issue_date, body.actor))
+                                     body.issue_date, actor))
     if report.issued:
         drain_later(tasks, hb)
     result: dict[str, Any] = report.as_dict()
@@ -133,10 +137,10 @@ def issue_invoices(body: IssueIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> 
     "note), `invoice_already_void`, `credit_note_not_voidable`, `period_closed`.",
 )
 def void_invoice(
-    body: VoidIn, hb: HourbridgeDep, tasks: BackgroundTasks,
+    body: VoidIn, hb: HourbridgeDep, actor: ActorDep, tasks: BackgroundTasks,
     invoice_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="invoice id")],
 ) -> dict[str, Any]:
-    report = hb.handle(VoidInvoice(invoice_id, body.actor, body.kept_reason(),
+    report = hb.handle(VoidInvoice(invoice_id, actor, body.kept_reason(),
                                    body.void_date))
     if report.journal_key:
         drain_later(tasks, hb)

@@ -9,8 +9,10 @@ from fastapi import APIRouter
 from ..deps import HourbridgeDep, Limit, Offset
 from ..problems import problem_responses
 from ..schemas.ledger import FunctionalTrialBalanceRow, JournalEntry, TrialBalanceRow
+from ..security import scoped
 
-router = APIRouter(prefix="/v1/journal", tags=["ledger"], responses=problem_responses(500))
+router = APIRouter(prefix="/v1/journal", tags=["ledger"], responses=problem_responses(500),
+                   dependencies=[scoped("ledger:read")])
 
 
 @router.get("", response_model=list[JournalEntry], summary="Journal entries",

@@ -26,8 +26,10 @@ from ..deprecation import note_deprecated
 from ..deps import HourbridgeDep
 from ..problems import BODY_ORIGIN, problem_responses
 from ..schemas.common import LoadResult
+from ..security import scoped
 
-router = APIRouter(prefix="/v1", tags=["master data"], responses=problem_responses(500))
+router = APIRouter(prefix="/v1", tags=["master data"], responses=problem_responses(500),
+                   dependencies=[scoped("masterdata:read", "masterdata:write")])
 
 # path, read-model kind, record model, summary
 _KINDS: tuple[tuple[str, str, type[BaseModel], str], ...] = (

@@ -9,6 +9,7 @@ importing this package gives ``hourbridge.store.tables.metadata`` the whole sche
 
 from __future__ import annotations
 
+from .access import api_keys
 from .base import Id, metadata
 from .billing import (
     adjustments,
@@ -65,6 +66,7 @@ __all__ = [
     "PENDING_STATES",
     "Id",
     "adjustments",
+    "api_keys",
     "assignments",
     "billing_runs",
     "connections",

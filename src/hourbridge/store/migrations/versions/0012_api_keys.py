@@ -1,0 +1,43 @@
+"""API keys of client systems
+
+Revision ID: 0012_api_keys
+Revises: 0011_pending_approval_index
+Create Date: 2026-12-06
+
+Issue 14 (governed API): every API route needs a credential. A client system's key is kept
+as the SHA-256 of its secret with its role, scopes, legal entities, employee and rate limit;
+rotation sets the old key's ``expires_at``, revocation its ``revoked_at``.
+"""
+from alembic import op
+import sqlalchemy as sa
+import hourbridge.store.types
+
+
+revision = '0012_api_keys'
+down_revision = '0011_pending_approval_index'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('api_keys',
+    sa.Column('key_id', sa.String(length=32), nullable=False),
+    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.String(length=32), nullable=False),
+    sa.Column('scopes', sa.JSON(), nullable=False),
+    sa.Column('entities', sa.JSON(), nullable=True),
+    sa.Column('employee', sa.String(length=64), nullable=True),
+    sa.Column('rate_limit', sa.Integer(), nullable=True),
+    sa.Column('created_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('expires_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', hourbridge.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('replaced_by', sa.String(length=32), nullable=True),
+    sa.PrimaryKeyConstraint('key_id', name=op.f('pk_api_keys'))
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('api_keys')
