@@ -24,7 +24,6 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hourbridge.bootstrap import Hourbridge
@@ -33,7 +32,7 @@ from hourbridge.domain.access import KEY_PREFIX, Principal
 from .oauth import TokenVerifier
 from .problems import ProblemResponse, problem
 from .ratelimit import RateLimiter
-from .security import AUTHENTICATED, SIGNED, Requirement, is_open, requirement_of
+from .security import AUTHENTICATED, SIGNED, Requirement, RouteNeed, is_open, walk_routes
 from .session import COOKIE, session_key_id
 
 _acting: ContextVar[Principal | None] = ContextVar("hourbridge_principal", default=None)
@@ -69,6 +68,7 @@ class AuthMiddleware:
         self.api = api
         self.hb = hb
         self.limiter = RateLimiter(time.monotonic)
+        self._routes: list[RouteNeed] | None = None
         s = hb.settings
         self.verifier = (TokenVerifier(s.oauth_issuer, s.oauth_audience, s.oauth_jwks)
                          if s.oauth_issuer and s.oauth_audience and s.oauth_jwks else None)
@@ -122,10 +122,12 @@ class AuthMiddleware:
 
     def _requirement(self, request: Request) -> tuple[bool, Requirement | None]:
         """Whether a route takes the request, and that route's requirement."""
-        for route in self.api.router.routes:
-            match, _ = route.matches(request.scope)
-            if match == Match.FULL:
-                return True, requirement_of(route)
+        if self._routes is None:  # built at the first request: every router is in by then
+            self._routes = walk_routes(self.api)
+        path, method = request.url.path, request.method
+        for need in self._routes:
+            if need.takes(path) and (need.methods is None or method in need.methods):
+                return True, need.requirement
         return False, None
 
     def _authorize(self, request: Request, principal: Principal, found: bool,

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
 from hourbridge.config import Settings
 from hourbridge.domain.access import SCOPES
 
 from .problems import problem_responses
-from .security import AUTHENTICATED, requirement_of
+from .security import AUTHENTICATED, SIGNED, walk_routes
 
 _REFUSALS = {401: "No valid credential (missing, unknown, revoked or expired).",
              403: "The credential lacks the scope this operation needs.",
@@ -39,16 +38,18 @@ def document(app: FastAPI, schema: dict[str, Any], settings: Settings) -> None:
     schema.setdefault("components", {})["securitySchemes"] = known
     refusals = {status: {**doc, "description": _REFUSALS[status]}
                 for status, doc in problem_responses(401, 403, 429).items()}
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
+    for need in walk_routes(app):
+        operations = schema.get("paths", {}).get(need.path, {})
+        if not need.in_schema or need.requirement is None:
             continue
-        requirement = requirement_of(route)
-        operations = schema.get("paths", {}).get(route.path_format, {})
-        for method in route.methods:
+        for method in need.methods or ():
             operation = operations.get(method.lower())
-            if operation is None or requirement is None:
+            if operation is None:
                 continue
-            scope = requirement.scope_for(method)
+            scope = need.requirement.scope_for(method)
+            if scope == SIGNED:
+                operation["security"] = []  # the sender's signature, checked by the route
+                continue
             needed = [] if scope == AUTHENTICATED else [scope]
             operation["security"] = [{name: needed} for name in known]
             operation["x-required-scope"] = scope

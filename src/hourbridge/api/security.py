@@ -13,11 +13,12 @@ limited key gets 403 from every route that does not say so.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Depends, Request
-from starlette.routing import BaseRoute, Mount
+from fastapi import Depends, FastAPI, Request
+from starlette.routing import BaseRoute, Mount, compile_path
 
 from hourbridge.domain.access import SCOPES
 
@@ -77,7 +78,7 @@ _FRAMEWORK = {"/openapi.json": Requirement(AUTHENTICATED, AUTHENTICATED)}
 _DOCS_ASSETS = Requirement(AUTHENTICATED, AUTHENTICATED)
 
 
-def requirement_of(route: BaseRoute) -> Requirement | None:
+def requirement_of(route: BaseRoute, path: str | None = None) -> Requirement | None:
     """The requirement ``route`` declares (the last one), or None: it declares none."""
     found = None
     for dependency in getattr(route, "dependencies", ()) or ():
@@ -85,7 +86,7 @@ def requirement_of(route: BaseRoute) -> Requirement | None:
             found = dependency.dependency
     if found is not None:
         return found
-    path = getattr(route, "path", "")
+    path = path if path is not None else getattr(route, "path", "")
     if isinstance(route, Mount) and path.startswith("/static/"):
         return _DOCS_ASSETS
     return _FRAMEWORK.get(path)
@@ -93,3 +94,40 @@ def requirement_of(route: BaseRoute) -> Requirement | None:
 
 def is_open(path: str) -> bool:
     return path in OPEN_PATHS
+
+
+@dataclass(frozen=True, slots=True)
+class RouteNeed:
+    """One route as ``auth`` matches requests to it: where, which methods, what it needs."""
+
+    path: str
+    methods: frozenset[str] | None  # None: any (a mount)
+    requirement: Requirement | None
+    route: BaseRoute
+    pattern: re.Pattern[str]
+    in_schema: bool
+
+    def takes(self, path: str) -> bool:
+        return self.pattern.match(path) is not None
+
+
+def walk_routes(app: FastAPI) -> list[RouteNeed]:
+    """Every route of ``app`` with its full path, including those of included routers
+    (which newer FastAPI versions keep inside the router rather than copy to ``app.routes``)."""
+    try:
+        from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined]
+    except ImportError:  # FastAPI before lazily included routers: app.routes has them all
+        found = [(getattr(r, "path", ""), r, getattr(r, "methods", None)) for r in app.routes]
+    else:
+        found = [(c.path or "", c.original_route, c.methods)
+                 for c in iter_route_contexts(app.routes)]
+    needs = []
+    for path, route, methods in found:
+        if isinstance(route, Mount):
+            pattern = re.compile(re.escape(path.rstrip("/")) + "/")
+        else:
+            pattern = compile_path(path)[0]
+        needs.append(RouteNeed(path, frozenset(methods) if methods else None,
+                               requirement_of(route, path), route, pattern,
+                               bool(getattr(route, "include_in_schema", False))))
+    return needs
