@@ -16,14 +16,15 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from hourbridge import __version__
+from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.cli.app import app
 from hourbridge.config import Settings
 from hourbridge.store import migrate
-from support.api import api_client
 
 runner = CliRunner()
 # the newest migration (helpers add migrations in parallel: the lead re-chains them)
@@ -64,7 +65,7 @@ def test_sqlite_schema_newer_than_the_code_is_refused(here: Path) -> None:
         line = _one_line(result.stderr)
         assert f"schema 9999, newer than this hourbridge knows ({HEAD})" in line
     hb = bootstrap(Settings(database_url=f"sqlite:///{here}/hourbridge.db"), upgrade=False)
-    with api_client(hb) as client:
+    with TestClient(create_app(hb)) as client:  # /readyz needs no credential
         r = client.get("/readyz")
         assert r.status_code == 503 and r.json()["code"] == "schema_ahead"
 
@@ -74,7 +75,7 @@ def test_postgresql_needs_db_upgrade_first(postgres_url: str,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", postgres_url)
     hb = bootstrap(Settings(database_url=postgres_url), upgrade=False)
-    with api_client(hb) as client:
+    with TestClient(create_app(hb)) as client:  # /readyz needs no credential
         r = client.get("/readyz")
         assert r.status_code == 503 and r.json()["code"] == "schema_missing"
         assert "hourbridge db upgrade" in r.json()["detail"]
@@ -87,7 +88,7 @@ def test_postgresql_needs_db_upgrade_first(postgres_url: str,
     works = runner.invoke(app, ["invoices", "list", "--json"])
     assert works.exit_code == 0 and json.loads(works.stdout) == [] and works.stderr == ""
     hb = bootstrap(Settings(database_url=postgres_url), upgrade=False)
-    with api_client(hb) as client:
+    with TestClient(create_app(hb)) as client:  # /readyz needs no credential
         assert client.get("/readyz").json() == {
             "status": "ready", "schema_revision": HEAD, "schema_state": "current"}
 

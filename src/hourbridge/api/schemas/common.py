@@ -61,9 +61,10 @@ def _actor_ignored(value: str | None) -> str | None:
 
 # Deprecated: who acts is the authenticated principal (api/auth.py), never a field the caller
 # writes; a value given is ignored, and the response carries a ``Deprecation`` header.
-Actor = Annotated[str | None, Field(
-    max_length=limits.ACTOR, json_schema_extra={"deprecated": True},
-    description="ignored (deprecated): who acts is the request's credential"),
+Actor = Annotated[
+    Annotated[str, Field(min_length=1, max_length=limits.ACTOR), _no_control(False)] | None,
+    Field(json_schema_extra={"deprecated": True},
+          description="ignored (deprecated): who acts is the request's credential"),
     AfterValidator(_actor_ignored)]
 Ref = Annotated[str, Field(min_length=1, max_length=limits.EXTERNAL_ID), _no_control(False)]
 OwnerRole = Annotated[str, Field(min_length=1, max_length=limits.OWNER_ROLE),
