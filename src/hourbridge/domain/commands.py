@@ -70,6 +70,10 @@ class ApproveEntries:
     project: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # segregation of duties: the employee the approver is never approves their own time
+    approver_employee: str | None = None
+    # the legal entities the approver may see (None: all); others' entries are as unknown
+    entities: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
