@@ -202,6 +202,25 @@ def test_nobody_approves_their_own_time(world: tuple[Hourbridge, TestClient, Clo
                        json={"employee": "E2"}).json()["approved"] == 1
 
 
+def test_four_eyes_issue_where_the_entity_says_so(
+        world: tuple[Hourbridge, TestClient, Clock]) -> None:
+    hb, client, _ = world
+    seeded = _seed(hb, client)  # the admin key ran the billing that drafted both invoices
+    hb.access.set_four_eyes("DE", True, ["DE", "AT"])
+    issue = {"issue_date": "2026-09-01"}
+    r = client.post("/v1/invoices/issue", headers=seeded["admin"],
+                    json={**issue, "invoice_ids": [_invoice(seeded, "DE")]})
+    assert r.status_code == 403 and r.json()["code"] == "segregation_of_duties"
+    assert r.headers["content-type"] == PROBLEM
+    r = client.post("/v1/invoices/issue", headers=seeded["admin"],
+                    json={**issue, "invoice_ids": [_invoice(seeded, "AT")]})
+    assert r.status_code != 403, r.text  # AT has no such policy
+    other = bearer(api_key(hb, "finance"))
+    r = client.post("/v1/invoices/issue", headers=other,
+                    json={**issue, "invoice_ids": [_invoice(seeded, "DE")]})
+    assert r.status_code == 200 and len(r.json()["issued"]) == 1, r.text
+
+
 def test_dashboard_login_sets_a_strict_httponly_session(
         world: tuple[Hourbridge, TestClient, Clock]) -> None:
     hb, client, _ = world

@@ -14,6 +14,7 @@ from .options import (
     ActorOption,
     JsonOpt,
     checked_ids,
+    cli_actor,
     deprecated_option,
     note_option,
     parse_date,
@@ -165,7 +166,7 @@ def invoices_issue(
         with progress(as_json) as bar:
             bar.add_task("issuing", total=None)
             report = hb.handle(c.IssueInvoices(tuple(ids or ()), all_drafts, entity,
-                                               parse_date(on, "--issue-date")))
+                                               parse_date(on, "--issue-date"), cli_actor()))
         if as_json:
             print_json(report.as_dict())
             return

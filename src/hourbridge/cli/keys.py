@@ -108,6 +108,31 @@ def keys_revoke(
         console.print(f"key {key_id} revoked")
 
 
+@keys_app.command("policy")
+def keys_policy(
+    entity: Annotated[str | None, typer.Argument(help="A legal entity code.")] = None,
+    four_eyes: Annotated[bool | None, typer.Option(
+        "--four-eyes/--no-four-eyes",
+        help="Whether its invoices must be issued by someone other than who ran the billing "
+        "that drafted them.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set (with --four-eyes/--no-four-eyes) or show the entities' access policies."""
+    with session() as hb:
+        if four_eyes is not None:
+            if entity is None:
+                raise InvalidInput("name the entity whose policy to set")
+            codes = [e["code"] for e in hb.queries.masterdata("entities")]
+            hb.access.set_four_eyes(entity, four_eyes, codes)
+        policies = hb.access.four_eyes()
+        shown = {e: on for e, on in sorted(policies.items()) if entity in (None, e)}
+        if as_json:
+            print_json({e: {"four_eyes_issue": on} for e, on in shown.items()})
+            return
+        table("entity policies", ["entity", "four eyes on issue"],
+              [(e, "yes" if on else "no") for e, on in shown.items()])
+
+
 @keys_app.command("scopes")
 def keys_scopes(as_json: JsonOpt = False) -> None:
     """The scopes, and the roles that bundle them."""

@@ -81,6 +81,7 @@ class RunBilling:
     through: date
     entity: str | None = None
     dry_run: bool = False
+    actor: str | None = None  # kept on the run: who drafted its invoices (four eyes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,6 +111,16 @@ class AccessKeys:
         now = self.clock()
         return any(k.active(now) for k in self.keys.all())
 
+    def set_four_eyes(self, entity: str, on: bool, known: Iterable[str]) -> None:
+        """Whether ``entity``'s invoices must be issued by someone other than who ran the
+        billing that drafted them (``known``: the entity codes there are)."""
+        if entity not in set(known):
+            raise InvalidInput(f"unknown entity {entity!r}")
+        self.keys.set_four_eyes(entity, on)
+
+    def four_eyes(self) -> dict[str, bool]:
+        return self.keys.four_eyes()
+
     def authenticate(self, text: str) -> Principal | None:
         """The principal of a live key, or None (unknown, wrong, revoked or expired: the
         caller learns nothing about which)."""

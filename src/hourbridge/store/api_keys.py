@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
+from hourbridge.errors import ConcurrentChange
 from hourbridge.services.ports.access import KeyRecord
 
 from . import tables as t
@@ -71,6 +73,22 @@ class SqlApiKeys:
             done = conn.execute(update(k).where(k.c.key_id == key_id, k.c.revoked_at.is_(None))
                                 .values(revoked_at=at))
         return done.rowcount == 1
+
+    def set_four_eyes(self, entity: str, on: bool) -> None:
+        p = t.entity_policies
+        try:
+            with self.engine.begin() as conn:
+                done = conn.execute(update(p).where(p.c.entity == entity)
+                                    .values(four_eyes_issue=on))
+                if done.rowcount == 0:
+                    conn.execute(insert(p).values(entity=entity, four_eyes_issue=on))
+        except IntegrityError as exc:  # a concurrent first setting of the same entity won
+            raise ConcurrentChange("the policy was set concurrently; run it again") from exc
+
+    def four_eyes(self) -> dict[str, bool]:
+        p = t.entity_policies
+        with self.engine.connect() as conn:
+            return {r.entity: bool(r.four_eyes_issue) for r in conn.execute(select(p))}
 
     def touch(self, key_id: str, at: datetime) -> None:
         k = t.api_keys

@@ -9,7 +9,7 @@ importing this package gives ``hourbridge.store.tables.metadata`` the whole sche
 
 from __future__ import annotations
 
-from .access import api_keys
+from .access import api_keys, entity_policies
 from .base import Id, metadata
 from .billing import (
     adjustments,
@@ -79,6 +79,7 @@ __all__ = [
     "dead_letter_replays",
     "employees",
     "entities",
+    "entity_policies",
     "erp_postings",
     "erp_profiles",
     "exceptions",

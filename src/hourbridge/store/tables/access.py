@@ -5,7 +5,7 @@ until then), revocation and last use."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Integer, String, Table
+from sqlalchemy import JSON, Boolean, Column, Integer, String, Table
 
 from ..types import UtcDateTime
 from .base import metadata
@@ -26,4 +26,12 @@ api_keys = Table(
     Column("revoked_at", UtcDateTime(timezone=True), nullable=True),
     Column("last_used_at", UtcDateTime(timezone=True), nullable=True),
     Column("replaced_by", String(32), nullable=True),  # the key a rotation made
+)
+
+# a legal entity's access policy: with ``four_eyes_issue`` an invoice is never issued by who
+# ran the billing that drafted it
+entity_policies = Table(
+    "entity_policies", metadata,
+    Column("entity", String(64), primary_key=True),
+    Column("four_eyes_issue", Boolean, nullable=False),
 )

@@ -6,7 +6,8 @@ Create Date: 2026-12-06
 
 Issue 14 (governed API): every API route needs a credential. A client system's key is kept
 as the SHA-256 of its secret with its role, scopes, legal entities, employee and rate limit;
-rotation sets the old key's ``expires_at``, revocation its ``revoked_at``.
+rotation sets the old key's ``expires_at``, revocation its ``revoked_at``. A billing run keeps
+who ran it, and an entity's policy may require that someone else issues what it drafted.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -37,7 +38,17 @@ def upgrade() -> None:
     sa.Column('replaced_by', sa.String(length=32), nullable=True),
     sa.PrimaryKeyConstraint('key_id', name=op.f('pk_api_keys'))
     )
+    op.create_table('entity_policies',
+    sa.Column('entity', sa.String(length=64), nullable=False),
+    sa.Column('four_eyes_issue', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('entity', name=op.f('pk_entity_policies'))
+    )
+    with op.batch_alter_table('billing_runs') as batch:
+        batch.add_column(sa.Column('started_by', sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('billing_runs') as batch:
+        batch.drop_column('started_by')
+    op.drop_table('entity_policies')
     op.drop_table('api_keys')
