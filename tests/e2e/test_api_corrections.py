@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
-from support.api import api_client
+from support.api import actor, api_client
 from support.firm import small_firm_bundle
 
 PROBLEM = "application/problem+json"
@@ -66,7 +66,7 @@ def test_void_over_http(api: TestClient) -> None:
         "DE-000001", "void", "issued", "495.00")
     listed = api.get("/v1/invoices", params={"status": "void"}).json()
     assert [(i["number"], i["void_reason"], i["voided_by"]) for i in listed] == [
-        ("DE-000001", "duplicate", "f")]
+        ("DE-000001", "duplicate", actor(api))]
     _problem(api.post(f"/v1/invoices/{inv['id']}/void", json={"actor": "f", "reason": "x"}),
              409, "invoice_already_void")
     _problem(api.post("/v1/credit-notes", json={"invoice_id": inv["id"], "reason": "x",

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
-from support.api import api_client
+from support.api import actor, api_client
 from support.firm import small_firm_bundle
 
 ROWS = [{"external_id": f"W-{i}", "employee": "E1", "project": "P1", "task": "DEV",
@@ -53,7 +53,7 @@ def test_entries_filters_and_one_entry_by_reference(client: TestClient) -> None:
     assert by_ref.status_code == 200, by_ref.text
     entry = by_ref.json()
     assert (entry["approval"], entry["approved_by"], entry["wip_open"]) == (
-        "approved", "pm", "300.00")  # 2 h senior at 150 before the rate change
+        "approved", actor(client), "300.00")  # 2 h senior at 150 before the rate change
     assert client.get(f"/v1/entries/{entry['id']}").json() == entry
     missing = client.get("/v1/entries/harvest:NOPE")
     assert missing.status_code == 404

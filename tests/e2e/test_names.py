@@ -73,7 +73,7 @@ def test_old_range_names_work_and_are_marked_deprecated(api: TestClient) -> None
                                           "date_from": "2026-08-10", "date_to": "2026-08-10"})
     assert old.status_code == 200 and old.json()["approved"] == 1
     assert old.headers["deprecation"] == DEPRECATION
-    new = api.post("/v1/approvals", json={"actor": "pm", "project": "P1",
+    new = api.post("/v1/approvals", json={"project": "P1",
                                           "from": "2026-08-11", "to": "2026-08-12"})
     assert new.status_code == 200 and new.json()["approved"] == 2
     assert "deprecation" not in new.headers
@@ -82,7 +82,7 @@ def test_old_range_names_work_and_are_marked_deprecated(api: TestClient) -> None
 def test_reason_code_and_note_are_kept_and_free_text_is_the_old_form(api: TestClient) -> None:
     invoice = _issued(api)
     r = api.post(f"/v1/invoices/{invoice['id']}/void",
-                 json={"actor": "f", "reason": "wrong_customer", "note": "meant for Acme AT"})
+                 json={"reason": "wrong_customer", "note": "meant for Acme AT"})
     assert r.status_code == 200, r.text
     assert "deprecation" not in r.headers
     shown = api.get(f"/v1/invoices/{invoice['id']}").json()

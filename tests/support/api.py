@@ -29,3 +29,9 @@ def api_client(hb: Hourbridge, role: str = "admin", *, entities: Iterable[str] |
                employee: str | None = None, **client: Any) -> TestClient:
     key = api_key(hb, role, entities=entities, employee=employee)
     return TestClient(create_app(hb), headers=bearer(key), **client)
+
+
+def actor(client: TestClient) -> str:
+    """Who the API records as acting for ``client``'s key (never a body's ``actor``)."""
+    key_id = client.headers["authorization"].split("_")[1]
+    return f"key:{key_id} (tests)"
