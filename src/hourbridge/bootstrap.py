@@ -35,11 +35,13 @@ from .pipeline.parallel import ParallelValidator
 from .pipeline.retry import RetryPolicy
 from .pipeline.sinks import Destination, Limits, SinkRegistry
 from .pipeline.worker import Handler, Relay, Worker
+from .services.access import AccessKeys
 from .services.erp import ERP_DOCUMENT_READY
 from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, QUERY_HANDLERS, Collaborators
 from .services.ports.uow import UnitOfWork
 from .services.webhooks import WEBHOOK_DELIVERY, deliver_webhook
 from .store import migrate
+from .store.api_keys import SqlApiKeys
 from .store.engine import make_engine, read_only
 from .store.erp import SqlErp, SqlPostingLog
 from .store.idempotency import SqlIdempotencyKeys
@@ -71,6 +73,11 @@ class Hourbridge:
     uow_factory: UowFactory = SqlUnitOfWork
     sinks: SinkRegistry | None = None  # ERP destinations the worker delivers to
     _closed: bool = field(default=False, repr=False)
+
+    @property
+    def access(self) -> AccessKeys:
+        """The API keys of client systems (create, rotate, revoke, authenticate)."""
+        return AccessKeys(SqlApiKeys(self.engine), self.clock)
 
     def uow(self) -> Any:
         """A fresh unit of work (``SqlUnitOfWork`` unless bootstrap was given a factory)."""

@@ -42,6 +42,21 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None, description="Fernet key (urlsafe base64 of 32 bytes) that encrypts tracker "
         "connection secrets at rest; needed by `connections` and `sync`")
+    # API access (issue 14): keys come from `hourbridge keys create`; bearer JWTs of an
+    # OAuth2 issuer are taken when all three oauth settings are set
+    api_rate_limit: int = Field(
+        600, ge=0, description="requests a minute per API key or token (per server process) "
+        "unless the key sets its own; 0: no limit")
+    oauth_issuer: str | None = Field(None, description="`iss` of accepted bearer JWTs")
+    oauth_audience: str | None = Field(None, description="`aud` accepted bearer JWTs name")
+    oauth_jwks: str | None = Field(
+        None, description="the issuer's keys: a JWKS file path or an https URL")
+    session_hours: float = Field(
+        8.0, gt=0, le=24 * 30, description="how long a dashboard login lasts")
+    actor: str | None = Field(
+        None, description="the name the command line records as who acted (default: the "
+        "operating system user)")
+
     # the tracker imitations of the tests and benches serve plain HTTP on loopback; any
     # other plain-HTTP base URL is refused so a secret never crosses a network in clear
     allow_loopback_http: bool = True

@@ -110,3 +110,10 @@ class SubscriptionGone(Permanent):
     subscription was disabled or removed before its delivery ran."""
 
     code = "subscription_disabled"
+
+
+class SegregationRefused(Permanent):
+    """Segregation of duties: the same person may not do both steps (issue an invoice their
+    own billing run drafted, where the entity's policy says so). 403 on the API."""
+
+    code = "segregation_of_duties"

@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hourbridge import __version__
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.config import Settings
 from hourbridge.errors import Conflict, InvalidInput, NotFound, Permanent, Retryable
+from support.api import api_client
 
 PROBLEM = "application/problem+json"
 
@@ -29,7 +29,7 @@ def hb(database_url: str) -> Iterator[Hourbridge]:
 
 @pytest.fixture
 def client(hb: Hourbridge) -> Iterator[TestClient]:
-    with TestClient(create_app(hb)) as c:
+    with api_client(hb) as c:
         yield c
 
 
@@ -419,7 +419,7 @@ def test_unexpected_errors_leak_nothing(hb: Hourbridge, monkeypatch: pytest.Monk
         raise RuntimeError("password=hunter2 at /srv/secret.py")
 
     monkeypatch.setattr(hb.queries, "entries", boom)
-    with TestClient(create_app(hb), raise_server_exceptions=False) as client:
+    with api_client(hb, raise_server_exceptions=False) as client:
         r = client.get("/v1/time-entries")
     body = _problem(r, 500)
     assert body["code"] == "internal_error"

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
+from support.api import actor, api_client
 from support.firm import small_firm_bundle
 
 PROBLEM = "application/problem+json"
@@ -25,7 +25,7 @@ def _entry(external_id: str, hours: str, revision: int = 1, **more: Any) -> dict
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
+    with api_client(bootstrap(Settings(database_url=database_url))) as client:
         assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         r = client.post("/v1/time-entries", json={"source": "t", "entries": [
             _entry("a1", "2"), _entry("a2", "1")]})
@@ -66,7 +66,7 @@ def test_void_over_http(api: TestClient) -> None:
         "DE-000001", "void", "issued", "495.00")
     listed = api.get("/v1/invoices", params={"status": "void"}).json()["items"]
     assert [(i["number"], i["void_reason"], i["voided_by"]) for i in listed] == [
-        ("DE-000001", "duplicate", "f")]
+        ("DE-000001", "duplicate", actor(api))]
     _problem(api.post(f"/v1/invoices/{inv['id']}/void", json={"actor": "f", "reason": "x"}),
              409, "invoice_already_void")
     _problem(api.post("/v1/credit-notes", json={"invoice_id": inv["id"], "reason": "x",

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
+from support.api import actor, api_client
 from support.firm import small_firm_bundle
 
 ROWS = [{"external_id": f"W-{i}", "employee": "E1", "project": "P1", "task": "DEV",
@@ -21,7 +21,7 @@ ROWS = [{"external_id": f"W-{i}", "employee": "E1", "project": "P1", "task": "DE
 def client(database_url: str) -> Iterator[TestClient]:
     hb = bootstrap(Settings(database_url=database_url))
     try:
-        with TestClient(create_app(hb)) as c:
+        with api_client(hb) as c:
             assert c.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
             r = c.post("/v1/time-entries", json={"source": "harvest", "entries": ROWS})
             assert r.status_code == 201, r.text
@@ -65,7 +65,7 @@ def test_entries_filters_and_one_entry_by_reference(client: TestClient) -> None:
     assert by_ref.status_code == 200, by_ref.text
     entry = by_ref.json()
     assert (entry["approval"], entry["approved_by"], entry["wip_open"]) == (
-        "approved", "pm", "300.00")  # 2 h senior at 150 before the rate change
+        "approved", actor(client), "300.00")  # 2 h senior at 150 before the rate change
     assert client.get(f"/v1/entries/{entry['id']}").json() == entry
     missing = client.get("/v1/entries/harvest:NOPE")
     assert missing.status_code == 404

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 PROBLEM = "application/problem+json"
@@ -29,7 +29,7 @@ EXPENSES: list[dict[str, Any]] = [
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
+    with api_client(bootstrap(Settings(database_url=database_url))) as client:
         firm = small_firm_bundle()
         # K1 passes expenses on, so one in another currency needs a rate (no_fx_rate)
         firm["contracts"][0]["expenses"] = {"billing": "at_cost"}

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.config import Settings
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 PROBLEM = "application/problem+json"
@@ -33,7 +33,7 @@ def hb(database_url: str) -> Iterator[Hourbridge]:
 
 @pytest.fixture
 def client(hb: Hourbridge) -> Iterator[TestClient]:
-    with TestClient(create_app(hb)) as c:
+    with api_client(hb) as c:
         yield c
 
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 ENTRIES = [
@@ -23,7 +23,7 @@ ENTRIES = [
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
     hb = bootstrap(Settings(database_url=database_url))
-    with TestClient(create_app(hb)) as client:
+    with api_client(hb) as client:
         assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         r = client.post("/v1/time-entries", json={"source": "t", "entries": ENTRIES})
         assert r.status_code == 201, r.text

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
 from hourbridge.store.entries import SqlEntries
+from support.api import api_client
 
 ROWS = [{"external_id": f"X{i}", "employee": "E1", "project": "P1", "task": "DEV",
          "date": f"2026-08-{10 + i:02d}", "hours": "2", "notes": f"work {i}"}
@@ -22,7 +22,7 @@ ROWS = [{"external_id": f"X{i}", "employee": "E1", "project": "P1", "task": "DEV
 @pytest.fixture
 def client(database_url: str, small_bundle: dict[str, Any]) -> Iterator[TestClient]:
     hb = bootstrap(Settings(database_url=database_url))
-    with TestClient(create_app(hb), raise_server_exceptions=False) as c:
+    with api_client(hb, raise_server_exceptions=False) as c:
         assert c.post("/v1/master-data", json=small_bundle).status_code == 200
         yield c
     hb.close()

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.config import Settings
 from hourbridge.store.entries import SqlEntries
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 ALIASES = [{"source": "acme-harvest", "kind": "user", "external_id": "17", "code": "E1"},
@@ -32,7 +32,7 @@ def page(*ids: int) -> dict[str, Any]:
 @pytest.fixture
 def app(database_url: str) -> Iterator[tuple[TestClient, Hourbridge]]:
     hb = bootstrap(Settings(database_url=database_url))
-    with TestClient(create_app(hb), raise_server_exceptions=False) as client:
+    with api_client(hb, raise_server_exceptions=False) as client:
         bundle = {**small_firm_bundle(), "aliases": ALIASES}
         assert client.post("/v1/master-data", json=bundle).status_code == 200
         yield client, hb

@@ -21,7 +21,6 @@ from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.config import Settings
 from hourbridge.connectors import TRACKERS
@@ -29,6 +28,7 @@ from hourbridge.connectors.gateway import Trackers
 from hourbridge.domain import commands as c
 from hourbridge.store import tables as t
 from hourbridge.store.entries import SqlEntries
+from support.api import api_client
 from support.firm import small_firm_bundle
 from support.trackers import aliases
 
@@ -68,7 +68,7 @@ def count(hb: Hourbridge, table: Any) -> int:
 def app(database_url: str) -> Iterator[tuple[TestClient, Hourbridge]]:
     hb = bootstrap(Settings(database_url=database_url), clock=lambda: NOW,
                    trackers=Trackers(TRACKERS, KEY, sleep=lambda s: None))
-    with TestClient(create_app(hb), raise_server_exceptions=False) as client:
+    with api_client(hb, raise_server_exceptions=False) as client:
         bundle = {**small_firm_bundle(),
                   "aliases": aliases("acme-toggl") + aliases("acme-clockify")}
         assert client.post("/v1/master-data", json=bundle).status_code == 200

@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.cli.app import app
 from hourbridge.config import Settings
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 runner = CliRunner()
@@ -31,7 +31,7 @@ def _bundle() -> dict[str, Any]:
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
+    with api_client(bootstrap(Settings(database_url=database_url))) as client:
         assert client.post("/v1/master-data", json=_bundle()).status_code == 200
         entries = [{"external_id": "a1", "employee": "E1", "project": "P1", "task": "DEV",
                     "date": "2026-08-10", "hours": "2"},

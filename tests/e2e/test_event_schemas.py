@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
 from hourbridge.services.event_schemas import (
@@ -17,6 +15,7 @@ from hourbridge.services.event_schemas import (
     compatibility_problems,
     split_type,
 )
+from support.api import api_client
 
 
 def test_each_version_is_compatible_with_all_earlier_ones() -> None:
@@ -44,7 +43,7 @@ def test_each_version_is_compatible_with_all_earlier_ones() -> None:
 
 def test_schemas_are_served_and_a_deprecated_route_says_so(tmp_path: Path) -> None:
     hb = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/api.db"))
-    with TestClient(create_app(hb)) as client:
+    with api_client(hb) as client:
         listed = client.get("/v1/events/schemas").json()
         assert listed["has_more"] is False and listed["next_cursor"] is None
         assert {i["event_type"] for i in listed["items"]} == {

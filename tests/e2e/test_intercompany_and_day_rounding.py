@@ -12,10 +12,10 @@ import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.cli.app import app
 from hourbridge.config import Settings
+from support.api import api_client
 from support.firm import small_firm_bundle, two_entity_bundle
 
 runner = CliRunner()
@@ -74,7 +74,7 @@ def test_cli_day_rounding_and_intercompany_list(db: Path) -> None:
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
+    with api_client(bootstrap(Settings(database_url=database_url))) as client:
         assert client.post("/v1/master-data", json=firm()).status_code == 200
         yield client
 

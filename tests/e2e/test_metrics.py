@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.config import Settings
 from hourbridge.domain import commands as c
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -35,7 +35,7 @@ class Clock:
 def setup(database_url: str) -> Iterator[tuple[TestClient, Hourbridge, Clock]]:
     clock = Clock()
     hb = bootstrap(Settings(database_url=database_url), clock=clock)
-    with TestClient(create_app(hb)) as client:
+    with api_client(hb) as client:
         assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         entries = [{"external_id": f"m{i}", "employee": "E1" if i % 2 else "E2",
                     "project": "P1", "task": "DEV", "date": f"2026-08-{i + 1:02d}",

@@ -33,6 +33,7 @@ from . import (
     intake,
     intercompany,
     invoices,
+    keys,
     ledger,
     mapping,
     masterdata,
@@ -79,6 +80,7 @@ app.add_typer(expenses.expenses_app, name="expenses")
 app.add_typer(intercompany.intercompany_app, name="intercompany")
 app.add_typer(corrections.corrections_app, name="corrections")
 app.add_typer(inbox.inbox_app, name="inbox")
+app.add_typer(keys.keys_app, name="keys")
 app.add_typer(connections.connections_app, name="connections")
 app.add_typer(erp.erp_app, name="erp")
 app.add_typer(mapping.mapping_app, name="mapping")

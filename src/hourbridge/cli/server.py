@@ -19,7 +19,13 @@ def serve(
     import uvicorn
 
     with cli_errors():  # refused set-up: one line and exit 2 before the server starts
-        open_database(announce=announce).close()
+        hb = open_database(announce=announce)
+        try:
+            if not hb.access.any_active():  # every API route but the probes needs a key
+                announce("no API key yet: make one with `hourbridge keys create --role admin` "
+                         "and send it as `Authorization: Bearer <key>`")
+        finally:
+            hb.close()
 
     # By name, not by import: the CLI and the API are siblings that do not import each other.
     uvicorn.run("hourbridge.api.app:app_from_environment", factory=True, host=host, port=port)

@@ -70,6 +70,10 @@ class ApproveEntries:
     project: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # segregation of duties: the employee the approver is never approves their own time
+    approver_employee: str | None = None
+    # the legal entities the approver may see (None: all); others' entries are as unknown
+    entities: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,7 @@ class RunBilling:
     through: date
     entity: str | None = None
     dry_run: bool = False
+    actor: str | None = None  # kept on the run: who drafted its invoices (four eyes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,8 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "billed": "finance",
     "intercompany_charged": "finance",
     "retainer_month_open": "finance",
+    # segregation of duties: an approver's own time waits for another approver
+    "own_time": "project_manager",
     # why an entry did not bill (domain.lineage; read by the trace, never queued)
     "deleted_at_source": "consultant",
     "non_billable": "project_manager",

@@ -174,7 +174,8 @@ def _write_draft(uow: UnitOfWork, cmd: RunBilling, draft: DraftInvoice, tax: Any
     if not cmd.dry_run:
         uow.exceptions.resolve("billing", _where(draft), now, "billing run")  # fixed now
         if report.run_id is None:
-            report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now)
+            report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now,
+                                                 started_by=cmd.actor)
         invoice_id = uow.invoices.add_draft(report.run_id, draft, tax, now)
         _mark_expenses(uow, invoice_id, draft, now)
         for line_no, line in enumerate(draft.lines, start=1):

@@ -36,7 +36,7 @@ class ExceptionList(Out):
 class RetryIn(In):
     ids: list[Id] = Field([], max_length=MAX_IDS_PER_REQUEST,
                            description="exception ids; empty retries every open one")
-    actor: Actor = "api"
+    actor: Actor = None
 
 
 
@@ -61,7 +61,7 @@ class RetryReport(Out):
 class DismissIn(In):
     ids: list[Id] = Field(min_length=1, max_length=MAX_IDS_PER_REQUEST)
     note: Reason = Field(description="why (kept with the record)")
-    actor: Actor
+    actor: Actor = None
 
 
 

@@ -107,7 +107,7 @@ class IssueIn(In):
     all: bool = Field(False, description="issue every draft (of `entity`, if given)")
     entity: Code | None = None
     issue_date: dt.date | None = Field(None, description="default: the entity's today")
-    actor: Actor = "api"
+    actor: Actor = None
 
     @model_validator(mode="after")
     def _one_selection(self) -> IssueIn:
@@ -143,7 +143,7 @@ class VoidIn(CodedReason):
     reason: ReasonCode = Field(description=reason_codes(VOID_REASONS, "kept on the invoice"))
     void_date: dt.date | None = Field(
         None, description="default: the entity's today; the reversal's date")
-    actor: Actor
+    actor: Actor = None
 
 
 

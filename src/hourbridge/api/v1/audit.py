@@ -11,8 +11,11 @@ from ..deps import HourbridgeDep, Limit
 from ..pages import Cursor, Page, page_of
 from ..problems import problem_responses
 from ..schemas.audit import AuditRecord, AuditVerification
+from ..security import scoped
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=problem_responses(422, 500))
+# verifying reads the chain and changes nothing: the read scope serves both
+router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("audit:read", "audit:read")])
 
 
 @router.get("", response_model=Page[AuditRecord], summary="Audit records",

@@ -12,9 +12,11 @@ from hourbridge.services.event_schemas import EVENT_SCHEMAS, catalogue
 from ..pages import Page, page_whole
 from ..problems import problem_responses
 from ..schemas.events import EventSchemaRef
+from ..security import AUTHENTICATED, scoped
 
+# the schemas document the API's own events: any authenticated client may read them
 router = APIRouter(prefix="/v1/events/schemas", tags=["events"],
-                   responses=problem_responses(422, 500))
+                   responses=problem_responses(422, 500), dependencies=[scoped(AUTHENTICATED)])
 
 
 @router.get("", response_model=Page[EventSchemaRef], summary="Event schemas",

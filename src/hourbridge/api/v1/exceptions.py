@@ -8,12 +8,15 @@ from fastapi import APIRouter, Query
 
 from hourbridge.domain.commands import DismissExceptions, RetryExceptions
 
+from ..auth import ActorDep
 from ..deps import HourbridgeDep, Limit, Offset
 from ..pages import Cursor, page_at, page_start
 from ..problems import problem_responses
 from ..schemas.exceptions import Dismissed, DismissIn, ExceptionList, RetryIn, RetryReport
+from ..security import scoped
 
-router = APIRouter(prefix="/v1", tags=["exceptions"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["exceptions"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("exceptions:read", "exceptions:write")])
 
 
 @router.get("/exceptions", response_model=ExceptionList, summary="List exceptions",
@@ -41,8 +44,8 @@ def list_exceptions(
     "closes its exception as resolved. No ids: every open exception. Naturally idempotent: "
     "a resolved exception is not retried again.",
 )
-def retry_exceptions(body: RetryIn, hb: HourbridgeDep) -> dict[str, Any]:
-    result: dict[str, Any] = hb.handle(RetryExceptions(tuple(body.ids), body.actor)).as_dict()
+def retry_exceptions(body: RetryIn, hb: HourbridgeDep, actor: ActorDep) -> dict[str, Any]:
+    result: dict[str, Any] = hb.handle(RetryExceptions(tuple(body.ids), actor)).as_dict()
     return result
 
 
@@ -51,5 +54,5 @@ def retry_exceptions(body: RetryIn, hb: HourbridgeDep) -> dict[str, Any]:
     description="Close open exceptions without taking their rows, keeping the note and actor. "
     "Naturally idempotent: closed exceptions are not counted again.",
 )
-def dismiss_exceptions(body: DismissIn, hb: HourbridgeDep) -> dict[str, int]:
-    return {"dismissed": hb.handle(DismissExceptions(tuple(body.ids), body.actor, body.note))}
+def dismiss_exceptions(body: DismissIn, hb: HourbridgeDep, actor: ActorDep) -> dict[str, int]:
+    return {"dismissed": hb.handle(DismissExceptions(tuple(body.ids), actor, body.note))}

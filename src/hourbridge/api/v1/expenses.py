@@ -9,14 +9,17 @@ from fastapi import APIRouter, Query, Request, Response
 from hourbridge.domain.commands import ApproveExpenses, IngestExpenses
 from hourbridge.formats.bundle import Code
 
+from ..auth import ActorDep
 from ..deps import HourbridgeDep, Limit, Offset
 from ..pages import Cursor, Page, UpdatedSince, page_of
 from ..problems import problem_responses
 from ..schemas.common import MAX_ENTRIES_PER_REQUEST
 from ..schemas.expenses import Expense, ExpenseApprovalIn, ExpenseApprovalReport, ExpensesIn
+from ..security import requires, scoped
 from .intake import IdempotencyKeyHeader, SourceQuery, intake_route, take_payload
 
-router = APIRouter(prefix="/v1", tags=["expenses"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["expenses"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("time:read", "time:write")])
 
 _CSV_EXAMPLE = ("external_id,employee,project,date,amount,currency,category,description\n"
                 "X-1,E1,P1,2026-07-01,120.50,EUR,travel,Train to the client\n")
@@ -83,15 +86,16 @@ def list_expenses(
 
 @router.post(
     "/expense-approvals", response_model=ExpenseApprovalReport, summary="Approve expenses",
+    dependencies=[requires("time:approve")],
     tags=["approvals"],
     description="Approve submitted expenses selected by ids, employee, project and/or period "
     "(at least one). Approval books nothing: the billing run passes approved billable "
     "expenses through to invoices. Ids that are not found or not submitted are listed in "
     "`skipped`. Naturally idempotent: approving approved expenses approves nothing.",
 )
-def approve_expenses(body: ExpenseApprovalIn, hb: HourbridgeDep) -> dict[str, Any]:
+def approve_expenses(body: ExpenseApprovalIn, hb: HourbridgeDep, actor: ActorDep) -> dict[str, Any]:
     report = hb.handle(ApproveExpenses(
-        actor=body.actor, expense_ids=tuple(body.expense_ids), employee=body.employee,
+        actor=actor, expense_ids=tuple(body.expense_ids), employee=body.employee,
         project=body.project, date_from=body.date_from, date_to=body.date_to))
     result: dict[str, Any] = report.as_dict()
     return result

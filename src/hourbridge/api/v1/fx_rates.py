@@ -15,9 +15,11 @@ from ..deps import HourbridgeDep
 from ..pages import Page, page_whole
 from ..problems import BODY_ORIGIN, problem_responses
 from ..schemas.common import LoadCounts
+from ..security import scoped
 
 router = APIRouter(prefix="/v1/fx-rates", tags=["master data"],
-                   responses=problem_responses(500))
+                   responses=problem_responses(500),
+                   dependencies=[scoped("masterdata:read", "masterdata:write")])
 
 CONVENTION = ("A rate says 1 unit of `from_currency` = `rate` units of `to_currency` (the "
               "functional currency), in force from `valid_from` until the pair's next rate; "

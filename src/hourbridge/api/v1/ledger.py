@@ -10,8 +10,10 @@ from ..deps import HourbridgeDep, Limit, Offset
 from ..pages import Cursor, Page, page_at, page_start, page_whole
 from ..problems import problem_responses
 from ..schemas.ledger import FunctionalTrialBalanceRow, JournalEntry, TrialBalanceRow
+from ..security import scoped
 
-router = APIRouter(prefix="/v1/journal", tags=["ledger"], responses=problem_responses(500))
+router = APIRouter(prefix="/v1/journal", tags=["ledger"], responses=problem_responses(500),
+                   dependencies=[scoped("ledger:read")])
 
 
 @router.get("", response_model=Page[JournalEntry], summary="Journal entries",

@@ -17,9 +17,11 @@ from ..pages import Cursor, Page, UpdatedSince, page_of
 from ..problems import problem_responses
 from ..schemas.common import MAX_ENTRIES_PER_REQUEST
 from ..schemas.time_entries import TimeEntry, TimeEntryDetail
+from ..security import scoped
 from .intake import IdempotencyKeyHeader, SourceQuery, intake_route, take_payload
 
-router = APIRouter(prefix="/v1", tags=["time entries"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["time entries"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("time:read", "time:write")])
 
 _CSV_EXAMPLE = ("external_id,employee,project,task,work_date,hours,notes\n"
                 "T-1,E1,P1,DEV,2026-07-01,7.5,Blueprint workshop\n")

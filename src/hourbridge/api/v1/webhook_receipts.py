@@ -19,8 +19,10 @@ from hourbridge.formats.bundle import Code
 from ..bodygate import MAX_BODY_BYTES
 from ..deps import HourbridgeDep
 from ..problems import problem_responses
+from ..security import signed_by_sender
 
-router = APIRouter(prefix="/v1", tags=["webhooks"], responses=problem_responses(401, 404, 422, 500))
+router = APIRouter(prefix="/v1", tags=["webhooks"], responses=problem_responses(401, 404, 422, 500),
+                   dependencies=[signed_by_sender()])
 
 _DESCRIPTION = """
 A tracker's webhook delivery for a connection (`hourbridge connections add`, its secret set

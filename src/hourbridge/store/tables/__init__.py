@@ -9,6 +9,7 @@ importing this package gives ``hourbridge.store.tables.metadata`` the whole sche
 
 from __future__ import annotations
 
+from .access import api_keys, entity_policies
 from .audit import audit_chain_head, audit_log
 from .base import Id, metadata
 from .billing import (
@@ -66,6 +67,7 @@ __all__ = [
     "PENDING_STATES",
     "Id",
     "adjustments",
+    "api_keys",
     "assignments",
     "audit_chain_head",
     "audit_log",
@@ -80,6 +82,7 @@ __all__ = [
     "dead_letter_replays",
     "employees",
     "entities",
+    "entity_policies",
     "erp_identity_map",
     "erp_postings",
     "erp_profiles",
