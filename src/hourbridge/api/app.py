@@ -61,6 +61,7 @@ TAGS: list[dict[str, Any]] = [
     {"name": "delivery", "description": "The outbox worker and its dead letters."},
     {"name": "trace", "description": "Lineage: a record's path from payload to delivery, and "
                                      "why unbilled work did not bill."},
+    {"name": "kpis", "description": "Financial KPIs for a period (docs/KPIS.md)."},
 ]
 
 # Models a route documents by hand (``openapi_extra``) rather than through a parameter.

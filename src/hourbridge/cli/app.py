@@ -32,6 +32,7 @@ from . import (
     intake,
     intercompany,
     invoices,
+    kpis,
     ledger,
     mapping,
     masterdata,
@@ -86,6 +87,7 @@ app.add_typer(webhooks.webhooks_app, name="webhooks")
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)
 app.command("trace")(trace.trace)
+app.command("kpis")(kpis.kpis)
 app.command("sync")(connections.sync)
 app.command("approve")(entries.approve)
 app.command("reject")(entries.reject)

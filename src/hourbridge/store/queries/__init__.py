@@ -16,6 +16,7 @@ from .holds import HoldQueries
 from .inbox import InboxQueries
 from .intercompany import IntercompanyQueries
 from .invoices import InvoiceQueries
+from .kpis import KpiQueries
 from .ledger import LedgerQueries
 from .masterdata import MasterDataQueries
 from .outbox import OutboxQueries
@@ -42,6 +43,7 @@ class ReadModels(
     TelemetryQueries,
     TraceQueries,
     WebhookQueries,
+    KpiQueries,
 ):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
