@@ -22,7 +22,7 @@ from hourbridge.observability.logging import configure as configure_logging
 from hourbridge.observability.logging import redact_database_errors
 from hourbridge.observability.metrics import metrics
 
-from . import dberrors, docs, problems, telemetry
+from . import dashboard, dberrors, docs, problems, telemetry
 from .bodygate import BodyGateMiddleware
 from .deprecation import DeprecationMiddleware
 from .idempotency import IdempotencyMiddleware
@@ -95,6 +95,7 @@ def create_app(hb: Hourbridge) -> FastAPI:
     docs.install(app)
     app.include_router(health_router)
     app.include_router(v1_router)
+    app.include_router(dashboard.router)
     _customise_openapi(app)
     return app
 
