@@ -109,9 +109,27 @@ def test_every_kpi_by_hand(firm: tuple[Hourbridge, TestClient]) -> None:
             u["utilization"]) == ("528.00", "5.00", "6.00", "0.0095")
 
 
-def test_empty_and_bad_periods(firm: tuple[Hourbridge, TestClient], database_url: str,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reconciliation_and_periods(firm: tuple[Hourbridge, TestClient], database_url: str,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
     _, client = firm
+    # August: everything taken and invoiced; the invoice is not in any ERP yet
+    [aug] = client.get("/v1/reconciliation", params={"period": "2026-08"}).json()["sources"]
+    assert aug["hours"] == {"tracker": "3.00", "hourbridge": "3.00", "billable": "3.00",
+                            "invoiced": "3.00", "posted": "0.00"}
+    [inv] = aug["differences"]["invoiced_vs_posted"]["invoices"]
+    assert (inv["number"], inv["hours"]) == ("DE-000001", "3.00")
+    # September: the row for an unknown project is in the tracker, not in Hourbridge; the
+    # approved work is not invoiced yet
+    [sep] = client.get("/v1/reconciliation", params={"period": "2026-09"}).json()["sources"]
+    assert (sep["hours"]["tracker"], sep["hours"]["hourbridge"], sep["hours"]["invoiced"]) == (
+        "7.00", "6.00", "0.00")
+    [bad] = sep["differences"]["tracker_vs_hourbridge"]["entries"]
+    assert (bad["external_id"], bad["reason"], bad["hours"]) == ("bad", "unknown_project",
+                                                                 "1.00")
+    causes = {e["ref"]: e["cause"] for e in sep["differences"]["billable_vs_invoiced"]["entries"]}
+    assert causes["t:a3"] == causes["t:a5"] == "approved_unbilled"
+    assert client.get("/v1/reconciliation", params={"period": "2026-9"}).status_code == 422
+
     # an empty period is zeros (and nulls for percentiles and ratios), not an error
     r = client.get("/v1/kpis", params={"period": "2025-Q1"}).json()
     assert r["period"]["label"] == "2025-Q1" and r["period"]["to"] == "2025-03-31"

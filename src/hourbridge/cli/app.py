@@ -36,6 +36,7 @@ from . import (
     ledger,
     mapping,
     masterdata,
+    reconcile,
     revenue,
     server,
     trace,
@@ -88,6 +89,7 @@ app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)
 app.command("trace")(trace.trace)
 app.command("kpis")(kpis.kpis)
+app.command("reconcile")(reconcile.reconcile)
 app.command("sync")(connections.sync)
 app.command("approve")(entries.approve)
 app.command("reject")(entries.reject)

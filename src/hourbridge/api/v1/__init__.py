@@ -22,6 +22,7 @@ from . import (
     kpis,
     ledger,
     masterdata,
+    reconciliation,
     sources,
     time_entries,
     trace,
@@ -32,7 +33,8 @@ health_router = health.router
 router = APIRouter()
 for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds,
                 invoices, credit_notes, contracts, corrections, exceptions, ledger, delivery,
-                expenses, intercompany, sources, webhook_receipts, trace, kpis):
+                expenses, intercompany, sources, webhook_receipts, trace, kpis,
+                reconciliation):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

@@ -21,6 +21,7 @@ from .ledger import LedgerQueries
 from .masterdata import MasterDataQueries
 from .outbox import OutboxQueries
 from .payroll import PayrollQueries
+from .reconciliation import ReconciliationQueries
 from .telemetry import TelemetryQueries
 from .trace import TraceQueries
 from .webhooks import WebhookQueries
@@ -44,6 +45,7 @@ class ReadModels(
     TraceQueries,
     WebhookQueries,
     KpiQueries,
+    ReconciliationQueries,
 ):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -32,8 +32,8 @@ class KpiQueries(QueryBase):
 
     def _day(self, instant: Any) -> ColumnElement[Any]:
         """The UTC date of a stored instant."""
-        if self._sqlite:
-            return func.date(instant)
+        if self._sqlite:  # stored as UTC text 'YYYY-MM-DD HH:MM:SS...': its first ten
+            return func.substr(instant, 1, 10)
         return cast(func.timezone("UTC", instant), Date)
 
     def _days(self, later: Any, earlier: Any) -> ColumnElement[Any]:
@@ -77,14 +77,15 @@ class KpiQueries(QueryBase):
         """Days from work date to approval, per entity, customer and day count: entries
         worked in the period and approved."""
         te, pr = t.time_entries, t.projects
-        days = self._days(self._day(te.c.approved_at), te.c.work_date).label("days")
-        stmt = (select(te.c.entity, pr.c.customer, days, func.count())
-                .join(pr, pr.c.code == te.c.project)
-                .where(te.c.approval == "approved", te.c.approved_at.is_not(None),
-                       te.c.work_date.between(first, last),
-                       self.kpi_entity_filter(te.c.entity, entity))
-                .group_by(te.c.entity, pr.c.customer, days))
-        return self._histogram(stmt)
+        approved = self._day(te.c.approved_at)
+        pairs = (select(te.c.entity, pr.c.customer, te.c.work_date.label("start"),
+                        approved.label("end"), func.count().label("n"))
+                 .join(pr, pr.c.code == te.c.project)
+                 .where(te.c.approval == "approved", te.c.approved_at.is_not(None),
+                        te.c.work_date.between(first, last),
+                        self.kpi_entity_filter(te.c.entity, entity))
+                 .group_by(te.c.entity, pr.c.customer, te.c.work_date, approved))
+        return self._histogram(pairs)
 
     def kpi_invoice_lag(self, first: date, last: date, entity: str | None, *,
                         since: str) -> list[dict[str, Any]]:
@@ -94,18 +95,18 @@ class KpiQueries(QueryBase):
         part)."""
         te, li, ln, inv = t.time_entries, t.invoice_line_entries, t.invoice_lines, t.invoices
         start = te.c.work_date if since == "work" else self._day(te.c.approved_at)
-        days = self._days(inv.c.issue_date, start).label("days")
-        stmt = (select(inv.c.entity, inv.c.customer, days, func.count())
-                .select_from(inv)
-                .join(ln, ln.c.invoice == inv.c.id)
-                .join(li, li.c.line == ln.c.id)
-                .join(te, te.c.id == li.c.entry)
-                .where(inv.c.kind == "invoice", inv.c.status.in_(BILLED),
-                       inv.c.issue_date.between(first, last), li.c.seconds > 0,
-                       te.c.approved_at.is_not(None),
-                       self.kpi_entity_filter(inv.c.entity, entity))
-                .group_by(inv.c.entity, inv.c.customer, days))
-        return self._histogram(stmt)
+        pairs = (select(inv.c.entity, inv.c.customer, start.label("start"),
+                        inv.c.issue_date.label("end"), func.count().label("n"))
+                 .select_from(inv)
+                 .join(ln, ln.c.invoice == inv.c.id)
+                 .join(li, li.c.line == ln.c.id)
+                 .join(te, te.c.id == li.c.entry)
+                 .where(inv.c.kind == "invoice", inv.c.status.in_(BILLED),
+                        inv.c.issue_date.between(first, last), li.c.seconds > 0,
+                        te.c.approved_at.is_not(None),
+                        self.kpi_entity_filter(inv.c.entity, entity))
+                 .group_by(inv.c.entity, inv.c.customer, start, inv.c.issue_date))
+        return self._histogram(pairs)
 
     def kpi_issued_invoices(self, first: date, last: date, entity: str | None
                             ) -> list[dict[str, Any]]:
@@ -285,9 +286,16 @@ class KpiQueries(QueryBase):
                         "billed": sign * abs(self._money(billed))})
         return out
 
-    def _histogram(self, stmt: Any) -> list[dict[str, Any]]:
+    def _histogram(self, pairs: Any) -> list[dict[str, Any]]:
+        """(entity, customer, whole days, count) from a statement grouped by (entity,
+        customer, start day, end day): days are computed once per distinct pair of days,
+        not once per row."""
+        sub = pairs.subquery()
+        days = self._days(sub.c.end, sub.c.start).label("days")
+        stmt = (select(sub.c.entity, sub.c.customer, days, func.sum(sub.c.n))
+                .group_by(sub.c.entity, sub.c.customer, days))
         with self.engine.connect() as conn:
-            return [{"entity": e, "customer": c, "days": int(d), "count": n}
+            return [{"entity": e, "customer": c, "days": int(d), "count": int(n)}
                     for e, c, d, n in conn.execute(stmt) if d is not None]
 
 
