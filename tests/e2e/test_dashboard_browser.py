@@ -28,7 +28,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("HOURBRIDGE_TEST_ARTIFACTS")
                  or Path(__file__).resolve().parents[2] / "test-artifacts") / "screenshots"
 PAGES = ("", "/exceptions", "/dead-letters", "/invoices", "/trace?kind=invoice&ref=1",
-         "/trace?kind=entry&ref=999999", "/sync")
+         "/trace?kind=entry&ref=999999", "/sync", "/alerts")
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from hourbridge.domain import commands as c
 from hourbridge.errors import HourbridgeError, InvalidInput, NotFound
 from hourbridge.formats.bundle import to_domain
 from hourbridge.formats.bundle_models import AliasIn, BundleDocument
+from hourbridge.observability.alerts import check_alerts, load_rules
 from hourbridge.observability.kpis import kpi_report
 
 from ..deps import HourbridgeDep, drain_later
@@ -130,6 +131,18 @@ def sync_page(request: Request, hb: HourbridgeDep) -> HTMLResponse:
         rows.append({**conn, "lag": _age(now - at) if at else "never synced"})
     return _page(request, "sync.html", title="Sync status", items=rows,
                  outbox=hb.queries.outbox_counts())
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts_page(request: Request, hb: HourbridgeDep) -> HTMLResponse:
+    refused, rules, firing = None, (), []
+    try:
+        rules = load_rules(hb.settings.alert_rules)
+        firing = check_alerts(hb.queries, rules, hb.clock())
+    except InvalidInput as exc:
+        refused = _refused(exc)
+    return _page(request, "alerts.html", title="Alerts", rules=rules, firing=firing,
+                 refused=refused)
 
 
 @router.get("/static/dashboard.css")

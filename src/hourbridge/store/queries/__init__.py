@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from .alerts import AlertQueries
 from .contracts import ContractQueries
 from .corrections import CorrectionQueries
 from .entries import EntryQueries
@@ -46,6 +47,7 @@ class ReadModels(
     WebhookQueries,
     KpiQueries,
     ReconciliationQueries,
+    AlertQueries,
 ):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
