@@ -113,7 +113,8 @@ def kpis(ctx: Context, kind: str) -> dict[str, Any]:
     return result(
         "kpis", kind, ds.entries, started, time.perf_counter() - t_start,
         metrics={"query_seconds": timings, "query_cpu_seconds_in_process": cpu,
-                 "report_cpu_seconds_in_process": round(report_cpu, 4), "slowest_query": max(timings, key=timings.__getitem__),
+                 "report_cpu_seconds_in_process": round(report_cpu, 4),
+                 "slowest_query": max(timings, key=timings.__getitem__),
                  "slowest_seconds": slowest, "report_seconds": round(report_seconds, 4),
                  "period": report["period"], "time_to_invoice_counts": stages,
                  "wip_rows": len(report["wip"]["by_entity"]),
