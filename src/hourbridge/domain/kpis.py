@@ -32,7 +32,11 @@ class Period:
 
 
 def parse_period(text: str) -> Period:
-    """``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``; anything else is refused naming the forms."""
+    """``YYYY-MM``, ``YYYY-Qn`` or ``YYYY`` (years 1900 to 2999); anything else is refused
+    naming the forms."""
+    if not (text[:4].isdigit() and 1900 <= int(text[:4]) <= 2999):
+        raise InvalidInput(f"period {text!r}: give YYYY-MM, YYYY-Qn or YYYY (years 1900 to "
+                           f"2999)")
     try:
         if len(text) == 7 and text[4] == "-" and text[5] != "Q":
             first = date(int(text[:4]), int(text[5:]), 1)

@@ -43,7 +43,9 @@ def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
 
 
 def _refused(exc: HourbridgeError) -> str:
-    return f"refused ({getattr(exc, 'code', 'error')}): {exc}"
+    reasons = [getattr(p, "message", str(p)) for p in getattr(exc, "problems", [])[:3]]
+    return (f"refused ({getattr(exc, 'code', 'error')}): {exc}"
+            + (f": {'; '.join(reasons)}" if reasons else ""))
 
 
 def _back(path: str, **params: str) -> RedirectResponse:
