@@ -142,5 +142,9 @@ def test_rules_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert listed.exit_code == 0 and '"outbox_lag"' in listed.stdout
     quiet = CliRunner().invoke(app, ["alerts", "check", "--rules", str(good)])
     assert quiet.exit_code == 0 and "no alert" in quiet.output
+    # the worker checks the rules each round; a broken file turns alerts off, not deliveries
+    monkeypatch.setenv("HOURBRIDGE_ALERT_RULES", str(bad))
+    worked = CliRunner().invoke(app, ["worker", "--once"])
+    assert worked.exit_code == 0 and "alerts off:" in worked.output
 
 
