@@ -43,7 +43,7 @@ def _flash(response: object) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
-def test_actions_say_why_and_change_nothing_when_refused(client: TestClient,
+def test_refused_actions_change_nothing_and_say_why(client: TestClient,
                                                          tmp_path: Path) -> None:
     [x] = client.get("/v1/exceptions").json()["items"]
     # an alias to a code that does not exist: refused, nothing saved, still open
@@ -71,8 +71,7 @@ def test_actions_say_why_and_change_nothing_when_refused(client: TestClient,
     page = client.get("/dashboard/exceptions", params={"error": "refused (x): shown"})
     assert 'role="alert">refused (x): shown<' in page.text
 
-
-def test_overview_periods(client: TestClient) -> None:
+    # a bad KPI period says why and shows the default one
     page = client.get("/dashboard", params={"period": "9999"})
     assert page.status_code == 200 and "years 1900 to 2999" in page.text
     assert 'data-kpi="period.label">all<' in page.text

@@ -58,7 +58,7 @@ def demo_server(tmp_path: Path) -> Iterator[tuple[Server, int]]:
         [letter] = [d["id"] for d in hb.queries.dead_letters() if d["key"] == "browser-1"]
     finally:
         hb.close()
-    with serve(url, tmp_path / "server.log") as server:
+    with serve(url, tmp_path / "server.log", timeout=120) as server:
         yield server, letter
 
 

@@ -73,8 +73,25 @@ def _firing(hb: Hourbridge, clock: Clock) -> dict[str, tuple[str, int]]:
     return {a.rule: (a.subject, a.count) for a in check_alerts(hb.queries, RULES, clock())}
 
 
-def test_rules_fire_past_their_thresholds(firm: tuple[Hourbridge, Clock]) -> None:
+def test_rules_fire_past_their_thresholds(firm: tuple[Hourbridge, Clock],
+                                         capsys: pytest.CaptureFixture[str]) -> None:
     hb, clock = firm
+    # the worker logs an alert once while it fires, and sends it once per day
+    log = AlertLog()
+    raised = log.update(check_alerts(hb.queries, RULES, clock()))
+    assert [a.rule for a in raised] == ["wip"]
+    assert log.update(check_alerts(hb.queries, RULES, clock())) == []  # still firing: quiet
+    for _ in range(2):  # two workers, or a check after a crash: one delivery
+        hb.handle(c.RaiseAlerts(tuple(a.as_dict() for a in raised)))
+    deliveries = [j for j in _outbox_keys(hb) if j.startswith("webhook:ops:alert:wip:")]
+    assert deliveries == ["webhook:ops:alert:wip:entity DE:2026-10-05"]
+    clock.at += timedelta(days=1)  # still firing the next day: sent again, once
+    hb.handle(c.RaiseAlerts(tuple(a.as_dict() for a in raised)))
+    assert len([j for j in _outbox_keys(hb) if j.startswith("webhook:ops:alert:")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("alert raised") == 1 and "rule=wip" in err
+    clock.at = START
+
     # now: only the work older than 60 days (2026-07-20) is old WIP
     assert _firing(hb, clock) == {"wip": ("entity DE", 1)}
     clock.at = START + timedelta(minutes=11)  # the approval journal has waited 11 minutes
@@ -91,24 +108,6 @@ def test_rules_fire_past_their_thresholds(firm: tuple[Hourbridge, Clock]) -> Non
         uow.commit()
     hb.worker.drain()
     assert _firing(hb, clock)["dead"] == ("dead letters", 1)
-
-
-def test_alerts_are_logged_and_sent_once(firm: tuple[Hourbridge, Clock],
-                                         capsys: pytest.CaptureFixture[str]) -> None:
-    hb, clock = firm
-    log = AlertLog()
-    raised = log.update(check_alerts(hb.queries, RULES, clock()))
-    assert [a.rule for a in raised] == ["wip"]
-    assert log.update(check_alerts(hb.queries, RULES, clock())) == []  # still firing: quiet
-    for _ in range(2):  # two workers, or a check after a crash: one delivery
-        hb.handle(c.RaiseAlerts(tuple(a.as_dict() for a in raised)))
-    deliveries = [j for j in _outbox_keys(hb) if j.startswith("webhook:ops:alert:wip:")]
-    assert deliveries == ["webhook:ops:alert:wip:entity DE:2026-10-05"]
-    clock.at += timedelta(days=1)  # still firing the next day: sent again, once
-    hb.handle(c.RaiseAlerts(tuple(a.as_dict() for a in raised)))
-    assert len([j for j in _outbox_keys(hb) if j.startswith("webhook:ops:alert:")]) == 2
-    err = capsys.readouterr().err
-    assert err.count("alert raised") == 1 and "rule=wip" in err
 
 
 def _outbox_keys(hb: Hourbridge) -> list[str]:
