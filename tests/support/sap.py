@@ -1,0 +1,301 @@
+"""A local imitation of SAP S/4HANA Cloud's APIs the SAP sink uses, for the ERP sink tests
+(served by ``support.erp_server``).
+
+What it follows (``/work/shared/samples/sap_s4hana/``, CONNECTORS.md section 4):
+
+- Basic auth of a communication user.
+- SOAP ``POST /sap/bc/srt/scs_ext/sap/journalentrycreaterequestconfi`` with the SOAPAction of
+  ``JournalEntryCreateRequestConfirmation_In`` (``journalEntry.post.sync.request.xml``): posts
+  when the company code and G/L accounts exist, DebitCreditCode S carries a positive and H a
+  negative amount, and the items balance; otherwise **HTTP 200 with AccountingDocument
+  0000000000** and a Log of severity 3 (``...response.error.xml``); a body that is not a
+  SOAP envelope gets a SOAP Fault (HTTP 500).
+- CSRF (``csrf.fetch_and_post.http``): a GET with ``x-csrf-token: Fetch`` answers a token and
+  a session cookie; a POST must carry both, else 403 ``x-csrf-token: Required`` and "CSRF
+  token validation failed". ``expire_sessions()`` ends every session (tokens go stale).
+- OData V2 (``API_BILLING_DOCUMENT_REQUEST_SRV``, ``API_BUSINESS_PARTNER``,
+  ``API_JOURNALENTRYITEMBASIC_SRV``, ``API_BILLING_DOCUMENT_SRV``, ``API_COMPANYCODE_SRV``,
+  ``API_GLACCOUNTINCHARTOFACCOUNTS_SRV``): ``{"d": {"results": [...], "__next"}}`` paged by
+  ``page_size`` (``billingDocumentRequest.read.v2.response.json``), errors in the V2 shape
+  (``error.odata_v2.json``); the services other than the billing request's are INF.
+- OData V4 ``api_billingdocument``: ``BillingDocument`` paged with ``@odata.nextLink``
+  (``collection.odata_v4.page.json``) and ``SAP__self.CreateFromSDDocument``
+  (``billingDocument.createFromSDDocument.*``); a request already billed, or unknown, is a V4
+  error (``error.odata_v4.json``: the shape is INF). Billing documents keep the request's
+  ``PurchaseOrderByCustomer`` and amounts (INF).
+- ``$filter`` ``eq`` joined by ``and``; ``$top``; ``$select``.
+
+Faults: ``drop_after_commit`` documents posted (journal entries, billing documents) commit and the
+connection closes with no answer; ``unavailable`` requests answer 503; ``latency``.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import threading
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+from xml.etree import ElementTree as ET
+
+from .erp_server import DROP, Reply, Request
+
+SOAP_PATH = "/sap/bc/srt/scs_ext/sap/journalentrycreaterequestconfi"
+V2 = "/sap/opu/odata/sap/"
+V4 = "/sap/opu/odata4/sap/api_billingdocument/srvd_a2x/sap/billingdocument/0001/"
+ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+SFIN = "http://sap.com/xi/SAPSCORE/SFIN"
+
+
+@dataclass
+class Sap:
+    user: str = "HB_COMM_USER"
+    password: str = "sap-secret"
+    latency: float = 0.0
+    answer_latency: float = 0.0
+    page_size: int = 50
+    drop_after_commit: int = 0
+    unavailable: int = 0
+    url: str = ""
+    company_codes: set[str] = field(default_factory=lambda: {"1010"})
+    gl_accounts: set[str] = field(default_factory=lambda: {"0012100000", "0041000000",
+                                                           "1210", "4000", "1100"})
+    billing_requests: list[dict[str, Any]] = field(default_factory=list)
+    billing_documents: list[dict[str, Any]] = field(default_factory=list)
+    partners: list[dict[str, Any]] = field(default_factory=list)
+    journal_entries: list[dict[str, Any]] = field(default_factory=list)
+    sessions: dict[str, str] = field(default_factory=dict)  # cookie -> token
+    calls: list[str] = field(default_factory=list)
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.RLock)
+
+    def add_billing_request(self, reference: str, net: Decimal, currency: str,
+                            sold_to: str = "10100001") -> str:
+        """An external billing document request, as the upload of billing data makes it."""
+        number = str(10000000 + next(self._ids))
+        self.billing_requests.append({
+            "BillingDocumentRequest": number, "SDDocumentCategory": "EBDR",
+            "BillingDocumentRequestType": "BDR1", "SalesOrganization": "1010",
+            "SoldToParty": sold_to, "PurchaseOrderByCustomer": reference,
+            "TotalNetAmount": f"{net:.2f}", "TransactionCurrency": currency})
+        return number
+
+    def expire_sessions(self) -> None:
+        with self._lock:
+            self.sessions.clear()
+
+    def entry_items(self) -> list[dict[str, Any]]:
+        return [dict(i, **{k: e[k] for k in ("CompanyCode", "FiscalYear", "AccountingDocument",
+                                             "DocumentReferenceID")})
+                for e in self.journal_entries for i in e["items"]]
+
+    # --- HTTP ---------------------------------------------------------------------------
+    def handle(self, request: Request) -> Reply:
+        with self._lock:
+            self.calls.append(f"{request.method} {request.path}")
+            expected = "Basic " + base64.b64encode(
+                f"{self.user}:{self.password}".encode()).decode()
+            if request.headers.get("authorization") != expected:
+                return Reply(401, "Logon failed", {"Content-Type": "text/plain"})
+            if self.unavailable > 0:
+                self.unavailable -= 1
+                return Reply(503, "Service Unavailable", {"Retry-After": "0"})
+            if request.path == SOAP_PATH and request.method == "POST":
+                reply = self._soap(request)
+            elif request.path.startswith((V2, V4)):
+                reply = self._odata(request)
+            else:
+                reply = Reply(404, "Not Found")
+            document = request.path == SOAP_PATH or request.path.endswith("FromSDDocument")
+            if (document and reply.status < 300 and self.drop_after_commit > 0
+                    and "AccountingDocument>0000000000" not in str(reply.body)):
+                self.drop_after_commit -= 1
+                return DROP
+            return reply
+
+    def _odata(self, request: Request) -> Reply:
+        v4 = request.path.startswith(V4)
+        if request.headers.get("x-csrf-token", "").lower() == "fetch":
+            cookie = f"SAP_SESSIONID_HB_100=s{next(self._ids)}"
+            token = base64.b64encode(cookie.encode()).decode()
+            self.sessions[cookie] = token
+            return Reply(200, {} if v4 else {"d": {"EntitySets": []}},
+                         {"x-csrf-token": token, "Set-Cookie": f"{cookie}; path=/; HttpOnly"})
+        if request.method == "POST":
+            cookies = [c.strip() for c in request.headers.get("cookie", "").split(";")]
+            token = request.headers.get("x-csrf-token", "")
+            if not any(self.sessions.get(c) == token for c in cookies if c):
+                return Reply(403, "CSRF token validation failed",
+                             {"x-csrf-token": "Required", "Content-Type": "text/plain"})
+        path = request.path.removeprefix(V4 if v4 else V2)
+        try:
+            if v4:
+                return self._v4(path, request)
+            return self._v2(path, request)
+        except KeyError as exc:
+            return Reply(404, _v2_error("/IWBEP/CM_MGW_RT/020", f"Resource not found {exc}"))
+
+    def _v2(self, path: str, request: Request) -> Reply:
+        service, _, entity = path.partition("/")
+        if request.method == "POST" and entity == "A_BusinessPartner":
+            vals = request.json()
+            if not vals.get("OrganizationBPName1") or vals.get("BusinessPartnerCategory") != "2":
+                return Reply(400, _v2_error("R11/401", "Enter a name for the organization"))
+            partner = {**vals, "BusinessPartner": str(10100000 + next(self._ids))}
+            self.partners.append(partner)
+            return Reply(201, {"d": partner})
+        rows = {
+            "API_BILLING_DOCUMENT_REQUEST_SRV/A_BillingDocumentRequest": self.billing_requests,
+            "API_BUSINESS_PARTNER/A_BusinessPartner": self.partners,
+            "API_JOURNALENTRYITEMBASIC_SRV/A_JournalEntryItemBasic": self.entry_items(),
+            "API_BILLING_DOCUMENT_SRV/A_BillingDocument": self.billing_documents,
+            "API_COMPANYCODE_SRV/A_CompanyCode": [{"CompanyCode": c}
+                                                  for c in sorted(self.company_codes)],
+            "API_GLACCOUNTINCHARTOFACCOUNTS_SRV/A_GLAccountInChartOfAccounts": [
+                {"ChartOfAccounts": "YCOA", "GLAccount": a} for a in sorted(self.gl_accounts)],
+        }[f"{service}/{entity}"]
+        page, following = self._page(rows, request, f"{self.url}{V2}{service}/{entity}")
+        body: dict[str, Any] = {"results": page}
+        if following:
+            body["__next"] = following
+        return Reply(200, {"d": body})
+
+    def _v4(self, path: str, request: Request) -> Reply:
+        if request.method == "POST" and path == "BillingDocument/SAP__self.CreateFromSDDocument":
+            return self._bill(request.json())
+        if request.method == "GET" and path == "BillingDocument":
+            page, following = self._page(self.billing_documents, request, "BillingDocument")
+            body: dict[str, Any] = {"@odata.context": "$metadata#BillingDocument", "value": page}
+            if following:
+                body["@odata.nextLink"] = following.removeprefix(f"{self.url}{V4}")
+            return Reply(200, body)
+        raise KeyError(path)
+
+    def _bill(self, body: dict[str, Any]) -> Reply:
+        [ref] = body["_Reference"]
+        request = next((r for r in self.billing_requests
+                        if r["BillingDocumentRequest"] == ref["SDDocument"]
+                        and r["SDDocumentCategory"] == ref["SDDocumentCategory"]), None)
+        if request is None:
+            return Reply(400, _v4_error("SD_BIL/001", f"Document {ref['SDDocument']} does not "
+                                        "exist", "_Reference(0)/SDDocument"))
+        if request.get("billed"):
+            return Reply(400, _v4_error("SD_BIL/012", f"Document {ref['SDDocument']} is "
+                                        "already being processed", "_Reference(0)/SDDocument"))
+        request["billed"] = True
+        control = body["_Control"]
+        document = {
+            "BillingDocument": str(90000000 + next(self._ids)),
+            "BillingDocumentType": control["DefaultBillingDocumentType"],
+            "SDDocumentCategory": "M", "SalesOrganization": request["SalesOrganization"],
+            "BillingDocumentDate": control["DefaultBillingDocumentDate"],
+            "TotalNetAmount": float(request["TotalNetAmount"]),
+            "TransactionCurrency": request["TransactionCurrency"],
+            "PayerParty": request["SoldToParty"],
+            "PurchaseOrderByCustomer": request["PurchaseOrderByCustomer"],
+            "ReferenceSDDocument": request["BillingDocumentRequest"],
+            "InvoiceClearingStatus": "A"}
+        self.billing_documents.append(document)
+        return Reply(200, {"@odata.context": "$metadata#Collection(com.sap.gateway.srvd_a2x."
+                           "api_billingdocument.v0001.BillingDocument)", "value": [document]})
+
+    def _page(self, rows: list[dict[str, Any]], request: Request,
+              base: str) -> tuple[list[dict[str, Any]], str | None]:
+        q = request.query
+        for cond in q.get("$filter", "").split(" and ") if q.get("$filter") else []:
+            name, op, value = cond.split(" ", 2)
+            assert op == "eq", f"operator {op} not imitated"
+            value = value[1:-1].replace("''", "'")
+            rows = [r for r in rows if str(r.get(name)) == value]
+        skip = int(q.get("$skiptoken", 0))
+        limit = len(rows) if "$top" not in q else min(int(q["$top"]), len(rows))
+        end = min(skip + self.page_size, limit)
+        page = [{k: v for k, v in r.items() if k != "billed"} for r in rows[skip:end]]
+        if "$select" in q:
+            page = [{k: r.get(k) for k in q["$select"].split(",")} for r in page]
+        following = None
+        if end < limit:
+            following = f"{base}?" + urlencode({**{k: v for k, v in q.items()
+                                                   if k != "$skiptoken"}, "$skiptoken": end})
+        return page, following
+
+    # --- SOAP ---------------------------------------------------------------------------
+    def _soap(self, request: Request) -> Reply:
+        try:
+            root = ET.fromstring(request.body)
+            entry = root.find(f"{{{ENV}}}Body/{{{SFIN}}}JournalEntryBulkCreateRequest/"
+                              "JournalEntryCreateRequest/JournalEntry")
+            if entry is None:
+                raise ET.ParseError("no JournalEntry")
+        except ET.ParseError as exc:
+            fault = (f'<soap-env:Envelope xmlns:soap-env="{ENV}"><soap-env:Body><soap-env:Fault>'
+                     f"<faultcode>soap-env:Client</faultcode><faultstring>{exc}</faultstring>"
+                     "</soap-env:Fault></soap-env:Body></soap-env:Envelope>")
+            return Reply(500, fault, {"Content-Type": "text/xml"})
+
+        def text(node: ET.Element, tag: str) -> str:
+            found = node.find(tag)
+            return (found.text or "") if found is not None else ""
+
+        company = text(entry, "CompanyCode")
+        notes = []
+        items = []
+        if company not in self.company_codes:
+            notes.append(f"Company code {company} does not exist")
+        total = Decimal(0)
+        for item in entry.iterfind("Item"):
+            account, code = text(item, "GLAccount"), text(item, "DebitCreditCode")
+            amount = Decimal(text(item, "AmountInTransactionCurrency"))
+            if account not in self.gl_accounts:
+                notes.append(f"Account {account} does not exist in company code {company}")
+            if (code == "S") != (amount > 0) or code not in ("S", "H"):
+                notes.append(f"Amount {amount} does not match debit/credit code {code}")
+            total += amount
+            cur = item.find("AmountInTransactionCurrency")
+            items.append({"GLAccount": account, "DebitCreditCode": code,
+                          "AmountInTransactionCurrency": str(amount),
+                          "TransactionCurrency": cur.get("currencyCode") if cur is not None
+                          else "", "DocumentItemText": text(item, "DocumentItemText")})
+        if not items:
+            notes.append("Enter at least one line item")
+        if total != 0:
+            notes.append(f"Balance in transaction currency is {total}; the document is not "
+                         "balanced")
+        if notes:
+            number, year, severity = "0000000000", "0000", "3"
+        else:
+            number = f"{100000000 + next(self._ids):010d}"
+            year, severity = text(entry, "PostingDate")[:4], "1"
+            notes = [f"Document posted successfully: BKPFF {number} {company}{year}"]
+            self.journal_entries.append({
+                "CompanyCode": company, "FiscalYear": year, "AccountingDocument": number,
+                "DocumentReferenceID": text(entry, "DocumentReferenceID"),
+                "PostingDate": text(entry, "PostingDate"), "items": items})
+        log = "".join(f"<Item><SeverityCode>{severity}</SeverityCode><Note>{n}</Note></Item>"
+                      for n in notes)
+        body = (f'<soap-env:Envelope xmlns:soap-env="{ENV}"><soap-env:Body>'
+                f'<n0:JournalEntryBulkCreateConfirmation xmlns:n0="{SFIN}">'
+                "<JournalEntryCreateConfirmation><JournalEntryCreateConfirmation>"
+                f"<AccountingDocument>{number}</AccountingDocument><CompanyCode>{company}"
+                f"</CompanyCode><FiscalYear>{year}</FiscalYear></JournalEntryCreateConfirmation>"
+                f"<Log><MaximumLogItemSeverityCode>{severity}</MaximumLogItemSeverityCode>{log}"
+                "</Log></JournalEntryCreateConfirmation></n0:JournalEntryBulkCreateConfirmation>"
+                "</soap-env:Body></soap-env:Envelope>")
+        return Reply(200, body, {"Content-Type": "text/xml; charset=utf-8"})
+
+
+def _v2_error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": {"lang": "en", "value": message},
+                      "innererror": {"transactionid": "1A2B3C4D5E6F70819A0B1C2D3E4F5061",
+                                     "errordetails": [{"code": code, "message": message,
+                                                       "severity": "error", "target": ""}]}}}
+
+
+def _v4_error(code: str, message: str, target: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "target": "/BillingDocument",
+                      "details": [{"code": code, "message": message, "target": target,
+                                   "@Common.numericSeverity": 4}],
+                      "innererror": {"ErrorDetails": {"@Common.ExceptionCategory":
+                                                      "Client_Error"}}}}
