@@ -28,11 +28,11 @@ from .common import (
     write_result,
 )
 from .generate import ensure_dataset
-from .scenarios import api, approval, billing, expenses, ingest, memory, peer, sync
+from .scenarios import api, approval, billing, expenses, ingest, kpis, memory, peer, sync
 
 SCENARIOS: dict[str, ModuleType] = {"ingest": ingest, "expenses": expenses, "billing": billing,
                                     "api": api, "memory": memory, "sync": sync,
-                                    "approval": approval}
+                                    "approval": approval, "kpis": kpis}
 COMMANDS = ("all", *SCENARIOS, "peer", "summary", "generate")
 
 
@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         "approval": "approving 100 new entries after N stored vs a plain UPDATE of them",
         "sync": "hourbridge sync from a loopback Harvest imitation vs ingest of the same rows",
         "peer": "Tryton on the same kind of invoices (bench/peer_tryton.py, PostgreSQL)",
+        "kpis": "each KPI query (hourbridge kpis) timed alone, goal < 1 s each",
         "generate": "only generate (or find) the data set and print its manifest",
     }
     for name, text in helps.items():

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         "none", description="where OpenTelemetry spans go: none, console (stdout) or otlp "
         "(OTLP/HTTP; endpoint from OTEL_EXPORTER_OTLP_ENDPOINT)")
     worker_batch: int = 200
+    alert_rules: str | None = Field(
+        None, description="path of the YAML file of SLA and business alert rules "
+        "(docs/ALERTS.md); unset: the built-in rules")
+    alert_interval_seconds: float = Field(
+        60.0, gt=0, description="how often `hourbridge worker` checks the alert rules")
     worker_lease_seconds: float = Field(
         300.0, gt=0, description="how long a claimed outbox job stays a worker's without a "
         "heartbeat; a dead worker's jobs are rescued after it")

@@ -123,4 +123,36 @@ def test_a_scrape_costs_a_fixed_number_of_statements(
         scrape(client)
     finally:
         event.remove(hb.queries.engine, "before_cursor_execute", count)
-    assert len(seen) == small == 4  # one per family source: outbox, lag, inbox, unbilled
+    # one per family source: outbox, lag, inbox, unbilled, sync
+    assert len(seen) == small == 5
+
+
+class _Figures:
+    """Just connections: the sync lag gauge's own figures."""
+
+    def outbox_figures(self) -> list[dict[str, Any]]:
+        return []
+
+    def outbox_oldest_pending(self) -> datetime | None:
+        return None
+
+    def inbox_figures(self) -> list[dict[str, Any]]:
+        return []
+
+    def unbilled_figures(self) -> list[dict[str, Any]]:
+        return []
+
+    def sync_figures(self) -> list[dict[str, Any]]:
+        return [{"connection": "acme-harvest", "tracker": "harvest",
+                 "synced_at": START - timedelta(minutes=5), "created_at": START},
+                {"connection": "new-toggl", "tracker": "toggl", "synced_at": None,
+                 "created_at": START - timedelta(seconds=30)}]
+
+
+def test_sync_lag_per_connection() -> None:
+    from hourbridge.observability.metrics import DatabaseCollector
+
+    [lag] = [f for f in DatabaseCollector(_Figures(), lambda: START).collect()
+             if f.name == "hourbridge_sync_lag_seconds"]
+    assert samples(lag) == {(("connection", "acme-harvest"), ("tracker", "harvest")): 300.0,
+                            (("connection", "new-toggl"), ("tracker", "toggl")): 30.0}

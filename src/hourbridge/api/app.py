@@ -22,7 +22,7 @@ from hourbridge.observability.logging import configure as configure_logging
 from hourbridge.observability.logging import redact_database_errors
 from hourbridge.observability.metrics import metrics
 
-from . import dberrors, docs, openapi_security, problems, session, telemetry
+from . import dashboard, dberrors, docs, openapi_security, problems, session, telemetry
 from .auth import AuthMiddleware
 from .bodygate import BodyGateMiddleware
 from .deprecation import DeprecationMiddleware
@@ -72,6 +72,7 @@ TAGS: list[dict[str, Any]] = [
                                      "actions, and its verification."},
     {"name": "events", "description": "JSON Schemas of the published events, per type and "
                                       "version."},
+    {"name": "kpis", "description": "Financial KPIs for a period (docs/KPIS.md)."},
 ]
 
 # Models a route documents by hand (``openapi_extra``) rather than through a parameter.
@@ -108,6 +109,7 @@ def create_app(hb: Hourbridge) -> FastAPI:
     app.include_router(health_router)
     app.include_router(session.router)
     app.include_router(v1_router)
+    app.include_router(dashboard.router)
     _customise_openapi(app)
     return app
 

@@ -15,6 +15,7 @@ from hourbridge.config import load_settings
 from hourbridge.observability.logging import configure as configure_logging
 
 from . import (
+    alerts,
     audit,
     billing,
     connections,
@@ -34,9 +35,11 @@ from . import (
     intercompany,
     invoices,
     keys,
+    kpis,
     ledger,
     mapping,
     masterdata,
+    reconcile,
     revenue,
     server,
     trace,
@@ -86,10 +89,13 @@ app.add_typer(erp.erp_app, name="erp")
 app.add_typer(mapping.mapping_app, name="mapping")
 app.add_typer(webhooks.webhooks_app, name="webhooks")
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(alerts.alerts_app, name="alerts")
 
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)
 app.command("trace")(trace.trace)
+app.command("kpis")(kpis.kpis)
+app.command("reconcile")(reconcile.reconcile)
 app.command("sync")(connections.sync)
 app.command("approve")(entries.approve)
 app.command("reject")(entries.reject)

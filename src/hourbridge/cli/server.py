@@ -15,7 +15,8 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
-    """Run the REST API (OpenAPI at /openapi.json) with an in-process worker."""
+    """Run the REST API (OpenAPI at /openapi.json, docs at /docs) and the dashboard
+    (/dashboard) with an in-process worker."""
     import uvicorn
 
     with cli_errors():  # refused set-up: one line and exit 2 before the server starts

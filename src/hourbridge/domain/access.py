@@ -36,6 +36,7 @@ SCOPES: Final[dict[str, str]] = {
     "delivery:write": "replay dead letters and manage webhook subscriptions",
     "audit:read": "read the audit log",
     "metrics:read": "read the Prometheus metrics",
+    "kpis:read": "read KPIs, reconciliation and alerts (and the dashboard's pages)",
     ADMIN: "everything, including API keys",
 }
 _READS: Final = frozenset(s for s in SCOPES if s.endswith(":read") and s != "people:read")
@@ -44,7 +45,7 @@ ROLES: Final[dict[str, frozenset[str]]] = {
     "finance": frozenset({
         "masterdata:read", "masterdata:write", "people:read", "time:read", "billing:run",
         "invoices:read", "invoices:issue", "ledger:read", "exceptions:read",
-        "exceptions:write", "delivery:read", "delivery:write"}),
+        "exceptions:write", "delivery:read", "delivery:write", "kpis:read"}),
     "approver": frozenset({"masterdata:read", "time:read", "time:approve",
                            "exceptions:read"}),
     "integration": frozenset({"masterdata:read", "masterdata:write", "time:read",

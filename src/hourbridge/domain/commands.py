@@ -361,3 +361,11 @@ class ReplayDeadLetters:
     since: datetime | None = None
     by: str = ""
     note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseAlerts:
+    """Send alerts that started firing (``domain.alerts.Alert.as_dict()``) to the webhook
+    subscriptions of ``hourbridge.alert.raised.v1``."""
+
+    alerts: tuple[dict[str, Any], ...]

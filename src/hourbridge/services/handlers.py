@@ -15,6 +15,7 @@ from hourbridge.domain import commands as c
 from hourbridge.domain.ledger import balanced
 
 from .adjustments import adjust_billable
+from .alerts import raise_alerts
 from .approval import approve_entries
 from .billing import run_billing
 from .connections import (
@@ -87,6 +88,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.RemoveWebhook: remove_webhook,
     c.TestWebhook: test_webhook,
     c.ReplayDeadLetters: replay_dead_letters,
+    c.RaiseAlerts: raise_alerts,
 }
 
 QUERY_HANDLERS: dict[type, QueryHandler] = {

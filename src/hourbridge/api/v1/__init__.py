@@ -21,8 +21,10 @@ from . import (
     holds,
     intercompany,
     invoices,
+    kpis,
     ledger,
     masterdata,
+    reconciliation,
     sources,
     time_entries,
     trace,
@@ -33,7 +35,8 @@ health_router = health.router
 router = APIRouter()
 for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds,
                 invoices, credit_notes, contracts, corrections, exceptions, ledger, delivery,
-                expenses, intercompany, sources, webhook_receipts, trace, audit, events):
+                expenses, intercompany, sources, webhook_receipts, trace, audit, events, kpis,
+                reconciliation):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

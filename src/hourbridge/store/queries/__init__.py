@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from .alerts import AlertQueries
 from .audit import AuditQueries
 from .contracts import ContractQueries
 from .corrections import CorrectionQueries
@@ -17,10 +18,12 @@ from .holds import HoldQueries
 from .inbox import InboxQueries
 from .intercompany import IntercompanyQueries
 from .invoices import InvoiceQueries
+from .kpis import KpiQueries
 from .ledger import LedgerQueries
 from .masterdata import MasterDataQueries
 from .outbox import OutboxQueries
 from .payroll import PayrollQueries
+from .reconciliation import ReconciliationQueries
 from .telemetry import TelemetryQueries
 from .trace import TraceQueries
 from .webhooks import WebhookQueries
@@ -44,6 +47,9 @@ class ReadModels(
     TraceQueries,
     WebhookQueries,
     AuditQueries,
+    KpiQueries,
+    ReconciliationQueries,
+    AlertQueries,
 ):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
