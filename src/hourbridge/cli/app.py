@@ -35,6 +35,7 @@ from . import (
     ledger,
     mapping,
     masterdata,
+    receivables,
     revenue,
     server,
     trace,
@@ -80,6 +81,7 @@ app.add_typer(corrections.corrections_app, name="corrections")
 app.add_typer(inbox.inbox_app, name="inbox")
 app.add_typer(connections.connections_app, name="connections")
 app.add_typer(erp.erp_app, name="erp")
+app.add_typer(receivables.receivables_app, name="receivables")
 app.add_typer(mapping.mapping_app, name="mapping")
 app.add_typer(webhooks.webhooks_app, name="webhooks")
 

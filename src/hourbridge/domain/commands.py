@@ -295,6 +295,23 @@ class QueueErpPush:
 class ShowErpPostings:
     destination: str | None = None
     external_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PullErpPayments:
+    """Read the payment state of every document posted to ``destination`` (None: every
+    destination) and record the payments not recorded yet."""
+
+    destination: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePaymentsPull:
+    """Queue a payments pull for the worker; ``slot`` (a schedule's run time) makes firing
+    the same slot twice queue once."""
+
+    destination: str | None = None
+    slot: str | None = None
 # --- outbound webhooks and dead letters (issue 12) ----------------------------------------
 @dataclass(frozen=True, slots=True)
 class AddWebhook:

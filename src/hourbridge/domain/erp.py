@@ -27,7 +27,8 @@ from typing import Any
 from .iso4217 import MINOR_UNITS
 from .problems import Problem
 
-SYSTEMS = ("odoo",)  # issue 13 adds netsuite, business_central, d365_fo, oracle_fusion, sap
+SYSTEMS = ("odoo",  # issue 13 adds netsuite, business_central, d365_fo, oracle_fusion, sap
+           "tryton")  # issue 12
 NUMBERING = ("hourbridge", "erp")  # whose number the ERP document carries
 KINDS = ("customer", "invoice", "credit_note", "journal_entry")
 DEFAULT = "default"  # the revenue account / item of a line kind the profile does not name
@@ -136,6 +137,7 @@ class ErpDocument:
     tax: Decimal = Decimal(0)
     total: Decimal = Decimal(0)
     reference: str | None = None  # the buyer's PO / reference
+    receivable: str | None = None  # an invoice's receivable account (the profile's)
 
 
 def customer_party(entity: str, customer: str, buyer: Mapping[str, Any]) -> ErpParty:
@@ -178,7 +180,8 @@ def map_invoice(p: ErpProfile, key: str, invoice: Mapping[str, Any],
                                or {}),
         due_date=invoice.get("due_date"), net=abs(Decimal(invoice["net"])),
         tax=abs(Decimal(invoice["tax"])), total=abs(Decimal(invoice["total"])),
-        reference=snapshot.get("purchase_order") or snapshot.get("buyer_reference"))
+        reference=snapshot.get("purchase_order") or snapshot.get("buyer_reference"),
+        receivable=p.receivable_account)
 
 
 def map_journal(p: ErpProfile, key: str, journal: Mapping[str, Any]) -> ErpDocument | list[
@@ -235,7 +238,7 @@ def document_from_data(data: Mapping[str, Any]) -> ErpDocument:
         ErpParty(**data["partner"]) if data.get("partner") else None,
         date.fromisoformat(data["due_date"]) if data.get("due_date") else None,
         Decimal(data["net"]), Decimal(data["tax"]), Decimal(data["total"]),
-        data.get("reference"))
+        data.get("reference"), data.get("receivable"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,8 +252,21 @@ class ErpRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ErpPayment:
+    """One payment the ERP holds against a document: its own id for it (stable: the same
+    payment read twice is recorded once), the date and the amount in the document's
+    currency (positive: a refund paid on a credit note is positive too)."""
+
+    erp_id: str
+    paid_on: date
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentState:
-    """What the ERP says is paid: ``state`` one of not_paid / partial / paid / reversed."""
+    """What the ERP says is paid: ``state`` one of not_paid / partial / paid / reversed,
+    the amount still open (``residual``) and the payments so far."""
 
     state: str
     residual: Decimal | None = None
+    payments: tuple[ErpPayment, ...] = ()

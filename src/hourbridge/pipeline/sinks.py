@@ -96,6 +96,9 @@ class SinkRegistry:
                 self._open[name] = made
             return self._open[name]
 
+    def sink(self, name: str) -> Sink:
+        return self.destination(name).sink
+
     def deliver(self, event: dict[str, Any]) -> ErpRecord:
         """The worker's handler for one queued document (a CloudEvents envelope)."""
         data = event["data"]

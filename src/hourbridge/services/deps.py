@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .ports.connections import TrackerGateway
+from .ports.erp import ErpGateway
 from .ports.webhooks import WebhookGateway
 from .rows import BatchValidator
 
@@ -15,6 +16,7 @@ class Collaborators:
     validator: BatchValidator | None = None  # intake validation; None: in this process
     trackers: TrackerGateway | None = None  # the connectors (sync); None: no connections
     webhooks: WebhookGateway | None = None  # signed outbound webhooks; None: none
+    erps: ErpGateway | None = None  # the ERP sinks by destination (payments pull)
 
 
 NO_DEPS = Collaborators()

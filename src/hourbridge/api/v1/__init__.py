@@ -21,6 +21,7 @@ from . import (
     invoices,
     ledger,
     masterdata,
+    receivables,
     sources,
     time_entries,
     trace,
@@ -31,7 +32,7 @@ health_router = health.router
 router = APIRouter()
 for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds,
                 invoices, credit_notes, contracts, corrections, exceptions, ledger, delivery,
-                expenses, intercompany, sources, webhook_receipts, trace):
+                expenses, intercompany, sources, webhook_receipts, trace, receivables):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

@@ -8,7 +8,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from hourbridge.domain.erp import ErpDocument, ErpParty, ErpProfile, ErpRecord, PaymentState
+from hourbridge.domain.erp import (
+    ErpDocument,
+    ErpParty,
+    ErpPayment,
+    ErpProfile,
+    ErpRecord,
+    PaymentState,
+)
 
 
 class Sink(Protocol):
@@ -38,6 +45,12 @@ class Sink(Protocol):
     def payment_state(self, kind: str, erp_id: str) -> PaymentState: ...
 
 
+class ErpGateway(Protocol):
+    """The sinks by destination name (``pipeline.sinks.SinkRegistry``)."""
+
+    def sink(self, destination: str) -> Sink: ...
+
+
 class ErpRepository(Protocol):
     """What the ERP use cases read and write in their transaction."""
 
@@ -56,6 +69,20 @@ class ErpRepository(Protocol):
 
     def postings(self, destination: str | None, external_id: str | None) -> list[
             dict[str, Any]]: ...
+
+    def posted_documents(self, destination: str | None) -> list[dict[str, Any]]:
+        """Invoices and credit notes an ERP holds (posted or found there): ``destination``,
+        ``kind``, ``erp_id``, ``invoice`` (our id), ``status``, ``currency``, ``total``."""
+        ...
+
+    def record_payment(self, invoice: int, destination: str, payment: ErpPayment,
+                       currency: str, now: datetime) -> bool:
+        """Keep ``payment`` once: False when this ERP's payment was recorded before."""
+        ...
+
+    def mark_paid(self, invoice: int) -> bool:
+        """An issued or posted invoice becomes ``paid``; False if it was not one."""
+        ...
 
 
 class PostingLog(Protocol):

@@ -20,6 +20,7 @@ from .ledger import LedgerQueries
 from .masterdata import MasterDataQueries
 from .outbox import OutboxQueries
 from .payroll import PayrollQueries
+from .receivables import ReceivableQueries
 from .telemetry import TelemetryQueries
 from .trace import TraceQueries
 from .webhooks import WebhookQueries
@@ -32,6 +33,7 @@ class ReadModels(
     InboxQueries,
     ExceptionQueries,
     InvoiceQueries,
+    ReceivableQueries,
     CorrectionQueries,
     LedgerQueries,
     OutboxQueries,

@@ -31,7 +31,7 @@ from .delivery import (
     journal_lines,
     outbox,
 )
-from .erp import erp_postings, erp_profiles
+from .erp import erp_postings, erp_profiles, invoice_payments
 from .intake import (
     PENDING_APPROVAL,
     PENDING_STATES,
@@ -91,6 +91,7 @@ __all__ = [
     "intercompany_markups",
     "invoice_line_entries",
     "invoice_lines",
+    "invoice_payments",
     "invoices",
     "journal_entries",
     "journal_lines",
