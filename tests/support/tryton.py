@@ -216,4 +216,6 @@ def serve(db: TrytonDatabase, startup_timeout: float = 120) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
         log.close()

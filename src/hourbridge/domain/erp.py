@@ -159,10 +159,14 @@ def map_invoice(p: ErpProfile, key: str, invoice: Mapping[str, Any],
         return [Problem("invalid_erp_profile", f"no ERP tax code for {tax_code!r}",
                         f"{where}.tax_codes.{tax_code}", f"tax_codes.{tax_code}")]
     out = []
+    # amounts go positive in the document's direction (a document stored negative flips);
+    # a line against it (an invoice's cap write-down) stays negative
+    flip = Decimal(-1) if Decimal(invoice["net"]) < 0 else Decimal(1)
     for ln in lines:
         kind = ln.get("kind") or "time"
-        qty, rate, amount = (abs(Decimal(ln["quantity_hours"])), abs(Decimal(ln["rate"])),
-                             abs(Decimal(ln["amount"])))
+        amount = flip * Decimal(ln["amount"])
+        qty = abs(Decimal(ln["quantity_hours"]))
+        rate = abs(Decimal(ln["rate"])).copy_sign(amount)
         if qty == 0 or qty * rate != amount:
             # an ERP recomputes quantity x price; rounded lines post as one unit of their
             # amount so the ERP's total equals the invoice's to the cent

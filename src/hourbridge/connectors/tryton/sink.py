@@ -10,6 +10,9 @@ move's ``description``; so a lookup by external id is one ``search``. Tryton's o
 ``code``, currencies by ``code``) are resolved once per sink and kept: a profile names what
 a bookkeeper sees, never a database id.
 
+The login must belong to every company its profiles name, with its company filter on "all"
+(Tryton's record rules otherwise show only the user's current company's records).
+
 A ``UserWarning`` on posting (Tryton asks whether to post an invoice whose payment date is
 already past, as an issued invoice posted later is) is confirmed the way its client does:
 a ``res.user.warning`` for that key, then the call again.
@@ -32,6 +35,9 @@ from hourbridge.domain.erp import (
 from .rpc import ErpRefused, TrytonRpc, TrytonWarning
 
 INVOICE_KINDS = ("invoice", "credit_note")
+# the digits Tryton keeps by default: a line's quantity without a unit (2), a unit price
+# (trytond's ``price_decimal``, 4)
+QUANTITY_STEP, PRICE_STEP = Decimal("0.01"), Decimal("0.0001")
 PAYMENT_FIELDS = ["state", "amount_to_pay", "total_amount", "currency", "payment_lines",
                   "reconciliation_lines", "number"]
 
@@ -109,9 +115,17 @@ class TrytonSink:
         sign = Decimal(-1) if doc.kind == "credit_note" else Decimal(1)
         lines = []
         for ln in doc.lines:
+            quantity, price = ln.quantity, ln.unit_price
+            if (quantity != quantity.quantize(QUANTITY_STEP)
+                    or price != price.quantize(PRICE_STEP)):
+                # more digits than Tryton keeps: one unit of the line's amount, so its
+                # total is the line's to the cent
+                quantity, price = Decimal(1), ln.amount
+            # Tryton counts the digits written: 150.00000000 is too many for 4
+            quantity, price = quantity.quantize(QUANTITY_STEP), price.quantize(PRICE_STEP)
             line: dict[str, Any] = {
                 "type": "line", "description": ln.description,
-                "quantity": ln.quantity * sign, "unit_price": ln.unit_price,
+                "quantity": quantity * sign, "unit_price": price,
                 "account": self._account(ln.account, company), "currency": currency,
                 "company": company}
             if ln.tax:
