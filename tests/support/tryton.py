@@ -4,7 +4,8 @@ PostgreSQL database with modules activated, books set up, and trytond served ove
 The virtualenv is built from ``bench/requirements-tryton.txt`` (never into the project's
 .venv) under ``~/.cache/hourbridge/tryton-<sha256 of that file>`` (``HOURBRIDGE_TRYTON_CACHE``
 names another folder), so every run on a machine after the first reuses it; building takes a
-file lock, so parallel test workers and the bench build it once. A stamp written last marks a
+file lock, so parallel test workers and the bench build it once (comments in the file do not
+count). A stamp written last marks a
 complete one: a build killed half-way is built again.
 
 The Tryton side runs in that venv's interpreter (``tryton_side/serve.py``: trytond on a free
@@ -44,7 +45,10 @@ class TrytonUnavailable(RuntimeError):
 
 
 def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The requirements' digest: their lines without comments and blank lines, so that
+    editing a comment keeps the venv and the template database."""
+    lines = [ln.split("#", 1)[0].strip() for ln in path.read_text().splitlines()]
+    return hashlib.sha256("\n".join(ln for ln in lines if ln).encode()).hexdigest()
 
 
 def venv_for(requirements: Path = REQUIREMENTS) -> Path:

@@ -107,12 +107,16 @@ class TrytonSink:
         assert doc.partner is not None
         ctx = self._context(company)
         party = int(self.push_customer(doc.partner, doc.company))
-        [row] = self.rpc.call("model.party.party.read", [party], ["addresses"], ctx)
-        if not row["addresses"]:
-            raise ErpRefused(f"Tryton party {party} has no address to invoice")
+        if ("address", str(party)) not in self._ids:
+            [row] = self.rpc.call("model.party.party.read", [party], ["addresses"], ctx)
+            if not row["addresses"]:
+                raise ErpRefused(f"Tryton party {party} has no address to invoice")
+            self._ids[("address", str(party))] = int(row["addresses"][0])
+        address = self._ids[("address", str(party))]
         currency = self._id("currency.currency", [["code", "=", doc.currency]],
                             f"currency {doc.currency!r}")
         sign = Decimal(-1) if doc.kind == "credit_note" else Decimal(1)
+        tax: int | None = None
         lines = []
         for ln in doc.lines:
             quantity, price = ln.quantity, ln.unit_price
@@ -134,15 +138,32 @@ class TrytonSink:
                                f"tax {ln.tax!r}", company)
                 line["taxes"] = [["add", [tax]]]
             lines.append(line)
+        taxes = []
+        if tax is not None:
+            # the tax as issued: Tryton keeps a tax line whose account, tax and base are
+            # what it computes, with its amount (Tryton rounds half to even, the issued
+            # document half up: a cent apart on some documents otherwise)
+            base = sign * doc.net
+            side = "invoice_account" if base >= 0 else "credit_note_account"
+            if (side, str(tax)) not in self._ids:
+                [acc] = self.rpc.call("model.account.tax.read", [tax],
+                                      ["invoice_account", "credit_note_account"], {})
+                for name in ("invoice_account", "credit_note_account"):
+                    self._ids[(name, str(tax))] = int(acc[name])
+            taxes.append({"tax": tax, "base": base, "amount": sign * doc.tax,
+                          "account": self._ids[(side, str(tax))],
+                          "description": doc.lines[0].tax, "manual": False})
         vals: dict[str, Any] = {
             "type": "out", "company": company, "party": party,
-            "invoice_address": row["addresses"][0], "currency": currency,
+            "invoice_address": address, "currency": currency,
             "journal": self._id("account.journal", [["code", "=", doc.journal]],
                                 f"journal {doc.journal!r}"),
             "account": self._account(self._receivable(doc), company),
             "invoice_date": doc.date, "reference": doc.external_id,
             "description": " ".join(filter(None, [doc.memo, doc.reference])),
             "lines": [["create", lines]]}
+        if taxes:
+            vals["taxes"] = [["create", taxes]]
         if doc.due_date:
             vals["payment_term_date"] = doc.due_date
         return vals
