@@ -107,11 +107,13 @@ class SqlErp:
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
         else:
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        result = self.conn.execute(dialect_insert(t.invoice_payments).values(
+        ip = t.invoice_payments
+        # RETURNING says whether a row went in (rowcount is -1 here on psycopg)
+        added = self.conn.execute(dialect_insert(ip).values(
             invoice=invoice, destination=destination, erp_payment_id=payment.erp_id,
             paid_on=payment.paid_on, amount=payment.amount, currency=currency,
-            recorded_at=now).on_conflict_do_nothing())
-        return bool(result.rowcount)
+            recorded_at=now).on_conflict_do_nothing().returning(ip.c.id)).first()
+        return added is not None
 
     def mark_paid(self, invoice: int) -> bool:
         inv = t.invoices
