@@ -31,6 +31,7 @@ from hourbridge.domain.erp import (
     ErpRecord,
     PaymentState,
 )
+from hourbridge.domain.iso4217 import MINOR_UNITS
 
 from .rpc import ErpRefused, TrytonRpc, TrytonWarning
 
@@ -40,6 +41,12 @@ INVOICE_KINDS = ("invoice", "credit_note")
 QUANTITY_STEP, PRICE_STEP = Decimal("0.01"), Decimal("0.0001")
 PAYMENT_FIELDS = ["state", "amount_to_pay", "total_amount", "currency", "payment_lines",
                   "reconciliation_lines", "number"]
+
+
+def _minor(currency: str) -> Decimal:
+    """One minor unit of ``currency``: Tryton refuses more digits than the currency has,
+    trailing zeros included."""
+    return Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2))
 
 
 class TrytonSink:
@@ -143,14 +150,15 @@ class TrytonSink:
             # the tax as issued: Tryton keeps a tax line whose account, tax and base are
             # what it computes, with its amount (Tryton rounds half to even, the issued
             # document half up: a cent apart on some documents otherwise)
-            base = sign * doc.net
+            cent = _minor(doc.currency)
+            base = (sign * doc.net).quantize(cent)
             side = "invoice_account" if base >= 0 else "credit_note_account"
             if (side, str(tax)) not in self._ids:
                 [acc] = self.rpc.call("model.account.tax.read", [tax],
                                       ["invoice_account", "credit_note_account"], {})
                 for name in ("invoice_account", "credit_note_account"):
                     self._ids[(name, str(tax))] = int(acc[name])
-            taxes.append({"tax": tax, "base": base, "amount": sign * doc.tax,
+            taxes.append({"tax": tax, "base": base, "amount": (sign * doc.tax).quantize(cent),
                           "account": self._ids[(side, str(tax))],
                           "description": doc.lines[0].tax, "manual": False})
         vals: dict[str, Any] = {
@@ -182,14 +190,17 @@ class TrytonSink:
                           f"open period on {doc.date}", company)
         lines = []
         for ln in doc.lines:
+            cent = _minor(doc.currency)
             line: dict[str, Any] = {"account": self._account(ln.account, company),
-                                    "debit": ln.debit, "credit": ln.credit,
+                                    "debit": ln.debit.quantize(cent),
+                                    "credit": ln.credit.quantize(cent),
                                     "description": ln.description}
             if ln.currency is not None and ln.amount_currency is not None:
                 line["second_currency"] = self._id(
                     "currency.currency", [["code", "=", ln.currency]],
                     f"currency {ln.currency!r}")
-                line["amount_second_currency"] = ln.amount_currency
+                line["amount_second_currency"] = ln.amount_currency.quantize(
+                    _minor(ln.currency))
             lines.append(line)
         return {"company": company, "period": period, "date": doc.date,
                 "journal": self._id("account.journal", [["code", "=", doc.journal]],
