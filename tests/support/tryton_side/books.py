@@ -203,6 +203,7 @@ def pay(pool: Any, spec: dict[str, Any]) -> dict[str, Any]:
                 lines = [ln for ln in invoice.payment_lines + invoice.lines_to_pay
                          if not ln.reconciliation]
                 Line.reconcile(lines)
+                Invoice.process([invoice])  # what the reconciliation queues: now "paid"
             invoice = Invoice(invoice.id)
             done.append({"invoice": invoice.id, "state": invoice.state,
                          "amount_to_pay": str(invoice.amount_to_pay)})
