@@ -21,6 +21,7 @@ a ``res.user.warning`` for that key, then the call again.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -216,15 +217,24 @@ class TrytonSink:
                          number=row["number"])
 
     def _post(self, model: str, erp_id: int) -> None:
+        if model == "account.invoice":
+            # confirm ahead the one warning posting an issued (back-dated) invoice raises:
+            # its key is Tryton's (``res.user.warning.format``: md5 of the records, then
+            # the name); were it another, the loop below confirms what Tryton names
+            digest = hashlib.md5(f"{model},{erp_id}".encode(), usedforsecurity=False)
+            self._confirm_warning(f"{digest.hexdigest()}.invoice_payment_term")
         for _ in range(3):
             try:
                 self.rpc.call(f"model.{model}.post", [erp_id], {}, write=True)
                 return
             except TrytonWarning as warning:
-                self.rpc.call("model.res.user.warning.create",
-                              [{"user": self.rpc.user, "name": warning.name, "always": False}],
-                              {}, write=True)
+                self._confirm_warning(warning.name)
         raise ErpRefused(f"Tryton kept warning on posting {model} {erp_id}")
+
+    def _confirm_warning(self, name: str) -> None:
+        self.rpc.call("model.res.user.warning.create",
+                      [{"user": self.rpc.user, "name": name, "always": False}], {},
+                      write=True)
 
     def find(self, kind: str, external_id: str) -> ErpRecord | None:
         if kind == "journal_entry":
