@@ -38,6 +38,7 @@ from .pipeline.worker import Handler, Relay, Worker
 from .services.access import AccessKeys
 from .services.erp import ERP_DOCUMENT_READY
 from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, QUERY_HANDLERS, Collaborators
+from .services.payments import ERP_PAYMENTS_PULL, payments_job
 from .services.ports.uow import UnitOfWork
 from .services.webhooks import WEBHOOK_DELIVERY, deliver_webhook
 from .store import migrate
@@ -227,6 +228,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     # queued ERP documents go to the registry, which picks the sink by the destination the
     # event names
     handlers[ERP_DOCUMENT_READY] = sinks.deliver
+    # a payments pull (``erp payments pull --queue``, a schedule's hook) runs as a command of
+    # the application made below
+    made: list[Hourbridge] = []
+    handlers[ERP_PAYMENTS_PULL] = lambda event: payments_job(event, made[0].handle)
     key = settings.secret_key.get_secret_value() if settings.secret_key else None
     sender = webhooks or WebhookSender(key, clock,
                                        allow_loopback_http=settings.allow_loopback_http)
@@ -243,16 +248,19 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
                     lease=timedelta(seconds=settings.worker_lease_seconds),
                     # deliveries to webhooks and ERPs are jobs of ours, not events to fan out
                     relays=relays,
-                    relayed=lambda type_: type_ not in (WEBHOOK_DELIVERY, ERP_DOCUMENT_READY))
+                    relayed=lambda type_: type_ not in (WEBHOOK_DELIVERY, ERP_DOCUMENT_READY,
+                                                        ERP_PAYMENTS_PULL))
     validator = ParallelValidator(workers=settings.intake_workers)
     gateway = trackers or Trackers(TRACKERS, key,
                                    allow_loopback_http=settings.allow_loopback_http)
-    return Hourbridge(settings, engine, clock, ReadModels(read_only(engine)), worker,
-                      SqlIdempotencyKeys(engine, clock), snapshots=snapshots,
-                      collaborators=Collaborators(validator=validator, trackers=gateway,
-                                                  webhooks=sender,
-                                                  erp=lambda n: sinks.destination(n).sink),
-                      uow_factory=uow_factory, sinks=sinks)
+    hb = Hourbridge(settings, engine, clock, ReadModels(read_only(engine)), worker,
+                    SqlIdempotencyKeys(engine, clock), snapshots=snapshots,
+                    collaborators=Collaborators(validator=validator, trackers=gateway,
+                                                webhooks=sender, erps=sinks,
+                                                erp=lambda n: sinks.destination(n).sink),
+                    uow_factory=uow_factory, sinks=sinks)
+    made.append(hb)
+    return hb
 
 
 def _open_destination(engine: Engine, name: str) -> Destination | None:

@@ -22,6 +22,7 @@ from hourbridge.domain.alerts import parse_rules
 from hourbridge.errors import InvalidInput
 from hourbridge.observability.alerts import AlertLog, check_alerts, load_rules
 from hourbridge.services.alerts import ALERT_RAISED
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 START = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
@@ -49,10 +50,7 @@ def firm(database_url: str) -> Iterator[tuple[Hourbridge, Clock]]:
     hb = bootstrap(Settings(database_url=database_url,
                             secret_key=Fernet.generate_key().decode()), clock=clock)
     try:
-        from fastapi.testclient import TestClient
-
-        from hourbridge.api.app import create_app
-        with TestClient(create_app(hb)) as client:
+        with api_client(hb) as client:
             assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
             rows = [{"external_id": f"w{i}", "employee": "E1", "project": "P1", "task": "DEV",
                      "work_date": d, "hours": "1"} for i, d in enumerate(

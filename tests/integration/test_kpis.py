@@ -13,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.cli.app import app
 from hourbridge.config import Settings
@@ -21,6 +20,7 @@ from hourbridge.domain import commands as c
 from hourbridge.domain.kpis import parse_period, percentile, working_days
 from hourbridge.errors import InvalidInput
 from hourbridge.observability.kpis import kpi_report
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 NOW = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)
@@ -42,7 +42,7 @@ def firm(database_url: str) -> Iterator[tuple[Hourbridge, TestClient]]:
         {"valid_from": "2026-08-16", "rate": "100.00", "currency": "EUR"}]
     bundle["employees"][1]["cost_rates"] = [
         {"valid_from": "2026-01-01", "rate": "50.00", "currency": "EUR"}]
-    with TestClient(create_app(hb)) as client:
+    with api_client(hb) as client:
         assert client.post("/v1/master-data", json=bundle).status_code == 200
         rows = [{"external_id": i, "employee": e, "project": "P1", "task": t, "work_date": d,
                  "hours": h} for i, e, t, d, h in ENTRIES]

@@ -18,7 +18,8 @@ reference/external_api.html, and ``odoo/http.py`` for the JSON-RPC envelope):
   ``JOURNAL/YEAR/00001``, ``RJOURNAL/...`` for refunds). x2many commands ``(0, 0, vals)`` and
   ``(6, 0, ids)``.
 - ``account.move`` keeps ``state`` (draft/posted), ``payment_state`` (``not_paid`` once
-  posted; ``pay`` makes it ``partial`` or ``paid``), ``amount_untaxed``, ``amount_tax``
+  posted; ``pay`` makes it ``partial`` or ``paid`` and adds the payment to
+  ``invoice_payments_widget``), ``amount_untaxed``, ``amount_tax``
   (taxes rounded per line: Odoo's default ``round_per_line``), ``amount_total``,
   ``amount_residual``. Posting a customer invoice without a partner, without lines, or an
   unbalanced entry is a ``UserError``; an unknown account, tax or partner id a
@@ -69,6 +70,7 @@ class Odoo:
     records: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
     _next_id: int = 100
     _sequence: dict[str, int] = field(default_factory=dict)
+    _partials: int = 0  # account.partial.reconcile ids
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -97,12 +99,23 @@ class Odoo:
     def moves(self) -> list[dict[str, Any]]:
         return list(self.records.get("account.move", {}).values())
 
-    def pay(self, move_id: int, amount: Decimal) -> None:
-        """The customer paid ``amount`` (what a reconciled payment does to the move)."""
+    def pay(self, move_id: int, amount: Decimal, on: str = "2026-11-30") -> None:
+        """The customer paid ``amount`` on ``on`` (what a reconciled payment does to the
+        move: its residual, payment state and ``invoice_payments_widget``, whose content
+        lists each reconciliation with its ``partial_id``, amount and date)."""
         with self._lock:
             move = self.records["account.move"][move_id]
             move["amount_residual"] = move["amount_residual"] - amount
             move["payment_state"] = "paid" if move["amount_residual"] <= 0 else "partial"
+            self._partials += 1
+            widget = move.get("invoice_payments_widget") or {
+                "title": "Less Payment", "outstanding": False, "content": []}
+            widget["content"].append({
+                "name": f"Payment {self._partials}", "journal_name": "Bank",
+                "amount": float(amount), "currency_id": move.get("currency_id"), "date": on,
+                "partial_id": self._partials, "account_payment_id": self._partials,
+                "move_id": move_id, "ref": f"BNK1/{on[:4]}/{self._partials:05d}"})
+            move["invoice_payments_widget"] = widget
 
     # --- the ORM --------------------------------------------------------------------------
     def _match(self, model: str, domain: list[Any]) -> list[dict[str, Any]]:
@@ -179,7 +192,8 @@ class Odoo:
         return self._add(model, {**vals, "lines": lines, "state": "draft", "name": "/",
                                  "payment_state": "not_paid", "amount_untaxed": untaxed,
                                  "amount_tax": tax, "amount_total": untaxed + tax,
-                                 "amount_residual": untaxed + tax})
+                                 "amount_residual": untaxed + tax,
+                                 "invoice_payments_widget": False})
 
     def _post(self, move: dict[str, Any]) -> None:
         if move["state"] != "draft":

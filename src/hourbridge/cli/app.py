@@ -39,6 +39,7 @@ from . import (
     ledger,
     mapping,
     masterdata,
+    receivables,
     reconcile,
     revenue,
     server,
@@ -86,6 +87,7 @@ app.add_typer(inbox.inbox_app, name="inbox")
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(connections.connections_app, name="connections")
 app.add_typer(erp.erp_app, name="erp")
+app.add_typer(receivables.receivables_app, name="receivables")
 app.add_typer(mapping.mapping_app, name="mapping")
 app.add_typer(webhooks.webhooks_app, name="webhooks")
 app.add_typer(audit.audit_app, name="audit")

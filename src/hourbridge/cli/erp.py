@@ -20,6 +20,8 @@ erp_app = typer.Typer(help="ERP sinks: profiles, push, postings, customers, chec
 profiles_app = typer.Typer(help="ERP profiles (the erp_profiles section).",
                            no_args_is_help=True)
 erp_app.add_typer(profiles_app, name="profiles")
+payments_app = typer.Typer(help="Payments read back from the ERPs.", no_args_is_help=True)
+erp_app.add_typer(payments_app, name="payments")
 
 EntityOpt = Annotated[str | None, typer.Option("--entity", help="Only this legal entity.")]
 DestinationOpt = Annotated[str | None, typer.Option("--destination",
@@ -141,3 +143,42 @@ def check(entity: Annotated[str, typer.Argument(help="The legal entity whose pro
                 console.print(f"{d['destination']} ({d['system']}): missing: {line}")
     if not report["ready"]:
         raise typer.Exit(1)
+@payments_app.command("pull")
+def payments_pull(
+    destination: Annotated[str | None, typer.Argument(
+        help="Only this ERP destination (default: every one).")] = None,
+    queue: Annotated[bool, typer.Option(
+        "--queue", help="Queue the pull for the worker (a schedule's hook) instead.")] = False,
+    slot: Annotated[str | None, typer.Option(
+        "--slot", help="With --queue: the schedule's run (e.g. 2026-12-06T06); the same slot "
+        "queues once.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Read the payment state of every invoice and credit note posted to the ERPs and record
+    each payment once; an invoice paid in full becomes paid. Exit 1 if an ERP could not
+    answer for some (what the others answered is kept)."""
+    with session() as hb:
+        if queue:
+            added = hb.handle(c.QueuePaymentsPull(destination, slot))
+            if as_json:
+                print_json({"queued": added})
+            else:
+                console.print("payments pull queued for the worker" if added
+                              else "already queued for this slot")
+            return
+        report = hb.handle(c.PullErpPayments(destination))
+        if as_json:
+            print_json(report)
+        else:
+            console.print(
+                f"{report['documents']} document(s) on "
+                f"{', '.join(report['destinations']) or 'no destination'}: "
+                + (", ".join(f"{n} {s}" for s, n in report["states"].items()) or "none read")
+                + f"; {report['payments_recorded']} payment(s) recorded, "
+                f"{report['already_recorded']} already recorded, {report['marked_paid']} "
+                "invoice(s) now paid")
+            for f in report["failed"]:
+                console.print(f"[red]{f['destination']} invoice {f['invoice']}: "
+                              f"{f['error']}[/red]")
+        if report["failed"]:
+            raise typer.Exit(1)

@@ -166,6 +166,9 @@ AUDITED: dict[type, _Intent] = {
     c.ReplayDeadLetters: lambda x: ("deadletters.replay",
                                     _ids("dead-letters", x.ids) if x.ids
                                     else f"dead-letters/{x.reason or '*'}", x.note),
+    # payments read back from an ERP: recorded (and invoices marked paid) only when new
+    c.PullErpPayments: lambda x: ("payments.record", f"payments/{x.destination or '*'}", ""),
+    c.PullErpCustomers: lambda x: ("erp.identity", f"erp_identity/{x.destination}", ""),
 }
 
 

@@ -315,12 +315,31 @@ class ShowErpIdentity:
 
 
 @dataclass(frozen=True, slots=True)
+class PullErpPayments:
+    """Read the payment state of every document posted to ``destination`` (None: every
+    destination) and record the payments not recorded yet."""
+
+    destination: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CheckErp:
     """Ask each ERP of ``entity`` (only ``destination``) whether it has what the profile
     names."""
 
     entity: str
     destination: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePaymentsPull:
+    """Queue a payments pull for the worker; ``slot`` (a schedule's run time) makes firing
+    the same slot twice queue once."""
+
+    destination: str | None = None
+    slot: str | None = None
+
+
 # --- outbound webhooks and dead letters (issue 12) ----------------------------------------
 @dataclass(frozen=True, slots=True)
 class AddWebhook:

@@ -27,7 +27,8 @@ from typing import Any
 from .iso4217 import MINOR_UNITS
 from .problems import Problem
 
-SYSTEMS = ("odoo", "netsuite", "business_central", "d365_fo", "oracle_fusion", "sap")
+SYSTEMS = ("odoo", "tryton", "netsuite", "business_central", "d365_fo", "oracle_fusion",
+           "sap")
 NUMBERING = ("hourbridge", "erp")  # whose number the ERP document carries
 KINDS = ("customer", "invoice", "credit_note", "journal_entry")
 DEFAULT = "default"  # the revenue account / item of a line kind the profile does not name
@@ -137,6 +138,7 @@ class ErpDocument:
     tax: Decimal = Decimal(0)
     total: Decimal = Decimal(0)
     reference: str | None = None  # the buyer's PO / reference
+    receivable: str | None = None  # an invoice's receivable account (the profile's)
 
 
 def customer_party(entity: str, customer: str, buyer: Mapping[str, Any]) -> ErpParty:
@@ -158,13 +160,14 @@ def map_invoice(p: ErpProfile, key: str, invoice: Mapping[str, Any],
         return [Problem("invalid_erp_profile", f"no ERP tax code for {tax_code!r}",
                         f"{where}.tax_codes.{tax_code}", f"tax_codes.{tax_code}")]
     out = []
-    # a document's lines as it is read (an invoice's, or a credit note's the other way
-    # round): a line against the document's direction (a write-down) stays negative
-    direction = -1 if sum((Decimal(ln["amount"]) for ln in lines), Decimal(0)) < 0 else 1
+    # amounts go positive in the document's direction (a document stored negative flips);
+    # a line against it (an invoice's cap write-down) stays negative
+    flip = Decimal(-1) if Decimal(invoice["net"]) < 0 else Decimal(1)
     for ln in lines:
         kind = ln.get("kind") or "time"
-        qty, rate, amount = (abs(Decimal(ln["quantity_hours"])), abs(Decimal(ln["rate"])),
-                             Decimal(ln["amount"]) * direction)
+        amount = flip * Decimal(ln["amount"])
+        qty = abs(Decimal(ln["quantity_hours"]))
+        rate = abs(Decimal(ln["rate"])).copy_sign(amount)
         if qty == 0 or qty * rate != amount:
             # an ERP recomputes quantity x price; rounded lines post as one unit of their
             # amount so the ERP's total equals the invoice's to the cent
@@ -182,7 +185,8 @@ def map_invoice(p: ErpProfile, key: str, invoice: Mapping[str, Any],
                                or {}),
         due_date=invoice.get("due_date"), net=abs(Decimal(invoice["net"])),
         tax=abs(Decimal(invoice["tax"])), total=abs(Decimal(invoice["total"])),
-        reference=snapshot.get("purchase_order") or snapshot.get("buyer_reference"))
+        reference=snapshot.get("purchase_order") or snapshot.get("buyer_reference"),
+        receivable=p.receivable_account)
 
 
 def map_journal(p: ErpProfile, key: str, journal: Mapping[str, Any]) -> ErpDocument | list[
@@ -239,7 +243,7 @@ def document_from_data(data: Mapping[str, Any]) -> ErpDocument:
         ErpParty(**data["partner"]) if data.get("partner") else None,
         date.fromisoformat(data["due_date"]) if data.get("due_date") else None,
         Decimal(data["net"]), Decimal(data["tax"]), Decimal(data["total"]),
-        data.get("reference"))
+        data.get("reference"), data.get("receivable"))
 
 
 @dataclass(frozen=True)
@@ -264,8 +268,21 @@ class ErpRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ErpPayment:
+    """One payment the ERP holds against a document: its own id for it (stable: the same
+    payment read twice is recorded once), the date and the amount in the document's
+    currency (positive: a refund paid on a credit note is positive too)."""
+
+    erp_id: str
+    paid_on: date
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentState:
-    """What the ERP says is paid: ``state`` one of not_paid / partial / paid / reversed."""
+    """What the ERP says is paid: ``state`` one of not_paid / partial / paid / reversed,
+    the amount still open (``residual``) and the payments so far."""
 
     state: str
     residual: Decimal | None = None
+    payments: tuple[ErpPayment, ...] = ()

@@ -104,6 +104,8 @@ class SinkRegistry:
             closing = getattr(dest.sink, "close", None)
             if closing is not None:
                 closing()
+    def sink(self, name: str) -> Sink:
+        return self.destination(name).sink
 
     def deliver(self, event: dict[str, Any]) -> ErpRecord:
         """The worker's handler for one queued document (a CloudEvents envelope)."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .ports.connections import TrackerGateway
-from .ports.erp import Sink
+from .ports.erp import ErpGateway, Sink
 from .ports.webhooks import WebhookGateway
 from .rows import BatchValidator
 
@@ -18,6 +18,7 @@ class Collaborators:
     trackers: TrackerGateway | None = None  # the connectors (sync); None: no connections
     webhooks: WebhookGateway | None = None  # signed outbound webhooks; None: none
     erp: Callable[[str], Sink] | None = None  # an ERP destination's sink by its name
+    erps: ErpGateway | None = None  # the ERP sinks by destination (payments pull)
 
 
 NO_DEPS = Collaborators()

@@ -39,6 +39,7 @@ from .holds import place_hold, release_hold
 from .intake_kinds import ingest_expenses, ingest_time_entries
 from .invoicing import issue_invoices
 from .masterdata import load_master_data
+from .payments import pull_erp_payments, queue_payments_pull
 from .ports.ledger import LedgerSink
 from .ports.uow import UnitOfWork
 from .rejection import reject_entries
@@ -57,6 +58,8 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.QueueErpPush: queue_erp_push,
     c.PullErpCustomers: pull_erp_customers,
     c.CheckErp: check_erp,
+    c.PullErpPayments: pull_erp_payments,
+    c.QueuePaymentsPull: queue_payments_pull,
     c.LoadMasterData: load_master_data,
     c.IngestTimeEntries: ingest_time_entries,
     c.ApproveEntries: approve_entries,

@@ -32,9 +32,15 @@ class Invoice(Out):
     reason: str | None = None
     number: str | None
     status: str
-    payment: Literal["paid", "unpaid"] | None = Field(
-        None, description="an issued or posted invoice is unpaid until paid; none on a "
-        "draft, a void or a credit note")
+    payment: Literal["paid", "partial", "unpaid"] | None = Field(
+        None, description="an issued or posted invoice is unpaid, partial once a payment is "
+        "read back from its ERP, paid when the ERP says it is paid in full; none on a draft, a "
+        "void or a credit note")
+    paid_amount: Money | None = Field(None, description="paid so far (payments read back "
+                                      "from the ERPs); none on a draft or a void")
+    open_amount: Money | None = Field(None, description="still owed: total less paid (a "
+                                      "credit note's is negative); none on a draft or a void")
+    last_paid_on: dt.date | None = Field(None, description="the last payment's date")
     entity: str
     contract: str
     customer: str

@@ -24,6 +24,7 @@ from . import (
     kpis,
     ledger,
     masterdata,
+    receivables,
     reconciliation,
     sources,
     time_entries,
@@ -36,7 +37,7 @@ router = APIRouter()
 for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds,
                 invoices, credit_notes, contracts, corrections, exceptions, ledger, delivery,
                 expenses, intercompany, sources, webhook_receipts, trace, audit, events, kpis,
-                reconciliation):
+                reconciliation, receivables):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

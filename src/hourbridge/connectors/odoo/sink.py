@@ -12,6 +12,7 @@ once per sink and kept: a profile names what a bookkeeper sees, never a database
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from hourbridge.domain.erp import (
     ErpDocument,
     ErpLine,
     ErpParty,
+    ErpPayment,
     ErpProfile,
     ErpRecord,
     PaymentState,
@@ -135,7 +137,7 @@ class OdooSink:
     def _read(self, erp_id: str) -> Mapping[str, Any]:
         rows = self.rpc.execute("account.move", "read", [[int(erp_id)]],
                                 {"fields": ["name", "state", "payment_state",
-                                            "amount_residual"]})
+                                            "amount_residual", "invoice_payments_widget"]})
         if not rows:
             raise ErpRefused(f"Odoo has no account.move {erp_id}")
         return dict(rows[0])
@@ -151,10 +153,19 @@ class OdooSink:
         return ErpRecord(str(row["id"]), draft=row["state"] == "draft", number=row["name"])
 
     def payment_state(self, kind: str, erp_id: str) -> PaymentState:
+        """The move's payment state and residual, and each payment reconciled with it from
+        ``invoice_payments_widget`` (Odoo 17: ``content`` lists each reconciliation with
+        its ``partial_id``, ``amount`` in the move's currency and ``date``); exchange
+        differences are not payments."""
         row = self._read(erp_id)
+        widget = row.get("invoice_payments_widget") or {}
+        payments = tuple(
+            ErpPayment(str(p["partial_id"]), date.fromisoformat(str(p["date"])[:10]),
+                       abs(Decimal(str(p["amount"]))))
+            for p in (widget.get("content") or []) if not p.get("is_exchange"))
         return PaymentState(PAYMENT_STATES.get(str(row["payment_state"]),
                                                str(row["payment_state"])),
-                            Decimal(str(row["amount_residual"])))
+                            Decimal(str(row["amount_residual"])), payments)
 
     def customers(self, company: str) -> Iterator[ErpCustomer]:
         """Companies with a customer rank, ``PAGE`` at a time by id (``search_read`` with

@@ -12,6 +12,7 @@ from hourbridge.domain.erp import (
     ErpCustomer,
     ErpDocument,
     ErpParty,
+    ErpPayment,
     ErpProfile,
     ErpRecord,
     PaymentState,
@@ -55,6 +56,12 @@ class Sink(Protocol):
         ...
 
 
+class ErpGateway(Protocol):
+    """The sinks by destination name (``pipeline.sinks.SinkRegistry``)."""
+
+    def sink(self, destination: str) -> Sink: ...
+
+
 class ErpRepository(Protocol):
     """What the ERP use cases read and write in their transaction."""
 
@@ -84,6 +91,20 @@ class ErpRepository(Protocol):
                       now: datetime) -> int:
         """Replace ``destination``'s identity map with ``matches``; writers of one
         destination wait for each other."""
+        ...
+
+    def posted_documents(self, destination: str | None) -> list[dict[str, Any]]:
+        """Invoices and credit notes an ERP holds (posted or found there): ``destination``,
+        ``kind``, ``erp_id``, ``invoice`` (our id), ``status``, ``currency``, ``total``."""
+        ...
+
+    def record_payment(self, invoice: int, destination: str, payment: ErpPayment,
+                       currency: str, now: datetime) -> bool:
+        """Keep ``payment`` once: False when this ERP's payment was recorded before."""
+        ...
+
+    def mark_paid(self, invoice: int) -> bool:
+        """An issued or posted invoice becomes ``paid``; False if it was not one."""
         ...
 
 

@@ -23,6 +23,7 @@ from .ledger import LedgerQueries
 from .masterdata import MasterDataQueries
 from .outbox import OutboxQueries
 from .payroll import PayrollQueries
+from .receivables import ReceivableQueries
 from .reconciliation import ReconciliationQueries
 from .telemetry import TelemetryQueries
 from .trace import TraceQueries
@@ -36,6 +37,7 @@ class ReadModels(
     InboxQueries,
     ExceptionQueries,
     InvoiceQueries,
+    ReceivableQueries,
     CorrectionQueries,
     LedgerQueries,
     OutboxQueries,

@@ -33,7 +33,7 @@ from .delivery import (
     journal_lines,
     outbox,
 )
-from .erp import erp_identity_map, erp_postings, erp_profiles
+from .erp import erp_identity_map, erp_postings, erp_profiles, invoice_payments
 from .intake import (
     PENDING_APPROVAL,
     PENDING_STATES,
@@ -98,6 +98,7 @@ __all__ = [
     "intercompany_markups",
     "invoice_line_entries",
     "invoice_lines",
+    "invoice_payments",
     "invoices",
     "journal_entries",
     "journal_lines",
