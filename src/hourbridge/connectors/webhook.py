@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from hourbridge.errors import SignatureRefused
+from hourbridge.errors import SignatureRefused, WebhookReplayed
 
 
 class SignatureScheme(enum.Enum):
@@ -122,7 +122,7 @@ def open_delivery(spec: Webhook, secret: str, headers: Mapping[str, str], body: 
     if spec.window is not None:
         sent = _instant(_field(body, spec.sent_at))
         if sent is not None and abs(now - sent) > spec.window:
-            raise SignatureRefused(f"the delivery was sent at {sent.isoformat()}, outside the "
+            raise WebhookReplayed(f"the delivery was sent at {sent.isoformat()}, outside the "
                                    f"{spec.window} replay window")
     named = _field(body, spec.delivery_id)
     if named is None or isinstance(named, dict | list):

@@ -66,6 +66,10 @@ class WebhookReceipts(Protocol):
                now: datetime) -> bool:
         """False when the delivery was recorded before (a concurrent replay)."""
         ...
+    def quarantine(self, connection: str, reason: str, detail: str,
+                   headers: Mapping[str, str], body: bytes, now: datetime) -> int:
+        """Keep a refused delivery for audit (never processed); its id."""
+        ...
 
 
 class TrackerGateway(Protocol):

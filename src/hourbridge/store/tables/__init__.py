@@ -24,7 +24,7 @@ from .billing import (
     retainer_months,
     revenue_recognitions,
 )
-from .connections import connections, webhook_receipts
+from .connections import connections, webhook_quarantine, webhook_receipts
 from .delivery import (
     idempotency_keys,
     journal_entries,
@@ -106,6 +106,7 @@ __all__ = [
     "tasks",
     "time_entries",
     "webhook_deliveries",
+    "webhook_quarantine",
     "webhook_receipts",
     "webhook_subscriptions",
 ]
