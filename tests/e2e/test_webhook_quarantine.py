@@ -27,7 +27,10 @@ from hourbridge.config import Settings
 from hourbridge.connectors import TRACKERS
 from hourbridge.connectors.gateway import Trackers
 from hourbridge.domain import commands as c
+from hourbridge.formats.bundle import BundleDocument, to_domain
 from hourbridge.store import tables as t
+from support.firm import small_firm_bundle
+from support.trackers import aliases
 
 runner = CliRunner()
 KEY = Fernet.generate_key().decode()
@@ -124,3 +127,44 @@ def test_a_good_delivery_after_refusals_is_still_taken(
     r = client.post(URL, content=body, headers=signed(body))
     assert r.status_code == 201, r.text
     assert count(hb, t.inbox) == 1 and count(hb, t.webhook_quarantine) == 1
+
+
+def test_a_clockify_deletion_event_deletes_the_entry_once(
+        served: tuple[TestClient, Hourbridge]) -> None:
+    client, hb = served
+    token = "clockify-webhook-token"
+    hb.handle(c.AddConnection("acme-clockify", "clockify", "https://tracker.example",
+                              c.Secret((("token", "api-token"),))))
+    hb.handle(c.SetWebhookSecret("acme-clockify", c.Secret((("webhook_secret", token),))))
+    hb.handle(c.LoadMasterData(to_domain([("bundle", BundleDocument.model_validate(
+        {**small_firm_bundle(), "aliases": aliases("acme-clockify")}))])))
+    body = json.dumps({"id": "65f0a1", "userId": "17", "projectId": "99", "taskId": "5",
+                       "description": "Review", "billable": True, "type": "REGULAR",
+                       "timeInterval": {"start": "2026-07-02T07:30:00Z",
+                                        "end": "2026-07-02T09:00:00Z",
+                                        "duration": "PT1H30M"}}).encode()
+    url = "/v1/webhooks/acme-clockify"
+
+    def event(kind: str) -> dict[str, str]:
+        return {"content-type": "application/json", "Clockify-Signature": token,
+                "Clockify-Webhook-Event-Type": kind}
+
+    assert client.post(url, content=body, headers=event("NEW_TIME_ENTRY")).status_code == 201
+    assert [e["external_id"] for e in client.get("/v1/time-entries").json()] == ["65f0a1"]
+    # the deletion carries the same body: a delivery of its own, a tombstone of the entry
+    r = client.post(url, content=body, headers=event("TIME_ENTRY_DELETED"))
+    assert (r.status_code, r.json()["deleted"]) == (201, 1), r.text
+    again = client.post(url, content=body, headers=event("TIME_ENTRY_DELETED"))
+    assert again.status_code == 200 and again.json()["duplicate_delivery"] is True
+    with hb.engine.connect() as conn:
+        gone = conn.execute(select(t.time_entries.c.deleted_at)).scalar_one()
+    assert gone is not None
+    assert count(hb, t.webhook_quarantine) == 0
+    # a signed deletion naming no entry is malformed: quarantined, nothing deleted
+    r = client.post(url, content=b'{"id": null}', headers=event("TIME_ENTRY_DELETED"))
+    assert (r.status_code, r.json()["code"]) == (422, "webhook_malformed")
+    [kept] = client.get(f"{url}/quarantine").json()
+    assert kept["reason"] == "webhook_malformed"
+    shown = client.get(f"{url}/quarantine/{kept['id']}").json()
+    assert shown["headers"]["clockify-signature"] == "<removed>"
+    assert shown["headers"]["clockify-webhook-event-type"] == "TIME_ENTRY_DELETED"

@@ -135,6 +135,9 @@ def tracker_row(record: dict[str, Any], fields: FieldMap,
         row["hours"] = hours
     elif seconds is not None and not running:
         row["seconds"] = seconds
+    kind = pick(merged, fields.entry_type)
+    if kind is not None and str(kind).upper() in fields.not_work:
+        row["not_work"] = str(kind).upper()
     changed = _instant(pick(merged, fields.revision))
     if changed is not None:
         # an update instant as the revision: a later change replaces an earlier one, an

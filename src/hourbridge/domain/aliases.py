@@ -10,6 +10,7 @@ Decisions (issue 11):
 - A running timer (Toggl's negative duration, Clockify's or Kimai's missing end, Harvest's
   ``is_running``) is refused as ``timer_running``: its length is not known, so it is not
   billable; the stopped entry (same id) is taken as new when it arrives.
+- An entry the tracker types as not work (Clockify's BREAK) is refused as ``not_work``.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ def canonical_row(row: Mapping[str, Any], source: str, md: MasterData,
     if row.get("deleted"):
         return {"external_id": external_id, "revision": row.get("revision", 1),
                 "deleted": "true"}
+    if row.get("not_work"):
+        return [Problem("not_work", f"entry {external_id} is a {row['not_work']} entry, not "
+                        "work: it is never billed", where, "type")]
     if row.get("running"):
         return [Problem("timer_running", f"entry {external_id}: its timer is still running; "
                         "it is not billable until stopped (the stopped entry is taken when it "

@@ -78,18 +78,18 @@ def receive_webhook(cmd: c.ReceiveWebhook, uow: UnitOfWork, now: datetime,
     try:
         delivery = tracker_gateway(deps).open_delivery(record, dict(cmd.headers), cmd.body,
                                                        now)
+        if delivery.payload is not None:
+            for _ in delivery.payload.rows():
+                pass  # read whole before anything is kept: a malformed body is never processed
     except SignatureRefused as exc:
         _quarantine(uow, record.name, exc.code, str(exc), cmd, now)
         raise
-    if delivery.handshake is not None or delivery.payload is None:
-        return {"handshake": delivery.handshake or {}, "duplicate_delivery": False}
-    try:
-        for _ in delivery.payload.rows():
-            pass  # read whole before anything is kept: a malformed body is never processed
     except UnreadablePayload as exc:
         qid = _quarantine(uow, record.name, WebhookMalformed.code, str(exc), cmd, now)
         raise WebhookMalformed(f"the delivery is not a {record.tracker} payload (kept in "
                                f"quarantine as {qid}): {exc}") from None
+    if delivery.handshake is not None or delivery.payload is None:
+        return {"handshake": delivery.handshake or {}, "duplicate_delivery": False}
     with uow:
         seen = uow.webhook_receipts.seen(record.name, delivery.delivery_id)
     if seen:
