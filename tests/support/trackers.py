@@ -46,6 +46,7 @@ class Entry:
     minutes: int
     updated: datetime
     deleted: datetime | None = None
+    exported: bool = False
 
     @property
     def day(self) -> date:
@@ -67,6 +68,8 @@ class Imitation:
     url: str = ""
     breaks: set[int] = field(default_factory=set)  # Clockify entries typed BREAK
     calls: list[tuple[str, str, Any]] = field(default_factory=list)
+    failing_patches: int = 0  # the next n PATCHes answer 503 (Kimai)
+    toggles: int = 0  # Kimai ``PATCH .../export`` calls (a toggle: never to be used)
 
     def seed(self, count: int) -> None:
         for i in range(1, count + 1):
@@ -110,7 +113,7 @@ class Imitation:
                 "activity": {"id": 5}, "begin": begin.strftime("%Y-%m-%dT%H:%M:%S+0000"),
                 "end": (begin + timedelta(minutes=e.minutes)).strftime(
                     "%Y-%m-%dT%H:%M:%S+0000"), "duration": e.minutes * 60,
-                "description": f"work item {e.id}", "billable": True, "exported": False}
+                "description": f"work item {e.id}", "billable": True, "exported": e.exported}
 
     def start(self, e: Entry) -> datetime:
         return datetime.combine(e.day, datetime.min.time(), UTC) + timedelta(hours=9)
@@ -227,6 +230,39 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(*imitation.clockify_report(body if isinstance(body, dict) else {}))
             return
         self._send(404, {}, {"message": "not found"})
+
+    def do_PATCH(self) -> None:
+        imitation = self.server.imitation  # type: ignore[attr-defined]
+        body = self._body()
+        if not self._authorised(imitation):
+            return
+        url = urlsplit(self.path)
+        parts = url.path.strip("/").split("/")
+        with imitation.lock:
+            imitation.calls.append(("PATCH", url.path, body))
+            imitation.requests += 1
+            if imitation.failing_patches:
+                imitation.failing_patches -= 1
+                answer: tuple[int, dict[str, str], Any] = (503, {}, {"message": "busy"})
+            elif parts[:2] == ["api", "timesheets"] and len(parts) == 4 and \
+                    parts[3] == "export" and parts[2].isdigit():
+                imitation.toggles += 1  # Kimai flips the flag: a retry would undo it
+                entry = imitation.entries.get(int(parts[2]))
+                if entry is not None:
+                    entry.exported = not entry.exported
+                answer = (200, {}, {})
+            elif parts[:2] == ["api", "timesheets"] and len(parts) == 3 and parts[2].isdigit():
+                entry = imitation.entries.get(int(parts[2]))
+                if entry is None or entry.deleted is not None:
+                    answer = (404, {}, {"code": 404, "message": "Not found"})
+                elif not isinstance(body, dict) or not isinstance(body.get("exported"), bool):
+                    answer = (400, {}, {"code": 400, "message": "Validation Failed"})
+                else:
+                    entry.exported = body["exported"]
+                    answer = (200, {}, imitation.kimai_entry(entry))
+            else:
+                answer = (404, {}, {"message": "not found"})
+        self._send(*answer)
 
     def _send(self, status: int, headers: dict[str, str], body: Any) -> None:
         data = json.dumps(body, ensure_ascii=False).encode()

@@ -10,14 +10,14 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 from cryptography.fernet import Fernet, InvalidToken
 
 from hourbridge.domain.commands import IncomingPayload
 from hourbridge.domain.problems import Problem
-from hourbridge.errors import InvalidInput, SetupRefused, SignatureRefused
+from hourbridge.errors import InvalidInput, Permanent, SetupRefused, SignatureRefused
 from hourbridge.formats.timefile import TimeFile
 from hourbridge.services.ports.connections import (
     WEBHOOK_SECRET_PART,
@@ -26,10 +26,10 @@ from hourbridge.services.ports.connections import (
     Pull,
 )
 
-from .http import RateWindow, TrackerClient
+from .http import RateWindow, TrackerClient, TrackerRefused
 from .native import NativeFile, NativeFormatError
 from .stream import PageStyle, Stream
-from .tracker import Tracker
+from .tracker import ExportMark, Tracker
 from .webhook import open_delivery
 
 # a cursor is stored this far before the pull began: entries changed while the pull ran (or
@@ -153,6 +153,27 @@ class Trackers:
         data = json.dumps(rows).encode()
         return TimeFile.from_bytes(f"sync-{name}-gone-{revision}.json", "application/json",
                                    data)
+
+    def mark_exported(self, connection: Connection, external_ids: list[str]
+                      ) -> Iterator[tuple[str, str | None]]:
+        tracker = self._trackers[connection.tracker]
+        if tracker.export_mark is None:  # refused at once, not when first iterated
+            raise Permanent(f"{tracker.name} has no exported flag to set")
+        return self._marks(connection, tracker.export_mark, external_ids)
+
+    def _marks(self, connection: Connection, mark: ExportMark, external_ids: list[str]
+               ) -> Iterator[tuple[str, str | None]]:
+        with self._client(connection) as client:
+            for external_id in external_ids:
+                try:
+                    client.send(mark.method, mark.path.format(id=quote(external_id, safe="")),
+                                json=dict(mark.body))
+                except TrackerRefused as exc:
+                    if exc.status in (401, 403):
+                        raise  # the credentials, not this entry: stop
+                    yield external_id, str(exc)
+                    continue
+                yield external_id, None
 
     def reseal(self, connection: Connection, parts: Mapping[str, str]) -> str:
         return self.seal({**self._open(connection), **parts})

@@ -245,6 +245,15 @@ class TestConnection:
 
 
 @dataclass(frozen=True, slots=True)
+class MarkExported:
+    """Mark a connection's invoiced entries exported at its tracker (Kimai's flag), once
+    each; ``limit`` bounds one run."""
+
+    name: str
+    limit: int = 100_000
+
+
+@dataclass(frozen=True, slots=True)
 class SetWebhookSecret:
     """Store (sealed with the API token) the secret a connection's webhook deliveries are
     verified with: Toggl's subscription ``secret``, Clockify's webhook ``authToken``."""

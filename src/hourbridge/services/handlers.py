@@ -41,6 +41,7 @@ from .ports.ledger import LedgerSink
 from .ports.uow import UnitOfWork
 from .rejection import reject_entries
 from .revenue import revenue_schedule, run_revenue
+from .tracker_exports import mark_exported
 from .voids import void_invoice
 from .webhook_receipts import receive_webhook, set_webhook_secret
 from .webhooks import add_webhook, list_webhooks, remove_webhook, test_webhook
@@ -78,6 +79,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.RemoveConnection: remove_connection,
     c.SyncConnection: sync_connection,
     c.SetWebhookSecret: set_webhook_secret,
+    c.MarkExported: mark_exported,
     c.ReceiveWebhook: receive_webhook,
     c.AddWebhook: add_webhook,
     c.ListWebhooks: list_webhooks,

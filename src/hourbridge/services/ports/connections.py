@@ -34,6 +34,12 @@ class ConnectionRepository(Protocol):
     def live_entry_ids(self, source: str) -> set[str]:
         """External ids of the source's stored entries not deleted."""
         ...
+    def unmarked_invoiced(self, source: str, limit: int) -> list[str]:
+        """External ids of the source's invoiced entries not yet marked exported there."""
+        ...
+    def record_exported(self, source: str, external_ids: list[str], now: datetime) -> int:
+        """Record the marks (those recorded before are skipped); how many were new."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,14 @@ class TrackerGateway(Protocol):
     def tombstones(self, name: str, external_ids: list[str], revision: int
                    ) -> IncomingPayload:
         """Canonical deletion rows for entries gone from the source."""
+        ...
+
+    def mark_exported(self, connection: Connection, external_ids: list[str]
+                      ) -> Iterator[tuple[str, str | None]]:
+        """Mark each entry exported at the tracker (an absolute write, safe to send again):
+        (id, None) once it is marked, (id, reason) when the tracker refused it for good;
+        raises ``Permanent`` when the tracker has no such flag, ``Retryable`` when it is
+        unavailable (the ids yielded before are marked)."""
         ...
 
     def reseal(self, connection: Connection, parts: Mapping[str, str]) -> str:

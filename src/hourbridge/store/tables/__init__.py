@@ -24,7 +24,7 @@ from .billing import (
     retainer_months,
     revenue_recognitions,
 )
-from .connections import connections, webhook_quarantine, webhook_receipts
+from .connections import connections, tracker_exports, webhook_quarantine, webhook_receipts
 from .delivery import (
     idempotency_keys,
     journal_entries,
@@ -105,6 +105,7 @@ __all__ = [
     "revisions",
     "tasks",
     "time_entries",
+    "tracker_exports",
     "webhook_deliveries",
     "webhook_quarantine",
     "webhook_receipts",

@@ -32,6 +32,17 @@ webhook_receipts = Table(
     Column("received_at", UtcDateTime(timezone=True), nullable=False),
 )
 
+# invoiced entries marked exported at their tracker (Kimai ``PATCH /api/timesheets/{id}``
+# ``{"exported": true}``): written after the tracker answered, so a crash in between only
+# sends the same absolute PATCH again
+tracker_exports = Table(
+    "tracker_exports", metadata,
+    Column("connection", String(64), ForeignKey("connections.name", ondelete="CASCADE"),
+           primary_key=True),
+    Column("external_id", String(128), primary_key=True),
+    Column("marked_at", UtcDateTime(timezone=True), nullable=False),
+)
+
 # a delivery refused (bad signature, a replay outside the window, a body its tracker's format
 # cannot read), kept for audit and never processed: the headers without any secret
 webhook_quarantine = Table(
