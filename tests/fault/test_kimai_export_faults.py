@@ -1,63 +1,86 @@
 """Marking invoiced entries exported in Kimai under kill -9 and a concurrent run (issue 11):
-two ``connections mark-exported`` processes race, one is killed mid-way, a third run finishes;
+two ``connections mark-exported`` processes race, one is killed mid-way, a last run finishes;
 every invoiced entry ends exported in Kimai, each mark recorded once, the toggling ``PATCH
-.../export`` never sent. ``HOURBRIDGE_FAULT_EXPORT_ENTRIES`` sizes it (CI: 300)."""
+.../export`` never sent. ``HOURBRIDGE_FAULT_EXPORT_ENTRIES`` sizes it (CI: 200). The set-up
+and the last run are in this process: a CLI start costs seconds on a loaded machine."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import subprocess
 import time
-from pathlib import Path
+from datetime import date
 
-import yaml
 from cryptography.fernet import Fernet
+from sqlalchemy import func, select
 
-from support.fault import Firm, Query, figure
+from hourbridge.bootstrap import bootstrap
+from hourbridge.config import Settings
+from hourbridge.connectors import TRACKERS
+from hourbridge.connectors.gateway import Trackers
+from hourbridge.domain import commands as c
+from hourbridge.formats.bundle import BundleDocument, to_domain
+from hourbridge.store import tables as t
+from support.fault import HOURBRIDGE, figure
+from support.firm import small_firm_bundle
 from support.trackers import Imitation, aliases, imitate
 
-ENTRIES = int(os.environ.get("HOURBRIDGE_FAULT_EXPORT_ENTRIES", "300"))
+ENTRIES = int(os.environ.get("HOURBRIDGE_FAULT_EXPORT_ENTRIES", "200"))
+NAME = "acme-kimai"
 
 
 def test_racing_and_killed_marking_ends_with_each_invoiced_entry_exported_once(
-        firm: Firm, sql: Query, tmp_path: Path) -> None:
-    name = "acme-kimai"
-    (tmp_path / "aliases.yaml").write_text(yaml.safe_dump({"aliases": aliases(name)}))
-    firm.cli("load", str(tmp_path / "aliases.yaml"))
-    firm.env["HOURBRIDGE_SECRET_KEY"] = Fernet.generate_key().decode()
-    firm.env["HOURBRIDGE_CONNECTION_TOKEN"] = "tok-secret"
-    with imitate(Imitation("kimai", page_size=500)) as kimai:
-        kimai.seed(ENTRIES)
-        firm.cli("connections", "add", name, "--tracker", "kimai", "--base-url", kimai.url)
-        firm.cli("sync", name)
-        firm.cli("approve", "--project", "P1")
-        firm.cli("bill", "--through", "2026-11-30")
-        firm.cli("invoices", "issue", "--all")
-        billed = {r[0] for r in sql("SELECT external_id FROM time_entries WHERE source = "
-                                    f"'{name}' AND billing = 'invoiced'")}
-        assert len(billed) > ENTRIES // 2
-        kimai.page_delay = 0.004  # each PATCH takes a moment: the kill lands mid-run
-        kimai.calls.clear()
-        racers = [firm.start("connections", "mark-exported", name, "--json")
-                  for _ in range(2)]
-        deadline = time.monotonic() + 60
-        while len(kimai.calls) < len(billed) // 4 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        racers[0].send_signal(signal.SIGKILL)
-        racers[0].communicate(timeout=60)
-        out, err = racers[1].communicate(timeout=120)
-        assert racers[1].returncode == 0, err
-        survivor = json.loads(out)["marked"]
-        kimai.page_delay = 0.0
-        last = json.loads(firm.cli("connections", "mark-exported", name, "--json").stdout)
-        sent = len(kimai.calls)
-    marks, distinct = sql("SELECT COUNT(*), COUNT(DISTINCT external_id) FROM tracker_exports")[0]
+        database_url: str) -> None:
+    key = Fernet.generate_key().decode()
+    env = {**os.environ, "HOURBRIDGE_DATABASE_URL": database_url,
+           "HOURBRIDGE_SECRET_KEY": key}
+    hb = bootstrap(Settings(database_url=database_url),
+                   trackers=Trackers(TRACKERS, key, sleep=lambda s: None))
+    try:
+        with imitate(Imitation("kimai", page_size=500)) as kimai:
+            kimai.seed(ENTRIES)
+            doc = BundleDocument.model_validate({**small_firm_bundle(),
+                                                 "aliases": aliases(NAME)})
+            hb.handle(c.LoadMasterData(to_domain([("bundle", doc)])))
+            hb.handle(c.AddConnection(NAME, "kimai", kimai.url,
+                                      c.Secret((("token", "tok-secret"),))))
+            hb.handle(c.SyncConnection(NAME))
+            hb.handle(c.ApproveEntries(actor="pm", project="P1"))
+            hb.handle(c.RunBilling(date(2026, 11, 30)))
+            hb.handle(c.IssueInvoices(all_drafts=True))
+            te = t.time_entries
+            with hb.engine.connect() as conn:
+                billed = set(conn.execute(select(te.c.external_id).where(
+                    te.c.source == NAME, te.c.billing == "invoiced")).scalars())
+            assert len(billed) > ENTRIES // 2
+            kimai.page_delay = 0.004  # each PATCH takes a moment: the kill lands mid-run
+            kimai.calls.clear()
+            racers = [subprocess.Popen(
+                [HOURBRIDGE, "connections", "mark-exported", NAME, "--json"], env=env,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+            deadline = time.monotonic() + 90
+            while len(kimai.calls) < len(billed) // 4 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            racers[0].send_signal(signal.SIGKILL)
+            racers[0].communicate(timeout=60)
+            out, err = racers[1].communicate(timeout=120)
+            assert racers[1].returncode == 0, err
+            survivor = json.loads(out)["marked"]
+            kimai.page_delay = 0.0
+            last = hb.handle(c.MarkExported(NAME))
+            sent = len(kimai.calls)
+        with hb.engine.connect() as conn:
+            marks, distinct = conn.execute(select(
+                func.count(), func.count(func.distinct(t.tracker_exports.c.external_id)))).one()
+    finally:
+        hb.close()
     exported = {str(e.id) for e in kimai.entries.values() if e.exported}
-    figure(f"kimai mark-exported ({firm.url.split(':')[0]}, {len(billed)} invoiced, 2 racing "
-           f"runs, one killed, then one more): PATCH sent {sent}, survivor marked {survivor}, "
-           f"last run marked {last['marked']}; not exported {len(billed - exported)}, "
-           f"exported but not invoiced {len(exported - billed)}, marks duplicated "
-           f"{marks - distinct}, toggles {kimai.toggles}")
+    figure(f"kimai mark-exported ({database_url.split(':')[0]}, {len(billed)} invoiced, 2 "
+           f"racing runs, one killed, then one more): PATCH sent {sent}, survivor marked "
+           f"{survivor}, last run marked {last['marked']}; not exported "
+           f"{len(billed - exported)}, exported but not invoiced {len(exported - billed)}, "
+           f"marks duplicated {marks - distinct}, toggles {kimai.toggles}")
     assert exported == billed and (marks, distinct) == (len(billed), len(billed))
     assert kimai.toggles == 0 and last["refused"] == 0
