@@ -146,7 +146,9 @@ def test_an_unknown_alias_is_an_exception_naming_the_id(db: Path) -> None:
                       str(SAMPLES / "harvest" / "time_entries.page1.json"))
     assert report["reasons"] == {"unknown_alias": 2} and report["accepted"] == 0
     messages = [e["message"] for e in exceptions() if e["reason"] == "unknown_alias"]
-    assert messages and all("harvest project 14307913 has no alias" in m for m in messages)
+    # the tracker's own code for the project is shown with its id
+    assert messages and all("harvest project 14307913 (PRJ-1042) has no alias" in m
+                            for m in messages)
 
 
 def test_an_alias_to_an_unknown_code_is_refused_at_load(db: Path) -> None:

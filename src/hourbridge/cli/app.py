@@ -15,6 +15,7 @@ from hourbridge.config import load_settings
 from hourbridge.observability.logging import configure as configure_logging
 
 from . import (
+    aliases,
     billing,
     connections,
     contracts,
@@ -82,6 +83,7 @@ app.add_typer(connections.connections_app, name="connections")
 app.add_typer(erp.erp_app, name="erp")
 app.add_typer(mapping.mapping_app, name="mapping")
 app.add_typer(webhooks.webhooks_app, name="webhooks")
+app.add_typer(aliases.aliases_app, name="aliases")
 
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)

@@ -85,4 +85,9 @@ class FieldMap:
     # the entry's type and the types that are not work (Clockify ``type`` BREAK): refused
     # with the reason ``not_work``, never billed
     entry_type: str | None = None
+    # the tracker's names for the user, project and task when its entries carry them: shown
+    # with an unknown id and used to suggest the code it means
+    user_name: str | None = None
+    project_name: str | None = None
+    task_name: str | None = None
     not_work: tuple[str, ...] = ()

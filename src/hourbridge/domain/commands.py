@@ -254,6 +254,18 @@ class TestConnection:
 
 
 @dataclass(frozen=True, slots=True)
+class AddAlias:
+    """Say which Hourbridge code a source's id means (a person resolving an unknown id); the
+    rows that waited for it are taken again at once."""
+
+    source: str
+    kind: str  # user | project | task
+    external_id: str
+    code: str
+    actor: str = "cli"
+
+
+@dataclass(frozen=True, slots=True)
 class MarkExported:
     """Mark a connection's invoiced entries exported at its tracker (Kimai's flag), once
     each; ``limit`` bounds one run."""

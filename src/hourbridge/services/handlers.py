@@ -15,6 +15,7 @@ from hourbridge.domain import commands as c
 from hourbridge.domain.ledger import balanced
 
 from .adjustments import adjust_billable
+from .aliases import add_alias
 from .approval import approve_entries
 from .billing import run_billing
 from .connections import (
@@ -80,6 +81,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.SyncConnection: sync_connection,
     c.SetWebhookSecret: set_webhook_secret,
     c.MarkExported: mark_exported,
+    c.AddAlias: add_alias,
     c.ReceiveWebhook: receive_webhook,
     c.AddWebhook: add_webhook,
     c.ListWebhooks: list_webhooks,

@@ -9,4 +9,5 @@ FIELDS = FieldMap(
     notes="description", billable="billable", start="timeInterval.start",
     stop="timeInterval.end", seconds="timeInterval.duration", running_when_no_stop=True,
     envelopes=("timeentries",), entry_type="type", not_work=("BREAK",),
+    user_name="userName", project_name="projectName", task_name="taskName",
 )
