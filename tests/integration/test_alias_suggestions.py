@@ -8,17 +8,22 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.cli.app import app as cli
 from hourbridge.config import Settings
 from hourbridge.connectors import TRACKERS
+from hourbridge.connectors.gateway import Trackers
 from hourbridge.connectors.native import NativeFile
 from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
 from hourbridge.formats.bundle import BundleDocument, to_domain
+from hourbridge.store import tables as t
 from support.firm import small_firm_bundle
+from support.trackers import Imitation, imitate
 
 SOURCE = "acme-harvest"
 
@@ -82,3 +87,44 @@ def test_the_cli_adds_an_alias(tmp_path: object, monkeypatch: pytest.MonkeyPatch
     assert json.loads(done.stdout)["code"] == "E1"
     bad = runner.invoke(cli, ["aliases", "add", "toggl", "user", "17", "E9"])
     assert bad.exit_code == 2 and "E9" in bad.stderr
+
+
+def test_aliases_are_learnt_from_the_trackers_lists_and_take_what_waited(
+        database_url: str) -> None:
+    key = Fernet.generate_key().decode()
+    hb = bootstrap(Settings(database_url=database_url),
+                   trackers=Trackers(TRACKERS, key, sleep=lambda s: None))
+    try:
+        hb.handle(c.LoadMasterData(to_domain([("bundle", BundleDocument.model_validate(
+            small_firm_bundle()))])))
+        with imitate(Imitation("harvest", lists={
+                "users": [{"id": 17, "email": "e1"}, {"id": 18, "email": "someone@x"}],
+                "projects": [{"id": 99, "name": "ERP Rollout", "code": None},
+                             {"id": 98, "name": "Other", "code": "int"}],
+                "tasks": [{"id": 5, "name": "development"}, {"id": 6, "name": "Devel"}]})
+                ) as tracker:
+            tracker.seed(4)
+            name = "acme-harvest"
+            hb.handle(c.AddConnection(name, "harvest", tracker.url, c.Secret((
+                ("token", "tok-secret"), ("account_id", "1")))))
+            # an entry of a user not yet learnt waits (ingested before any list was read)
+            page = {"time_entries": [tracker.harvest_entry(tracker.entries[2])]}
+            waited = hb.handle(c.IngestTimeEntries(name, NativeFile.from_bytes(
+                TRACKERS["harvest"], "early.json", json.dumps(page).encode()))).as_dict()
+            assert waited["reasons"] == {"unknown_alias": 1}  # its user, project and task
+            tested = hb.handle(c.TestConnection(name))["aliases"]
+            # user 17 is E1 (case), project 99 by name, 98 by code, task 5 by name; user 18
+            # and task 6 match nothing exactly: left for a person
+            assert (tested["listed"], tested["learnt"], tested["resolved"]) == (6, 4, 1)
+            with hb.engine.connect() as conn:
+                learnt = dict(conn.execute(select(
+                    t.id_aliases.c.external_id, t.id_aliases.c.code).where(
+                        t.id_aliases.c.source == name)).all())
+            assert learnt == {"17": "E1", "99": "P1", "98": "INT", "5": "DEV"}
+            synced = hb.handle(c.SyncConnection(name)).as_dict()
+            assert synced["aliases"]["learnt"] == 0  # nothing new to learn
+            # user 18's entries (1, 3) wait with a reason; user 17's are taken (2 before)
+            assert (synced["accepted"], synced["unchanged"], synced["reasons"]) == (
+                1, 1, {"unknown_alias": 2})
+    finally:
+        hb.close()

@@ -68,6 +68,9 @@ class Imitation:
     url: str = ""
     breaks: set[int] = field(default_factory=set)  # Clockify entries typed BREAK
     calls: list[tuple[str, str, Any]] = field(default_factory=list)
+    # the tracker's own lists by name (Harvest users/projects/tasks, Kimai users/projects/
+    # activities), served when set (else 404, as a tracker without them)
+    lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     failing_patches: int = 0  # the next n PATCHes answer 503 (Kimai)
     toggles: int = 0  # Kimai ``PATCH .../export`` calls (a toggle: never to be used)
 
@@ -151,6 +154,11 @@ class Imitation:
             if self.throttle_every and self.requests % self.throttle_every == 0:
                 return 429, {"Retry-After": "0"}, {"message": "slow down"}
             entries = sorted(self.entries.values(), key=lambda e: e.id)
+        listed = path.rsplit("/", 1)[-1]
+        if listed in self.lists and path in (f"/v2/{listed}", f"/api/{listed}"):
+            if self.kind == "harvest":
+                return 200, {}, {listed: self.lists[listed], "links": {"next": None}}
+            return 200, {}, self.lists[listed]
         if self.kind == "harvest" and path == "/v2/time_entries":
             since = query.get("updated_since", [None])[0]
             live = [e for e in entries if e.deleted is None and (

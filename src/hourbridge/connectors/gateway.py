@@ -27,7 +27,7 @@ from hourbridge.services.ports.connections import (
 )
 
 from .http import RateWindow, TrackerClient, TrackerRefused
-from .native import NativeFile, NativeFormatError
+from .native import NativeFile, NativeFormatError, pick
 from .stream import PageStyle, Stream
 from .tracker import ExportMark, Tracker
 from .webhook import open_delivery
@@ -153,6 +153,23 @@ class Trackers:
         data = json.dumps(rows).encode()
         return TimeFile.from_bytes(f"sync-{name}-gone-{revision}.json", "application/json",
                                    data)
+
+    def directory(self, connection: Connection) -> Iterator[tuple[str, str, str, str]]:
+        tracker = self._trackers[connection.tracker]
+        if not tracker.directory:
+            return
+        with self._client(connection) as client:
+            for listed in tracker.directory:
+                for page in client.pages(listed.stream, None):
+                    data = json.loads(page.body)
+                    items = data.get(listed.stream.records or "", []) if isinstance(
+                        data, dict) else data
+                    for item in items if isinstance(items, list) else []:
+                        if not isinstance(item, dict) or item.get("id") is None:
+                            continue
+                        yield (listed.kind, str(item["id"]),
+                               str(pick(item, listed.name) or ""),
+                               str(pick(item, listed.code) or ""))
 
     def mark_exported(self, connection: Connection, external_ids: list[str]
                       ) -> Iterator[tuple[str, str | None]]:

@@ -54,6 +54,17 @@ class Stream:
 
 
 @dataclass(frozen=True, slots=True)
+class DirectoryList:
+    """One of a tracker's own lists (users, projects, tasks) an alias is learnt from: the
+    alias ``kind``, the list's stream, and where an item's name and code sit."""
+
+    kind: str  # user | project | task
+    stream: Stream
+    name: str
+    code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FieldMap:
     """Where each field of a tracker's time entry sits (a dotted path into the record; ``None``:
     the tracker has no such field). How the worked time is expressed differs by tracker:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .http import AuthStyle
-from .stream import FieldMap, Stream
+from .stream import DirectoryList, FieldMap, Stream
 from .webhook import Webhook
 
 
@@ -37,3 +37,5 @@ class Tracker:
     webhook: Webhook | None = None
     # how an invoiced entry is marked exported there; None: the tracker has no such flag
     export_mark: ExportMark | None = None
+    # its own lists of users, projects and tasks, read to learn aliases
+    directory: tuple[DirectoryList, ...] = ()

@@ -92,6 +92,11 @@ class TrackerGateway(Protocol):
         """Canonical deletion rows for entries gone from the source."""
         ...
 
+    def directory(self, connection: Connection) -> Iterator[tuple[str, str, str, str]]:
+        """The tracker's own users, projects and tasks as (kind, id, name, code); none when
+        it declares no such lists."""
+        ...
+
     def mark_exported(self, connection: Connection, external_ids: list[str]
                       ) -> Iterator[tuple[str, str | None]]:
         """Mark each entry exported at the tracker (an absolute write, safe to send again):
