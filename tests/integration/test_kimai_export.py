@@ -85,3 +85,21 @@ def test_invoiced_entries_are_marked_exported_once_and_never_toggled(hb: Hourbri
                                   c.Secret((("token", "tok-secret"),))))
         with pytest.raises(Permanent, match="no exported flag"):
             hb.handle(c.MarkExported("acme-toggl"))
+
+
+def test_a_sync_marks_what_was_invoiced_since_the_last(hb: Hourbridge) -> None:
+    with imitate(Imitation("kimai", page_size=100)) as kimai:
+        kimai.seed(30)
+        hb.handle(c.AddConnection("acme-kimai", "kimai", kimai.url,
+                                  c.Secret((("token", "tok-secret"),))))
+        first = hb.handle(c.SyncConnection("acme-kimai")).as_dict()
+        assert (first["accepted"], first["marked_exported"]) == (30, 0)
+        hb.handle(c.ApproveEntries(actor="pm", date_to=date(2026, 7, 31)))
+        hb.handle(c.RunBilling(date(2026, 7, 31)))
+        hb.handle(c.IssueInvoices(all_drafts=True))
+        billed = invoiced(hb, "acme-kimai")
+        again = hb.handle(c.SyncConnection("acme-kimai")).as_dict()
+        assert again["marked_exported"] == len(billed) > 0
+        assert {str(e.id) for e in kimai.entries.values() if e.exported} == billed
+        assert kimai.toggles == 0
+        assert hb.handle(c.SyncConnection("acme-kimai")).as_dict()["marked_exported"] == 0

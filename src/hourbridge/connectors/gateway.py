@@ -154,6 +154,9 @@ class Trackers:
         return TimeFile.from_bytes(f"sync-{name}-gone-{revision}.json", "application/json",
                                    data)
 
+    def marks_exported(self, tracker: str) -> bool:
+        return self._trackers[tracker].export_mark is not None
+
     def directory(self, connection: Connection) -> Iterator[tuple[str, str, str, str]]:
         tracker = self._trackers[connection.tracker]
         if not tracker.directory:

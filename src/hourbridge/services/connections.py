@@ -26,6 +26,7 @@ from .deps import Collaborators
 from .intake import IntakeReport, ingest
 from .intake_kinds import TIME
 from .ports import Connection, TrackerGateway, UnitOfWork
+from .tracker_exports import mark_invoiced
 
 
 @dataclass
@@ -37,6 +38,7 @@ class SyncReport:
     cursor_after: str | None = None
     gone: int = 0
     aliases: dict[str, Any] = field(default_factory=dict)
+    exported: int = 0  # invoiced entries marked exported at the tracker by this sync
     totals: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
 
@@ -52,7 +54,8 @@ class SyncReport:
     def as_dict(self) -> dict[str, Any]:
         return {"connection": self.connection, "full": self.full, "pages": self.pages,
                 "cursor_before": self.cursor_before, "cursor_after": self.cursor_after,
-                "gone_from_source": self.gone, "aliases": self.aliases, **self.totals,
+                "gone_from_source": self.gone, "aliases": self.aliases,
+                "marked_exported": self.exported, **self.totals,
                 "reasons": dict(sorted(self.reasons.items()))}
 
 
@@ -155,4 +158,13 @@ def sync_connection(cmd: c.SyncConnection, uow: UnitOfWork, now: datetime,
         uow.connections.advance(record.name, pull.cursor_after, now)
         uow.commit()
     report.cursor_after = pull.cursor_after
+    if gateway.marks_exported(record.tracker):
+        # entries invoiced since the last sync are marked exported there (Kimai)
+        report.exported = mark_invoiced(gateway, record, uow, now)["marked"]
     return report
+
+
+def mark_exported(cmd: c.MarkExported, uow: UnitOfWork, now: datetime,
+                  deps: Collaborators) -> dict[str, Any]:
+    return mark_invoiced(tracker_gateway(deps), stored_connection(uow, cmd.name), uow, now,
+                         cmd.limit)

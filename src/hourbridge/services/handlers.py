@@ -21,6 +21,7 @@ from .billing import run_billing
 from .connections import (
     add_connection,
     list_connections,
+    mark_exported,
     probe_connection,
     remove_connection,
     sync_connection,
@@ -42,7 +43,6 @@ from .ports.ledger import LedgerSink
 from .ports.uow import UnitOfWork
 from .rejection import reject_entries
 from .revenue import revenue_schedule, run_revenue
-from .tracker_exports import mark_exported
 from .voids import void_invoice
 from .webhook_receipts import receive_webhook, set_webhook_secret
 from .webhooks import add_webhook, list_webhooks, remove_webhook, test_webhook

@@ -5,7 +5,8 @@ Each entry is marked with an absolute write (Kimai ``PATCH /api/timesheets/{id}`
 ``{"exported": true}``, never the toggling ``PATCH .../export``), so sending it twice is
 harmless: the marks are recorded after the tracker answered, a batch at a time, and a run cut
 short (a kill, the tracker unavailable) is simply run again; two runs at once send some marks
-twice and record each once.
+twice and record each once. ``hourbridge connections mark-exported`` runs it, and so does each
+``sync`` of a tracker that has the flag.
 """
 
 from __future__ import annotations
@@ -13,27 +14,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from hourbridge.domain import commands as c
-
-from .connections import stored_connection, tracker_gateway
-from .deps import Collaborators
 from .ports import UnitOfWork
+from .ports.connections import Connection, TrackerGateway
 
 BATCH = 100
 
 
-def mark_exported(cmd: c.MarkExported, uow: UnitOfWork, now: datetime,
-                  deps: Collaborators) -> dict[str, Any]:
-    gateway = tracker_gateway(deps)
-    record = stored_connection(uow, cmd.name)
+def mark_invoiced(gateway: TrackerGateway, record: Connection, uow: UnitOfWork,
+                  now: datetime, limit: int = 100_000) -> dict[str, Any]:
+    """Mark the connection's invoiced entries not marked yet, at most ``limit``."""
     gateway.mark_exported(record, [])  # refused now when the tracker has no such flag
     marked = 0
     refused: dict[str, str] = {}
-    while marked + len(refused) < cmd.limit:
+    while marked + len(refused) < limit:
         with uow:
             todo = [i for i in uow.connections.unmarked_invoiced(
                 record.name, BATCH + len(refused)) if i not in refused]
-        todo = todo[:min(BATCH, cmd.limit - marked - len(refused))]
+        todo = todo[:min(BATCH, limit - marked - len(refused))]
         if not todo:
             break
         done: list[str] = []

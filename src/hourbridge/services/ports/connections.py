@@ -92,6 +92,10 @@ class TrackerGateway(Protocol):
         """Canonical deletion rows for entries gone from the source."""
         ...
 
+    def marks_exported(self, tracker: str) -> bool:
+        """Whether invoiced entries are marked exported at this tracker (Kimai)."""
+        ...
+
     def directory(self, connection: Connection) -> Iterator[tuple[str, str, str, str]]:
         """The tracker's own users, projects and tasks as (kind, id, name, code); none when
         it declares no such lists."""
