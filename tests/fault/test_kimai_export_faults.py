@@ -1,7 +1,8 @@
 """Marking invoiced entries exported in Kimai under kill -9 and a concurrent run (issue 11):
-two ``connections mark-exported`` processes race, one is killed mid-way, a last run finishes;
+a ``connections mark-exported`` process is killed -9 mid-way, two more race over the rest, a
+last run finds nothing left;
 every invoiced entry ends exported in Kimai, each mark recorded once, the toggling ``PATCH
-.../export`` never sent. ``HOURBRIDGE_FAULT_EXPORT_ENTRIES`` sizes it (CI: 200). The set-up
+.../export`` never sent. ``HOURBRIDGE_FAULT_EXPORT_ENTRIES`` sizes it (CI: 150). The set-up
 and the last run are in this process: a CLI start costs seconds on a loaded machine."""
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from support.fault import HOURBRIDGE, figure
 from support.firm import small_firm_bundle
 from support.trackers import Imitation, aliases, imitate
 
-ENTRIES = int(os.environ.get("HOURBRIDGE_FAULT_EXPORT_ENTRIES", "200"))
+ENTRIES = int(os.environ.get("HOURBRIDGE_FAULT_EXPORT_ENTRIES", "150"))
 NAME = "acme-kimai"
 
 
@@ -55,19 +56,29 @@ def test_racing_and_killed_marking_ends_with_each_invoiced_entry_exported_once(
                 billed = set(conn.execute(select(te.c.external_id).where(
                     te.c.source == NAME, te.c.billing == "invoiced")).scalars())
             assert len(billed) > ENTRIES // 2
-            kimai.page_delay = 0.004  # each PATCH takes a moment: the kill lands mid-run
+
+            def start() -> subprocess.Popen[str]:
+                return subprocess.Popen(
+                    [HOURBRIDGE, "connections", "mark-exported", NAME, "--json"], env=env,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+            # one run alone, killed -9 once a quarter of its marks were sent
+            kimai.page_delay = 0.01
             kimai.calls.clear()
-            racers = [subprocess.Popen(
-                [HOURBRIDGE, "connections", "mark-exported", NAME, "--json"], env=env,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+            killed = start()
             deadline = time.monotonic() + 90
             while len(kimai.calls) < len(billed) // 4 and time.monotonic() < deadline:
-                time.sleep(0.01)
-            racers[0].send_signal(signal.SIGKILL)
-            racers[0].communicate(timeout=60)
-            out, err = racers[1].communicate(timeout=120)
-            assert racers[1].returncode == 0, err
-            survivor = json.loads(out)["marked"]
+                time.sleep(0.005)
+            killed.send_signal(signal.SIGKILL)
+            killed.communicate(timeout=60)
+            sent_before_kill = len(kimai.calls)
+            assert 0 < sent_before_kill < len(billed), "the kill missed the run"
+            # then two runs racing over what is left
+            kimai.page_delay = 0.002
+            racers = [start(), start()]
+            outs = [r.communicate(timeout=120) for r in racers]
+            assert all(r.returncode == 0 for r in racers), outs
+            survivor = sum(json.loads(out)["marked"] for out, _ in outs)
             kimai.page_delay = 0.0
             last = hb.handle(c.MarkExported(NAME))
             sent = len(kimai.calls)
@@ -77,9 +88,9 @@ def test_racing_and_killed_marking_ends_with_each_invoiced_entry_exported_once(
     finally:
         hb.close()
     exported = {str(e.id) for e in kimai.entries.values() if e.exported}
-    figure(f"kimai mark-exported ({database_url.split(':')[0]}, {len(billed)} invoiced, 2 "
-           f"racing runs, one killed, then one more): PATCH sent {sent}, survivor marked "
-           f"{survivor}, last run marked {last['marked']}; not exported "
+    figure(f"kimai mark-exported ({database_url.split(':')[0]}, {len(billed)} invoiced: a run "
+           f"killed -9 after {sent_before_kill} PATCHes, then 2 racing runs marked {survivor}, "
+           f"a last run {last['marked']}; PATCH sent {sent}; not exported "
            f"{len(billed - exported)}, exported but not invoiced {len(exported - billed)}, "
            f"marks duplicated {marks - distinct}, toggles {kimai.toggles}")
     assert exported == billed and (marks, distinct) == (len(billed), len(billed))
