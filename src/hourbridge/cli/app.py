@@ -16,6 +16,7 @@ from hourbridge.observability.logging import configure as configure_logging
 
 from . import (
     alerts,
+    aliases,
     audit,
     billing,
     connections,
@@ -92,6 +93,7 @@ app.add_typer(mapping.mapping_app, name="mapping")
 app.add_typer(webhooks.webhooks_app, name="webhooks")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(alerts.alerts_app, name="alerts")
+app.add_typer(aliases.aliases_app, name="aliases")
 
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)

@@ -168,6 +168,8 @@ AUDITED: dict[type, _Intent] = {
                                     else f"dead-letters/{x.reason or '*'}", x.note),
     # payments read back from an ERP: recorded (and invoices marked paid) only when new
     c.PullErpPayments: lambda x: ("payments.record", f"payments/{x.destination or '*'}", ""),
+    c.AddAlias: lambda x: ("alias.add", f"aliases/{x.source}/{x.kind}/{x.external_id}",
+                           f"-> {x.code}"),
     c.PullErpCustomers: lambda x: ("erp.identity", f"erp_identity/{x.destination}", ""),
 }
 

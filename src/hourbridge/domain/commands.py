@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from .bundle import Bundle
 
@@ -17,6 +17,15 @@ class LoadMasterData:
 
     bundle: Bundle
     dry_run: bool = False
+
+
+@runtime_checkable
+class ReadThrough(Protocol):
+    """A payload read through something besides its bytes (a sheet's mapping): what
+    ``reading()`` returns is part of the payload's fingerprint, so the same file read through
+    a corrected mapping is a new payload, not a duplicate."""
+
+    def reading(self) -> bytes: ...
 
 
 class IncomingPayload(Protocol):
@@ -247,6 +256,27 @@ class ListConnections:
 @dataclass(frozen=True, slots=True)
 class TestConnection:
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddAlias:
+    """Say which Hourbridge code a source's id means (a person resolving an unknown id); the
+    rows that waited for it are taken again at once."""
+
+    source: str
+    kind: str  # user | project | task
+    external_id: str
+    code: str
+    actor: str = "cli"
+
+
+@dataclass(frozen=True, slots=True)
+class MarkExported:
+    """Mark a connection's invoiced entries exported at its tracker (Kimai's flag), once
+    each; ``limit`` bounds one run."""
+
+    name: str
+    limit: int = 100_000
 
 
 @dataclass(frozen=True, slots=True)

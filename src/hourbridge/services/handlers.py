@@ -16,11 +16,13 @@ from hourbridge.domain.ledger import balanced
 
 from .adjustments import adjust_billable
 from .alerts import raise_alerts
+from .aliases import add_alias
 from .approval import approve_entries
 from .billing import run_billing
 from .connections import (
     add_connection,
     list_connections,
+    mark_exported,
     probe_connection,
     remove_connection,
     sync_connection,
@@ -85,6 +87,8 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.RemoveConnection: remove_connection,
     c.SyncConnection: sync_connection,
     c.SetWebhookSecret: set_webhook_secret,
+    c.MarkExported: mark_exported,
+    c.AddAlias: add_alias,
     c.ReceiveWebhook: receive_webhook,
     c.AddWebhook: add_webhook,
     c.ListWebhooks: list_webhooks,

@@ -12,8 +12,8 @@ from hourbridge.formats.bundle import Code
 
 from ..deps import HourbridgeDep
 from ..problems import problem_responses
-from ..security import scoped
 from ..schemas.receivables import Aging
+from ..security import scoped
 
 router = APIRouter(prefix="/v1", tags=["receivables"], responses=problem_responses(422, 500),
                    dependencies=[scoped("invoices:read")])

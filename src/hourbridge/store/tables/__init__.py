@@ -26,7 +26,7 @@ from .billing import (
     retainer_months,
     revenue_recognitions,
 )
-from .connections import connections, webhook_receipts
+from .connections import connections, tracker_exports, webhook_quarantine, webhook_receipts
 from .delivery import (
     idempotency_keys,
     journal_entries,
@@ -113,7 +113,9 @@ __all__ = [
     "revisions",
     "tasks",
     "time_entries",
+    "tracker_exports",
     "webhook_deliveries",
+    "webhook_quarantine",
     "webhook_receipts",
     "webhook_subscriptions",
 ]
