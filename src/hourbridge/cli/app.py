@@ -36,6 +36,7 @@ from . import (
     mapping,
     masterdata,
     revenue,
+    schedules,
     server,
     trace,
     webhooks,
@@ -82,6 +83,7 @@ app.add_typer(connections.connections_app, name="connections")
 app.add_typer(erp.erp_app, name="erp")
 app.add_typer(mapping.mapping_app, name="mapping")
 app.add_typer(webhooks.webhooks_app, name="webhooks")
+app.add_typer(schedules.schedules_app, name="schedules")
 
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)

@@ -24,6 +24,7 @@ from hourbridge.pipeline.worker import WorkerStats
 
 from .options import JsonOpt, checked_ids, note_option, reason_option
 from .output import console, print_json, session, table
+from .schedules import actions
 
 deadletters_app = typer.Typer(help="Deliveries that failed for good.", no_args_is_help=True)
 
@@ -37,8 +38,9 @@ def worker(
         min=1, help="Jobs one thread claims at a time (default HOURBRIDGE_WORKER_BATCH).")]
     = None,
 ) -> None:
-    """Deliver outbox events (journal postings, webhooks, NATS) to their sinks. SIGTERM or
-    Ctrl-C: finish the job in hand, hand the rest of the claimed batch back, stop."""
+    """Deliver outbox events (journal postings, webhooks, NATS) to their sinks, and run the
+    schedules that are due (``hourbridge schedules``). SIGTERM or Ctrl-C: finish the job in
+    hand, hand the rest of the claimed batch back, stop."""
     with session() as hb:
         if concurrency > 1 and hb.engine.dialect.name != "postgresql":
             console.print("SQLite has one writer: delivering with one thread")
@@ -47,8 +49,14 @@ def worker(
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
         size = batch or hb.settings.worker_batch
+        # read once: a wrong schedules file stops the worker at start, in one line
+        scheduler = hb.scheduler(actions(hb))
         while not stop.is_set():
             _recover_intake(hb)
+            for run in scheduler.run_due():
+                console.print(f"schedule {run['schedule']} tick {run['tick']}: "
+                              f"{run['status']} {run.get('result', run.get('error'))}",
+                              highlight=False)
             stats = _deliver(hb, concurrency, size)
             if stats.delivered or stats.retried or stats.dead or once:
                 console.print(f"delivered {stats.delivered}, retried {stats.retried}, "

@@ -30,6 +30,7 @@ from .delivery import (
     journal_entries,
     journal_lines,
     outbox,
+    schedule_runs,
 )
 from .erp import erp_postings, erp_profiles
 from .intake import (
@@ -103,6 +104,7 @@ __all__ = [
     "retainer_months",
     "revenue_recognitions",
     "revisions",
+    "schedule_runs",
     "tasks",
     "time_entries",
     "webhook_deliveries",
