@@ -84,7 +84,7 @@ def schedules_list(as_json: JsonOpt = False) -> None:
     with session() as hb:
         scheduler = hb.scheduler(actions(hb))
         now = hb.clock()
-        rows = []
+        rows: list[dict[str, Any]] = []
         for s in scheduler.schedules:
             last = next(iter(hb.schedule_runs(s.name, limit=1)), None)
             rows.append({"name": s.name, "cron": s.cron, "action": s.action,

@@ -36,7 +36,9 @@ class SqlScheduleRuns:
                 made = conn.execute(insert(sr).values(
                     schedule=schedule, tick=tick, trigger=trigger, status="running",
                     attempts=1, worker=worker, started_at=now, lease_until=lease_until))
-                return int(made.inserted_primary_key[0])
+                key = made.inserted_primary_key
+                assert key is not None
+                return int(key[0])
         except IntegrityError:
             pass
         with self.engine.begin() as conn:  # taken: ours only if its worker died
