@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import yaml
 
 from support.fault import Firm, Query, figure, time_file
@@ -50,6 +51,10 @@ def test_racing_workers_run_each_tick_once(firm: Firm, sql: Query, tmp_path: Pat
     assert invoices >= 1 and (tmp_path / "warehouse" / "entries.parquet").exists()
 
 
+# PostgreSQL only (the CI budget): SQLite's take-over is proven in-process by
+# tests/integration/test_schedules.py, and its racing workers above
+@pytest.mark.parametrize("firm", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)
 def test_a_worker_killed_inside_a_run_leaves_it_to_one_other(firm: Firm, sql: Query,
                                                             tmp_path: Path) -> None:
     firm.cli("ingest", "--source", "tracker", str(time_file(tmp_path / "t.csv", range(300))))
