@@ -28,11 +28,22 @@ from .common import (
     write_result,
 )
 from .generate import ensure_dataset
-from .scenarios import api, approval, billing, expenses, ingest, kpis, memory, peer, sync
+from .scenarios import (
+    api,
+    approval,
+    billing,
+    expenses,
+    ingest,
+    kpis,
+    memory,
+    peer,
+    posting,
+    sync,
+)
 
 SCENARIOS: dict[str, ModuleType] = {"ingest": ingest, "expenses": expenses, "billing": billing,
                                     "api": api, "memory": memory, "sync": sync,
-                                    "approval": approval, "kpis": kpis}
+                                    "approval": approval, "kpis": kpis, "posting": posting}
 COMMANDS = ("all", *SCENARIOS, "peer", "summary", "generate")
 
 
@@ -87,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
         "memory": "peak RSS of ingest (goal <= 300 MB at 1,000,000 entries)",
         "approval": "approving 100 new entries after N stored vs a plain UPDATE of them",
         "sync": "hourbridge sync from a loopback Harvest imitation vs ingest of the same rows",
+        "posting": "ERP posting by 1, 2, 4 workers to a 20 ms Odoo imitation vs the "
+                   "latency-bound rate",
         "peer": "Tryton on the same kind of invoices (bench/peer_tryton.py, PostgreSQL)",
         "kpis": "each KPI query (hourbridge kpis) timed alone, goal < 1 s each",
         "generate": "only generate (or find) the data set and print its manifest",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -28,11 +28,13 @@ from .domain import commands as c
 from .domain.audit import intent_of
 from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
+from .formats.schedules import read_schedules
 from .formats.sheet import is_mapped_sheet
 from .formats.timefile import TimeFile
 from .observability.tracing import install_exporter
 from .pipeline.parallel import ParallelValidator
 from .pipeline.retry import RetryPolicy
+from .pipeline.schedules import Action, Scheduler
 from .pipeline.sinks import Destination, Limits, SinkRegistry
 from .pipeline.worker import Handler, Relay, Worker
 from .services.access import AccessKeys
@@ -50,7 +52,9 @@ from .store.jobs import SqlJobStore
 from .store.ledger import SqlLedger
 from .store.masterdata import SnapshotCache
 from .store.queries import ReadModels
+from .store.schedules import SqlScheduleRuns
 from .store.uow import SqlUnitOfWork
+from .store.warehouse import export_warehouse
 
 CONCURRENT_RETRIES = 3  # runs of a command that lost a race to a concurrent writer
 # makes the unit of work of one command from the engine and the master-data snapshot cache
@@ -128,6 +132,22 @@ class Hourbridge:
             raise Retryable(f"database busy or changed concurrently, try again: "
                             f"{type(exc.orig).__name__ if exc.orig else exc}",
                             retry_after=1.0) from exc
+
+    def scheduler(self, actions: Mapping[str, Action]) -> Scheduler:
+        """The schedules of ``settings.schedules_file`` (none without one), run by
+        ``actions``; the file is read here, so a wrong one refuses only schedule commands."""
+        path = self.settings.schedules_file
+        return Scheduler(read_schedules(Path(path)) if path else [],
+                         SqlScheduleRuns(self.engine), actions, self.clock,
+                         lease=timedelta(seconds=self.settings.worker_lease_seconds))
+
+    def schedule_runs(self, schedule: str | None = None, limit: int = 100
+                      ) -> list[dict[str, Any]]:
+        return SqlScheduleRuns(self.engine).runs(schedule, limit)
+
+    def export_warehouse(self, folder: Path) -> dict[str, int]:
+        """Entries, invoices, invoice lines and postings as Parquet files in ``folder``."""
+        return export_warehouse(read_only(self.engine), folder)
 
     def recover_intake(self, inbox_ids: Sequence[int] = (), older_than: timedelta =
                        timedelta(0), wait: bool = True) -> list[dict[str, Any]]:

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = Field(
         300.0, gt=0, description="how long a claimed outbox job stays a worker's without a "
         "heartbeat; a dead worker's jobs are rescued after it")
+    schedules_file: str | None = Field(
+        None, description="YAML or TOML file of schedules (syncs, billing and revenue runs, "
+        "payroll and warehouse exports) the worker runs; see `hourbridge schedules --help`")
     nats_url: str | None = Field(
         None, description="nats:// URL of a NATS server with JetStream: when set, the worker "
         "also publishes every delivered outbox event there (stream HOURBRIDGE)")

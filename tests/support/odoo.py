@@ -30,14 +30,18 @@ reference/external_api.html, and ``odoo/http.py`` for the JSON-RPC envelope):
 Faults: ``drop_after_commit`` account.move creates commit and then close the connection
 without an answer (the answer is lost); ``post_latency`` holds ``action_post`` (a worker
 killed then leaves a committed draft); ``unavailable`` requests answer 503 with
-``Retry-After``; ``latency`` seconds before each answer.
+``Retry-After``; ``latency`` seconds before each answer; ``refuse_refs`` account.move creates
+of these refs are refused (a ``UserError``: a permanent refusal); ``faults`` draws faults at
+random, seeded (``Faults``).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -56,6 +60,35 @@ class OdooError(Exception):
 
 
 @dataclass
+class Faults:
+    """Faults drawn per request from a seeded ``rng``, with these probabilities: 503 and 429
+    (each with ``Retry-After``), a timeout (the answer comes later than the client waits:
+    half of them after the request was carried out, half never carried out), and for an
+    account.move create a commit whose answer is lost (``drop``). ``injected`` counts what
+    was drawn."""
+
+    rng: random.Random
+    unavailable: float = 0.0
+    rate_limited: float = 0.0
+    timeout: float = 0.0
+    drop: float = 0.0
+    hang_seconds: float = 2.0
+    retry_after: int = 1
+    injected: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def draw_even(self) -> bool:
+        with self._lock:
+            return self.rng.random() < 0.5
+
+    def draw(self, kind: str) -> bool:
+        with self._lock:
+            hit = self.rng.random() < getattr(self, kind)
+            self.injected[kind] += hit
+            return hit
+
+
+@dataclass
 class Odoo:
     database: str = "acme"
     login: str = "api@acme.example"
@@ -65,6 +98,8 @@ class Odoo:
     drop_after_commit: int = 0  # the next n account.move creates: committed, answer lost
     unavailable: int = 0  # the next n requests answer 503
     invalid_vats: set[str] = field(default_factory=set)  # numbers base_vat refuses
+    refuse_refs: set[str] = field(default_factory=set)  # account.move refs refused for good
+    faults: Faults | None = None
     url: str = ""
     calls: list[tuple[str, str]] = field(default_factory=list)
     records: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
@@ -171,6 +206,9 @@ class Odoo:
             return self._add(model, vals)
         if model != "account.move":
             raise OdooError("odoo.exceptions.AccessError", f"create on {model} not imitated")
+        if vals.get("ref") in self.refuse_refs:
+            raise OdooError("odoo.exceptions.UserError",
+                            f"The entry {vals['ref']} is refused by this test's ERP.")
         if vals.get("partner_id"):
             self._ref("res.partner", vals["partner_id"])
         self._ref("account.journal", vals["journal_id"])
@@ -236,6 +274,9 @@ class Odoo:
                 if model == "account.move" and meth == "create" and self.drop_after_commit:
                     self.drop_after_commit -= 1
                     drop = True
+                elif (model == "account.move" and meth == "create" and self.faults
+                      and self.faults.draw("drop")):
+                    drop = True
                 return {"jsonrpc": "2.0", "id": body.get("id"), "result": result}, drop
             except OdooError as exc:
                 return {"jsonrpc": "2.0", "id": body.get("id"), "error": {
@@ -268,9 +309,23 @@ class _Handler(BaseHTTPRequestHandler):
         with odoo._lock:
             refuse = odoo.unavailable > 0
             odoo.unavailable -= refuse
-        if refuse:
-            self.send_response(503)
-            self.send_header("Retry-After", "0")
+        faults = odoo.faults
+        status, after = (503, 0) if refuse else (0, 0)
+        if faults is not None and not status:
+            if faults.draw("unavailable"):
+                status, after = 503, faults.retry_after
+            elif faults.draw("rate_limited"):
+                status, after = 429, faults.retry_after
+            elif faults.draw("timeout"):  # the client gives up waiting
+                if faults.draw_even():  # ...and the request is carried out meanwhile
+                    odoo.handle(body)
+                time.sleep(faults.hang_seconds)
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+        if status:
+            self.send_response(status)
+            self.send_header("Retry-After", str(after))
             self.send_header("Content-Length", "0")
             self.end_headers()
             return

@@ -43,6 +43,7 @@ from . import (
     receivables,
     reconcile,
     revenue,
+    schedules,
     server,
     trace,
     webhooks,
@@ -94,6 +95,7 @@ app.add_typer(webhooks.webhooks_app, name="webhooks")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(aliases.aliases_app, name="aliases")
+app.add_typer(schedules.schedules_app, name="schedules")
 
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)

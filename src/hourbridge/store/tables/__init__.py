@@ -32,6 +32,7 @@ from .delivery import (
     journal_entries,
     journal_lines,
     outbox,
+    schedule_runs,
 )
 from .erp import erp_identity_map, erp_postings, erp_profiles, invoice_payments
 from .intake import (
@@ -111,6 +112,7 @@ __all__ = [
     "retainer_months",
     "revenue_recognitions",
     "revisions",
+    "schedule_runs",
     "tasks",
     "time_entries",
     "tracker_exports",
