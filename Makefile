@@ -25,8 +25,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist; a test module stays on one worker,
+# so its module fixtures are built once); the 25 slowest tests are listed at the end.
+PYTEST_WORKERS ?= 2
 test: architecture lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope --durations=25
 
 # Benchmarks (not tests): every scenario at 1,000,000 entries on SQLite, and on PostgreSQL when
 # HOURBRIDGE_BENCH_POSTGRES_URL or HOURBRIDGE_TEST_POSTGRES_URL is set. BENCH_ARGS="--entries

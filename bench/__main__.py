@@ -35,14 +35,16 @@ from .scenarios import (
     billing_incremental,
     expenses,
     ingest,
+    kpis,
     memory,
     peer,
+    posting,
     sync,
 )
 
 SCENARIOS: dict[str, ModuleType] = {"ingest": ingest, "expenses": expenses, "billing": billing,
                                     "api": api, "memory": memory, "sync": sync,
-                                    "approval": approval,
+                                    "approval": approval, "kpis": kpis, "posting": posting,
                                     "billing-incremental": billing_incremental}
 COMMANDS = ("all", *SCENARIOS, "peer", "summary", "generate")
 
@@ -99,7 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
         "approval": "approving 100 new entries after N stored vs a plain UPDATE of them",
         "billing-incremental": "billing 100 new entries after N invoiced vs SQL SUM GROUP BY",
         "sync": "hourbridge sync from a loopback Harvest imitation vs ingest of the same rows",
+        "posting": "ERP posting by 1, 2, 4 workers to a 20 ms Odoo imitation vs the "
+                   "latency-bound rate",
         "peer": "Tryton on the same kind of invoices (bench/peer_tryton.py, PostgreSQL)",
+        "kpis": "each KPI query (hourbridge kpis) timed alone, goal < 1 s each",
         "generate": "only generate (or find) the data set and print its manifest",
     }
     for name, text in helps.items():

@@ -22,11 +22,12 @@ at 0.01 h) by adding 1 or 2 minutes to the project's last entry, and the rates a
 dollars, so both are exact and must be equal to the cent (and to the independently computed
 expected totals).
 
-Tryton runs in its own virtualenv ``bench/.tryton-venv`` (``ensure_tryton_venv()``, from
-``bench/requirements-tryton.txt``) as a subprocess, ``bench/tryton/drive.py``, which drives
-trytond's Python API in-process (see there). Hourbridge runs twice on a fresh database each:
-through its CLI (timings include process start-up), and in-process through ``bootstrap()`` and
-``handle()`` like Tryton's in-process API, which is the fair comparison used for the goals.
+Tryton runs in its own virtualenv, the one the tests use (``tests/support/tryton.py``:
+``~/.cache/hourbridge/tryton-<hash of bench/requirements-tryton.txt>``), as a subprocess,
+``bench/tryton/drive.py``, which drives trytond's Python API in-process (see there).
+Hourbridge runs twice on a fresh database each: through its CLI (timings include process
+start-up), and in-process through ``bootstrap()`` and ``handle()`` like Tryton's in-process
+API, which is the fair comparison used for the goals.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
-import hashlib
 import json
 import math
 import os
@@ -57,7 +57,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-TRYTON_VENV = BENCH / ".tryton-venv"
 REQUIREMENTS = BENCH / "requirements-tryton.txt"
 DRIVER = BENCH / "tryton" / "drive.py"
 RESULT = BENCH / "results" / "peer-postgresql.json"
@@ -84,24 +83,19 @@ class PeerError(RuntimeError):
 
 # --------------------------------------------------------------------------- the Tryton venv
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def ensure_tryton_venv() -> Path:
+    """The Tryton venv's python, shared with the tests (``tests/support/tryton.py``: built
+    once per machine from ``bench/requirements-tryton.txt`` under
+    ``~/.cache/hourbridge/tryton-<hash>``)."""
+    if str(REPO / "tests") not in sys.path:
+        sys.path.insert(0, str(REPO / "tests"))
+    from support.tryton import TrytonUnavailable
+    from support.tryton import ensure_tryton_venv as ensure
 
-
-def ensure_tryton_venv(venv: Path = TRYTON_VENV, requirements: Path = REQUIREMENTS) -> Path:
-    """Create ``venv`` with ``sys.executable -m venv`` and pip-install ``requirements`` into it
-    unless a stamp says these exact requirements are installed; returns the venv's python."""
-    python = venv / "bin" / "python"
-    stamp = venv / ".requirements-sha256"
-    want = _digest(requirements)
-    if python.exists() and stamp.exists() and stamp.read_text().strip() == want:
-        return python
-    if not python.exists():
-        _run([sys.executable, "-m", "venv", str(venv)], "creating the Tryton virtualenv")
-    _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-          "-r", str(requirements)], f"pip install -r {requirements.relative_to(REPO)}")
-    stamp.write_text(want + "\n")
-    return python
+    try:
+        return ensure(REQUIREMENTS)
+    except TrytonUnavailable as exc:
+        raise PeerError(str(exc)) from exc
 
 
 def _run(cmd: list[str], what: str, env: dict[str, str] | None = None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -25,20 +25,26 @@ from .connectors.gateway import Trackers
 from .connectors.native import NativeFile, tracker_of
 from .connectors.webhooks import WebhookSender
 from .domain import commands as c
+from .domain.audit import intent_of
 from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
+from .formats.schedules import read_schedules
 from .formats.sheet import is_mapped_sheet
 from .formats.timefile import TimeFile
 from .observability.tracing import install_exporter
 from .pipeline.parallel import ParallelValidator
 from .pipeline.retry import RetryPolicy
+from .pipeline.schedules import Action, Scheduler
 from .pipeline.sinks import Destination, Limits, SinkRegistry
 from .pipeline.worker import Handler, Relay, Worker
+from .services.access import AccessKeys
 from .services.erp import ERP_DOCUMENT_READY
 from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, QUERY_HANDLERS, Collaborators
+from .services.payments import ERP_PAYMENTS_PULL, payments_job
 from .services.ports.uow import UnitOfWork
 from .services.webhooks import WEBHOOK_DELIVERY, deliver_webhook
 from .store import migrate
+from .store.api_keys import SqlApiKeys
 from .store.engine import make_engine, read_only
 from .store.erp import SqlErp, SqlPostingLog
 from .store.idempotency import SqlIdempotencyKeys
@@ -46,7 +52,9 @@ from .store.jobs import SqlJobStore
 from .store.ledger import SqlLedger
 from .store.masterdata import SnapshotCache
 from .store.queries import ReadModels
+from .store.schedules import SqlScheduleRuns
 from .store.uow import SqlUnitOfWork
+from .store.warehouse import export_warehouse
 
 CONCURRENT_RETRIES = 3  # runs of a command that lost a race to a concurrent writer
 # makes the unit of work of one command from the engine and the master-data snapshot cache
@@ -71,6 +79,11 @@ class Hourbridge:
     sinks: SinkRegistry | None = None  # ERP destinations the worker delivers to
     _closed: bool = field(default=False, repr=False)
 
+    @property
+    def access(self) -> AccessKeys:
+        """The API keys of client systems (create, rotate, revoke, authenticate)."""
+        return AccessKeys(SqlApiKeys(self.engine), self.clock)
+
     def uow(self) -> Any:
         """A fresh unit of work (``SqlUnitOfWork`` unless bootstrap was given a factory)."""
         return self.uow_factory(self.engine, self.snapshots)
@@ -92,10 +105,16 @@ class Hourbridge:
                 raise InvalidInput(refused[0].message)
             raise InvalidInput(f"{len(refused)} values refused", list(refused))
 
+        intent = intent_of(command)  # a financial change or admin action: audited
+
         def run() -> Any:
             for attempt in range(1, CONCURRENT_RETRIES + 1):
                 try:
-                    return handler(command, self.uow(), self.clock(), self.collaborators)
+                    uow, now = self.uow(), self.clock()
+                    audit_as = getattr(uow, "audit_as", None)  # test fakes keep no chain
+                    if intent is not None and audit_as is not None:
+                        audit_as(intent, now)
+                    return handler(command, uow, now, self.collaborators)
                 except ConcurrentChange:
                     # another writer changed what this run read; it rolled back whole, and
                     # a second try reads what the other one committed
@@ -113,6 +132,22 @@ class Hourbridge:
             raise Retryable(f"database busy or changed concurrently, try again: "
                             f"{type(exc.orig).__name__ if exc.orig else exc}",
                             retry_after=1.0) from exc
+
+    def scheduler(self, actions: Mapping[str, Action]) -> Scheduler:
+        """The schedules of ``settings.schedules_file`` (none without one), run by
+        ``actions``; the file is read here, so a wrong one refuses only schedule commands."""
+        path = self.settings.schedules_file
+        return Scheduler(read_schedules(Path(path)) if path else [],
+                         SqlScheduleRuns(self.engine), actions, self.clock,
+                         lease=timedelta(seconds=self.settings.worker_lease_seconds))
+
+    def schedule_runs(self, schedule: str | None = None, limit: int = 100
+                      ) -> list[dict[str, Any]]:
+        return SqlScheduleRuns(self.engine).runs(schedule, limit)
+
+    def export_warehouse(self, folder: Path) -> dict[str, int]:
+        """Entries, invoices, invoice lines and postings as Parquet files in ``folder``."""
+        return export_warehouse(read_only(self.engine), folder)
 
     def recover_intake(self, inbox_ids: Sequence[int] = (), older_than: timedelta =
                        timedelta(0), wait: bool = True) -> list[dict[str, Any]]:
@@ -184,6 +219,8 @@ class Hourbridge:
             sender = getattr(self.collaborators.webhooks, "close", None)
             if sender is not None:
                 sender()
+            if self.sinks is not None:  # the ERPs' HTTP connections
+                self.sinks.close()
             self.engine.dispose()
             self._closed = True
 
@@ -211,6 +248,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     # queued ERP documents go to the registry, which picks the sink by the destination the
     # event names
     handlers[ERP_DOCUMENT_READY] = sinks.deliver
+    # a payments pull (``erp payments pull --queue``, a schedule's hook) runs as a command of
+    # the application made below
+    made: list[Hourbridge] = []
+    handlers[ERP_PAYMENTS_PULL] = lambda event: payments_job(event, made[0].handle)
     key = settings.secret_key.get_secret_value() if settings.secret_key else None
     sender = webhooks or WebhookSender(key, clock,
                                        allow_loopback_http=settings.allow_loopback_http)
@@ -227,15 +268,19 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
                     lease=timedelta(seconds=settings.worker_lease_seconds),
                     # deliveries to webhooks and ERPs are jobs of ours, not events to fan out
                     relays=relays,
-                    relayed=lambda type_: type_ not in (WEBHOOK_DELIVERY, ERP_DOCUMENT_READY))
+                    relayed=lambda type_: type_ not in (WEBHOOK_DELIVERY, ERP_DOCUMENT_READY,
+                                                        ERP_PAYMENTS_PULL))
     validator = ParallelValidator(workers=settings.intake_workers)
     gateway = trackers or Trackers(TRACKERS, key,
                                    allow_loopback_http=settings.allow_loopback_http)
-    return Hourbridge(settings, engine, clock, ReadModels(read_only(engine)), worker,
-                      SqlIdempotencyKeys(engine, clock), snapshots=snapshots,
-                      collaborators=Collaborators(validator=validator, trackers=gateway,
-                                                  webhooks=sender),
-                      uow_factory=uow_factory, sinks=sinks)
+    hb = Hourbridge(settings, engine, clock, ReadModels(read_only(engine)), worker,
+                    SqlIdempotencyKeys(engine, clock), snapshots=snapshots,
+                    collaborators=Collaborators(validator=validator, trackers=gateway,
+                                                webhooks=sender, erps=sinks,
+                                                erp=lambda n: sinks.destination(n).sink),
+                    uow_factory=uow_factory, sinks=sinks)
+    made.append(hb)
+    return hb
 
 
 def _open_destination(engine: Engine, name: str) -> Destination | None:

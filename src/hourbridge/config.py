@@ -26,9 +26,17 @@ class Settings(BaseSettings):
         "none", description="where OpenTelemetry spans go: none, console (stdout) or otlp "
         "(OTLP/HTTP; endpoint from OTEL_EXPORTER_OTLP_ENDPOINT)")
     worker_batch: int = 200
+    alert_rules: str | None = Field(
+        None, description="path of the YAML file of SLA and business alert rules "
+        "(docs/ALERTS.md); unset: the built-in rules")
+    alert_interval_seconds: float = Field(
+        60.0, gt=0, description="how often `hourbridge worker` checks the alert rules")
     worker_lease_seconds: float = Field(
         300.0, gt=0, description="how long a claimed outbox job stays a worker's without a "
         "heartbeat; a dead worker's jobs are rescued after it")
+    schedules_file: str | None = Field(
+        None, description="YAML or TOML file of schedules (syncs, billing and revenue runs, "
+        "payroll and warehouse exports) the worker runs; see `hourbridge schedules --help`")
     nats_url: str | None = Field(
         None, description="nats:// URL of a NATS server with JetStream: when set, the worker "
         "also publishes every delivered outbox event there (stream HOURBRIDGE)")
@@ -42,6 +50,21 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None, description="Fernet key (urlsafe base64 of 32 bytes) that encrypts tracker "
         "connection secrets at rest; needed by `connections` and `sync`")
+    # API access (issue 14): keys come from `hourbridge keys create`; bearer JWTs of an
+    # OAuth2 issuer are taken when all three oauth settings are set
+    api_rate_limit: int = Field(
+        600, ge=0, description="requests a minute per API key or token (per server process) "
+        "unless the key sets its own; 0: no limit")
+    oauth_issuer: str | None = Field(None, description="`iss` of accepted bearer JWTs")
+    oauth_audience: str | None = Field(None, description="`aud` accepted bearer JWTs name")
+    oauth_jwks: str | None = Field(
+        None, description="the issuer's keys: a JWKS file path or an https URL")
+    session_hours: float = Field(
+        8.0, gt=0, le=24 * 30, description="how long a dashboard login lasts")
+    actor: str | None = Field(
+        None, description="the name the command line records as who acted (default: the "
+        "operating system user)")
+
     # the tracker imitations of the tests and benches serve plain HTTP on loopback; any
     # other plain-HTTP base URL is refused so a secret never crosses a network in clear
     allow_loopback_http: bool = True

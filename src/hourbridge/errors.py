@@ -105,8 +105,29 @@ class SignatureRefused(Permanent):
     code = "webhook_signature_invalid"
 
 
+class WebhookReplayed(SignatureRefused):
+    """A correctly signed delivery sent outside the tracker's replay window: a captured copy,
+    not the tracker speaking now. 401 like a bad signature."""
+
+    code = "webhook_replayed"
+
+
+class WebhookMalformed(InvalidInput):
+    """A correctly signed webhook delivery whose body its tracker's format cannot read: kept
+    in quarantine, never processed. 422 on the API."""
+
+    code = "webhook_malformed"
+
+
 class SubscriptionGone(Permanent):
     """A webhook receiver answered 410 Gone (Standard Webhooks: stop sending), or the
     subscription was disabled or removed before its delivery ran."""
 
     code = "subscription_disabled"
+
+
+class SegregationRefused(Permanent):
+    """Segregation of duties: the same person may not do both steps (issue an invoice their
+    own billing run drafted, where the entity's policy says so). 403 on the API."""
+
+    code = "segregation_of_duties"

@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hourbridge import __version__
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.config import Settings
 from hourbridge.errors import Conflict, InvalidInput, NotFound, Permanent, Retryable
+from support.api import api_client
 
 PROBLEM = "application/problem+json"
 
@@ -29,7 +29,7 @@ def hb(database_url: str) -> Iterator[Hourbridge]:
 
 @pytest.fixture
 def client(hb: Hourbridge) -> Iterator[TestClient]:
-    with TestClient(create_app(hb)) as c:
+    with api_client(hb) as c:
         yield c
 
 
@@ -121,15 +121,15 @@ def test_master_data_load_counts_and_lists(client: TestClient, firm: dict[str, A
     assert all(c["created"] == 0 and c["updated"] == 0 for c in again["counts"].values())
     assert again["changes"] == [] and again["dry_run"] is False
 
-    assert [e["code"] for e in client.get("/v1/entities").json()] == ["DE"]
-    assert client.get("/v1/entities").json()[0]["tax_rates"] == {"standard": "19"}
-    assert [c["id"] for c in client.get("/v1/customers").json()] == ["ACME"]
-    assert [e["id"] for e in client.get("/v1/employees").json()] == ["E1", "E2"]
-    project = client.get("/v1/projects").json()[0]
+    assert [e["code"] for e in client.get("/v1/entities").json()["items"]] == ["DE"]
+    assert client.get("/v1/entities").json()["items"][0]["tax_rates"] == {"standard": "19"}
+    assert [c["id"] for c in client.get("/v1/customers").json()["items"]] == ["ACME"]
+    assert [e["id"] for e in client.get("/v1/employees").json()["items"]] == ["E1", "E2"]
+    project = client.get("/v1/projects").json()["items"][0]
     assert {t["code"]: t["billable"] for t in project["tasks"]} == {"DEV": True, "ADMIN": False}
-    contract = client.get("/v1/contracts").json()[0]
+    contract = client.get("/v1/contracts").json()["items"][0]
     assert contract["versions"][0]["rounding"]["increment_minutes"] == 15
-    rows = client.get("/v1/rate-cards").json()[0]["rows"]
+    rows = client.get("/v1/rate-cards").json()["items"][0]["rows"]
     assert {row["role"]: Decimal(row["rate"]) for row in rows} == {
         "senior": Decimal(150), "analyst": Decimal(90)}
     assert all(isinstance(row["rate"], str) for row in rows)
@@ -148,7 +148,7 @@ def test_time_to_invoice_to_ledger(loaded: TestClient) -> None:
     assert [(e["reason"], e["external_id"], e["owner_role"]) for e in exceptions["items"]] == [
         ("unknown_project", "T-4", "project_manager")]
 
-    entries = client.get("/v1/time-entries").json()
+    entries = client.get("/v1/time-entries").json()["items"]
     assert [e["external_id"] for e in entries] == ["T-1", "T-2", "T-3"]
     assert [e["billable"] for e in entries] == [True, True, False]
     assert entries[1]["billable_seconds"] == 3600  # 50 minutes rounded up to the quarter hour
@@ -158,7 +158,7 @@ def test_time_to_invoice_to_ledger(loaded: TestClient) -> None:
     approval = r.json()
     assert (approval["approved"], approval["billable"]) == (3, 2)
     assert Decimal(approval["wip"]["EUR"]) == Decimal("1215.00")
-    assert client.get("/v1/time-entries", params={"approval": "approved"}).json()[0][
+    assert client.get("/v1/time-entries", params={"approval": "approved"}).json()["items"][0][
         "wip_amount"] is not None
 
     r = client.post("/v1/billing-runs", json={"through": "2026-07-31", "dry_run": True})
@@ -167,7 +167,7 @@ def test_time_to_invoice_to_ledger(loaded: TestClient) -> None:
     assert dry["dry_run"] is True and dry["invoices_created"] == 0
     assert [i["id"] for i in dry["invoices"]] == [None]
     assert Decimal(dry["invoices"][0]["net"]) == Decimal("1215.00")
-    assert client.get("/v1/invoices").json() == []
+    assert client.get("/v1/invoices").json()["items"] == []
 
     r = client.post("/v1/billing-runs", json={"through": "2026-07-31"})
     assert r.status_code == 201, r.text
@@ -200,7 +200,7 @@ def test_time_to_invoice_to_ledger(loaded: TestClient) -> None:
     assert issued["count"] == 1
     assert issued["issued"][0]["number"] == "DE-000001"
     assert issued["issued"][0]["due_date"] == "2026-08-15"
-    listed = client.get("/v1/invoices", params={"status": "issued"}).json()
+    listed = client.get("/v1/invoices", params={"status": "issued"}).json()["items"]
     assert [(i["id"], i["number"]) for i in listed] == [(invoice_id, "DE-000001")]
 
     body = _problem(client.post("/v1/invoices/issue",
@@ -210,17 +210,18 @@ def test_time_to_invoice_to_ledger(loaded: TestClient) -> None:
 
     # the background drains after approval and issue already delivered; a drain finds nothing
     assert client.post("/v1/worker/drain").json() == {"delivered": 0, "retried": 0, "dead": 0}
-    journal = client.get("/v1/journal").json()
+    journal = client.get("/v1/journal").json()["items"]
     assert len(journal) == 2
     assert all(isinstance(line["debit"], str) for je in journal for line in je["lines"])
-    balance = client.get("/v1/journal/trial-balance").json()
+    balance = client.get("/v1/journal/trial-balance").json()["items"]
     assert balance
     sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for row in balance:
         sums[(row["entity"], row["currency"])] += Decimal(row["balance"])
     assert sums == {("DE", "EUR"): Decimal(0)}
-    assert client.get("/v1/dead-letters").json() == []
-    billing = {e["billing"] for e in client.get("/v1/time-entries").json() if e["billable"]}
+    assert client.get("/v1/dead-letters").json()["items"] == []
+    billing = {e["billing"] for e in client.get("/v1/time-entries").json()["items"]
+               if e["billable"]}
     assert billing == {"invoiced"}
 
 
@@ -235,7 +236,7 @@ def test_same_payload_twice_adds_nothing(loaded: TestClient) -> None:
     assert replay["duplicate_payload"] is True
     assert replay["inbox_id"] == first.json()["inbox_id"]
     assert replay["accepted"] == replay["rows"] == 0
-    assert len(loaded.get("/v1/time-entries").json()) == 3
+    assert len(loaded.get("/v1/time-entries").json()["items"]) == 3
 
 
 def test_idempotency_key_names_the_inbox_file_and_replays(loaded: TestClient) -> None:
@@ -262,7 +263,7 @@ def test_csv_body_with_source_parameter(loaded: TestClient) -> None:
                     headers={"content-type": "text/csv"}, params={"source": "sheet"})
     assert r.status_code == 201, r.text
     assert r.json()["accepted"] == 2
-    stored = loaded.get("/v1/time-entries", params={"employee": "E1"}).json()
+    stored = loaded.get("/v1/time-entries", params={"employee": "E1"}).json()["items"]
     assert [(e["source"], e["external_id"], e["worked_seconds"]) for e in stored] == [
         ("sheet", "S-1", 8100)]
 
@@ -322,7 +323,7 @@ def test_exceptions_retry_after_fix_and_dismiss(loaded: TestClient,
     retried = loaded.post("/v1/exceptions/retry",
                           json={"ids": [by_reason["unknown_employee"]]}).json()
     assert retried["resolved"] == [by_reason["unknown_employee"]]
-    assert [e["external_id"] for e in loaded.get("/v1/time-entries").json()] == ["N-1"]
+    assert [e["external_id"] for e in loaded.get("/v1/time-entries").json()["items"]] == ["N-1"]
 
     _problem(loaded.post("/v1/exceptions/dismiss",
                          json={"ids": [by_reason["unknown_project"]], "note": " ",
@@ -330,7 +331,8 @@ def test_exceptions_retry_after_fix_and_dismiss(loaded: TestClient,
     r = loaded.post("/v1/exceptions/dismiss", json={
         "ids": [by_reason["unknown_project"]], "note": "test row", "actor": "pm"})
     assert r.json() == {"dismissed": 1}
-    assert loaded.get("/v1/exceptions").json() == {"by_reason": {}, "items": []}
+    assert loaded.get("/v1/exceptions").json() == {"by_reason": {}, "items": [],
+                                                   "has_more": False, "next_cursor": None}
     dismissed = loaded.get("/v1/exceptions", params={"status": "dismissed"}).json()["items"]
     assert [(e["id"], e["note"]) for e in dismissed] == [(by_reason["unknown_project"],
                                                           "test row")]
@@ -348,7 +350,7 @@ def test_bad_bundle_is_a_problem_naming_the_field(client: TestClient,
     assert items["#/entities/0/currency"]["field"] == "entities[0].currency"
     assert items["#/entities/0/currency"]["location"] == "body"
     assert items["#/customers/0/name"]["reason"]
-    assert client.get("/v1/entities").json() == []
+    assert client.get("/v1/entities").json()["items"] == []
 
 
 def test_bundle_reference_errors_point_into_the_body(client: TestClient,
@@ -359,7 +361,7 @@ def test_bundle_reference_errors_point_into_the_body(client: TestClient,
     pointers = {e["pointer"] for e in body["errors"]}
     assert "#/customers/0/entity" in pointers
     assert all(e["code"] for e in body["errors"])
-    assert client.get("/v1/customers").json() == []
+    assert client.get("/v1/customers").json()["items"] == []
 
 
 def test_not_found_is_a_problem(client: TestClient) -> None:
@@ -417,7 +419,7 @@ def test_unexpected_errors_leak_nothing(hb: Hourbridge, monkeypatch: pytest.Monk
         raise RuntimeError("password=hunter2 at /srv/secret.py")
 
     monkeypatch.setattr(hb.queries, "entries", boom)
-    with TestClient(create_app(hb), raise_server_exceptions=False) as client:
+    with api_client(hb, raise_server_exceptions=False) as client:
         r = client.get("/v1/time-entries")
     body = _problem(r, 500)
     assert body["code"] == "internal_error"

@@ -7,15 +7,15 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
+    with api_client(bootstrap(Settings(database_url=database_url))) as client:
         assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         entries = [{"external_id": "a1", "employee": "E2", "project": "P1", "task": "DEV",
                     "date": "2026-08-10", "hours": "2"}]
@@ -25,7 +25,7 @@ def api(database_url: str) -> Iterator[TestClient]:
 
 
 def test_adjust_then_bill_and_refuse_after_billing(api: TestClient) -> None:
-    [entry] = api.get("/v1/time-entries").json()
+    [entry] = api.get("/v1/time-entries").json()["items"]
     assert api.post("/v1/approvals", json={"actor": "pm", "project": "P1"}).status_code == 200
     r = api.post("/v1/adjustments", json={"entry_id": entry["id"], "billable_seconds": 5400,
                                           "reason": "training time", "actor": "pm"})

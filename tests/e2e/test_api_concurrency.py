@@ -24,12 +24,13 @@ HOLD = {"scope": "project", "ref": "P1", "reason": "missing_po", "actor": "am",
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
     with serve(database_url, tmp_path / "server.log") as srv:
-        r = httpx.post(f"{srv.url}/v1/master-data", json=small_firm_bundle(), timeout=60)
+        r = httpx.post(f"{srv.url}/v1/master-data", json=small_firm_bundle(), timeout=60,
+                       headers=srv.headers)
         assert r.status_code == 200, r.text
         yield srv
 
 
-def _storm(url: str, bodies: list[dict[str, str]], key: str) -> list[httpx.Response]:
+def _storm(server: Server, bodies: list[dict[str, str]], key: str) -> list[httpx.Response]:
     """POST every body at once (one thread each) with one key; a 409 in progress is retried
     after its Retry-After. The final response of each thread."""
     barrier = threading.Barrier(len(bodies))
@@ -37,7 +38,7 @@ def _storm(url: str, bodies: list[dict[str, str]], key: str) -> list[httpx.Respo
     seen_in_progress: list[int] = []
 
     def client(i: int) -> None:
-        with httpx.Client(base_url=url, timeout=60) as http:
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=60) as http:
             barrier.wait()
             for _ in range(60):
                 r = http.post("/v1/holds", json=bodies[i], headers={"Idempotency-Key": key})
@@ -60,7 +61,7 @@ def _storm(url: str, bodies: list[dict[str, str]], key: str) -> list[httpx.Respo
 
 
 def test_idempotency_storm_runs_once(server: Server) -> None:
-    results = _storm(server.url, [HOLD] * 50, "storm-1")
+    results = _storm(server, [HOLD] * 50, "storm-1")
     executed = sum(1 for r in results
                    if r.status_code == 201 and "idempotent-replayed" not in r.headers)
     replayed = sum(1 for r in results
@@ -68,20 +69,21 @@ def test_idempotency_storm_runs_once(server: Server) -> None:
     print(f"executed {executed} replayed {replayed}")
     assert (executed, replayed) == (1, 49), Counter(r.status_code for r in results)
     assert len({r.json()["id"] for r in results}) == 1
-    holds = httpx.get(f"{server.url}/v1/holds", params={"all": "true"}).json()
+    holds = httpx.get(f"{server.url}/v1/holds", headers=server.headers,
+                      params={"all": "true"}).json()["items"]
     assert len(holds) == 1
 
 
 def test_one_key_with_different_bodies_runs_one(server: Server) -> None:
     bodies = [{**HOLD, "note": f"body {i}"} for i in range(10)]
-    results = _storm(server.url, bodies, "storm-2")
+    results = _storm(server, bodies, "storm-2")
     statuses = Counter(r.status_code for r in results)
     refused = [r for r in results if r.status_code in (409, 422)]
     print(f"executed {statuses[201]} refused {len(refused)}")
     assert statuses[201] == 1 and len(refused) == 9, statuses
     assert {r.json()["code"] for r in refused} <= {"idempotency_key_reused",
                                                   "request_in_progress"}
-    assert len(httpx.get(f"{server.url}/v1/holds").json()) == 1
+    assert len(httpx.get(f"{server.url}/v1/holds", headers=server.headers).json()["items"]) == 1
 
 
 def _chunks(total: int, size: int = 256 * 1024) -> Iterator[bytes]:
@@ -93,11 +95,11 @@ def _chunks(total: int, size: int = 256 * 1024) -> Iterator[bytes]:
 @pytest.mark.parametrize("key", [None, "big-1"])
 def test_chunked_body_past_the_limit_is_refused_early(server: Server, key: str | None) -> None:
     before = server.memory_kib("VmHWM")
-    headers = {"content-type": "application/json"}
+    headers = {**server.headers, "content-type": "application/json"}
     if key:
         headers["Idempotency-Key"] = key
     started = time.monotonic()
-    with httpx.Client(timeout=60) as http:
+    with server.http as http:
         r = http.post(f"{server.url}/v1/holds", content=_chunks(40 * 1024 * 1024),
                       headers=headers)
     took = time.monotonic() - started
@@ -130,7 +132,7 @@ def _refuse_long_notes(database_url: str) -> str:
 def test_error_logs_carry_no_row_values(server: Server, database_url: str) -> None:
     dialect = _refuse_long_notes(database_url)
     r = httpx.post(f"{server.url}/v1/holds", json={**HOLD, "note": SECRET},
-                   headers={"Idempotency-Key": "log-1"})
+                   headers={**server.headers, "Idempotency-Key": "log-1"})
     # PostgreSQL: a DataError (422 from the app's translation); SQLite: an IntegrityError,
     # which the command bus reports as retryable (503)
     assert r.status_code == (422 if dialect == "postgresql" else 503), r.text
@@ -143,5 +145,5 @@ def test_error_logs_carry_no_row_values(server: Server, database_url: str) -> No
     assert SECRET not in log
     # the reservation was released: a retry runs again, it is not "in progress"
     again = httpx.post(f"{server.url}/v1/holds", json={**HOLD, "note": SECRET},
-                       headers={"Idempotency-Key": "log-1"})
+                       headers={**server.headers, "Idempotency-Key": "log-1"})
     assert again.json()["code"] != "request_in_progress"

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
+from support.api import actor, api_client
 from support.firm import small_firm_bundle
 
 PROBLEM = "application/problem+json"
@@ -25,7 +25,7 @@ def _entry(external_id: str, hours: str, revision: int = 1, **more: Any) -> dict
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
+    with api_client(bootstrap(Settings(database_url=database_url))) as client:
         assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         r = client.post("/v1/time-entries", json={"source": "t", "entries": [
             _entry("a1", "2"), _entry("a2", "1")]})
@@ -64,9 +64,9 @@ def test_void_over_http(api: TestClient) -> None:
     assert replay.headers.get("Idempotent-Replayed") == "true" and replay.json() == body
     assert (body["number"], body["status"], body["was"], body["wip_restored"]) == (
         "DE-000001", "void", "issued", "495.00")
-    listed = api.get("/v1/invoices", params={"status": "void"}).json()
+    listed = api.get("/v1/invoices", params={"status": "void"}).json()["items"]
     assert [(i["number"], i["void_reason"], i["voided_by"]) for i in listed] == [
-        ("DE-000001", "duplicate", "f")]
+        ("DE-000001", "duplicate", actor(api))]
     _problem(api.post(f"/v1/invoices/{inv['id']}/void", json={"actor": "f", "reason": "x"}),
              409, "invoice_already_void")
     _problem(api.post("/v1/credit-notes", json={"invoice_id": inv["id"], "reason": "x",
@@ -80,7 +80,7 @@ def test_void_over_http(api: TestClient) -> None:
                                                                 "seconds": 1800}]})
     _problem(api.post(f"/v1/invoices/{second['id']}/void",
                       json={"actor": "f", "reason": "x"}), 409, "invoice_credited")
-    [check] = api.get("/v1/invoice-sequences").json()
+    [check] = api.get("/v1/invoice-sequences").json()["items"]
     assert (check["last_number"], check["voids"], check["gapless"]) == (3, 1, True)
 
 
@@ -90,7 +90,7 @@ def test_corrections_over_http(api: TestClient) -> None:
         _entry("a1", "3", 2), {"external_id": "a2", "deleted": True, "revision": 2}]})
     assert r.status_code == 201, r.text
     assert r.json()["corrections_proposed"] == 2
-    changed, deleted = api.get("/v1/corrections").json()
+    changed, deleted = api.get("/v1/corrections").json()["items"]
     assert (changed["kind"], changed["invoice_number"], changed["difference"]) == (
         "changed", "DE-000001", "165.00")
     assert deleted["kind"] == "deleted" and deleted["after"] is None
@@ -106,10 +106,10 @@ def test_corrections_over_http(api: TestClient) -> None:
     _problem(api.post(f"/v1/corrections/{changed['id']}/apply", json={"actor": "c"}), 409,
              "correction_closed")
     _problem(api.post("/v1/corrections/999/apply", json={"actor": "c"}), 404, "not_found")
-    assert api.get("/v1/corrections").json() == []
-    assert len(api.get("/v1/corrections", params={"status": "all"}).json()) == 2
+    assert api.get("/v1/corrections").json()["items"] == []
+    assert len(api.get("/v1/corrections", params={"status": "all"}).json()["items"]) == 2
     run = api.post("/v1/billing-runs", json={"through": "2026-08-31"}).json()
     assert [i["net"] for i in run["invoices"]] == ["495.00"]
     assert api.get(f"/v1/invoices/{inv['id']}").json() == inv  # never edited in place
-    balance = api.get("/v1/journal/trial-balance").json()
+    balance = api.get("/v1/journal/trial-balance").json()["items"]
     assert sum(Decimal(r["balance"]) for r in balance) == 0

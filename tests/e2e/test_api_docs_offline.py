@@ -10,9 +10,9 @@ from urllib.parse import urljoin
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
+from support.api import api_client
 
 # src="..." / href="..." attributes and the spec URL Swagger UI / ReDoc are told to load
 _REFERENCES = re.compile(r"""(?:src|href)=["']([^"']+)["']"""
@@ -21,7 +21,7 @@ _REFERENCES = re.compile(r"""(?:src|href)=["']([^"']+)["']"""
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
+    with api_client(bootstrap(Settings(database_url=database_url))) as client:
         yield client
 
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
+from support.api import actor, api_client
 from support.firm import small_firm_bundle
 
 ROWS = [{"external_id": f"W-{i}", "employee": "E1", "project": "P1", "task": "DEV",
@@ -21,7 +21,7 @@ ROWS = [{"external_id": f"W-{i}", "employee": "E1", "project": "P1", "task": "DE
 def client(database_url: str) -> Iterator[TestClient]:
     hb = bootstrap(Settings(database_url=database_url))
     try:
-        with TestClient(create_app(hb)) as c:
+        with api_client(hb) as c:
             assert c.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
             r = c.post("/v1/time-entries", json={"source": "harvest", "entries": ROWS})
             assert r.status_code == 201, r.text
@@ -30,45 +30,57 @@ def client(database_url: str) -> Iterator[TestClient]:
         hb.close()
 
 
-def test_entries_page_by_keyset_with_a_next_link(client: TestClient) -> None:
+def test_entries_page_by_cursor_with_a_next_link(client: TestClient) -> None:
     first = client.get("/v1/entries", params={"limit": 2})
-    assert [e["external_id"] for e in first.json()] == ["W-0", "W-1"]
+    page = first.json()
+    assert [e["external_id"] for e in page["items"]] == ["W-0", "W-1"]
+    assert page["has_more"] is True and page["next_cursor"] == str(page["items"][-1]["id"])
     link = first.headers["link"]
-    assert link.endswith('>; rel="next"') and "after=" in link
+    assert link.endswith('>; rel="next"') and f"cursor={page['next_cursor']}" in link
     following = client.get(link[1:link.index(">")])
-    assert [e["external_id"] for e in following.json()] == ["W-2", "W-3"]
-    last = client.get("/v1/entries", params={"after": following.json()[-1]["id"]})
-    assert [e["external_id"] for e in last.json()] == ["W-4"] and "link" not in last.headers
-    # the earlier path lists the same
+    assert [e["external_id"] for e in following.json()["items"]] == ["W-2", "W-3"]
+    last = client.get("/v1/entries", params={"limit": 2,
+                                             "cursor": following.json()["next_cursor"]})
+    assert [e["external_id"] for e in last.json()["items"]] == ["W-4"]
+    assert last.json()["has_more"] is False and last.json()["next_cursor"] is None
+    assert "link" not in last.headers
+    # the earlier path lists the same; `after` (the keyset before cursors) still pages
     assert client.get("/v1/time-entries").json() == client.get("/v1/entries").json()
+    assert client.get("/v1/entries", params={"after": page["next_cursor"]}).json()[
+        "items"][0]["external_id"] == "W-2"
+    # updated_since: everything changed since an instant before the load, nothing after now
+    assert len(client.get("/v1/entries", params={
+        "updated_since": "2000-01-01T00:00:00Z"}).json()["items"]) == 5
+    assert client.get("/v1/entries", params={
+        "updated_since": "2999-01-01T00:00:00Z"}).json()["items"] == []
 
 
 def test_entries_filters_and_one_entry_by_reference(client: TestClient) -> None:
     dated = client.get("/v1/entries", params={"from": "2026-08-12",
                                               "to": "2026-08-13", "customer": "ACME"})
-    assert [e["external_id"] for e in dated.json()] == ["W-2", "W-3"]
-    assert client.get("/v1/entries", params={"customer": "SELF"}).json() == []
+    assert [e["external_id"] for e in dated.json()["items"]] == ["W-2", "W-3"]
+    assert client.get("/v1/entries", params={"customer": "SELF"}).json()["items"] == []
     assert client.post("/v1/approvals", json={"actor": "pm", "project": "P1"}).status_code == 200
     by_ref = client.get("/v1/entries/harvest:W-1")
     assert by_ref.status_code == 200, by_ref.text
     entry = by_ref.json()
     assert (entry["approval"], entry["approved_by"], entry["wip_open"]) == (
-        "approved", "pm", "300.00")  # 2 h senior at 150 before the rate change
+        "approved", actor(client), "300.00")  # 2 h senior at 150 before the rate change
     assert client.get(f"/v1/entries/{entry['id']}").json() == entry
     missing = client.get("/v1/entries/harvest:NOPE")
     assert missing.status_code == 404
     assert "harvest:NOPE" in missing.json()["detail"]
 
     assert client.post("/v1/billing-runs", json={"through": "2026-08-31"}).status_code == 201
-    [draft] = client.get("/v1/invoices").json()
-    on_draft = client.get("/v1/entries", params={"invoice": draft["id"]}).json()
+    [draft] = client.get("/v1/invoices").json()["items"]
+    on_draft = client.get("/v1/entries", params={"invoice": draft["id"]}).json()["items"]
     assert [e["external_id"] for e in on_draft] == [r["external_id"] for r in ROWS]
     assert {i["status"] for e in on_draft for i in e["invoices"]} == {"draft"}
-    assert client.get("/v1/invoices", params={"payment": "unpaid"}).json() == []
+    assert client.get("/v1/invoices", params={"payment": "unpaid"}).json()["items"] == []
     assert client.post("/v1/invoices/issue", json={"all": True}).status_code == 200
-    [unpaid] = client.get("/v1/invoices", params={"payment": "unpaid"}).json()
+    [unpaid] = client.get("/v1/invoices", params={"payment": "unpaid"}).json()["items"]
     assert (unpaid["id"], unpaid["payment"]) == (draft["id"], "unpaid")
-    assert client.get("/v1/invoices", params={"kind": "credit_note"}).json() == []
+    assert client.get("/v1/invoices", params={"kind": "credit_note"}).json()["items"] == []
 
 
 def test_exceptions_retry_answers_the_reason_found_now(client: TestClient) -> None:
@@ -104,7 +116,7 @@ def test_writes_take_source_external_id_wherever_an_entry_is_named(
                                                    "reason": "wrong task"})
     assert rejected.status_code == 200, rejected.text
     states = {e["external_id"]: (e["approval"], e["billable_seconds"])
-              for e in client.get("/v1/entries").json()}
+              for e in client.get("/v1/entries").json()["items"]}
     assert states["W-0"][0] == "rejected" and states["W-1"] == ("approved", 3600)
     unknown = client.post("/v1/approvals", json={"actor": "pm",
                                                  "entry_ids": ["harvest:NOPE"]})
@@ -115,7 +127,7 @@ def test_a_hold_on_an_entry_by_its_reference(client: TestClient) -> None:
     placed = client.post("/v1/holds", json={"scope": "entry", "ref": "harvest:W-2",
                                             "reason": "dispute", "actor": "am"})
     assert placed.status_code == 201, placed.text
-    [w2] = client.get("/v1/entries", params={"external_id": "W-2"}).json()
+    [w2] = client.get("/v1/entries", params={"external_id": "W-2"}).json()["items"]
     assert placed.json()["ref"] == str(w2["id"])
     assert client.post("/v1/holds", json={"scope": "entry", "ref": "harvest:NOPE",
                                           "reason": "dispute", "actor": "am"}

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 PROBLEM = "application/problem+json"
@@ -29,7 +29,7 @@ EXPENSES: list[dict[str, Any]] = [
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
+    with api_client(bootstrap(Settings(database_url=database_url))) as client:
         firm = small_firm_bundle()
         # K1 passes expenses on, so one in another currency needs a rate (no_fx_rate)
         firm["contracts"][0]["expenses"] = {"billing": "at_cost"}
@@ -54,7 +54,7 @@ def test_json_intake_list_and_approve(api: TestClient) -> None:
     again = api.post("/v1/expenses", json={"source": "expensify", "expenses": EXPENSES})
     assert again.status_code == 200 and again.json()["duplicate_payload"]
 
-    listed = api.get("/v1/expenses", params={"project": "P1"}).json()
+    listed = api.get("/v1/expenses", params={"project": "P1"}).json()["items"]
     assert [(e["external_id"], e["amount"], e["billing"], e["approval"]) for e in listed] == [
         ("X-1", "120.50", "unbilled", "submitted"), ("X-2", "89.00", "non_billable",
                                                      "submitted")]
@@ -66,9 +66,8 @@ def test_json_intake_list_and_approve(api: TestClient) -> None:
     assert r.status_code == 200, r.text
     assert r.json() == {"approved": 2, "billable": 1, "skipped": [],
                         "billable_amount": {"EUR": "120.50"}}
-    assert [e["external_id"] for e in api.get(
-        "/v1/expenses", params={"approval": "approved", "billing": "unbilled"}).json()] == [
-        "X-1"]
+    approved = api.get("/v1/expenses", params={"approval": "approved", "billing": "unbilled"})
+    assert [e["external_id"] for e in approved.json()["items"]] == ["X-1"]
 
 
 def test_csv_intake_with_source_parameter(api: TestClient) -> None:
@@ -79,7 +78,7 @@ def test_csv_intake_with_source_parameter(api: TestClient) -> None:
                  headers={"content-type": "text/csv", "Idempotency-Key": "exp-1"})
     assert r.status_code == 201, r.text
     assert (r.json()["accepted"], r.json()["reasons"]) == (1, {"invalid_amount": 1})
-    stored = api.get("/v1/expenses").json()
+    stored = api.get("/v1/expenses").json()["items"]
     assert [(e["source"], e["external_id"], e["amount"]) for e in stored] == [
         ("sheet", "C-1", "42.00")]
     no_source = _problem(api.post("/v1/expenses", content=text.encode(),

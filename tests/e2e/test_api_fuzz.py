@@ -18,21 +18,25 @@ from schemathesis import GenerationMode
 from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
+from support.api import api_key, bearer
 from support.firm import small_firm_bundle
 
 EXAMPLES = 80  # per operation and mode: about half a minute per database
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[FastAPI]:
-    application = create_app(bootstrap(Settings(database_url=database_url)))
-    with TestClient(application) as client:  # lifespan, and some data to find
+def app(database_url: str) -> Iterator[tuple[FastAPI, dict[str, str]]]:
+    hb = bootstrap(Settings(database_url=database_url))
+    auth = bearer(api_key(hb, "admin"))  # an admin key: every operation is open to it
+    application = create_app(hb)
+    with TestClient(application, headers=auth) as client:  # lifespan, some data to find
         assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
-        yield application
+        yield application, auth
 
 
-def test_no_operation_answers_5xx(app: FastAPI) -> None:
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+def test_no_operation_answers_5xx(app: tuple[FastAPI, dict[str, str]]) -> None:
+    application, auth = app
+    schema = schemathesis.openapi.from_asgi("/openapi.json", application, headers=auth)
     failures: list[str] = []
     calls: Counter[str] = Counter()
     started = time.monotonic()
@@ -46,7 +50,7 @@ def test_no_operation_answers_5xx(app: FastAPI) -> None:
         @given(case=strategy)
         def run(case: Any) -> None:
             try:
-                status = case.call().status_code
+                status = case.call(headers=auth).status_code
             except Exception as exc:  # the test client re-raises what the server raised
                 status = 500
                 failures.append(f"{type(exc).__name__} {case.as_curl_command()}"[:2000])

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.config import Settings
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 PROBLEM = "application/problem+json"
@@ -33,7 +33,7 @@ def hb(database_url: str) -> Iterator[Hourbridge]:
 
 @pytest.fixture
 def client(hb: Hourbridge) -> Iterator[TestClient]:
-    with TestClient(create_app(hb)) as c:
+    with api_client(hb) as c:
         yield c
 
 
@@ -58,13 +58,13 @@ def test_rates_load_list_and_answer_the_rate_in_force(client: TestClient) -> Non
     assert r.json() == {"fx_rates": {"created": 3, "updated": 0, "unchanged": 0}}
     assert client.post("/v1/fx-rates", json={"fx_rates": RATES}).json() == {
         "fx_rates": {"created": 0, "updated": 0, "unchanged": 3}}
-    listed = client.get("/v1/fx-rates").json()
+    listed = client.get("/v1/fx-rates").json()["items"]
     assert [(x["from_currency"], x["valid_from"], x["rate"]) for x in listed] == [
         ("CHF", "2026-07-01", "1.0612"), ("CHF", "2026-08-15", "1.0587"),
         ("USD", "2026-07-01", "0.9215")]
     on = client.get("/v1/fx-rates", params={"on": "2026-08-14", "from_currency": "CHF"})
-    assert [x["rate"] for x in on.json()] == ["1.0612"]
-    assert client.get("/v1/fx-rates", params={"on": "2026-06-30"}).json() == []
+    assert [x["rate"] for x in on.json()["items"]] == ["1.0612"]
+    assert client.get("/v1/fx-rates", params={"on": "2026-06-30"}).json()["items"] == []
     corrected = [{**RATES[0], "rate": "1.0613"}]
     assert client.post("/v1/fx-rates", json={"fx_rates": corrected}).json() == {
         "fx_rates": {"created": 0, "updated": 1, "unchanged": 0}}
@@ -82,7 +82,7 @@ def test_a_bad_rate_is_a_problem_pointing_at_it(client: TestClient, rate: dict[s
     body = problem(client.post("/v1/fx-rates", json={"fx_rates": [rate]}))
     [error] = body["errors"]
     assert error["pointer"] == pointer and words in error["reason"], error
-    assert client.get("/v1/fx-rates").json() == []
+    assert client.get("/v1/fx-rates").json()["items"] == []
 
 
 def test_a_contract_in_a_currency_without_rates_is_refused_naming_its_currency(
@@ -110,19 +110,19 @@ def test_a_foreign_contract_shows_in_the_functional_trial_balance(client: TestCl
     client.post("/v1/billing-runs", json={"through": "2026-08-31"})
     issued = client.post("/v1/invoices/issue", json={"all": True, "actor": "ar"})
     assert issued.status_code == 200, issued.text
-    [invoice] = client.get("/v1/invoices").json()
+    [invoice] = client.get("/v1/invoices").json()["items"]
     assert invoice["currency"] == "CHF" and invoice["fx_rate"] == "1.0587"
-    tb = client.get("/v1/journal/trial-balance").json()
+    tb = client.get("/v1/journal/trial-balance").json()["items"]
     assert {r["currency"] for r in tb} == {"CHF"}
     assert sum(Decimal(r["functional_balance"]) for r in tb) == 0
     assert {r["functional_currency"] for r in tb} == {"EUR"}
-    functional = client.get("/v1/journal/trial-balance/functional").json()
+    functional = client.get("/v1/journal/trial-balance/functional").json()["items"]
     by_account = {r["account"]: Decimal(r["balance"]) for r in functional}
     # 2 h x 150 CHF = 300 CHF: WIP at 1.0612 (work date) = 318.36 EUR, invoice at 1.0587
     assert by_account["1200"] == Decimal("317.61")
     assert by_account["1210"] == 0 and by_account["4000"] == Decimal("-318.36")
     assert by_account["4900"] == Decimal("0.75")  # the franc fell: an FX loss
-    lines = [ln for e in client.get("/v1/journal").json() for ln in e["lines"]]
+    lines = [ln for e in client.get("/v1/journal").json()["items"] for ln in e["lines"]]
     assert {ln["fx_rate"] for ln in lines} == {"1.0612", "1.0587", "0"}
 
 

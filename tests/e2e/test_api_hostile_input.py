@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.api.bodygate import MAX_JSON_DEPTH
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
 from hourbridge.store.engine import make_engine
 from hourbridge.store.idempotency import LEASE, SqlIdempotencyKeys
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 HOLD = {"scope": "project", "ref": "P1", "reason": "missing_po", "actor": "am", "note": "x"}
@@ -26,7 +26,7 @@ ENTRY = {"external_id": "a1", "employee": "E1", "project": "P1", "task": "DEV",
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
     hb = bootstrap(Settings(database_url=database_url))
-    with TestClient(create_app(hb), raise_server_exceptions=False) as client:
+    with api_client(hb, raise_server_exceptions=False) as client:
         assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         yield client
 

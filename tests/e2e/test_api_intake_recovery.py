@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
 from hourbridge.store.entries import SqlEntries
+from support.api import api_client
 
 ROWS = [{"external_id": f"X{i}", "employee": "E1", "project": "P1", "task": "DEV",
          "date": f"2026-08-{10 + i:02d}", "hours": "2", "notes": f"work {i}"}
@@ -22,7 +22,7 @@ ROWS = [{"external_id": f"X{i}", "employee": "E1", "project": "P1", "task": "DEV
 @pytest.fixture
 def client(database_url: str, small_bundle: dict[str, Any]) -> Iterator[TestClient]:
     hb = bootstrap(Settings(database_url=database_url))
-    with TestClient(create_app(hb), raise_server_exceptions=False) as c:
+    with api_client(hb, raise_server_exceptions=False) as c:
         assert c.post("/v1/master-data", json=small_bundle).status_code == 200
         yield c
     hb.close()
@@ -40,14 +40,14 @@ def test_a_retry_after_a_500_stores_the_rows(client: TestClient,
     failed = client.post("/v1/time-entries", json=body)
     assert failed.status_code == 500
     assert failed.headers["content-type"].startswith("application/problem+json")
-    assert client.get("/v1/time-entries").json() == []
+    assert client.get("/v1/time-entries").json()["items"] == []
 
     monkeypatch.setattr(SqlEntries, "insert", real_insert)
     retried = client.post("/v1/time-entries", json=body)
     assert retried.status_code == 201, retried.text
     report = retried.json()
     assert (report["duplicate_payload"], report["accepted"]) == (False, 5)
-    assert len(client.get("/v1/time-entries").json()) == 5
+    assert len(client.get("/v1/time-entries").json()["items"]) == 5
 
     again = client.post("/v1/time-entries", json=body).json()
     assert (again["duplicate_payload"], again["accepted"]) == (True, 0)

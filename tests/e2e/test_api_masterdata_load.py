@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
+    with api_client(bootstrap(Settings(database_url=database_url))) as client:
         assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         yield client
 
@@ -27,7 +27,7 @@ def _p1(assignments: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _assigned(api: TestClient) -> list[str]:
-    [p1] = [p for p in api.get("/v1/projects").json() if p["code"] == "P1"]
+    [p1] = [p for p in api.get("/v1/projects").json()["items"] if p["code"] == "P1"]
     return [a["employee"] for a in p1["assignments"]]
 
 
@@ -77,7 +77,7 @@ def test_records_stored_before_stricter_checks_stay_listable(api: TestClient) ->
                           "WHERE id = 'ACME'"))
     listed = api.get("/v1/customers")
     assert listed.status_code == 200
-    acme = next(c for c in listed.json() if c["id"] == "ACME")
+    acme = next(c for c in listed.json()["items"] if c["id"] == "ACME")
     assert (acme["country"], acme["vat_id"]) == ("XX", "hello world")
     refused = api.post("/v1/master-data", json={"customers": [acme]})
     assert refused.status_code == 422
@@ -96,10 +96,10 @@ def test_party_data_and_percent_rates_round_trip_over_http(api: TestClient) -> N
     assert loaded.status_code == 200, loaded.text
     [warning] = loaded.json()["warnings"]
     assert "entities[0].tax_rates.standard: 0.19 is read as the old fraction form" in warning
-    [entity] = api.get("/v1/entities").json()
+    [entity] = api.get("/v1/entities").json()["items"]
     assert entity["tax_rates"] == {"standard": "19"}
     assert entity["bank_accounts"][0]["iban"] == "DE89370400440532013000"
-    acme = next(c for c in api.get("/v1/customers").json() if c["id"] == "ACME")
+    acme = next(c for c in api.get("/v1/customers").json()["items"] if c["id"] == "ACME")
     assert acme["address"]["city"] == "Düsseldorf"
     assert acme["electronic_address"] == {"scheme": "0088", "id": "4000001000005"}
     bad = api.post("/v1/master-data", json={"customers": [{

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.config import Settings
 from hourbridge.store.entries import SqlEntries
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 ALIASES = [{"source": "acme-harvest", "kind": "user", "external_id": "17", "code": "E1"},
@@ -32,7 +32,7 @@ def page(*ids: int) -> dict[str, Any]:
 @pytest.fixture
 def app(database_url: str) -> Iterator[tuple[TestClient, Hourbridge]]:
     hb = bootstrap(Settings(database_url=database_url))
-    with TestClient(create_app(hb), raise_server_exceptions=False) as client:
+    with api_client(hb, raise_server_exceptions=False) as client:
         bundle = {**small_firm_bundle(), "aliases": ALIASES}
         assert client.post("/v1/master-data", json=bundle).status_code == 200
         yield client, hb
@@ -46,7 +46,7 @@ def test_a_harvest_page_is_taken_and_a_resend_adds_nothing(app: tuple[TestClient
                     json=page(1, 2))
     assert r.status_code == 201, r.text
     assert (r.json()["rows"], r.json()["accepted"]) == (2, 2)
-    entries = client.get("/v1/time-entries").json()
+    entries = client.get("/v1/time-entries").json()["items"]
     assert {(e["external_id"], e["employee"], e["project"], e["task"]) for e in entries} == {
         ("1", "E1", "P1", "DEV"), ("2", "E1", "P1", "DEV")}
     again = client.post("/v1/sources/acme-harvest/time-entries", params={"format": "harvest"},
@@ -76,10 +76,10 @@ def test_a_crash_leaves_the_tracker_payload_kept_and_recovery_reads_it_as_harves
     failed = client.post("/v1/sources/acme-harvest/time-entries",
                          params={"format": "harvest"}, json=page(7, 8, 9))
     assert failed.status_code == 500
-    assert client.get("/v1/time-entries").json() == []
+    assert client.get("/v1/time-entries").json()["items"] == []
     monkeypatch.setattr(SqlEntries, "insert", real_insert)
     [report] = hb.recover_intake()
     assert (report["source"], report["rows"], report["accepted"], report["rejected"]) == (
         "acme-harvest", 3, 3, 0)
-    assert sorted(e["external_id"] for e in client.get("/v1/time-entries").json()) == [
+    assert sorted(e["external_id"] for e in client.get("/v1/time-entries").json()["items"]) == [
         "7", "8", "9"]

@@ -21,7 +21,6 @@ from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.config import Settings
 from hourbridge.connectors import TRACKERS
@@ -29,6 +28,7 @@ from hourbridge.connectors.gateway import Trackers
 from hourbridge.domain import commands as c
 from hourbridge.store import tables as t
 from hourbridge.store.entries import SqlEntries
+from support.api import api_client
 from support.firm import small_firm_bundle
 from support.trackers import aliases
 
@@ -68,7 +68,7 @@ def count(hb: Hourbridge, table: Any) -> int:
 def app(database_url: str) -> Iterator[tuple[TestClient, Hourbridge]]:
     hb = bootstrap(Settings(database_url=database_url), clock=lambda: NOW,
                    trackers=Trackers(TRACKERS, KEY, sleep=lambda s: None))
-    with TestClient(create_app(hb), raise_server_exceptions=False) as client:
+    with api_client(hb, raise_server_exceptions=False) as client:
         bundle = {**small_firm_bundle(),
                   "aliases": aliases("acme-toggl") + aliases("acme-clockify")}
         assert client.post("/v1/master-data", json=bundle).status_code == 200
@@ -88,7 +88,7 @@ def test_a_signed_delivery_is_taken_once_and_a_replay_is_a_duplicate(
     r = client.post(URL, content=body, headers=signed(body))
     assert r.status_code == 201, r.text
     assert (r.json()["delivery_id"], r.json()["rows"], r.json()["accepted"]) == ("501", 1, 1)
-    [entry] = client.get("/v1/time-entries").json()
+    [entry] = client.get("/v1/time-entries").json()["items"]
     assert (entry["external_id"], entry["employee"], entry["project"], entry["task"]) == (
         "3001", "E1", "P1", "DEV")
     with hb.engine.connect() as conn:
@@ -102,14 +102,14 @@ def test_a_signed_delivery_is_taken_once_and_a_replay_is_a_duplicate(
     reserialised = json.dumps(json.loads(body), indent=1).encode()
     third = client.post(URL, content=reserialised, headers=signed(reserialised))
     assert third.status_code == 200 and third.json()["duplicate_delivery"] is True
-    assert len(client.get("/v1/time-entries").json()) == 1
+    assert len(client.get("/v1/time-entries").json()["items"]) == 1
     assert count(hb, t.inbox) == 1
 
     # a new event about the same entry is a revision, not a second entry
     changed = toggl_event(502, 3001, 120, at="2026-07-10T10:03:00Z")
     r = client.post(URL, content=changed, headers=signed(changed))
     assert (r.status_code, r.json()["revised"], r.json()["accepted"]) == (201, 1, 0)
-    [entry] = client.get("/v1/time-entries").json()
+    [entry] = client.get("/v1/time-entries").json()["items"]
     assert entry["external_id"] == "3001"
 
 
@@ -172,7 +172,7 @@ def test_a_crash_after_the_body_was_kept_is_recovered_by_the_retry(
     # the tracker retries the delivery it got no 2xx for: the kept payload is finished
     r = client.post(URL, content=body, headers=signed(body))
     assert r.status_code == 201, r.text
-    assert [e["external_id"] for e in client.get("/v1/time-entries").json()] == ["3005"]
+    assert [e["external_id"] for e in client.get("/v1/time-entries").json()["items"]] == ["3005"]
     assert count(hb, t.inbox) == 1 and count(hb, t.webhook_receipts) == 1
 
 
@@ -192,7 +192,7 @@ def test_clockify_token_deliveries_and_replays(app: tuple[TestClient, Hourbridge
     wrong = client.post("/v1/webhooks/acme-clockify", content=body,
                         headers={**headers, "Clockify-Signature": CLOCKIFY_TOKEN + "x"})
     assert wrong.status_code == 401
-    assert [e["external_id"] for e in client.get("/v1/time-entries").json()] == ["65f0a1"]
+    assert [e["external_id"] for e in client.get("/v1/time-entries").json()["items"]] == ["65f0a1"]
 
 
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"no samples at {SAMPLES}")

@@ -73,3 +73,30 @@ def test_push_then_postings_as_text_and_json(db: Path) -> None:
     assert "ERP postings" in text and text.count("posted") == 3
     for r in rows:
         assert r["external_id"] in text or r["external_id"][:20] in text
+
+
+def test_customers_pull_and_check_against_odoo(db: Path) -> None:
+    (db / "firm.yaml").write_text(yaml.safe_dump(small_firm_bundle()))
+    run("load", str(db / "firm.yaml"))
+    with imitate_odoo(Odoo()) as odoo:
+        acme = odoo._add("res.partner", {"name": "Acme AG", "vat": "DE123456788",
+                                         "customer_rank": 1, "currency_id": [1, "EUR"]})
+        (db / "erp.yaml").write_text(yaml.safe_dump({"erp_profiles": [_profile(odoo.url)]}))
+        run("erp", "profiles", "load", str(db / "erp.yaml"))
+        pulled = json.loads(run("erp", "customers", "pull", "odoo-de", "--json").stdout)
+        assert pulled["matched_by"] == {"vat_id": 1} and pulled["erp_customers"] == 1
+        assert pulled["customers"] == [{"customer": "ACME", "erp_id": str(acme),
+                                        "matched_by": "vat_id", "erp_name": "Acme AG"}]
+        text = run("erp", "customers", "pull", "odoo-de").output
+        assert "1 customer(s) in the ERP, 1 of ours matched (vat_id 1)" in text
+        listed = run("erp", "customers", "list").output
+        assert "ACME" in listed and str(acme) in listed
+        assert "odoo-de (odoo): ready" in run("erp", "check", "DE").output
+        (db / "erp.yaml").write_text(yaml.safe_dump({"erp_profiles": [_profile(
+            odoo.url, items={"time": "SENIOR"}, tax_codes={"standard": "7% S"})]}))
+        run("erp", "profiles", "load", str(db / "erp.yaml"))
+        missing = run("erp", "check", "DE", code=1).output
+        assert "missing: Odoo has no tax '7% S' (account.tax.name)" in missing
+        assert "missing: Odoo has no product 'SENIOR' (product.product.default_code)" in missing
+    refused = run("erp", "customers", "pull", "nowhere", code=2)
+    assert "nowhere" in refused.output

@@ -12,12 +12,12 @@ import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.cli.app import app
 from hourbridge.config import Settings
 from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 HOLD = {"scope": "project", "ref": "P1", "reason": "missing_po", "actor": "am", "note": "x"}
@@ -28,7 +28,7 @@ runner = CliRunner()
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
     hb = bootstrap(Settings(database_url=database_url))
-    with TestClient(create_app(hb), raise_server_exceptions=False) as client:
+    with api_client(hb, raise_server_exceptions=False) as client:
         assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         yield client
 

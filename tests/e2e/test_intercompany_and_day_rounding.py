@@ -12,10 +12,10 @@ import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.cli.app import app
 from hourbridge.config import Settings
+from support.api import api_client
 from support.firm import small_firm_bundle, two_entity_bundle
 
 runner = CliRunner()
@@ -74,7 +74,7 @@ def test_cli_day_rounding_and_intercompany_list(db: Path) -> None:
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
+    with api_client(bootstrap(Settings(database_url=database_url))) as client:
         assert client.post("/v1/master-data", json=firm()).status_code == 200
         yield client
 
@@ -86,9 +86,9 @@ def test_api_day_rounding_and_intercompany_charges(api: TestClient) -> None:
     intake = api.post("/v1/time-entries", json={"source": "t", "entries": rows})
     assert intake.status_code == 201, intake.text
     assert intake.json()["days_rerounded"] == 3
-    entries = {e["external_id"]: e for e in api.get("/v1/time-entries").json()}
+    entries = {e["external_id"]: e for e in api.get("/v1/time-entries").json()["items"]}
     assert sum(entries[k]["billable_seconds"] for k in ("d1", "d2", "d3")) == 1800
-    [contract] = api.get("/v1/contracts").json()
+    [contract] = api.get("/v1/contracts").json()["items"]
     assert contract["versions"][0]["rounding"]["per"] == "day"
 
     approved = api.post("/v1/approvals", json={"actor": "pm", "project": "P1"})

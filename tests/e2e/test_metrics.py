@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.config import Settings
 from hourbridge.domain import commands as c
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -35,7 +35,7 @@ class Clock:
 def setup(database_url: str) -> Iterator[tuple[TestClient, Hourbridge, Clock]]:
     clock = Clock()
     hb = bootstrap(Settings(database_url=database_url), clock=clock)
-    with TestClient(create_app(hb)) as client:
+    with api_client(hb) as client:
         assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         entries = [{"external_id": f"m{i}", "employee": "E1" if i % 2 else "E2",
                     "project": "P1", "task": "DEV", "date": f"2026-08-{i + 1:02d}",
@@ -123,4 +123,36 @@ def test_a_scrape_costs_a_fixed_number_of_statements(
         scrape(client)
     finally:
         event.remove(hb.queries.engine, "before_cursor_execute", count)
-    assert len(seen) == small == 4  # one per family source: outbox, lag, inbox, unbilled
+    # one per family source: outbox, lag, inbox, unbilled, sync
+    assert len(seen) == small == 5
+
+
+class _Figures:
+    """Just connections: the sync lag gauge's own figures."""
+
+    def outbox_figures(self) -> list[dict[str, Any]]:
+        return []
+
+    def outbox_oldest_pending(self) -> datetime | None:
+        return None
+
+    def inbox_figures(self) -> list[dict[str, Any]]:
+        return []
+
+    def unbilled_figures(self) -> list[dict[str, Any]]:
+        return []
+
+    def sync_figures(self) -> list[dict[str, Any]]:
+        return [{"connection": "acme-harvest", "tracker": "harvest",
+                 "synced_at": START - timedelta(minutes=5), "created_at": START},
+                {"connection": "new-toggl", "tracker": "toggl", "synced_at": None,
+                 "created_at": START - timedelta(seconds=30)}]
+
+
+def test_sync_lag_per_connection() -> None:
+    from hourbridge.observability.metrics import DatabaseCollector
+
+    [lag] = [f for f in DatabaseCollector(_Figures(), lambda: START).collect()
+             if f.name == "hourbridge_sync_lag_seconds"]
+    assert samples(lag) == {(("connection", "acme-harvest"), ("tracker", "harvest")): 300.0,
+                            (("connection", "new-toggl"), ("tracker", "toggl")): 30.0}

@@ -12,13 +12,12 @@ from typing import Any
 
 import pytest
 import yaml
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.cli.app import app
 from hourbridge.config import Settings
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 runner = CliRunner()
@@ -82,7 +81,7 @@ def _figures(tmp: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     out["show"] = _cli("invoices", "show", str(out["issue"]["issued"][0]["id"]))
     out["tb"] = _cli("ledger", "trial-balance")
     hb = bootstrap(Settings(database_url=url), upgrade=False)
-    with TestClient(create_app(hb)) as client:
+    with api_client(hb) as client:
         wip = client.post("/v1/approvals", json={"actor": "pm", "project": "P1"})
         assert wip.status_code == 200, wip.text
         out["api_approve"] = wip.json()
@@ -129,5 +128,5 @@ def test_same_strings_in_minor_units_on_sqlite_and_postgresql(
         pattern = WHOLE if cur == "JPY" and key != "quantity_hours" else TWO_DECIMALS
         assert isinstance(value, str) and pattern.match(value), (key, cur, value)
     assert lite["api_approve"]["wip"] == {"EUR": "660.00"}
-    yen = [i for i in lite["api_list"] if i["currency"] == "JPY"]
+    yen = [i for i in lite["api_list"]["items"] if i["currency"] == "JPY"]
     assert [(i["net"], i["total"]) for i in yen] == [("41250", "41250")]

@@ -13,12 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from hourbridge.api.app import create_app
 from hourbridge.api.deprecation import DEPRECATED_ON
 from hourbridge.bootstrap import bootstrap
 from hourbridge.cli.app import app
 from hourbridge.config import Settings
 from hourbridge.domain import reasons
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 runner = CliRunner()
@@ -39,7 +39,7 @@ REASON_COMMANDS: list[tuple[list[str], tuple[str, ...]]] = [
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
+    with api_client(bootstrap(Settings(database_url=database_url))) as client:
         assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         assert client.post("/v1/time-entries",
                            json={"source": "t", "entries": ENTRIES}).status_code == 201
@@ -73,7 +73,7 @@ def test_old_range_names_work_and_are_marked_deprecated(api: TestClient) -> None
                                           "date_from": "2026-08-10", "date_to": "2026-08-10"})
     assert old.status_code == 200 and old.json()["approved"] == 1
     assert old.headers["deprecation"] == DEPRECATION
-    new = api.post("/v1/approvals", json={"actor": "pm", "project": "P1",
+    new = api.post("/v1/approvals", json={"project": "P1",
                                           "from": "2026-08-11", "to": "2026-08-12"})
     assert new.status_code == 200 and new.json()["approved"] == 2
     assert "deprecation" not in new.headers
@@ -82,7 +82,7 @@ def test_old_range_names_work_and_are_marked_deprecated(api: TestClient) -> None
 def test_reason_code_and_note_are_kept_and_free_text_is_the_old_form(api: TestClient) -> None:
     invoice = _issued(api)
     r = api.post(f"/v1/invoices/{invoice['id']}/void",
-                 json={"actor": "f", "reason": "wrong_customer", "note": "meant for Acme AT"})
+                 json={"reason": "wrong_customer", "note": "meant for Acme AT"})
     assert r.status_code == 200, r.text
     assert "deprecation" not in r.headers
     shown = api.get(f"/v1/invoices/{invoice['id']}").json()
@@ -153,7 +153,7 @@ def test_renamed_options_warn_once_and_still_work(firm: Path) -> None:
 
 
 def test_time_rows_under_old_names_are_taken_and_reported(database_url: str) -> None:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as api:
+    with api_client(bootstrap(Settings(database_url=database_url))) as api:
         assert api.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         new = api.post("/v1/time-entries", json={"source": "t", "time_entries": [
             {("work_date" if k == "date" else k): v for k, v in ENTRIES[0].items()}]})
@@ -165,7 +165,7 @@ def test_time_rows_under_old_names_are_taken_and_reported(database_url: str) -> 
         assert old.json()["accepted"] == 2
         assert old.json()["warnings"] == ["field 'date' is deprecated: name it 'work_date'"]
         assert old.headers["deprecation"] == DEPRECATION
-        dates = sorted(e["work_date"] for e in api.get("/v1/time-entries").json())
+        dates = sorted(e["work_date"] for e in api.get("/v1/time-entries").json()["items"])
         assert dates == [e["date"] for e in ENTRIES]
 
 
@@ -190,14 +190,14 @@ def _fx_bundle(policy: str) -> dict[str, Any]:
 
 
 def test_an_old_bundle_value_is_read_and_the_load_report_says_so(database_url: str) -> None:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as api:
+    with api_client(bootstrap(Settings(database_url=database_url))) as api:
         old = api.post("/v1/master-data", json=_fx_bundle("invoice_date"))
         assert old.status_code == 200, old.text
         [warning] = old.json()["warnings"]
         assert "contracts[0].fx_rate_date: 'invoice_date' is deprecated: name it 'issue_date'" \
             in warning
         assert old.headers["deprecation"] == DEPRECATION
-        [stored] = [k for k in api.get("/v1/contracts").json()
+        [stored] = [k for k in api.get("/v1/contracts").json()["items"]
                     if k["id"] == small_firm_bundle()["contracts"][0]["id"]]
         assert stored["fx_rate_date"] == "issue_date"
         # the same contract under its new name: nothing changed, nothing to warn about

@@ -65,7 +65,7 @@ def test_sqlite_schema_newer_than_the_code_is_refused(here: Path) -> None:
         line = _one_line(result.stderr)
         assert f"schema 9999, newer than this hourbridge knows ({HEAD})" in line
     hb = bootstrap(Settings(database_url=f"sqlite:///{here}/hourbridge.db"), upgrade=False)
-    with TestClient(create_app(hb)) as client:
+    with TestClient(create_app(hb)) as client:  # /readyz needs no credential
         r = client.get("/readyz")
         assert r.status_code == 503 and r.json()["code"] == "schema_ahead"
 
@@ -75,7 +75,7 @@ def test_postgresql_needs_db_upgrade_first(postgres_url: str,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", postgres_url)
     hb = bootstrap(Settings(database_url=postgres_url), upgrade=False)
-    with TestClient(create_app(hb)) as client:
+    with TestClient(create_app(hb)) as client:  # /readyz needs no credential
         r = client.get("/readyz")
         assert r.status_code == 503 and r.json()["code"] == "schema_missing"
         assert "hourbridge db upgrade" in r.json()["detail"]
@@ -88,7 +88,7 @@ def test_postgresql_needs_db_upgrade_first(postgres_url: str,
     works = runner.invoke(app, ["invoices", "list", "--json"])
     assert works.exit_code == 0 and json.loads(works.stdout) == [] and works.stderr == ""
     hb = bootstrap(Settings(database_url=postgres_url), upgrade=False)
-    with TestClient(create_app(hb)) as client:
+    with TestClient(create_app(hb)) as client:  # /readyz needs no credential
         assert client.get("/readyz").json() == {
             "status": "ready", "schema_revision": HEAD, "schema_state": "current"}
 

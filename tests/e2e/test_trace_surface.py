@@ -13,10 +13,10 @@ import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.cli.app import app
 from hourbridge.config import Settings
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 runner = CliRunner()
@@ -66,7 +66,7 @@ def test_cli_trace_text_and_json(db: Path) -> None:
 def test_api_trace_matches_the_cli(db: Path) -> None:
     cli = json.loads(run("trace", "entry", "harvest:A1", "--json").stdout)
     hb = bootstrap(Settings(database_url=f"sqlite:///{db}/trace.db"))
-    with TestClient(create_app(hb)) as client:
+    with api_client(hb) as client:
         r = client.get("/v1/trace/entry/harvest:A1")
         assert r.status_code == 200, r.text
         assert r.json()["timeline"] == cli["timeline"]
@@ -82,7 +82,7 @@ def test_api_trace_matches_the_cli(db: Path) -> None:
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
+    with api_client(bootstrap(Settings(database_url=database_url))) as client:
         assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         yield client
 
@@ -94,7 +94,7 @@ def test_api_pages_an_invoice_backward(api: TestClient) -> None:
                     json={"source": "t", "entries": entries}).status_code == 201
     assert api.post("/v1/approvals", json={"actor": "pm", "project": "P1"}).status_code == 200
     assert api.post("/v1/billing-runs", json={"through": "2026-08-31"}).status_code in (200, 201)
-    (invoice,) = api.get("/v1/invoices").json()
+    (invoice,) = api.get("/v1/invoices").json()["items"]
     seen: list[str] = []
     after: int | None = None
     while True:

@@ -16,10 +16,10 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProces
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
 from hourbridge.observability.tracing import span_exporter
+from support.api import api_client
 from support.firm import small_firm_bundle
 
 EXPORTER = InMemorySpanExporter()
@@ -37,7 +37,7 @@ def provider() -> None:
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(bootstrap(Settings(database_url=database_url)))) as client:
+    with api_client(bootstrap(Settings(database_url=database_url))) as client:
         assert client.post("/v1/master-data", json=small_firm_bundle()).status_code == 200
         entries = [{"external_id": "a1", "employee": "E1", "project": "P1", "task": "DEV",
                     "date": "2026-08-10", "hours": "2"}]

@@ -19,8 +19,9 @@ from sqlalchemy import func, select, update
 
 from hourbridge.store import tables as t
 from hourbridge.store.engine import make_engine
+from support.api import bearer
 from support.fault import Firm, figure
-from support.server import free_port, serve
+from support.server import admin_key, free_port, serve
 
 HOLD = {"scope": "project", "ref": "P1", "reason": "missing_po", "actor": "am",
         "note": "PO 4711 pending"}
@@ -66,11 +67,12 @@ def _start_dying_server(firm: Firm, folder: Path) -> tuple[subprocess.Popen[byte
 
 
 def test_a_request_killed_after_its_commit_never_runs_again(firm: Firm, tmp_path: Path) -> None:
+    key = admin_key(firm.env)
     process, url = _start_dying_server(firm, tmp_path)
     try:
         try:
-            httpx.post(f"{url}/v1/holds", json=HOLD, headers={"Idempotency-Key": "kill-1"},
-                       timeout=30)
+            httpx.post(f"{url}/v1/holds", json=HOLD, timeout=30,
+                       headers={**bearer(key), "Idempotency-Key": "kill-1"})
             raise AssertionError("the server answered; it should have died after its commit")
         except httpx.TransportError:
             pass  # the connection dropped: the client does not know whether it happened
@@ -92,10 +94,11 @@ def test_a_request_killed_after_its_commit_never_runs_again(firm: Firm, tmp_path
 
     with serve(firm.url, tmp_path / "server.log") as server:
         retry = httpx.post(f"{server.url}/v1/holds", json=HOLD,
-                           headers={"Idempotency-Key": "kill-1"}, timeout=30)
-        holds = httpx.get(f"{server.url}/v1/holds", params={"all": "true"}).json()
+                           headers={**server.headers, "Idempotency-Key": "kill-1"}, timeout=30)
+        holds = httpx.get(f"{server.url}/v1/holds", params={"all": "true"},
+                          headers=server.headers).json()["items"]
         other = httpx.post(f"{server.url}/v1/holds", json={**HOLD, "note": "another"},
-                           headers={"Idempotency-Key": "kill-2"}, timeout=30)
+                           headers={**server.headers, "Idempotency-Key": "kill-2"}, timeout=30)
     figure(f"idempotency kill -9 after commit ({firm.url.split(':')[0]}): "
            f"retry {retry.status_code} {retry.json().get('code')}, holds {len(holds)}")
     assert retry.status_code == 409, retry.text

@@ -207,3 +207,24 @@ def test_the_heartbeat_keeps_the_rest_of_a_batch_leased(hb: Hourbridge) -> None:
 
     worker = Worker(SqlJobStore(hb.engine), {JOURNAL_ENTRY_READY: slow}, lambda: clock[0])
     assert worker.run_once().delivered == 3 and seen == ["h0", "h1", "h2"]
+
+
+def test_the_heartbeat_keeps_a_job_longer_than_its_lease_leased(hb: Hourbridge) -> None:
+    """One delivery outlasts the lease three times over (a slow ERP): the heartbeat thread
+    renews it meanwhile, so another worker polling all along never takes it."""
+    for i in range(2):
+        _enqueue(hb, f"long{i}")
+    lease = timedelta(seconds=0.6)
+    stolen: list[str] = []
+
+    def slow(payload: dict[str, Any]) -> None:
+        other = SqlJobStore(hb.engine)
+        end = datetime.now(UTC) + 3 * lease
+        while datetime.now(UTC) < end:
+            stolen.extend(j.key for j in other.claim(10, datetime.now(UTC), lease))
+            threading.Event().wait(0.05)
+
+    worker = Worker(SqlJobStore(hb.engine), {JOURNAL_ENTRY_READY: slow},
+                    lambda: datetime.now(UTC), lease=lease)
+    assert worker.run_once().delivered == 2
+    assert stolen == []

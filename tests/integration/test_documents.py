@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from hourbridge.api.app import create_app
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.cli.export import export_app
 from hourbridge.domain import commands as c
+from support.api import api_client
 from support.einvoice import Validator, require_module
 
 from .test_einvoice import ROWS, vat_case_bundle
@@ -135,7 +134,7 @@ def test_pdf_to_stdout_is_the_same_document(firm: dict[str, Any], cli_db: Path) 
 
 def test_api_serves_every_format_with_its_media_type_and_file_name(
         hb: Hourbridge, firm: dict[str, Any], cli_db: Path) -> None:
-    with TestClient(create_app(hb)) as client:
+    with api_client(hb) as client:
         for doc in (firm["INITECH"], firm["credit"]):
             for fmt in FORMATS:
                 response = client.get(f"/v1/invoices/{doc['id']}/document",
@@ -153,7 +152,7 @@ def test_api_serves_every_format_with_its_media_type_and_file_name(
 
 def test_api_problems_for_unknown_draft_and_bad_format(
         hb: Hourbridge, firm: dict[str, Any]) -> None:
-    with TestClient(create_app(hb)) as client:
+    with api_client(hb) as client:
         unknown = client.get("/v1/invoices/999999/document", params={"format": "pdf"})
         assert unknown.status_code == 404
         assert unknown.headers["content-type"] == "application/problem+json"
@@ -229,7 +228,7 @@ def test_a_document_that_cannot_be_drawn_is_an_error_and_no_file(
                                         str(target)])
     assert result.exit_code == 2 and "no glyph" in result.stderr
     assert not target.exists() and list(cli_db.glob(".*.tmp")) == []
-    with TestClient(create_app(hb)) as client:
+    with api_client(hb) as client:
         response = client.get(f"/v1/invoices/{inv['id']}/document", params={"format": "pdf"})
     assert response.status_code == 409
     assert response.json()["code"] == "document_not_rendered"

@@ -119,3 +119,20 @@ def test_a_mapping_that_does_not_fit_the_file_names_its_key(firm: Hourbridge) ->
     elsewhere = parse_mapping({**MAPPING, "sheet": "Hours"})
     with pytest.raises(InvalidInput, match=r"mapping key sheet: juli\.xlsx has no sheet 'Hours'"):
         SheetFile.from_bytes(elsewhere, "juli.xlsx", "xlsx", workbook(ROWS)).check()
+
+
+def test_the_same_file_through_a_corrected_mapping_is_read_again(firm: Hourbridge) -> None:
+    data = workbook([[1, 17, "99", 5, "07/02/2026", "1:30", "x"]])
+    wrong = parse_mapping(MAPPING)  # days first: 07/02 is no %d.%m.%Y date
+    first = firm.handle(c.IngestTimeEntries("nordlicht", SheetFile.from_bytes(
+        wrong, "juli.xlsx", "xlsx", data))).as_dict()
+    assert (first["accepted"], first["rejected"]) == (0, 1)
+    corrected = parse_mapping({**MAPPING, "date_formats": ["%m/%d/%Y"]})
+    again = firm.handle(c.IngestTimeEntries("nordlicht", SheetFile.from_bytes(
+        corrected, "juli.xlsx", "xlsx", data))).as_dict()
+    assert not again["duplicate_payload"] and again["accepted"] == 1
+    [entry] = firm.queries.entries(source="nordlicht")
+    assert entry["work_date"] == "2026-07-02"
+    same = firm.handle(c.IngestTimeEntries("nordlicht", SheetFile.from_bytes(
+        corrected, "juli.xlsx", "xlsx", data))).as_dict()
+    assert same["duplicate_payload"]

@@ -67,7 +67,10 @@ def test_harvest_pages_incrementally_and_notices_what_is_gone(hb: Hourbridge) ->
         tracker.touch(7, minutes=90)
         tracker.touch(251, minutes=45)  # new at the source
         second = hb.handle(c.SyncConnection("acme-harvest")).as_dict()
-        assert tracker.requests == 5  # 3 pages, then a 429 (every 4th) answered again
+        # the first pull asks for the users list first (none here: a 404 ends the listing),
+        # then 3 pages, the third answered 429 (every 4th request) and asked again; then 1
+        entries = [p for _, p, _ in tracker.calls if p == "/v2/time_entries"]
+        assert tracker.requests == 6 and len(entries) == 5
         assert second["cursor_before"] == first["cursor_after"]
         assert (second["rows"], second["accepted"], second["revised"]) == (2, 1, 1)
         assert stored(hb, "acme-harvest")["7"] == (90 * 60, False)
@@ -132,8 +135,9 @@ def test_the_secret_is_encrypted_at_rest_and_needs_the_key(hb: Hourbridge,
         with hb.engine.connect() as conn:
             sealed = conn.execute(select(t.connections.c.secret)).scalar_one()
         assert "tok-secret" not in sealed
-        assert hb.handle(c.TestConnection("acme-harvest")) == {"name": "acme-harvest",
-                                                               "ok": True}
+        tested = hb.handle(c.TestConnection("acme-harvest"))
+        assert (tested["name"], tested["ok"], tested["aliases"]["learnt"]) == (
+            "acme-harvest", True, 0)
         other = bootstrap(Settings(database_url=database_url),
                           trackers=Trackers(TRACKERS, Fernet.generate_key().decode()))
         try:

@@ -228,8 +228,9 @@ class FakeInvoices:
     snapshots: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def add_run(self, through: date, entity: str | None, at: datetime,
-                dry_run: bool = False) -> int:
-        self.runs.append({"through": through, "entity": entity, "dry_run": dry_run})
+                dry_run: bool = False, started_by: str | None = None) -> int:
+        self.runs.append({"through": through, "entity": entity, "dry_run": dry_run,
+                          "started_by": started_by})
         return len(self.runs)
 
     def finish_run(self, run_id: int, invoices: int, entries: int,

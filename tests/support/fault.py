@@ -11,9 +11,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import text
+
+from hourbridge.store.engine import make_engine
 
 HOURBRIDGE = str(Path(sys.executable).parent / "hourbridge")
 FIGURES: list[str] = []
@@ -62,3 +66,14 @@ def time_file(path: Path, ids: range, prefix: str = "T") -> Path:
 
 
 Query = Callable[[str], list[tuple[Any, ...]]]
+
+
+def expire_leases(url: str) -> None:
+    """Every pending job claimable now: what a killed worker held is free at once."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE outbox SET lease_until = NULL, available_at = :now "
+                              "WHERE status = 'pending'"), {"now": datetime.now(UTC)})
+    finally:
+        engine.dispose()

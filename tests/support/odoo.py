@@ -11,13 +11,15 @@ reference/external_api.html, and ``odoo/http.py`` for the JSON-RPC envelope):
 - ``common.authenticate(db, login, key, {})`` gives the uid, ``false`` for a wrong key;
   ``object.execute_kw(db, uid, key, model, method, args, kwargs)`` with a wrong key raises
   ``odoo.exceptions.AccessDenied``.
-- ORM methods ``search`` (domain of ``[field, "=", value]`` triples, ``limit``),
-  ``search_read`` and ``read`` (``fields``), ``create`` (one mapping: the new id),
+- ORM methods ``search`` (domain of ``[field, "=", value]`` triples, ``">"`` too,
+  ``limit``), ``search_read`` (``offset``, ``limit``; rows in id order) and ``read``
+  (``fields``), ``create`` (one mapping: the new id),
   ``account.move.action_post`` (returns ``False``; a draft gets its sequence name
   ``JOURNAL/YEAR/00001``, ``RJOURNAL/...`` for refunds). x2many commands ``(0, 0, vals)`` and
   ``(6, 0, ids)``.
 - ``account.move`` keeps ``state`` (draft/posted), ``payment_state`` (``not_paid`` once
-  posted; ``pay`` makes it ``partial`` or ``paid``), ``amount_untaxed``, ``amount_tax``
+  posted; ``pay`` makes it ``partial`` or ``paid`` and adds the payment to
+  ``invoice_payments_widget``), ``amount_untaxed``, ``amount_tax``
   (taxes rounded per line: Odoo's default ``round_per_line``), ``amount_total``,
   ``amount_residual``. Posting a customer invoice without a partner, without lines, or an
   unbalanced entry is a ``UserError``; an unknown account, tax or partner id a
@@ -28,14 +30,18 @@ reference/external_api.html, and ``odoo/http.py`` for the JSON-RPC envelope):
 Faults: ``drop_after_commit`` account.move creates commit and then close the connection
 without an answer (the answer is lost); ``post_latency`` holds ``action_post`` (a worker
 killed then leaves a committed draft); ``unavailable`` requests answer 503 with
-``Retry-After``; ``latency`` seconds before each answer.
+``Retry-After``; ``latency`` seconds before each answer; ``refuse_refs`` account.move creates
+of these refs are refused (a ``UserError``: a permanent refusal); ``faults`` draws faults at
+random, seeded (``Faults``).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,6 +60,35 @@ class OdooError(Exception):
 
 
 @dataclass
+class Faults:
+    """Faults drawn per request from a seeded ``rng``, with these probabilities: 503 and 429
+    (each with ``Retry-After``), a timeout (the answer comes later than the client waits:
+    half of them after the request was carried out, half never carried out), and for an
+    account.move create a commit whose answer is lost (``drop``). ``injected`` counts what
+    was drawn."""
+
+    rng: random.Random
+    unavailable: float = 0.0
+    rate_limited: float = 0.0
+    timeout: float = 0.0
+    drop: float = 0.0
+    hang_seconds: float = 2.0
+    retry_after: int = 1
+    injected: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def draw_even(self) -> bool:
+        with self._lock:
+            return self.rng.random() < 0.5
+
+    def draw(self, kind: str) -> bool:
+        with self._lock:
+            hit = self.rng.random() < getattr(self, kind)
+            self.injected[kind] += hit
+            return hit
+
+
+@dataclass
 class Odoo:
     database: str = "acme"
     login: str = "api@acme.example"
@@ -63,11 +98,14 @@ class Odoo:
     drop_after_commit: int = 0  # the next n account.move creates: committed, answer lost
     unavailable: int = 0  # the next n requests answer 503
     invalid_vats: set[str] = field(default_factory=set)  # numbers base_vat refuses
+    refuse_refs: set[str] = field(default_factory=set)  # account.move refs refused for good
+    faults: Faults | None = None
     url: str = ""
     calls: list[tuple[str, str]] = field(default_factory=list)
     records: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
     _next_id: int = 100
     _sequence: dict[str, int] = field(default_factory=dict)
+    _partials: int = 0  # account.partial.reconcile ids
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -80,6 +118,7 @@ class Odoo:
                                 {"code": "MISC", "type": "general"}],
             "account.account": [{"code": c} for c in ("121000", "400000", "400200", "1100",
                                                       "4000", "2200", "1200", "1210")],
+            "product.product": [{"default_code": "CONSULT"}],
             "account.tax": [{"name": "19% S", "amount": Decimal(19)},
                             {"name": "0% EU", "amount": Decimal(0)},
                             {"name": "0% Export", "amount": Decimal(0)}],
@@ -95,17 +134,31 @@ class Odoo:
     def moves(self) -> list[dict[str, Any]]:
         return list(self.records.get("account.move", {}).values())
 
-    def pay(self, move_id: int, amount: Decimal) -> None:
-        """The customer paid ``amount`` (what a reconciled payment does to the move)."""
+    def pay(self, move_id: int, amount: Decimal, on: str = "2026-11-30") -> None:
+        """The customer paid ``amount`` on ``on`` (what a reconciled payment does to the
+        move: its residual, payment state and ``invoice_payments_widget``, whose content
+        lists each reconciliation with its ``partial_id``, amount and date)."""
         with self._lock:
             move = self.records["account.move"][move_id]
             move["amount_residual"] = move["amount_residual"] - amount
             move["payment_state"] = "paid" if move["amount_residual"] <= 0 else "partial"
+            self._partials += 1
+            widget = move.get("invoice_payments_widget") or {
+                "title": "Less Payment", "outstanding": False, "content": []}
+            widget["content"].append({
+                "name": f"Payment {self._partials}", "journal_name": "Bank",
+                "amount": float(amount), "currency_id": move.get("currency_id"), "date": on,
+                "partial_id": self._partials, "account_payment_id": self._partials,
+                "move_id": move_id, "ref": f"BNK1/{on[:4]}/{self._partials:05d}"})
+            move["invoice_payments_widget"] = widget
 
     # --- the ORM --------------------------------------------------------------------------
     def _match(self, model: str, domain: list[Any]) -> list[dict[str, Any]]:
         rows = list(self.records.get(model, {}).values())
         for name, op, value in domain:
+            if op == ">":
+                rows = [r for r in rows if (r.get(name) or 0) > value]
+                continue
             if op != "=":
                 raise OdooError("builtins.ValueError", f"operator {op!r} not imitated")
             rows = [r for r in rows if r.get(name) == value]
@@ -126,7 +179,8 @@ class Odoo:
         if method in ("search_read", "read"):
             rows = (self._match(model, args[0]) if method == "search_read"
                     else [self._ref(model, i) for i in args[0]])
-            rows = rows[:kwargs.get("limit") or None]
+            offset = kwargs.get("offset") or 0
+            rows = rows[offset:offset + kwargs["limit"] if kwargs.get("limit") else None]
             fields = kwargs.get("fields") or list(rows[0]) if rows else []
             return [{"id": r["id"], **{f: _plain(r.get(f)) for f in fields}} for r in rows]
         if method == "create":
@@ -152,6 +206,9 @@ class Odoo:
             return self._add(model, vals)
         if model != "account.move":
             raise OdooError("odoo.exceptions.AccessError", f"create on {model} not imitated")
+        if vals.get("ref") in self.refuse_refs:
+            raise OdooError("odoo.exceptions.UserError",
+                            f"The entry {vals['ref']} is refused by this test's ERP.")
         if vals.get("partner_id"):
             self._ref("res.partner", vals["partner_id"])
         self._ref("account.journal", vals["journal_id"])
@@ -173,7 +230,8 @@ class Odoo:
         return self._add(model, {**vals, "lines": lines, "state": "draft", "name": "/",
                                  "payment_state": "not_paid", "amount_untaxed": untaxed,
                                  "amount_tax": tax, "amount_total": untaxed + tax,
-                                 "amount_residual": untaxed + tax})
+                                 "amount_residual": untaxed + tax,
+                                 "invoice_payments_widget": False})
 
     def _post(self, move: dict[str, Any]) -> None:
         if move["state"] != "draft":
@@ -216,6 +274,9 @@ class Odoo:
                 if model == "account.move" and meth == "create" and self.drop_after_commit:
                     self.drop_after_commit -= 1
                     drop = True
+                elif (model == "account.move" and meth == "create" and self.faults
+                      and self.faults.draw("drop")):
+                    drop = True
                 return {"jsonrpc": "2.0", "id": body.get("id"), "result": result}, drop
             except OdooError as exc:
                 return {"jsonrpc": "2.0", "id": body.get("id"), "error": {
@@ -248,9 +309,23 @@ class _Handler(BaseHTTPRequestHandler):
         with odoo._lock:
             refuse = odoo.unavailable > 0
             odoo.unavailable -= refuse
-        if refuse:
-            self.send_response(503)
-            self.send_header("Retry-After", "0")
+        faults = odoo.faults
+        status, after = (503, 0) if refuse else (0, 0)
+        if faults is not None and not status:
+            if faults.draw("unavailable"):
+                status, after = 503, faults.retry_after
+            elif faults.draw("rate_limited"):
+                status, after = 429, faults.retry_after
+            elif faults.draw("timeout"):  # the client gives up waiting
+                if faults.draw_even():  # ...and the request is carried out meanwhile
+                    odoo.handle(body)
+                time.sleep(faults.hang_seconds)
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+        if status:
+            self.send_response(status)
+            self.send_header("Retry-After", str(after))
             self.send_header("Content-Length", "0")
             self.end_headers()
             return

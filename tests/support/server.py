@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -22,11 +23,33 @@ def free_port() -> int:
         return port
 
 
+def admin_key(env: dict[str, str]) -> str:
+    """A new admin key (never throttled) made by ``hourbridge keys create`` on ``env``'s
+    database."""
+    cli = Path(sys.executable).with_name("hourbridge")
+    done = subprocess.run([str(cli), "keys", "create", "--role", "admin", "--name", "tests",
+                           "--rate-limit", "0", "--json"], env=env, check=True,
+                          capture_output=True, timeout=120)
+    key: str = json.loads(done.stdout)["key"]
+    return key
+
+
 @dataclass
 class Server:
     url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    key: str = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The credential every API route but the probes needs (an admin key)."""
+        return {"Authorization": f"Bearer {self.key}"}
+
+    @property
+    def http(self) -> httpx.Client:
+        """A client sending ``headers`` (close it, or use it in ``with``)."""
+        return httpx.Client(headers=self.headers, timeout=60)
 
     def memory_kib(self, field: str = "VmRSS") -> int:
         """``VmRSS`` (now) or ``VmHWM`` (peak) of the server process, in KiB."""
@@ -48,11 +71,12 @@ def serve(database_url: str, log_path: Path, timeout: float = 30.0) -> Iterator[
     # as an operator would: PostgreSQL gets its schema from `db upgrade`, never from serve
     subprocess.run([str(cli), "db", "upgrade"], env=env, check=True, capture_output=True,
                    timeout=120)
+    key = admin_key(env)
     with log_path.open("wb") as log:
         process = subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1",
                                     "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
                                    env=env)
-    server = Server(f"http://127.0.0.1:{port}", process, log_path)
+    server = Server(f"http://127.0.0.1:{port}", process, log_path, key)
     try:
         deadline = time.monotonic() + timeout
         while True:

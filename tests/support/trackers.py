@@ -6,6 +6,10 @@ linked by ``links.next`` (absolute URLs); a 429 with ``Retry-After`` every ``thr
 requests. ``Toggl``: ``GET /api/v9/me/time_entries?since=`` answers one array with deleted
 entries (``server_deleted_at``) when ``since`` is given. ``Kimai``: ``GET /api/timesheets``
 with ``page``/``size`` and ``X-Total-Pages``, ``modified_after`` in local time (no offset).
+``Clockify``: ``POST /v1/workspaces/{ws}/reports/detailed`` with ``X-Api-Key``, the date range
+(on the entry's start) and ``detailedFilter.page``/``pageSize`` in the body, until a short
+page; entries in ``breaks`` are typed BREAK. Every request's method, path and body are kept
+in ``calls``.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class Entry:
     minutes: int
     updated: datetime
     deleted: datetime | None = None
+    exported: bool = False
 
     @property
     def day(self) -> date:
@@ -61,6 +66,13 @@ class Imitation:
     auth_seen: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    breaks: set[int] = field(default_factory=set)  # Clockify entries typed BREAK
+    calls: list[tuple[str, str, Any]] = field(default_factory=list)
+    # the tracker's own lists by name (Harvest users/projects/tasks, Kimai users/projects/
+    # activities), served when set (else 404, as a tracker without them)
+    lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    failing_patches: int = 0  # the next n PATCHes answer 503 (Kimai)
+    toggles: int = 0  # Kimai ``PATCH .../export`` calls (a toggle: never to be used)
 
     def seed(self, count: int) -> None:
         for i in range(1, count + 1):
@@ -104,7 +116,36 @@ class Imitation:
                 "activity": {"id": 5}, "begin": begin.strftime("%Y-%m-%dT%H:%M:%S+0000"),
                 "end": (begin + timedelta(minutes=e.minutes)).strftime(
                     "%Y-%m-%dT%H:%M:%S+0000"), "duration": e.minutes * 60,
-                "description": f"work item {e.id}", "billable": True, "exported": False}
+                "description": f"work item {e.id}", "billable": True, "exported": e.exported}
+
+    def start(self, e: Entry) -> datetime:
+        return datetime.combine(e.day, datetime.min.time(), UTC) + timedelta(hours=9)
+
+    def clockify_entry(self, e: Entry) -> dict[str, Any]:
+        start = self.start(e)
+        return {"_id": f"{e.id:024x}", "description": f"work item {e.id}",
+                "userId": ALIASES_FOR[e.id % 2], "projectId": "99", "taskId": "5",
+                "billable": True, "type": "BREAK" if e.id in self.breaks else "REGULAR",
+                "timeInterval": {"start": start.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+                                 "end": (start + timedelta(minutes=e.minutes)).strftime(
+                                     "%Y-%m-%dT%H:%M:%S+00:00"),
+                                 "duration": e.minutes * 60}}
+
+    def clockify_report(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            entries = sorted(self.entries.values(), key=lambda e: e.id)
+        try:
+            since = datetime.fromisoformat(body["dateRangeStart"].replace("Z", "+00:00"))
+            until = datetime.fromisoformat(body["dateRangeEnd"].replace("Z", "+00:00"))
+            page = int(body["detailedFilter"]["page"])
+            size = int(body["detailedFilter"]["pageSize"])
+        except (KeyError, TypeError, ValueError):
+            return 400, {}, {"message": "dateRangeStart, dateRangeEnd and detailedFilter "
+                             "are required", "code": 400}
+        live = [e for e in entries if e.deleted is None and since <= self.start(e) <= until]
+        rows = [self.clockify_entry(e) for e in live[(page - 1) * size:page * size]]
+        return 200, {}, {"totals": [{"_id": "", "entriesCount": len(live)}],
+                         "timeentries": rows}
 
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str],
                                                                       Any]:
@@ -113,6 +154,11 @@ class Imitation:
             if self.throttle_every and self.requests % self.throttle_every == 0:
                 return 429, {"Retry-After": "0"}, {"message": "slow down"}
             entries = sorted(self.entries.values(), key=lambda e: e.id)
+        listed = path.rsplit("/", 1)[-1]
+        if listed in self.lists and path in (f"/v2/{listed}", f"/api/{listed}"):
+            if self.kind == "harvest":
+                return 200, {}, {listed: self.lists[listed], "links": {"next": None}}
+            return 200, {}, self.lists[listed]
         if self.kind == "harvest" and path == "/v2/time_entries":
             since = query.get("updated_since", [None])[0]
             live = [e for e in entries if e.deleted is None and (
@@ -152,18 +198,79 @@ class Imitation:
 class _Handler(BaseHTTPRequestHandler):
     imitation: Imitation
 
-    def do_GET(self) -> None:
-        imitation = self.server.imitation  # type: ignore[attr-defined]
-        auth = self.headers.get("Authorization", "")
+    def _authorised(self, imitation: Imitation) -> bool:
+        auth = self.headers.get("Authorization", "") or self.headers.get("X-Api-Key", "")
         imitation.auth_seen.append(auth)
         if imitation.token not in auth and not auth.startswith("Basic "):
             self._send(401, {}, {"error": "invalid_token"})
-            return
+            return False
         if imitation.page_delay:
             time.sleep(imitation.page_delay)
+        return True
+
+    def do_GET(self) -> None:
+        imitation = self.server.imitation  # type: ignore[attr-defined]
+        if not self._authorised(imitation):
+            return
         url = urlsplit(self.path)
+        with imitation.lock:
+            imitation.calls.append(("GET", url.path, None))
         status, headers, body = imitation.answer(url.path, parse_qs(url.query))
         self._send(status, headers, body)
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            return json.loads(self.rfile.read(length) or b"null")
+        except ValueError:
+            return None
+
+    def do_POST(self) -> None:
+        imitation = self.server.imitation  # type: ignore[attr-defined]
+        body = self._body()
+        if not self._authorised(imitation):
+            return
+        url = urlsplit(self.path)
+        with imitation.lock:
+            imitation.calls.append(("POST", url.path, body))
+            imitation.requests += 1
+        if imitation.kind == "clockify" and url.path.endswith("/reports/detailed"):
+            self._send(*imitation.clockify_report(body if isinstance(body, dict) else {}))
+            return
+        self._send(404, {}, {"message": "not found"})
+
+    def do_PATCH(self) -> None:
+        imitation = self.server.imitation  # type: ignore[attr-defined]
+        body = self._body()
+        if not self._authorised(imitation):
+            return
+        url = urlsplit(self.path)
+        parts = url.path.strip("/").split("/")
+        with imitation.lock:
+            imitation.calls.append(("PATCH", url.path, body))
+            imitation.requests += 1
+            if imitation.failing_patches:
+                imitation.failing_patches -= 1
+                answer: tuple[int, dict[str, str], Any] = (503, {}, {"message": "busy"})
+            elif parts[:2] == ["api", "timesheets"] and len(parts) == 4 and \
+                    parts[3] == "export" and parts[2].isdigit():
+                imitation.toggles += 1  # Kimai flips the flag: a retry would undo it
+                entry = imitation.entries.get(int(parts[2]))
+                if entry is not None:
+                    entry.exported = not entry.exported
+                answer = (200, {}, {})
+            elif parts[:2] == ["api", "timesheets"] and len(parts) == 3 and parts[2].isdigit():
+                entry = imitation.entries.get(int(parts[2]))
+                if entry is None or entry.deleted is not None:
+                    answer = (404, {}, {"code": 404, "message": "Not found"})
+                elif not isinstance(body, dict) or not isinstance(body.get("exported"), bool):
+                    answer = (400, {}, {"code": 400, "message": "Validation Failed"})
+                else:
+                    entry.exported = body["exported"]
+                    answer = (200, {}, imitation.kimai_entry(entry))
+            else:
+                answer = (404, {}, {"message": "not found"})
+        self._send(*answer)
 
     def _send(self, status: int, headers: dict[str, str], body: Any) -> None:
         data = json.dumps(body, ensure_ascii=False).encode()

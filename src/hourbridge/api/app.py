@@ -22,7 +22,8 @@ from hourbridge.observability.logging import configure as configure_logging
 from hourbridge.observability.logging import redact_database_errors
 from hourbridge.observability.metrics import metrics
 
-from . import dberrors, docs, problems, telemetry
+from . import dashboard, dberrors, docs, openapi_security, problems, session, telemetry
+from .auth import AuthMiddleware
 from .bodygate import BodyGateMiddleware
 from .deprecation import DeprecationMiddleware
 from .idempotency import IdempotencyMiddleware
@@ -35,6 +36,12 @@ DESCRIPTION = """
 Hourbridge carries a firm's work from the billable hour to the booked invoice: master data,
 time intake (kept, validated, or queued as exceptions), approval, billing runs, invoices and a
 balanced journal delivered through an outbox.
+
+Every operation but `/healthz` and `/readyz` needs a credential: an API key
+(`Authorization: Bearer hbk_…`, from `hourbridge keys create`) or, where an OAuth2 issuer is
+configured, a client-credentials bearer JWT. Each operation names the scope it needs
+(`security`); 401 means no valid credential, 403 a missing scope, 429 too many requests
+(`Retry-After`).
 
 Money, rates and hours are decimal **strings**, never floats. Every error is an RFC 9457
 problem (`application/problem+json`) with `type`, `title`, `status`, `detail` and `code`;
@@ -61,6 +68,11 @@ TAGS: list[dict[str, Any]] = [
     {"name": "delivery", "description": "The outbox worker and its dead letters."},
     {"name": "trace", "description": "Lineage: a record's path from payload to delivery, and "
                                      "why unbilled work did not bill."},
+    {"name": "audit", "description": "The hash-chained log of financial changes and admin "
+                                     "actions, and its verification."},
+    {"name": "events", "description": "JSON Schemas of the published events, per type and "
+                                      "version."},
+    {"name": "kpis", "description": "Financial KPIs for a period (docs/KPIS.md)."},
 ]
 
 # Models a route documents by hand (``openapi_extra``) rather than through a parameter.
@@ -90,10 +102,14 @@ def create_app(hb: Hourbridge) -> FastAPI:
     app.add_middleware(DeprecationMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyGateMiddleware)
+    # outermost: no credential, no reading of the body (api/auth.py)
+    app.add_middleware(AuthMiddleware, api=app, hb=hb)
     telemetry.install(app, metrics(hb.queries, hb.clock))
     docs.install(app)
     app.include_router(health_router)
+    app.include_router(session.router)
     app.include_router(v1_router)
+    app.include_router(dashboard.router)
     _customise_openapi(app)
     return app
 
@@ -125,6 +141,7 @@ def _customise_openapi(app: FastAPI) -> None:
                 doc = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 components.update(doc.pop("$defs", {}))
                 components[model.__name__] = doc
+            openapi_security.document(app, schema, app.state.hourbridge.settings)
             app.openapi_schema = problems.fix_openapi_media_types(schema)
         return app.openapi_schema
 

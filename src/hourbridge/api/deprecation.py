@@ -17,7 +17,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
 from pydantic import AliasChoices, Field
@@ -27,6 +29,30 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 DEPRECATED_ON = datetime(2026, 12, 6, tzinfo=UTC)
 _used: ContextVar[list[str] | None] = ContextVar("hourbridge_deprecated_forms", default=None)
 log = logging.getLogger(__name__)
+# Routes kept under an old path for one version (docs/API.md "Versioning"): each answers with
+# ``Deprecation`` (RFC 9745: since when), ``Sunset`` (RFC 8594: the HTTP-date it goes away)
+# and ``Link`` to what says so and to the route that replaces it.
+POLICY = "https://hourbridge.dev/docs/API.md#deprecations"
+
+
+@dataclass(frozen=True)
+class DeprecatedRoute:
+    since: datetime
+    sunset: datetime
+    successor: str
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        return [(b"deprecation", f"@{int(self.since.timestamp())}".encode()),
+                (b"sunset", format_datetime(self.sunset, usegmt=True).encode()),
+                (b"link", f'<{POLICY}>; rel="deprecation"; type="text/html", '
+                          f'<{self.successor}>; rel="successor-version"'.encode())]
+
+
+DEPRECATED_ROUTES: dict[tuple[str, str], DeprecatedRoute] = {
+    ("GET", "/v1/time-entries"): DeprecatedRoute(DEPRECATED_ON,
+                                                 datetime(2027, 6, 30, tzinfo=UTC),
+                                                 "/v1/entries"),
+}
 # (new name, old name) of a range of dates in a request body
 RANGE_RENAMES = (("from", "date_from"), ("to", "date_to"))
 
@@ -63,8 +89,14 @@ class DeprecationMiddleware:
         used: list[str] = []
         token = _used.set(used)
 
+        route = DEPRECATED_ROUTES.get((scope.get("method", ""), scope.get("path", "")))
+
         async def send_with_header(message: Message) -> None:
-            if message["type"] == "http.response.start" and used:
+            if message["type"] == "http.response.start" and route is not None:
+                message["headers"] = [*message.get("headers", []), *route.headers()]
+                log.warning("deprecated route %s %s: use %s", scope.get("method"),
+                            scope.get("path"), route.successor)
+            elif message["type"] == "http.response.start" and used:
                 stamp = f"@{int(DEPRECATED_ON.timestamp())}".encode()
                 message["headers"] = [*message.get("headers", []), (b"deprecation", stamp)]
                 log.warning("deprecated request form on %s: %s", scope.get("path"),

@@ -22,6 +22,8 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from .security import AUTHENTICATED, requires
+
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
 STATIC_URL = "/static/docs"
 
@@ -31,7 +33,9 @@ def install(app: FastAPI, docs_url: str = "/docs", redoc_url: str = "/redoc") ->
     app.mount(STATIC_URL, StaticFiles(directory=ASSETS), name="docs-assets")
     redirect_url = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
 
-    @app.get(docs_url, include_in_schema=False)
+    authenticated = [requires(AUTHENTICATED)]  # a dashboard login reads them too
+
+    @app.get(docs_url, include_in_schema=False, dependencies=authenticated)
     def swagger_ui(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
         return get_swagger_ui_html(
@@ -41,11 +45,11 @@ def install(app: FastAPI, docs_url: str = "/docs", redoc_url: str = "/redoc") ->
             swagger_css_url=f"{root}{STATIC_URL}/swagger-ui.css",
             swagger_favicon_url=f"{root}{STATIC_URL}/favicon.png")
 
-    @app.get(redirect_url, include_in_schema=False)
+    @app.get(redirect_url, include_in_schema=False, dependencies=authenticated)
     def swagger_ui_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
-    @app.get(redoc_url, include_in_schema=False)
+    @app.get(redoc_url, include_in_schema=False, dependencies=authenticated)
     def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
         return get_redoc_html(

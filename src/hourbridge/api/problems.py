@@ -6,8 +6,8 @@ Every error response, whatever raised it, has ``type``, ``title``, ``status``, `
 the ``location`` (body, query, header, path), the ``field`` and the ``reason``.
 
 Our exception tree maps to statuses here and nowhere else: ``InvalidInput`` 422, ``NotFound``
-404, ``SignatureRefused`` 401, ``Conflict`` 409, any other ``Permanent`` 400, ``Retryable`` 503
-with ``Retry-After``;
+404, ``SignatureRefused`` 401, ``SegregationRefused`` 403, ``Conflict`` 409, any other
+``Permanent`` 400, ``Retryable`` 503 with ``Retry-After``;
 anything unexpected is a 500 that says nothing about the internals.
 """
 
@@ -31,6 +31,7 @@ from hourbridge.errors import (
     NotFound,
     Permanent,
     Retryable,
+    SegregationRefused,
     SignatureRefused,
     UnbalancedJournal,
 )
@@ -174,6 +175,8 @@ async def _on_hourbridge(request: Request, exc: Exception) -> ProblemResponse:
     if isinstance(exc, SignatureRefused):
         return problem(401, str(exc), request=request, code=exc.code,
                        title="Webhook signature refused")
+    if isinstance(exc, SegregationRefused):
+        return problem(403, str(exc), request=request, code=exc.code, title="Forbidden")
     if isinstance(exc, NotFound):
         return problem(404, str(exc), request=request, code=exc.code, title="Not found")
     if isinstance(exc, Conflict):

@@ -12,6 +12,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hourbridge.observability.metrics import Metrics
 
+from .security import requires
+
 UNMATCHED = "<unmatched>"  # one label for every path no route matched (scanners, typos)
 
 
@@ -48,7 +50,7 @@ class RequestMetricsMiddleware:
 def install(app: FastAPI, metrics: Metrics) -> None:
     app.state.metrics = metrics
 
-    @app.get("/metrics", include_in_schema=False)
+    @app.get("/metrics", include_in_schema=False, dependencies=[requires("metrics:read")])
     def prometheus() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -15,6 +15,9 @@ from hourbridge.config import load_settings
 from hourbridge.observability.logging import configure as configure_logging
 
 from . import (
+    alerts,
+    aliases,
+    audit,
     billing,
     connections,
     contracts,
@@ -32,10 +35,15 @@ from . import (
     intake,
     intercompany,
     invoices,
+    keys,
+    kpis,
     ledger,
     mapping,
     masterdata,
+    receivables,
+    reconcile,
     revenue,
+    schedules,
     server,
     trace,
     webhooks,
@@ -78,14 +86,22 @@ app.add_typer(expenses.expenses_app, name="expenses")
 app.add_typer(intercompany.intercompany_app, name="intercompany")
 app.add_typer(corrections.corrections_app, name="corrections")
 app.add_typer(inbox.inbox_app, name="inbox")
+app.add_typer(keys.keys_app, name="keys")
 app.add_typer(connections.connections_app, name="connections")
 app.add_typer(erp.erp_app, name="erp")
+app.add_typer(receivables.receivables_app, name="receivables")
 app.add_typer(mapping.mapping_app, name="mapping")
 app.add_typer(webhooks.webhooks_app, name="webhooks")
+app.add_typer(audit.audit_app, name="audit")
+app.add_typer(alerts.alerts_app, name="alerts")
+app.add_typer(aliases.aliases_app, name="aliases")
+app.add_typer(schedules.schedules_app, name="schedules")
 
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)
 app.command("trace")(trace.trace)
+app.command("kpis")(kpis.kpis)
+app.command("reconcile")(reconcile.reconcile)
 app.command("sync")(connections.sync)
 app.command("approve")(entries.approve)
 app.command("reject")(entries.reject)

@@ -8,7 +8,7 @@ import typer
 
 from hourbridge.domain import commands as c
 
-from .options import JsonOpt, parse_date
+from .options import JsonOpt, cli_actor, parse_date
 from .output import console, print_json, progress, session, shown, table
 
 
@@ -25,7 +25,7 @@ def bill(
         assert cutoff is not None
         with progress(as_json) as bar:
             bar.add_task(f"billing run through {cutoff}", total=None)
-            report = hb.handle(c.RunBilling(cutoff, entity, dry_run))
+            report = hb.handle(c.RunBilling(cutoff, entity, dry_run, cli_actor()))
         if as_json:
             print_json(report.as_dict())
             raise typer.Exit(1 if report.skipped else 0)

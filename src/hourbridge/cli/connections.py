@@ -102,6 +102,22 @@ def connections_webhook_secret(
             console.print(f"connection {name}: webhook secret set")
 
 
+@connections_app.command("mark-exported")
+def connections_mark_exported(name: Name, as_json: JsonOpt = False) -> None:
+    """Mark the connection's invoiced entries exported at its tracker (Kimai: PATCH
+    /api/timesheets/ID {"exported": true}), each once; safe to run again after a failure."""
+    with session() as hb:
+        result = hb.handle(c.MarkExported(name))
+        if as_json:
+            print_json(result)
+            return
+        console.print(f"connection {name}: {result['marked']} entries marked exported"
+                      + (f", {result['refused']} refused by the tracker" if result["refused"]
+                         else ""))
+        for external_id, reason in result["refused_ids"].items():
+            console.print(f"  {external_id}: {reason}", markup=False)
+
+
 @connections_app.command("remove")
 def connections_remove(name: Name, as_json: JsonOpt = False) -> None:
     """Forget a connection (its entries stay)."""

@@ -10,7 +10,7 @@ import typer
 from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
 
-from .options import deprecated_option, renamed
+from .options import ActorOption, deprecated_option, renamed
 from .output import console, print_json, session, shown, table
 
 contracts_app = typer.Typer(help="Contract components: fees, milestones, retainer, cap.",
@@ -63,7 +63,7 @@ def contracts_achieve(
         "today.")] = None,
     old_on: Annotated[str | None, deprecated_option("--on")] = None,
     note: Annotated[str, typer.Option(help="What was accepted, by whom.")] = "",
-    actor: Annotated[str, typer.Option(help="Who reports it.")] = "cli",
+    actor: ActorOption = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Mark a milestone achieved: the next billing run through that date bills it, once."""

@@ -8,6 +8,7 @@ import typer
 
 from hourbridge.domain import commands as c
 
+from .options import ActorOption
 from .output import console, print_json, session, table
 
 corrections_app = typer.Typer(
@@ -47,7 +48,7 @@ def corrections_list(
 def corrections_apply(
     correction_id: Annotated[int, typer.Argument(help="The proposal's id.")],
     note: Annotated[str, typer.Option(help="Kept with the decision.")] = "",
-    actor: Annotated[str, typer.Option(help="Who decides.")] = "cli",
+    actor: ActorOption = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Carry out a proposal: a credit note to rebill, an adjustment owed to the next run, or
@@ -70,7 +71,7 @@ def corrections_apply(
 def corrections_reject(
     correction_id: Annotated[int, typer.Argument(help="The proposal's id.")],
     note: Annotated[str, typer.Option(help="Why (required, kept with the decision).")],
-    actor: Annotated[str, typer.Option(help="Who decides.")] = "cli",
+    actor: ActorOption = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Close a proposal: the invoice stands, the revision stays recorded but is not taken."""

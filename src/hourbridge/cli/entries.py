@@ -17,6 +17,7 @@ from hourbridge.domain.reasons import ADJUSTMENT_REASONS, REJECTION_REASONS, rea
 from hourbridge.errors import InvalidInput, NotFound
 
 from .options import (
+    ActorOption,
     JsonOpt,
     checked_ids,
     note_option,
@@ -115,7 +116,7 @@ def approve(
     project: Annotated[str | None, typer.Option(help="All of a project's entries.")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First work date.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last work date.")] = None,
-    actor: Annotated[str, typer.Option(help="Who approves (kept on the entry).")] = "cli",
+    actor: ActorOption = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Approve submitted entries by id (or SOURCE:EXTERNAL_ID), employee, project and/or
@@ -148,7 +149,7 @@ def reject(
         "--id", help="Entry id or SOURCE:EXTERNAL_ID (repeatable).")],
     reason: Annotated[str, reason_option(REJECTION_REASONS, "kept on the entry")],
     note: Annotated[str, note_option("what to fix; the consultant reads it")] = "",
-    actor: Annotated[str, typer.Option(help="Who rejects (kept on the entry).")] = "cli",
+    actor: ActorOption = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Send entries back: submitted ones are rejected, approved unbilled ones un-approved
@@ -173,7 +174,7 @@ def adjust(
     hours: Annotated[str, typer.Option(help="New billable hours (decimal, whole seconds).")],
     reason: Annotated[str, reason_option(ADJUSTMENT_REASONS, "kept with the adjustment")],
     note: Annotated[str, note_option("kept with the adjustment")] = "",
-    actor: Annotated[str, typer.Option(help="Who adjusts.")] = "cli",
+    actor: ActorOption = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Write billable time up or down before it is billed (worked time stays as recorded)."""

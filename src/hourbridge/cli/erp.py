@@ -15,10 +15,13 @@ from hourbridge.formats.erp_profiles import parse_erp_profiles
 from .options import JsonOpt
 from .output import console, print_json, session, table
 
-erp_app = typer.Typer(help="ERP sinks: profiles, push, postings.", no_args_is_help=True)
+erp_app = typer.Typer(help="ERP sinks: profiles, push, postings, customers, check.",
+                       no_args_is_help=True)
 profiles_app = typer.Typer(help="ERP profiles (the erp_profiles section).",
                            no_args_is_help=True)
 erp_app.add_typer(profiles_app, name="profiles")
+payments_app = typer.Typer(help="Payments read back from the ERPs.", no_args_is_help=True)
+erp_app.add_typer(payments_app, name="payments")
 
 EntityOpt = Annotated[str | None, typer.Option("--entity", help="Only this legal entity.")]
 DestinationOpt = Annotated[str | None, typer.Option("--destination",
@@ -79,3 +82,103 @@ def postings(destination: DestinationOpt = None,
                                "ERP id", "error"],
               [(r["destination"], r["kind"], r["external_id"], r["attempt"], r["status"],
                 r["erp_id"], (r["error"] or "")[:60]) for r in rows], right=["attempt"])
+
+
+customers_app = typer.Typer(help="The ERP's customers and our identity map.",
+                            no_args_is_help=True)
+erp_app.add_typer(customers_app, name="customers")
+
+
+@customers_app.command("pull")
+def customers_pull(
+    destination: Annotated[str, typer.Argument(help="The ERP destination to read.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Read the ERP's customers into the identity map: by our external id, else VAT id, else
+    exact name; an ambiguous one is reported (and queued as an exception), never guessed."""
+    with session() as hb:
+        report = hb.handle(c.PullErpCustomers(destination))
+        if as_json:
+            print_json(report)
+            return
+        by = ", ".join(f"{k} {v}" for k, v in report["matched_by"].items()) or "none"
+        console.print(f"{destination}: {report['erp_customers']} customer(s) in the ERP, "
+                      f"{report['matched']} of ours matched ({by})")
+        if report["missing"]:
+            console.print(f"not in the ERP yet (created with their first invoice): "
+                          f"{', '.join(report['missing'])}")
+        for line in report["ambiguous"]:
+            console.print(f"ambiguous: {line}")
+
+
+@customers_app.command("list")
+def customers_list(destination: DestinationOpt = None, as_json: JsonOpt = False) -> None:
+    """The identity map: our customer, the ERP's id, and the rule that matched it."""
+    with session() as hb:
+        rows = hb.handle(c.ShowErpIdentity(destination))
+        if as_json:
+            print_json(rows)
+            return
+        table("ERP identity map", ["destination", "customer", "ERP id", "matched by",
+                                   "ERP name"],
+              [(r["destination"], r["customer"], r["erp_id"], r["matched_by"], r["erp_name"])
+               for r in rows])
+
+
+@erp_app.command("check")
+def check(entity: Annotated[str, typer.Argument(help="The legal entity whose profiles to "
+                                                     "check.")],
+          destination: DestinationOpt = None, as_json: JsonOpt = False) -> None:
+    """Ask each ERP whether it has what the entity's profile names (company, journals,
+    accounts, tax codes, items); exit 1 when something is missing, 0 when ready."""
+    with session() as hb:
+        report = hb.handle(c.CheckErp(entity, destination))
+    if as_json:
+        print_json(report)
+    else:
+        for d in report["destinations"]:
+            if not d["missing"]:
+                console.print(f"{d['destination']} ({d['system']}): ready")
+            for line in d["missing"]:
+                console.print(f"{d['destination']} ({d['system']}): missing: {line}")
+    if not report["ready"]:
+        raise typer.Exit(1)
+@payments_app.command("pull")
+def payments_pull(
+    destination: Annotated[str | None, typer.Argument(
+        help="Only this ERP destination (default: every one).")] = None,
+    queue: Annotated[bool, typer.Option(
+        "--queue", help="Queue the pull for the worker (a schedule's hook) instead.")] = False,
+    slot: Annotated[str | None, typer.Option(
+        "--slot", help="With --queue: the schedule's run (e.g. 2026-12-06T06); the same slot "
+        "queues once.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Read the payment state of every invoice and credit note posted to the ERPs and record
+    each payment once; an invoice paid in full becomes paid. Exit 1 if an ERP could not
+    answer for some (what the others answered is kept)."""
+    with session() as hb:
+        if queue:
+            added = hb.handle(c.QueuePaymentsPull(destination, slot))
+            if as_json:
+                print_json({"queued": added})
+            else:
+                console.print("payments pull queued for the worker" if added
+                              else "already queued for this slot")
+            return
+        report = hb.handle(c.PullErpPayments(destination))
+        if as_json:
+            print_json(report)
+        else:
+            console.print(
+                f"{report['documents']} document(s) on "
+                f"{', '.join(report['destinations']) or 'no destination'}: "
+                + (", ".join(f"{n} {s}" for s, n in report["states"].items()) or "none read")
+                + f"; {report['payments_recorded']} payment(s) recorded, "
+                f"{report['already_recorded']} already recorded, {report['marked_paid']} "
+                "invoice(s) now paid")
+            for f in report["failed"]:
+                console.print(f"[red]{f['destination']} invoice {f['invoice']}: "
+                              f"{f['error']}[/red]")
+        if report["failed"]:
+            raise typer.Exit(1)

@@ -9,7 +9,7 @@ import typer
 from hourbridge.domain import commands as c
 from hourbridge.domain.reasons import EXCEPTION_REASONS
 
-from .options import JsonOpt, reason_option
+from .options import ActorOption, JsonOpt, reason_option
 from .output import console, print_json, session, table
 
 exceptions_app = typer.Typer(help="The exception queue: rows that could not be taken.",
@@ -42,7 +42,7 @@ def exceptions_list(
 @exceptions_app.command("retry")
 def exceptions_retry(
     ids: Annotated[list[int] | None, typer.Argument(help="Ids (default: every open one).")] = None,
-    actor: Annotated[str, typer.Option()] = "cli",
+    actor: ActorOption = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Validate the kept rows again (after master data was fixed). What is still refused
@@ -69,7 +69,7 @@ def exceptions_retry(
 def exceptions_dismiss(
     ids: Annotated[list[int], typer.Argument(help="Exception ids.")],
     note: Annotated[str, typer.Option(help="Why (kept with the record).")],
-    actor: Annotated[str, typer.Option()] = "cli",
+    actor: ActorOption = "",
 ) -> None:
     """Close exceptions without taking the rows, with a note."""
     with session() as hb:

@@ -11,7 +11,7 @@ from hourbridge.domain import commands as c
 from hourbridge.formats.timefile import TimeFile
 
 from .intake import DelimiterOpt, delimiter_of, ingest_files
-from .options import JsonOpt, parse_date
+from .options import ActorOption, JsonOpt, parse_date
 from .output import cli_errors, console, print_json, session, table
 
 expenses_app = typer.Typer(help="Expenses: intake through the inbox, listing, approval.",
@@ -68,7 +68,7 @@ def expenses_approve(
     project: Annotated[str | None, typer.Option(help="All of a project's expenses.")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First date spent.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last date spent.")] = None,
-    actor: Annotated[str, typer.Option(help="Who approves (kept on the expense).")] = "cli",
+    actor: ActorOption = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Approve submitted expenses by id, employee, project and/or period.

@@ -10,7 +10,7 @@ from hourbridge.domain import commands as c
 from hourbridge.domain.reasons import HOLD_REASONS
 from hourbridge.errors import InvalidInput
 
-from .options import reason_option
+from .options import ActorOption, reason_option
 from .output import console, print_json, session, table
 
 holds_app = typer.Typer(help="Billing holds on customers, projects, contracts or entries.",
@@ -48,7 +48,7 @@ def holds_place(
         help="Hold one time entry: its id or SOURCE:EXTERNAL_ID.")] = None,
     note: Annotated[str, typer.Option(help="Free text: what it is about.")] = "",
     owner: Annotated[str | None, typer.Option(help="Owner role (default by reason).")] = None,
-    actor: Annotated[str, typer.Option(help="Who places it.")] = "cli",
+    actor: ActorOption = "",
 ) -> None:
     """Place a hold: the work it covers does not bill until it is released."""
     with session() as hb:
@@ -68,7 +68,7 @@ def holds_place(
 def holds_release(
     hold_id: Annotated[int, typer.Argument(help="The hold's id.")],
     note: Annotated[str, typer.Option(help="Why it is released (kept with the hold).")],
-    actor: Annotated[str, typer.Option(help="Who releases it.")] = "cli",
+    actor: ActorOption = "",
 ) -> None:
     """Release a hold: its work bills with the next run."""
     with session() as hb:

@@ -11,8 +11,10 @@ from hourbridge.domain.reasons import CREDIT_REASONS, VOID_REASONS, reason_text
 from hourbridge.errors import InvalidInput
 
 from .options import (
+    ActorOption,
     JsonOpt,
     checked_ids,
+    cli_actor,
     deprecated_option,
     note_option,
     parse_date,
@@ -110,7 +112,7 @@ def invoices_void(
     on: Annotated[str | None, typer.Option(
         "--void-date", help="Void date (default: the entity's today).")] = None,
     old_on: Annotated[str | None, deprecated_option("--date")] = None,
-    actor: Annotated[str, typer.Option(help="Who voids.")] = "cli",
+    actor: ActorOption = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Void a draft, or an issued invoice nothing credits yet in an open period: the number
@@ -164,7 +166,7 @@ def invoices_issue(
         with progress(as_json) as bar:
             bar.add_task("issuing", total=None)
             report = hb.handle(c.IssueInvoices(tuple(ids or ()), all_drafts, entity,
-                                               parse_date(on, "--issue-date")))
+                                               parse_date(on, "--issue-date"), cli_actor()))
         if as_json:
             print_json(report.as_dict())
             return
@@ -200,7 +202,7 @@ def invoices_credit(
         "--issue-date", help="Credit note's issue date (default: the entity's today).")]
     = None,
     old_on: Annotated[str | None, deprecated_option("--date")] = None,
-    actor: Annotated[str, typer.Option(help="Who credits.")] = "cli",
+    actor: ActorOption = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Issue a credit note that releases exactly the quantities it credits."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -10,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from hourbridge.config import load_settings
 from hourbridge.domain.limits import id_problem
 from hourbridge.errors import InvalidInput
 
@@ -80,3 +83,25 @@ def renamed(new_value: T | None, old_value: T | None, old: str, new: str) -> T |
     sys.stderr.write(f"warning: {old} is deprecated and will be removed in the next version; "
                      f"use {new}\n")
     return old_value
+
+
+def cli_actor() -> str:
+    """Who acts on the command line: ``HOURBRIDGE_ACTOR``, else the operating system user."""
+    configured = load_settings().actor
+    if configured and configured.strip():
+        return configured.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return f"uid:{os.getuid()}"
+
+
+def _actor_or_default(value: str) -> str:
+    return value or cli_actor()
+
+
+# ``--actor`` names who acts; left out, it is HOURBRIDGE_ACTOR or the OS user (kept on what
+# the command changes)
+ActorOption = Annotated[str, typer.Option(
+    "--actor", callback=_actor_or_default, show_default="HOURBRIDGE_ACTOR or the OS user",
+    help="Who acts (kept).")]

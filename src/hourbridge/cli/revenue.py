@@ -8,6 +8,7 @@ import typer
 
 from hourbridge.domain import commands as c
 
+from .options import ActorOption
 from .output import console, print_json, session, table
 
 revenue_app = typer.Typer(help="Revenue recognition: fixed fees, milestones, retainers.",
@@ -19,7 +20,7 @@ def revenue_run(
     period: Annotated[str, typer.Option(help="The month to recognise through (YYYY-MM).")],
     entity: Annotated[str | None, typer.Option(help="Only this legal entity.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, post nothing.")] = False,
-    actor: Annotated[str, typer.Option(help="Who runs it.")] = "cli",
+    actor: ActorOption = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Book recognised, and report deferred and unbilled, revenue per contract through the

@@ -1,4 +1,5 @@
-"""``hourbridge webhooks`` (add, list, remove, test, deliveries): outbound webhook subscriptions.
+"""``hourbridge webhooks`` (add, list, remove, test, deliveries): outbound webhook subscriptions;
+``webhooks quarantine list|show``: tracker deliveries refused on the way in.
 
 Deliveries follow Standard Webhooks (signed ``webhook-id``, ``webhook-timestamp``,
 ``webhook-signature``) and go through the outbox, so ``hourbridge worker`` sends them. The
@@ -13,8 +14,9 @@ from typing import Annotated
 import typer
 
 from hourbridge.domain import commands as c
+from hourbridge.errors import NotFound
 
-from .options import JsonOpt
+from .options import JsonOpt, checked_ids
 from .output import console, print_json, session, table
 
 webhooks_app = typer.Typer(help="Outbound webhook subscriptions (Standard Webhooks).",
@@ -100,3 +102,49 @@ def webhooks_test(name: Name, as_json: JsonOpt = False) -> None:
         print_json(shown)
     else:
         console.print(f"webhook {name}: {shown['status']} (webhook-id {shown['webhook_id']})")
+
+
+quarantine_app = typer.Typer(
+    help="Tracker webhook deliveries refused (bad signature, replay, malformed body): kept "
+    "for audit, never processed.", no_args_is_help=True)
+webhooks_app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    connection: Annotated[str | None, typer.Option(
+        help="Only this tracker connection's refused deliveries.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Refused deliveries, newest first: when, which connection, why."""
+    with session() as hb:
+        rows = hb.queries.webhook_quarantine(connection, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    table("webhook quarantine", ["id", "received", "connection", "reason", "bytes", "detail"],
+          [(r["id"], r["received_at"], r["connection"], r["reason"], r["size_bytes"],
+            r["detail"]) for r in rows])
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    quarantine_id: Annotated[int, typer.Argument(metavar="ID", help="The refused delivery.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """One refused delivery: its reason, headers (secrets removed) and body as received."""
+    checked_ids([quarantine_id], "ID")
+    with session() as hb:
+        row = hb.queries.webhook_quarantined(quarantine_id)
+        if row is None:
+            raise NotFound("quarantined delivery", quarantine_id)
+    if as_json:
+        print_json(row)
+        return
+    for name in ("id", "connection", "received_at", "reason", "detail", "size_bytes"):
+        console.print(f"{name}: {row[name]}", markup=False)
+    for header, value in sorted(row["headers"].items()):
+        console.print(f"header {header}: {value}", markup=False)
+    console.print(f"body ({row['body_encoding']}):", markup=False)
+    console.print(row["body"], markup=False, highlight=False)

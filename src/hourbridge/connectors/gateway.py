@@ -9,12 +9,14 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 import httpx
 from cryptography.fernet import Fernet, InvalidToken
 
 from hourbridge.domain.commands import IncomingPayload
+from hourbridge.domain.problems import Problem
 from hourbridge.errors import InvalidInput, Permanent, SetupRefused, SignatureRefused
 from hourbridge.formats.timefile import TimeFile
 from hourbridge.services.ports.connections import (
@@ -24,15 +26,17 @@ from hourbridge.services.ports.connections import (
     Pull,
 )
 
-from .http import RateWindow, TrackerClient
-from .native import NativeFile
+from .http import RateWindow, TrackerClient, TrackerRefused
+from .native import NativeFile, NativeFormatError, pick
 from .stream import PageStyle, Stream
-from .tracker import Tracker
+from .tracker import ExportMark, Tracker
 from .webhook import open_delivery
 
 # a cursor is stored this far before the pull began: entries changed while the pull ran (or
 # on a tracker clock a little behind ours) are pulled again next time, harmlessly unchanged
 OVERLAP = timedelta(minutes=10)
+# where a full pull of a tracker that needs a date range (Clockify's report) starts
+FULL_SINCE = datetime(2000, 1, 1, tzinfo=UTC)
 KEY_HINT = ("set HOURBRIDGE_SECRET_KEY to a Fernet key (python -c 'from cryptography.fernet "
             "import Fernet; print(Fernet.generate_key().decode())')")
 
@@ -41,9 +45,22 @@ def cursor_text(stream: Stream, moment: datetime) -> str:
     """``moment`` in the form the stream's cursor parameter takes."""
     if stream.cursor_format == "unix":
         return str(int(moment.timestamp()))
+    if stream.cursor_format == "iso_millis":  # Clockify reports: 2024-03-01T00:00:00.000Z
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     if stream.cursor_format == "local":  # Kimai: local time, no offset (UTC server assumed)
         return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def report_body(stream: Stream, cursor: str | None, now: datetime) -> dict[str, Any] | None:
+    """The POSTed filter of a BODY_PAGE stream (Clockify's detailed report): the date range
+    from the cursor (or the beginning) to a day ahead (a timer started "tomorrow" in a zone
+    east of UTC); ``None`` for a stream filtered by its query."""
+    if stream.page_style is not PageStyle.BODY_PAGE:
+        return None
+    return {**dict(stream.body_fields),
+            stream.cursor_param: cursor or cursor_text(stream, FULL_SINCE),
+            stream.range_end_param: cursor_text(stream, now + timedelta(days=1))}
 
 
 class Trackers:
@@ -104,19 +121,14 @@ class Trackers:
 
     def pull(self, connection: Connection, cursor: str | None, now: datetime) -> Pull:
         tracker = self._trackers[connection.tracker]
-        if tracker.time_entries.page_style is PageStyle.BODY_PAGE:
-            # Clockify's detailed report wants its filter (date range, detailedFilter.page) in
-            # the POSTed body: not built yet, so refuse rather than pull something wrong
-            raise Permanent(f"pulling from {tracker.name} is not supported yet; ingest its "
-                            f"report responses with `hourbridge ingest --format "
-                            f"{tracker.name}`")
-        return Pull(self._pages(tracker, connection, cursor),
-                    cursor_text(tracker.time_entries, now - OVERLAP))
+        stream = tracker.time_entries
+        return Pull(self._pages(tracker, connection, cursor, report_body(stream, cursor, now)),
+                    cursor_text(stream, now - max(OVERLAP, stream.lookback)))
 
-    def _pages(self, tracker: Tracker, connection: Connection, cursor: str | None
-               ) -> Iterator[IncomingPayload]:
+    def _pages(self, tracker: Tracker, connection: Connection, cursor: str | None,
+               body: dict[str, Any] | None = None) -> Iterator[IncomingPayload]:
         with self._client(connection) as client:
-            for page in client.pages(tracker.time_entries, cursor):
+            for page in client.pages(tracker.time_entries, cursor, body):
                 name = f"sync-{connection.name}-{cursor or 'full'}-p{page.number}.json"
                 yield NativeFile.from_bytes(tracker, name, page.body)
 
@@ -128,7 +140,11 @@ class Trackers:
             if stream.method == "GET":
                 client.send("GET", stream.path, params=params)
             else:
-                client.send(stream.method, stream.path, json={"page": 1, "pageSize": 1})
+                body = report_body(stream, None, datetime.now(UTC)) or {}
+                key = stream.page_body_key
+                paging = {"page": 1, "pageSize": 1}
+                client.send(stream.method, stream.path,
+                            json={**body, key: paging} if key else {**body, **paging})
 
     def tombstones(self, name: str, external_ids: list[str], revision: int
                    ) -> IncomingPayload:
@@ -137,6 +153,47 @@ class Trackers:
         data = json.dumps(rows).encode()
         return TimeFile.from_bytes(f"sync-{name}-gone-{revision}.json", "application/json",
                                    data)
+
+    def marks_exported(self, tracker: str) -> bool:
+        return self._trackers[tracker].export_mark is not None
+
+    def directory(self, connection: Connection) -> Iterator[tuple[str, str, str, str]]:
+        tracker = self._trackers[connection.tracker]
+        if not tracker.directory:
+            return
+        with self._client(connection) as client:
+            for listed in tracker.directory:
+                for page in client.pages(listed.stream, None):
+                    data = json.loads(page.body)
+                    items = data.get(listed.stream.records or "", []) if isinstance(
+                        data, dict) else data
+                    for item in items if isinstance(items, list) else []:
+                        if not isinstance(item, dict) or item.get("id") is None:
+                            continue
+                        yield (listed.kind, str(item["id"]),
+                               str(pick(item, listed.name) or ""),
+                               str(pick(item, listed.code) or ""))
+
+    def mark_exported(self, connection: Connection, external_ids: list[str]
+                      ) -> Iterator[tuple[str, str | None]]:
+        tracker = self._trackers[connection.tracker]
+        if tracker.export_mark is None:  # refused at once, not when first iterated
+            raise Permanent(f"{tracker.name} has no exported flag to set")
+        return self._marks(connection, tracker.export_mark, external_ids)
+
+    def _marks(self, connection: Connection, mark: ExportMark, external_ids: list[str]
+               ) -> Iterator[tuple[str, str | None]]:
+        with self._client(connection) as client:
+            for external_id in external_ids:
+                try:
+                    client.send(mark.method, mark.path.format(id=quote(external_id, safe="")),
+                                json=dict(mark.body))
+                except TrackerRefused as exc:
+                    if exc.status in (401, 403):
+                        raise  # the credentials, not this entry: stop
+                    yield external_id, str(exc)
+                    continue
+                yield external_id, None
 
     def reseal(self, connection: Connection, parts: Mapping[str, str]) -> str:
         return self.seal({**self._open(connection), **parts})
@@ -156,4 +213,15 @@ class Trackers:
         if opened.handshake is not None:
             return Delivery(opened.delivery_id, None, opened.handshake)
         name = f"webhook-{connection.name}-{opened.delivery_id.replace(':', '-')[:80]}.json"
-        return Delivery(opened.delivery_id, NativeFile.from_bytes(tracker, name, body))
+        payload = NativeFile.from_bytes(tracker, name, body)
+        if opened.deleted:
+            # the entry as it was, deleted now: a tombstone revision of each entry in it
+            ids = [row["external_id"] for _, row in payload.rows()
+                   if row.get("external_id")]
+            if not ids:
+                raise NativeFormatError(Problem(
+                    "invalid_format", f"the {tracker.name} deletion event names no entry",
+                    name))
+            return Delivery(opened.delivery_id, self.tombstones(
+                f"{connection.name}-webhook", ids, int(now.timestamp())))
+        return Delivery(opened.delivery_id, payload)

@@ -201,9 +201,14 @@ class TrackerClient:
         number = 1
         while url is not None:
             if stream.page_style is PageStyle.BODY_PAGE:
-                response = self.send(stream.method, url,
-                                     json={**(body or {}), "page": number,
-                                           "pageSize": stream.page_size})
+                paging = {"page": number, "pageSize": stream.page_size}
+                sent = dict(body or {})
+                if stream.page_body_key:
+                    sent[stream.page_body_key] = {**sent.get(stream.page_body_key, {}),
+                                                  **paging}
+                else:
+                    sent.update(paging)
+                response = self.send(stream.method, url, json=sent)
             else:
                 response = self.send(stream.method, url, params=params)
             yield Page(response.content, number, str(response.url))

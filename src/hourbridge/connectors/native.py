@@ -135,6 +135,14 @@ def tracker_row(record: dict[str, Any], fields: FieldMap,
         row["hours"] = hours
     elif seconds is not None and not running:
         row["seconds"] = seconds
+    for key, path in (("user", fields.user_name), ("project", fields.project_name),
+                      ("task", fields.task_name)):
+        name = pick(merged, path)
+        if name is not None:
+            row[f"source_{key}_name"] = _text(name)
+    kind = pick(merged, fields.entry_type)
+    if kind is not None and str(kind).upper() in fields.not_work:
+        row["not_work"] = str(kind).upper()
     changed = _instant(pick(merged, fields.revision))
     if changed is not None:
         # an update instant as the revision: a later change replaces an earlier one, an

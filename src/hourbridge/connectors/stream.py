@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 
 class PageStyle(enum.Enum):
@@ -42,6 +43,25 @@ class Stream:
     # "local" (ISO 8601 local time without an offset, Kimai's ``modified_after``)
     cursor_format: str = "iso"
     extra_params: tuple[tuple[str, str], ...] = ()
+    # BODY_PAGE: the body object holding ``page``/``pageSize`` ("" = the body itself; Clockify
+    # ``detailedFilter``), the fixed body fields, and the parameter closing the date range
+    page_body_key: str = ""
+    body_fields: tuple[tuple[str, str], ...] = ()
+    range_end_param: str = ""
+    # a cursor that filters by when work started (not when it changed) is moved back this far
+    # so that late edits of recent entries are pulled again
+    lookback: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryList:
+    """One of a tracker's own lists (users, projects, tasks) an alias is learnt from: the
+    alias ``kind``, the list's stream, and where an item's name and code sit."""
+
+    kind: str  # user | project | task
+    stream: Stream
+    name: str
+    code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +93,12 @@ class FieldMap:
     group: str | None = None
     # the keys of a page envelope that hold the list of entries, tried in order
     envelopes: tuple[str, ...] = field(default=())
+    # the entry's type and the types that are not work (Clockify ``type`` BREAK): refused
+    # with the reason ``not_work``, never billed
+    entry_type: str | None = None
+    # the tracker's names for the user, project and task when its entries carry them: shown
+    # with an unknown id and used to suggest the code it means
+    user_name: str | None = None
+    project_name: str | None = None
+    task_name: str | None = None
+    not_work: tuple[str, ...] = ()

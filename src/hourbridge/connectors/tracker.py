@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .http import AuthStyle
-from .stream import FieldMap, Stream
+from .stream import DirectoryList, FieldMap, Stream
 from .webhook import Webhook
+
+
+@dataclass(frozen=True, slots=True)
+class ExportMark:
+    """How an invoiced entry is marked exported at the tracker: ``path`` with ``{id}``, and
+    a body that sets the flag to an absolute value (so sending it again is harmless)."""
+
+    method: str
+    path: str
+    body: tuple[tuple[str, Any], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,3 +35,7 @@ class Tracker:
     secret_parts: tuple[str, ...] = ("token",)
     # how its webhook deliveries are signed; None: it sends none (Harvest v2, Kimai)
     webhook: Webhook | None = None
+    # how an invoiced entry is marked exported there; None: the tracker has no such flag
+    export_mark: ExportMark | None = None
+    # its own lists of users, projects and tasks, read to learn aliases
+    directory: tuple[DirectoryList, ...] = ()

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from hourbridge.errors import SignatureRefused
+from hourbridge.errors import SignatureRefused, WebhookReplayed
 
 
 class SignatureScheme(enum.Enum):
@@ -52,14 +52,20 @@ class Webhook:
     window: timedelta | None = None
     ping: tuple[str, str] | None = None
     handshake: str | None = None
+    # the header naming the event, and the events that say the entry was deleted (Clockify
+    # ``Clockify-Webhook-Event-Type: TIME_ENTRY_DELETED``): the body is the entry as it was
+    event_header: str | None = None
+    deletion_events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Opened:
-    """A verified delivery: its id, and the handshake reply when it is a ping (else None)."""
+    """A verified delivery: its id, the handshake reply when it is a ping (else None), and
+    whether it says the entries in it were deleted."""
 
     delivery_id: str
     handshake: dict[str, str] | None
+    deleted: bool = False
 
 
 def expected(spec: Webhook, secret: str, body: bytes) -> str:
@@ -122,9 +128,13 @@ def open_delivery(spec: Webhook, secret: str, headers: Mapping[str, str], body: 
     if spec.window is not None:
         sent = _instant(_field(body, spec.sent_at))
         if sent is not None and abs(now - sent) > spec.window:
-            raise SignatureRefused(f"the delivery was sent at {sent.isoformat()}, outside the "
+            raise WebhookReplayed(f"the delivery was sent at {sent.isoformat()}, outside the "
                                    f"{spec.window} replay window")
+    event = headers.get(spec.event_header.lower(), "") if spec.event_header else ""
+    deleted = event.strip().upper() in spec.deletion_events
     named = _field(body, spec.delivery_id)
     if named is None or isinstance(named, dict | list):
-        return Opened("sha256:" + hashlib.sha256(body).hexdigest(), None)
-    return Opened(str(named), None)
+        # a deletion carries the same body as the entry's creation: told apart by its event
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        return Opened(f"deleted:{digest}" if deleted else digest, None, deleted)
+    return Opened(str(named), None, deleted)

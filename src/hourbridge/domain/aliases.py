@@ -4,12 +4,15 @@ turned into a canonical row (``domain.intake``) with them.
 
 Decisions (issue 11):
 - An id with no alias is refused as ``unknown_alias`` naming the source, kind and id: the row
-  waits in the exception queue, never dropped and never guessed from equal ids.
+  waits in the exception queue, never dropped and never guessed from equal ids; the message
+  suggests the codes most like the id or the tracker's name for it (difflib), for a person to
+  confirm with ``hourbridge aliases add``.
 - A start instant becomes the worker's local work date in the employee's time zone (zoneinfo),
   so an entry started 23:30 UTC by someone in New York counts on that New York day.
 - A running timer (Toggl's negative duration, Clockify's or Kimai's missing end, Harvest's
   ``is_running``) is refused as ``timer_running``: its length is not known, so it is not
   billable; the stopped entry (same id) is taken as new when it arrives.
+- An entry the tracker types as not work (Clockify's BREAK) is refused as ``not_work``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from difflib import SequenceMatcher
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +30,7 @@ from .problems import Problem
 KINDS = ("user", "project", "task")
 # what each alias kind names in Hourbridge
 NAMES = {"user": "employee", "project": "project", "task": "task"}
+SIMILAR = 0.6  # the least difflib ratio a suggestion needs
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +53,44 @@ def is_tracker_row(row: Mapping[str, Any]) -> bool:
     return "source_user" in row or "not_an_entry" in row
 
 
+def candidates(md: MasterData, kind: str) -> dict[str, str]:
+    """Hourbridge's codes an alias of ``kind`` may name, each with its name ("" for none)."""
+    if kind == "user":
+        return {e: "" for e in md.employees}
+    if kind == "project":
+        return {p.code: p.name for p in md.projects.values()}
+    return {t.code: t.name for p in md.projects.values() for t in p.tasks}
+
+
+def suggestions(md: MasterData, kind: str, external_id: str, name: str = "",
+                limit: int = 3) -> list[str]:
+    """The codes most like a tracker's unknown id and its name there (difflib ratio at least
+    0.6 between the id or name and a code or its name), best first."""
+    said = [s.casefold() for s in (external_id, name) if s]
+    scored: list[tuple[float, str]] = []
+    for code, label in candidates(md, kind).items():
+        ours = [s.casefold() for s in (code, label) if s]
+        best = max((SequenceMatcher(None, a, b).ratio() for a in said for b in ours),
+                   default=0.0)
+        if best >= SIMILAR:
+            scored.append((best, code))
+    return [code for _, code in sorted(scored, key=lambda s: (-s[0], s[1]))[:limit]]
+
+
 def _resolve(md: MasterData, source: str, kind: str, external_id: str, where: str,
-             problems: list[Problem]) -> str:
+             problems: list[Problem], name: str = "") -> str:
     code = md.aliases.get((source, kind, external_id))
     if code is None:
+        close = suggestions(md, kind, external_id, name)
+        hint = (f"; did you mean {' or '.join(close)}? (`hourbridge aliases add {source} "
+                f"{kind} {external_id} {close[0]}`)") if close else ""
+        named = f" ({name})" if name else ""
         problems.append(Problem(
-            "unknown_alias", f"{source} {kind} {external_id} has no alias to a "
+            "unknown_alias", f"{source} {kind} {external_id}{named} has no alias to a "
             f"{NAMES[kind]} (add it to the bundle's aliases: source {source}, kind {kind}, "
-            f"external_id {external_id}, code ...)", where, f"source_{kind}",
-            {"source": source, "kind": kind, "external_id": external_id}))
+            f"external_id {external_id}, code ...){hint}", where, f"source_{kind}",
+            {"source": source, "kind": kind, "external_id": external_id,
+             "suggestions": ",".join(close)}))
         return ""
     return code
 
@@ -82,16 +116,22 @@ def canonical_row(row: Mapping[str, Any], source: str, md: MasterData,
     if row.get("deleted"):
         return {"external_id": external_id, "revision": row.get("revision", 1),
                 "deleted": "true"}
+    if row.get("not_work"):
+        return [Problem("not_work", f"entry {external_id} is a {row['not_work']} entry, not "
+                        "work: it is never billed", where, "type")]
     if row.get("running"):
         return [Problem("timer_running", f"entry {external_id}: its timer is still running; "
                         "it is not billable until stopped (the stopped entry is taken when it "
                         "arrives)", where, "duration")]
     problems: list[Problem] = []
-    employee = _resolve(md, source, "user", str(row.get("source_user") or ""), where, problems)
+    names = {k: str(row.get(f"source_{k}_name") or "") for k in KINDS}
+    employee = _resolve(md, source, "user", str(row.get("source_user") or ""), where, problems,
+                        names["user"])
     project = _resolve(md, source, "project", str(row.get("source_project") or ""), where,
-                       problems)
+                       problems, names["project"])
     task_id = str(row.get("source_task") or "")
-    task = _resolve(md, source, "task", task_id, where, problems) if task_id else ""
+    task = _resolve(md, source, "task", task_id, where, problems,
+                    names["task"]) if task_id else ""
     # "work_date" as canonical rows name it (a mapped sheet), "date" as tracker rows do
     work_date = row.get("work_date", row.get("date"))
     if work_date is None and employee and "started_at" in row:

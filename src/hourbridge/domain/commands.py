@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Protocol
+from datetime import date
+from typing import Any, Protocol, runtime_checkable
 
 from .bundle import Bundle
 
@@ -17,6 +17,15 @@ class LoadMasterData:
 
     bundle: Bundle
     dry_run: bool = False
+
+
+@runtime_checkable
+class ReadThrough(Protocol):
+    """A payload read through something besides its bytes (a sheet's mapping): what
+    ``reading()`` returns is part of the payload's fingerprint, so the same file read through
+    a corrected mapping is a new payload, not a duplicate."""
+
+    def reading(self) -> bytes: ...
 
 
 class IncomingPayload(Protocol):
@@ -70,6 +79,10 @@ class ApproveEntries:
     project: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # segregation of duties: the employee the approver is never approves their own time
+    approver_employee: str | None = None
+    # the legal entities the approver may see (None: all); others' entries are as unknown
+    entities: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +90,7 @@ class RunBilling:
     through: date
     entity: str | None = None
     dry_run: bool = False
+    actor: str | None = None  # kept on the run: who drafted its invoices (four eyes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +259,27 @@ class TestConnection:
 
 
 @dataclass(frozen=True, slots=True)
+class AddAlias:
+    """Say which Hourbridge code a source's id means (a person resolving an unknown id); the
+    rows that waited for it are taken again at once."""
+
+    source: str
+    kind: str  # user | project | task
+    external_id: str
+    code: str
+    actor: str = "cli"
+
+
+@dataclass(frozen=True, slots=True)
+class MarkExported:
+    """Mark a connection's invoiced entries exported at its tracker (Kimai's flag), once
+    each; ``limit`` bounds one run."""
+
+    name: str
+    limit: int = 100_000
+
+
+@dataclass(frozen=True, slots=True)
 class SetWebhookSecret:
     """Store (sealed with the API token) the secret a connection's webhook deliveries are
     verified with: Toggl's subscription ``secret``, Clockify's webhook ``authToken``."""
@@ -272,66 +307,18 @@ class SyncConnection:
     full: bool = False
 
 
-# --- ERP sinks (domain/erp.py) ------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class LoadErpProfiles:
-    """Upsert ERP profiles (``erp_profiles`` section); ``origins`` names where each was read
-    (``file:erp_profiles[i]``) so that a problem names its field there."""
-
-    profiles: tuple[Any, ...]  # domain.erp.ErpProfile
-    origins: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class QueueErpPush:
-    """Queue every issued document of ``entity`` (None: all) not yet queued for the ERPs
-    its profiles name (``destination``: only that one)."""
-
-    entity: str | None = None
-    destination: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ShowErpPostings:
-    destination: str | None = None
-    external_id: str | None = None
-# --- outbound webhooks and dead letters (issue 12) ----------------------------------------
-@dataclass(frozen=True, slots=True)
-class AddWebhook:
-    """Subscribe ``url`` to ``event_types`` (``*``: all); ``secret`` is a ``whsec_`` secret,
-    or None to have one made (shown once, in the result)."""
-
-    name: str
-    url: str
-    event_types: tuple[str, ...]
-    secret: str | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class RemoveWebhook:
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListWebhooks:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class TestWebhook:
-    """Send one signed ``hourbridge.webhook.test.v1`` event now, outside the outbox."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReplayDeadLetters:
-    """Put dead letters back in the outbox under their original keys: the given ``ids``, or
-    every one that died of ``reason`` and/or at or after ``since``. ``by`` and ``note`` are
-    kept in the audit of each replay."""
-
-    ids: tuple[int, ...] = ()
-    reason: str | None = None
-    since: datetime | None = None
-    by: str = ""
-    note: str = ""
+# delivery's commands live beside this module; one name space for every command
+from .commands_delivery import AddWebhook as AddWebhook  # noqa: E402
+from .commands_delivery import CheckErp as CheckErp  # noqa: E402
+from .commands_delivery import ListWebhooks as ListWebhooks  # noqa: E402
+from .commands_delivery import LoadErpProfiles as LoadErpProfiles  # noqa: E402
+from .commands_delivery import PullErpCustomers as PullErpCustomers  # noqa: E402
+from .commands_delivery import PullErpPayments as PullErpPayments  # noqa: E402
+from .commands_delivery import QueueErpPush as QueueErpPush  # noqa: E402
+from .commands_delivery import QueuePaymentsPull as QueuePaymentsPull  # noqa: E402
+from .commands_delivery import RaiseAlerts as RaiseAlerts  # noqa: E402
+from .commands_delivery import RemoveWebhook as RemoveWebhook  # noqa: E402
+from .commands_delivery import ReplayDeadLetters as ReplayDeadLetters  # noqa: E402
+from .commands_delivery import ShowErpIdentity as ShowErpIdentity  # noqa: E402
+from .commands_delivery import ShowErpPostings as ShowErpPostings  # noqa: E402
+from .commands_delivery import TestWebhook as TestWebhook  # noqa: E402

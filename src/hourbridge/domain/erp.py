@@ -27,7 +27,8 @@ from typing import Any
 from .iso4217 import MINOR_UNITS
 from .problems import Problem
 
-SYSTEMS = ("odoo", "d365_fo", "oracle_fusion", "sap")  # issue 13 adds netsuite, business_central
+SYSTEMS = ("odoo", "tryton", "netsuite", "business_central", "d365_fo", "oracle_fusion",
+           "sap")
 NUMBERING = ("hourbridge", "erp")  # whose number the ERP document carries
 KINDS = ("customer", "invoice", "credit_note", "journal_entry")
 DEFAULT = "default"  # the revenue account / item of a line kind the profile does not name
@@ -102,6 +103,7 @@ class ErpParty:
     country: str | None = None
     vat_id: str | None = None
     email: str | None = None
+    erp_id: str | None = None  # the ERP's own customer (the identity map's match), if known
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,7 @@ class ErpDocument:
     tax: Decimal = Decimal(0)
     total: Decimal = Decimal(0)
     reference: str | None = None  # the buyer's PO / reference
+    receivable: str | None = None  # an invoice's receivable account (the profile's)
 
 
 def customer_party(entity: str, customer: str, buyer: Mapping[str, Any]) -> ErpParty:
@@ -157,10 +160,14 @@ def map_invoice(p: ErpProfile, key: str, invoice: Mapping[str, Any],
         return [Problem("invalid_erp_profile", f"no ERP tax code for {tax_code!r}",
                         f"{where}.tax_codes.{tax_code}", f"tax_codes.{tax_code}")]
     out = []
+    # amounts go positive in the document's direction (a document stored negative flips);
+    # a line against it (an invoice's cap write-down) stays negative
+    flip = Decimal(-1) if Decimal(invoice["net"]) < 0 else Decimal(1)
     for ln in lines:
         kind = ln.get("kind") or "time"
-        qty, rate, amount = (abs(Decimal(ln["quantity_hours"])), abs(Decimal(ln["rate"])),
-                             abs(Decimal(ln["amount"])))
+        amount = flip * Decimal(ln["amount"])
+        qty = abs(Decimal(ln["quantity_hours"]))
+        rate = abs(Decimal(ln["rate"])).copy_sign(amount)
         if qty == 0 or qty * rate != amount:
             # an ERP recomputes quantity x price; rounded lines post as one unit of their
             # amount so the ERP's total equals the invoice's to the cent
@@ -178,7 +185,8 @@ def map_invoice(p: ErpProfile, key: str, invoice: Mapping[str, Any],
                                or {}),
         due_date=invoice.get("due_date"), net=abs(Decimal(invoice["net"])),
         tax=abs(Decimal(invoice["tax"])), total=abs(Decimal(invoice["total"])),
-        reference=snapshot.get("purchase_order") or snapshot.get("buyer_reference"))
+        reference=snapshot.get("purchase_order") or snapshot.get("buyer_reference"),
+        receivable=p.receivable_account)
 
 
 def map_journal(p: ErpProfile, key: str, journal: Mapping[str, Any]) -> ErpDocument | list[
@@ -235,7 +243,18 @@ def document_from_data(data: Mapping[str, Any]) -> ErpDocument:
         ErpParty(**data["partner"]) if data.get("partner") else None,
         date.fromisoformat(data["due_date"]) if data.get("due_date") else None,
         Decimal(data["net"]), Decimal(data["tax"]), Decimal(data["total"]),
-        data.get("reference"))
+        data.get("reference"), data.get("receivable"))
+
+
+@dataclass(frozen=True)
+class ErpCustomer:
+    """A customer as the ERP holds it (``Sink.customers``)."""
+
+    erp_id: str            # the ERP's own id
+    external_id: str | None  # our external id if the ERP holds one
+    name: str
+    vat_id: str | None
+    currency: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,21 +267,22 @@ class ErpRecord:
     number: str | None = None
 
 
-@dataclass(frozen=True)
-class ErpCustomer:
-    """A customer as the ERP keeps it: its id there and, for one Hourbridge created, the
-    external id (or the reference derived from it) the sink wrote on it."""
+@dataclass(frozen=True, slots=True)
+class ErpPayment:
+    """One payment the ERP holds against a document: its own id for it (stable: the same
+    payment read twice is recorded once), the date and the amount in the document's
+    currency (positive: a refund paid on a credit note is positive too)."""
 
     erp_id: str
-    external_id: str | None
-    name: str
-    vat_id: str | None
-    currency: str | None
+    paid_on: date
+    amount: Decimal
 
 
 @dataclass(frozen=True, slots=True)
 class PaymentState:
-    """What the ERP says is paid: ``state`` one of not_paid / partial / paid / reversed."""
+    """What the ERP says is paid: ``state`` one of not_paid / partial / paid / reversed,
+    the amount still open (``residual``) and the payments so far."""
 
     state: str
     residual: Decimal | None = None
+    payments: tuple[ErpPayment, ...] = ()

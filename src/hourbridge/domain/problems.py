@@ -33,6 +33,8 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "invalid_field": "integration",
     # an ERP profile that cannot post a document (domain/erp.check_profile, map_*)
     "invalid_erp_profile": "finance",
+    # our customer matches several of the ERP's (or they one of ours): never guessed
+    "ambiguous_erp_customer": "finance",
     "invalid_reference": "integration",
     "duplicate_key": "integration",
     # a text value too long for its field or holding NUL/control characters (domain/limits)
@@ -52,6 +54,8 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "billed": "finance",
     "intercompany_charged": "finance",
     "retainer_month_open": "finance",
+    # segregation of duties: an approver's own time waits for another approver
+    "own_time": "project_manager",
     # why an entry did not bill (domain.lineage; read by the trace, never queued)
     "deleted_at_source": "consultant",
     "non_billable": "project_manager",

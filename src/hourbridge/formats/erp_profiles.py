@@ -6,7 +6,7 @@ what needs master data (the entity, ISO codes, required accounts) in ``domain.er
 
     erp_profiles:
       - destination: odoo-gmbh        # the sink's name
-        system: odoo
+        system: odoo                  # or tryton (company: the company's party name)
         entity: GMBH
         company: "1"
         journal: INV                  # sales journal code

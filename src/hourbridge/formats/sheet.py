@@ -16,6 +16,7 @@ import codecs
 import csv
 import hashlib
 import io
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -156,6 +157,12 @@ class SheetFile:
     @property
     def media_type(self) -> str:
         return MEDIA_TYPES[self.kind]
+
+    def reading(self) -> bytes:
+        """The mapping as canonical JSON: part of the payload's fingerprint
+        (``domain.commands.ReadThrough``), whatever order its YAML keys came in."""
+        return json.dumps(self.mapping.model_dump(mode="json"), sort_keys=True,
+                          separators=(",", ":"), ensure_ascii=False).encode()
 
     def chunks(self) -> Iterator[bytes]:
         with self.opener() as f:

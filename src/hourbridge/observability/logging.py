@@ -17,6 +17,8 @@ from typing import Any
 
 import structlog
 
+from hourbridge.domain.classification import redact
+
 _DATABASE_MODULES = ("sqlalchemy", "psycopg", "sqlite3")
 _installed = False
 
@@ -36,6 +38,11 @@ class _CurrentStderr:
 _STDERR: Any = _CurrentStderr()
 
 
+def _drop_classified(_logger: Any, _method: str, event: Any) -> Any:
+    """No value under a classified key (domain.classification) reaches a log line."""
+    return redact(event)
+
+
 def logger(name: str) -> Any:
     """A structlog logger that writes to stderr at WARNING until ``configure`` says otherwise.
 
@@ -44,6 +51,7 @@ def logger(name: str) -> Any:
     command ran without the CLI's start-up (tests, embedding)."""
     if not structlog.is_configured():
         structlog.configure(
+            processors=[_drop_classified, *structlog.get_config()["processors"]],
             wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
             logger_factory=structlog.PrintLoggerFactory(_STDERR))
     return structlog.get_logger(name)
@@ -61,6 +69,7 @@ def configure(level: str = "WARNING", json: bool = False) -> None:
     logging.basicConfig(stream=sys.stderr, level=numeric, format="%(message)s")
     logging.getLogger().setLevel(numeric)
     processors: list[structlog.typing.Processor] = [
+        _drop_classified,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

@@ -33,6 +33,7 @@ INBOX_PAYLOADS = f"{PREFIX}_inbox_payloads"
 UNBILLED_HOURS = f"{PREFIX}_unbilled_approved_hours"
 WIP_VALUE = f"{PREFIX}_unbilled_wip_value"
 REQUEST_DURATION = f"{PREFIX}_http_request_duration_seconds"
+SYNC_LAG = f"{PREFIX}_sync_lag_seconds"
 
 # seconds; API calls run from milliseconds (reads) to tens of seconds (a large billing run)
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -45,6 +46,7 @@ class Figures(Protocol):
     def outbox_oldest_pending(self) -> datetime | None: ...
     def inbox_figures(self) -> list[dict[str, Any]]: ...
     def unbilled_figures(self) -> list[dict[str, Any]]: ...
+    def sync_figures(self) -> list[dict[str, Any]]: ...
 
 
 class DatabaseCollector(Collector):
@@ -98,6 +100,16 @@ class DatabaseCollector(Collector):
             hours.add_metric([r["entity"], r["currency"]], r["seconds"] / 3600)
             value.add_metric([r["entity"], r["currency"]], float(Decimal(r["value"])))
         yield from (hours, value)
+
+        lag = GaugeMetricFamily(SYNC_LAG, "Seconds since each tracker connection last synced "
+                                "(since it was added, when it never has).",
+                                labels=["connection", "tracker"])
+        now = self.clock()
+        for r in self.figures.sync_figures():
+            since = r["synced_at"] or r["created_at"]
+            lag.add_metric([r["connection"], r["tracker"]],
+                           max(0.0, (now - since).total_seconds()))
+        yield lag
 
     def describe(self) -> Iterable[Metric]:
         return ()  # families are known only at collect time; no eager collect on register

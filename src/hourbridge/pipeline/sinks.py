@@ -96,6 +96,17 @@ class SinkRegistry:
                 self._open[name] = made
             return self._open[name]
 
+    def close(self) -> None:
+        """Close every sink opened so far (those that hold connections)."""
+        with self._lock:
+            opened, self._open = list(self._open.values()), {}
+        for dest in opened:
+            closing = getattr(dest.sink, "close", None)
+            if closing is not None:
+                closing()
+    def sink(self, name: str) -> Sink:
+        return self.destination(name).sink
+
     def deliver(self, event: dict[str, Any]) -> ErpRecord:
         """The worker's handler for one queued document (a CloudEvents envelope)."""
         data = event["data"]

@@ -2,9 +2,10 @@
 outcome in a second one. Every handler is idempotent (events carry deterministic ids), so a job
 rescued from a dead worker may safely run twice.
 
-Leases: a claim leases the batch; before each job the worker renews the lease of what it still
-holds (the heartbeat), so a job outlives its lease only if its worker died or hung, and then
-another worker's claim rescues it. Stopping (SIGTERM) finishes the job in hand and releases
+Leases: a claim leases the batch; a heartbeat thread renews the lease of what the worker still
+holds every third of the lease, also while a single job runs longer than the lease, so a job
+outlives its lease only if its worker died or hung, and then another worker's claim rescues
+it. Stopping (SIGTERM) finishes the job in hand and releases
 the rest of the batch at once rather than leaving it to its lease.
 
 Relays (NATS JetStream fan-out) see every delivered event after its handler and before the
@@ -100,14 +101,42 @@ class Worker:
 
     def run_once(self, batch: int | None = None) -> WorkerStats:
         stats = WorkerStats()
-        until = self.clock() + self.lease
         jobs = self.store.claim(batch or self.batch, self.clock(), self.lease)
+        if not jobs:
+            return stats
+        held = [0]  # index of the first job not finished: jobs[held[0]:] are still ours
+        done = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(jobs, held, done),
+                                name="worker-heartbeat", daemon=True)
+        beat.start()
+        try:
+            self._work(jobs, held, stats)
+        finally:
+            done.set()
+            beat.join()
+        return stats
+
+    def _heartbeat(self, jobs: Sequence[Job], held: list[int], done: threading.Event) -> None:
+        """Renew the lease of what this worker still holds every third of the lease, also
+        while one job runs longer than the lease (a slow ERP): one UPDATE per beat, not one
+        per delivery."""
+        while not done.wait(self.lease.total_seconds() / 3):
+            rest = [j.id for j in jobs[held[0]:]]
+            if rest:
+                try:
+                    self.store.renew(rest, self.clock() + self.lease)
+                except Exception as exc:  # the next beat tries again; the lease is the limit
+                    log.warning("lease renewal failed", error=type(exc).__name__)
+
+    def _work(self, jobs: list[Job], held: list[int], stats: WorkerStats) -> None:
+        until = self.clock() + self.lease
         for n, job in enumerate(jobs):
+            held[0] = n
             if self.stopping.is_set():  # SIGTERM: hand back what was not started
                 self.store.release([j.id for j in jobs[n:]])
                 break
-            # heartbeat: the rest of the batch stays ours while we work through it; renewed
-            # once half the lease is spent, not per job (one UPDATE, not one per delivery)
+            # between jobs, by the worker's clock: the rest of the batch stays ours once half
+            # the lease is spent (the heartbeat thread covers a single job longer than that)
             if self.clock() + self.lease / 2 > until:
                 until = self.clock() + self.lease
                 self.store.renew([j.id for j in jobs[n:]], until)
@@ -138,7 +167,7 @@ class Worker:
                 stats.delivered += 1
                 log.debug("event delivered", key=job.key, type=job.type,
                           attempts=job.attempts + 1)
-        return stats
+        held[0] = len(jobs)
 
     def drain(self, max_rounds: int = 10_000, batch: int | None = None) -> WorkerStats:
         """Deliver everything due now (the in-process worker of the embedded default)."""

@@ -91,6 +91,12 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
         for batch in chunked(uow.entries.select(selection), 5000):
             approvals: list[tuple[int, Decimal | None, str | None, Decimal | None]] = []
             for row in batch:
+                if cmd.entities is not None and row.entity not in cmd.entities:
+                    continue  # another entity's entry: as unknown (``not_found`` by id)
+                if cmd.approver_employee is not None and row.employee == cmd.approver_employee:
+                    report.skipped.append(Skip.because(
+                        row.id, "own_time", "nobody approves their own time"))
+                    continue
                 if row.approval not in (Approval.DRAFT.value, Approval.SUBMITTED.value):
                     if cmd.entry_ids:
                         report.skipped.append(Skip.because(row.id, ALREADY[row.approval]))

@@ -60,7 +60,8 @@ class DraftWriter:
         uow.exceptions.resolve_all("billing", [draft_location(d) for d, _ in self.pending],
                                    now, "billing run")
         if report.run_id is None:
-            report.run_id = uow.invoices.add_run(self.cmd.through, self.cmd.entity, now)
+            report.run_id = uow.invoices.add_run(self.cmd.through, self.cmd.entity, now,
+                                                 started_by=self.cmd.actor)
         stored = uow.invoices.add_drafts(report.run_id, self.pending, now)
         expenses: list[tuple[int, int]] = []
         for (draft, tax), (invoice_id, line_ids) in zip(self.pending, stored, strict=True):

@@ -21,10 +21,12 @@ from typing import Any
 from hourbridge.domain import commands as c
 from hourbridge.errors import Conflict, InvalidInput, NotFound, Permanent, UnreadablePayload
 
+from .aliases import learn_aliases
 from .deps import Collaborators
 from .intake import IntakeReport, ingest
 from .intake_kinds import TIME
 from .ports import Connection, TrackerGateway, UnitOfWork
+from .tracker_exports import mark_invoiced
 
 
 @dataclass
@@ -35,6 +37,8 @@ class SyncReport:
     cursor_before: str | None = None
     cursor_after: str | None = None
     gone: int = 0
+    aliases: dict[str, Any] = field(default_factory=dict)
+    exported: int = 0  # invoiced entries marked exported at the tracker by this sync
     totals: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
 
@@ -50,7 +54,8 @@ class SyncReport:
     def as_dict(self) -> dict[str, Any]:
         return {"connection": self.connection, "full": self.full, "pages": self.pages,
                 "cursor_before": self.cursor_before, "cursor_after": self.cursor_after,
-                "gone_from_source": self.gone, **self.totals,
+                "gone_from_source": self.gone, "aliases": self.aliases,
+                "marked_exported": self.exported, **self.totals,
                 "reasons": dict(sorted(self.reasons.items()))}
 
 
@@ -114,7 +119,7 @@ def probe_connection(cmd: c.TestConnection, uow: UnitOfWork, now: datetime,
                     deps: Collaborators) -> dict[str, Any]:
     record = stored_connection(uow, cmd.name)
     tracker_gateway(deps).probe(record)
-    return {"name": record.name, "ok": True}
+    return {"name": record.name, "ok": True, "aliases": learn_aliases(record, uow, now, deps)}
 
 
 def _ids(payload: c.IncomingPayload) -> set[str]:
@@ -130,6 +135,10 @@ def sync_connection(cmd: c.SyncConnection, uow: UnitOfWork, now: datetime,
     record = stored_connection(uow, cmd.name)
     cursor = None if cmd.full else record.cursor
     report = SyncReport(record.name, cmd.full, cursor_before=record.cursor)
+    if cursor is None:
+        # a first or full pull: the tracker's lists first, so its rows find the aliases
+        # learnt from them (an incremental pull does not list again)
+        report.aliases = learn_aliases(record, uow, now, deps)
     pull = gateway.pull(record, cursor, now)
     seen: set[str] = set()
     for payload in pull.pages:
@@ -149,4 +158,13 @@ def sync_connection(cmd: c.SyncConnection, uow: UnitOfWork, now: datetime,
         uow.connections.advance(record.name, pull.cursor_after, now)
         uow.commit()
     report.cursor_after = pull.cursor_after
+    if gateway.marks_exported(record.tracker):
+        # entries invoiced since the last sync are marked exported there (Kimai)
+        report.exported = mark_invoiced(gateway, record, uow, now)["marked"]
     return report
+
+
+def mark_exported(cmd: c.MarkExported, uow: UnitOfWork, now: datetime,
+                  deps: Collaborators) -> dict[str, Any]:
+    return mark_invoiced(tracker_gateway(deps), stored_connection(uow, cmd.name), uow, now,
+                         cmd.limit)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .ports.connections import TrackerGateway
+from .ports.erp import ErpGateway, Sink
 from .ports.webhooks import WebhookGateway
 from .rows import BatchValidator
 
@@ -15,6 +17,8 @@ class Collaborators:
     validator: BatchValidator | None = None  # intake validation; None: in this process
     trackers: TrackerGateway | None = None  # the connectors (sync); None: no connections
     webhooks: WebhookGateway | None = None  # signed outbound webhooks; None: none
+    erp: Callable[[str], Sink] | None = None  # an ERP destination's sink by its name
+    erps: ErpGateway | None = None  # the ERP sinks by destination (payments pull)
 
 
 NO_DEPS = Collaborators()

@@ -10,6 +10,7 @@ the same on every attempt.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from hourbridge.domain.erp import (
     map_invoice,
     map_journal,
 )
+from hourbridge.domain.erp_identity import unsettled
 from hourbridge.domain.problems import Problem
 from hourbridge.errors import InvalidInput
 
@@ -118,7 +120,15 @@ def _document(p: ErpProfile, event: Mapping[str, Any], uow: UnitOfWork) -> (
         found = uow.erp.document(p.entity, rest)
         if found is not None:
             invoice, lines = found
-            return map_invoice(p, event["key"], invoice, list(lines))
+            doc = map_invoice(p, event["key"], invoice, list(lines))
+            erp_id = uow.erp.identity(p.destination).get(invoice["customer"])
+            if erp_id == "":  # ambiguous at the last pull: never a guess, never a third one
+                return [unsettled(p.destination, invoice["customer"],
+                                  "link it in the ERP, then pull the customers again")]
+            if isinstance(doc, ErpDocument) and doc.partner is not None and erp_id:
+                # the ERP's own customer, as the last pull matched it: never a second one
+                return replace(doc, partner=replace(doc.partner, erp_id=erp_id))
+            return doc
     return map_journal(p, event["key"], event["data"])
 
 

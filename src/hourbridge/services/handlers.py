@@ -15,11 +15,14 @@ from hourbridge.domain import commands as c
 from hourbridge.domain.ledger import balanced
 
 from .adjustments import adjust_billable
+from .alerts import raise_alerts
+from .aliases import add_alias
 from .approval import approve_entries
 from .billing import run_billing
 from .connections import (
     add_connection,
     list_connections,
+    mark_exported,
     probe_connection,
     remove_connection,
     sync_connection,
@@ -30,6 +33,7 @@ from .credits import issue_credit_note
 from .deadletters import replay_dead_letters
 from .deps import Collaborators
 from .erp import erp_postings, load_erp_profiles, queue_erp_push
+from .erp_masterdata import check_erp, erp_identity, pull_erp_customers
 from .events import JOURNAL_ENTRY_READY, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
 from .expenses import approve_expenses
@@ -37,6 +41,7 @@ from .holds import place_hold, release_hold
 from .intake_kinds import ingest_expenses, ingest_time_entries
 from .invoicing import issue_invoices
 from .masterdata import load_master_data
+from .payments import pull_erp_payments, queue_payments_pull
 from .ports.ledger import LedgerSink
 from .ports.uow import UnitOfWork
 from .rejection import reject_entries
@@ -53,6 +58,10 @@ QueryHandler = Callable[[Any, UnitOfWork], Any]
 COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.LoadErpProfiles: load_erp_profiles,
     c.QueueErpPush: queue_erp_push,
+    c.PullErpCustomers: pull_erp_customers,
+    c.CheckErp: check_erp,
+    c.PullErpPayments: pull_erp_payments,
+    c.QueuePaymentsPull: queue_payments_pull,
     c.LoadMasterData: load_master_data,
     c.IngestTimeEntries: ingest_time_entries,
     c.ApproveEntries: approve_entries,
@@ -78,16 +87,20 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.RemoveConnection: remove_connection,
     c.SyncConnection: sync_connection,
     c.SetWebhookSecret: set_webhook_secret,
+    c.MarkExported: mark_exported,
+    c.AddAlias: add_alias,
     c.ReceiveWebhook: receive_webhook,
     c.AddWebhook: add_webhook,
     c.ListWebhooks: list_webhooks,
     c.RemoveWebhook: remove_webhook,
     c.TestWebhook: test_webhook,
     c.ReplayDeadLetters: replay_dead_letters,
+    c.RaiseAlerts: raise_alerts,
 }
 
 QUERY_HANDLERS: dict[type, QueryHandler] = {
     c.ShowErpPostings: erp_postings,
+    c.ShowErpIdentity: erp_identity,
     c.ShowContract: contract_status,
     c.ShowRevenueSchedule: revenue_schedule,
 }

@@ -23,7 +23,7 @@ from functools import partial
 from typing import Any
 
 from hourbridge.domain.classify import IntakeRules, Outcome, classify
-from hourbridge.domain.commands import IncomingPayload
+from hourbridge.domain.commands import IncomingPayload, ReadThrough
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
@@ -245,6 +245,9 @@ def fingerprint_of(source: str, payload: IncomingPayload,
     digest = hashlib.sha256(source.encode() + b"\x00")
     if kind != TIME_ENTRIES:
         digest.update(kind.encode() + b"\x00")
+    if isinstance(payload, ReadThrough):  # a sheet's mapping: corrected, it is read anew
+        reading = payload.reading()
+        digest.update(b"reading\x00" + str(len(reading)).encode() + b"\x00" + reading)
     size = 0
     for block in payload.chunks():
         digest.update(block)

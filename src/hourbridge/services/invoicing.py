@@ -35,7 +35,7 @@ from hourbridge.domain.localday import entity_today
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Billing, LegalEntity
 from hourbridge.domain.problems import Problem
-from hourbridge.errors import Conflict, InvalidInput, NotFound
+from hourbridge.errors import Conflict, InvalidInput, NotFound, SegregationRefused
 
 from .deps import Collaborators
 from .journal import publish_journals
@@ -196,6 +196,15 @@ def issue_invoices(cmd: IssueInvoices, uow: UnitOfWork, now: datetime,
             if statuses:
                 listed = ", ".join(f"{i} is {s}" for i, s in sorted(statuses.items()))
                 raise Conflict(f"only drafts can be issued: {listed}")
+        four_eyes = uow.invoices.four_eyes_entities()
+        if four_eyes:
+            drafters = uow.invoices.drafted_by([d.id for d in drafts
+                                                if d.entity in four_eyes])
+            own = sorted(i for i, by in drafters.items() if by == cmd.actor)
+            if own:
+                raise SegregationRefused(
+                    f"invoice {', '.join(map(str, own))}: drafted by a billing run of "
+                    f"{cmd.actor}, and its entity needs someone else to issue it")
         ordered = sorted(drafts, key=lambda d: (d.entity, d.id))
         for start in range(0, len(ordered), BATCH):
             report.issued += _issue_batch(ordered[start:start + BATCH], cmd, uow, md, fx, now)

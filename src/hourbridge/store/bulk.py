@@ -35,6 +35,9 @@ def sqlite_value(value: Any) -> Any:
 ANALYZE_AFTER_ROWS = 20_000
 
 
+COPY_WATCH = "copy_watch"  # conn.info key: called with (table, statement, rows) after a COPY
+
+
 def note_bulk_write(conn: Connection, table: str, rows: int) -> None:
     """Count rows written in bulk, so the unit of work can refresh PostgreSQL's planner
     statistics after a large load (a fresh table's stale statistics turn index lookups
@@ -76,6 +79,9 @@ def bulk_insert(conn: Connection, table: Table, columns: Sequence[str],
             with driver.cursor() as cur, cur.copy(statement) as copy:
                 for row in rows:
                     copy.write_row(row)
+            copied = conn.info.get(COPY_WATCH)  # COPY runs past SQLAlchemy's events
+            if copied is not None:
+                copied(table.name, statement, rows)
         except psycopg.Error as exc:  # as SQLAlchemy reports a failed execute (DataError, ...)
             raise DBAPIError.instance(statement, None, exc, psycopg.Error,
                                       hide_parameters=True, dialect=conn.dialect) from exc

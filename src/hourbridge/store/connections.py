@@ -43,8 +43,8 @@ class SqlConnections:
 
     def remove(self, name: str) -> bool:
         # its deliveries go with it (SQLite may run without foreign-key cascades)
-        self.conn.execute(delete(t.webhook_receipts)
-                          .where(t.webhook_receipts.c.connection == name))
+        for marks in (t.webhook_receipts, t.tracker_exports):
+            self.conn.execute(delete(marks).where(marks.c.connection == name))
         done = self.conn.execute(delete(t.connections).where(t.connections.c.name == name))
         return bool(done.rowcount)
 
@@ -56,6 +56,28 @@ class SqlConnections:
         done = self.conn.execute(update(t.connections).where(t.connections.c.name == name)
                                  .values(secret=sealed_secret))
         return bool(done.rowcount)
+
+    def unmarked_invoiced(self, source: str, limit: int) -> list[str]:
+        te, tx = t.time_entries, t.tracker_exports
+        marked = select(tx.c.external_id).where(tx.c.connection == source,
+                                               tx.c.external_id == te.c.external_id)
+        return [r[0] for r in self.conn.execute(
+            select(te.c.external_id).where(
+                te.c.source == source, te.c.billing == "invoiced", te.c.deleted_at.is_(None),
+                ~marked.exists()).order_by(te.c.external_id).limit(limit))]
+
+    def record_exported(self, source: str, external_ids: list[str], now: datetime) -> int:
+        added = 0
+        for external_id in external_ids:
+            try:
+                # a savepoint each: a concurrent marker that recorded first is no failure
+                with self.conn.begin_nested():
+                    self.conn.execute(insert(t.tracker_exports).values(
+                        connection=source, external_id=external_id, marked_at=now))
+                added += 1
+            except IntegrityError:
+                pass
+        return added
 
     def live_entry_ids(self, source: str) -> set[str]:
         te = t.time_entries

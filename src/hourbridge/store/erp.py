@@ -9,10 +9,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from hourbridge.domain.erp import ErpProfile
+from hourbridge.domain.erp import ErpPayment, ErpProfile
+from hourbridge.domain.erp_identity import IdentityMatch
 from hourbridge.services.events import JOURNAL_ENTRY_READY
 
 from . import tables as t
+from .locks import SqlLocks
 
 
 def profile_to_data(p: ErpProfile) -> dict[str, Any]:
@@ -72,6 +74,78 @@ class SqlErp:
     def postings(self, destination: str | None, external_id: str | None) -> list[
             dict[str, Any]]:
         return postings(self.conn, destination, external_id)
+
+    def identity(self, destination: str) -> dict[str, str]:
+        im = t.erp_identity_map
+        return {r.customer: r.erp_id for r in self.conn.execute(
+            select(im.c.customer, im.c.erp_id).where(im.c.destination == destination))}
+
+    def identity_rows(self, destination: str | None) -> list[dict[str, Any]]:
+        im = t.erp_identity_map
+        stmt = select(im).order_by(im.c.destination, im.c.customer)
+        if destination is not None:
+            stmt = stmt.where(im.c.destination == destination)
+        return [dict(r._mapping) for r in self.conn.execute(stmt)]
+
+    def save_identity(self, destination: str, matches: Sequence[IdentityMatch],
+                      now: datetime) -> int:
+        im = t.erp_identity_map
+        # two pulls of one destination: the second waits and replaces what the first wrote
+        SqlLocks(self.conn).erp_identity(destination)
+        self.conn.execute(delete(im).where(im.c.destination == destination))
+        if matches:
+            self.conn.execute(insert(im), [
+                {"destination": destination, "customer": m.customer, "erp_id": m.erp_id,
+                 "matched_by": m.matched_by, "erp_name": m.erp_name[:200], "pulled_at": now}
+                for m in matches])
+        return len(matches)
+    def posted_documents(self, destination: str | None) -> list[dict[str, Any]]:
+        ep, inv = t.erp_postings, t.invoices
+        stmt = select(ep.c.destination, ep.c.kind, ep.c.key, ep.c.erp_id).where(
+            ep.c.status.in_(("posted", "found")), ep.c.kind.in_(("invoice", "credit_note")))
+        if destination is not None:
+            stmt = stmt.where(ep.c.destination == destination)
+        wanted: dict[tuple[str, str], dict[str, Any]] = {}
+        for r in self.conn.execute(stmt.order_by(ep.c.id)):
+            # the outbox key: erp:<destination>:<invoice|credit-note>-issued:<entity>:<number>
+            head, _, rest = r.key.removeprefix(f"erp:{r.destination}:").partition(":")
+            entity, _, number = rest.partition(":")
+            if head in ("invoice-issued", "credit-note-issued") and number:
+                wanted[(entity, number)] = {"destination": r.destination, "kind": r.kind,
+                                            "erp_id": r.erp_id}
+        if not wanted:
+            return []
+        out = []
+        for row in self.conn.execute(select(inv.c.id, inv.c.entity, inv.c.number,
+                                            inv.c.status, inv.c.currency, inv.c.total)
+                                     .where(inv.c.number.in_({n for _, n in wanted}))):
+            doc = wanted.get((row.entity, row.number))
+            if doc is not None:
+                out.append({**doc, "invoice": row.id, "status": row.status,
+                            "currency": row.currency, "total": row.total})
+        return sorted(out, key=lambda d: d["invoice"])
+
+    def record_payment(self, invoice: int, destination: str, payment: ErpPayment,
+                       currency: str, now: datetime) -> bool:
+        # insert-or-nothing on the unique (invoice, destination, ERP payment id): two pulls
+        # at once record a payment once, and neither fails
+        if self.conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        ip = t.invoice_payments
+        # RETURNING says whether a row went in (rowcount is -1 here on psycopg)
+        added = self.conn.execute(dialect_insert(ip).values(
+            invoice=invoice, destination=destination, erp_payment_id=payment.erp_id,
+            paid_on=payment.paid_on, amount=payment.amount, currency=currency,
+            recorded_at=now).on_conflict_do_nothing().returning(ip.c.id)).first()
+        return added is not None
+
+    def mark_paid(self, invoice: int) -> bool:
+        inv = t.invoices
+        return bool(self.conn.execute(update(inv).where(
+            inv.c.id == invoice, inv.c.kind == "invoice",
+            inv.c.status.in_(("issued", "posted"))).values(status="paid")).rowcount)
 
 
 def postings(conn: Connection, destination: str | None, external_id: str | None) -> list[

@@ -79,10 +79,25 @@ class SqlInvoices:
         self.conn = conn
 
     def add_run(self, through: date, entity: str | None, at: datetime,
-                dry_run: bool = False) -> int:
+                dry_run: bool = False, started_by: str | None = None) -> int:
         return int(self.conn.execute(insert(t.billing_runs).values(
             through=through, entity=entity, started_at=at, invoices_created=0,
-            entries_billed=0, dry_run=dry_run).returning(t.billing_runs.c.id)).scalar_one())
+            entries_billed=0, dry_run=dry_run, started_by=started_by)
+            .returning(t.billing_runs.c.id)).scalar_one())
+
+    def drafted_by(self, invoice_ids: Sequence[int]) -> dict[int, str]:
+        """Who ran the billing that drafted each invoice (where it was kept)."""
+        inv, run = t.invoices, t.billing_runs
+        out: dict[int, str] = {}
+        for part in _chunks(list(invoice_ids)):
+            out.update({r.id: r.started_by for r in self.conn.execute(
+                select(inv.c.id, run.c.started_by).join(run, run.c.id == inv.c.billing_run)
+                .where(inv.c.id.in_(part), run.c.started_by.is_not(None)))})
+        return out
+
+    def four_eyes_entities(self) -> set[str]:
+        p = t.entity_policies
+        return set(self.conn.execute(select(p.c.entity).where(p.c.four_eyes_issue)).scalars())
 
     def finish_run(self, run_id: int, invoices: int, entries: int,
                    standing: dict[str, dict[str, str]] | None) -> None:

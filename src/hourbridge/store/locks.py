@@ -14,7 +14,7 @@ from sqlalchemy import Connection, text
 # the first key of every advisory lock Hourbridge takes, so they never collide with another
 # application's locks on a shared server ("HB" in ASCII)
 _NAMESPACE = 0x4842
-_SCOPES = {"billing": 1, "inbox": 2}
+_SCOPES = {"billing": 1, "inbox": 2, "erp_identity": 3}
 
 
 class SqlLocks:
@@ -43,3 +43,7 @@ class SqlLocks:
             "SELECT count(pg_advisory_xact_lock(:ns, hashtext(k))) FROM "
             "(SELECT k FROM unnest(CAST(:ks AS text[])) AS u(k) ORDER BY k) AS s"),
             {"ns": (_NAMESPACE << 8) | _SCOPES["billing"], "ks": sorted(contracts)})
+
+    def erp_identity(self, destination: str) -> None:
+        """Writers of one destination's identity map (``store.erp``), one at a time."""
+        self._lock("erp_identity", destination)

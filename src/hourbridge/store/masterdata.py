@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from hourbridge.domain import model as m
 from hourbridge.domain.bundle import Bundle
@@ -79,6 +80,23 @@ class SqlMasterData:
                                  .values(value=rv.c.value + 1))
         if done.rowcount == 0:
             self.conn.execute(insert(rv).values(name=REVISION, value=1))
+
+    def put_alias(self, source: str, kind: str, external_id: str, code: str) -> str | None:
+        ia = t.id_aliases
+        key = (ia.c.source == source, ia.c.kind == kind, ia.c.external_id == external_id)
+        before = self.conn.execute(select(ia.c.code).where(*key)).scalar()
+        try:
+            # a savepoint: a concurrent add of the same alias leaves this transaction usable
+            with self.conn.begin_nested():
+                if before is None:
+                    self.conn.execute(insert(ia).values(source=source, kind=kind,
+                                                        external_id=external_id, code=code))
+                else:
+                    self.conn.execute(update(ia).where(*key).values(code=code))
+        except IntegrityError:
+            self.conn.execute(update(ia).where(*key).values(code=code))
+        self._bump_revision()
+        return None if before is None else str(before)
 
     def snapshot(self) -> MasterData:
         if self.cache is None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from hourbridge.domain.audit import AuditIntent
 from hourbridge.errors import ConcurrentChange
 
+from .audit import SqlAudit, WriteTracker
 from .bulk import analyze_if_grown
 from .connections import SqlConnections
 from .contracts import SqlContracts
@@ -44,10 +47,20 @@ class SqlUnitOfWork:
         self.engine = engine
         self.snapshots = snapshots
         self.conn: Connection | None = None
+        self._audit: tuple[AuditIntent, datetime] | None = None
+        self._writes: WriteTracker | None = None
+
+    def audit_as(self, intent: AuditIntent, at: datetime) -> None:
+        """Record every commit of this unit of work that writes anything in the audit chain,
+        in the same transaction: the change and its record commit together or not at all."""
+        self._audit = (intent, at)
 
     def __enter__(self) -> SqlUnitOfWork:
         self.conn = self.engine.connect()
         self.conn.begin()
+        if self._audit is not None:
+            self._writes = WriteTracker()
+            self._writes.attach(self.conn)
         self.masterdata = SqlMasterData(self.conn, self.snapshots)
         self.locks = SqlLocks(self.conn)
         self.inbox = SqlInbox(self.conn)
@@ -69,6 +82,9 @@ class SqlUnitOfWork:
     def __exit__(self, *exc: object) -> None:
         assert self.conn is not None
         try:
+            if self._writes is not None:
+                self._writes.detach(self.conn)
+                self._writes = None
             if self.conn.in_transaction():
                 self.conn.rollback()
         finally:
@@ -77,9 +93,13 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         assert self.conn is not None
+        if self._audit is not None and self._writes is not None and self._writes.changes:
+            SqlAudit(self.conn).append(self._audit[0], self._writes, self._audit[1])
         mark_applied(self.conn)  # an API request's Idempotency-Key, in this same transaction
         self.conn.commit()
         committed(self.conn)
+        if self._writes is not None:
+            self._writes.reset()
         analyze_if_grown(self.conn)
 
     @contextmanager
@@ -106,3 +126,5 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         assert self.conn is not None
         self.conn.rollback()
+        if self._writes is not None:
+            self._writes.reset()

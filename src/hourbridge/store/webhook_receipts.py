@@ -1,7 +1,10 @@
-"""Webhook deliveries taken per connection (``services.ports.WebhookReceipts``)."""
+"""Webhook deliveries taken per connection, and those refused kept in quarantine
+(``services.ports.WebhookReceipts``)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import Connection as SqlConnection
@@ -31,3 +34,12 @@ class SqlWebhookReceipts:
         except IntegrityError:
             return False
         return True
+
+    def quarantine(self, connection: str, reason: str, detail: str,
+                   headers: Mapping[str, str], body: bytes, now: datetime) -> int:
+        result = self.conn.execute(insert(t.webhook_quarantine).values(
+            connection=connection, reason=reason, detail=detail[:2000],
+            headers=json.dumps(dict(headers), sort_keys=True), body=body, received_at=now))
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])

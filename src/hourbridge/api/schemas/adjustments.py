@@ -15,7 +15,7 @@ class AdjustmentIn(CodedReason):
     billable_seconds: int = Field(ge=0, le=86_400, description="new billable seconds")
     reason: ReasonCode = Field(description=reason_codes(ADJUSTMENT_REASONS,
                                                         "kept with the adjustment"))
-    actor: Actor
+    actor: Actor = None
 
 
 

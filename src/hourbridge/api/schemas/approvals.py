@@ -14,7 +14,7 @@ from .common import MAX_IDS_PER_REQUEST, Actor, EntryRef, In, Money, Out, Skippe
 
 
 class ApprovalIn(In):
-    actor: Actor
+    actor: Actor = None
     entry_ids: list[EntryRef] = Field(
         [], max_length=MAX_IDS_PER_REQUEST,
         description="ids or SOURCE:EXTERNAL_ID references; an unknown reference is 404")

@@ -53,8 +53,19 @@ def _no_control(free_text: bool) -> AfterValidator:
 
 
 # Shared request types, one per kind of field (README "Input limits").
-Actor = Annotated[str, Field(min_length=1, max_length=limits.ACTOR,
-                             description="who acts (kept)"), _no_control(False)]
+def _actor_ignored(value: str | None) -> str | None:
+    if value is not None:
+        note_deprecated("field 'actor' is ignored: who acts is the request's credential")
+    return value
+
+
+# Deprecated: who acts is the authenticated principal (api/auth.py), never a field the caller
+# writes; a value given is ignored, and the response carries a ``Deprecation`` header.
+Actor = Annotated[
+    Annotated[str, Field(min_length=1, max_length=limits.ACTOR), _no_control(False)] | None,
+    Field(json_schema_extra={"deprecated": True},
+          description="ignored (deprecated): who acts is the request's credential"),
+    AfterValidator(_actor_ignored)]
 Ref = Annotated[str, Field(min_length=1, max_length=limits.EXTERNAL_ID), _no_control(False)]
 OwnerRole = Annotated[str, Field(min_length=1, max_length=limits.OWNER_ROLE),
                       _no_control(False)]

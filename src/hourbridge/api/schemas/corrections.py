@@ -46,7 +46,7 @@ class Correction(Out):
 
 class CorrectionDecisionIn(In):
     note: Note = Field("", description="why (required to reject)")
-    actor: Actor
+    actor: Actor = None
 
 
 

@@ -30,7 +30,7 @@ class CreditNoteIn(CodedReason):
     lines: list[CreditLineIn] = Field([], max_length=10_000,
                                       description="empty: credit all that is still creditable")
     issue_date: dt.date | None = Field(None, description="default: the entity's today")
-    actor: Actor
+    actor: Actor = None
 
 
 

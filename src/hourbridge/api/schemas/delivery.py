@@ -52,7 +52,7 @@ class ReplayIn(In):
     reason: DeadReason | None = Field(None, description="replay those that died of it")
     since: dt.datetime | None = Field(None, description="replay those that died at or after")
     note: Note = ""
-    actor: Actor
+    actor: Actor = None
 
 
 class ReplayOut(Out):

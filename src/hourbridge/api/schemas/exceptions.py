@@ -27,13 +27,16 @@ class ExceptionItem(Out):
 class ExceptionList(Out):
     by_reason: dict[str, int]
     items: list[ExceptionItem]
+    has_more: bool = Field(description="true: another page follows (pass next_cursor)")
+    next_cursor: str | None = Field(description="the `cursor` of the next page; null on "
+                                    "the last page")
 
 
 
 class RetryIn(In):
     ids: list[Id] = Field([], max_length=MAX_IDS_PER_REQUEST,
                            description="exception ids; empty retries every open one")
-    actor: Actor = "api"
+    actor: Actor = None
 
 
 
@@ -58,7 +61,7 @@ class RetryReport(Out):
 class DismissIn(In):
     ids: list[Id] = Field(min_length=1, max_length=MAX_IDS_PER_REQUEST)
     note: Reason = Field(description="why (kept with the record)")
-    actor: Actor
+    actor: Actor = None
 
 
 

@@ -77,7 +77,7 @@ class Expense(StoredRowOut):
 
 
 class ExpenseApprovalIn(In):
-    actor: Actor
+    actor: Actor = None
     expense_ids: list[Id] = Field([], max_length=MAX_IDS_PER_REQUEST)
     employee: Code | None = None
     project: Code | None = None

@@ -16,13 +16,13 @@ class HoldIn(In):
     reason: Literal["missing_po", "credit_hold", "dispute", "other"]
     note: Note = ""
     owner_role: OwnerRole | None = Field(None, description="who releases it (default by reason)")
-    actor: Actor
+    actor: Actor = None
 
 
 
 class HoldReleaseIn(In):
     note: Reason = Field(description="why it is released (kept with the hold)")
-    actor: Actor
+    actor: Actor = None
 
 
 

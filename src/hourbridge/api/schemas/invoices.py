@@ -32,9 +32,15 @@ class Invoice(Out):
     reason: str | None = None
     number: str | None
     status: str
-    payment: Literal["paid", "unpaid"] | None = Field(
-        None, description="an issued or posted invoice is unpaid until paid; none on a "
-        "draft, a void or a credit note")
+    payment: Literal["paid", "partial", "unpaid"] | None = Field(
+        None, description="an issued or posted invoice is unpaid, partial once a payment is "
+        "read back from its ERP, paid when the ERP says it is paid in full; none on a draft, a "
+        "void or a credit note")
+    paid_amount: Money | None = Field(None, description="paid so far (payments read back "
+                                      "from the ERPs); none on a draft or a void")
+    open_amount: Money | None = Field(None, description="still owed: total less paid (a "
+                                      "credit note's is negative); none on a draft or a void")
+    last_paid_on: dt.date | None = Field(None, description="the last payment's date")
     entity: str
     contract: str
     customer: str
@@ -107,7 +113,7 @@ class IssueIn(In):
     all: bool = Field(False, description="issue every draft (of `entity`, if given)")
     entity: Code | None = None
     issue_date: dt.date | None = Field(None, description="default: the entity's today")
-    actor: Actor = "api"
+    actor: Actor = None
 
     @model_validator(mode="after")
     def _one_selection(self) -> IssueIn:
@@ -143,7 +149,7 @@ class VoidIn(CodedReason):
     reason: ReasonCode = Field(description=reason_codes(VOID_REASONS, "kept on the invoice"))
     void_date: dt.date | None = Field(
         None, description="default: the entity's today; the reversal's date")
-    actor: Actor
+    actor: Actor = None
 
 
 

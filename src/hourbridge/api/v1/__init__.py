@@ -7,11 +7,13 @@ from fastapi import APIRouter
 from . import (
     adjustments,
     approvals,
+    audit,
     billing,
     contracts,
     corrections,
     credit_notes,
     delivery,
+    events,
     exceptions,
     expenses,
     fx_rates,
@@ -19,8 +21,11 @@ from . import (
     holds,
     intercompany,
     invoices,
+    kpis,
     ledger,
     masterdata,
+    receivables,
+    reconciliation,
     sources,
     time_entries,
     trace,
@@ -31,7 +36,8 @@ health_router = health.router
 router = APIRouter()
 for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds,
                 invoices, credit_notes, contracts, corrections, exceptions, ledger, delivery,
-                expenses, intercompany, sources, webhook_receipts, trace):
+                expenses, intercompany, sources, webhook_receipts, trace, audit, events, kpis,
+                reconciliation, receivables):
     router.include_router(_module.router)
 
 __all__ = ["health_router", "router"]

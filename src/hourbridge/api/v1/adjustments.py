@@ -8,11 +8,14 @@ from fastapi import APIRouter, BackgroundTasks
 
 from hourbridge.domain.commands import AdjustBillable
 
+from ..auth import ActorDep
 from ..deps import HourbridgeDep, drain_later
 from ..problems import problem_responses
 from ..schemas.adjustments import Adjustment, AdjustmentIn
+from ..security import scoped
 
-router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("billing:run")])
 
 
 @router.post(
@@ -23,10 +26,11 @@ router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses
     "against revenue adjustments). 409 when the entry is billed already: correct billed work "
     "with a credit note.",
 )
-def adjust(body: AdjustmentIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
+def adjust(body: AdjustmentIn, hb: HourbridgeDep, actor: ActorDep,
+           tasks: BackgroundTasks) -> dict[str, Any]:
     [entry_id] = hb.queries.entry_ids([body.entry_id], "entry_id")
     report = hb.handle(AdjustBillable(entry_id, body.billable_seconds, body.kept_reason(),
-                                      body.actor))
+                                      actor))
     if report.wip_delta:
         drain_later(tasks, hb)
     result: dict[str, Any] = report.as_dict()

@@ -10,28 +10,37 @@ from pydantic import Field
 from hourbridge.domain.commands import ApproveEntries, RejectEntries
 from hourbridge.domain.reasons import REJECTION_REASONS
 
+from ..auth import ActorDep, PrincipalDep
 from ..deps import HourbridgeDep, drain_later
 from ..problems import problem_responses
 from ..schemas.approvals import ApprovalIn, ApprovalReport
 from ..schemas.common import Actor, CodedReason, EntryRef, ReasonCode, reason_codes
+from ..security import requires, scoped
 
-router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("time:approve")])
 
 
 @router.post(
     "/approvals", response_model=ApprovalReport, summary="Approve time entries",
+    dependencies=[requires("time:approve", entities=True)],
     description="Approve submitted entries selected by ids, employee, project and/or period "
     "(at least one). Each billable entry is priced at the rate in force on its work date and "
     "its value is booked (Dr unbilled receivables / Cr revenue); the postings reach the ledger "
     "through the outbox right after the response. Entries that cannot be priced are listed in "
-    "`skipped` with their reason. Naturally idempotent: approving approved entries approves "
+    "`skipped` with their reason; an approver's own time (the employee their key is linked "
+    "to) is skipped as `own_time`, and a key limited to legal entities approves only theirs "
+    "(another entity's entry is `not_found`). Naturally idempotent: approving approved "
+    "entries approves "
     "and books nothing, so a retry is safe.",
 )
-def approve(body: ApprovalIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
+def approve(body: ApprovalIn, hb: HourbridgeDep, actor: ActorDep, principal: PrincipalDep,
+            tasks: BackgroundTasks) -> dict[str, Any]:
     report = hb.handle(ApproveEntries(
-        actor=body.actor, entry_ids=hb.queries.entry_ids(body.entry_ids, "entry_ids"),
+        actor=actor, entry_ids=hb.queries.entry_ids(body.entry_ids, "entry_ids"),
         employee=body.employee,
-        project=body.project, date_from=body.date_from, date_to=body.date_to))
+        project=body.project, date_from=body.date_from, date_to=body.date_to,
+        approver_employee=principal.employee, entities=principal.entities))
     if report.journal_keys:
         drain_later(tasks, hb)
     result: dict[str, Any] = report.as_dict()
@@ -43,7 +52,7 @@ class RejectionIn(CodedReason):
     entry_ids: list[EntryRef] = Field(min_length=1, max_length=10_000)
     reason: ReasonCode = Field(description=reason_codes(REJECTION_REASONS,
                                                         "kept on the entries"))
-    actor: Actor = Field("api", pattern=r"\S")
+    actor: Actor = None
 
 
 @router.post(
@@ -53,8 +62,9 @@ class RejectionIn(CodedReason):
     "is reversed (Dr revenue / Cr unbilled receivables). Entries on a draft or an invoice, or "
     "charged between entities, are listed in `skipped` with their reason.",
 )
-def reject(body: RejectionIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
-    report = hb.handle(RejectEntries(body.actor, hb.queries.entry_ids(body.entry_ids,
+def reject(body: RejectionIn, hb: HourbridgeDep, actor: ActorDep,
+           tasks: BackgroundTasks) -> dict[str, Any]:
+    report = hb.handle(RejectEntries(actor, hb.queries.entry_ids(body.entry_ids,
                                                                       "entry_ids"),
                                      body.kept_reason()))
     if report.journal_keys:

@@ -8,11 +8,14 @@ from fastapi import APIRouter, Response
 
 from hourbridge.domain.commands import RunBilling
 
+from ..auth import ActorDep
 from ..deps import HourbridgeDep
 from ..problems import problem_responses
 from ..schemas.billing import BillingReport, BillingRunIn
+from ..security import scoped
 
-router = APIRouter(prefix="/v1", tags=["billing"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["billing"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("billing:run")])
 
 
 @router.post(
@@ -28,8 +31,9 @@ router = APIRouter(prefix="/v1", tags=["billing"], responses=problem_responses(4
     "`not_invoiced` names every contract of the scope that produced nothing, with a reason "
     "code.",
 )
-def run_billing(body: BillingRunIn, hb: HourbridgeDep, response: Response) -> dict[str, Any]:
-    report = hb.handle(RunBilling(body.through, body.entity, body.dry_run))
+def run_billing(body: BillingRunIn, hb: HourbridgeDep, actor: ActorDep,
+                response: Response) -> dict[str, Any]:
+    report = hb.handle(RunBilling(body.through, body.entity, body.dry_run, actor))
     if body.dry_run:
         response.status_code = 200
     result: dict[str, Any] = report.as_dict()

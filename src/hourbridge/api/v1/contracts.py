@@ -16,22 +16,26 @@ from hourbridge.domain.commands import (
     ShowRevenueSchedule,
 )
 
+from ..auth import ActorDep
 from ..deps import HourbridgeDep
+from ..pages import page_whole
 from ..problems import problem_responses
 from ..schemas.common import Actor, Code, Note
+from ..security import scoped
 
 ContractId = Annotated[str, Path(min_length=1, max_length=limits.CODE, description="contract id")]
 MilestoneId = Annotated[str, Path(min_length=1, max_length=limits.CODE,
                                   description="milestone id")]
 
-router = APIRouter(prefix="/v1", tags=["contracts"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["contracts"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("masterdata:read", "billing:run")])
 
 
 class AchievementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     achieved_on: date = Field(description="the day the milestone was accepted")
     note: Note = ""
-    actor: Annotated[Actor, Field(pattern=r"\S")] = "api"
+    actor: Actor = None
 
 
 class Achievement(BaseModel):
@@ -59,9 +63,9 @@ def show_contract(contract_id: ContractId, hb: HourbridgeDep) -> dict[str, Any]:
              description="The next billing run through `achieved_on` bills the milestone, "
              "once. Sending the same achievement again is harmless; another date is 409.")
 def achieve(contract_id: ContractId, milestone_id: MilestoneId, body: AchievementIn,
-            hb: HourbridgeDep) -> dict[str, Any]:
+            hb: HourbridgeDep, actor: ActorDep) -> dict[str, Any]:
     out: dict[str, Any] = hb.handle(AchieveMilestone(contract_id, milestone_id,
-                                                     body.achieved_on, body.actor, body.note))
+                                                     body.achieved_on, actor, body.note))
     return out
 
 
@@ -70,7 +74,7 @@ class RevenueRunIn(BaseModel):
     period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
     entity: Code | None = None
     dry_run: bool = False
-    actor: Annotated[Actor, Field(pattern=r"\S")] = "api"
+    actor: Actor = None
 
 
 @router.post("/revenue-runs", summary="Recognise revenue through a period",
@@ -79,14 +83,14 @@ class RevenueRunIn(BaseModel):
              "straight-line; books the change since the last run (Dr deferred revenue / Cr "
              "revenue) at the period's last day. 409 for a closed period, or one before a "
              "period already run.")
-def run_revenue(body: RevenueRunIn, hb: HourbridgeDep) -> dict[str, Any]:
-    out: dict[str, Any] = hb.handle(RunRevenue(body.period, body.actor, body.entity,
+def run_revenue(body: RevenueRunIn, hb: HourbridgeDep, actor: ActorDep) -> dict[str, Any]:
+    out: dict[str, Any] = hb.handle(RunRevenue(body.period, actor, body.entity,
                                                body.dry_run)).as_dict()
     return out
 
 
 @router.get("/contracts/{contract_id}/revenue-schedule", summary="A contract's revenue schedule",
-            description="What each revenue run recognised for the contract, in order.")
-def schedule(contract_id: ContractId, hb: HourbridgeDep) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = hb.handle(ShowRevenueSchedule(contract_id))
-    return out
+            description="What each revenue run recognised for the contract, in order (one "
+            "page: the whole schedule).")
+def schedule(contract_id: ContractId, hb: HourbridgeDep) -> dict[str, Any]:
+    return page_whole(hb.handle(ShowRevenueSchedule(contract_id)))

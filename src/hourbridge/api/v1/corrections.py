@@ -8,16 +8,20 @@ from fastapi import APIRouter, BackgroundTasks, Path, Query
 
 from hourbridge.domain.commands import ApplyCorrection, RejectCorrection
 
+from ..auth import ActorDep
 from ..deps import HourbridgeDep, Limit, Offset, drain_later
+from ..pages import Cursor, Page, page_at, page_start
 from ..problems import problem_responses
 from ..schemas.corrections import Correction, CorrectionDecisionIn, CorrectionReport
+from ..security import scoped
 
-router = APIRouter(prefix="/v1", tags=["corrections"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["corrections"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("invoices:read", "billing:run")])
 
 CorrectionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="correction id")]
 
 
-@router.get("/corrections", response_model=list[Correction], summary="List corrections",
+@router.get("/corrections", response_model=Page[Correction], summary="List corrections",
             description="Proposals made when a source changed or deleted work that is on an "
             "invoice: what changed, the invoice line, the value difference and the proposed "
             "action. Open ones by default; `status=all` for every one.")
@@ -25,11 +29,13 @@ def list_corrections(
     hb: HourbridgeDep,
     status: Annotated[Literal["open", "applied", "rejected", "superseded", "all"],
                       Query(description="which proposals")] = "open",
+    cursor: Cursor = None,
     limit: Limit = 1000,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
-    return hb.queries.corrections(status=None if status == "all" else status, limit=limit,
-                                  offset=offset)
+) -> dict[str, Any]:
+    start = page_start(cursor, offset)
+    return page_at(hb.queries.corrections(status=None if status == "all" else status,
+                                          limit=limit + 1, offset=start), limit, start)
 
 
 @router.post("/corrections/{correction_id}/apply", response_model=CorrectionReport,
@@ -41,8 +47,8 @@ def list_corrections(
              "takes the new revision and its value is re-booked. 409 `correction_closed` "
              "when it was applied, rejected or superseded already.")
 def apply_correction(correction_id: CorrectionId, body: CorrectionDecisionIn,
-                     hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
-    report = hb.handle(ApplyCorrection(correction_id, body.actor, body.note))
+                     hb: HourbridgeDep, actor: ActorDep, tasks: BackgroundTasks) -> dict[str, Any]:
+    report = hb.handle(ApplyCorrection(correction_id, actor, body.note))
     drain_later(tasks, hb)
     result: dict[str, Any] = report.as_dict()
     return result
@@ -53,7 +59,7 @@ def apply_correction(correction_id: CorrectionId, body: CorrectionDecisionIn,
              description="Close the proposal with a note: the invoice stands, the revision "
              "stays recorded and is not taken.")
 def reject_correction(correction_id: CorrectionId, body: CorrectionDecisionIn,
-                      hb: HourbridgeDep) -> dict[str, Any]:
-    report = hb.handle(RejectCorrection(correction_id, body.actor, body.note))
+                      hb: HourbridgeDep, actor: ActorDep) -> dict[str, Any]:
+    report = hb.handle(RejectCorrection(correction_id, actor, body.note))
     result: dict[str, Any] = report.as_dict()
     return result

@@ -8,11 +8,14 @@ from fastapi import APIRouter, BackgroundTasks
 
 from hourbridge.domain.commands import IssueCreditNote
 
+from ..auth import ActorDep
 from ..deps import HourbridgeDep, drain_later
 from ..problems import problem_responses
 from ..schemas.credit_notes import CreditNoteIn, CreditNoteReport
+from ..security import scoped
 
-router = APIRouter(prefix="/v1", tags=["invoices"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["invoices"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("invoices:issue")])
 
 
 @router.post(
@@ -25,10 +28,10 @@ router = APIRouter(prefix="/v1", tags=["invoices"], responses=problem_responses(
     "entity's sequence and is issued at once; its reversal reaches the ledger through the "
     "outbox. 409 when the invoice is not issued or is already credited in full.",
 )
-def issue_credit_note(body: CreditNoteIn, hb: HourbridgeDep,
+def issue_credit_note(body: CreditNoteIn, hb: HourbridgeDep, actor: ActorDep,
                       tasks: BackgroundTasks) -> dict[str, Any]:
     report = hb.handle(IssueCreditNote(
-        invoice_id=body.invoice_id, actor=body.actor, reason=body.kept_reason(),
+        invoice_id=body.invoice_id, actor=actor, reason=body.kept_reason(),
         lines=tuple((ln.line_no, ln.seconds) for ln in body.lines), mode=body.mode,
         issue_date=body.issue_date))
     drain_later(tasks, hb)

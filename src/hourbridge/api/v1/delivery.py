@@ -10,7 +10,9 @@ from fastapi import APIRouter, Path, Query
 from hourbridge.domain.commands import ReplayDeadLetters
 from hourbridge.errors import InvalidInput, NotFound
 
+from ..auth import ActorDep
 from ..deps import HourbridgeDep, Limit
+from ..pages import Cursor, Page, page_of
 from ..problems import problem_responses
 from ..schemas.delivery import (
     DeadLetter,
@@ -20,22 +22,25 @@ from ..schemas.delivery import (
     ReplayIn,
     ReplayOut,
 )
+from ..security import scoped
 
-router = APIRouter(prefix="/v1", tags=["delivery"], responses=problem_responses(500))
+router = APIRouter(prefix="/v1", tags=["delivery"], responses=problem_responses(500),
+                   dependencies=[scoped("delivery:read", "delivery:write")])
 
 
-@router.get("/dead-letters", response_model=list[DeadLetter], summary="Dead letters",
+@router.get("/dead-letters", response_model=Page[DeadLetter], summary="Dead letters",
             responses=problem_responses(422),
             description="Events that failed for good, with why (a reason code) and their "
             "last error; filter by `reason` and `since`.")
-def dead_letters(hb: HourbridgeDep, limit: Limit = 100,
+def dead_letters(hb: HourbridgeDep, limit: Limit = 100, cursor: Cursor = None,
                  reason: Annotated[DeadReason | None, Query()] = None,
                  since: Annotated[datetime | None, Query(
                      description="died at or after (ISO 8601 with a zone)")] = None,
-                 ) -> list[dict[str, Any]]:
+                 ) -> dict[str, Any]:
     if since is not None and since.tzinfo is None:
         raise InvalidInput("since: give a time zone")
-    return hb.queries.dead_letters(limit=limit, reason=reason, since=since)
+    return page_of(hb.queries.dead_letters(limit=limit + 1, reason=reason, since=since,
+                                           after=int(cursor) if cursor else None), limit, "id")
 
 
 @router.get("/dead-letters/{letter_id}", response_model=DeadLetterDetail,
@@ -55,11 +60,11 @@ def dead_letter(letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
              description="Put dead letters (by id, reason and/or since) back in the outbox "
              "under their original keys, audited; the worker delivers them. A dead letter "
              "replayed twice at once is revived once.")
-def replay(body: ReplayIn, hb: HourbridgeDep) -> dict[str, Any]:
+def replay(body: ReplayIn, hb: HourbridgeDep, actor: ActorDep) -> dict[str, Any]:
     if body.since is not None and body.since.tzinfo is None:
         raise InvalidInput("since: give a time zone")
     result: dict[str, Any] = hb.handle(ReplayDeadLetters(
-        tuple(body.ids), body.reason, body.since, body.actor, body.note))
+        tuple(body.ids), body.reason, body.since, actor, body.note))
     return result
 
 

@@ -8,11 +8,15 @@ from fastapi import APIRouter, Query
 
 from hourbridge.domain.commands import DismissExceptions, RetryExceptions
 
+from ..auth import ActorDep
 from ..deps import HourbridgeDep, Limit, Offset
+from ..pages import Cursor, page_at, page_start
 from ..problems import problem_responses
 from ..schemas.exceptions import Dismissed, DismissIn, ExceptionList, RetryIn, RetryReport
+from ..security import scoped
 
-router = APIRouter(prefix="/v1", tags=["exceptions"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["exceptions"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("exceptions:read", "exceptions:write")])
 
 
 @router.get("/exceptions", response_model=ExceptionList, summary="List exceptions",
@@ -23,13 +27,15 @@ def list_exceptions(
                       Query(description="queue state")] = "open",
     reason: Annotated[str | None, Query(max_length=64, description="reason code")] = None,
     owner: Annotated[str | None, Query(max_length=64, description="owner role")] = None,
+    cursor: Cursor = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     st = None if status == "all" else status
-    return {"by_reason": hb.queries.exceptions_by_reason(st),
-            "items": hb.queries.exceptions(status=st, reason=reason, owner=owner, limit=limit,
-                                           offset=offset)}
+    start = page_start(cursor, offset)
+    page = page_at(hb.queries.exceptions(status=st, reason=reason, owner=owner,
+                                         limit=limit + 1, offset=start), limit, start)
+    return {"by_reason": hb.queries.exceptions_by_reason(st), **page}
 
 
 @router.post(
@@ -38,8 +44,8 @@ def list_exceptions(
     "closes its exception as resolved. No ids: every open exception. Naturally idempotent: "
     "a resolved exception is not retried again.",
 )
-def retry_exceptions(body: RetryIn, hb: HourbridgeDep) -> dict[str, Any]:
-    result: dict[str, Any] = hb.handle(RetryExceptions(tuple(body.ids), body.actor)).as_dict()
+def retry_exceptions(body: RetryIn, hb: HourbridgeDep, actor: ActorDep) -> dict[str, Any]:
+    result: dict[str, Any] = hb.handle(RetryExceptions(tuple(body.ids), actor)).as_dict()
     return result
 
 
@@ -48,5 +54,5 @@ def retry_exceptions(body: RetryIn, hb: HourbridgeDep) -> dict[str, Any]:
     description="Close open exceptions without taking their rows, keeping the note and actor. "
     "Naturally idempotent: closed exceptions are not counted again.",
 )
-def dismiss_exceptions(body: DismissIn, hb: HourbridgeDep) -> dict[str, int]:
-    return {"dismissed": hb.handle(DismissExceptions(tuple(body.ids), body.actor, body.note))}
+def dismiss_exceptions(body: DismissIn, hb: HourbridgeDep, actor: ActorDep) -> dict[str, int]:
+    return {"dismissed": hb.handle(DismissExceptions(tuple(body.ids), actor, body.note))}

@@ -9,13 +9,17 @@ from fastapi import APIRouter, Query, Request, Response
 from hourbridge.domain.commands import ApproveExpenses, IngestExpenses
 from hourbridge.formats.bundle import Code
 
+from ..auth import ActorDep
 from ..deps import HourbridgeDep, Limit, Offset
+from ..pages import Cursor, Page, UpdatedSince, page_of
 from ..problems import problem_responses
 from ..schemas.common import MAX_ENTRIES_PER_REQUEST
 from ..schemas.expenses import Expense, ExpenseApprovalIn, ExpenseApprovalReport, ExpensesIn
+from ..security import requires, scoped
 from .intake import IdempotencyKeyHeader, SourceQuery, intake_route, take_payload
 
-router = APIRouter(prefix="/v1", tags=["expenses"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["expenses"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("time:read", "time:write")])
 
 _CSV_EXAMPLE = ("external_id,employee,project,date,amount,currency,category,description\n"
                 "X-1,E1,P1,2026-07-01,120.50,EUR,travel,Train to the client\n")
@@ -56,9 +60,10 @@ async def ingest_expenses(request: Request, response: Response, hb: HourbridgeDe
                               ExpensesIn, ("expenses",), "expenses")
 
 
-@router.get("/expenses", response_model=list[Expense], summary="List expenses",
+@router.get("/expenses", response_model=Page[Expense], summary="List expenses",
             description="Stored expenses in id order, filtered by any of the parameters; "
-                        "amounts are decimal strings in the expense's currency.")
+                        "amounts are decimal strings in the expense's currency. A page: "
+                        "`next_cursor` into `cursor`; `updated_since` keeps the changed ones.")
 def list_expenses(
     hb: HourbridgeDep,
     employee: Annotated[Code | None, Query(description="employee id")] = None,
@@ -67,24 +72,30 @@ def list_expenses(
                         Query(description="approval state")] = None,
     billing: Annotated[Literal["unbilled", "billed", "written_off", "non_billable"] | None,
                        Query(description="billing state")] = None,
+    updated_since: UpdatedSince = None,
+    cursor: Cursor = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
-    return hb.queries.expenses(employee=employee, project=project, approval=approval,
-                               billing=billing, limit=limit, offset=offset)
+) -> dict[str, Any]:
+    rows = hb.queries.expenses(employee=employee, project=project, approval=approval,
+                               billing=billing, limit=limit + 1, offset=offset,
+                               after=int(cursor) if cursor else None,
+                               updated_since=updated_since)
+    return page_of(rows, limit, "id")
 
 
 @router.post(
     "/expense-approvals", response_model=ExpenseApprovalReport, summary="Approve expenses",
+    dependencies=[requires("time:approve")],
     tags=["approvals"],
     description="Approve submitted expenses selected by ids, employee, project and/or period "
     "(at least one). Approval books nothing: the billing run passes approved billable "
     "expenses through to invoices. Ids that are not found or not submitted are listed in "
     "`skipped`. Naturally idempotent: approving approved expenses approves nothing.",
 )
-def approve_expenses(body: ExpenseApprovalIn, hb: HourbridgeDep) -> dict[str, Any]:
+def approve_expenses(body: ExpenseApprovalIn, hb: HourbridgeDep, actor: ActorDep) -> dict[str, Any]:
     report = hb.handle(ApproveExpenses(
-        actor=body.actor, expense_ids=tuple(body.expense_ids), employee=body.employee,
+        actor=actor, expense_ids=tuple(body.expense_ids), employee=body.employee,
         project=body.project, date_from=body.date_from, date_to=body.date_to))
     result: dict[str, Any] = report.as_dict()
     return result

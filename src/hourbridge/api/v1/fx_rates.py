@@ -12,11 +12,14 @@ from hourbridge.domain.commands import LoadMasterData
 from hourbridge.formats.bundle import BundleDocument, Currency, FxRateIn, to_domain
 
 from ..deps import HourbridgeDep
+from ..pages import Page, page_whole
 from ..problems import BODY_ORIGIN, problem_responses
 from ..schemas.common import LoadCounts
+from ..security import scoped
 
 router = APIRouter(prefix="/v1/fx-rates", tags=["master data"],
-                   responses=problem_responses(500))
+                   responses=problem_responses(500),
+                   dependencies=[scoped("masterdata:read", "masterdata:write")])
 
 CONVENTION = ("A rate says 1 unit of `from_currency` = `rate` units of `to_currency` (the "
               "functional currency), in force from `valid_from` until the pair's next rate; "
@@ -28,7 +31,7 @@ class FxRatesIn(BaseModel):
     fx_rates: list[FxRateIn] = Field(min_length=1, max_length=10_000)
 
 
-@router.get("", response_model=list[FxRateIn], summary="FX rates",
+@router.get("", response_model=Page[FxRateIn], summary="FX rates",
             responses=problem_responses(422),
             description="Stored rates sorted by pair and date; `from_currency` and "
             "`to_currency` narrow to one pair, and `on` keeps only the rate in force on that "
@@ -38,17 +41,17 @@ def list_fx_rates(
     from_currency: Annotated[Currency | None, Query()] = None,
     to_currency: Annotated[Currency | None, Query()] = None,
     on: Annotated[dt.date | None, Query(description="only the rate in force on this day")] = None,
-) -> list[dict[str, Any]]:
+) -> dict[str, Any]:
     rows = [r for r in hb.queries.masterdata("fx_rates")
             if from_currency in (None, r["from_currency"])
             and to_currency in (None, r["to_currency"])]
     if on is None:
-        return rows
+        return page_whole(rows)
     in_force: dict[tuple[str, str], dict[str, Any]] = {}
     for r in rows:  # sorted by pair, then date: the last one not after ``on`` wins
         if r["valid_from"] <= on.isoformat():
             in_force[(r["from_currency"], r["to_currency"])] = r
-    return list(in_force.values())
+    return page_whole(list(in_force.values()))
 
 
 @router.post("", response_model=dict[str, LoadCounts], summary="Load FX rates",

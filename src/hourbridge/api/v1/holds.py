@@ -8,20 +8,24 @@ from fastapi import APIRouter, Path, Query
 
 from hourbridge.domain.commands import PlaceHold, ReleaseHold
 
+from ..auth import ActorDep
 from ..deps import HourbridgeDep
+from ..pages import Page, page_whole
 from ..problems import problem_responses
 from ..schemas.holds import Hold, HoldIn, HoldReleaseIn
+from ..security import scoped
 
-router = APIRouter(prefix="/v1", tags=["holds"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["holds"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("invoices:read", "billing:run")])
 
 
-@router.get("/holds", response_model=list[Hold], summary="List holds",
+@router.get("/holds", response_model=Page[Hold], summary="List holds",
             description="Active holds (or all with `all=true`), with their owner role.")
 def list_holds(
     hb: HourbridgeDep,
     all_holds: Annotated[bool, Query(alias="all", description="released holds too")] = False,
-) -> list[dict[str, Any]]:
-    return hb.queries.holds(active_only=not all_holds)
+) -> dict[str, Any]:
+    return page_whole(hb.queries.holds(active_only=not all_holds))
 
 
 @router.post("/holds", status_code=201, response_model=Hold, summary="Place a hold",
@@ -29,11 +33,11 @@ def list_holds(
              description="Hold a customer (and its subsidiaries), a project, a contract or "
              "one entry (missing PO, credit hold, dispute): its work does not bill until the "
              "hold is released. 404 if what it names does not exist.")
-def place_hold(body: HoldIn, hb: HourbridgeDep) -> dict[str, Any]:
+def place_hold(body: HoldIn, hb: HourbridgeDep, actor: ActorDep) -> dict[str, Any]:
     ref = body.ref
     if body.scope == "entry" and ":" in ref:  # SOURCE:EXTERNAL_ID, as everywhere an entry is
         ref = str(hb.queries.entry_ids([ref], "ref")[0])
-    hold_id = hb.handle(PlaceHold(body.scope, ref, body.reason, body.actor, body.note,
+    hold_id = hb.handle(PlaceHold(body.scope, ref, body.reason, actor, body.note,
                                   body.owner_role))
     return next(h for h in hb.queries.holds(active_only=False) if h["id"] == hold_id)
 
@@ -43,6 +47,6 @@ def place_hold(body: HoldIn, hb: HourbridgeDep) -> dict[str, Any]:
              description="The held work bills with the next billing run. 404 if there is no "
              "active hold with this id.")
 def release_hold(hold_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="hold id")],
-                 body: HoldReleaseIn, hb: HourbridgeDep) -> dict[str, Any]:
-    hb.handle(ReleaseHold(hold_id, body.actor, body.note))
+                 body: HoldReleaseIn, hb: HourbridgeDep, actor: ActorDep) -> dict[str, Any]:
+    hb.handle(ReleaseHold(hold_id, actor, body.note))
     return next(h for h in hb.queries.holds(active_only=False) if h["id"] == hold_id)

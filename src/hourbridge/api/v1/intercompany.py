@@ -9,8 +9,10 @@ from fastapi import APIRouter, Query
 from ..deps import HourbridgeDep
 from ..problems import problem_responses
 from ..schemas.intercompany import IntercompanyReport
+from ..security import scoped
 
-router = APIRouter(prefix="/v1", tags=["intercompany"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["intercompany"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("ledger:read")])
 
 
 @router.get("/intercompany-charges", response_model=IntercompanyReport,

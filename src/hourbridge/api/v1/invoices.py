@@ -8,14 +8,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Response
 
+from hourbridge.bootstrap import Hourbridge
 from hourbridge.documents import DocumentFormat, render_document
 from hourbridge.domain import einvoice
+from hourbridge.domain.access import Principal
 from hourbridge.domain.commands import IssueInvoices, VoidInvoice
 from hourbridge.domain.model import InvoiceStatus
 from hourbridge.errors import NotFound
 from hourbridge.formats.bundle import Code
 
+from ..auth import ActorDep, PrincipalDep
 from ..deps import After, HourbridgeDep, Limit, Offset, drain_later
+from ..entities import entities_to_read, merged_pages, one_entity, visible_or_404
+from ..pages import Cursor, Page, page_of, page_whole
 from ..problems import problem_responses
 from ..schemas.invoices import (
     Invoice,
@@ -26,14 +31,18 @@ from ..schemas.invoices import (
     VoidIn,
     VoidReport,
 )
+from ..security import requires, scoped
 
-router = APIRouter(prefix="/v1", tags=["invoices"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["invoices"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("invoices:read", "invoices:issue", entities=True)])
 
 
-@router.get("/invoices", response_model=list[Invoice], summary="List invoices",
-            description="Invoice headers in id order; amounts are decimal strings.")
+@router.get("/invoices", response_model=Page[Invoice], summary="List invoices",
+            description="Invoice headers in id order; amounts are decimal strings. A page: "
+            "`next_cursor` into `cursor`.")
 def list_invoices(
     hb: HourbridgeDep,
+    principal: PrincipalDep,
     status: Annotated[InvoiceStatus | None, Query(description="invoice status")] = None,
     entity: Annotated[Code | None, Query(description="legal entity code")] = None,
     kind: Annotated[Literal["invoice", "credit_note"] | None, Query()] = None,
@@ -44,14 +53,25 @@ def list_invoices(
     date_to: Annotated[dt.date | None, Query(alias="to", description="last issue date")] = None,
     payment: Annotated[Literal["paid", "unpaid"] | None, Query(
         description="paid, or unpaid: an issued or posted invoice")] = None,
+    cursor: Cursor = None,
     after: After = None,
     limit: Limit = 1000,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
-    return hb.queries.invoices(status=status.value if status else None, entity=entity,
-                               kind=kind, customer=customer, date_from=date_from,
-                               date_to=date_to, payment=payment, after=after, limit=limit,
-                               offset=offset)
+) -> dict[str, Any]:
+    filters = entities_to_read(principal, entity)
+    start = int(cursor) if cursor else after
+    if filters == [entity]:
+        rows = hb.queries.invoices(status=status.value if status else None, entity=entity,
+                                   kind=kind, customer=customer, date_from=date_from,
+                                   date_to=date_to, payment=payment, after=start,
+                                   limit=limit + 1, offset=offset)
+    else:  # a key limited to entities: each entity's rows, merged in id order
+        rows = merged_pages([hb.queries.invoices(
+            status=status.value if status else None, entity=code, kind=kind,
+            customer=customer, date_from=date_from, date_to=date_to, payment=payment,
+            after=start, limit=limit + 1 + offset, offset=0) for code in filters],
+            limit + 1, offset)
+    return page_of(rows, limit, "id")
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceDetail, summary="One invoice",
@@ -60,11 +80,13 @@ def list_invoices(
             "links to the time entries it bills.")
 def get_invoice(
     hb: HourbridgeDep,
+    principal: PrincipalDep,
     invoice_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="invoice id")],
 ) -> dict[str, Any]:
     invoice = hb.queries.invoice(invoice_id)
     if invoice is None:
         raise NotFound("invoice", invoice_id)
+    visible_or_404(principal, "invoice", invoice_id, invoice["entity"])
     return invoice
 
 
@@ -91,12 +113,14 @@ DOCUMENT_CONTENT: dict[str, Any] = {
 )
 def invoice_document(
     hb: HourbridgeDep,
+    principal: PrincipalDep,
     invoice_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="invoice id")],
     fmt: Annotated[DocumentFormat, Query(alias="format", description="document format")],
 ) -> Response:
     record = hb.queries.einvoice_data(invoice_id)
     if record is None:
         raise NotFound("invoice", invoice_id)
+    visible_or_404(principal, "invoice", invoice_id, record["invoice"]["entity"])
     rendered = render_document(einvoice.from_record(record), fmt)
     return Response(rendered.content, media_type=rendered.media_type, headers={
         "Content-Disposition": f'attachment; filename="{rendered.filename}"'})
@@ -112,9 +136,12 @@ def invoice_document(
     "issued (or does not exist) is a 409 problem and changes nothing; `all: true` again "
     "issues nothing. An issue date in a closed period is a 409 too.",
 )
-def issue_invoices(body: IssueIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> dict[str, Any]:
-    report = hb.handle(IssueInvoices(tuple(body.invoice_ids), body.all, body.entity,
-                                     body.issue_date, body.actor))
+def issue_invoices(body: IssueIn, hb: HourbridgeDep, actor: ActorDep,
+                   principal: PrincipalDep, tasks: BackgroundTasks) -> dict[str, Any]:
+    _check_visible(hb, principal, body.invoice_ids)
+    entity = one_entity(principal, body.entity) if body.all else body.entity
+    report = hb.handle(IssueInvoices(tuple(body.invoice_ids), body.all, entity,
+                                     body.issue_date, actor))
     if report.issued:
         drain_later(tasks, hb)
     result: dict[str, Any] = report.as_dict()
@@ -133,10 +160,12 @@ def issue_invoices(body: IssueIn, hb: HourbridgeDep, tasks: BackgroundTasks) -> 
     "note), `invoice_already_void`, `credit_note_not_voidable`, `period_closed`.",
 )
 def void_invoice(
-    body: VoidIn, hb: HourbridgeDep, tasks: BackgroundTasks,
+    body: VoidIn, hb: HourbridgeDep, actor: ActorDep, principal: PrincipalDep,
+    tasks: BackgroundTasks,
     invoice_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="invoice id")],
 ) -> dict[str, Any]:
-    report = hb.handle(VoidInvoice(invoice_id, body.actor, body.kept_reason(),
+    _check_visible(hb, principal, [invoice_id])
+    report = hb.handle(VoidInvoice(invoice_id, actor, body.kept_reason(),
                                    body.void_date))
     if report.journal_key:
         drain_later(tasks, hb)
@@ -144,9 +173,20 @@ def void_invoice(
     return result
 
 
-@router.get("/invoice-sequences", response_model=list[SequenceCheck],
+def _check_visible(hb: Hourbridge, principal: Principal, invoice_ids: list[int]) -> None:
+    """Another entity's invoice is refused as an unknown one is (404)."""
+    if principal.entities is None:
+        return
+    for invoice_id in invoice_ids:
+        invoice = hb.queries.invoice(invoice_id)
+        visible_or_404(principal, "invoice", invoice_id,
+                       invoice["entity"] if invoice else None)
+
+
+@router.get("/invoice-sequences", response_model=Page[SequenceCheck],
+            dependencies=[requires("invoices:read")],  # every entity's: not for a limited key
             summary="Check invoice number sequences",
             description="Per legal entity: numbers 1..N (N the counter) each used exactly "
             "once by an invoice, a credit note or a void; `gapless` says it holds.")
-def invoice_sequences(hb: HourbridgeDep) -> list[dict[str, Any]]:
-    return hb.queries.sequence_check()
+def invoice_sequences(hb: HourbridgeDep) -> dict[str, Any]:
+    return page_whole(hb.queries.sequence_check())

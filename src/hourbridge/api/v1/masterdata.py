@@ -22,12 +22,16 @@ from hourbridge.formats.bundle import (
 )
 from hourbridge.formats.checks import STORED
 
+from ..auth import PrincipalDep
 from ..deprecation import note_deprecated
 from ..deps import HourbridgeDep
+from ..pages import Page, page_whole
 from ..problems import BODY_ORIGIN, problem_responses
 from ..schemas.common import LoadResult
+from ..security import requires, scoped
 
-router = APIRouter(prefix="/v1", tags=["master data"], responses=problem_responses(500))
+router = APIRouter(prefix="/v1", tags=["master data"], responses=problem_responses(500),
+                   dependencies=[scoped("masterdata:read", "masterdata:write")])
 
 # path, read-model kind, record model, summary
 _KINDS: tuple[tuple[str, str, type[BaseModel], str], ...] = (
@@ -40,23 +44,44 @@ _KINDS: tuple[tuple[str, str, type[BaseModel], str], ...] = (
 )
 
 
-def _lister(kind: str, model: type[BaseModel]) -> Callable[[HourbridgeDep], Response]:
+# the field naming a record's legal entity; rate cards name none, so a key limited to
+# entities sees none of them
+_ENTITY_FIELD = {"entities": "code", "customers": "entity", "employees": "entity",
+                 "projects": "entity", "contracts": "entity"}
+# fields shown only to a principal with `people:read` (pay and personal data)
+_PEOPLE_FIELDS = {"employees": ("cost_rates",)}
+
+
+def _lister(kind: str, model: type[BaseModel]) -> Callable[[HourbridgeDep, PrincipalDep],
+                                                           Response]:
     records = TypeAdapter(list[model])  # type: ignore[valid-type]
 
-    def list_records(hb: HourbridgeDep) -> Response:
+    def list_records(hb: HourbridgeDep, principal: PrincipalDep) -> Response:
+        stored = hb.queries.masterdata(kind)
+        if principal.entities is not None:
+            field = _ENTITY_FIELD.get(kind)
+            stored = [r for r in stored if field is not None and principal.sees(r.get(field))]
         # read back in the bundle's shape, without the load-time reference checks: a record an
         # earlier version stored (say a VAT id it took) stays listable
-        rows = records.validate_python(hb.queries.masterdata(kind), context=STORED)
-        return JSONResponse(records.dump_python(rows, mode="json", by_alias=True))
+        rows = records.validate_python(stored, context=STORED)
+        shown = records.dump_python(rows, mode="json", by_alias=True)
+        if not principal.allows("people:read"):
+            for row in shown:
+                for hidden in _PEOPLE_FIELDS.get(kind, ()):
+                    row.pop(hidden, None)
+        return JSONResponse(page_whole(shown))
 
     return list_records
 
 
 for _path, _kind, _model, _summary in _KINDS:
     router.add_api_route(
-        f"/{_path}", _lister(_kind, _model), methods=["GET"], response_model=list[_model],  # type: ignore[valid-type]
+        f"/{_path}", _lister(_kind, _model), methods=["GET"], response_model=Page[_model],  # type: ignore[valid-type]
         summary=_summary, name=f"list_{_kind}",
-        description=f"Every stored record, sorted by key, in the bundle's `{_kind}` shape.",
+        dependencies=[requires("masterdata:read", entities=True)],
+        description=f"Every stored record, sorted by key, in the bundle's `{_kind}` shape"
+        + (" (`cost_rates` only with the scope `people:read`)." if _kind == "employees"
+           else "."),
     )
 
 

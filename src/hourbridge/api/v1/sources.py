@@ -19,9 +19,11 @@ from ..bodygate import MAX_BODY_BYTES
 from ..deps import HourbridgeDep
 from ..problems import problem_responses
 from ..schemas.common import IntakeReport
+from ..security import scoped
 from .intake import IdempotencyKeyHeader
 
-router = APIRouter(prefix="/v1", tags=["time entries"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["time entries"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("time:write")])
 
 
 class TrackerFormat(enum.StrEnum):

@@ -13,12 +13,15 @@ from hourbridge.errors import NotFound
 from hourbridge.formats.bundle import Code
 
 from ..deps import After, HourbridgeDep, Limit, Offset
+from ..pages import Cursor, Page, UpdatedSince, page_of
 from ..problems import problem_responses
 from ..schemas.common import MAX_ENTRIES_PER_REQUEST
 from ..schemas.time_entries import TimeEntry, TimeEntryDetail
+from ..security import scoped
 from .intake import IdempotencyKeyHeader, SourceQuery, intake_route, take_payload
 
-router = APIRouter(prefix="/v1", tags=["time entries"], responses=problem_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["time entries"], responses=problem_responses(422, 500),
+                   dependencies=[scoped("time:read", "time:write")])
 
 _CSV_EXAMPLE = ("external_id,employee,project,task,work_date,hours,notes\n"
                 "T-1,E1,P1,DEV,2026-07-01,7.5,Blueprint workshop\n")
@@ -64,14 +67,16 @@ async def ingest_time_entries(request: Request, response: Response, hb: Hourbrid
 
 
 _LIST_DESCRIPTION = """Stored entries in id order, filtered by any of the parameters, each with
-its open WIP and the invoices it is on (as `hourbridge entries list`). Page with `after` (the
-last id of a page; a full page answers a `Link: <...>; rel="next"` header, RFC 8288) or
-`offset`. `GET /v1/time-entries` is the same list under its earlier path."""
+its open WIP and the invoices it is on (as `hourbridge entries list`). A page
+(`{"items", "has_more", "next_cursor"}`): pass `next_cursor` as `cursor` for the next one (a
+page with more after it also answers a `Link: <...>; rel="next"` header, RFC 8288);
+`updated_since` keeps the entries changed since an instant. `GET /v1/time-entries` is the same
+list under its earlier path, deprecated (`Deprecation`, `Sunset` headers)."""
 
 
-@router.get("/entries", response_model=list[TimeEntry], summary="List time entries",
+@router.get("/entries", response_model=Page[TimeEntry], summary="List time entries",
             description=_LIST_DESCRIPTION)
-@router.get("/time-entries", response_model=list[TimeEntry], summary="List time entries",
+@router.get("/time-entries", response_model=Page[TimeEntry], summary="List time entries",
             description=_LIST_DESCRIPTION, deprecated=True)
 def list_time_entries(
     request: Request,
@@ -93,20 +98,24 @@ def list_time_entries(
     date_to: Annotated[dt.date | None, Query(alias="to", description="last work date")] = None,
     invoice: Annotated[int | None, Query(ge=1, le=2**63 - 1,
                                          description="only entries on this invoice")] = None,
+    updated_since: UpdatedSince = None,
+    cursor: Cursor = None,
     after: After = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
+) -> dict[str, Any]:
     rows = hb.queries.entries(
         source=source, external_id=external_id, state=state, employee=employee,
         project=project, customer=customer, approval=approval.value if approval else None,
         billing=billing.value if billing else None, date_from=date_from, date_to=date_to,
-        invoice=invoice, after=after, limit=limit, offset=offset)
-    if len(rows) == limit:
-        following = request.url.remove_query_params("offset").include_query_params(
-            after=rows[-1]["id"])
+        invoice=invoice, after=int(cursor) if cursor else after, limit=limit + 1,
+        offset=offset, updated_since=updated_since)
+    page = page_of(rows, limit, "id")
+    if page["has_more"]:
+        following = request.url.remove_query_params(["offset", "after"]).include_query_params(
+            cursor=page["next_cursor"])
         response.headers["Link"] = f'<{following}>; rel="next"'
-    return rows
+    return page
 
 
 @router.get("/entries/{entry}", response_model=TimeEntryDetail, summary="One time entry",

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Path, Query
 from ..deps import After, HourbridgeDep
 from ..problems import problem_responses
 from ..schemas.trace import Trace, TraceKind
+from ..security import scoped
 
 router = APIRouter(prefix="/v1/trace", tags=["trace"],
-                   responses=problem_responses(404, 422, 500))
+                   responses=problem_responses(404, 422, 500),
+                   dependencies=[scoped("delivery:read")])
 
 
 @router.get("/{kind}/{ref}", response_model=Trace, summary="Trace a record",

@@ -1,6 +1,9 @@
 """Clockify streams: the detailed report (``POST reports.api.clockify.me/v1/workspaces/{ws}/
-reports/detailed``, body ``detailedFilter.page``/``pageSize``, entries under ``timeentries``).
-The workspace id is part of the connection's base URL."""
+reports/detailed``, body ``dateRangeStart``/``dateRangeEnd`` and ``detailedFilter.page``/
+``pageSize``, entries under ``timeentries``, until a short page). The workspace id is part of
+the connection's base URL."""
+
+from datetime import timedelta
 
 from hourbridge.connectors.stream import PageStyle, Stream
 
@@ -8,4 +11,9 @@ TIME_ENTRIES = Stream(
     name="time_entries", path="/reports/detailed", primary_key="_id",
     cursor_field="timeInterval.start", cursor_param="dateRangeStart",
     page_style=PageStyle.BODY_PAGE, records="timeentries", page_size=200, method="POST",
+    cursor_format="iso_millis", page_body_key="detailedFilter", range_end_param="dateRangeEnd",
+    body_fields=(("exportType", "JSON"),),
+    # the report filters by start date, not by change: edits of the last two weeks' entries
+    # come again with each pull (older edits with ``sync --full`` or the webhooks)
+    lookback=timedelta(days=14),
 )

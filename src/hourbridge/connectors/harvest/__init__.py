@@ -5,12 +5,12 @@ from hourbridge.connectors.http import AuthStyle
 from hourbridge.connectors.tracker import Tracker
 
 from .fields import FIELDS
-from .streams import TIME_ENTRIES
+from .streams import DIRECTORY, TIME_ENTRIES
 
 HARVEST = Tracker(
     name="harvest", base_url="https://api.harvestapp.com", auth=AuthStyle.BEARER_WITH_ACCOUNT,
     time_entries=TIME_ENTRIES, fields=FIELDS, rate=(100, 15.0),
-    secret_parts=("token", "account_id"),
+    secret_parts=("token", "account_id"), directory=DIRECTORY,
 )
 
 __all__ = ["HARVEST"]

@@ -7,4 +7,5 @@ FIELDS = FieldMap(
     external_id="id", user="user.id", project="project.id", task="task.id", notes="notes",
     billable="billable", date="spent_date", hours="hours", running="is_running",
     running_when_no_stop=False, revision="updated_at", envelopes=("time_entries",),
+    user_name="user.name", project_name="project.code|project.name", task_name="task.name",
 )

@@ -8,4 +8,5 @@ FIELDS = FieldMap(
     external_id="id", user="user|user.id", project="project.id|project",
     task="activity.id|activity", notes="description", billable="billable", start="begin",
     stop="end", seconds="duration", running_when_no_stop=True,
+    project_name="project.name", task_name="activity.name",
 )

@@ -11,14 +11,25 @@ once per sink and kept: a profile names what a bookkeeper sees, never a database
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from hourbridge.domain.erp import ErpDocument, ErpLine, ErpParty, ErpRecord, PaymentState
+from hourbridge.domain.erp import (
+    ErpCustomer,
+    ErpDocument,
+    ErpLine,
+    ErpParty,
+    ErpPayment,
+    ErpProfile,
+    ErpRecord,
+    PaymentState,
+)
 
 from .rpc import ErpRefused, OdooRpc
 
+PAGE = 200  # customers read per search_read
 MOVE_TYPES = {"invoice": "out_invoice", "credit_note": "out_refund",
               "journal_entry": "entry"}
 # Odoo 17 account.move.payment_state values -> ours; in_payment: paid, not yet reconciled
@@ -47,7 +58,12 @@ class OdooSink:
             self._ids[key] = int(found[0])
         return self._ids[key]
 
+    def close(self) -> None:
+        self.rpc.close()
+
     def push_customer(self, party: ErpParty, company: str) -> str:
+        if party.erp_id:  # the identity map's match
+            return party.erp_id
         key = ("res.partner", party.external_id)
         if key in self._ids:
             return str(self._ids[key])
@@ -121,7 +137,7 @@ class OdooSink:
     def _read(self, erp_id: str) -> Mapping[str, Any]:
         rows = self.rpc.execute("account.move", "read", [[int(erp_id)]],
                                 {"fields": ["name", "state", "payment_state",
-                                            "amount_residual"]})
+                                            "amount_residual", "invoice_payments_widget"]})
         if not rows:
             raise ErpRefused(f"Odoo has no account.move {erp_id}")
         return dict(rows[0])
@@ -137,7 +153,51 @@ class OdooSink:
         return ErpRecord(str(row["id"]), draft=row["state"] == "draft", number=row["name"])
 
     def payment_state(self, kind: str, erp_id: str) -> PaymentState:
+        """The move's payment state and residual, and each payment reconciled with it from
+        ``invoice_payments_widget`` (Odoo 17: ``content`` lists each reconciliation with
+        its ``partial_id``, ``amount`` in the move's currency and ``date``); exchange
+        differences are not payments."""
         row = self._read(erp_id)
+        widget = row.get("invoice_payments_widget") or {}
+        payments = tuple(
+            ErpPayment(str(p["partial_id"]), date.fromisoformat(str(p["date"])[:10]),
+                       abs(Decimal(str(p["amount"]))))
+            for p in (widget.get("content") or []) if not p.get("is_exchange"))
         return PaymentState(PAYMENT_STATES.get(str(row["payment_state"]),
                                                str(row["payment_state"])),
-                            Decimal(str(row["amount_residual"])))
+                            Decimal(str(row["amount_residual"])), payments)
+
+    def customers(self, company: str) -> Iterator[ErpCustomer]:
+        """Companies with a customer rank, ``PAGE`` at a time by id (``search_read`` with
+        ``offset``/``order``); ``ref`` is where our external id sits."""
+        offset = 0
+        while True:
+            rows = self.rpc.execute("res.partner", "search_read",
+                                    [[["customer_rank", ">", 0]]],
+                                    {"fields": ["name", "ref", "vat", "currency_id"],
+                                     "offset": offset, "limit": PAGE, "order": "id"})
+            for r in rows:
+                currency = r.get("currency_id")
+                yield ErpCustomer(str(r["id"]), r.get("ref") or None, str(r["name"]),
+                                  r.get("vat") or None,
+                                  currency[1] if isinstance(currency, list) else None)
+            if len(rows) < PAGE:
+                return
+            offset += PAGE
+
+    def check(self, profile: ErpProfile) -> list[str]:
+        wanted = [("account.journal", "code", profile.journal, "journal")]
+        if profile.entries_journal:
+            wanted.append(("account.journal", "code", profile.entries_journal, "journal"))
+        wanted.append(("res.currency", "name", profile.currency, "currency"))
+        accounts = [profile.receivable_account, *profile.revenue_accounts.values(),
+                    *profile.accounts.values()]
+        wanted += [("account.account", "code", a, "account") for a in accounts]
+        wanted += [("account.tax", "name", t, "tax") for t in profile.tax_codes.values()]
+        wanted += [("product.product", "default_code", i, "product")
+                   for i in profile.items.values()]
+        missing = []
+        for model, field, value, what in dict.fromkeys(wanted):
+            if not self.rpc.execute(model, "search", [[[field, "=", value]]], {"limit": 1}):
+                missing.append(f"Odoo has no {what} {value!r} ({model}.{field})")
+        return missing

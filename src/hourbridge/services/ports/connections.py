@@ -34,6 +34,12 @@ class ConnectionRepository(Protocol):
     def live_entry_ids(self, source: str) -> set[str]:
         """External ids of the source's stored entries not deleted."""
         ...
+    def unmarked_invoiced(self, source: str, limit: int) -> list[str]:
+        """External ids of the source's invoiced entries not yet marked exported there."""
+        ...
+    def record_exported(self, source: str, external_ids: list[str], now: datetime) -> int:
+        """Record the marks (those recorded before are skipped); how many were new."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,10 @@ class WebhookReceipts(Protocol):
                now: datetime) -> bool:
         """False when the delivery was recorded before (a concurrent replay)."""
         ...
+    def quarantine(self, connection: str, reason: str, detail: str,
+                   headers: Mapping[str, str], body: bytes, now: datetime) -> int:
+        """Keep a refused delivery for audit (never processed); its id."""
+        ...
 
 
 class TrackerGateway(Protocol):
@@ -80,6 +90,23 @@ class TrackerGateway(Protocol):
     def tombstones(self, name: str, external_ids: list[str], revision: int
                    ) -> IncomingPayload:
         """Canonical deletion rows for entries gone from the source."""
+        ...
+
+    def marks_exported(self, tracker: str) -> bool:
+        """Whether invoiced entries are marked exported at this tracker (Kimai)."""
+        ...
+
+    def directory(self, connection: Connection) -> Iterator[tuple[str, str, str, str]]:
+        """The tracker's own users, projects and tasks as (kind, id, name, code); none when
+        it declares no such lists."""
+        ...
+
+    def mark_exported(self, connection: Connection, external_ids: list[str]
+                      ) -> Iterator[tuple[str, str | None]]:
+        """Mark each entry exported at the tracker (an absolute write, safe to send again):
+        (id, None) once it is marked, (id, reason) when the tracker refused it for good;
+        raises ``Permanent`` when the tracker has no such flag, ``Retryable`` when it is
+        unavailable (the ids yielded before are marked)."""
         ...
 
     def reseal(self, connection: Connection, parts: Mapping[str, str]) -> str:

@@ -4,11 +4,20 @@ keeps per document and attempt."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from hourbridge.domain.erp import ErpDocument, ErpParty, ErpProfile, ErpRecord, PaymentState
+from hourbridge.domain.erp import (
+    ErpCustomer,
+    ErpDocument,
+    ErpParty,
+    ErpPayment,
+    ErpProfile,
+    ErpRecord,
+    PaymentState,
+)
+from hourbridge.domain.erp_identity import IdentityMatch
 
 
 class Sink(Protocol):
@@ -37,6 +46,21 @@ class Sink(Protocol):
 
     def payment_state(self, kind: str, erp_id: str) -> PaymentState: ...
 
+    def customers(self, company: str) -> Iterator[ErpCustomer]:
+        """Every customer of ``company`` the ERP holds, page by page."""
+        ...
+
+    def check(self, profile: ErpProfile) -> list[str]:
+        """What the ERP lacks for ``profile`` (company, journals, accounts, tax codes, items,
+        currency), one readable line each; ``[]`` when it is ready to post."""
+        ...
+
+
+class ErpGateway(Protocol):
+    """The sinks by destination name (``pipeline.sinks.SinkRegistry``)."""
+
+    def sink(self, destination: str) -> Sink: ...
+
 
 class ErpRepository(Protocol):
     """What the ERP use cases read and write in their transaction."""
@@ -56,6 +80,32 @@ class ErpRepository(Protocol):
 
     def postings(self, destination: str | None, external_id: str | None) -> list[
             dict[str, Any]]: ...
+
+    def identity(self, destination: str) -> dict[str, str]:
+        """The identity map of ``destination``: our customer id -> the ERP's id."""
+        ...
+
+    def identity_rows(self, destination: str | None) -> list[dict[str, Any]]: ...
+
+    def save_identity(self, destination: str, matches: Sequence[IdentityMatch],
+                      now: datetime) -> int:
+        """Replace ``destination``'s identity map with ``matches``; writers of one
+        destination wait for each other."""
+        ...
+
+    def posted_documents(self, destination: str | None) -> list[dict[str, Any]]:
+        """Invoices and credit notes an ERP holds (posted or found there): ``destination``,
+        ``kind``, ``erp_id``, ``invoice`` (our id), ``status``, ``currency``, ``total``."""
+        ...
+
+    def record_payment(self, invoice: int, destination: str, payment: ErpPayment,
+                       currency: str, now: datetime) -> bool:
+        """Keep ``payment`` once: False when this ERP's payment was recorded before."""
+        ...
+
+    def mark_paid(self, invoice: int) -> bool:
+        """An issued or posted invoice becomes ``paid``; False if it was not one."""
+        ...
 
 
 class PostingLog(Protocol):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from .alerts import AlertQueries
+from .audit import AuditQueries
 from .contracts import ContractQueries
 from .corrections import CorrectionQueries
 from .entries import EntryQueries
@@ -16,10 +18,13 @@ from .holds import HoldQueries
 from .inbox import InboxQueries
 from .intercompany import IntercompanyQueries
 from .invoices import InvoiceQueries
+from .kpis import KpiQueries
 from .ledger import LedgerQueries
 from .masterdata import MasterDataQueries
 from .outbox import OutboxQueries
 from .payroll import PayrollQueries
+from .receivables import ReceivableQueries
+from .reconciliation import ReconciliationQueries
 from .telemetry import TelemetryQueries
 from .trace import TraceQueries
 from .webhooks import WebhookQueries
@@ -32,6 +37,7 @@ class ReadModels(
     InboxQueries,
     ExceptionQueries,
     InvoiceQueries,
+    ReceivableQueries,
     CorrectionQueries,
     LedgerQueries,
     OutboxQueries,
@@ -42,6 +48,10 @@ class ReadModels(
     TelemetryQueries,
     TraceQueries,
     WebhookQueries,
+    AuditQueries,
+    KpiQueries,
+    ReconciliationQueries,
+    AlertQueries,
 ):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -71,7 +71,8 @@ class EntryQueries(QueryBase):
                 state: str | None = None, customer: str | None = None,
                 date_from: date | None = None, date_to: date | None = None,
                 invoice: int | None = None, after: int | None = None,
-                limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+                limit: int = 100, offset: int = 0,
+                updated_since: datetime | None = None) -> list[dict[str, Any]]:
         """Entries in id order, filtered; a page starts ``after`` an id (keyset: stable while
         rows are added) or skips ``offset`` rows. Each shows its open WIP (``wip_open``: booked
         less relieved, in the WIP's currency) and the live invoices it is on (``invoices``:
@@ -84,6 +85,8 @@ class EntryQueries(QueryBase):
             if value:
                 stmt = stmt.where(te.c[col] == value)
         stmt = self._entry_filters(stmt, state, customer, date_from, date_to, invoice, after)
+        if updated_since is not None:
+            stmt = stmt.where(te.c.updated_at >= updated_since)
         stmt = stmt.order_by(te.c.id).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(stmt)]

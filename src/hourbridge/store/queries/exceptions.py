@@ -31,6 +31,14 @@ class ExceptionQueries(QueryBase):
             r["created_at"] = r["created_at"].isoformat()
         return rows
 
+    def exception(self, exception_id: int) -> dict[str, Any] | None:
+        """One exception by id (any status), as ``exceptions`` lists it."""
+        ex = t.exceptions
+        with self.engine.connect() as conn:
+            row = conn.execute(select(ex.c.id, ex.c.source, ex.c.status, ex.c.reason,
+                                      ex.c.external_id).where(ex.c.id == exception_id)).first()
+        return None if row is None else dict(row._mapping)
+
     def exceptions_by_reason(self, status: str | None = "open") -> dict[str, int]:
         ex = t.exceptions
         stmt = select(ex.c.reason, func.count()).group_by(ex.c.reason).order_by(ex.c.reason)

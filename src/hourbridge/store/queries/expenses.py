@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +14,8 @@ from ._common import QueryBase, _json, money
 class ExpenseQueries(QueryBase):
     def expenses(self, *, employee: str | None = None, project: str | None = None,
                  approval: str | None = None, billing: str | None = None,
-                 limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+                 limit: int = 100, offset: int = 0, after: int | None = None,
+                 updated_since: datetime | None = None) -> list[dict[str, Any]]:
         ex = t.expenses
         stmt = select(ex.c.id, ex.c.source, ex.c.external_id, ex.c.revision, ex.c.employee,
                       ex.c.project, ex.c.task, ex.c.entity, ex.c.contract, ex.c.spent_on,
@@ -24,6 +26,10 @@ class ExpenseQueries(QueryBase):
                            ("approval", approval), ("billing", billing)):
             if value:
                 stmt = stmt.where(ex.c[col] == value)
+        if after is not None:
+            stmt = stmt.where(ex.c.id > after)
+        if updated_since is not None:
+            stmt = stmt.where(ex.c.updated_at >= updated_since)
         stmt = stmt.order_by(ex.c.id).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(stmt)]

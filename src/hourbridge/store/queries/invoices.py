@@ -13,15 +13,11 @@ from hourbridge.errors import InvalidInput
 
 from .. import tables as t
 from ._common import QueryBase, _json, _money_fields, money
+from .receivables import paid_by_invoice, with_payment
 
-# the statuses of an invoice (not a credit note) in each payment state
+# the statuses of an invoice (not a credit note) in each payment state filtered on;
+# unpaid: not paid in full (a partly paid one included)
 PAYMENT_STATES = {"paid": ("paid",), "unpaid": ("issued", "posted")}
-
-
-def _with_payment(row: dict[str, Any]) -> dict[str, Any]:
-    row["payment"] = next((state for state, statuses in PAYMENT_STATES.items()
-                           if row["kind"] == "invoice" and row["status"] in statuses), None)
-    return row
 
 
 def _line_json(line: dict[str, Any], currency: str) -> dict[str, Any]:
@@ -48,8 +44,9 @@ class InvoiceQueries(QueryBase):
                  limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
         """Invoices and credit notes in id order, filtered; ``date_from``/``date_to`` bound
         the issue date (so they leave drafts out). Each says its ``payment``: ``paid``,
-        ``unpaid`` (an issued or posted invoice), or none (a draft, a void, a credit
-        note)."""
+        ``partial`` or ``unpaid`` (an issued or posted invoice), or none (a draft, a void, a
+        credit note), and (documents owed) ``paid_amount``, ``open_amount`` and
+        ``last_paid_on`` from the payments read back from the ERPs."""
         inv = t.invoices
         stmt = select(*(inv.c[c] for c in self._INVOICE_COLS))
         for col, value in (("status", status), ("entity", entity), ("kind", kind),
@@ -69,8 +66,10 @@ class InvoiceQueries(QueryBase):
             stmt = stmt.where(inv.c.id > after)
         stmt = stmt.order_by(inv.c.id).limit(limit).offset(offset)
         with self.engine.connect() as conn:
-            return [_with_payment(_money_fields(_json(dict(r._mapping)), ("net", "tax", "total"),
-                                                r.currency)) for r in conn.execute(stmt)]
+            rows = conn.execute(stmt).all()
+            paid = paid_by_invoice(conn, [r.id for r in rows])
+        return [with_payment(_money_fields(_json(dict(r._mapping)), ("net", "tax", "total"),
+                                           r.currency), paid.get(r.id)) for r in rows]
 
     def invoice(self, invoice_id: int) -> dict[str, Any] | None:
         inv, li, le = t.invoices, t.invoice_lines, t.invoice_line_entries
@@ -87,8 +86,9 @@ class InvoiceQueries(QueryBase):
                 .where(le.c.line.in_([ln["id"] for ln in lines])).order_by(le.c.entry)
             ):
                 links[line_id].append({"entry": entry_id, "seconds": seconds})
-        out = _with_payment(_money_fields(_json(dict(head._mapping)), ("net", "tax", "total"),
-                                          head.currency))
+            paid = paid_by_invoice(conn, [invoice_id]).get(invoice_id)
+        out = with_payment(_money_fields(_json(dict(head._mapping)), ("net", "tax", "total"),
+                                         head.currency), paid)
         out["lines"] = []
         for ln in lines:
             ln = _line_json(ln, head.currency)

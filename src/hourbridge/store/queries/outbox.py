@@ -25,7 +25,8 @@ class OutboxQueries(QueryBase):
                 select(ob.c.status, func.count()).group_by(ob.c.status))}
 
     def dead_letters(self, limit: int = 100, reason: str | None = None,
-                     since: datetime | None = None) -> list[dict[str, Any]]:
+                     since: datetime | None = None, after: int | None = None
+                     ) -> list[dict[str, Any]]:
         ob = t.outbox
         stmt = (select(ob.c.id, ob.c.key, ob.c.type, ob.c.subject, ob.c.attempts,
                        ob.c.dead_reason.label("reason"), ob.c.last_error, ob.c.processed_at)
@@ -34,6 +35,8 @@ class OutboxQueries(QueryBase):
             stmt = stmt.where(ob.c.dead_reason == reason)
         if since:
             stmt = stmt.where(ob.c.processed_at >= since)
+        if after:
+            stmt = stmt.where(ob.c.id > after)
         with self.engine.connect() as conn:
             return [_iso(dict(r._mapping), "processed_at") for r in conn.execute(stmt)]
 

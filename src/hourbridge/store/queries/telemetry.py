@@ -56,3 +56,12 @@ class TelemetryQueries(QueryBase):
                 .group_by(te.c.entity, te.c.wip_currency)).all()
         return [{"entity": e, "currency": c or "", "seconds": int(s or 0),
                  "value": Decimal(v or 0)} for e, c, s, v in rows]
+
+    def sync_figures(self) -> list[dict[str, Any]]:
+        """Each tracker connection and when it last synced (None: never)."""
+        c = t.connections
+        with self.engine.connect() as conn:
+            return [{"connection": n, "tracker": tr, "synced_at": at, "created_at": made}
+                    for n, tr, at, made in conn.execute(
+                        select(c.c.name, c.c.tracker, c.c.synced_at, c.c.created_at)
+                        .order_by(c.c.name))]

@@ -9,6 +9,8 @@ importing this package gives ``hourbridge.store.tables.metadata`` the whole sche
 
 from __future__ import annotations
 
+from .access import api_keys, entity_policies
+from .audit import audit_chain_head, audit_log
 from .base import Id, metadata
 from .billing import (
     adjustments,
@@ -24,14 +26,15 @@ from .billing import (
     retainer_months,
     revenue_recognitions,
 )
-from .connections import connections, webhook_receipts
+from .connections import connections, tracker_exports, webhook_quarantine, webhook_receipts
 from .delivery import (
     idempotency_keys,
     journal_entries,
     journal_lines,
     outbox,
+    schedule_runs,
 )
-from .erp import erp_postings, erp_profiles
+from .erp import erp_identity_map, erp_postings, erp_profiles, invoice_payments
 from .intake import (
     PENDING_APPROVAL,
     PENDING_STATES,
@@ -65,7 +68,10 @@ __all__ = [
     "PENDING_STATES",
     "Id",
     "adjustments",
+    "api_keys",
     "assignments",
+    "audit_chain_head",
+    "audit_log",
     "billing_runs",
     "connections",
     "contract_charges",
@@ -77,6 +83,8 @@ __all__ = [
     "dead_letter_replays",
     "employees",
     "entities",
+    "entity_policies",
+    "erp_identity_map",
     "erp_postings",
     "erp_profiles",
     "exceptions",
@@ -91,6 +99,7 @@ __all__ = [
     "intercompany_markups",
     "invoice_line_entries",
     "invoice_lines",
+    "invoice_payments",
     "invoices",
     "journal_entries",
     "journal_lines",
@@ -103,9 +112,12 @@ __all__ = [
     "retainer_months",
     "revenue_recognitions",
     "revisions",
+    "schedule_runs",
     "tasks",
     "time_entries",
+    "tracker_exports",
     "webhook_deliveries",
+    "webhook_quarantine",
     "webhook_receipts",
     "webhook_subscriptions",
 ]

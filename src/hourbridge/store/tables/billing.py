@@ -31,6 +31,7 @@ billing_runs = Table(
     Column("invoices_created", Integer, nullable=False),
     Column("entries_billed", Integer, nullable=False),
     Column("dry_run", Boolean, nullable=False),
+    Column("started_by", String(200), nullable=True),  # who ran it (issue 14: four eyes)
     # what stood invoiced per contract and month after a real run (domain.invoiced), so the next
     # run of the same scope can say what changed; null for dry runs, which are no baseline
     Column("proposals", JSON),

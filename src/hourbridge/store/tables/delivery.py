@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from ..types import ExactDecimal, UtcDateTime
@@ -81,4 +82,25 @@ idempotency_keys = Table(
     Column("status_code", Integer),
     Column("response", JSON),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# --- schedules ---------------------------------------------------------------------------
+# one row per run of a schedule: a cron tick is claimed by inserting (schedule, tick), so of
+# any number of workers exactly one runs it; ``lease_until`` lets another rescue a run whose
+# worker died (a manual ``schedules run`` is a row of trigger ``manual`` at its own moment)
+schedule_runs = Table(
+    "schedule_runs", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("schedule", String(100), nullable=False),
+    Column("tick", UtcDateTime, nullable=False),
+    Column("trigger", String(16), nullable=False),  # cron / manual
+    Column("status", String(16), nullable=False),  # running / done / failed
+    Column("attempts", Integer, nullable=False, server_default="1"),
+    Column("worker", String(200), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Column("result", JSON),
+    Column("error", Text),
+    UniqueConstraint("schedule", "tick", name="uq_schedule_runs_tick"),
 )

@@ -3,9 +3,20 @@ one row per document and attempt, with the ERP's id and what came of it."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
-from ..types import UtcDateTime
+from ..types import ExactDecimal, UtcDateTime
 from .base import Id, metadata
 
 erp_profiles = Table(
@@ -35,4 +46,31 @@ erp_postings = Table(
     UniqueConstraint("destination", "external_id", "attempt",
                      name="uq_erp_postings_attempt"),
     Index("ix_erp_postings_key", "key"),
+)
+
+# which of an ERP's customers each of ours is (domain.erp_identity), as the last pull found
+erp_identity_map = Table(
+    "erp_identity_map", metadata,
+    Column("destination", String(64), primary_key=True),
+    Column("customer", String(64), primary_key=True),
+    Column("erp_id", String(64), nullable=False),
+    Column("matched_by", String(16), nullable=False),  # external_id / vat_id / name
+    Column("erp_name", String(200), nullable=False),
+    Column("pulled_at", UtcDateTime, nullable=False),
+)
+
+# payments an ERP holds against an issued invoice or credit note, read back by
+# ``erp payments pull``: one row per payment the ERP names (its own id), recorded once
+invoice_payments = Table(
+    "invoice_payments", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("invoice", Id, ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("destination", String(64), nullable=False),
+    Column("erp_payment_id", String(64), nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("amount", ExactDecimal, nullable=False),  # in the document's currency, positive
+    Column("currency", String(3), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    UniqueConstraint("invoice", "destination", "erp_payment_id",
+                     name="uq_invoice_payments_erp"),
 )

@@ -1,0 +1,105 @@
+"""ERP master data: the customers an ERP holds read into the identity map (so invoices name
+the ERP's own customer and nothing is created there twice), and a profile checked against
+the ERP before the first posting (``erp check``).
+
+The ERP is asked outside any transaction: profiles and our customers are read in one unit of
+work, the answer matched (``domain.erp_identity``) and stored in another, all at once. An
+ambiguous customer is an exception for finance (source ``erp``), never a guess.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from hourbridge.domain.commands import CheckErp, PullErpCustomers, ShowErpIdentity
+from hourbridge.domain.erp import ErpProfile, customer_party
+from hourbridge.domain.erp_identity import AMBIGUOUS, IdentityMatch, OurCustomer, match_customers
+from hourbridge.errors import InvalidInput, NotFound, SetupRefused
+
+from .deps import Collaborators
+from .ports.erp import Sink
+from .ports.exceptions import NewException
+from .ports.uow import UnitOfWork
+
+
+def _sink(deps: Collaborators, destination: str) -> Sink:
+    if deps.erp is None:
+        raise SetupRefused("no ERP sinks in this process")
+    return deps.erp(destination)
+
+
+def _profiles(uow: UnitOfWork, destination: str | None, entity: str | None) -> list[
+        ErpProfile]:
+    return [p for p in uow.erp.profiles()
+            if (destination is None or p.destination == destination)
+            and (entity is None or p.entity == entity)]
+
+
+def pull_erp_customers(cmd: PullErpCustomers, uow: UnitOfWork, now: datetime,
+                       deps: Collaborators) -> dict[str, Any]:
+    """Read every customer of the destination's companies and match ours to them; the
+    destination's identity map becomes what this pull found."""
+    with uow:
+        profiles = _profiles(uow, cmd.destination, None)
+        if not profiles:
+            raise NotFound("ERP destination", cmd.destination)
+        customers = uow.masterdata.snapshot().customers
+        ours = {p.company: [] for p in profiles}  # type: dict[str, list[OurCustomer]]
+        for p in profiles:
+            for c in sorted(customers.values(), key=lambda c: c.id):
+                if c.entity == p.entity:
+                    party = customer_party(c.entity, c.id, {"name": c.name})
+                    ours[p.company].append(OurCustomer(c.id, c.entity, party.external_id,
+                                                       c.name, c.vat_id))
+    sink = _sink(deps, cmd.destination)
+    matches, problems, seen = [], [], 0
+    for company, mine in ours.items():
+        theirs = list(sink.customers(company))
+        seen += len(theirs)
+        found, trouble = match_customers(cmd.destination, mine, theirs)
+        matches += found
+        problems += trouble
+    held = [IdentityMatch(pr.where.rsplit(".", 1)[-1], "", AMBIGUOUS, pr.message[:200])
+            for pr in problems]
+    with uow:
+        # an ambiguous customer is kept without an ERP id: its documents wait (``erp push``
+        # names it) until a person resolves it, rather than create a third customer
+        uow.erp.save_identity(cmd.destination, matches + held, now)
+        uow.exceptions.add_open_once([NewException(None, "erp", None, pr, {})
+                                      for pr in problems], now)
+        # an ambiguity settled since (in the ERP): its exception is resolved
+        uow.exceptions.resolve_all("erp", [f"erp_customers[{cmd.destination}].{m.customer}"
+                                           for m in matches], now, "erp customers pull")
+        uow.commit()
+    matched = {m.customer for m in matches}
+    unsure = {pr.where.rsplit(".", 1)[-1] for pr in problems}
+    return {"destination": cmd.destination, "erp_customers": seen, "matched": len(matches),
+            "matched_by": dict(sorted(Counter(m.matched_by for m in matches).items())),
+            "missing": sorted(c.customer for cs in ours.values() for c in cs
+                              if c.customer not in matched | unsure),
+            "ambiguous": [pr.message for pr in problems],
+            "customers": [{"customer": m.customer, "erp_id": m.erp_id,
+                           "matched_by": m.matched_by, "erp_name": m.erp_name}
+                          for m in matches]}
+
+
+def erp_identity(cmd: ShowErpIdentity, uow: UnitOfWork) -> list[dict[str, Any]]:
+    with uow:
+        return uow.erp.identity_rows(cmd.destination)
+
+
+def check_erp(cmd: CheckErp, uow: UnitOfWork, now: datetime,
+              deps: Collaborators) -> dict[str, Any]:
+    """Each profile of the entity checked by its ERP: what is missing there, per
+    destination; ``ready`` when nothing is."""
+    with uow:
+        profiles = _profiles(uow, cmd.destination, cmd.entity)
+    if not profiles:
+        where = f" and destination {cmd.destination!r}" if cmd.destination else ""
+        raise InvalidInput(f"no ERP profile for entity {cmd.entity!r}{where}")
+    out = [{"destination": p.destination, "system": p.system,
+            "missing": _sink(deps, p.destination).check(p)} for p in profiles]
+    return {"entity": cmd.entity, "destinations": out,
+            "ready": not any(d["missing"] for d in out)}

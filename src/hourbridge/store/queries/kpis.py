@@ -1,0 +1,305 @@
+"""Figures the KPIs are computed from (``observability.kpis``), each one set-based statement.
+
+Every method returns a *bounded* result: a histogram (group, whole days, count) instead of one
+row per entry, or sums grouped by a rate, so the Python pass over it costs the same at a
+thousand entries as at a million. Money is summed exactly: PostgreSQL sums NUMERIC; SQLite
+keeps amounts as decimal text, so they are summed as integers of 10^-8 units (exact for any
+single amount below 90 million; see ``_money_sum``) and turned back into ``Decimal``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, Date, Float, and_, case, cast, func, literal, or_, select
+from sqlalchemy.sql import ColumnElement
+
+from .. import tables as t
+from ._common import QueryBase
+
+SCALE = 10**8  # SQLite money sums: integer units of 10^-8 (ExactDecimal keeps 8 decimals)
+BILLED = ("issued", "posted", "paid")  # an invoice or credit note that stands
+OPEN_WIP = ("unbilled", "credited", "on_draft")
+
+
+class KpiQueries(QueryBase):
+    # --- dialect helpers -----------------------------------------------------------------
+    @property
+    def _sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def _day(self, instant: Any) -> ColumnElement[Any]:
+        """The UTC date of a stored instant."""
+        if self._sqlite:  # stored as UTC text 'YYYY-MM-DD HH:MM:SS...': its first ten
+            return func.substr(instant, 1, 10)
+        return cast(func.timezone("UTC", instant), Date)
+
+    def _days(self, later: Any, earlier: Any) -> ColumnElement[Any]:
+        """Whole days from ``earlier`` to ``later`` (both dates)."""
+        if self._sqlite:
+            return cast(func.julianday(later) - func.julianday(earlier), BigInteger)
+        return later - earlier
+
+    def _hours(self, later: Any, earlier: Any) -> ColumnElement[Any]:
+        """Whole hours between two instants."""
+        if self._sqlite:
+            return cast((func.julianday(later) - func.julianday(earlier)) * 24, BigInteger)
+        return cast(func.floor(func.extract("epoch", later - earlier) / 3600), BigInteger)
+
+    def _money_sum(self, column: Any) -> ColumnElement[Any]:
+        if self._sqlite:
+            # text -> REAL -> x 10^8 -> nearest integer recovers the exact decimal for
+            # amounts below 2^53 / 10^8 (about 90 million); integer SUM is exact
+            return func.sum(cast(func.round(cast(column, Float) * SCALE), BigInteger))
+        return func.sum(column)
+
+    def _money(self, value: Any) -> Decimal:
+        if value is None:
+            return Decimal(0)
+        if self._sqlite:
+            return Decimal(int(value)).scaleb(-8).normalize()
+        return Decimal(value)
+
+    # --- the figures ---------------------------------------------------------------------
+    def kpi_first_work_date(self) -> date | None:
+        with self.engine.connect() as conn:
+            value: date | None = conn.execute(
+                select(func.min(t.time_entries.c.work_date))).scalar_one()
+        return value
+
+    def kpi_entity_filter(self, column: Any, entity: str | None) -> ColumnElement[bool]:
+        return column == entity if entity else literal(True)
+
+    def kpi_approval_lag(self, first: date, last: date, entity: str | None
+                         ) -> list[dict[str, Any]]:
+        """Days from work date to approval, per entity, customer and day count: entries
+        worked in the period and approved."""
+        te, pr = t.time_entries, t.projects
+        approved = self._day(te.c.approved_at)
+        pairs = (select(te.c.entity, pr.c.customer, te.c.work_date.label("start"),
+                        approved.label("end"), func.count().label("n"))
+                 .join(pr, pr.c.code == te.c.project)
+                 .where(te.c.approval == "approved", te.c.approved_at.is_not(None),
+                        te.c.work_date.between(first, last),
+                        self.kpi_entity_filter(te.c.entity, entity))
+                 .group_by(te.c.entity, pr.c.customer, te.c.work_date, approved))
+        return self._histogram(pairs)
+
+    def kpi_invoice_lag(self, first: date, last: date, entity: str | None, *,
+                        since: str) -> list[dict[str, Any]]:
+        """Days to the issue date of the invoice that billed an entry, from its work date
+        (``since="work"``) or its approval (``"approved"``), per entity, customer and day
+        count, over invoices issued in the period (an entry billed in parts counts per
+        part)."""
+        te, li, ln, inv = t.time_entries, t.invoice_line_entries, t.invoice_lines, t.invoices
+        start = te.c.work_date if since == "work" else self._day(te.c.approved_at)
+        pairs = (select(inv.c.entity, inv.c.customer, start.label("start"),
+                        inv.c.issue_date.label("end"), func.count().label("n"))
+                 .select_from(inv)
+                 .join(ln, ln.c.invoice == inv.c.id)
+                 .join(li, li.c.line == ln.c.id)
+                 .join(te, te.c.id == li.c.entry)
+                 .where(inv.c.kind == "invoice", inv.c.status.in_(BILLED),
+                        inv.c.issue_date.between(first, last), li.c.seconds > 0,
+                        te.c.approved_at.is_not(None),
+                        self.kpi_entity_filter(inv.c.entity, entity))
+                 .group_by(inv.c.entity, inv.c.customer, start, inv.c.issue_date))
+        return self._histogram(pairs)
+
+    def kpi_issued_invoices(self, first: date, last: date, entity: str | None
+                            ) -> list[dict[str, Any]]:
+        """Invoices issued in the period with when each was first posted to an ERP (null
+        while none was): one row per invoice, a bounded pass (invoices, not entries)."""
+        inv, ep = t.invoices, t.erp_postings
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(inv.c.entity, inv.c.customer, inv.c.number, inv.c.issue_date)
+                .where(inv.c.kind == "invoice", inv.c.status.in_(BILLED),
+                       inv.c.issue_date.between(first, last),
+                       self.kpi_entity_filter(inv.c.entity, entity))).all()
+            posted: dict[tuple[str, str], datetime] = {}
+            for key, at in conn.execute(
+                    select(ep.c.key, func.min(ep.c.finished_at))
+                    .where(ep.c.kind == "invoice", ep.c.status.in_(("posted", "found")))
+                    .group_by(ep.c.key)):
+                # the key is erp:<destination>:invoice-issued:<entity>:<number>
+                _, _, rest = key.partition(":invoice-issued:")
+                ent, _, number = rest.partition(":")
+                if number and (at is not None) and ((ent, number) not in posted
+                                                    or at < posted[(ent, number)]):
+                    posted[(ent, number)] = at
+        return [{"entity": e, "customer": c, "number": n, "issue_date": d,
+                 "posted_at": posted.get((e, n))} for e, c, n, d in rows]
+
+    def kpi_wip(self, as_of: date, entity: str | None) -> list[dict[str, Any]]:
+        """Approved billable work not yet invoiced, worked on or before ``as_of``, per entity,
+        WIP currency and age bucket (0-30, 31-60, 61-90, 90+ days before ``as_of``)."""
+        te = t.time_entries
+        age = self._days(literal(as_of, Date), te.c.work_date)
+        bucket = case((age <= 30, "0-30"), (age <= 60, "31-60"), (age <= 90, "61-90"),
+                      else_="90+").label("bucket")
+        stmt = (select(te.c.entity, te.c.wip_currency, bucket, func.count(),
+                       func.sum(te.c.billable_seconds - te.c.relieved_seconds),
+                       self._money_sum(te.c.wip_amount), self._money_sum(te.c.wip_relieved))
+                .where(te.c.approval == "approved", te.c.billable.is_(True),
+                       te.c.billing.in_(OPEN_WIP), te.c.work_date <= as_of,
+                       self.kpi_entity_filter(te.c.entity, entity))
+                .group_by(te.c.entity, te.c.wip_currency, bucket))
+        with self.engine.connect() as conn:
+            return [{"entity": e, "currency": cur or "", "bucket": b, "entries": n,
+                     "seconds": int(s or 0),
+                     "value": self._money(wip) - self._money(rel)}
+                    for e, cur, b, n, s, wip, rel in conn.execute(stmt)]
+
+    def kpi_exceptions(self, first: date, last: date) -> list[dict[str, Any]]:
+        """Exceptions raised in the period per source, reason and status, with a histogram
+        of whole hours to resolution for the resolved ones (``hours`` null otherwise)."""
+        ex = t.exceptions
+        start, end = _instants(first, last)
+        hours = case((ex.c.status == "resolved", self._hours(ex.c.closed_at, ex.c.created_at)),
+                     else_=None).label("hours")
+        stmt = (select(ex.c.source, ex.c.reason, ex.c.status, hours, func.count())
+                .where(ex.c.created_at >= start, ex.c.created_at < end)
+                .group_by(ex.c.source, ex.c.reason, ex.c.status, hours))
+        with self.engine.connect() as conn:
+            return [{"source": s, "reason": r, "status": st, "hours": h, "count": n}
+                    for s, r, st, h, n in conn.execute(stmt)]
+
+    def kpi_entries_taken(self, first: date, last: date) -> dict[str, int]:
+        """Entries stored in the period per source (the exception rate's other half)."""
+        te = t.time_entries
+        start, end = _instants(first, last)
+        with self.engine.connect() as conn:
+            return {s: n for s, n in conn.execute(
+                select(te.c.source, func.count())
+                .where(te.c.created_at >= start, te.c.created_at < end)
+                .group_by(te.c.source))}
+
+    def kpi_hours_by_employee(self, first: date, last: date, entity: str | None
+                              ) -> list[dict[str, Any]]:
+        """Every employee (of ``entity``) with the entity's country, hours per day, and the
+        seconds worked in the period: all, and on billable work."""
+        te, em, en = t.time_entries, t.employees, t.entities
+        worked = (select(te.c.employee, func.sum(te.c.worked_seconds).label("worked"),
+                         func.sum(case((te.c.billable.is_(True), te.c.worked_seconds),
+                                       else_=0)).label("billable"))
+                  .where(te.c.work_date.between(first, last), te.c.deleted_at.is_(None))
+                  .group_by(te.c.employee).subquery())
+        stmt = (select(em.c.id, em.c.entity, en.c.country, em.c.hours_per_day,
+                       worked.c.worked, worked.c.billable)
+                .join(en, en.c.code == em.c.entity)
+                .outerjoin(worked, worked.c.employee == em.c.id)
+                .where(self.kpi_entity_filter(em.c.entity, entity)))
+        with self.engine.connect() as conn:
+            return [{"employee": i, "entity": e, "country": c, "hours_per_day": Decimal(h),
+                     "worked_seconds": int(w or 0), "billable_seconds": int(b or 0)}
+                    for i, e, c, h, w, b in conn.execute(stmt)]
+
+    def kpi_billed_time(self, first: date, last: date, entity: str | None
+                        ) -> list[dict[str, Any]]:
+        """Time billed on invoices issued in the period, per entity, currency and line rate:
+        seconds billed and seconds worked on the entries billed (realization, effective
+        rate); few rows: one per rate."""
+        te, li, ln, inv = t.time_entries, t.invoice_line_entries, t.invoice_lines, t.invoices
+        stmt = (select(inv.c.entity, inv.c.currency, ln.c.rate, func.sum(li.c.seconds),
+                       func.sum(te.c.worked_seconds))
+                .select_from(inv)
+                .join(ln, ln.c.invoice == inv.c.id)
+                .join(li, li.c.line == ln.c.id)
+                .join(te, te.c.id == li.c.entry)
+                .where(inv.c.kind == "invoice", inv.c.status.in_(BILLED), ln.c.kind == "time",
+                       inv.c.issue_date.between(first, last),
+                       self.kpi_entity_filter(inv.c.entity, entity))
+                .group_by(inv.c.entity, inv.c.currency, ln.c.rate))
+        with self.engine.connect() as conn:
+            return [{"entity": e, "currency": c, "rate": Decimal(r), "billed_seconds": int(b),
+                     "worked_seconds": int(w)} for e, c, r, b, w in conn.execute(stmt)]
+
+    def kpi_revenue(self, first: date, last: date, entity: str | None
+                    ) -> list[dict[str, Any]]:
+        """Net line amounts of invoices and credit notes issued in the period (credit notes
+        negative), per entity, customer, project, currency and line kind."""
+        ln, inv = t.invoice_lines, t.invoices
+        stmt = (select(inv.c.entity, inv.c.customer, ln.c.project, inv.c.currency, ln.c.kind,
+                       inv.c.kind, self._money_sum(ln.c.amount))
+                .select_from(inv).join(ln, ln.c.invoice == inv.c.id)
+                .where(inv.c.status.in_(BILLED), inv.c.issue_date.between(first, last),
+                       self.kpi_entity_filter(inv.c.entity, entity))
+                .group_by(inv.c.entity, inv.c.customer, ln.c.project, inv.c.currency,
+                          ln.c.kind, inv.c.kind))
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        out = []
+        for e, cu, p, c, line_kind, doc_kind, amount in rows:
+            value = self._money(amount)
+            # credit notes are stored with positive or negative lines depending on the
+            # model; the document kind decides the sign
+            value = -abs(value) if doc_kind == "credit_note" else value
+            out.append({"entity": e, "customer": cu, "project": p, "currency": c,
+                        "kind": line_kind, "amount": value})
+        return out
+
+    def kpi_cost(self, first: date, last: date, entity: str | None) -> list[dict[str, Any]]:
+        """Seconds worked in the period per project and cost rate in force on the work date
+        (effective-dated rows joined as segments), with the project's customer and entity."""
+        te, cr, pr = t.time_entries, t.cost_rates, t.projects
+        until = func.lead(cr.c.valid_from).over(partition_by=cr.c.employee,
+                                                order_by=cr.c.valid_from)
+        seg = select(cr.c.employee, cr.c.valid_from, until.label("until"), cr.c.rate,
+                     cr.c.currency).subquery()
+        stmt = (select(te.c.project, pr.c.customer, pr.c.entity, seg.c.rate, seg.c.currency,
+                       func.sum(te.c.worked_seconds))
+                .select_from(te)
+                .join(pr, pr.c.code == te.c.project)
+                .join(seg, and_(seg.c.employee == te.c.employee,
+                                seg.c.valid_from <= te.c.work_date,
+                                or_(seg.c.until.is_(None), seg.c.until > te.c.work_date)))
+                .where(te.c.work_date.between(first, last), te.c.deleted_at.is_(None),
+                       self.kpi_entity_filter(pr.c.entity, entity))
+                .group_by(te.c.project, pr.c.customer, pr.c.entity, seg.c.rate,
+                          seg.c.currency))
+        with self.engine.connect() as conn:
+            return [{"project": p, "customer": cu, "entity": e, "rate": Decimal(r),
+                     "currency": c, "seconds": int(s)}
+                    for p, cu, e, r, c, s in conn.execute(stmt)]
+
+    def kpi_receivables(self, first: date, last: date, entity: str | None
+                        ) -> list[dict[str, Any]]:
+        """Per entity and currency: what invoices issued by the period's end still owe
+        (issued or posted, not paid) and what was billed (totals) in the period."""
+        inv = t.invoices
+        open_ = case((and_(inv.c.kind == "invoice", inv.c.status.in_(("issued", "posted")),
+                           inv.c.issue_date <= last), inv.c.total), else_=None)
+        in_period = case((inv.c.issue_date.between(first, last), inv.c.total), else_=None)
+        stmt = (select(inv.c.entity, inv.c.currency, inv.c.kind, self._money_sum(open_),
+                       self._money_sum(in_period))
+                .where(inv.c.status.in_(BILLED), self.kpi_entity_filter(inv.c.entity, entity))
+                .group_by(inv.c.entity, inv.c.currency, inv.c.kind))
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        out = []
+        for e, c, kind, owed, billed in rows:
+            sign = -1 if kind == "credit_note" else 1
+            out.append({"entity": e, "currency": c, "receivable": self._money(owed),
+                        "billed": sign * abs(self._money(billed))})
+        return out
+
+    def _histogram(self, pairs: Any) -> list[dict[str, Any]]:
+        """(entity, customer, whole days, count) from a statement grouped by (entity,
+        customer, start day, end day): days are computed once per distinct pair of days,
+        not once per row."""
+        sub = pairs.subquery()
+        days = self._days(sub.c.end, sub.c.start).label("days")
+        stmt = (select(sub.c.entity, sub.c.customer, days, func.sum(sub.c.n))
+                .group_by(sub.c.entity, sub.c.customer, days))
+        with self.engine.connect() as conn:
+            return [{"entity": e, "customer": c, "days": int(d), "count": int(n)}
+                    for e, c, d, n in conn.execute(stmt) if d is not None]
+
+
+def _instants(first: date, last: date) -> tuple[datetime, datetime]:
+    """The period as UTC instants [first 00:00, day after last 00:00)."""
+    return (datetime(first.year, first.month, first.day, tzinfo=UTC),
+            datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1))

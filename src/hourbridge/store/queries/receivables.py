@@ -1,0 +1,122 @@
+"""Receivables: what each issued document has been paid (payments read back from the ERPs,
+``invoice_payments``) and the aging of what is still open, by customer and currency."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from .. import tables as t
+from .._sql import _member
+from ._common import QueryBase, money
+
+# the statuses of a document that is owed (a draft is not yet, a void no more)
+OWED = ("issued", "posted", "paid")
+BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
+
+
+def paid_by_invoice(conn: Connection, ids: list[int], as_of: date | None = None) -> dict[
+        int, tuple[Decimal, date]]:
+    """Per invoice id: the amount paid (up to ``as_of``) and the last payment's date."""
+    ip = t.invoice_payments
+    out: dict[int, tuple[Decimal, date]] = {}
+    for cond in _member(conn, ip.c.invoice, ids):
+        stmt = select(ip.c.invoice, func.sum(ip.c.amount), func.max(ip.c.paid_on)).where(
+            cond).group_by(ip.c.invoice)
+        if as_of is not None:
+            stmt = stmt.where(ip.c.paid_on <= as_of)
+        for invoice, amount, last in conn.execute(stmt):
+            out[invoice] = (Decimal(amount), last)
+    return out
+
+
+def open_amount(kind: str, status: str, total: Decimal, paid: Decimal) -> Decimal:
+    """What is still owed on a document: its total less what was paid (a credit note's total
+    is negative and what was refunded on it brings it towards zero); nothing once paid."""
+    if status == "paid":
+        return Decimal(0)
+    return total + paid if total < 0 else total - paid
+
+
+def with_payment(row: dict[str, Any], paid: tuple[Decimal, date] | None) -> dict[str, Any]:
+    """A JSON-ready invoice row with ``payment`` (invoices: paid / partial / unpaid; none on
+    a draft, a void or a credit note), ``paid_amount``, ``open_amount`` (owed documents
+    only) and ``last_paid_on``."""
+    amount, last = paid or (Decimal(0), None)
+    owed = row["status"] in OWED
+    cur = row["currency"]
+    row["paid_amount"] = money(amount, cur) if owed else None
+    row["open_amount"] = (money(open_amount(row["kind"], row["status"], Decimal(row["total"]),
+                                            amount), cur) if owed else None)
+    row["last_paid_on"] = last.isoformat() if last else None
+    payment = None
+    if row["kind"] == "invoice" and owed:
+        payment = ("paid" if row["status"] == "paid" else "partial" if amount > 0
+                   else "unpaid")
+    row["payment"] = payment
+    return row
+
+
+def bucket(days_past_due: int) -> str:
+    if days_past_due <= 0:
+        return "current"
+    if days_past_due <= 30:
+        return "1-30"
+    if days_past_due <= 60:
+        return "31-60"
+    return "61-90" if days_past_due <= 90 else "90+"
+
+
+class ReceivableQueries(QueryBase):
+    def receivables_aging(self, as_of: date, entity: str | None = None) -> dict[str, Any]:
+        """What customers owe on ``as_of`` (documents issued by then, payments made by
+        then), by customer and currency, in buckets of days past the due date: current
+        (not yet due), 1-30, 31-60, 61-90 and 90+; and per currency in all. Money as
+        decimal strings in the currency's minor units."""
+        inv = t.invoices
+        stmt = select(inv.c.id, inv.c.kind, inv.c.status, inv.c.entity, inv.c.customer,
+                      inv.c.currency, inv.c.issue_date, inv.c.due_date, inv.c.total).where(
+            inv.c.status.in_(OWED), inv.c.issue_date <= as_of)
+        if entity:
+            stmt = stmt.where(inv.c.entity == entity)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt.order_by(inv.c.id)).all()
+            paid = paid_by_invoice(conn, [r.id for r in rows], as_of)
+            ever = paid_by_invoice(conn, [r.id for r in rows])
+            names = dict(conn.execute(select(t.customers.c.id, t.customers.c.name)).all())
+        zero = dict.fromkeys(BUCKETS, Decimal(0))
+        by_customer: dict[tuple[str, str, str], dict[str, Any]] = {}
+        totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict(zero))
+        for r in rows:
+            amount = paid.get(r.id, (Decimal(0), None))[0]
+            last = ever[r.id][1] if r.id in ever else None
+            # paid in full (by the ERP's word) only from its last payment on
+            settled = r.status == "paid" and (last is None or last <= as_of)
+            owed = open_amount(r.kind, "paid" if settled else "issued", Decimal(r.total),
+                               amount)
+            if owed == 0:
+                continue
+            b = bucket((as_of - (r.due_date or r.issue_date)).days)
+            key = (r.entity, r.customer, r.currency)
+            acc = by_customer.setdefault(key, {"buckets": dict(zero), "documents": 0})
+            acc["buckets"][b] += owed
+            acc["documents"] += 1
+            totals[r.currency][b] += owed
+
+        def shown(sums: dict[str, Decimal], cur: str) -> dict[str, Any]:
+            return {**{k: money(v, cur) for k, v in sums.items()},
+                    "total": money(sum(sums.values(), Decimal(0)), cur)}
+
+        return {
+            "as_of": as_of.isoformat(), "entity": entity, "buckets": list(BUCKETS),
+            "customers": [{"entity": e, "customer": cu, "name": names.get(cu, cu),
+                           "currency": cur, "documents": acc["documents"],
+                           **shown(acc["buckets"], cur)}
+                          for (e, cu, cur), acc in sorted(by_customer.items())],
+            "totals": [{"currency": cur, **shown(sums, cur)}
+                       for cur, sums in sorted(totals.items())],
+        }
