@@ -26,54 +26,9 @@ from hourbridge.services.ports.invoices import (
 from . import tables as t
 from ._sql import _chunks, _member
 from .bulk import bulk_insert
+from .invoice_rows import header_row, line_rows, original_columns
 
 _INSERT_LINES = insert(t.invoice_lines)
-_NOT_CONVERTED = {"original_amount": None, "original_currency": None, "original_rate": None}
-
-
-def _original(foreign: ForeignAmount | None) -> dict[str, Any]:
-    """The columns of a line converted from another currency (all NULL if it was not)."""
-    if foreign is None:
-        return _NOT_CONVERTED
-    return {"original_amount": foreign.amount, "original_currency": foreign.currency,
-            "original_rate": foreign.rate}
-
-
-def _header(run_id: int, draft: Any, tax: Any, at: datetime) -> dict[str, Any]:
-    net = draft.net
-    return {"billing_run": run_id, "entity": draft.entity, "contract": draft.contract,
-            "customer": draft.customer, "currency": draft.currency, "period": draft.period,
-            "status": "draft", "net": net, "tax_code": tax.code, "tax_category": tax.category,
-            "tax_exemption_code": tax.exemption_code, "tax_rate": tax.rate, "tax": tax.amount,
-            "total": net + tax.amount, "tax_note": tax.note, "created_at": at}
-
-
-def _line_rows(invoice_id: int, draft: Any) -> list[dict[str, Any]]:
-    """The draft's time lines, then its charge lines, numbered from 1."""
-    rows = [
-        {"invoice": invoice_id, "line_no": n, "description": line.describe(),
-         "project": line.project, "task": line.task, "role": line.role,
-         "seconds": line.seconds,
-         "quantity_hours": line.quantity_hours.quantize(Decimal("0.000001")),
-         "rate": line.decision.rate, "amount": line.amount,
-         "rate_card": line.decision.card, "rate_row": line.decision.row,
-         "rate_rule": line.decision.rule, "rate_scope": line.decision.scope,
-         "contract_version": line.decision.contract_version,
-         "kind": line.kind, "charge_ref": line.charge_ref, **_NOT_CONVERTED}
-        for n, line in enumerate(draft.lines, start=1)
-    ]
-    rows += [
-        {"invoice": invoice_id, "line_no": n, "description": c.description,
-         "project": c.project, "task": "", "role": "", "seconds": 0,
-         "quantity_hours": Decimal(0), "rate": abs(c.amount), "amount": c.amount,
-         "rate_card": "", "rate_row": c.ref, "rate_rule": c.kind, "rate_scope": "contract",
-         "contract_version": c.contract_version, "kind": c.kind, "charge_ref": c.ref,
-         **_original(c.foreign)}
-        for n, c in enumerate(draft.charges, start=len(draft.lines) + 1)
-    ]
-    return rows
-
-
 class SqlInvoices:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -139,11 +94,11 @@ class SqlInvoices:
         line order (time lines, then charge lines)."""
         if not drafts:
             return []
-        headers = [_header(run_id, draft, tax, at) for draft, tax in drafts]
+        headers = [header_row(run_id, draft, tax, at) for draft, tax in drafts]
         invoice_ids = self._insert_all(t.invoices, headers)
         rows: list[dict[str, Any]] = []
         for invoice_id, (draft, _) in zip(invoice_ids, drafts, strict=True):
-            rows += _line_rows(invoice_id, draft)
+            rows += line_rows(invoice_id, draft)
         all_ids = self._insert_all(t.invoice_lines, rows)
         out: list[tuple[int, list[int]]] = []
         links: list[tuple[int, int, int]] = []
@@ -328,7 +283,7 @@ class SqlInvoices:
              "rate_scope": c.original.rate_scope,
              "contract_version": c.original.contract_version, "kind": c.original.kind,
              "charge_ref": c.original.rate_row if not c.original.hourly else None,
-             **_original(c.original.foreign)}
+             **original_columns(c.original.foreign)}
             for n, c in enumerate(lines, start=1)
         ]
         line_ids = self.conn.execute(

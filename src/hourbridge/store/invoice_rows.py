@@ -1,0 +1,54 @@
+"""The rows a draft invoice becomes: its header and its lines (time lines, then charges)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from hourbridge.domain.fx import ForeignAmount
+
+NOT_CONVERTED = {"original_amount": None, "original_currency": None, "original_rate": None}
+
+
+def original_columns(foreign: ForeignAmount | None) -> dict[str, Any]:
+    """The columns of a line converted from another currency (all NULL if it was not)."""
+    if foreign is None:
+        return NOT_CONVERTED
+    return {"original_amount": foreign.amount, "original_currency": foreign.currency,
+            "original_rate": foreign.rate}
+
+
+def header_row(run_id: int, draft: Any, tax: Any, at: datetime) -> dict[str, Any]:
+    net = draft.net
+    return {"billing_run": run_id, "entity": draft.entity, "contract": draft.contract,
+            "customer": draft.customer, "currency": draft.currency, "period": draft.period,
+            "status": "draft", "net": net, "tax_code": tax.code, "tax_category": tax.category,
+            "tax_exemption_code": tax.exemption_code, "tax_rate": tax.rate, "tax": tax.amount,
+            "total": net + tax.amount, "tax_note": tax.note, "created_at": at}
+
+
+def line_rows(invoice_id: int, draft: Any) -> list[dict[str, Any]]:
+    """The draft's time lines, then its charge lines, numbered from 1."""
+    rows = [
+        {"invoice": invoice_id, "line_no": n, "description": line.describe(),
+         "project": line.project, "task": line.task, "role": line.role,
+         "seconds": line.seconds,
+         "quantity_hours": line.quantity_hours.quantize(Decimal("0.000001")),
+         "rate": line.decision.rate, "amount": line.amount,
+         "rate_card": line.decision.card, "rate_row": line.decision.row,
+         "rate_rule": line.decision.rule, "rate_scope": line.decision.scope,
+         "contract_version": line.decision.contract_version,
+         "kind": line.kind, "charge_ref": line.charge_ref, **NOT_CONVERTED}
+        for n, line in enumerate(draft.lines, start=1)
+    ]
+    rows += [
+        {"invoice": invoice_id, "line_no": n, "description": c.description,
+         "project": c.project, "task": "", "role": "", "seconds": 0,
+         "quantity_hours": Decimal(0), "rate": abs(c.amount), "amount": c.amount,
+         "rate_card": "", "rate_row": c.ref, "rate_rule": c.kind, "rate_scope": "contract",
+         "contract_version": c.contract_version, "kind": c.kind, "charge_ref": c.ref,
+         **original_columns(c.foreign)}
+        for n, c in enumerate(draft.charges, start=len(draft.lines) + 1)
+    ]
+    return rows
