@@ -145,7 +145,7 @@ def test_receivables_aging_by_customer_in_buckets_of_days_past_due(
         assert got.status_code == 200, got.text
         assert got.json()["customers"][0]["31-60"] == row["31-60"]
         assert got.json()["totals"] == report["totals"]
-        listed = {i["id"]: i for i in client.get("/v1/invoices").json()}
+        listed = {i["id"]: i for i in client.get("/v1/invoices").json()["items"]}
         assert listed[invoices[1]["id"]]["payment"] == "partial"
         assert listed[invoices[1]["id"]]["paid_amount"] == "100.00"
         assert listed[invoices[1]["id"]]["last_paid_on"] == "2026-11-20"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from cryptography.fernet import Fernet
 
 
 def free_port() -> int:
@@ -66,7 +67,10 @@ class Server:
 def serve(database_url: str, log_path: Path, timeout: float = 30.0) -> Iterator[Server]:
     """Start the API on ``database_url``; stdout and stderr go to ``log_path``."""
     port = free_port()
-    env = {**os.environ, "HOURBRIDGE_DATABASE_URL": database_url}
+    # a secret key of its own, as an operator sets one: dashboard logins sign their cookie
+    # with it (and connection secrets are encrypted with it)
+    env = {"HOURBRIDGE_SECRET_KEY": Fernet.generate_key().decode(), **os.environ,
+           "HOURBRIDGE_DATABASE_URL": database_url}
     cli = Path(sys.executable).with_name("hourbridge")
     # as an operator would: PostgreSQL gets its schema from `db upgrade`, never from serve
     subprocess.run([str(cli), "db", "upgrade"], env=env, check=True, capture_output=True,

@@ -46,6 +46,10 @@ REASON_OWNERS: Final[dict[str, str]] = {
     # tracker rows (connectors): a tracker id with no alias to a code; a timer still running
     "unknown_alias": "integration",
     "timer_running": "consultant",
+    # a tracker's entry that is not work (Clockify's BREAK); a code an alias names that
+    # master data lacks (``aliases add``)
+    "not_work": "consultant",
+    "unknown_code": "integration",
     # a contract a billing run looked at and found nothing due (services.billing_report)
     "nothing_open": "finance",
     # what a use case passes over (``Skip``)
