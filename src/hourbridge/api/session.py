@@ -48,7 +48,8 @@ def session_key_id(secret: str, cookie: str, now: float) -> str | None:
 
 # no favicon to fetch: before login every path but this page answers 401
 _FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Hourbridge login
-</title><link rel="icon" href="data:,"></head><body><main><h1>Hourbridge</h1>{error}<form method="post" action="/login">
+</title><link rel="icon" href="data:,"></head><body><main><h1>Hourbridge</h1>{error}
+<form method="post" action="/login">
 <input type="hidden" name="next" value="{next}"><label>API key
 <input type="password" name="api_key" autocomplete="off" required></label>
 <button type="submit">Log in</button></form></main></body></html>"""
