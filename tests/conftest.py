@@ -66,7 +66,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
+# What tests print on purpose (fault figures, "lost 0 duplicated 0", what Tryton holds, the
+# authorization matrix...) is listed at the end of the run. Read from each report's captured
+# stdout, in the process that reports: with pytest-xdist the workers' prints arrive there too.
+_FIGURES: list[str] = []
+FIGURE_LINES_PER_TEST, FIGURE_LINE_CHARS = 12, 300
+
+
+def _keep_figures(report: pytest.TestReport) -> None:
+    if report.when != "call" or not report.passed or not report.capstdout:
+        return
+    name = report.nodeid.split("::", 1)[-1]
+    lines = [ln.strip() for ln in report.capstdout.splitlines() if ln.strip()]
+    for line in lines[:FIGURE_LINES_PER_TEST]:
+        _FIGURES.append(f"{name}: {line[:FIGURE_LINE_CHARS]}")
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _keep_figures(report)
     if "postgres" not in report.keywords:
         return
     if report.when == "call":  # a skip inside the test (a missing tool) is no failure
@@ -77,6 +94,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _FIGURES:
+        terminalreporter.section("figures the tests printed")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
     r = _pg_results
     ran = r["passed"] + r["failed"]
     terminalreporter.write_line(

@@ -1,7 +1,7 @@
 """Fault tests: real processes against one database, killed or racing, then counted.
 
-Each test records its figures (``entries billed twice 0``, ``lost 0 duplicated 0``...); they
-are printed at the end of the run so the CI log shows them.
+Each test prints its figures (``entries billed twice 0``, ``lost 0 duplicated 0``...); the
+root conftest lists what tests print at the end of the run, so the CI log shows them.
 """
 
 from __future__ import annotations
@@ -13,13 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from support.fault import FIGURES, Firm, Query
+from support.fault import Firm, Query
 from support.firm import small_firm_bundle
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for line in FIGURES:
-        terminalreporter.write_line(f"fault figures: {line}")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
