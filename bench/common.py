@@ -83,13 +83,16 @@ _NAME = re.compile(r"^[a-z0-9_]+$")
 @dataclass
 class Database:
     """A fresh database for one measurement: a new SQLite file, or a new PostgreSQL database
-    ``hb_bench_<name>`` on the server of the configured URL (dropped first if it exists)."""
+    ``hb_bench_<name>_<pid>`` on the server of the configured URL (dropped first if it exists).
+    The process id is in the name so two bench runs on one server never drop each other's
+    database."""
 
     kind: str
     name: str
     url: str  # what HOURBRIDGE_DATABASE_URL gets
     sqlite_path: Path | None = None
     admin_url: str | None = None
+    pg_dbname: str | None = None
 
     @classmethod
     def fresh(cls, ctx: Context, kind: str, name: str) -> Database:
@@ -107,14 +110,14 @@ class Database:
             import psycopg
             from psycopg import sql
 
-            dbname = f"hb_bench_{name}"
+            dbname = f"hb_bench_{name}_{os.getpid()}"
             parts = urlsplit(ctx.postgres_url)
             url = urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, ""))
             with psycopg.connect(ctx.postgres_url, autocommit=True) as conn:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
                              .format(sql.Identifier(dbname)))
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-            return cls(kind, name, url, admin_url=ctx.postgres_url)
+            return cls(kind, name, url, admin_url=ctx.postgres_url, pg_dbname=dbname)
         raise ValueError(f"unknown database kind {kind!r}")
 
     def connect(self) -> Any:
@@ -150,7 +153,7 @@ class Database:
 
         with psycopg.connect(str(self.admin_url), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                         .format(sql.Identifier(f"hb_bench_{self.name}")))
+                         .format(sql.Identifier(str(self.pg_dbname))))
 
 
 # --- the CLI -------------------------------------------------------------------------------
