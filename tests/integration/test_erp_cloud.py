@@ -26,6 +26,7 @@ from hourbridge.errors import Retryable
 from hourbridge.formats.erp_profiles import parse_erp_profiles
 from support.cloud_erps import CLOUD_ERPS, D365_FO, ORACLE_FUSION, SAP, CloudErp
 from support.d365 import D365
+from support.erp_projects import Seed, check_project_pull
 from support.oracle import Oracle
 from support.sap import Sap
 
@@ -314,3 +315,61 @@ def test_each_erps_throttling_is_retryable_and_says_when(case: CloudErp, erp: An
         sink.find("invoice", "hb:none")
     assert throttled.value.retry_after == 0.0  # the answer's Retry-After, for the backoff
     assert sink.find("invoice", "hb:none") is None  # and then it answers
+
+
+def _project_seeding(erp: Any) -> tuple[bool, Any, Any, Any]:
+    """(keeps our external id, seed, count, rename) for each cloud imitation's projects."""
+    if isinstance(erp, D365):
+        rows = erp.rows("Projects")
+
+        def seed(seeds: list[Seed]) -> None:
+            rows.extend({"dataAreaId": "usmf", "ProjectID": s.code, "ProjectName": s.name,
+                         "CustomerAccount": ""} for s in seeds)
+            rows.append({"dataAreaId": "demf", "ProjectID": "DE-1", "ProjectName": "Other"})
+        key, name = "ProjectID", "ProjectName"
+    elif isinstance(erp, Oracle):
+        rows = erp.projects
+
+        def seed(seeds: list[Seed]) -> None:
+            rows.extend({"ProjectId": 300100 + i, "ProjectNumber": s.code,
+                         "ProjectName": s.name, "SourceProjectReference": s.external_id,
+                         "BusinessUnitName": "DE BU"} for i, s in enumerate(seeds))
+            rows.append({"ProjectId": 1, "ProjectNumber": "V-1", "ProjectName": "Other",
+                         "BusinessUnitName": "Vision Operations"})
+        key, name = "ProjectNumber", "ProjectName"
+    else:
+        rows = erp.projects
+
+        def seed(seeds: list[Seed]) -> None:
+            rows.extend({"Project": s.code, "ProjectDescription": s.name,
+                         "CompanyCode": "1010"} for s in seeds)
+            rows.append({"Project": "US-1", "ProjectDescription": "Other",
+                         "CompanyCode": "1710"})
+        key, name = "Project", "ProjectDescription"
+
+    def rename(code: str, new: str) -> None:
+        next(r for r in rows if r[key] == code)[name] = new
+
+    return isinstance(erp, Oracle), seed, lambda: len(rows), rename
+
+
+@SQLITE_ONLY
+def test_projects_pull_into_the_identity_map_and_sap_requests_name_theirs(
+        issued: Hourbridge, case: CloudErp, erp: Any, tmp_path: Path) -> None:
+    """Each cloud ERP's projects (F&O ``Projects``, Oracle PPM ``projects``, SAP
+    ``A_EnterpriseProject``; F&O and SAP two a page): matched by our external id (Oracle's
+    ``SourceProjectReference``) or code, an ambiguous name an exception, a second pull the
+    same; SAP's billing requests then name the project of each line."""
+    erp.page_size = 2
+    profile = case.profile(erp.url)
+    load_profile(issued, tmp_path, profile)
+    by_id, seed, held, rename = _project_seeding(erp)
+    check_project_pull(issued, profile["destination"], "DE", by_id, seed, held, rename)
+    if isinstance(erp, Sap):
+        assert _push(issued)["delivery"]["dead"] == 0
+        named = Counter(i["ProjectReference"] for r in erp.billing_requests
+                        for i in r["_items"])
+        print(f"sap billing request items by project: {dict(named)}")
+        p1 = {r["project"]: r["erp_id"] for r in issued.handle(
+            c.ShowErpProjects("sap-de"))}["P1"]  # matched by name once settled
+        assert p1 == "AMB-1" and set(named) == {p1}  # the small firm bills P1 only
