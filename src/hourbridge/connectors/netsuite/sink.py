@@ -262,10 +262,12 @@ class NetSuiteSink:
             page = self.api.request("GET", following).json()
 
     def projects(self, company: str) -> Iterator[ErpProject]:
-        """Every project (record ``job``) of subsidiary ``company``, paged like customers:
-        ``entityId`` is its code, ``companyName`` its name, ``parent`` the customer it is
-        for (field names of the job record; its collection shape is the invoice sample's,
-        INF for ``job``)."""
+        """Every project of subsidiary ``company``, paged like customers: REST record id
+        ``job`` (NetSuite Help ``article_83090456314``, which shows ``subsidiary`` and
+        ``entityId``; the Projects feature must be on). ``entityId`` is its code,
+        ``companyName`` its name, ``parent`` the customer it is for (the job record's
+        ``customer`` field is not supported in REST); those two and the collection shape
+        (the invoice sample's) are INF for ``job``."""
         page: Mapping[str, Any] = self.api.request(
             "GET", f"{BASE}/job", params={"limit": PAGE, "offset": 0}).json()
         while True:

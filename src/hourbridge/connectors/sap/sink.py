@@ -135,7 +135,7 @@ class SapSink:
                                    "SOAPAction": f'"{billing_request.ACTION}"'})
             for n in range(self.request_reads):
                 request = self._billing_request(ref)
-                if request is not None:
+                if request is not None or n + 1 == self.request_reads:
                     break
                 time.sleep(self.request_wait * (n + 1))
             if request is None:
