@@ -268,6 +268,18 @@ def test_sap_billing_request_is_created_once_read_back_late_and_never_twice(
         with pytest.raises(Retryable, match="does not show it yet"):
             sink.push_document(doc)
         assert any("Sold-to party 99999999 not maintained" in m for m in erp.monitor)
+        # the same reference sent again (as a blind retry would): accepted, never stored
+        from hourbridge.connectors.sap import billing_request
+
+        taken = erp.billing_requests[0]
+        again = replace(doc, external_id="x", partner=replace(
+            doc.partner, erp_id=taken["SoldToParty"]))  # type: ignore[arg-type]
+        answer = sink.api.send("POST", billing_request.PATH, write=True,
+                               content=billing_request.request_envelope(
+                                   again, taken["PurchaseOrderByCustomer"],
+                                   taken["SoldToParty"], {}))
+        assert answer.status_code == 202 and len(erp.billing_requests) == 3
+        assert erp.monitor[-1].endswith("already has a billing document request")
 
 
 def test_a_credit_note_posts_as_each_erps_own_credit(case: CloudErp, erp: Any) -> None:
