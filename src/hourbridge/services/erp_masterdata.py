@@ -1,6 +1,7 @@
 """ERP master data: the customers an ERP holds read into the identity map (so invoices name
-the ERP's own customer and nothing is created there twice), and a profile checked against
-the ERP before the first posting (``erp check``).
+the ERP's own customer and nothing is created there twice), its projects where it holds them
+(so invoice lines name the ERP's own project), and a profile checked against the ERP before
+the first posting (``erp check``).
 
 The ERP is asked outside any transaction: profiles and our customers are read in one unit of
 work, the answer matched (``domain.erp_identity``) and stored in another, all at once. An
