@@ -171,6 +171,7 @@ AUDITED: dict[type, _Intent] = {
     c.AddAlias: lambda x: ("alias.add", f"aliases/{x.source}/{x.kind}/{x.external_id}",
                            f"-> {x.code}"),
     c.PullErpCustomers: lambda x: ("erp.identity", f"erp_identity/{x.destination}", ""),
+    c.PullErpProjects: lambda x: ("erp.projects", f"erp_projects/{x.destination}", ""),
 }
 
 

@@ -314,6 +314,7 @@ from .commands_delivery import ListWebhooks as ListWebhooks  # noqa: E402
 from .commands_delivery import LoadErpProfiles as LoadErpProfiles  # noqa: E402
 from .commands_delivery import PullErpCustomers as PullErpCustomers  # noqa: E402
 from .commands_delivery import PullErpPayments as PullErpPayments  # noqa: E402
+from .commands_delivery import PullErpProjects as PullErpProjects  # noqa: E402
 from .commands_delivery import QueueErpPush as QueueErpPush  # noqa: E402
 from .commands_delivery import QueuePaymentsPull as QueuePaymentsPull  # noqa: E402
 from .commands_delivery import RaiseAlerts as RaiseAlerts  # noqa: E402
@@ -321,4 +322,5 @@ from .commands_delivery import RemoveWebhook as RemoveWebhook  # noqa: E402
 from .commands_delivery import ReplayDeadLetters as ReplayDeadLetters  # noqa: E402
 from .commands_delivery import ShowErpIdentity as ShowErpIdentity  # noqa: E402
 from .commands_delivery import ShowErpPostings as ShowErpPostings  # noqa: E402
+from .commands_delivery import ShowErpProjects as ShowErpProjects  # noqa: E402
 from .commands_delivery import TestWebhook as TestWebhook  # noqa: E402

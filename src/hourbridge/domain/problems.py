@@ -35,6 +35,7 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "invalid_erp_profile": "finance",
     # our customer matches several of the ERP's (or they one of ours): never guessed
     "ambiguous_erp_customer": "finance",
+    "ambiguous_erp_project": "finance",
     "invalid_reference": "integration",
     "duplicate_key": "integration",
     # a text value too long for its field or holding NUL/control characters (domain/limits)

@@ -120,7 +120,10 @@ def _document(p: ErpProfile, event: Mapping[str, Any], uow: UnitOfWork) -> (
         found = uow.erp.document(p.entity, rest)
         if found is not None:
             invoice, lines = found
-            doc = map_invoice(p, event["key"], invoice, list(lines))
+            # an ambiguous project ("" in the map) names none: its exception waits for a
+            # person, the invoice does not
+            doc = map_invoice(p, event["key"], invoice, list(lines),
+                              uow.erp.project_identity(p.destination))
             erp_id = uow.erp.identity(p.destination).get(invoice["customer"])
             if erp_id == "":  # ambiguous at the last pull: never a guess, never a third one
                 return [unsettled(p.destination, invoice["customer"],

@@ -66,7 +66,9 @@ _ERP_LINE = _obj({"description": _TEXT, "account": _TEXT, "quantity": _DECIMAL,
                   "unit_price": _DECIMAL, "amount": _DECIMAL, "debit": _DECIMAL,
                   "credit": _DECIMAL},
                  {"item": _OPT_TEXT, "tax": _OPT_TEXT, "currency": _OPT_TEXT,
-                  "amount_currency": _OPT_DECIMAL})
+                  "amount_currency": _OPT_DECIMAL,
+                  "project": {"type": ["string", "null"],
+                              "description": "the ERP's own project (its identity map's id)"}})
 _ERP_PARTY = _obj({"external_id": _TEXT, "name": _TEXT},
                   {"country": _OPT_TEXT, "vat_id": _OPT_TEXT,
                    "email": {"type": ["string", "null"],

@@ -33,7 +33,13 @@ from .credits import issue_credit_note
 from .deadletters import replay_dead_letters
 from .deps import Collaborators
 from .erp import erp_postings, load_erp_profiles, queue_erp_push
-from .erp_masterdata import check_erp, erp_identity, pull_erp_customers
+from .erp_masterdata import (
+    check_erp,
+    erp_identity,
+    erp_projects,
+    pull_erp_customers,
+    pull_erp_projects,
+)
 from .events import JOURNAL_ENTRY_READY, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
 from .expenses import approve_expenses
@@ -59,6 +65,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.LoadErpProfiles: load_erp_profiles,
     c.QueueErpPush: queue_erp_push,
     c.PullErpCustomers: pull_erp_customers,
+    c.PullErpProjects: pull_erp_projects,
     c.CheckErp: check_erp,
     c.PullErpPayments: pull_erp_payments,
     c.QueuePaymentsPull: queue_payments_pull,
@@ -101,6 +108,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
 QUERY_HANDLERS: dict[type, QueryHandler] = {
     c.ShowErpPostings: erp_postings,
     c.ShowErpIdentity: erp_identity,
+    c.ShowErpProjects: erp_projects,
     c.ShowContract: contract_status,
     c.ShowRevenueSchedule: revenue_schedule,
 }

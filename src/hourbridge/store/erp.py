@@ -99,6 +99,31 @@ class SqlErp:
                  "matched_by": m.matched_by, "erp_name": m.erp_name[:200], "pulled_at": now}
                 for m in matches])
         return len(matches)
+
+    def project_identity(self, destination: str) -> dict[str, str]:
+        pm = t.erp_project_map
+        return {r.project: r.erp_id for r in self.conn.execute(
+            select(pm.c.project, pm.c.erp_id).where(pm.c.destination == destination))}
+
+    def project_identity_rows(self, destination: str | None) -> list[dict[str, Any]]:
+        pm = t.erp_project_map
+        stmt = select(pm).order_by(pm.c.destination, pm.c.project)
+        if destination is not None:
+            stmt = stmt.where(pm.c.destination == destination)
+        return [dict(r._mapping) for r in self.conn.execute(stmt)]
+
+    def save_project_identity(self, destination: str, matches: Sequence[IdentityMatch],
+                              now: datetime) -> int:
+        pm = t.erp_project_map
+        SqlLocks(self.conn).erp_identity(f"projects:{destination}")
+        self.conn.execute(delete(pm).where(pm.c.destination == destination))
+        if matches:
+            self.conn.execute(insert(pm), [
+                {"destination": destination, "project": m.customer, "erp_id": m.erp_id,
+                 "matched_by": m.matched_by, "erp_name": m.erp_name[:200], "pulled_at": now}
+                for m in matches])
+        return len(matches)
+
     def posted_documents(self, destination: str | None) -> list[dict[str, Any]]:
         ep, inv = t.erp_postings, t.invoices
         stmt = select(ep.c.destination, ep.c.kind, ep.c.key, ep.c.erp_id).where(

@@ -34,7 +34,13 @@ from .delivery import (
     outbox,
     schedule_runs,
 )
-from .erp import erp_identity_map, erp_postings, erp_profiles, invoice_payments
+from .erp import (
+    erp_identity_map,
+    erp_postings,
+    erp_profiles,
+    erp_project_map,
+    invoice_payments,
+)
 from .intake import (
     PENDING_APPROVAL,
     PENDING_STATES,
@@ -87,6 +93,7 @@ __all__ = [
     "erp_identity_map",
     "erp_postings",
     "erp_profiles",
+    "erp_project_map",
     "exceptions",
     "expenses",
     "fx_rates",
