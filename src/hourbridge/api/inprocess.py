@@ -27,7 +27,9 @@ class InProcessWorker:
         self.thread.start()
 
     def stop(self) -> None:
+        """At shutdown: a drain under way hands back what it has not started."""
         self.stopping.set()
+        self.hb.worker.stopping.set()
         if self.thread is not None:
             self.thread.join(timeout=30)
 
