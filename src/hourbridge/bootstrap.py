@@ -25,13 +25,16 @@ from .connectors.gateway import Trackers
 from .connectors.native import NativeFile, tracker_of
 from .connectors.webhooks import WebhookSender
 from .domain import commands as c
+from .domain.alerts import Rule
 from .domain.audit import intent_of
 from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
 from .formats.schedules import read_schedules
 from .formats.sheet import is_mapped_sheet
 from .formats.timefile import TimeFile
+from .observability.alerts import load_rules
 from .observability.tracing import install_exporter
+from .pipeline.alerts import AlertWatch
 from .pipeline.parallel import ParallelValidator
 from .pipeline.retry import RetryPolicy
 from .pipeline.schedules import Action, Scheduler
@@ -78,6 +81,7 @@ class Hourbridge:
     uow_factory: UowFactory = SqlUnitOfWork
     sinks: SinkRegistry | None = None  # ERP destinations the worker delivers to
     _closed: bool = field(default=False, repr=False)
+    _alerts: AlertWatch | None = field(default=None, repr=False)
 
     @property
     def access(self) -> AccessKeys:
@@ -140,6 +144,21 @@ class Hourbridge:
         return Scheduler(read_schedules(Path(path)) if path else [],
                          SqlScheduleRuns(self.engine), actions, self.clock,
                          lease=timedelta(seconds=self.settings.worker_lease_seconds))
+
+    def alert_watch(self, say: Callable[[str], None] = lambda line: None) -> AlertWatch:
+        """The worker's alert check (``pipeline.alerts``), one per process: the standalone
+        worker and ``serve``'s in-process worker call the same ``check()``. The rules file is
+        read here; a broken one says so through ``say`` and turns alerts off."""
+        if self._alerts is None:
+            try:
+                rules: tuple[Rule, ...] = load_rules(self.settings.alert_rules)
+            except InvalidInput as exc:  # a broken rules file must not stop deliveries
+                say(f"alerts off: {exc}")
+                rules = ()
+            self._alerts = AlertWatch(
+                self.queries, rules, self.settings.alert_interval_seconds, self.clock,
+                lambda alerts: self.handle(c.RaiseAlerts(alerts)), say=say)
+        return self._alerts
 
     def schedule_runs(self, schedule: str | None = None, limit: int = 100
                       ) -> list[dict[str, Any]]:

@@ -30,7 +30,8 @@ class Settings(BaseSettings):
         None, description="path of the YAML file of SLA and business alert rules "
         "(docs/ALERTS.md); unset: the built-in rules")
     alert_interval_seconds: float = Field(
-        60.0, gt=0, description="how often `hourbridge worker` checks the alert rules")
+        60.0, gt=0, description="how often the worker (`hourbridge worker`, or the "
+        "in-process one of `hourbridge serve`) checks the alert rules")
     worker_lease_seconds: float = Field(
         300.0, gt=0, description="how long a claimed outbox job stays a worker's without a "
         "heartbeat; a dead worker's jobs are rescued after it")
