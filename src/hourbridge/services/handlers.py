@@ -34,7 +34,7 @@ from .deadletters import replay_dead_letters
 from .deps import Collaborators
 from .erp import erp_postings, load_erp_profiles, queue_erp_push
 from .erp_masterdata import check_erp, erp_identity, pull_erp_customers
-from .events import JOURNAL_ENTRY_READY, journal_from_data
+from .events import JOURNAL_ENTRY_READY, JOURNAL_ENTRY_READY_V2, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
 from .expenses import approve_expenses
 from .holds import place_hold, release_hold
@@ -113,4 +113,5 @@ def post_journal_entry(event: dict[str, Any], ledger: LedgerSink) -> bool:
 
 EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], LedgerSink], bool]] = {
     JOURNAL_ENTRY_READY: post_journal_entry,
+    JOURNAL_ENTRY_READY_V2: post_journal_entry,  # the same entry; v2 only adds context
 }
