@@ -214,7 +214,7 @@ def test_another_entitys_object_answers_as_an_unknown_one(
         "entry": ("GET", "/v1/entries/{}", None),
         "credit note": ("POST", "/v1/credit-notes", lambda i: {"invoice_id": i,
                                                                 "reason": "goodwill"}),
-        "void": ("POST", "/v1/invoices/{}/void", lambda i: {"reason": "billing_error"}),
+        "void": ("POST", "/v1/invoices/{}/void", lambda i: {"reason": "issued_in_error"}),
     }.items():
         ref = seeded["pending"]["AT"] if name == "entry" else invoice_of(seeded, "AT")
         for out, target in ((foreign, ref), (unknown, 999_999)):
