@@ -47,6 +47,12 @@ def _seed(hb: Hourbridge, client: TestClient) -> dict[str, Any]:
     assert r.status_code == 201 and r.json()["accepted"] == 2, r.text
     stored = client.get("/v1/expenses", headers=seeded["admin"]).json()["items"]
     seeded["expense"] = {x["external_id"][2:]: x["id"] for x in stored}
+    seeded["hold"] = {}
+    for entity in ("DE", "AT"):
+        r = client.post("/v1/holds", headers=seeded["admin"], json={
+            "scope": "entry", "ref": str(seeded["pending"][entity]), "reason": "dispute"})
+        assert r.status_code == 201, r.text
+        seeded["hold"][entity] = r.json()["id"]
     return seeded
 
 
@@ -145,8 +151,16 @@ OPERATIONS: dict[str, tuple[str, Keeps, Check]] = {
     "run revenue": ("billing:run", "object", _status(
         "POST", lambda s, e: "/v1/revenue-runs",
         lambda s, e: {"period": "2026-08", "entity": e, "dry_run": True})),
-    "list holds": ("invoices:read", "none", _status("GET", lambda s, e: "/v1/holds")),
-    "list corrections": ("invoices:read", "none", _status(
+    "list holds": ("invoices:read", "object", _listed(
+        "/v1/holds", "id", lambda s, e: s["hold"][e])),
+    "place hold": ("billing:run", "object", _status(
+        "POST", lambda s, e: "/v1/holds",
+        lambda s, e: {"scope": "entry", "ref": str(_entry(s, e)), "reason": "missing_po"})),
+    "adjust time": ("billing:run", "object", _status(
+        "POST", lambda s, e: "/v1/adjustments",
+        lambda s, e: {"entry_id": _entry(s, e), "billable_seconds": 3600,
+                      "reason": "inefficiency"})),
+    "list corrections": ("invoices:read", "route", _status(
         "GET", lambda s, e: "/v1/corrections")),
     # ledger, kpis and the rest
     "read journal": ("ledger:read", "object", _listed("/v1/journal", "entity", _entity)),
@@ -215,8 +229,15 @@ def test_another_entitys_object_answers_as_an_unknown_one(
         "credit note": ("POST", "/v1/credit-notes", lambda i: {"invoice_id": i,
                                                                 "reason": "goodwill"}),
         "void": ("POST", "/v1/invoices/{}/void", lambda i: {"reason": "issued_in_error"}),
+        "adjust": ("POST", "/v1/adjustments", lambda i: {
+            "entry_id": i, "billable_seconds": 60, "reason": "inefficiency"}),
+        "place hold": ("POST", "/v1/holds", lambda i: {"scope": "entry", "ref": str(i),
+                                                        "reason": "dispute"}),
+        "release hold": ("POST", "/v1/holds/{}/release", lambda i: {"note": "ok"}),
     }.items():
-        ref = seeded["pending"]["AT"] if name == "entry" else invoice_of(seeded, "AT")
+        ref = (seeded["pending"]["AT"] if name in ("entry", "adjust", "place hold")
+               else seeded["hold"]["AT"] if name == "release hold"
+               else invoice_of(seeded, "AT"))
         for out, target in ((foreign, ref), (unknown, 999_999)):
             r = client.request(method, path.format(target), headers=de,
                                json=body(target) if body else None)
@@ -231,11 +252,11 @@ def test_another_entitys_object_answers_as_an_unknown_one(
     assert r.status_code == 404
     # a limited key's lists hold its own entity's objects only
     for path in ("/v1/invoices", "/v1/entries", "/v1/expenses", "/v1/journal",
-                 "/v1/journal/trial-balance"):
+                 "/v1/journal/trial-balance", "/v1/holds"):
         items = client.get(path, headers=de).json()["items"]
         assert items and {i["entity"] for i in items} == {"DE"}, path
     print(f"foreign objects answered as unknown ones: {len(foreign)} of {len(foreign)} "
-          "reads/writes identical; 5 lists and 3 runs keep to the key's entity", flush=True)
+          "reads/writes identical; 6 lists and 3 runs keep to the key's entity", flush=True)
 
 
 def test_classified_fields_by_role(world: tuple[Hourbridge, TestClient]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain.access import Principal
 from hourbridge.domain.classification import CLASSIFIED
 from hourbridge.errors import InvalidInput, NotFound
@@ -30,6 +31,14 @@ def own_rows(principal: Principal, rows: list[dict[str, Any]],
     if principal.entities is None:
         return rows
     return [r for r in rows if principal.sees(r.get(field))]
+
+
+def entry_visible_or_404(hb: Hourbridge, principal: Principal, entry_id: int,
+                         ref: object) -> None:
+    """Another entity's time entry is refused as an unknown one is (404)."""
+    if principal.entities is not None:
+        row = hb.queries.entry(entry_id)
+        visible_or_404(principal, "entry", ref, row["entity"] if row else None)
 
 
 def visible_or_404(principal: Principal, kind: str, key: object, entity: str | None) -> None:
