@@ -94,7 +94,9 @@ class SqlInvoices:
         line order (time lines, then charge lines)."""
         if not drafts:
             return []
-        headers = [header_row(run_id, draft, tax, at) for draft, tax in drafts]
+        # COPY (PostgreSQL) sets no column defaults: a new draft was last changed when made
+        headers = [{**header_row(run_id, draft, tax, at), "updated_at": at}
+                   for draft, tax in drafts]
         invoice_ids = self._insert_all(t.invoices, headers)
         rows: list[dict[str, Any]] = []
         for invoice_id, (draft, _) in zip(invoice_ids, drafts, strict=True):
