@@ -55,6 +55,7 @@ from .store.jobs import SqlJobStore
 from .store.ledger import SqlLedger
 from .store.masterdata import SnapshotCache
 from .store.queries import ReadModels
+from .store.rate_limits import SqlRateWindows
 from .store.schedules import SqlScheduleRuns
 from .store.uow import SqlUnitOfWork
 from .store.warehouse import export_warehouse
@@ -87,6 +88,11 @@ class Hourbridge:
     def access(self) -> AccessKeys:
         """The API keys of client systems (create, rotate, revoke, authenticate)."""
         return AccessKeys(SqlApiKeys(self.engine), self.clock)
+
+    @property
+    def rate_windows(self) -> SqlRateWindows:
+        """Per-credential request counts every API process shares (``api.ratelimit``)."""
+        return SqlRateWindows(self.engine)
 
     def uow(self) -> Any:
         """A fresh unit of work (``SqlUnitOfWork`` unless bootstrap was given a factory)."""

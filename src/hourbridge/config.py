@@ -54,8 +54,8 @@ class Settings(BaseSettings):
     # API access (issue 14): keys come from `hourbridge keys create`; bearer JWTs of an
     # OAuth2 issuer are taken when all three oauth settings are set
     api_rate_limit: int = Field(
-        600, ge=0, description="requests a minute per API key or token (per server process) "
-        "unless the key sets its own; 0: no limit")
+        600, ge=0, description="requests a minute per API key or token, shared by every "
+        "server process, unless the key sets its own; 0: no limit")
     oauth_issuer: str | None = Field(None, description="`iss` of accepted bearer JWTs")
     oauth_audience: str | None = Field(None, description="`aud` accepted bearer JWTs name")
     oauth_jwks: str | None = Field(

@@ -69,6 +69,8 @@ class ApproveExpenses:
     project: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # the legal entities the approver may see (None: all); others' expenses are as unknown
+    entities: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +225,8 @@ class RejectEntries:
     actor: str
     entry_ids: tuple[int, ...]
     reason: str
+    # the legal entities the caller may see (None: all); others' entries are as unknown
+    entities: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

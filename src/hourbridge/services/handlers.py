@@ -40,7 +40,7 @@ from .erp_masterdata import (
     pull_erp_customers,
     pull_erp_projects,
 )
-from .events import JOURNAL_ENTRY_READY, journal_from_data
+from .events import JOURNAL_ENTRY_READY, JOURNAL_ENTRY_READY_V2, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
 from .expenses import approve_expenses
 from .holds import place_hold, release_hold
@@ -121,4 +121,5 @@ def post_journal_entry(event: dict[str, Any], ledger: LedgerSink) -> bool:
 
 EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], LedgerSink], bool]] = {
     JOURNAL_ENTRY_READY: post_journal_entry,
+    JOURNAL_ENTRY_READY_V2: post_journal_entry,  # the same entry; v2 only adds context
 }

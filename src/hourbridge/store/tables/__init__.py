@@ -9,7 +9,7 @@ importing this package gives ``hourbridge.store.tables.metadata`` the whole sche
 
 from __future__ import annotations
 
-from .access import api_keys, entity_policies
+from .access import api_keys, entity_policies, rate_limit_windows
 from .audit import audit_chain_head, audit_log
 from .base import Id, metadata
 from .billing import (
@@ -115,6 +115,7 @@ __all__ = [
     "outbox",
     "projects",
     "rate_cards",
+    "rate_limit_windows",
     "rate_rows",
     "retainer_months",
     "revenue_recognitions",
