@@ -166,6 +166,7 @@ class CliRun:
     stderr: str
     max_rss_kib: int  # peak RSS of that process or the largest child it reaped (wait4), KiB
     tree: dict[str, int] = field(default_factory=dict)  # sampled process-tree peaks, if any
+    cpu_seconds: float = 0.0  # user + system CPU of the command and its reaped children
 
     def json(self) -> Any:
         return json.loads(self.stdout)
@@ -220,7 +221,8 @@ def run_cli(ctx: Context, db: Database, *args: str | Path, check: bool = True,
                  err_path.read_text(encoding="utf-8", errors="replace"),
                  report["max_rss_kib"],
                  {k: report[k] for k in ("tree_peak_rss_kib", "tree_peak_pss_kib",
-                                         "tree_max_processes", "samples") if sample > 0})
+                                         "tree_max_processes", "samples") if sample > 0},
+                 float(report.get("cpu_seconds", 0.0)))
     if check and run.returncode not in exit_ok:
         raise CliError(f"hourbridge {' '.join(run.args)} exited {run.returncode}: "
                        f"{(run.stderr or run.stdout).strip()[-2000:]}")

@@ -89,6 +89,11 @@ class ErpRepository(Protocol):
         """An issued invoice or credit note (with its snapshot) and its lines."""
         ...
 
+    def documents(self, entity: str, numbers: Sequence[str]) -> dict[str, tuple[
+            Mapping[str, Any], list[Mapping[str, Any]]]]:
+        """``document`` of each of these numbers that exists, by number."""
+        ...
+
     def postings(self, destination: str | None, external_id: str | None) -> list[
             dict[str, Any]]: ...
 
