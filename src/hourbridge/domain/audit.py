@@ -171,6 +171,9 @@ AUDITED: dict[type, _Intent] = {
     c.AddAlias: lambda x: ("alias.add", f"aliases/{x.source}/{x.kind}/{x.external_id}",
                            f"-> {x.code}"),
     c.PullErpCustomers: lambda x: ("erp.identity", f"erp_identity/{x.destination}", ""),
+    c.AddCrmConnection: lambda x: ("connection.add", f"connections/{x.name}", ""),
+    c.ConfirmDeal: lambda x: ("deal.confirm", f"deals/{x.opportunity_id}", x.note),
+    c.RejectDeal: lambda x: ("deal.reject", f"deals/{x.opportunity_id}", x.note),
 }
 
 
