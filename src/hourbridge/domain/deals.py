@@ -8,8 +8,8 @@ draft contract that waits for a person to confirm its rates. Pure rules; no I/O.
   then the VAT id, then the exact name. Two candidates at the first level that has any is
   ambiguous and never guessed: the deal waits as an exception for a person to choose.
 - ``draft_for`` turns the line items into a draft: a line priced by the hour (its product
-  says hours) becomes a task of the project and a contract rate for that task (the unit
-  price after the line's discount), its quantity counted into the budget hours
+  says hours) becomes a task of the project and a contract rate for that task, for every
+  role (the unit price after the line's discount), its quantity counted into the budget hours
   (``estimate_hours``); any other line is a fixed fee billed on its service date.
 """
 
@@ -180,7 +180,9 @@ def draft_for(deal: WonDeal, md: MasterData, source: str, *, customer: str | Non
         raise ValueError(f"{NO_ENTITY}: name the legal entity the contract is with "
                          f"(one of {', '.join(sorted(md.entities)) or 'none loaded'})")
     legal = md.entities[ent]
-    currency = (existing.currency if existing else None) or deal.currency or legal.currency
+    # the deal's own currency: a customer billed in another is refused by the load's check
+    # (contract and customer currencies must agree), never converted silently
+    currency = deal.currency or (existing.currency if existing else legal.currency)
     new_customer = None
     if existing is None:
         new_customer = Customer(
@@ -192,6 +194,7 @@ def draft_for(deal: WonDeal, md: MasterData, source: str, *, customer: str | Non
     start = min([deal.close_date] + [ln.service_date for ln in deal.lines
                                       if ln.service_date is not None])
     chosen = rates or {}
+    roles = sorted({e.role for e in md.employees.values() if e.role})
     tasks: list[Task] = []
     rows: list[RateRow] = []
     fees: list[FeeInstallment] = []
@@ -202,8 +205,15 @@ def draft_for(deal: WonDeal, md: MasterData, source: str, *, customer: str | Non
             if any(t.code == task for t in tasks):
                 task = f"{task[:28]}-{n}"
             tasks.append(Task(task, line.name[:200] or task))
+            price = chosen.get(line.id, line.rate)
+            # the sold price is the task's whatever the role: rows are ranked by specificity
+            # before scope (domain/rating), so a firm card's role rate would beat a contract
+            # task rate; a role+task row for each role there is beats it (a named person's
+            # own rate still wins, by that design)
             rows.append(RateRow(id=code_for("R", line.id), task=task, valid_from=start,
-                                rate=chosen.get(line.id, line.rate)))
+                                rate=price))
+            rows += [RateRow(id=code_for("R", f"{line.id}-{role}"), task=task, role=role,
+                             valid_from=start, rate=price) for role in roles]
             budget += line.quantity
         else:
             fees.append(FeeInstallment(

@@ -19,12 +19,13 @@ from hourbridge.domain import commands as c
 from hourbridge.domain.bundle import Bundle
 from hourbridge.domain.deals import (
     CONFIRMED,
-    EXCEPTION,
     OPEN_STATES,
     REJECTED,
     Draft,
+    Match,
     deal_from_json,
     draft_for,
+    match_customer,
 )
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.errors import Conflict, InvalidInput, NotFound
@@ -51,8 +52,8 @@ def draft_json(draft: Draft) -> dict[str, Any]:
                      "fees": [{"id": f.id, "bill_on": f.bill_on.isoformat(),
                                "amount": str(f.amount), "description": f.description}
                               for f in k.fee_schedule]},
-        "rates": [] if card is None else [{"id": r.id, "task": r.task, "rate": str(r.rate)}
-                                          for r in card.rows],
+        "rates": [] if card is None else [
+            {"task": r.task, "rate": str(r.rate)} for r in card.rows if r.role is None],
     }
 
 
@@ -66,10 +67,21 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
         "lines": len(deal["lines"])}
 
 
-def _preview(row: dict[str, Any], md: MasterData) -> tuple[Draft | None, str | None]:
+def _rematch(uow: UnitOfWork, md: MasterData, row: dict[str, Any]) -> Match:
+    """The customer an open deal's account is now: a person may have confirmed another deal
+    of the account (its external id) or loaded customers since it was taken."""
+    deal = deal_from_json(row["deal"])
+    return match_customer(md, row["connection"], deal.account,
+                          uow.deals.customers_of(row["account_id"]))
+
+
+def _preview(row: dict[str, Any], md: MasterData, match: Match
+             ) -> tuple[Draft | None, str | None]:
+    if match.problem is not None:
+        return None, match.problem.message
     try:
         return draft_for(deal_from_json(row["deal"]), md, row["connection"],
-                         customer=row["customer"], entity=None), None
+                         customer=match.customer, entity=None), None
     except ValueError as exc:
         return None, str(exc)
 
@@ -85,11 +97,13 @@ def show_deal(query: c.ShowDeal, uow: UnitOfWork) -> dict[str, Any]:
         if row is None:
             raise NotFound("deal", query.opportunity_id)
         md = uow.masterdata.snapshot()
+        match = _rematch(uow, md, row) if row["state"] in OPEN_STATES else None
     out = _summary(row) | {"lines": row["deal"]["lines"], "note": row["note"]}
-    if row["state"] in OPEN_STATES:
-        draft, needs = _preview(row, md)
-        out["draft"] = None if draft is None else draft_json(draft)
-        out["needs"] = needs
+    if match is not None:
+        draft, needs = _preview(row, md, match)
+        out |= {"customer": match.customer, "matched_by": match.how,
+                "candidates": list(match.candidates),
+                "draft": None if draft is None else draft_json(draft), "needs": needs}
     return out
 
 
@@ -106,9 +120,11 @@ def confirm_deal(cmd: c.ConfirmDeal, uow: UnitOfWork, now: datetime,
                  deps: Collaborators) -> dict[str, Any]:
     with uow:
         row = _open(uow, cmd.opportunity_id)
-        if row["state"] == EXCEPTION and not cmd.customer:
+        md = uow.masterdata.snapshot()
+        match = _rematch(uow, md, row)
+        if match.problem is not None and not cmd.customer:
             raise InvalidInput(f"deal {cmd.opportunity_id}: account {row['account_id']} "
-                               f"matches customers {', '.join(row['candidates'])}: name the "
+                               f"matches customers {', '.join(match.candidates)}: name the "
                                "customer (--customer)")
         deal = deal_from_json(row["deal"])
         rates = dict(cmd.rates)
@@ -117,10 +133,9 @@ def confirm_deal(cmd: c.ConfirmDeal, uow: UnitOfWork, now: datetime,
             raise InvalidInput(f"deal {cmd.opportunity_id} has no line {', '.join(unknown)}")
         if any(v < Decimal(0) for v in rates.values()):
             raise InvalidInput("a rate or fee cannot be negative")
-        md = uow.masterdata.snapshot()
         try:
             draft = draft_for(deal, md, row["connection"], customer=cmd.customer or
-                              row["customer"], entity=cmd.entity, rates=rates)
+                              match.customer, entity=cmd.entity, rates=rates)
         except ValueError as exc:
             raise InvalidInput(f"deal {cmd.opportunity_id}: {exc}") from None
         k = draft.contract

@@ -81,7 +81,7 @@ def translate(response: httpx.Response) -> None:
     error_code = str(first.get("errorCode") or first.get("error") or "")
     message = str(first.get("message") or first.get("error_description") or "").strip()
     fields = tuple(str(f) for f in first.get("fields") or ())
-    said = f"{where} answered {status} {error_code}: {message[:300]}".rstrip(": ")
+    said = f"{where} answered {status} {error_code}: {message[:300]}".rstrip(": .")
     if error_code == "REQUEST_LIMIT_EXCEEDED":
         raise SalesforceUnavailable(
             f"{said}. The org's API request limit is used up (a rolling 24 h window; "
