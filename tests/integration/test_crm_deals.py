@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +34,13 @@ ACME_HOURS, ACME_FEE = "00kRO00000Bc1dEYAR", "00kRO00000Bc1dFYAR"
 def make_hb(database_url: str, key: str) -> Hourbridge:
     return bootstrap(Settings(database_url=database_url, secret_key=key), clock=FixedClock(),
                      crm=Salesforce(key, sleep=lambda s: None))
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """SQLite for the behaviour (PostgreSQL runs the concurrent test below): the tests stay
+    within their time budget."""
+    return f"sqlite:///{tmp_path}/hourbridge.db"
 
 
 @pytest.fixture
@@ -256,3 +265,80 @@ def test_an_ambiguous_account_waits_for_a_person(sf: Hourbridge) -> None:
     other = sf.handle(c.ShowDeal("006RO00000A7x7xYAB"))
     assert (other["customer"], other["matched_by"]) == ("GLOBEX-2", "external_id")
     assert sf.handle(c.ConfirmDeal("006RO00000A7x7xYAB", "pat"))["customer"] == "GLOBEX-2"
+
+
+def _retrying(run: Any) -> Any:
+    """What a worker does with a Retryable (a serialization failure): run it again."""
+    for _ in range(5):
+        try:
+            return run()
+        except Retryable:
+            continue
+    return run()
+
+
+@pytest.mark.postgres
+def test_concurrent_pulls_and_events_take_each_deal_once(
+        postgres_url: str, key: str, org: Org, small_bundle: dict[str, Any]) -> None:
+    first = make_hb(postgres_url, key)
+    load(first, small_bundle)
+    connect(first, org)
+    second = make_hb(postgres_url, key)
+    takers = 4
+    gate = threading.Barrier(takers)
+    taken: list[int] = []
+    errors: list[BaseException] = []
+
+    def pull(hb: Hourbridge) -> None:
+        gate.wait()
+        taken.append(_retrying(lambda: hb.handle(c.PullDeals("sf")))["taken"])
+
+    def push(hb: Hourbridge) -> None:
+        gate.wait()
+        taken.append(_retrying(lambda: event(hb, "cdc.OpportunityChangeEvent.cometd.json")
+                               )["taken"])
+
+    def guarded(work: Any, hb: Hourbridge) -> None:
+        try:
+            work(hb)
+        except BaseException as exc:
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=guarded, args=(w, hb)) for w, hb in
+                   ((pull, first), (pull, second), (push, first), (push, second))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == []
+        stored = first.handle(c.ListDeals())
+        print(f"{takers} concurrent takers (2 pulls, 2 change events) on PostgreSQL: taken "
+              f"{sum(taken)}, stored {len(stored)} deals for 3 won opportunities")
+        assert sum(taken) == 3 and len(stored) == 3
+        assert sorted(d["opportunity_id"] for d in stored) == sorted(
+            {d["opportunity_id"] for d in stored})
+
+        outcomes: list[str] = []
+        gate2 = threading.Barrier(2)
+
+        def confirm(hb: Hourbridge) -> None:
+            gate2.wait()
+            try:
+                hb.handle(c.ConfirmDeal(ACME_OPP, "pat"))
+                outcomes.append("confirmed")
+            except (Conflict, Retryable) as exc:
+                outcomes.append(type(exc).__name__)
+
+        pair = [threading.Thread(target=confirm, args=(hb,)) for hb in (first, second)]
+        for t in pair:
+            t.start()
+        for t in pair:
+            t.join(60)
+        print(f"two concurrent confirms of one deal: {sorted(outcomes)}")
+        assert sorted(outcomes).count("confirmed") == 1 and len(outcomes) == 2
+        assert [a["action"] for a in first.queries.audit_records(
+            object_=f"deals/{ACME_OPP}")] == ["deal.confirm"]
+    finally:
+        second.close()
+        first.close()
