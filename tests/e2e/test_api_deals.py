@@ -126,3 +126,5 @@ def test_the_deals_command_line(world: tuple[Hourbridge, Org, str, str],
     assert rejected.exit_code == 0, rejected.output
     twice = runner.invoke(app, ["deals", "reject", "006RO00000A9x8wYAB"])
     assert twice.exit_code == 2 and "rejected already" in twice.output
+    not_a_tracker = runner.invoke(app, ["sync", "sf2"])
+    assert not_a_tracker.exit_code == 2 and "deals pull sf2" in not_a_tracker.output
