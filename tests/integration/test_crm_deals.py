@@ -342,3 +342,16 @@ def test_concurrent_pulls_and_events_take_each_deal_once(
     finally:
         second.close()
         first.close()
+
+
+def test_an_alias_names_the_customer_of_an_account(sf: Hourbridge) -> None:
+    load(sf, {"customers": [{"id": "GLOBEX-1", "name": "Globex Corporation", "entity": "DE",
+                             "currency": "EUR", "country": "AT"},
+                            {"id": "GLOBEX-2", "name": "Globex Corporation", "entity": "DE",
+                             "currency": "EUR", "country": "AT"}],
+              "aliases": [{"source": "sf", "kind": "customer",
+                           "external_id": "001RO00000Ab1cDYAR", "code": "GLOBEX-1"}]})
+    sf.handle(c.PullDeals("sf"))
+    shown = sf.handle(c.ShowDeal(GLOBEX_OPP))
+    assert (shown["state"], shown["customer"], shown["matched_by"]) == (
+        "proposed", "GLOBEX-1", "alias")

@@ -133,6 +133,10 @@ def test_customers_match_by_the_strongest_evidence_never_a_guess() -> None:
     assert (ambiguous.customer, ambiguous.candidates) == (None, ("ACME", "ACME2"))
     assert ambiguous.problem is not None and ambiguous.problem.code == "crm_customer_ambiguous"
     assert match_customer(_md(), "sf", named).how == "new"
+    aliased = _md(acme, twin)
+    aliased.aliases[("sf", "customer", account.id)] = "ACME2"
+    assert (match_customer(aliased, "sf", named).customer,
+            match_customer(aliased, "sf", named).how) == ("ACME2", "alias")
 
 
 def test_the_sample_line_items_make_a_draft_with_hours_and_a_fee() -> None:
