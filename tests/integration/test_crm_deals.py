@@ -100,6 +100,8 @@ def test_pulling_twice_takes_nothing_twice(sf: Hourbridge, org: Org) -> None:
     assert (again["won"], again["taken"]) == (0, 0)
     assert (full["won"], full["taken"], full["duplicates"]) == (3, 0, 3)
     assert first["cursor_after"] == "2026-09-03T09:00:00Z"
+    assert first["api_usage"].startswith("api-usage=") and first["api_usage"].endswith(
+        "/100000")
     # two pages of opportunities: the second followed by its nextRecordsUrl
     assert any(p.startswith("/services/data/v62.0/query/01g") for _, p in org.calls)
     assert deals(sf) == {ACME_OPP: "proposed", GLOBEX_OPP: "proposed",

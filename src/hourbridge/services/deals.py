@@ -102,7 +102,8 @@ def pull_deals(cmd: c.PullDeals, uow: UnitOfWork, now: datetime,
             uow.connections.advance(record.name, after, now)
             uow.commit()
     return {"connection": record.name, "full": cmd.full, "cursor_before": record.cursor,
-            "cursor_after": after, "won": seen, "taken": taken, "duplicates": seen - taken}
+            "cursor_after": after, "won": seen, "taken": taken, "duplicates": seen - taken,
+            "api_usage": pull.api_usage[-1] if pull.api_usage else None}
 
 
 def _quarantine(uow: UnitOfWork, cmd: c.ReceiveCrmEvent, reason: str, detail: str,

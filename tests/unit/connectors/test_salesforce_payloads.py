@@ -164,3 +164,36 @@ def test_a_stored_deal_reads_back_as_the_same_deal(lines: list[tuple[Decimal, De
                        DealLine(f"00kRO00000Bc{i:04d}YAR", "Hours" if hourly else "Fee", q, p)
                        for i, (q, p, hourly) in enumerate(lines)))
     assert deal_from_json(json.loads(json.dumps(deal_json(deal)))) == deal
+
+
+def test_the_jwt_bearer_flow_sends_a_signed_assertion() -> None:
+    """RFC 7523: grant_type jwt-bearer, iss = consumer key, sub = username, aud = the login
+    host, RS256 with the connected app's certificate key; no password anywhere."""
+    from urllib.parse import parse_qs
+
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from hourbridge.connectors.salesforce.api import SalesforceClient
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    sent: list[dict[str, list[str]]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(parse_qs(request.content.decode()))
+        return httpx.Response(200, json={"access_token": "t", "instance_url":
+                                         "https://acme.my.salesforce.com"})
+
+    client = SalesforceClient("https://acme.my.salesforce.com", {
+        "client_id": "3MVG9-key", "username": "int@acme.example", "private_key": pem},
+        transport=httpx.MockTransport(answer))
+    client.authenticate()
+    [form] = sent
+    assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
+    claims = jwt.decode(form["assertion"][0], private.public_key(), algorithms=["RS256"],
+                        audience="https://acme.my.salesforce.com")
+    assert (claims["iss"], claims["sub"]) == ("3MVG9-key", "int@acme.example")
+    assert "password" not in json.dumps(form)

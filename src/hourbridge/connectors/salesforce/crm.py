@@ -100,7 +100,6 @@ class Salesforce:
         self._transport = transport
         self._sleep = sleep or time.sleep
         self._loopback_http = allow_loopback_http
-        self.last_client: SalesforceClient | None = None  # what the last pull measured
 
     def crms(self) -> list[str]:
         return [NAME]
@@ -141,7 +140,6 @@ class Salesforce:
         client = SalesforceClient(connection.base_url, self._open(connection),
                                   transport=self._transport, sleep=self._sleep,
                                   instance_ok=self._allowed)
-        self.last_client = client
         return client
 
     @staticmethod
@@ -175,10 +173,11 @@ class Salesforce:
 
     def pull(self, connection: Connection, cursor: str | None) -> DealPull:
         after: list[str] = []
-        return DealPull(self._pull(connection, cursor, after), after)
+        usage: list[str] = []
+        return DealPull(self._pull(connection, cursor, after, usage), after, usage)
 
-    def _pull(self, connection: Connection, cursor: str | None, after: list[str]
-              ) -> Iterator[WonDeal]:
+    def _pull(self, connection: Connection, cursor: str | None, after: list[str],
+              usage: list[str]) -> Iterator[WonDeal]:
         where = "IsWon = true" + (f" AND SystemModstamp > {cursor_of(cursor)}" if cursor
                                   else "")
         with self._client(connection) as client:
@@ -190,6 +189,8 @@ class Salesforce:
                     batch = []
             if batch:
                 yield from self._taken(client, batch, after)
+            if client.api_usage:
+                usage.append(client.api_usage)
 
     def _taken(self, client: SalesforceClient, batch: list[dict[str, Any]],
                after: list[str]) -> Iterator[WonDeal]:

@@ -20,6 +20,9 @@ class DealPull:
 
     deals: Iterator[WonDeal]
     cursor_after: list[str] = field(default_factory=list)  # filled while ``deals`` is read
+    # the CRM's own count of the day's API requests once ``deals`` is read (Salesforce's
+    # ``Sforce-Limit-Info: api-usage=n/m``), for the operator to watch
+    api_usage: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
