@@ -86,7 +86,7 @@ def event(hb: Hourbridge, name: str) -> dict[str, Any]:
 
 
 def deals(hb: Hourbridge) -> dict[str, str]:
-    return {d["opportunity_id"]: d["state"] for d in hb.handle(c.ListDeals())}
+    return {d["opportunity_id"]: d["state"] for d in hb.handle(c.ShowDeals())}
 
 
 def test_pulling_twice_takes_nothing_twice(sf: Hourbridge, org: Org) -> None:
@@ -125,7 +125,7 @@ def test_pull_and_pushed_events_of_the_same_deal_take_it_once(sf: Hourbridge) ->
     assert cdc["opportunities"] == [ACME_OPP]
     assert replay["duplicate_deliveries"] == 1
     assert b"<Ack>true</Ack>" in om["reply"] and om["media_type"] == "text/xml"
-    assert len(sf.handle(c.ListDeals())) == 3
+    assert len(sf.handle(c.ShowDeals())) == 3
 
 
 def test_an_event_first_then_the_pull_takes_the_deal_once(sf: Hourbridge, org: Org) -> None:
@@ -314,7 +314,7 @@ def test_concurrent_pulls_and_events_take_each_deal_once(
         for t in threads:
             t.join(60)
         assert errors == []
-        stored = first.handle(c.ListDeals())
+        stored = first.handle(c.ShowDeals())
         print(f"{takers} concurrent takers (2 pulls, 2 change events) on PostgreSQL: taken "
               f"{sum(taken)}, stored {len(stored)} deals for 3 won opportunities")
         assert sum(taken) == 3 and len(stored) == 3

@@ -87,7 +87,7 @@ def deals_list(
     with session() as hb:
         if state is not None and state not in STATES:
             raise InvalidInput(f"--state must be one of {', '.join(STATES)}")
-        rows = hb.handle(c.ListDeals(state, None, limit))
+        rows = hb.handle(c.ShowDeals(state, None, limit))
     if as_json:
         print_json(rows)
         return

@@ -39,7 +39,7 @@ class ReceiveCrmEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class ListDeals:
+class ShowDeals:
     state: str | None = None  # proposed | exception | confirmed | rejected
     after: str | None = None  # the opportunity id the previous page ended with
     limit: int = 100

@@ -86,7 +86,7 @@ def _preview(row: dict[str, Any], md: MasterData, match: Match
         return None, str(exc)
 
 
-def list_deals(query: c.ListDeals, uow: UnitOfWork) -> list[dict[str, Any]]:
+def list_deals(query: c.ShowDeals, uow: UnitOfWork) -> list[dict[str, Any]]:
     with uow:
         return [_summary(r) for r in uow.deals.listed(query.state, query.after, query.limit)]
 

@@ -110,7 +110,7 @@ QUERY_HANDLERS: dict[type, QueryHandler] = {
     c.ShowErpIdentity: erp_identity,
     c.ShowContract: contract_status,
     c.ShowRevenueSchedule: revenue_schedule,
-    c.ListDeals: list_deals,
+    c.ShowDeals: list_deals,
     c.ShowDeal: show_deal,
 }
 

@@ -18,10 +18,10 @@ from starlette.exceptions import HTTPException
 
 from hourbridge.domain.commands import (
     ConfirmDeal,
-    ListDeals,
     ReceiveCrmEvent,
     RejectDeal,
     ShowDeal,
+    ShowDeals,
 )
 from hourbridge.domain.deals import STATES
 from hourbridge.formats.bundle import Code
@@ -54,7 +54,7 @@ def list_deals(
     cursor: Annotated[str | None, Query(max_length=18)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    rows = hb.handle(ListDeals(state, cursor, limit + 1))
+    rows = hb.handle(ShowDeals(state, cursor, limit + 1))
     return page_of(rows, limit, "opportunity_id")
 
 
