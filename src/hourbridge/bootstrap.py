@@ -23,6 +23,7 @@ from .config import Settings
 from .connectors import SINKS, TRACKERS
 from .connectors.gateway import Trackers
 from .connectors.native import NativeFile, tracker_of
+from .connectors.salesforce import Salesforce
 from .connectors.webhooks import WebhookSender
 from .domain import commands as c
 from .domain.alerts import Rule
@@ -254,7 +255,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
               upgrade: bool = True, uow_factory: UowFactory = SqlUnitOfWork,
               retry_policy: RetryPolicy | None = None,
               trackers: Trackers | None = None, webhooks: WebhookSender | None = None,
-              relays: Sequence[Relay] | None = None) -> Hourbridge:
+              relays: Sequence[Relay] | None = None,
+              crm: Salesforce | None = None) -> Hourbridge:
     """The application on ``settings``: its commands run in units of work ``uow_factory``
     makes, its worker retries deliveries by ``retry_policy`` (default: ``RetryPolicy()``) and
     hands each delivered event to ``relays`` (default: JetStream when ``nats_url`` is set)."""
@@ -302,7 +304,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
                     SqlIdempotencyKeys(engine, clock), snapshots=snapshots,
                     collaborators=Collaborators(validator=validator, trackers=gateway,
                                                 webhooks=sender, erps=sinks,
-                                                erp=lambda n: sinks.destination(n).sink),
+                                                erp=lambda n: sinks.destination(n).sink,
+                                                crm=crm or Salesforce(
+                                                    key, allow_loopback_http=settings
+                                                    .allow_loopback_http)),
                     uow_factory=uow_factory, sinks=sinks)
     made.append(hb)
     return hb

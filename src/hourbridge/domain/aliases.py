@@ -27,9 +27,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .masterdata import MasterData
 from .problems import Problem
 
-KINDS = ("user", "project", "task")
-# what each alias kind names in Hourbridge
-NAMES = {"user": "employee", "project": "project", "task": "task"}
+KINDS = ("user", "project", "task", "customer")
+# what each alias kind names in Hourbridge (a customer: a CRM account, domain/deals)
+NAMES = {"user": "employee", "project": "project", "task": "task", "customer": "customer"}
 SIMILAR = 0.6  # the least difflib ratio a suggestion needs
 
 
@@ -59,6 +59,8 @@ def candidates(md: MasterData, kind: str) -> dict[str, str]:
         return {e: "" for e in md.employees}
     if kind == "project":
         return {p.code: p.name for p in md.projects.values()}
+    if kind == "customer":
+        return {c.id: c.name for c in md.customers.values()}
     return {t.code: t.name for p in md.projects.values() for t in p.tasks}
 
 

@@ -172,6 +172,9 @@ AUDITED: dict[type, _Intent] = {
                            f"-> {x.code}"),
     c.PullErpCustomers: lambda x: ("erp.identity", f"erp_identity/{x.destination}", ""),
     c.PullErpProjects: lambda x: ("erp.projects", f"erp_projects/{x.destination}", ""),
+    c.AddCrmConnection: lambda x: ("connection.add", f"connections/{x.name}", ""),
+    c.ConfirmDeal: lambda x: ("deal.confirm", f"deals/{x.opportunity_id}", x.note),
+    c.RejectDeal: lambda x: ("deal.reject", f"deals/{x.opportunity_id}", x.note),
 }
 
 

@@ -312,6 +312,14 @@ class SyncConnection:
 
 
 # delivery's commands live beside this module; one name space for every command
+# CRM won deals' commands (issue 11 item 8)
+from .commands_deals import AddCrmConnection as AddCrmConnection  # noqa: E402
+from .commands_deals import ConfirmDeal as ConfirmDeal  # noqa: E402
+from .commands_deals import PullDeals as PullDeals  # noqa: E402
+from .commands_deals import ReceiveCrmEvent as ReceiveCrmEvent  # noqa: E402
+from .commands_deals import RejectDeal as RejectDeal  # noqa: E402
+from .commands_deals import ShowDeal as ShowDeal  # noqa: E402
+from .commands_deals import ShowDeals as ShowDeals  # noqa: E402
 from .commands_delivery import AddWebhook as AddWebhook  # noqa: E402
 from .commands_delivery import CheckErp as CheckErp  # noqa: E402
 from .commands_delivery import ListWebhooks as ListWebhooks  # noqa: E402

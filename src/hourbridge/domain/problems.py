@@ -51,6 +51,10 @@ REASON_OWNERS: Final[dict[str, str]] = {
     # master data lacks (``aliases add``)
     "not_work": "consultant",
     "unknown_code": "integration",
+    # CRM won deals (domain/deals): an account several customers could be; a contract that
+    # needs its legal entity named
+    "crm_customer_ambiguous": "finance",
+    "crm_entity_needed": "finance",
     # a contract a billing run looked at and found nothing due (services.billing_report)
     "nothing_open": "finance",
     # what a use case passes over (``Skip``)

@@ -31,6 +31,8 @@ from .contracts import achieve_milestone, contract_status
 from .corrections import apply_correction, reject_correction
 from .credits import issue_credit_note
 from .deadletters import replay_dead_letters
+from .deal_decisions import confirm_deal, list_deals, reject_deal, show_deal
+from .deals import add_crm_connection, pull_deals, receive_crm_event
 from .deps import Collaborators
 from .erp import erp_postings, load_erp_profiles, queue_erp_push
 from .erp_masterdata import (
@@ -103,6 +105,11 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.TestWebhook: test_webhook,
     c.ReplayDeadLetters: replay_dead_letters,
     c.RaiseAlerts: raise_alerts,
+    c.AddCrmConnection: add_crm_connection,
+    c.PullDeals: pull_deals,
+    c.ReceiveCrmEvent: receive_crm_event,
+    c.ConfirmDeal: confirm_deal,
+    c.RejectDeal: reject_deal,
 }
 
 QUERY_HANDLERS: dict[type, QueryHandler] = {
@@ -111,6 +118,8 @@ QUERY_HANDLERS: dict[type, QueryHandler] = {
     c.ShowErpProjects: erp_projects,
     c.ShowContract: contract_status,
     c.ShowRevenueSchedule: revenue_schedule,
+    c.ShowDeals: list_deals,
+    c.ShowDeal: show_deal,
 }
 
 

@@ -27,6 +27,7 @@ from .billing import (
     revenue_recognitions,
 )
 from .connections import connections, tracker_exports, webhook_quarantine, webhook_receipts
+from .crm import crm_deals
 from .delivery import (
     idempotency_keys,
     journal_entries,
@@ -85,6 +86,7 @@ __all__ = [
     "contracts",
     "corrections",
     "cost_rates",
+    "crm_deals",
     "customers",
     "dead_letter_replays",
     "employees",
