@@ -7,13 +7,14 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from hourbridge.domain.erp import ErpPayment, ErpProfile
 from hourbridge.domain.erp_identity import IdentityMatch
 from hourbridge.services.events import JOURNAL_ENTRY_READY
 
 from . import tables as t
+from ._sql import _member
 from .locks import SqlLocks
 
 
@@ -160,7 +161,8 @@ def postings(conn: Connection, destination: str | None, external_id: str | None)
 
 
 class SqlPostingLog:
-    """The posting record, each write its own short transaction (the ERP call sits between)."""
+    """The posting record, written in short transactions (the ERP calls sit between): one
+    before a chunk of documents is sent, one after."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -169,22 +171,40 @@ class SqlPostingLog:
         with self.engine.connect() as conn:
             return postings(conn, destination, external_id)
 
-    def begin(self, destination: str, kind: str, external_id: str, key: str,
-              now: datetime) -> int:
+    def begin_many(self, destination: str, docs: Sequence[tuple[str, str, str]],
+                   now: datetime) -> list[tuple[int, list[str]]]:
+        """Every document's ``sending`` row, numbered after its earlier attempts, in one
+        transaction: one read of the earlier attempts, one insert."""
         ep = t.erp_postings
+        earlier: dict[str, list[tuple[int, str]]] = {}
         with self.engine.begin() as conn:
-            last = conn.execute(select(func.max(ep.c.attempt)).where(
-                (ep.c.destination == destination) & (ep.c.external_id == external_id))
-            ).scalar_one()
-            return int(conn.execute(insert(ep).values(
-                destination=destination, kind=kind, external_id=external_id, key=key,
-                attempt=(last or 0) + 1, status="sending", started_at=now,
-            ).returning(ep.c.id)).scalar_one())
+            for where in _member(conn, ep.c.external_id, [e for _, e, _ in docs]):
+                for r in conn.execute(select(ep.c.external_id, ep.c.attempt, ep.c.status)
+                                      .where(ep.c.destination == destination, where)
+                                      .order_by(ep.c.id)):
+                    earlier.setdefault(r.external_id, []).append((r.attempt, r.status))
+            rows, statuses, last = [], [], {}
+            for kind, external_id, key in docs:
+                before = earlier.get(external_id, [])
+                attempt = last.get(external_id) or max((a for a, _ in before), default=0)
+                last[external_id] = attempt + 1
+                rows.append({"destination": destination, "kind": kind,
+                             "external_id": external_id, "key": key, "attempt": attempt + 1,
+                             "status": "sending", "started_at": now})
+                statuses.append([s for _, s in before])
+            ids = conn.execute(insert(ep).returning(ep.c.id, sort_by_parameter_order=True),
+                               rows).scalars().all()
+        return [(int(i), s) for i, s in zip(ids, statuses, strict=True)]
 
-    def finish(self, attempt: int, status: str, now: datetime, erp_id: str | None = None,
-               error: str | None = None) -> None:
+    def finish_many(self, outcomes: Sequence[tuple[int, str, str | None, str | None]],
+                    now: datetime) -> None:
+        """Every attempt's outcome in one transaction (one statement, executed many)."""
+        if not outcomes:
+            return
         ep = t.erp_postings
         with self.engine.begin() as conn:
-            conn.execute(update(ep).where(ep.c.id == attempt).values(
-                status=status, erp_id=erp_id, error=None if error is None else error[:2000],
-                finished_at=now))
+            conn.execute(update(ep).where(ep.c.id == bindparam("attempt_id")).values(
+                status=bindparam("new_status"), erp_id=bindparam("new_erp_id"),
+                error=bindparam("new_error"), finished_at=now),
+                [{"attempt_id": a, "new_status": s, "new_erp_id": e,
+                  "new_error": None if m is None else m[:2000]} for a, s, e, m in outcomes])

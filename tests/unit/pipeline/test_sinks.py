@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -56,14 +57,19 @@ class MemoryLog:
     def attempts(self, destination: str, external_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self.rows]
 
-    def begin(self, destination: str, kind: str, external_id: str, key: str,
-              now: datetime) -> int:
-        self.rows.append({"id": len(self.rows), "status": "sending"})
-        return len(self.rows) - 1
+    def begin_many(self, destination: str, docs: Sequence[tuple[str, str, str]],
+                   now: datetime) -> list[tuple[int, list[str]]]:
+        earlier = [r["status"] for r in self.rows]
+        out = []
+        for _ in docs:
+            self.rows.append({"id": len(self.rows), "status": "sending"})
+            out.append((len(self.rows) - 1, earlier))
+        return out
 
-    def finish(self, attempt: int, status: str, now: datetime, erp_id: str | None = None,
-               error: str | None = None) -> None:
-        self.rows[attempt].update(status=status, erp_id=erp_id, error=error)
+    def finish_many(self, outcomes: Sequence[tuple[int, str, str | None, str | None]],
+                    now: datetime) -> None:
+        for attempt, status, erp_id, error in outcomes:
+            self.rows[attempt].update(status=status, erp_id=erp_id, error=error)
 
 
 def _registry(sink: FakeSink, log: MemoryLog) -> SinkRegistry:
