@@ -276,11 +276,14 @@ class ErpRecord:
 class ErpPayment:
     """One payment the ERP holds against a document: its own id for it (stable: the same
     payment read twice is recorded once), the date and the amount in the document's
-    currency (positive: a refund paid on a credit note is positive too)."""
+    currency (positive: a refund paid on a credit note is positive too), and ``via`` what:
+    ``payment`` (money: received on an invoice, refunded on a credit note) or ``offset``
+    (another document: the credit note applied to an invoice, seen from either side)."""
 
     erp_id: str
     paid_on: date
     amount: Decimal
+    via: str = "payment"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, case, delete, insert, select, update
 
 from hourbridge.domain.erp import ErpPayment, ErpProfile
 from hourbridge.domain.erp_identity import IdentityMatch
@@ -139,14 +139,15 @@ class SqlErp:
         added = self.conn.execute(dialect_insert(ip).values(
             invoice=invoice, destination=destination, erp_payment_id=payment.erp_id,
             paid_on=payment.paid_on, amount=payment.amount, currency=currency,
-            recorded_at=now).on_conflict_do_nothing().returning(ip.c.id)).first()
+            recorded_at=now, via=payment.via).on_conflict_do_nothing().returning(ip.c.id)
+        ).first()
         return added is not None
 
     def mark_paid(self, invoice: int) -> bool:
         inv = t.invoices
         return bool(self.conn.execute(update(inv).where(
-            inv.c.id == invoice, inv.c.kind == "invoice",
-            inv.c.status.in_(("issued", "posted"))).values(status="paid")).rowcount)
+            inv.c.id == invoice, inv.c.status.in_(("issued", "posted"))).values(
+                status="paid")).rowcount)
 
 
 def postings(conn: Connection, destination: str | None, external_id: str | None) -> list[
@@ -198,13 +199,16 @@ class SqlPostingLog:
 
     def finish_many(self, outcomes: Sequence[tuple[int, str, str | None, str | None]],
                     now: datetime) -> None:
-        """Every attempt's outcome in one transaction (one statement, executed many)."""
+        """Every attempt's outcome in one transaction and one statement (``CASE`` on the
+        attempt's id: one round trip however many there are)."""
         if not outcomes:
             return
         ep = t.erp_postings
+        ids = [a for a, *_ in outcomes]
         with self.engine.begin() as conn:
-            conn.execute(update(ep).where(ep.c.id == bindparam("attempt_id")).values(
-                status=bindparam("new_status"), erp_id=bindparam("new_erp_id"),
-                error=bindparam("new_error"), finished_at=now),
-                [{"attempt_id": a, "new_status": s, "new_erp_id": e,
-                  "new_error": None if m is None else m[:2000]} for a, s, e, m in outcomes])
+            conn.execute(update(ep).where(ep.c.id.in_(ids)).values(
+                status=case({a: s for a, s, _, _ in outcomes}, value=ep.c.id),
+                erp_id=case({a: e for a, _, e, _ in outcomes}, value=ep.c.id),
+                error=case({a: None if m is None else m[:2000] for a, _, _, m in outcomes},
+                           value=ep.c.id),
+                finished_at=now))

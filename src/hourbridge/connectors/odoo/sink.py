@@ -183,13 +183,16 @@ class OdooSink:
     def payment_state(self, kind: str, erp_id: str) -> PaymentState:
         """The move's payment state and residual, and each payment reconciled with it from
         ``invoice_payments_widget`` (Odoo 17: ``content`` lists each reconciliation with
-        its ``partial_id``, ``amount`` in the move's currency and ``date``); exchange
-        differences are not payments."""
+        its ``partial_id``, ``amount`` in the move's currency and ``date``, and its
+        counterpart: ``account_payment_id`` when it is a payment, else only ``move_id``: a
+        credit note applied to an invoice, seen from either side); exchange differences are
+        not payments."""
         row = self._read(erp_id)
         widget = row.get("invoice_payments_widget") or {}
         payments = tuple(
             ErpPayment(str(p["partial_id"]), date.fromisoformat(str(p["date"])[:10]),
-                       abs(Decimal(str(p["amount"]))))
+                       abs(Decimal(str(p["amount"]))),
+                       "payment" if p.get("account_payment_id") else "offset")
             for p in (widget.get("content") or []) if not p.get("is_exchange"))
         return PaymentState(PAYMENT_STATES.get(str(row["payment_state"]),
                                                str(row["payment_state"])),

@@ -126,7 +126,8 @@ class ErpRepository(Protocol):
         ...
 
     def mark_paid(self, invoice: int) -> bool:
-        """An issued or posted invoice becomes ``paid``; False if it was not one."""
+        """An issued or posted invoice or credit note becomes ``paid`` (a credit note: applied
+        or refunded in full); False if it was not one."""
         ...
 
 
