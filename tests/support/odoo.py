@@ -20,7 +20,8 @@ reference/external_api.html, and ``odoo/http.py`` for the JSON-RPC envelope):
   x2many commands ``(0, 0, vals)`` and ``(6, 0, ids)``.
 - ``account.move`` keeps ``state`` (draft/posted), ``payment_state`` (``not_paid`` once
   posted; ``pay`` makes it ``partial`` or ``paid`` and adds the payment to
-  ``invoice_payments_widget``), ``amount_untaxed``, ``amount_tax``
+  ``invoice_payments_widget``; ``apply_credit`` reconciles a credit note with an invoice,
+  listed on both without an ``account_payment_id``), ``amount_untaxed``, ``amount_tax``
   (taxes rounded per line: Odoo's default ``round_per_line``), ``amount_total``,
   ``amount_residual``. Posting a customer invoice without a partner, without lines, or an
   unbalanced entry is a ``UserError``; an unknown account, tax or partner id a
@@ -136,22 +137,43 @@ class Odoo:
         return list(self.records.get("account.move", {}).values())
 
     def pay(self, move_id: int, amount: Decimal, on: str = "2026-11-30") -> None:
-        """The customer paid ``amount`` on ``on`` (what a reconciled payment does to the
-        move: its residual, payment state and ``invoice_payments_widget``, whose content
-        lists each reconciliation with its ``partial_id``, amount and date)."""
+        """The customer paid ``amount`` on ``on`` (or, on a credit note, was refunded it):
+        what a reconciled payment does to the move: its residual, payment state and
+        ``invoice_payments_widget``, whose content lists each reconciliation with its
+        ``partial_id``, amount, date and ``account_payment_id``."""
         with self._lock:
-            move = self.records["account.move"][move_id]
-            move["amount_residual"] = move["amount_residual"] - amount
-            move["payment_state"] = "paid" if move["amount_residual"] <= 0 else "partial"
             self._partials += 1
-            widget = move.get("invoice_payments_widget") or {
-                "title": "Less Payment", "outstanding": False, "content": []}
-            widget["content"].append({
+            self._settle(self.records["account.move"][move_id], amount, on, {
                 "name": f"Payment {self._partials}", "journal_name": "Bank",
-                "amount": float(amount), "currency_id": move.get("currency_id"), "date": on,
-                "partial_id": self._partials, "account_payment_id": self._partials,
-                "move_id": move_id, "ref": f"BNK1/{on[:4]}/{self._partials:05d}"})
-            move["invoice_payments_widget"] = widget
+                "account_payment_id": self._partials, "payment_method_name": "Manual",
+                "ref": f"BNK1/{on[:4]}/{self._partials:05d}"})
+
+    def apply_credit(self, refund_id: int, invoice_id: int, amount: Decimal,
+                     on: str = "2026-11-30") -> None:
+        """A credit note reconciled with an invoice (Odoo 17: one
+        ``account.partial.reconcile`` between their receivable lines): both residuals fall,
+        and each move's widget lists the other move, with no ``account_payment_id``."""
+        with self._lock:
+            self._partials += 1
+            moves = self.records["account.move"]
+            refund, invoice = moves[refund_id], moves[invoice_id]
+            for move, other in ((refund, invoice), (invoice, refund)):
+                self._settle(move, amount, on, {
+                    "name": other["name"], "journal_name": "Customer Invoices",
+                    "account_payment_id": False, "payment_method_name": False,
+                    "ref": other["name"], "move_id": other["id"]})
+
+    def _settle(self, move: dict[str, Any], amount: Decimal, on: str,
+                entry: dict[str, Any]) -> None:
+        move["amount_residual"] = move["amount_residual"] - amount
+        move["payment_state"] = "paid" if move["amount_residual"] <= 0 else "partial"
+        widget = move.get("invoice_payments_widget") or {
+            "title": "Less Payment", "outstanding": False, "content": []}
+        widget["content"].append({
+            "amount": float(amount), "currency_id": move.get("currency_id"), "date": on,
+            "partial_id": self._partials, "move_id": move["id"], "is_exchange": False,
+            **entry})
+        move["invoice_payments_widget"] = widget
 
     # --- the ORM --------------------------------------------------------------------------
     def _match(self, model: str, domain: list[Any]) -> list[dict[str, Any]]:

@@ -44,9 +44,10 @@ class InvoiceQueries(QueryBase):
                  limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
         """Invoices and credit notes in id order, filtered; ``date_from``/``date_to`` bound
         the issue date (so they leave drafts out). Each says its ``payment``: ``paid``,
-        ``partial`` or ``unpaid`` (an issued or posted invoice), or none (a draft, a void, a
-        credit note), and (documents owed) ``paid_amount``, ``open_amount`` and
-        ``last_paid_on`` from the payments read back from the ERPs."""
+        ``partial`` or ``unpaid`` (an issued or posted invoice), ``unapplied``, ``partial``,
+        ``applied``, ``refunded`` or ``settled`` (a credit note), or none (a draft, a
+        void), and (documents owed) ``paid_amount``, ``open_amount``, ``applied_amount``,
+        ``refunded_amount`` and ``last_paid_on`` from the payments read back from the ERPs."""
         inv = t.invoices
         stmt = select(*(inv.c[c] for c in self._INVOICE_COLS))
         for col, value in (("status", status), ("entity", entity), ("kind", kind),
