@@ -5,9 +5,11 @@ the ERP profile allowing C documents in flight per process).
 Ours: documents posted per second, from the first request to the ERP to the last (so the
 workers' start-up is left out; the wall time with it is reported too). Limit: the
 latency-bound rate ``workers x concurrency / 0.02 s`` (every thread always waiting on one
-20 ms answer). Ratio = ours / limit; goal >= 0.8. A document is several requests (create,
-action_post, read of its posted name), so the request-bound limit (the same, divided by the
-requests per document) is reported beside it: what the protocol allows at best.
+20 ms answer). Ratio = ours / limit; goal >= 0.8. Alone, a document is two requests by
+Odoo's protocol (create, then action_post: a move cannot be created posted), so the workers
+send chunks of documents per request (the profile's ``documents_per_request``); the
+request-bound limit (the same, divided by the requests per document measured) is reported
+beside it: what the requests made allow at best.
 The imitation is ``tests/support/odoo.py`` (imitations live under tests/, never src/).
 """
 

@@ -296,7 +296,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
                     # deliveries to webhooks and ERPs are jobs of ours, not events to fan out
                     relays=relays,
                     relayed=lambda type_: type_ not in (WEBHOOK_DELIVERY, ERP_DOCUMENT_READY,
-                                                        ERP_PAYMENTS_PULL))
+                                                        ERP_PAYMENTS_PULL),
+                    # a claim's ERP documents go together: several per request to the ERP
+                    batch_handlers={ERP_DOCUMENT_READY: sinks.deliver_many})
     validator = ParallelValidator(workers=settings.intake_workers)
     gateway = trackers or Trackers(TRACKERS, key,
                                    allow_loopback_http=settings.allow_loopback_http)
@@ -324,4 +326,5 @@ def _open_destination(engine: Engine, name: str) -> Destination | None:
     env = profile.connection.get("secret_env") or (
         "HOURBRIDGE_ERP_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_KEY")
     sink = SINKS[profile.system](profile.connection, os.environ.get(env, ""))
-    return Destination(sink, Limits(profile.concurrency, profile.documents_per_second))
+    return Destination(sink, Limits(profile.concurrency, profile.documents_per_second),
+                       profile.documents_per_request)

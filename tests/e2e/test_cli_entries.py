@@ -156,7 +156,7 @@ def test_invoices_list_payment_column_and_filters(db: Path) -> None:
     run("invoices", "credit", str(invoice["id"]), "--reason", "dispute", "--issue-date",
         "2026-09-02")
     kinds = {(r["kind"], r["payment"]) for r in as_json("invoices", "list")}
-    assert kinds == {("invoice", "unpaid"), ("credit_note", None)}
+    assert kinds == {("invoice", "unpaid"), ("credit_note", "unapplied")}
     assert [r["kind"] for r in as_json("invoices", "list", "--kind", "credit_note")] == [
         "credit_note"]
     assert [r["id"] for r in as_json("invoices", "list", "--from", "2026-09-02")] != [

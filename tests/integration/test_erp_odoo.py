@@ -119,7 +119,8 @@ def test_credit_note_posts_as_a_refund(issued: Hourbridge, odoo: Odoo, tmp_path:
 def test_lost_answer_is_found_by_external_id_not_created_twice(
         issued: Hourbridge, odoo: Odoo, tmp_path: Path) -> None:
     hb = issued
-    load_profiles(hb, tmp_path, profile(odoo.url, accounts={"1210": "1210", "4000": "4000"}))
+    load_profiles(hb, tmp_path, profile(odoo.url, accounts={"1210": "1210", "4000": "4000"},
+                                        documents_per_request=1))  # one document a request
     odoo.drop_after_commit = 2  # the first two creates commit, their answers are lost
     report = _push(hb)
     assert report["delivery"]["retried"] == 2
@@ -136,6 +137,45 @@ def test_lost_answer_is_found_by_external_id_not_created_twice(
         by_doc.setdefault(p["external_id"], []).append(p["status"])
     assert sorted(by_doc.values()) == [["posted"], ["posted"], ["unknown", "found"],
                                        ["unknown", "found"]]
+
+
+def test_a_chunk_whose_answer_is_lost_is_found_whole_never_created_again(
+        issued: Hourbridge, odoo: Odoo, tmp_path: Path) -> None:
+    hb = issued
+    load_profiles(hb, tmp_path, profile(odoo.url, accounts={"1210": "1210", "4000": "4000"}))
+    odoo.drop_after_commit = 2  # both creates (the entry's, the 3 invoices') commit unheard
+    assert _push(hb)["delivery"] == {"delivered": 0, "retried": 4, "dead": 0}
+    assert sorted(m["state"] for m in odoo.moves()) == ["draft"] * 4
+    hb.clock.at += timedelta(hours=1)  # type: ignore[attr-defined]  # the retries are due
+    calls = len(odoo.calls)
+    assert hb.worker.drain().as_dict() == {"delivered": 4, "retried": 0, "dead": 0}
+    retry = odoo.calls[calls:]
+    print(f"odoo chunk: 4 documents, retry after a lost answer in {len(retry)} requests "
+          f"{retry}")
+    # per kind one look-up and one post of the drafts it found; nothing created again
+    assert sorted(retry) == [("account.move", "action_post")] * 2 + [
+        ("account.move", "search_read")] * 2
+    assert len(odoo.moves()) == 4 and {m["state"] for m in odoo.moves()} == {"posted"}
+    statuses = [p["status"] for p in hb.handle(c.ShowErpPostings("odoo-de"))]
+    assert sorted(statuses) == ["found"] * 4 + ["unknown"] * 4
+
+
+def test_a_chunk_refused_whole_is_sent_one_by_one_and_only_the_refused_one_dies(
+        issued: Hourbridge, odoo: Odoo, tmp_path: Path) -> None:
+    hb = issued
+    load_profiles(hb, tmp_path, profile(odoo.url, accounts={"1210": "1210", "4000": "4000"}))
+    odoo.refuse_refs = {"hb:invoice-issued:DE:DE-000002"}
+    assert _push(hb)["delivery"] == {"delivered": 3, "retried": 0, "dead": 1}
+    creates = [m for m in odoo.calls if m == ("account.move", "create")]
+    print(f"odoo chunk refused whole: {len(creates)} creates for 4 documents (the entry's, "
+          "the 3 invoices' refused, then each invoice alone)")
+    assert len(creates) == 5
+    assert sorted(m["ref"] for m in _posted(odoo, "out_invoice")) == [
+        "hb:invoice-issued:DE:DE-000001", "hb:invoice-issued:DE:DE-000003"]
+    refused = [p for p in hb.handle(c.ShowErpPostings("odoo-de")) if p["status"] != "posted"]
+    assert [(p["external_id"], p["status"]) for p in refused] == [
+        ("hb:invoice-issued:DE:DE-000002", "refused")]
+    assert "refused by this test's ERP" in refused[0]["error"]
 
 
 def test_odoo_validation_error_is_permanent_and_keeps_its_message(
@@ -198,7 +238,7 @@ def test_timeout_then_lookup_finds_the_move_and_a_503_is_retried(
         issued: Hourbridge, odoo: Odoo, tmp_path: Path) -> None:
     hb = issued
     load_profiles(hb, tmp_path, profile(
-        odoo.url, accounts={"1210": "1210", "4000": "4000"},
+        odoo.url, accounts={"1210": "1210", "4000": "4000"}, documents_per_request=1,
         connection={"url": odoo.url, "database": "acme", "login": "api@acme.example",
                     "timeout": "0.3"}))
     odoo.unavailable = 1  # the very first request: 503 with Retry-After, nothing done

@@ -192,3 +192,55 @@ def test_worker_job_pulls_once_per_slot_and_retries_an_unavailable_erp(
     assert _ours(hb, a)["paid_amount"] == "10.00"
     with pytest.raises(InvalidInput, match="nowhere"):
         hb.handle(c.PullErpPayments("nowhere"))
+
+
+def test_credit_notes_show_applied_or_refunded_and_age_as_credits(
+        issued: Hourbridge, odoo: Odoo, tmp_path: Path) -> None:
+    """A credit note counts against what its customer owes until it is used: applied to an
+    invoice it moves there (what is owed stays the same), refunded it is gone."""
+    hb = issued
+    a, b, c_ = sorted(hb.queries.invoices(), key=lambda i: i["id"])
+    for inv in (a, b):
+        hb.handle(c.IssueCreditNote(inv["id"], actor="fin", reason="dispute"))
+    hb.worker.drain()
+    load_profiles(hb, tmp_path, odoo.url)
+    hb.handle(c.QueueErpPush())
+    assert hb.worker.drain().as_dict()["dead"] == 0
+    moves = {m["payment_reference"]: m for m in odoo.moves() if m["move_type"] != "entry"}
+    credits = [i for i in hb.queries.invoices() if i["kind"] == "credit_note"]
+    cn_a, cn_b = sorted(credits, key=lambda i: i["credits"])
+    total_b, total_c = Decimal(b["total"]), Decimal(c_["total"])
+    # b is paid; then its credit note is refunded; a's credit note is applied to a
+    odoo.pay(moves[b["number"]]["id"], total_b, "2026-11-04")
+    odoo.apply_credit(moves[cn_a["number"]]["id"], moves[a["number"]]["id"],
+                      Decimal(a["total"]), "2026-11-10")
+    odoo.pay(moves[cn_b["number"]]["id"], total_b, "2026-11-12")
+    pulled = hb.handle(c.PullErpPayments("odoo-de"))
+    assert (pulled["documents"], pulled["payments_recorded"], pulled["marked_paid"]) == (
+        5, 4, 4)
+    got = {i["number"]: i for i in hb.queries.invoices()}
+    shown = {n: (i["kind"], i["status"], i["payment"], i["applied_amount"],
+                 i["refunded_amount"], i["open_amount"]) for n, i in got.items()}
+    print("credit notes read back:", shown)
+    assert shown[cn_a["number"]] == ("credit_note", "paid", "applied", a["total"], "0.00",
+                                     "0.00")
+    assert shown[cn_b["number"]] == ("credit_note", "paid", "refunded", "0.00", b["total"],
+                                     "0.00")
+    assert shown[a["number"]] == ("invoice", "paid", "paid", a["total"], None, "0.00")
+    assert shown[b["number"]] == ("invoice", "paid", "paid", "0.00", None, "0.00")
+    assert hb.handle(c.PullErpPayments())["payments_recorded"] == 0  # once
+
+    def owed(day: str) -> Decimal:
+        totals = hb.queries.receivables_aging(date.fromisoformat(day))["totals"]
+        return Decimal(totals[0]["total"]) if totals else Decimal(0)
+
+    # 5 Nov: b paid, both credits unapplied: a and its credit cancel out, b's credit is owed
+    # to the customer; 11 Nov: a's credit applied (the same owed); 13 Nov: b's refunded
+    aging = {day: owed(day) for day in ("2026-11-05", "2026-11-11", "2026-11-13")}
+    print("receivables owed by ACME:", {d: str(v) for d, v in aging.items()})
+    assert aging == {"2026-11-05": total_c - total_b, "2026-11-11": total_c - total_b,
+                     "2026-11-13": total_c}
+    with api_client(hb) as client:
+        listed = {i["number"]: i for i in client.get("/v1/invoices").json()["items"]}
+    assert (listed[cn_a["number"]]["payment"], listed[cn_b["number"]]["refunded_amount"]) == (
+        "applied", b["total"])

@@ -11,15 +11,17 @@ reference/external_api.html, and ``odoo/http.py`` for the JSON-RPC envelope):
 - ``common.authenticate(db, login, key, {})`` gives the uid, ``false`` for a wrong key;
   ``object.execute_kw(db, uid, key, model, method, args, kwargs)`` with a wrong key raises
   ``odoo.exceptions.AccessDenied``.
-- ORM methods ``search`` (domain of ``[field, "=", value]`` triples, ``">"`` too,
-  ``limit``), ``search_read`` (``offset``, ``limit``; rows in id order) and ``read``
-  (``fields``), ``create`` (one mapping: the new id),
-  ``account.move.action_post`` (returns ``False``; a draft gets its sequence name
-  ``JOURNAL/YEAR/00001``, ``RJOURNAL/...`` for refunds). x2many commands ``(0, 0, vals)`` and
-  ``(6, 0, ids)``.
+- ORM methods ``search`` (domain of ``[field, "=", value]`` triples, ``">"`` and ``"in"``
+  too, ``limit``), ``search_read`` (``offset``, ``limit``; rows in id order) and ``read``
+  (``fields``), ``create`` (one mapping: the new id; a list of them, ``create(vals_list)``:
+  the new ids, all created or none; a move created ``posted`` is a ``UserError``),
+  ``account.move.action_post`` on one id or several (returns ``False``; all posted or none;
+  a draft gets its sequence name ``JOURNAL/YEAR/00001``, ``RJOURNAL/...`` for refunds).
+  x2many commands ``(0, 0, vals)`` and ``(6, 0, ids)``.
 - ``account.move`` keeps ``state`` (draft/posted), ``payment_state`` (``not_paid`` once
   posted; ``pay`` makes it ``partial`` or ``paid`` and adds the payment to
-  ``invoice_payments_widget``), ``amount_untaxed``, ``amount_tax``
+  ``invoice_payments_widget``; ``apply_credit`` reconciles a credit note with an invoice,
+  listed on both without an ``account_payment_id``), ``amount_untaxed``, ``amount_tax``
   (taxes rounded per line: Odoo's default ``round_per_line``), ``amount_total``,
   ``amount_residual``. Posting a customer invoice without a partner, without lines, or an
   unbalanced entry is a ``UserError``; an unknown account, tax or partner id a
@@ -135,27 +137,51 @@ class Odoo:
         return list(self.records.get("account.move", {}).values())
 
     def pay(self, move_id: int, amount: Decimal, on: str = "2026-11-30") -> None:
-        """The customer paid ``amount`` on ``on`` (what a reconciled payment does to the
-        move: its residual, payment state and ``invoice_payments_widget``, whose content
-        lists each reconciliation with its ``partial_id``, amount and date)."""
+        """The customer paid ``amount`` on ``on`` (or, on a credit note, was refunded it):
+        what a reconciled payment does to the move: its residual, payment state and
+        ``invoice_payments_widget``, whose content lists each reconciliation with its
+        ``partial_id``, amount, date and ``account_payment_id``."""
         with self._lock:
-            move = self.records["account.move"][move_id]
-            move["amount_residual"] = move["amount_residual"] - amount
-            move["payment_state"] = "paid" if move["amount_residual"] <= 0 else "partial"
             self._partials += 1
-            widget = move.get("invoice_payments_widget") or {
-                "title": "Less Payment", "outstanding": False, "content": []}
-            widget["content"].append({
+            self._settle(self.records["account.move"][move_id], amount, on, {
                 "name": f"Payment {self._partials}", "journal_name": "Bank",
-                "amount": float(amount), "currency_id": move.get("currency_id"), "date": on,
-                "partial_id": self._partials, "account_payment_id": self._partials,
-                "move_id": move_id, "ref": f"BNK1/{on[:4]}/{self._partials:05d}"})
-            move["invoice_payments_widget"] = widget
+                "account_payment_id": self._partials, "payment_method_name": "Manual",
+                "ref": f"BNK1/{on[:4]}/{self._partials:05d}"})
+
+    def apply_credit(self, refund_id: int, invoice_id: int, amount: Decimal,
+                     on: str = "2026-11-30") -> None:
+        """A credit note reconciled with an invoice (Odoo 17: one
+        ``account.partial.reconcile`` between their receivable lines): both residuals fall,
+        and each move's widget lists the other move, with no ``account_payment_id``."""
+        with self._lock:
+            self._partials += 1
+            moves = self.records["account.move"]
+            refund, invoice = moves[refund_id], moves[invoice_id]
+            for move, other in ((refund, invoice), (invoice, refund)):
+                self._settle(move, amount, on, {
+                    "name": other["name"], "journal_name": "Customer Invoices",
+                    "account_payment_id": False, "payment_method_name": False,
+                    "ref": other["name"], "move_id": other["id"]})
+
+    def _settle(self, move: dict[str, Any], amount: Decimal, on: str,
+                entry: dict[str, Any]) -> None:
+        move["amount_residual"] = move["amount_residual"] - amount
+        move["payment_state"] = "paid" if move["amount_residual"] <= 0 else "partial"
+        widget = move.get("invoice_payments_widget") or {
+            "title": "Less Payment", "outstanding": False, "content": []}
+        widget["content"].append({
+            "amount": float(amount), "currency_id": move.get("currency_id"), "date": on,
+            "partial_id": self._partials, "move_id": move["id"], "is_exchange": False,
+            **entry})
+        move["invoice_payments_widget"] = widget
 
     # --- the ORM --------------------------------------------------------------------------
     def _match(self, model: str, domain: list[Any]) -> list[dict[str, Any]]:
         rows = list(self.records.get(model, {}).values())
         for name, op, value in domain:
+            if op == "in":
+                rows = [r for r in rows if r.get(name) in value]
+                continue
             if op == ">":
                 rows = [r for r in rows if (r.get(name) or 0) > value]
                 continue
@@ -184,15 +210,23 @@ class Odoo:
             fields = kwargs.get("fields") or list(rows[0]) if rows else []
             return [{"id": r["id"], **{f: _plain(r.get(f)) for f in fields}} for r in rows]
         if method == "create":
-            return self._create(model, dict(args[0]))
+            if isinstance(args[0], dict):
+                return self._add(model, self._create(model, dict(args[0])))
+            # create(vals_list): one transaction, every record checked before any is added
+            rows = [self._create(model, dict(vals)) for vals in args[0]]
+            return [self._add(model, row) for row in rows]
         if model == "account.move" and method == "action_post":
-            for move_id in args[0]:
-                self._post(self._ref(model, move_id))
+            moves = [self._ref(model, move_id) for move_id in args[0]]
+            for move in moves:  # a recordset posts whole or not at all
+                self._check_post(move)
+            for move in moves:
+                self._post(move)
             return False
         raise OdooError("builtins.AttributeError",
                         f"The method '{method}' does not exist on the model '{model}'")
 
-    def _create(self, model: str, vals: dict[str, Any]) -> int:
+    def _create(self, model: str, vals: dict[str, Any]) -> dict[str, Any]:
+        """The record ``vals`` makes, every check done, not yet added."""
         if model == "res.partner":
             if not vals.get("name"):
                 raise OdooError("odoo.exceptions.ValidationError", "Name is required")
@@ -203,9 +237,13 @@ class Odoo:
                     raise OdooError("odoo.exceptions.ValidationError",
                                     f"The VAT number [{vals['vat']}] for partner "
                                     f"[{vals['name']}] does not seem to be valid.")
-            return self._add(model, vals)
+            return vals
         if model != "account.move":
             raise OdooError("odoo.exceptions.AccessError", f"create on {model} not imitated")
+        if vals.get("state", "draft") != "draft":
+            raise OdooError("odoo.exceptions.UserError", "You cannot create a move already "
+                            "in the posted state. Please create a draft move and post it "
+                            "after.")
         if vals.get("ref") in self.refuse_refs:
             raise OdooError("odoo.exceptions.UserError",
                             f"The entry {vals['ref']} is refused by this test's ERP.")
@@ -227,13 +265,12 @@ class Odoo:
                 untaxed += sub
                 tax += sum(((sub * rate / 100).quantize(CENT, ROUND_HALF_UP)
                             for rate in line["taxes"]), Decimal(0))
-        return self._add(model, {**vals, "lines": lines, "state": "draft", "name": "/",
-                                 "payment_state": "not_paid", "amount_untaxed": untaxed,
-                                 "amount_tax": tax, "amount_total": untaxed + tax,
-                                 "amount_residual": untaxed + tax,
-                                 "invoice_payments_widget": False})
+        return {**vals, "lines": lines, "state": "draft", "name": "/",
+                "payment_state": "not_paid", "amount_untaxed": untaxed, "amount_tax": tax,
+                "amount_total": untaxed + tax, "amount_residual": untaxed + tax,
+                "invoice_payments_widget": False}
 
-    def _post(self, move: dict[str, Any]) -> None:
+    def _check_post(self, move: dict[str, Any]) -> None:
         if move["state"] != "draft":
             raise OdooError("odoo.exceptions.UserError", "The entry "
                             f"{move['name']} (id {move['id']}) must be in draft.")
@@ -248,6 +285,8 @@ class Odoo:
             credit = sum(Decimal(str(ln["credit"])) for ln in move["lines"])
             if debit != credit:
                 raise OdooError("odoo.exceptions.UserError", "The move is not balanced.")
+
+    def _post(self, move: dict[str, Any]) -> None:
         journal = self.records["account.journal"][move["journal_id"]]["code"]
         prefix = ("R" if move["move_type"] == "out_refund" else "") + journal
         self._sequence[prefix] = self._sequence.get(prefix, 0) + 1

@@ -36,7 +36,7 @@ def worker(
         min=1, max=64, help="Threads delivering at once (PostgreSQL; SQLite uses one).")] = 1,
     batch: Annotated[int | None, typer.Option(
         min=1, help="Jobs one thread claims at a time (default HOURBRIDGE_WORKER_BATCH; "
-                    "10 with --concurrency above 1, so the threads share the work).")]
+                    "20 with --concurrency above 1, so the threads share the work).")]
     = None,
 ) -> None:
     """Deliver outbox events (journal postings, webhooks, NATS) to their sinks, and run the
@@ -98,7 +98,9 @@ def _deliver(hb: Hourbridge, concurrency: int, batch: int) -> WorkerStats:
     return total
 
 
-THREAD_CLAIM = 10  # jobs a thread claims at a time when --concurrency > 1 (no --batch)
+# jobs a thread claims at a time when --concurrency > 1 (no --batch): an ERP profile's
+# default documents per request, so a claim of ERP documents is one request's worth
+THREAD_CLAIM = 20
 
 # a payload still "received" this long after it arrived was left by a crash (a running intake
 # holds it locked and is skipped, so a long one is never doubled)

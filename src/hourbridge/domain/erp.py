@@ -4,10 +4,11 @@ An ERP keeps the books; Hourbridge only tells it what was issued. A **profile** 
 legal entity and destination, how our documents land in that ERP: the company and journal,
 the receivable account, the revenue account (and item) per kind of invoice line, the tax code
 per Hourbridge tax code, the account per ledger account for journal entries, whose numbering
-the document keeps, the currency, and how hard the ERP may be pushed (documents in flight,
-documents started per second). ``check_profile`` names each missing field; ``map_invoice`` and
-``map_journal`` turn an issued document (its frozen snapshot, ``domain.einvoice.snapshot``)
-into an ``ErpDocument`` every sink (``connectors/<erp>/``) translates into its own API.
+the document keeps, the currency, and how hard the ERP may be pushed (requests in flight,
+documents started per second, documents per request where the ERP takes several at once).
+``check_profile`` names each missing field; ``map_invoice`` and ``map_journal`` turn an
+issued document (its frozen snapshot, ``domain.einvoice.snapshot``) into an ``ErpDocument``
+every sink (``connectors/<erp>/``) translates into its own API.
 
 External ids are derived from the outbox key of what happened, never drawn at random: the same
 document gets the same id on every attempt, which is what lets a sink find a document an
@@ -51,8 +52,10 @@ class ErpProfile:
     numbering: str = "hourbridge"
     entries_journal: str | None = None  # journal entries' journal (default: ``journal``)
     connection: Mapping[str, str] = field(default_factory=dict)  # url, database, login...
-    concurrency: int = 2
+    concurrency: int = 2  # requests in flight at once, per worker process
     documents_per_second: float | None = None
+    # documents in one request, where the ERP takes several at once (Odoo); 1: one each
+    documents_per_request: int = 20
 
 
 def check_profile(p: ErpProfile, where: str, entities: Mapping[str, str]) -> list[Problem]:
@@ -84,6 +87,8 @@ def check_profile(p: ErpProfile, where: str, entities: Mapping[str, str]) -> lis
         bad("concurrency", "at least 1")
     if p.documents_per_second is not None and p.documents_per_second <= 0:
         bad("documents_per_second", "must be positive")
+    if p.documents_per_request < 1:
+        bad("documents_per_request", "at least 1")
     if not p.connection.get("url"):
         bad("connection.url", "the ERP's base URL is required")
     return out
@@ -288,11 +293,14 @@ class ErpRecord:
 class ErpPayment:
     """One payment the ERP holds against a document: its own id for it (stable: the same
     payment read twice is recorded once), the date and the amount in the document's
-    currency (positive: a refund paid on a credit note is positive too)."""
+    currency (positive: a refund paid on a credit note is positive too), and ``via`` what:
+    ``payment`` (money: received on an invoice, refunded on a credit note) or ``offset``
+    (another document: the credit note applied to an invoice, seen from either side)."""
 
     erp_id: str
     paid_on: date
     amount: Decimal
+    via: str = "payment"
 
 
 @dataclass(frozen=True, slots=True)

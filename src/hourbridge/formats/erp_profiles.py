@@ -19,8 +19,9 @@ what needs master data (the entity, ISO codes, required accounts) in ``domain.er
         entries_journal: MISC         # journal entries' journal (default: journal)
         connection: {url: "https://odoo.example", database: acme, login: api@acme,
                      secret_env: HOURBRIDGE_ERP_ODOO_GMBH_KEY}
-        concurrency: 2
+        concurrency: 2                # requests in flight at once, per worker process
         documents_per_second: 5
+        documents_per_request: 20     # where the ERP takes several in one request (Odoo)
 
 What ``connection`` holds per ``system`` (the secret always comes from the environment
 variable ``secret_env``, default ``HOURBRIDGE_ERP_<DESTINATION>_KEY``):
@@ -78,6 +79,7 @@ class ErpProfileIn(BaseModel):
     connection: dict[str, str] = {}
     concurrency: int = Field(2, ge=1, le=64)
     documents_per_second: float | None = Field(None, gt=0)
+    documents_per_request: int = Field(20, ge=1, le=500)
 
     def to_domain(self) -> ErpProfile:
         return ErpProfile(**self.model_dump())

@@ -7,7 +7,8 @@
   extension), in the same transaction as the event.
 - The worker opens a CONSUMER span ``process <event type>`` per message, whose parent is the
   stored ``traceparent``, so one trace shows the request, the commit and the delivery that
-  happened minutes later in another process.
+  happened minutes later in another process. Messages delivered as a batch (ERP documents)
+  share one CONSUMER span linked to each message's context.
 
 Attribute names follow the OpenTelemetry semantic conventions for messaging spans
 (https://opentelemetry.io/docs/specs/semconv/messaging/messaging-spans/: ``messaging.system``,
@@ -22,7 +23,7 @@ endpoint and headers come from the standard ``OTEL_EXPORTER_OTLP_*`` variables).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -73,6 +74,26 @@ def consuming(event_type: str, key: str, traceparent: str | None) -> Iterator[Sp
     with tracer().start_as_current_span(
             f"process {event_type}", context=parent, kind=SpanKind.CONSUMER,
             attributes=_messaging("process", event_type, key)) as span:
+        yield span
+
+
+@contextmanager
+def consuming_batch(event_type: str, messages: Sequence[tuple[str, str | None]]
+                    ) -> Iterator[Span]:
+    """The span of delivering several outbox messages at once (OpenTelemetry messaging
+    conventions for a batch: one span, linked to each message's creation context)."""
+    links = []
+    for _, traceparent in messages:
+        if traceparent:
+            context = trace.get_current_span(_propagator.extract(
+                {"traceparent": traceparent})).get_span_context()
+            if context.is_valid:
+                links.append(trace.Link(context))
+    attributes = _messaging("process", event_type, "")
+    del attributes["messaging.message.id"]  # one span, many messages: each is a link
+    attributes["messaging.batch.message_count"] = len(messages)
+    with tracer().start_as_current_span(f"process {event_type}", kind=SpanKind.CONSUMER,
+                                        links=links, attributes=attributes) as span:
         yield span
 
 

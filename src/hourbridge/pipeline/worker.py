@@ -8,6 +8,10 @@ outlives its lease only if its worker died or hung, and then another worker's cl
 it. Stopping (SIGTERM) finishes the job in hand and releases
 the rest of the batch at once rather than leaving it to its lease.
 
+Batches: a job type with a batch handler (ERP documents: ``pipeline.sinks.deliver_many``)
+gets the claim's consecutive jobs of that type at once and answers each one's outcome; the
+delivered ones are completed in one statement.
+
 Relays (NATS JetStream fan-out) see every delivered event after its handler and before the
 job is marked done: a crash in between publishes it again under the same message id, which
 the relay's de-duplication absorbs.
@@ -23,7 +27,7 @@ from typing import Any, Protocol
 
 from hourbridge.errors import Permanent
 from hourbridge.observability.logging import logger
-from hourbridge.observability.tracing import consuming
+from hourbridge.observability.tracing import consuming, consuming_batch
 
 from .retry import RetryPolicy
 
@@ -46,11 +50,14 @@ class JobStore(Protocol):
     def renew(self, job_ids: Sequence[int], until: datetime) -> None: ...
     def release(self, job_ids: Sequence[int]) -> None: ...
     def complete(self, job_id: int, now: datetime) -> None: ...
+    def complete_many(self, job_ids: Sequence[int], now: datetime) -> None: ...
     def retry_later(self, job_id: int, now: datetime, at: datetime, error: str) -> None: ...
     def bury(self, job_id: int, now: datetime, error: str, reason: str) -> None: ...
 
 
 Handler = Callable[[dict[str, Any]], object]
+# several payloads of one type -> each one's outcome: a result, or the exception it failed with
+BatchHandler = Callable[[list[dict[str, Any]]], Sequence[object]]
 Relay = Callable[[Job], None]  # publishes a delivered event elsewhere; raises to retry
 log = logger(__name__)
 
@@ -87,6 +94,7 @@ class Worker:
     batch: int = 200
     lease: timedelta = timedelta(minutes=5)
     relays: Sequence[Relay] = ()
+    batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
     relayed: Callable[[str], bool] = lambda type_: True  # which job types the relays see
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -130,7 +138,8 @@ class Worker:
 
     def _work(self, jobs: list[Job], held: list[int], stats: WorkerStats) -> None:
         until = self.clock() + self.lease
-        for n, job in enumerate(jobs):
+        n = 0
+        while n < len(jobs):
             held[0] = n
             if self.stopping.is_set():  # SIGTERM: hand back what was not started
                 self.store.release([j.id for j in jobs[n:]])
@@ -140,34 +149,75 @@ class Worker:
             if self.clock() + self.lease / 2 > until:
                 until = self.clock() + self.lease
                 self.store.renew([j.id for j in jobs[n:]], until)
+            job = jobs[n]
+            if job.type in self.batch_handlers:
+                end = n
+                while end < len(jobs) and jobs[end].type == job.type:
+                    end += 1
+                self._work_batch(jobs[n:end], stats)
+                n = end
+                continue
             try:
                 with consuming(job.type, job.key, _traceparent(job.payload)):
                     self._run(job)
             except Exception as exc:  # any failure is recorded, never swallowed
-                error = f"{type(exc).__name__}: {exc}"
-                decision = self.policy.decide(job.attempts + 1, exc)
-                now = self.clock()
-                # the key and type only: payloads may name people (DESIGN: ids, never data)
-                if decision.dead or isinstance(exc, LookupError):
-                    self.store.bury(job.id, now, error, dead_reason(
-                        exc, exhausted=not isinstance(exc, Permanent)))
-                    stats.dead += 1
-                    log.error("event dead-lettered", key=job.key, type=job.type,
-                              attempts=job.attempts + 1, error=type(exc).__name__)
-                else:
-                    self.store.retry_later(
-                        job.id, now, now + timedelta(seconds=decision.delay_seconds), error)
-                    stats.retried += 1
-                    log.warning("event delivery failed; retry scheduled", key=job.key,
-                                type=job.type, attempts=job.attempts + 1,
-                                delay_seconds=decision.delay_seconds,
-                                error=type(exc).__name__)
+                self._failed(job, exc, stats)
             else:
                 self.store.complete(job.id, self.clock())
                 stats.delivered += 1
                 log.debug("event delivered", key=job.key, type=job.type,
                           attempts=job.attempts + 1)
+            n += 1
         held[0] = len(jobs)
+
+    def _work_batch(self, jobs: list[Job], stats: WorkerStats) -> None:
+        """Jobs of one type to its batch handler at once; each outcome recorded, the
+        delivered ones in one statement."""
+        type_ = jobs[0].type
+        with consuming_batch(type_, [(j.key, _traceparent(j.payload)) for j in jobs]):
+            try:
+                outcomes = list(self.batch_handlers[type_]([j.payload for j in jobs]))
+                if len(outcomes) != len(jobs):
+                    raise RuntimeError(f"{len(outcomes)} outcomes for {len(jobs)} jobs")
+            except Exception as exc:  # the handler itself failed: every job failed with it
+                outcomes = [exc] * len(jobs)
+        delivered = []
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                self._failed(job, outcome, stats)
+                continue
+            try:
+                if self.relayed(job.type):
+                    for relay in self.relays:
+                        relay(job)
+            except Exception as exc:
+                self._failed(job, exc, stats)
+                continue
+            delivered.append(job.id)
+        if delivered:
+            self.store.complete_many(delivered, self.clock())
+            stats.delivered += len(delivered)
+            log.debug("events delivered", type=type_, count=len(delivered))
+
+    def _failed(self, job: Job, exc: BaseException, stats: WorkerStats) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        decision = self.policy.decide(job.attempts + 1, exc)
+        now = self.clock()
+        # the key and type only: payloads may name people (DESIGN: ids, never data)
+        if decision.dead or isinstance(exc, LookupError):
+            self.store.bury(job.id, now, error, dead_reason(
+                exc, exhausted=not isinstance(exc, Permanent)))
+            stats.dead += 1
+            log.error("event dead-lettered", key=job.key, type=job.type,
+                      attempts=job.attempts + 1, error=type(exc).__name__)
+        else:
+            self.store.retry_later(
+                job.id, now, now + timedelta(seconds=decision.delay_seconds), error)
+            stats.retried += 1
+            log.warning("event delivery failed; retry scheduled", key=job.key,
+                        type=job.type, attempts=job.attempts + 1,
+                        delay_seconds=decision.delay_seconds,
+                        error=type(exc).__name__)
 
     def drain(self, max_rounds: int = 10_000, batch: int | None = None) -> WorkerStats:
         """Deliver everything due now (the in-process worker of the embedded default)."""

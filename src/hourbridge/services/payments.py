@@ -1,11 +1,14 @@
 """Payments back from the ERPs: read the payment state of every invoice and credit note an ERP
 holds (``erp payments pull``, or the worker's ``hourbridge.erp.payments.pull.v1`` job that
-``erp payments pull --queue`` or a schedule queues) and record what was paid.
+``erp payments pull --queue`` or a schedule queues) and record what was paid: on an invoice,
+money received or a credit note applied to it; on a credit note, the invoices it was applied
+to or the money refunded (each payment's ``via``: ``offset`` or ``payment``).
 
 Idempotent: each payment is kept once, keyed by the ERP's own id for it (the unique key
 makes two pulls at once record it once), so pulling again records nothing new. An invoice
-the ERP says is fully paid moves to ``paid``; a partial payment leaves it issued with its
-paid and open amounts summed from the payments (``invoices list``).
+the ERP says is fully paid moves to ``paid`` (a credit note too, once applied or refunded in
+full); a partial payment leaves it issued with its paid and open amounts summed from the
+payments (``invoices list``).
 
 The ERP is asked outside any transaction (a slow ERP never holds a database lock); what it
 answered is written in one transaction. A destination that fails is reported (and makes the
@@ -58,7 +61,7 @@ def pull_erp_payments(cmd: PullErpPayments, uow: UnitOfWork, now: datetime,
                     recorded += 1
                 else:
                     already += 1
-            if state.state == "paid" and doc["kind"] == "invoice":
+            if state.state == "paid":  # a credit note too: applied or refunded in full
                 marked += uow.erp.mark_paid(doc["invoice"])
         uow.commit()
     return {"destinations": sorted({d["destination"] for d in docs}), "documents": len(docs),

@@ -7,14 +7,14 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, case, delete, insert, select, update
 
 from hourbridge.domain.erp import ErpPayment, ErpProfile
 from hourbridge.domain.erp_identity import IdentityMatch
 from hourbridge.services.events import JOURNAL_ENTRY_READY
 
 from . import tables as t
-from ._sql import _chunks
+from ._sql import _chunks, _member
 from .locks import SqlLocks
 
 
@@ -180,14 +180,15 @@ class SqlErp:
         added = self.conn.execute(dialect_insert(ip).values(
             invoice=invoice, destination=destination, erp_payment_id=payment.erp_id,
             paid_on=payment.paid_on, amount=payment.amount, currency=currency,
-            recorded_at=now).on_conflict_do_nothing().returning(ip.c.id)).first()
+            recorded_at=now, via=payment.via).on_conflict_do_nothing().returning(ip.c.id)
+        ).first()
         return added is not None
 
     def mark_paid(self, invoice: int) -> bool:
         inv = t.invoices
         return bool(self.conn.execute(update(inv).where(
-            inv.c.id == invoice, inv.c.kind == "invoice",
-            inv.c.status.in_(("issued", "posted"))).values(status="paid")).rowcount)
+            inv.c.id == invoice, inv.c.status.in_(("issued", "posted"))).values(
+                status="paid")).rowcount)
 
 
 def postings(conn: Connection, destination: str | None, external_id: str | None) -> list[
@@ -202,7 +203,8 @@ def postings(conn: Connection, destination: str | None, external_id: str | None)
 
 
 class SqlPostingLog:
-    """The posting record, each write its own short transaction (the ERP call sits between)."""
+    """The posting record, written in short transactions (the ERP calls sit between): one
+    before a chunk of documents is sent, one after."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -211,22 +213,43 @@ class SqlPostingLog:
         with self.engine.connect() as conn:
             return postings(conn, destination, external_id)
 
-    def begin(self, destination: str, kind: str, external_id: str, key: str,
-              now: datetime) -> int:
+    def begin_many(self, destination: str, docs: Sequence[tuple[str, str, str]],
+                   now: datetime) -> list[tuple[int, list[str]]]:
+        """Every document's ``sending`` row, numbered after its earlier attempts, in one
+        transaction: one read of the earlier attempts, one insert."""
         ep = t.erp_postings
+        earlier: dict[str, list[tuple[int, str]]] = {}
         with self.engine.begin() as conn:
-            last = conn.execute(select(func.max(ep.c.attempt)).where(
-                (ep.c.destination == destination) & (ep.c.external_id == external_id))
-            ).scalar_one()
-            return int(conn.execute(insert(ep).values(
-                destination=destination, kind=kind, external_id=external_id, key=key,
-                attempt=(last or 0) + 1, status="sending", started_at=now,
-            ).returning(ep.c.id)).scalar_one())
+            for where in _member(conn, ep.c.external_id, [e for _, e, _ in docs]):
+                for r in conn.execute(select(ep.c.external_id, ep.c.attempt, ep.c.status)
+                                      .where(ep.c.destination == destination, where)
+                                      .order_by(ep.c.id)):
+                    earlier.setdefault(r.external_id, []).append((r.attempt, r.status))
+            rows, statuses, last = [], [], {}
+            for kind, external_id, key in docs:
+                before = earlier.get(external_id, [])
+                attempt = last.get(external_id) or max((a for a, _ in before), default=0)
+                last[external_id] = attempt + 1
+                rows.append({"destination": destination, "kind": kind,
+                             "external_id": external_id, "key": key, "attempt": attempt + 1,
+                             "status": "sending", "started_at": now})
+                statuses.append([s for _, s in before])
+            ids = conn.execute(insert(ep).returning(ep.c.id, sort_by_parameter_order=True),
+                               rows).scalars().all()
+        return [(int(i), s) for i, s in zip(ids, statuses, strict=True)]
 
-    def finish(self, attempt: int, status: str, now: datetime, erp_id: str | None = None,
-               error: str | None = None) -> None:
+    def finish_many(self, outcomes: Sequence[tuple[int, str, str | None, str | None]],
+                    now: datetime) -> None:
+        """Every attempt's outcome in one transaction and one statement (``CASE`` on the
+        attempt's id: one round trip however many there are)."""
+        if not outcomes:
+            return
         ep = t.erp_postings
+        ids = [a for a, *_ in outcomes]
         with self.engine.begin() as conn:
-            conn.execute(update(ep).where(ep.c.id == attempt).values(
-                status=status, erp_id=erp_id, error=None if error is None else error[:2000],
+            conn.execute(update(ep).where(ep.c.id.in_(ids)).values(
+                status=case({a: s for a, s, _, _ in outcomes}, value=ep.c.id),
+                erp_id=case({a: e for a, _, e, _ in outcomes}, value=ep.c.id),
+                error=case({a: None if m is None else m[:2000] for a, _, _, m in outcomes},
+                           value=ep.c.id),
                 finished_at=now))

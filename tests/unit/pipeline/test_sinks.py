@@ -6,13 +6,20 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
 from hourbridge.connectors.http import UnknownOutcome
-from hourbridge.domain.erp import ErpDocument, ErpParty, ErpRecord, PaymentState
+from hourbridge.domain.erp import (
+    ErpDocument,
+    ErpParty,
+    ErpRecord,
+    PaymentState,
+    document_to_data,
+)
 from hourbridge.errors import Permanent
 from hourbridge.pipeline.sinks import Destination, Limits, OutcomeUnknown, SinkRegistry
 
@@ -56,14 +63,19 @@ class MemoryLog:
     def attempts(self, destination: str, external_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self.rows]
 
-    def begin(self, destination: str, kind: str, external_id: str, key: str,
-              now: datetime) -> int:
-        self.rows.append({"id": len(self.rows), "status": "sending"})
-        return len(self.rows) - 1
+    def begin_many(self, destination: str, docs: Sequence[tuple[str, str, str]],
+                   now: datetime) -> list[tuple[int, list[str]]]:
+        earlier = [r["status"] for r in self.rows]
+        out = []
+        for _ in docs:
+            self.rows.append({"id": len(self.rows), "status": "sending"})
+            out.append((len(self.rows) - 1, earlier))
+        return out
 
-    def finish(self, attempt: int, status: str, now: datetime, erp_id: str | None = None,
-               error: str | None = None) -> None:
-        self.rows[attempt].update(status=status, erp_id=erp_id, error=error)
+    def finish_many(self, outcomes: Sequence[tuple[int, str, str | None, str | None]],
+                    now: datetime) -> None:
+        for attempt, status, erp_id, error in outcomes:
+            self.rows[attempt].update(status=status, erp_id=erp_id, error=error)
 
 
 def _registry(sink: FakeSink, log: MemoryLog) -> SinkRegistry:
@@ -148,3 +160,74 @@ def test_limits_space_requests_by_the_rate() -> None:
     # no real sleep happened, so each start after the first waits about 0.1 s more
     assert len(waits) == 4 and all(0.05 < w <= 0.1 * (i + 1) + 0.01
                                    for i, w in enumerate(waits))
+
+
+class FakeBatchSink(FakeSink):
+    """A sink that takes several documents per request; ``refuse_post`` ids it will not post
+    (a request holding one of them is refused whole, as Odoo rolls it back)."""
+
+    def __init__(self, held: dict[str, ErpRecord], refuse_post: set[str]) -> None:
+        super().__init__()
+        self.held_many, self.refuse_post = held, refuse_post
+        self.requests: list[tuple[str, int]] = []
+
+    def find_many(self, kind: str, external_ids: Sequence[str]) -> dict[str, ErpRecord]:
+        self.requests.append(("find", len(external_ids)))
+        return {e: r for e, r in self.held_many.items() if e in external_ids}
+
+    def create_many(self, docs: Sequence[ErpDocument]) -> list[ErpRecord]:
+        self.requests.append(("create", len(docs)))
+        return [ErpRecord(f"new-{d.external_id}", draft=True) for d in docs]
+
+    def confirm_many(self, kind: str, records: Sequence[ErpRecord]) -> list[ErpRecord]:
+        self.requests.append(("post", len(records)))
+        if any(r.erp_id in self.refuse_post for r in records):
+            raise Permanent("UserError: The move is not balanced.")
+        return [ErpRecord(r.erp_id) for r in records]
+
+
+def _doc(n: int) -> ErpDocument:
+    return ErpDocument("journal_entry", f"hb:je:{n}", "1", "MISC", "EUR", date(2026, 11, 2),
+                       ())
+
+
+def test_a_chunk_goes_in_one_request_per_step_and_a_refusal_is_found_alone() -> None:
+    # document 0: an earlier attempt's outcome is unknown and Odoo holds it as a draft;
+    # document 2: Odoo will not post it
+    sink = FakeBatchSink({"hb:je:0": ErpRecord("41", draft=True)}, {"new-hb:je:2"})
+    log = MultiLog({"hb:je:0": ["unknown"]})
+    registry = SinkRegistry(lambda name: Destination(sink, Limits(), per_request=20), log,
+                            lambda: NOW)
+    events = [{"id": f"k{n}", "data": {"destination": "odoo",
+                                       "document": document_to_data(_doc(n))}}
+              for n in range(4)]
+    outcomes = registry.deliver_many(events)
+    assert [o.erp_id if isinstance(o, ErpRecord) else type(o).__name__
+            for o in outcomes] == ["41", "new-hb:je:1", "Permanent", "new-hb:je:3"]
+    # one look-up (of the suspect only), one create, the post refused whole, then each alone
+    assert sink.requests == [("find", 1), ("create", 3), ("post", 4)] + [("post", 1)] * 4
+    assert log.finished == {"hb:je:0": "found", "hb:je:1": "posted",
+                            "hb:je:2": "failed", "hb:je:3": "posted"}
+
+
+class MultiLog:
+    """The posting record for several documents: earlier statuses by external id."""
+
+    def __init__(self, earlier: dict[str, list[str]]) -> None:
+        self.earlier, self.ids, self.finished = earlier, {}, {}  # type: ignore[var-annotated]
+
+    def attempts(self, destination: str, external_id: str) -> list[dict[str, Any]]:
+        return []
+
+    def begin_many(self, destination: str, docs: Sequence[tuple[str, str, str]],
+                   now: datetime) -> list[tuple[int, list[str]]]:
+        out = []
+        for _, external_id, _ in docs:
+            self.ids[len(self.ids)] = external_id
+            out.append((len(self.ids) - 1, self.earlier.get(external_id, [])))
+        return out
+
+    def finish_many(self, outcomes: Sequence[tuple[int, str, str | None, str | None]],
+                    now: datetime) -> None:
+        for attempt, status, _, _ in outcomes:
+            self.finished[self.ids[attempt]] = status

@@ -32,14 +32,22 @@ class Invoice(Out):
     reason: str | None = None
     number: str | None
     status: str
-    payment: Literal["paid", "partial", "unpaid"] | None = Field(
+    payment: Literal["paid", "partial", "unpaid", "unapplied", "applied", "refunded",
+                     "settled"] | None = Field(
         None, description="an issued or posted invoice is unpaid, partial once a payment is "
-        "read back from its ERP, paid when the ERP says it is paid in full; none on a draft, a "
-        "void or a credit note")
+        "read back from its ERP, paid when the ERP says it is paid in full; a credit note is "
+        "unapplied (it still reduces what the customer owes), partial, or in full applied "
+        "(to invoices), refunded (money paid back) or settled (both); none on a draft or a "
+        "void")
     paid_amount: Money | None = Field(None, description="paid so far (payments read back "
                                       "from the ERPs); none on a draft or a void")
     open_amount: Money | None = Field(None, description="still owed: total less paid (a "
                                       "credit note's is negative); none on a draft or a void")
+    applied_amount: Money | None = Field(None, description="offsets: on an invoice, credit "
+                                         "notes applied to it; on a credit note, what was "
+                                         "applied to invoices")
+    refunded_amount: Money | None = Field(None, description="on a credit note: the money "
+                                          "paid back to the customer")
     last_paid_on: dt.date | None = Field(None, description="the last payment's date")
     entity: str
     contract: str

@@ -11,7 +11,7 @@ once per sink and kept: a profile names what a bookkeeper sees, never a database
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -125,6 +125,34 @@ class OdooSink:
             line["amount_currency"] = _amount(ln.amount_currency)
         return line
 
+    def find_many(self, kind: str, external_ids: Sequence[str]) -> dict[str, ErpRecord]:
+        """One ``search_read`` for all of them (domain ``ref in [...]``)."""
+        rows = self.rpc.execute("account.move", "search_read",
+                                [[["ref", "in", list(external_ids)],
+                                  ["move_type", "=", MOVE_TYPES[kind]]]],
+                                {"fields": ["ref", "name", "state"]})
+        return {str(r["ref"]): ErpRecord(str(r["id"]), draft=r["state"] == "draft",
+                                         number=r["name"]) for r in rows}
+
+    def create_many(self, docs: Sequence[ErpDocument]) -> list[ErpRecord]:
+        """One ``create`` with a list of values (``create(vals_list)``, Odoo 17 ORM; one
+        transaction: all created or none), drafts: Odoo refuses to create a move already
+        posted, so posting is a second request (``confirm_many``)."""
+        ids = self.rpc.execute("account.move", "create", [[self._move(d) for d in docs]],
+                               write=True)
+        ids = ids if isinstance(ids, list) else [ids]
+        if len(ids) != len(docs):
+            raise ErpRefused(f"Odoo created {len(ids)} moves for {len(docs)}")
+        return [ErpRecord(str(i), draft=True) for i in ids]
+
+    def confirm_many(self, kind: str, records: Sequence[ErpRecord]) -> list[ErpRecord]:
+        """One ``action_post`` on all of them (a recordset: posted together or not at all).
+        The posted names are not read back: nothing keeps them (``find`` reads one when it
+        is asked for)."""
+        self.rpc.execute("account.move", "action_post", [[int(r.erp_id) for r in records]],
+                         write=True)
+        return [ErpRecord(r.erp_id, draft=False, number=r.number) for r in records]
+
     def push_document(self, doc: ErpDocument) -> ErpRecord:
         move_id = int(self.rpc.execute("account.move", "create", [self._move(doc)],
                                        write=True))
@@ -155,13 +183,16 @@ class OdooSink:
     def payment_state(self, kind: str, erp_id: str) -> PaymentState:
         """The move's payment state and residual, and each payment reconciled with it from
         ``invoice_payments_widget`` (Odoo 17: ``content`` lists each reconciliation with
-        its ``partial_id``, ``amount`` in the move's currency and ``date``); exchange
-        differences are not payments."""
+        its ``partial_id``, ``amount`` in the move's currency and ``date``, and its
+        counterpart: ``account_payment_id`` when it is a payment, else only ``move_id``: a
+        credit note applied to an invoice, seen from either side); exchange differences are
+        not payments."""
         row = self._read(erp_id)
         widget = row.get("invoice_payments_widget") or {}
         payments = tuple(
             ErpPayment(str(p["partial_id"]), date.fromisoformat(str(p["date"])[:10]),
-                       abs(Decimal(str(p["amount"]))))
+                       abs(Decimal(str(p["amount"]))),
+                       "payment" if p.get("account_payment_id") else "offset")
             for p in (widget.get("content") or []) if not p.get("is_exchange"))
         return PaymentState(PAYMENT_STATES.get(str(row["payment_state"]),
                                                str(row["payment_state"])),

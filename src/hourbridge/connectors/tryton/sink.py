@@ -263,14 +263,19 @@ class TrytonSink:
         if line_ids:
             for ln in self.rpc.call("model.account.move.line.read", line_ids,
                                     ["date", "debit", "credit", "second_currency",
-                                     "amount_second_currency"], {}):
+                                     "amount_second_currency", "move_origin"], {}):
                 if ln["second_currency"] == inv["currency"] and ln["amount_second_currency"]:
                     amount = abs(Decimal(ln["amount_second_currency"]))
                 else:
                     amount = abs(Decimal(ln["debit"]) - Decimal(ln["credit"]))
                 paid_on = ln["date"]
                 assert isinstance(paid_on, dt.date)
-                payments.append(ErpPayment(str(ln["id"]), paid_on, amount))
+                # a line of another invoice's move (a credit note applied, or the invoice
+                # it was applied to) is an offset, anything else a payment
+                origin = str(ln.get("move_origin") or "")
+                payments.append(ErpPayment(str(ln["id"]), paid_on, amount,
+                                           "offset" if origin.startswith("account.invoice,")
+                                           else "payment"))
         state = inv["state"]
         if state == "paid" or (state == "posted" and to_pay == 0 and total != 0):
             ours = "paid"

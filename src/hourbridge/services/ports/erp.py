@@ -67,6 +67,28 @@ class HoldsProjects(Protocol):
         ...
 
 
+@runtime_checkable
+class BatchSink(Protocol):
+    """A sink whose ERP takes several documents in one request (Odoo's ``create`` takes a
+    list of values and ``action_post`` a list of ids, each request one transaction: all or
+    nothing). ``pipeline.sinks`` sends a claim's documents through these three steps, so a
+    refusal of the whole request tells which step it was: nothing of a refused ``create``
+    exists, and the documents are then sent one by one to find the one refused."""
+
+    def find_many(self, kind: str, external_ids: Sequence[str]) -> dict[str, ErpRecord]:
+        """The documents of ``kind`` the ERP holds among ``external_ids``, by external id."""
+        ...
+
+    def create_many(self, docs: Sequence[ErpDocument]) -> list[ErpRecord]:
+        """Create ``docs`` (drafts, customers pushed first) in one request; their records in
+        the same order."""
+        ...
+
+    def confirm_many(self, kind: str, records: Sequence[ErpRecord]) -> list[ErpRecord]:
+        """Post drafts of ``kind`` in one request."""
+        ...
+
+
 class ErpGateway(Protocol):
     """The sinks by destination name (``pipeline.sinks.SinkRegistry``)."""
 
@@ -132,19 +154,25 @@ class ErpRepository(Protocol):
         ...
 
     def mark_paid(self, invoice: int) -> bool:
-        """An issued or posted invoice becomes ``paid``; False if it was not one."""
+        """An issued or posted invoice or credit note becomes ``paid`` (a credit note: applied
+        or refunded in full); False if it was not one."""
         ...
 
 
 class PostingLog(Protocol):
     """One row per document and attempt, written outside the caller's transaction: before
-    the call (``begin``) and after it (``finish``), so a crash in between leaves an attempt
-    whose outcome is unknown."""
+    the call (``begin_many``) and after it (``finish_many``), so a crash in between leaves
+    an attempt whose outcome is unknown."""
 
     def attempts(self, destination: str, external_id: str) -> list[dict[str, Any]]: ...
 
-    def begin(self, destination: str, kind: str, external_id: str, key: str,
-              now: datetime) -> int: ...
+    def begin_many(self, destination: str, docs: Sequence[tuple[str, str, str]],
+                   now: datetime) -> list[tuple[int, list[str]]]:
+        """A ``sending`` attempt for each (kind, external id, key), in one transaction: for
+        each, the new attempt's id and the statuses of its earlier attempts."""
+        ...
 
-    def finish(self, attempt: int, status: str, now: datetime, erp_id: str | None = None,
-               error: str | None = None) -> None: ...
+    def finish_many(self, outcomes: Sequence[tuple[int, str, str | None, str | None]],
+                    now: datetime) -> None:
+        """Each (attempt, status, ERP id, error) recorded, in one transaction."""
+        ...

@@ -46,10 +46,12 @@ class InvoiceQueries(QueryBase):
                  entities: Collection[str] | None = None) -> list[dict[str, Any]]:
         """Invoices and credit notes in id order, filtered; ``date_from``/``date_to`` bound
         the issue date (so they leave drafts out). Each says its ``payment``: ``paid``,
-        ``partial`` or ``unpaid`` (an issued or posted invoice), or none (a draft, a void, a
-        credit note), and (documents owed) ``paid_amount``, ``open_amount`` and
-        ``last_paid_on`` from the payments read back from the ERPs. ``updated_since``: only
-        those changed at or after it; ``entities``: only those of these legal entities."""
+        ``partial`` or ``unpaid`` (an issued or posted invoice), ``unapplied``, ``partial``,
+        ``applied``, ``refunded`` or ``settled`` (a credit note), or none (a draft, a
+        void), and (documents owed) ``paid_amount``, ``open_amount``, ``applied_amount``,
+        ``refunded_amount`` and ``last_paid_on`` from the payments read back from the ERPs.
+        ``updated_since``: only those changed at or after it; ``entities``: only those of
+        these legal entities."""
         inv = t.invoices
         stmt = select(*(inv.c[c] for c in self._INVOICE_COLS))
         if updated_since is not None:

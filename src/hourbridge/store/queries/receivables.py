@@ -1,5 +1,9 @@
 """Receivables: what each issued document has been paid (payments read back from the ERPs,
-``invoice_payments``) and the aging of what is still open, by customer and currency."""
+``invoice_payments``) and the aging of what is still open, by customer and currency.
+
+A credit note counts against what its customer owes until it is used: applied to an invoice,
+it moves there (the invoice's open amount falls by the offset, the credit note's rises to
+zero: the customer owes the same); refunded, it is gone (the customer got the money back)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select
 
 from .. import tables as t
 from .._sql import _member
@@ -20,41 +24,66 @@ BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 
 
 def paid_by_invoice(conn: Connection, ids: list[int], as_of: date | None = None) -> dict[
-        int, tuple[Decimal, date]]:
-    """Per invoice id: the amount paid (up to ``as_of``) and the last payment's date."""
+        int, tuple[Decimal, date, Decimal]]:
+    """Per invoice id: the amount paid (up to ``as_of``), the last payment's date, and the
+    part of the amount that was an offset (a credit note applied), not money."""
     ip = t.invoice_payments
-    out: dict[int, tuple[Decimal, date]] = {}
+    out: dict[int, tuple[Decimal, date, Decimal]] = {}
+    offset = func.sum(case((ip.c.via == "offset", ip.c.amount), else_=0))
     for cond in _member(conn, ip.c.invoice, ids):
-        stmt = select(ip.c.invoice, func.sum(ip.c.amount), func.max(ip.c.paid_on)).where(
-            cond).group_by(ip.c.invoice)
+        stmt = select(ip.c.invoice, func.sum(ip.c.amount), func.max(ip.c.paid_on),
+                      offset).where(cond).group_by(ip.c.invoice)
         if as_of is not None:
             stmt = stmt.where(ip.c.paid_on <= as_of)
-        for invoice, amount, last in conn.execute(stmt):
-            out[invoice] = (Decimal(amount), last)
+        for invoice, amount, last, offsets in conn.execute(stmt):
+            out[invoice] = (Decimal(amount), last, Decimal(offsets or 0))
     return out
 
 
 def open_amount(kind: str, status: str, total: Decimal, paid: Decimal) -> Decimal:
-    """What is still owed on a document: its total less what was paid (a credit note's total
-    is negative and what was refunded on it brings it towards zero); nothing once paid."""
+    """What is still owed on a document: its total less what was paid; a credit note's is
+    negative (what the customer is owed: credit notes keep their total unsigned, so the kind
+    says it), and what was applied or refunded on it brings it towards zero; nothing once
+    paid."""
     if status == "paid":
         return Decimal(0)
-    return total + paid if total < 0 else total - paid
+    if kind == "credit_note" or total < 0:
+        return paid - abs(total)
+    return total - paid
 
 
-def with_payment(row: dict[str, Any], paid: tuple[Decimal, date] | None) -> dict[str, Any]:
-    """A JSON-ready invoice row with ``payment`` (invoices: paid / partial / unpaid; none on
-    a draft, a void or a credit note), ``paid_amount``, ``open_amount`` (owed documents
-    only) and ``last_paid_on``."""
-    amount, last = paid or (Decimal(0), None)
+def credit_state(status: str, total: Decimal, applied: Decimal, refunded: Decimal) -> str:
+    """A credit note's payment: ``unapplied`` (it still reduces what the customer owes),
+    ``partial``, or in full ``applied`` (to invoices), ``refunded`` (money paid back) or
+    ``settled`` (both)."""
+    if status != "paid" and applied + refunded < abs(total):
+        return "partial" if applied + refunded > 0 else "unapplied"
+    if refunded == 0:
+        return "applied"
+    return "refunded" if applied == 0 else "settled"
+
+
+def with_payment(row: dict[str, Any], paid: tuple[Decimal, date, Decimal] | None
+                 ) -> dict[str, Any]:
+    """A JSON-ready invoice row with ``payment`` (invoices: paid / partial / unpaid; credit
+    notes: ``credit_state``; none on a draft or a void), ``paid_amount``, ``open_amount``,
+    ``applied_amount`` (the offsets: credit notes applied to an invoice, or a credit note
+    applied to invoices), ``refunded_amount`` (a credit note's money paid back) (documents
+    owed only) and ``last_paid_on``."""
+    amount, last, offsets = paid or (Decimal(0), None, Decimal(0))
     owed = row["status"] in OWED
     cur = row["currency"]
+    credit = row["kind"] == "credit_note"
     row["paid_amount"] = money(amount, cur) if owed else None
     row["open_amount"] = (money(open_amount(row["kind"], row["status"], Decimal(row["total"]),
                                             amount), cur) if owed else None)
+    row["applied_amount"] = money(offsets, cur) if owed else None
+    row["refunded_amount"] = money(amount - offsets, cur) if owed and credit else None
     row["last_paid_on"] = last.isoformat() if last else None
     payment = None
-    if row["kind"] == "invoice" and owed:
+    if owed and credit:
+        payment = credit_state(row["status"], Decimal(row["total"]), offsets, amount - offsets)
+    elif owed:
         payment = ("paid" if row["status"] == "paid" else "partial" if amount > 0
                    else "unpaid")
     row["payment"] = payment

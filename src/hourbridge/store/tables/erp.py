@@ -83,6 +83,8 @@ invoice_payments = Table(
     Column("amount", ExactDecimal, nullable=False),  # in the document's currency, positive
     Column("currency", String(3), nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
+    # payment (money in on an invoice, out on a credit note) or offset (a credit note applied)
+    Column("via", String(16), nullable=False, server_default="payment"),
     UniqueConstraint("invoice", "destination", "erp_payment_id",
                      name="uq_invoice_payments_erp"),
 )
