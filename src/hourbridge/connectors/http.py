@@ -195,7 +195,7 @@ class TrackerClient:
             params[stream.page_size_param] = stream.page_size
         if cursor is not None:
             params[stream.cursor_param] = cursor
-        if stream.page_style is PageStyle.PAGE_HEADERS:
+        if stream.page_style in (PageStyle.PAGE_HEADERS, PageStyle.QUERY_PAGE):
             params["page"] = 1
         url: str | None = stream.path
         number = 1
@@ -218,7 +218,8 @@ class TrackerClient:
                 # hand them to another host
                 raise TrackerRefused(f"{stream.path}: the next page link leaves "
                                      f"{self._http.base_url.host}; not followed")
-            if stream.page_style is PageStyle.PAGE_HEADERS and params is not None:
+            if stream.page_style in (PageStyle.PAGE_HEADERS, PageStyle.QUERY_PAGE) and \
+                    params is not None:
                 params["page"] = number + 1
             else:
                 params = None  # a next link carries its own query (maybe a cursor)
@@ -240,6 +241,9 @@ class TrackerClient:
             total = response.headers.get("X-Total-Pages", "1")
             return stream.path if total.isdigit() and number < int(total) else None
         data = response.json()
+        if style is PageStyle.QUERY_PAGE:
+            items = data.get(stream.records or "", []) if isinstance(data, dict) else data
+            return stream.path if len(items) >= stream.page_size else None
         if style is PageStyle.BODY_PAGE:
             items = data.get(stream.records or "", []) if isinstance(data, dict) else data
             return stream.path if len(items) >= stream.page_size else None

@@ -27,16 +27,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .masterdata import MasterData
 from .problems import Problem
 
-KINDS = ("user", "project", "task")
+KINDS = ("user", "project", "task", "client")
 # what each alias kind names in Hourbridge
-NAMES = {"user": "employee", "project": "project", "task": "task"}
+NAMES = {"user": "employee", "project": "project", "task": "task", "client": "customer"}
 SIMILAR = 0.6  # the least difflib ratio a suggestion needs
 
 
 @dataclass(frozen=True, slots=True)
 class IdAlias:
     source: str
-    kind: str  # user | project | task
+    kind: str  # user | project | task | client
     external_id: str
     code: str
 
@@ -59,6 +59,8 @@ def candidates(md: MasterData, kind: str) -> dict[str, str]:
         return {e: "" for e in md.employees}
     if kind == "project":
         return {p.code: p.name for p in md.projects.values()}
+    if kind == "client":
+        return {c.id: c.name for c in md.customers.values()}
     return {t.code: t.name for p in md.projects.values() for t in p.tasks}
 
 

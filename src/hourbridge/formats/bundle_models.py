@@ -325,8 +325,9 @@ class AliasIn(_Model):
     ``--source`` of ``hourbridge ingest --format``, or a connection's name)."""
 
     source: Code
-    kind: Literal["user", "project", "task"] = Field(
-        description="user -> employee id, project -> project code, task -> task code")
+    kind: Literal["user", "project", "task", "client"] = Field(
+        description="user -> employee id, project -> project code, task -> task code, "
+        "client -> customer id")
     external_id: Annotated[str, Field(min_length=1, max_length=200,
                                       description="the tracker's id, as text")]
     code: Code
