@@ -120,12 +120,15 @@ def wanted(md: MasterData, kind: str, refs: Refs, today: date,
                 ("client", refs.get("client", p.customer)),
                 ("billable", any(t.billable for t in p.tasks) or not p.tasks))))
     elif kind == "task":  # a tracker whose tasks are one list for every project (Harvest)
-        tasks: dict[str, tuple[str, bool]] = {}
-        for p in offered:
+        # active while an offered project has it; archived once none has
+        tasks: dict[str, tuple[str, bool, bool]] = {}
+        for p in sorted(_projects(md), key=lambda p: p.status is ProjectStatus.CLOSED):
             for t in p.tasks:
-                tasks.setdefault(t.code, (t.name, t.billable))
-        for code, (name, billable) in sorted(tasks.items()):
-            items.append(Wanted("task", code, code, True, (
+                was = tasks.get(t.code)
+                used = p.status is not ProjectStatus.CLOSED or (was is not None and was[2])
+                tasks[t.code] = (was[0], was[1], used) if was else (t.name, t.billable, used)
+        for code, (name, billable, used) in sorted(tasks.items()):
+            items.append(Wanted("task", code, code, used, (
                 ("name", shown_name(code, name)), ("code", code), ("billable", billable))))
     elif kind == "project_task":
         for p in _projects(md):
@@ -162,22 +165,20 @@ def differs(item: Wanted, listed: Listed, compared: tuple[str, ...]) -> bool:
                for name, value in item.fields if name in compared)
 
 
-def plan(items: list[Wanted], listed: list[Listed], known: Mapping[str, str],
-         key_of: Mapping[str, str], compared: tuple[str, ...]) -> list[Step]:
-    """The steps that make the tracker offer ``items``. ``known`` maps a key to the tracker id
-    the alias map holds; ``key_of`` maps a listed item's id to its key where the caller could
-    tell it (its code, under its project). An item with no counterpart is created when
-    active; a counterpart that differs is updated, one whose item is no longer active is
-    archived, and the rest is unchanged."""
-    by_id = {x.external_id: x for x in listed}
+def plan(items: list[Wanted], listed: list[Listed], keys: list[str],
+         compared: tuple[str, ...]) -> list[Step]:
+    """The steps that make the tracker offer ``items``. ``keys`` holds each listed item's key
+    where the caller could tell it ("" where not): its alias, else the code it shows, under
+    its project. An item with no counterpart is created when active; a counterpart that
+    differs is updated, one whose item is no longer active is archived, and the rest is
+    unchanged."""
     by_key: dict[str, Listed] = {}
-    for x in listed:
-        key = key_of.get(x.external_id, "")
+    for x, key in zip(listed, keys, strict=True):
         if key and (key not in by_key or (x.active and not by_key[key].active)):
             by_key[key] = x  # an active counterpart before an archived one
     steps: list[Step] = []
     for item in items:
-        there = by_id.get(known.get(item.key, "")) or by_key.get(item.key)
+        there = by_key.get(item.key)
         if there is None:
             steps.append(Step("create", item) if item.active else Step("unchanged", item))
         elif not item.active:

@@ -51,12 +51,12 @@ class PublishReport:
 
 
 def _keys(conn: str, kind: str, alias: str | None, listed: list[Listed],
-          aliases: dict[tuple[str, str, str], str], refs: Refs) -> dict[str, str]:
+          aliases: dict[tuple[str, str, str], str], refs: Refs) -> list[str]:
     """Each listed item's key where it can be told: its alias first, else the code it shows;
     under its project for a per-project kind."""
     projects = {ext: key for key, ext in refs.ids.get("project", {}).items()}
     tasks = {ext: key for key, ext in refs.ids.get("task", {}).items()}
-    keys: dict[str, str] = {}
+    keys: list[str] = []
     for x in listed:
         if kind == "member":
             code = aliases.get((conn, "user", x.code), "")
@@ -66,8 +66,7 @@ def _keys(conn: str, kind: str, alias: str | None, listed: list[Listed],
         if kind in ("project_task", "member"):
             parent = projects.get(x.parent, "")
             code = f"{parent}/{code}" if parent and code else ""
-        if code:
-            keys[x.external_id] = code
+        keys.append(code)
     return keys
 
 
@@ -93,7 +92,7 @@ def _publish(publisher: TrackerPublisher, conn: str, md: MasterData, dry_run: bo
         items, skipped = wanted(md, kind, refs, now.date(), users)
         report.skipped += skipped
         listed = publisher.listed(kind, refs.ids.get("project", {}))
-        steps = plan(items, listed, {}, _keys(conn, kind, alias, listed, aliases, refs),
+        steps = plan(items, listed, _keys(conn, kind, alias, listed, aliases, refs),
                      publisher.compared(kind))
         for step in steps:
             ext = step.external_id
