@@ -125,10 +125,10 @@ def wanted(md: MasterData, kind: str, refs: Refs, today: date,
         for p in sorted(_projects(md), key=lambda p: p.status is ProjectStatus.CLOSED):
             for t in p.tasks:
                 was = tasks.get(t.code)
-                used = p.status is not ProjectStatus.CLOSED or (was is not None and was[2])
-                tasks[t.code] = (was[0], was[1], used) if was else (t.name, t.billable, used)
-        for code, (name, billable, used) in sorted(tasks.items()):
-            items.append(Wanted("task", code, code, used, (
+                live = p.status is not ProjectStatus.CLOSED or (was is not None and was[2])
+                tasks[t.code] = (was[0], was[1], live) if was else (t.name, t.billable, live)
+        for code, (name, billable, live) in sorted(tasks.items()):
+            items.append(Wanted("task", code, code, live, (
                 ("name", shown_name(code, name)), ("code", code), ("billable", billable))))
     elif kind == "project_task":
         for p in _projects(md):
