@@ -7,6 +7,7 @@ those projects map without anyone adding an alias."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,8 +43,7 @@ def load(hb: Hourbridge, bundle: dict[str, Any]) -> None:
     hb.handle(c.LoadMasterData(to_domain([("bundle", BundleDocument.model_validate(bundle))])))
 
 
-@pytest.fixture
-def hb(database_url: str) -> Iterator[Hourbridge]:
+def _app(database_url: str) -> Iterator[Hourbridge]:
     app = bootstrap(Settings(database_url=database_url),
                     trackers=Trackers(TRACKERS, KEY, sleep=lambda s: None))
     bundle = small_firm_bundle()
@@ -51,6 +51,11 @@ def hb(database_url: str) -> Iterator[Hourbridge]:
     load(hb=app, bundle=bundle)
     yield app
     app.close()
+
+
+@pytest.fixture
+def hb(database_url: str) -> Iterator[Hourbridge]:
+    yield from _app(database_url)
 
 
 def base(tracker: str, url: str) -> str:
@@ -125,9 +130,16 @@ def test_publish_creates_once_updates_and_archives(hb: Hourbridge, tracker: str)
               f"{directory.duplicates}")
 
 
+@pytest.fixture
+def hb_lite(tmp_path: Path) -> Iterator[Hourbridge]:
+    """On SQLite only: what is tested here is the order of writes, not the database."""
+    yield from _app(f"sqlite:///{tmp_path}/hourbridge.db")
+
+
 @pytest.mark.parametrize("tracker", TRACKER_NAMES)
 def test_publish_cut_short_and_run_again_creates_each_project_once(
-        hb: Hourbridge, tracker: str) -> None:
+        hb_lite: Hourbridge, tracker: str) -> None:
+    hb = hb_lite
     """The third create is stored at the tracker but its answer is lost: the publish stops
     (a create is never sent blindly again); the next run finds it by its code."""
     directory = Directory(tracker, fail_create=3)
@@ -151,3 +163,32 @@ def test_publish_cut_short_and_run_again_creates_each_project_once(
         assert names(directory, PROJECTS[tracker]) == ["[INT] Internal", "[P1] ERP rollout"]
         print(f"publish cut short {tracker}: created {directory.creates} duplicated "
               f"{duplicated} (first run {created_before}, second {report['create']})")
+
+
+@pytest.mark.parametrize("tracker", ("toggl", "clockify"))
+def test_toggl_and_clockify_lists_teach_aliases(hb: Hourbridge, tracker: str) -> None:
+    """Their users, clients, projects (and Toggl's tasks) are read like Harvest's and Kimai's:
+    an id whose name (or the ``[CODE]`` a publish gave it) equals exactly one code is learnt."""
+    directory = Directory(tracker)
+    directory.seed("users", {"id": "27", "email": "e3"})
+    directory.seed("users", {"id": "28", "email": "someone@example.com"})
+    directory.seed("clients", {"id": "70", "name": "[ACME] Acme AG"})
+    directory.seed("projects", {"id": "99", "name": "ERP Rollout"})
+    directory.seed("projects", {"id": "98", "name": "[INT] Internal"})
+    if tracker == "toggl":
+        directory.seed("tasks", {"id": "5", "name": "development"}, scope="99")
+    with imitate(Imitation(tracker, directory=directory)) as imitation:
+        name = connect(hb, tracker, imitation.url)
+        learnt = hb.handle(c.TestConnection(name))["aliases"]
+    expected = {("user", "27"): "E3", ("client", "70"): "ACME", ("project", "99"): "P1",
+                ("project", "98"): "INT"}
+    if tracker == "toggl":
+        expected[("task", "5")] = "DEV"
+    assert learnt["learnt"] == len(expected)
+    ia = t.id_aliases
+    with hb.engine.connect() as conn:
+        stored = {(r.kind, r.external_id): r.code for r in conn.execute(
+            select(ia.c.kind, ia.c.external_id, ia.c.code).where(
+                ia.c.source == name, ia.c.external_id != "17", ia.c.external_id != "18"))}
+    assert stored == expected
+    print(f"{tracker} lists: listed {learnt['listed']} learnt {learnt['learnt']}")

@@ -34,6 +34,7 @@ _TOGGL = [
     (rf"{_WS}/clients", "clients", True, ("name",)),
     (rf"{_WS}/projects", "projects", True, ("name",)),
     (rf"{_WS}/projects/(\d+)/tasks", "tasks", True, ("name",)),
+    (rf"{_WS}/tasks", "tasks", True, ("name",)),  # every project's, for the directory
     (rf"{_WS}/project_users", "project_users", True, ("project_id", "user_id")),
     (rf"{_WS}/users", "users", True, ("email",)),
 ]
