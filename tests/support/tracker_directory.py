@@ -65,7 +65,7 @@ class Directory:
     duplicates: int = 0
     creates: int = 0
     fail_create: int = 0  # the n-th create is stored, then answered 500 (0: never)
-    page_size: int = 2  # Clockify's lists page by ``page-size`` (the client asks 200)
+    page_size: int = 5000  # the most a Clockify list page holds, whatever is asked
     writes: list[tuple[str, str, Any]] = field(default_factory=list)
 
     def seed(self, collection: str, item: dict[str, Any], scope: str = "") -> str:
