@@ -5,7 +5,8 @@ translation of foreign failures into ``errors.Retryable`` / ``errors.Permanent``
   an error message (errors name the request path only, never headers).
 - Paging follows the stream's ``PageStyle``: ``links.next`` in the body (Harvest v2, followed
   verbatim until null) or an RFC 8288 ``Link: <...>; rel="next"`` header; ``?page=N`` until
-  ``X-Total-Pages`` (Kimai); ``page`` in a POSTed body until a short page (Clockify reports);
+  ``X-Total-Pages`` (Kimai); ``?page=N`` until a short page (Clockify's REST lists);
+  ``page`` in a POSTed body until a short page (Clockify reports);
   or one unpaged answer (Toggl v9 ``/me/time_entries``).
 - Rate limits: a client-side sliding window (Harvest: 100 requests per 15 s), and the server's
   429 with ``Retry-After`` (seconds or an HTTP-date, RFC 9110 section 10.2.3) honoured through
