@@ -6,6 +6,7 @@ those projects map without anyone adding an alias."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,10 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from hourbridge.bootstrap import Hourbridge, bootstrap
+from hourbridge.cli.app import app as cli
 from hourbridge.config import Settings
 from hourbridge.connectors import TRACKERS
 from hourbridge.connectors.gateway import Trackers
@@ -192,3 +195,27 @@ def test_toggl_and_clockify_lists_teach_aliases(hb: Hourbridge, tracker: str) ->
                 ia.c.source == name, ia.c.external_id != "17", ia.c.external_id != "18"))}
     assert stored == expected
     print(f"{tracker} lists: listed {learnt['listed']} learnt {learnt['learnt']}")
+
+
+def test_the_cli_shows_the_counts_and_a_dry_run_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path}/cli.db"
+    monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", url)
+    monkeypatch.setenv("HOURBRIDGE_SECRET_KEY", KEY)
+    for _ in _app(url):
+        pass  # the firm loaded, the app closed
+    directory = Directory("kimai")
+    runner = CliRunner()
+    with imitate(Imitation("kimai", directory=directory)) as imitation:
+        monkeypatch.setenv("HOURBRIDGE_CONNECTION_TOKEN", "tok-secret")
+        added = runner.invoke(cli, ["connections", "add", "acme-kimai", "--tracker", "kimai",
+                                    "--base-url", imitation.url])
+        assert added.exit_code == 0, added.output
+        dry = runner.invoke(cli, ["connections", "publish", "acme-kimai", "--dry-run"])
+        assert dry.exit_code == 0, dry.output
+        assert "dry run" in dry.stdout and "project" in dry.stdout
+        assert directory.creates == 0 and not directory.writes
+        done = runner.invoke(cli, ["connections", "publish", "acme-kimai", "--json"])
+        assert json.loads(done.stdout)["create"] == 7 and directory.creates == 7
+    missing = runner.invoke(cli, ["connections", "publish", "nobody"])
+    assert missing.exit_code != 0 and "nobody" in missing.stderr
