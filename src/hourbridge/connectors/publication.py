@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import quote
 
 from hourbridge.domain.publication import Listed, Step, code_in_name
 
@@ -104,7 +105,9 @@ class Publisher:
         return self._pub.resource(kind).compared
 
     def _path(self, template: str, **more: str) -> str:
-        return template.format(**{**self._values, **more})
+        # ids come from the tracker's answers: each is one path segment, never more
+        return template.format(**{k: quote(v, safe="") for k, v in {**self._values,
+                                                                     **more}.items()})
 
     def listed(self, kind: str, projects: Mapping[str, str]) -> list[Listed]:
         """What the tracker lists of ``kind``; ``projects`` are the tracker ids of the
