@@ -35,6 +35,7 @@ from .scenarios import (
     billing_incremental,
     expenses,
     ingest,
+    issuing,
     kpis,
     memory,
     peer,
@@ -43,6 +44,7 @@ from .scenarios import (
 )
 
 SCENARIOS: dict[str, ModuleType] = {"ingest": ingest, "expenses": expenses, "billing": billing,
+                                    "issuing": issuing,
                                     "api": api, "memory": memory, "sync": sync,
                                     "approval": approval, "kpis": kpis, "posting": posting,
                                     "billing-incremental": billing_incremental}
@@ -96,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest": "CSV and JSON ingest vs a raw executemany / COPY of the same rows",
         "expenses": "expense CSV ingest vs a raw executemany / COPY of the same rows",
         "billing": "billing run vs SQL SUM(hours*rate) GROUP BY contract, month",
+        "issuing": "invoices issue --all over every draft of a billing run, ms per invoice",
         "api": "POST /v1/time-entries in batches through a real server vs CLI ingest",
         "memory": "peak RSS of ingest (goal <= 300 MB at 1,000,000 entries)",
         "approval": "approving 100 new entries after N stored vs a plain UPDATE of them",

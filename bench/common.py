@@ -83,13 +83,16 @@ _NAME = re.compile(r"^[a-z0-9_]+$")
 @dataclass
 class Database:
     """A fresh database for one measurement: a new SQLite file, or a new PostgreSQL database
-    ``hb_bench_<name>`` on the server of the configured URL (dropped first if it exists)."""
+    ``hb_bench_<name>_<pid>`` on the server of the configured URL (dropped first if it exists).
+    The process id is in the name so two bench runs on one server never drop each other's
+    database."""
 
     kind: str
     name: str
     url: str  # what HOURBRIDGE_DATABASE_URL gets
     sqlite_path: Path | None = None
     admin_url: str | None = None
+    pg_dbname: str | None = None
 
     @classmethod
     def fresh(cls, ctx: Context, kind: str, name: str) -> Database:
@@ -107,14 +110,14 @@ class Database:
             import psycopg
             from psycopg import sql
 
-            dbname = f"hb_bench_{name}"
+            dbname = f"hb_bench_{name}_{os.getpid()}"
             parts = urlsplit(ctx.postgres_url)
             url = urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, ""))
             with psycopg.connect(ctx.postgres_url, autocommit=True) as conn:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
                              .format(sql.Identifier(dbname)))
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-            return cls(kind, name, url, admin_url=ctx.postgres_url)
+            return cls(kind, name, url, admin_url=ctx.postgres_url, pg_dbname=dbname)
         raise ValueError(f"unknown database kind {kind!r}")
 
     def connect(self) -> Any:
@@ -150,7 +153,7 @@ class Database:
 
         with psycopg.connect(str(self.admin_url), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                         .format(sql.Identifier(f"hb_bench_{self.name}")))
+                         .format(sql.Identifier(str(self.pg_dbname))))
 
 
 # --- the CLI -------------------------------------------------------------------------------
@@ -163,6 +166,7 @@ class CliRun:
     stderr: str
     max_rss_kib: int  # peak RSS of that process or the largest child it reaped (wait4), KiB
     tree: dict[str, int] = field(default_factory=dict)  # sampled process-tree peaks, if any
+    cpu_seconds: float = 0.0  # user + system CPU of the command and its reaped children
 
     def json(self) -> Any:
         return json.loads(self.stdout)
@@ -217,7 +221,8 @@ def run_cli(ctx: Context, db: Database, *args: str | Path, check: bool = True,
                  err_path.read_text(encoding="utf-8", errors="replace"),
                  report["max_rss_kib"],
                  {k: report[k] for k in ("tree_peak_rss_kib", "tree_peak_pss_kib",
-                                         "tree_max_processes", "samples") if sample > 0})
+                                         "tree_max_processes", "samples") if sample > 0},
+                 float(report.get("cpu_seconds", 0.0)))
     if check and run.returncode not in exit_ok:
         raise CliError(f"hourbridge {' '.join(run.args)} exited {run.returncode}: "
                        f"{(run.stderr or run.stdout).strip()[-2000:]}")

@@ -23,15 +23,19 @@ from .config import Settings
 from .connectors import SINKS, TRACKERS
 from .connectors.gateway import Trackers
 from .connectors.native import NativeFile, tracker_of
+from .connectors.salesforce import Salesforce
 from .connectors.webhooks import WebhookSender
 from .domain import commands as c
+from .domain.alerts import Rule
 from .domain.audit import intent_of
 from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
 from .formats.schedules import read_schedules
 from .formats.sheet import is_mapped_sheet
 from .formats.timefile import TimeFile
+from .observability.alerts import load_rules
 from .observability.tracing import install_exporter
+from .pipeline.alerts import AlertWatch
 from .pipeline.parallel import ParallelValidator
 from .pipeline.retry import RetryPolicy
 from .pipeline.schedules import Action, Scheduler
@@ -52,6 +56,7 @@ from .store.jobs import SqlJobStore
 from .store.ledger import SqlLedger
 from .store.masterdata import SnapshotCache
 from .store.queries import ReadModels
+from .store.rate_limits import SqlRateWindows
 from .store.schedules import SqlScheduleRuns
 from .store.uow import SqlUnitOfWork
 from .store.warehouse import export_warehouse
@@ -78,11 +83,17 @@ class Hourbridge:
     uow_factory: UowFactory = SqlUnitOfWork
     sinks: SinkRegistry | None = None  # ERP destinations the worker delivers to
     _closed: bool = field(default=False, repr=False)
+    _alerts: AlertWatch | None = field(default=None, repr=False)
 
     @property
     def access(self) -> AccessKeys:
         """The API keys of client systems (create, rotate, revoke, authenticate)."""
         return AccessKeys(SqlApiKeys(self.engine), self.clock)
+
+    @property
+    def rate_windows(self) -> SqlRateWindows:
+        """Per-credential request counts every API process shares (``api.ratelimit``)."""
+        return SqlRateWindows(self.engine)
 
     def uow(self) -> Any:
         """A fresh unit of work (``SqlUnitOfWork`` unless bootstrap was given a factory)."""
@@ -140,6 +151,21 @@ class Hourbridge:
         return Scheduler(read_schedules(Path(path)) if path else [],
                          SqlScheduleRuns(self.engine), actions, self.clock,
                          lease=timedelta(seconds=self.settings.worker_lease_seconds))
+
+    def alert_watch(self, say: Callable[[str], None] = lambda line: None) -> AlertWatch:
+        """The worker's alert check (``pipeline.alerts``), one per process: the standalone
+        worker and ``serve``'s in-process worker call the same ``check()``. The rules file is
+        read here; a broken one says so through ``say`` and turns alerts off."""
+        if self._alerts is None:
+            try:
+                rules: tuple[Rule, ...] = load_rules(self.settings.alert_rules)
+            except InvalidInput as exc:  # a broken rules file must not stop deliveries
+                say(f"alerts off: {exc}")
+                rules = ()
+            self._alerts = AlertWatch(
+                self.queries, rules, self.settings.alert_interval_seconds, self.clock,
+                lambda alerts: self.handle(c.RaiseAlerts(alerts)), say=say)
+        return self._alerts
 
     def schedule_runs(self, schedule: str | None = None, limit: int = 100
                       ) -> list[dict[str, Any]]:
@@ -229,7 +255,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
               upgrade: bool = True, uow_factory: UowFactory = SqlUnitOfWork,
               retry_policy: RetryPolicy | None = None,
               trackers: Trackers | None = None, webhooks: WebhookSender | None = None,
-              relays: Sequence[Relay] | None = None) -> Hourbridge:
+              relays: Sequence[Relay] | None = None,
+              crm: Salesforce | None = None) -> Hourbridge:
     """The application on ``settings``: its commands run in units of work ``uow_factory``
     makes, its worker retries deliveries by ``retry_policy`` (default: ``RetryPolicy()``) and
     hands each delivered event to ``relays`` (default: JetStream when ``nats_url`` is set)."""
@@ -277,7 +304,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
                     SqlIdempotencyKeys(engine, clock), snapshots=snapshots,
                     collaborators=Collaborators(validator=validator, trackers=gateway,
                                                 webhooks=sender, erps=sinks,
-                                                erp=lambda n: sinks.destination(n).sink),
+                                                erp=lambda n: sinks.destination(n).sink,
+                                                crm=crm or Salesforce(
+                                                    key, allow_loopback_http=settings
+                                                    .allow_loopback_http)),
                     uow_factory=uow_factory, sinks=sinks)
     made.append(hb)
     return hb

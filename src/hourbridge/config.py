@@ -30,7 +30,8 @@ class Settings(BaseSettings):
         None, description="path of the YAML file of SLA and business alert rules "
         "(docs/ALERTS.md); unset: the built-in rules")
     alert_interval_seconds: float = Field(
-        60.0, gt=0, description="how often `hourbridge worker` checks the alert rules")
+        60.0, gt=0, description="how often the worker (`hourbridge worker`, or the "
+        "in-process one of `hourbridge serve`) checks the alert rules")
     worker_lease_seconds: float = Field(
         300.0, gt=0, description="how long a claimed outbox job stays a worker's without a "
         "heartbeat; a dead worker's jobs are rescued after it")
@@ -53,8 +54,8 @@ class Settings(BaseSettings):
     # API access (issue 14): keys come from `hourbridge keys create`; bearer JWTs of an
     # OAuth2 issuer are taken when all three oauth settings are set
     api_rate_limit: int = Field(
-        600, ge=0, description="requests a minute per API key or token (per server process) "
-        "unless the key sets its own; 0: no limit")
+        600, ge=0, description="requests a minute per API key or token, shared by every "
+        "server process, unless the key sets its own; 0: no limit")
     oauth_issuer: str | None = Field(None, description="`iss` of accepted bearer JWTs")
     oauth_audience: str | None = Field(None, description="`aud` accepted bearer JWTs name")
     oauth_jwks: str | None = Field(

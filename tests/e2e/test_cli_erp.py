@@ -100,3 +100,33 @@ def test_customers_pull_and_check_against_odoo(db: Path) -> None:
         assert "missing: Odoo has no product 'SENIOR' (product.product.default_code)" in missing
     refused = run("erp", "customers", "pull", "nowhere", code=2)
     assert "nowhere" in refused.output
+
+
+def test_projects_pull_and_list_against_sap_and_refused_for_odoo(
+        db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from support.cloud_erps import SAP
+
+    monkeypatch.setenv(SAP.key_env, SAP.secret)
+    (db / "firm.yaml").write_text(yaml.safe_dump(small_firm_bundle()))
+    run("load", str(db / "firm.yaml"))
+    with SAP.imitate() as sap, imitate_odoo(Odoo()) as odoo:
+        sap.projects += [{"Project": "P1", "ProjectDescription": "Rollout", "CompanyCode": "1010"},
+                         {"Project": "X1", "ProjectDescription": "Internal",
+                          "CompanyCode": "1010"},
+                         {"Project": "X2", "ProjectDescription": "Internal",
+                          "CompanyCode": "1010"}]
+        (db / "erp.yaml").write_text(yaml.safe_dump({"erp_profiles": [
+            SAP.profile(sap.url), _profile(odoo.url)]}))
+        run("erp", "profiles", "load", str(db / "erp.yaml"))
+        pulled = json.loads(run("erp", "projects", "pull", "sap-de", "--json").stdout)
+        assert pulled["projects"] == [{"project": "P1", "erp_id": "P1", "matched_by": "code",
+                                       "erp_name": "Rollout"}]
+        assert pulled["erp_projects"] == 3 and len(pulled["ambiguous"]) == 1
+        text = run("erp", "projects", "pull", "sap-de").output
+        assert "3 project(s) in the ERP, 1 of ours matched (code 1)" in text
+        assert "ambiguous: project INT (Internal) matches 2 projects" in text
+        listed = run("erp", "projects", "list", "--destination", "sap-de").output
+        assert "P1" in listed and "ambiguous" in listed
+        refused = run("erp", "projects", "pull", "odoo-de", code=2)
+        assert "holds no projects" in refused.output
+    assert run("erp", "projects", "list", "--json").stdout.count('"project"') == 2

@@ -14,6 +14,7 @@ from hourbridge.services.event_schemas import (
     EVENT_SCHEMAS,
     compatibility_problems,
     split_type,
+    version_problems,
 )
 from support.api import api_client
 
@@ -24,7 +25,7 @@ def test_each_version_is_compatible_with_all_earlier_ones() -> None:
         Draft202012Validator.check_schema(schema)
         for earlier in range(1, version):
             assert (name, earlier) in EVENT_SCHEMAS, f"{name} v{earlier} missing"
-            assert compatibility_problems(EVENT_SCHEMAS[(name, earlier)], schema) == [], (
+            assert version_problems(name, earlier, version) == [], (
                 f"{name} v{version} breaks v{earlier}")
             checked += 1
     print(f"event schemas: {len(EVENT_SCHEMAS)} versions, {checked} pairs compared",
@@ -39,6 +40,58 @@ def test_each_version_is_compatible_with_all_earlier_ones() -> None:
     assert compatibility_problems(v1, narrowed) == [
         "/subject: type narrowed from ['string'] to ['integer']"]
     assert compatibility_problems(v1, widened) == []
+    assert len(EVENT_SCHEMAS) > len({name for name, _ in EVENT_SCHEMAS})  # a type has a v2
+
+
+def test_journal_entry_v2_is_a_real_and_compatible_successor() -> None:
+    """v2 of ``journal.entry.ready`` adds the entity's functional currency and time zone: a v1
+    payload is a valid v2 one, a v2 payload parses to the same entry, and a v2 that dropped a
+    required field or changed a type would be refused by the checker."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from hourbridge.domain.ledger import JournalEntry, Posting
+    from hourbridge.services.events import (
+        JOURNAL_ENTRY_READY,
+        JOURNAL_ENTRY_READY_V2,
+        envelope,
+        journal_from_data,
+        journal_to_data,
+    )
+    from hourbridge.services.handlers import EVENT_HANDLERS
+
+    name = "hourbridge.journal.entry.ready"
+    v1, v2 = EVENT_SCHEMAS[(name, 1)], EVENT_SCHEMAS[(name, 2)]
+    entry = JournalEntry("k-1", "US", date(2026, 7, 1), "memo", "invoice", "1", (
+        Posting("1200", Decimal("10.00"), Decimal(0), "USD", Decimal("10.00"), Decimal(1)),
+        Posting("4000", Decimal(0), Decimal("10.00"), "USD", Decimal("-10.00"), Decimal(1))))
+    at = datetime(2026, 7, 1, tzinfo=UTC)
+    old = envelope("k-1", JOURNAL_ENTRY_READY, "s", journal_to_data(entry), at)
+    new = envelope("k-1", JOURNAL_ENTRY_READY_V2, "s",
+                   journal_to_data(entry, "USD", "America/New_York"), at)
+    Draft202012Validator(v1).validate(old)
+    Draft202012Validator(v2).validate(new)
+    Draft202012Validator(v2).validate({**old, "type": JOURNAL_ENTRY_READY_V2})
+    assert journal_from_data(new["data"]) == journal_from_data(old["data"]) == entry
+    assert EVENT_HANDLERS[JOURNAL_ENTRY_READY_V2] is EVENT_HANDLERS[JOURNAL_ENTRY_READY]
+    # the envelope's type constant names the version: it alone may differ
+    assert compatibility_problems(v1, v2) == ["/type: const changed"]
+    data = v2["properties"]["data"]
+    broken = {**v2, "properties": {**v2["properties"], "data": {
+        **data, "required": [r for r in data["required"] if r != "memo"]}}}
+    retyped = {**v2, "properties": {**v2["properties"], "data": {
+        **data, "properties": {**data["properties"], "posted_on": {"type": "integer"}}}}}
+    EVENT_SCHEMAS[(name, 3)] = broken
+    try:
+        assert version_problems(name, 1, 3) == ["/data/memo: no longer required"]
+        EVENT_SCHEMAS[(name, 3)] = retyped
+        assert version_problems(name, 2, 3) == [
+            "/data/posted_on: type narrowed from ['string'] to ['integer']",
+            "/data/posted_on: format changed"]
+    finally:
+        del EVENT_SCHEMAS[(name, 3)]
+    print("event schemas: journal.entry.ready v1 -> v2 compatible; 2 of 2 breaking changes "
+          "caught", flush=True)
 
 
 def test_schemas_are_served_and_a_deprecated_route_says_so(tmp_path: Path) -> None:

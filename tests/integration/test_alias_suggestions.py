@@ -65,8 +65,8 @@ def test_unknown_ids_suggest_codes_and_adding_the_alias_takes_what_waited(
 
     with pytest.raises(InvalidInput, match="did you mean P1"):
         hb.handle(c.AddAlias(SOURCE, "project", "777", "P11"))
-    with pytest.raises(InvalidInput, match="kind"):
-        hb.handle(c.AddAlias(SOURCE, "customer", "777", "P1"))
+    with pytest.raises(InvalidInput, match="kind"):  # (customer is a kind: CRM accounts)
+        hb.handle(c.AddAlias(SOURCE, "client", "777", "P1"))
     added = hb.handle(c.AddAlias(SOURCE, "project", "777", "P1"))
     assert (added["waiting"], added["resolved"], added["was"]) == (2, 2, None)
     assert sorted(e["external_id"] for e in hb.queries.entries(source=SOURCE)) == ["1", "2"]

@@ -32,6 +32,7 @@ from support.erp_demo import (
     push,
 )
 from support.erp_http import serve
+from support.erp_projects import Seed, check_project_pull
 
 ENTITIES = {"DE": ("CRONUS DE", "EUR"), "US": ("CRONUS US", "USD")}
 DOCUMENTS = {"invoice": "salesInvoices", "credit_note": "salesCreditMemos"}
@@ -145,3 +146,24 @@ def test_erp_check_names_what_business_central_lacks(demo: Hourbridge, bc: Busin
         "Business Central has no item 'SENIOR' (items.number)"]
     assert demo.handle(c.CheckErp("US"))["destinations"][0]["missing"] == [
         "Business Central has no company '00000000-0000-0000-0000-000000000000'"]
+
+
+def test_projects_pull_by_code_page_by_page(demo: Hourbridge, bc: BusinessCentral,
+                                            tmp_path: Path) -> None:
+    """Business Central's ``projects`` (API v2.0; no external id of ours): matched by code,
+    two at a time (``page_size`` 2), an ambiguous name an exception, nothing created."""
+    load_profiles(demo, tmp_path, profile(bc, "DE"))
+    de = bc.company("CRONUS DE")
+
+    def seed(rows: list[Seed]) -> None:
+        for s in rows:
+            bc.add(de, "projects", {"number": s.code, "displayName": s.name})
+
+    def rename(code: str, name: str) -> None:
+        next(r for r in bc.of(de, "projects") if r["number"] == code)["displayName"] = name
+
+    reads = len([p for m, p in bc.calls if m == "GET" and p.endswith("/projects")])
+    check_project_pull(demo, "bc-de", "DE", False, seed,
+                       lambda: len(bc.of(de, "projects")), rename)
+    pages = [p for m, p in bc.calls if m == "GET" and "/projects" in p]
+    assert len(pages) - reads >= 3 * 3  # three pulls of six projects, two a page

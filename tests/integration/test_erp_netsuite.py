@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -39,6 +40,7 @@ from support.erp_demo import (
     push,
 )
 from support.erp_http import serve
+from support.erp_projects import Seed, check_project_pull, seeds
 from support.netsuite import NetSuite
 
 KEY_ENV = "HOURBRIDGE_ERP_NETSUITE_KEY"
@@ -251,3 +253,47 @@ def test_async_journal_with_its_202_lost_is_one_entry_and_refusals_keep_netsuite
                                         r"\(entity\)"):
         sink.push_document(invoice)
     sink.close()
+
+
+def test_projects_pull_into_the_identity_map_and_invoices_name_their_job(
+        demo: Hourbridge, ns: NetSuite, tmp_path: Path) -> None:
+    """NetSuite projects (``job`` records, paged) matched by our external id, an ambiguous
+    name an exception; a DE invoice of the matched project names its ``job``."""
+    hb = demo
+    load_profiles(hb, tmp_path, *profiles(ns.url)[:1])  # DE only
+    with hb.uow() as uow:
+        snapshot = uow.masterdata.snapshot()
+    ours = {p.code: p for p in snapshot.projects.values() if p.entity == "DE"}
+    _, matched, ambiguous = seeds(hb, "DE", by_external_id=True)
+    customers: dict[str, str] = {}
+
+    def customer_of(code: str) -> str:
+        cust = ours[code].customer
+        if cust not in customers:  # the ERP's own customer, found again by the push
+            customers[cust] = ns._add("customer", {
+                "companyName": snapshot.customers[cust].name, "subsidiary": {"id": "1"},
+                "externalId": ns_external_id(external_id(f"customer:DE:{cust}"))})
+        return customers[cust]
+
+    def seed(rows: list[Seed]) -> None:
+        for s in rows:
+            owner = ambiguous if s.code.startswith("AMB") else matched
+            ns._add("job", {"entityId": s.code, "companyName": s.name,
+                            "subsidiary": {"id": "1"}, "parent": {"id": customer_of(owner)},
+                            **({"externalId": ns_external_id(s.external_id)}
+                               if s.external_id else {})})
+        ns._add("job", {"entityId": "US-1", "companyName": "Elsewhere",
+                        "subsidiary": {"id": "2"}})  # another subsidiary: not ours
+
+    def rename(code: str, name: str) -> None:
+        next(r for r in ns.of("job") if r["entityId"] == code)["companyName"] = name
+
+    check_project_pull(hb, "netsuite", "DE", True, seed, lambda: len(ns.of("job")), rename)
+    assert push(hb)["delivery"]["dead"] == 0
+    jobs = {r["entityId"]: r["id"] for r in ns.of("job")}
+    named = Counter((r.get("job") or {}).get("id") for r in ns.of("invoice"))
+    mine = [i for i in issued(hb).values() if i["entity"] == "DE" and i["kind"] == "invoice"]
+    print(f"netsuite invoices by job: {dict(named)}")
+    assert named[jobs["ERP-0001"]] >= 1  # the matched project's invoices name its job
+    assert set(named) <= {jobs["ERP-0001"], jobs["AMB-1"], None}
+    assert sum(named.values()) == len(mine)

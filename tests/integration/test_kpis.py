@@ -136,8 +136,8 @@ def test_reconciliation_and_periods(firm: tuple[Hourbridge, TestClient], databas
     assert all(s["count"] == 0 and s["p50"] is None for s in r["time_to_invoice"]["stages"])
     assert r["exceptions"]["exceptions"] == 0 and r["exceptions"]["rate"] is None
     assert r["realization"] == [] and r["margin"]["project"] == []
-    # invoices issued later still owe, but nothing was billed in the period: no DSO
-    assert [(d["billed"], d["dso"]) for d in r["dso"]] == [("0.00", None)]
+    # DSO reads receivables as of the period's end: nothing was issued by then, no row
+    assert r["dso"] == []
     assert r["utilization"][0]["billable_hours"] == "0.00"
     assert r["wip"]["by_entity"] == []  # nothing worked by 2025-03-31
 

@@ -183,7 +183,7 @@ def test_toggl_and_clockify_lists_teach_aliases(hb: Hourbridge, tracker: str) ->
     with imitate(Imitation(tracker, directory=directory)) as imitation:
         name = connect(hb, tracker, imitation.url)
         learnt = hb.handle(c.TestConnection(name))["aliases"]
-    expected = {("user", "27"): "E3", ("client", "70"): "ACME", ("project", "99"): "P1",
+    expected = {("user", "27"): "E3", ("customer", "70"): "ACME", ("project", "99"): "P1",
                 ("project", "98"): "INT"}
     if tracker == "toggl":
         expected[("task", "5")] = "DEV"

@@ -9,7 +9,8 @@ What it follows (``/work/shared/samples/CONNECTORS.md`` section 2b and the files
   without a valid bearer token answers 401 ``Authentication_InvalidCredentials``.
 - Base ``/v2.0/{tenant}/{environment}/api/v2.0``; ``companies`` and, per company,
   ``customers``, ``accounts``, ``items``, ``taxGroups``, ``currencies``, ``salesInvoices``,
-  ``salesCreditMemos``, ``journals`` (+ ``journalLines``), ``generalLedgerEntries``.
+  ``salesCreditMemos``, ``journals`` (+ ``journalLines``), ``generalLedgerEntries``,
+  ``projects`` (``number``, ``displayName``: the API v2.0 project entity; seeded, read only).
 - Errors ``{"error": {"code", "message"}}`` with the documented codes
   (``error.400.*.json``, ``error.404.not_found.json``): ``BadRequest_NotFound``,
   ``Application_DialogException``, ``Application_FieldValidationException``; a message ends

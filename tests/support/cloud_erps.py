@@ -10,9 +10,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from hourbridge.connectors.erp_http import reference
-from hourbridge.domain.erp import external_id
-
 from .d365 import D365
 from .erp_server import serve
 from .oracle import Oracle
@@ -38,8 +35,8 @@ class CloudErp:
     profile: Callable[[str], dict[str, Any]]
     invoices: Callable[[Any], list[Posted]]
     journals: Callable[[Any], list[Posted]]
-    # the ERP's own master data a document needs before it can post (SAP: the billing
-    # document request each invoice bills)
+    # the ERP's own master data a document needs before it can post (none so far: SAP's
+    # billing document requests are created by the sink)
     prepare: Callable[[Any, list[dict[str, Any]]], None] = lambda erp, invoices: None
 
     def imitate(self, **faults: Any) -> AbstractContextManager[Any]:
@@ -94,20 +91,14 @@ ORACLE_FUSION = CloudErp(
         for b in erp.batches])
 
 
-def _sap_prepare(erp: Sap, invoices: list[dict[str, Any]]) -> None:
-    for inv in invoices:
-        ref = reference(external_id(f"invoice-issued:{inv['entity']}:{inv['number']}"))
-        if not any(r["PurchaseOrderByCustomer"] == ref for r in erp.billing_requests):
-            erp.add_billing_request(ref, abs(Decimal(inv["net"])), inv["currency"])
-
-
 SAP = CloudErp(
     "sap", "sap", "HOURBRIDGE_ERP_SAP_DE_KEY", "sap-secret", Sap,
     lambda url: _base(url, "sap", company="1010", journal="F2", entries_journal="SA",
                       receivable_account="1100", revenue_accounts={"default": "4000"},
                       tax_codes={"standard": "O1", "zero": "O0"},
                       accounts={"1210": "1210", "4000": "4000"},
-                      connection={"url": url, "login": "HB_COMM_USER", "timeout": "5"}),
+                      connection={"url": url, "login": "HB_COMM_USER", "timeout": "5",
+                                  "request_wait_seconds": "0.02"}),
     # a billing document holds the net amount; its tax is the accounting document's
     lambda erp: [Posted(d["PurchaseOrderByCustomer"], (_dec(d["TotalNetAmount"]),))
                  for d in erp.billing_documents],
@@ -115,8 +106,7 @@ SAP = CloudErp(
         a for i in e["items"] for a in (
             (_dec(i["AmountInTransactionCurrency"]), _dec(0)) if i["DebitCreditCode"] == "S"
             else (_dec(0), -_dec(i["AmountInTransactionCurrency"])))))
-        for e in erp.journal_entries],
-    _sap_prepare)
+        for e in erp.journal_entries])
 
 CLOUD_ERPS = [D365_FO, ORACLE_FUSION, SAP]
 

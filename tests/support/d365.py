@@ -10,7 +10,9 @@ What it follows (``/work/shared/samples/d365_finance_ops/`` and CONNECTORS.md se
   ``FreeTextInvoiceLines`` (``ParentRecId`` = the header's ``InvoiceIdentifier``: INF in
   CONNECTORS.md), ``LedgerJournalHeaders`` (``JournalBatchNumber`` from a number sequence)
   and ``LedgerJournalLines`` (the line samples); ``CustomersV3``, ``LegalEntities``,
-  ``LedgerJournalNames``, ``MainAccounts``, ``SalesTaxGroups`` with **inferred** field names.
+  ``LedgerJournalNames``, ``MainAccounts``, ``SalesTaxGroups`` and ``Projects``
+  (``ProjectID``, ``ProjectName``, ``CustomerAccount``; read only here) with **inferred**
+  field names.
 - Reads see the user's default company only unless ``cross-company=true``; ``$filter``
   (``eq`` joined by ``and``), ``$select``, ``$top``; server-driven paging of ``page_size``
   rows with ``@odata.nextLink`` carrying ``$skiptoken`` (``collection...page.json``).
@@ -45,6 +47,7 @@ from .erp_server import DROP, Reply, Request
 CENT = Decimal("0.01")
 WRITE_EXCEPTION = "Microsoft.Dynamics.Platform.Integration.Services.OData.AxODataWriteException"
 KEYS = {"CustomersV3": ("dataAreaId", "CustomerAccount"),
+        "Projects": ("dataAreaId", "ProjectID"),
         "FreeTextInvoiceHeaders": ("dataAreaId", "InvoiceIdentifier"),
         "FreeTextInvoiceLines": ("dataAreaId", "ParentRecId", "LineNumber"),
         "LedgerJournalHeaders": ("dataAreaId", "JournalBatchNumber"),

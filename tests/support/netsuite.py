@@ -31,6 +31,9 @@ What it follows (``/work/shared/samples/CONNECTORS.md`` section 1 and the files 
 - ``GET /record/v1/<type>/<id>`` and ``/eid:<id>`` (``invoice.get.response.json``: ``id``,
   ``externalId``, ``tranId``, ``entity{id, refName}``, ``status``, ``total``,
   ``amountRemaining``); 404 ``NONEXISTENT_ID`` for an unknown one.
+- ``job`` (project) records (``entityId``, ``companyName``, ``externalId``, ``parent`` the
+  customer, ``subsidiary``; seeded, read only); an invoice's ``job`` must exist and belong to
+  its ``entity`` (INF).
 - Rules: an invoice or credit memo needs an existing ``entity``, ``subsidiary``, currency and
   at least one item line whose ``item`` exists (else ``INVALID_CONTENT`` naming the path);
   amounts are ``quantity x rate`` rounded to the cent, tax per tax code on the document's
@@ -301,6 +304,11 @@ class NetSuite:
             row["total"] = debit
             return row
         customer = self._need("customer", body.get("entity"), "entity")
+        if body.get("job") is not None:  # the invoice's project: one of its customer's
+            job = self._need("job", body["job"], "job")
+            if str((job.get("parent") or {}).get("id")) != customer["id"]:
+                raise Refusal(error(400, "USER_ERROR", f"Project {job['id']} does not belong "
+                                    f"to customer {customer['id']}.", "job"))
         lines = (body.get("item") or {}).get("items") or []
         if not lines:
             raise Refusal(error(400, "USER_ERROR", "You must enter at least one line item "

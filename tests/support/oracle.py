@@ -22,6 +22,9 @@ What it follows (``/work/shared/samples/oracle_fusion/``, CONNECTORS.md section 
   ``ESSExecutionDetailsRF`` finders (INF, as in the sink). CSV columns as
   ``connectors.oracle_fusion.journal.COLUMNS`` (INF: the template is the authority).
 - CX ``accounts`` (INF field names), ``accountCombinationsLOV`` (INF).
+- Project Portfolio Management ``projects`` (``ProjectId``, ``ProjectNumber``,
+  ``ProjectName``, ``SourceProjectReference``, ``BusinessUnitName``: INF field names), read
+  only, paged like every collection.
 
 Faults: ``drop_after_commit`` creates of documents (transactions, imports) commit and then the
 connection closes with no answer; ``unavailable`` requests answer 503; ``latency``.
@@ -78,6 +81,7 @@ class Oracle:
     transactions: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {
         "receivablesInvoices": [], "receivablesCreditMemos": []})
     parties: list[dict[str, Any]] = field(default_factory=list)
+    projects: list[dict[str, Any]] = field(default_factory=list)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     batches: list[dict[str, Any]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
@@ -134,6 +138,8 @@ class Oracle:
                 return self._finder(q.get("finder", ""))
             if resource == "journalBatches":
                 return _page(self.batches, q)
+            if resource == "projects":
+                return _page(self.projects, q)
             if resource == "accountCombinationsLOV":
                 return _page([{"ConcatenatedSegments": a, "_CHART_OF_ACCOUNTS_ID": 101}
                               for a in sorted(self.accounts)], q)

@@ -13,9 +13,19 @@ What it follows (``/work/shared/samples/sap_s4hana/``, CONNECTORS.md section 4):
 - CSRF (``csrf.fetch_and_post.http``): a GET with ``x-csrf-token: Fetch`` answers a token and
   a session cookie; a POST must carry both, else 403 ``x-csrf-token: Required`` and "CSRF
   token validation failed". ``expire_sessions()`` ends every session (tokens go stale).
+- External billing document requests through the asynchronous SOAP service
+  ``BillingDocumentRequest_In`` (``POST /sap/bc/srt/scs_ext/sap/billingdocumentrequest_in``;
+  path and shape INF, see ``hourbridge.connectors.sap.billing_request``): **202 with no body**
+  whatever comes of it; a request whose sold-to party is no business partner, or whose
+  reference (``PurchaseOrderByCustomer``) a request already carries, is not stored and only
+  noted in ``monitor`` (SAP's message monitor); ``request_delay_reads`` hides a new request
+  from that many reads (the asynchronous processing). No CSRF on SOAP (the OData services
+  have it).
 - OData V2 (``API_BILLING_DOCUMENT_REQUEST_SRV``, ``API_BUSINESS_PARTNER``,
   ``API_JOURNALENTRYITEMBASIC_SRV``, ``API_BILLING_DOCUMENT_SRV``, ``API_COMPANYCODE_SRV``,
-  ``API_GLACCOUNTINCHARTOFACCOUNTS_SRV``): ``{"d": {"results": [...], "__next"}}`` paged by
+  ``API_GLACCOUNTINCHARTOFACCOUNTS_SRV``, ``API_ENTERPRISE_PROJECT_SRV`` ``A_EnterpriseProject``
+  with ``Project``, ``ProjectDescription``, ``CompanyCode``): ``{"d": {"results": [...],
+  "__next"}}`` paged by
   ``page_size`` (``billingDocumentRequest.read.v2.response.json``), errors in the V2 shape
   (``error.odata_v2.json``); the services other than the billing request's are INF.
 - OData V4 ``api_billingdocument``: ``BillingDocument`` paged with ``@odata.nextLink``
@@ -25,8 +35,9 @@ What it follows (``/work/shared/samples/sap_s4hana/``, CONNECTORS.md section 4):
   ``PurchaseOrderByCustomer`` and amounts (INF).
 - ``$filter`` ``eq`` joined by ``and``; ``$top``; ``$select``.
 
-Faults: ``drop_after_commit`` documents posted (journal entries, billing documents) commit and the
-connection closes with no answer; ``unavailable`` requests answer 503; ``latency``.
+Faults: ``drop_after_commit`` documents posted (journal entries, billing document requests,
+billing documents) commit and the connection closes with no answer (``drop_request_answers``:
+billing document requests only); ``unavailable`` requests answer 503; ``latency``.
 """
 
 from __future__ import annotations
@@ -43,6 +54,8 @@ from xml.etree import ElementTree as ET
 from .erp_server import DROP, Reply, Request
 
 SOAP_PATH = "/sap/bc/srt/scs_ext/sap/journalentrycreaterequestconfi"
+BDR_PATH = "/sap/bc/srt/scs_ext/sap/billingdocumentrequest_in"
+SDBIL = "http://sap.com/xi/SD-BIL"
 V2 = "/sap/opu/odata/sap/"
 V4 = "/sap/opu/odata4/sap/api_billingdocument/srvd_a2x/sap/billingdocument/0001/"
 ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -65,8 +78,12 @@ class Sap:
     billing_requests: list[dict[str, Any]] = field(default_factory=list)
     billing_documents: list[dict[str, Any]] = field(default_factory=list)
     partners: list[dict[str, Any]] = field(default_factory=list)
+    projects: list[dict[str, Any]] = field(default_factory=list)
     journal_entries: list[dict[str, Any]] = field(default_factory=list)
     sessions: dict[str, str] = field(default_factory=dict)  # cookie -> token
+    monitor: list[str] = field(default_factory=list)  # what the asynchronous service refused
+    request_delay_reads: int = 0
+    drop_request_answers: int = 0  # billing request posts that commit and are never answered
     calls: list[str] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.RLock)
@@ -104,11 +121,17 @@ class Sap:
                 return Reply(503, "Service Unavailable", {"Retry-After": "0"})
             if request.path == SOAP_PATH and request.method == "POST":
                 reply = self._soap(request)
+            elif request.path == BDR_PATH and request.method == "POST":
+                reply = self._billing_request(request)
+                if self.drop_request_answers > 0:
+                    self.drop_request_answers -= 1
+                    return DROP
             elif request.path.startswith((V2, V4)):
                 reply = self._odata(request)
             else:
                 reply = Reply(404, "Not Found")
-            document = request.path == SOAP_PATH or request.path.endswith("FromSDDocument")
+            document = request.path in (SOAP_PATH, BDR_PATH) or request.path.endswith(
+                "FromSDDocument")
             if (document and reply.status < 300 and self.drop_after_commit > 0
                     and "AccountingDocument>0000000000" not in str(reply.body)):
                 self.drop_after_commit -= 1
@@ -146,11 +169,16 @@ class Sap:
             partner = {**vals, "BusinessPartner": str(10100000 + next(self._ids))}
             self.partners.append(partner)
             return Reply(201, {"d": partner})
+        if entity == "A_BillingDocumentRequest":  # the asynchronous processing catches up
+            for r in self.billing_requests:
+                r["_hidden"] = max(0, r.get("_hidden", 0) - 1)
         rows = {
-            "API_BILLING_DOCUMENT_REQUEST_SRV/A_BillingDocumentRequest": self.billing_requests,
+            "API_BILLING_DOCUMENT_REQUEST_SRV/A_BillingDocumentRequest": [
+                r for r in self.billing_requests if not r.get("_hidden")],
             "API_BUSINESS_PARTNER/A_BusinessPartner": self.partners,
             "API_JOURNALENTRYITEMBASIC_SRV/A_JournalEntryItemBasic": self.entry_items(),
             "API_BILLING_DOCUMENT_SRV/A_BillingDocument": self.billing_documents,
+            "API_ENTERPRISE_PROJECT_SRV/A_EnterpriseProject": self.projects,
             "API_COMPANYCODE_SRV/A_CompanyCode": [{"CompanyCode": c}
                                                   for c in sorted(self.company_codes)],
             "API_GLACCOUNTINCHARTOFACCOUNTS_SRV/A_GLAccountInChartOfAccounts": [
@@ -212,7 +240,8 @@ class Sap:
         skip = int(q.get("$skiptoken", 0))
         limit = len(rows) if "$top" not in q else min(int(q["$top"]), len(rows))
         end = min(skip + self.page_size, limit)
-        page = [{k: v for k, v in r.items() if k != "billed"} for r in rows[skip:end]]
+        page = [{k: v for k, v in r.items() if k != "billed" and not k.startswith("_")}
+                for r in rows[skip:end]]
         if "$select" in q:
             page = [{k: r.get(k) for k in q["$select"].split(",")} for r in page]
         following = None
@@ -222,6 +251,41 @@ class Sap:
         return page, following
 
     # --- SOAP ---------------------------------------------------------------------------
+    def _billing_request(self, request: Request) -> Reply:
+        try:
+            root = ET.fromstring(request.body)
+            billable = root.find(f"{{{ENV}}}Body/{{{SDBIL}}}BillingDocumentRequest/"
+                                 "BillableDocument")
+            if billable is None:
+                raise ET.ParseError("no BillableDocument")
+        except ET.ParseError as exc:
+            return _fault(str(exc))
+        items = billable.findall("BillableDocumentItem")
+        first = items[0] if items else ET.Element("none")
+        ref, sold_to = first.findtext("PurchaseOrderByCustomer"), first.findtext("SoldToParty")
+        net = sum((Decimal(i.findtext("BillingQuantity") or "0")
+                   * Decimal(i.findtext("PricingElement/ConditionRateValue") or "0")
+                   for i in items), Decimal(0))
+        if not items:
+            self.monitor.append("Enter at least one billable item")
+        elif sold_to not in {p["BusinessPartner"] for p in self.partners} | {"10100001"}:
+            self.monitor.append(f"V1/112 Sold-to party {sold_to} not maintained for sales area "
+                                f"{first.findtext('SalesOrganization')}")
+        elif any(r["PurchaseOrderByCustomer"] == ref for r in self.billing_requests):
+            self.monitor.append(f"Reference {ref} already has a billing document request")
+        else:
+            number = self.add_billing_request(
+                str(ref), net, first.findtext("PricingElement/ConditionCurrency") or "",
+                str(sold_to))
+            self.billing_requests[-1].update(
+                _hidden=self.request_delay_reads,
+                SalesOrganization=first.findtext("SalesOrganization") or "1010",
+                _items=[{"Product": i.findtext("Product"),
+                         "ProjectReference": i.findtext("ProjectReference"),
+                         "Text": i.findtext("BillingDocumentItemText")} for i in items])
+            self.monitor.append(f"Billing document request {number} created for {ref}")
+        return Reply(202, "", {"Content-Type": "text/xml"})
+
     def _soap(self, request: Request) -> Reply:
         try:
             root = ET.fromstring(request.body)
@@ -230,10 +294,7 @@ class Sap:
             if entry is None:
                 raise ET.ParseError("no JournalEntry")
         except ET.ParseError as exc:
-            fault = (f'<soap-env:Envelope xmlns:soap-env="{ENV}"><soap-env:Body><soap-env:Fault>'
-                     f"<faultcode>soap-env:Client</faultcode><faultstring>{exc}</faultstring>"
-                     "</soap-env:Fault></soap-env:Body></soap-env:Envelope>")
-            return Reply(500, fault, {"Content-Type": "text/xml"})
+            return _fault(str(exc))
 
         def text(node: ET.Element, tag: str) -> str:
             found = node.find(tag)
@@ -284,6 +345,13 @@ class Sap:
                 "</Log></JournalEntryCreateConfirmation></n0:JournalEntryBulkCreateConfirmation>"
                 "</soap-env:Body></soap-env:Envelope>")
         return Reply(200, body, {"Content-Type": "text/xml; charset=utf-8"})
+
+
+def _fault(message: str) -> Reply:
+    fault = (f'<soap-env:Envelope xmlns:soap-env="{ENV}"><soap-env:Body><soap-env:Fault>'
+             f"<faultcode>soap-env:Client</faultcode><faultstring>{message}</faultstring>"
+             "</soap-env:Fault></soap-env:Body></soap-env:Envelope>")
+    return Reply(500, fault, {"Content-Type": "text/xml"})
 
 
 def _v2_error(code: str, message: str) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from .auth import AuthMiddleware
 from .bodygate import BodyGateMiddleware
 from .deprecation import DeprecationMiddleware
 from .idempotency import IdempotencyMiddleware
+from .inprocess import InProcessWorker
 from .schemas.expenses import ExpensesIn
 from .schemas.time_entries import TimeEntriesIn
 from .v1 import health_router
@@ -79,13 +80,23 @@ TAGS: list[dict[str, Any]] = [
 _EXTRA_SCHEMAS = (TimeEntriesIn, ExpensesIn)
 
 
-def create_app(hb: Hourbridge) -> FastAPI:
-    """The REST API over ``hb``; the app owns ``hb`` and closes it on shutdown."""
+def create_app(hb: Hourbridge, *, in_process_worker: bool = False) -> FastAPI:
+    """The REST API over ``hb``; the app owns ``hb`` and closes it on shutdown. With
+    ``in_process_worker`` (``hourbridge serve``) a thread drains the outbox and checks the
+    alert rules while the app runs (``inprocess.InProcessWorker``)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        hb.close()
+        ticker = InProcessWorker(hb) if in_process_worker else None
+        if ticker is not None:
+            ticker.start()
+        app.state.in_process_worker = ticker
+        try:
+            yield
+        finally:
+            if ticker is not None:
+                ticker.stop()
+            hb.close()
 
     redact_database_errors()  # whatever logs a database error, its row values stay out
     app = FastAPI(title="Hourbridge API", version=__version__, description=DESCRIPTION,
@@ -123,7 +134,7 @@ def app_from_environment() -> FastAPI:
     except SetupRefused as exc:  # one line, no traceback: the server does not start
         sys.stderr.write(f"error ({exc.code}): {exc}\n")
         raise SystemExit(2) from None
-    return create_app(hb)
+    return create_app(hb, in_process_worker=True)
 
 
 def _announce(line: str) -> None:

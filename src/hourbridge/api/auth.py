@@ -67,7 +67,7 @@ class AuthMiddleware:
         self.app = app
         self.api = api
         self.hb = hb
-        self.limiter = RateLimiter(time.monotonic)
+        self.limiter = RateLimiter(hb.rate_windows, time.time)
         self._routes: list[RouteNeed] | None = None
         s = hb.settings
         self.verifier = (TokenVerifier(s.oauth_issuer, s.oauth_audience, s.oauth_jwks)

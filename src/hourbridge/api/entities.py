@@ -6,26 +6,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain.access import Principal
+from hourbridge.domain.classification import CLASSIFIED
 from hourbridge.errors import InvalidInput, NotFound
 
 
-def entities_to_read(principal: Principal, entity: str | None) -> list[str | None]:
-    """The ``entity`` filters a list runs with: the asked one if visible (else none), or
-    each visible entity in turn for a limited principal, or ``[entity]`` for any other."""
+def projected(principal: Principal, record: str, rows: list[dict[str, Any]]
+              ) -> list[dict[str, Any]]:
+    """``rows`` of ``record`` (a ``domain.classification`` record name) with every
+    classified field the principal may not read set to null (one place for every list)."""
+    hidden = [f for (r, f), kind in CLASSIFIED.items()
+              if r == record and not principal.reads(kind)]
+    for row in rows:
+        for field in hidden:
+            if field in row:
+                row[field] = None
+    return rows
+
+
+def own_rows(principal: Principal, rows: list[dict[str, Any]],
+             field: str = "entity") -> list[dict[str, Any]]:
+    """The rows of a small whole list (no paging) whose ``field`` the principal sees."""
     if principal.entities is None:
-        return [entity]
-    if entity is not None:
-        return [entity] if entity in principal.entities else []
-    return sorted(principal.entities)
+        return rows
+    return [r for r in rows if principal.sees(r.get(field))]
 
 
-def merged_pages(pages: list[list[dict[str, Any]]], limit: int,
-                 offset: int) -> list[dict[str, Any]]:
-    """One page of rows in id order from per-entity lists each read with ``offset`` 0 and
-    ``limit + offset`` rows."""
-    rows = sorted((r for page in pages for r in page), key=lambda r: r["id"])
-    return rows[offset:offset + limit]
+def entry_visible_or_404(hb: Hourbridge, principal: Principal, entry_id: int,
+                         ref: object) -> None:
+    """Another entity's time entry is refused as an unknown one is (404)."""
+    if principal.entities is not None:
+        row = hb.queries.entry(entry_id)
+        visible_or_404(principal, "entry", ref, row["entity"] if row else None)
 
 
 def visible_or_404(principal: Principal, kind: str, key: object, entity: str | None) -> None:

@@ -9,11 +9,10 @@ A list asks its query for one row more than ``limit``: that row only says whethe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 T = TypeVar("T")
 
@@ -22,8 +21,11 @@ Cursor = Annotated[str | None, Query(
     description="`next_cursor` of the previous page (opaque)")]
 
 
-UpdatedSince = Annotated[datetime | None, Query(
-    description="only rows changed at or after this instant (ISO 8601 with a zone)")]
+# RFC 3339 (section 5.6 date-time): an instant needs its offset (`Z` or `+02:00`); a value
+# without one, or no date-time at all, is a 422 problem whose error names `updated_since`
+UpdatedSince = Annotated[AwareDatetime | None, Query(
+    description="only rows changed at or after this instant: an RFC 3339 date-time with "
+    "its offset, e.g. `2026-09-01T00:00:00Z`")]
 
 
 def page_start(cursor: str | None, offset: int) -> int:

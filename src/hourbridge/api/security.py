@@ -43,7 +43,11 @@ class Requirement:
         return self.read if method.upper() in _SAFE else self.write
 
     def __call__(self, request: Request) -> None:
-        """Second line of defence: the middleware has checked already."""
+        """Second line of defence: the middleware has checked already. Only the route's
+        own (last) declaration counts: a router's broader one is overridden by it."""
+        route = request.scope.get("route")
+        if route is not None and requirement_of(route) is not self:
+            return
         principal = request.scope.get("state", {}).get("principal")
         scope = self.scope_for(request.method)
         if scope == SIGNED:

@@ -23,6 +23,7 @@ from . import (
     contracts,
     corrections,
     db,
+    deals,
     delivery,
     demo,
     entries,
@@ -96,6 +97,7 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(aliases.aliases_app, name="aliases")
 app.add_typer(schedules.schedules_app, name="schedules")
+app.add_typer(deals.deals_app, name="deals")
 
 app.command("load")(masterdata.load)
 app.command("ingest")(intake.ingest)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import getpass
 import signal
 import threading
-import time
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -19,11 +18,8 @@ import typer
 
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
-from hourbridge.domain.alerts import Rule
-from hourbridge.domain.commands import RaiseAlerts
 from hourbridge.domain.reasons import DEAD_LETTER_REASONS
 from hourbridge.errors import InvalidInput, NotFound, Retryable
-from hourbridge.observability.alerts import AlertLog, check_alerts, load_rules
 from hourbridge.pipeline.worker import WorkerStats
 
 from .options import JsonOpt, checked_ids, note_option, reason_option
@@ -60,7 +56,7 @@ def worker(
                          else min(hb.settings.worker_batch, THREAD_CLAIM))
         # read once: a wrong schedules file stops the worker at start, in one line
         scheduler = hb.scheduler(actions(hb))
-        watch = AlertWatch(hb)
+        watch = hb.alert_watch(say=_say)
         while not stop.is_set():
             _recover_intake(hb)
             watch.check()
@@ -77,31 +73,8 @@ def worker(
             stop.wait(interval)
 
 
-class AlertWatch:
-    """The worker's alert check: every ``alert_interval_seconds``, the rules are measured;
-    alerts that start firing are logged and queued to webhooks, cleared ones logged."""
-
-    def __init__(self, hb: Hourbridge) -> None:
-        self.hb = hb
-        self.due = 0.0
-        self.log = AlertLog()
-        try:
-            self.rules: tuple[Rule, ...] = load_rules(hb.settings.alert_rules)
-        except InvalidInput as exc:  # a broken rules file must not stop deliveries
-            console.print(f"alerts off: {exc}", highlight=False, markup=False)
-            self.rules = ()
-
-    def check(self) -> None:
-        if not self.rules or time.monotonic() < self.due:
-            return
-        self.due = time.monotonic() + self.hb.settings.alert_interval_seconds
-        try:
-            raised = self.log.update(check_alerts(self.hb.queries, self.rules,
-                                                  self.hb.clock()))
-            if raised:
-                self.hb.handle(RaiseAlerts(tuple(a.as_dict() for a in raised)))
-        except Retryable as exc:  # busy: the next check sees the same alerts again
-            console.print(f"alert check postponed: {exc}", highlight=False, markup=False)
+def _say(line: str) -> None:
+    console.print(line, highlight=False, markup=False)
 
 
 def _deliver(hb: Hourbridge, concurrency: int, batch: int) -> WorkerStats:

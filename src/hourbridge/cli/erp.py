@@ -15,7 +15,7 @@ from hourbridge.formats.erp_profiles import parse_erp_profiles
 from .options import JsonOpt
 from .output import console, print_json, session, table
 
-erp_app = typer.Typer(help="ERP sinks: profiles, push, postings, customers, check.",
+erp_app = typer.Typer(help="ERP sinks: profiles, push, postings, customers, projects, check.",
                        no_args_is_help=True)
 profiles_app = typer.Typer(help="ERP profiles (the erp_profiles section).",
                            no_args_is_help=True)
@@ -122,6 +122,45 @@ def customers_list(destination: DestinationOpt = None, as_json: JsonOpt = False)
         table("ERP identity map", ["destination", "customer", "ERP id", "matched by",
                                    "ERP name"],
               [(r["destination"], r["customer"], r["erp_id"], r["matched_by"], r["erp_name"])
+               for r in rows])
+
+
+projects_app = typer.Typer(help="The ERP's projects and our identity map.",
+                           no_args_is_help=True)
+erp_app.add_typer(projects_app, name="projects")
+
+
+@projects_app.command("pull")
+def projects_pull(
+    destination: Annotated[str, typer.Argument(help="The ERP destination to read.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Read the ERP's projects into the identity map: by our external id, else code, else
+    exact name; an ambiguous one is reported (and queued as an exception), never guessed."""
+    with session() as hb:
+        report = hb.handle(c.PullErpProjects(destination))
+        if as_json:
+            print_json(report)
+            return
+        by = ", ".join(f"{k} {v}" for k, v in report["matched_by"].items()) or "none"
+        console.print(f"{destination}: {report['erp_projects']} project(s) in the ERP, "
+                      f"{report['matched']} of ours matched ({by})")
+        if report["missing"]:
+            console.print(f"not in the ERP: {', '.join(report['missing'])}")
+        for line in report["ambiguous"]:
+            console.print(f"ambiguous: {line}")
+
+
+@projects_app.command("list")
+def projects_list(destination: DestinationOpt = None, as_json: JsonOpt = False) -> None:
+    """The project map: our project, the ERP's id, and the rule that matched it."""
+    with session() as hb:
+        rows = hb.handle(c.ShowErpProjects(destination))
+        if as_json:
+            print_json(rows)
+            return
+        table("ERP projects", ["destination", "project", "ERP id", "matched by", "ERP name"],
+              [(r["destination"], r["project"], r["erp_id"], r["matched_by"], r["erp_name"])
                for r in rows])
 
 

@@ -37,7 +37,6 @@ def _print(r: dict[str, Any]) -> None:
     table("time to invoice (days)", ["stage", "count", "p50", "p90"],
           [(s["stage"], s["count"], _n(s["p50"]), _n(s["p90"])) for s in tti["stages"]],
           right=["count", "p50", "p90"])
-    console.print(f"posted to paid: {tti['posted_to_paid']['note']}", highlight=False)
     wip = r["wip"]
     table(f"unbilled approved WIP as of {wip['as_of']}",
           ["entity", "currency", *wip["buckets"], "hours", "value"],

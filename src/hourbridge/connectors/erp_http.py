@@ -13,6 +13,8 @@ body (``describe``): the message kept is the ERP's own.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -47,6 +49,30 @@ def reference(external_id: str, length: int = REFERENCE_LENGTH) -> str:
     characters: ``HB`` and a digest (56 bits at 16 characters), upper case because SAP and
     Oracle upper-case references on the screen."""
     return "HB" + hashlib.sha256(external_id.encode()).hexdigest()[:length - 2].upper()
+
+
+class TokenCache:
+    """An OAuth 2.0 access token (client credentials or a JWT client assertion, RFC 6749
+    section 4.4 / RFC 7523) kept until ``margin`` seconds before its ``expires_in`` runs
+    out, shared by threads: ``fetch`` asks the ERP's token endpoint and returns the token and
+    its lifetime in seconds; ``get(fresh=True)`` fetches a new one (after a 401: revoked or
+    expired early). NetSuite, Business Central and F&O keep theirs here."""
+
+    def __init__(self, fetch: Callable[[], tuple[str, float]], *,
+                 clock: Callable[[], float] = time.monotonic, margin: float = 60.0) -> None:
+        self._fetch, self._clock, self._margin = fetch, clock, margin
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = threading.Lock()
+        self.fetched = 0
+
+    def get(self, fresh: bool = False) -> str:
+        with self._lock:
+            if fresh or self._token is None or self._clock() >= self._expires:
+                token, lifetime = self._fetch()
+                self._token, self.fetched = token, self.fetched + 1
+                self._expires = self._clock() + lifetime - self._margin
+            return self._token
 
 
 def odata_quote(value: str) -> str:

@@ -55,6 +55,15 @@ ROLES: Final[dict[str, frozenset[str]]] = {
 }
 
 
+# data minimization (issue 14 item 3): who reads a classified field (domain.classification)
+# in a response. Pay only with `people:read`; a person's own words (an entry's notes) also
+# to whoever approves the time. Everyone else gets null in its place.
+REVEALED_BY: Final[dict[str, frozenset[str]]] = {
+    "pay": frozenset({"people:read"}),
+    "personal": frozenset({"people:read", "time:approve"}),
+}
+
+
 def key_text(key_id: str, secret: str) -> str:
     return f"{KEY_PREFIX}{key_id}_{secret}"
 
@@ -99,6 +108,10 @@ class Principal:
 
     def allows(self, scope: str) -> bool:
         return ADMIN in self.scopes or scope in self.scopes
+
+    def reads(self, classification: str) -> bool:
+        """Whether responses show this principal fields of ``classification``."""
+        return any(self.allows(scope) for scope in REVEALED_BY[classification])
 
     def sees(self, entity: str | None) -> bool:
         """Whether this principal may know ``entity``'s objects exist (None: no entity)."""

@@ -27,16 +27,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .masterdata import MasterData
 from .problems import Problem
 
-KINDS = ("user", "project", "task", "client")
-# what each alias kind names in Hourbridge
-NAMES = {"user": "employee", "project": "project", "task": "task", "client": "customer"}
+KINDS = ("user", "project", "task", "customer")
+# what each alias kind names in Hourbridge (a customer: a CRM account, domain/deals)
+NAMES = {"user": "employee", "project": "project", "task": "task", "customer": "customer"}
 SIMILAR = 0.6  # the least difflib ratio a suggestion needs
 
 
 @dataclass(frozen=True, slots=True)
 class IdAlias:
     source: str
-    kind: str  # user | project | task | client
+    kind: str  # user | project | task
     external_id: str
     code: str
 
@@ -59,7 +59,7 @@ def candidates(md: MasterData, kind: str) -> dict[str, str]:
         return {e: "" for e in md.employees}
     if kind == "project":
         return {p.code: p.name for p in md.projects.values()}
-    if kind == "client":
+    if kind == "customer":
         return {c.id: c.name for c in md.customers.values()}
     return {t.code: t.name for p in md.projects.values() for t in p.tasks}
 

@@ -174,6 +174,10 @@ AUDITED: dict[type, _Intent] = {
     # master data written to a tracker: it changes what consultants may book there
     c.PublishMasterData: lambda x: ("connection.publish", f"connections/{x.name}",
                                     "dry run" if x.dry_run else ""),
+    c.PullErpProjects: lambda x: ("erp.projects", f"erp_projects/{x.destination}", ""),
+    c.AddCrmConnection: lambda x: ("connection.add", f"connections/{x.name}", ""),
+    c.ConfirmDeal: lambda x: ("deal.confirm", f"deals/{x.opportunity_id}", x.note),
+    c.RejectDeal: lambda x: ("deal.reject", f"deals/{x.opportunity_id}", x.note),
 }
 
 

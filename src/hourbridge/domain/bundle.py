@@ -323,7 +323,7 @@ def _alias_problems(bundle: Bundle, md: MasterData) -> list[Problem]:
     tasks = {t.code for p in md.projects.values() for t in p.tasks}
     for a in bundle.aliases:
         codes: dict[str, set[str]] = {"user": set(md.employees), "project": set(md.projects),
-                                      "task": tasks, "client": set(md.customers)}
+                                      "task": tasks, "customer": set(md.customers)}
         known = codes.get(a.kind)
         origin = bundle.origins.get(("aliases", alias_key(a)), f"aliases[{alias_key(a)}]")
         if known is None:

@@ -69,6 +69,8 @@ class ApproveExpenses:
     project: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # the legal entities the approver may see (None: all); others' expenses are as unknown
+    entities: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +225,8 @@ class RejectEntries:
     actor: str
     entry_ids: tuple[int, ...]
     reason: str
+    # the legal entities the caller may see (None: all); others' entries are as unknown
+    entities: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,12 +322,21 @@ class SyncConnection:
 
 
 # delivery's commands live beside this module; one name space for every command
+# CRM won deals' commands (issue 11 item 8)
+from .commands_deals import AddCrmConnection as AddCrmConnection  # noqa: E402
+from .commands_deals import ConfirmDeal as ConfirmDeal  # noqa: E402
+from .commands_deals import PullDeals as PullDeals  # noqa: E402
+from .commands_deals import ReceiveCrmEvent as ReceiveCrmEvent  # noqa: E402
+from .commands_deals import RejectDeal as RejectDeal  # noqa: E402
+from .commands_deals import ShowDeal as ShowDeal  # noqa: E402
+from .commands_deals import ShowDeals as ShowDeals  # noqa: E402
 from .commands_delivery import AddWebhook as AddWebhook  # noqa: E402
 from .commands_delivery import CheckErp as CheckErp  # noqa: E402
 from .commands_delivery import ListWebhooks as ListWebhooks  # noqa: E402
 from .commands_delivery import LoadErpProfiles as LoadErpProfiles  # noqa: E402
 from .commands_delivery import PullErpCustomers as PullErpCustomers  # noqa: E402
 from .commands_delivery import PullErpPayments as PullErpPayments  # noqa: E402
+from .commands_delivery import PullErpProjects as PullErpProjects  # noqa: E402
 from .commands_delivery import QueueErpPush as QueueErpPush  # noqa: E402
 from .commands_delivery import QueuePaymentsPull as QueuePaymentsPull  # noqa: E402
 from .commands_delivery import RaiseAlerts as RaiseAlerts  # noqa: E402
@@ -331,4 +344,5 @@ from .commands_delivery import RemoveWebhook as RemoveWebhook  # noqa: E402
 from .commands_delivery import ReplayDeadLetters as ReplayDeadLetters  # noqa: E402
 from .commands_delivery import ShowErpIdentity as ShowErpIdentity  # noqa: E402
 from .commands_delivery import ShowErpPostings as ShowErpPostings  # noqa: E402
+from .commands_delivery import ShowErpProjects as ShowErpProjects  # noqa: E402
 from .commands_delivery import TestWebhook as TestWebhook  # noqa: E402

@@ -46,6 +46,18 @@ class ShowErpIdentity:
 
 
 @dataclass(frozen=True, slots=True)
+class PullErpProjects:
+    """Read ``destination``'s projects into the identity map (domain.erp_identity)."""
+
+    destination: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowErpProjects:
+    destination: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PullErpPayments:
     """Read the payment state of every document posted to ``destination`` (None: every
     destination) and record the payments not recorded yet."""

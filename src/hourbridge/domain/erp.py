@@ -119,6 +119,7 @@ class ErpLine:
     credit: Decimal = Decimal(0)
     currency: str | None = None  # a journal line's own currency, when not the company's
     amount_currency: Decimal | None = None  # signed (debit +), in ``currency``
+    project: str | None = None  # the ERP's own project (the identity map's), where it has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +149,12 @@ def customer_party(entity: str, customer: str, buyer: Mapping[str, Any]) -> ErpP
 
 
 def map_invoice(p: ErpProfile, key: str, invoice: Mapping[str, Any],
-                lines: list[Mapping[str, Any]]) -> ErpDocument | list[Problem]:
+                lines: list[Mapping[str, Any]],
+                projects: Mapping[str, str] | None = None) -> ErpDocument | list[Problem]:
     """An issued invoice or credit note (its row, lines and snapshot) as ``p`` posts it, or
     what the profile lacks to post it. Credit notes carry positive amounts: the kind says
-    which way they go, as every ERP expects."""
+    which way they go, as every ERP expects. ``projects`` (our project code -> the ERP's
+    project, the identity map's) names each line's ERP project where it holds one."""
     where = f"erp_profiles[{p.destination}]"
     snapshot = invoice.get("snapshot") or {}
     tax_code = invoice.get("tax_code")
@@ -174,7 +177,8 @@ def map_invoice(p: ErpProfile, key: str, invoice: Mapping[str, Any],
             qty, rate = Decimal(1), amount
         out.append(ErpLine(ln["description"], p.revenue_accounts.get(kind,
                                                                      p.revenue_accounts[DEFAULT]),
-                           qty, rate, amount, p.items.get(kind, p.items.get(DEFAULT)), tax))
+                           qty, rate, amount, p.items.get(kind, p.items.get(DEFAULT)), tax,
+                           project=(projects or {}).get(ln.get("project") or "") or None))
     credit = invoice.get("kind") == "credit_note"
     return ErpDocument(
         "credit_note" if credit else "invoice", external_id(key), p.company, p.journal,
@@ -235,7 +239,8 @@ def document_from_data(data: Mapping[str, Any]) -> ErpDocument:
         ln["description"], ln["account"], Decimal(ln["quantity"]), Decimal(ln["unit_price"]),
         Decimal(ln["amount"]), ln.get("item"), ln.get("tax"), Decimal(ln["debit"]),
         Decimal(ln["credit"]), ln.get("currency"),
-        None if ln.get("amount_currency") is None else Decimal(ln["amount_currency"]))
+        None if ln.get("amount_currency") is None else Decimal(ln["amount_currency"]),
+        ln.get("project"))
         for ln in data["lines"])
     return ErpDocument(
         data["kind"], data["external_id"], data["company"], data["journal"], data["currency"],
@@ -255,6 +260,18 @@ class ErpCustomer:
     name: str
     vat_id: str | None
     currency: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ErpProject:
+    """A project as the ERP holds it (``Sink.projects``): its own id, our external id if it
+    holds one, its code (project number) and name, and the ERP's customer it bills."""
+
+    erp_id: str
+    external_id: str | None
+    code: str | None
+    name: str
+    customer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

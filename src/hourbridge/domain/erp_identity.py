@@ -7,6 +7,10 @@ exactly the same name. When a rule finds several, or one ERP customer is claimed
 of ours through VAT id or name, nothing is guessed: a problem names the candidates and the
 customer's documents wait until a person settles it (``unsettled``). A customer the ERP
 lacks is no problem: its first invoice creates it, once.
+
+Projects, where the ERP holds them, are matched the same way by external id, then code
+(project number), then exact name (``match_projects``); an ERP that holds none is asked
+nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .erp import ErpCustomer
+from .erp import ErpCustomer, ErpProject
 from .problems import Problem
 
 RULES = ("external_id", "vat_id", "name")
@@ -111,3 +115,65 @@ def unsettled(destination: str, customer: str, note: str) -> Problem:
     return Problem("ambiguous_erp_customer", f"customer {customer} is ambiguous in "
                    f"{destination}: {note}", f"erp_customers[{destination}].{customer}",
                    "customer")
+
+
+# --- projects --------------------------------------------------------------------------
+PROJECT_RULES = ("external_id", "code", "name")
+
+
+@dataclass(frozen=True, slots=True)
+class OurProject:
+    project: str  # our project code
+    entity: str
+    external_id: str
+    name: str
+
+
+def match_projects(destination: str, ours: Sequence[OurProject],
+                   theirs: Iterable[ErpProject]) -> tuple[list[IdentityMatch],
+                                                          list[Problem]]:
+    """Each of ``ours`` the ERP holds: the ERP project carrying our external id, else the
+    one whose code (project number) is our project's code, else the one with exactly our
+    name. A rule that finds several, or an ERP project two of ours claim by code or name, is
+    a problem (``where`` ``erp_projects[<destination>].<project>``), never a guess; a
+    project the ERP lacks is no problem (lines then name none)."""
+    erp = list(theirs)
+    claimed = {p.external_id for p in ours}
+    free = [e for e in erp if e.external_id not in claimed]
+    found: dict[str, tuple[str, list[ErpProject]]] = {}
+    for p in ours:
+        by_id = [e for e in erp if e.external_id == p.external_id]
+        if by_id:
+            found[p.project] = ("external_id", by_id)
+            continue
+        for rule, value in (("code", p.project), ("name", p.name)):
+            hits = [e for e in free if (e.code if rule == "code" else e.name) == value]
+            if hits:
+                found[p.project] = (rule, hits)
+                break
+    claims: dict[str, list[str]] = {}
+    for project, (rule, hits) in found.items():
+        if len(hits) == 1 and rule != "external_id":
+            claims.setdefault(hits[0].erp_id, []).append(project)
+    matches: list[IdentityMatch] = []
+    problems: list[Problem] = []
+    for p in ours:
+        if p.project not in found:
+            continue
+        rule, hits = found[p.project]
+        where = f"erp_projects[{destination}].{p.project}"
+        if len(hits) > 1:
+            ids = ", ".join(f"{h.erp_id} ({h.name})" for h in hits)
+            problems.append(Problem(
+                "ambiguous_erp_project", f"project {p.project} ({p.name}) matches {len(hits)} "
+                f"projects in {destination} by {rule}: {ids}; link one by hand or merge them "
+                "in the ERP", where, rule))
+        elif len(claims.get(hits[0].erp_id, [])) > 1:
+            others = [o for o in claims[hits[0].erp_id] if o != p.project]
+            problems.append(Problem(
+                "ambiguous_erp_project", f"project {p.project} ({p.name}) and "
+                f"{', '.join(others)} all match {hits[0].erp_id} ({hits[0].name}) in "
+                f"{destination} by {rule}; link one by hand", where, rule))
+        else:
+            matches.append(IdentityMatch(p.project, hits[0].erp_id, rule, hits[0].name))
+    return matches, problems

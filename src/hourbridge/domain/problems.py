@@ -35,6 +35,7 @@ REASON_OWNERS: Final[dict[str, str]] = {
     "invalid_erp_profile": "finance",
     # our customer matches several of the ERP's (or they one of ours): never guessed
     "ambiguous_erp_customer": "finance",
+    "ambiguous_erp_project": "finance",
     "invalid_reference": "integration",
     "duplicate_key": "integration",
     # a text value too long for its field or holding NUL/control characters (domain/limits)
@@ -50,6 +51,10 @@ REASON_OWNERS: Final[dict[str, str]] = {
     # master data lacks (``aliases add``)
     "not_work": "consultant",
     "unknown_code": "integration",
+    # CRM won deals (domain/deals): an account several customers could be; a contract that
+    # needs its legal entity named
+    "crm_customer_ambiguous": "finance",
+    "crm_entity_needed": "finance",
     # a contract a billing run looked at and found nothing due (services.billing_report)
     "nothing_open": "finance",
     # what a use case passes over (``Skip``)

@@ -325,9 +325,9 @@ class AliasIn(_Model):
     ``--source`` of ``hourbridge ingest --format``, or a connection's name)."""
 
     source: Code
-    kind: Literal["user", "project", "task", "client"] = Field(
+    kind: Literal["user", "project", "task", "customer"] = Field(
         description="user -> employee id, project -> project code, task -> task code, "
-        "client -> customer id")
+        "customer -> customer id (a CRM account, matched by CRM won deals)")
     external_id: Annotated[str, Field(min_length=1, max_length=200,
                                       description="the tracker's id, as text")]
     code: Code

@@ -27,7 +27,8 @@ variable ``secret_env``, default ``HOURBRIDGE_ERP_<DESTINATION>_KEY``):
 
 - ``d365_fo``: ``url`` (``https://<env>.operations.dynamics.com``), ``tenant``, ``client_id``
   (the secret is the app's client secret); optional ``token_url``, ``scope``,
-  ``customer_group``, ``tax_item_group``. ``company`` is the ``dataAreaId``, ``journal`` the
+  ``customer_group``, ``tax_item_group``, ``projects_entity`` (``Projects``).
+  ``company`` is the ``dataAreaId``, ``journal`` the
   journal name; tax codes map to sales tax groups.
 - ``oracle_fusion``: ``url``, ``login`` (``auth: bearer`` for an IAM token), ``ledger_id``,
   ``data_access_set``; optional ``transaction_source``, ``journal_source`` (both default
@@ -35,8 +36,14 @@ variable ``secret_env``, default ``HOURBRIDGE_ERP_<DESTINATION>_KEY``):
   ``poll_timeout``, ``import_settle_seconds``. ``company`` is the business unit, ``journal``
   the transaction type, ``entries_journal`` the GL category.
 - ``sap``: ``url`` (the tenant's API host), ``login`` (the communication user); optional
-  ``billing_type``, ``credit_billing_type``, ``request_category``, ``chart_of_accounts``.
-  ``company`` is the company code, ``entries_journal`` the journal entry's document type.
+  ``billing_type``, ``credit_billing_type``, ``request_category``, ``chart_of_accounts``;
+  for the billing document requests it creates ``request_type`` (``EOX1``),
+  ``credit_request_type`` (``EOX2``), ``request_item_category`` (``EDX1``),
+  ``sales_organization`` (the company code), ``distribution_channel`` (``10``),
+  ``division`` (``00``), ``product`` (for lines without an item), ``price_condition``
+  (``PPR0``), ``request_reads`` (5) and ``request_wait_seconds`` (0.5) for reading a new
+  request back. ``company`` is the company code, ``entries_journal`` the journal entry's
+  document type.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from hourbridge.domain.kpis import (
 from hourbridge.domain.money import hours, round_money
 
 STAGES = ("work_to_approved", "approved_to_invoiced", "work_to_invoiced",
-          "invoiced_to_posted")
+          "invoiced_to_posted", "posted_to_paid", "invoiced_to_paid")
 
 
 class KpiFigures(Protocol):
@@ -84,6 +84,7 @@ def kpi_report(figures: KpiFigures, period: str | None, entity: str | None,
 
 # --- time to invoice ---------------------------------------------------------------------
 def _time_to_invoice(figures: KpiFigures, p: Period, entity: str | None) -> dict[str, Any]:
+    invoices = figures.kpi_issued_invoices(p.first, p.last, entity)
     rows = {
         "work_to_approved": figures.kpi_approval_lag(p.first, p.last, entity),
         "approved_to_invoiced": figures.kpi_invoice_lag(p.first, p.last, entity,
@@ -92,8 +93,15 @@ def _time_to_invoice(figures: KpiFigures, p: Period, entity: str | None) -> dict
         "invoiced_to_posted": [
             {"entity": r["entity"], "customer": r["customer"], "count": 1,
              "days": (r["posted_at"].date() - r["issue_date"]).days}
-            for r in figures.kpi_issued_invoices(p.first, p.last, entity)
-            if r["posted_at"] is not None],
+            for r in invoices if r["posted_at"] is not None],
+        "posted_to_paid": [
+            {"entity": r["entity"], "customer": r["customer"], "count": 1,
+             "days": (r["paid_on"] - r["posted_at"].date()).days}
+            for r in invoices if r["posted_at"] is not None and r["paid_on"] is not None],
+        "invoiced_to_paid": [
+            {"entity": r["entity"], "customer": r["customer"], "count": 1,
+             "days": (r["paid_on"] - r["issue_date"]).days}
+            for r in invoices if r["paid_on"] is not None],
     }
     overall, by_entity, by_customer = [], [], []
     for stage in STAGES:
@@ -107,9 +115,7 @@ def _time_to_invoice(figures: KpiFigures, p: Period, entity: str | None) -> dict
         by_customer += [{"stage": stage, "entity": e, "customer": c, **_spread(h)}
                         for (e, c), h in sorted(cus.items())]
     return {"unit": "days", "stages": overall, "by_entity": by_entity,
-            "by_customer": by_customer,
-            "posted_to_paid": {"recorded": False, "note": "payment dates are not recorded "
-                               "yet: no percentile from posting to payment"}}
+            "by_customer": by_customer}
 
 
 def _spread(histogram: dict[int, int]) -> dict[str, Any]:

@@ -75,6 +75,15 @@ def stored_connection(uow: UnitOfWork, name: str) -> Connection:
     return found
 
 
+def _tracker_connection(uow: UnitOfWork, name: str, gateway: TrackerGateway) -> Connection:
+    """A tracker's connection; a CRM's (``hourbridge deals``) is refused in one line."""
+    record = stored_connection(uow, name)
+    if record.tracker not in gateway.trackers():
+        raise InvalidInput(f"connection {name} is a {record.tracker} connection: pull it "
+                           f"with `hourbridge deals pull {name}`")
+    return record
+
+
 def add_connection(cmd: c.AddConnection, uow: UnitOfWork, now: datetime,
                    deps: Collaborators) -> dict[str, Any]:
     gateway = tracker_gateway(deps)
@@ -117,7 +126,7 @@ def remove_connection(cmd: c.RemoveConnection, uow: UnitOfWork, now: datetime,
 
 def probe_connection(cmd: c.TestConnection, uow: UnitOfWork, now: datetime,
                     deps: Collaborators) -> dict[str, Any]:
-    record = stored_connection(uow, cmd.name)
+    record = _tracker_connection(uow, cmd.name, tracker_gateway(deps))
     tracker_gateway(deps).probe(record)
     return {"name": record.name, "ok": True, "aliases": learn_aliases(record, uow, now, deps)}
 
@@ -132,7 +141,7 @@ def _ids(payload: c.IncomingPayload) -> set[str]:
 def sync_connection(cmd: c.SyncConnection, uow: UnitOfWork, now: datetime,
                     deps: Collaborators) -> SyncReport:
     gateway = tracker_gateway(deps)
-    record = stored_connection(uow, cmd.name)
+    record = _tracker_connection(uow, cmd.name, gateway)
     cursor = None if cmd.full else record.cursor
     report = SyncReport(record.name, cmd.full, cursor_before=record.cursor)
     if cursor is None:

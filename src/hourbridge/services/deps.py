@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .ports.connections import TrackerGateway
+from .ports.deals import CrmGateway
 from .ports.erp import ErpGateway, Sink
 from .ports.webhooks import WebhookGateway
 from .rows import BatchValidator
@@ -19,6 +20,7 @@ class Collaborators:
     webhooks: WebhookGateway | None = None  # signed outbound webhooks; None: none
     erp: Callable[[str], Sink] | None = None  # an ERP destination's sink by its name
     erps: ErpGateway | None = None  # the ERP sinks by destination (payments pull)
+    crm: CrmGateway | None = None  # CRM connectors (won deals in); None: none
 
 
 NO_DEPS = Collaborators()

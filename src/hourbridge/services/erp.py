@@ -9,7 +9,8 @@ the same on every attempt.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -99,6 +100,39 @@ def queue_for_erps(uow: UnitOfWork, event: Mapping[str, Any], now: datetime) -> 
     return queued
 
 
+def erp_rows(uow: UnitOfWork, events: Sequence[Mapping[str, Any]], now: datetime
+             ) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """``queue_for_erps`` for a batch of events just published: the profiles and each
+    destination's identity map read once, the outbox rows (key, type, subject, payload)
+    returned for one bulk add, in event order. A document a profile cannot map yet is left
+    for ``erp push``, as one by one."""
+    by_entity: dict[str, list[ErpProfile]] = defaultdict(list)
+    for p in uow.erp.profiles():
+        by_entity[p.entity].append(p)
+    if not by_entity:
+        return []
+    numbers: dict[str, list[str]] = defaultdict(list)
+    for event in events:
+        head, _, rest = str(event["subject"]).partition("/")
+        if event["data"]["entity"] in by_entity and head in DOCUMENT_SUBJECTS \
+                and "/" not in rest:
+            numbers[event["data"]["entity"]].append(rest)
+    documents = {(entity, number): found for entity, wanted in numbers.items()
+                 for number, found in uow.erp.documents(entity, wanted).items()}
+    identities: dict[str, dict[str, str]] = {}
+    rows: list[tuple[str, str, str, dict[str, Any]]] = []
+    for event in events:
+        for p in by_entity.get(event["data"]["entity"], ()):
+            doc = _document(p, event, uow, identities, documents)
+            if isinstance(doc, list):
+                continue
+            key = f"erp:{p.destination}:{event['key']}"
+            data = {"destination": p.destination, "document": document_to_data(doc)}
+            rows.append((key, ERP_DOCUMENT_READY, f"erp/{p.destination}/{event['subject']}",
+                         envelope(key, ERP_DOCUMENT_READY, event["subject"], data, now)))
+    return rows
+
+
 def _queue(p: ErpProfile, event: Mapping[str, Any], uow: UnitOfWork,
            now: datetime) -> bool | list[Problem]:
     """Add the event's document for ``p`` to the outbox: True, False if queued before, or the
@@ -112,16 +146,37 @@ def _queue(p: ErpProfile, event: Mapping[str, Any], uow: UnitOfWork,
                           envelope(key, ERP_DOCUMENT_READY, event["subject"], data, now), now)
 
 
-def _document(p: ErpProfile, event: Mapping[str, Any], uow: UnitOfWork) -> (
-        ErpDocument | list[Problem]):
+def _cached(identities: dict[str, dict[str, str]] | None, key: str,
+            read: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """One identity map (customers by destination, projects by ``projects:`` + destination),
+    read once per batch when ``identities`` carries the batch's reads, else read now."""
+    if identities is None:
+        return read()
+    if key not in identities:
+        identities[key] = read()
+    return identities[key]
+
+
+def _document(p: ErpProfile, event: Mapping[str, Any], uow: UnitOfWork,
+              identities: dict[str, dict[str, str]] | None = None,
+              documents: Mapping[tuple[str, str], tuple[Mapping[str, Any], list[
+                  Mapping[str, Any]]]] | None = None) -> ErpDocument | list[Problem]:
+    """The document ``p`` maps ``event`` to; ``identities`` and ``documents`` (by entity and
+    number) are what a batch read ahead, else each is read here."""
     head, _, rest = str(event["subject"]).partition("/")
     kind = DOCUMENT_SUBJECTS.get(head)
     if kind is not None and "/" not in rest:
-        found = uow.erp.document(p.entity, rest)
+        found = (uow.erp.document(p.entity, rest) if documents is None
+                 else documents.get((p.entity, rest)))
         if found is not None:
             invoice, lines = found
-            doc = map_invoice(p, event["key"], invoice, list(lines))
-            erp_id = uow.erp.identity(p.destination).get(invoice["customer"])
+            # an ambiguous project ("" in the map) names none: its exception waits for a
+            # person, the invoice does not
+            doc = map_invoice(p, event["key"], invoice, list(lines),
+                              _cached(identities, f"projects:{p.destination}",
+                                      lambda: uow.erp.project_identity(p.destination)))
+            erp_id = _cached(identities, p.destination,
+                             lambda: uow.erp.identity(p.destination)).get(invoice["customer"])
             if erp_id == "":  # ambiguous at the last pull: never a guess, never a third one
                 return [unsettled(p.destination, invoice["customer"],
                                   "link it in the ERP, then pull the customers again")]

@@ -1,6 +1,7 @@
 """ERP master data: the customers an ERP holds read into the identity map (so invoices name
-the ERP's own customer and nothing is created there twice), and a profile checked against
-the ERP before the first posting (``erp check``).
+the ERP's own customer and nothing is created there twice), its projects where it holds them
+(so invoice lines name the ERP's own project), and a profile checked against the ERP before
+the first posting (``erp check``).
 
 The ERP is asked outside any transaction: profiles and our customers are read in one unit of
 work, the answer matched (``domain.erp_identity``) and stored in another, all at once. An
@@ -13,13 +14,26 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from hourbridge.domain.commands import CheckErp, PullErpCustomers, ShowErpIdentity
-from hourbridge.domain.erp import ErpProfile, customer_party
-from hourbridge.domain.erp_identity import AMBIGUOUS, IdentityMatch, OurCustomer, match_customers
+from hourbridge.domain.commands import (
+    CheckErp,
+    PullErpCustomers,
+    PullErpProjects,
+    ShowErpIdentity,
+    ShowErpProjects,
+)
+from hourbridge.domain.erp import ErpProfile, customer_party, external_id
+from hourbridge.domain.erp_identity import (
+    AMBIGUOUS,
+    IdentityMatch,
+    OurCustomer,
+    OurProject,
+    match_customers,
+    match_projects,
+)
 from hourbridge.errors import InvalidInput, NotFound, SetupRefused
 
 from .deps import Collaborators
-from .ports.erp import Sink
+from .ports.erp import HoldsProjects, Sink
 from .ports.exceptions import NewException
 from .ports.uow import UnitOfWork
 
@@ -83,6 +97,58 @@ def pull_erp_customers(cmd: PullErpCustomers, uow: UnitOfWork, now: datetime,
             "customers": [{"customer": m.customer, "erp_id": m.erp_id,
                            "matched_by": m.matched_by, "erp_name": m.erp_name}
                           for m in matches]}
+
+
+def pull_erp_projects(cmd: PullErpProjects, uow: UnitOfWork, now: datetime,
+                      deps: Collaborators) -> dict[str, Any]:
+    """Read every project of the destination's companies and match ours to them (by our
+    external id, else code, else exact name); the destination's project map becomes what
+    this pull found. An ambiguous project is an exception for finance and keeps no ERP id:
+    its invoice lines then name no ERP project, never a guessed one."""
+    with uow:
+        profiles = _profiles(uow, cmd.destination, None)
+        if not profiles:
+            raise NotFound("ERP destination", cmd.destination)
+        projects = uow.masterdata.snapshot().projects
+        ours = {p.company: [OurProject(pr.code, pr.entity,
+                                       external_id(f"project:{pr.entity}:{pr.code}"), pr.name)
+                            for pr in sorted(projects.values(), key=lambda pr: pr.code)
+                            if pr.entity == p.entity] for p in profiles}
+    sink = _sink(deps, cmd.destination)
+    if not isinstance(sink, HoldsProjects):
+        raise InvalidInput(f"ERP destination {cmd.destination!r} ({profiles[0].system}) "
+                           "holds no projects Hourbridge reads")
+    matches, problems, seen = [], [], 0
+    for company, mine in ours.items():
+        theirs = list(sink.projects(company))
+        seen += len(theirs)
+        found, trouble = match_projects(cmd.destination, mine, theirs)
+        matches += found
+        problems += trouble
+    held = [IdentityMatch(pr.where.rsplit(".", 1)[-1], "", AMBIGUOUS, pr.message[:200])
+            for pr in problems]
+    with uow:
+        uow.erp.save_project_identity(cmd.destination, matches + held, now)
+        uow.exceptions.add_open_once([NewException(None, "erp", None, pr, {})
+                                      for pr in problems], now)
+        uow.exceptions.resolve_all("erp", [f"erp_projects[{cmd.destination}].{m.customer}"
+                                           for m in matches], now, "erp projects pull")
+        uow.commit()
+    matched = {m.customer for m in matches}
+    unsure = {pr.where.rsplit(".", 1)[-1] for pr in problems}
+    return {"destination": cmd.destination, "erp_projects": seen, "matched": len(matches),
+            "matched_by": dict(sorted(Counter(m.matched_by for m in matches).items())),
+            "missing": sorted(p.project for ps in ours.values() for p in ps
+                              if p.project not in matched | unsure),
+            "ambiguous": [pr.message for pr in problems],
+            "projects": [{"project": m.customer, "erp_id": m.erp_id,
+                          "matched_by": m.matched_by, "erp_name": m.erp_name}
+                         for m in matches]}
+
+
+def erp_projects(cmd: ShowErpProjects, uow: UnitOfWork) -> list[dict[str, Any]]:
+    with uow:
+        return uow.erp.project_identity_rows(cmd.destination)
 
 
 def erp_identity(cmd: ShowErpIdentity, uow: UnitOfWork) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .erp import ERP_DOCUMENT_READY
-from .events import JOURNAL_ENTRY_READY, SOURCE
+from .events import JOURNAL_ENTRY_READY, JOURNAL_ENTRY_READY_V2, SOURCE
 from .webhooks import WEBHOOK_TEST
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -58,15 +58,26 @@ _POSTING = _obj({
     "employee": {"type": ["string", "null"], "description": "an employee id: a reference, "
                  "never a name"},
 })
-_JOURNAL = _obj({"key": _TEXT, "entity": _TEXT, "posted_on": _DATE, "memo": _TEXT,
-                 "source_type": _TEXT, "source_id": _TEXT,
-                 "postings": {"type": "array", "minItems": 2, "items": _POSTING}})
+_JOURNAL_FIELDS: dict[str, Any] = {
+    "key": _TEXT, "entity": _TEXT, "posted_on": _DATE, "memo": _TEXT, "source_type": _TEXT,
+    "source_id": _TEXT, "postings": {"type": "array", "minItems": 2, "items": _POSTING}}
+_JOURNAL = _obj(_JOURNAL_FIELDS)
+# v2: what a consumer needs to read ``functional_amount`` and ``posted_on`` without a
+# master-data lookup of its own; both optional, so every v1 payload is a valid v2 one
+_JOURNAL_V2 = _obj(_JOURNAL_FIELDS, {
+    "functional_currency": {"type": ["string", "null"], "pattern": "^[A-Z]{3}$",
+                            "description": "ISO 4217 code of the entity's functional "
+                            "currency: the currency of every posting's functional_amount"},
+    "entity_timezone": {"type": ["string", "null"], "description": "IANA time zone of the "
+                        "entity, whose calendar day posted_on is"}})
 
 _ERP_LINE = _obj({"description": _TEXT, "account": _TEXT, "quantity": _DECIMAL,
                   "unit_price": _DECIMAL, "amount": _DECIMAL, "debit": _DECIMAL,
                   "credit": _DECIMAL},
                  {"item": _OPT_TEXT, "tax": _OPT_TEXT, "currency": _OPT_TEXT,
-                  "amount_currency": _OPT_DECIMAL})
+                  "amount_currency": _OPT_DECIMAL,
+                  "project": {"type": ["string", "null"],
+                              "description": "the ERP's own project (its identity map's id)"}})
 _ERP_PARTY = _obj({"external_id": _TEXT, "name": _TEXT},
                   {"country": _OPT_TEXT, "vat_id": _OPT_TEXT,
                    "email": {"type": ["string", "null"],
@@ -83,6 +94,10 @@ _ERP_DOCUMENT = _obj({
 EVENT_SCHEMAS: dict[tuple[str, int], dict[str, Any]] = {
     ("hourbridge.journal.entry.ready", 1): _event(
         JOURNAL_ENTRY_READY, _JOURNAL, "A balanced journal entry is ready to post"),
+    ("hourbridge.journal.entry.ready", 2): _event(
+        JOURNAL_ENTRY_READY_V2, _JOURNAL_V2,
+        "A balanced journal entry is ready to post, with its entity's functional currency "
+        "and time zone"),
     ("hourbridge.erp.document.ready", 1): _event(
         ERP_DOCUMENT_READY, _obj({"destination": _TEXT, "document": _ERP_DOCUMENT}),
         "A document mapped for one ERP destination is ready to deliver"),
@@ -140,6 +155,15 @@ def compatibility_problems(old: dict[str, Any], new: dict[str, Any],
     if "items" in old and "items" in new:
         problems += compatibility_problems(old["items"], new["items"], f"{path}/items")
     return problems
+
+
+def version_problems(name: str, older: int, newer: int) -> list[str]:
+    """``compatibility_problems`` of ``name`` v``newer`` against v``older``: the envelope's
+    ``type`` names its version, so that one constant is expected to differ."""
+    old, new = EVENT_SCHEMAS[(name, older)], EVENT_SCHEMAS[(name, newer)]
+    own_type = {**new, "properties": {**new["properties"],
+                                      "type": old["properties"]["type"]}}
+    return compatibility_problems(old, own_type)
 
 
 def catalogue() -> list[dict[str, Any]]:

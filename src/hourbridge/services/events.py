@@ -14,6 +14,9 @@ from hourbridge.domain.ledger import JournalEntry, Posting
 
 SOURCE = "urn:hourbridge"
 JOURNAL_ENTRY_READY = "hourbridge.journal.entry.ready.v1"
+# v2 adds the optional ``functional_currency`` and ``entity_timezone`` (event_schemas.py); a
+# consumer reads both versions the same way (``journal_from_data``)
+JOURNAL_ENTRY_READY_V2 = "hourbridge.journal.entry.ready.v2"
 
 
 def envelope(key: str, type_: str, subject: str, data: dict[str, Any], at: datetime,
@@ -34,8 +37,10 @@ def envelope(key: str, type_: str, subject: str, data: dict[str, Any], at: datet
     return event
 
 
-def journal_to_data(entry: JournalEntry) -> dict[str, Any]:
-    return {
+def journal_to_data(entry: JournalEntry, functional_currency: str | None = None,
+                    entity_timezone: str | None = None) -> dict[str, Any]:
+    """The payload of ``journal.entry.ready``: v1 without the two optional values, v2 with."""
+    data: dict[str, Any] = {
         "key": entry.key,
         "entity": entry.entity,
         "posted_on": entry.posted_on.isoformat(),
@@ -52,6 +57,9 @@ def journal_to_data(entry: JournalEntry) -> dict[str, Any]:
             for p in entry.postings
         ],
     }
+    if functional_currency is not None or entity_timezone is not None:
+        data.update(functional_currency=functional_currency, entity_timezone=entity_timezone)
+    return data
 
 
 def journal_from_data(data: dict[str, Any]) -> JournalEntry:

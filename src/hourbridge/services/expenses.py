@@ -95,6 +95,8 @@ def approve_expenses(cmd: ApproveExpenses, uow: UnitOfWork, now: datetime,
         for batch in chunked(uow.expenses.select(selection), 5000):
             ids: list[int] = []
             for row in batch:
+                if cmd.entities is not None and row.entity not in cmd.entities:
+                    continue  # another entity's expense: as unknown (``not_found`` by id)
                 seen.add(row.id)
                 if row.approval != "submitted":
                     if cmd.expense_ids:

@@ -31,10 +31,18 @@ from .contracts import achieve_milestone, contract_status
 from .corrections import apply_correction, reject_correction
 from .credits import issue_credit_note
 from .deadletters import replay_dead_letters
+from .deal_decisions import confirm_deal, list_deals, reject_deal, show_deal
+from .deals import add_crm_connection, pull_deals, receive_crm_event
 from .deps import Collaborators
 from .erp import erp_postings, load_erp_profiles, queue_erp_push
-from .erp_masterdata import check_erp, erp_identity, pull_erp_customers
-from .events import JOURNAL_ENTRY_READY, journal_from_data
+from .erp_masterdata import (
+    check_erp,
+    erp_identity,
+    erp_projects,
+    pull_erp_customers,
+    pull_erp_projects,
+)
+from .events import JOURNAL_ENTRY_READY, JOURNAL_ENTRY_READY_V2, journal_from_data
 from .exceptions import dismiss_exceptions, retry_exceptions
 from .expenses import approve_expenses
 from .holds import place_hold, release_hold
@@ -60,6 +68,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.LoadErpProfiles: load_erp_profiles,
     c.QueueErpPush: queue_erp_push,
     c.PullErpCustomers: pull_erp_customers,
+    c.PullErpProjects: pull_erp_projects,
     c.CheckErp: check_erp,
     c.PullErpPayments: pull_erp_payments,
     c.QueuePaymentsPull: queue_payments_pull,
@@ -98,13 +107,21 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.TestWebhook: test_webhook,
     c.ReplayDeadLetters: replay_dead_letters,
     c.RaiseAlerts: raise_alerts,
+    c.AddCrmConnection: add_crm_connection,
+    c.PullDeals: pull_deals,
+    c.ReceiveCrmEvent: receive_crm_event,
+    c.ConfirmDeal: confirm_deal,
+    c.RejectDeal: reject_deal,
 }
 
 QUERY_HANDLERS: dict[type, QueryHandler] = {
     c.ShowErpPostings: erp_postings,
     c.ShowErpIdentity: erp_identity,
+    c.ShowErpProjects: erp_projects,
     c.ShowContract: contract_status,
     c.ShowRevenueSchedule: revenue_schedule,
+    c.ShowDeals: list_deals,
+    c.ShowDeal: show_deal,
 }
 
 
@@ -115,4 +132,5 @@ def post_journal_entry(event: dict[str, Any], ledger: LedgerSink) -> bool:
 
 EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], LedgerSink], bool]] = {
     JOURNAL_ENTRY_READY: post_journal_entry,
+    JOURNAL_ENTRY_READY_V2: post_journal_entry,  # the same entry; v2 only adds context
 }

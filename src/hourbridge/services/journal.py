@@ -12,10 +12,10 @@ from typing import Any
 from hourbridge.domain.ledger import JournalEntry
 from hourbridge.observability.tracing import current_traceparent, producing
 
-from .erp import queue_for_erps
+from .erp import erp_rows, queue_for_erps
 from .events import JOURNAL_ENTRY_READY, envelope, journal_to_data
 from .ports.uow import UnitOfWork
-from .webhooks import enqueue_deliveries
+from .webhooks import delivery_rows, enqueue_deliveries
 
 
 def publish_journal(uow: UnitOfWork, key: str, subject: str, journal: JournalEntry,
@@ -50,9 +50,14 @@ def publish_journals(uow: UnitOfWork, journals: Sequence[tuple[str, str, Journal
         added = uow.outbox.add_many(
             [(key, JOURNAL_ENTRY_READY, subject, event) for key, subject, _, event in events],
             now)
-        for key, subject, data, event in events:
-            if key in added:
-                _fan_out(uow, key, subject, data, event, now)
+        fresh = [e for e in events if e[0] in added]
+        # the ERP documents and webhook deliveries of the whole batch in one more bulk add
+        # (issue 16: not a look-up of profiles and subscriptions and an insert per journal)
+        fan_out = (erp_rows(uow, [{"key": k, "subject": s, "data": d}
+                                  for k, s, d, _ in fresh], now)
+                   + delivery_rows(uow, [event for *_, event in fresh])) if fresh else []
+        if fan_out:
+            uow.outbox.add_many(fan_out, now)
     return added
 
 

@@ -20,17 +20,25 @@ def load_master_data(cmd: LoadMasterData, uow: UnitOfWork, now: datetime,
                      deps: Collaborators) -> LoadReport:
     """Upsert the bundle in one transaction, nested parts merged by key (``plan_load``); raise
     ``InvalidInput`` listing every problem. A dry run checks and reports, writing nothing."""
-    bundle, dry_run = cmd.bundle, cmd.dry_run
     with uow:
-        stored = uow.masterdata.snapshot()
-        plan = plan_load(bundle, stored)
-        problems = plan.problems + check_bundle(plan.bundle, stored)
-        problems += _caps_below_billed(plan.bundle, uow)
-        if problems:
-            raise InvalidInput(f"bundle refused: {len(problems)} problem(s)", list(problems))
-        if not dry_run:
-            uow.masterdata.upsert(plan.bundle)
+        report = apply_bundle(cmd.bundle, uow, cmd.dry_run)
+        if not cmd.dry_run:
             uow.commit()
+    return report
+
+
+def apply_bundle(bundle: Bundle, uow: UnitOfWork, dry_run: bool = False) -> LoadReport:
+    """The load inside the caller's open unit of work (which commits): checked whole, then
+    upserted; ``InvalidInput`` listing every problem. Confirming a CRM deal loads its draft
+    through here, like any bundle."""
+    stored = uow.masterdata.snapshot()
+    plan = plan_load(bundle, stored)
+    problems = plan.problems + check_bundle(plan.bundle, stored)
+    problems += _caps_below_billed(plan.bundle, uow)
+    if problems:
+        raise InvalidInput(f"bundle refused: {len(problems)} problem(s)", list(problems))
+    if not dry_run:
+        uow.masterdata.upsert(plan.bundle)
     return LoadReport(dry_run, plan.counts, plan.changes, bundle.warnings)
 
 

@@ -52,7 +52,8 @@ def reject_entries(cmd: RejectEntries, uow: UnitOfWork, now: datetime,
     with uow:
         md = uow.masterdata.snapshot()
         charged = uow.intercompany.charged(list(cmd.entry_ids))
-        rows = list(uow.entries.select(EntrySelection(ids=cmd.entry_ids)))
+        rows = [r for r in uow.entries.select(EntrySelection(ids=cmd.entry_ids))
+                if cmd.entities is None or r.entity in cmd.entities]
         found = {r.id for r in rows}
         report.skipped += [Skip.because(i, "not_found") for i in cmd.entry_ids
                            if i not in found]

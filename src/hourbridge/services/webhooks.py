@@ -11,7 +11,7 @@ asks) applies each event once although delivery is at least once.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +51,16 @@ def delivery_key(subscription: str, event_id: str) -> str:
     if len(key) > KEY_LIMIT:
         key = f"webhook:{subscription}:sha256:{hashlib.sha256(event_id.encode()).hexdigest()}"
     return key
+
+
+def delivery_rows(uow: UnitOfWork, events: Sequence[Mapping[str, Any]]
+                  ) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """``enqueue_deliveries`` for a batch of events: the subscriptions read once, the outbox
+    rows (key, type, subject, payload) returned for one bulk add, in event order."""
+    subs = uow.webhooks.all()
+    return [(delivery_key(sub.name, str(event["id"])), WEBHOOK_DELIVERY, sub.name,
+             {"subscription": sub.name, "event": dict(event)})
+            for event in events for sub in subs if sub.wants(str(event["type"]))]
 
 
 def enqueue_deliveries(uow: UnitOfWork, event: Mapping[str, Any], now: datetime) -> int:
@@ -157,4 +167,4 @@ def _log(uow_factory: Callable[[], UnitOfWork], name: str, msg_id: str, status: 
 
 
 __all__ = ["ANY_TYPE", "WEBHOOK_DELIVERY", "WEBHOOK_TEST", "add_webhook", "deliver_webhook",
-           "enqueue_deliveries", "list_webhooks", "remove_webhook", "test_webhook"]
+           "delivery_rows", "enqueue_deliveries", "list_webhooks", "remove_webhook", "test_webhook"]

@@ -14,6 +14,7 @@ from hourbridge.domain.erp_identity import IdentityMatch
 from hourbridge.services.events import JOURNAL_ENTRY_READY
 
 from . import tables as t
+from ._sql import _chunks
 from .locks import SqlLocks
 
 
@@ -71,6 +72,22 @@ class SqlErp:
                                   .order_by(il.c.line_no)).all()
         return dict(row._mapping), [dict(ln._mapping) for ln in lines]
 
+    def documents(self, entity: str, numbers: Sequence[str]) -> dict[str, tuple[
+            Mapping[str, Any], list[Mapping[str, Any]]]]:
+        """``document`` for many numbers of one entity: two queries per chunk of numbers."""
+        inv, il = t.invoices, t.invoice_lines
+        out: dict[str, tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = {}
+        for part in _chunks(list(numbers)):
+            rows = {r.id: dict(r._mapping) for r in self.conn.execute(
+                select(inv).where(inv.c.entity == entity, inv.c.number.in_(part)))}
+            lines: dict[int, list[Mapping[str, Any]]] = {i: [] for i in rows}
+            if rows:
+                for ln in self.conn.execute(select(il).where(il.c.invoice.in_(list(rows)))
+                                            .order_by(il.c.invoice, il.c.line_no)):
+                    lines[ln.invoice].append(dict(ln._mapping))
+            out.update({r["number"]: (r, lines[i]) for i, r in rows.items()})
+        return out
+
     def postings(self, destination: str | None, external_id: str | None) -> list[
             dict[str, Any]]:
         return postings(self.conn, destination, external_id)
@@ -99,6 +116,31 @@ class SqlErp:
                  "matched_by": m.matched_by, "erp_name": m.erp_name[:200], "pulled_at": now}
                 for m in matches])
         return len(matches)
+
+    def project_identity(self, destination: str) -> dict[str, str]:
+        pm = t.erp_project_map
+        return {r.project: r.erp_id for r in self.conn.execute(
+            select(pm.c.project, pm.c.erp_id).where(pm.c.destination == destination))}
+
+    def project_identity_rows(self, destination: str | None) -> list[dict[str, Any]]:
+        pm = t.erp_project_map
+        stmt = select(pm).order_by(pm.c.destination, pm.c.project)
+        if destination is not None:
+            stmt = stmt.where(pm.c.destination == destination)
+        return [dict(r._mapping) for r in self.conn.execute(stmt)]
+
+    def save_project_identity(self, destination: str, matches: Sequence[IdentityMatch],
+                              now: datetime) -> int:
+        pm = t.erp_project_map
+        SqlLocks(self.conn).erp_identity(f"projects:{destination}")
+        self.conn.execute(delete(pm).where(pm.c.destination == destination))
+        if matches:
+            self.conn.execute(insert(pm), [
+                {"destination": destination, "project": m.customer, "erp_id": m.erp_id,
+                 "matched_by": m.matched_by, "erp_name": m.erp_name[:200], "pulled_at": now}
+                for m in matches])
+        return len(matches)
+
     def posted_documents(self, destination: str | None) -> list[dict[str, Any]]:
         ep, inv = t.erp_postings, t.invoices
         stmt = select(ep.c.destination, ep.c.kind, ep.c.key, ep.c.erp_id).where(

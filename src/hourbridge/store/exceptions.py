@@ -66,7 +66,7 @@ class SqlExceptions:
             self.conn.execute(update(ex).where(ex.c.status == "open", ex.c.source == source,
                                                member)
                               .values(status="resolved", closed_at=at, closed_by=by,
-                                      note="the condition no longer holds"))
+                                      note="the condition no longer holds", updated_at=at))
 
     def open_items(self, ids: Sequence[int]) -> list[tuple[int, int | None, str, dict[str, Any]]]:
         ex = t.exceptions
@@ -95,4 +95,5 @@ class SqlExceptions:
         ex = t.exceptions
         for part in _chunks(list(ids)):
             self.conn.execute(update(ex).where(ex.c.id.in_(part), ex.c.status == "open")
-                              .values(status=status, closed_at=at, closed_by=by, note=note))
+                              .values(status=status, closed_at=at, closed_by=by, note=note,
+                                      updated_at=at))

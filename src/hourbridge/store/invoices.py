@@ -94,7 +94,9 @@ class SqlInvoices:
         line order (time lines, then charge lines)."""
         if not drafts:
             return []
-        headers = [header_row(run_id, draft, tax, at) for draft, tax in drafts]
+        # COPY (PostgreSQL) sets no column defaults: a new draft was last changed when made
+        headers = [{**header_row(run_id, draft, tax, at), "updated_at": at}
+                   for draft, tax in drafts]
         invoice_ids = self._insert_all(t.invoices, headers)
         rows: list[dict[str, Any]] = []
         for invoice_id, (draft, _) in zip(invoice_ids, drafts, strict=True):
@@ -318,7 +320,7 @@ class SqlInvoices:
             update(inv).where(inv.c.id == bindparam("i"), inv.c.status == "draft").values(
                 status="issued", number=bindparam("n"), sequence=bindparam("s"),
                 issue_date=bindparam("d"), due_date=bindparam("due"), issued_at=at,
-                issued_by=by, fx_rate=bindparam("r"), snapshot=bindparam("snap")),
+                updated_at=at, issued_by=by, fx_rate=bindparam("r"), snapshot=bindparam("snap")),
             [{"i": d.invoice_id, "n": d.number, "s": d.sequence, "d": d.issue_date,
               "due": d.due_date, "r": d.fx_rate, "snap": d.snapshot} for d in issued])
         if done.rowcount != len(issued):
@@ -347,7 +349,8 @@ class SqlInvoices:
         inv = t.invoices
         done = self.conn.execute(update(inv).where(
             inv.c.id == invoice_id, inv.c.status.in_(("draft", "issued"))).values(
-            status="void", void_date=void_date, voided_at=at, voided_by=by, void_reason=reason))
+            status="void", void_date=void_date, voided_at=at, voided_by=by, void_reason=reason,
+            updated_at=at))
         if done.rowcount != 1:
             from hourbridge.errors import Conflict
 

@@ -17,6 +17,7 @@ from .bulk import analyze_if_grown
 from .connections import SqlConnections
 from .contracts import SqlContracts
 from .corrections import SqlCorrections
+from .deals import SqlDeals
 from .entries import SqlEntries
 from .erp import SqlErp
 from .exceptions import SqlExceptions
@@ -74,6 +75,7 @@ class SqlUnitOfWork:
         self.intercompany = SqlIntercompany(self.conn)
         self.corrections = SqlCorrections(self.conn)
         self.connections = SqlConnections(self.conn)
+        self.deals = SqlDeals(self.conn)
         self.erp = SqlErp(self.conn)
         self.webhook_receipts = SqlWebhookReceipts(self.conn)
         self.webhooks = SqlWebhooks(self.conn)

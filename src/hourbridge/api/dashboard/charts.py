@@ -55,8 +55,8 @@ def time_to_invoice(tti: dict[str, Any]) -> list[Bar]:
     bars = []
     for s in stages:
         p50, p90 = s["p50"] or 0, s["p90"] or 0
-        bars.append(Bar(s["stage"].replace("_", " "), (
-            Segment(0, round(p90 / top * WIDTH, 2), "p90", f"p90 {p90} days"),
-            Segment(0, round(p50 / top * WIDTH, 2), "p50", f"p50 {p50} days"),
+        bars.append(Bar(s["stage"].replace("_", " "), (  # a negative lag draws no bar
+            Segment(0, max(0, round(p90 / top * WIDTH, 2)), "p90", f"p90 {p90} days"),
+            Segment(0, max(0, round(p50 / top * WIDTH, 2)), "p50", f"p50 {p50} days"),
         ), f"p50 {p50} d, p90 {p90} d"))
     return bars

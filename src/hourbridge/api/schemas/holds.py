@@ -30,6 +30,8 @@ class Hold(Out):
     id: int
     scope: str
     ref: str
+    entity: str | None = Field(None, description="legal entity of what is held (null: it "
+                               "no longer exists)")
     reason: str
     owner_role: str
     note: str

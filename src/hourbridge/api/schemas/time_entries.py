@@ -81,7 +81,8 @@ class TimeEntry(StoredRowOut):
     worked_seconds: int
     billable_seconds: int
     billable: bool
-    notes: str
+    notes: str | None = Field(description="null without the scope `people:read` or "
+                              "`time:approve` (a person's own words)")
     approval: str
     billing: str
     locked: bool = False

@@ -13,6 +13,7 @@ from . import (
     contracts,
     corrections,
     credit_notes,
+    deals,
     delivery,
     events,
     exceptions,
@@ -40,5 +41,7 @@ for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, bill
                 expenses, intercompany, sources, webhook_receipts, trace, audit, events, kpis,
                 reconciliation, receivables, aliases):
     router.include_router(_module.router)
+router.include_router(deals.router)  # CRM won deals (issue 11 item 8)
+router.include_router(deals.events)
 
 __all__ = ["health_router", "router"]

@@ -8,14 +8,15 @@ from fastapi import APIRouter, BackgroundTasks
 
 from hourbridge.domain.commands import AdjustBillable
 
-from ..auth import ActorDep
+from ..auth import ActorDep, PrincipalDep
 from ..deps import HourbridgeDep, drain_later
+from ..entities import entry_visible_or_404
 from ..problems import problem_responses
 from ..schemas.adjustments import Adjustment, AdjustmentIn
 from ..security import scoped
 
 router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses(422, 500),
-                   dependencies=[scoped("billing:run")])
+                   dependencies=[scoped("billing:run", entities=True)])
 
 
 @router.post(
@@ -26,9 +27,10 @@ router = APIRouter(prefix="/v1", tags=["approvals"], responses=problem_responses
     "against revenue adjustments). 409 when the entry is billed already: correct billed work "
     "with a credit note.",
 )
-def adjust(body: AdjustmentIn, hb: HourbridgeDep, actor: ActorDep,
+def adjust(body: AdjustmentIn, hb: HourbridgeDep, actor: ActorDep, principal: PrincipalDep,
            tasks: BackgroundTasks) -> dict[str, Any]:
     [entry_id] = hb.queries.entry_ids([body.entry_id], "entry_id")
+    entry_visible_or_404(hb, principal, entry_id, body.entry_id)
     report = hb.handle(AdjustBillable(entry_id, body.billable_seconds, body.kept_reason(),
                                       actor))
     if report.wip_delta:

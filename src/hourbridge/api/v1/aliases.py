@@ -21,7 +21,7 @@ from ..security import scoped
 router = APIRouter(prefix="/v1", tags=["master data"], responses=problem_responses(422, 500),
                    dependencies=[scoped("masterdata:read", "masterdata:write")])
 
-Kind = Literal["user", "project", "task", "client"]
+Kind = Literal["user", "project", "task", "customer"]
 
 
 class AliasIn(BaseModel):
@@ -29,7 +29,7 @@ class AliasIn(BaseModel):
 
     source: Code = Field(description="a connection's name, or the `source` of an ingest")
     kind: Kind = Field(description="user -> employee id, project -> project code, task -> "
-                       "task code, client -> customer id")
+                       "task code, customer -> customer id")
     external_id: str = Field(min_length=1, max_length=200, description="the tracker's id")
     code: Code = Field(description="the Hourbridge code it means")
 

@@ -57,16 +57,18 @@ class RejectionIn(CodedReason):
 
 @router.post(
     "/rejections", summary="Reject time entries",
+    dependencies=[requires("time:approve", entities=True)],
     description="Send entries back to the consultant. Submitted entries become rejected; "
     "approved entries nothing has billed are un-approved and the value their approval booked "
     "is reversed (Dr revenue / Cr unbilled receivables). Entries on a draft or an invoice, or "
-    "charged between entities, are listed in `skipped` with their reason.",
+    "charged between entities, are listed in `skipped` with their reason (another legal "
+    "entity's, for a key limited to entities, is `not_found`).",
 )
-def reject(body: RejectionIn, hb: HourbridgeDep, actor: ActorDep,
+def reject(body: RejectionIn, hb: HourbridgeDep, actor: ActorDep, principal: PrincipalDep,
            tasks: BackgroundTasks) -> dict[str, Any]:
     report = hb.handle(RejectEntries(actor, hb.queries.entry_ids(body.entry_ids,
                                                                       "entry_ids"),
-                                     body.kept_reason()))
+                                     body.kept_reason(), principal.entities))
     if report.journal_keys:
         drain_later(tasks, hb)
     result: dict[str, Any] = report.as_dict()

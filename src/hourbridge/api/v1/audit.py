@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from ..deps import HourbridgeDep, Limit
-from ..pages import Cursor, Page, page_of
+from ..pages import Cursor, Page, UpdatedSince, page_of
 from ..problems import problem_responses
 from ..schemas.audit import AuditRecord, AuditVerification
 from ..security import scoped
@@ -27,8 +26,7 @@ def list_audit(
     hb: HourbridgeDep,
     object_: Annotated[str | None, Query(alias="object", min_length=1, max_length=400,
                                          description="only this object")] = None,
-    updated_since: Annotated[dt.datetime | None, Query(
-        description="only records made at or after this instant")] = None,
+    updated_since: UpdatedSince = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> dict[str, Any]:

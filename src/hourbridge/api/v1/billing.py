@@ -8,14 +8,15 @@ from fastapi import APIRouter, Response
 
 from hourbridge.domain.commands import RunBilling
 
-from ..auth import ActorDep
+from ..auth import ActorDep, PrincipalDep
 from ..deps import HourbridgeDep
+from ..entities import one_entity
 from ..problems import problem_responses
 from ..schemas.billing import BillingReport, BillingRunIn
 from ..security import scoped
 
 router = APIRouter(prefix="/v1", tags=["billing"], responses=problem_responses(422, 500),
-                   dependencies=[scoped("billing:run")])
+                   dependencies=[scoped("billing:run", entities=True)])
 
 
 @router.post(
@@ -32,8 +33,9 @@ router = APIRouter(prefix="/v1", tags=["billing"], responses=problem_responses(4
     "code.",
 )
 def run_billing(body: BillingRunIn, hb: HourbridgeDep, actor: ActorDep,
-                response: Response) -> dict[str, Any]:
-    report = hb.handle(RunBilling(body.through, body.entity, body.dry_run, actor))
+                principal: PrincipalDep, response: Response) -> dict[str, Any]:
+    entity = one_entity(principal, body.entity)  # a limited key bills its own entity only
+    report = hb.handle(RunBilling(body.through, entity, body.dry_run, actor))
     if body.dry_run:
         response.status_code = 200
     result: dict[str, Any] = report.as_dict()

@@ -16,12 +16,13 @@ from hourbridge.domain.commands import (
     ShowRevenueSchedule,
 )
 
-from ..auth import ActorDep
+from ..auth import ActorDep, PrincipalDep
 from ..deps import HourbridgeDep
+from ..entities import one_entity
 from ..pages import page_whole
 from ..problems import problem_responses
 from ..schemas.common import Actor, Code, Note
-from ..security import scoped
+from ..security import requires, scoped
 
 ContractId = Annotated[str, Path(min_length=1, max_length=limits.CODE, description="contract id")]
 MilestoneId = Annotated[str, Path(min_length=1, max_length=limits.CODE,
@@ -78,13 +79,16 @@ class RevenueRunIn(BaseModel):
 
 
 @router.post("/revenue-runs", summary="Recognise revenue through a period",
+             dependencies=[requires("billing:run", entities=True)],
              responses=problem_responses(409),
              description="Fixed fees by percent complete, milestones on achievement, retainers "
              "straight-line; books the change since the last run (Dr deferred revenue / Cr "
              "revenue) at the period's last day. 409 for a closed period, or one before a "
              "period already run.")
-def run_revenue(body: RevenueRunIn, hb: HourbridgeDep, actor: ActorDep) -> dict[str, Any]:
-    out: dict[str, Any] = hb.handle(RunRevenue(body.period, actor, body.entity,
+def run_revenue(body: RevenueRunIn, hb: HourbridgeDep, actor: ActorDep,
+                principal: PrincipalDep) -> dict[str, Any]:
+    entity = one_entity(principal, body.entity)  # a limited key runs its own entity only
+    out: dict[str, Any] = hb.handle(RunRevenue(body.period, actor, entity,
                                                body.dry_run)).as_dict()
     return out
 

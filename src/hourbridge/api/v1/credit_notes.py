@@ -8,14 +8,15 @@ from fastapi import APIRouter, BackgroundTasks
 
 from hourbridge.domain.commands import IssueCreditNote
 
-from ..auth import ActorDep
+from ..auth import ActorDep, PrincipalDep
 from ..deps import HourbridgeDep, drain_later
+from ..entities import visible_or_404
 from ..problems import problem_responses
 from ..schemas.credit_notes import CreditNoteIn, CreditNoteReport
 from ..security import scoped
 
 router = APIRouter(prefix="/v1", tags=["invoices"], responses=problem_responses(422, 500),
-                   dependencies=[scoped("invoices:issue")])
+                   dependencies=[scoped("invoices:issue", entities=True)])
 
 
 @router.post(
@@ -29,7 +30,11 @@ router = APIRouter(prefix="/v1", tags=["invoices"], responses=problem_responses(
     "outbox. 409 when the invoice is not issued or is already credited in full.",
 )
 def issue_credit_note(body: CreditNoteIn, hb: HourbridgeDep, actor: ActorDep,
-                      tasks: BackgroundTasks) -> dict[str, Any]:
+                      principal: PrincipalDep, tasks: BackgroundTasks) -> dict[str, Any]:
+    invoice = hb.queries.invoice(body.invoice_id) if principal.entities is not None else None
+    if principal.entities is not None:  # another entity's invoice: as an unknown one
+        visible_or_404(principal, "invoice", body.invoice_id,
+                       invoice["entity"] if invoice else None)
     report = hb.handle(IssueCreditNote(
         invoice_id=body.invoice_id, actor=actor, reason=body.kept_reason(),
         lines=tuple((ln.line_no, ln.seconds) for ln in body.lines), mode=body.mode,

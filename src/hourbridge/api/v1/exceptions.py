@@ -10,7 +10,7 @@ from hourbridge.domain.commands import DismissExceptions, RetryExceptions
 
 from ..auth import ActorDep
 from ..deps import HourbridgeDep, Limit, Offset
-from ..pages import Cursor, page_at, page_start
+from ..pages import Cursor, UpdatedSince, page_at, page_start
 from ..problems import problem_responses
 from ..schemas.exceptions import Dismissed, DismissIn, ExceptionList, RetryIn, RetryReport
 from ..security import scoped
@@ -20,13 +20,15 @@ router = APIRouter(prefix="/v1", tags=["exceptions"], responses=problem_response
 
 
 @router.get("/exceptions", response_model=ExceptionList, summary="List exceptions",
-            description="Counts by reason code, and the items themselves in id order.")
+            description="Counts by reason code, and the items themselves in id order; "
+            "`updated_since` keeps those created or closed since an instant.")
 def list_exceptions(
     hb: HourbridgeDep,
     status: Annotated[Literal["open", "resolved", "dismissed", "all"],
                       Query(description="queue state")] = "open",
     reason: Annotated[str | None, Query(max_length=64, description="reason code")] = None,
     owner: Annotated[str | None, Query(max_length=64, description="owner role")] = None,
+    updated_since: UpdatedSince = None,
     cursor: Cursor = None,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -34,7 +36,8 @@ def list_exceptions(
     st = None if status == "all" else status
     start = page_start(cursor, offset)
     page = page_at(hb.queries.exceptions(status=st, reason=reason, owner=owner,
-                                         limit=limit + 1, offset=start), limit, start)
+                                         limit=limit + 1, offset=start,
+                                         updated_since=updated_since), limit, start)
     return {"by_reason": hb.queries.exceptions_by_reason(st), **page}
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from hourbridge.domain.commands import ApproveExpenses, IngestExpenses
 from hourbridge.formats.bundle import Code
 
-from ..auth import ActorDep
+from ..auth import ActorDep, PrincipalDep
 from ..deps import HourbridgeDep, Limit, Offset
 from ..pages import Cursor, Page, UpdatedSince, page_of
 from ..problems import problem_responses
@@ -19,7 +19,7 @@ from ..security import requires, scoped
 from .intake import IdempotencyKeyHeader, SourceQuery, intake_route, take_payload
 
 router = APIRouter(prefix="/v1", tags=["expenses"], responses=problem_responses(422, 500),
-                   dependencies=[scoped("time:read", "time:write")])
+                   dependencies=[scoped("time:read", "time:write", entities=True)])
 
 _CSV_EXAMPLE = ("external_id,employee,project,date,amount,currency,category,description\n"
                 "X-1,E1,P1,2026-07-01,120.50,EUR,travel,Train to the client\n")
@@ -66,6 +66,7 @@ async def ingest_expenses(request: Request, response: Response, hb: HourbridgeDe
                         "`next_cursor` into `cursor`; `updated_since` keeps the changed ones.")
 def list_expenses(
     hb: HourbridgeDep,
+    principal: PrincipalDep,
     employee: Annotated[Code | None, Query(description="employee id")] = None,
     project: Annotated[Code | None, Query(description="project code")] = None,
     approval: Annotated[Literal["submitted", "approved", "rejected"] | None,
@@ -80,22 +81,25 @@ def list_expenses(
     rows = hb.queries.expenses(employee=employee, project=project, approval=approval,
                                billing=billing, limit=limit + 1, offset=offset,
                                after=int(cursor) if cursor else None,
-                               updated_since=updated_since)
+                               updated_since=updated_since, entities=principal.entities)
     return page_of(rows, limit, "id")
 
 
 @router.post(
     "/expense-approvals", response_model=ExpenseApprovalReport, summary="Approve expenses",
-    dependencies=[requires("time:approve")],
+    dependencies=[requires("time:approve", entities=True)],
     tags=["approvals"],
     description="Approve submitted expenses selected by ids, employee, project and/or period "
     "(at least one). Approval books nothing: the billing run passes approved billable "
     "expenses through to invoices. Ids that are not found or not submitted are listed in "
-    "`skipped`. Naturally idempotent: approving approved expenses approves nothing.",
+    "`skipped` (another legal entity's, for a key limited to entities, is `not_found`). "
+    "Naturally idempotent: approving approved expenses approves nothing.",
 )
-def approve_expenses(body: ExpenseApprovalIn, hb: HourbridgeDep, actor: ActorDep) -> dict[str, Any]:
+def approve_expenses(body: ExpenseApprovalIn, hb: HourbridgeDep, actor: ActorDep,
+                     principal: PrincipalDep) -> dict[str, Any]:
     report = hb.handle(ApproveExpenses(
         actor=actor, expense_ids=tuple(body.expense_ids), employee=body.employee,
-        project=body.project, date_from=body.date_from, date_to=body.date_to))
+        project=body.project, date_from=body.date_from, date_to=body.date_to,
+        entities=principal.entities))
     result: dict[str, Any] = report.as_dict()
     return result

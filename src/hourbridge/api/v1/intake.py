@@ -26,6 +26,7 @@ from ..deps import HourbridgeDep
 from ..problems import problem_responses
 from ..schemas.common import MAX_ENTRIES_PER_REQUEST, IntakeReport
 from ..schemas.time_entries import TimeEntriesIn
+from ..security import requires
 
 IDEMPOTENCY_KEY = r"^[A-Za-z0-9_.:\-]{1,200}$"
 
@@ -39,8 +40,10 @@ IdempotencyKeyHeader = Annotated[str | None, Header(
 
 def intake_route(summary: str, description: str, request_body: dict[str, Any]
                  ) -> dict[str, Any]:
-    """The ``router.post`` arguments of an intake route."""
+    """The ``router.post`` arguments of an intake route. Rows may name any entity's
+    project, so intake does not keep to a key's legal entities: a limited key gets 403."""
     return {
+        "dependencies": [requires("time:write")],
         "status_code": 201, "response_model": IntakeReport, "summary": summary,
         "description": description, "openapi_extra": {"requestBody": request_body},
         "responses": {200: {"model": IntakeReport,

@@ -19,8 +19,8 @@ from hourbridge.formats.bundle import Code
 
 from ..auth import ActorDep, PrincipalDep
 from ..deps import After, HourbridgeDep, Limit, Offset, drain_later
-from ..entities import entities_to_read, merged_pages, one_entity, visible_or_404
-from ..pages import Cursor, Page, page_of, page_whole
+from ..entities import one_entity, visible_or_404
+from ..pages import Cursor, Page, UpdatedSince, page_of, page_whole
 from ..problems import problem_responses
 from ..schemas.invoices import (
     Invoice,
@@ -38,8 +38,9 @@ router = APIRouter(prefix="/v1", tags=["invoices"], responses=problem_responses(
 
 
 @router.get("/invoices", response_model=Page[Invoice], summary="List invoices",
-            description="Invoice headers in id order; amounts are decimal strings. A page: "
-            "`next_cursor` into `cursor`.")
+            description="Invoice headers and credit notes in id order; amounts are decimal "
+            "strings. A page: `next_cursor` into `cursor`; `updated_since` keeps those changed "
+            "(drafted, issued, voided, paid) since an instant.")
 def list_invoices(
     hb: HourbridgeDep,
     principal: PrincipalDep,
@@ -53,24 +54,18 @@ def list_invoices(
     date_to: Annotated[dt.date | None, Query(alias="to", description="last issue date")] = None,
     payment: Annotated[Literal["paid", "unpaid"] | None, Query(
         description="paid, or unpaid: an issued or posted invoice")] = None,
+    updated_since: UpdatedSince = None,
     cursor: Cursor = None,
     after: After = None,
     limit: Limit = 1000,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    filters = entities_to_read(principal, entity)
-    start = int(cursor) if cursor else after
-    if filters == [entity]:
-        rows = hb.queries.invoices(status=status.value if status else None, entity=entity,
-                                   kind=kind, customer=customer, date_from=date_from,
-                                   date_to=date_to, payment=payment, after=start,
-                                   limit=limit + 1, offset=offset)
-    else:  # a key limited to entities: each entity's rows, merged in id order
-        rows = merged_pages([hb.queries.invoices(
-            status=status.value if status else None, entity=code, kind=kind,
-            customer=customer, date_from=date_from, date_to=date_to, payment=payment,
-            after=start, limit=limit + 1 + offset, offset=0) for code in filters],
-            limit + 1, offset)
+    rows = hb.queries.invoices(status=status.value if status else None, entity=entity,
+                               kind=kind, customer=customer, date_from=date_from,
+                               date_to=date_to, payment=payment,
+                               after=int(cursor) if cursor else after, limit=limit + 1,
+                               offset=offset, updated_since=updated_since,
+                               entities=principal.entities)
     return page_of(rows, limit, "id")
 
 

@@ -12,7 +12,9 @@ from hourbridge.domain.model import Approval, Billing
 from hourbridge.errors import NotFound
 from hourbridge.formats.bundle import Code
 
+from ..auth import PrincipalDep
 from ..deps import After, HourbridgeDep, Limit, Offset
+from ..entities import projected
 from ..pages import Cursor, Page, UpdatedSince, page_of
 from ..problems import problem_responses
 from ..schemas.common import MAX_ENTRIES_PER_REQUEST
@@ -21,7 +23,7 @@ from ..security import scoped
 from .intake import IdempotencyKeyHeader, SourceQuery, intake_route, take_payload
 
 router = APIRouter(prefix="/v1", tags=["time entries"], responses=problem_responses(422, 500),
-                   dependencies=[scoped("time:read", "time:write")])
+                   dependencies=[scoped("time:read", "time:write", entities=True)])
 
 _CSV_EXAMPLE = ("external_id,employee,project,task,work_date,hours,notes\n"
                 "T-1,E1,P1,DEV,2026-07-01,7.5,Blueprint workshop\n")
@@ -82,6 +84,7 @@ def list_time_entries(
     request: Request,
     response: Response,
     hb: HourbridgeDep,
+    principal: PrincipalDep,
     source: Annotated[Code | None, Query(description="source system")] = None,
     external_id: Annotated[str | None, Query(min_length=1, max_length=128,
                                              description="id at the source")] = None,
@@ -104,13 +107,13 @@ def list_time_entries(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    rows = hb.queries.entries(
+    rows = hb.queries.entries(entities=principal.entities,
         source=source, external_id=external_id, state=state, employee=employee,
         project=project, customer=customer, approval=approval.value if approval else None,
         billing=billing.value if billing else None, date_from=date_from, date_to=date_to,
         invoice=invoice, after=int(cursor) if cursor else after, limit=limit + 1,
         offset=offset, updated_since=updated_since)
-    page = page_of(rows, limit, "id")
+    page = page_of(projected(principal, "time_entry", rows), limit, "id")
     if page["has_more"]:
         following = request.url.remove_query_params(["offset", "after"]).include_query_params(
             cursor=page["next_cursor"])
@@ -125,11 +128,12 @@ def list_time_entries(
             "422 (give the id).")
 def get_time_entry(
     hb: HourbridgeDep,
+    principal: PrincipalDep,
     entry: Annotated[str, Path(min_length=1, max_length=200,
                                description="id, or SOURCE:EXTERNAL_ID")],
 ) -> dict[str, Any]:
     [entry_id] = hb.queries.entry_ids([entry])
     row = hb.queries.entry(entry_id)
-    if row is None:
-        raise NotFound("entry", entry)
-    return row
+    if row is None or not principal.sees(row["entity"]):
+        raise NotFound("entry", entry)  # another entity's entry: as an unknown one
+    return projected(principal, "time_entry", [row])[0]

@@ -29,6 +29,7 @@ import httpx
 
 from hourbridge.errors import Permanent, Retryable
 
+from ..erp_http import TokenCache
 from ..http import USER_AGENT, UnknownOutcome, retry_after
 
 SCOPE = "https://api.businesscentral.dynamics.com/.default"
@@ -72,33 +73,30 @@ class BcApi:
         self._token_url, self._client_id, self._secret = token_url, client_id, secret
         self._scope, self.page_size = scope, page_size
         self._gate = threading.BoundedSemaphore(limit)
-        self._lock = threading.Lock()
-        self._token: tuple[str, float] | None = None
         self._clock, self._sleep = clock, sleep
+        self._tokens = TokenCache(self._fetch_token, clock=clock)
 
     def close(self) -> None:
         self._http.close()
 
     def token(self, fresh: bool = False) -> str:
-        with self._lock:
-            now = self._clock()
-            if fresh or self._token is None or self._token[1] - 60 <= now:
-                try:
-                    response = self._http.post(self._token_url, data={
-                        "grant_type": "client_credentials", "client_id": self._client_id,
-                        "client_secret": self._secret, "scope": self._scope})
-                except httpx.HTTPError as exc:
-                    raise BcUnavailable(f"Entra ID token: {type(exc).__name__}") from exc
-                if response.status_code == 429 or response.status_code >= 500:
-                    raise BcUnavailable(f"Entra ID token answered {response.status_code}",
-                                        retry_after(response))
-                if response.status_code >= 400:
-                    raise BcRefused(f"Entra ID refused the client {self._client_id} "
-                                    f"({response.status_code})", response.status_code)
-                body = response.json()
-                self._token = (str(body["access_token"]),
-                               now + float(body.get("expires_in") or 3600))
-            return self._token[0]
+        return self._tokens.get(fresh)
+
+    def _fetch_token(self) -> tuple[str, float]:
+        try:
+            response = self._http.post(self._token_url, data={
+                "grant_type": "client_credentials", "client_id": self._client_id,
+                "client_secret": self._secret, "scope": self._scope})
+        except httpx.HTTPError as exc:
+            raise BcUnavailable(f"Entra ID token: {type(exc).__name__}") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise BcUnavailable(f"Entra ID token answered {response.status_code}",
+                                retry_after(response))
+        if response.status_code >= 400:
+            raise BcRefused(f"Entra ID refused the client {self._client_id} "
+                            f"({response.status_code})", response.status_code)
+        body = response.json()
+        return str(body["access_token"]), float(body.get("expires_in") or 3600)
 
     def request(self, method: str, path: str, *, json: Any = None,
                 params: Mapping[str, Any] | None = None,

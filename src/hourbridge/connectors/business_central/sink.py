@@ -32,6 +32,7 @@ from hourbridge.domain.erp import (
     ErpDocument,
     ErpParty,
     ErpProfile,
+    ErpProject,
     ErpRecord,
     PaymentState,
 )
@@ -233,6 +234,14 @@ class BusinessCentralSink:
             yield ErpCustomer(str(row["id"]), None, str(row.get("displayName") or ""),
                               row.get("taxRegistrationNumber") or None,
                               row.get("currencyCode") or self.local_currency)
+
+    def projects(self, company: str) -> Iterator[ErpProject]:
+        """Every project of ``company`` (API v2.0 entity ``projects``: ``id``, ``number``,
+        ``displayName``; it carries no external id), ``@odata.nextLink`` paged. A sales
+        invoice line of API v2.0 documents no project field: lines name none."""
+        for row in self.api.rows(f"{self._base(company)}/projects"):
+            yield ErpProject(str(row["id"]), None, row.get("number") or None,
+                             str(row.get("displayName") or ""))
 
     def check(self, profile: ErpProfile) -> list[str]:
         base = self._base(profile.company)

@@ -13,7 +13,7 @@ PUBLICATION = Publication(numeric_ids=False, resources=(
                                size_param="page-size"),
              create=("POST", "/clients"), update=("PUT", "/clients/{id}"),
              fields=(Field("name", "name"),), active=("archived", False, True),
-             alias="client", compared=("name",)),
+             alias="customer", compared=("name",)),
     Resource("project", listing("/projects", style=PageStyle.QUERY_PAGE, size=200,
                                 size_param="page-size"),
              create=("POST", "/projects"), update=("PUT", "/projects/{id}"),

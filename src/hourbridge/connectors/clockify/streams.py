@@ -30,5 +30,5 @@ def _listed(name: str) -> Stream:
 # users (by email), clients and projects (by name, or the ``[CODE]`` a publish gave them);
 # tasks are listed per project, so their aliases come from a publish, not from here
 DIRECTORY = (DirectoryList("user", _listed("users"), name="email"),
-             DirectoryList("client", _listed("clients"), name="name"),
+             DirectoryList("customer", _listed("clients"), name="name"),
              DirectoryList("project", _listed("projects"), name="name"))

@@ -12,7 +12,7 @@ from .sink import D365Sink
 def open_d365(connection: Mapping[str, str], secret: str) -> D365Sink:
     """The sink for a profile's ``connection`` (``url`` of the environment, ``tenant``,
     ``client_id``; ``token_url`` and ``scope`` when not Entra ID's defaults;
-    ``customer_group``, ``tax_item_group``) and the app's client secret."""
+    ``customer_group``, ``tax_item_group``, ``projects_entity``) and the app's client secret."""
     url = connection["url"].rstrip("/")
     timeout = float(connection.get("timeout", 30))
     token_url = connection.get("token_url") or (
@@ -21,7 +21,8 @@ def open_d365(connection: Mapping[str, str], secret: str) -> D365Sink:
                       connection.get("scope") or f"{url}/.default", timeout=timeout)
     return D365Sink(FnoOData(url, auth, timeout=timeout),
                     connection.get("customer_group", "HB"),
-                    connection.get("tax_item_group", "ALL"))
+                    connection.get("tax_item_group", "ALL"),
+                    connection.get("projects_entity", "Projects"))
 
 
 __all__ = ["D365Sink", "EntraToken", "FnoOData", "open_d365"]

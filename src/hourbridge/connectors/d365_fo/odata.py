@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from ..erp_http import ErpHttp, ErpRefused, ErpUnavailable, json_body
+from ..erp_http import ErpHttp, ErpRefused, ErpUnavailable, TokenCache, json_body
 from ..http import USER_AGENT, UnknownOutcome, retry_after
 
 WRITE_FAILED = "AxODataWriteException"
@@ -51,20 +51,17 @@ class EntraToken(httpx.Auth):
     def __init__(self, token_url: str, client_id: str, secret: str, scope: str, *,
                  timeout: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.token_url, self.client_id, self.scope = token_url, client_id, scope
-        self._secret, self._timeout, self._clock = secret, timeout, clock
-        self._token: str | None = None
-        self._expires = 0.0
-        self._lock = threading.Lock()
-        self.fetched = 0
+        self._secret, self._timeout = secret, timeout
+        self._tokens = TokenCache(self._fetch, clock=clock, margin=EXPIRY_MARGIN)
 
-    def token(self) -> str:
-        with self._lock:
-            if self._token is None or self._clock() >= self._expires:
-                self._fetch()
-            assert self._token is not None
-            return self._token
+    @property
+    def fetched(self) -> int:
+        return self._tokens.fetched
 
-    def _fetch(self) -> None:
+    def token(self, fresh: bool = False) -> str:
+        return self._tokens.get(fresh)
+
+    def _fetch(self) -> tuple[str, float]:
         try:
             response = httpx.post(self.token_url, timeout=self._timeout, data={
                 "grant_type": "client_credentials", "client_id": self.client_id,
@@ -81,18 +78,14 @@ class EntraToken(httpx.Auth):
             raise ErpRefused(f"Entra ID refused the client {self.client_id!r}: "
                              f"{body.get('error_description') or body.get('error') or ''}"
                              .strip())
-        self._token = str(body["access_token"])
-        self._expires = self._clock() + float(body.get("expires_in", 3599)) - EXPIRY_MARGIN
-        self.fetched += 1
+        return str(body["access_token"]), float(body.get("expires_in", 3599))
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response,
                                                                None]:
         request.headers["Authorization"] = f"Bearer {self.token()}"
         response = yield request
         if response.status_code == 401:  # revoked or expired early: one fresh token
-            with self._lock:
-                self._token = None
-            request.headers["Authorization"] = f"Bearer {self.token()}"
+            request.headers["Authorization"] = f"Bearer {self.token(fresh=True)}"
             yield request
 
 

@@ -28,6 +28,7 @@ from hourbridge.domain.erp import (
     ErpDocument,
     ErpParty,
     ErpProfile,
+    ErpProject,
     ErpRecord,
     PaymentState,
 )
@@ -46,8 +47,9 @@ def _money(value: Decimal) -> float:
 
 class D365Sink:
     def __init__(self, odata: FnoOData, customer_group: str = "HB",
-                 tax_item_group: str = "ALL") -> None:
+                 tax_item_group: str = "ALL", projects_entity: str = "Projects") -> None:
         self.odata = odata
+        self.projects_entity = projects_entity
         self.customer_group = customer_group
         self.tax_item_group = tax_item_group
         self._customers: dict[tuple[str, str], str] = {}
@@ -177,6 +179,18 @@ class D365Sink:
                               str(row.get("OrganizationName") or ""),
                               row.get("TaxExemptNumber") or None,
                               row.get("SalesCurrencyCode") or None)
+
+    def projects(self, company: str) -> Iterator[ErpProject]:
+        """Every project of legal entity ``company``: the entity named by the connection's
+        ``projects_entity`` (default ``Projects``; ``ProjectsV2`` in newer releases) with
+        ``ProjectID``, ``ProjectName``, ``CustomerAccount``. INF: no sample holds a
+        project entity; the field names are the data entity's as commonly published. A
+        free-text invoice line takes no project: lines name none."""
+        for row in self.odata.rows(self.projects_entity, self._in(company),
+                                   "ProjectID,ProjectName,CustomerAccount"):
+            code = str(row["ProjectID"])
+            yield ErpProject(code, None, code, str(row.get("ProjectName") or ""),
+                             row.get("CustomerAccount") or None)
 
     def check(self, profile: ErpProfile) -> list[str]:
         """The legal entity, journal name, main accounts and tax groups the profile names

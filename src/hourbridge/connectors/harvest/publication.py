@@ -15,7 +15,7 @@ PUBLICATION = Publication(resources=(
                                size=2000, size_param="per_page"),
              create=("POST", "/v2/clients"), update=("PATCH", "/v2/clients/{id}"),
              fields=(Field("name", "name"), Field("currency", "currency")),
-             active=ACTIVE, alias="client", compared=("name",)),
+             active=ACTIVE, alias="customer", compared=("name",)),
     Resource("project", listing("/v2/projects", "projects", style=PageStyle.LINKS_NEXT,
                                 size=2000, size_param="per_page"),
              create=("POST", "/v2/projects"), update=("PATCH", "/v2/projects/{id}"),

@@ -15,7 +15,7 @@ PUBLICATION = Publication(resources=(
              create=("POST", "/api/customers"), update=("PATCH", "/api/customers/{id}"),
              fields=(Field("name", "name"), Field("code", "number"),
                      Field("currency", "currency"), Field("country", "country")),
-             active=VISIBLE, code="number", alias="client", compared=("name",),
+             active=VISIBLE, code="number", alias="customer", compared=("name",),
              constants=(("timezone", "UTC"),)),
     Resource("project", listing("/api/projects", params=ALL),
              create=("POST", "/api/projects"), update=("PATCH", "/api/projects/{id}"),

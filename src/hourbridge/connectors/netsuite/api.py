@@ -33,6 +33,7 @@ import jwt
 
 from hourbridge.errors import Permanent, Retryable
 
+from ..erp_http import TokenCache
 from ..http import USER_AGENT, UnknownOutcome, retry_after
 
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
@@ -87,22 +88,18 @@ class NetSuiteApi:
         self._client_id, self._kid, self._key = client_id, certificate_id, private_key
         self._algorithm, self._scope = algorithm, scope
         self._gate = threading.BoundedSemaphore(limit)
-        self._lock = threading.Lock()
-        self._token: tuple[str, float] | None = None
         self._clock, self._sleep = clock, sleep
+        self._tokens = TokenCache(self._fetch_token, clock=clock)
 
     def close(self) -> None:
         self._http.close()
 
     def token(self, fresh: bool = False) -> str:
         """The access token, fetched when there is none or it is about to expire."""
-        with self._lock:
-            now = self._clock()
-            if fresh or self._token is None or self._token[1] - 60 <= now:
-                self._token = self._fetch_token(now)
-            return self._token[0]
+        return self._tokens.get(fresh)
 
-    def _fetch_token(self, now: float) -> tuple[str, float]:
+    def _fetch_token(self) -> tuple[str, float]:
+        now = self._clock()
         audience = self.url + TOKEN_PATH
         try:
             assertion = jwt.encode(
@@ -126,7 +123,7 @@ class NetSuiteApi:
             raise NetSuiteRefused(f"NetSuite refused the client assertion of {self._client_id}"
                                   f" ({response.status_code}: {text})", response.status_code)
         body = response.json()
-        return str(body["access_token"]), now + float(body.get("expires_in") or 3600)
+        return str(body["access_token"]), float(body.get("expires_in") or 3600)
 
     def request(self, method: str, path: str, *, json: Any = None,
                 params: Mapping[str, Any] | None = None,

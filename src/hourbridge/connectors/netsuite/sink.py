@@ -21,7 +21,8 @@ A profile names what a bookkeeper sees, resolved once per sink and kept: the sub
 internal id (``company``), accounts by number (``acctnumber``), items and tax codes by name
 (``itemid`` of ``serviceitem`` / ``salestaxitem``), the currency by ISO code (``symbol``),
 looked up with ``q=<field> IS "<value>"``. Tax: the line's ``taxCode`` (SuiteTax computes the
-rest; INF, not sampled).
+rest; INF, not sampled). Projects are ``job`` records (``projects``); an invoice whose lines
+all belong to one ERP project names it as ``job``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from hourbridge.domain.erp import (
     ErpDocument,
     ErpParty,
     ErpProfile,
+    ErpProject,
     ErpRecord,
     PaymentState,
 )
@@ -201,6 +203,11 @@ class NetSuiteSink:
                                                   "tax code")}
             items.append(line)
         body["item"] = {"items": items}
+        projects = {ln.project for ln in doc.lines if ln.project}
+        if len(projects) == 1:
+            # the invoice's project (header ``job``, the identity map's NetSuite project;
+            # INF: the field name is the job record's, not sampled on the invoice)
+            body["job"] = {"id": projects.pop()}
         return body
 
     def push_document(self, doc: ErpDocument) -> ErpRecord:
@@ -248,6 +255,31 @@ class NetSuiteSink:
                                   str(row.get("companyName") or row.get("entityId") or ""),
                                   row.get("vatRegNumber") or None,
                                   (row.get("currency") or {}).get("refName"))
+            following = next((ln["href"] for ln in page.get("links") or []
+                              if ln.get("rel") == "next"), None)
+            if not page.get("hasMore") or not following:
+                return
+            page = self.api.request("GET", following).json()
+
+    def projects(self, company: str) -> Iterator[ErpProject]:
+        """Every project of subsidiary ``company``, paged like customers: REST record id
+        ``job`` (NetSuite Help ``article_83090456314``, which shows ``subsidiary`` and
+        ``entityId``; the Projects feature must be on). ``entityId`` is its code,
+        ``companyName`` its name, ``parent`` the customer it is for (the job record's
+        ``customer`` field is not supported in REST); those two and the collection shape
+        (the invoice sample's) are INF for ``job``."""
+        page: Mapping[str, Any] = self.api.request(
+            "GET", f"{BASE}/job", params={"limit": PAGE, "offset": 0}).json()
+        while True:
+            for item in page.get("items") or []:
+                row = self._get("job", str(item["id"]))
+                if row is None or str((row.get("subsidiary") or {}).get("id")) != company:
+                    continue
+                eid = row.get("externalId")
+                yield ErpProject(str(row["id"]), from_ns_external_id(eid) if eid else None,
+                                 row.get("entityId") or None,
+                                 str(row.get("companyName") or row.get("entityId") or ""),
+                                 (row.get("parent") or {}).get("id"))
             following = next((ln["href"] for ln in page.get("links") or []
                               if ln.get("rel") == "next"), None)
             if not page.get("hasMore") or not following:

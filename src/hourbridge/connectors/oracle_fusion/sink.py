@@ -29,6 +29,7 @@ from hourbridge.domain.erp import (
     ErpDocument,
     ErpParty,
     ErpProfile,
+    ErpProject,
     ErpRecord,
     PaymentState,
 )
@@ -104,6 +105,22 @@ class OracleSink:
                               str(row.get("OrganizationName") or ""),
                               row.get("TaxpayerIdentificationNumber") or None,
                               row.get("CurrencyCode") or None)
+
+    def projects(self, company: str) -> Iterator[ErpProject]:
+        """Every project of business unit ``company`` in Project Portfolio Management's
+        REST resource ``projects`` (``ProjectId``, ``ProjectNumber``, ``ProjectName``,
+        ``SourceProjectReference`` our external id when we created it,
+        ``BusinessUnitName``), ``limit``/``offset`` paged. INF: no sample holds projects;
+        the attribute names are the resource's as commonly published. A receivables
+        invoice line takes no project here: lines name none."""
+        for row in self.rest.items(self.rest.fscm + "projects",
+                                   fields="ProjectId,ProjectNumber,ProjectName,"
+                                          "SourceProjectReference,BusinessUnitName"):
+            if row.get("BusinessUnitName") not in (None, "", company):
+                continue
+            yield ErpProject(str(row["ProjectId"]), row.get("SourceProjectReference") or None,
+                             row.get("ProjectNumber") or None,
+                             str(row.get("ProjectName") or ""))
 
     # --- documents ----------------------------------------------------------------------
     def push_document(self, doc: ErpDocument) -> ErpRecord:

@@ -6,21 +6,23 @@ the invoice; customers as business partners (V2 ``API_BUSINESS_PARTNER``).
 References: SAP has no idempotency key (CONNECTORS.md section 4: "use DocumentReferenceID /
 reference fields and read back"). A journal entry's ``DocumentReferenceID`` (16 characters)
 is our ``erp_http.reference`` of the external id; ``find`` reads it back through
-``API_JOURNALENTRYITEMBASIC_SRV`` (INF). A billing document request carries the same
-reference as ``PurchaseOrderByCustomer`` (``billingDocumentRequest.read.v2.response.json``
-shows the hub's invoice reference there); the billing document made from it is found by it.
-
-Not done here: creating the billing document request itself (SAP's asynchronous
-``BillingDocumentRequest_In``, SAP_COM_0176); the sink bills a request that exists, after
-checking that its net amount and currency are the invoice's to the cent.
+``API_JOURNALENTRYITEMBASIC_SRV`` (INF). An invoice or credit note becomes an external billing
+document request (``billing_request``: SOAP ``BillingDocumentRequest_In``, asynchronous)
+carrying that reference as ``PurchaseOrderByCustomer``, read back through
+``API_BILLING_DOCUMENT_REQUEST_SRV`` (``billingDocumentRequest.read.v2.response.json`` shows
+the hub's reference there), then billed over OData V4 with the CSRF token. Every step looks
+the reference up first: a request created by an attempt that never heard back is billed, not
+created again; a billing document made from it is found by ``find``.
 
 Inferred: ``SDDocumentCategory`` ``EBDR`` (CONNECTORS.md open question 5), billing type
 ``F2`` for invoices and ``G2`` for credit notes, that the billing document keeps the
-request's ``PurchaseOrderByCustomer``, business partner field names.
+request's ``PurchaseOrderByCustomer``, business partner field names, and the request's
+SOAP shape (``billing_request``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -30,12 +32,14 @@ from hourbridge.domain.erp import (
     ErpDocument,
     ErpParty,
     ErpProfile,
+    ErpProject,
     ErpRecord,
     PaymentState,
 )
 
-from ..erp_http import ErpHttp, ErpRefused, odata_quote, reference
+from ..erp_http import ErpHttp, ErpRefused, ErpUnavailable, odata_quote, reference
 from ..http import UnknownOutcome
+from . import billing_request
 from .odata import SapOData
 from .soap import ACTION, NO_DOCUMENT, PATH, confirmation, envelope
 
@@ -46,6 +50,7 @@ PARTNERS = V2 + "API_BUSINESS_PARTNER/"
 ITEMS = V2 + "API_JOURNALENTRYITEMBASIC_SRV/"
 GL = V2 + "API_GLACCOUNTINCHARTOFACCOUNTS_SRV/"
 COMPANIES = V2 + "API_COMPANYCODE_SRV/"
+PROJECTS = V2 + "API_ENTERPRISE_PROJECT_SRV/"
 
 
 class SapSink:
@@ -57,6 +62,11 @@ class SapSink:
         self.credit_type = connection.get("credit_billing_type", "G2")
         self.request_category = connection.get("request_category", "EBDR")
         self.chart = connection.get("chart_of_accounts", "YCOA")
+        self.settings = dict(connection)
+        # the asynchronous request service: how often, and how far apart, to read back a
+        # request it accepted before leaving it to the next attempt
+        self.request_reads = int(connection.get("request_reads", 5))
+        self.request_wait = float(connection.get("request_wait_seconds", 0.5))
         self._partners: dict[str, str] = {}
 
     # --- customers ----------------------------------------------------------------------
@@ -98,17 +108,42 @@ class SapSink:
                               row.get("BusinessPartnerIDByExtSystem") or None,
                               str(row.get("OrganizationBPName1") or ""), None, None)
 
+    def projects(self, company: str) -> Iterator[ErpProject]:
+        """Every enterprise project of company code ``company`` (V2
+        ``API_ENTERPRISE_PROJECT_SRV`` ``A_EnterpriseProject``: ``Project`` its external
+        id and code, ``ProjectDescription``, ``CompanyCode``; INF, not sampled). The
+        project's code is what a billing request item names (``ProjectReference``)."""
+        for row in self.odata.rows(PROJECTS, "A_EnterpriseProject", **{
+                "$filter": f"CompanyCode eq {odata_quote(company)}",
+                "$select": "Project,ProjectDescription,CompanyCode"}):
+            code = str(row["Project"])
+            yield ErpProject(code, None, code, str(row.get("ProjectDescription") or ""))
+
     # --- documents ----------------------------------------------------------------------
     def push_document(self, doc: ErpDocument) -> ErpRecord:
         if doc.kind == "journal_entry":
             return self._journal(doc)
         ref = reference(doc.external_id)
-        request = next(self.odata.rows(REQUESTS, "A_BillingDocumentRequest", **{
-            "$filter": f"PurchaseOrderByCustomer eq {odata_quote(ref)}", "$top": 1}), None)
+        request = self._billing_request(ref)
         if request is None:
-            raise ErpRefused(f"SAP has no billing document request with "
-                             f"PurchaseOrderByCustomer {ref} for {doc.memo}: upload its "
-                             "external billing data first")
+            assert doc.partner is not None
+            sold_to = doc.partner.erp_id or self.push_customer(doc.partner, doc.company)
+            self.api.send("POST", billing_request.PATH, write=True,
+                          content=billing_request.request_envelope(doc, ref, sold_to,
+                                                                   self.settings),
+                          headers={"Content-Type": "text/xml; charset=utf-8",
+                                   "SOAPAction": f'"{billing_request.ACTION}"'})
+            for n in range(self.request_reads):
+                request = self._billing_request(ref)
+                if request is not None or n + 1 == self.request_reads:
+                    break
+                time.sleep(self.request_wait * (n + 1))
+            if request is None:
+                # accepted and not (yet) there: SAP's monitor says why; the next attempt
+                # looks it up before it creates anything
+                raise ErpUnavailable(f"SAP accepted billing document request {ref} for "
+                                     f"{doc.memo} but does not show it yet (see its message "
+                                     "monitor if it never does)")
         net = Decimal(str(request.get("TotalNetAmount") or 0))
         if (net, request.get("TransactionCurrency")) != (doc.net, doc.currency):
             raise ErpRefused(f"SAP billing document request {request['BillingDocumentRequest']}"
@@ -126,6 +161,10 @@ class SapSink:
             raise UnknownOutcome(f"SAP CreateFromSDDocument answered no billing document for "
                                  f"{request['BillingDocumentRequest']}")
         return ErpRecord(str(made["BillingDocument"]), number=str(made["BillingDocument"]))
+
+    def _billing_request(self, ref: str) -> dict[str, Any] | None:
+        return next(self.odata.rows(REQUESTS, "A_BillingDocumentRequest", **{
+            "$filter": f"PurchaseOrderByCustomer eq {odata_quote(ref)}", "$top": 1}), None)
 
     def _journal(self, doc: ErpDocument) -> ErpRecord:
         ref = reference(doc.external_id)

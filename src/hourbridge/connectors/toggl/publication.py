@@ -12,7 +12,7 @@ WS = "/api/v9/workspaces/{workspace}"
 PUBLICATION = Publication(resources=(
     Resource("client", listing(f"{WS}/clients"), create=("POST", f"{WS}/clients"),
              update=("PUT", f"{WS}/clients/{{id}}"), fields=(Field("name", "name"),),
-             alias="client", compared=("name",)),
+             alias="customer", compared=("name",)),
     Resource("project", listing(f"{WS}/projects"), create=("POST", f"{WS}/projects"),
              update=("PUT", f"{WS}/projects/{{id}}"),
              fields=(Field("name", "name"), Field("client", "client_id"),

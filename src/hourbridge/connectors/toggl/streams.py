@@ -22,6 +22,6 @@ def _listed(name: str, records: str | None = None) -> Stream:
 # users (by email), clients, projects and tasks (by name, or the ``[CODE]`` a publish gave
 # them): aliases are learnt where exactly one Hourbridge code equals one of them
 DIRECTORY = (DirectoryList("user", _listed("users"), name="email"),
-             DirectoryList("client", _listed("clients"), name="name"),
+             DirectoryList("customer", _listed("clients"), name="name"),
              DirectoryList("project", _listed("projects"), name="name"),
              DirectoryList("task", _listed("tasks", "data"), name="name"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from hourbridge.domain.erp import (
     ErpCustomer,
@@ -14,6 +14,7 @@ from hourbridge.domain.erp import (
     ErpParty,
     ErpPayment,
     ErpProfile,
+    ErpProject,
     ErpRecord,
     PaymentState,
 )
@@ -56,6 +57,16 @@ class Sink(Protocol):
         ...
 
 
+@runtime_checkable
+class HoldsProjects(Protocol):
+    """A sink whose ERP keeps projects (NetSuite, Business Central, F&O, Oracle Fusion,
+    SAP): ``erp projects pull`` reads them into the identity map."""
+
+    def projects(self, company: str) -> Iterator[ErpProject]:
+        """Every project of ``company`` the ERP holds, page by page."""
+        ...
+
+
 class ErpGateway(Protocol):
     """The sinks by destination name (``pipeline.sinks.SinkRegistry``)."""
 
@@ -78,6 +89,11 @@ class ErpRepository(Protocol):
         """An issued invoice or credit note (with its snapshot) and its lines."""
         ...
 
+    def documents(self, entity: str, numbers: Sequence[str]) -> dict[str, tuple[
+            Mapping[str, Any], list[Mapping[str, Any]]]]:
+        """``document`` of each of these numbers that exists, by number."""
+        ...
+
     def postings(self, destination: str | None, external_id: str | None) -> list[
             dict[str, Any]]: ...
 
@@ -86,6 +102,18 @@ class ErpRepository(Protocol):
         ...
 
     def identity_rows(self, destination: str | None) -> list[dict[str, Any]]: ...
+
+    def project_identity(self, destination: str) -> dict[str, str]:
+        """Our project code -> the ERP's project id ("" when ambiguous at the last pull)."""
+        ...
+
+    def project_identity_rows(self, destination: str | None) -> list[dict[str, Any]]: ...
+
+    def save_project_identity(self, destination: str, matches: Sequence[IdentityMatch],
+                              now: datetime) -> int:
+        """Replace ``destination``'s project map with ``matches`` (``customer`` holds our
+        project code)."""
+        ...
 
     def save_identity(self, destination: str, matches: Sequence[IdentityMatch],
                       now: datetime) -> int:

@@ -9,6 +9,7 @@ from typing import Protocol
 from .connections import ConnectionRepository, WebhookReceipts
 from .contracts import ContractStateRepository
 from .corrections import CorrectionRepository
+from .deals import DealRepository
 from .entries import EntryRepository
 from .erp import ErpRepository
 from .exceptions import ExceptionRepository
@@ -41,6 +42,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     intercompany: IntercompanyRepository
     connections: ConnectionRepository
+    deals: DealRepository
     erp: ErpRepository
     webhook_receipts: WebhookReceipts
     webhooks: WebhookRepository

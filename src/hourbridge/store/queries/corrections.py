@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +21,10 @@ def _changes(before: dict[str, Any], after: dict[str, Any] | None) -> dict[str, 
 
 class CorrectionQueries(QueryBase):
     def corrections(self, *, status: str | None = "open", limit: int = 1000,
-                    offset: int = 0) -> list[dict[str, Any]]:
+                    offset: int = 0, entities: Collection[str] | None = None,
+                    ids: Collection[int] | None = None) -> list[dict[str, Any]]:
+        """Proposals in id order (``entities``: only those on these legal entities' entries;
+        ``ids``: only these)."""
         c, inv, li, te = t.corrections, t.invoices, t.invoice_lines, t.time_entries
         adjustment = li.alias("adjustment")
         adjusted_on = inv.alias("adjusted_on")
@@ -33,6 +37,10 @@ class CorrectionQueries(QueryBase):
                 .outerjoin(adjusted_on, adjusted_on.c.id == adjustment.c.invoice))
         if status:
             stmt = stmt.where(c.c.status == status)
+        if entities is not None:
+            stmt = stmt.where(te.c.entity.in_(sorted(entities)))
+        if ids is not None:
+            stmt = stmt.where(c.c.id.in_(sorted(ids)))
         stmt = stmt.order_by(c.c.id).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(stmt)]

@@ -4,7 +4,7 @@ unbilled WIP."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -72,9 +72,11 @@ class EntryQueries(QueryBase):
                 date_from: date | None = None, date_to: date | None = None,
                 invoice: int | None = None, after: int | None = None,
                 limit: int = 100, offset: int = 0,
-                updated_since: datetime | None = None) -> list[dict[str, Any]]:
-        """Entries in id order, filtered; a page starts ``after`` an id (keyset: stable while
-        rows are added) or skips ``offset`` rows. Each shows its open WIP (``wip_open``: booked
+                updated_since: datetime | None = None,
+                entities: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """Entries in id order, filtered (``entities``: only those of these legal entities);
+        a page starts ``after`` an id (keyset: stable while rows are added) or skips
+        ``offset`` rows. Each shows its open WIP (``wip_open``: booked
         less relieved, in the WIP's currency) and the live invoices it is on (``invoices``:
         id, number, status)."""
         te = t.time_entries
@@ -87,6 +89,8 @@ class EntryQueries(QueryBase):
         stmt = self._entry_filters(stmt, state, customer, date_from, date_to, invoice, after)
         if updated_since is not None:
             stmt = stmt.where(te.c.updated_at >= updated_since)
+        if entities is not None:
+            stmt = stmt.where(te.c.entity.in_(sorted(entities)))
         stmt = stmt.order_by(te.c.id).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(stmt)]

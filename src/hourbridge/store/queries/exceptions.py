@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,7 +14,7 @@ from ._common import QueryBase
 class ExceptionQueries(QueryBase):
     def exceptions(self, *, status: str | None = "open", reason: str | None = None,
                    owner: str | None = None, limit: int = 100,
-                   offset: int = 0) -> list[dict[str, Any]]:
+                   offset: int = 0, updated_since: datetime | None = None) -> list[dict[str, Any]]:
         ex = t.exceptions
         stmt = select(ex.c.id, ex.c.reason, ex.c.owner_role, ex.c.status, ex.c.source,
                       ex.c.external_id, ex.c.location, ex.c.field, ex.c.message,
@@ -24,6 +25,8 @@ class ExceptionQueries(QueryBase):
             stmt = stmt.where(ex.c.reason == reason)
         if owner:
             stmt = stmt.where(ex.c.owner_role == owner)
+        if updated_since is not None:
+            stmt = stmt.where(ex.c.updated_at >= updated_since)
         stmt = stmt.order_by(ex.c.id).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(stmt)]

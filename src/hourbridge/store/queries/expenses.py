@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,10 @@ class ExpenseQueries(QueryBase):
     def expenses(self, *, employee: str | None = None, project: str | None = None,
                  approval: str | None = None, billing: str | None = None,
                  limit: int = 100, offset: int = 0, after: int | None = None,
-                 updated_since: datetime | None = None) -> list[dict[str, Any]]:
+                 updated_since: datetime | None = None,
+                 entities: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """Expenses in id order, filtered (``entities``: only those of these legal
+        entities)."""
         ex = t.expenses
         stmt = select(ex.c.id, ex.c.source, ex.c.external_id, ex.c.revision, ex.c.employee,
                       ex.c.project, ex.c.task, ex.c.entity, ex.c.contract, ex.c.spent_on,
@@ -30,6 +34,8 @@ class ExpenseQueries(QueryBase):
             stmt = stmt.where(ex.c.id > after)
         if updated_since is not None:
             stmt = stmt.where(ex.c.updated_at >= updated_since)
+        if entities is not None:
+            stmt = stmt.where(ex.c.entity.in_(sorted(entities)))
         stmt = stmt.order_by(ex.c.id).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(stmt)]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from .. import tables as t
 from ._common import QueryBase, _hours, money, month_bounds, plain
@@ -13,14 +14,19 @@ from ._common import QueryBase, _hours, money, month_bounds, plain
 
 class IntercompanyQueries(QueryBase):
     def intercompany(self, *, period: str | None = None, limit: int = 100,
-                     offset: int = 0) -> dict[str, Any]:
+                     offset: int = 0, entities: Collection[str] | None = None
+                     ) -> dict[str, Any]:
         """Charges of work in ``period`` (YYYY-MM of the work date, or all): totals per
-        seller, buyer, currency and status, and one page of the charges themselves."""
+        seller, buyer, currency and status, and one page of the charges themselves
+        (``entities``: only charges one of these legal entities sells or buys)."""
         ic = t.intercompany_charges
         where = []
         if period is not None:
             first, last = month_bounds(period)
             where = [ic.c.work_date >= first, ic.c.work_date <= last]
+        if entities is not None:
+            codes = sorted(entities)
+            where.append(or_(ic.c.seller.in_(codes), ic.c.buyer.in_(codes)))
         sums: dict[tuple[str, str, str, str], list[Any]] = {}
         with self.engine.connect() as conn:
             for seller, buyer, currency, status, seconds, amount in conn.execute(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from collections.abc import Collection
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -41,14 +42,20 @@ class InvoiceQueries(QueryBase):
                  kind: str | None = None, customer: str | None = None,
                  date_from: date | None = None, date_to: date | None = None,
                  payment: str | None = None, after: int | None = None,
-                 limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
+                 limit: int = 1000, offset: int = 0, updated_since: datetime | None = None,
+                 entities: Collection[str] | None = None) -> list[dict[str, Any]]:
         """Invoices and credit notes in id order, filtered; ``date_from``/``date_to`` bound
         the issue date (so they leave drafts out). Each says its ``payment``: ``paid``,
         ``partial`` or ``unpaid`` (an issued or posted invoice), or none (a draft, a void, a
         credit note), and (documents owed) ``paid_amount``, ``open_amount`` and
-        ``last_paid_on`` from the payments read back from the ERPs."""
+        ``last_paid_on`` from the payments read back from the ERPs. ``updated_since``: only
+        those changed at or after it; ``entities``: only those of these legal entities."""
         inv = t.invoices
         stmt = select(*(inv.c[c] for c in self._INVOICE_COLS))
+        if updated_since is not None:
+            stmt = stmt.where(inv.c.updated_at >= updated_since)
+        if entities is not None:
+            stmt = stmt.where(inv.c.entity.in_(sorted(entities)))
         for col, value in (("status", status), ("entity", entity), ("kind", kind),
                            ("customer", customer)):
             if value:

@@ -48,12 +48,16 @@ class KpiQueries(QueryBase):
             return cast((func.julianday(later) - func.julianday(earlier)) * 24, BigInteger)
         return cast(func.floor(func.extract("epoch", later - earlier) / 3600), BigInteger)
 
-    def _money_sum(self, column: Any) -> ColumnElement[Any]:
+    def _units(self, column: Any) -> ColumnElement[Any]:
+        """An amount as what ``_money`` reads back: SQLite integer units of 10^-8 (text ->
+        REAL -> x 10^8 -> nearest integer recovers the exact decimal for amounts below
+        2^53 / 10^8, about 90 million; integer arithmetic is exact), PostgreSQL NUMERIC."""
         if self._sqlite:
-            # text -> REAL -> x 10^8 -> nearest integer recovers the exact decimal for
-            # amounts below 2^53 / 10^8 (about 90 million); integer SUM is exact
-            return func.sum(cast(func.round(cast(column, Float) * SCALE), BigInteger))
-        return func.sum(column)
+            return cast(func.round(cast(column, Float) * SCALE), BigInteger)
+        return column  # type: ignore[no-any-return]
+
+    def _money_sum(self, column: Any) -> ColumnElement[Any]:
+        return func.sum(self._units(column))
 
     def _money(self, value: Any) -> Decimal:
         if value is None:
@@ -111,11 +115,18 @@ class KpiQueries(QueryBase):
     def kpi_issued_invoices(self, first: date, last: date, entity: str | None
                             ) -> list[dict[str, Any]]:
         """Invoices issued in the period with when each was first posted to an ERP (null
-        while none was): one row per invoice, a bounded pass (invoices, not entries)."""
-        inv, ep = t.invoices, t.erp_postings
+        while none was) and when it was paid in full (``paid_on``: the last payment's date
+        of an invoice whose status is paid; null otherwise): one row per invoice, a bounded
+        pass (invoices, not entries)."""
+        inv, ep, ip = t.invoices, t.erp_postings, t.invoice_payments
+        # paid in full: status paid (the ERP's word), on the date of its last payment
+        last_paid = (select(ip.c.invoice, func.max(ip.c.paid_on).label("paid_on"))
+                     .group_by(ip.c.invoice).subquery())
+        paid_on = case((inv.c.status == "paid", last_paid.c.paid_on), else_=None)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(inv.c.entity, inv.c.customer, inv.c.number, inv.c.issue_date)
+                select(inv.c.entity, inv.c.customer, inv.c.number, inv.c.issue_date, paid_on)
+                .select_from(inv).outerjoin(last_paid, last_paid.c.invoice == inv.c.id)
                 .where(inv.c.kind == "invoice", inv.c.status.in_(BILLED),
                        inv.c.issue_date.between(first, last),
                        self.kpi_entity_filter(inv.c.entity, entity))).all()
@@ -131,7 +142,8 @@ class KpiQueries(QueryBase):
                                                     or at < posted[(ent, number)]):
                     posted[(ent, number)] = at
         return [{"entity": e, "customer": c, "number": n, "issue_date": d,
-                 "posted_at": posted.get((e, n))} for e, c, n, d in rows]
+                 "posted_at": posted.get((e, n)), "paid_on": _as_date(pd)}
+                for e, c, n, d, pd in rows]
 
     def kpi_wip(self, as_of: date, entity: str | None) -> list[dict[str, Any]]:
         """Approved billable work not yet invoiced, worked on or before ``as_of``, per entity,
@@ -267,24 +279,50 @@ class KpiQueries(QueryBase):
 
     def kpi_receivables(self, first: date, last: date, entity: str | None
                         ) -> list[dict[str, Any]]:
-        """Per entity and currency: what invoices issued by the period's end still owe
-        (issued or posted, not paid) and what was billed (totals) in the period."""
-        inv = t.invoices
-        open_ = case((and_(inv.c.kind == "invoice", inv.c.status.in_(("issued", "posted")),
-                           inv.c.issue_date <= last), inv.c.total), else_=None)
-        in_period = case((inv.c.issue_date.between(first, last), inv.c.total), else_=None)
-        stmt = (select(inv.c.entity, inv.c.currency, inv.c.kind, self._money_sum(open_),
-                       self._money_sum(in_period))
-                .where(inv.c.status.in_(BILLED), self.kpi_entity_filter(inv.c.entity, entity))
-                .group_by(inv.c.entity, inv.c.currency, inv.c.kind))
+        """Per entity and currency: what invoices issued by the period's end still owed at
+        its end, net of the payments made by then and of the credit notes issued by then
+        against them (never below zero per invoice), and what was billed in the period
+        (invoice totals less credit-note totals)."""
+        inv, ip = t.invoices, t.invoice_payments
+        cn = inv.alias("cn")
+        paid = (select(ip.c.invoice,
+                       func.sum(case((ip.c.paid_on <= last, self._units(ip.c.amount)),
+                                     else_=0)).label("paid"),
+                       func.count().label("payments"))
+                .group_by(ip.c.invoice).subquery())
+        credited = (select(cn.c.credits.label("invoice"),
+                           func.sum(func.abs(self._units(cn.c.total))).label("credited"))
+                    .where(cn.c.kind == "credit_note", cn.c.status.in_(BILLED),
+                           cn.c.credits.is_not(None), cn.c.issue_date <= last)
+                    .group_by(cn.c.credits).subquery())
+        owed = (self._units(inv.c.total) - func.coalesce(paid.c.paid, 0)
+                - func.coalesce(credited.c.credited, 0))
+        # paid by the ERP's word with no payment read back: nothing owed, date unknown
+        open_ = case((and_(inv.c.status == "paid", paid.c.payments.is_(None)), 0),
+                     (owed > 0, owed), else_=0)
+        owed_stmt = (select(inv.c.entity, inv.c.currency, func.sum(open_))
+                     .select_from(inv)
+                     .outerjoin(paid, paid.c.invoice == inv.c.id)
+                     .outerjoin(credited, credited.c.invoice == inv.c.id)
+                     .where(inv.c.kind == "invoice", inv.c.status.in_(BILLED),
+                            inv.c.issue_date <= last,
+                            self.kpi_entity_filter(inv.c.entity, entity))
+                     .group_by(inv.c.entity, inv.c.currency))
+        billed_stmt = (select(inv.c.entity, inv.c.currency, inv.c.kind,
+                              self._money_sum(inv.c.total))
+                       .where(inv.c.status.in_(BILLED), inv.c.issue_date.between(first, last),
+                              self.kpi_entity_filter(inv.c.entity, entity))
+                       .group_by(inv.c.entity, inv.c.currency, inv.c.kind))
+        sums: dict[tuple[str, str], list[Decimal]] = {}
         with self.engine.connect() as conn:
-            rows = conn.execute(stmt).all()
-        out = []
-        for e, c, kind, owed, billed in rows:
-            sign = -1 if kind == "credit_note" else 1
-            out.append({"entity": e, "currency": c, "receivable": self._money(owed),
-                        "billed": sign * abs(self._money(billed))})
-        return out
+            for e, c, amount in conn.execute(owed_stmt):
+                sums.setdefault((e, c), [Decimal(0), Decimal(0)])[0] += self._money(amount)
+            for e, c, kind, amount in conn.execute(billed_stmt):
+                sign = -1 if kind == "credit_note" else 1
+                sums.setdefault((e, c), [Decimal(0), Decimal(0)])[1] += (
+                    sign * abs(self._money(amount)))
+        return [{"entity": e, "currency": c, "receivable": owed, "billed": billed}
+                for (e, c), (owed, billed) in sorted(sums.items())]
 
     def _histogram(self, pairs: Any) -> list[dict[str, Any]]:
         """(entity, customer, whole days, count) from a statement grouped by (entity,
@@ -297,6 +335,13 @@ class KpiQueries(QueryBase):
         with self.engine.connect() as conn:
             return [{"entity": e, "customer": c, "days": int(d), "count": int(n)}
                     for e, c, d, n in conn.execute(stmt) if d is not None]
+
+
+def _as_date(value: Any) -> date | None:
+    """A date read through a CASE (SQLite gives its ISO text back)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
 
 
 def _instants(first: date, last: date) -> tuple[datetime, datetime]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -51,11 +51,17 @@ class LedgerQueries(QueryBase):
         return [{"entity": e, "currency": c, "account": a, "balance": money(b, c)}
                 for (e, c, a), b in sorted(sums.items())]
 
-    def journal(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    def journal(self, limit: int = 100, offset: int = 0,
+                entities: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """Journal entries in id order with their lines (``entities``: only those of these
+        legal entities)."""
         je, jl = t.journal_entries, t.journal_lines
+        stmt = select(je)
+        if entities is not None:
+            stmt = stmt.where(je.c.entity.in_(sorted(entities)))
         with self.engine.connect() as conn:
             heads = [dict(r._mapping) for r in conn.execute(
-                select(je).order_by(je.c.id).limit(limit).offset(offset))]
+                stmt.order_by(je.c.id).limit(limit).offset(offset))]
             lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
             if heads:
                 functional = dict(conn.execute(

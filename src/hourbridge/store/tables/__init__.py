@@ -9,7 +9,7 @@ importing this package gives ``hourbridge.store.tables.metadata`` the whole sche
 
 from __future__ import annotations
 
-from .access import api_keys, entity_policies
+from .access import api_keys, entity_policies, rate_limit_windows
 from .audit import audit_chain_head, audit_log
 from .base import Id, metadata
 from .billing import (
@@ -27,6 +27,7 @@ from .billing import (
     revenue_recognitions,
 )
 from .connections import connections, tracker_exports, webhook_quarantine, webhook_receipts
+from .crm import crm_deals
 from .delivery import (
     idempotency_keys,
     journal_entries,
@@ -34,7 +35,13 @@ from .delivery import (
     outbox,
     schedule_runs,
 )
-from .erp import erp_identity_map, erp_postings, erp_profiles, invoice_payments
+from .erp import (
+    erp_identity_map,
+    erp_postings,
+    erp_profiles,
+    erp_project_map,
+    invoice_payments,
+)
 from .intake import (
     PENDING_APPROVAL,
     PENDING_STATES,
@@ -79,6 +86,7 @@ __all__ = [
     "contracts",
     "corrections",
     "cost_rates",
+    "crm_deals",
     "customers",
     "dead_letter_replays",
     "employees",
@@ -87,6 +95,7 @@ __all__ = [
     "erp_identity_map",
     "erp_postings",
     "erp_profiles",
+    "erp_project_map",
     "exceptions",
     "expenses",
     "fx_rates",
@@ -108,6 +117,7 @@ __all__ = [
     "outbox",
     "projects",
     "rate_cards",
+    "rate_limit_windows",
     "rate_rows",
     "retainer_months",
     "revenue_recognitions",

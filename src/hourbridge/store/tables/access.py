@@ -5,7 +5,16 @@ until then), revocation and last use."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Integer, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+)
 
 from ..types import UtcDateTime
 from .base import metadata
@@ -34,4 +43,14 @@ entity_policies = Table(
     "entity_policies", metadata,
     Column("entity", String(64), primary_key=True),
     Column("four_eyes_issue", Boolean, nullable=False),
+)
+
+# requests per credential per fixed window (api/ratelimit.py): one row per (who, window),
+# counted by one UPSERT, so every ``serve`` process shares one count; old windows are pruned
+rate_limit_windows = Table(
+    "rate_limit_windows", metadata,
+    Column("who", String(200), nullable=False),  # key id, or "jwt:<subject>"
+    Column("window", BigInteger, nullable=False),  # the window's start, seconds since epoch
+    Column("hits", Integer, nullable=False),
+    PrimaryKeyConstraint("who", "window", name="pk_rate_limit_windows"),
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import BigInteger, Integer, MetaData
 
 metadata = MetaData(
@@ -14,3 +17,15 @@ metadata = MetaData(
     }
 )
 Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite rowid aliasing needs INTEGER
+
+
+def utc_now() -> datetime:
+    """``onupdate`` of an ``updated_at``: when a statement does not set it itself."""
+    return datetime.now(UTC)
+
+
+def created_or_now(context: Any) -> datetime:
+    """``default`` of an ``updated_at``: the row's ``created_at`` (the clock of the command
+    that made it), so a new row was last changed when it was made."""
+    created = context.get_current_parameters().get("created_at")
+    return created if isinstance(created, datetime) else utc_now()

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from ..types import ExactDecimal, UtcDateTime
-from .base import Id, metadata
+from .base import Id, created_or_now, metadata, utc_now
 
 # --- billing -----------------------------------------------------------------------------
 billing_runs = Table(
@@ -75,7 +75,10 @@ invoices = Table(
     Column("voided_at", UtcDateTime),
     Column("voided_by", String(128)),
     Column("void_reason", Text),
+    # any change to the row (issue, void, payment, freeze): lists take `updated_since`
+    Column("updated_at", UtcDateTime, default=created_or_now, onupdate=utc_now),
     UniqueConstraint("entity", "number", name="uq_invoices_entity_number"),
+    Index("ix_invoices_updated_at", "updated_at"),
 )
 
 invoice_lines = Table(

@@ -59,6 +59,18 @@ erp_identity_map = Table(
     Column("pulled_at", UtcDateTime, nullable=False),
 )
 
+# which of an ERP's projects each of ours is (domain.erp_identity.match_projects), as the
+# last ``erp projects pull`` found it; erp_id "" for one no rule settled (ambiguous)
+erp_project_map = Table(
+    "erp_project_map", metadata,
+    Column("destination", String(64), primary_key=True),
+    Column("project", String(64), primary_key=True),
+    Column("erp_id", String(64), nullable=False),
+    Column("matched_by", String(16), nullable=False),  # external_id / code / name
+    Column("erp_name", String(200), nullable=False),
+    Column("pulled_at", UtcDateTime, nullable=False),
+)
+
 # payments an ERP holds against an issued invoice or credit note, read back by
 # ``erp payments pull``: one row per payment the ERP names (its own id), recorded once
 invoice_payments = Table(

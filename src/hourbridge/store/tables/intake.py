@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 from ..types import ExactDecimal, UtcDateTime
-from .base import Id, metadata
+from .base import Id, created_or_now, metadata, utc_now
 
 # The pending approval states as one literal predicate: a query uses the partial index only
 # when its own condition is this very expression (SQLite matches the terms as written and
@@ -148,6 +148,9 @@ exceptions = Table(
     Column("closed_at", UtcDateTime),
     Column("closed_by", String(128)),
     Column("note", Text),
+    # any change (reassessed, resolved, dismissed): the list takes `updated_since`
+    Column("updated_at", UtcDateTime, default=created_or_now, onupdate=utc_now),
+    Index("ix_exceptions_updated_at", "updated_at"),
 )
 
 # Expenses: like time entries with an amount instead of a duration. The billing axis is the
