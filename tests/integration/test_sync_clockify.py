@@ -54,10 +54,12 @@ def test_clockify_pages_the_report_by_body_and_refuses_breaks(hb: Hourbridge) ->
         assert (first["pages"], first["rows"], first["accepted"], first["rejected"]) == (
             3, 420, 418, 2)
         assert first["reasons"] == {"not_work": 2}
+        # a first pull reads the workspace's users, clients and projects first (GET)
+        reports = [call for call in tracker.calls if call[0] == "POST"]
         posted = [(path, body["detailedFilter"]["page"], body["detailedFilter"]["pageSize"])
-                  for _, path, body in tracker.calls]
+                  for _, path, body in reports]
         assert posted == [("/v1/workspaces/w1/reports/detailed", n, 200) for n in (1, 2, 3)]
-        body = tracker.calls[0][2]
+        body = reports[0][2]
         assert body["dateRangeStart"] == "2000-01-01T00:00:00.000Z"
         assert body["exportType"] == "JSON" and body["dateRangeEnd"].endswith(".000Z")
         assert all(a == "tok-secret" for a in tracker.auth_seen)  # X-Api-Key

@@ -72,6 +72,8 @@ class Imitation:
     # activities), served when set (else 404, as a tracker without them)
     lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     failing_patches: int = 0  # the next n PATCHes answer 503 (Kimai)
+    # its master data (``support.tracker_directory.Directory``): asked first when set
+    directory: Any = None
     toggles: int = 0  # Kimai ``PATCH .../export`` calls (a toggle: never to be used)
 
     def seed(self, count: int) -> None:
@@ -208,9 +210,34 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(imitation.page_delay)
         return True
 
+    def _directory(self, imitation: Imitation, method: str, body: Any = None) -> bool:
+        """The master-data call answered by the imitation's directory (True) or not."""
+        if imitation.directory is None:
+            return False
+        url = urlsplit(self.path)
+        with imitation.lock:
+            answer = imitation.directory.handle(method, url.path, parse_qs(url.query), body)
+        if answer is not None:
+            with imitation.lock:
+                imitation.calls.append((method, url.path, body))
+            self._send(*answer)
+        return answer is not None
+
+    def do_PUT(self) -> None:
+        self._write("PUT")
+
+    def do_DELETE(self) -> None:
+        self._write("DELETE")
+
+    def _write(self, method: str) -> None:
+        imitation = self.server.imitation  # type: ignore[attr-defined]
+        body = self._body()
+        if self._authorised(imitation) and not self._directory(imitation, method, body):
+            self._send(404, {}, {"message": "not found"})
+
     def do_GET(self) -> None:
         imitation = self.server.imitation  # type: ignore[attr-defined]
-        if not self._authorised(imitation):
+        if not self._authorised(imitation) or self._directory(imitation, "GET"):
             return
         url = urlsplit(self.path)
         with imitation.lock:
@@ -228,7 +255,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         imitation = self.server.imitation  # type: ignore[attr-defined]
         body = self._body()
-        if not self._authorised(imitation):
+        if not self._authorised(imitation) or self._directory(imitation, "POST", body):
             return
         url = urlsplit(self.path)
         with imitation.lock:
@@ -242,7 +269,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         imitation = self.server.imitation  # type: ignore[attr-defined]
         body = self._body()
-        if not self._authorised(imitation):
+        if not self._authorised(imitation) or self._directory(imitation, "PATCH", body):
             return
         url = urlsplit(self.path)
         parts = url.path.strip("/").split("/")

@@ -118,6 +118,32 @@ def connections_mark_exported(name: Name, as_json: JsonOpt = False) -> None:
             console.print(f"  {external_id}: {reason}", markup=False)
 
 
+@connections_app.command("publish")
+def connections_publish(
+    name: Name,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Read the tracker and show what would change; write nothing.")]
+    = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Offer Hourbridge's customers, active projects, their tasks and assignments at the
+    connection's tracker: created, updated or archived there by its ids (a closed project is
+    archived), so consultants pick only valid codes. Safe to run again after a failure."""
+    with session() as hb:
+        report = hb.handle(c.PublishMasterData(name, dry_run))
+        if as_json:
+            print_json(report)
+            return
+        table(f"publish {name}" + (" (dry run)" if dry_run else ""),
+              ["kind", "created", "updated", "archived", "unchanged"],
+              [(kind, n["create"], n["update"], n["archive"], n["unchanged"])
+               for kind, n in report["by_kind"].items()])
+        for line in report["skipped"]:
+            console.print(f"  skipped {line}", markup=False)
+        for line in report["refused"]:
+            console.print(f"  refused {line}", markup=False)
+
+
 @connections_app.command("remove")
 def connections_remove(name: Name, as_json: JsonOpt = False) -> None:
     """Forget a connection (its entries stay)."""

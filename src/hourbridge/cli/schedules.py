@@ -1,7 +1,8 @@
 """``hourbridge schedules``: the batch work of the schedules file (``HOURBRIDGE_SCHEDULES_FILE``),
 which ``hourbridge worker`` runs when due; ``list`` shows them, ``run NAME`` runs one now.
 
-The actions, each a use case that is safe to run again: ``sync`` (a connection), ``billing``
+The actions, each a use case that is safe to run again: ``sync`` (a connection), ``publish``
+(master data to a connection's tracker), ``billing``
 (through the day before the tick), ``revenue`` (the month before the tick's), ``payroll_export``
 (approved hours of the month before, the ``export payroll`` rows, to
 ``FOLDER/payroll-YYYY-MM.csv|json``) and ``warehouse_export`` (Parquet files of entries,
@@ -39,6 +40,11 @@ def actions(hb: Hourbridge) -> dict[str, Action]:
                                             bool(s.params.get("full", False)))).as_dict()
         return {k: report.get(k) for k in ("pages", "rows", "accepted", "rejected")}
 
+    def publish(s: Schedule, tick: datetime) -> dict[str, Any]:
+        report = hb.handle(c.PublishMasterData(str(s.params["connection"]),
+                                               actor=f"schedule:{s.name}"))
+        return {k: report[k] for k in ("create", "update", "archive", "unchanged")}
+
     def billing(s: Schedule, tick: datetime) -> dict[str, Any]:
         through = window(tick).through
         report = hb.handle(c.RunBilling(through, s.params.get("entity"))).as_dict()
@@ -69,7 +75,7 @@ def actions(hb: Hourbridge) -> dict[str, Action]:
         folder = Path(str(s.params["folder"]))
         return {"folder": str(folder), "rows": hb.export_warehouse(folder)}
 
-    return {"sync": sync, "billing": billing, "revenue": revenue,
+    return {"sync": sync, "publish": publish, "billing": billing, "revenue": revenue,
             "payroll_export": payroll_export, "warehouse_export": warehouse_export}
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -28,6 +30,7 @@ from hourbridge.services.ports.connections import (
 
 from .http import RateWindow, TrackerClient, TrackerRefused
 from .native import NativeFile, NativeFormatError, pick
+from .publication import Publisher, items_of, workspace_of
 from .stream import PageStyle, Stream
 from .tracker import ExportMark, Tracker
 from .webhook import open_delivery
@@ -104,9 +107,13 @@ class Trackers:
                                "this HOURBRIDGE_SECRET_KEY (was the key changed?)") from None
         return opened
 
-    def _client(self, connection: Connection) -> TrackerClient:
+    def _client(self, connection: Connection, *, api: bool = False) -> TrackerClient:
+        """A client for the connection; ``api``: at the tracker's master-data API."""
         tracker = self._trackers[connection.tracker]
-        url = urlsplit(connection.base_url)
+        base = connection.base_url
+        if api and tracker.api_base is not None:
+            base = base.replace(*tracker.api_base)
+        url = urlsplit(base)
         loopback = url.hostname in ("127.0.0.1", "localhost", "::1")
         if url.scheme != "https" and not (url.scheme == "http" and loopback
                                           and self._loopback_http):
@@ -115,7 +122,7 @@ class Trackers:
         window = None if tracker.rate is None else RateWindow(*tracker.rate)
         if self._sleep is not None and window is not None:
             window.sleep = self._sleep
-        return TrackerClient(connection.base_url, tracker.auth, self._open(connection),
+        return TrackerClient(base, tracker.auth, self._open(connection),
                              window=window, transport=self._transport,
                              sleep=self._sleep or time.sleep)
 
@@ -161,18 +168,25 @@ class Trackers:
         tracker = self._trackers[connection.tracker]
         if not tracker.directory:
             return
-        with self._client(connection) as client:
+        with self._client(connection, api=True) as client:
+            values = workspace_of(client, tracker.workspace, self._open(connection))
             for listed in tracker.directory:
-                for page in client.pages(listed.stream, None):
-                    data = json.loads(page.body)
-                    items = data.get(listed.stream.records or "", []) if isinstance(
-                        data, dict) else data
-                    for item in items if isinstance(items, list) else []:
-                        if not isinstance(item, dict) or item.get("id") is None:
-                            continue
-                        yield (listed.kind, str(item["id"]),
-                               str(pick(item, listed.name) or ""),
-                               str(pick(item, listed.code) or ""))
+                stream = replace(listed.stream, path=listed.stream.path.format(**values))
+                for item in items_of(client.pages(stream, None), stream.records):
+                    if item.get("id") is None:
+                        continue
+                    yield (listed.kind, str(item["id"]), str(pick(item, listed.name) or ""),
+                           str(pick(item, listed.code) or ""))
+
+    @contextmanager
+    def publisher(self, connection: Connection) -> Iterator[Publisher]:
+        """One publish's session at the connection's tracker (``connectors.publication``)."""
+        tracker = self._trackers[connection.tracker]
+        if tracker.publication is None:
+            raise Permanent(f"{tracker.name}: no master data can be published there")
+        with self._client(connection, api=True) as client:
+            values = workspace_of(client, tracker.workspace, self._open(connection))
+            yield Publisher(client, tracker.publication, values)
 
     def mark_exported(self, connection: Connection, external_ids: list[str]
                       ) -> Iterator[tuple[str, str | None]]:

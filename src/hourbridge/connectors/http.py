@@ -5,7 +5,8 @@ translation of foreign failures into ``errors.Retryable`` / ``errors.Permanent``
   an error message (errors name the request path only, never headers).
 - Paging follows the stream's ``PageStyle``: ``links.next`` in the body (Harvest v2, followed
   verbatim until null) or an RFC 8288 ``Link: <...>; rel="next"`` header; ``?page=N`` until
-  ``X-Total-Pages`` (Kimai); ``page`` in a POSTed body until a short page (Clockify reports);
+  ``X-Total-Pages`` (Kimai); ``?page=N`` until a short page (Clockify's REST lists);
+  ``page`` in a POSTed body until a short page (Clockify reports);
   or one unpaged answer (Toggl v9 ``/me/time_entries``).
 - Rate limits: a client-side sliding window (Harvest: 100 requests per 15 s), and the server's
   429 with ``Retry-After`` (seconds or an HTTP-date, RFC 9110 section 10.2.3) honoured through
@@ -195,7 +196,7 @@ class TrackerClient:
             params[stream.page_size_param] = stream.page_size
         if cursor is not None:
             params[stream.cursor_param] = cursor
-        if stream.page_style is PageStyle.PAGE_HEADERS:
+        if stream.page_style in (PageStyle.PAGE_HEADERS, PageStyle.QUERY_PAGE):
             params["page"] = 1
         url: str | None = stream.path
         number = 1
@@ -218,7 +219,8 @@ class TrackerClient:
                 # hand them to another host
                 raise TrackerRefused(f"{stream.path}: the next page link leaves "
                                      f"{self._http.base_url.host}; not followed")
-            if stream.page_style is PageStyle.PAGE_HEADERS and params is not None:
+            if stream.page_style in (PageStyle.PAGE_HEADERS, PageStyle.QUERY_PAGE) and \
+                    params is not None:
                 params["page"] = number + 1
             else:
                 params = None  # a next link carries its own query (maybe a cursor)
@@ -240,6 +242,9 @@ class TrackerClient:
             total = response.headers.get("X-Total-Pages", "1")
             return stream.path if total.isdigit() and number < int(total) else None
         data = response.json()
+        if style is PageStyle.QUERY_PAGE:
+            items = data.get(stream.records or "", []) if isinstance(data, dict) else data
+            return stream.path if len(items) >= stream.page_size else None
         if style is PageStyle.BODY_PAGE:
             items = data.get(stream.records or "", []) if isinstance(data, dict) else data
             return stream.path if len(items) >= stream.page_size else None

@@ -20,6 +20,7 @@ class PageStyle(enum.Enum):
     PAGE_HEADERS = "page_headers"  # ``?page=N`` until ``X-Total-Pages`` (Kimai 2.x)
     BODY_PAGE = "body_page"  # ``page`` in a POSTed body until a short page (Clockify reports)
     UNPAGED = "unpaged"  # the whole list in one answer (Toggl v9 ``/me/time_entries``)
+    QUERY_PAGE = "query_page"  # ``?page=N`` until a short page (Clockify's REST lists)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .http import AuthStyle
 from .stream import DirectoryList, FieldMap, Stream
 from .webhook import Webhook
+
+if TYPE_CHECKING:  # publication reads records with native, which knows the Tracker
+    from .publication import Publication
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +42,10 @@ class Tracker:
     export_mark: ExportMark | None = None
     # its own lists of users, projects and tasks, read to learn aliases
     directory: tuple[DirectoryList, ...] = ()
+    # how Hourbridge's projects, tasks and assignments are written there (None: not)
+    publication: Publication | None = None
+    # its master-data API where the entries come from elsewhere: (text in the connection's
+    # base URL, what replaces it) (Clockify: the reports host, then the REST host)
+    api_base: tuple[str, str] | None = None
+    # where ``{workspace}`` comes from: (path, field) of the answer (Toggl ``/me``)
+    workspace: tuple[str, str] | None = None

@@ -171,6 +171,9 @@ AUDITED: dict[type, _Intent] = {
     c.AddAlias: lambda x: ("alias.add", f"aliases/{x.source}/{x.kind}/{x.external_id}",
                            f"-> {x.code}"),
     c.PullErpCustomers: lambda x: ("erp.identity", f"erp_identity/{x.destination}", ""),
+    # master data written to a tracker: it changes what consultants may book there
+    c.PublishMasterData: lambda x: ("connection.publish", f"connections/{x.name}",
+                                    "dry run" if x.dry_run else ""),
     c.PullErpProjects: lambda x: ("erp.projects", f"erp_projects/{x.destination}", ""),
     c.AddCrmConnection: lambda x: ("connection.add", f"connections/{x.name}", ""),
     c.ConfirmDeal: lambda x: ("deal.confirm", f"deals/{x.opportunity_id}", x.note),

@@ -275,6 +275,16 @@ class AddAlias:
 
 
 @dataclass(frozen=True, slots=True)
+class PublishMasterData:
+    """Offer Hourbridge's customers, active projects, their tasks and assignments at a
+    connection's tracker (create, update, archive by its ids); ``dry_run`` changes nothing."""
+
+    name: str
+    dry_run: bool = False
+    actor: str = "cli"
+
+
+@dataclass(frozen=True, slots=True)
 class MarkExported:
     """Mark a connection's invoiced entries exported at its tracker (Kimai's flag), once
     each; ``limit`` bounds one run."""

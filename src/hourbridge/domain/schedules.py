@@ -22,6 +22,7 @@ from .problems import Problem
 # action -> the parameters it takes (anything else in a schedule is refused)
 ACTIONS: Final[dict[str, frozenset[str]]] = {
     "sync": frozenset({"connection", "full"}),
+    "publish": frozenset({"connection"}),
     "billing": frozenset({"entity"}),
     "revenue": frozenset({"entity"}),
     "payroll_export": frozenset({"folder", "entity", "format"}),
@@ -29,6 +30,7 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
 }
 REQUIRED: Final[dict[str, frozenset[str]]] = {
     "sync": frozenset({"connection"}),
+    "publish": frozenset({"connection"}),
     "payroll_export": frozenset({"folder"}),
     "warehouse_export": frozenset({"folder"}),
 }

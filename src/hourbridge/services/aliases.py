@@ -10,6 +10,7 @@ from typing import Any
 from hourbridge.domain import commands as c
 from hourbridge.domain.aliases import KINDS, NAMES, candidates, suggestions
 from hourbridge.domain.problems import Problem
+from hourbridge.domain.publication import code_in_name
 from hourbridge.errors import InvalidInput, Permanent, Retryable
 
 from .deps import Collaborators
@@ -73,7 +74,8 @@ def learn_aliases(connection: Connection, uow: UnitOfWork, now: datetime,
         for kind, ident, name, code in listed:
             if (connection.name, kind, ident) in md.aliases:
                 continue
-            said = {s.casefold() for s in (name, code) if s}
+            # a name a publish gave (``[CODE] name``) names its code
+            said = {s.casefold() for s in (name, code, code_in_name(name)) if s}
             matches = {ours for ours, label in candidates(md, kind).items()
                        if said & {s.casefold() for s in (ours, label) if s}}
             if len(matches) == 1:

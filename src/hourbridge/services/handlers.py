@@ -52,6 +52,7 @@ from .masterdata import load_master_data
 from .payments import pull_erp_payments, queue_payments_pull
 from .ports.ledger import LedgerSink
 from .ports.uow import UnitOfWork
+from .publication import publish_masterdata
 from .rejection import reject_entries
 from .revenue import revenue_schedule, run_revenue
 from .voids import void_invoice
@@ -97,6 +98,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.SyncConnection: sync_connection,
     c.SetWebhookSecret: set_webhook_secret,
     c.MarkExported: mark_exported,
+    c.PublishMasterData: publish_masterdata,
     c.AddAlias: add_alias,
     c.ReceiveWebhook: receive_webhook,
     c.AddWebhook: add_webhook,

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from . import (
     adjustments,
+    aliases,
     approvals,
     audit,
     billing,
@@ -38,7 +39,7 @@ router = APIRouter()
 for _module in (masterdata, fx_rates, time_entries, approvals, adjustments, billing, holds,
                 invoices, credit_notes, contracts, corrections, exceptions, ledger, delivery,
                 expenses, intercompany, sources, webhook_receipts, trace, audit, events, kpis,
-                reconciliation, receivables):
+                reconciliation, receivables, aliases):
     router.include_router(_module.router)
 router.include_router(deals.router)  # CRM won deals (issue 11 item 8)
 router.include_router(deals.events)

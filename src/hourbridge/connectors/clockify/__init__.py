@@ -9,7 +9,8 @@ from hourbridge.connectors.tracker import Tracker
 from hourbridge.connectors.webhook import SignatureScheme, Webhook
 
 from .fields import FIELDS
-from .streams import TIME_ENTRIES
+from .publication import PUBLICATION
+from .streams import DIRECTORY, TIME_ENTRIES
 
 CLOCKIFY = Tracker(
     name="clockify", base_url="https://reports.api.clockify.me/v1/workspaces/WORKSPACE",
@@ -18,6 +19,9 @@ CLOCKIFY = Tracker(
                     scheme=SignatureScheme.SHARED_TOKEN,
                     event_header="Clockify-Webhook-Event-Type",
                     deletion_events=("TIME_ENTRY_DELETED",)),
+    directory=DIRECTORY, publication=PUBLICATION,
+    # its users, projects and tasks are on the REST host, not the reports host
+    api_base=("reports.api.clockify.me/v1/", "api.clockify.me/api/v1/"),
 )
 
 __all__ = ["CLOCKIFY"]

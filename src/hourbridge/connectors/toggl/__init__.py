@@ -11,7 +11,8 @@ from hourbridge.connectors.tracker import Tracker
 from hourbridge.connectors.webhook import SignatureScheme, Webhook
 
 from .fields import FIELDS
-from .streams import TIME_ENTRIES
+from .publication import PUBLICATION
+from .streams import DIRECTORY, TIME_ENTRIES
 
 TOGGL = Tracker(
     name="toggl", base_url="https://api.track.toggl.com", auth=AuthStyle.BASIC_API_TOKEN,
@@ -22,6 +23,9 @@ TOGGL = Tracker(
         # Toggl's retry schedule is not in the samples: a day keeps its retries; a replay
         # inside the day is caught by its event id
         window=timedelta(days=1), ping=("payload", "ping"), handshake="validation_code"),
+    directory=DIRECTORY, publication=PUBLICATION,
+    # the workspace its lists live in: the secret's ``workspace_id``, else the user's default
+    workspace=("/api/v9/me", "default_workspace_id"),
 )
 
 __all__ = ["TOGGL"]

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from hourbridge.domain.commands import IncomingPayload
+from hourbridge.domain.publication import Listed, Step
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,28 @@ class WebhookReceipts(Protocol):
         ...
 
 
+class TrackerPublisher(Protocol):
+    """One publish's reads and writes at a tracker (``connectors.publication``)."""
+
+    def kinds(self) -> list[tuple[str, str | None]]:
+        """The kinds it publishes in order, each with the alias kind its items are
+        recorded as (None: not recorded)."""
+        ...
+
+    def compared(self, kind: str) -> tuple[str, ...]:
+        """The fields whose difference makes an update."""
+        ...
+
+    def listed(self, kind: str, projects: Mapping[str, str]) -> list[Listed]:
+        """What it lists of ``kind``; ``projects``: project code -> its id there."""
+        ...
+
+    def apply(self, kind: str, step: Step) -> str:
+        """Create, update or archive (a create's unknown outcome is never sent again);
+        the item's id there."""
+        ...
+
+
 class TrackerGateway(Protocol):
     def trackers(self) -> list[str]: ...
     def seal(self, secret: Mapping[str, str]) -> str: ...
@@ -111,6 +135,11 @@ class TrackerGateway(Protocol):
 
     def reseal(self, connection: Connection, parts: Mapping[str, str]) -> str:
         """The connection's secret with ``parts`` added, sealed again."""
+        ...
+
+    def publisher(self, connection: Connection) -> AbstractContextManager[TrackerPublisher]:
+        """A publish session at the connection's tracker (``Permanent`` when none is
+        declared)."""
         ...
 
     def open_delivery(self, connection: Connection, headers: Mapping[str, str], body: bytes,

@@ -26,6 +26,16 @@ class MasterDataQueries(QueryBase):
                                        for code, rate in record["tax_rates"].items()}
         return [_json(r) for r in out]
 
+    def aliases(self, source: str | None = None) -> list[dict[str, str]]:
+        """Id aliases (of one source), sorted by source, kind and tracker id."""
+        ia = t.id_aliases
+        query = select(ia.c.source, ia.c.kind, ia.c.external_id, ia.c.code).order_by(
+            ia.c.source, ia.c.kind, ia.c.external_id)
+        if source is not None:
+            query = query.where(ia.c.source == source)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
     def entity_accounts(self) -> dict[str, Accounts]:
         """Chart-of-accounts mapping per legal entity code."""
         en = t.entities
