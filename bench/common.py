@@ -107,7 +107,7 @@ class Database:
             import psycopg
             from psycopg import sql
 
-            dbname = _pg_name(name)
+            dbname = f"hb_bench_{name}"
             parts = urlsplit(ctx.postgres_url)
             url = urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, ""))
             with psycopg.connect(ctx.postgres_url, autocommit=True) as conn:
@@ -150,16 +150,7 @@ class Database:
 
         with psycopg.connect(str(self.admin_url), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                         .format(sql.Identifier(_pg_name(self.name))))
-
-
-def _pg_name(name: str) -> str:
-    """The benchmark database of ``name``; ``HOURBRIDGE_BENCH_DB_TAG`` (letters, digits) keeps
-    two checkouts benchmarking on one server out of each other's databases."""
-    tag = os.environ.get("HOURBRIDGE_BENCH_DB_TAG", "")
-    if not re.fullmatch(r"[a-z0-9]*", tag):
-        raise ValueError(f"bad HOURBRIDGE_BENCH_DB_TAG {tag!r}")
-    return f"hb_bench_{tag}{'_' if tag else ''}{name}"
+                         .format(sql.Identifier(f"hb_bench_{self.name}")))
 
 
 # --- the CLI -------------------------------------------------------------------------------
