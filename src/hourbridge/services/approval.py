@@ -29,16 +29,17 @@ from hourbridge.domain.localday import posting_day
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval
 from hourbridge.domain.money import time_amount
-from hourbridge.domain.pricing import price_entry
+from hourbridge.domain.pricing import PriceBasis, price_entry
 from hourbridge.domain.problems import ALREADY, Problem, Skip
 from hourbridge.domain.rating import RateBook
+from hourbridge.domain.validation import role_on
 from hourbridge.errors import InvalidInput
 
 from .deps import Collaborators
 from .intercompany import Charges
 from .journal import publish_journal
 from .ports.batches import chunked
-from .ports.entries import EntryRow, EntrySelection
+from .ports.entries import Approved, EntryRow, EntrySelection, StoredPrice
 from .ports.uow import UnitOfWork
 
 
@@ -74,6 +75,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
     with uow:
         md = uow.masterdata.snapshot()
         rates = RateBook(md)
+        basis = PriceBasis(md)
         selection = EntrySelection(
             ids=cmd.entry_ids, employee=cmd.employee, project=cmd.project,
             date_from=cmd.date_from, date_to=cmd.date_to,
@@ -89,7 +91,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
         approved_ids: list[int] = []
         charges = Charges(md)
         for batch in chunked(uow.entries.select(selection), 5000):
-            approvals: list[tuple[int, Decimal | None, str | None, Decimal | None]] = []
+            approvals: list[Approved] = []
             for row in batch:
                 if cmd.entities is not None and row.entity not in cmd.entities:
                     continue  # another entity's entry: as unknown (``not_found`` by id)
@@ -106,9 +108,13 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
                     report.skipped.append(Skip(row.id, refused))
                     continue
                 if not row.billable or not _accrues(row, md):
-                    approvals.append((row.id, None, None, None))
+                    approvals.append((row.id, None, None, None, None))
                     continue
-                decision = price_entry(row, md, rates)
+                # the decision is kept on the entry (with the role it was decided for and
+                # its basis), so billing reuses it instead of pricing again (issue 16)
+                role = (role_on(md, row.employee, row.project, row.work_date)
+                        if row.contract in md.contracts else None)
+                decision = price_entry(row, md, rates, role)
                 entity = md.entities[row.entity]
                 rate = (decision if isinstance(decision, Problem) else wip_rate(
                     md.contracts[row.contract or ""], entity.currency, fx, row.work_date,
@@ -119,7 +125,11 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
                     continue
                 assert not isinstance(decision, Problem)
                 amount = time_amount(row.billable_seconds, decision.rate, decision.currency)
-                approvals.append((row.id, amount, decision.currency, rate))
+                kept = basis.of(row.contract or "", row.project)
+                price = None if kept is None or role is None else StoredPrice(
+                    decision.rate, decision.currency, decision.card, decision.row,
+                    decision.rule, decision.scope, decision.contract_version, role, kept)
+                approvals.append((row.id, amount, decision.currency, rate, price))
                 customer = md.projects[row.project].customer
                 sums = wip[(row.entity, decision.currency)][(customer, row.project, rate)]
                 sums[0] += amount

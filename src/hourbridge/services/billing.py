@@ -26,7 +26,7 @@ from hourbridge.domain.invoiced import diff_standing, with_drafts
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, Billing, Contract
 from hourbridge.domain.money import hours
-from hourbridge.domain.pricing import price_entry
+from hourbridge.domain.pricing import PriceBasis, price_entry
 from hourbridge.domain.problems import Problem, Skip
 from hourbridge.domain.rating import RateBook, RateDecision
 from hourbridge.domain.tax import invoice_tax
@@ -39,8 +39,19 @@ from .deps import Collaborators
 from .ports import EntryRow, EntrySelection, NewException, UnitOfWork
 
 
+def _stored(row: EntryRow, basis: PriceBasis) -> tuple[str, RateDecision] | None:
+    """The role and rate decision approval kept for the entry, while its basis still holds
+    (``domain.pricing.PriceBasis``); None: there is none, or master data moved since."""
+    p = row.price
+    if p is None or row.contract is None or p.basis != basis.of(row.contract, row.project):
+        return None
+    return p.role, RateDecision(p.rate, p.currency, p.card, p.row, p.rule, p.scope,
+                                p.contract_version)
+
+
 def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
-                    holds: HoldBook, report: BillingReport) -> list[BillableItem]:
+                    holds: HoldBook, report: BillingReport, basis: PriceBasis
+                    ) -> list[BillableItem]:
     items: list[BillableItem] = []
     # a contract's entries share few (employee, project, day)s and (.., task)s: each role is
     # looked up once (pricing and the line both need it), each rate decided once
@@ -61,8 +72,16 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
                 report.skipped.append(Skip.because(row.id, "on_hold", hold.describe(),
                                                    hold=hold.id))
                 continue
+        # the decision approval took, reused unless master data moved since (issue 16)
         key = (row.employee, row.project, row.task, row.work_date)
-        known = priced.get(key)
+        known = _stored(row, basis)
+        if known is not None:
+            report.prices_reused += 1
+        else:
+            report.prices_decided += 1
+            if row.price is not None:
+                report.repriced.append(row.id)
+            known = priced.get(key)
         if known is None:
             # without a known contract pricing refuses the entry before it looks for a role
             has_contract = row.contract is not None and row.contract in md.contracts
@@ -231,6 +250,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
     with uow:
         md = uow.masterdata.snapshot()
         rates = RateBook(md)
+        basis = PriceBasis(md)
         holds = HoldBook(uow.holds.active())
         fx = FxTable(md.fx_rates.values())  # converts expenses in another currency
         selection = EntrySelection(
@@ -247,7 +267,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
                 projects_of[p.contract].append(p.code)
         for contract_id, rows in _grouped_rows(uow, scope, selection):
             skipped_before = len(report.skipped)
-            items = _billable_items(rows, md, rates, holds, report)
+            items = _billable_items(rows, md, rates, holds, report, basis)
             contract = md.contracts.get(contract_id)
             if contract is None:
                 continue

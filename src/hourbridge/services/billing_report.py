@@ -28,6 +28,11 @@ class BillingReport:
     entries_covered: int = 0
     settlements: list[dict[str, Any]] = field(default_factory=list)
     not_invoiced: list[dict[str, Any]] = field(default_factory=list)
+    # rate decisions: kept from approval and reused, or decided by this run; ``repriced``:
+    # entries whose kept decision master data changed since approval (issue 16, item 2)
+    prices_reused: int = 0
+    prices_decided: int = 0
+    repriced: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         totals: dict[str, Decimal] = {}
@@ -41,6 +46,10 @@ class BillingReport:
                 "retainer_months_settled": self.settlements,
                 "changes_since_last_run": self.changes,
                 "not_invoiced": self.not_invoiced,
+                "prices": {"reused_from_approval": self.prices_reused,
+                           "decided_by_run": self.prices_decided,
+                           "repriced_after_change": len(self.repriced),
+                           "repriced_entries": self.repriced[:100]},
                 "totals": {k: str(v) for k, v in sorted(totals.items())},
                 "skipped": [s.as_dict() for s in self.skipped]}
 

@@ -35,6 +35,7 @@ class WriteTracker:
     def reset(self) -> None:
         self._hash = hashlib.sha256()
         self.changes: Counter[str] = Counter()
+        self._last: tuple[Any, Any] = (None, None)
 
     @property
     def digest(self) -> str:
@@ -59,6 +60,15 @@ class WriteTracker:
         m = _WRITE.match(statement)
         if m is None or m.group(1).lower() in _UNTRACKED:
             return
+        last_context, last_parameters = self._last
+        if executemany and context is not None and context is last_context \
+                and parameters is last_parameters:
+            # an "insertmanyvalues" INSERT (many rows with RETURNING) is sent in batches, and
+            # SQLAlchemy 2.0 reports every batch with the whole statement's parameters
+            # (sqlalchemy#13018): counted and hashed once, not once per batch (which was
+            # quadratic in the rows: 80 % of a 20,000-entry billing run on SQLite)
+            return
+        self._last = (context, parameters)  # held (not ids) until the next statement
         rows = cursor.rowcount if cursor.rowcount is not None else -1
         if rows <= 0 and (rows < 0 or "RETURNING" in statement.upper()):
             # a driver that does not count (executemany), or an INSERT ... RETURNING whose

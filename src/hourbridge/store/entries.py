@@ -9,12 +9,9 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
-    Column,
     Connection,
     Date,
-    MetaData,
     String,
-    Table,
     and_,
     bindparam,
     func,
@@ -36,15 +33,12 @@ from hourbridge.services.ports.entries import (
 )
 
 from . import tables as t
-from ._sql import _chunks, _member
+from ._sql import _chunks
+from .approval_ledger import NO_PRICE, PRICE_COLS, ApprovalLedger, entry_row
 from .billing_ledger import BillingLedger
-from .bulk import bulk_insert, note_bulk_write, sqlite_value
+from .bulk import bulk_insert, sqlite_value
 from .intake_rows import stored_rows, taken_contents
 from .issuing_ledger import IssuingLedger
-
-# the session-local table approvals are copied into on PostgreSQL (not part of the schema)
-_APPROVING = Table("approving", MetaData(), Column("id"), Column("wip"), Column("cur"),
-                   Column("rate"))
 
 _ENTRY_COLS = (
     t.time_entries.c.id, t.time_entries.c.source, t.time_entries.c.external_id,
@@ -56,13 +50,11 @@ _ENTRY_COLS = (
     t.time_entries.c.written_off_seconds, t.time_entries.c.wip_fx_rate,
     t.time_entries.c.notes,
 )
-
-
 def _stored_entry(*r: Any) -> StoredEntry:
     return StoredEntry(*r[:-1], r[-1] is not None)  # the last: deleted_at, a tombstone
 
 
-class SqlEntries(BillingLedger, IssuingLedger):
+class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
@@ -123,6 +115,7 @@ class SqlEntries(BillingLedger, IssuingLedger):
         row = self._row(entry, at)
         del row["created_at"]
         row["intake_key"] = entry.content_key if claim_content else None
+        row.update(NO_PRICE)  # a revision is priced again when it is approved or billed
         self.conn.execute(update(t.time_entries).where(t.time_entries.c.id == entry_id)
                           .values(**row))
 
@@ -166,11 +159,11 @@ class SqlEntries(BillingLedger, IssuingLedger):
             clause = list(where) + ([te.c.id.in_(part)] if part is not None else [])
             last = 0
             while True:
-                stmt = (select(*_ENTRY_COLS).where(and_(te.c.id > last, *clause))
+                stmt = (select(*_ENTRY_COLS, *PRICE_COLS).where(and_(te.c.id > last, *clause))
                         .order_by(te.c.id).limit(self.PAGE))
                 rows = self.conn.execute(stmt).all()
                 for r in rows:
-                    yield EntryRow(*r)
+                    yield entry_row(r)
                 if len(rows) < self.PAGE:
                     break
                 last = rows[-1][0]
@@ -191,43 +184,6 @@ class SqlEntries(BillingLedger, IssuingLedger):
                                                                *self._where(selection)))
                 .group_by(te.c.contract))
         return {k: int(n) for k, n in self.conn.execute(stmt) if k is not None}
-
-    def approve(self, approvals: Sequence[tuple[int, Decimal | None, str | None, Decimal | None]],
-                at: datetime, by: str) -> None:
-        """A hot path at month end: one bulk update per batch (a temporary table filled by
-        COPY on PostgreSQL, one driver executemany on SQLite)."""
-        if not approvals:
-            return
-        note_bulk_write(self.conn, "time_entries", len(approvals))
-        if self.conn.dialect.name == "postgresql":
-            self.conn.exec_driver_sql(
-                "CREATE TEMP TABLE IF NOT EXISTS approving "
-                "(id bigint PRIMARY KEY, wip numeric, cur varchar(3), rate numeric) "
-                "ON COMMIT DELETE ROWS")
-            self.conn.exec_driver_sql("TRUNCATE approving")
-            bulk_insert(self.conn, _APPROVING, ("id", "wip", "cur", "rate"), approvals)
-            self.conn.execute(text(
-                "UPDATE time_entries SET approval = 'approved', approved_at = :at, "
-                "approved_by = :by, wip_amount = a.wip, wip_currency = a.cur, "
-                "wip_fx_rate = a.rate, updated_at = :at "
-                "FROM approving a WHERE time_entries.id = a.id"), {"at": at, "by": by})
-            return
-        stamp = sqlite_value(at)
-        self.conn.exec_driver_sql(
-            "UPDATE time_entries SET approval = 'approved', approved_at = ?, approved_by = ?, "
-            "wip_amount = ?, wip_currency = ?, wip_fx_rate = ?, updated_at = ? WHERE id = ?",
-            [(stamp, by, None if w is None else format(w, "f"), c,
-              None if r is None else format(r, "f"), stamp, i)
-             for i, w, c, r in approvals])
-
-    def reject(self, ids: Sequence[int], at: datetime, by: str, reason: str) -> None:
-        """Send entries back: not approved, nothing booked for them any more."""
-        te = t.time_entries
-        for member in _member(self.conn, te.c.id, ids):
-            self.conn.execute(update(te).where(member).values(
-                approval="rejected", approved_at=None, approved_by=None, wip_amount=None,
-                wip_currency=None, wip_fx_rate=None, rejected_at=at, rejected_by=by,
-                rejection_reason=reason, updated_at=at))
 
     def adjust(self, entry_id: int, before: int, after: int, wip: Decimal | None,
                wip_delta: Decimal | None, reason: str, actor: str, at: datetime) -> int:
@@ -344,6 +300,7 @@ class SqlEntries(BillingLedger, IssuingLedger):
             "wip_currency": currency, "updated_at": at,
             "deleted_at": at if entry.deleted else None}
         if not entry.deleted:
+            values.update(NO_PRICE)  # the work may have moved: billing prices it again
             values.update(employee=entry.employee, project=entry.project, task=entry.task,
                           entity=entry.entity, contract=entry.contract,
                           work_date=entry.work_date, worked_seconds=entry.worked_seconds,

@@ -126,16 +126,22 @@ class SqlInvoices:
         return out
 
     def _insert_all(self, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert rows (dicts of the same keys); their ids, in the order given. PostgreSQL:
-        the ids are taken from the table's sequence first and the rows go in by ``COPY``
-        (a multi-row INSERT ... RETURNING of thousands of lines costs more to build and
-        parse than to run); SQLite: one executemany with RETURNING."""
+        """Insert rows (dicts of the same keys); their ids, in the order given. The ids are
+        taken first and the rows go in by one bulk statement: PostgreSQL takes them from the
+        table's sequence and sends the rows by ``COPY`` (a multi-row INSERT ... RETURNING of
+        thousands of lines costs more to build and parse than to run); SQLite numbers them
+        from the largest id, safe because every write transaction holds the database's one
+        write lock from its start (``BEGIN IMMEDIATE``, store/engine.py), and sends them by
+        one executemany (an INSERT ... RETURNING in parameter order goes a row at a time)."""
         if not rows:
             return []
         if self.conn.dialect.name != "postgresql":
-            return [int(i) for i in self.conn.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                rows).scalars()]
+            start = int(self.conn.execute(
+                select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+            numbered = list(range(start + 1, start + 1 + len(rows)))
+            self.conn.execute(insert(table), [{"id": i, **r} for i, r in zip(
+                numbered, rows, strict=True)])
+            return numbered
         ids = sorted(int(i) for i in self.conn.execute(text(
             "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
             {"t": table.name, "n": len(rows)}).scalars())

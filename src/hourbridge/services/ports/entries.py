@@ -101,6 +101,29 @@ class NewEntry(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class StoredPrice:
+    """The rate decision approval took for an entry, kept on it so billing reuses it instead
+    of pricing again (issue 16, item 2): the decision (``RateDecision``'s fields; the currency
+    is the entry's WIP currency), the role it was decided for, and the basis it holds on
+    (``domain.pricing.PriceBasis``)."""
+
+    rate: Decimal
+    currency: str
+    card: str
+    row: str
+    rule: str
+    scope: str
+    contract_version: int
+    role: str
+    basis: str
+
+
+# what approval stores per entry: id, WIP amount, WIP currency, the rate the WIP was
+# translated at, and the rate decision (None where nothing was priced: non-billable work)
+Approved = tuple[int, Decimal | None, str | None, Decimal | None, StoredPrice | None]
+
+
+@dataclass(frozen=True, slots=True)
 class EntryRow:
     """A stored entry as approval and billing read it."""
 
@@ -124,6 +147,7 @@ class EntryRow:
     # the rate the WIP was translated at (None: not approved, or approved before FX existed)
     wip_fx_rate: Decimal | None = None
     notes: str = ""  # shown on invoice lines at the entry detail level
+    price: StoredPrice | None = None  # the decision approval stored (None: none kept)
 
     @property
     def open_seconds(self) -> int:
@@ -181,8 +205,7 @@ class EntryRepository(IntakeRepository[NewEntry], Protocol):
     def select(self, selection: EntrySelection) -> Iterator[EntryRow]: ...
     def contracts(self, selection: EntrySelection) -> list[str]: ...
     def contract_counts(self, selection: EntrySelection) -> dict[str, int]: ...
-    def approve(self, approvals: Sequence[tuple[int, Decimal | None, str | None, Decimal | None]],
-                at: datetime, by: str) -> None: ...
+    def approve(self, approvals: Sequence[Approved], at: datetime, by: str) -> None: ...
     def set_billing(self, ids: Sequence[int], state: str, at: datetime) -> None: ...
     def bill_open(self, billed: Sequence[tuple[int, int]], at: datetime) -> None: ...
     def wip_rows(self, ids: Sequence[int]) -> list[ReliefRow]: ...

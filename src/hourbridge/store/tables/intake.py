@@ -99,6 +99,17 @@ time_entries = Table(
     # the rate the WIP was translated into functional currency at (1 in the same currency);
     # relief, restores and adjustments translate at it, so the WIP clears in both currencies
     Column("wip_fx_rate", ExactDecimal),
+    # the rate decision approval took (issue 16, item 2; ports.entries.StoredPrice): billing
+    # reuses it while ``price_basis`` (domain.pricing.PriceBasis) still matches master data,
+    # else prices again; the currency is ``wip_currency``. Null: nothing priced or kept
+    Column("price_rate", ExactDecimal),
+    Column("price_card", String(64)),
+    Column("price_row", String(64)),
+    Column("price_rule", String(32)),
+    Column("price_scope", String(16)),
+    Column("price_version", Integer),
+    Column("price_role", String(64)),
+    Column("price_basis", String(32)),
     # the billing ledger by quantity: seconds on live invoices net of credits, seconds
     # written off, and how much of the WIP has been relieved by invoicing (seconds, amount)
     Column("billed_seconds", BigInteger, nullable=False, server_default="0"),
