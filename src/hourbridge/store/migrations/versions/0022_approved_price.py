@@ -1,7 +1,7 @@
 """the rate decision approval took, kept on the entry for billing to reuse
 
-Revision ID: 0018_approved_price
-Revises: 0017_schedules
+Revision ID: 0022_approved_price
+Revises: 0021_credit_payments
 Create Date: 2026-12-06
 
 Approval prices every billable entry; billing priced it again (issue 16, item 2). The whole
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 import hourbridge.store.types
 
 
-revision = "0018_approved_price"
-down_revision = "0017_schedules"
+revision = "0022_approved_price"
+down_revision = "0021_credit_payments"
 branch_labels = None
 depends_on = None
 
