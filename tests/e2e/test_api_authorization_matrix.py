@@ -53,6 +53,16 @@ def _seed(hb: Hourbridge, client: TestClient) -> dict[str, Any]:
             "scope": "entry", "ref": str(seeded["pending"][entity]), "reason": "dispute"})
         assert r.status_code == 201, r.text
         seeded["hold"][entity] = r.json()["id"]
+    # a row each entity's project refuses: an exception about that entity
+    bad = [{"external_id": f"bad-{e}", "employee": emp, "project": p, "task": "DEV",
+            "work_date": "2026-08-12", "hours": "many"}
+           for e, emp, p in (("DE", "E1", "P1"), ("AT", "Z1", "P2"))]
+    r = client.post("/v1/time-entries", json={"source": "bad", "time_entries": bad},
+                    headers=seeded["admin"])
+    assert r.status_code == 201 and r.json()["rejected"] == 2, r.text
+    listed = client.get("/v1/exceptions", headers=seeded["admin"]).json()["items"]
+    seeded["exception"] = {x["external_id"][4:]: x["id"] for x in listed
+                           if x["source"] == "bad"}
     return seeded
 
 
@@ -90,6 +100,16 @@ def _skips(path: str, ids: str, body: Callable[[dict[str, Any], str], dict[str, 
         return r.status_code == 200 and not any(
             s["id"] == one and s["reason"] == "not_found" for s in r.json()["skipped"])
     return check
+
+
+def _retried(client: TestClient, headers: dict[str, str], seeded: dict[str, Any],
+             entity: str) -> bool:
+    """Retrying an exception reports it (still open: its row is still wrong); another
+    entity's is left out exactly as an unknown id is."""
+    one = seeded["exception"][entity]
+    r = client.post("/v1/exceptions/retry", headers=headers, json={"ids": [one]})
+    assert r.status_code < 500, r.text
+    return r.status_code == 200 and str(one) in r.json()["still_open"]
 
 
 def _entry(s: dict[str, Any], e: str) -> int:
@@ -172,8 +192,11 @@ OPERATIONS: dict[str, tuple[str, Keeps, Check]] = {
         "GET", lambda s, e: f"/v1/kpis?period=2026-08&entity={e}")),
     "reconciliation": ("kpis:read", "none", _status(
         "GET", lambda s, e: "/v1/reconciliation?period=2026-08")),
-    "list exceptions": ("exceptions:read", "none", _status(
-        "GET", lambda s, e: "/v1/exceptions")),
+    "list exceptions": ("exceptions:read", "object", _listed(
+        "/v1/exceptions", "id", lambda s, e: s["exception"][e])),
+    "exceptions by reason": ("exceptions:read", "object", _listed(
+        "/v1/exceptions?reason=invalid_quantity", "id", lambda s, e: s["exception"][e])),
+    "retry exception": ("exceptions:write", "object", _retried),
     "dead letters": ("delivery:read", "none", _status("GET", lambda s, e: "/v1/dead-letters")),
     "audit log": ("audit:read", "none", _status("GET", lambda s, e: "/v1/audit")),
 }
@@ -255,8 +278,22 @@ def test_another_entitys_object_answers_as_an_unknown_one(
                  "/v1/journal/trial-balance", "/v1/holds"):
         items = client.get(path, headers=de).json()["items"]
         assert items and {i["entity"] for i in items} == {"DE"}, path
+    # exceptions: another entity's is retried and dismissed exactly as an unknown id is
+    at = seeded["exception"]["AT"]
+    for path, body in (("/v1/exceptions/retry", {}),
+                       ("/v1/exceptions/dismiss", {"note": "not ours"})):
+        answers = [client.post(path, headers=de, json={"ids": [i], **body}).json()
+                   for i in (at, 999_999)]
+        assert answers[0] == answers[1], answers
+    assert client.post("/v1/exceptions/retry", headers=de, json={}).json()["retried"] == 1
+    queue = client.get("/v1/exceptions", headers=de).json()
+    assert [x["id"] for x in queue["items"]] == [seeded["exception"]["DE"]]
+    assert queue["by_reason"] == {"invalid_quantity": 1}
+    admin_queue = client.get("/v1/exceptions", headers=seeded["admin"]).json()
+    assert at in [x["id"] for x in admin_queue["items"]]  # still open: not dismissed
     print(f"foreign objects answered as unknown ones: {len(foreign)} of {len(foreign)} "
-          "reads/writes identical; 6 lists and 3 runs keep to the key's entity", flush=True)
+          "reads/writes identical, and 2 of 2 exception writes; 7 lists and 3 runs keep to "
+          "the key's entity", flush=True)
 
 
 def test_classified_fields_by_role(world: tuple[Hourbridge, TestClient]) -> None:
