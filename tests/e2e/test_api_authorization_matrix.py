@@ -197,6 +197,12 @@ OPERATIONS: dict[str, tuple[str, Keeps, Check]] = {
     "exceptions by reason": ("exceptions:read", "object", _listed(
         "/v1/exceptions?reason=invalid_quantity", "id", lambda s, e: s["exception"][e])),
     "retry exception": ("exceptions:write", "object", _retried),
+    "trace entry": ("delivery:read", "object", _status(
+        "GET", lambda s, e: f"/v1/trace/entry/{_entry(s, e)}")),
+    "trace invoice": ("delivery:read", "object", _status(
+        "GET", lambda s, e: f"/v1/trace/invoice/{invoice_of(s, e)}")),
+    "trace a row never stored": ("delivery:read", "object", _status(
+        "GET", lambda s, e: f"/v1/trace/entry/bad:bad-{e}")),
     "dead letters": ("delivery:read", "none", _status("GET", lambda s, e: "/v1/dead-letters")),
     "audit log": ("audit:read", "none", _status("GET", lambda s, e: "/v1/audit")),
 }
@@ -257,8 +263,12 @@ def test_another_entitys_object_answers_as_an_unknown_one(
         "place hold": ("POST", "/v1/holds", lambda i: {"scope": "entry", "ref": str(i),
                                                         "reason": "dispute"}),
         "release hold": ("POST", "/v1/holds/{}/release", lambda i: {"note": "ok"}),
+        "trace entry": ("GET", "/v1/trace/entry/{}", None),
+        "trace invoice": ("GET", "/v1/trace/invoice/{}", None),
+        "trace credit note": ("GET", "/v1/trace/credit-note/{}", None),
     }.items():
-        ref = (seeded["pending"]["AT"] if name in ("entry", "adjust", "place hold")
+        ref = (seeded["pending"]["AT"] if name in ("entry", "adjust", "place hold",
+                                                   "trace entry")
                else seeded["hold"]["AT"] if name == "release hold"
                else invoice_of(seeded, "AT"))
         for out, target in ((foreign, ref), (unknown, 999_999)):

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from .. import tables as t
-from ..exceptions import of_entities
+from ..exceptions import exception_entity, of_entities
 from ._common import QueryBase
 
 
@@ -47,6 +47,13 @@ class ExceptionQueries(QueryBase):
             row = conn.execute(select(ex.c.id, ex.c.source, ex.c.status, ex.c.reason,
                                       ex.c.external_id).where(ex.c.id == exception_id)).first()
         return None if row is None else dict(row._mapping)
+
+    def exception_entities(self, ids: Collection[int]) -> list[str | None]:
+        """The legal entity each of these exceptions is about (None: none known)."""
+        ex = t.exceptions
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(exception_entity()).where(
+                ex.c.id.in_(sorted(ids)))).scalars()) if ids else []
 
     def exceptions_by_reason(self, status: str | None = "open",
                              entities: Collection[str] | None = None) -> dict[str, int]:
