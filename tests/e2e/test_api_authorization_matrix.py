@@ -63,6 +63,18 @@ def _seed(hb: Hourbridge, client: TestClient) -> dict[str, Any]:
     listed = client.get("/v1/exceptions", headers=seeded["admin"]).json()["items"]
     seeded["exception"] = {x["external_id"][4:]: x["id"] for x in listed
                            if x["source"] == "bad"}
+    # a dead letter each: a journal entry's event (DE), a webhook delivery of one (AT)
+    with hb.uow() as uow:
+        uow.outbox.add("je-DE", "hourbridge.unknown.v1", "journal/je-DE",
+                       {"id": "je-DE", "data": {"entity": "DE"}}, hb.clock())
+        uow.outbox.add("wh-AT", "hourbridge.unknown.v1", "erp",
+                       {"subscription": "erp", "event": {"data": {"entity": "AT"}}},
+                       hb.clock())
+        uow.commit()
+    hb.worker.drain()
+    dead = client.get("/v1/dead-letters", headers=seeded["admin"]).json()["items"]
+    seeded["dead"] = {"DE": next(d["id"] for d in dead if d["key"] == "je-DE"),
+                      "AT": next(d["id"] for d in dead if d["key"] == "wh-AT")}
     return seeded
 
 
@@ -203,7 +215,10 @@ OPERATIONS: dict[str, tuple[str, Keeps, Check]] = {
         "GET", lambda s, e: f"/v1/trace/invoice/{invoice_of(s, e)}")),
     "trace a row never stored": ("delivery:read", "object", _status(
         "GET", lambda s, e: f"/v1/trace/entry/bad:bad-{e}")),
-    "dead letters": ("delivery:read", "none", _status("GET", lambda s, e: "/v1/dead-letters")),
+    "dead letters": ("delivery:read", "object", _listed(
+        "/v1/dead-letters", "id", lambda s, e: s["dead"][e])),
+    "dead letter": ("delivery:read", "object", _status(
+        "GET", lambda s, e: f"/v1/dead-letters/{s['dead'][e]}")),
     "audit log": ("audit:read", "none", _status("GET", lambda s, e: "/v1/audit")),
 }
 
@@ -266,10 +281,12 @@ def test_another_entitys_object_answers_as_an_unknown_one(
         "trace entry": ("GET", "/v1/trace/entry/{}", None),
         "trace invoice": ("GET", "/v1/trace/invoice/{}", None),
         "trace credit note": ("GET", "/v1/trace/credit-note/{}", None),
+        "dead letter": ("GET", "/v1/dead-letters/{}", None),
     }.items():
         ref = (seeded["pending"]["AT"] if name in ("entry", "adjust", "place hold",
                                                    "trace entry")
                else seeded["hold"]["AT"] if name == "release hold"
+               else seeded["dead"]["AT"] if name == "dead letter"
                else invoice_of(seeded, "AT"))
         for out, target in ((foreign, ref), (unknown, 999_999)):
             r = client.request(method, path.format(target), headers=de,
@@ -299,11 +316,20 @@ def test_another_entitys_object_answers_as_an_unknown_one(
     queue = client.get("/v1/exceptions", headers=de).json()
     assert [x["id"] for x in queue["items"]] == [seeded["exception"]["DE"]]
     assert queue["by_reason"] == {"invalid_quantity": 1}
+    # dead letters: another entity's is `not_dead` on replay, as an unknown id is
+    replays = [client.post("/v1/dead-letters/replay", headers=de,
+                           json={"ids": [i], "note": "x"}).json()["not_dead"]
+               for i in (seeded["dead"]["AT"], 999_999)]
+    assert replays == [[seeded["dead"]["AT"]], [999_999]]
+    everything = client.post("/v1/dead-letters/replay", headers=de,
+                             json={"reason": "no_handler", "note": "ours only"}).json()
+    assert everything["replayed"] == [seeded["dead"]["DE"]]
+    assert client.post("/v1/worker/drain", headers=de).status_code == 403
     admin_queue = client.get("/v1/exceptions", headers=seeded["admin"]).json()
     assert at in [x["id"] for x in admin_queue["items"]]  # still open: not dismissed
     print(f"foreign objects answered as unknown ones: {len(foreign)} of {len(foreign)} "
-          "reads/writes identical, and 2 of 2 exception writes; 7 lists and 3 runs keep to "
-          "the key's entity", flush=True)
+          "reads/writes identical, 2 of 2 exception writes and 2 of 2 replays; 7 lists "
+          "and 3 runs keep to the key's entity", flush=True)
 
 
 def test_classified_fields_by_role(world: tuple[Hourbridge, TestClient]) -> None:
