@@ -153,8 +153,10 @@ OPERATIONS: dict[str, tuple[str, Keeps, Check]] = {
         lambda s, e: {"invoice_id": invoice_of(s, e), "reason": "goodwill"})),
     "receivables aging": ("invoices:read", "object", _status(
         "GET", lambda s, e: f"/v1/receivables/aging?entity={e}")),
-    "invoice sequences": ("invoices:read", "none", _status(
-        "GET", lambda s, e: "/v1/invoice-sequences")),
+    "invoice sequences": ("invoices:read", "object", _listed(
+        "/v1/invoice-sequences", "entity", _entity)),
+    "one invoice sequence": ("invoices:read", "object", _status(
+        "GET", lambda s, e: f"/v1/invoice-sequences?entity={e}")),
     # master data
     "list customers": ("masterdata:read", "object", _listed(
         "/v1/customers", "id", lambda s, e: {"DE": "ACME", "AT": "WIEN"}[e])),
@@ -202,8 +204,8 @@ OPERATIONS: dict[str, tuple[str, Keeps, Check]] = {
         "GET", lambda s, e: "/v1/intercompany-charges")),
     "kpis": ("kpis:read", "object", _status(
         "GET", lambda s, e: f"/v1/kpis?period=2026-08&entity={e}")),
-    "reconciliation": ("kpis:read", "none", _status(
-        "GET", lambda s, e: "/v1/reconciliation?period=2026-08")),
+    "reconciliation": ("kpis:read", "object", _status(
+        "GET", lambda s, e: f"/v1/reconciliation?period=2026-08&entity={e}")),
     "list exceptions": ("exceptions:read", "object", _listed(
         "/v1/exceptions", "id", lambda s, e: s["exception"][e])),
     "exceptions by reason": ("exceptions:read", "object", _listed(
@@ -325,6 +327,13 @@ def test_another_entitys_object_answers_as_an_unknown_one(
                              json={"reason": "no_handler", "note": "ours only"}).json()
     assert everything["replayed"] == [seeded["dead"]["DE"]]
     assert client.post("/v1/worker/drain", headers=de).status_code == 403
+    # reconciliation: the key's entity only, and naming another is a 404
+    assert client.get("/v1/reconciliation?period=2026-08&entity=AT",
+                      headers=de).status_code == 404
+    hours = {who: {s["source"]: s["hours"]["hourbridge"] for s in client.get(
+        "/v1/reconciliation?period=2026-08", headers=key).json()["sources"]}
+        for who, key in (("DE", de), ("all", seeded["admin"]))}
+    assert (hours["DE"]["t"], hours["all"]["t"]) == ("6.00", "10.00"), hours
     admin_queue = client.get("/v1/exceptions", headers=seeded["admin"]).json()
     assert at in [x["id"] for x in admin_queue["items"]]  # still open: not dismissed
     print(f"foreign objects answered as unknown ones: {len(foreign)} of {len(foreign)} "
