@@ -82,11 +82,15 @@ def test_event_entity_from_the_journal_an_erp_document_maps(
             t.outbox.select().with_only_columns(t.outbox.c.key, t.outbox.c.id))}
     erp, pull = events[f"erp:odoo:{journal['key']}"], events["pull-1"]
     assert (hb.queries.event_entity(erp), hb.queries.event_entity(pull)) == ("AT", None)
+    number = client.get(f"/v1/invoices/{invoice_of(seeded, 'AT')}").json()["number"]
+    assert number
     traced = {}
     for entity in ("DE", "AT"):
         key = bearer(api_key(hb, "admin", entities=(entity,)))
         traced[entity] = client.get(f"/v1/trace/event/{journal['key']}",
                                     headers=key).status_code
+        by_number = client.get(f"/v1/trace/invoice/{number}", headers=key)
+        assert by_number.status_code == (200 if entity == "AT" else 404), by_number.text
     assert traced == {"DE": 404, "AT": 200}
     print(f"event entities: erp document AT, payments pull none; trace of an AT journal "
           f"event by entity key: {traced}", flush=True)

@@ -40,7 +40,8 @@ def trace(
     limit: Annotated[int, Query(ge=1, le=1000, description="entries of an invoice per page")]
     = 100,
 ) -> dict[str, Any]:
-    found: dict[str, Any] = hb.queries.trace(kind, ref, after=after, limit=limit)
+    found: dict[str, Any] = hb.queries.trace(kind, ref, after=after, limit=limit,
+                                             entities=principal.entities)
     if principal.entities is not None:
         for entity in traced_entities(hb, found):
             visible_or_404(principal, "invoice" if kind == "credit-note" else kind, ref,
