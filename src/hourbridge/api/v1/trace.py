@@ -60,4 +60,3 @@ def traced_entities(hb: Hourbridge, found: dict[str, Any]) -> list[str | None]:
         return [j["entity"] for j in found.get("journal") or ()] or [None]
     return hb.queries.exception_entities([p["id"] for p in found.get("problems") or ()]) \
         or [None]
-
