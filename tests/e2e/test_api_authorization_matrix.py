@@ -53,6 +53,28 @@ def _seed(hb: Hourbridge, client: TestClient) -> dict[str, Any]:
             "scope": "entry", "ref": str(seeded["pending"][entity]), "reason": "dispute"})
         assert r.status_code == 201, r.text
         seeded["hold"][entity] = r.json()["id"]
+    # a row each entity's project refuses: an exception about that entity
+    bad = [{"external_id": f"bad-{e}", "employee": emp, "project": p, "task": "DEV",
+            "work_date": "2026-08-12", "hours": "many"}
+           for e, emp, p in (("DE", "E1", "P1"), ("AT", "Z1", "P2"))]
+    r = client.post("/v1/time-entries", json={"source": "bad", "time_entries": bad},
+                    headers=seeded["admin"])
+    assert r.status_code == 201 and r.json()["rejected"] == 2, r.text
+    listed = client.get("/v1/exceptions", headers=seeded["admin"]).json()["items"]
+    seeded["exception"] = {x["external_id"][4:]: x["id"] for x in listed
+                           if x["source"] == "bad"}
+    # a dead letter each: a journal entry's event (DE), a webhook delivery of one (AT)
+    with hb.uow() as uow:
+        uow.outbox.add("je-DE", "hourbridge.unknown.v1", "journal/je-DE",
+                       {"id": "je-DE", "data": {"entity": "DE"}}, hb.clock())
+        uow.outbox.add("wh-AT", "hourbridge.unknown.v1", "erp",
+                       {"subscription": "erp", "event": {"data": {"entity": "AT"}}},
+                       hb.clock())
+        uow.commit()
+    hb.worker.drain()
+    dead = client.get("/v1/dead-letters", headers=seeded["admin"]).json()["items"]
+    seeded["dead"] = {"DE": next(d["id"] for d in dead if d["key"] == "je-DE"),
+                      "AT": next(d["id"] for d in dead if d["key"] == "wh-AT")}
     return seeded
 
 
@@ -92,6 +114,16 @@ def _skips(path: str, ids: str, body: Callable[[dict[str, Any], str], dict[str, 
     return check
 
 
+def _retried(client: TestClient, headers: dict[str, str], seeded: dict[str, Any],
+             entity: str) -> bool:
+    """Retrying an exception reports it (still open: its row is still wrong); another
+    entity's is left out exactly as an unknown id is."""
+    one = seeded["exception"][entity]
+    r = client.post("/v1/exceptions/retry", headers=headers, json={"ids": [one]})
+    assert r.status_code < 500, r.text
+    return r.status_code == 200 and str(one) in r.json()["still_open"]
+
+
 def _entry(s: dict[str, Any], e: str) -> int:
     return int(s["pending"][e])
 
@@ -121,8 +153,10 @@ OPERATIONS: dict[str, tuple[str, Keeps, Check]] = {
         lambda s, e: {"invoice_id": invoice_of(s, e), "reason": "goodwill"})),
     "receivables aging": ("invoices:read", "object", _status(
         "GET", lambda s, e: f"/v1/receivables/aging?entity={e}")),
-    "invoice sequences": ("invoices:read", "none", _status(
-        "GET", lambda s, e: "/v1/invoice-sequences")),
+    "invoice sequences": ("invoices:read", "object", _listed(
+        "/v1/invoice-sequences", "entity", _entity)),
+    "one invoice sequence": ("invoices:read", "object", _status(
+        "GET", lambda s, e: f"/v1/invoice-sequences?entity={e}")),
     # master data
     "list customers": ("masterdata:read", "object", _listed(
         "/v1/customers", "id", lambda s, e: {"DE": "ACME", "AT": "WIEN"}[e])),
@@ -170,11 +204,23 @@ OPERATIONS: dict[str, tuple[str, Keeps, Check]] = {
         "GET", lambda s, e: "/v1/intercompany-charges")),
     "kpis": ("kpis:read", "object", _status(
         "GET", lambda s, e: f"/v1/kpis?period=2026-08&entity={e}")),
-    "reconciliation": ("kpis:read", "none", _status(
-        "GET", lambda s, e: "/v1/reconciliation?period=2026-08")),
-    "list exceptions": ("exceptions:read", "none", _status(
-        "GET", lambda s, e: "/v1/exceptions")),
-    "dead letters": ("delivery:read", "none", _status("GET", lambda s, e: "/v1/dead-letters")),
+    "reconciliation": ("kpis:read", "object", _status(
+        "GET", lambda s, e: f"/v1/reconciliation?period=2026-08&entity={e}")),
+    "list exceptions": ("exceptions:read", "object", _listed(
+        "/v1/exceptions", "id", lambda s, e: s["exception"][e])),
+    "exceptions by reason": ("exceptions:read", "object", _listed(
+        "/v1/exceptions?reason=invalid_quantity", "id", lambda s, e: s["exception"][e])),
+    "retry exception": ("exceptions:write", "object", _retried),
+    "trace entry": ("delivery:read", "object", _status(
+        "GET", lambda s, e: f"/v1/trace/entry/{_entry(s, e)}")),
+    "trace invoice": ("delivery:read", "object", _status(
+        "GET", lambda s, e: f"/v1/trace/invoice/{invoice_of(s, e)}")),
+    "trace a row never stored": ("delivery:read", "object", _status(
+        "GET", lambda s, e: f"/v1/trace/entry/bad:bad-{e}")),
+    "dead letters": ("delivery:read", "object", _listed(
+        "/v1/dead-letters", "id", lambda s, e: s["dead"][e])),
+    "dead letter": ("delivery:read", "object", _status(
+        "GET", lambda s, e: f"/v1/dead-letters/{s['dead'][e]}")),
     "audit log": ("audit:read", "none", _status("GET", lambda s, e: "/v1/audit")),
 }
 
@@ -234,9 +280,15 @@ def test_another_entitys_object_answers_as_an_unknown_one(
         "place hold": ("POST", "/v1/holds", lambda i: {"scope": "entry", "ref": str(i),
                                                         "reason": "dispute"}),
         "release hold": ("POST", "/v1/holds/{}/release", lambda i: {"note": "ok"}),
+        "trace entry": ("GET", "/v1/trace/entry/{}", None),
+        "trace invoice": ("GET", "/v1/trace/invoice/{}", None),
+        "trace credit note": ("GET", "/v1/trace/credit-note/{}", None),
+        "dead letter": ("GET", "/v1/dead-letters/{}", None),
     }.items():
-        ref = (seeded["pending"]["AT"] if name in ("entry", "adjust", "place hold")
+        ref = (seeded["pending"]["AT"] if name in ("entry", "adjust", "place hold",
+                                                   "trace entry")
                else seeded["hold"]["AT"] if name == "release hold"
+               else seeded["dead"]["AT"] if name == "dead letter"
                else invoice_of(seeded, "AT"))
         for out, target in ((foreign, ref), (unknown, 999_999)):
             r = client.request(method, path.format(target), headers=de,
@@ -255,8 +307,38 @@ def test_another_entitys_object_answers_as_an_unknown_one(
                  "/v1/journal/trial-balance", "/v1/holds"):
         items = client.get(path, headers=de).json()["items"]
         assert items and {i["entity"] for i in items} == {"DE"}, path
+    # exceptions: another entity's is retried and dismissed exactly as an unknown id is
+    at = seeded["exception"]["AT"]
+    for path, body in (("/v1/exceptions/retry", {}),
+                       ("/v1/exceptions/dismiss", {"note": "not ours"})):
+        answers = [client.post(path, headers=de, json={"ids": [i], **body}).json()
+                   for i in (at, 999_999)]
+        assert answers[0] == answers[1], answers
+    assert client.post("/v1/exceptions/retry", headers=de, json={}).json()["retried"] == 1
+    queue = client.get("/v1/exceptions", headers=de).json()
+    assert [x["id"] for x in queue["items"]] == [seeded["exception"]["DE"]]
+    assert queue["by_reason"] == {"invalid_quantity": 1}
+    # dead letters: another entity's is `not_dead` on replay, as an unknown id is
+    replays = [client.post("/v1/dead-letters/replay", headers=de,
+                           json={"ids": [i], "note": "x"}).json()["not_dead"]
+               for i in (seeded["dead"]["AT"], 999_999)]
+    assert replays == [[seeded["dead"]["AT"]], [999_999]]
+    everything = client.post("/v1/dead-letters/replay", headers=de,
+                             json={"reason": "no_handler", "note": "ours only"}).json()
+    assert everything["replayed"] == [seeded["dead"]["DE"]]
+    assert client.post("/v1/worker/drain", headers=de).status_code == 403
+    # reconciliation: the key's entity only, and naming another is a 404
+    assert client.get("/v1/reconciliation?period=2026-08&entity=AT",
+                      headers=de).status_code == 404
+    hours = {who: {s["source"]: s["hours"]["hourbridge"] for s in client.get(
+        "/v1/reconciliation?period=2026-08", headers=key).json()["sources"]}
+        for who, key in (("DE", de), ("all", seeded["admin"]))}
+    assert (hours["DE"]["t"], hours["all"]["t"]) == ("6.00", "10.00"), hours
+    admin_queue = client.get("/v1/exceptions", headers=seeded["admin"]).json()
+    assert at in [x["id"] for x in admin_queue["items"]]  # still open: not dismissed
     print(f"foreign objects answered as unknown ones: {len(foreign)} of {len(foreign)} "
-          "reads/writes identical; 6 lists and 3 runs keep to the key's entity", flush=True)
+          "reads/writes identical, 2 of 2 exception writes and 2 of 2 replays; 7 lists "
+          "and 3 runs keep to the key's entity", flush=True)
 
 
 def test_classified_fields_by_role(world: tuple[Hourbridge, TestClient]) -> None:

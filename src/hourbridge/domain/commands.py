@@ -108,6 +108,8 @@ class IssueInvoices:
 class RetryExceptions:
     exception_ids: tuple[int, ...] = field(default_factory=tuple)
     actor: str = "cli"
+    # the legal entities the caller may see (None: all); others' exceptions are as unknown
+    entities: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,8 @@ class DismissExceptions:
     exception_ids: tuple[int, ...]
     actor: str
     note: str
+    # the legal entities the caller may see (None: all); others' exceptions are as unknown
+    entities: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

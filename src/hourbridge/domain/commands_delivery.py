@@ -123,6 +123,8 @@ class ReplayDeadLetters:
     since: datetime | None = None
     by: str = ""
     note: str = ""
+    # the legal entities the caller may see (None: all); others' dead letters are as unknown
+    entities: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

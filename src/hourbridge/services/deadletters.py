@@ -29,7 +29,7 @@ def replay_dead_letters(cmd: c.ReplayDeadLetters, uow: UnitOfWork, now: datetime
     if not cmd.by.strip():
         raise InvalidInput("say who replays (kept in the audit)")
     with uow:
-        found = uow.outbox.dead_letter_ids(cmd.ids, cmd.reason, cmd.since)
+        found = uow.outbox.dead_letter_ids(cmd.ids, cmd.reason, cmd.since, cmd.entities)
         replayed = [i for i in found if uow.outbox.revive(i, cmd.by.strip(), cmd.note, now)]
         uow.commit()
     missing = sorted(set(cmd.ids) - set(found))

@@ -46,7 +46,7 @@ def retry_exceptions(cmd: RetryExceptions, uow: UnitOfWork, now: datetime,
     ids, actor = cmd.exception_ids, cmd.actor
     report = RetryReport()
     with uow:
-        items = uow.exceptions.open_items(ids)
+        items = uow.exceptions.open_items(ids, cmd.entities)
         md = uow.masterdata.snapshot()
         rates = RateBook(md)
         by_source: dict[tuple[str, int | None], list[tuple[int, dict[str, Any]]]]
@@ -84,7 +84,7 @@ def dismiss_exceptions(cmd: DismissExceptions, uow: UnitOfWork, now: datetime,
     if not note.strip():
         raise InvalidInput("a dismissal needs a note saying why")
     with uow:
-        open_ids = [i for i, *_ in uow.exceptions.open_items(ids)]
+        open_ids = [i for i, *_ in uow.exceptions.open_items(ids, cmd.entities)]
         uow.exceptions.close(open_ids, "dismissed", now, actor, note)
         uow.commit()
     return len(open_ids)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import ColumnElement, Connection, func, insert, literal, select, update
 
 from hourbridge.domain import limits
 from hourbridge.domain.problems import Problem
@@ -20,6 +20,26 @@ from ._sql import _chunks, _member
 def _json_safe(row: dict[str, Any]) -> dict[str, Any]:
     """The raw row as JSON keeps it: JSON numbers (Decimal from the parser) as their text."""
     return json.loads(json.dumps(row, default=str))
+
+
+def exception_entity() -> ColumnElement[Any]:
+    """The legal entity an exception is about, from its kept row (one SQL expression, so
+    lists filter and page in the query): the row's project (a code, or a tracker's project
+    id through its alias), else its contract. NULL when it names none that is known (an
+    unknown project, an ERP identity problem): only a key for every entity sees it."""
+    ex, pr, al, co = t.exceptions, t.projects, t.id_aliases, t.contracts
+    by_code = select(pr.c.entity).where(pr.c.code == ex.c.row["project"].as_string())
+    by_alias = select(pr.c.entity).join(al, al.c.code == pr.c.code).where(
+        al.c.source == ex.c.source, al.c.kind == literal("project"),
+        al.c.external_id == ex.c.row["source_project"].as_string())
+    by_contract = select(co.c.entity).where(co.c.id == ex.c.row["contract"].as_string())
+    return func.coalesce(by_code.scalar_subquery(), by_alias.limit(1).scalar_subquery(),
+                         by_contract.scalar_subquery())
+
+
+def of_entities(entities: Collection[str]) -> ColumnElement[bool]:
+    """The exceptions about one of ``entities`` (a key limited to them sees these only)."""
+    return exception_entity().in_(sorted(entities))
 
 
 class SqlExceptions:
@@ -68,9 +88,13 @@ class SqlExceptions:
                               .values(status="resolved", closed_at=at, closed_by=by,
                                       note="the condition no longer holds", updated_at=at))
 
-    def open_items(self, ids: Sequence[int]) -> list[tuple[int, int | None, str, dict[str, Any]]]:
+    def open_items(self, ids: Sequence[int], entities: Collection[str] | None = None
+                   ) -> list[tuple[int, int | None, str, dict[str, Any]]]:
+        """Open exceptions (``ids``, or every one), of ``entities`` only (None: all)."""
         ex = t.exceptions
         stmt = select(ex.c.id, ex.c.inbox_id, ex.c.source, ex.c.row).where(ex.c.status == "open")
+        if entities is not None:
+            stmt = stmt.where(of_entities(entities))
         if ids:
             out: list[tuple[int, int | None, str, dict[str, Any]]] = []
             for part in _chunks(list(ids)):

@@ -3,14 +3,35 @@ back under their original key."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
 from . import tables as t
 from ._sql import _chunks
+
+
+def event_entity() -> ColumnElement[Any]:
+    """The legal entity an outbox event is about, from what it carries (one SQL expression,
+    so lists filter and page in the query): a journal entry's own ``entity``; a webhook
+    delivery's event's; an ERP document's through the journal entry it maps (its key is
+    ``erp:DESTINATION:JOURNAL_KEY``). NULL for an event about no one entity (a payments
+    pull): only a key for every entity sees it."""
+    ob, je = t.outbox, t.journal_entries
+    destination = ob.c.payload[("data", "destination")].as_string()
+    mapped = select(je.c.entity).where(
+        je.c.key == func.substr(ob.c.key, func.length(destination) + 6),
+        ob.c.key.startswith("erp:"))
+    return func.coalesce(ob.c.payload[("data", "entity")].as_string(),
+                         ob.c.payload[("event", "data", "entity")].as_string(),
+                         mapped.scalar_subquery())
+
+
+def events_of(entities: Collection[str]) -> ColumnElement[bool]:
+    """The events about one of ``entities`` (a key limited to them sees these only)."""
+    return event_entity().in_(sorted(entities))
 
 
 class SqlOutbox:
@@ -30,9 +51,13 @@ class SqlOutbox:
         return True
 
     def dead_letter_ids(self, ids: Sequence[int] = (), reason: str | None = None,
-                        since: datetime | None = None) -> list[int]:
+                        since: datetime | None = None,
+                        entities: Collection[str] | None = None) -> list[int]:
+        """Dead letters by id, reason and/or since (``entities``: only theirs)."""
         ob = t.outbox
         stmt = select(ob.c.id).where(ob.c.status == "dead").order_by(ob.c.id)
+        if entities is not None:
+            stmt = stmt.where(events_of(entities))
         if ids:
             stmt = stmt.where(ob.c.id.in_(list(ids)))
         if reason:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from hourbridge.domain.commands import DismissExceptions, RetryExceptions
 
-from ..auth import ActorDep
+from ..auth import ActorDep, PrincipalDep
 from ..deps import HourbridgeDep, Limit, Offset
 from ..pages import Cursor, UpdatedSince, page_at, page_start
 from ..problems import problem_responses
@@ -16,14 +16,17 @@ from ..schemas.exceptions import Dismissed, DismissIn, ExceptionList, RetryIn, R
 from ..security import scoped
 
 router = APIRouter(prefix="/v1", tags=["exceptions"], responses=problem_responses(422, 500),
-                   dependencies=[scoped("exceptions:read", "exceptions:write")])
+                   dependencies=[scoped("exceptions:read", "exceptions:write", entities=True)])
 
 
 @router.get("/exceptions", response_model=ExceptionList, summary="List exceptions",
-            description="Counts by reason code, and the items themselves in id order; "
+            description="Counts by reason code, and the items themselves in id order (a key "
+            "limited to legal entities: those whose row names a project or contract of "
+            "theirs); "
             "`updated_since` keeps those created or closed since an instant.")
 def list_exceptions(
     hb: HourbridgeDep,
+    principal: PrincipalDep,
     status: Annotated[Literal["open", "resolved", "dismissed", "all"],
                       Query(description="queue state")] = "open",
     reason: Annotated[str | None, Query(max_length=64, description="reason code")] = None,
@@ -37,8 +40,9 @@ def list_exceptions(
     start = page_start(cursor, offset)
     page = page_at(hb.queries.exceptions(status=st, reason=reason, owner=owner,
                                          limit=limit + 1, offset=start,
-                                         updated_since=updated_since), limit, start)
-    return {"by_reason": hb.queries.exceptions_by_reason(st), **page}
+                                         updated_since=updated_since,
+                                         entities=principal.entities), limit, start)
+    return {"by_reason": hb.queries.exceptions_by_reason(st, principal.entities), **page}
 
 
 @router.post(
@@ -47,8 +51,10 @@ def list_exceptions(
     "closes its exception as resolved. No ids: every open exception. Naturally idempotent: "
     "a resolved exception is not retried again.",
 )
-def retry_exceptions(body: RetryIn, hb: HourbridgeDep, actor: ActorDep) -> dict[str, Any]:
-    result: dict[str, Any] = hb.handle(RetryExceptions(tuple(body.ids), actor)).as_dict()
+def retry_exceptions(body: RetryIn, hb: HourbridgeDep, actor: ActorDep,
+                     principal: PrincipalDep) -> dict[str, Any]:
+    result: dict[str, Any] = hb.handle(RetryExceptions(tuple(body.ids), actor,
+                                                       principal.entities)).as_dict()
     return result
 
 
@@ -57,5 +63,7 @@ def retry_exceptions(body: RetryIn, hb: HourbridgeDep, actor: ActorDep) -> dict[
     description="Close open exceptions without taking their rows, keeping the note and actor. "
     "Naturally idempotent: closed exceptions are not counted again.",
 )
-def dismiss_exceptions(body: DismissIn, hb: HourbridgeDep, actor: ActorDep) -> dict[str, int]:
-    return {"dismissed": hb.handle(DismissExceptions(tuple(body.ids), actor, body.note))}
+def dismiss_exceptions(body: DismissIn, hb: HourbridgeDep, actor: ActorDep,
+                       principal: PrincipalDep) -> dict[str, int]:
+    return {"dismissed": hb.handle(DismissExceptions(tuple(body.ids), actor, body.note,
+                                                     principal.entities))}

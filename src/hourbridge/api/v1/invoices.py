@@ -179,9 +179,18 @@ def _check_visible(hb: Hourbridge, principal: Principal, invoice_ids: list[int])
 
 
 @router.get("/invoice-sequences", response_model=Page[SequenceCheck],
-            dependencies=[requires("invoices:read")],  # every entity's: not for a limited key
+            dependencies=[requires("invoices:read", entities=True)],
             summary="Check invoice number sequences",
             description="Per legal entity: numbers 1..N (N the counter) each used exactly "
-            "once by an invoice, a credit note or a void; `gapless` says it holds.")
-def invoice_sequences(hb: HourbridgeDep) -> dict[str, Any]:
-    return page_whole(hb.queries.sequence_check())
+            "once by an invoice, a credit note or a void; `gapless` says it holds. `entity` "
+            "checks one; a key limited to entities gets theirs only.")
+def invoice_sequences(
+    hb: HourbridgeDep,
+    principal: PrincipalDep,
+    entity: Annotated[str | None, Query(max_length=64, description="one legal entity")]
+    = None,
+) -> dict[str, Any]:
+    if entity is not None:
+        visible_or_404(principal, "entity", entity, entity)
+    return page_whole(hb.queries.sequence_check(
+        principal.entities if entity is None else {entity}))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -26,7 +26,7 @@ class ExceptionRepository(Protocol):
     def resolve_all(self, source: str, locations: Sequence[str], at: datetime,
                     by: str) -> None: ...
     def open_items(
-        self, ids: Sequence[int]
+        self, ids: Sequence[int], entities: Collection[str] | None = None
     ) -> list[tuple[int, int | None, str, dict[str, Any]]]: ...
     def close(self, ids: Sequence[int], status: str, at: datetime, by: str, note: str) -> None: ...
     def reassess(self, items: Sequence[tuple[int, Problem]]) -> dict[int, str]:

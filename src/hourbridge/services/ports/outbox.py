@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -11,7 +11,8 @@ class Outbox(Protocol):
     def add(self, key: str, type_: str, subject: str, payload: dict[str, Any],
             at: datetime) -> bool: ...
     def dead_letter_ids(self, ids: Sequence[int] = (), reason: str | None = None,
-                        since: datetime | None = None) -> list[int]:
+                        since: datetime | None = None,
+                        entities: Collection[str] | None = None) -> list[int]:
         """Dead letters among ``ids`` (all if empty), that died of ``reason``, at or after
         ``since``."""
         ...

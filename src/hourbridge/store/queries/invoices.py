@@ -105,19 +105,25 @@ class InvoiceQueries(QueryBase):
             out["lines"].append(ln)
         return out  # type: ignore[no-any-return]
 
-    def sequence_check(self) -> list[dict[str, Any]]:
-        """Per entity: the numbers issued (invoices, credit notes and voids alike) against the
-        counter. Gapless means numbers 1..N are each used exactly once, N the counter."""
+    def sequence_check(self, entities: Collection[str] | None = None
+                       ) -> list[dict[str, Any]]:
+        """Per entity (``entities``: these only): the numbers issued (invoices, credit notes
+        and voids alike) against the counter. Gapless means numbers 1..N are each used
+        exactly once, N the counter."""
         inv, en = t.invoices, t.entities
+        documents = select(inv.c.entity, inv.c.sequence, inv.c.status) \
+            .where(inv.c.sequence.is_not(None))
+        counted = select(en.c.code, en.c.last_invoice_number)
+        if entities is not None:
+            documents = documents.where(inv.c.entity.in_(sorted(entities)))
+            counted = counted.where(en.c.code.in_(sorted(entities)))
         with self.engine.connect() as conn:
             used: dict[str, list[int]] = defaultdict(list)
             voids: dict[str, int] = defaultdict(int)
-            for entity, sequence, status in conn.execute(
-                    select(inv.c.entity, inv.c.sequence, inv.c.status)
-                    .where(inv.c.sequence.is_not(None))):
+            for entity, sequence, status in conn.execute(documents):
                 used[entity].append(sequence)
                 voids[entity] += status == "void"
-            counters = dict(conn.execute(select(en.c.code, en.c.last_invoice_number)).all())
+            counters = dict(conn.execute(counted).all())
         out = []
         for entity, last in sorted(counters.items()):
             numbers = used.get(entity, [])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
 from .. import tables as t
+from ..outbox import event_entity, events_of
 from ._common import QueryBase
 
 
@@ -25,8 +27,9 @@ class OutboxQueries(QueryBase):
                 select(ob.c.status, func.count()).group_by(ob.c.status))}
 
     def dead_letters(self, limit: int = 100, reason: str | None = None,
-                     since: datetime | None = None, after: int | None = None
-                     ) -> list[dict[str, Any]]:
+                     since: datetime | None = None, after: int | None = None,
+                     entities: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """Dead letters in id order (``entities``: only those about these legal entities)."""
         ob = t.outbox
         stmt = (select(ob.c.id, ob.c.key, ob.c.type, ob.c.subject, ob.c.attempts,
                        ob.c.dead_reason.label("reason"), ob.c.last_error, ob.c.processed_at)
@@ -37,8 +40,17 @@ class OutboxQueries(QueryBase):
             stmt = stmt.where(ob.c.processed_at >= since)
         if after:
             stmt = stmt.where(ob.c.id > after)
+        if entities is not None:
+            stmt = stmt.where(events_of(entities))
         with self.engine.connect() as conn:
             return [_iso(dict(r._mapping), "processed_at") for r in conn.execute(stmt)]
+
+    def event_entity(self, outbox_id: int) -> str | None:
+        """The legal entity one outbox event is about (None: none known, or no such event)."""
+        with self.engine.connect() as conn:
+            found: str | None = conn.execute(select(event_entity()).where(
+                t.outbox.c.id == outbox_id)).scalar()
+        return found
 
     def dead_letter(self, outbox_id: int) -> dict[str, Any] | None:
         """One outbox row (dead, or replayed since) with its payload and replay audit."""

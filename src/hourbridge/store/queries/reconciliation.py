@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 
 from .. import tables as t
+from ..exceptions import exception_entity
 from ._common import QueryBase, _hours, month_bounds
 
 BILLED = ("issued", "posted", "paid")
@@ -30,7 +31,8 @@ BILLED = ("issued", "posted", "paid")
 
 class ReconciliationQueries(QueryBase):
     def reconciliation(self, period: str, source: str | None = None,
-                       limit: int = 50) -> dict[str, Any]:
+                       limit: int = 50, entity: str | None = None) -> dict[str, Any]:
+        """The month's report (``entity``: its entries, exceptions and invoices only)."""
         first, last = month_bounds(period)
         te, ex = t.time_entries, t.exceptions
         per: dict[str, dict[str, Any]] = {}
@@ -51,6 +53,8 @@ class ReconciliationQueries(QueryBase):
                     .where(te.c.work_date.between(first, last)).group_by(te.c.source))
             if source:
                 stmt = stmt.where(te.c.source == source)
+            if entity:
+                stmt = stmt.where(te.c.entity == entity)
             for name, _n, worked, billable, deleted in conn.execute(stmt):
                 s = src(name)
                 s["hourbridge_seconds"] = int(worked or 0)
@@ -65,6 +69,8 @@ class ReconciliationQueries(QueryBase):
                     .order_by(ex.c.id))
             if source:
                 stmt = stmt.where(ex.c.source == source)
+            if entity:
+                stmt = stmt.where(exception_entity() == entity)
             for xid, name, ext, reason, row in conn.execute(stmt):
                 worked, day = _row_seconds(row), _row_date(row)
                 item = {"exception": xid, "external_id": ext, "reason": reason,
@@ -94,6 +100,8 @@ class ReconciliationQueries(QueryBase):
                     .order_by(inv.c.id))
             if source:
                 stmt = stmt.where(te.c.source == source)
+            if entity:
+                stmt = stmt.where(inv.c.entity == entity)
             billed = conn.execute(stmt).all()
             posted = self._posted_documents(conn)
             for name, iid, entity, number, kind, seconds in billed:
@@ -122,6 +130,9 @@ class ReconciliationQueries(QueryBase):
             if source:
                 stmt, counts = stmt.where(te.c.source == source), counts.where(
                     te.c.source == source)
+            if entity:
+                stmt, counts = stmt.where(te.c.entity == entity), counts.where(
+                    te.c.entity == entity)
             for name, n in conn.execute(counts):
                 src(name)["not_invoiced_count"] = n
             taken: dict[str, int] = {}
@@ -155,7 +166,7 @@ class ReconciliationQueries(QueryBase):
                 },
                 "deleted_entries": s["deleted_entries"]})
         return {"period": period, "from": first.isoformat(), "to": last.isoformat(),
-                "source": source, "sources": sources}
+                "source": source, "entity": entity, "sources": sources}
 
     @staticmethod
     def _posted_documents(conn: Any) -> set[tuple[str, str]]:

@@ -7,6 +7,7 @@ entry that did not bill says why (``domain.lineage``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Connection, or_, select, tuple_
@@ -38,16 +39,18 @@ TRACE_KINDS = ("entry", "expense", "invoice", "credit-note", "event")
 
 class TraceQueries(DocumentTraceQueries, QueryBase):
     def trace(self, kind: str, ref: str, *, after: int | None = None,
-              limit: int = ENTRY_PAGE) -> dict[str, Any]:
+              limit: int = ENTRY_PAGE, entities: Collection[str] | None = None
+              ) -> dict[str, Any]:
         """The lineage of one ``kind`` (entry, expense, invoice or credit note, event) named
         by ``ref``; an unknown kind or id is refused, naming it. ``after`` and ``limit`` page
-        the entries of an invoice."""
+        the entries of an invoice; ``entities`` keeps an invoice number to these entities'
+        documents (numbers are per entity: another's never makes one ambiguous)."""
         if kind == "entry":
             return self.trace_entry(ref)
         if kind == "expense":
             return self.trace_expense(ref)
         if kind in ("invoice", "credit-note"):
-            return self.trace_invoice(ref, after=after, limit=limit)
+            return self.trace_invoice(ref, after=after, limit=limit, entities=entities)
         if kind == "event":
             return self.trace_event(ref)
         raise InvalidInput(f"kind {kind!r}: give one of {', '.join(TRACE_KINDS)}")

@@ -5,6 +5,7 @@ delivers."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import func, select
@@ -42,7 +43,8 @@ def checked_id(ref: str, name: str) -> int:
 
 class DocumentTraceQueries(QueryBase):
     def trace_invoice(self, ref: str, *, after: int | None = None,
-                      limit: int = ENTRY_PAGE) -> dict[str, Any]:
+                      limit: int = ENTRY_PAGE, entities: Collection[str] | None = None
+                      ) -> dict[str, Any]:
         """An invoice or credit note by id or number: its lines with why each rate, the
         documents crediting it (or the one it credits), the journal entries and their
         deliveries; and a page of the entries it bills."""
@@ -51,6 +53,8 @@ class DocumentTraceQueries(QueryBase):
         with self.engine.connect() as conn:
             where = inv.c.id == checked_id(text, "invoice") if text.isascii() and text.isdigit() \
                 else inv.c.number == text
+            if entities is not None:
+                where = where & inv.c.entity.in_(sorted(entities))
             found = conn.execute(select(inv.c.id).where(where).order_by(inv.c.id)).scalars()\
                 .all()
             if not found:
