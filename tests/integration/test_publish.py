@@ -219,3 +219,57 @@ def test_the_cli_shows_the_counts_and_a_dry_run_writes_nothing(
         assert json.loads(done.stdout)["create"] == 7 and directory.creates == 7
     missing = runner.invoke(cli, ["connections", "publish", "nobody"])
     assert missing.exit_code != 0 and "nobody" in missing.stderr
+
+
+@pytest.mark.parametrize("tracker", ("harvest", "toggl", "clockify"))
+def test_an_ended_assignment_is_removed_and_unknown_members_left_alone(
+        hb_lite: Hourbridge, tracker: str) -> None:
+    """E2's assignment to P1 ends: the next publish removes E2 from P1 at the tracker (and
+    only there); a member Hourbridge does not name (user 55) stays, and nothing is removed
+    twice."""
+    hb = hb_lite
+    directory = Directory(tracker)
+    with imitate(Imitation(tracker, directory=directory)) as imitation:
+        name = connect(hb, tracker, imitation.url)
+        assert publish(hb, name)["by_kind"]["member"]["create"] == 3
+        p1 = aliased_ids(hb, name, "project")["P1"]
+        if tracker == "clockify":
+            directory.items["projects"][p1]["memberships"].append({"userId": "55"})
+        elif tracker == "harvest":
+            directory.seed("user_assignments", {"user_id": 55}, scope=p1)
+        else:
+            directory.seed("project_users", {"project_id": int(p1), "user_id": 55})
+        bundle = small_firm_bundle()
+        bundle["projects"][0]["assignments"][1]["valid_until"] = "2026-08-31"
+        load(hb, bundle)
+        dry = publish(hb, name, dry_run=True)
+        assert dry["remove"] == 1 and not any(w[0] == "DELETE" for w in directory.writes)
+        done = publish(hb, name)
+        assert done["by_kind"]["member"]["remove"] == 1 and done["remove"] == 1
+        assert [c["key"] for c in done["changes"] if c["verb"] == "remove"] == ["P1/E2"]
+        assert members(directory, tracker, p1) == ["17", "55"]
+        again = publish(hb, name)
+        assert again["remove"] == 0 and again["create"] == 0, again["changes"]
+        print(f"publish {tracker}: assignment ended, removed {done['remove']}, "
+              f"left alone 1 (unknown user), removed again {again['remove']}")
+
+
+def aliased_ids(hb: Hourbridge, source: str, kind: str) -> dict[str, str]:
+    ia = t.id_aliases
+    with hb.engine.connect() as conn:
+        return {r.code: r.external_id for r in conn.execute(
+            select(ia.c.code, ia.c.external_id).where(ia.c.source == source,
+                                                      ia.c.kind == kind))}
+
+
+def members(directory: Directory, tracker: str, project: str) -> list[str]:
+    """The user ids the tracker lets book on ``project``."""
+    if tracker == "clockify":
+        return sorted(str(m["userId"]) for m in directory.items["projects"][project]
+                      ["memberships"])
+    if tracker == "harvest":
+        rows = directory.items.get("user_assignments", {})
+        return sorted(str(i["user_id"]) for k, i in rows.items()
+                      if directory.scopes["user_assignments"][k] == project)
+    return sorted(str(i["user_id"]) for i in directory.named("project_users")
+                  if str(i["project_id"]) == project)

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from hourbridge.domain.publication import Listed, Step, code_in_name
+from hourbridge.errors import Permanent
 
 from .http import TrackerClient
 from .native import pick
@@ -59,6 +60,7 @@ class Resource:
     per_project: bool = False  # listed under each project (``{project}`` in the path)
     id_field: str = "id"
     archive: tuple[str, str] | None = None  # a separate request that archives (DELETE)
+    remove: tuple[str, str] | None = None  # the request that removes an item (DELETE)
     compared: tuple[str, ...] = ("name", "code")  # our fields compared for an update
     constants: tuple[tuple[str, Any], ...] = ()  # sent on create
     # the project's whole member list set at once (Clockify ``PATCH .../memberships``):
@@ -177,8 +179,11 @@ class Publisher:
             created = answer.json() if answer.content else {}
             ident = pick(created, resource.id_field) if isinstance(created, dict) else None
             return str(ident or "")
-        if step.verb == "archive" and resource.archive is not None:
-            method, path = resource.archive
+        if step.verb == "remove" and resource.remove is None:
+            raise Permanent(f"{kind}: nothing removes an item at this tracker")
+        request = resource.remove if step.verb == "remove" else resource.archive
+        if step.verb in ("archive", "remove") and request is not None:
+            method, path = request
             self._client.send(method, self._path(path, project=project, id=step.external_id))
             return step.external_id
         if resource.update is None:
@@ -194,7 +199,7 @@ class Publisher:
         method, path, list_field, user_field = resource.member_set
         user = str(dict(step.item.fields).get("user") or "")
         members = self._members.setdefault(project, [])
-        if step.verb == "archive":
+        if step.verb in ("archive", "remove"):
             members[:] = [m for m in members if m != user]
         elif user not in members:
             members.append(user)

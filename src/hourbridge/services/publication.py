@@ -18,7 +18,7 @@ from typing import Any
 
 from hourbridge.domain import commands as c
 from hourbridge.domain.masterdata import MasterData
-from hourbridge.domain.publication import VERBS, Listed, Refs, plan, wanted
+from hourbridge.domain.publication import VERBS, Listed, Refs, offered, plan, wanted
 from hourbridge.errors import Permanent
 
 from .connections import stored_connection, tracker_gateway
@@ -88,12 +88,14 @@ def _publish(publisher: TrackerPublisher, conn: str, md: MasterData, dry_run: bo
     users = {code: ext for (_, kind, ext), code in sorted(aliases.items(), reverse=True)
              if kind == "user"}
     refs = Refs()
+    removable = offered(md)  # whose members Hourbridge decides
     for kind, alias in publisher.kinds():
         items, skipped = wanted(md, kind, refs, now.date(), users)
         report.skipped += skipped
         listed = publisher.listed(kind, refs.ids.get("project", {}))
         steps = plan(items, listed, _keys(conn, kind, alias, listed, aliases, refs),
-                     publisher.compared(kind))
+                     publisher.compared(kind),
+                     removable if kind == "member" else None)
         for step in steps:
             ext = step.external_id
             if step.verb != "unchanged" and not dry_run:
@@ -116,7 +118,7 @@ def _publish(publisher: TrackerPublisher, conn: str, md: MasterData, dry_run: bo
                     uow.masterdata.put_alias(conn, alias, ext, step.item.code)
                     uow.commit()
                 aliases[(conn, alias, ext)] = step.item.code
-            if ext:
+            if ext and step.verb != "remove":
                 refs.put(kind, step.item.key, ext)
             report.count(kind, step.verb)
             report.steps.append({"kind": kind, "verb": step.verb, "key": step.item.key,
