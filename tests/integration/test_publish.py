@@ -100,12 +100,21 @@ def test_publish_creates_once_updates_and_archives(hb: Hourbridge, tracker: str)
 
         first = publish(hb, name)
         counts = {k: v["create"] for k, v in first["by_kind"].items()}
-        members = {} if tracker == "kimai" else {"member": 3}  # P1: E1, E2; INT: E1
+        members = {"member": 3}  # P1: E1, E2; INT: E1 (Kimai: in a team per project)
         tasks = {"task": 3} if tracker == "harvest" else {}  # Harvest: one account list
         assert counts == {"client": 2, "project": 2, **tasks, "project_task": 3, **members}
         assert first["create"] == dry["create"]
         assert names(directory, PROJECTS[tracker]) == ["[INT] Internal", "[P1] ERP rollout"]
         assert len(directory.named(TASKS[tracker])) == 3
+        if tracker == "kimai":  # a team per project, led by the API user, granted it
+            teams = {t["name"]: ([p["id"] for p in t["projects"]], t["members"])
+                     for t in directory.named("teams")}
+            assert sorted(teams) == ["[INT] Internal", "[P1] ERP rollout"]
+            p1 = aliased_ids(hb, name, "project")["P1"]
+            assert teams["[P1] ERP rollout"][0] == [int(p1)]
+            assert directory.team_members(p1) == ["17", "18"]
+            assert all(m["teamlead"] == (m["user"]["id"] == 1)
+                       for _, ms in teams.values() for m in ms)
 
         again = publish(hb, name)
         assert again["create"] == again["update"] == again["archive"] == 0, again["changes"]
@@ -216,12 +225,13 @@ def test_the_cli_shows_the_counts_and_a_dry_run_writes_nothing(
         assert "dry run" in dry.stdout and "project" in dry.stdout
         assert directory.creates == 0 and not directory.writes
         done = runner.invoke(cli, ["connections", "publish", "acme-kimai", "--json"])
-        assert json.loads(done.stdout)["create"] == 7 and directory.creates == 7
+        # 2 customers, 2 projects, 3 activities, 3 members in 2 teams (one per project)
+        assert json.loads(done.stdout)["create"] == 10 and directory.creates == 9
     missing = runner.invoke(cli, ["connections", "publish", "nobody"])
     assert missing.exit_code != 0 and "nobody" in missing.stderr
 
 
-@pytest.mark.parametrize("tracker", ("harvest", "toggl", "clockify"))
+@pytest.mark.parametrize("tracker", ("harvest", "toggl", "clockify", "kimai"))
 def test_an_ended_assignment_is_removed_and_unknown_members_left_alone(
         hb_lite: Hourbridge, tracker: str) -> None:
     """E2's assignment to P1 ends: the next publish removes E2 from P1 at the tracker (and
@@ -235,6 +245,9 @@ def test_an_ended_assignment_is_removed_and_unknown_members_left_alone(
         p1 = aliased_ids(hb, name, "project")["P1"]
         if tracker == "clockify":
             directory.items["projects"][p1]["memberships"].append({"userId": "55"})
+        elif tracker == "kimai":
+            team = next(t for t in directory.named("teams") if t["name"].startswith("[P1]"))
+            team["members"].append({"user": {"id": 55}, "teamlead": False})
         elif tracker == "harvest":
             directory.seed("user_assignments", {"user_id": 55}, scope=p1)
         else:
@@ -264,6 +277,8 @@ def aliased_ids(hb: Hourbridge, source: str, kind: str) -> dict[str, str]:
 
 def members(directory: Directory, tracker: str, project: str) -> list[str]:
     """The user ids the tracker lets book on ``project``."""
+    if tracker == "kimai":
+        return directory.team_members(project)
     if tracker == "clockify":
         return sorted(str(m["userId"]) for m in directory.items["projects"][project]
                       ["memberships"])

@@ -21,6 +21,7 @@ from hourbridge.errors import Permanent
 from .http import TrackerClient
 from .native import pick
 from .stream import PageStyle, Stream
+from .teams import Teams, TeamSets
 
 
 def listing(path: str, records: str | None = None, *, style: PageStyle = PageStyle.UNPAGED,
@@ -66,6 +67,8 @@ class Resource:
     # the project's whole member list set at once (Clockify ``PATCH .../memberships``):
     # (method, path, list field, user field); the item's id is then the user's id
     member_set: tuple[str, str, str, str] | None = None
+    # the members kept as a team per project (Kimai, ``connectors.teams``)
+    team: Teams | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,7 @@ class Publisher:
         self._pub = publication
         self._values = dict(values)  # {workspace}
         self._members: dict[str, list[str]] = {}  # member_set: project id -> user ids there
+        self._teams: TeamSets | None = None
 
     def kinds(self) -> list[tuple[str, str | None]]:
         return self._pub.kinds()
@@ -115,6 +119,8 @@ class Publisher:
         """What the tracker lists of ``kind``; ``projects`` are the tracker ids of the
         projects a per-project list is read under."""
         resource = self._pub.resource(kind)
+        if resource.team is not None:
+            return self._team_sets(resource.team).listed(projects)
         parents = sorted(set(projects.values()) - {""}) if resource.per_project else [""]
         found: list[Listed] = []
         for parent in parents:
@@ -129,6 +135,11 @@ class Publisher:
             for x in found:
                 self._members.setdefault(x.parent, []).append(x.external_id)
         return found
+
+    def _team_sets(self, teams: Teams) -> TeamSets:
+        if self._teams is None:
+            self._teams = TeamSets(self._client, teams)
+        return self._teams
 
     def _read(self, resource: Resource, item: dict[str, Any], parent: str) -> Listed | None:
         ident = pick(item, resource.id_field)
@@ -169,6 +180,8 @@ class Publisher:
         project = str(dict(step.item.fields).get("project") or "")
         if resource.member_set is not None:
             return self._set_member(resource, step, project)
+        if resource.team is not None:
+            return self._team_sets(resource.team).apply(step, project)
         if step.verb == "create":
             method, path = resource.create
             body = {**dict(resource.constants), **self._body(resource, step)}

@@ -150,8 +150,8 @@ def wanted(md: MasterData, kind: str, refs: Refs, today: date,
                     skipped.append(f"{p.code}/{employee}: no user alias at this tracker")
                     continue
                 items.append(Wanted("member", f"{p.code}/{employee}", employee, True, (
-                    ("project", refs.get("project", p.code)), ("user", user)),
-                    parent=p.code))
+                    ("project", refs.get("project", p.code)), ("user", user),
+                    ("team", shown_name(p.code, p.name))), parent=p.code))
     return items, skipped
 
 

@@ -64,7 +64,7 @@ def test_members_are_the_current_assignments_of_known_users() -> None:
     refs.put("project", "P1", "7")
     items, skipped = wanted(firm(), "member", refs, TODAY, {"E1": "17"})
     assert [(i.key, dict(i.fields)) for i in items] == [
-        ("P1/E1", {"project": "7", "user": "17"})]
+        ("P1/E1", {"project": "7", "user": "17", "team": "[P1] ERP"})]
     assert skipped == ["P1/E3: no user alias at this tracker"]  # E2's assignment ended
 
 
