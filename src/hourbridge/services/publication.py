@@ -7,11 +7,13 @@ transaction, and every item is looked up before it is created (by its alias, els
 the tracker shows). A publish killed between a create and its record finds the item by its
 code the next time, so each project is created exactly once. A create whose outcome is
 unknown stops the publish (never sent again); updates set absolute values and are retried.
-A dry run reads the tracker and writes nothing, here or there.
+A dry run reads the tracker and writes nothing, here or there. Two publishes of one
+connection run one after the other (``UnitOfWork.exclusive``).
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -74,11 +76,14 @@ def publish_masterdata(cmd: c.PublishMasterData, uow: UnitOfWork, now: datetime,
                        deps: Collaborators) -> dict[str, Any]:
     gateway = tracker_gateway(deps)
     record = stored_connection(uow, cmd.name)
-    with uow:
-        md = uow.masterdata.snapshot()
     report = PublishReport(record.name, cmd.dry_run)
-    with gateway.publisher(record) as publisher:
-        _publish(publisher, record.name, md, cmd.dry_run, uow, now, report)
+    # one publish per connection at a time: a second one waits, then reads the aliases the
+    # first recorded and what the tracker lists now, so it creates nothing twice
+    with (nullcontext() if cmd.dry_run else uow.exclusive("publication", record.name)):
+        with uow:
+            md = uow.masterdata.snapshot()
+        with gateway.publisher(record) as publisher:
+            _publish(publisher, record.name, md, cmd.dry_run, uow, now, report)
     return report.as_dict()
 
 
