@@ -100,12 +100,21 @@ def test_publish_creates_once_updates_and_archives(hb: Hourbridge, tracker: str)
 
         first = publish(hb, name)
         counts = {k: v["create"] for k, v in first["by_kind"].items()}
-        members = {} if tracker == "kimai" else {"member": 3}  # P1: E1, E2; INT: E1
+        members = {"member": 3}  # P1: E1, E2; INT: E1 (Kimai: in a team per project)
         tasks = {"task": 3} if tracker == "harvest" else {}  # Harvest: one account list
         assert counts == {"client": 2, "project": 2, **tasks, "project_task": 3, **members}
         assert first["create"] == dry["create"]
         assert names(directory, PROJECTS[tracker]) == ["[INT] Internal", "[P1] ERP rollout"]
         assert len(directory.named(TASKS[tracker])) == 3
+        if tracker == "kimai":  # a team per project, led by the API user, granted it
+            teams = {t["name"]: ([p["id"] for p in t["projects"]], t["members"])
+                     for t in directory.named("teams")}
+            assert sorted(teams) == ["[INT] Internal", "[P1] ERP rollout"]
+            p1 = aliased_ids(hb, name, "project")["P1"]
+            assert teams["[P1] ERP rollout"][0] == [int(p1)]
+            assert directory.team_members(p1) == ["17", "18"]
+            assert all(m["teamlead"] == (m["user"]["id"] == 1)
+                       for _, ms in teams.values() for m in ms)
 
         again = publish(hb, name)
         assert again["create"] == again["update"] == again["archive"] == 0, again["changes"]
@@ -216,6 +225,66 @@ def test_the_cli_shows_the_counts_and_a_dry_run_writes_nothing(
         assert "dry run" in dry.stdout and "project" in dry.stdout
         assert directory.creates == 0 and not directory.writes
         done = runner.invoke(cli, ["connections", "publish", "acme-kimai", "--json"])
-        assert json.loads(done.stdout)["create"] == 7 and directory.creates == 7
+        # 2 customers, 2 projects, 3 activities, 3 members in 2 teams (one per project)
+        assert json.loads(done.stdout)["create"] == 10 and directory.creates == 9
     missing = runner.invoke(cli, ["connections", "publish", "nobody"])
     assert missing.exit_code != 0 and "nobody" in missing.stderr
+
+
+@pytest.mark.parametrize("tracker", ("harvest", "toggl", "clockify", "kimai"))
+def test_an_ended_assignment_is_removed_and_unknown_members_left_alone(
+        hb_lite: Hourbridge, tracker: str) -> None:
+    """E2's assignment to P1 ends: the next publish removes E2 from P1 at the tracker (and
+    only there); a member Hourbridge does not name (user 55) stays, and nothing is removed
+    twice."""
+    hb = hb_lite
+    directory = Directory(tracker)
+    with imitate(Imitation(tracker, directory=directory)) as imitation:
+        name = connect(hb, tracker, imitation.url)
+        assert publish(hb, name)["by_kind"]["member"]["create"] == 3
+        p1 = aliased_ids(hb, name, "project")["P1"]
+        if tracker == "clockify":
+            directory.items["projects"][p1]["memberships"].append({"userId": "55"})
+        elif tracker == "kimai":
+            team = next(t for t in directory.named("teams") if t["name"].startswith("[P1]"))
+            team["members"].append({"user": {"id": 55}, "teamlead": False})
+        elif tracker == "harvest":
+            directory.seed("user_assignments", {"user_id": 55}, scope=p1)
+        else:
+            directory.seed("project_users", {"project_id": int(p1), "user_id": 55})
+        bundle = small_firm_bundle()
+        bundle["projects"][0]["assignments"][1]["valid_until"] = "2026-08-31"
+        load(hb, bundle)
+        dry = publish(hb, name, dry_run=True)
+        assert dry["remove"] == 1 and not any(w[0] == "DELETE" for w in directory.writes)
+        done = publish(hb, name)
+        assert done["by_kind"]["member"]["remove"] == 1 and done["remove"] == 1
+        assert [c["key"] for c in done["changes"] if c["verb"] == "remove"] == ["P1/E2"]
+        assert members(directory, tracker, p1) == ["17", "55"]
+        again = publish(hb, name)
+        assert again["remove"] == 0 and again["create"] == 0, again["changes"]
+        print(f"publish {tracker}: assignment ended, removed {done['remove']}, "
+              f"left alone 1 (unknown user), removed again {again['remove']}")
+
+
+def aliased_ids(hb: Hourbridge, source: str, kind: str) -> dict[str, str]:
+    ia = t.id_aliases
+    with hb.engine.connect() as conn:
+        return {r.code: r.external_id for r in conn.execute(
+            select(ia.c.code, ia.c.external_id).where(ia.c.source == source,
+                                                      ia.c.kind == kind))}
+
+
+def members(directory: Directory, tracker: str, project: str) -> list[str]:
+    """The user ids the tracker lets book on ``project``."""
+    if tracker == "kimai":
+        return directory.team_members(project)
+    if tracker == "clockify":
+        return sorted(str(m["userId"]) for m in directory.items["projects"][project]
+                      ["memberships"])
+    if tracker == "harvest":
+        rows = directory.items.get("user_assignments", {})
+        return sorted(str(i["user_id"]) for k, i in rows.items()
+                      if directory.scopes["user_assignments"][k] == project)
+    return sorted(str(i["user_id"]) for i in directory.named("project_users")
+                  if str(i["project_id"]) == project)

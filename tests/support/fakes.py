@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -407,6 +407,9 @@ class FakeUnitOfWork:
     def rollback(self) -> None:
         if self._begun is not None:
             self._restore(self._begun)
+
+    def exclusive(self, scope: str, key: str) -> AbstractContextManager[None]:
+        return nullcontext()  # one thread, one unit of work
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -19,6 +19,7 @@ from typing import Any
 
 Answer = tuple[int, dict[str, str], Any]
 WORKSPACE = "777"  # Toggl's default workspace id
+KIMAI_API_USER = "1"  # the user a Kimai connection's token belongs to (its teams' lead)
 
 # (path regex: a group is the project it is under; collection; whether a second item of the
 # same name in the same scope is refused, else stored and counted; the fields naming it)
@@ -86,6 +87,8 @@ class Directory:
                ) -> Answer | None:
         if self.kind == "toggl" and path == "/api/v9/me":
             return 200, {}, {"id": 1, "default_workspace_id": int(WORKSPACE)}
+        if self.kind == "kimai" and (path == "/api/users/me" or path.startswith("/api/teams")):
+            return self._team(method, path, body)
         if self.kind == "clockify":
             found = re.fullmatch(r"/v1/workspaces/ws1/projects/(\w+)/memberships", path)
             if found and method == "PATCH":
@@ -166,6 +169,54 @@ class Directory:
         item.update({k: v for k, v in body.items() if k != "id"})
         return 200, {}, self._shown(item)
 
+    def _team(self, method: str, path: str, body: Any) -> Answer | None:
+        """Kimai's teams: a user may book on the projects a team of theirs was granted;
+        names are unique, a team needs a team lead, ``members`` on PATCH replaces them all."""
+        if path == "/api/users/me":
+            return 200, {}, {"id": int(KIMAI_API_USER), "username": "api"}
+        teams = self.items.setdefault("teams", {})
+        if path == "/api/teams" and method == "GET":
+            return 200, {}, [{"id": t["id"], "name": t["name"]} for t in teams.values()]
+        if path == "/api/teams" and method == "POST":
+            if not isinstance(body, dict) or not body.get("name"):
+                return 400, {}, {"message": "name required"}
+            self.writes.append(("POST", "teams", body))
+            if any(t["name"] == body["name"] for t in teams.values()):
+                self.duplicates += 1
+                return 400, {}, {"message": "The team name is already used"}
+            if not any(m.get("teamlead") for m in body.get("members", [])):
+                return 400, {}, {"message": "At least one team leader must be assigned"}
+            ident = self.seed("teams", {"name": body["name"], "projects": [],
+                                        "members": _members(body)})
+            self.created["teams"] += 1
+            self.creates += 1
+            return 200, {}, teams[ident]
+        found = re.fullmatch(r"/api/teams/(\d+)(?:/projects/(\d+))?", path)
+        team = teams.get(found.group(1)) if found else None
+        if team is None or found is None:
+            return None if found is None else (404, {}, {"message": "not found"})
+        if found.group(2) and method == "POST":
+            self.writes.append(("POST", "team_projects", found.group(2)))
+            if int(found.group(2)) in [p["id"] for p in team["projects"]]:
+                return 400, {}, {"message": "Team has already access to project"}
+            team["projects"].append({"id": int(found.group(2))})
+            return 200, {}, team
+        if method == "GET" and not found.group(2):
+            return 200, {}, team
+        if method == "PATCH" and not found.group(2) and isinstance(body, dict):
+            self.writes.append(("PATCH", "teams", body))
+            if not any(m.get("teamlead") for m in body.get("members", [])):
+                return 400, {}, {"message": "At least one team leader must be assigned"}
+            team["members"] = _members(body)
+            return 200, {}, team
+        return None
+
+    def team_members(self, project: str) -> list[str]:
+        """The users (not team leads) of the teams granted ``project`` (Kimai)."""
+        return sorted(str(m["user"]["id"]) for t in self.named("teams")
+                      if int(project) in [p["id"] for p in t["projects"]]
+                      for m in t["members"] if not m["teamlead"])
+
     def _memberships(self, project_id: str, body: Any) -> Answer:
         project = self.items.get("projects", {}).get(project_id)
         if project is None:
@@ -174,6 +225,11 @@ class Directory:
         project["memberships"] = [{"userId": m["userId"], "membershipType": "PROJECT"}
                                   for m in body.get("memberships", [])]
         return 200, {}, project
+
+
+def _members(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"user": {"id": int(m["user"]), "username": f"u{m['user']}"},
+             "teamlead": bool(m.get("teamlead"))} for m in body.get("members", [])]
 
 
 def _typed(kind: str, ident: str) -> Any:

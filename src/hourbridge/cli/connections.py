@@ -128,15 +128,16 @@ def connections_publish(
 ) -> None:
     """Offer Hourbridge's customers, active projects, their tasks and assignments at the
     connection's tracker: created, updated or archived there by its ids (a closed project is
-    archived), so consultants pick only valid codes. Safe to run again after a failure."""
+    archived; an assignment ended is removed), so consultants pick only valid codes. Safe to
+    run again after a failure."""
     with session() as hb:
         report = hb.handle(c.PublishMasterData(name, dry_run))
         if as_json:
             print_json(report)
             return
         table(f"publish {name}" + (" (dry run)" if dry_run else ""),
-              ["kind", "created", "updated", "archived", "unchanged"],
-              [(kind, n["create"], n["update"], n["archive"], n["unchanged"])
+              ["kind", "created", "updated", "archived", "removed", "unchanged"],
+              [(kind, n["create"], n["update"], n["archive"], n["remove"], n["unchanged"])
                for kind, n in report["by_kind"].items()])
         for line in report["skipped"]:
             console.print(f"  skipped {line}", markup=False)

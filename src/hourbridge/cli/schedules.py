@@ -43,7 +43,7 @@ def actions(hb: Hourbridge) -> dict[str, Action]:
     def publish(s: Schedule, tick: datetime) -> dict[str, Any]:
         report = hb.handle(c.PublishMasterData(str(s.params["connection"]),
                                                actor=f"schedule:{s.name}"))
-        return {k: report[k] for k in ("create", "update", "archive", "unchanged")}
+        return {k: report[k] for k in ("create", "update", "archive", "remove", "unchanged")}
 
     def billing(s: Schedule, tick: datetime) -> dict[str, Any]:
         through = window(tick).through

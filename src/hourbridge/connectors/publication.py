@@ -16,10 +16,12 @@ from typing import Any
 from urllib.parse import quote
 
 from hourbridge.domain.publication import Listed, Step, code_in_name
+from hourbridge.errors import Permanent
 
 from .http import TrackerClient
 from .native import pick
 from .stream import PageStyle, Stream
+from .teams import Teams, TeamSets
 
 
 def listing(path: str, records: str | None = None, *, style: PageStyle = PageStyle.UNPAGED,
@@ -59,11 +61,14 @@ class Resource:
     per_project: bool = False  # listed under each project (``{project}`` in the path)
     id_field: str = "id"
     archive: tuple[str, str] | None = None  # a separate request that archives (DELETE)
+    remove: tuple[str, str] | None = None  # the request that removes an item (DELETE)
     compared: tuple[str, ...] = ("name", "code")  # our fields compared for an update
     constants: tuple[tuple[str, Any], ...] = ()  # sent on create
     # the project's whole member list set at once (Clockify ``PATCH .../memberships``):
     # (method, path, list field, user field); the item's id is then the user's id
     member_set: tuple[str, str, str, str] | None = None
+    # the members kept as a team per project (Kimai, ``connectors.teams``)
+    team: Teams | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,7 @@ class Publisher:
         self._pub = publication
         self._values = dict(values)  # {workspace}
         self._members: dict[str, list[str]] = {}  # member_set: project id -> user ids there
+        self._teams: TeamSets | None = None
 
     def kinds(self) -> list[tuple[str, str | None]]:
         return self._pub.kinds()
@@ -113,6 +119,8 @@ class Publisher:
         """What the tracker lists of ``kind``; ``projects`` are the tracker ids of the
         projects a per-project list is read under."""
         resource = self._pub.resource(kind)
+        if resource.team is not None:
+            return self._team_sets(resource.team).listed(projects)
         parents = sorted(set(projects.values()) - {""}) if resource.per_project else [""]
         found: list[Listed] = []
         for parent in parents:
@@ -127,6 +135,11 @@ class Publisher:
             for x in found:
                 self._members.setdefault(x.parent, []).append(x.external_id)
         return found
+
+    def _team_sets(self, teams: Teams) -> TeamSets:
+        if self._teams is None:
+            self._teams = TeamSets(self._client, teams)
+        return self._teams
 
     def _read(self, resource: Resource, item: dict[str, Any], parent: str) -> Listed | None:
         ident = pick(item, resource.id_field)
@@ -167,6 +180,8 @@ class Publisher:
         project = str(dict(step.item.fields).get("project") or "")
         if resource.member_set is not None:
             return self._set_member(resource, step, project)
+        if resource.team is not None:
+            return self._team_sets(resource.team).apply(step, project)
         if step.verb == "create":
             method, path = resource.create
             body = {**dict(resource.constants), **self._body(resource, step)}
@@ -177,8 +192,11 @@ class Publisher:
             created = answer.json() if answer.content else {}
             ident = pick(created, resource.id_field) if isinstance(created, dict) else None
             return str(ident or "")
-        if step.verb == "archive" and resource.archive is not None:
-            method, path = resource.archive
+        if step.verb == "remove" and resource.remove is None:
+            raise Permanent(f"{kind}: nothing removes an item at this tracker")
+        request = resource.remove if step.verb == "remove" else resource.archive
+        if step.verb in ("archive", "remove") and request is not None:
+            method, path = request
             self._client.send(method, self._path(path, project=project, id=step.external_id))
             return step.external_id
         if resource.update is None:
@@ -194,7 +212,7 @@ class Publisher:
         method, path, list_field, user_field = resource.member_set
         user = str(dict(step.item.fields).get("user") or "")
         members = self._members.setdefault(project, [])
-        if step.verb == "archive":
+        if step.verb in ("archive", "remove"):
             members[:] = [m for m in members if m != user]
         elif user not in members:
             members.append(user)

@@ -12,6 +12,9 @@ Decisions:
   exists and never created. Its tasks and assignments follow it.
 - An assignment is offered while it covers ``today``; an employee with no user alias at that
   tracker cannot be named there and is reported as skipped, not guessed.
+- An assignment no longer offered is removed at the tracker (``remove``), but only one
+  Hourbridge can name: its user is an employee's alias and its project one Hourbridge offers.
+  A member the tracker lists that Hourbridge does not name is left alone.
 - Pure: no I/O; the connectors read and write, the service records the aliases.
 """
 
@@ -28,7 +31,7 @@ from .model import ProjectStatus
 
 # the kinds a tracker may publish, in the order they depend on each other
 KINDS = ("client", "project", "task", "project_task", "member")
-VERBS = ("create", "update", "archive", "unchanged")
+VERBS = ("create", "update", "archive", "remove", "unchanged")
 _CODE_IN_NAME = re.compile(r"^\[([^\]]+)\]")
 
 
@@ -75,7 +78,7 @@ class Listed:
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    verb: str  # create | update | archive | unchanged
+    verb: str  # create | update | archive | remove | unchanged
     item: Wanted
     external_id: str = ""  # the tracker's id (empty for a create)
 
@@ -147,8 +150,8 @@ def wanted(md: MasterData, kind: str, refs: Refs, today: date,
                     skipped.append(f"{p.code}/{employee}: no user alias at this tracker")
                     continue
                 items.append(Wanted("member", f"{p.code}/{employee}", employee, True, (
-                    ("project", refs.get("project", p.code)), ("user", user)),
-                    parent=p.code))
+                    ("project", refs.get("project", p.code)), ("user", user),
+                    ("team", shown_name(p.code, p.name))), parent=p.code))
     return items, skipped
 
 
@@ -165,13 +168,19 @@ def differs(item: Wanted, listed: Listed, compared: tuple[str, ...]) -> bool:
                for name, value in item.fields if name in compared)
 
 
+def offered(md: MasterData) -> set[str]:
+    """The codes of the projects offered at a tracker (active or on hold)."""
+    return {p.code for p in _projects(md) if p.status is not ProjectStatus.CLOSED}
+
+
 def plan(items: list[Wanted], listed: list[Listed], keys: list[str],
-         compared: tuple[str, ...]) -> list[Step]:
+         compared: tuple[str, ...], removable: set[str] | None = None) -> list[Step]:
     """The steps that make the tracker offer ``items``. ``keys`` holds each listed item's key
     where the caller could tell it ("" where not): its alias, else the code it shows, under
     its project. An item with no counterpart is created when active; a counterpart that
     differs is updated, one whose item is no longer active is archived, and the rest is
-    unchanged."""
+    unchanged. With ``removable`` (the project codes whose members Hourbridge decides), a
+    listed item with a key under one of them that no item wants is removed."""
     by_key: dict[str, Listed] = {}
     for x, key in zip(listed, keys, strict=True):
         if key and (key not in by_key or (x.active and not by_key[key].active)):
@@ -188,4 +197,21 @@ def plan(items: list[Wanted], listed: list[Listed], keys: list[str],
             steps.append(Step("update", item, there.external_id))
         else:
             steps.append(Step("unchanged", item, there.external_id))
+    if removable is not None:
+        steps += _removals(items, listed, keys, removable)
+    return steps
+
+
+def _removals(items: list[Wanted], listed: list[Listed], keys: list[str],
+              removable: set[str]) -> list[Step]:
+    """Listed items under ``removable`` projects that Hourbridge names and no longer wants."""
+    kept = {i.key for i in items}
+    steps: list[Step] = []
+    for x, key in zip(listed, keys, strict=True):
+        parent, _, code = key.partition("/")
+        if not key or key in kept or parent not in removable or not code:
+            continue  # not named by Hourbridge, or still wanted
+        kept.add(key)  # once per key
+        steps.append(Step("remove", Wanted(x.kind, key, code, False, (
+            ("project", x.parent), ("user", x.code)), parent=parent), x.external_id))
     return steps

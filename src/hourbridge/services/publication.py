@@ -7,18 +7,20 @@ transaction, and every item is looked up before it is created (by its alias, els
 the tracker shows). A publish killed between a create and its record finds the item by its
 code the next time, so each project is created exactly once. A create whose outcome is
 unknown stops the publish (never sent again); updates set absolute values and are retried.
-A dry run reads the tracker and writes nothing, here or there.
+A dry run reads the tracker and writes nothing, here or there. Two publishes of one
+connection run one after the other (``UnitOfWork.exclusive``).
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from hourbridge.domain import commands as c
 from hourbridge.domain.masterdata import MasterData
-from hourbridge.domain.publication import VERBS, Listed, Refs, plan, wanted
+from hourbridge.domain.publication import VERBS, Listed, Refs, offered, plan, wanted
 from hourbridge.errors import Permanent
 
 from .connections import stored_connection, tracker_gateway
@@ -74,11 +76,14 @@ def publish_masterdata(cmd: c.PublishMasterData, uow: UnitOfWork, now: datetime,
                        deps: Collaborators) -> dict[str, Any]:
     gateway = tracker_gateway(deps)
     record = stored_connection(uow, cmd.name)
-    with uow:
-        md = uow.masterdata.snapshot()
     report = PublishReport(record.name, cmd.dry_run)
-    with gateway.publisher(record) as publisher:
-        _publish(publisher, record.name, md, cmd.dry_run, uow, now, report)
+    # one publish per connection at a time: a second one waits, then reads the aliases the
+    # first recorded and what the tracker lists now, so it creates nothing twice
+    with (nullcontext() if cmd.dry_run else uow.exclusive("publication", record.name)):
+        with uow:
+            md = uow.masterdata.snapshot()
+        with gateway.publisher(record) as publisher:
+            _publish(publisher, record.name, md, cmd.dry_run, uow, now, report)
     return report.as_dict()
 
 
@@ -88,12 +93,14 @@ def _publish(publisher: TrackerPublisher, conn: str, md: MasterData, dry_run: bo
     users = {code: ext for (_, kind, ext), code in sorted(aliases.items(), reverse=True)
              if kind == "user"}
     refs = Refs()
+    removable = offered(md)  # whose members Hourbridge decides
     for kind, alias in publisher.kinds():
         items, skipped = wanted(md, kind, refs, now.date(), users)
         report.skipped += skipped
         listed = publisher.listed(kind, refs.ids.get("project", {}))
         steps = plan(items, listed, _keys(conn, kind, alias, listed, aliases, refs),
-                     publisher.compared(kind))
+                     publisher.compared(kind),
+                     removable if kind == "member" else None)
         for step in steps:
             ext = step.external_id
             if step.verb != "unchanged" and not dry_run:
@@ -116,7 +123,7 @@ def _publish(publisher: TrackerPublisher, conn: str, md: MasterData, dry_run: bo
                     uow.masterdata.put_alias(conn, alias, ext, step.item.code)
                     uow.commit()
                 aliases[(conn, alias, ext)] = step.item.code
-            if ext:
+            if ext and step.verb != "remove":
                 refs.put(kind, step.item.key, ext)
             report.count(kind, step.verb)
             report.steps.append({"kind": kind, "verb": step.verb, "key": step.item.key,

@@ -3,18 +3,32 @@
 PostgreSQL: transaction-scoped advisory locks (``pg_advisory_xact_lock``), released by commit
 or rollback, so a crashed process never leaves one behind. SQLite: nothing to do, every write
 transaction already holds the database's only write lock (``store.engine``).
+
+``held`` serialises a longer piece of work across the caller's own transactions (a publish to
+a tracker, minutes of HTTP with an alias committed after each write): on PostgreSQL the same
+advisory lock, on a connection of its own whose transaction stays open for the block; on
+SQLite an exclusive ``flock`` on a file beside the database. SQLite's write lock cannot be
+held that long: it would stop every other writer of the firm, and the work's own commits.
+Both end with the process that holds them (its connection closes, the kernel drops the
+``flock``), so a killed publish never leaves a lock behind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import fcntl
+import hashlib
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 # the first key of every advisory lock Hourbridge takes, so they never collide with another
 # application's locks on a shared server ("HB" in ASCII)
 _NAMESPACE = 0x4842
-_SCOPES = {"billing": 1, "inbox": 2, "erp_identity": 3}
+_SCOPES = {"billing": 1, "inbox": 2, "erp_identity": 3, "publication": 4}
+_IN_MEMORY: dict[tuple[str, str], threading.Lock] = {}
+_IN_MEMORY_GUARD = threading.Lock()
 
 
 class SqlLocks:
@@ -47,3 +61,28 @@ class SqlLocks:
     def erp_identity(self, destination: str) -> None:
         """Writers of one destination's identity map (``store.erp``), one at a time."""
         self._lock("erp_identity", destination)
+
+
+@contextmanager
+def held(engine: Engine, scope: str, key: str) -> Iterator[None]:
+    """Only one holder of (``scope``, ``key``) at a time until the block ends; another one
+    waits (see the module's docstring)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn, conn.begin():
+            SqlLocks(conn)._lock(scope, key)
+            yield  # the transaction (and the lock) ends with the block: rolled back, unused
+        return
+    database = engine.url.database or ""
+    if database in ("", ":memory:"):  # one process: a lock of its own
+        with _IN_MEMORY_GUARD:
+            lock = _IN_MEMORY.setdefault((scope, key), threading.Lock())
+        with lock:
+            yield
+        return
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    with open(f"{database}.{scope}-{digest}.lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # per open file: threads wait too
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine
@@ -27,7 +27,7 @@ from .idempotency import committed, mark_applied
 from .inbox import SqlInbox
 from .intercompany import SqlIntercompany
 from .invoices import SqlInvoices
-from .locks import SqlLocks
+from .locks import SqlLocks, held
 from .masterdata import SnapshotCache, SqlMasterData
 from .outbox import SqlOutbox
 from .webhook_receipts import SqlWebhookReceipts
@@ -103,6 +103,11 @@ class SqlUnitOfWork:
         if self._writes is not None:
             self._writes.reset()
         analyze_if_grown(self.conn)
+
+    def exclusive(self, scope: str, key: str) -> AbstractContextManager[None]:
+        """One holder of (``scope``, ``key``) at a time, across transactions
+        (``store.locks.held``)."""
+        return held(self.engine, scope, key)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -12,6 +12,7 @@ from hourbridge.domain.publication import (
     Listed,
     Refs,
     code_in_name,
+    offered,
     plan,
     shown_name,
     wanted,
@@ -63,5 +64,24 @@ def test_members_are_the_current_assignments_of_known_users() -> None:
     refs.put("project", "P1", "7")
     items, skipped = wanted(firm(), "member", refs, TODAY, {"E1": "17"})
     assert [(i.key, dict(i.fields)) for i in items] == [
-        ("P1/E1", {"project": "7", "user": "17"})]
+        ("P1/E1", {"project": "7", "user": "17", "team": "[P1] ERP"})]
     assert skipped == ["P1/E3: no user alias at this tracker"]  # E2's assignment ended
+
+
+def test_a_member_no_longer_assigned_is_removed_only_where_hourbridge_names_it() -> None:
+    items, _ = wanted(firm(), "member", Refs({"project": {"P1": "9"}}), TODAY,
+                      {"E1": "17", "E2": "18"})
+    listed = [Listed("member", "a", "17", True, parent="9"),  # E1: still assigned
+              Listed("member", "b", "18", True, parent="9"),  # E2: ended 2026-06-30
+              Listed("member", "c", "55", True, parent="9"),  # a user with no alias
+              Listed("member", "d", "18", True, parent="8")]  # a project not offered
+    keys = ["P1/E1", "P1/E2", "", "OLD/E2"]
+    steps = plan(items, listed, keys, (), offered(firm()))
+    assert [(s.verb, s.item.key, s.external_id) for s in steps] == [
+        ("unchanged", "P1/E1", "a"), ("remove", "P1/E2", "b")]
+    assert dict(steps[1].item.fields) == {"project": "9", "user": "18"}
+    # without ``removable`` (the other kinds) nothing is ever removed
+    assert [s.verb for s in plan(items, listed, keys, ())] == ["unchanged"]
+    # a closed project's members are left as they are (the project is archived)
+    assert not any(s.verb == "remove" for s in plan(
+        [], listed, keys, (), offered(firm(ProjectStatus.CLOSED))))

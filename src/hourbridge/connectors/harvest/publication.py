@@ -2,7 +2,8 @@
 Assignments, Project User Assignments; DOC for the paths and field names, request shapes
 CODE from public clients): clients, projects (``code`` holds ours; ``bill_by``/``budget_by``
 are required on create), the account's one task list, each project's task assignments
-(``task_id``) and user assignments (``user_id``); ``is_active`` archives. Lists page with
+(``task_id``) and user assignments (``user_id``; one no longer assigned is deleted with
+``DELETE /v2/projects/{project_id}/user_assignments/{id}``); ``is_active`` archives. Lists page with
 ``links.next``; ids are numbers."""
 
 from hourbridge.connectors.publication import Field, Publication, Resource, listing
@@ -43,5 +44,6 @@ PUBLICATION = Publication(resources=(
              create=("POST", "/v2/projects/{project}/user_assignments"),
              update=("PATCH", "/v2/projects/{project}/user_assignments/{id}"),
              fields=(Field("user", "user_id", "user.id"),), active=ACTIVE,
-             per_project=True, compared=()),
+             per_project=True, compared=(),
+             remove=("DELETE", "/v2/projects/{project}/user_assignments/{id}")),
 ))

@@ -3,9 +3,11 @@
 OpenAPI file): ``/api/customers`` (``country``, ``currency`` and ``timezone`` required),
 ``/api/projects`` (``customer``) and ``/api/activities`` (``project``), each with ``number``
 holding our code and ``visible`` as the archive flag; ``visible=3`` lists hidden ones too.
-Lists are unpaged arrays. Teams (who may book where) are not written yet."""
+Lists are unpaged arrays. Who may book on a project: a team per project, its members the
+employees assigned (``connectors.teams``)."""
 
 from hourbridge.connectors.publication import Field, Publication, Resource, listing
+from hourbridge.connectors.teams import Teams
 
 ALL = (("visible", "3"),)
 VISIBLE = ("visible", True, False)
@@ -31,4 +33,6 @@ PUBLICATION = Publication(resources=(
                      Field("billable", "billable")),
              active=VISIBLE, code="number", alias="task", parent="project.id|project",
              compared=("name", "code", "billable")),
+    Resource("member", listing("/api/teams"), create=("POST", "/api/teams"), update=None,
+             fields=(Field("user", "user"),), compared=(), team=Teams()),
 ))

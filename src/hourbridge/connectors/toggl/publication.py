@@ -28,5 +28,6 @@ PUBLICATION = Publication(resources=(
              create=("POST", f"{WS}/project_users"), update=None,
              fields=(Field("project", "project_id"), Field("user", "user_id")),
              parent="project_id", id_field="id", compared=(),
-             archive=("DELETE", f"{WS}/project_users/{{id}}")),
+             archive=("DELETE", f"{WS}/project_users/{{id}}"),
+             remove=("DELETE", f"{WS}/project_users/{{id}}")),
 ))

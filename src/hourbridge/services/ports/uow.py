@@ -54,3 +54,9 @@ class UnitOfWork(Protocol):
     def savepoint(self) -> AbstractContextManager[None]:
         """Part of the transaction a lost race undoes alone (raises ConcurrentChange)."""
         ...
+
+    def exclusive(self, scope: str, key: str) -> AbstractContextManager[None]:
+        """Held outside any transaction until the block ends, across the transactions begun
+        inside it: a second holder of the same scope and key waits (``publication``: one
+        publish per connection at a time)."""
+        ...
