@@ -11,6 +11,7 @@ ambiguous customer is an exception for finance (source ``erp``), never a guess.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from hourbridge.domain.erp_identity import (
     match_customers,
     match_projects,
 )
+from hourbridge.domain.problems import Problem
 from hourbridge.errors import InvalidInput, NotFound, SetupRefused
 
 from .deps import Collaborators
@@ -68,35 +70,8 @@ def pull_erp_customers(cmd: PullErpCustomers, uow: UnitOfWork, now: datetime,
                     ours[p.company].append(OurCustomer(c.id, c.entity, party.external_id,
                                                        c.name, c.vat_id))
     sink = _sink(deps, cmd.destination)
-    matches, problems, seen = [], [], 0
-    for company, mine in ours.items():
-        theirs = list(sink.customers(company))
-        seen += len(theirs)
-        found, trouble = match_customers(cmd.destination, mine, theirs)
-        matches += found
-        problems += trouble
-    held = [IdentityMatch(pr.where.rsplit(".", 1)[-1], "", AMBIGUOUS, pr.message[:200])
-            for pr in problems]
-    with uow:
-        # an ambiguous customer is kept without an ERP id: its documents wait (``erp push``
-        # names it) until a person resolves it, rather than create a third customer
-        uow.erp.save_identity(cmd.destination, matches + held, now)
-        uow.exceptions.add_open_once([NewException(None, "erp", None, pr, {})
-                                      for pr in problems], now)
-        # an ambiguity settled since (in the ERP): its exception is resolved
-        uow.exceptions.resolve_all("erp", [f"erp_customers[{cmd.destination}].{m.customer}"
-                                           for m in matches], now, "erp customers pull")
-        uow.commit()
-    matched = {m.customer for m in matches}
-    unsure = {pr.where.rsplit(".", 1)[-1] for pr in problems}
-    return {"destination": cmd.destination, "erp_customers": seen, "matched": len(matches),
-            "matched_by": dict(sorted(Counter(m.matched_by for m in matches).items())),
-            "missing": sorted(c.customer for cs in ours.values() for c in cs
-                              if c.customer not in matched | unsure),
-            "ambiguous": [pr.message for pr in problems],
-            "customers": [{"customer": m.customer, "erp_id": m.erp_id,
-                           "matched_by": m.matched_by, "erp_name": m.erp_name}
-                          for m in matches]}
+    return _settle(uow, now, cmd.destination, "customers", ours, sink.customers,
+                   match_customers, lambda *row: uow.erp.save_identity(*row))
 
 
 def pull_erp_projects(cmd: PullErpProjects, uow: UnitOfWork, now: datetime,
@@ -118,32 +93,49 @@ def pull_erp_projects(cmd: PullErpProjects, uow: UnitOfWork, now: datetime,
     if not isinstance(sink, HoldsProjects):
         raise InvalidInput(f"ERP destination {cmd.destination!r} ({profiles[0].system}) "
                            "holds no projects Hourbridge reads")
-    matches, problems, seen = [], [], 0
+    return _settle(uow, now, cmd.destination, "projects", ours, sink.projects,
+                   match_projects, lambda *row: uow.erp.save_project_identity(*row))
+
+
+def _settle(uow: UnitOfWork, now: datetime, destination: str, kind: str,
+            ours: Mapping[str, Sequence[Any]], read: Callable[[str], Iterable[Any]],
+            match: Callable[[str, Sequence[Any], Sequence[Any]],
+                            tuple[list[IdentityMatch], list[Problem]]],
+            save: Callable[[str, Sequence[IdentityMatch], datetime], int]) -> dict[str, Any]:
+    """One pull of ``kind`` (customers or projects), the same for both: what the ERP holds
+    per company, matched to ``ours``; the map becomes what this pull found. An ambiguous one
+    is kept without an ERP id and is an exception for finance: its documents wait (or name
+    none) until a person resolves it, rather than create a third one or guess. An ambiguity
+    settled since (in the ERP) has its exception resolved. ``save`` is called inside the
+    unit of work (its repositories belong to the open transaction)."""
+    matches: list[IdentityMatch] = []
+    problems: list[Problem] = []
+    seen = 0
     for company, mine in ours.items():
-        theirs = list(sink.projects(company))
+        theirs = list(read(company))
         seen += len(theirs)
-        found, trouble = match_projects(cmd.destination, mine, theirs)
+        found, trouble = match(destination, mine, theirs)
         matches += found
         problems += trouble
     held = [IdentityMatch(pr.where.rsplit(".", 1)[-1], "", AMBIGUOUS, pr.message[:200])
             for pr in problems]
     with uow:
-        uow.erp.save_project_identity(cmd.destination, matches + held, now)
+        save(destination, matches + held, now)
         uow.exceptions.add_open_once([NewException(None, "erp", None, pr, {})
                                       for pr in problems], now)
-        uow.exceptions.resolve_all("erp", [f"erp_projects[{cmd.destination}].{m.customer}"
-                                           for m in matches], now, "erp projects pull")
+        uow.exceptions.resolve_all("erp", [f"erp_{kind}[{destination}].{m.customer}"
+                                           for m in matches], now, f"erp {kind} pull")
         uow.commit()
     matched = {m.customer for m in matches}
     unsure = {pr.where.rsplit(".", 1)[-1] for pr in problems}
-    return {"destination": cmd.destination, "erp_projects": seen, "matched": len(matches),
+    one = kind[:-1]  # "customer", "project": the key each row of the answer is named by
+    return {"destination": destination, f"erp_{kind}": seen, "matched": len(matches),
             "matched_by": dict(sorted(Counter(m.matched_by for m in matches).items())),
-            "missing": sorted(p.project for ps in ours.values() for p in ps
-                              if p.project not in matched | unsure),
+            "missing": sorted(getattr(o, one) for os_ in ours.values() for o in os_
+                              if getattr(o, one) not in matched | unsure),
             "ambiguous": [pr.message for pr in problems],
-            "projects": [{"project": m.customer, "erp_id": m.erp_id,
-                          "matched_by": m.matched_by, "erp_name": m.erp_name}
-                         for m in matches]}
+            kind: [{one: m.customer, "erp_id": m.erp_id, "matched_by": m.matched_by,
+                    "erp_name": m.erp_name} for m in matches]}
 
 
 def erp_projects(cmd: ShowErpProjects, uow: UnitOfWork) -> list[dict[str, Any]]:
