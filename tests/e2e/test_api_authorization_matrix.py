@@ -132,6 +132,10 @@ def _expense(s: dict[str, Any], e: str) -> int:
     return int(s["expense"][e])
 
 
+def _contract(_: dict[str, Any], e: str) -> str:
+    return {"DE": "K1", "AT": "K2"}[e]
+
+
 def _entity(_: dict[str, Any], e: str) -> str:
     return e
 
@@ -162,6 +166,10 @@ OPERATIONS: dict[str, tuple[str, Keeps, Check]] = {
         "/v1/customers", "id", lambda s, e: {"DE": "ACME", "AT": "WIEN"}[e])),
     "list projects": ("masterdata:read", "object", _listed(
         "/v1/projects", "code", lambda s, e: {"DE": "P1", "AT": "P2"}[e])),
+    "read contract": ("masterdata:read", "object", _status(
+        "GET", lambda s, e: f"/v1/contracts/{_contract(s, e)}")),
+    "revenue schedule": ("masterdata:read", "object", _status(
+        "GET", lambda s, e: f"/v1/contracts/{_contract(s, e)}/revenue-schedule")),
     "load master data": ("masterdata:write", "none", _status(
         "POST", lambda s, e: "/v1/master-data?dry_run=true", lambda s, e: {})),
     # time and expenses
@@ -284,11 +292,17 @@ def test_another_entitys_object_answers_as_an_unknown_one(
         "trace invoice": ("GET", "/v1/trace/invoice/{}", None),
         "trace credit note": ("GET", "/v1/trace/credit-note/{}", None),
         "dead letter": ("GET", "/v1/dead-letters/{}", None),
+        "contract": ("GET", "/v1/contracts/{}", None),
+        "revenue schedule": ("GET", "/v1/contracts/{}/revenue-schedule", None),
+        "achieve milestone": ("POST", "/v1/contracts/{}/milestones/M1/achievement",
+                              lambda i: {"achieved_on": "2026-08-31"}),
     }.items():
         ref = (seeded["pending"]["AT"] if name in ("entry", "adjust", "place hold",
                                                    "trace entry")
                else seeded["hold"]["AT"] if name == "release hold"
                else seeded["dead"]["AT"] if name == "dead letter"
+               else "K2" if name in ("contract", "revenue schedule",
+                                   "achieve milestone")
                else invoice_of(seeded, "AT"))
         for out, target in ((foreign, ref), (unknown, 999_999)):
             r = client.request(method, path.format(target), headers=de,

@@ -18,7 +18,7 @@ from hourbridge.domain.commands import (
 
 from ..auth import ActorDep, PrincipalDep
 from ..deps import HourbridgeDep
-from ..entities import one_entity
+from ..entities import one_entity, visible_or_404
 from ..pages import page_whole
 from ..problems import problem_responses
 from ..schemas.common import Actor, Code, Note
@@ -29,7 +29,17 @@ MilestoneId = Annotated[str, Path(min_length=1, max_length=limits.CODE,
                                   description="milestone id")]
 
 router = APIRouter(prefix="/v1", tags=["contracts"], responses=problem_responses(422, 500),
-                   dependencies=[scoped("masterdata:read", "billing:run")])
+                   dependencies=[scoped("masterdata:read", "billing:run", entities=True)])
+
+
+def _contract_visible(hb: HourbridgeDep, principal: PrincipalDep, contract_id: str) -> None:
+    """Another entity's contract answers as an unknown one does (404 ``contract``); an
+    unknown one is left for the command to refuse, so both say the same."""
+    if principal.entities is None:
+        return
+    for record in hb.queries.masterdata("contracts"):
+        if record["id"] == contract_id:
+            visible_or_404(principal, "contract", contract_id, record["entity"])
 
 
 class AchievementIn(BaseModel):
@@ -53,7 +63,9 @@ class Achievement(BaseModel):
             responses=problem_responses(404),
             description="Versions, fee installments and milestones with their billing state, "
             "retainer months settled, cap usage and expense policy.")
-def show_contract(contract_id: ContractId, hb: HourbridgeDep) -> dict[str, Any]:
+def show_contract(contract_id: ContractId, hb: HourbridgeDep,
+                  principal: PrincipalDep) -> dict[str, Any]:
+    _contract_visible(hb, principal, contract_id)
     out: dict[str, Any] = hb.handle(ShowContract(contract_id))
     return out
 
@@ -64,7 +76,8 @@ def show_contract(contract_id: ContractId, hb: HourbridgeDep) -> dict[str, Any]:
              description="The next billing run through `achieved_on` bills the milestone, "
              "once. Sending the same achievement again is harmless; another date is 409.")
 def achieve(contract_id: ContractId, milestone_id: MilestoneId, body: AchievementIn,
-            hb: HourbridgeDep, actor: ActorDep) -> dict[str, Any]:
+            hb: HourbridgeDep, actor: ActorDep, principal: PrincipalDep) -> dict[str, Any]:
+    _contract_visible(hb, principal, contract_id)
     out: dict[str, Any] = hb.handle(AchieveMilestone(contract_id, milestone_id,
                                                      body.achieved_on, actor, body.note))
     return out
@@ -96,5 +109,7 @@ def run_revenue(body: RevenueRunIn, hb: HourbridgeDep, actor: ActorDep,
 @router.get("/contracts/{contract_id}/revenue-schedule", summary="A contract's revenue schedule",
             description="What each revenue run recognised for the contract, in order (one "
             "page: the whole schedule).")
-def schedule(contract_id: ContractId, hb: HourbridgeDep) -> dict[str, Any]:
+def schedule(contract_id: ContractId, hb: HourbridgeDep,
+             principal: PrincipalDep) -> dict[str, Any]:
+    _contract_visible(hb, principal, contract_id)
     return page_whole(hb.handle(ShowRevenueSchedule(contract_id)))
