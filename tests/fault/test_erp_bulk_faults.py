@@ -245,6 +245,19 @@ def test_thousands_of_documents_under_faults_and_kill_9_arrive_once(
         hb.close()
 
 
+def _catches_sigterm(pid: int) -> bool:
+    """Whether process ``pid`` has installed a SIGTERM handler (Linux: the caught-signals
+    mask in /proc/PID/status; Python itself catches SIGINT, never SIGTERM)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    for line in status.splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    return False
+
+
 def _run_workers(hb: Hourbridge, env: dict[str, str], folder: Path, rng: random.Random,
                  nats: NatsServer | None) -> tuple[int, int]:
     """Workers deliver everything while one of them is SIGKILLed at random moments (and a
@@ -284,6 +297,13 @@ def _run_workers(hb: Hourbridge, env: dict[str, str], folder: Path, rng: random.
         else:
             raise AssertionError(f"not delivered in time: {hb.queries.outbox_counts()}")
     finally:
+        # a worker started just now (in place of a killed one) may still be starting:
+        # SIGTERM before it installs its handler kills it as it would any process, which
+        # says nothing about a clean stop; wait until each one catches SIGTERM
+        ready_by = time.monotonic() + 60
+        while time.monotonic() < ready_by and not all(
+                w.poll() is not None or _catches_sigterm(w.pid) for w in workers):
+            time.sleep(0.1)
         for w in workers:
             w.send_signal(signal.SIGTERM)
         codes = [w.wait(timeout=120) for w in workers]
