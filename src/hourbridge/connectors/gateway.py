@@ -15,11 +15,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
-from cryptography.fernet import Fernet, InvalidToken
 
 from hourbridge.domain.commands import IncomingPayload
 from hourbridge.domain.problems import Problem
-from hourbridge.errors import InvalidInput, Permanent, SetupRefused, SignatureRefused
+from hourbridge.errors import InvalidInput, Permanent, SignatureRefused
 from hourbridge.formats.timefile import TimeFile
 from hourbridge.services.ports.connections import (
     WEBHOOK_SECRET_PART,
@@ -31,6 +30,7 @@ from hourbridge.services.ports.connections import (
 from .http import RateWindow, TrackerClient, TrackerRefused
 from .native import NativeFile, NativeFormatError, pick
 from .publication import Publisher, items_of, workspace_of
+from .sealing import Sealer
 from .stream import PageStyle, Stream
 from .tracker import ExportMark, Tracker
 from .webhook import open_delivery
@@ -40,8 +40,6 @@ from .webhook import open_delivery
 OVERLAP = timedelta(minutes=10)
 # where a full pull of a tracker that needs a date range (Clockify's report) starts
 FULL_SINCE = datetime(2000, 1, 1, tzinfo=UTC)
-KEY_HINT = ("set HOURBRIDGE_SECRET_KEY to a Fernet key (python -c 'from cryptography.fernet "
-            "import Fernet; print(Fernet.generate_key().decode())')")
 
 
 def cursor_text(stream: Stream, moment: datetime) -> str:
@@ -75,19 +73,10 @@ class Trackers:
                  sleep: Callable[[float], None] | None = None,
                  allow_loopback_http: bool = True) -> None:
         self._trackers = dict(trackers)
-        self._key = key
+        self._sealer = Sealer(key)
         self._transport = transport
         self._sleep = sleep
         self._loopback_http = allow_loopback_http
-
-    def _fernet(self) -> Fernet:
-        if not self._key:
-            raise SetupRefused(KEY_HINT)
-        try:
-            return Fernet(self._key.encode())
-        except ValueError:
-            raise SetupRefused("HOURBRIDGE_SECRET_KEY is not a Fernet key; " + KEY_HINT
-                               ) from None
 
     def trackers(self) -> list[str]:
         return sorted(self._trackers)
@@ -96,16 +85,10 @@ class Trackers:
         return self._trackers[tracker].secret_parts
 
     def seal(self, secret: Mapping[str, str]) -> str:
-        return self._fernet().encrypt(json.dumps(dict(secret)).encode()).decode()
+        return self._sealer.seal_parts(secret)
 
     def _open(self, connection: Connection) -> dict[str, str]:
-        try:
-            opened: dict[str, str] = json.loads(
-                self._fernet().decrypt(connection.sealed_secret.encode()))
-        except InvalidToken:
-            raise SetupRefused(f"connection {connection.name}: its secret does not open with "
-                               "this HOURBRIDGE_SECRET_KEY (was the key changed?)") from None
-        return opened
+        return self._sealer.open_parts(connection.sealed_secret, f"connection {connection.name}")
 
     def _client(self, connection: Connection, *, api: bool = False) -> TrackerClient:
         """A client for the connection; ``api``: at the tracker's master-data API."""

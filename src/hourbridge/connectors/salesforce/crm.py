@@ -5,7 +5,6 @@ pushed events verified and read (``events``)."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -15,11 +14,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from cryptography.fernet import Fernet, InvalidToken
 
-from hourbridge.connectors.gateway import KEY_HINT
+from hourbridge.connectors.sealing import Sealer
 from hourbridge.domain.deals import Account, DealLine, WonDeal
-from hourbridge.errors import InvalidInput, SetupRefused
+from hourbridge.errors import InvalidInput
 from hourbridge.services.ports.connections import WEBHOOK_SECRET_PART, Connection
 from hourbridge.services.ports.deals import CrmEvent, DealPull
 
@@ -96,7 +94,7 @@ class Salesforce:
     def __init__(self, key: str | None, *, transport: httpx.BaseTransport | None = None,
                  sleep: Callable[[float], None] | None = None,
                  allow_loopback_http: bool = True) -> None:
-        self._key = key
+        self._sealer = Sealer(key)
         self._transport = transport
         self._sleep = sleep or time.sleep
         self._loopback_http = allow_loopback_http
@@ -107,26 +105,11 @@ class Salesforce:
     def required_parts(self, crm: str) -> tuple[str, ...]:
         return SECRET_PARTS
 
-    def _fernet(self) -> Fernet:
-        if not self._key:
-            raise SetupRefused(KEY_HINT)
-        try:
-            return Fernet(self._key.encode())
-        except ValueError:
-            raise SetupRefused("HOURBRIDGE_SECRET_KEY is not a Fernet key; " + KEY_HINT
-                               ) from None
-
     def seal(self, secret: Mapping[str, str]) -> str:
-        return self._fernet().encrypt(json.dumps(dict(secret)).encode()).decode()
+        return self._sealer.seal_parts(secret)
 
     def _open(self, connection: Connection) -> dict[str, str]:
-        try:
-            opened: dict[str, str] = json.loads(
-                self._fernet().decrypt(connection.sealed_secret.encode()))
-        except InvalidToken:
-            raise SetupRefused(f"connection {connection.name}: its secret does not open with "
-                               "this HOURBRIDGE_SECRET_KEY (was the key changed?)") from None
-        return opened
+        return self._sealer.open_parts(connection.sealed_secret, f"connection {connection.name}")
 
     def _allowed(self, url: str) -> bool:
         parts = urlsplit(url)

@@ -16,13 +16,12 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import httpx
-from cryptography.fernet import Fernet, InvalidToken
 
-from hourbridge.errors import InvalidInput, Retryable, SetupRefused, SubscriptionGone
+from hourbridge.errors import InvalidInput, Retryable, SubscriptionGone
 from hourbridge.services.ports.webhooks import Subscription
 
-from ..gateway import KEY_HINT
 from ..http import USER_AGENT, retry_after
+from ..sealing import Sealer
 from .signing import new_secret, sign
 
 TIMEOUT_SECONDS = 15.0  # the spec recommends 15-30 s; receivers should answer fast
@@ -43,7 +42,7 @@ class WebhookSender:
     def __init__(self, key: str | None, clock: Callable[[], datetime], *,
                  transport: httpx.BaseTransport | None = None,
                  allow_loopback_http: bool = True) -> None:
-        self._key = key
+        self._sealer = Sealer(key)
         self._clock = clock
         self._loopback_http = allow_loopback_http
         # one pooled client per sender: a worker thread sends many deliveries in a row
@@ -51,27 +50,14 @@ class WebhookSender:
                                     follow_redirects=False,
                                     headers={"user-agent": USER_AGENT})
 
-    def _fernet(self) -> Fernet:
-        if not self._key:
-            raise SetupRefused(KEY_HINT)
-        try:
-            return Fernet(self._key.encode())
-        except ValueError:
-            raise SetupRefused("HOURBRIDGE_SECRET_KEY is not a Fernet key; " + KEY_HINT
-                               ) from None
-
     def new_secret(self) -> str:
         return new_secret()
 
     def seal(self, secret: str) -> str:
-        return self._fernet().encrypt(secret.encode()).decode()
+        return self._sealer.seal_text(secret)
 
     def _open(self, subscription: Subscription) -> str:
-        try:
-            return self._fernet().decrypt(subscription.sealed_secret.encode()).decode()
-        except InvalidToken:
-            raise SetupRefused(f"webhook {subscription.name}: its secret does not open with "
-                               "this HOURBRIDGE_SECRET_KEY (was the key changed?)") from None
+        return self._sealer.open_text(subscription.sealed_secret, f"webhook {subscription.name}")
 
     def check_url(self, url: str) -> None:
         parts = urlsplit(url)
