@@ -3,6 +3,7 @@ record (what was posted where, with the ERP's id)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -84,84 +85,65 @@ def postings(destination: DestinationOpt = None,
                 r["erp_id"], (r["error"] or "")[:60]) for r in rows], right=["attempt"])
 
 
-customers_app = typer.Typer(help="The ERP's customers and our identity map.",
-                            no_args_is_help=True)
-erp_app.add_typer(customers_app, name="customers")
+@dataclass(frozen=True)
+class _MapKind:
+    """What differs between the customer and the project identity map's commands."""
+
+    name: str  # customer, project
+    pull: type[c.PullErpCustomers] | type[c.PullErpProjects]
+    show: type[c.ShowErpIdentity] | type[c.ShowErpProjects]
+    rules: str  # the matching rules after "our external id"
+    missing: str  # what the pull says of ours the ERP does not hold
+    title: str
 
 
-@customers_app.command("pull")
-def customers_pull(
-    destination: Annotated[str, typer.Argument(help="The ERP destination to read.")],
-    as_json: JsonOpt = False,
-) -> None:
-    """Read the ERP's customers into the identity map: by our external id, else VAT id, else
-    exact name; an ambiguous one is reported (and queued as an exception), never guessed."""
-    with session() as hb:
-        report = hb.handle(c.PullErpCustomers(destination))
-        if as_json:
-            print_json(report)
-            return
-        by = ", ".join(f"{k} {v}" for k, v in report["matched_by"].items()) or "none"
-        console.print(f"{destination}: {report['erp_customers']} customer(s) in the ERP, "
-                      f"{report['matched']} of ours matched ({by})")
-        if report["missing"]:
-            console.print(f"not in the ERP yet (created with their first invoice): "
-                          f"{', '.join(report['missing'])}")
-        for line in report["ambiguous"]:
-            console.print(f"ambiguous: {line}")
+def _map_commands(kind: _MapKind) -> typer.Typer:
+    """``hourbridge erp customers|projects pull|list``: one pair of commands per map kind."""
+    plural = kind.name + "s"
+    app = typer.Typer(help=f"The ERP's {plural} and our identity map.", no_args_is_help=True)
+
+    def pull(destination: Annotated[str, typer.Argument(help="The ERP destination to read.")],
+             as_json: JsonOpt = False) -> None:
+        with session() as hb:
+            report = hb.handle(kind.pull(destination))
+            if as_json:
+                print_json(report)
+                return
+            by = ", ".join(f"{k} {v}" for k, v in report["matched_by"].items()) or "none"
+            console.print(f"{destination}: {report['erp_' + plural]} {kind.name}(s) in the ERP, "
+                          f"{report['matched']} of ours matched ({by})")
+            if report["missing"]:
+                console.print(f"{kind.missing}: {', '.join(report['missing'])}")
+            for line in report["ambiguous"]:
+                console.print(f"ambiguous: {line}")
+
+    def show(destination: DestinationOpt = None, as_json: JsonOpt = False) -> None:
+        with session() as hb:
+            rows = hb.handle(kind.show(destination))
+            if as_json:
+                print_json(rows)
+                return
+            table(kind.title, ["destination", kind.name, "ERP id", "matched by", "ERP name"],
+                  [(r["destination"], r[kind.name], r["erp_id"], r["matched_by"], r["erp_name"])
+                   for r in rows])
+
+    pull.__doc__ = (f"Read the ERP's {plural} into the identity map: by our external id, else "
+                    f"{kind.rules}; an ambiguous one is reported (and queued as an exception), "
+                    "never guessed.")
+    show.__doc__ = (f"The identity map: our {kind.name}, the ERP's id, and the rule that "
+                    "matched it.")
+    app.command("pull")(pull)
+    app.command("list")(show)
+    return app
 
 
-@customers_app.command("list")
-def customers_list(destination: DestinationOpt = None, as_json: JsonOpt = False) -> None:
-    """The identity map: our customer, the ERP's id, and the rule that matched it."""
-    with session() as hb:
-        rows = hb.handle(c.ShowErpIdentity(destination))
-        if as_json:
-            print_json(rows)
-            return
-        table("ERP identity map", ["destination", "customer", "ERP id", "matched by",
-                                   "ERP name"],
-              [(r["destination"], r["customer"], r["erp_id"], r["matched_by"], r["erp_name"])
-               for r in rows])
-
-
-projects_app = typer.Typer(help="The ERP's projects and our identity map.",
-                           no_args_is_help=True)
-erp_app.add_typer(projects_app, name="projects")
-
-
-@projects_app.command("pull")
-def projects_pull(
-    destination: Annotated[str, typer.Argument(help="The ERP destination to read.")],
-    as_json: JsonOpt = False,
-) -> None:
-    """Read the ERP's projects into the identity map: by our external id, else code, else
-    exact name; an ambiguous one is reported (and queued as an exception), never guessed."""
-    with session() as hb:
-        report = hb.handle(c.PullErpProjects(destination))
-        if as_json:
-            print_json(report)
-            return
-        by = ", ".join(f"{k} {v}" for k, v in report["matched_by"].items()) or "none"
-        console.print(f"{destination}: {report['erp_projects']} project(s) in the ERP, "
-                      f"{report['matched']} of ours matched ({by})")
-        if report["missing"]:
-            console.print(f"not in the ERP: {', '.join(report['missing'])}")
-        for line in report["ambiguous"]:
-            console.print(f"ambiguous: {line}")
-
-
-@projects_app.command("list")
-def projects_list(destination: DestinationOpt = None, as_json: JsonOpt = False) -> None:
-    """The project map: our project, the ERP's id, and the rule that matched it."""
-    with session() as hb:
-        rows = hb.handle(c.ShowErpProjects(destination))
-        if as_json:
-            print_json(rows)
-            return
-        table("ERP projects", ["destination", "project", "ERP id", "matched by", "ERP name"],
-              [(r["destination"], r["project"], r["erp_id"], r["matched_by"], r["erp_name"])
-               for r in rows])
+erp_app.add_typer(_map_commands(_MapKind(
+    "customer", c.PullErpCustomers, c.ShowErpIdentity, "VAT id, else exact name",
+    "not in the ERP yet (created with their first invoice)", "ERP identity map")),
+    name="customers")
+erp_app.add_typer(_map_commands(_MapKind(
+    "project", c.PullErpProjects, c.ShowErpProjects, "code, else exact name", "not in the ERP",
+    "ERP projects")), name="projects")
 
 
 @erp_app.command("check")

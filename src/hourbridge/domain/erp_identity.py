@@ -18,11 +18,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from .erp import ErpCustomer, ErpProject
 from .problems import Problem
 
 RULES = ("external_id", "vat_id", "name")
+# what an identity map maps: our customers or our projects to the ERP's
+MapKind = Literal["customer", "project"]
 AMBIGUOUS = "ambiguous"  # an identity-map row of a customer no rule settled (no ERP id)
 
 
@@ -37,7 +40,7 @@ class OurCustomer:
 
 @dataclass(frozen=True, slots=True)
 class IdentityMatch:
-    customer: str
+    customer: str  # ours: a customer id, or a project code in a project map
     erp_id: str
     matched_by: str  # one of RULES
     erp_name: str

@@ -174,7 +174,7 @@ def _document(p: ErpProfile, event: Mapping[str, Any], uow: UnitOfWork,
             # person, the invoice does not
             doc = map_invoice(p, event["key"], invoice, list(lines),
                               _cached(identities, f"projects:{p.destination}",
-                                      lambda: uow.erp.project_identity(p.destination)))
+                                      lambda: uow.erp.identity(p.destination, "project")))
             erp_id = _cached(identities, p.destination,
                              lambda: uow.erp.identity(p.destination)).get(invoice["customer"])
             if erp_id == "":  # ambiguous at the last pull: never a guess, never a third one

@@ -26,6 +26,7 @@ from hourbridge.domain.erp import ErpProfile, customer_party, external_id
 from hourbridge.domain.erp_identity import (
     AMBIGUOUS,
     IdentityMatch,
+    MapKind,
     OurCustomer,
     OurProject,
     match_customers,
@@ -70,8 +71,8 @@ def pull_erp_customers(cmd: PullErpCustomers, uow: UnitOfWork, now: datetime,
                     ours[p.company].append(OurCustomer(c.id, c.entity, party.external_id,
                                                        c.name, c.vat_id))
     sink = _sink(deps, cmd.destination)
-    return _settle(uow, now, cmd.destination, "customers", ours, sink.customers,
-                   match_customers, lambda *row: uow.erp.save_identity(*row))
+    return _settle(uow, now, cmd.destination, "customer", ours, sink.customers,
+                   match_customers)
 
 
 def pull_erp_projects(cmd: PullErpProjects, uow: UnitOfWork, now: datetime,
@@ -93,21 +94,20 @@ def pull_erp_projects(cmd: PullErpProjects, uow: UnitOfWork, now: datetime,
     if not isinstance(sink, HoldsProjects):
         raise InvalidInput(f"ERP destination {cmd.destination!r} ({profiles[0].system}) "
                            "holds no projects Hourbridge reads")
-    return _settle(uow, now, cmd.destination, "projects", ours, sink.projects,
-                   match_projects, lambda *row: uow.erp.save_project_identity(*row))
+    return _settle(uow, now, cmd.destination, "project", ours, sink.projects,
+                   match_projects)
 
 
-def _settle(uow: UnitOfWork, now: datetime, destination: str, kind: str,
+def _settle(uow: UnitOfWork, now: datetime, destination: str, one: MapKind,
             ours: Mapping[str, Sequence[Any]], read: Callable[[str], Iterable[Any]],
             match: Callable[[str, Sequence[Any], Sequence[Any]],
-                            tuple[list[IdentityMatch], list[Problem]]],
-            save: Callable[[str, Sequence[IdentityMatch], datetime], int]) -> dict[str, Any]:
-    """One pull of ``kind`` (customers or projects), the same for both: what the ERP holds
+                            tuple[list[IdentityMatch], list[Problem]]]) -> dict[str, Any]:
+    """One pull of ``one``'s kind (customers or projects), the same for both: what the ERP holds
     per company, matched to ``ours``; the map becomes what this pull found. An ambiguous one
     is kept without an ERP id and is an exception for finance: its documents wait (or name
     none) until a person resolves it, rather than create a third one or guess. An ambiguity
-    settled since (in the ERP) has its exception resolved. ``save`` is called inside the
-    unit of work (its repositories belong to the open transaction)."""
+    settled since (in the ERP) has its exception resolved."""
+    kind = one + "s"
     matches: list[IdentityMatch] = []
     problems: list[Problem] = []
     seen = 0
@@ -120,7 +120,7 @@ def _settle(uow: UnitOfWork, now: datetime, destination: str, kind: str,
     held = [IdentityMatch(pr.where.rsplit(".", 1)[-1], "", AMBIGUOUS, pr.message[:200])
             for pr in problems]
     with uow:
-        save(destination, matches + held, now)
+        uow.erp.save_identity(destination, matches + held, now, one)
         uow.exceptions.add_open_once([NewException(None, "erp", None, pr, {})
                                       for pr in problems], now)
         uow.exceptions.resolve_all("erp", [f"erp_{kind}[{destination}].{m.customer}"
@@ -128,7 +128,6 @@ def _settle(uow: UnitOfWork, now: datetime, destination: str, kind: str,
         uow.commit()
     matched = {m.customer for m in matches}
     unsure = {pr.where.rsplit(".", 1)[-1] for pr in problems}
-    one = kind[:-1]  # "customer", "project": the key each row of the answer is named by
     return {"destination": destination, f"erp_{kind}": seen, "matched": len(matches),
             "matched_by": dict(sorted(Counter(m.matched_by for m in matches).items())),
             "missing": sorted(getattr(o, one) for os_ in ours.values() for o in os_
@@ -140,7 +139,7 @@ def _settle(uow: UnitOfWork, now: datetime, destination: str, kind: str,
 
 def erp_projects(cmd: ShowErpProjects, uow: UnitOfWork) -> list[dict[str, Any]]:
     with uow:
-        return uow.erp.project_identity_rows(cmd.destination)
+        return uow.erp.identity_rows(cmd.destination, "project")
 
 
 def erp_identity(cmd: ShowErpIdentity, uow: UnitOfWork) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, case, delete, insert, select, update
 
 from hourbridge.domain.erp import ErpPayment, ErpProfile
-from hourbridge.domain.erp_identity import IdentityMatch
+from hourbridge.domain.erp_identity import IdentityMatch, MapKind
 from hourbridge.services.events import JOURNAL_ENTRY_READY
 
 from . import tables as t
@@ -24,6 +24,10 @@ def profile_to_data(p: ErpProfile) -> dict[str, Any]:
 
 def profile_from_data(data: Mapping[str, Any]) -> ErpProfile:
     return ErpProfile(**data)
+
+# each map kind: its table and the column holding our side
+_IDENTITY_MAPS = {"customer": (t.erp_identity_map, "customer"),
+                  "project": (t.erp_project_map, "project")}
 
 
 class SqlErp:
@@ -92,51 +96,30 @@ class SqlErp:
             dict[str, Any]]:
         return postings(self.conn, destination, external_id)
 
-    def identity(self, destination: str) -> dict[str, str]:
-        im = t.erp_identity_map
-        return {r.customer: r.erp_id for r in self.conn.execute(
-            select(im.c.customer, im.c.erp_id).where(im.c.destination == destination))}
+    def identity(self, destination: str, kind: MapKind = "customer") -> dict[str, str]:
+        table, ours = _IDENTITY_MAPS[kind]
+        return {getattr(r, ours): r.erp_id for r in self.conn.execute(
+            select(table.c[ours], table.c.erp_id).where(table.c.destination == destination))}
 
-    def identity_rows(self, destination: str | None) -> list[dict[str, Any]]:
-        im = t.erp_identity_map
-        stmt = select(im).order_by(im.c.destination, im.c.customer)
+    def identity_rows(self, destination: str | None,
+                      kind: MapKind = "customer") -> list[dict[str, Any]]:
+        table, ours = _IDENTITY_MAPS[kind]
+        stmt = select(table).order_by(table.c.destination, table.c[ours])
         if destination is not None:
-            stmt = stmt.where(im.c.destination == destination)
+            stmt = stmt.where(table.c.destination == destination)
         return [dict(r._mapping) for r in self.conn.execute(stmt)]
 
     def save_identity(self, destination: str, matches: Sequence[IdentityMatch],
-                      now: datetime) -> int:
-        im = t.erp_identity_map
-        # two pulls of one destination: the second waits and replaces what the first wrote
-        SqlLocks(self.conn).erp_identity(destination)
-        self.conn.execute(delete(im).where(im.c.destination == destination))
+                      now: datetime, kind: MapKind = "customer") -> int:
+        table, ours = _IDENTITY_MAPS[kind]
+        # two pulls of one destination and kind: the second waits and replaces what the first
+        # wrote (customers keep the bare destination as their lock name, as before)
+        SqlLocks(self.conn).erp_identity(
+            destination if kind == "customer" else f"{kind}s:{destination}")
+        self.conn.execute(delete(table).where(table.c.destination == destination))
         if matches:
-            self.conn.execute(insert(im), [
-                {"destination": destination, "customer": m.customer, "erp_id": m.erp_id,
-                 "matched_by": m.matched_by, "erp_name": m.erp_name[:200], "pulled_at": now}
-                for m in matches])
-        return len(matches)
-
-    def project_identity(self, destination: str) -> dict[str, str]:
-        pm = t.erp_project_map
-        return {r.project: r.erp_id for r in self.conn.execute(
-            select(pm.c.project, pm.c.erp_id).where(pm.c.destination == destination))}
-
-    def project_identity_rows(self, destination: str | None) -> list[dict[str, Any]]:
-        pm = t.erp_project_map
-        stmt = select(pm).order_by(pm.c.destination, pm.c.project)
-        if destination is not None:
-            stmt = stmt.where(pm.c.destination == destination)
-        return [dict(r._mapping) for r in self.conn.execute(stmt)]
-
-    def save_project_identity(self, destination: str, matches: Sequence[IdentityMatch],
-                              now: datetime) -> int:
-        pm = t.erp_project_map
-        SqlLocks(self.conn).erp_identity(f"projects:{destination}")
-        self.conn.execute(delete(pm).where(pm.c.destination == destination))
-        if matches:
-            self.conn.execute(insert(pm), [
-                {"destination": destination, "project": m.customer, "erp_id": m.erp_id,
+            self.conn.execute(insert(table), [
+                {"destination": destination, ours: m.customer, "erp_id": m.erp_id,
                  "matched_by": m.matched_by, "erp_name": m.erp_name[:200], "pulled_at": now}
                 for m in matches])
         return len(matches)

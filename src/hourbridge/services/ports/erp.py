@@ -18,7 +18,7 @@ from hourbridge.domain.erp import (
     ErpRecord,
     PaymentState,
 )
-from hourbridge.domain.erp_identity import IdentityMatch
+from hourbridge.domain.erp_identity import IdentityMatch, MapKind
 
 
 class Sink(Protocol):
@@ -119,28 +119,18 @@ class ErpRepository(Protocol):
     def postings(self, destination: str | None, external_id: str | None) -> list[
             dict[str, Any]]: ...
 
-    def identity(self, destination: str) -> dict[str, str]:
-        """The identity map of ``destination``: our customer id -> the ERP's id."""
+    def identity(self, destination: str, kind: MapKind = "customer") -> dict[str, str]:
+        """The ``kind`` identity map of ``destination``: our customer id (or project code) ->
+        the ERP's id ("" for a project ambiguous at the last pull)."""
         ...
 
-    def identity_rows(self, destination: str | None) -> list[dict[str, Any]]: ...
-
-    def project_identity(self, destination: str) -> dict[str, str]:
-        """Our project code -> the ERP's project id ("" when ambiguous at the last pull)."""
-        ...
-
-    def project_identity_rows(self, destination: str | None) -> list[dict[str, Any]]: ...
-
-    def save_project_identity(self, destination: str, matches: Sequence[IdentityMatch],
-                              now: datetime) -> int:
-        """Replace ``destination``'s project map with ``matches`` (``customer`` holds our
-        project code)."""
-        ...
+    def identity_rows(self, destination: str | None,
+                      kind: MapKind = "customer") -> list[dict[str, Any]]: ...
 
     def save_identity(self, destination: str, matches: Sequence[IdentityMatch],
-                      now: datetime) -> int:
-        """Replace ``destination``'s identity map with ``matches``; writers of one
-        destination wait for each other."""
+                      now: datetime, kind: MapKind = "customer") -> int:
+        """Replace ``destination``'s ``kind`` map with ``matches``; writers of one destination
+        and kind wait for each other."""
         ...
 
     def posted_documents(self, destination: str | None) -> list[dict[str, Any]]:
