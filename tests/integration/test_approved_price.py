@@ -112,3 +112,32 @@ def test_a_rejected_entry_forgets_its_decision(
         first = conn.execute(text("SELECT min(id) FROM time_entries")).scalar_one()
     loaded.handle(c.RejectEntries("pm", entry_ids=(first,), reason="wrong_project"))
     assert [r[8] is None for r in _kept(loaded)] == [True, False]
+
+
+def test_open_entries_read_as_the_driver_gives_them_equal_sqlalchemys(
+        loaded: Hourbridge, ingest: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A billing run reads open entries without SQLAlchemy's per-value processing on SQLite
+    (``SqlEntries._sqlite_rows``): every field comes back as the processed read gives it
+    (dates, exact decimals, booleans, the kept decision), and entries priced alike share one
+    ``StoredPrice``, which billing looks up once."""
+    from hourbridge.services.ports import EntrySelection
+    from hourbridge.store.entries import SqlEntries
+
+    ingest(ROWS)
+    loaded.handle(c.ApproveEntries("pm", date_from=date(2026, 1, 1)))
+    selection = EntrySelection(approval=("approved",), billing=("unbilled", "credited"),
+                               billable=True, date_to=date(2026, 8, 31), contracts=("K1",))
+    with loaded.engine.connect() as conn:
+        fast = list(SqlEntries(conn).select(selection))
+        monkeypatch.setattr(SqlEntries, "_sqlite_rows",
+                            lambda self, stmt: self.conn.execute(stmt).all())
+        processed = list(SqlEntries(conn).select(selection))
+    assert len(fast) == len(ROWS)
+    assert fast == processed
+    for a, b in zip(fast, processed, strict=True):
+        assert [type(v) for v in (a.work_date, a.billable, a.wip_amount, a.price.rate)] == [
+            type(v) for v in (b.work_date, b.billable, b.wip_amount, b.price.rate)]
+    assert {type(r.work_date) for r in fast} == {date}
+    assert {type(r.wip_amount) for r in fast} == {Decimal}
+    # E1's entries were priced alike: one stored price object between them
+    assert len({id(r.price) for r in fast if r.employee == "E1"}) == 1

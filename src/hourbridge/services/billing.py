@@ -37,16 +37,25 @@ from .billing_writer import DraftWriter, draft_location
 from .correction_lines import adjustment_lines
 from .deps import Collaborators
 from .ports import EntryRow, EntrySelection, NewException, UnitOfWork
+from .ports.entries import StoredPrice
 
 
-def _stored(row: EntryRow, basis: PriceBasis) -> tuple[str, RateDecision] | None:
+def _stored(row: EntryRow, basis: PriceBasis,
+            decisions: dict[int, tuple[StoredPrice, tuple[str, RateDecision]]]
+            ) -> tuple[str, RateDecision] | None:
     """The role and rate decision approval kept for the entry, while its basis still holds
-    (``domain.pricing.PriceBasis``); None: there is none, or master data moved since."""
+    (``domain.pricing.PriceBasis``); None: there is none, or master data moved since.
+    ``decisions`` keeps the decision made of each stored price (the store shares one
+    ``StoredPrice`` between entries priced alike), so each is built once per run, not once
+    per entry; keyed by identity, with the price kept beside it so the key stays its own."""
     p = row.price
     if p is None or row.contract is None or p.basis != basis.of(row.contract, row.project):
         return None
-    return p.role, RateDecision(p.rate, p.currency, p.card, p.row, p.rule, p.scope,
-                                p.contract_version)
+    known = decisions.get(id(p))
+    if known is None or known[0] is not p:
+        known = decisions[id(p)] = (p, (p.role, RateDecision(
+            p.rate, p.currency, p.card, p.row, p.rule, p.scope, p.contract_version)))
+    return known[1]
 
 
 def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
@@ -57,6 +66,7 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
     # looked up once (pricing and the line both need it), each rate decided once
     roles: dict[tuple[str, str, date], str] = {}
     priced: dict[tuple[str, str, str, date], tuple[str, RateDecision]] = {}
+    decisions: dict[int, tuple[StoredPrice, tuple[str, RateDecision]]] = {}
     for row in rows:
         open_seconds = row.open_seconds
         # nothing open: already billed in full, except work rounded to zero billable seconds,
@@ -74,7 +84,7 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
                 continue
         # the decision approval took, reused unless master data moved since (issue 16)
         key = (row.employee, row.project, row.task, row.work_date)
-        known = _stored(row, basis)
+        known = _stored(row, basis, decisions)
         if known is not None:
             report.prices_reused += 1
         else:

@@ -59,12 +59,13 @@ def draft_summary(draft: DraftInvoice, invoice_id: int | None, tax: Any) -> dict
     fees, milestones, retainer fees, expenses, write-downs, adjustments), ``line_kinds`` by
     kind, so the count matches the invoice the customer gets."""
     kinds = Counter([ln.kind for ln in draft.lines] + [c.kind for c in draft.charges])
+    net = draft.net  # a sum over every line's links: once
     return {
         "id": invoice_id, "entity": draft.entity, "contract": draft.contract,
         "customer": draft.customer, "period": draft.period, "currency": draft.currency,
         "lines": len(draft.lines) + len(draft.charges), "line_kinds": dict(sorted(kinds.items())),
-        "entries": len(draft.entry_ids), "net": str(draft.net),
-        "tax": str(tax.amount), "total": str(draft.net + tax.amount),
+        "entries": len(draft.entry_ids), "net": str(net),
+        "tax": str(tax.amount), "total": str(net + tax.amount),
     }
 
 

@@ -30,10 +30,21 @@ PRICE_COLS = tuple(t.time_entries.c[c] for c in (
     "price_version", "price_role", "price_basis"))
 
 
-def entry_row(r: Any) -> EntryRow:
+def entry_row(r: Any, prices: dict[tuple[Any, ...], StoredPrice] | None = None) -> EntryRow:
+    """The row as an ``EntryRow``; ``prices`` (kept by the caller across rows) shares one
+    ``StoredPrice`` between the many entries approval priced alike (a billing run reads tens
+    of thousands of entries and a few hundred distinct decisions), so billing can look each
+    decision up once by identity."""
     n = len(r) - len(PRICE_COLS)
-    price = r[n:]
-    return EntryRow(*r[:n], price=None if price[-1] is None else StoredPrice(*price))
+    price = tuple(r[n:])
+    if price[-1] is None:
+        return EntryRow(*r[:n], price=None)
+    if prices is None:
+        return EntryRow(*r[:n], price=StoredPrice(*price))
+    stored = prices.get(price)
+    if stored is None:
+        stored = prices[price] = StoredPrice(*price)
+    return EntryRow(*r[:n], price=stored)
 
 
 def _text(value: Decimal | None) -> str | None:

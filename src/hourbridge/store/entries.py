@@ -11,6 +11,7 @@ from sqlalchemy import (
     ARRAY,
     Connection,
     Date,
+    Select,
     String,
     and_,
     bindparam,
@@ -30,6 +31,7 @@ from hourbridge.services.ports.entries import (
     EntrySelection,
     NewEntry,
     StoredEntry,
+    StoredPrice,
 )
 
 from . import tables as t
@@ -50,6 +52,11 @@ _ENTRY_COLS = (
     t.time_entries.c.written_off_seconds, t.time_entries.c.wip_fx_rate,
     t.time_entries.c.notes,
 )
+def _dec(text: str | None) -> Decimal | None:
+    """An ``ExactDecimal`` as SQLite stores it (exact text) back to a decimal."""
+    return None if text is None else Decimal(text)
+
+
 def _stored_entry(*r: Any) -> StoredEntry:
     return StoredEntry(*r[:-1], r[-1] is not None)  # the last: deleted_at, a tombstone
 
@@ -158,15 +165,32 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
         for part in id_parts:
             clause = list(where) + ([te.c.id.in_(part)] if part is not None else [])
             last = 0
+            prices: dict[tuple[Any, ...], StoredPrice] = {}
             while True:
                 stmt = (select(*_ENTRY_COLS, *PRICE_COLS).where(and_(te.c.id > last, *clause))
                         .order_by(te.c.id).limit(self.PAGE))
-                rows = self.conn.execute(stmt).all()
+                rows = (self._sqlite_rows(stmt) if self.conn.dialect.name == "sqlite"
+                        else self.conn.execute(stmt).all())
                 for r in rows:
-                    yield entry_row(r)
+                    yield entry_row(r, prices)
                 if len(rows) < self.PAGE:
                     break
                 last = rows[-1][0]
+
+    def _sqlite_rows(self, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+        """``select``'s rows as the driver gives them, converted here (a billing run reads
+        every open entry: SQLAlchemy's per-value processing cost as much as the query);
+        the statement's values are plain dates, strings and numbers, rendered inline."""
+        compiled = stmt.compile(self.conn, compile_kwargs={"literal_binds": True})
+        days: dict[str, date] = {}
+        out: list[tuple[Any, ...]] = []
+        for r in self.conn.exec_driver_sql(str(compiled)).all():
+            day = days.get(r[8])
+            if day is None:
+                day = days[r[8]] = date.fromisoformat(r[8])
+            out.append((*r[:8], day, r[9], r[10], bool(r[11]), r[12], r[13], _dec(r[14]),
+                        *r[15:17], _dec(r[17]), r[18], _dec(r[19]), *r[20:]))
+        return out
 
     def contracts(self, selection: EntrySelection) -> list[str]:
         """The contracts that have entries matching ``selection`` (billing goes one by one)."""

@@ -6,8 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from hourbridge.domain.billing import DraftLine
 from hourbridge.domain.fx import ForeignAmount
+from hourbridge.domain.money import hours, time_amount
 
+_MICRO = Decimal("0.000001")
 NOT_CONVERTED = {"original_amount": None, "original_currency": None, "original_rate": None}
 
 
@@ -30,18 +33,22 @@ def header_row(run_id: int, draft: Any, tax: Any, at: datetime) -> dict[str, Any
 
 def line_rows(invoice_id: int, draft: Any) -> list[dict[str, Any]]:
     """The draft's time lines, then its charge lines, numbered from 1."""
-    rows = [
-        {"invoice": invoice_id, "line_no": n, "description": line.describe(),
-         "project": line.project, "task": line.task, "role": line.role,
-         "seconds": line.seconds,
-         "quantity_hours": line.quantity_hours.quantize(Decimal("0.000001")),
-         "rate": line.decision.rate, "amount": line.amount,
-         "rate_card": line.decision.card, "rate_row": line.decision.row,
-         "rate_rule": line.decision.rule, "rate_scope": line.decision.scope,
-         "contract_version": line.decision.contract_version,
-         "kind": line.kind, "charge_ref": line.charge_ref, **NOT_CONVERTED}
-        for n, line in enumerate(draft.lines, start=1)
-    ]
+    rows = []
+    for n, line in enumerate(draft.lines, start=1):
+        # a line's seconds are a sum over its links: taken once, not once per column
+        seconds = line.seconds
+        rows.append({
+            "invoice": invoice_id, "line_no": n, "description": line.describe(),
+            "project": line.project, "task": line.task, "role": line.role,
+            "seconds": seconds, "quantity_hours": hours(seconds).quantize(_MICRO),
+            "rate": line.decision.rate,
+            # a subclass may price otherwise (an adjustment's fixed difference)
+            "amount": (time_amount(seconds, line.decision.rate, line.currency)
+                       if type(line) is DraftLine else line.amount),
+            "rate_card": line.decision.card, "rate_row": line.decision.row,
+            "rate_rule": line.decision.rule, "rate_scope": line.decision.scope,
+            "contract_version": line.decision.contract_version,
+            "kind": line.kind, "charge_ref": line.charge_ref, **NOT_CONVERTED})
     rows += [
         {"invoice": invoice_id, "line_no": n, "description": c.description,
          "project": c.project, "task": "", "role": "", "seconds": 0,

@@ -147,11 +147,14 @@ def build_drafts(items: Iterable[BillableItem], detail: Detail = Detail.SUMMARY
     invoices: dict[tuple[str, str], DraftInvoice] = {}
     lines: dict[tuple[object, ...], DraftLine] = {}
     seen: set[int] = set()
+    periods: dict[date, str] = {}  # many entries share a day: its period formatted once
     for item in items:
         if item.entry_id in seen:
             raise ValueError(f"entry {item.entry_id} offered twice to one billing run")
         seen.add(item.entry_id)
-        period = period_of(item.work_date)
+        period = periods.get(item.work_date)
+        if period is None:
+            period = periods[item.work_date] = period_of(item.work_date)
         inv_key = (item.contract, period)
         invoice = invoices.get(inv_key)
         if invoice is None:
