@@ -86,6 +86,7 @@ class FakeEntries:
     revisions: dict[int, int] = field(default_factory=dict)
     deleted: set[int] = field(default_factory=set)
     credited: list[tuple[int, int, str]] = field(default_factory=list)
+    staged: list[NewEntry] = field(default_factory=list)  # the batch intake staged last
 
     def add(self, entry: NewEntry, **state: Any) -> int:
         """Store ``entry`` as intake would, then set any of its state (approval, billing...)."""
@@ -107,12 +108,19 @@ class FakeEntries:
             r.employee, r.contract, r.work_date, r.billed_seconds, r.id in self.deleted)
             for r in self.rows.values() if r.source == source and r.external_id in wanted}
 
-    def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
-        return set(keys) & {k for i, k in self.content_keys.items() if i not in self.deleted}
+    def stage(self, entries: Sequence[NewEntry], at: datetime
+              ) -> tuple[dict[str, StoredEntry], set[str]]:
+        self.staged = list(entries)
+        keys = {e.content_key for e in entries}
+        taken = keys & {k for i, k in self.content_keys.items() if i not in self.deleted}
+        return (self.stored(entries[0].source, [e.external_id for e in entries])
+                if entries else {}), taken
 
-    def insert(self, entries: Sequence[NewEntry], at: datetime) -> None:
-        for entry in entries:
+    def move_staged(self, skip: Sequence[int]) -> int:
+        moved = [e for position, e in enumerate(self.staged) if position not in set(skip)]
+        for entry in moved:
             self.add(entry)
+        return len(moved)
 
     def replace(self, entry_id: int, entry: NewEntry, at: datetime,
                 claim_content: bool = False) -> None:

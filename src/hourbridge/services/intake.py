@@ -145,7 +145,8 @@ def validate_here(batches: Iterator[list[Row]], source: str, inbox_id: int, md: 
 def store_batch(uow: UnitOfWork, kind: IntakeKind, source: str, rows: list[Row],
                 validated: Candidates, now: datetime,
                 per_day: frozenset[str] = frozenset()) -> BatchOutcome:
-    """The stateful half of intake: each candidate as ``classify`` decides, then one insert.
+    """The stateful half of intake: the batch staged, each candidate as ``classify``
+    decides, then the new rows moved in one statement.
 
     Rows of earlier batches are already stored (same transaction), so duplicates across
     batches are found by the same lookups as duplicates of stored rows. ``per_day`` names
@@ -155,25 +156,26 @@ def store_batch(uow: UnitOfWork, kind: IntakeKind, source: str, rows: list[Row],
     candidates, rejected = validated
     out = BatchOutcome(rejected=list(rejected))
     repo = kind.repository(uow)
-    stored = repo.stored(source, [c.external_id for _, c in candidates])
-    known_keys = repo.existing_content_keys([c.content_key for _, c in candidates])
+    # staged: the ids and contents already stored are found by joins, not row by row
+    stored, known_keys = repo.stage([c for _, c in candidates], now)
     touched = kind.rounding.touched if kind.rounding is not None and per_day else None
-    inserts: list[Any] = []
+    skip: list[int] = []  # staged positions not taken as new rows
     seen_ids: set[str] = set()
     seen_keys: set[str] = set()
-    for index, row in candidates:
+    for position, (index, row) in enumerate(candidates):
         before = stored.get(row.external_id)
         outcome, problem = classify(
             row.external_id, row.revision, row.content_key, kind.deleted(row), before,
             id_seen=row.external_id in seen_ids,
             content_seen=row.content_key in known_keys or row.content_key in seen_keys,
             rules=kind.rules, where=rows[index][0])
+        if outcome is not Outcome.NEW:
+            skip.append(position)
         if problem is not None:
             out.rejected.append((index, [problem]))
         elif outcome is Outcome.UNCHANGED:
             out.unchanged += 1
         elif outcome is Outcome.NEW:
-            inserts.append(row)
             if touched is not None:
                 out.days += touched(None, row, per_day)
         else:
@@ -185,8 +187,7 @@ def store_batch(uow: UnitOfWork, kind: IntakeKind, source: str, rows: list[Row],
                 out.days += touched(before, row, per_day)
         seen_ids.add(row.external_id)
         seen_keys.add(row.content_key)
-    repo.insert(inserts, now)
-    out.accepted = len(inserts)
+    out.accepted = repo.move_staged(skip) if len(skip) < len(candidates) else 0
     return out
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, event, insert, select, update
 from hourbridge.domain.audit import AuditIntent, AuditRecord, after_digest, link_hash
 
 from . import tables as t
-from .bulk import COPY_WATCH
+from .bulk import COPY_WATCH, STAGE_PREFIX
 
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([\w.]+)"?', re.I)
 _UNTRACKED = {"audit_log", "audit_chain_head", "idempotency_keys"}
@@ -50,8 +50,14 @@ class WriteTracker:
             event.remove(conn, "after_cursor_execute", self._seen)
         conn.info.pop(COPY_WATCH, None)
 
+    def _count(self, table: str, rows: int) -> None:
+        # a staged batch is hashed (its rows are what the move writes) but counts as a
+        # change only where it is moved to
+        if not table.startswith(STAGE_PREFIX):
+            self.changes[table] += rows
+
     def _copied(self, table: str, statement: str, rows: Any) -> None:
-        self.changes[table] += len(rows)
+        self._count(table, len(rows))
         self._hash.update(statement.encode())
         self._hash.update(repr(rows).encode())
 
@@ -76,7 +82,7 @@ class WriteTracker:
             rows = len(parameters) if executemany else 1
         if rows <= 0:  # an UPDATE or DELETE that matched nothing changed nothing
             return
-        self.changes[m.group(1).lower()] += rows
+        self._count(m.group(1).lower(), rows)
         self._hash.update(statement.encode())
         self._hash.update(repr(parameters).encode())
 

@@ -35,6 +35,8 @@ def sqlite_value(value: Any) -> Any:
 ANALYZE_AFTER_ROWS = 20_000
 
 
+# a batch's staging table (``intake_rows``): the session's own scratch, not stored data
+STAGE_PREFIX = "stage_"
 COPY_WATCH = "copy_watch"  # conn.info key: called with (table, statement, rows) after a COPY
 
 
@@ -68,25 +70,33 @@ def bulk_insert(conn: Connection, table: Table, columns: Sequence[str],
     note_bulk_write(conn, table.name, len(rows))
     for name in columns:  # fail loudly on a typo rather than writing a wrong table
         table.c[name]
+    load_rows(conn, table.name, columns, rows, converted=converted)
+
+
+def load_rows(conn: Connection, table: str, columns: Sequence[str],
+              rows: Sequence[Sequence[Any]], *, converted: bool = False) -> None:
+    """``bulk_insert`` into a table by name (also a temporary one, see ``intake_rows``)."""
+    if not rows:
+        return
     names = ", ".join(columns)
     if conn.dialect.name == "postgresql":
         driver = conn.connection.driver_connection
         assert driver is not None
         import psycopg
 
-        statement = f"COPY {table.name} ({names}) FROM STDIN"
+        statement = f"COPY {table} ({names}) FROM STDIN"
         try:
             with driver.cursor() as cur, cur.copy(statement) as copy:
                 for row in rows:
                     copy.write_row(row)
             copied = conn.info.get(COPY_WATCH)  # COPY runs past SQLAlchemy's events
             if copied is not None:
-                copied(table.name, statement, rows)
+                copied(table, statement, rows)
         except psycopg.Error as exc:  # as SQLAlchemy reports a failed execute (DataError, ...)
             raise DBAPIError.instance(statement, None, exc, psycopg.Error,
                                       hide_parameters=True, dialect=conn.dialect) from exc
         return
     marks = ", ".join("?" for _ in columns)
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
+    conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})",
                          rows if converted else
                          [tuple(sqlite_value(v) for v in row) for row in rows])

@@ -38,8 +38,8 @@ from . import tables as t
 from ._sql import _chunks
 from .approval_ledger import NO_PRICE, PRICE_COLS, ApprovalLedger, entry_row
 from .billing_ledger import BillingLedger
-from .bulk import bulk_insert, sqlite_value
-from .intake_rows import stored_rows, taken_contents
+from .bulk import sqlite_value
+from .intake_rows import move_staged, stage_rows, stored_rows
 from .issuing_ledger import IssuingLedger
 
 _ENTRY_COLS = (
@@ -70,9 +70,6 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
                            ("employee", "contract", "work_date", "billed_seconds",
                             "deleted_at"), _stored_entry)
 
-    def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
-        return taken_contents(self.conn, t.time_entries, keys)
-
     @staticmethod
     def _row(e: NewEntry, at: datetime) -> dict[str, Any]:
         return {
@@ -92,12 +89,17 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
         "intake_key",
     )
 
-    def insert(self, entries: Sequence[NewEntry], at: datetime) -> None:
-        """The ingest hot path: one bulk statement per batch, tuples straight to the driver."""
-        if self.conn.dialect.name == "sqlite":
+    def stage(self, entries: Sequence[NewEntry], at: datetime
+              ) -> tuple[dict[str, StoredEntry], set[str]]:
+        """The ingest hot path: a batch staged (``intake_rows.stage_rows``), tuples straight
+        to the driver; the stored entries of its ids and the contents already taken."""
+        if not entries:
+            return {}, set()
+        sqlite = self.conn.dialect.name == "sqlite"
+        if sqlite:
             # already in SQLite's storage form: converting value by value costs more than
             # the insert itself
-            stamp = sqlite_value(at)
+            stamp: Any = sqlite_value(at)
             rows: list[tuple[Any, ...]] = [
                 (e.source, e.external_id, e.revision, e.inbox_id, e.employee, e.project, e.task,
                  e.entity, e.contract, e.work_date.isoformat(), e.worked_seconds,
@@ -105,15 +107,20 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
                  e.billing, 0, stamp, stamp, e.content_key)
                 for e in entries
             ]
-            bulk_insert(self.conn, t.time_entries, self._INSERT_COLUMNS, rows, converted=True)
-            return
-        bulk_insert(self.conn, t.time_entries, self._INSERT_COLUMNS, [
-            (e.source, e.external_id, e.revision, e.inbox_id, e.employee, e.project, e.task,
-             e.entity, e.contract, e.work_date, e.worked_seconds, e.billable_seconds,
-             e.billable, e.notes, e.content_key, e.approval, e.billing, False, at, at,
-             e.content_key)
-            for e in entries
-        ])
+        else:
+            rows = [
+                (e.source, e.external_id, e.revision, e.inbox_id, e.employee, e.project, e.task,
+                 e.entity, e.contract, e.work_date, e.worked_seconds, e.billable_seconds,
+                 e.billable, e.notes, e.content_key, e.approval, e.billing, False, at, at,
+                 e.content_key)
+                for e in entries
+            ]
+        ids, taken = stage_rows(self.conn, t.time_entries, self._INSERT_COLUMNS, rows,
+                                converted=sqlite)
+        return self.stored(entries[0].source, ids), taken
+
+    def move_staged(self, skip: Sequence[int]) -> int:
+        return move_staged(self.conn, t.time_entries, self._INSERT_COLUMNS, skip)
 
     def replace(self, entry_id: int, entry: NewEntry, at: datetime,
                 claim_content: bool = False) -> None:

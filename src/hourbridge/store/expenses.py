@@ -16,8 +16,8 @@ from hourbridge.services.ports.expenses import ExpenseRow, ExpenseSelection, New
 
 from . import tables as t
 from ._sql import _chunks, _member
-from .bulk import bulk_insert, sqlite_value
-from .intake_rows import stored_rows, taken_contents
+from .bulk import sqlite_value
+from .intake_rows import move_staged, stage_rows, stored_rows
 
 _EXPENSE_COLS = (
     t.expenses.c.id, t.expenses.c.contract, t.expenses.c.project, t.expenses.c.entity,
@@ -46,9 +46,6 @@ class SqlExpenses:
     def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]:
         return stored_rows(self.conn, t.expenses, source, external_ids)
 
-    def existing_content_keys(self, keys: Sequence[str]) -> set[str]:
-        return taken_contents(self.conn, t.expenses, keys)
-
     _INSERT_COLUMNS = (
         "source", "external_id", "revision", "inbox_id", "employee", "project", "task",
         "entity", "contract", "spent_on", "category", "description", "amount", "currency",
@@ -56,21 +53,29 @@ class SqlExpenses:
         "updated_at", "intake_key",
     )
 
-    def insert(self, expenses: Sequence[NewExpense], at: datetime) -> None:
-        """One bulk statement per batch, tuples straight to the driver."""
-        if self.conn.dialect.name == "sqlite":
-            # already in SQLite's storage form (see SqlEntries.insert): the generic conversion
-            # value by value costs more than the insert itself
+    def stage(self, expenses: Sequence[NewExpense], at: datetime
+              ) -> tuple[dict[str, StoredEntry], set[str]]:
+        """A batch staged as time entries are (see ``SqlEntries.stage``)."""
+        if not expenses:
+            return {}, set()
+        sqlite = self.conn.dialect.name == "sqlite"
+        if sqlite:
+            # already in SQLite's storage form (see SqlEntries.stage)
             stamp = sqlite_value(at)
-            bulk_insert(self.conn, t.expenses, self._INSERT_COLUMNS, [
+            rows: list[tuple[Any, ...]] = [
                 (e.source, e.external_id, e.revision, e.inbox_id, e.employee, e.project, e.task,
                  e.entity, e.contract, e.spent_on.isoformat(), e.category, e.description,
                  format(e.amount, "f"), e.currency, int(e.billable), e.receipt_ref,
                  e.content_key, "submitted", e.billing, stamp, stamp, e.content_key)
-                for e in expenses], converted=True)
-            return
-        bulk_insert(self.conn, t.expenses, self._INSERT_COLUMNS, [
-            (*e[:-1], "submitted", e.billing, at, at, e.content_key) for e in expenses])
+                for e in expenses]
+        else:
+            rows = [(*e[:-1], "submitted", e.billing, at, at, e.content_key) for e in expenses]
+        ids, taken = stage_rows(self.conn, t.expenses, self._INSERT_COLUMNS, rows,
+                                converted=sqlite)
+        return self.stored(expenses[0].source, ids), taken
+
+    def move_staged(self, skip: Sequence[int]) -> int:
+        return move_staged(self.conn, t.expenses, self._INSERT_COLUMNS, skip)
 
     def replace(self, expense_id: int, expense: NewExpense, at: datetime,
                 claim_content: bool = False) -> None:
