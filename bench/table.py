@@ -160,7 +160,8 @@ def build(sizes: list[int] | None = None, directory: Path = SIZES_DIR,
                 "measure": row.measure, "database": db, "goal": row.goal,
                 "cells": {n: _cell(row, by_size[n]) for n in sizes},
                 "before": {n: _cell(row, before.get((row.scenario, db, n))) for n in sizes},
-                "values": {n: (row.value(by_size[n]) if by_size[n] else None) for n in sizes},
+                "values": {n: (None if r is None else row.value(r))
+                           for n, r in by_size.items()},
                 "load": {n: (by_size[n] or {}).get("host", {}).get("loadavg_1m_at_end")
                          for n in sizes},
                 "met": _verdict(row, measured),
