@@ -71,6 +71,16 @@ def _sizes(text: str) -> tuple[int, ...]:
     return tuple(sorted(set(values)))
 
 
+def _scenarios(text: str) -> tuple[str, ...]:
+    names = tuple(x.strip() for x in text.split(",") if x.strip())
+    unknown = [n for n in names if n not in SCENARIOS and n != "peer"]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"scenarios among {', '.join([*SCENARIOS, 'peer'])}"
+            + (f" (not {', '.join(unknown)})" if unknown else ""))
+    return names
+
+
 def _clients(text: str) -> tuple[int, ...]:
     try:
         values = tuple(int(x) for x in text.split(",") if x.strip())
@@ -90,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run at each of these entry counts in turn (e.g. "
                              "10000,100000,1000000; instead of --entries); `all` then ends "
                              "with issue 16's table (bench/results/table.md)")
+    common.add_argument("--only", type=_scenarios, default=None, metavar="LIST",
+                        help="with `all`: only these scenarios (e.g. "
+                             "ingest,billing,issuing,billing-incremental,approval,peer: "
+                             "issue 16's table)")
     common.add_argument("--db", choices=("sqlite", "postgres", "both"), default=None,
                         help="databases to run on (default: sqlite, plus postgres when "
                              "HOURBRIDGE_BENCH_POSTGRES_URL or HOURBRIDGE_TEST_POSTGRES_URL "
@@ -221,9 +235,12 @@ def _run(args: argparse.Namespace, entries: int, with_peer: bool = True) -> int:
         f"workdir {workdir}")
     _ = ctx.dataset  # generate (or reuse) before anything is timed
     if args.command == "all":
-        ok, _ = run_units(ctx, list(SCENARIOS.values()), ctx.databases)
+        chosen = args.only or (*SCENARIOS, "peer")
+        ok, _ = run_units(ctx, [m for n, m in SCENARIOS.items() if n in chosen], ctx.databases)
         ok_peer = True
-        if not with_peer:
+        if "peer" not in chosen:
+            log("peer skipped: not in --only")
+        elif not with_peer:
             log("peer already run at an earlier size (it uses at most 10,000 entries)")
         elif "postgres" in ctx.databases or not ctx.postgres_url:
             ok_peer, _ = run_units(ctx, [peer], ["postgres"])
