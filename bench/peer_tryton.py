@@ -328,6 +328,7 @@ def run_hourbridge_cli(postgres_url: str, bundle: Path, csv_path: Path) -> dict[
         out = proc.stdout.strip()
         return seconds, (json.loads(out) if out.startswith(("{", "[")) else out)
 
+    call("db", "upgrade")  # commands other than this one refuse a database without a schema
     load_s, _ = call("load", str(bundle), "--json")
     startup_s, _ = call("invoices", "list", "--json")  # a command doing ~nothing: start-up
     ingest_s, ingest = call("ingest", "--source", SOURCE, str(csv_path), "--json")
