@@ -117,6 +117,17 @@ def load(directory: Path = SIZES_DIR) -> dict[tuple[str, str, int], Result]:
     return found
 
 
+def _load(r: Result | None) -> float | None:
+    """The 1-minute load average the result records (the peer: at its start)."""
+    if r is None:
+        return None
+    value = (r.get("host") or {}).get("loadavg_1m_at_end")
+    if value is None:
+        started = _m(r, "scenario", "load_average_at_start")
+        value = started[0] if isinstance(started, list) and started else None
+    return value if isinstance(value, (int, float)) else None
+
+
 def _cell(row: Row, r: Result | None) -> str:
     if r is None:
         return "–"
@@ -163,8 +174,7 @@ def build(sizes: list[int] | None = None, directory: Path = SIZES_DIR,
                 "before": {n: _cell(row, before.get((row.scenario, db, n))) for n in sizes},
                 "values": {n: (None if r is None else row.value(r))
                            for n, r in by_size.items()},
-                "load": {n: (by_size[n] or {}).get("host", {}).get("loadavg_1m_at_end")
-                         for n in sizes},
+                "load": {n: _load(by_size[n]) for n in sizes},
                 "met": _verdict(row, measured),
             })
     return sizes, table
