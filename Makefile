@@ -31,12 +31,14 @@ PYTEST_WORKERS ?= 2
 test: architecture lint typecheck
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope --durations=25
 
-# Benchmarks (not tests): every scenario at 1,000,000 entries on SQLite, and on PostgreSQL when
-# HOURBRIDGE_BENCH_POSTGRES_URL or HOURBRIDGE_TEST_POSTGRES_URL is set. BENCH_ARGS="--entries
-# 20000" for a quick look; see bench/README.md.
+# Benchmarks (not tests): every scenario at 10,000, 100,000 and 1,000,000 entries on SQLite,
+# and on PostgreSQL when HOURBRIDGE_BENCH_POSTGRES_URL or HOURBRIDGE_TEST_POSTGRES_URL is set,
+# then issue 16's table (bench/results/table.md). BENCH_SIZES=2000,10000 for a quick look;
+# BENCH_ARGS for more options; see bench/README.md.
+BENCH_SIZES ?= 10000,100000,1000000
 BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python -m bench all $(BENCH_ARGS)
+	$(BIN)/python -m bench all --sizes $(BENCH_SIZES) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) hourbridge.db hourbridge.db-* .pytest_cache .mypy_cache .ruff_cache .hypothesis \

@@ -3,6 +3,8 @@
     python -m bench                       # all scenarios at 1,000,000 entries
     python -m bench ingest --entries 20000 --db sqlite
     python -m bench summary [--json]
+    python -m bench all --sizes 10000,100000,1000000   # issue 16's table at each size
+    python -m bench table [--baseline DIR]              # that table again, from the results
 
 See bench/README.md.
 """
@@ -16,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import summary
+from . import summary, table
 from .common import (
     DEFAULT_WORKDIR,
     Context,
@@ -48,7 +50,7 @@ SCENARIOS: dict[str, ModuleType] = {"ingest": ingest, "expenses": expenses, "bil
                                     "api": api, "memory": memory, "sync": sync,
                                     "approval": approval, "kpis": kpis, "posting": posting,
                                     "billing-incremental": billing_incremental}
-COMMANDS = ("all", *SCENARIOS, "peer", "summary", "generate")
+COMMANDS = ("all", *SCENARIOS, "peer", "summary", "table", "generate")
 
 
 def _entries(text: str) -> int:
@@ -56,6 +58,27 @@ def _entries(text: str) -> int:
     if value < 100:
         raise argparse.ArgumentTypeError("at least 100 entries")
     return value
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(_entries(x.strip()) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError("a comma-separated list of entry counts, each "
+                                         ">= 100, e.g. 10000,100000,1000000") from None
+    if not values:
+        raise argparse.ArgumentTypeError("at least one size")
+    return tuple(sorted(set(values)))
+
+
+def _scenarios(text: str) -> tuple[str, ...]:
+    names = tuple(x.strip() for x in text.split(",") if x.strip())
+    unknown = [n for n in names if n not in SCENARIOS and n != "peer"]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"scenarios among {', '.join([*SCENARIOS, 'peer'])}"
+            + (f" (not {', '.join(unknown)})" if unknown else ""))
+    return names
 
 
 def _clients(text: str) -> tuple[int, ...]:
@@ -73,6 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--entries", type=_entries, default=1_000_000, metavar="N",
                         help="time entries to generate; the firm scales with it "
                              "(default 1,000,000)")
+    common.add_argument("--sizes", type=_sizes, default=None, metavar="LIST",
+                        help="run at each of these entry counts in turn (e.g. "
+                             "10000,100000,1000000; instead of --entries); `all` then ends "
+                             "with issue 16's table (bench/results/table.md)")
+    common.add_argument("--only", type=_scenarios, default=None, metavar="LIST",
+                        help="with `all`: only these scenarios (e.g. "
+                             "ingest,billing,issuing,billing-incremental,approval,peer: "
+                             "issue 16's table)")
     common.add_argument("--db", choices=("sqlite", "postgres", "both"), default=None,
                         help="databases to run on (default: sqlite, plus postgres when "
                              "HOURBRIDGE_BENCH_POSTGRES_URL or HOURBRIDGE_TEST_POSTGRES_URL "
@@ -115,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("summary", help="print the table of bench/results/*.json",
                        description="print the table of bench/results/*.json")
     s.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    tb = sub.add_parser("table", help="print issue 16's table of bench/results/sizes/",
+                        description="print issue 16's table (every row at every size, goal, "
+                                    "met) from bench/results/sizes/<N>/*.json")
+    tb.add_argument("--sizes", type=_sizes, default=None, metavar="LIST",
+                    help="the sizes to show (default: every size stored)")
+    tb.add_argument("--baseline", type=Path, default=None, metavar="DIR",
+                    help="an earlier run's sizes folder: a before column beside each size")
+    tb.add_argument("--json", action="store_true", help="print JSON instead of markdown")
     return parser
 
 
@@ -158,10 +197,31 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "summary":
         return summary.main(as_json=args.json)
+    if args.command == "table":
+        return table.main(list(args.sizes or ()), args.baseline, as_json=args.json)
+    if args.sizes:
+        return _at_sizes(args)
+    return _run(args, args.entries)
+
+
+def _at_sizes(args: argparse.Namespace) -> int:
+    """The command at each size in turn (the peer once), then issue 16's table."""
+    worst, ran_peer = 0, False
+    for n in args.sizes:
+        # the peer runs on at most 10,000 entries: once, with the first size
+        worst = max(worst, _run(args, n, with_peer=not ran_peer))
+        ran_peer = True
+    if args.command == "all":
+        table.main(list(args.sizes), write=True)
+        log(f"issue 16's table: {table.TABLE_FILE}")
+    return worst
+
+
+def _run(args: argparse.Namespace, entries: int, with_peer: bool = True) -> int:
     pg_url = postgres_url_from_env()
     workdir: Path = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    ctx = Context(entries=args.entries, seed=args.seed, workdir=workdir,
+    ctx = Context(entries=entries, seed=args.seed, workdir=workdir,
                   databases=_databases(args.db, pg_url), postgres_url=pg_url, keep=args.keep,
                   api_clients=args.api_clients, api_batch=args.api_batch)
     if args.command == "generate":
@@ -175,15 +235,22 @@ def main(argv: list[str] | None = None) -> int:
         f"workdir {workdir}")
     _ = ctx.dataset  # generate (or reuse) before anything is timed
     if args.command == "all":
-        ok, _ = run_units(ctx, list(SCENARIOS.values()), ctx.databases)
+        chosen = args.only or (*SCENARIOS, "peer")
+        ok, _ = run_units(ctx, [m for n, m in SCENARIOS.items() if n in chosen], ctx.databases)
         ok_peer = True
-        if "postgres" in ctx.databases or not ctx.postgres_url:
+        if "peer" not in chosen:
+            log("peer skipped: not in --only")
+        elif not with_peer:
+            log("peer already run at an earlier size (it uses at most 10,000 entries)")
+        elif "postgres" in ctx.databases or not ctx.postgres_url:
             ok_peer, _ = run_units(ctx, [peer], ["postgres"])
         else:
             log("peer skipped: it runs on PostgreSQL, and --db excludes it")
         summary.main(write=True)
         return 0 if ok and ok_peer else 1
     if args.command == "peer":
+        if not with_peer:
+            return 0
         ok, produced = run_units(ctx, [peer], ["postgres"])
     else:
         ok, produced = run_units(ctx, [SCENARIOS[args.command]], ctx.databases)

@@ -273,7 +273,13 @@ def failed(scenario: str, database: str, entries: int, started_at: str, exc: Bas
 def write_result(res: dict[str, Any]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{res['scenario']}-{res['database']}.json"
-    path.write_text(json.dumps(res, indent=2, default=str) + "\n", encoding="utf-8")
+    text = json.dumps(res, indent=2, default=str) + "\n"
+    path.write_text(text, encoding="utf-8")
+    # and by size, so runs at 10k, 100k and 1M stay side by side (bench/table.py)
+    if isinstance(res.get("entries"), int):
+        by_size = RESULTS / "sizes" / str(res["entries"]) / path.name
+        by_size.parent.mkdir(parents=True, exist_ok=True)
+        by_size.write_text(text, encoding="utf-8")
     log(f"wrote {path.relative_to(REPO)}")
     return path
 

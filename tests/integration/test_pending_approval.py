@@ -81,3 +81,38 @@ def test_the_pending_selection_uses_the_partial_index(
                 plan = " ".join(str(r) for r in cur.fetchall())
         conn.rollback()
     assert "ix_time_entries_pending" in plan, plan
+
+
+def _approve_counting(hb: Hourbridge) -> tuple[int, int, list[str]]:
+    """Approve all pending work; (approved, statements sent, those reading time_entries)."""
+    sent: list[str] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    event.listen(hb.engine, "before_cursor_execute", keep)
+    try:
+        report = hb.handle(c.ApproveEntries("pm", date_from=date(2026, 1, 1)))
+    finally:
+        event.remove(hb.engine, "before_cursor_execute", keep)
+    return report.approved, len(sent), [s for s in sent if "FROM time_entries" in s]
+
+
+def test_approving_new_work_sends_the_same_statements_however_long_the_history(
+        loaded: Hourbridge, ingest: Callable[..., Any]) -> None:
+    """The work of approving five new entries, counted in statements (no timing): the same
+    after 20 stored entries as after 320, one page read of the pending ones, and the same
+    after the first call (which reads the master data) on every later one."""
+    ingest(_rows(range(20), 9), name="history.csv")
+    loaded.handle(c.ApproveEntries("pm", date_from=date(2026, 1, 1)))
+    counts = []
+    for start, stored in ((1000, 0), (2000, 300)):
+        if stored:  # more approved history, then the same increment again
+            ingest(_rows(range(100, 100 + stored), 10), name=f"more-{start}.csv")
+            loaded.handle(c.ApproveEntries("pm", date_from=date(2026, 1, 1)))
+        ingest(_rows(range(start, start + 5), 11), name=f"new-{start}.csv")
+        approved, statements, reads = _approve_counting(loaded)
+        assert approved == 5
+        assert len(reads) == 1, reads  # the pending page, nothing that scans the history
+        counts.append(statements)
+    assert counts[0] == counts[1], counts

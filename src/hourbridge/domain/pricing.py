@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import defaultdict
 from datetime import date
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from .masterdata import MasterData
 from .model import Project, RateCard, RateScope
@@ -61,11 +63,33 @@ class PriceBasis:
     Built once per run from a ``MasterData`` snapshot; digests are cached per (contract,
     project)."""
 
+    # the basis of the last snapshot asked for (``of_snapshot``), with its digests
+    _last: ClassVar[tuple[MasterData, PriceBasis] | None] = None
+    _last_lock: ClassVar[threading.Lock] = threading.Lock()
+
     def __init__(self, md: MasterData) -> None:
         self._md = md
         self._cards: dict[tuple[str, str | None], str] = {}
         self._cache: dict[tuple[str, str], str | None] = {}
         self._everyone: str | None = None
+        self._by_scope: dict[tuple[str, str | None], list[RateCard]] | None = None
+
+    @classmethod
+    def of_snapshot(cls, md: MasterData) -> PriceBasis:
+        """The basis of ``md``, shared by every call that prices under the same snapshot.
+
+        The store hands out one snapshot object per master-data revision, so approving 100
+        new entries reuses the digests earlier calls computed instead of hashing the firm's
+        employees and rate cards again each time: per call, the cost follows the new work,
+        not the size of the firm (issue 16, item 4). The digests are pure functions of the
+        snapshot, so two threads filling them at once only repeat work."""
+        with cls._last_lock:
+            last = cls._last
+            if last is not None and last[0] is md:
+                return last[1]
+            basis = cls(md)
+            cls._last = (md, basis)
+            return basis
 
     @staticmethod
     def _digest(*parts: object) -> str:
@@ -75,9 +99,12 @@ class PriceBasis:
         key = (scope.value, scope_id)
         found = self._cards.get(key)
         if found is None:
-            cards = sorted((c for c in self._md.rate_cards.values()
-                            if c.scope is scope and c.scope_id == scope_id),
-                           key=lambda c: c.id)
+            if self._by_scope is None:  # one pass over the cards, not one per scope asked
+                by_scope: dict[tuple[str, str | None], list[RateCard]] = defaultdict(list)
+                for card in self._md.rate_cards.values():
+                    by_scope[(card.scope.value, card.scope_id)].append(card)
+                self._by_scope = dict(by_scope)
+            cards = sorted(self._by_scope.get(key, ()), key=lambda c: c.id)
             found = self._cards[key] = self._digest(*(_card_key(c) for c in cards))
         return found
 

@@ -75,7 +75,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
     with uow:
         md = uow.masterdata.snapshot()
         rates = RateBook(md)
-        basis = PriceBasis(md)
+        basis = PriceBasis.of_snapshot(md)
         selection = EntrySelection(
             ids=cmd.entry_ids, employee=cmd.employee, project=cmd.project,
             date_from=cmd.date_from, date_to=cmd.date_to,

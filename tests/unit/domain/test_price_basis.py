@@ -49,3 +49,18 @@ def test_every_fact_pricing_reads_changes_the_basis(build: Any) -> None:
     # a card of another contract does not reach this work
     other = b.card("K2-RATES", RateScope.CONTRACT, r("k2", 1), scope_id="K2")
     assert _basis(b, rate_cards=[b.firm_card(), b.contract_card(), other]) == first
+
+
+def test_one_basis_per_snapshot_with_the_same_digests(build: Any) -> None:
+    """Approval asks for the basis of the snapshot it priced under; the same snapshot object
+    (the store's cache hands out one per revision) gets the same basis back, digests kept,
+    and another snapshot, even an equal one, gets its own (issue 16, item 4)."""
+    md, other = build.md(), build.md()
+    shared = PriceBasis.of_snapshot(md)
+    first = shared.of("K1", "P1")
+    assert PriceBasis.of_snapshot(md) is shared
+    assert first is not None and first == PriceBasis(md).of("K1", "P1")
+    fresh = PriceBasis.of_snapshot(other)
+    assert fresh is not shared and fresh.of("K1", "P1") == first
+    no_firm_card = build.md(rate_cards=[build.contract_card()])  # other facts: another basis
+    assert PriceBasis.of_snapshot(no_firm_card).of("K1", "P1") != first
