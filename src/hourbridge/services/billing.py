@@ -260,7 +260,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
     with uow:
         md = uow.masterdata.snapshot()
         rates = RateBook(md)
-        basis = PriceBasis(md)
+        basis = PriceBasis.of_snapshot(md)
         holds = HoldBook(uow.holds.active())
         fx = FxTable(md.fx_rates.values())  # converts expenses in another currency
         selection = EntrySelection(
