@@ -4,8 +4,8 @@ the ERP profile allowing C documents in flight per process).
 
 Ours: documents posted per second, from the first request to the ERP to the last. On
 PostgreSQL the documents become due only once every worker polls, so the workers' start-up
-(about 2 s of CPU each) is left out; their CPU per document while posting is reported too. Limit: the
-latency-bound rate ``workers x concurrency / 0.02 s`` (every thread always waiting on one
+(about 2 s of CPU each) is left out; their CPU per document while posting is reported too.
+Limit: the latency-bound rate ``workers x concurrency / 0.02 s`` (every thread always waiting on one
 20 ms answer). Ratio = ours / limit; goal >= 0.8. Alone, a document is two requests by
 Odoo's protocol (create, then action_post: a move cannot be created posted), so the workers
 send chunks of documents per request (the profile's ``documents_per_request``); the
