@@ -127,9 +127,42 @@ def test_demo_posts_once_each_and_reads_back_to_the_cent(demo: Hourbridge,
     state = sink.payment_state("invoice", invoice["id"])
     assert (state.state, state.residual) == ("partial",
                                              invoice["totalAmountIncludingTax"] - 10)
+    check_offsets(hb, bc, sink, de, skip=invoice["id"])
     sink.close()
     # every ERP id fits the posting record's column (64), on every database
     assert max(len(p["erp_id"] or "") for p in hb.handle(c.ShowErpPostings())) <= 64
+
+
+def check_offsets(hb: Hourbridge, bc: BusinessCentral, sink: Any, de: str, skip: str
+                  ) -> None:
+    """A posted credit memo applied in part to an invoice: an offset on both, read from
+    either side (the credit memo's ``invoiceId``), recorded once by the pull; the credit
+    note shows partial, the invoice the applied part."""
+    cm = next(r for r in bc.of(de, "salesCreditMemos") if r["status"] == "Open")
+    inv = next(r for r in bc.of(de, "salesInvoices") if r["status"] == "Open"
+               and r["id"] != skip and r["customerId"] == cm["customerId"])
+    part = (min(cm["totalAmountIncludingTax"], inv["totalAmountIncludingTax"]) / 2
+            ).quantize(Decimal("0.01"))
+    bc.apply_credit(de, cm["id"], inv["id"], part)
+    on_credit = sink.payment_state("credit_note", cm["id"])
+    assert (on_credit.state, on_credit.residual) == (
+        "partial", cm["totalAmountIncludingTax"] - part)
+    assert [(p.erp_id, p.via, p.amount) for p in on_credit.payments] == [
+        (f"invoice:{inv['id']}", "offset", part)]
+    on_invoice = sink.payment_state("invoice", inv["id"])
+    assert [(p.erp_id, p.via, p.amount, p.paid_on.isoformat()) for p in on_invoice.payments
+            ] == [(f"creditMemo:{cm['id']}", "offset", part, cm["creditMemoDate"])]
+    pulled = hb.handle(c.PullErpPayments("bc-de"))
+    assert pulled["failed"] == [] and pulled["payments_recorded"] == 2
+    assert hb.handle(c.PullErpPayments("bc-de"))["payments_recorded"] == 0  # once
+    numbers = {bc_external(eid): i["number"] for eid, i in issued(hb).items()}
+    rows = {i["number"]: i for i in hb.queries.invoices()}
+    ours_cn = rows[numbers[cm["externalDocumentNumber"]]]
+    ours_inv = rows[numbers[inv["externalDocumentNumber"]]]
+    print("Business Central offsets read back:", ours_cn["payment"],
+          ours_cn["applied_amount"], ours_inv["payment"], ours_inv["applied_amount"])
+    assert (ours_cn["payment"], Decimal(ours_cn["applied_amount"])) == ("partial", part)
+    assert (ours_inv["payment"], Decimal(ours_inv["applied_amount"])) == ("partial", part)
 
 
 def test_erp_check_names_what_business_central_lacks(demo: Hourbridge, bc: BusinessCentral,

@@ -27,7 +27,6 @@ from hourbridge.domain.erp import (
     ErpDocument,
     ErpLine,
     ErpParty,
-    PaymentState,
     external_id,
 )
 from hourbridge.errors import InvalidInput, Permanent
@@ -131,13 +130,50 @@ def test_demo_posts_once_each_and_reads_back_to_the_cent(demo: Hourbridge, ns: N
     first, second = ns.of("invoice")[:2]
     ns.pay("invoice", first["id"], Decimal("100.00"))
     ns.pay("invoice", second["id"], second["total"])
-    assert sink.payment_state("invoice", first["id"]) == PaymentState(
-        "partial", first["total"] - 100)
+    state = sink.payment_state("invoice", first["id"])
+    assert (state.state, state.residual) == ("partial", first["total"] - 100)
+    assert [(p.via, p.amount, p.paid_on) for p in state.payments] == [
+        ("payment", Decimal("100.00"), date(2026, 11, 20))]
     assert sink.payment_state("invoice", second["id"]).state == "paid"
+    check_offsets(hb, ns, sink, [r for r in ns.of("invoice") if r not in (first, second)])
 
     pulled = hb.handle(c.PullErpCustomers("netsuite"))
     assert pulled["matched_by"] == {"external_id": len(customers)} and not pulled["ambiguous"]
     assert hb.handle(c.CheckErp("DE"))["ready"] is True
+
+
+def check_offsets(hb: Hourbridge, ns: NetSuite, sink: Any, unpaid: list[dict[str, Any]]
+                  ) -> None:
+    """A credit memo applied in part to an invoice and the rest refunded: read back from
+    either side (SuiteQL links), the applied part is an offset on both, the refund a
+    payment; the pull records each once and the credit note shows settled."""
+    credit = ns.of("creditmemo")[0]
+    invoice = next(r for r in unpaid if r["entity"]["id"] == credit["entity"]["id"])
+    part = (min(credit["total"], invoice["total"]) / 2).quantize(Decimal("0.01"))
+    ns.apply_credit(credit["id"], invoice["id"], part, "11/10/2026")
+    ns.pay("creditmemo", credit["id"], credit["total"] - part, "11/12/2026")
+    on_credit = sink.payment_state("credit_note", credit["id"])
+    assert on_credit.state == "paid" and on_credit.residual == 0
+    assert sorted((p.via, p.amount, p.paid_on) for p in on_credit.payments) == [
+        ("offset", part, date(2026, 11, 10)),
+        ("payment", credit["total"] - part, date(2026, 11, 12))]
+    on_invoice = sink.payment_state("invoice", invoice["id"])
+    assert on_invoice.state == "partial"
+    assert [(p.erp_id, p.via, p.amount) for p in on_invoice.payments] == [
+        (f"link:{credit['id']}", "offset", part)]
+    pulled = hb.handle(c.PullErpPayments("netsuite"))
+    assert pulled["failed"] == [] and pulled["payments_recorded"] >= 3
+    assert hb.handle(c.PullErpPayments("netsuite"))["payments_recorded"] == 0  # once
+    rows = {i["number"]: i for i in hb.queries.invoices()}
+    cn, inv = rows[credit["tranId"]], rows[invoice["tranId"]]
+    print("NetSuite offsets read back:", {n: (r["payment"], r["applied_amount"],
+                                               r.get("refunded_amount"), r["open_amount"])
+                                           for n, r in ((credit["tranId"], cn),
+                                                        (invoice["tranId"], inv))})
+    assert (cn["payment"], Decimal(cn["applied_amount"]), Decimal(cn["refunded_amount"])) == (
+        "settled", part, credit["total"] - part)
+    assert (inv["payment"], Decimal(inv["applied_amount"])) == ("partial", part)
+    assert Decimal(inv["open_amount"]) == invoice["total"] - part
 
 
 def test_concurrency_share_is_held_and_the_token_kept(ns: NetSuite,

@@ -139,6 +139,20 @@ class BusinessCentral:
             if row["remainingAmount"] <= 0:
                 row["status"] = "Paid"
 
+    def apply_credit(self, company: str, credit: str, invoice: str, amount: Decimal) -> None:
+        """A posted credit memo applied to a posted invoice: both open amounts less
+        ``amount`` (``Paid`` at zero); the credit memo names the invoice in ``invoiceId`` and
+        ``invoiceNumber`` (API v2.0 ``salesCreditMemo``; INF that BC fills them on an
+        application made after posting)."""
+        with self._lock:
+            rows = self.companies[company]
+            cm, inv = rows["salesCreditMemos"][credit], rows["salesInvoices"][invoice]
+            for row in (cm, inv):
+                row["remainingAmount"] -= amount
+                if row["remainingAmount"] <= 0:
+                    row["status"] = "Paid"
+            cm.update(invoiceId=inv["id"], invoiceNumber=inv["number"])
+
     # --- HTTP ----------------------------------------------------------------------------
     def __call__(self, req: Request) -> Reply:
         if self.latency:
@@ -225,7 +239,9 @@ class BusinessCentral:
     def _collection(self, req: Request, rows: list[dict[str, Any]]) -> Reply:
         flt = req.query.get("$filter")
         if flt:
-            m = re.fullmatch(r"(\w+) eq '((?:[^']|'')*)'", flt)
+            # a string literal quoted, a GUID (Edm.Guid) bare
+            m = (re.fullmatch(r"(\w+) eq '((?:[^']|'')*)'", flt)
+                 or re.fullmatch(r"(\w+) eq ([0-9a-fA-F-]{36})", flt))
             if not m:
                 raise Refusal(bc_error(400, "BadRequest_InvalidFilter", f"{flt!r}"))
             name, value = m[1], m[2].replace("''", "'")
@@ -306,7 +322,8 @@ class BusinessCentral:
             raise Refusal(bc_error(400, "Application_DialogException",
                                    "There is nothing to post."))
         self._sequence += 1
-        row.update(status="Open", number=f"{DOCUMENTS[entity][2]}{self._sequence}")
+        row.update(status="Open", number=f"{DOCUMENTS[entity][2]}{self._sequence}",
+                   postingDate=row.get(DOCUMENTS[entity][1]))
 
     def _journal_lines(self, req: Request, company: str, journal: dict[str, Any],
                        rest: list[str]) -> Reply:

@@ -67,6 +67,10 @@ JOB = "/services/rest/async/v1/job/"
 TOKEN = "/services/rest/auth/oauth2/v1/token"
 TRANSACTIONS = ("invoice", "creditmemo", "journalentry")
 EID = re.compile(r"^[A-Za-z0-9_\-]+$")
+SUITEQL = "/services/rest/query/v1/suiteql"
+TYPES = {"invoice": "CustInvc", "creditmemo": "CustCred"}  # SuiteQL transaction types
+QUERY = re.compile(r"FROM NextTransactionLineLink WHERE linktype = 'Payment' AND "
+                   r"\(previousdoc = (\d+) OR nextdoc = (\d+)\)")
 
 
 def error(status: int, code: str, detail: str, path: str | None = None,
@@ -104,6 +108,7 @@ class NetSuite:
     max_in_flight: int = 0
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+    links: list[dict[str, Any]] = field(default_factory=list)  # NextTransactionLineLink
     _next: int = 1000
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -134,12 +139,55 @@ class NetSuite:
     def of(self, record: str) -> list[dict[str, Any]]:
         return list(self.records.get(record, {}).values())
 
-    def pay(self, record: str, rid: str, amount: Decimal) -> None:
+    def pay(self, record: str, rid: str, amount: Decimal, on: str = "11/20/2026") -> None:
+        """A customer payment on an invoice, or a customer refund of a credit memo: its
+        open amount less ``amount``, and the link SuiteQL shows (``suiteql``)."""
         with self._lock:
-            row = self.records[record][rid]
-            row["amountRemaining"] -= amount
-            row["status"] = ({"id": "B", "refName": "Paid In Full"}
-                             if row["amountRemaining"] <= 0 else row["status"])
+            self._settle(record, rid, amount)
+            other = str(self._next)
+            self._next += 1
+            kind = "CustRfnd" if record == "creditmemo" else "CustPymt"
+            self.links.append({"previousdoc": rid, "previoustype": TYPES[record],
+                               "nextdoc": other, "nexttype": kind, "linkdate": on,
+                               "foreignamount": amount})
+
+    def apply_credit(self, credit: str, invoice: str, amount: Decimal,
+                     on: str = "11/20/2026") -> None:
+        """A credit memo applied to an invoice: both open amounts less ``amount``; the link
+        runs from the invoice to the credit memo (the credit memo's ``apply`` sublist)."""
+        with self._lock:
+            self._settle("creditmemo", credit, amount)
+            self._settle("invoice", invoice, amount)
+            self.links.append({"previousdoc": invoice, "previoustype": "CustInvc",
+                               "nextdoc": credit, "nexttype": "CustCred", "linkdate": on,
+                               "foreignamount": amount})
+
+    def _settle(self, record: str, rid: str, amount: Decimal) -> None:
+        row = self.records[record][rid]
+        row["amountRemaining"] -= amount
+        row["status"] = ({"id": "B", "refName": "Paid In Full" if record == "invoice"
+                          else "Fully Applied"}
+                         if row["amountRemaining"] <= 0 else row["status"])
+
+    def _suiteql(self, req: Request) -> Reply:
+        """The one query the sink sends (its applications), answered from ``links``:
+        ``{links, count, hasMore, items, offset, totalResults}``, values as text and dates
+        as the user's ``M/D/YYYY`` (INF); without ``Prefer: transient``, 400."""
+        if req.headers.get("prefer") != "transient":
+            return error(400, "INVALID_REQUEST", "Provide the Prefer: transient header.")
+        query = str(req.json().get("q", ""))
+        found = QUERY.search(query)
+        if found is None or found[1] != found[2]:
+            return error(400, "INVALID_PARAMETER", f"Invalid search query: {query[:80]}")
+        rid = found[1]
+        rows = [{k: str(v) for k, v in ln.items()} for ln in self.links
+                if rid in (ln["previousdoc"], ln["nextdoc"])]
+        offset, limit = int(req.query.get("offset", 0)), int(req.query.get("limit", 1000))
+        page = rows[offset:offset + limit]
+        return Reply(200, {"links": [], "count": len(page),
+                           "hasMore": offset + limit < len(rows),
+                           "items": [{"links": [], **r} for r in page], "offset": offset,
+                           "totalResults": len(rows)})
 
     # --- HTTP ----------------------------------------------------------------------------
     def __call__(self, req: Request) -> Reply:
@@ -182,6 +230,8 @@ class NetSuite:
         try:
             if req.path.startswith(JOB):
                 return self._job(req.path.removeprefix(JOB).split("/"))
+            if req.path == SUITEQL and req.method == "POST":
+                return self._suiteql(req)
             if req.path.startswith(RECORD):
                 return self._record(req, req.path.removeprefix(RECORD).split("/"))
         except Refusal as exc:

@@ -7,7 +7,24 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, delete, insert, select, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Connection,
+    Engine,
+    Integer,
+    String,
+    Text,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeEngine
 
 from hourbridge.domain.erp import ErpPayment, ErpProfile
 from hourbridge.domain.erp_identity import IdentityMatch, MapKind
@@ -16,6 +33,7 @@ from hourbridge.services.events import JOURNAL_ENTRY_READY
 from . import tables as t
 from ._sql import _chunks, _member
 from .locks import SqlLocks
+from .types import UtcDateTime
 
 
 def profile_to_data(p: ErpProfile) -> dict[str, Any]:
@@ -217,8 +235,11 @@ class SqlPostingLog:
                              "external_id": external_id, "key": key, "attempt": attempt + 1,
                              "status": "sending", "started_at": now})
                 statuses.append([s for _, s in before])
-            ids = conn.execute(insert(ep).returning(ep.c.id, sort_by_parameter_order=True),
-                               rows).scalars().all()
+            if conn.dialect.name == "postgresql":
+                ids = _insert_arrays(conn, rows)
+            else:
+                ids = list(conn.execute(insert(ep).returning(
+                    ep.c.id, sort_by_parameter_order=True), rows).scalars())
         return [(int(i), s) for i, s in zip(ids, statuses, strict=True)]
 
     def finish_many(self, outcomes: Sequence[tuple[int, str, str | None, str | None]],
@@ -229,10 +250,45 @@ class SqlPostingLog:
             return
         ep = t.erp_postings
         ids = [a for a, *_ in outcomes]
+        errors = [None if m is None else m[:2000] for *_, m in outcomes]
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # parallel arrays joined on the id: one shape whatever the chunk's size, so
+                # compiled and planned once (a CASE per column is a new statement per size)
+                v = select(_unnest(ids, BigInteger()).label("id"),
+                           _unnest([s for _, s, _, _ in outcomes]).label("status"),
+                           _unnest([e for _, _, e, _ in outcomes]).label("erp_id"),
+                           _unnest(errors, Text()).label("error")).subquery()
+                conn.execute(update(ep).where(ep.c.id == v.c.id).values(
+                    status=v.c.status, erp_id=v.c.erp_id, error=v.c.error, finished_at=now))
+                return
             conn.execute(update(ep).where(ep.c.id.in_(ids)).values(
                 status=case({a: s for a, s, _, _ in outcomes}, value=ep.c.id),
                 erp_id=case({a: e for a, _, e, _ in outcomes}, value=ep.c.id),
-                error=case({a: None if m is None else m[:2000] for a, _, _, m in outcomes},
-                           value=ep.c.id),
+                error=case(dict(zip(ids, errors, strict=True)), value=ep.c.id),
                 finished_at=now))
+
+
+def _unnest(values: Sequence[Any], item: TypeEngine[Any] | None = None) -> ColumnElement[Any]:
+    """``unnest`` of one array parameter (PostgreSQL): several in one select list are read
+    in parallel, row by row."""
+    return func.unnest(literal(list(values), ARRAY(item if item is not None else String())))
+
+
+def _insert_arrays(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """``rows`` (of one destination and instant) inserted by one statement of one shape
+    whatever their number; their ids in the order given (RETURNING keeps none, so each is
+    found again by its external id and attempt, unique together)."""
+    if not rows:
+        return []
+    ep = t.erp_postings
+    first = rows[0]
+    src = select(literal(first["destination"], String()), _unnest([r["kind"] for r in rows]),
+                 _unnest([r["external_id"] for r in rows]), _unnest([r["key"] for r in rows]),
+                 _unnest([r["attempt"] for r in rows], Integer()),
+                 literal("sending", String()), literal(first["started_at"], UtcDateTime()))
+    made = {(r.external_id, r.attempt): r.id for r in conn.execute(
+        insert(ep).from_select(["destination", "kind", "external_id", "key", "attempt",
+                                "status", "started_at"], src)
+        .returning(ep.c.id, ep.c.external_id, ep.c.attempt))}
+    return [made[(r["external_id"], r["attempt"])] for r in rows]

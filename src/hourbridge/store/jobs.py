@@ -10,6 +10,7 @@ from sqlalchemy import Engine, or_, select, update
 from hourbridge.pipeline.worker import Job
 
 from . import tables as t
+from ._sql import _member
 
 
 class SqlJobStore:
@@ -18,16 +19,22 @@ class SqlJobStore:
 
     def claim(self, limit: int, now: datetime, lease: timedelta) -> list[Job]:
         ob = t.outbox
-        due = or_(
-            (ob.c.status == "pending") & (ob.c.available_at <= now)
-            & (or_(ob.c.lease_until.is_(None), ob.c.lease_until < now)),
-        )
-        stmt = (select(ob.c.id, ob.c.key, ob.c.type, ob.c.payload, ob.c.attempts)
-                .where(due).order_by(ob.c.id).limit(limit))
+        due = ((ob.c.status == "pending") & (ob.c.available_at <= now)
+               & (or_(ob.c.lease_until.is_(None), ob.c.lease_until < now)))
+        ids = select(ob.c.id).where(due).order_by(ob.c.id).limit(limit)
+        cols = (ob.c.id, ob.c.key, ob.c.type, ob.c.payload, ob.c.attempts)
         if self.engine.dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
+            # one statement, one round trip: the due rows locked (a row another worker holds
+            # is skipped), leased and returned; RETURNING keeps no order, so sorted here
+            claim = (update(ob).where(ob.c.id.in_(ids.with_for_update(skip_locked=True)
+                                                  .scalar_subquery()))
+                     .values(lease_until=now + lease).returning(*cols))
+            with self.engine.begin() as conn:
+                return sorted((Job(*r) for r in conn.execute(claim)), key=lambda j: j.id)
+        # SQLite: the transaction holds the single write lock, so read then lease
         with self.engine.begin() as conn:
-            jobs = [Job(*r) for r in conn.execute(stmt)]
+            jobs = [Job(*r) for r in conn.execute(
+                select(*cols).where(due).order_by(ob.c.id).limit(limit))]
             if jobs:
                 conn.execute(update(ob).where(ob.c.id.in_([j.id for j in jobs]))
                              .values(lease_until=now + lease))
@@ -56,11 +63,14 @@ class SqlJobStore:
                 attempts=t.outbox.c.attempts + 1, last_error=None))
 
     def complete_many(self, job_ids: Sequence[int], now: datetime) -> None:
-        """``complete`` for several jobs in one statement."""
+        """``complete`` for several jobs: one statement (of one shape whatever their number
+        on PostgreSQL, so it is compiled and planned once)."""
+        ob = t.outbox
         with self.engine.begin() as conn:
-            conn.execute(update(t.outbox).where(t.outbox.c.id.in_(list(job_ids))).values(
-                status="done", processed_at=now, lease_until=None,
-                attempts=t.outbox.c.attempts + 1, last_error=None))
+            for member in _member(conn, ob.c.id, list(job_ids)):
+                conn.execute(update(ob).where(member).values(
+                    status="done", processed_at=now, lease_until=None,
+                    attempts=ob.c.attempts + 1, last_error=None))
 
     def retry_later(self, job_id: int, now: datetime, at: datetime, error: str) -> None:
         with self.engine.begin() as conn:

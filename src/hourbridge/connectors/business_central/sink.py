@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,7 @@ from hourbridge.domain.erp import (
     ErpCustomer,
     ErpDocument,
     ErpParty,
+    ErpPayment,
     ErpProfile,
     ErpProject,
     ErpRecord,
@@ -223,11 +225,38 @@ class BusinessCentralSink:
         status = str(row.get("status"))
         total = Decimal(str(row.get("totalAmountIncludingTax") or 0))
         remaining = Decimal(str(row.get("remainingAmount") or 0))
+        offsets = self._offsets(company, kind, erp_id, row)
         if status in ("Canceled", "Corrective"):
-            return PaymentState("reversed", remaining)
+            return PaymentState("reversed", remaining, offsets)
         if status == "Paid" or (status == "Open" and remaining <= 0):
-            return PaymentState("paid", Decimal(0))
-        return PaymentState("partial" if remaining < total else "not_paid", remaining)
+            return PaymentState("paid", Decimal(0), offsets)
+        return PaymentState("partial" if remaining < total else "not_paid", remaining, offsets)
+
+    def _offsets(self, company: str, kind: str, erp_id: str, row: dict[str, Any]
+                 ) -> tuple[ErpPayment, ...]:
+        """Credit memos applied to an invoice, seen from either side. INF (not in the
+        samples): a posted ``salesCreditMemos`` record names the invoice it is applied to in
+        ``invoiceId`` (API v2.0 ``salesCreditMemo``), and what it settled is its total less
+        its ``remainingAmount``, on its ``postingDate``. Money received is not offered by
+        API v2.0 (customer payments are journal lines until posted): an invoice's payments
+        show only in its state and ``remainingAmount``."""
+        if kind == "credit_note":
+            credits = [row] if str(row.get("invoiceId") or "").strip("0-") else []
+        else:
+            credits = list(self.api.rows(
+                f"{self._base(company)}/salesCreditMemos",
+                {"$filter": f"invoiceId eq {_guid(erp_id)}"}))
+        out = []
+        for cm in credits:
+            applied = (Decimal(str(cm.get("totalAmountIncludingTax") or 0))
+                       - Decimal(str(cm.get("remainingAmount") or 0)))
+            if str(cm.get("status")) in ("Draft", "Canceled") or applied <= 0:
+                continue
+            other = (f"invoice:{cm['invoiceId']}" if kind == "credit_note"
+                     else f"creditMemo:{cm['id']}")
+            on = str(cm.get("postingDate") or cm.get("creditMemoDate"))
+            out.append(ErpPayment(other, date.fromisoformat(on[:10]), applied, "offset"))
+        return tuple(out)
 
     def customers(self, company: str) -> Iterator[ErpCustomer]:
         for row in self.api.rows(f"{self._base(company)}/customers"):
@@ -263,3 +292,10 @@ class BusinessCentralSink:
                 for entity, field, value, what in wanted
                 if self._first(f"{base}/{entity}", field, value) is None]
 
+
+def _guid(value: str) -> str:
+    """An Edm.Guid literal for ``$filter`` (unquoted in OData v4): only hex digits and
+    dashes, never text put into the query."""
+    if not value or set(value.lower()) - set("0123456789abcdef-"):
+        raise BcRefused(f"Business Central id {value!r} is not a GUID")
+    return value

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +38,7 @@ from hourbridge.domain.erp import (
     ErpCustomer,
     ErpDocument,
     ErpParty,
+    ErpPayment,
     ErpProfile,
     ErpProject,
     ErpRecord,
@@ -48,6 +50,10 @@ from .api import NetSuiteApi, NetSuiteRefused, NetSuiteUnavailable, idempotency_
 RECORDS = {"invoice": "invoice", "credit_note": "creditmemo", "journal_entry": "journalentry",
            "customer": "customer"}
 BASE = "/services/rest/record/v1"
+SUITEQL = "/services/rest/query/v1/suiteql"
+# the transaction kinds (SuiteQL ``type``) whose application settles a document by another
+# document, not money: a credit memo applied to an invoice, seen from either side
+OFFSETS = ("CustCred", "CustInvc")
 PAGE = 100  # customers per collection page (NetSuite allows up to 1000)
 SAFE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -231,6 +237,8 @@ class NetSuiteSink:
         return record  # a NetSuite transaction is posted when it is saved: no drafts
 
     def payment_state(self, kind: str, erp_id: str) -> PaymentState:
+        """The record's ``amountRemaining`` against its ``total``, and what was applied to it
+        (``applications``)."""
         row = self._get(RECORDS[kind], erp_id)
         if row is None:
             raise NetSuiteRefused(f"NetSuite has no {RECORDS[kind]} {erp_id}")
@@ -238,7 +246,45 @@ class NetSuiteSink:
         remaining = Decimal(str(row.get("amountRemaining") or 0))
         state = ("paid" if remaining <= 0 else "partial" if remaining < total
                  else "not_paid")
-        return PaymentState(state, remaining)
+        payments = self.applications(erp_id) if kind != "journal_entry" else ()
+        return PaymentState(state, remaining, payments)
+
+    def applications(self, erp_id: str) -> tuple[ErpPayment, ...]:
+        """What settled part of a transaction, from either side: on an invoice a customer
+        payment (``payment``) or a credit memo applied to it (``offset``); on a credit memo
+        the invoices it was applied to (``offset``) or a customer refund (``payment``).
+
+        INF (no sample): SuiteQL (``POST /services/rest/query/v1/suiteql`` with ``Prefer:
+        transient``, Help ``section_157909186990``) on ``NextTransactionLineLink``, the link
+        NetSuite keeps when one transaction applies to another (``linktype`` ``Payment``;
+        ``previousdoc``/``nextdoc`` the two, ``previoustype``/``nexttype`` their kinds:
+        ``CustInvc``, ``CustCred``, ``CustPymt``, ``CustRfnd``; ``foreignamount`` in the
+        transaction currency, ``linkdate``). One row per line: summed per other
+        transaction, whose id is the payment's id."""
+        ref = int(erp_id)  # an internal id: a number, never text put into the query
+        query = ("SELECT previousdoc, previoustype, nextdoc, nexttype, linkdate, "
+                 "foreignamount FROM NextTransactionLineLink WHERE linktype = 'Payment' "
+                 f"AND (previousdoc = {ref} OR nextdoc = {ref}) ORDER BY linkdate")
+        found: dict[str, tuple[date, Decimal, str]] = {}
+        offset = 0
+        while True:
+            page = self.api.request("POST", SUITEQL, json={"q": query},
+                                    params={"limit": PAGE, "offset": offset},
+                                    headers={"Prefer": "transient"}).json()
+            for r in page.get("items") or []:
+                mine = str(r["previousdoc"]) == str(ref)
+                other = str(r["nextdoc"] if mine else r["previousdoc"])
+                kind = str(r["nexttype"] if mine else r["previoustype"])
+                on = _date(str(r["linkdate"]))
+                before = found.get(other, (on, Decimal(0), ""))
+                found[other] = (min(before[0], on),
+                                before[1] + abs(Decimal(str(r["foreignamount"]))),
+                                "offset" if kind in OFFSETS else "payment")
+            if not page.get("hasMore"):
+                break
+            offset += PAGE
+        return tuple(ErpPayment(f"link:{other}", on, amount, via)
+                     for other, (on, amount, via) in found.items())
 
     def customers(self, company: str) -> Iterator[ErpCustomer]:
         """Every customer of subsidiary ``company``: the collection ``PAGE`` at a time
@@ -305,3 +351,12 @@ class NetSuiteSink:
             missing.append("the profile names no item for invoice lines (items.default): "
                            "NetSuite invoice lines are items")
         return missing
+
+
+def _date(text: str) -> date:
+    """A SuiteQL date: ISO 8601, or the account's ``M/D/YYYY`` (SuiteQL answers dates in
+    the user's preferred format; INF)."""
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return datetime.strptime(text, "%m/%d/%Y").date()
