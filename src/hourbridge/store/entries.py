@@ -50,8 +50,9 @@ _ENTRY_COLS = (
     t.time_entries.c.written_off_seconds, t.time_entries.c.wip_fx_rate,
     t.time_entries.c.notes,
 )
-def _stored_entry(*r: Any) -> StoredEntry:
-    return StoredEntry(*r[:-1], r[-1] is not None)  # the last: deleted_at, a tombstone
+def _stored_entry(*r: Any, entity: str = "") -> StoredEntry:
+    # the last: deleted_at, a tombstone
+    return StoredEntry(*r[:-1], r[-1] is not None, entity)
 
 
 class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):

@@ -54,10 +54,10 @@ _REQUEST_BODY: dict[str, Any] = {
 @router.post("/expenses", **intake_route("Ingest expenses (JSON or CSV)", _DESCRIPTION,
                                          _REQUEST_BODY))
 async def ingest_expenses(request: Request, response: Response, hb: HourbridgeDep,
-                          source: SourceQuery = None,
+                          principal: PrincipalDep, source: SourceQuery = None,
                           idempotency_key: IdempotencyKeyHeader = None) -> dict[str, Any]:
-    return await take_payload(request, response, hb, source, idempotency_key, IngestExpenses,
-                              ExpensesIn, ("expenses",), "expenses")
+    return await take_payload(request, response, hb, principal, source, idempotency_key,
+                              IngestExpenses, ExpensesIn, ("expenses",), "expenses")
 
 
 @router.get("/expenses", response_model=Page[Expense], summary="List expenses",

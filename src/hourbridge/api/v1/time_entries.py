@@ -62,9 +62,9 @@ _REQUEST_BODY: dict[str, Any] = {
 @router.post("/time-entries", **intake_route("Ingest time entries (JSON or CSV)", _DESCRIPTION,
                                              _REQUEST_BODY))
 async def ingest_time_entries(request: Request, response: Response, hb: HourbridgeDep,
-                              source: SourceQuery = None,
+                              principal: PrincipalDep, source: SourceQuery = None,
                               idempotency_key: IdempotencyKeyHeader = None) -> dict[str, Any]:
-    return await take_payload(request, response, hb, source, idempotency_key,
+    return await take_payload(request, response, hb, principal, source, idempotency_key,
                               IngestTimeEntries)
 
 
