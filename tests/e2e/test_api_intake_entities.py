@@ -8,6 +8,7 @@ these tests."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from fastapi.testclient import TestClient
 
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.config import Settings
+from hourbridge.store.entries import SqlEntries
+from hourbridge.store.expenses import SqlExpenses
 from support.api import api_client, api_key, bearer
 from support.authz import Clock, seed_two_entities
 
@@ -184,3 +187,32 @@ def test_a_trackers_alias_to_another_entitys_project_is_unknown(
     assert "P2" not in queue["10"]["message"] and "P2" in queue["20"]["message"]
     # the row the AT alias named: AT's key sees it, the DE key that posted it does not
     assert "2" not in _queue(client, keys["DE"])[0] and "2" in _queue(client, keys["AT"])[0]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_payload_a_crash_left_is_recovered_as_its_sender_could_post_it(
+        world: tuple[Hourbridge, TestClient], kind: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker or ``inbox retry`` processes a kept payload without its request: the inbox
+    keeps the sender's entities, so a DE key's payload is not taken firm-wide later."""
+    hb, client = world
+    path, listing, key, row = KINDS[kind]
+    repository = SqlEntries if kind == "time" else SqlExpenses
+    real_insert = repository.insert
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(repository, "insert", crash)
+    with api_client(hb, "admin", entities=("DE",), raise_server_exceptions=False) as de:
+        failed = de.post(path, json={"source": "crashed", key: [row("own", "E1", "P1"),
+                                                                row("foreign", "Z1", "P2")]})
+    assert failed.status_code == 500
+    monkeypatch.setattr(repository, "insert", real_insert)
+    assert isinstance(hb.clock, Clock)
+    hb.clock.now += timedelta(minutes=1)  # kept before now: the worker's recovery takes it
+    [report] = hb.recover_intake()
+    assert (report["source"], report["accepted"], report["reasons"]) == (
+        "crashed", 1, {"unknown_project": 1}), report
+    assert {k: v["entity"] for k, v in _stored(client, listing, "crashed").items()} == {
+        "own": "DE"}

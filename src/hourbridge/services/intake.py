@@ -292,7 +292,8 @@ def _store_racing(uow: UnitOfWork, store: Callable[[], BatchOutcome]) -> BatchOu
 
 def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: datetime,
                kind: str, store_batches: BatchStorer, wait: bool = True,
-               renamed: tuple[tuple[str, str], ...] = ()) -> IntakeReport:
+               renamed: tuple[tuple[str, str], ...] = (),
+               entities: frozenset[str] | None = None) -> IntakeReport:
     """The inbox half of every intake: keep the payload (committed on its own), then store its
     rows (``store_batches``) and queue every rejected row as an exception, in one transaction;
     a payload unreadable as a whole stays kept, ``failed``, with one exception.
@@ -301,13 +302,14 @@ def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: date
     payload left ``received`` (a crash, a killed process, a lost connection) is processed by
     the next intake of the same bytes, by ``hourbridge inbox retry`` or by the worker. The
     rows' transaction is all or nothing, so a resumed payload starts from its first row and
-    nothing of an interrupted attempt is left half-stored."""
+    nothing of an interrupted attempt is left half-stored. The payload keeps ``entities``
+    (those its sender may post to), so a recovery processes it as its sender could."""
     fingerprint, size = fingerprint_of(source, payload, kind)
     with uow:
         inbox_id = uow.inbox.find(fingerprint)
         if inbox_id is None:
             inbox_id = uow.inbox.add(source, fingerprint, payload.filename, payload.media_type,
-                                     size, now, kind)
+                                     size, now, kind, entities)
             if inbox_id is None:  # a concurrent intake of the same bytes kept it first
                 inbox_id = uow.inbox.find(fingerprint)
                 assert inbox_id is not None
@@ -370,4 +372,5 @@ def ingest(kind: IntakeKind, source: str, payload: IncomingPayload, uow: UnitOfW
             yield batch, partial(store_validated, uow, kind, source, batch, candidates, md,
                                  rates, per_day, now, entities)
 
-    return run_intake(source, payload, uow, now, kind.name, store_batches, wait, kind.renamed)
+    return run_intake(source, payload, uow, now, kind.name, store_batches, wait, kind.renamed,
+                      entities)
