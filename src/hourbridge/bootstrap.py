@@ -204,8 +204,9 @@ class Hourbridge:
                     if tracker in TRACKERS else
                     TimeFile(p["filename"], p["media_type"], partial(copy.open, "rb"),
                              "expenses" if expenses else "time_entries"))
+                # as its sender could: a limited key's payload stays limited
                 command = (c.IngestExpenses if expenses else c.IngestTimeEntries)(
-                    p["source"], payload, wait)
+                    p["source"], payload, wait, p["entities"])
                 report = self.handle(command)
             reports.append({"inbox_id": p["id"], "source": p["source"], "kind": p["kind"],
                             **report.as_dict()})

@@ -124,6 +124,45 @@ def _retried(client: TestClient, headers: dict[str, str], seeded: dict[str, Any]
     return r.status_code == 200 and str(one) in r.json()["still_open"]
 
 
+_POSTED = iter(range(1_000_000))  # every intake case posts new rows, never a resend
+
+
+def _taken(path: str, key: str, row: Callable[[str, int], dict[str, Any]]) -> Check:
+    """Intake of one row naming the entity's project: allowed when it is stored. Another
+    entity's project is refused as an unknown one (``unknown_project``, kept as an
+    exception); a role without the scope gets 403."""
+    def check(client: TestClient, headers: dict[str, str], seeded: dict[str, Any],
+              entity: str) -> bool:
+        n = next(_POSTED)
+        r = client.post(path, headers=headers, json={"source": "m", key: [row(entity, n)]})
+        assert r.status_code < 500, r.text
+        if r.status_code != 201:
+            assert r.headers["content-type"] == PROBLEM
+            return False
+        report = r.json()
+        assert report["rows"] == 1 and report["accepted"] + report["rejected"] == 1, report
+        assert report["reasons"] in ({}, {"unknown_project": 1}), report
+        return bool(report["accepted"] == 1)
+    return check
+
+
+def _worker(e: str) -> tuple[str, str]:
+    return {"DE": ("E1", "P1"), "AT": ("Z1", "P2")}[e]
+
+
+def _row(e: str, n: int) -> dict[str, Any]:
+    employee, project = _worker(e)
+    return {"external_id": f"m{n}", "employee": employee, "project": project, "task": "DEV",
+            "work_date": "2026-08-20", "hours": "1", "notes": f"matrix {n}"}
+
+
+def _expense_row(e: str, n: int) -> dict[str, Any]:
+    employee, project = _worker(e)
+    return {"external_id": f"m{n}", "employee": employee, "project": project,
+            "date": "2026-08-20", "amount": "5", "currency": "EUR", "category": "meals",
+            "description": f"matrix {n}", "billable": False}
+
+
 def _entry(s: dict[str, Any], e: str) -> int:
     return int(s["pending"][e])
 
@@ -177,9 +216,9 @@ OPERATIONS: dict[str, tuple[str, Keeps, Check]] = {
     "read entry": ("time:read", "object", _status(
         "GET", lambda s, e: f"/v1/entries/{_entry(s, e)}")),
     "list expenses": ("time:read", "object", _listed("/v1/expenses", "id", _expense)),
-    "ingest time": ("time:write", "none", _status(
-        "POST", lambda s, e: "/v1/time-entries",
-        lambda s, e: {"source": "m", "time_entries": []})),
+    "ingest time": ("time:write", "object", _taken("/v1/time-entries", "time_entries", _row)),
+    "ingest expenses": ("time:write", "object", _taken("/v1/expenses", "expenses",
+                                                       _expense_row)),
     "approve time": ("time:approve", "object", _skips(
         "/v1/approvals", "entry_ids", lambda s, e: {}, _entry)),
     "reject time": ("time:approve", "object", _skips(

@@ -30,19 +30,19 @@ def client(database_url: str, small_bundle: dict[str, Any]) -> Iterator[TestClie
 
 def test_a_retry_after_a_500_stores_the_rows(client: TestClient,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    real_insert = SqlEntries.insert
+    real_insert = SqlEntries.move_staged
 
     def crash(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(SqlEntries, "insert", crash)
+    monkeypatch.setattr(SqlEntries, "move_staged", crash)
     body = {"source": "tracker", "entries": ROWS}
     failed = client.post("/v1/time-entries", json=body)
     assert failed.status_code == 500
     assert failed.headers["content-type"].startswith("application/problem+json")
     assert client.get("/v1/time-entries").json()["items"] == []
 
-    monkeypatch.setattr(SqlEntries, "insert", real_insert)
+    monkeypatch.setattr(SqlEntries, "move_staged", real_insert)
     retried = client.post("/v1/time-entries", json=body)
     assert retried.status_code == 201, retried.text
     report = retried.json()

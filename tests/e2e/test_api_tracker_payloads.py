@@ -67,17 +67,17 @@ def test_unknown_format_and_non_json_bodies_are_refused(app: tuple[TestClient, H
 def test_a_crash_leaves_the_tracker_payload_kept_and_recovery_reads_it_as_harvest(
         app: tuple[TestClient, Hourbridge], monkeypatch: pytest.MonkeyPatch) -> None:
     client, hb = app
-    real_insert = SqlEntries.insert
+    real_insert = SqlEntries.move_staged
 
     def crash(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(SqlEntries, "insert", crash)
+    monkeypatch.setattr(SqlEntries, "move_staged", crash)
     failed = client.post("/v1/sources/acme-harvest/time-entries",
                          params={"format": "harvest"}, json=page(7, 8, 9))
     assert failed.status_code == 500
     assert client.get("/v1/time-entries").json()["items"] == []
-    monkeypatch.setattr(SqlEntries, "insert", real_insert)
+    monkeypatch.setattr(SqlEntries, "move_staged", real_insert)
     [report] = hb.recover_intake()
     assert (report["source"], report["rows"], report["accepted"], report["rejected"]) == (
         "acme-harvest", 3, 3, 0)

@@ -159,16 +159,16 @@ def test_a_stale_delivery_and_an_unknown_connection_are_refused(
 def test_a_crash_after_the_body_was_kept_is_recovered_by_the_retry(
         app: tuple[TestClient, Hourbridge], monkeypatch: pytest.MonkeyPatch) -> None:
     client, hb = app
-    real_insert = SqlEntries.insert
+    real_insert = SqlEntries.move_staged
 
     def crash(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the disk is full")
 
     body = toggl_event(801, 3005, 45)
-    monkeypatch.setattr(SqlEntries, "insert", crash)
+    monkeypatch.setattr(SqlEntries, "move_staged", crash)
     assert client.post(URL, content=body, headers=signed(body)).status_code == 500
     assert count(hb, t.inbox) == 1 and count(hb, t.webhook_receipts) == 0
-    monkeypatch.setattr(SqlEntries, "insert", real_insert)
+    monkeypatch.setattr(SqlEntries, "move_staged", real_insert)
     # the tracker retries the delivery it got no 2xx for: the kept payload is finished
     r = client.post(URL, content=body, headers=signed(body))
     assert r.status_code == 201, r.text

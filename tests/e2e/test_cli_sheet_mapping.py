@@ -85,14 +85,14 @@ def test_a_wrong_mapping_exits_2_naming_the_key_and_keeps_nothing(
 def test_a_crash_after_keeping_is_finished_by_the_same_ingest(
         db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     mapping, data = write(db, MAPPING, [[1, 17, 99, 5, "01.07.2026", 90]])
-    real_insert = SqlEntries.insert
+    real_insert = SqlEntries.move_staged
 
     def crash(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(SqlEntries, "insert", crash)
+    monkeypatch.setattr(SqlEntries, "move_staged", crash)
     assert runner.invoke(app, ["ingest", "--mapping", mapping, data]).exit_code != 0
-    monkeypatch.setattr(SqlEntries, "insert", real_insert)
+    monkeypatch.setattr(SqlEntries, "move_staged", real_insert)
     [kept] = inbox()
     assert kept["status"] == "received"
     # the retry has no mapping: it leaves the sheet as it is rather than misread it

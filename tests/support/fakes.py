@@ -55,10 +55,12 @@ class FakeInbox:
                     None)
 
     def add(self, source: str, fingerprint: str, filename: str, media_type: str, size: int,
-            received_at: datetime, kind: str = "time_entries") -> int | None:
+            received_at: datetime, kind: str = "time_entries",
+            entities: frozenset[str] | None = None) -> int | None:
         inbox_id = len(self.payloads) + 1
         self.payloads[inbox_id] = {"source": source, "fingerprint": fingerprint, "kind": kind,
-                                   "status": "received", "attempts": 0, "bytes": b""}
+                                   "status": "received", "attempts": 0, "bytes": b"",
+                                   "entities": entities}
         return inbox_id
 
     def keep(self, inbox_id: int, chunks: Iterable[bytes]) -> None:
@@ -105,7 +107,8 @@ class FakeEntries:
         wanted = set(external_ids)
         return {r.external_id: StoredEntry(
             r.id, self.revisions[r.id], self.content_keys[r.id], r.approval, r.billing,
-            r.employee, r.contract, r.work_date, r.billed_seconds, r.id in self.deleted)
+            r.employee, r.contract, r.work_date, r.billed_seconds, r.id in self.deleted,
+            r.entity)
             for r in self.rows.values() if r.source == source and r.external_id in wanted}
 
     def stage(self, entries: Sequence[NewEntry], at: datetime

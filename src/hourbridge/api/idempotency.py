@@ -11,7 +11,8 @@ response is kept and every retry with the same request gets it again (header
 is refused with 422 ``idempotency_key_reused``. A request that failed and committed nothing is
 forgotten, so a retry runs again. A reservation left by a crashed process is taken over after
 the store's lease if it committed nothing; if it committed, the retry gets 409
-``idempotency_response_lost`` and nothing runs twice.
+``idempotency_response_lost`` and nothing runs twice. Keys are kept per credential
+(``_namespaced``): one client's key never replays another client's response.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any
 import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hourbridge.domain.access import Principal
 
 from .bodygate import BODY, BodyTooLarge, read_body
 from .problems import problem
@@ -71,6 +74,7 @@ class IdempotencyMiddleware:
                 return
         digest = fingerprint(scope["method"], scope["path"], scope.get("query_string", b""),
                              [body])
+        key = _namespaced(key, scope.get("state", {}).get("principal"))
         keys = scope["app"].state.hourbridge.idempotency
         try:
             found = await run_in_threadpool(keys.reserve, key, scope["method"], scope["path"],
@@ -103,6 +107,23 @@ class IdempotencyMiddleware:
             return
         assert found.owner is not None
         await _run_reserved(self.app, scope, receive, send, keys, key, found.owner, body)
+
+
+def _namespaced(key: str, principal: Principal | None) -> str:
+    """The key as stored: one namespace per credential's grants, so a client's key can only
+    ever replay to that client. Another key that sends the same Idempotency-Key (by chance, or
+    having seen it) runs its own request rather than reading a response made for grants it may
+    not have (another entity's invoice, say). The namespace is the principal's name, role,
+    scopes and entities, which a rotation keeps (``keys rotate``: a retry across the overlap
+    still replays); a token's subject and claims for OAuth. Digested, so a namespaced key
+    fits the column whatever its length."""
+    if principal is None:  # a signed route (a tracker's webhook): the route checks the sender
+        return key
+    grants = json.dumps(["jwt" if principal.kind == "jwt" else "key", principal.name,
+                         principal.role, sorted(principal.scopes),
+                         None if principal.entities is None else sorted(principal.entities),
+                         key], separators=(",", ":"))
+    return "ns1:" + hashlib.sha256(grants.encode()).hexdigest()
 
 
 async def _run_reserved(app: ASGIApp, scope: Scope, receive: Receive, send: Send, keys: Any,

@@ -100,3 +100,12 @@ def classify(external_id: str, revision: int, content_key: str, deleted: bool,
         return Outcome.DUPLICATE, Problem("duplicate_entry", f"same {rules.same_content} already "
                                           "taken", where, "external_id")
     return Outcome.NEW, None
+
+
+def held_elsewhere(external_id: str, rules: IntakeRules, where: str) -> Problem:
+    """A row whose source id a row of an entity the sender may not post to holds: refused,
+    not a revision of it. Only that the id is taken shows (it cannot be stored twice under
+    one source); nothing of the row holding it (state, content, entity)."""
+    return Problem("duplicate_key", f"{rules.noun} {external_id}: this source id is taken; "
+                   "send the row under its own source", where, "external_id")
+

@@ -50,6 +50,9 @@ class IngestTimeEntries:
     # a payload another process is processing right now: wait for it (an intake), or skip
     # it at once (the worker's recovery of payloads a crash left unprocessed)
     wait: bool = True
+    # the legal entities the sender may post to (None: all): a row naming another entity's
+    # project is refused as an unknown project is, another entity's stored row is not changed
+    entities: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,9 @@ class IngestExpenses:
     # a payload another process is processing right now: wait for it (an intake), or skip
     # it at once (the worker's recovery of payloads a crash left unprocessed)
     wait: bool = True
+    # the legal entities the sender may post to (None: all): a row naming another entity's
+    # project is refused as an unknown project is, another entity's stored row is not changed
+    entities: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

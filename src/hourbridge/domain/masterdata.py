@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -25,6 +25,16 @@ class MasterData:
     # (source, kind, tracker id) -> code: a tracker's user, project or task ids as Hourbridge's
     # employee, project or task codes (domain.aliases)
     aliases: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def limited_to(self, entities: frozenset[str] | None) -> MasterData:
+        """The snapshot as a sender limited to ``entities`` (None: all) sees it for intake:
+        only their projects, so another entity's project is unknown, by code or through an
+        alias, and no message (an alias's suggestions) names one. One pass over the projects
+        per payload, not a lookup per row."""
+        if entities is None:
+            return self
+        return replace(self, projects={code: p for code, p in self.projects.items()
+                                       if p.entity in entities})
 
     def customer_chain(self, customer_id: str) -> list[str]:
         """The customer and its ancestors, nearest first (cycles are refused at load)."""

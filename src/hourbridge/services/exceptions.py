@@ -60,7 +60,8 @@ def retry_exceptions(cmd: RetryExceptions, uow: UnitOfWork, now: datetime,
             rows: list[Row] = [(f"exception {exc_id}", row) for exc_id, row in group]
             assert inbox_id is not None
             kind = KINDS.get(kinds.get(inbox_id, ""), TIME)
-            out = process_rows(uow, kind, source, inbox_id, rows, md, rates, now)
+            out = process_rows(uow, kind, source, inbox_id, rows, md, rates, now,
+                              cmd.entities)
             rejected = dict(out.rejected)
             report.retried += len(rows)
             for index, (exc_id, row) in enumerate(group):

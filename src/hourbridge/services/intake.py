@@ -22,7 +22,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from hourbridge.domain.classify import IntakeRules, Outcome, classify
+from hourbridge.domain.classify import IntakeRules, Outcome, classify, held_elsewhere
 from hourbridge.domain.commands import IncomingPayload, ReadThrough
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.problems import Problem
@@ -144,7 +144,8 @@ def validate_here(batches: Iterator[list[Row]], source: str, inbox_id: int, md: 
 
 def store_batch(uow: UnitOfWork, kind: IntakeKind, source: str, rows: list[Row],
                 validated: Candidates, now: datetime,
-                per_day: frozenset[str] = frozenset()) -> BatchOutcome:
+                per_day: frozenset[str] = frozenset(),
+                entities: frozenset[str] | None = None) -> BatchOutcome:
     """The stateful half of intake: the batch staged, each candidate as ``classify``
     decides, then the new rows moved in one statement.
 
@@ -152,6 +153,11 @@ def store_batch(uow: UnitOfWork, kind: IntakeKind, source: str, rows: list[Row],
     batches are found by the same lookups as duplicates of stored rows. ``per_day`` names
     the contracts that round per day: the days their stored rows touch are collected in
     ``days`` (both days when a revision moves an entry) for the kind's re-rounding.
+
+    ``entities`` (None: all) are those the sender may post to: a stored row of another
+    entity is not theirs to revise or delete. Its deletion is as of an unknown id (nothing
+    to delete), any other row under its id is refused (``held_elsewhere``). Decided on the
+    rows ``stored`` fetched for the whole batch, no query of its own.
     """
     candidates, rejected = validated
     out = BatchOutcome(rejected=list(rejected))
@@ -164,6 +170,14 @@ def store_batch(uow: UnitOfWork, kind: IntakeKind, source: str, rows: list[Row],
     seen_keys: set[str] = set()
     for position, (index, row) in enumerate(candidates):
         before = stored.get(row.external_id)
+        if before is not None and entities is not None and before.entity not in entities:
+            before = None
+            if not kind.deleted(row) and row.external_id not in seen_ids:
+                out.rejected.append((index, [held_elsewhere(row.external_id, kind.rules,
+                                                            rows[index][0])]))
+                seen_ids.add(row.external_id)
+                skip.append(position)  # staged, but not a new row
+                continue
         outcome, problem = classify(
             row.external_id, row.revision, row.content_key, kind.deleted(row), before,
             id_seen=row.external_id in seen_ids,
@@ -210,9 +224,10 @@ def _change(uow: UnitOfWork, kind: IntakeKind, repo: IntakeRepository[Any], outc
 
 def store_validated(uow: UnitOfWork, kind: IntakeKind, source: str, batch: list[Row],
                     candidates: Candidates, md: MasterData, rates: RateBook,
-                    per_day: frozenset[str], now: datetime) -> BatchOutcome:
+                    per_day: frozenset[str], now: datetime,
+                    entities: frozenset[str] | None = None) -> BatchOutcome:
     """Store one validated batch, then round the days it touched again, as a whole."""
-    out = store_batch(uow, kind, source, batch, candidates, now, per_day)
+    out = store_batch(uow, kind, source, batch, candidates, now, per_day, entities)
     if out.days and kind.rounding is not None:
         out.rounding = kind.rounding.rebalance(uow, md, rates, out.days, now)
     return out
@@ -220,12 +235,13 @@ def store_validated(uow: UnitOfWork, kind: IntakeKind, source: str, batch: list[
 
 def process_rows(uow: UnitOfWork, kind: IntakeKind, source: str, inbox_id: int,
                  rows: list[Row], md: MasterData, rates: RateBook,
-                 now: datetime) -> BatchOutcome:
-    """Validate and store one batch here (the exception queue's retry)."""
+                 now: datetime, entities: frozenset[str] | None = None) -> BatchOutcome:
+    """Validate and store one batch here (the exception queue's retry), as a sender limited
+    to ``entities`` (None: all) would post it (``ingest``)."""
     per_day = kind.rounding.contracts(md) if kind.rounding is not None else frozenset()
-    return store_validated(uow, kind, source, rows,
-                           kind.validate(rows, source, inbox_id, md, rates), md, rates,
-                           per_day, now)
+    validated = kind.validate(rows, source, inbox_id, md.limited_to(entities), rates)
+    return store_validated(uow, kind, source, rows, validated, md, rates, per_day, now,
+                           entities)
 
 
 def rejection(inbox_id: int | None, source: str, raw: dict[str, Any],
@@ -278,7 +294,8 @@ def _store_racing(uow: UnitOfWork, store: Callable[[], BatchOutcome]) -> BatchOu
 
 def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: datetime,
                kind: str, store_batches: BatchStorer, wait: bool = True,
-               renamed: tuple[tuple[str, str], ...] = ()) -> IntakeReport:
+               renamed: tuple[tuple[str, str], ...] = (),
+               entities: frozenset[str] | None = None) -> IntakeReport:
     """The inbox half of every intake: keep the payload (committed on its own), then store its
     rows (``store_batches``) and queue every rejected row as an exception, in one transaction;
     a payload unreadable as a whole stays kept, ``failed``, with one exception.
@@ -287,13 +304,14 @@ def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: date
     payload left ``received`` (a crash, a killed process, a lost connection) is processed by
     the next intake of the same bytes, by ``hourbridge inbox retry`` or by the worker. The
     rows' transaction is all or nothing, so a resumed payload starts from its first row and
-    nothing of an interrupted attempt is left half-stored."""
+    nothing of an interrupted attempt is left half-stored. The payload keeps ``entities``
+    (those its sender may post to), so a recovery processes it as its sender could."""
     fingerprint, size = fingerprint_of(source, payload, kind)
     with uow:
         inbox_id = uow.inbox.find(fingerprint)
         if inbox_id is None:
             inbox_id = uow.inbox.add(source, fingerprint, payload.filename, payload.media_type,
-                                     size, now, kind)
+                                     size, now, kind, entities)
             if inbox_id is None:  # a concurrent intake of the same bytes kept it first
                 inbox_id = uow.inbox.find(fingerprint)
                 assert inbox_id is not None
@@ -336,19 +354,25 @@ def run_intake(source: str, payload: IncomingPayload, uow: UnitOfWork, now: date
 
 def ingest(kind: IntakeKind, source: str, payload: IncomingPayload, uow: UnitOfWork,
            now: datetime, validator: BatchValidator | None = None,
-           wait: bool = True) -> IntakeReport:
+           wait: bool = True, entities: frozenset[str] | None = None) -> IntakeReport:
     """Take one payload of ``kind``: validated batch by batch (``validator``, maybe on other
-    cores; by default here), each batch stored in the intake transaction."""
+    cores; by default here), each batch stored in the intake transaction.
+
+    A sender limited to ``entities`` (None: all) validates against their master data only
+    (``MasterData.limited_to``): a row naming another entity's project is ``unknown_project``
+    exactly as a project nobody has, kept as an exception like any refused row; and it
+    changes only their stored rows (``store_batch``)."""
     validate_batches = validator or validate_here
 
     def store_batches(inbox_id: int, md: MasterData
                       ) -> Iterator[tuple[list[Row], Callable[[], BatchOutcome]]]:
         rates = RateBook(md)
         per_day = kind.rounding.contracts(md) if kind.rounding is not None else frozenset()
-        validated = validate_batches(chunked(payload.rows(), BATCH), source, inbox_id, md, rates,
-                              validate=kind.validate)
+        validated = validate_batches(chunked(payload.rows(), BATCH), source, inbox_id,
+                                     md.limited_to(entities), rates, validate=kind.validate)
         for batch, candidates in validated:
             yield batch, partial(store_validated, uow, kind, source, batch, candidates, md,
-                                 rates, per_day, now)
+                                 rates, per_day, now, entities)
 
-    return run_intake(source, payload, uow, now, kind.name, store_batches, wait, kind.renamed)
+    return run_intake(source, payload, uow, now, kind.name, store_batches, wait, kind.renamed,
+                      entities)

@@ -76,9 +76,11 @@ KINDS: dict[str, IntakeKind] = {kind.name: kind for kind in (TIME, EXPENSE)}
 
 def ingest_time_entries(cmd: IngestTimeEntries, uow: UnitOfWork, now: datetime,
                         deps: Collaborators) -> IntakeReport:
-    return ingest(TIME, cmd.source, cmd.payload, uow, now, deps.validator, cmd.wait)
+    return ingest(TIME, cmd.source, cmd.payload, uow, now, deps.validator, cmd.wait,
+                  cmd.entities)
 
 
 def ingest_expenses(cmd: IngestExpenses, uow: UnitOfWork, now: datetime,
                     deps: Collaborators) -> IntakeReport:
-    return ingest(EXPENSE, cmd.source, cmd.payload, uow, now, deps.validator, cmd.wait)
+    return ingest(EXPENSE, cmd.source, cmd.payload, uow, now, deps.validator, cmd.wait,
+                  cmd.entities)

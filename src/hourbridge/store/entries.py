@@ -57,8 +57,9 @@ def _dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-def _stored_entry(*r: Any) -> StoredEntry:
-    return StoredEntry(*r[:-1], r[-1] is not None)  # the last: deleted_at, a tombstone
+def _stored_entry(*r: Any, entity: str = "") -> StoredEntry:
+    # the last: deleted_at, a tombstone
+    return StoredEntry(*r[:-1], r[-1] is not None, entity)
 
 
 class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):

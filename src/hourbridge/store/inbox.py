@@ -21,15 +21,19 @@ class SqlInbox:
             select(t.inbox.c.id).where(t.inbox.c.fingerprint == fingerprint)).scalar()
 
     def add(self, source: str, fingerprint: str, filename: str, media_type: str,
-            size: int, received_at: datetime, kind: str = "time_entries") -> int | None:
+            size: int, received_at: datetime, kind: str = "time_entries",
+            entities: frozenset[str] | None = None) -> int | None:
         """The new payload's id, or None when a concurrent intake of the same bytes kept it
-        first (this transaction is then rolled back to before the insert)."""
+        first (this transaction is then rolled back to before the insert). ``entities``:
+        those its sender may post to (None: all)."""
         nested = self.conn.begin_nested()
         try:
             result = self.conn.execute(insert(t.inbox).values(
                 source=source, kind=kind, fingerprint=fingerprint, filename=filename,
                 media_type=media_type, received_at=received_at, size_bytes=size,
-                status="received").returning(t.inbox.c.id))
+                status="received",
+                entities=None if entities is None else ",".join(sorted(entities)),
+                ).returning(t.inbox.c.id))
             inbox_id = int(result.scalar_one())
         except IntegrityError:
             nested.rollback()

@@ -25,14 +25,15 @@ def stored_rows(conn: Connection, table: Table, source: str, external_ids: Seque
                 extra: Sequence[str] = (),
                 make: Callable[..., StoredEntry] = StoredEntry) -> dict[str, StoredEntry]:
     """The rows of ``source`` with these external ids, by external id: id, revision, content
-    key, approval and billing, then the ``extra`` columns (as ``make`` takes them)."""
+    key, approval and billing, then the ``extra`` columns (as ``make`` takes them), and the
+    row's entity (keyword ``entity``)."""
     c = table.c
     cols = [c.id, c.revision, c.content_key, c.approval, c.billing,
-            *(c[name] for name in extra)]
+            *(c[name] for name in extra), c.entity]
     found: dict[str, StoredEntry] = {}
     for member in _member(conn, c.external_id, external_ids):
         for r in conn.execute(select(c.external_id, *cols).where(member, c.source == source)):
-            found[r[0]] = make(*r[1:])
+            found[r[0]] = make(*r[1:-1], entity=r[-1])
     return found
 
 

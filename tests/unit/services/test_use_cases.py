@@ -14,12 +14,15 @@ from hourbridge.domain import commands as c
 from hourbridge.domain.credits import CreditableLink
 from hourbridge.domain.ledger import balanced
 from hourbridge.domain.masterdata import MasterData
+from hourbridge.domain.rating import RateBook
 from hourbridge.formats.bundle import to_domain
 from hourbridge.formats.bundle_models import BundleDocument
 from hourbridge.formats.timefile import TimeFile
 from hourbridge.services.deps import NO_DEPS
 from hourbridge.services.events import journal_from_data
 from hourbridge.services.handlers import COMMAND_HANDLERS
+from hourbridge.services.intake import store_batch
+from hourbridge.services.intake_kinds import TIME
 from hourbridge.services.ports import DocumentRow, LineState, NewEntry
 from support.fakes import FakeUnitOfWork
 from support.firm import small_firm_bundle
@@ -38,9 +41,11 @@ def handle(command: Any, uow: FakeUnitOfWork) -> Any:
     return COMMAND_HANDLERS[type(command)](command, uow, NOW, NO_DEPS)
 
 
-def ingest(uow: FakeUnitOfWork, name: str, *rows: str) -> dict[str, Any]:
+def ingest(uow: FakeUnitOfWork, name: str, *rows: str,
+           entities: frozenset[str] | None = None) -> dict[str, Any]:
     payload = TimeFile.from_bytes(name, "text/csv", (HEADER + "\n".join(rows) + "\n").encode())
-    report: dict[str, Any] = handle(c.IngestTimeEntries("tracker", payload), uow).as_dict()
+    report: dict[str, Any] = handle(c.IngestTimeEntries("tracker", payload,
+                                                        entities=entities), uow).as_dict()
     return report
 
 
@@ -67,6 +72,35 @@ def test_intake_new_unchanged_revised_duplicate(md: MasterData) -> None:
     [refused] = uow.exceptions.items
     assert (refused.external_id, refused.problem.code) == ("c", "duplicate_entry")
     assert [p["status"] for p in uow.inbox.payloads.values()] == ["processed", "processed"]
+
+
+def test_intake_limited_to_entities_keeps_off_another_entitys_projects_and_rows(
+        md: MasterData) -> None:
+    """A sender limited to AT (the small firm's projects are all DE's): P1 is unknown to it,
+    DE's stored row under its id is neither revised nor deleted, and the payload keeps the
+    limit for a recovery."""
+    uow = FakeUnitOfWork(md)
+    ingest(uow, "de.csv", "a,E1,P1,DEV,2026-07-06,2,design,1")
+    at = frozenset({"AT"})
+    report = ingest(uow, "at.csv", "b,E1,P1,DEV,2026-07-06,3,build,1", entities=at)
+    assert (report["accepted"], report["reasons"]) == (0, {"unknown_project": 1})
+    assert uow.exceptions.items[0].problem.message == "project 'P1' is not in master data"
+    assert [p["entities"] for p in uow.inbox.payloads.values()] == [None, at]
+
+    # a candidate under DE's id (validated as the unlimited sender would: this is the store
+    # half on its own), and a deletion of it
+    entries = TimeFile.from_bytes("x.csv", "text/csv", (
+        HEADER + "a,E1,P1,DEV,2026-07-06,5,design,2\n").encode())
+    rows = list(entries.rows())
+    candidates = TIME.validate(rows, "tracker", 9, md, RateBook(md))
+    out = store_batch(uow, TIME, "tracker", rows, candidates, NOW, entities=at)
+    assert [(i, [p.code for p in ps]) for i, ps in out.rejected] == [(0, ["duplicate_key"])]
+    [(_, gone)] = candidates[0]
+    deletion = store_batch(uow, TIME, "tracker", rows,
+                           ([(0, gone._replace(deleted=True))], []), NOW, entities=at)
+    assert (deletion.unchanged, deletion.deleted) == (1, 0)
+    [stored] = uow.entries.rows.values()
+    assert stored.worked_seconds == 2 * 3600 and stored.id not in uow.entries.deleted
 
 
 def test_intake_refuses_a_change_of_approved_work(md: MasterData) -> None:

@@ -28,7 +28,9 @@ _DESCRIPTION = f"""
 Take expenses in the canonical format through the inbox, exactly as `hourbridge expenses
 ingest` does: the payload is kept, every row is validated and stored, or queued as an
 exception with its reason code (`invalid_amount`, `invalid_currency`, `no_fx_rate`,
-`unknown_project`, ...; see `GET /v1/exceptions`). Nothing is dropped.
+`unknown_project`, ...; see `GET /v1/exceptions`). Nothing is dropped. A key limited to
+legal entities posts to their projects: another entity's project is `unknown_project`, and
+another entity's stored expense is never revised (`duplicate_key`).
 
 **Bodies.** `application/json`: `{{"source": "...", "expenses": [{{row}}, ...]}}` (the
 expenses list is what the inbox keeps). `text/csv`: a canonical CSV file with a header line,
@@ -54,10 +56,10 @@ _REQUEST_BODY: dict[str, Any] = {
 @router.post("/expenses", **intake_route("Ingest expenses (JSON or CSV)", _DESCRIPTION,
                                          _REQUEST_BODY))
 async def ingest_expenses(request: Request, response: Response, hb: HourbridgeDep,
-                          source: SourceQuery = None,
+                          principal: PrincipalDep, source: SourceQuery = None,
                           idempotency_key: IdempotencyKeyHeader = None) -> dict[str, Any]:
-    return await take_payload(request, response, hb, source, idempotency_key, IngestExpenses,
-                              ExpensesIn, ("expenses",), "expenses")
+    return await take_payload(request, response, hb, principal, source, idempotency_key,
+                              IngestExpenses, ExpensesIn, ("expenses",), "expenses")
 
 
 @router.get("/expenses", response_model=Page[Expense], summary="List expenses",

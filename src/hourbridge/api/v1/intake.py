@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from hourbridge.domain.access import Principal
 from hourbridge.formats.bundle import Code
 from hourbridge.formats.timefile import TimeFile
 
@@ -40,10 +41,10 @@ IdempotencyKeyHeader = Annotated[str | None, Header(
 
 def intake_route(summary: str, description: str, request_body: dict[str, Any]
                  ) -> dict[str, Any]:
-    """The ``router.post`` arguments of an intake route. Rows may name any entity's
-    project, so intake does not keep to a key's legal entities: a limited key gets 403."""
+    """The ``router.post`` arguments of an intake route. It keeps to a limited key's legal
+    entities (``take_payload``): rows naming another's project are refused as unknown."""
     return {
-        "dependencies": [requires("time:write")],
+        "dependencies": [requires("time:write", entities=True)],
         "status_code": 201, "response_model": IntakeReport, "summary": summary,
         "description": description, "openapi_extra": {"requestBody": request_body},
         "responses": {200: {"model": IntakeReport,
@@ -54,17 +55,19 @@ def intake_route(summary: str, description: str, request_body: dict[str, Any]
 
 
 async def take_payload(request: Request, response: Response, hb: HourbridgeDep,
-                       source: str | None, idempotency_key: str | None,
-                       command: Callable[[str, TimeFile], Any],
+                       principal: Principal, source: str | None,
+                       idempotency_key: str | None, command: Callable[..., Any],
                        model: type[BaseModel] = TimeEntriesIn,
                        keys: tuple[str, ...] = ("time_entries", "entries"),
                        list_key: str = "time_entries") -> dict[str, Any]:
     """Read the body, take it through the inbox (``command``: the kind's intake command of
-    the source and payload), answer its report: 201, or 200 for a payload taken before."""
+    the source and payload, kept to the principal's entities), answer its report: 201, or
+    200 for a payload taken before."""
     source, payload, media_type = await read_intake_body(request, source, model, keys)
     name = f"api-{idempotency_key or hashlib.sha256(payload).hexdigest()[:16]}"
     report = await run_in_threadpool(hb.handle, command(
-        source, TimeFile.from_bytes(name, media_type, payload, list_key=list_key)))
+        source, TimeFile.from_bytes(name, media_type, payload, list_key=list_key),
+        entities=principal.entities))
     if report.duplicate_payload:
         response.status_code = 200
     for warning in report.warnings:  # old column names: a Deprecation header too

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from hourbridge.domain.commands import IngestTimeEntries
 from hourbridge.formats.bundle import Code
 
+from ..auth import PrincipalDep
 from ..bodygate import MAX_BODY_BYTES
 from ..deps import HourbridgeDep
 from ..problems import problem_responses
@@ -23,7 +24,7 @@ from ..security import scoped
 from .intake import IdempotencyKeyHeader
 
 router = APIRouter(prefix="/v1", tags=["time entries"], responses=problem_responses(422, 500),
-                   dependencies=[scoped("time:write")])
+                   dependencies=[scoped("time:write", entities=True)])
 
 
 class TrackerFormat(enum.StrEnum):
@@ -40,7 +41,9 @@ kept verbatim. The tracker's user, project and task ids map to Hourbridge codes 
 bundle's `aliases` of `source`; start instants become the employee's local work date. A row
 with an id that has no alias is queued as `unknown_alias`, a running timer as `timer_running`;
 a body with no time entry in it is kept and refused as `invalid_format`. 201 when new, 200 for
-a payload taken before.
+a payload taken before. A key limited to legal entities posts to their projects only: an id
+whose alias names another entity's project is refused as `unknown_project`, as an unknown
+project is.
 """
 
 
@@ -53,7 +56,7 @@ a payload taken before.
                               "description": "The same payload was taken before."},
                         **problem_responses(413, 415)})
 async def ingest_tracker_payload(
-    request: Request, response: Response, hb: HourbridgeDep,
+    request: Request, response: Response, hb: HourbridgeDep, principal: PrincipalDep,
     source: Annotated[Code, Path(description="the intake source, the aliases' source")],
     tracker_format: Annotated[TrackerFormat, Query(alias="format",
                                                    description="the tracker")],
@@ -67,7 +70,8 @@ async def ingest_tracker_payload(
         raise HTTPException(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
     name = f"api-{idempotency_key or hashlib.sha256(body).hexdigest()[:16]}"
     payload = hb.tracker_payload(tracker_format.value, name=name, data=body)
-    report = await run_in_threadpool(hb.handle, IngestTimeEntries(source, payload))
+    report = await run_in_threadpool(hb.handle, IngestTimeEntries(
+        source, payload, entities=principal.entities))
     if report.duplicate_payload:
         response.status_code = 200
     result: dict[str, Any] = report.as_dict()

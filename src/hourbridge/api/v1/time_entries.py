@@ -31,7 +31,9 @@ _CSV_EXAMPLE = ("external_id,employee,project,task,work_date,hours,notes\n"
 _DESCRIPTION = f"""
 Take time entries in the canonical format through the inbox, exactly as `hourbridge ingest`
 does: the payload is kept, every row is validated and stored, or queued as an exception with
-its reason code (see `GET /v1/exceptions`). Nothing is dropped.
+its reason code (see `GET /v1/exceptions`). Nothing is dropped. A key limited to legal
+entities posts to their projects: another entity's project is `unknown_project`, and another
+entity's stored entry is never revised or deleted (`duplicate_key`).
 
 **Bodies.** `application/json`: `{{"source": "...", "time_entries": [{{row}}, ...]}}` (the
 list is what the inbox keeps; the old name `entries` is read for one more version, with a
@@ -62,9 +64,9 @@ _REQUEST_BODY: dict[str, Any] = {
 @router.post("/time-entries", **intake_route("Ingest time entries (JSON or CSV)", _DESCRIPTION,
                                              _REQUEST_BODY))
 async def ingest_time_entries(request: Request, response: Response, hb: HourbridgeDep,
-                              source: SourceQuery = None,
+                              principal: PrincipalDep, source: SourceQuery = None,
                               idempotency_key: IdempotencyKeyHeader = None) -> dict[str, Any]:
-    return await take_payload(request, response, hb, source, idempotency_key,
+    return await take_payload(request, response, hb, principal, source, idempotency_key,
                               IngestTimeEntries)
 
 

@@ -24,6 +24,7 @@ class StoredEntry:
     work_date: date | None = None
     billed_seconds: int = 0
     deleted: bool = False
+    entity: str = ""  # whose it is: a sender limited to entities changes only theirs
 
     @property
     def on_invoice(self) -> bool:

@@ -38,11 +38,14 @@ class InboxQueries(QueryBase):
                 stmt.order_by(ib.c.id.desc()).limit(limit))]
 
     def stuck_payloads(self, received_before: datetime) -> list[dict[str, Any]]:
-        """Payloads kept but never processed, received before the instant, oldest first."""
+        """Payloads kept but never processed, received before the instant, oldest first,
+        each with the ``entities`` its sender may post to (None: all)."""
         ib = t.inbox
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(
-                select(ib.c.id, ib.c.source, ib.c.kind, ib.c.filename, ib.c.media_type)
+            return [{**r._mapping, "entities": None if r.entities is None
+                     else frozenset(r.entities.split(","))} for r in conn.execute(
+                select(ib.c.id, ib.c.source, ib.c.kind, ib.c.filename, ib.c.media_type,
+                       ib.c.entities)
                 .where(ib.c.status == "received", ib.c.received_at < received_before)
                 .order_by(ib.c.id))]
 

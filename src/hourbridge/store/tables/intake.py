@@ -51,6 +51,9 @@ inbox = Table(
     # left "received" is taken up again by the next ingest of the same bytes, ``inbox retry``
     # or the worker)
     Column("attempts", Integer, nullable=False, server_default="0"),
+    # the legal entities its sender may post to, comma-separated (NULL: all): a payload a
+    # crash left ``received`` is processed later as its sender could (``recover_intake``)
+    Column("entities", String(500), nullable=True),
 )
 
 # The payload verbatim, in chunks of at most 1 MiB, so no process ever needs it whole.
