@@ -19,7 +19,8 @@ concurrent writers serialise on the rollup row without losing an increment.
   changes none of the grouped columns, e.g. billing, adds nothing), row-level on
   ``projects`` (a project's customer or code changing moves its entries' counts).
 - SQLite: row-level triggers (SQLite has no others); ``UPDATE OF`` the grouped columns
-  only, so billing's updates never fire it.
+  only, so billing's updates never fire them, and each side of an update only when that
+  side counts.
 
 The table is back-filled from the rows present. Caution for later migrations: on SQLite a
 ``batch_alter_table`` on ``time_entries`` or ``projects`` recreates the table and drops its
@@ -125,15 +126,20 @@ def _sq_entry(row: str, sign: int) -> str:
 
 _SQ_WHEN = "{t}.approval = 'approved' AND {t}.approved_at IS NOT NULL"
 _SQ_TE_DAY = _SQ_DAY.format(t="te")
+_SQ_GROUPED = "approval, approved_at, work_date, project, entity"
 _SQLITE = [
     f"CREATE TRIGGER kpi_approval_days_ins AFTER INSERT ON time_entries "
     f"WHEN {_SQ_WHEN.format(t='NEW')} BEGIN {_sq_entry('NEW', 1)} END",
     f"CREATE TRIGGER kpi_approval_days_del AFTER DELETE ON time_entries "
     f"WHEN {_SQ_WHEN.format(t='OLD')} BEGIN {_sq_entry('OLD', -1)} END",
-    "CREATE TRIGGER kpi_approval_days_upd "
-    "AFTER UPDATE OF approval, approved_at, work_date, project, entity ON time_entries "
-    f"WHEN ({_SQ_WHEN.format(t='OLD')}) OR ({_SQ_WHEN.format(t='NEW')}) "
-    f"BEGIN {_sq_entry('OLD', -1)} {_sq_entry('NEW', 1)} END",
+    # an update: the old row uncounted, the new one counted, each only when it counts (so
+    # approving a pending entry runs one upsert, not two)
+    "CREATE TRIGGER kpi_approval_days_upd_old "
+    f"AFTER UPDATE OF {_SQ_GROUPED} ON time_entries WHEN {_SQ_WHEN.format(t='OLD')} "
+    f"BEGIN {_sq_entry('OLD', -1)} END",
+    "CREATE TRIGGER kpi_approval_days_upd_new "
+    f"AFTER UPDATE OF {_SQ_GROUPED} ON time_entries WHEN {_SQ_WHEN.format(t='NEW')} "
+    f"BEGIN {_sq_entry('NEW', 1)} END",
     "CREATE TRIGGER kpi_approval_days_project_ins AFTER INSERT ON projects BEGIN "
     f"{_project_move('NEW.code', 'NEW.customer', '1', _SQ_TE_DAY)}; END",
     "CREATE TRIGGER kpi_approval_days_project_del AFTER DELETE ON projects BEGIN "
@@ -142,7 +148,8 @@ _SQLITE = [
     f"BEGIN {_project_move('OLD.code', 'OLD.customer', '-1', _SQ_TE_DAY)}; "
     f"{_project_move('NEW.code', 'NEW.customer', '1', _SQ_TE_DAY)}; END",
 ]
-_SQLITE_TRIGGERS = ("kpi_approval_days_ins", "kpi_approval_days_del", "kpi_approval_days_upd",
+_SQLITE_TRIGGERS = ("kpi_approval_days_ins", "kpi_approval_days_del",
+                    "kpi_approval_days_upd_old", "kpi_approval_days_upd_new",
                     "kpi_approval_days_project_ins", "kpi_approval_days_project_del",
                     "kpi_approval_days_project_upd")
 
