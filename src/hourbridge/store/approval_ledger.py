@@ -15,7 +15,6 @@ from hourbridge.services.ports.entries import Approved, EntryRow, StoredPrice
 from . import tables as t
 from ._sql import _member
 from .bulk import bulk_insert, note_bulk_write, sqlite_value
-from .kpi_rollups import bulk_rewrite
 
 # the session-local table approvals are copied into on PostgreSQL (not part of the schema)
 _PRICE = ("price_rate", "price_card", "price_row", "price_rule", "price_scope",
@@ -80,15 +79,13 @@ class ApprovalLedger:
                 {"at": at, "by": by})
             return
         stamp = sqlite_value(at)
-        # one executemany: the KPI rollup is kept set-based around it, not row by row
-        with bulk_rewrite(self.conn, (a[0] for a in approvals)):
-            self.conn.exec_driver_sql(
-                "UPDATE time_entries SET approval = 'approved', approved_at = ?, "
-                f"approved_by = ?, wip_amount = ?, wip_currency = ?, wip_fx_rate = ?, "
-                f"updated_at = ?, {sets} WHERE id = ?",
-                [(stamp, by, _text(w), c, _text(r), stamp,
-                  *(_text(v) if isinstance(v, Decimal) else v for v in _price_values(p)), i)
-                 for i, w, c, r, p in approvals])
+        self.conn.exec_driver_sql(
+            "UPDATE time_entries SET approval = 'approved', approved_at = ?, approved_by = ?, "
+            f"wip_amount = ?, wip_currency = ?, wip_fx_rate = ?, updated_at = ?, {sets} "
+            "WHERE id = ?",
+            [(stamp, by, _text(w), c, _text(r), stamp,
+              *(_text(v) if isinstance(v, Decimal) else v for v in _price_values(p)), i)
+             for i, w, c, r, p in approvals])
 
     def reject(self, ids: Sequence[int], at: datetime, by: str, reason: str) -> None:
         """Send entries back: not approved, nothing booked for them any more."""

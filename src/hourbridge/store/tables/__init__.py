@@ -51,7 +51,7 @@ from .intake import (
     inbox_chunks,
     time_entries,
 )
-from .kpis import kpi_approval_days, kpi_rollup_bulk
+from .kpis import kpi_approval_days
 from .masterdata import (
     assignments,
     contract_versions,
@@ -114,7 +114,6 @@ __all__ = [
     "journal_entries",
     "journal_lines",
     "kpi_approval_days",
-    "kpi_rollup_bulk",
     "metadata",
     "milestone_achievements",
     "outbox",

@@ -12,7 +12,7 @@ A row whose count fell to zero stays (readers skip it).
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, Integer, String, Table
+from sqlalchemy import BigInteger, Column, Date, String, Table
 
 from .base import metadata
 
@@ -23,12 +23,4 @@ kpi_approval_days = Table(
     Column("work_date", Date, primary_key=True),
     Column("approved_on", Date, primary_key=True),
     Column("entries", BigInteger, nullable=False),
-)
-
-# SQLite: a row here (inserted and deleted inside one writing transaction) tells the entries'
-# row triggers that the transaction keeps the rollups itself, set-based
-# (``store/kpi_rollups.py``); always empty outside it, unused on PostgreSQL
-kpi_rollup_bulk = Table(
-    "kpi_rollup_bulk", metadata,
-    Column("writer", Integer, primary_key=True, autoincrement=False),
 )

@@ -20,11 +20,7 @@ concurrent writers serialise on the rollup row without losing an increment.
   ``projects`` (a project's customer or code changing moves its entries' counts).
 - SQLite: row-level triggers (SQLite has no others); ``UPDATE OF`` the grouped columns
   only, so billing's updates never fire them, and each side of an update only when that
-  side counts. A bulk writer (approval) instead marks its transaction with a row in
-  ``kpi_rollup_bulk`` and applies the deltas of all its entries in two grouped statements
-  (``store/kpi_rollups.py``): the row triggers stand aside while the mark is there. The mark
-  lives only inside that transaction, and SQLite has one writer at a time, so no other
-  writer ever sees it.
+  side counts.
 
 The table is back-filled from the rows present. Caution for later migrations: on SQLite a
 ``batch_alter_table`` on ``time_entries`` or ``projects`` recreates the table and drops its
@@ -128,10 +124,7 @@ def _sq_entry(row: str, sign: int) -> str:
             f"AND {row}.approval = 'approved' AND {row}.approved_at IS NOT NULL {_UPSERT};")
 
 
-# a row in kpi_rollup_bulk: the writing transaction keeps the rollup itself, set-based
-# (``store/kpi_rollups.py``), and the entries' row triggers stand aside
-_SQ_WHEN = ("{t}.approval = 'approved' AND {t}.approved_at IS NOT NULL "
-            "AND NOT EXISTS (SELECT 1 FROM kpi_rollup_bulk)")
+_SQ_WHEN = "{t}.approval = 'approved' AND {t}.approved_at IS NOT NULL"
 _SQ_TE_DAY = _SQ_DAY.format(t="te")
 _SQ_GROUPED = "approval, approved_at, work_date, project, entity"
 _SQLITE = [
@@ -180,11 +173,6 @@ def upgrade() -> None:
         sa.Column("entries", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("entity", "customer", "work_date", "approved_on"),
     )
-    op.create_table(
-        "kpi_rollup_bulk",
-        sa.Column("writer", sa.Integer(), autoincrement=False, nullable=False),
-        sa.PrimaryKeyConstraint("writer"),
-    )
     pg = op.get_bind().dialect.name == "postgresql"
     day = _PG_TE_DAY if pg else _SQ_TE_DAY
     # back-fill before the triggers exist: the rows present, grouped once
@@ -207,5 +195,4 @@ def downgrade() -> None:
     else:
         for name in _SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    op.drop_table("kpi_rollup_bulk")
     op.drop_table("kpi_approval_days")
