@@ -73,6 +73,8 @@ def kpis(ctx: Context, kind: str) -> dict[str, Any]:
             a, b = p.first, p.last
             queries = {
                 "approval_lag": lambda: q.kpi_approval_lag(a, b, None),
+                # the same figure from every entry (its definition; the rollup's baseline)
+                "approval_lag_direct": lambda: q.kpi_approval_lag_direct(a, b, None),
                 "invoice_lag_from_work": lambda: q.kpi_invoice_lag(a, b, None, since="work"),
                 "invoice_lag_from_approval": lambda: q.kpi_invoice_lag(a, b, None,
                                                                        since="approved"),
@@ -107,12 +109,15 @@ def kpis(ctx: Context, kind: str) -> dict[str, Any]:
         if not ctx.keep:
             db.drop()
 
+    # the baseline is not a statement of the report: not the slowest KPI
+    baseline = timings.pop("approval_lag_direct")
     slowest = max(timings.values())
     notes.append("each query best of 3, in process (no CLI start-up)")
     stages = {s["stage"]: s["count"] for s in report["time_to_invoice"]["stages"]}
     return result(
         "kpis", kind, ds.entries, started, time.perf_counter() - t_start,
-        metrics={"query_seconds": timings, "query_cpu_seconds_in_process": cpu,
+        metrics={"query_seconds": timings, "approval_lag_direct_seconds": baseline,
+                 "query_cpu_seconds_in_process": cpu,
                  "report_cpu_seconds_in_process": round(report_cpu, 4),
                  "slowest_query": max(timings, key=timings.__getitem__),
                  "slowest_seconds": slowest, "report_seconds": round(report_seconds, 4),

@@ -79,7 +79,19 @@ class KpiQueries(QueryBase):
     def kpi_approval_lag(self, first: date, last: date, entity: str | None
                          ) -> list[dict[str, Any]]:
         """Days from work date to approval, per entity, customer and day count: entries
-        worked in the period and approved."""
+        worked in the period and approved. Read from ``kpi_approval_days`` (the same groups,
+        kept by triggers as entries change), not from every entry."""
+        k = t.kpi_approval_days
+        pairs = (select(k.c.entity, k.c.customer, k.c.work_date.label("start"),
+                        k.c.approved_on.label("end"), k.c.entries.label("n"))
+                 .where(k.c.work_date.between(first, last), k.c.entries > 0,
+                        self.kpi_entity_filter(k.c.entity, entity)))
+        return self._histogram(pairs)
+
+    def kpi_approval_lag_direct(self, first: date, last: date, entity: str | None
+                                ) -> list[dict[str, Any]]:
+        """``kpi_approval_lag`` computed from every entry: its written definition, which the
+        rollup is checked against (tests) and rebuilt by."""
         te, pr = t.time_entries, t.projects
         approved = self._day(te.c.approved_at)
         pairs = (select(te.c.entity, pr.c.customer, te.c.work_date.label("start"),

@@ -51,6 +51,7 @@ from .intake import (
     inbox_chunks,
     time_entries,
 )
+from .kpis import kpi_approval_days
 from .masterdata import (
     assignments,
     contract_versions,
@@ -112,6 +113,7 @@ __all__ = [
     "invoices",
     "journal_entries",
     "journal_lines",
+    "kpi_approval_days",
     "metadata",
     "milestone_achievements",
     "outbox",
