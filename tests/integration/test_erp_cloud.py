@@ -319,6 +319,50 @@ def _cents(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
 
 
+@pytest.mark.parametrize("case", [e for e in CLOUD_ERPS if e.apply_credit],
+                         ids=lambda e: e.name, indirect=True)
+def test_a_credit_note_applied_in_part_is_an_offset_on_both_documents(
+        issued: Hourbridge, case: CloudErp, erp: Any, tmp_path: Path) -> None:
+    """A credit note posted and applied in part to another invoice of the customer: the
+    pull records the applied part as an offset on both documents, once (pulling again
+    records nothing new); the credit note reads partial, the invoice partial by that part."""
+    hb = issued
+    first, second = [i for i in hb.queries.invoices() if i["number"]][:2]
+    hb.handle(c.IssueCreditNote(first["id"], actor="fin", reason="goodwill",
+                                mode="write_off"))
+    hb.worker.drain()
+    load_profile(hb, tmp_path, case.profile(erp.url))
+    case.prepare(erp, [i for i in hb.queries.invoices() if i["number"]])
+    assert _push(hb)["delivery"]["dead"] == 0
+    destination = case.profile(erp.url)["destination"]
+    with hb.uow() as uow:
+        docs = uow.erp.posted_documents(destination)
+    [note] = [d for d in docs if d["kind"] == "credit_note"]
+    [target] = [d for d in docs if d["invoice"] == second["id"]]
+    part = (min(Decimal(note["total"]).copy_abs(), Decimal(second["total"])) / 2
+            ).quantize(CENT)
+    assert case.apply_credit is not None
+    case.apply_credit(erp, note["erp_id"], target["erp_id"], part, "2026-11-10")
+    sink = _sink(case, erp)
+    on_note = sink.payment_state("credit_note", note["erp_id"])
+    assert [(p.via, p.amount, p.paid_on) for p in on_note.payments] == [
+        ("offset", part, date(2026, 11, 10))]
+    assert on_note.state == "partial"
+    on_invoice = sink.payment_state("invoice", target["erp_id"])
+    assert [(p.via, p.amount) for p in on_invoice.payments] == [("offset", part)]
+    assert (on_invoice.state, on_invoice.residual) == ("partial",
+                                                       Decimal(second["total"]) - part)
+    pulled = hb.handle(c.PullErpPayments(destination))
+    assert pulled["failed"] == [] and pulled["payments_recorded"] == 2
+    assert hb.handle(c.PullErpPayments(destination))["payments_recorded"] == 0  # once
+    rows = {i["id"]: i for i in hb.queries.invoices()}
+    ours_note, ours_inv = rows[note["invoice"]], rows[second["id"]]
+    print(f"{case.name} offsets read back:", ours_note["payment"],
+          ours_note["applied_amount"], ours_inv["payment"], ours_inv["applied_amount"])
+    assert (ours_note["payment"], Decimal(ours_note["applied_amount"])) == ("partial", part)
+    assert (ours_inv["payment"], Decimal(ours_inv["applied_amount"])) == ("partial", part)
+
+
 def test_each_erps_throttling_is_retryable_and_says_when(case: CloudErp, erp: Any) -> None:
     sink = _sink(case, erp)
     # F&O's service protection answers 429; Oracle and SAP publish no limits: 503

@@ -38,6 +38,9 @@ class CloudErp:
     # the ERP's own master data a document needs before it can post (none so far: SAP's
     # billing document requests are created by the sink)
     prepare: Callable[[Any, list[dict[str, Any]]], None] = lambda erp, invoices: None
+    # a posted credit note applied to a posted invoice in the ERP, by the sink's ids for
+    # them: (erp, credit note, invoice, amount, ISO date); None while the sink reads none
+    apply_credit: Callable[[Any, str, str, Decimal, str], None] | None = None
 
     def imitate(self, **faults: Any) -> AbstractContextManager[Any]:
         erp = self.make()
@@ -69,7 +72,9 @@ D365_FO = CloudErp(
                  for h in erp.invoices()],
     lambda erp: [Posted(j["lines"][0]["Document"], tuple(
         a for ln in j["lines"] for a in (_dec(ln["DebitAmount"]), _dec(ln["CreditAmount"]))))
-        for j in erp.journals()])
+        for j in erp.journals()],
+    apply_credit=lambda erp, credit, invoice, amount, on: erp.apply_credit(
+        int(credit.partition("/")[2]), int(invoice.partition("/")[2]), amount, on))
 
 ORACLE_FUSION = CloudErp(
     "oracle_fusion", "oracle_fusion", "HOURBRIDGE_ERP_ORACLE_FUSION_DE_KEY", "oracle-secret",

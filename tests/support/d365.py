@@ -12,7 +12,8 @@ What it follows (``/work/shared/samples/d365_finance_ops/`` and CONNECTORS.md se
   and ``LedgerJournalLines`` (the line samples); ``CustomersV3``, ``LegalEntities``,
   ``LedgerJournalNames``, ``MainAccounts``, ``SalesTaxGroups`` and ``Projects``
   (``ProjectID``, ``ProjectName``, ``CustomerAccount``; read only here) with **inferred**
-  field names.
+  field names; ``CustTransSettlements`` (a credit note marked against an invoice, one row
+  per side: ``apply_credit``; the entity and its fields **inferred**, read only here).
 - Reads see the user's default company only unless ``cross-company=true``; ``$filter``
   (``eq`` joined by ``and``), ``$select``, ``$top``; server-driven paging of ``page_size``
   rows with ``@odata.nextLink`` carrying ``$skiptoken`` (``collection...page.json``).
@@ -51,7 +52,8 @@ KEYS = {"CustomersV3": ("dataAreaId", "CustomerAccount"),
         "FreeTextInvoiceHeaders": ("dataAreaId", "InvoiceIdentifier"),
         "FreeTextInvoiceLines": ("dataAreaId", "ParentRecId", "LineNumber"),
         "LedgerJournalHeaders": ("dataAreaId", "JournalBatchNumber"),
-        "LedgerJournalLines": ("dataAreaId", "JournalBatchNumber", "LineNumber")}
+        "LedgerJournalLines": ("dataAreaId", "JournalBatchNumber", "LineNumber"),
+        "CustTransSettlements": ("dataAreaId", "RecId")}
 TABLES = {"CustomersV3": "CustTable", "FreeTextInvoiceHeaders": "CustInvoiceTable",
           "FreeTextInvoiceLines": "CustInvoiceLine", "LedgerJournalHeaders":
           "LedgerJournalTable", "LedgerJournalLines": "LedgerJournalTrans"}
@@ -110,6 +112,24 @@ class D365:
                         if h["InvoiceIdentifier"] == invoice_id)
             head["IsPosted"] = "Yes"
             head["InvoiceOpenAmount"] = float(Decimal(str(head["InvoiceOpenAmount"])) - amount)
+
+    def apply_credit(self, credit_id: int, invoice_id: int, amount: Decimal,
+                     on: str) -> None:
+        """The posting batch posted both, and the credit note was marked against the invoice
+        and settled for ``amount``: one ``CustTransSettlements`` row per side (INF entity,
+        see the sink), each signed as its transaction, and both open amounts less it."""
+        with self._lock:
+            heads = {h["InvoiceIdentifier"]: h for h in self.rows("FreeTextInvoiceHeaders")}
+            credit, invoice = heads[credit_id], heads[invoice_id]
+            for own, other, sign in ((credit, invoice, 1), (invoice, credit, -1)):
+                own["IsPosted"] = "Yes"
+                own["InvoiceOpenAmount"] = float(Decimal(str(own["InvoiceOpenAmount"]))
+                                                 + sign * amount)
+                self.rows("CustTransSettlements").append({
+                    "dataAreaId": own["dataAreaId"], "RecId": self._next("rec", 5637144601),
+                    "InvoiceIdentifier": own["InvoiceIdentifier"],
+                    "OffsetInvoiceIdentifier": other["InvoiceIdentifier"],
+                    "SettleAmountCur": float(-sign * amount), "TransDate": f"{on}T12:00:00Z"})
 
     # --- HTTP ---------------------------------------------------------------------------
     def handle(self, request: Request) -> Reply:

@@ -20,6 +20,7 @@ OData action (CONNECTORS.md 2a), a bookkeeper or a batch job posts it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,7 @@ from hourbridge.domain.erp import (
     ErpCustomer,
     ErpDocument,
     ErpParty,
+    ErpPayment,
     ErpProfile,
     ErpProject,
     ErpRecord,
@@ -156,7 +158,8 @@ class D365Sink:
 
     def payment_state(self, kind: str, erp_id: str) -> PaymentState:
         """From the free-text invoice's header: ``IsPosted`` and its open amount (inferred
-        field ``InvoiceOpenAmount``; a journal entry is never paid)."""
+        field ``InvoiceOpenAmount``, negative on a credit note; a journal entry is never
+        paid), and its settlements (``_settlements``)."""
         company, _, invoice = erp_id.partition("/")
         rows = list(self.odata.rows(
             "FreeTextInvoiceHeaders", f"{self._in(company)} and InvoiceIdentifier eq "
@@ -164,11 +167,40 @@ class D365Sink:
         if not rows:
             raise ErpRefused(f"D365 F&O has no free-text invoice {erp_id}")
         row = rows[0]
-        total = Decimal(str(row.get("InvoiceTotalAmount") or 0))
-        open_ = Decimal(str(row.get("InvoiceOpenAmount", total)))
-        if row.get("IsPosted") != "Yes" or open_ == total:
+        # a credit note is a free-text invoice of negative amounts: what is open is its size
+        total = abs(Decimal(str(row.get("InvoiceTotalAmount") or 0)))
+        open_ = abs(Decimal(str(row.get("InvoiceOpenAmount", total))))
+        if row.get("IsPosted") != "Yes":
             return PaymentState("not_paid", open_)
-        return PaymentState("paid" if open_ == 0 else "partial", open_)
+        settled = self._settlements(company, int(invoice))
+        if open_ == total:
+            return PaymentState("not_paid", open_, settled)
+        return PaymentState("paid" if open_ == 0 else "partial", open_, settled)
+
+    def _settlements(self, company: str, invoice: int) -> tuple[ErpPayment, ...]:
+        """What settled a posted free-text invoice, one row per settlement of its customer
+        transaction. INF (not in the samples, which hold no settlement entity): an entity
+        ``CustTransSettlements`` over F&O's ``CustSettlement`` table, each row naming the
+        free-text invoice it settles (``InvoiceIdentifier``), the other side
+        (``OffsetInvoiceIdentifier``: the credit note marked against the invoice, or the
+        invoice the credit note was marked against; empty for a customer payment), the
+        amount in the transaction's currency (``SettleAmountCur``, signed as the
+        transaction: negative on a credit note), ``TransDate`` and its own ``RecId``. A
+        settlement against another free-text invoice is an ``offset``, any other a
+        ``payment``."""
+        out = []
+        for row in self.odata.rows(
+                "CustTransSettlements", f"{self._in(company)} and InvoiceIdentifier eq "
+                f"{invoice}", "RecId,OffsetInvoiceIdentifier,SettleAmountCur,TransDate"):
+            amount = abs(Decimal(str(row.get("SettleAmountCur") or 0)))
+            if amount == 0:  # a settlement undone leaves a zero row: nothing was paid
+                continue
+            other = row.get("OffsetInvoiceIdentifier")
+            # each side's row has its own RecId: an id per document, stable across pulls
+            out.append(ErpPayment(f"settlement:{row['RecId']}",
+                                  date.fromisoformat(str(row["TransDate"])[:10]), amount,
+                                  "offset" if other else "payment"))
+        return tuple(out)
 
     def customers(self, company: str) -> Iterator[ErpCustomer]:
         for row in self.odata.rows(
