@@ -93,7 +93,9 @@ ORACLE_FUSION = CloudErp(
                  for t in erp.transactions["receivablesInvoices"]],
     lambda erp: [Posted(b["BatchName"], tuple(
         a for r in b["lines"] for a in (_dec(r["ENTERED_DR"] or 0), _dec(r["ENTERED_CR"] or 0))))
-        for b in erp.batches])
+        for b in erp.batches],
+    apply_credit=lambda erp, credit, invoice, amount, on: erp.apply_credit(
+        int(credit.partition("/")[2]), int(invoice.partition("/")[2]), amount, on))
 
 
 SAP = CloudErp(

@@ -21,6 +21,8 @@ What it follows (``/work/shared/samples/oracle_fusion/``, CONNECTORS.md section 
   ParameterList's, or debits differing from credits per journal); ``ESSJobStatusRF`` and
   ``ESSExecutionDetailsRF`` finders (INF, as in the sink). CSV columns as
   ``connectors.oracle_fusion.journal.COLUMNS`` (INF: the template is the authority).
+- ``receivablesCreditMemoApplications`` (a credit memo applied to an invoice:
+  ``apply_credit``; resource and fields INF, as in the sink), read only, paged.
 - CX ``accounts`` (INF field names), ``accountCombinationsLOV`` (INF).
 - Project Portfolio Management ``projects`` (``ProjectId``, ``ProjectNumber``,
   ``ProjectName``, ``SourceProjectReference``, ``BusinessUnitName``: INF field names), read
@@ -84,6 +86,7 @@ class Oracle:
     projects: list[dict[str, Any]] = field(default_factory=list)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     batches: list[dict[str, Any]] = field(default_factory=list)
+    applications: list[dict[str, Any]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     _next: int = 300100170996400
     _lock: threading.Lock = field(default_factory=threading.RLock)
@@ -91,6 +94,25 @@ class Oracle:
     def _id(self) -> int:
         self._next += 1
         return self._next
+
+    def apply_credit(self, credit_id: int, invoice_id: int, amount: Decimal,
+                     on: str) -> None:
+        """A credit memo applied to an invoice for ``amount``: both balances less it (the
+        credit memo's is negative) and one application row."""
+        with self._lock:
+            [credit] = [t for t in self.transactions["receivablesCreditMemos"]
+                        if t["CustomerTransactionId"] == credit_id]
+            [invoice] = [t for t in self.transactions["receivablesInvoices"]
+                         if t["CustomerTransactionId"] == invoice_id]
+            for row, sign in ((credit, 1), (invoice, -1)):
+                row["InvoiceBalanceAmount"] = float(
+                    Decimal(str(row["InvoiceBalanceAmount"])) + sign * amount)
+            self.applications.append({
+                "ApplicationId": self._id(), "CreditMemoId": credit_id,
+                "CreditMemoNumber": credit["TransactionNumber"],
+                "AppliedTransactionId": invoice_id,
+                "AppliedTransactionNumber": invoice["TransactionNumber"],
+                "AmountApplied": float(amount), "ApplicationDate": on, "ReversalDate": None})
 
     def handle(self, request: Request) -> Reply:
         with self._lock:
@@ -138,6 +160,8 @@ class Oracle:
                 return self._finder(q.get("finder", ""))
             if resource == "journalBatches":
                 return _page(self.batches, q)
+            if resource == "receivablesCreditMemoApplications":
+                return _page(self.applications, q)
             if resource == "projects":
                 return _page(self.projects, q)
             if resource == "accountCombinationsLOV":

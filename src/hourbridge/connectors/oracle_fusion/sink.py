@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ from hourbridge.domain.erp import (
     ErpCustomer,
     ErpDocument,
     ErpParty,
+    ErpPayment,
     ErpProfile,
     ErpProject,
     ErpRecord,
@@ -237,13 +238,39 @@ class OracleSink:
         return ErpRecord(record.erp_id, draft=False, number=record.number)
 
     def payment_state(self, kind: str, erp_id: str) -> PaymentState:
-        """From the transaction's ``InvoiceBalanceAmount`` against its total (INF)."""
+        """From the transaction's ``InvoiceBalanceAmount`` against its total (INF; both
+        negative on a credit memo: what is open is its size), and the credit memo
+        applications on either side (``_applications``)."""
         row = self.rest.get(self.rest.fscm + erp_id, onlyData="true",
                             fields="EnteredAmount,InvoiceBalanceAmount") or {}
-        total = Decimal(str(row.get("EnteredAmount") or 0))
-        balance = Decimal(str(row.get("InvoiceBalanceAmount", total)))
+        total = abs(Decimal(str(row.get("EnteredAmount") or 0)))
+        balance = abs(Decimal(str(row.get("InvoiceBalanceAmount", total))))
         state = ("paid" if balance == 0 else "not_paid" if balance == total else "partial")
-        return PaymentState(state, balance)
+        return PaymentState(state, balance, self._applications(kind, erp_id))
+
+    def _applications(self, kind: str, erp_id: str) -> tuple[ErpPayment, ...]:
+        """Credit memos applied to invoices, seen from either side: an ``offset`` each.
+        INF (not in the samples, which hold no application resource): a collection
+        ``receivablesCreditMemoApplications`` with ``ApplicationId``, ``CreditMemoId`` and
+        ``AppliedTransactionId`` (the two ``CustomerTransactionId``), ``AmountApplied``
+        (positive, the credit memo's currency), ``ApplicationDate`` and ``ReversalDate``
+        (set when the application was unapplied), found by either id with ``q``. Money
+        received (standard receipts) is shown only in the balance."""
+        resource, _, tx = erp_id.partition("/")
+        if not tx.isdigit() or resource not in (r for r, _ in RESOURCES.values()):
+            raise ErpRefused(f"Oracle Fusion transaction id {erp_id!r} is not one")
+        side = "CreditMemoId" if kind == "credit_note" else "AppliedTransactionId"
+        out = []
+        for app in self.rest.items(self.rest.fscm + "receivablesCreditMemoApplications",
+                                   q=f"{side}={tx}"):
+            amount = Decimal(str(app.get("AmountApplied") or 0))
+            if app.get("ReversalDate") or amount <= 0:
+                continue  # unapplied: nothing of it settles either document
+            # one id for the application on both documents: each records it once
+            out.append(ErpPayment(f"application:{app['ApplicationId']}",
+                                  date.fromisoformat(str(app["ApplicationDate"])[:10]),
+                                  amount, "offset"))
+        return tuple(out)
 
     def check(self, profile: ErpProfile) -> list[str]:
         """The connection settings the import needs, and the GL accounts the profile names
