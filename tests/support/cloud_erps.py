@@ -113,7 +113,9 @@ SAP = CloudErp(
         a for i in e["items"] for a in (
             (_dec(i["AmountInTransactionCurrency"]), _dec(0)) if i["DebitCreditCode"] == "S"
             else (_dec(0), -_dec(i["AmountInTransactionCurrency"])))))
-        for e in erp.journal_entries])
+        for e in erp.journal_entries],
+    apply_credit=lambda erp, credit, invoice, amount, on: erp.apply_credit(
+        credit, invoice, amount, on))
 
 CLOUD_ERPS = [D365_FO, ORACLE_FUSION, SAP]
 

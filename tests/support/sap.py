@@ -32,7 +32,9 @@ What it follows (``/work/shared/samples/sap_s4hana/``, CONNECTORS.md section 4):
   (``collection.odata_v4.page.json``) and ``SAP__self.CreateFromSDDocument``
   (``billingDocument.createFromSDDocument.*``); a request already billed, or unknown, is a V4
   error (``error.odata_v4.json``: the shape is INF). Billing documents keep the request's
-  ``PurchaseOrderByCustomer`` and amounts (INF).
+  ``PurchaseOrderByCustomer`` and amounts (INF); billing one posts its accounting
+  document's customer item (``A_JournalEntryItemBasic``, ``ReferenceDocument``; INF, no tax
+  determined), and ``apply_credit`` clears a credit memo against an invoice in part.
 - ``$filter`` ``eq`` joined by ``and``; ``$top``; ``$select``.
 
 Faults: ``drop_after_commit`` documents posted (journal entries, billing document requests,
@@ -46,6 +48,7 @@ import base64
 import itertools
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -80,6 +83,8 @@ class Sap:
     partners: list[dict[str, Any]] = field(default_factory=list)
     projects: list[dict[str, Any]] = field(default_factory=list)
     journal_entries: list[dict[str, Any]] = field(default_factory=list)
+    # customer items of billing documents' accounting documents and of clearings (INF)
+    receivable_items: list[dict[str, Any]] = field(default_factory=list)
     sessions: dict[str, str] = field(default_factory=dict)  # cookie -> token
     monitor: list[str] = field(default_factory=list)  # what the asynchronous service refused
     request_delay_reads: int = 0
@@ -98,6 +103,25 @@ class Sap:
             "SoldToParty": sold_to, "PurchaseOrderByCustomer": reference,
             "TotalNetAmount": f"{net:.2f}", "TransactionCurrency": currency})
         return number
+
+    def apply_credit(self, credit: str, invoice: str, amount: Decimal, on: str) -> None:
+        """A credit memo cleared against an invoice for ``amount`` (partial-payment
+        method, INF as in the sink): one clearing journal entry (type AB) with a customer
+        item naming each document's accounting document in ``InvoiceReference``."""
+        with self._lock:
+            number = f"{100000000 + next(self._ids):010d}"
+            ms = int(datetime.fromisoformat(on).replace(tzinfo=UTC).timestamp() * 1000)
+            for n, (billing, sign) in enumerate(((invoice, -1), (credit, 1)), 1):
+                [own] = [i for i in self.receivable_items
+                         if i.get("ReferenceDocument") == billing]
+                self.receivable_items.append({
+                    "CompanyCode": own["CompanyCode"], "FiscalYear": on[:4],
+                    "AccountingDocument": number, "AccountingDocumentItem": str(n),
+                    "AccountingDocumentType": "AB", "FinancialAccountType": "D",
+                    "PostingDate": f"/Date({ms})/", "ReferenceDocument": number,
+                    "InvoiceReference": own["AccountingDocument"],
+                    "InvoiceReferenceFiscalYear": own["FiscalYear"],
+                    "AmountInTransactionCurrency": f"{sign * amount:.2f}"})
 
     def expire_sessions(self) -> None:
         with self._lock:
@@ -176,7 +200,8 @@ class Sap:
             "API_BILLING_DOCUMENT_REQUEST_SRV/A_BillingDocumentRequest": [
                 r for r in self.billing_requests if not r.get("_hidden")],
             "API_BUSINESS_PARTNER/A_BusinessPartner": self.partners,
-            "API_JOURNALENTRYITEMBASIC_SRV/A_JournalEntryItemBasic": self.entry_items(),
+            "API_JOURNALENTRYITEMBASIC_SRV/A_JournalEntryItemBasic": (
+                self.entry_items() + self.receivable_items),
             "API_BILLING_DOCUMENT_SRV/A_BillingDocument": self.billing_documents,
             "API_ENTERPRISE_PROJECT_SRV/A_EnterpriseProject": self.projects,
             "API_COMPANYCODE_SRV/A_CompanyCode": [{"CompanyCode": c}
@@ -226,6 +251,18 @@ class Sap:
             "ReferenceSDDocument": request["BillingDocumentRequest"],
             "InvoiceClearingStatus": "A"}
         self.billing_documents.append(document)
+        # its accounting document's customer item (INF; no tax determination here: the
+        # receivable is the net amount), a credit memo's negative
+        day = str(control["DefaultBillingDocumentDate"])
+        net = Decimal(str(request["TotalNetAmount"]))
+        credit_memo = document["BillingDocumentType"] == "G2"
+        self.receivable_items.append({
+            "CompanyCode": "1010", "FiscalYear": day[:4],
+            "AccountingDocument": f"{100000000 + next(self._ids):010d}",
+            "AccountingDocumentItem": "1", "AccountingDocumentType": "RV",
+            "FinancialAccountType": "D", "PostingDate": day,
+            "ReferenceDocument": document["BillingDocument"],
+            "AmountInTransactionCurrency": f"{-net if credit_memo else net:.2f}"})
         return Reply(200, {"@odata.context": "$metadata#Collection(com.sap.gateway.srvd_a2x."
                            "api_billingdocument.v0001.BillingDocument)", "value": [document]})
 

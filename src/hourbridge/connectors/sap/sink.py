@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,7 @@ from hourbridge.domain.erp import (
     ErpCustomer,
     ErpDocument,
     ErpParty,
+    ErpPayment,
     ErpProfile,
     ErpProject,
     ErpRecord,
@@ -200,16 +202,64 @@ class SapSink:
         return ErpRecord(record.erp_id, draft=False, number=record.number)
 
     def payment_state(self, kind: str, erp_id: str) -> PaymentState:
-        """A billing document's clearing (``AccountingPostingStatus`` C and
-        ``OverallBillingStatus``: INF); a journal entry is never paid."""
+        """A billing document's clearing (``InvoiceClearingStatus`` C: INF) and what its
+        accounting document's customer item shows (``_receivable``); a journal entry is
+        never paid."""
         row = next(self.odata.rows(V2 + "API_BILLING_DOCUMENT_SRV/", "A_BillingDocument", **{
             "$filter": f"BillingDocument eq {odata_quote(erp_id)}", "$top": 1}), None)
         if row is None:
             raise ErpRefused(f"SAP has no billing document {erp_id}")
         cleared = row.get("InvoiceClearingStatus") == "C"
-        return PaymentState("paid" if cleared else "not_paid",
-                            Decimal(0) if cleared else Decimal(str(
-                                row.get("TotalGrossAmount") or row.get("TotalNetAmount") or 0)))
+        total = abs(Decimal(str(row.get("TotalGrossAmount") or row.get("TotalNetAmount")
+                                or 0)))
+        item, partial = self._receivable(erp_id)
+        if item is not None:
+            total = abs(Decimal(str(item.get("AmountInTransactionCurrency") or 0)))
+        if cleared:
+            return PaymentState("paid", Decimal(0), partial)
+        applied = sum((p.amount for p in partial), Decimal(0))
+        return PaymentState("partial" if applied else "not_paid", total - applied, partial)
+
+    def _receivable(self, billing_document: str
+                    ) -> tuple[dict[str, Any] | None, tuple[ErpPayment, ...]]:
+        """The billing document's customer item and the items that settled part of it. INF
+        (not in the samples): ``A_JournalEntryItemBasic`` holds the accounting document of a
+        billing document with ``ReferenceDocument`` = the billing document and the customer
+        item as ``FinancialAccountType`` D; a credit memo cleared against an invoice, or a
+        payment, in part (SAP's partial-payment method) posts a customer item naming the
+        document it settles in ``InvoiceReference`` / ``InvoiceReferenceFiscalYear``, one on
+        each side, in the clearing journal entry: ``DZ`` (customer payment) is money,
+        another type (``AB``, the clearing of the credit memo against the invoice) an
+        ``offset``. The last clearing (``InvoiceClearingStatus`` C) shows only as paid."""
+        item = next(self.odata.rows(ITEMS, "A_JournalEntryItemBasic", **{
+            "$filter": f"ReferenceDocument eq {odata_quote(billing_document)} and "
+                       "FinancialAccountType eq 'D'", "$top": 1,
+            "$select": "CompanyCode,FiscalYear,AccountingDocument,"
+                       "AmountInTransactionCurrency"}), None)
+        if item is None:  # not in accounting yet: nothing can have settled it
+            return None, ()
+        out = []
+        for part in self.odata.rows(ITEMS, "A_JournalEntryItemBasic", **{
+                "$filter": f"CompanyCode eq {odata_quote(str(item['CompanyCode']))} and "
+                           "InvoiceReference eq "
+                           f"{odata_quote(str(item['AccountingDocument']))} and "
+                           "InvoiceReferenceFiscalYear eq "
+                           f"{odata_quote(str(item['FiscalYear']))} and "
+                           "FinancialAccountType eq 'D'",
+                "$select": "CompanyCode,FiscalYear,AccountingDocument,"
+                           "AccountingDocumentItem,AccountingDocumentType,PostingDate,"
+                           "AmountInTransactionCurrency"}):
+            amount = abs(Decimal(str(part.get("AmountInTransactionCurrency") or 0)))
+            if amount == 0:
+                continue
+            # the settling item's own key: each side has its own item, stable across pulls
+            key = "/".join(str(part[k]) for k in ("CompanyCode", "FiscalYear",
+                                                   "AccountingDocument",
+                                                   "AccountingDocumentItem"))
+            out.append(ErpPayment(f"item:{key}", _v2_date(part["PostingDate"]), amount,
+                                  "payment" if part.get("AccountingDocumentType") == "DZ"
+                                  else "offset"))
+        return item, tuple(out)
 
     def check(self, profile: ErpProfile) -> list[str]:
         """The company code and G/L accounts the profile names that SAP lacks."""
@@ -225,3 +275,12 @@ class SapSink:
                   *profile.accounts.values()}
         return [f"SAP chart of accounts {self.chart} has no G/L account {a!r}"
                 for a in sorted(wanted - known)]
+
+
+def _v2_date(value: Any) -> date:
+    """An OData V2 JSON date (``/Date(ms)/``, UTC) or an ISO date."""
+    text = str(value)
+    if text.startswith("/Date("):
+        ms = int(text[6:].split(")")[0].split("+")[0])
+        return datetime.fromtimestamp(ms / 1000, UTC).date()
+    return date.fromisoformat(text[:10])
