@@ -154,11 +154,10 @@ class PlainCheck:
     the entity, contract, billable flag and billable seconds ``validate_entry`` gives an
     entry that passes every rule, or None when any rule fails (the caller then runs
     ``validate_entry``, which names every reason). The same rules in the same terms; what an
-    (employee, project, task) names is looked up once per batch, not once per row."""
+    (employee, project, task) names is looked up once per payload, not once per row."""
 
-    def __init__(self, md: MasterData, rates: RateBook) -> None:
+    def __init__(self, md: MasterData) -> None:
         self.md = md
-        self.rates = rates
         self._named: dict[tuple[str, str, str], _Named | None] = {}
 
     def _lookup(self, employee_id: str, code: str, task_code: str) -> _Named | None:
@@ -174,7 +173,7 @@ class PlainCheck:
         mine = tuple(a for a in project.assignments if a.employee == employee.id)
         return employee, project, task, md.entities[project.entity], contract, mine
 
-    def accept(self, parsed: ParsedEntry) -> Accepted | None:
+    def accept(self, parsed: ParsedEntry, rates: RateBook) -> Accepted | None:
         key = (parsed.employee, parsed.project, parsed.task)
         try:
             named = self._named[key]
@@ -196,7 +195,7 @@ class PlainCheck:
         version = contract.version_on(day)
         if not contract.covers(day) or version is None:
             return None
-        found = self.rates.decide(project, contract, employee.id,
+        found = rates.decide(project, contract, employee.id,
                                   assignment.role or employee.role, parsed.task, day)
         if isinstance(found, Problem):
             return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from hourbridge.domain.aliases import canonical_row, is_tracker_row
 from hourbridge.domain.intake import ParsedEntry, PlainReader, parse_row
@@ -35,6 +36,19 @@ def _parser(source: str, md: MasterData
     return parse
 
 
+# the cheap path's memory of one payload (its dates, quantities and master data looked up),
+# kept as long as the payload's rate book: a payload's batches are validated one by one
+_PLAINS: WeakKeyDictionary[RateBook, tuple[MasterData, PlainReader, PlainCheck]] = (
+    WeakKeyDictionary())
+
+
+def _plain(md: MasterData, rates: RateBook) -> tuple[PlainReader, PlainCheck]:
+    kept = _PLAINS.get(rates)
+    if kept is None or kept[0] is not md:  # the same rates, another (limited) snapshot
+        kept = _PLAINS[rates] = (md, PlainReader(), PlainCheck(md))
+    return kept[1], kept[2]
+
+
 def validate_batch(rows: list[Row], source: str, inbox_id: int, md: MasterData,
                    rates: RateBook) -> Candidates:
     """Returns (index, entry) for valid rows and (index, problems) for the others.
@@ -59,7 +73,7 @@ def validate_batch(rows: list[Row], source: str, inbox_id: int, md: MasterData,
             approval=Approval.SUBMITTED.value, billing=e.billing.value,
         )
 
-    reader, rules = PlainReader(), PlainCheck(md, rates)
+    reader, rules = _plain(md, rates)
     submitted, unbilled, non_billable = (Approval.SUBMITTED.value, Billing.UNBILLED.value,
                                          Billing.NON_BILLABLE.value)
 
@@ -67,7 +81,7 @@ def validate_batch(rows: list[Row], source: str, inbox_id: int, md: MasterData,
         if "_extra" in raw or "_value" in raw or is_tracker_row(raw):
             return None  # refused as overflowing, or read through the tracker's aliases
         p = reader.read(raw)
-        taken = rules.accept(p) if p is not None else None
+        taken = rules.accept(p, rates) if p is not None else None
         if p is None or taken is None:
             return None
         entity, contract, billable, to_bill = taken
