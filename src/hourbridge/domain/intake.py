@@ -232,6 +232,7 @@ def parse_row(row: Mapping[str, object], where: str) -> ParsedEntry | list[Probl
 
 
 _PLAIN_QUANTITIES = (str, int, float, Decimal)
+_QUANTITIES = ("hours", "minutes", "seconds")
 
 
 class PlainReader:
@@ -250,34 +251,37 @@ class PlainReader:
         self._revisions: dict[str, int] = {}
 
     def read(self, row: Mapping[str, object]) -> ParsedEntry | None:
-        deleted = row.get("deleted")
+        get = row.get
+        deleted = get("deleted")
         if deleted is not None and deleted != "" and _text(deleted).lower() not in _FALSE:
             return None  # a tombstone or a bad flag: parse_row decides
+        texts: list[str] = []  # the row's texts, stripped (each is a str or absent)
         for name, limit, _ in ENTRY_TEXTS:  # text_problems' own fast test, no problem built
-            value = row.get(name)
-            if not (value is None or (type(value) is str and len(value) <= limit
-                                      and value.isprintable())):
+            value = get(name)
+            if value is None:
+                texts.append("")
+            elif type(value) is str and len(value) <= limit and value.isprintable():
+                texts.append(value.strip())
+            else:
                 return None
+        external_id, employee, project, task, notes = texts
         named = "work_date" if "work_date" in row or "date" not in row else "date"
-        external_id = _text(row.get("external_id"))
-        employee = _text(row.get("employee"))
-        project = _text(row.get("project"))
-        work_date = self._date(_text(row.get(named)))
+        work_date = self._date(_text(get(named)))
         if not (external_id and employee and project and work_date is not None):
             return None
         seconds = self._quantity(row)
         if seconds is None:
             return None
-        flag = row.get("billable")
+        flag = get("billable")
         billable_text = "" if flag is None else _text(flag).lower()
         if billable_text and billable_text not in _TRUE and billable_text not in _FALSE:
             return None
-        revision = self._revision(_text(row.get("revision")) or "1")
-        if revision is None:
+        revision = get("revision")
+        number = self._revision("1" if revision is None else (_text(revision) or "1"))
+        if number is None:
             return None
-        return ParsedEntry(external_id, employee, project, _text(row.get("task")), work_date,
-                           seconds, _text(row.get("notes")), billable_text not in _FALSE,
-                           revision)
+        return ParsedEntry(external_id, employee, project, task, work_date, seconds, notes,
+                           billable_text not in _FALSE, number)
 
     def _date(self, text: str) -> date | None:
         found = self._dates.get(text)
@@ -289,7 +293,7 @@ class PlainReader:
         return found
 
     def _quantity(self, row: Mapping[str, object]) -> int | None:
-        given = [k for k in ("hours", "minutes", "seconds") if _text(row.get(k)) != ""]
+        given = [k for k in _QUANTITIES if (v := row.get(k)) is not None and _text(v) != ""]
         if len(given) != 1:
             return None
         raw = row[given[0]]
