@@ -293,7 +293,8 @@ class PlainReader:
         return found
 
     def _quantity(self, row: Mapping[str, object]) -> int | None:
-        given = [k for k in _QUANTITIES if (v := row.get(k)) is not None and _text(v) != ""]
+        given = [k for k in _QUANTITIES if (v := row.get(k)) is not None and v != ""
+                 and (type(v) is not str or not v.isspace())]  # what _text leaves non-empty
         if len(given) != 1:
             return None
         raw = row[given[0]]

@@ -29,7 +29,7 @@ VARIANTS: dict[str, list[Any]] = {
     "task": ["", "admin", "nope", None],
     "work_date": ["2026-01-31", "2026-02-01", "2025-12-31", "2026-1-5", "2026-02-30", "",
                   " 2026-01-20 "],
-    "hours": ["0", "-1", "25", "24", "0.0001", "1e1", "abc", "", 2, 1.25, Decimal("0.5"),
+    "hours": ["0", "-1", "25", "24", "0.0001", "1e1", "abc", "", " ", 2, 1.25, Decimal("0.5"),
               Decimal("NaN"), True, ["1"]],
     "notes": ["", "a\tb", "\x07", None, 12],
     "billable": ["no", "YES", "maybe", " f ", True, 0],
