@@ -229,3 +229,89 @@ def parse_row(row: Mapping[str, object], where: str) -> ParsedEntry | list[Probl
         billable=billable,
         revision=revision,
     )
+
+
+_PLAIN_QUANTITIES = (str, int, float, Decimal)
+_QUANTITIES = ("hours", "minutes", "seconds")
+
+
+class PlainReader:
+    """``parse_row`` for the common row, cheaply: a row that is plainly valid (texts within
+    their limits, a date, one positive quantity, flags and revision as ``parse_row`` reads
+    them) is read straight to its ``ParsedEntry``; any other row gives None, and the caller
+    parses it with ``parse_row``, which says why it is refused. So a refused row's problems
+    are built only by ``parse_row``, and an accepted one is exactly what it returns.
+
+    The few distinct dates, quantities and revisions of a file are converted once each (a
+    million rows have a few hundred dates and quantities): one reader per payload."""
+
+    def __init__(self) -> None:
+        self._dates: dict[str, date] = {}
+        self._seconds: dict[tuple[str, type, object], int] = {}
+        self._revisions: dict[str, int] = {}
+
+    def read(self, row: Mapping[str, object]) -> ParsedEntry | None:
+        get = row.get
+        deleted = get("deleted")
+        if deleted is not None and deleted != "" and _text(deleted).lower() not in _FALSE:
+            return None  # a tombstone or a bad flag: parse_row decides
+        texts: list[str] = []  # the row's texts, stripped (each is a str or absent)
+        for name, limit, _ in ENTRY_TEXTS:  # text_problems' own fast test, no problem built
+            value = get(name)
+            if value is None:
+                texts.append("")
+            elif type(value) is str and len(value) <= limit and value.isprintable():
+                texts.append(value.strip())
+            else:
+                return None
+        external_id, employee, project, task, notes = texts
+        named = "work_date" if "work_date" in row or "date" not in row else "date"
+        work_date = self._date(_text(get(named)))
+        if not (external_id and employee and project and work_date is not None):
+            return None
+        seconds = self._quantity(row)
+        if seconds is None:
+            return None
+        flag = get("billable")
+        billable_text = "" if flag is None else _text(flag).lower()
+        if billable_text and billable_text not in _TRUE and billable_text not in _FALSE:
+            return None
+        revision = get("revision")
+        number = self._revision("1" if revision is None else (_text(revision) or "1"))
+        if number is None:
+            return None
+        return ParsedEntry(external_id, employee, project, task, work_date, seconds, notes,
+                           billable_text not in _FALSE, number)
+
+    def _date(self, text: str) -> date | None:
+        found = self._dates.get(text)
+        if found is None and text and _ISO_DATE.fullmatch(text):
+            try:
+                found = self._dates[text] = date.fromisoformat(text)
+            except ValueError:
+                return None
+        return found
+
+    def _quantity(self, row: Mapping[str, object]) -> int | None:
+        given = [k for k in _QUANTITIES if (v := row.get(k)) is not None and v != ""
+                 and (type(v) is not str or not v.isspace())]  # what _text leaves non-empty
+        if len(given) != 1:
+            return None
+        raw = row[given[0]]
+        if type(raw) not in _PLAIN_QUANTITIES or (type(raw) is Decimal
+                                                  and not raw.is_finite()):
+            return None  # parse_row reads (or refuses) it; only plain values are remembered
+        key = (given[0], type(raw), raw)
+        found = self._seconds.get(key)
+        if found is None:
+            seconds = _seconds({given[0]: raw}, "")
+            if isinstance(seconds, Problem):
+                return None
+            found = self._seconds[key] = seconds
+        return found
+
+    def _revision(self, text: str) -> int | None:
+        found = self._revisions.get(text)
+        if found is None and text.isascii() and text.isdigit() and int(text) >= 1:
+            found = self._revisions[text] = int(text)
+        return found

@@ -168,8 +168,17 @@ def store_batch(uow: UnitOfWork, kind: IntakeKind, source: str, rows: list[Row],
     skip: list[int] = []  # staged positions not taken as new rows
     seen_ids: set[str] = set()
     seen_keys: set[str] = set()
+    deleted = kind.deleted
     for position, (index, row) in enumerate(candidates):
         before = stored.get(row.external_id)
+        if (before is None and row.external_id not in seen_ids and not deleted(row)
+                and row.content_key not in known_keys and row.content_key not in seen_keys):
+            # the common row, a new one: what ``classify`` decides for it, without asking
+            if touched is not None:
+                out.days += touched(None, row, per_day)
+            seen_ids.add(row.external_id)
+            seen_keys.add(row.content_key)
+            continue
         if before is not None and entities is not None and before.entity not in entities:
             before = None
             if not kind.deleted(row) and row.external_id not in seen_ids:

@@ -34,12 +34,22 @@ class BatchValidator(Protocol):
 
 
 def validate_rows(rows: list[Row], parse: Callable[[dict[str, Any], str], P | list[Problem]],
-                  check: Callable[[P, str], Any]) -> Candidates:
+                  check: Callable[[P, str], Any],
+                  plain: Callable[[dict[str, Any]], Any] | None = None) -> Candidates:
     """Parse each row (the kind's row parser), refuse it if a field overflows storage, then
-    ``check`` it into the candidate to store, or a list of problems."""
+    ``check`` it into the candidate to store, or a list of problems.
+
+    ``plain`` (optional) takes a plainly valid row straight to its candidate, or gives None;
+    only then is the row parsed and checked, so problems are built only for refused rows and
+    a row it takes must be exactly what parse and check make of it."""
     candidates: list[tuple[int, Any]] = []
     rejected: list[tuple[int, list[Problem]]] = []
     for index, (where, raw) in enumerate(rows):
+        if plain is not None:
+            taken = plain(raw)
+            if taken is not None:
+                candidates.append((index, taken))
+                continue
         parsed = parse(raw, where)
         if isinstance(parsed, list):
             rejected.append((index, parsed))
