@@ -34,7 +34,8 @@ What it follows (``/work/shared/samples/sap_s4hana/``, CONNECTORS.md section 4):
   error (``error.odata_v4.json``: the shape is INF). Billing documents keep the request's
   ``PurchaseOrderByCustomer`` and amounts (INF); billing one posts its accounting
   document's customer item (``A_JournalEntryItemBasic``, ``ReferenceDocument``; INF, no tax
-  determined), and ``apply_credit`` clears a credit memo against an invoice in part.
+  determined), ``apply_credit`` clears a credit memo against an invoice in part (AB) and
+  ``pay`` posts a customer payment against one in part (DZ).
 - ``$filter`` ``eq`` joined by ``and``; ``$top``; ``$select``.
 
 Faults: ``drop_after_commit`` documents posted (journal entries, billing document requests,
@@ -108,20 +109,29 @@ class Sap:
         """A credit memo cleared against an invoice for ``amount`` (partial-payment
         method, INF as in the sink): one clearing journal entry (type AB) with a customer
         item naming each document's accounting document in ``InvoiceReference``."""
+        self._clear("AB", ((invoice, -amount), (credit, amount)), on)
+
+    def pay(self, invoice: str, amount: Decimal, on: str) -> None:
+        """A customer payment of ``amount`` posted against an invoice in part (incoming
+        payment, partial-payment method, INF as in the sink): one journal entry of type DZ
+        whose customer item names the invoice's accounting document."""
+        self._clear("DZ", ((invoice, -amount),), on)
+
+    def _clear(self, kind: str, sides: tuple[tuple[str, Decimal], ...], on: str) -> None:
         with self._lock:
             number = f"{100000000 + next(self._ids):010d}"
             ms = int(datetime.fromisoformat(on).replace(tzinfo=UTC).timestamp() * 1000)
-            for n, (billing, sign) in enumerate(((invoice, -1), (credit, 1)), 1):
+            for n, (billing, amount) in enumerate(sides, 1):
                 [own] = [i for i in self.receivable_items
                          if i.get("ReferenceDocument") == billing]
                 self.receivable_items.append({
                     "CompanyCode": own["CompanyCode"], "FiscalYear": on[:4],
                     "AccountingDocument": number, "AccountingDocumentItem": str(n),
-                    "AccountingDocumentType": "AB", "FinancialAccountType": "D",
+                    "AccountingDocumentType": kind, "FinancialAccountType": "D",
                     "PostingDate": f"/Date({ms})/", "ReferenceDocument": number,
                     "InvoiceReference": own["AccountingDocument"],
                     "InvoiceReferenceFiscalYear": own["FiscalYear"],
-                    "AmountInTransactionCurrency": f"{sign * amount:.2f}"})
+                    "AmountInTransactionCurrency": f"{amount:.2f}"})
 
     def expire_sessions(self) -> None:
         with self._lock:
