@@ -77,3 +77,43 @@ def two_entity_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
     p1["assignments"] += [{"employee": e, "valid_from": "2026-07-01"} for e in ("X1", "Y1", "Z1")]
     bundle["intercompany"] = [{"from": "AT", "to": "DE", "markup_percent": "10"}]
     return bundle
+
+
+def api_firm_bundle() -> dict[str, Any]:
+    """One EUR entity, one customer, a senior and an analyst on one T&M project (the API's
+    end-to-end tests: ``tests/e2e/test_api.py``, ``test_api_errors.py``)."""
+    return {
+        "entities": [{
+            "code": "DE", "name": "Beispiel Beratung GmbH", "country": "DE", "currency": "EUR",
+            "invoice_prefix": "DE", "lock_date": "2026-06-30",
+            "tax_rates": {"standard": "19"},
+        }],
+        "customers": [{"id": "ACME", "name": "Acme AG", "entity": "DE", "currency": "EUR",
+                       "country": "DE", "vat_id": "DE123456788", "payment_terms_days": 14}],
+        "employees": [
+            {"id": "E1", "entity": "DE", "role": "senior"},
+            {"id": "E2", "entity": "DE", "role": "analyst"},
+        ],
+        "contracts": [{
+            "id": "K1", "customer": "ACME", "entity": "DE", "currency": "EUR",
+            "start_date": "2026-07-01",
+            "versions": [{"version": 1, "effective_from": "2026-07-01",
+                          "billing_model": "time_and_materials",
+                          "rounding": {"increment_minutes": 15, "mode": "up"}}],
+        }],
+        "projects": [{
+            "code": "P1", "name": "ERP rollout", "customer": "ACME", "entity": "DE",
+            "contract": "K1",
+            "tasks": [{"code": "DEV", "name": "Development", "billable": True},
+                      {"code": "ADMIN", "name": "Administration", "billable": False}],
+            "assignments": [{"employee": "E1", "valid_from": "2026-07-01"},
+                            {"employee": "E2", "valid_from": "2026-07-01"}],
+        }],
+        "rate_cards": [{
+            "id": "FIRM-EUR", "scope": "firm", "currency": "EUR",
+            "rows": [
+                {"id": "senior", "role": "senior", "rate": "150.00", "valid_from": "2026-01-01"},
+                {"id": "analyst", "role": "analyst", "rate": "90.00", "valid_from": "2026-01-01"},
+            ],
+        }],
+    }
