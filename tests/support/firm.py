@@ -117,3 +117,17 @@ def api_firm_bundle() -> dict[str, Any]:
             ],
         }],
     }
+
+
+# the small firm's time on the whole path (tests/integration/test_flow*.py): a row per case
+FLOW_ROWS = [
+    ("h1", "E1", "P1", "DEV", "2026-08-10", "1.10", "design"),   # 15-min up: 1.25 h at 150
+    ("h2", "E1", "P1", "DEV", "2026-08-20", "2", "build"),       # after the rate change: 165
+    ("h3", "E2", "P1", "DEV", "2026-08-20", "0.5", "test"),      # analyst 90
+    ("h4", "E1", "P1", "TRAVEL", "2026-08-20", "3", "train"),    # non-billable task
+    ("h5", "E1", "INT", "ADMIN", "2026-08-21", "1", "timesheets"),  # no contract: internal
+    ("h6", "E9", "P1", "DEV", "2026-08-21", "1", "x"),           # unknown_employee
+    ("h7", "E3", "P1", "DEV", "2026-08-21", "1", "x"),           # not_assigned
+    ("h8", "E1", "P1", "DEV", "2026-06-15", "1", "old"),         # locked_period
+    ("h9", "E2", "P1", "DEV", "2026-09-02", "1", "sept"),        # September: 90
+]
