@@ -70,7 +70,7 @@ def test_bundle_reference_errors_point_into_the_body(client: TestClient,
     assert client.get("/v1/customers").json()["items"] == []
 
 
-def test_not_found_is_aproblem(client: TestClient) -> None:
+def test_not_found_is_a_problem(client: TestClient) -> None:
     body = problem(client.get("/v1/invoices/999999"), 404)
     assert body["code"] == "not_found" and "999999" in body["detail"]
     assert body["instance"] == "/v1/invoices/999999"
