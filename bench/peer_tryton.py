@@ -28,371 +28,46 @@ Tryton runs in its own virtualenv, the one the tests use (``tests/support/tryton
 Hourbridge runs twice on a fresh database each: through its CLI (timings include process
 start-up), and in-process through ``bootstrap()`` and ``handle()`` like Tryton's in-process
 API, which is the fair comparison used for the goals.
+
+This module runs the benchmark and compares; the scenario is ``bench/peer_scenario.py``,
+running each side ``bench/peer_sides.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import dataclasses
 import json
-import math
 import os
-import random
-import secrets
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-BENCH = Path(__file__).resolve().parent
-REPO = BENCH.parent
-REQUIREMENTS = BENCH / "requirements-tryton.txt"
-DRIVER = BENCH / "tryton" / "drive.py"
-RESULT = BENCH / "results" / "peer-postgresql.json"
+from .peer_scenario import (
+    CURRENCY,
+    MONTH_START,
+    Scenario,
+    build_scenario,
+    write_bundle,
+    write_entries,
+)
+from .peer_sides import (
+    REPO,
+    PeerError,
+    exclusive,
+    run_hourbridge_cli,
+    run_hourbridge_in_process,
+    run_tryton,
+)
 
-TRYTON_DB = "hb_peer_tryton"
-HOURBRIDGE_DB = "hb_peer_hourbridge"
-SOURCE = "peer"
-CURRENCY = "USD"
-MONTH_START = date(2026, 10, 1)
-MONTH_END = date(2026, 10, 31)
-VALID_FROM = date(2026, 1, 1)
-PROJECT_RATES = ("120", "135", "150", "175", "210")  # whole dollars: exact at 0.01 h
-ENTRIES_PER_EMPLOYEE_DAY = 4
-MIN_MINUTES, MAX_MINUTES = 15, 180
+RESULT = REPO / "bench" / "results" / "peer-postgresql.json"
 INTAKE_GOAL = 60.0  # Hourbridge intake rate / Tryton creation rate
 BILLING_GOAL = 100.0  # Tryton invoicing seconds / Hourbridge billing seconds
 REFERENCE = "Known reference: Tryton creates at best ~2,000 timesheet lines/s on this kind of " \
     "machine and needs ~4 s to invoice 10,000 of them."
-
-
-class PeerError(RuntimeError):
-    """The benchmark could not run (install, database or a side failed); the message says why."""
-
-
-# --------------------------------------------------------------------------- the Tryton venv
-
-def ensure_tryton_venv() -> Path:
-    """The Tryton venv's python, shared with the tests (``tests/support/tryton.py``: built
-    once per machine from ``bench/requirements-tryton.txt`` under
-    ``~/.cache/hourbridge/tryton-<hash>``)."""
-    if str(REPO / "tests") not in sys.path:
-        sys.path.insert(0, str(REPO / "tests"))
-    from support.tryton import TrytonUnavailable
-    from support.tryton import ensure_tryton_venv as ensure
-
-    try:
-        return ensure(REQUIREMENTS)
-    except TrytonUnavailable as exc:
-        raise PeerError(str(exc)) from exc
-
-
-def _run(cmd: list[str], what: str, env: dict[str, str] | None = None,
-         log: Path | None = None, exit_ok: tuple[int, ...] = (0,)
-         ) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    if log is not None:
-        log.write_text(f"$ {' '.join(cmd)}\n--- stdout\n{proc.stdout}\n--- stderr\n"
-                       f"{proc.stderr}", encoding="utf-8")
-    if proc.returncode not in exit_ok:
-        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-25:])
-        raise PeerError(f"{what} failed (exit {proc.returncode}):\n{tail}")
-    return proc
-
-
-# --------------------------------------------------------------------------- PostgreSQL
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-def _recreate_database(postgres_url: str, name: str) -> None:
-    import psycopg
-
-    try:
-        with psycopg.connect(postgres_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        raise PeerError(f"cannot (re)create database {name} at {postgres_url}: {exc}") from exc
-
-
-@contextmanager
-def _exclusive(postgres_url: str) -> Iterator[float]:
-    """Hold a PostgreSQL advisory lock for the whole run: two runs on one server would drop
-    each other's databases. Yields the seconds spent waiting for it."""
-    import psycopg
-
-    t0 = time.perf_counter()
-    try:
-        conn = psycopg.connect(postgres_url, autocommit=True)
-    except psycopg.Error as exc:
-        raise PeerError(f"cannot connect to {postgres_url}: {exc}") from exc
-    try:
-        conn.execute("SELECT pg_advisory_lock(hashtext('hourbridge-bench-peer'))")
-        yield time.perf_counter() - t0
-    finally:
-        conn.close()  # ends the session, which releases the lock
-
-
-# --------------------------------------------------------------------------- the scenario
-
-@dataclass(frozen=True)
-class Scenario:
-    entries: int
-    seed: int
-    employees: list[str]
-    projects: list[tuple[str, Decimal]]  # (code, hourly rate)
-    rows: list[dict[str, str]]  # canonical CSV rows: external_id, employee, project, date, ...
-
-    def minutes_by_project(self) -> dict[str, int]:
-        out: dict[str, int] = defaultdict(int)
-        for row in self.rows:
-            out[row["project"]] += int(row["minutes"])
-        return dict(out)
-
-    def expected_by_project(self) -> dict[str, Decimal]:
-        """Amount per project computed here: minutes x rate / 60, rounded half up once."""
-        minutes = self.minutes_by_project()
-        return {code: (Decimal(minutes.get(code, 0)) * rate / 60).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP) for code, rate in self.projects}
-
-
-def _weekdays(start: date, end: date) -> list[date]:
-    days = []
-    day = start
-    while day <= end:
-        if day.weekday() < 5:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
-
-
-def build_scenario(entries: int, seed: int) -> Scenario:
-    if entries < len(PROJECT_RATES):
-        raise ValueError(f"entries must be at least {len(PROJECT_RATES)}")
-    rng = random.Random(seed)
-    days = _weekdays(MONTH_START, MONTH_END)
-    n_emp = max(3, math.ceil(entries / (len(days) * ENTRIES_PER_EMPLOYEE_DAY)))
-    employees = [f"E{i:04d}" for i in range(1, n_emp + 1)]
-    projects = [(f"P{i:02d}", Decimal(rate)) for i, rate in enumerate(PROJECT_RATES, 1)]
-    codes = [code for code, _ in projects]
-    rows = []
-    for i in range(entries):
-        # every project gets at least one entry, the rest at random
-        project = codes[i] if i < len(codes) else rng.choice(codes)
-        rows.append({
-            "external_id": f"PEER-{i + 1:07d}",
-            "employee": rng.choice(employees),
-            "project": project,
-            "date": rng.choice(days).isoformat(),
-            "minutes": str(rng.randint(MIN_MINUTES, MAX_MINUTES)),
-            "notes": f"peer entry {i + 1}",
-        })
-    # Make each project's total a multiple of 3 minutes (0.05 h): Tryton invoices hours
-    # rounded to 0.01 h, Hourbridge the exact seconds; so both are exact.
-    last: dict[str, int] = {}
-    total: dict[str, int] = defaultdict(int)
-    for index, row in enumerate(rows):
-        last[row["project"]] = index
-        total[row["project"]] += int(row["minutes"])
-    for code, index in last.items():
-        short = (-total[code]) % 3
-        rows[index]["minutes"] = str(int(rows[index]["minutes"]) + short)
-    return Scenario(entries, seed, employees, projects, rows)
-
-
-def write_bundle(sc: Scenario, path: Path) -> None:
-    assignments = [{"employee": e, "valid_from": VALID_FROM.isoformat()} for e in sc.employees]
-    bundle = {
-        "entities": [{"code": "US", "name": "Peer Consulting LLC", "country": "US",
-                      "currency": CURRENCY, "invoice_prefix": "US"}],
-        "customers": [{"id": "ACME", "name": "Acme Corp", "entity": "US",
-                       "currency": CURRENCY, "country": "US", "tax_exempt": True}],
-        "employees": [{"id": e, "entity": "US", "role": "consultant"} for e in sc.employees],
-        "contracts": [{
-            "id": f"K-{code}", "customer": "ACME", "entity": "US", "currency": CURRENCY,
-            "start_date": VALID_FROM.isoformat(),
-            "versions": [{"version": 1, "effective_from": VALID_FROM.isoformat(),
-                          "rounding": {"increment_minutes": 1, "mode": "nearest",
-                                       "minimum_minutes": 0}}],
-        } for code, _ in sc.projects],
-        "projects": [{
-            "code": code, "name": f"Project {code}", "customer": "ACME", "entity": "US",
-            "contract": f"K-{code}", "assignments": assignments,
-        } for code, _ in sc.projects],
-        "rate_cards": [{
-            "id": f"RC-{code}", "scope": "project", "scope_id": code, "currency": CURRENCY,
-            "rows": [{"id": f"{code}-default", "rate": f"{rate}.00",
-                      "valid_from": VALID_FROM.isoformat()}],
-        } for code, rate in sc.projects],
-    }
-    path.write_text(json.dumps(bundle, indent=1) + "\n", encoding="utf-8")
-
-
-def write_entries(sc: Scenario, path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, ["external_id", "employee", "project", "date", "minutes",
-                                    "notes"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(sc.rows)
-
-
-def tryton_spec(sc: Scenario, db: str, uri: str, csv_path: Path, result: Path) -> dict[str, Any]:
-    return {
-        "database": db, "database_uri": uri,
-        "company": {"name": "Peer Consulting LLC"},
-        "currency": {"name": "U.S. Dollar", "symbol": "$", "code": CURRENCY,
-                     "rounding": "0.01", "digits": 2},
-        "fiscal_year": {"start": date(MONTH_START.year, 1, 1).isoformat(),
-                        "end": date(MONTH_START.year, 12, 31).isoformat()},
-        "product": {"name": "Consulting hour", "list_price": f"{sc.projects[0][1]}.00"},
-        "customer": {"name": "Acme Corp"},
-        "employees": [{"id": e} for e in sc.employees],
-        "projects": [{"code": code, "rate": f"{rate}.00"} for code, rate in sc.projects],
-        "entries_csv": str(csv_path),
-        "batch": 1000,
-        "result_path": str(result),
-    }
-
-
-# --------------------------------------------------------------------------- Tryton side
-
-def run_tryton(sc: Scenario, postgres_url: str, workdir: Path, csv_path: Path) -> dict[str, Any]:
-    python = ensure_tryton_venv()
-    admin = python.parent / "trytond-admin"
-    uri = _with_database(postgres_url, "")
-    _recreate_database(postgres_url, TRYTON_DB)
-    env = {**os.environ, "TRYTOND_DATABASE_URI": uri,
-           "PYTHONWARNINGS": "ignore::DeprecationWarning"}
-    # trytond-admin reads the new database's admin password from TRYTONPASSFILE: a throwaway
-    # one in a temporary file outside the work tree, removed right after.
-    fd, passfile = tempfile.mkstemp(prefix="hb-peer-tryton-")
-    t0 = time.perf_counter()
-    try:
-        os.write(fd, (secrets.token_hex(16) + "\n").encode())
-        os.close(fd)
-        _run([str(admin), "-d", TRYTON_DB, "-u", "project_invoice", "--activate-dependencies",
-              "--email", "admin@example.com"],
-             f"trytond-admin (activating modules in {TRYTON_DB})",
-             env={**env, "TRYTONPASSFILE": passfile}, log=workdir / "trytond-admin.log")
-    finally:
-        os.unlink(passfile)
-    activate_seconds = time.perf_counter() - t0
-    spec_path = workdir / "tryton-spec.json"
-    result_path = workdir / "tryton-result.json"
-    spec_path.write_text(json.dumps(tryton_spec(sc, TRYTON_DB, uri, csv_path, result_path),
-                                    indent=1) + "\n", encoding="utf-8")
-    _run([str(python), str(DRIVER), str(spec_path)], "the Tryton driver (bench/tryton/drive.py)",
-         env=env, log=workdir / "tryton-drive.log")
-    result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
-    result["activate_seconds"] = round(activate_seconds, 3)
-    return result
-
-
-# --------------------------------------------------------------------------- Hourbridge side
-
-def _hourbridge_cli() -> list[str]:
-    exe = Path(sys.executable).with_name("hourbridge")
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("hourbridge")
-    if found is None:
-        raise PeerError("the hourbridge command is not installed (pip install -e .)")
-    return [found]
-
-
-def run_hourbridge_cli(postgres_url: str, bundle: Path, csv_path: Path) -> dict[str, Any]:
-    url = _with_database(postgres_url, HOURBRIDGE_DB)
-    _recreate_database(postgres_url, HOURBRIDGE_DB)
-    env = {**os.environ, "HOURBRIDGE_DATABASE_URL": url}
-    cli = _hourbridge_cli()
-
-    def call(*args: str) -> tuple[float, Any]:
-        t0 = time.perf_counter()
-        # 1: the report lists rows not taken (checked below), not a failure of the command
-        proc = _run([*cli, *args], f"hourbridge {' '.join(args)}", env=env, exit_ok=(0, 1))
-        seconds = time.perf_counter() - t0
-        out = proc.stdout.strip()
-        return seconds, (json.loads(out) if out.startswith(("{", "[")) else out)
-
-    call("db", "upgrade")  # commands other than this one refuse a database without a schema
-    load_s, _ = call("load", str(bundle), "--json")
-    startup_s, _ = call("invoices", "list", "--json")  # a command doing ~nothing: start-up
-    ingest_s, ingest = call("ingest", "--source", SOURCE, str(csv_path), "--json")
-    approve_s, approve = call("approve", "--from", "1900-01-01", "--json")
-    bill_s, bill = call("bill", "--through", MONTH_END.isoformat(), "--json")
-    _, invoices = call("invoices", "list", "--json")
-    report = ingest[0] if isinstance(ingest, list) else ingest
-    return {
-        "load_seconds": load_s, "startup_seconds": startup_s, "intake_seconds": ingest_s,
-        "approve_seconds": approve_s, "billing_seconds": bill_s, "ingest": report,
-        "approved": approve.get("approved"), "entries_billed": bill.get("entries_billed"),
-        "invoices": invoices,
-    }
-
-
-def _ingest_command(commands: Any, data: bytes, filename: str) -> Any:
-    """``IngestTimeEntries`` for the API in this tree: a payload object (``TimeFile``) or the
-    older (filename, media type, bytes) fields."""
-    names = {f.name for f in dataclasses.fields(commands.IngestTimeEntries)}
-    if "filename" in names:
-        return commands.IngestTimeEntries(SOURCE, filename, "text/csv", data)
-    from hourbridge.formats.timefile import TimeFile
-
-    return commands.IngestTimeEntries(SOURCE, TimeFile.from_bytes(filename, "text/csv", data))
-
-
-def run_hourbridge_in_process(postgres_url: str, bundle: Path,
-                              csv_path: Path) -> dict[str, Any]:
-    from hourbridge.bootstrap import bootstrap
-    from hourbridge.config import Settings
-    from hourbridge.domain import commands as c
-    from hourbridge.formats import parse_bundle_files, to_domain
-
-    _recreate_database(postgres_url, HOURBRIDGE_DB)
-    hb = bootstrap(Settings(database_url=_with_database(postgres_url, HOURBRIDGE_DB)))
-    try:
-        docs, problems = parse_bundle_files([bundle])
-        if problems:
-            raise PeerError(f"bundle refused: {problems[:3]}")
-        hb.handle(c.LoadMasterData(to_domain(docs)))
-        data = csv_path.read_bytes()
-        command = _ingest_command(c, data, csv_path.name)
-        t0 = time.perf_counter()
-        report = hb.handle(command)
-        intake_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        approved = hb.handle(c.ApproveEntries(actor="bench", date_from=date(1900, 1, 1)))
-        approve_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        bill = hb.handle(c.RunBilling(MONTH_END))
-        bill_s = time.perf_counter() - t0
-        invoices = hb.queries.invoices()  # the drafts, as billing made them (compared below)
-        # issuing, against Tryton's posting: gapless numbers, WIP relief, journal to the outbox
-        t0 = time.perf_counter()
-        issued = hb.handle(c.IssueInvoices(all_drafts=True, actor="bench"))
-        issue_s = time.perf_counter() - t0
-    finally:
-        hb.close()
-    return {
-        "intake_seconds": intake_s, "approve_seconds": approve_s, "billing_seconds": bill_s,
-        "issue_seconds": issue_s, "issued": len(issued.issued), "ingest": report.as_dict(),
-        "approved": approved.approved,
-        "entries_billed": bill.entries_billed, "invoices": invoices,
-    }
 
 
 # --------------------------------------------------------------------------- comparison
@@ -480,7 +155,7 @@ def run_peer(entries: int = 10_000,
     write_bundle(sc, bundle)
     write_entries(sc, csv_path)
     try:
-        with _exclusive(postgres_url) as waited:
+        with exclusive(postgres_url) as waited:
             load = os.getloadavg()
             tryton = run_tryton(sc, postgres_url, workdir, csv_path)
             cli = run_hourbridge_cli(postgres_url, bundle, csv_path)

@@ -31,7 +31,8 @@ from ..common import Context, Database, hb_env, hourbridge_bin, log, now_iso, re
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
 from support.firm import small_firm_bundle
-from support.odoo import Odoo, imitate_odoo
+from support.odoo import Odoo
+from support.odoo_server import imitate_odoo
 
 GOAL = 0.8
 LATENCY = 0.02

@@ -4,7 +4,7 @@ Run by the Tryton venv's interpreter, never imported by the project:
 
     bench/.tryton-venv/bin/python bench/tryton/drive.py SPEC.json
 
-SPEC.json (written by bench/peer_tryton.py) names the database (already created and with
+SPEC.json (written by bench/peer_sides.py) names the database (already created and with
 ``project_invoice`` activated by ``trytond-admin``), the master data and the canonical time
 CSV. The script sets up company, currency, fiscal year, the minimal chart of accounts, an
 account category, the "Consulting hour" product, the customer, the employees and one project

@@ -1,4 +1,6 @@
-"""The REST API end to end: a real app over a SQLite file, driven through HTTP (TestClient)."""
+"""The REST API end to end: a real app over a SQLite file, driven through HTTP (TestClient):
+master data, the main job from time to invoice to ledger, and intake. Errors and probes:
+``test_api_errors.py``."""
 
 from __future__ import annotations
 
@@ -10,13 +12,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge import __version__
 from hourbridge.bootstrap import Hourbridge, bootstrap
 from hourbridge.config import Settings
-from hourbridge.errors import Conflict, InvalidInput, NotFound, Permanent, Retryable
-from support.api import api_client
-
-PROBLEM = "application/problem+json"
+from support.api import api_client, problem
+from support.firm import api_firm_bundle
 
 
 # --- fixtures ------------------------------------------------------------------------------
@@ -35,42 +34,7 @@ def client(hb: Hourbridge) -> Iterator[TestClient]:
 
 @pytest.fixture
 def firm() -> dict[str, Any]:
-    """One EUR entity, one customer, a senior and an analyst on one T&M project."""
-    return {
-        "entities": [{
-            "code": "DE", "name": "Beispiel Beratung GmbH", "country": "DE", "currency": "EUR",
-            "invoice_prefix": "DE", "lock_date": "2026-06-30",
-            "tax_rates": {"standard": "19"},
-        }],
-        "customers": [{"id": "ACME", "name": "Acme AG", "entity": "DE", "currency": "EUR",
-                       "country": "DE", "vat_id": "DE123456788", "payment_terms_days": 14}],
-        "employees": [
-            {"id": "E1", "entity": "DE", "role": "senior"},
-            {"id": "E2", "entity": "DE", "role": "analyst"},
-        ],
-        "contracts": [{
-            "id": "K1", "customer": "ACME", "entity": "DE", "currency": "EUR",
-            "start_date": "2026-07-01",
-            "versions": [{"version": 1, "effective_from": "2026-07-01",
-                          "billing_model": "time_and_materials",
-                          "rounding": {"increment_minutes": 15, "mode": "up"}}],
-        }],
-        "projects": [{
-            "code": "P1", "name": "ERP rollout", "customer": "ACME", "entity": "DE",
-            "contract": "K1",
-            "tasks": [{"code": "DEV", "name": "Development", "billable": True},
-                      {"code": "ADMIN", "name": "Administration", "billable": False}],
-            "assignments": [{"employee": "E1", "valid_from": "2026-07-01"},
-                            {"employee": "E2", "valid_from": "2026-07-01"}],
-        }],
-        "rate_cards": [{
-            "id": "FIRM-EUR", "scope": "firm", "currency": "EUR",
-            "rows": [
-                {"id": "senior", "role": "senior", "rate": "150.00", "valid_from": "2026-01-01"},
-                {"id": "analyst", "role": "analyst", "rate": "90.00", "valid_from": "2026-01-01"},
-            ],
-        }],
-    }
+    return api_firm_bundle()
 
 
 @pytest.fixture
@@ -91,15 +55,6 @@ ENTRIES: list[dict[str, Any]] = [
 ]
 UNKNOWN_PROJECT = {"external_id": "T-4", "employee": "E1", "project": "NOPE", "task": "DEV",
                    "date": "2026-07-03", "hours": "2"}
-
-
-def _problem(r: Any, status: int) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = r.json()
-    assert {"type", "title", "status", "detail"} <= body.keys()
-    assert body["status"] == status
-    return body
 
 
 def _ingest(client: TestClient, entries: list[dict[str, Any]], source: str = "tracker",
@@ -203,7 +158,7 @@ def test_time_to_invoice_to_ledger(loaded: TestClient) -> None:
     listed = client.get("/v1/invoices", params={"status": "issued"}).json()["items"]
     assert [(i["id"], i["number"]) for i in listed] == [(invoice_id, "DE-000001")]
 
-    body = _problem(client.post("/v1/invoices/issue",
+    body = problem(client.post("/v1/invoices/issue",
                                 json={"invoice_ids": [invoice_id], "issue_date": "2026-08-01"}),
                     409)
     assert body["code"] == "conflict" and str(invoice_id) in body["detail"]
@@ -251,7 +206,7 @@ def test_idempotency_key_names_the_inbox_file_and_replays(loaded: TestClient) ->
     [item] = loaded.get("/v1/exceptions").json()["items"]
     assert item["location"].startswith("api-0b9e3c1a-key")
 
-    bad = _problem(_ingest(loaded, ENTRIES, headers={"Idempotency-Key": "no spaces"}), 422)
+    bad = problem(_ingest(loaded, ENTRIES, headers={"Idempotency-Key": "no spaces"}), 422)
     assert bad["errors"][0]["location"] == "header"
 
 
@@ -267,32 +222,32 @@ def test_csv_body_with_source_parameter(loaded: TestClient) -> None:
     assert [(e["source"], e["external_id"], e["worked_seconds"]) for e in stored] == [
         ("sheet", "S-1", 8100)]
 
-    no_source = _problem(loaded.post("/v1/time-entries", content=text.encode(),
+    no_source = problem(loaded.post("/v1/time-entries", content=text.encode(),
                                      headers={"content-type": "text/csv"}), 422)
     assert no_source["errors"][0]["location"] == "query"
     assert no_source["errors"][0]["field"] == "source"
     assert no_source["errors"][0]["pointer"] is None
 
-    _problem(loaded.post("/v1/time-entries", content=b"hello",
+    problem(loaded.post("/v1/time-entries", content=b"hello",
                          headers={"content-type": "text/plain"}), 415)
 
 
 def test_time_entry_body_is_validated(loaded: TestClient) -> None:
-    body = _problem(loaded.post("/v1/time-entries", json={"entries": ENTRIES}), 422)
+    body = problem(loaded.post("/v1/time-entries", json={"entries": ENTRIES}), 422)
     assert body["errors"][0]["pointer"] == "#/source"
 
-    body = _problem(loaded.post("/v1/time-entries", json={"source": "t", "entries": [
+    body = problem(loaded.post("/v1/time-entries", json={"source": "t", "entries": [
         {"external_id": "X", "hours": [1]}]}), 422)
     assert {e["pointer"] for e in body["errors"]} >= {"#/entries/0/hours"}
 
     too_many = [{"external_id": str(i)} for i in range(10_001)]
-    body = _problem(_ingest(loaded, too_many), 422)
+    body = problem(_ingest(loaded, too_many), 422)
     assert body["errors"][0]["pointer"] == "#/entries"
 
-    body = _problem(loaded.post("/v1/time-entries", content=b"{not json",
+    body = problem(loaded.post("/v1/time-entries", content=b"{not json",
                                 headers={"content-type": "application/json"}), 422)
     assert body["errors"][0]["code"] == "json_invalid"
-    body = _problem(loaded.post("/v1/time-entries", content=b'{"source": "t", "entries": '
+    body = problem(loaded.post("/v1/time-entries", content=b'{"source": "t", "entries": '
                                 b'[{"external_id": "N", "hours": NaN}]}',
                                 headers={"content-type": "application/json"}), 422)
     assert body["errors"][0]["code"] == "json_invalid"
@@ -325,7 +280,7 @@ def test_exceptions_retry_after_fix_and_dismiss(loaded: TestClient,
     assert retried["resolved"] == [by_reason["unknown_employee"]]
     assert [e["external_id"] for e in loaded.get("/v1/time-entries").json()["items"]] == ["N-1"]
 
-    _problem(loaded.post("/v1/exceptions/dismiss",
+    problem(loaded.post("/v1/exceptions/dismiss",
                          json={"ids": [by_reason["unknown_project"]], "note": " ",
                                "actor": "pm"}), 422)
     r = loaded.post("/v1/exceptions/dismiss", json={
@@ -336,130 +291,3 @@ def test_exceptions_retry_after_fix_and_dismiss(loaded: TestClient,
     dismissed = loaded.get("/v1/exceptions", params={"status": "dismissed"}).json()["items"]
     assert [(e["id"], e["note"]) for e in dismissed] == [(by_reason["unknown_project"],
                                                           "test row")]
-
-
-# --- errors --------------------------------------------------------------------------------
-def test_bad_bundle_is_a_problem_naming_the_field(client: TestClient,
-                                                   firm: dict[str, Any]) -> None:
-    firm["entities"][0]["currency"] = "eur"
-    del firm["customers"][0]["name"]
-    body = _problem(client.post("/v1/master-data", json=firm), 422)
-    assert body["type"].startswith("https://")
-    items = {e["pointer"]: e for e in body["errors"]}
-    assert set(items) == {"#/entities/0/currency", "#/customers/0/name"}
-    assert items["#/entities/0/currency"]["field"] == "entities[0].currency"
-    assert items["#/entities/0/currency"]["location"] == "body"
-    assert items["#/customers/0/name"]["reason"]
-    assert client.get("/v1/entities").json()["items"] == []
-
-
-def test_bundle_reference_errors_point_into_the_body(client: TestClient,
-                                                     firm: dict[str, Any]) -> None:
-    firm["customers"][0]["entity"] = "XX"
-    body = _problem(client.post("/v1/master-data", json=firm), 422)
-    assert body["code"] == "invalid_input"
-    pointers = {e["pointer"] for e in body["errors"]}
-    assert "#/customers/0/entity" in pointers
-    assert all(e["code"] for e in body["errors"])
-    assert client.get("/v1/customers").json()["items"] == []
-
-
-def test_not_found_is_a_problem(client: TestClient) -> None:
-    body = _problem(client.get("/v1/invoices/999999"), 404)
-    assert body["code"] == "not_found" and "999999" in body["detail"]
-    assert body["instance"] == "/v1/invoices/999999"
-    _problem(client.get("/v1/no-such-thing"), 404)
-    _problem(client.get("/v1/invoices/abc"), 422)
-    _problem(client.delete("/v1/invoices"), 405)
-
-
-def test_query_bounds_are_validated(client: TestClient) -> None:
-    body = _problem(client.get("/v1/time-entries", params={"limit": 5000}), 422)
-    [item] = body["errors"]
-    assert (item["location"], item["field"], item["pointer"]) == ("query", "limit", None)
-    _problem(client.get("/v1/time-entries", params={"approval": "maybe"}), 422)
-    _problem(client.get("/v1/exceptions", params={"status": "lost"}), 422)
-
-
-def test_commands_refused_by_services_are_problems(loaded: TestClient) -> None:
-    body = _problem(loaded.post("/v1/approvals", json={"actor": "pm"}), 422)
-    assert body["code"] == "invalid_input"
-    body = _problem(loaded.post("/v1/invoices/issue", json={}), 422)
-    assert body["errors"][0]["pointer"] == "#"
-    _problem(loaded.post("/v1/invoices/issue", json={"all": True, "invoice_ids": [1]}), 422)
-    assert loaded.post("/v1/invoices/issue", json={"all": True}).json() == {
-        "issued": [], "count": 0}
-    _problem(loaded.post("/v1/billing-runs", json={"through": "July"}), 422)
-    _problem(loaded.post("/v1/approvals", json={"actor": "pm", "surprise": 1}), 422)
-
-
-@pytest.mark.parametrize(("error", "status", "code"), [
-    (InvalidInput("bad"), 422, "invalid_input"),
-    (NotFound("thing", 1), 404, "not_found"),
-    (Conflict("clash"), 409, "conflict"),
-    (Permanent("never"), 400, "permanent"),
-    (Retryable("busy", retry_after=2.5), 503, "retryable"),
-])
-def test_error_tree_maps_to_statuses(client: TestClient, hb: Hourbridge,
-                                     monkeypatch: pytest.MonkeyPatch, error: Exception,
-                                     status: int, code: str) -> None:
-    def fail(command: object) -> object:
-        raise error
-
-    monkeypatch.setattr(hb, "handle", fail)
-    body = _problem(client.post("/v1/billing-runs", json={"through": "2026-07-31"}), status)
-    assert body["code"] == code
-    if status == 503:
-        assert client.post("/v1/billing-runs", json={"through": "2026-07-31"}).headers[
-            "retry-after"] == "3"
-
-
-def test_unexpected_errors_leak_nothing(hb: Hourbridge, monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(**_: object) -> object:
-        raise RuntimeError("password=hunter2 at /srv/secret.py")
-
-    monkeypatch.setattr(hb.queries, "entries", boom)
-    with api_client(hb, raise_server_exceptions=False) as client:
-        r = client.get("/v1/time-entries")
-    body = _problem(r, 500)
-    assert body["code"] == "internal_error"
-    assert "hunter2" not in r.text and "secret" not in r.text and "RuntimeError" not in r.text
-
-
-# --- probes and the contract ---------------------------------------------------------------
-def test_health_and_readiness(client: TestClient, hb: Hourbridge,
-                              monkeypatch: pytest.MonkeyPatch) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
-    ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["schema_revision"]
-
-    def down() -> str:
-        raise OSError("connection refused")
-
-    monkeypatch.setattr(hb, "schema_revision", down)
-    r = client.get("/readyz")
-    _problem(r, 503)
-    assert r.headers["retry-after"]
-    assert client.get("/healthz").status_code == 200
-
-
-def test_openapi_lists_the_paths(client: TestClient) -> None:
-    doc = client.get("/openapi.json").json()
-    assert doc["info"]["title"] == "Hourbridge API"
-    assert doc["info"]["version"] == __version__
-    assert {
-        "/healthz", "/readyz", "/v1/entities", "/v1/customers", "/v1/employees",
-        "/v1/projects", "/v1/contracts", "/v1/rate-cards", "/v1/master-data",
-        "/v1/time-entries", "/v1/approvals", "/v1/billing-runs", "/v1/invoices",
-        "/v1/invoices/{invoice_id}", "/v1/invoices/issue", "/v1/exceptions",
-        "/v1/exceptions/retry", "/v1/exceptions/dismiss", "/v1/journal",
-        "/v1/journal/trial-balance", "/v1/dead-letters", "/v1/worker/drain",
-    } <= set(doc["paths"])
-    ingest = doc["paths"]["/v1/time-entries"]["post"]
-    assert set(ingest["requestBody"]["content"]) == {"application/json", "text/csv"}
-    assert "TimeEntriesIn" in doc["components"]["schemas"]
-    assert set(ingest["responses"]["422"]["content"]) == {PROBLEM}
-    assert "HTTPValidationError" not in doc["components"]["schemas"]
-    for path in doc["paths"].values():
-        for operation in path.values():
-            assert operation["summary"] and operation["tags"]

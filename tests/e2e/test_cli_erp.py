@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from hourbridge.cli.app import app
 from support.firm import small_firm_bundle
-from support.odoo import Odoo, imitate_odoo
+from support.odoo import Odoo
+from support.odoo_server import imitate_odoo
 
 runner = CliRunner()
 

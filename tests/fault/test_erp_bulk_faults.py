@@ -45,7 +45,8 @@ from hourbridge.services.journal import publish_journals
 from hourbridge.store import tables as t
 from support.fault import HOURBRIDGE, figure
 from support.firm import small_firm_bundle
-from support.odoo import Faults, Odoo, imitate_odoo
+from support.odoo import Odoo
+from support.odoo_server import Faults, imitate_odoo
 
 DOCUMENTS = int(os.environ.get("HOURBRIDGE_FAULT_ERP_DOCUMENTS", "5000"))
 SEED = int(os.environ.get("HOURBRIDGE_FAULT_SEED", "20261206"))

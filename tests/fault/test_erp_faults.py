@@ -35,7 +35,8 @@ from support.business_central import BusinessCentral
 from support.erp_http import serve
 from support.fault import Firm, Query, expire_leases, figure, time_file
 from support.netsuite import NetSuite
-from support.odoo import Odoo, imitate_odoo
+from support.odoo import Odoo
+from support.odoo_server import imitate_odoo
 
 KILLS = {"odoo": 4}
 KILLS_OTHERS = int(os.environ.get("HOURBRIDGE_TEST_ERP_KILLS", "2"))

@@ -21,7 +21,8 @@ from hourbridge.domain import commands as c
 from hourbridge.formats.erp_profiles import parse_erp_profiles
 from hourbridge.formats.timefile import TimeFile
 from support.fault import Firm, Query, figure, time_file
-from support.odoo import Odoo, imitate_odoo
+from support.odoo import Odoo
+from support.odoo_server import imitate_odoo
 
 PULLERS = int(os.environ.get("HOURBRIDGE_FAULT_PULLERS", "3"))
 

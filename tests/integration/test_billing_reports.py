@@ -13,9 +13,10 @@ from typing import Any
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
 from hourbridge.domain.problems import REASON_OWNERS
+from support.firm import FLOW_ROWS
 
 from .conftest import load
-from .test_flow import ROWS, by_external_id
+from .test_flow import by_external_id
 
 AUG = date(2026, 8, 31)
 
@@ -25,7 +26,7 @@ def _changes(report: Any) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def _bill_august(hb: Hourbridge, ingest: Any) -> Any:
-    ingest(ROWS[:3])  # h1 187.50 + h2 330.00 + h3 45.00 = 562.50 in August
+    ingest(FLOW_ROWS[:3])  # h1 187.50 + h2 330.00 + h3 45.00 = 562.50 in August
     hb.handle(c.ApproveEntries(actor="pm", project="P1", date_to=AUG))
     return hb.handle(c.RunBilling(AUG))
 
@@ -68,7 +69,7 @@ def test_a_credit_between_runs_is_reported_by_the_next_run(loaded: Hourbridge,
     hb.handle(c.IssueInvoices(invoice_ids=(inv["id"],), issue_date=date(2026, 9, 1)))
     hb.handle(c.IssueCreditNote(inv["id"], actor="fin", reason="goodwill", mode="write_off",
                                 issue_date=date(2026, 9, 2)))
-    ingest([ROWS[8]], name="sept.csv")
+    ingest([FLOW_ROWS[8]], name="sept.csv")
     hb.handle(c.ApproveEntries(actor="pm", project="P1"))
     run = hb.handle(c.RunBilling(date(2026, 9, 30)))
     changes = _changes(run)
@@ -82,7 +83,7 @@ def test_a_dry_run_never_consumes_the_comparison(loaded: Hourbridge, ingest: Any
     hb = loaded
     _bill_august(hb, ingest)
     hb.handle(c.ApproveEntries(actor="pm", project="P1"))
-    ingest([ROWS[8]], name="sept.csv")  # 1 h at 90 in September
+    ingest([FLOW_ROWS[8]], name="sept.csv")  # 1 h at 90 in September
     hb.handle(c.ApproveEntries(actor="pm", project="P1"))
     for _ in range(2):  # rehearsed twice: both compare with the last real run
         dry = hb.handle(c.RunBilling(date(2026, 9, 30), dry_run=True))
@@ -97,7 +98,7 @@ def test_a_dry_run_never_consumes_the_comparison(loaded: Hourbridge, ingest: Any
 def test_scopes_compare_with_their_own_last_run(loaded: Hourbridge, ingest: Any) -> None:
     hb = loaded
     _bill_august(hb, ingest)  # over all entities
-    ingest([ROWS[8]], name="sept.csv")
+    ingest([FLOW_ROWS[8]], name="sept.csv")
     hb.handle(c.ApproveEntries(actor="pm", project="P1"))
     first_de = hb.handle(c.RunBilling(date(2026, 9, 30), entity="DE"))
     assert first_de.changes == []  # the DE scope's first run has no baseline
@@ -142,7 +143,7 @@ def test_every_contract_that_made_nothing_says_why(hb: Hourbridge,
         "tasks": [{"code": "DEV", "name": "Development"}],
         "assignments": [{"employee": "E2", "valid_from": "2026-07-01"}]})
     load(hb, bundle)
-    ingest([*ROWS[:3], ("c1", "E2", "P4", "DEV", "2026-08-12", "2", "over")])
+    ingest([*FLOW_ROWS[:3], ("c1", "E2", "P4", "DEV", "2026-08-12", "2", "over")])
     hb.handle(c.ApproveEntries(actor="pm", date_to=AUG))
     hb.handle(c.PlaceHold("project", "P1", "missing_po", "fin", "PO expired"))
     for dry_run in (True, False):
@@ -185,7 +186,7 @@ def test_detail_level_per_contract_changes_lines_not_what_is_billed(
                                                      "valid_from": "2026-07-01"})
         load(hb, bundle)
         if level == "summary":  # two analysts at 90: E2 twice, E3 once
-            ingest([*ROWS[:3], ("x1", "E3", "P1", "DEV", "2026-08-21", "1", "qa"),
+            ingest([*FLOW_ROWS[:3], ("x1", "E3", "P1", "DEV", "2026-08-21", "1", "qa"),
                     ("x2", "E2", "P1", "DEV", "2026-08-22", "0.5", "review")])
             hb.handle(c.ApproveEntries(actor="pm", project="P1", date_to=AUG))
         [inv] = hb.handle(c.RunBilling(AUG)).invoices

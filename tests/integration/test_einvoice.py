@@ -3,8 +3,9 @@ official artefacts (XSD + EN 16931 schematron, see ``support.einvoice``).
 
 A firm with one invoice per VAT case goes the whole path (load, ingest, approve, bill, issue,
 post); every issued invoice is exported through the command line in both syntaxes and
-validated. The demo firm gets the same for every issued invoice; credit notes (not made by
-the flow yet) are checked as documents built directly.
+validated. The demo firm gets the same for every issued invoice, and so do the documents
+corrections make. Documents built directly (the rules catching errors, credit notes):
+``test_einvoice_documents.py``.
 
 Where master data lacks a fact a rule needs, the rule fails and the test names it in
 ``MODEL_GAPS`` (rule id -> the missing field), asserting exactly those failures: when the field
@@ -17,7 +18,6 @@ import copy
 import json
 import xml.etree.ElementTree as ET
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -31,28 +31,16 @@ from hourbridge.domain import commands as c
 from hourbridge.domain.einvoice import (
     PEPPOL_BILLING_PROCESS,
     PEPPOL_BIS3,
-    Address,
-    DocumentKind,
-    EInvoice,
-    InvoiceReference,
-    Line,
-    Party,
-    VatBreakdown,
     from_record,
     render_cii,
     render_ubl,
 )
 from hourbridge.errors import Conflict
-from support.einvoice import Report, Validator
+from support.einvoice import NS, Report, Validator, check, text
 from support.firm import small_firm_bundle
 
 runner = CliRunner()
 FORMATS = ("ubl", "cii")
-NS = {"cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
-      "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
-      "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
-      "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
-      "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"}
 
 # Rules that fail for want of a master-data field (the report lists them with the fix):
 # - BR-CO-26 needs BT-29 seller identifier, BT-30 seller legal registration id or BT-31
@@ -141,16 +129,6 @@ def export_invoice(invoice_id: int, fmt: str, folder: Path) -> bytes:
     assert result.exit_code == 0, result.output
     assert [p.name for p in folder.iterdir() if p.name.endswith(".tmp")] == []
     return path.read_bytes()
-
-
-def check(report: Report, expected_failures: set[str] | frozenset[str] = frozenset()) -> None:
-    """No schema error, and exactly the expected failed rules (none unless a model gap)."""
-    assert report.schema_errors == [], report.explain()
-    assert report.failed_ids == set(expected_failures), report.explain()
-
-
-def text(xml: bytes, path: str) -> list[str]:
-    return [el.text or "" for el in ET.fromstring(xml).findall(path, NS)]
 
 
 def test_every_vat_case_exports_valid_ubl_and_cii(
@@ -275,93 +253,6 @@ def test_stdout_is_the_same_document(issued: dict[str, Any], cli_db: Path) -> No
 
 
 # --- the validator is not blind ------------------------------------------------------------
-def seller(vat_id: str | None = "DE811000004") -> Party:
-    return Party("Beispiel Beratung GmbH", Address("DE"), vat_id=vat_id)
-
-
-def document(**changes: Any) -> EInvoice:
-    lines = (Line("1", "P1 / DEV — senior @ 150.00 EUR/h", Decimal("1.25"), Decimal("150"),
-                  Decimal("187.50"), "S", Decimal(19)),
-             Line("2", "P1 / DEV — analyst @ 90.00 EUR/h", Decimal("0.5"), Decimal("90"),
-                  Decimal("45.00"), "S", Decimal(19)))
-    fields: dict[str, Any] = dict(
-        number="DE-000001", issue_date=date(2026, 11, 2), currency="EUR", seller=seller(),
-        buyer=Party("Acme AG", Address("DE"), vat_id="DE123456789"), lines=lines,
-        vat_breakdown=(VatBreakdown("S", Decimal(19), Decimal("232.50"), Decimal("44.18")),),
-        line_total=Decimal("232.50"), tax_total=Decimal("44.18"), total=Decimal("276.68"),
-        due_date=date(2026, 11, 16), payment_terms="Due on 2026-11-16.")
-    fields.update(changes)
-    return EInvoice(**fields)
-
-
-@pytest.mark.parametrize("render", [render_ubl, render_cii], ids=FORMATS)
-def test_the_rules_catch_a_missing_seller_vat_id_and_a_wrong_total(
-        validator: Validator, render: Any) -> None:
-    check(validator.validate(render(document())))
-    assert "BR-S-02" in validator.validate(render(document(seller=seller(None)))).failed_ids
-    wrong = render(document()).replace(b">276.68<", b">276.69<")
-    assert {"BR-CO-15"} <= validator.validate(wrong).failed_ids
-
-
-# --- credit notes --------------------------------------------------------------------------
-CREDITED = InvoiceReference("DE-000001", date(2026, 11, 2))
-
-
-@pytest.mark.parametrize("render", [render_ubl, render_cii], ids=FORMATS)
-def test_credit_note_is_a_ubl_credit_note_and_cii_381_with_its_invoice(
-        validator: Validator, render: Any) -> None:
-    note = document(number="DE-000002", kind=DocumentKind.CREDIT_NOTE,
-                    billing_reference=CREDITED, notes=("Hours of 2026-08-20 were billed twice.",))
-    xml = render(note)
-    check(validator.validate(xml))
-    root = ET.fromstring(xml)
-    if render is render_ubl:
-        assert root.tag.endswith("}CreditNote")
-        assert text(xml, "cbc:CreditNoteTypeCode") == ["381"]
-        assert text(xml, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID") == [
-            "DE-000001"]
-        assert text(xml, "cac:CreditNoteLine/cbc:CreditedQuantity") == ["1.25", "0.5"]
-    else:
-        assert text(xml, "rsm:ExchangedDocument/ram:TypeCode") == ["381"]
-        assert text(xml, "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
-                         "ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == ["DE-000001"]
-
-
-def test_credit_note_record_from_the_read_side_becomes_a_credit_note(
-        validator: Validator) -> None:
-    """When the invoices table has ``kind`` and ``credits``, the read side adds the credited
-    invoice; a store keeping credits negative is turned to EN 16931's positive amounts."""
-    record: dict[str, Any] = {
-        "invoice": {"id": 7, "kind": "credit_note", "credits": 1, "reason": "Billed twice.",
-                    "number": "DE-000002", "status": "issued", "entity": "DE",
-                    "contract": "K1", "customer": "ACME", "currency": "EUR",
-                    "period": "2026-08", "issue_date": "2026-11-20",
-                    "due_date": "2026-11-20", "net": "-45.00", "tax_code": "standard",
-                    "tax_category": "S", "tax_exemption_code": None, "tax_rate": "0.19",
-                    "tax": "-8.55", "total": "-53.55", "tax_note": "",
-                    "snapshot": {
-                        "version": 1, "functional_currency": "EUR",
-                        "seller": {"name": "Beispiel Beratung GmbH", "country": "DE",
-                                   "vat_id": "DE811000004"},
-                        "buyer": {"name": "Acme AG", "country": "DE",
-                                  "vat_id": "DE123456789"},
-                        "due_date": "2026-11-20", "purchase_order": None}},
-        "lines": [{"line_no": 1, "description": "P1 / DEV — analyst @ 90.00 EUR/h",
-                   "quantity_hours": "-0.5", "rate": "90", "amount": "-45.00"}],
-        "credited_invoice": {"number": "DE-000001", "issue_date": "2026-11-02"},
-    }
-    note = from_record(record)
-    assert note.kind is DocumentKind.CREDIT_NOTE and note.billing_reference == CREDITED
-    assert (note.line_total, note.tax_total, note.total) == (
-        Decimal("45.00"), Decimal("8.55"), Decimal("53.55"))
-    assert note.lines[0].quantity == Decimal("0.5") and note.notes == ("Billed twice.",)
-    for render in (render_ubl, render_cii):
-        check(validator.validate(render(note)))
-    record["invoice"] = {**record["invoice"], "status": "draft", "number": None}
-    with pytest.raises(Conflict, match="only issued invoices"):
-        from_record(record)
-
-
 # --- the demo firm -------------------------------------------------------------------------
 def test_every_issued_demo_invoice_is_a_valid_e_invoice(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validator: Validator) -> None:

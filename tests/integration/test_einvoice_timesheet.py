@@ -20,9 +20,10 @@ from hourbridge.domain import commands as c
 from hourbridge.domain.einvoice import DocumentKind, render_cii, render_ubl
 from hourbridge.domain.einvoice.timesheet import timesheet_attachment
 from hourbridge.formats.timefile import TimeFile
-from support.einvoice import Validator
+from support.einvoice import NS, Validator, check, text
 
-from .test_einvoice import CREDITED, NS, check, document, export_invoice, text, vat_case_bundle
+from .test_einvoice import export_invoice, vat_case_bundle
+from .test_einvoice_documents import CREDITED, document
 
 AGREEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement"
 ROWS = [

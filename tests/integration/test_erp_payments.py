@@ -23,7 +23,8 @@ from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
 from hourbridge.formats.erp_profiles import parse_erp_profiles
 from support.api import api_client
-from support.odoo import Odoo, imitate_odoo
+from support.odoo import Odoo
+from support.odoo_server import imitate_odoo
 
 ACCOUNTS = {"1210": "1210", "4000": "4000"}
 ROWS = [(f"h{i}", "E1" if i % 2 else "E2", "P1", "DEV", f"2026-{m:02d}-{d:02d}", "1.5", "work")

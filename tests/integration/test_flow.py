@@ -1,4 +1,5 @@
-"""The whole path on a real database: load → ingest → approve → bill → issue → post."""
+"""The whole path on a real database: load → ingest → approve → bill → issue → post. Holds
+and credit notes on the way: ``test_flow_holds_credits.py``."""
 
 from __future__ import annotations
 
@@ -12,18 +13,7 @@ from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
 from hourbridge.errors import Conflict, InvalidInput
 from hourbridge.formats.timefile import TimeFile
-
-ROWS = [
-    ("h1", "E1", "P1", "DEV", "2026-08-10", "1.10", "design"),   # 15-min up: 1.25 h at 150
-    ("h2", "E1", "P1", "DEV", "2026-08-20", "2", "build"),       # after the rate change: 165
-    ("h3", "E2", "P1", "DEV", "2026-08-20", "0.5", "test"),      # analyst 90
-    ("h4", "E1", "P1", "TRAVEL", "2026-08-20", "3", "train"),    # non-billable task
-    ("h5", "E1", "INT", "ADMIN", "2026-08-21", "1", "timesheets"),  # no contract: internal
-    ("h6", "E9", "P1", "DEV", "2026-08-21", "1", "x"),           # unknown_employee
-    ("h7", "E3", "P1", "DEV", "2026-08-21", "1", "x"),           # not_assigned
-    ("h8", "E1", "P1", "DEV", "2026-06-15", "1", "old"),         # locked_period
-    ("h9", "E2", "P1", "DEV", "2026-09-02", "1", "sept"),        # September: 90
-]
+from support.firm import FLOW_ROWS
 
 
 def by_external_id(hb: Hourbridge) -> dict[str, dict[str, Any]]:
@@ -32,7 +22,7 @@ def by_external_id(hb: Hourbridge) -> dict[str, dict[str, Any]]:
 
 def test_whole_path(loaded: Hourbridge, ingest: Any) -> None:
     hb = loaded
-    report = ingest(ROWS)
+    report = ingest(FLOW_ROWS)
     assert (report.rows, report.accepted, report.rejected) == (9, 6, 3)
     assert hb.queries.exceptions_by_reason() == {
         "locked_period": 1, "not_assigned": 1, "unknown_employee": 1}
@@ -93,8 +83,8 @@ def test_whole_path(loaded: Hourbridge, ingest: Any) -> None:
 
 
 def test_same_payload_twice_adds_nothing(loaded: Hourbridge, ingest: Any) -> None:
-    first = ingest(ROWS[:3])
-    second = ingest(ROWS[:3])
+    first = ingest(FLOW_ROWS[:3])
+    second = ingest(FLOW_ROWS[:3])
     assert first.accepted == 3 and not first.duplicate_payload
     assert second.duplicate_payload and second.inbox_id == first.inbox_id
     assert loaded.queries.inbox()["payloads"] == 1
@@ -103,8 +93,8 @@ def test_same_payload_twice_adds_nothing(loaded: Hourbridge, ingest: Any) -> Non
 
 def test_same_rows_in_another_file_are_unchanged_and_copies_are_duplicates(
         loaded: Hourbridge, ingest: Any) -> None:
-    ingest(ROWS[:2], name="a.csv")
-    again = ingest([*ROWS[:2], ("h1-copy", "E1", "P1", "DEV", "2026-08-10", "1.10", "design")],
+    ingest(FLOW_ROWS[:2], name="a.csv")
+    again = ingest([*FLOW_ROWS[:2], ("h1-copy", "E1", "P1", "DEV", "2026-08-10", "1.10", "design")],
                    name="b.csv")
     assert (again.unchanged, again.accepted, again.rejected) == (2, 0, 1)
     assert again.reasons == {"duplicate_entry": 1}
@@ -113,7 +103,7 @@ def test_same_rows_in_another_file_are_unchanged_and_copies_are_duplicates(
 def test_revision_replaces_unapproved_entry_and_never_approved_one(
         loaded: Hourbridge, ingest: Any) -> None:
     hb = loaded
-    ingest(ROWS[:2])
+    ingest(FLOW_ROWS[:2])
     header = "external_id,employee,project,task,date,hours,notes,revision"
     from hourbridge.domain import commands as cmd
 
@@ -134,7 +124,7 @@ def test_revision_replaces_unapproved_entry_and_never_approved_one(
 def test_exception_retry_after_master_data_fix(loaded: Hourbridge, ingest: Any, load_bundle: Any,
                                                small_bundle: dict[str, Any]) -> None:
     hb = loaded
-    ingest([ROWS[6]])  # E3 not assigned to P1
+    ingest([FLOW_ROWS[6]])  # E3 not assigned to P1
     [item] = hb.queries.exceptions()
     assert (item["reason"], item["owner_role"]) == ("not_assigned", "project_manager")
     still = hb.handle(c.RetryExceptions((item["id"],)))
@@ -149,7 +139,7 @@ def test_exception_retry_after_master_data_fix(loaded: Hourbridge, ingest: Any, 
 
 
 def test_dismiss_needs_a_note(loaded: Hourbridge, ingest: Any) -> None:
-    ingest([ROWS[5]])
+    ingest([FLOW_ROWS[5]])
     [item] = loaded.queries.exceptions()
     with pytest.raises(InvalidInput):
         loaded.handle(c.DismissExceptions((item["id"],), "fin", " "))
@@ -175,7 +165,7 @@ def test_bundle_is_all_or_nothing_and_idempotent(hb: Hourbridge, load_bundle: An
 def test_issue_in_closed_period_is_refused_and_numbers_stay_gapless(
         loaded: Hourbridge, ingest: Any) -> None:
     hb = loaded
-    ingest(ROWS[:3])
+    ingest(FLOW_ROWS[:3])
     hb.handle(c.ApproveEntries(actor="pm", project="P1"))
     hb.handle(c.RunBilling(date(2026, 8, 31)))
     with pytest.raises(Conflict):
@@ -193,7 +183,7 @@ def test_issuing_unknown_or_issued_invoices(loaded: Hourbridge, ingest: Any) -> 
     from hourbridge.errors import NotFound
 
     hb = loaded
-    ingest(ROWS[:3])
+    ingest(FLOW_ROWS[:3])
     hb.handle(c.ApproveEntries(actor="pm", project="P1"))
     [inv] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
     with pytest.raises(NotFound):
@@ -220,111 +210,6 @@ def test_master_data_snapshot_is_cached_until_a_load_changes_it(
     assert fresh is not first and fresh.projects["P1"].status.value == "closed"
 
 
-def test_missing_vat_id_holds_the_invoice_until_master_data_is_fixed(
-        loaded: Hourbridge, ingest: Any, load_bundle: Any, small_bundle: dict[str, Any]) -> None:
-    hb = loaded
-    acme = small_bundle["customers"][0]
-    acme.update(country="FR", vat_id=None)
-    load_bundle(small_bundle)
-    ingest(ROWS[:3])
-    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
-    held = hb.handle(c.RunBilling(date(2026, 8, 31)))
-    assert held.invoices == [] and {s["reason"] for s in held.skipped} == {"missing_vat_id"}
-    again = hb.handle(c.RunBilling(date(2026, 8, 31)))
-    assert len(again.skipped) == 3
-    [item] = hb.queries.exceptions(reason="missing_vat_id")  # one, not one per run
-    assert item["owner_role"] == "finance" and "K1" in item["location"]
-    acme["vat_id"] = "FR40303265045"
-    load_bundle(small_bundle)
-    [inv] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
-    assert (inv["tax"], inv["total"]) == ("0.00", inv["net"])
-    detail = hb.queries.invoice(inv["id"])
-    assert detail is not None and detail["tax_code"] == "reverse_charge"
-    assert "Article 196" in detail["tax_note"]
-    assert hb.queries.exceptions(reason="missing_vat_id") == []
-
-
-def test_holds_keep_work_out_of_billing_until_released(loaded: Hourbridge,
-                                                        ingest: Any) -> None:
-    from hourbridge.errors import NotFound
-
-    hb = loaded
-    ingest(ROWS[:3])
-    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
-    with pytest.raises(NotFound):
-        hb.handle(c.PlaceHold("customer", "GHOST", "credit_hold", "ar"))
-    with pytest.raises(InvalidInput):
-        hb.handle(c.PlaceHold("customer", "ACME", "bad_reason", "ar"))
-    hold = hb.handle(c.PlaceHold("customer", "ACME", "credit_hold", "ar", "overdue 90 days"))
-    held = hb.handle(c.RunBilling(date(2026, 8, 31)))
-    assert held.invoices == [] and held.held == 3
-    assert {s["reason"] for s in held.skipped} == {"on_hold"}
-    [listed] = hb.queries.holds()
-    assert (listed["owner_role"], listed["note"]) == ("credit_controller", "overdue 90 days")
-    entry_id = by_external_id(hb)["h1"]["id"]
-    hb.handle(c.PlaceHold("entry", str(entry_id), "dispute", "am"))
-    with pytest.raises(InvalidInput):
-        hb.handle(c.ReleaseHold(hold, "ar", ""))
-    hb.handle(c.ReleaseHold(hold, "ar", "paid"))
-    [inv] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
-    assert inv["entries"] == 2  # the disputed entry still waits
-    with pytest.raises(NotFound):
-        hb.handle(c.ReleaseHold(hold, "ar", "again"))
-
-
-def _issued(hb: Hourbridge, ingest: Any) -> dict[str, Any]:
-    ingest(ROWS[:3])
-    hb.handle(c.ApproveEntries(actor="pm", project="P1"))
-    [inv] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
-    hb.handle(c.IssueInvoices(invoice_ids=(inv["id"],)))
-    detail = hb.queries.invoice(inv["id"])
-    assert detail is not None
-    return detail
-
-
-def test_credit_in_full_releases_everything_and_rebills(loaded: Hourbridge,
-                                                        ingest: Any) -> None:
-    hb = loaded
-    inv = _issued(hb, ingest)
-    note = hb.handle(c.IssueCreditNote(inv["id"], "finance", "wrong rate agreed"))
-    assert (note.number, str(note.net), str(note.tax)) == ("DE-000002", inv["net"], inv["tax"])
-    assert {e["billing"] for e in hb.queries.entries()
-            if e["external_id"] in ("h1", "h2", "h3")} == {"credited"}
-    with pytest.raises(Conflict, match="in full"):
-        hb.handle(c.IssueCreditNote(inv["id"], "finance", "again"))
-    [rebill] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
-    assert rebill["net"] == inv["net"] and rebill["entries"] == 3
-    hb.handle(c.IssueInvoices(all_drafts=True))
-    hb.worker.drain()
-    balances = {r["account"]: Decimal(r["balance"]) for r in hb.queries.trial_balance()}
-    assert balances["1210"] == 0  # WIP restored by the credit, relieved again by the rebill
-    assert balances["1200"] == Decimal(inv["total"])  # invoice - credit + rebill
-    assert balances["4000"] == -Decimal(inv["net"])
-
-
-def test_partial_credit_by_quantity_and_write_off(loaded: Hourbridge, ingest: Any) -> None:
-    hb = loaded
-    inv = _issued(hb, ingest)
-    senior2 = next(ln for ln in inv["lines"] if ln["rate_row"] == "senior-2")  # 2 h at 165
-    with pytest.raises(InvalidInput, match="creditable"):
-        hb.handle(c.IssueCreditNote(inv["id"], "f", "too much",
-                                    ((senior2["line_no"], 7201),)))
-    half = hb.handle(c.IssueCreditNote(inv["id"], "f", "half an hour disputed",
-                                       ((senior2["line_no"], 1800),), mode="write_off"))
-    assert (str(half.net), str(half.tax)) == ("82.50", "15.68")
-    h2 = by_external_id(hb)["h2"]
-    assert (h2["billing"], h2["worked_seconds"]) == ("invoiced", 7200)  # worked time intact
-    run = hb.handle(c.RunBilling(date(2026, 8, 31)))
-    assert run.invoices == []  # written off: never billed again
-    rest = hb.handle(c.IssueCreditNote(inv["id"], "f", "close it"))
-    assert half.net + rest.net == Decimal(inv["net"])  # parts sum to the invoice exactly
-    assert half.tax + rest.tax == Decimal(inv["tax"])
-    hb.worker.drain()
-    balances = {r["account"]: Decimal(r["balance"]) for r in hb.queries.trial_balance()}
-    assert balances["1200"] == 0 and balances["2200"] == 0
-    assert balances["1210"] == Decimal("480.00")  # 562.50 less the 82.50 written off
-
-
 def test_planner_statistics_refresh_after_large_writes(loaded: Hourbridge, ingest: Any,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """With the threshold at one row, every bulk write is followed by ANALYZE (PostgreSQL);
@@ -333,7 +218,7 @@ def test_planner_statistics_refresh_after_large_writes(loaded: Hourbridge, inges
 
     monkeypatch.setattr(bulk, "ANALYZE_AFTER_ROWS", 1)
     hb = loaded
-    assert ingest(ROWS[:3]).accepted == 3
+    assert ingest(FLOW_ROWS[:3]).accepted == 3
     hb.handle(c.ApproveEntries(actor="pm", project="P1"))
     [inv] = hb.handle(c.RunBilling(date(2026, 8, 31))).invoices
     assert hb.handle(c.IssueInvoices(invoice_ids=(inv["id"],))).issued[0]["number"]
@@ -357,13 +242,13 @@ def test_work_rounded_to_nothing_is_invoiced_at_zero_hours(
 
 def test_dry_run_shows_what_changed_since_the_last_run(loaded: Hourbridge, ingest: Any) -> None:
     hb = loaded
-    ingest(ROWS[:2])
+    ingest(FLOW_ROWS[:2])
     hb.handle(c.ApproveEntries(actor="pm", entry_ids=(by_external_id(hb)["h1"]["id"],)))
     first = hb.handle(c.RunBilling(date(2026, 9, 30), dry_run=True))
     assert first.changes == []  # nothing to compare with yet
     hb.handle(c.RunBilling(date(2026, 9, 30)))  # h1: 1.25 h at 150 = 187.50
     hb.handle(c.ApproveEntries(actor="pm", project="P1"))  # h2 approved meanwhile
-    ingest([ROWS[8]], name="sept.csv")
+    ingest([FLOW_ROWS[8]], name="sept.csv")
     hb.handle(c.ApproveEntries(actor="pm", project="P1"))
     second = hb.handle(c.RunBilling(date(2026, 9, 30), dry_run=True))
     changes = {(ch["contract"], ch["period"]): ch for ch in second.changes}
@@ -382,7 +267,7 @@ def test_write_down_before_billing_is_kept_booked_and_billed(loaded: Hourbridge,
     from hourbridge.errors import NotFound
 
     hb = loaded
-    ingest(ROWS[:3])
+    ingest(FLOW_ROWS[:3])
     hb.handle(c.ApproveEntries(actor="pm", project="P1"))
     h2 = by_external_id(hb)["h2"]  # 2 h at 165 = 330.00 booked
     with pytest.raises(InvalidInput):

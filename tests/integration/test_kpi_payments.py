@@ -21,7 +21,8 @@ from hourbridge.domain import commands as c
 from hourbridge.formats.erp_profiles import parse_erp_profiles
 from hourbridge.observability.kpis import kpi_report
 from support.api import api_client
-from support.odoo import Odoo, imitate_odoo
+from support.odoo import Odoo
+from support.odoo_server import imitate_odoo
 
 ROWS = [(f"h{i}", "E1" if i % 2 else "E2", "P1", "DEV", f"2026-{m:02d}-{d:02d}", "1.5", "work")
         for i, (m, d) in enumerate([(7, 6), (7, 14), (8, 3), (8, 20), (9, 8), (9, 21)])]

@@ -1,5 +1,6 @@
 """The API under test with a credential: ``api_client(hb)`` is ``api_client(hb)``
-whose requests carry an API key of ``role``, made through the access service."""
+whose requests carry an API key of ``role``, made through the access service; ``problem``
+checks an RFC 9457 problem answer."""
 
 from __future__ import annotations
 
@@ -35,3 +36,16 @@ def actor(client: TestClient) -> str:
     """Who the API records as acting for ``client``'s key (never a body's ``actor``)."""
     key_id = client.headers["authorization"].split("_")[1]
     return f"key:{key_id} (tests)"
+
+
+PROBLEM = "application/problem+json"
+
+
+def problem(r: Any, status: int) -> dict[str, Any]:
+    """The body of an RFC 9457 problem answer of ``status``, its members checked."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = r.json()
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert body["status"] == status
+    return body

@@ -13,7 +13,8 @@ What it follows (``/work/shared/samples/d365_finance_ops/`` and CONNECTORS.md se
   ``LedgerJournalNames``, ``MainAccounts``, ``SalesTaxGroups`` and ``Projects``
   (``ProjectID``, ``ProjectName``, ``CustomerAccount``; read only here) with **inferred**
   field names; ``CustTransSettlements`` (a credit note marked against an invoice, one row
-  per side: ``apply_credit``; the entity and its fields **inferred**, read only here).
+  per side: ``apply_credit``; one naming no other invoice for a customer payment: ``pay``;
+  the entity and its fields **inferred**, read only here).
 - Reads see the user's default company only unless ``cross-company=true``; ``$filter``
   (``eq`` joined by ``and``), ``$select``, ``$top``; server-driven paging of ``page_size``
   rows with ``@odata.nextLink`` carrying ``$skiptoken`` (``collection...page.json``).
@@ -105,13 +106,20 @@ class D365:
                                 h["JournalBatchNumber"] and ln["dataAreaId"] == h["dataAreaId"]]}
                 for h in self.rows("LedgerJournalHeaders")]
 
-    def pay(self, invoice_id: int, amount: Decimal) -> None:
-        """The posting batch posted the invoice and the customer paid ``amount``."""
+    def pay(self, invoice_id: int, amount: Decimal, on: str) -> None:
+        """The posting batch posted the invoice and a customer payment (a payment journal,
+        no second document) was settled against it for ``amount``: one
+        ``CustTransSettlements`` row naming no other invoice (an Int64 field is never null
+        in F&O: 0), and its open amount less it."""
         with self._lock:
             head = next(h for h in self.rows("FreeTextInvoiceHeaders")
                         if h["InvoiceIdentifier"] == invoice_id)
             head["IsPosted"] = "Yes"
             head["InvoiceOpenAmount"] = float(Decimal(str(head["InvoiceOpenAmount"])) - amount)
+            self.rows("CustTransSettlements").append({
+                "dataAreaId": head["dataAreaId"], "RecId": self._next("rec", 5637144601),
+                "InvoiceIdentifier": invoice_id, "OffsetInvoiceIdentifier": 0,
+                "SettleAmountCur": float(amount), "TransDate": f"{on}T12:00:00Z"})
 
     def apply_credit(self, credit_id: int, invoice_id: int, amount: Decimal,
                      on: str) -> None:

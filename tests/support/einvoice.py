@@ -171,3 +171,22 @@ def _package_dir(module: str) -> Path:
     spec = importlib.util.find_spec(module)
     assert spec is not None and spec.submodule_search_locations, f"{module} is not a package"
     return Path(next(iter(spec.submodule_search_locations)))
+
+
+# the namespaces of both syntaxes, for ElementTree paths in the tests
+NS = {"cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+      "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+      "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+      "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+      "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"}
+
+
+def check(report: Report, expected_failures: set[str] | frozenset[str] = frozenset()) -> None:
+    """No schema error, and exactly the expected failed rules (none unless a model gap)."""
+    assert report.schema_errors == [], report.explain()
+    assert report.failed_ids == set(expected_failures), report.explain()
+
+
+def text(xml: bytes, path: str) -> list[str]:
+    """The text of each element at ``path`` (prefixes of ``NS``)."""
+    return [el.text or "" for el in ET.fromstring(xml).findall(path, NS)]

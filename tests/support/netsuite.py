@@ -34,11 +34,11 @@ What it follows (``/work/shared/samples/CONNECTORS.md`` section 1 and the files 
 - ``job`` (project) records (``entityId``, ``companyName``, ``externalId``, ``parent`` the
   customer, ``subsidiary``; seeded, read only); an invoice's ``job`` must exist and belong to
   its ``entity`` (INF).
-- Rules: an invoice or credit memo needs an existing ``entity``, ``subsidiary``, currency and
-  at least one item line whose ``item`` exists (else ``INVALID_CONTENT`` naming the path);
-  amounts are ``quantity x rate`` rounded to the cent, tax per tax code on the document's
-  net per code, half up (INF); a journal entry needs existing accounts and balanced debits
-  and credits (``USER_ERROR``, INF text).
+- Rules (``support.netsuite_records``): an invoice or credit memo needs an existing
+  ``entity``, ``subsidiary``, currency and at least one item line whose ``item`` exists
+  (else ``INVALID_CONTENT`` naming the path); amounts are ``quantity x rate`` rounded to the
+  cent, tax per tax code on the document's net per code, half up (INF); a journal entry
+  needs existing accounts and balanced debits and credits (``USER_ERROR``, INF text).
 
 Faults: ``throttle`` next n requests answer 429; ``unavailable`` next n answer 503;
 ``drop_after_commit`` next n transaction writes commit and close the connection unanswered;
@@ -54,38 +54,22 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import jwt
 
 from support.erp_http import DROP, Reply, Request, problem_reply
+from support.netsuite_records import TRANSACTIONS, Refusal, error, validate
 
-CENT = Decimal("0.01")
 RECORD = "/services/rest/record/v1/"
 JOB = "/services/rest/async/v1/job/"
 TOKEN = "/services/rest/auth/oauth2/v1/token"
-TRANSACTIONS = ("invoice", "creditmemo", "journalentry")
 EID = re.compile(r"^[A-Za-z0-9_\-]+$")
 SUITEQL = "/services/rest/query/v1/suiteql"
 TYPES = {"invoice": "CustInvc", "creditmemo": "CustCred"}  # SuiteQL transaction types
 QUERY = re.compile(r"FROM NextTransactionLineLink WHERE linktype = 'Payment' AND "
                    r"\(previousdoc = (\d+) OR nextdoc = (\d+)\)")
-
-
-def error(status: int, code: str, detail: str, path: str | None = None,
-          title: str = "Bad Request", **headers: str) -> Reply:
-    item = {"detail": detail, "o:errorCode": code}
-    if path:
-        item["o:errorPath"] = path
-    return problem_reply(status, {"type": "https://www.w3.org/Protocols/rfc2616/"
-                                  "rfc2616-sec10.html", "title": title, "status": status,
-                                  "o:errorDetails": [item]}, **headers)
-
-
-class Refusal(Exception):
-    def __init__(self, reply: Reply) -> None:
-        self.reply = reply
 
 
 @dataclass
@@ -301,7 +285,7 @@ class NetSuite:
         return self._write(record, body, None)
 
     def _write(self, record: str, body: dict[str, Any], rid: str | None) -> Reply:
-        row = self._validate(record, body)
+        row = validate(self.records, record, body)
         if rid is None:
             rid = self._add(record, row)
             if record in TRANSACTIONS and not row.get("tranId"):
@@ -315,74 +299,6 @@ class NetSuite:
             self.drop_after_commit -= 1
             return DROP
         return Reply(204, None, {"Location": self._location(record, rid)})
-
-    def _need(self, record: str, ref: Any, path: str) -> dict[str, Any]:
-        rid = ref.get("id") if isinstance(ref, dict) else None
-        row = self.records.get(record, {}).get(str(rid))
-        if row is None:
-            raise Refusal(error(400, "INVALID_CONTENT", "Error while accessing resource: You "
-                                f"have entered an Invalid Field Value {rid} for the following "
-                                f"field: {path.rsplit('.', 1)[-1]}", path))
-        return row
-
-    def _validate(self, record: str, body: dict[str, Any]) -> dict[str, Any]:
-        row = dict(body)
-        if record == "customer":
-            if not body.get("companyName"):
-                raise Refusal(error(400, "USER_ERROR", "Please enter value(s) for: Company "
-                                    "Name", "companyName"))
-            self._need("subsidiary", body.get("subsidiary"), "subsidiary")
-            return row
-        if record not in TRANSACTIONS:
-            raise Refusal(error(400, "INVALID_REQUEST", f"writing {record} is not imitated"))
-        self._need("subsidiary", body.get("subsidiary"), "subsidiary")
-        currency = self._need("currency", body.get("currency"), "currency")
-        row["currencySymbol"] = currency["symbol"]
-        if record == "journalentry":
-            lines = (body.get("line") or {}).get("items") or []
-            if not lines:
-                raise Refusal(error(400, "USER_ERROR", "You must enter at least one line "
-                                    "item for this transaction.", "line"))
-            debit = credit = Decimal(0)
-            for i, ln in enumerate(lines):
-                self._need("account", ln.get("account"), f"line.items[{i}].account")
-                debit += Decimal(str(ln.get("debit", 0)))
-                credit += Decimal(str(ln.get("credit", 0)))
-            if debit != credit:
-                raise Refusal(error(400, "USER_ERROR", "The transaction is out of balance: "
-                                    f"debits {debit}, credits {credit}."))
-            row["total"] = debit
-            return row
-        customer = self._need("customer", body.get("entity"), "entity")
-        if body.get("job") is not None:  # the invoice's project: one of its customer's
-            job = self._need("job", body["job"], "job")
-            if str((job.get("parent") or {}).get("id")) != customer["id"]:
-                raise Refusal(error(400, "USER_ERROR", f"Project {job['id']} does not belong "
-                                    f"to customer {customer['id']}.", "job"))
-        lines = (body.get("item") or {}).get("items") or []
-        if not lines:
-            raise Refusal(error(400, "USER_ERROR", "You must enter at least one line item "
-                                "for this transaction.", "item"))
-        nets: dict[Decimal, Decimal] = {}
-        subtotal = Decimal(0)
-        for i, ln in enumerate(lines):
-            self._need("serviceitem", ln.get("item"), f"item.items[{i}].item")
-            if "quantity" not in ln or "rate" not in ln:
-                raise Refusal(error(400, "USER_ERROR", "Please enter value(s) for: Quantity, "
-                                    "Rate", f"item.items[{i}]"))
-            amount = (Decimal(str(ln["quantity"])) * Decimal(str(ln["rate"]))).quantize(
-                CENT, ROUND_HALF_UP)
-            ln["amount"] = amount
-            rate = (self._need("salestaxitem", ln["taxCode"], f"item.items[{i}].taxCode")
-                    ["rate"] if ln.get("taxCode") else Decimal(0))
-            nets[rate] = nets.get(rate, Decimal(0)) + amount
-            subtotal += amount
-        tax = sum(((net * rate / 100).quantize(CENT, ROUND_HALF_UP)
-                   for rate, net in nets.items()), Decimal(0))
-        row.update(subtotal=subtotal, taxTotal=tax, total=subtotal + tax,
-                   amountRemaining=subtotal + tax, status={"id": "A", "refName": "Open"},
-                   entity={"id": customer["id"], "refName": customer["companyName"]})
-        return row
 
     def _show(self, record: str, row: dict[str, Any]) -> dict[str, Any]:
         out = {k: (float(v) if isinstance(v, Decimal) else v) for k, v in row.items()

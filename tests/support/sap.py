@@ -34,7 +34,8 @@ What it follows (``/work/shared/samples/sap_s4hana/``, CONNECTORS.md section 4):
   error (``error.odata_v4.json``: the shape is INF). Billing documents keep the request's
   ``PurchaseOrderByCustomer`` and amounts (INF); billing one posts its accounting
   document's customer item (``A_JournalEntryItemBasic``, ``ReferenceDocument``; INF, no tax
-  determined), and ``apply_credit`` clears a credit memo against an invoice in part.
+  determined), ``apply_credit`` clears a credit memo against an invoice in part (AB) and
+  ``pay`` posts a customer payment against one in part (DZ).
 - ``$filter`` ``eq`` joined by ``and``; ``$top``; ``$select``.
 
 Faults: ``drop_after_commit`` documents posted (journal entries, billing document requests,
@@ -52,17 +53,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
-from xml.etree import ElementTree as ET
 
 from .erp_server import DROP, Reply, Request
+from .sap_soap import BDR_PATH, SOAP_PATH, billing_request, journal_entry
 
-SOAP_PATH = "/sap/bc/srt/scs_ext/sap/journalentrycreaterequestconfi"
-BDR_PATH = "/sap/bc/srt/scs_ext/sap/billingdocumentrequest_in"
-SDBIL = "http://sap.com/xi/SD-BIL"
 V2 = "/sap/opu/odata/sap/"
 V4 = "/sap/opu/odata4/sap/api_billingdocument/srvd_a2x/sap/billingdocument/0001/"
-ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-SFIN = "http://sap.com/xi/SAPSCORE/SFIN"
 
 
 @dataclass
@@ -108,20 +104,29 @@ class Sap:
         """A credit memo cleared against an invoice for ``amount`` (partial-payment
         method, INF as in the sink): one clearing journal entry (type AB) with a customer
         item naming each document's accounting document in ``InvoiceReference``."""
+        self._clear("AB", ((invoice, -amount), (credit, amount)), on)
+
+    def pay(self, invoice: str, amount: Decimal, on: str) -> None:
+        """A customer payment of ``amount`` posted against an invoice in part (incoming
+        payment, partial-payment method, INF as in the sink): one journal entry of type DZ
+        whose customer item names the invoice's accounting document."""
+        self._clear("DZ", ((invoice, -amount),), on)
+
+    def _clear(self, kind: str, sides: tuple[tuple[str, Decimal], ...], on: str) -> None:
         with self._lock:
             number = f"{100000000 + next(self._ids):010d}"
             ms = int(datetime.fromisoformat(on).replace(tzinfo=UTC).timestamp() * 1000)
-            for n, (billing, sign) in enumerate(((invoice, -1), (credit, 1)), 1):
+            for n, (billing, amount) in enumerate(sides, 1):
                 [own] = [i for i in self.receivable_items
                          if i.get("ReferenceDocument") == billing]
                 self.receivable_items.append({
                     "CompanyCode": own["CompanyCode"], "FiscalYear": on[:4],
                     "AccountingDocument": number, "AccountingDocumentItem": str(n),
-                    "AccountingDocumentType": "AB", "FinancialAccountType": "D",
+                    "AccountingDocumentType": kind, "FinancialAccountType": "D",
                     "PostingDate": f"/Date({ms})/", "ReferenceDocument": number,
                     "InvoiceReference": own["AccountingDocument"],
                     "InvoiceReferenceFiscalYear": own["FiscalYear"],
-                    "AmountInTransactionCurrency": f"{sign * amount:.2f}"})
+                    "AmountInTransactionCurrency": f"{amount:.2f}"})
 
     def expire_sessions(self) -> None:
         with self._lock:
@@ -144,9 +149,9 @@ class Sap:
                 self.unavailable -= 1
                 return Reply(503, "Service Unavailable", {"Retry-After": "0"})
             if request.path == SOAP_PATH and request.method == "POST":
-                reply = self._soap(request)
+                reply = journal_entry(self, request)
             elif request.path == BDR_PATH and request.method == "POST":
-                reply = self._billing_request(request)
+                reply = billing_request(self, request)
                 if self.drop_request_answers > 0:
                     self.drop_request_answers -= 1
                     return DROP
@@ -286,109 +291,6 @@ class Sap:
             following = f"{base}?" + urlencode({**{k: v for k, v in q.items()
                                                    if k != "$skiptoken"}, "$skiptoken": end})
         return page, following
-
-    # --- SOAP ---------------------------------------------------------------------------
-    def _billing_request(self, request: Request) -> Reply:
-        try:
-            root = ET.fromstring(request.body)
-            billable = root.find(f"{{{ENV}}}Body/{{{SDBIL}}}BillingDocumentRequest/"
-                                 "BillableDocument")
-            if billable is None:
-                raise ET.ParseError("no BillableDocument")
-        except ET.ParseError as exc:
-            return _fault(str(exc))
-        items = billable.findall("BillableDocumentItem")
-        first = items[0] if items else ET.Element("none")
-        ref, sold_to = first.findtext("PurchaseOrderByCustomer"), first.findtext("SoldToParty")
-        net = sum((Decimal(i.findtext("BillingQuantity") or "0")
-                   * Decimal(i.findtext("PricingElement/ConditionRateValue") or "0")
-                   for i in items), Decimal(0))
-        if not items:
-            self.monitor.append("Enter at least one billable item")
-        elif sold_to not in {p["BusinessPartner"] for p in self.partners} | {"10100001"}:
-            self.monitor.append(f"V1/112 Sold-to party {sold_to} not maintained for sales area "
-                                f"{first.findtext('SalesOrganization')}")
-        elif any(r["PurchaseOrderByCustomer"] == ref for r in self.billing_requests):
-            self.monitor.append(f"Reference {ref} already has a billing document request")
-        else:
-            number = self.add_billing_request(
-                str(ref), net, first.findtext("PricingElement/ConditionCurrency") or "",
-                str(sold_to))
-            self.billing_requests[-1].update(
-                _hidden=self.request_delay_reads,
-                SalesOrganization=first.findtext("SalesOrganization") or "1010",
-                _items=[{"Product": i.findtext("Product"),
-                         "ProjectReference": i.findtext("ProjectReference"),
-                         "Text": i.findtext("BillingDocumentItemText")} for i in items])
-            self.monitor.append(f"Billing document request {number} created for {ref}")
-        return Reply(202, "", {"Content-Type": "text/xml"})
-
-    def _soap(self, request: Request) -> Reply:
-        try:
-            root = ET.fromstring(request.body)
-            entry = root.find(f"{{{ENV}}}Body/{{{SFIN}}}JournalEntryBulkCreateRequest/"
-                              "JournalEntryCreateRequest/JournalEntry")
-            if entry is None:
-                raise ET.ParseError("no JournalEntry")
-        except ET.ParseError as exc:
-            return _fault(str(exc))
-
-        def text(node: ET.Element, tag: str) -> str:
-            found = node.find(tag)
-            return (found.text or "") if found is not None else ""
-
-        company = text(entry, "CompanyCode")
-        notes = []
-        items = []
-        if company not in self.company_codes:
-            notes.append(f"Company code {company} does not exist")
-        total = Decimal(0)
-        for item in entry.iterfind("Item"):
-            account, code = text(item, "GLAccount"), text(item, "DebitCreditCode")
-            amount = Decimal(text(item, "AmountInTransactionCurrency"))
-            if account not in self.gl_accounts:
-                notes.append(f"Account {account} does not exist in company code {company}")
-            if (code == "S") != (amount > 0) or code not in ("S", "H"):
-                notes.append(f"Amount {amount} does not match debit/credit code {code}")
-            total += amount
-            cur = item.find("AmountInTransactionCurrency")
-            items.append({"GLAccount": account, "DebitCreditCode": code,
-                          "AmountInTransactionCurrency": str(amount),
-                          "TransactionCurrency": cur.get("currencyCode") if cur is not None
-                          else "", "DocumentItemText": text(item, "DocumentItemText")})
-        if not items:
-            notes.append("Enter at least one line item")
-        if total != 0:
-            notes.append(f"Balance in transaction currency is {total}; the document is not "
-                         "balanced")
-        if notes:
-            number, year, severity = "0000000000", "0000", "3"
-        else:
-            number = f"{100000000 + next(self._ids):010d}"
-            year, severity = text(entry, "PostingDate")[:4], "1"
-            notes = [f"Document posted successfully: BKPFF {number} {company}{year}"]
-            self.journal_entries.append({
-                "CompanyCode": company, "FiscalYear": year, "AccountingDocument": number,
-                "DocumentReferenceID": text(entry, "DocumentReferenceID"),
-                "PostingDate": text(entry, "PostingDate"), "items": items})
-        log = "".join(f"<Item><SeverityCode>{severity}</SeverityCode><Note>{n}</Note></Item>"
-                      for n in notes)
-        body = (f'<soap-env:Envelope xmlns:soap-env="{ENV}"><soap-env:Body>'
-                f'<n0:JournalEntryBulkCreateConfirmation xmlns:n0="{SFIN}">'
-                "<JournalEntryCreateConfirmation><JournalEntryCreateConfirmation>"
-                f"<AccountingDocument>{number}</AccountingDocument><CompanyCode>{company}"
-                f"</CompanyCode><FiscalYear>{year}</FiscalYear></JournalEntryCreateConfirmation>"
-                f"<Log><MaximumLogItemSeverityCode>{severity}</MaximumLogItemSeverityCode>{log}"
-                "</Log></JournalEntryCreateConfirmation></n0:JournalEntryBulkCreateConfirmation>"
-                "</soap-env:Body></soap-env:Envelope>")
-        return Reply(200, body, {"Content-Type": "text/xml; charset=utf-8"})
-
-
-def _fault(message: str) -> Reply:
-    fault = (f'<soap-env:Envelope xmlns:soap-env="{ENV}"><soap-env:Body><soap-env:Fault>'
-             f"<faultcode>soap-env:Client</faultcode><faultstring>{message}</faultstring>"
-             "</soap-env:Fault></soap-env:Body></soap-env:Envelope>")
-    return Reply(500, fault, {"Content-Type": "text/xml"})
 
 
 def _v2_error(code: str, message: str) -> dict[str, Any]:
