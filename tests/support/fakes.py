@@ -277,7 +277,8 @@ class FakeInvoices:
         return {k: v for k, v in self.kept.get(entity, {}).items() if k in keys}
 
     def keep_standing(self, entity: str | None, keys: Collection[str],
-                      now: dict[str, dict[str, str]], seen: Sequence[int]) -> None:
+                      now: dict[str, dict[str, str]], seen: Sequence[int],
+                      first: bool = False) -> None:
         scope = self.kept.setdefault(entity, {})
         for k in keys:
             scope.pop(k, None)

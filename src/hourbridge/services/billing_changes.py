@@ -36,5 +36,5 @@ def standing_changes(uow: UnitOfWork, entity: str | None,
     after = with_drafts(now, dry_drafts) if dry_drafts else now
     changes = diff_standing(before, after)
     if keep:
-        invoices.keep_standing(entity, moved, now, seen)
+        invoices.keep_standing(entity, moved, now, seen, first=not kept)
     return changes

@@ -82,10 +82,10 @@ class StandingBook:
         return dict(sorted(out.items()))
 
     def keep_standing(self, entity: str | None, keys: Collection[str], now: Standing,
-                      seen: Sequence[int]) -> None:
-        """The baseline of ``keys`` becomes ``now`` (a key absent from it: nothing stands),
-        the scope is kept from here on, and the dirty marks read (``seen``) are done; marks
-        written since by others stay for the next run."""
+                      seen: Sequence[int], first: bool = False) -> None:
+        """The baseline of ``keys`` becomes ``now`` (a key absent from it: nothing stands)
+        and the dirty marks read (``seen``) are done; marks written since by others stay for
+        the next run. ``first``: the scope's first kept baseline, kept from here on."""
         b, d, sc = t.billing_standing, t.billing_standing_dirty, t.billing_standing_scopes
         scope = _scope(entity)
         for part in _chunks(_pairs(keys), _KEYS_PER_QUERY):
@@ -99,6 +99,8 @@ class StandingBook:
             self.conn.execute(insert(b), rows)
         for member in _member(self.conn, d.c.id, list(seen)):
             self.conn.execute(delete(d).where(member))
+        if not first:
+            return
         done = self.conn.execute(update(sc).where(sc.c.scope == scope).values(kept=True))
         if done.rowcount == 0:  # a scope the migration's triggers did not register
             self.conn.execute(insert(sc).values(scope=scope, kept=True))
