@@ -13,10 +13,11 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
+from hourbridge.store import tables as t
 from support.firm import small_firm_bundle
 
 CONTRACTS = 30
@@ -112,3 +113,41 @@ def test_incremental_billing_is_flat_in_history(
         # summing every live invoice (as runs did) reads about 12 instructions' worth per
         # invoice: 60% more here; flat allows index depth and rounding only
         assert large["steps"] <= small["steps"] * 1.1
+
+
+def test_upgrade_keeps_the_last_runs_standing_as_baseline(
+        hb: Hourbridge, load_bundle: Callable[[dict[str, Any]], Any],
+        ingest: Callable[..., Any]) -> None:
+    """A database billed before standings were kept as rows (the last run's standing stored as
+    JSON) upgrades to a baseline of rows: the next run reports what moved since that run, a
+    void made before the upgrade included."""
+    from alembic import command
+
+    from hourbridge.store import migrate
+
+    load_bundle(_firm())
+    ingest(_rows("h", range(1, 4), 7, 4), name="h.csv")
+    hb.handle(c.ApproveEntries("pm", date_from=date(2026, 7, 1)))
+    first = hb.handle(c.RunBilling(date(2026, 12, 31)))
+    with hb.uow() as uow:
+        standing = uow.invoices.standing(None)
+    command.downgrade(migrate.alembic_config(hb.engine), "0024_kpi_rollups")
+    with hb.engine.begin() as conn:
+        # as the old code left it: the standing on the run; then a void, before the upgrade
+        conn.execute(update(t.billing_runs).values(proposals=standing))
+        conn.execute(update(t.invoices).where(t.invoices.c.contract == "K2")
+                     .values(status="void"))
+    migrate.upgrade(hb.engine)
+    ingest(_rows("n", range(3, 4), 9, 2), name="n.csv")
+    hb.handle(c.ApproveEntries("pm", date_from=date(2026, 7, 1)))
+    report = hb.handle(c.RunBilling(date(2026, 12, 31)))
+    assert [(d["contract"], d["period"]) for d in first.invoices] == [
+        ("K1", "2026-07"), ("K2", "2026-07"), ("K3", "2026-07")]
+    assert [(ch["contract"], ch["period"], ch["change"]) for ch in report.changes] == [
+        ("K2", "2026-07", "removed"), ("K3", "2026-09", "added")]
+    # and the run after that compares with this one
+    ingest(_rows("m", range(1, 2), 10, 2), name="m.csv")
+    hb.handle(c.ApproveEntries("pm", date_from=date(2026, 7, 1)))
+    report = hb.handle(c.RunBilling(date(2026, 12, 31)))
+    assert [(ch["contract"], ch["period"], ch["change"]) for ch in report.changes] == [
+        ("K1", "2026-10", "added")]
