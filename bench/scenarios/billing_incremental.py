@@ -70,6 +70,26 @@ def _add_rates(db: Database, ctx: Context, round_: int) -> None:
         conn.close()
 
 
+def _bill(hb: Any, cmd: Any) -> tuple[float, float, int, Any]:
+    """One timed billing run: wall and CPU seconds (this process: on PostgreSQL without the
+    server's share), statements sent, the report."""
+    from sqlalchemy import event
+
+    sent = [0]
+
+    def count(*_: Any) -> None:
+        sent[0] += 1
+
+    event.listen(hb.engine, "before_cursor_execute", count)
+    try:
+        t0, c0 = time.perf_counter(), time.process_time()
+        report = hb.handle(cmd)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    finally:
+        event.remove(hb.engine, "before_cursor_execute", count)
+    return wall, cpu, sent[0], report
+
+
 def incremental(ctx: Context, kind: str) -> dict[str, Any]:
     from hourbridge.bootstrap import bootstrap
     from hourbridge.config import Settings
@@ -82,6 +102,8 @@ def incremental(ctx: Context, kind: str) -> dict[str, Any]:
     db = Database.fresh(ctx, kind, "billing_incremental")
     ours: list[float] = []
     limits: list[float] = []
+    cpus: list[float] = []
+    statements: list[int] = []
     billed: list[int] = []
     expected: list[int] = []
     try:
@@ -104,9 +126,10 @@ def incremental(ctx: Context, kind: str) -> dict[str, Any]:
                 seconds, entries = _limit(db, through)
                 limits.append(seconds)
                 expected.append(entries)
-                t0 = time.perf_counter()
-                report = hb.handle(RunBilling(date.fromisoformat(through)))
-                ours.append(time.perf_counter() - t0)
+                wall, cpu, sent, report = _bill(hb, RunBilling(date.fromisoformat(through)))
+                ours.append(wall)
+                cpus.append(cpu)
+                statements.append(sent)
                 billed.append(report.entries_billed)
                 hb.handle(IssueInvoices(all_drafts=True, actor="bench"))
         finally:
@@ -118,14 +141,18 @@ def incremental(ctx: Context, kind: str) -> dict[str, Any]:
     if not correct:
         notes.append(f"billed per round {billed}, the limit counted {expected}")
     ours_s, limit_s = statistics.median(ours), statistics.median(limits)
-    log(f"billing-incremental on {kind}: ours {ours_s * 1000:.1f} ms, "
-        f"limit {limit_s * 1000:.2f} ms")
+    cpu_s = statistics.median(cpus)
+    log(f"billing-incremental on {kind}: ours {ours_s * 1000:.1f} ms (CPU {cpu_s * 1000:.1f} "
+        f"ms, {statements[-1]} statements), limit {limit_s * 1000:.2f} ms")
     notes.append(f"ours in-process (no CLI start-up); median of {ROUNDS} rounds of {NEW} new "
                  "entries each (the billable ones are billed), after N billed and issued")
     return result(
         "billing-incremental", kind, ds.entries, started, time.perf_counter() - t_start,
         metrics={"bill_ms": round(ours_s * 1000, 2),
                  "bill_ms_rounds": [round(s * 1000, 2) for s in ours],
+                 "cpu_ms": round(cpu_s * 1000, 2),
+                 "cpu_ms_rounds": [round(s * 1000, 2) for s in cpus],
+                 "statements_rounds": statements,
                  "billed_per_round": billed, "stored_before": ds.entries, **setup},
         limit={"method": "SUM(hours * rate) GROUP BY contract, month over the new rows",
                "seconds": round(limit_s, 5),

@@ -10,7 +10,7 @@ without ``commit`` (or with an exception, for a savepoint) puts it back, as the 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -73,6 +73,32 @@ class FakeInvoices:
         return standing_of(Document(d.contract, d.period, d.currency, d.net)
                            for d, _ in self.drafts.values()
                            if entity is None or d.entity == entity)
+
+    # the kept baseline per scope (store.standing); with no triggers here every live and
+    # kept contract-month counts as moved, which compares the same as the store's marks
+    kept: dict[str | None, dict[str, dict[str, str]]] = field(default_factory=dict)
+
+    def standing_kept(self, entity: str | None) -> bool:
+        return entity in self.kept
+
+    def moved_since(self, entity: str | None) -> tuple[list[int], set[str]]:
+        return [], set(self.standing(entity)) | set(self.kept.get(entity, {}))
+
+    def standing_of_keys(self, entity: str | None, keys: Collection[str]
+                         ) -> dict[str, dict[str, str]]:
+        return {k: v for k, v in self.standing(entity).items() if k in keys}
+
+    def kept_standing(self, entity: str | None, keys: Collection[str]
+                      ) -> dict[str, dict[str, str]]:
+        return {k: v for k, v in self.kept.get(entity, {}).items() if k in keys}
+
+    def keep_standing(self, entity: str | None, keys: Collection[str],
+                      now: dict[str, dict[str, str]], seen: Sequence[int],
+                      first: bool = False) -> None:
+        scope = self.kept.setdefault(entity, {})
+        for k in keys:
+            scope.pop(k, None)
+        scope.update(now)
 
     def add_draft(self, run_id: int, draft: Any, tax: Any, at: datetime) -> int:
         invoice_id = len(self.drafts) + len(self.documents) + 1

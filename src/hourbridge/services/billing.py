@@ -22,7 +22,6 @@ from hourbridge.domain.commands import RunBilling
 from hourbridge.domain.contracts import Drawdown
 from hourbridge.domain.fx import FxTable
 from hourbridge.domain.holds import Hold, HoldBook
-from hourbridge.domain.invoiced import diff_standing, with_drafts
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, Billing, Contract
 from hourbridge.domain.money import hours
@@ -32,6 +31,7 @@ from hourbridge.domain.rating import RateBook, RateDecision
 from hourbridge.domain.tax import invoice_tax
 from hourbridge.domain.validation import role_on
 
+from .billing_changes import standing_changes
 from .billing_report import BillingReport, idle_contracts, why_nothing
 from .billing_writer import DraftWriter, draft_location
 from .correction_lines import adjustment_lines
@@ -325,10 +325,9 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
             md, cmd.entity, cmd.through, set(scope.contracts))]
         report.not_invoiced.sort(key=lambda n: n["contract"])
         # after this run's drafts are written (a dry run's added as if), under every lock
-        standing = uow.invoices.standing(cmd.entity)
-        if cmd.dry_run:
-            standing = with_drafts(standing, report.invoices)
-        report.changes = diff_standing(uow.invoices.last_standing(cmd.entity), standing)
+        report.changes = standing_changes(
+            uow, cmd.entity, report.invoices if cmd.dry_run else None,
+            keep=not cmd.dry_run and report.run_id is not None)
         if cmd.dry_run:
             uow.rollback()  # nothing billed; the run is recorded, but is never a baseline
             report.run_id = uow.invoices.add_run(cmd.through, cmd.entity, now, dry_run=True)
@@ -337,6 +336,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
             uow.commit()
             return report  # a run that bills nothing leaves no trace
         else:
-            uow.invoices.finish_run(report.run_id, invoices, report.entries_billed, standing)
+            # the standing is kept as rows (store.standing), no longer on the run
+            uow.invoices.finish_run(report.run_id, invoices, report.entries_billed, None)
         uow.commit()
     return report

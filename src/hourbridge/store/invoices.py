@@ -27,9 +27,10 @@ from . import tables as t
 from ._sql import _chunks, _member
 from .bulk import bulk_insert
 from .invoice_rows import header_row, line_rows, original_columns
+from .standing import StandingBook
 
 _INSERT_LINES = insert(t.invoice_lines)
-class SqlInvoices:
+class SqlInvoices(StandingBook):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 

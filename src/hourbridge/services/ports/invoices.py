@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -122,6 +122,17 @@ class InvoiceRepository(Protocol):
                    standing: dict[str, dict[str, str]] | None) -> None: ...
     def last_standing(self, entity: str | None) -> dict[str, dict[str, str]] | None: ...
     def standing(self, entity: str | None) -> dict[str, dict[str, str]]: ...
+    def standing_kept(self, entity: str | None) -> bool:
+        """Whether the scope's baseline is kept as rows; locks it until commit."""
+    def moved_since(self, entity: str | None) -> tuple[list[int], set[str]]:
+        """The scope's marks of contract-months moved since its baseline: ids and keys."""
+    def standing_of_keys(self, entity: str | None, keys: Collection[str]
+                         ) -> dict[str, dict[str, str]]: ...
+    def kept_standing(self, entity: str | None, keys: Collection[str]
+                      ) -> dict[str, dict[str, str]]: ...
+    def keep_standing(self, entity: str | None, keys: Collection[str],
+                      now: dict[str, dict[str, str]], seen: Sequence[int],
+                      first: bool = False) -> None: ...
     def add_draft(self, run_id: int, draft: Any, tax: Any, at: datetime) -> int: ...
     def add_drafts(self, run_id: int, drafts: Sequence[tuple[Any, Any]], at: datetime
                    ) -> list[tuple[int, list[int]]]:

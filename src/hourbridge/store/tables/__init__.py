@@ -69,9 +69,16 @@ from .masterdata import (
     revisions,
     tasks,
 )
+from .standing import (
+    ALL_ENTITIES,
+    billing_standing,
+    billing_standing_dirty,
+    billing_standing_scopes,
+)
 from .webhooks import dead_letter_replays, webhook_deliveries, webhook_subscriptions
 
 __all__ = [
+    "ALL_ENTITIES",
     "PENDING_APPROVAL",
     "PENDING_STATES",
     "Id",
@@ -81,6 +88,9 @@ __all__ = [
     "audit_chain_head",
     "audit_log",
     "billing_runs",
+    "billing_standing",
+    "billing_standing_dirty",
+    "billing_standing_scopes",
     "connections",
     "contract_charges",
     "contract_versions",

@@ -79,6 +79,8 @@ invoices = Table(
     Column("updated_at", UtcDateTime, default=created_or_now, onupdate=utc_now),
     UniqueConstraint("entity", "number", name="uq_invoices_entity_number"),
     Index("ix_invoices_updated_at", "updated_at"),
+    # a billing run sums the live documents of the contract-months that moved (issue 16)
+    Index("ix_invoices_contract_period", "contract", "period"),
 )
 
 invoice_lines = Table(
