@@ -1,10 +1,10 @@
-"""The KPI rollup ``kpi_approval_days`` (kept by triggers, migration 0023) always equals its
-definition: whatever the order of ingest, approval on different days, rejection, source edits
+"""The KPI rollups (kept by triggers, migrations 0024 and 0025) always equal their
+definitions: whatever the order of ingest, approval on different days, rejection, source edits
 (re-approval of a new revision, deletion), billing, issuing, credit notes, voids, a project
-moving to another customer, the approval-lag KPI read from the rollup equals the same KPI
-computed from every entry (``kpi_approval_lag_direct``, the written formula), on SQLite and
-on PostgreSQL. And two processes approving and rejecting at once on PostgreSQL lose no
-increment."""
+moving to another customer, every rollup-backed KPI (approval lag, both invoice lags, billed
+time, cost, hours by employee) equals the same KPI computed from every entry or billed part
+(``kpi_*_direct``, the written formulas), on SQLite and on PostgreSQL. And two processes
+approving and rejecting at once on PostgreSQL lose no increment."""
 
 from __future__ import annotations
 
@@ -55,10 +55,20 @@ def assert_rollup_equals_definition(hb: Any) -> int:
         got = lag_histogram(q.kpi_approval_lag(first, last, entity))
         want = lag_histogram(q.kpi_approval_lag_direct(first, last, entity))
         assert got == want, (first, last, entity)
+        for since in ("work", "approved"):
+            assert (lag_histogram(q.kpi_invoice_lag(first, last, entity, since=since))
+                    == lag_histogram(q.kpi_invoice_lag_direct(first, last, entity,
+                                                              since=since))), since
+        for name in ("kpi_billed_time", "kpi_cost", "kpi_hours_by_employee"):
+            rollup = getattr(q, name)(first, last, entity)
+            direct = getattr(q, f"{name}_direct")(first, last, entity)
+            assert sorted(map(repr, rollup)) == sorted(map(repr, direct)), name
+    counted = sum(want.values())
     with hb.engine.connect() as conn:
-        k = t.kpi_approval_days
-        assert conn.execute(select(k).where(k.c.entries < 0)).all() == []
-    return sum(want.values())
+        for table, column in ((t.kpi_approval_days, "entries"), (t.kpi_billed_days, "parts"),
+                              (t.kpi_billed_lines, "links"), (t.kpi_work_days, "entries")):
+            assert conn.execute(select(table).where(table.c[column] < 0)).all() == [], table
+    return counted
 
 
 @contextlib.contextmanager
