@@ -222,6 +222,17 @@ class RollupMachine(RuleBasedStateMachine):
         project["customer"] = "ACME" if project["customer"] == "SELF" else "SELF"
         self.load()
 
+    @rule()
+    def switch_correction_policy(self) -> None:
+        """Contract K1 switches between credit-and-rebill and next-invoice adjustment: under
+        the latter an applied correction revises an entry (work date, minutes, approval)
+        while the issued invoice that billed it stands, so its billed parts move with it."""
+        contract = self.bundle["contracts"][0]
+        contract["correction_policy"] = (
+            "credit_and_rebill" if contract.get("correction_policy") == "next_invoice_adjustment"
+            else "next_invoice_adjustment")
+        self.load()
+
     @invariant()
     def rollup_equals_definition(self) -> None:
         assert_rollup_equals_definition(self.hb)
