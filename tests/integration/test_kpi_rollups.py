@@ -315,3 +315,37 @@ def test_two_processes_approving_at_once_lose_no_increment(postgres_url: str) ->
               "approvals and rejections; rollup equals the count over every entry")
     finally:
         hb.close()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_correction_under_a_standing_invoice_moves_its_billed_parts(database: str) -> None:
+    """Next-invoice adjustment: a correction applied to invoiced work changes the entry's
+    work date and minutes in place while the invoice that billed it stays issued, so the
+    invoice lags and billed time must follow the entry (the rollups' time_entries triggers
+    for linked entries; the machine reaches this only by chance)."""
+    if database == "postgres" and not os.environ.get(PG_ENV):
+        pytest.skip(f"{PG_ENV} not set")
+    m = PostgresRollupMachine() if database == "postgres" else RollupMachine()
+    try:
+        m.bundle["contracts"][0]["correction_policy"] = "next_invoice_adjustment"
+        m.load()
+        m.ingest([("E1", "P1", START + timedelta(days=d), 60 + d) for d in range(6)])
+        m.approve(1, START + timedelta(days=45), None)
+        m.bill_and_issue(START + timedelta(days=40))
+        before = m.hb.queries.kpi_billed_time(date(2000, 1, 1), date(2100, 1, 1), None)
+        assert before and before[0]["worked_seconds"] > 0
+        e = m.entries()[0]
+        report = m.send("external_id,employee,project,task,date,minutes,notes,revision\n"
+                        f"{e.external_id},{e.employee},{e.project},{e.task},"
+                        f"{(e.work_date - timedelta(days=3)).isoformat()},500,edited,"
+                        f"{e.revision + 1}\n")
+        assert report.corrections
+        proposal = [p for p in m.hb.queries.corrections()
+                    if p["external_id"] == e.external_id][-1]
+        assert proposal["policy"] == "next_invoice_adjustment"
+        m.hb.handle(c.ApplyCorrection(proposal["id"], "controller"))
+        after = m.hb.queries.kpi_billed_time(date(2000, 1, 1), date(2100, 1, 1), None)
+        assert after != before  # the worked seconds of the billed entry moved
+        assert_rollup_equals_definition(m.hb)
+    finally:
+        m.teardown()
