@@ -1,10 +1,10 @@
-"""The KPI rollup ``kpi_approval_days`` (kept by triggers, migration 0023) always equals its
-definition: whatever the order of ingest, approval on different days, rejection, source edits
+"""The KPI rollups (kept by triggers, migrations 0024 and 0025) always equal their
+definitions: whatever the order of ingest, approval on different days, rejection, source edits
 (re-approval of a new revision, deletion), billing, issuing, credit notes, voids, a project
-moving to another customer, the approval-lag KPI read from the rollup equals the same KPI
-computed from every entry (``kpi_approval_lag_direct``, the written formula), on SQLite and
-on PostgreSQL. And two processes approving and rejecting at once on PostgreSQL lose no
-increment."""
+moving to another customer, every rollup-backed KPI (approval lag, both invoice lags, billed
+time, cost, hours by employee) equals the same KPI computed from every entry or billed part
+(``kpi_*_direct``, the written formulas), on SQLite and on PostgreSQL. And two processes
+approving and rejecting at once on PostgreSQL lose no increment."""
 
 from __future__ import annotations
 
@@ -55,10 +55,20 @@ def assert_rollup_equals_definition(hb: Any) -> int:
         got = lag_histogram(q.kpi_approval_lag(first, last, entity))
         want = lag_histogram(q.kpi_approval_lag_direct(first, last, entity))
         assert got == want, (first, last, entity)
+        for since in ("work", "approved"):
+            assert (lag_histogram(q.kpi_invoice_lag(first, last, entity, since=since))
+                    == lag_histogram(q.kpi_invoice_lag_direct(first, last, entity,
+                                                              since=since))), since
+        for name in ("kpi_billed_time", "kpi_cost", "kpi_hours_by_employee"):
+            rollup = getattr(q, name)(first, last, entity)
+            direct = getattr(q, f"{name}_direct")(first, last, entity)
+            assert sorted(map(repr, rollup)) == sorted(map(repr, direct)), name
+    counted = sum(want.values())
     with hb.engine.connect() as conn:
-        k = t.kpi_approval_days
-        assert conn.execute(select(k).where(k.c.entries < 0)).all() == []
-    return sum(want.values())
+        for table, column in ((t.kpi_approval_days, "entries"), (t.kpi_billed_days, "parts"),
+                              (t.kpi_billed_lines, "links"), (t.kpi_work_days, "entries")):
+            assert conn.execute(select(table).where(table.c[column] < 0)).all() == [], table
+    return counted
 
 
 @contextlib.contextmanager
@@ -212,6 +222,17 @@ class RollupMachine(RuleBasedStateMachine):
         project["customer"] = "ACME" if project["customer"] == "SELF" else "SELF"
         self.load()
 
+    @rule()
+    def switch_correction_policy(self) -> None:
+        """Contract K1 switches between credit-and-rebill and next-invoice adjustment: under
+        the latter an applied correction revises an entry (work date, minutes, approval)
+        while the issued invoice that billed it stands, so its billed parts move with it."""
+        contract = self.bundle["contracts"][0]
+        contract["correction_policy"] = (
+            "credit_and_rebill" if contract.get("correction_policy") == "next_invoice_adjustment"
+            else "next_invoice_adjustment")
+        self.load()
+
     @invariant()
     def rollup_equals_definition(self) -> None:
         assert_rollup_equals_definition(self.hb)
@@ -294,3 +315,37 @@ def test_two_processes_approving_at_once_lose_no_increment(postgres_url: str) ->
               "approvals and rejections; rollup equals the count over every entry")
     finally:
         hb.close()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_correction_under_a_standing_invoice_moves_its_billed_parts(database: str) -> None:
+    """Next-invoice adjustment: a correction applied to invoiced work changes the entry's
+    work date and minutes in place while the invoice that billed it stays issued, so the
+    invoice lags and billed time must follow the entry (the rollups' time_entries triggers
+    for linked entries; the machine reaches this only by chance)."""
+    if database == "postgres" and not os.environ.get(PG_ENV):
+        pytest.skip(f"{PG_ENV} not set")
+    m = PostgresRollupMachine() if database == "postgres" else RollupMachine()
+    try:
+        m.bundle["contracts"][0]["correction_policy"] = "next_invoice_adjustment"
+        m.load()
+        m.ingest([("E1", "P1", START + timedelta(days=d), 60 + d) for d in range(6)])
+        m.approve(1, START + timedelta(days=45), None)
+        m.bill_and_issue(START + timedelta(days=40))
+        before = m.hb.queries.kpi_billed_time(date(2000, 1, 1), date(2100, 1, 1), None)
+        assert before and before[0]["worked_seconds"] > 0
+        e = m.entries()[0]
+        report = m.send("external_id,employee,project,task,date,minutes,notes,revision\n"
+                        f"{e.external_id},{e.employee},{e.project},{e.task},"
+                        f"{(e.work_date - timedelta(days=3)).isoformat()},500,edited,"
+                        f"{e.revision + 1}\n")
+        assert report.corrections
+        proposal = [p for p in m.hb.queries.corrections()
+                    if p["external_id"] == e.external_id][-1]
+        assert proposal["policy"] == "next_invoice_adjustment"
+        m.hb.handle(c.ApplyCorrection(proposal["id"], "controller"))
+        after = m.hb.queries.kpi_billed_time(date(2000, 1, 1), date(2100, 1, 1), None)
+        assert after != before  # the worked seconds of the billed entry moved
+        assert_rollup_equals_definition(m.hb)
+    finally:
+        m.teardown()

@@ -2,9 +2,10 @@
 
 Every method returns a *bounded* result: a histogram (group, whole days, count) instead of one
 row per entry, or sums grouped by a rate, so the Python pass over it costs the same at a
-thousand entries as at a million. Money is summed exactly: PostgreSQL sums NUMERIC; SQLite
-keeps amounts as decimal text, so they are summed as integers of 10^-8 units (exact for any
-single amount below 90 million; see ``_money_sum``) and turned back into ``Decimal``.
+thousand entries as at a million. The statements that would group every entry or billed part
+read rollups kept by database triggers instead (``store/tables/kpis.py``, migrations 0024 and
+0025): the same groups, counted as the rows change, so the numbers are those of the written
+definitions (``kpis_direct``, which the tests compare them with). Money as in ``kpis_direct``.
 """
 
 from __future__ import annotations
@@ -13,68 +14,21 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Float, and_, case, cast, func, literal, or_, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Date, and_, case, func, literal, or_, select
 
 from .. import tables as t
-from ._common import QueryBase
+from .kpis_direct import BILLED, KpiDirectQueries
 
-SCALE = 10**8  # SQLite money sums: integer units of 10^-8 (ExactDecimal keeps 8 decimals)
-BILLED = ("issued", "posted", "paid")  # an invoice or credit note that stands
 OPEN_WIP = ("unbilled", "credited", "on_draft")
 
 
-class KpiQueries(QueryBase):
-    # --- dialect helpers -----------------------------------------------------------------
-    @property
-    def _sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
-    def _day(self, instant: Any) -> ColumnElement[Any]:
-        """The UTC date of a stored instant."""
-        if self._sqlite:  # stored as UTC text 'YYYY-MM-DD HH:MM:SS...': its first ten
-            return func.substr(instant, 1, 10)
-        return cast(func.timezone("UTC", instant), Date)
-
-    def _days(self, later: Any, earlier: Any) -> ColumnElement[Any]:
-        """Whole days from ``earlier`` to ``later`` (both dates)."""
-        if self._sqlite:
-            return cast(func.julianday(later) - func.julianday(earlier), BigInteger)
-        return later - earlier
-
-    def _hours(self, later: Any, earlier: Any) -> ColumnElement[Any]:
-        """Whole hours between two instants."""
-        if self._sqlite:
-            return cast((func.julianday(later) - func.julianday(earlier)) * 24, BigInteger)
-        return cast(func.floor(func.extract("epoch", later - earlier) / 3600), BigInteger)
-
-    def _units(self, column: Any) -> ColumnElement[Any]:
-        """An amount as what ``_money`` reads back: SQLite integer units of 10^-8 (text ->
-        REAL -> x 10^8 -> nearest integer recovers the exact decimal for amounts below
-        2^53 / 10^8, about 90 million; integer arithmetic is exact), PostgreSQL NUMERIC."""
-        if self._sqlite:
-            return cast(func.round(cast(column, Float) * SCALE), BigInteger)
-        return column  # type: ignore[no-any-return]
-
-    def _money_sum(self, column: Any) -> ColumnElement[Any]:
-        return func.sum(self._units(column))
-
-    def _money(self, value: Any) -> Decimal:
-        if value is None:
-            return Decimal(0)
-        if self._sqlite:
-            return Decimal(int(value)).scaleb(-8).normalize()
-        return Decimal(value)
-
+class KpiQueries(KpiDirectQueries):
     # --- the figures ---------------------------------------------------------------------
     def kpi_first_work_date(self) -> date | None:
         with self.engine.connect() as conn:
             value: date | None = conn.execute(
                 select(func.min(t.time_entries.c.work_date))).scalar_one()
         return value
-
-    def kpi_entity_filter(self, column: Any, entity: str | None) -> ColumnElement[bool]:
-        return column == entity if entity else literal(True)
 
     def kpi_approval_lag(self, first: date, last: date, entity: str | None
                          ) -> list[dict[str, Any]]:
@@ -88,41 +42,90 @@ class KpiQueries(QueryBase):
                         self.kpi_entity_filter(k.c.entity, entity)))
         return self._histogram(pairs)
 
-    def kpi_approval_lag_direct(self, first: date, last: date, entity: str | None
-                                ) -> list[dict[str, Any]]:
-        """``kpi_approval_lag`` computed from every entry: its written definition, which the
-        rollup is checked against (tests) and rebuilt by."""
-        te, pr = t.time_entries, t.projects
-        approved = self._day(te.c.approved_at)
-        pairs = (select(te.c.entity, pr.c.customer, te.c.work_date.label("start"),
-                        approved.label("end"), func.count().label("n"))
-                 .join(pr, pr.c.code == te.c.project)
-                 .where(te.c.approval == "approved", te.c.approved_at.is_not(None),
-                        te.c.work_date.between(first, last),
-                        self.kpi_entity_filter(te.c.entity, entity))
-                 .group_by(te.c.entity, pr.c.customer, te.c.work_date, approved))
-        return self._histogram(pairs)
-
     def kpi_invoice_lag(self, first: date, last: date, entity: str | None, *,
                         since: str) -> list[dict[str, Any]]:
         """Days to the issue date of the invoice that billed an entry, from its work date
         (``since="work"``) or its approval (``"approved"``), per entity, customer and day
         count, over invoices issued in the period (an entry billed in parts counts per
-        part)."""
-        te, li, ln, inv = t.time_entries, t.invoice_line_entries, t.invoice_lines, t.invoices
-        start = te.c.work_date if since == "work" else self._day(te.c.approved_at)
+        part). Read from ``kpi_billed_days`` (parts per invoice, work date, approval day)
+        joined to the invoices, not from every billed part."""
+        k, inv = t.kpi_billed_days, t.invoices
+        start = k.c.work_date if since == "work" else k.c.approved_on
         pairs = (select(inv.c.entity, inv.c.customer, start.label("start"),
-                        inv.c.issue_date.label("end"), func.count().label("n"))
-                 .select_from(inv)
-                 .join(ln, ln.c.invoice == inv.c.id)
-                 .join(li, li.c.line == ln.c.id)
-                 .join(te, te.c.id == li.c.entry)
+                        inv.c.issue_date.label("end"), func.sum(k.c.parts).label("n"))
+                 .select_from(inv).join(k, k.c.invoice == inv.c.id)
                  .where(inv.c.kind == "invoice", inv.c.status.in_(BILLED),
-                        inv.c.issue_date.between(first, last), li.c.seconds > 0,
-                        te.c.approved_at.is_not(None),
+                        inv.c.issue_date.between(first, last), k.c.parts > 0,
                         self.kpi_entity_filter(inv.c.entity, entity))
                  .group_by(inv.c.entity, inv.c.customer, start, inv.c.issue_date))
         return self._histogram(pairs)
+
+    def kpi_hours_by_employee(self, first: date, last: date, entity: str | None
+                              ) -> list[dict[str, Any]]:
+        """Every employee (of ``entity``) with the entity's country, hours per day, and the
+        seconds worked in the period: all, and on billable work. Worked seconds from
+        ``kpi_work_days`` (per employee, project and work date)."""
+        k, em, en = t.kpi_work_days, t.employees, t.entities
+        worked = (select(k.c.employee, func.sum(k.c.worked).label("worked"),
+                         func.sum(k.c.billable).label("billable"))
+                  .where(k.c.work_date.between(first, last))
+                  .group_by(k.c.employee).subquery())
+        stmt = (select(em.c.id, em.c.entity, en.c.country, em.c.hours_per_day,
+                       worked.c.worked, worked.c.billable)
+                .join(en, en.c.code == em.c.entity)
+                .outerjoin(worked, worked.c.employee == em.c.id)
+                .where(self.kpi_entity_filter(em.c.entity, entity)))
+        with self.engine.connect() as conn:
+            return [{"employee": i, "entity": e, "country": c, "hours_per_day": Decimal(h),
+                     "worked_seconds": int(w or 0), "billable_seconds": int(b or 0)}
+                    for i, e, c, h, w, b in conn.execute(stmt)]
+
+    def kpi_billed_time(self, first: date, last: date, entity: str | None
+                        ) -> list[dict[str, Any]]:
+        """Time billed on invoices issued in the period, per entity, currency and line rate:
+        seconds billed and seconds worked on the entries billed (realization, effective
+        rate); few rows: one per rate. Per-line sums from ``kpi_billed_lines``."""
+        k, ln, inv = t.kpi_billed_lines, t.invoice_lines, t.invoices
+        stmt = (select(inv.c.entity, inv.c.currency, ln.c.rate, func.sum(k.c.seconds),
+                       func.sum(k.c.worked))
+                .select_from(inv)
+                .join(ln, ln.c.invoice == inv.c.id)
+                .join(k, k.c.line == ln.c.id)
+                .where(inv.c.kind == "invoice", inv.c.status.in_(BILLED), ln.c.kind == "time",
+                       inv.c.issue_date.between(first, last),
+                       self.kpi_entity_filter(inv.c.entity, entity))
+                .group_by(inv.c.entity, inv.c.currency, ln.c.rate)
+                # a group exists where a link does (a line whose links all went counts 0)
+                .having(func.sum(k.c.links) > 0))
+        with self.engine.connect() as conn:
+            return [{"entity": e, "currency": c, "rate": Decimal(r), "billed_seconds": int(b),
+                     "worked_seconds": int(w)} for e, c, r, b, w in conn.execute(stmt)]
+
+    def kpi_cost(self, first: date, last: date, entity: str | None) -> list[dict[str, Any]]:
+        """Seconds worked in the period per project and cost rate in force on the work date
+        (effective-dated rows joined as segments), with the project's customer and entity.
+        Worked seconds from ``kpi_work_days``: the segment join runs once per employee,
+        project and day, not per entry."""
+        k, cr, pr = t.kpi_work_days, t.cost_rates, t.projects
+        until = func.lead(cr.c.valid_from).over(partition_by=cr.c.employee,
+                                                order_by=cr.c.valid_from)
+        seg = select(cr.c.employee, cr.c.valid_from, until.label("until"), cr.c.rate,
+                     cr.c.currency).subquery()
+        stmt = (select(k.c.project, pr.c.customer, pr.c.entity, seg.c.rate, seg.c.currency,
+                       func.sum(k.c.worked))
+                .select_from(k)
+                .join(pr, pr.c.code == k.c.project)
+                .join(seg, and_(seg.c.employee == k.c.employee,
+                                seg.c.valid_from <= k.c.work_date,
+                                or_(seg.c.until.is_(None), seg.c.until > k.c.work_date)))
+                .where(k.c.work_date.between(first, last), k.c.entries > 0,
+                       self.kpi_entity_filter(pr.c.entity, entity))
+                .group_by(k.c.project, pr.c.customer, pr.c.entity, seg.c.rate,
+                          seg.c.currency))
+        with self.engine.connect() as conn:
+            return [{"project": p, "customer": cu, "entity": e, "rate": Decimal(r),
+                     "currency": c, "seconds": int(s)}
+                    for p, cu, e, r, c, s in conn.execute(stmt)]
 
     def kpi_issued_invoices(self, first: date, last: date, entity: str | None
                             ) -> list[dict[str, Any]]:
@@ -201,46 +204,6 @@ class KpiQueries(QueryBase):
                 .where(te.c.created_at >= start, te.c.created_at < end)
                 .group_by(te.c.source))}
 
-    def kpi_hours_by_employee(self, first: date, last: date, entity: str | None
-                              ) -> list[dict[str, Any]]:
-        """Every employee (of ``entity``) with the entity's country, hours per day, and the
-        seconds worked in the period: all, and on billable work."""
-        te, em, en = t.time_entries, t.employees, t.entities
-        worked = (select(te.c.employee, func.sum(te.c.worked_seconds).label("worked"),
-                         func.sum(case((te.c.billable.is_(True), te.c.worked_seconds),
-                                       else_=0)).label("billable"))
-                  .where(te.c.work_date.between(first, last), te.c.deleted_at.is_(None))
-                  .group_by(te.c.employee).subquery())
-        stmt = (select(em.c.id, em.c.entity, en.c.country, em.c.hours_per_day,
-                       worked.c.worked, worked.c.billable)
-                .join(en, en.c.code == em.c.entity)
-                .outerjoin(worked, worked.c.employee == em.c.id)
-                .where(self.kpi_entity_filter(em.c.entity, entity)))
-        with self.engine.connect() as conn:
-            return [{"employee": i, "entity": e, "country": c, "hours_per_day": Decimal(h),
-                     "worked_seconds": int(w or 0), "billable_seconds": int(b or 0)}
-                    for i, e, c, h, w, b in conn.execute(stmt)]
-
-    def kpi_billed_time(self, first: date, last: date, entity: str | None
-                        ) -> list[dict[str, Any]]:
-        """Time billed on invoices issued in the period, per entity, currency and line rate:
-        seconds billed and seconds worked on the entries billed (realization, effective
-        rate); few rows: one per rate."""
-        te, li, ln, inv = t.time_entries, t.invoice_line_entries, t.invoice_lines, t.invoices
-        stmt = (select(inv.c.entity, inv.c.currency, ln.c.rate, func.sum(li.c.seconds),
-                       func.sum(te.c.worked_seconds))
-                .select_from(inv)
-                .join(ln, ln.c.invoice == inv.c.id)
-                .join(li, li.c.line == ln.c.id)
-                .join(te, te.c.id == li.c.entry)
-                .where(inv.c.kind == "invoice", inv.c.status.in_(BILLED), ln.c.kind == "time",
-                       inv.c.issue_date.between(first, last),
-                       self.kpi_entity_filter(inv.c.entity, entity))
-                .group_by(inv.c.entity, inv.c.currency, ln.c.rate))
-        with self.engine.connect() as conn:
-            return [{"entity": e, "currency": c, "rate": Decimal(r), "billed_seconds": int(b),
-                     "worked_seconds": int(w)} for e, c, r, b, w in conn.execute(stmt)]
-
     def kpi_revenue(self, first: date, last: date, entity: str | None
                     ) -> list[dict[str, Any]]:
         """Net line amounts of invoices and credit notes issued in the period (credit notes
@@ -264,30 +227,6 @@ class KpiQueries(QueryBase):
             out.append({"entity": e, "customer": cu, "project": p, "currency": c,
                         "kind": line_kind, "amount": value})
         return out
-
-    def kpi_cost(self, first: date, last: date, entity: str | None) -> list[dict[str, Any]]:
-        """Seconds worked in the period per project and cost rate in force on the work date
-        (effective-dated rows joined as segments), with the project's customer and entity."""
-        te, cr, pr = t.time_entries, t.cost_rates, t.projects
-        until = func.lead(cr.c.valid_from).over(partition_by=cr.c.employee,
-                                                order_by=cr.c.valid_from)
-        seg = select(cr.c.employee, cr.c.valid_from, until.label("until"), cr.c.rate,
-                     cr.c.currency).subquery()
-        stmt = (select(te.c.project, pr.c.customer, pr.c.entity, seg.c.rate, seg.c.currency,
-                       func.sum(te.c.worked_seconds))
-                .select_from(te)
-                .join(pr, pr.c.code == te.c.project)
-                .join(seg, and_(seg.c.employee == te.c.employee,
-                                seg.c.valid_from <= te.c.work_date,
-                                or_(seg.c.until.is_(None), seg.c.until > te.c.work_date)))
-                .where(te.c.work_date.between(first, last), te.c.deleted_at.is_(None),
-                       self.kpi_entity_filter(pr.c.entity, entity))
-                .group_by(te.c.project, pr.c.customer, pr.c.entity, seg.c.rate,
-                          seg.c.currency))
-        with self.engine.connect() as conn:
-            return [{"project": p, "customer": cu, "entity": e, "rate": Decimal(r),
-                     "currency": c, "seconds": int(s)}
-                    for p, cu, e, r, c, s in conn.execute(stmt)]
 
     def kpi_receivables(self, first: date, last: date, entity: str | None
                         ) -> list[dict[str, Any]]:
@@ -335,18 +274,6 @@ class KpiQueries(QueryBase):
                     sign * abs(self._money(amount)))
         return [{"entity": e, "currency": c, "receivable": owed, "billed": billed}
                 for (e, c), (owed, billed) in sorted(sums.items())]
-
-    def _histogram(self, pairs: Any) -> list[dict[str, Any]]:
-        """(entity, customer, whole days, count) from a statement grouped by (entity,
-        customer, start day, end day): days are computed once per distinct pair of days,
-        not once per row."""
-        sub = pairs.subquery()
-        days = self._days(sub.c.end, sub.c.start).label("days")
-        stmt = (select(sub.c.entity, sub.c.customer, days, func.sum(sub.c.n))
-                .group_by(sub.c.entity, sub.c.customer, days))
-        with self.engine.connect() as conn:
-            return [{"entity": e, "customer": c, "days": int(d), "count": int(n)}
-                    for e, c, d, n in conn.execute(stmt) if d is not None]
 
 
 def _as_date(value: Any) -> date | None:

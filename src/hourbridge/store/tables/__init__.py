@@ -51,7 +51,7 @@ from .intake import (
     inbox_chunks,
     time_entries,
 )
-from .kpis import kpi_approval_days
+from .kpis import kpi_approval_days, kpi_billed_days, kpi_billed_lines, kpi_work_days
 from .masterdata import (
     assignments,
     contract_versions,
@@ -124,6 +124,9 @@ __all__ = [
     "journal_entries",
     "journal_lines",
     "kpi_approval_days",
+    "kpi_billed_days",
+    "kpi_billed_lines",
+    "kpi_work_days",
     "metadata",
     "milestone_achievements",
     "outbox",

@@ -24,3 +24,40 @@ kpi_approval_days = Table(
     Column("approved_on", Date, primary_key=True),
     Column("entries", BigInteger, nullable=False),
 )
+
+# Migration ``0026_kpi_rollups_more``, the same pattern (triggers, additive upserts):
+
+# per (invoice, work date, UTC approval day): the billed parts (invoice-entry links with
+# positive seconds) of approved entries, the groups of both invoice lags (``kpi_invoice_lag``
+# joins the invoice for its kind, status, issue date, entity and customer at read time).
+# Kept by triggers on ``invoice_line_entries`` and on the entries' work date / approval.
+kpi_billed_days = Table(
+    "kpi_billed_days", metadata,
+    Column("invoice", BigInteger, primary_key=True),
+    Column("work_date", Date, primary_key=True),
+    Column("approved_on", Date, primary_key=True),
+    Column("parts", BigInteger, nullable=False),
+)
+
+# per invoice line: its links, the seconds they bill and the seconds worked on their entries
+# (``kpi_billed_time``; the line's rate and kind, the invoice's the rest, read at query time).
+kpi_billed_lines = Table(
+    "kpi_billed_lines", metadata,
+    Column("line", BigInteger, primary_key=True),
+    Column("links", BigInteger, nullable=False),
+    Column("seconds", BigInteger, nullable=False),
+    Column("worked", BigInteger, nullable=False),
+)
+
+# per (employee, project, work date): live (not deleted) entries, their worked seconds and
+# those of the billable ones (``kpi_cost`` joins the cost-rate segment on the work date,
+# ``kpi_hours_by_employee`` sums per employee).
+kpi_work_days = Table(
+    "kpi_work_days", metadata,
+    Column("employee", String(64), primary_key=True),
+    Column("project", String(64), primary_key=True),
+    Column("work_date", Date, primary_key=True),
+    Column("entries", BigInteger, nullable=False),
+    Column("worked", BigInteger, nullable=False),
+    Column("billable", BigInteger, nullable=False),
+)
