@@ -114,19 +114,36 @@ def _pg_entries() -> str:
     reworked = (_lines("li", "o", -1, _PAIRS_LI, _WORKED_CHANGED, links=False)
                 + " UNION ALL " + _lines("li", "n", 1, _PAIRS_LI, _WORKED_CHANGED,
                                          links=False))
+    # An update first learns, in one join of the transition tables, which rollups it moves:
+    # most updates (billing and issuing marking tens of thousands of entries) move none, and
+    # the six joins of the upserts below cost them ~17 µs a row when run regardless.
     return f"""
 CREATE OR REPLACE FUNCTION kpi_rollups_entries() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+  work_moved boolean;
+  bill_moved boolean;
+  worked_moved boolean;
 BEGIN
   IF TG_OP = 'INSERT' THEN
     {_upsert("kpi_work_days", _work("n", 1, "new_rows n"), grouped=True)};
   ELSIF TG_OP = 'DELETE' THEN
     {_upsert("kpi_work_days", _work("o", -1, "old_rows o"), grouped=True)};
   ELSE
-    {_upsert("kpi_work_days", _work("o", -1, _PAIRS, _WORK_CHANGED) + " UNION ALL "
-             + _work("n", 1, _PAIRS, _WORK_CHANGED), grouped=True)};
-    {_upsert("kpi_billed_days", moved, grouped=True)};
-    {_upsert("kpi_billed_lines", reworked, grouped=True)};
+    SELECT coalesce(bool_or({_WORK_CHANGED}), false),
+           coalesce(bool_or({_BILL_CHANGED}), false),
+           coalesce(bool_or({_WORKED_CHANGED}), false)
+      INTO work_moved, bill_moved, worked_moved FROM {_PAIRS};
+    IF work_moved THEN
+      {_upsert("kpi_work_days", _work("o", -1, _PAIRS, _WORK_CHANGED) + " UNION ALL "
+               + _work("n", 1, _PAIRS, _WORK_CHANGED), grouped=True)};
+    END IF;
+    IF bill_moved THEN
+      {_upsert("kpi_billed_days", moved, grouped=True)};
+    END IF;
+    IF worked_moved THEN
+      {_upsert("kpi_billed_lines", reworked, grouped=True)};
+    END IF;
   END IF;
   RETURN NULL;
 END $$;
