@@ -5,33 +5,17 @@ master data, the main job from time to invoice to ledger, and intake. Errors and
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.bootstrap import Hourbridge, bootstrap
-from hourbridge.config import Settings
-from support.api import api_client, problem
+from support.api import problem
 from support.firm import api_firm_bundle
 
 
 # --- fixtures ------------------------------------------------------------------------------
-@pytest.fixture
-def hb(database_url: str) -> Iterator[Hourbridge]:
-    hourbridge = bootstrap(Settings(database_url=database_url))
-    yield hourbridge
-    hourbridge.close()
-
-
-@pytest.fixture
-def client(hb: Hourbridge) -> Iterator[TestClient]:
-    with api_client(hb) as c:
-        yield c
-
-
 @pytest.fixture
 def firm() -> dict[str, Any]:
     return api_firm_bundle()

@@ -4,34 +4,19 @@ readiness and the OpenAPI contract. The main job and intake: ``test_api.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from hourbridge import __version__
-from hourbridge.bootstrap import Hourbridge, bootstrap
-from hourbridge.config import Settings
+from hourbridge.bootstrap import Hourbridge
 from hourbridge.errors import Conflict, InvalidInput, NotFound, Permanent, Retryable
 from support.api import PROBLEM, api_client, problem
 from support.firm import api_firm_bundle
 
 
 # --- fixtures ------------------------------------------------------------------------------
-@pytest.fixture
-def hb(database_url: str) -> Iterator[Hourbridge]:
-    hourbridge = bootstrap(Settings(database_url=database_url))
-    yield hourbridge
-    hourbridge.close()
-
-
-@pytest.fixture
-def client(hb: Hourbridge) -> Iterator[TestClient]:
-    with api_client(hb) as c:
-        yield c
-
-
 @pytest.fixture
 def firm() -> dict[str, Any]:
     return api_firm_bundle()

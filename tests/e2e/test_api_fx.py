@@ -3,16 +3,12 @@ contract through to the functional trial balance."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from hourbridge.bootstrap import Hourbridge, bootstrap
-from hourbridge.config import Settings
-from support.api import api_client
 from support.firm import small_firm_bundle
 
 PROBLEM = "application/problem+json"
@@ -22,19 +18,6 @@ RATES = [{"from_currency": "CHF", "to_currency": "EUR", "valid_from": "2026-07-0
           "rate": 1.0587},  # a JSON number is read through its text: exactly 1.0587
          {"from_currency": "USD", "to_currency": "EUR", "valid_from": "2026-07-01",
           "rate": "0.9215"}]
-
-
-@pytest.fixture
-def hb(database_url: str) -> Iterator[Hourbridge]:
-    hourbridge = bootstrap(Settings(database_url=database_url))
-    yield hourbridge
-    hourbridge.close()
-
-
-@pytest.fixture
-def client(hb: Hourbridge) -> Iterator[TestClient]:
-    with api_client(hb) as c:
-        yield c
 
 
 def chf_firm() -> dict[str, Any]:
