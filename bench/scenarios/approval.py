@@ -34,7 +34,17 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..common import PARTIAL_OK, Context, Database, log, now_iso, prepare, result, run_cli
+from ..common import (
+    PARTIAL_OK,
+    Context,
+    Database,
+    log,
+    now_iso,
+    prepare,
+    result,
+    run_cli,
+    timed_handle,
+)
 
 if TYPE_CHECKING:
     from hourbridge.bootstrap import Hourbridge
@@ -95,23 +105,11 @@ def _vacuum(db: Database) -> None:
 
 def _approve(hb: Hourbridge) -> tuple[float, float, int, int]:
     """One timed approval: wall and CPU seconds, statements sent, entries approved."""
-    from sqlalchemy import event
-
     from hourbridge.domain.commands import ApproveEntries
 
-    sent = [0]
-
-    def count(*_: Any) -> None:
-        sent[0] += 1
-
-    event.listen(hb.engine, "before_cursor_execute", count)
-    try:
-        t0, c0 = time.perf_counter(), time.process_time()
-        report = hb.handle(ApproveEntries("bench", date_from=date(1900, 1, 1)))
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    finally:
-        event.remove(hb.engine, "before_cursor_execute", count)
-    return wall, cpu, sent[0], report.approved
+    wall, cpu, sent, report = timed_handle(
+        hb, ApproveEntries("bench", date_from=date(1900, 1, 1)))
+    return wall, cpu, sent, report.approved
 
 
 def incremental(ctx: Context, kind: str) -> dict[str, Any]:

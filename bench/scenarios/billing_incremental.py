@@ -27,7 +27,17 @@ import time
 from datetime import date
 from typing import Any
 
-from ..common import PARTIAL_OK, Context, Database, log, now_iso, prepare, result, run_cli
+from ..common import (
+    PARTIAL_OK,
+    Context,
+    Database,
+    log,
+    now_iso,
+    prepare,
+    result,
+    run_cli,
+    timed_handle,
+)
 from .approval import NEW, _new_rows
 from .billing import LIMIT_SQL, _load_rates
 
@@ -70,26 +80,6 @@ def _add_rates(db: Database, ctx: Context, round_: int) -> None:
         conn.close()
 
 
-def _bill(hb: Any, cmd: Any) -> tuple[float, float, int, Any]:
-    """One timed billing run: wall and CPU seconds (this process: on PostgreSQL without the
-    server's share), statements sent, the report."""
-    from sqlalchemy import event
-
-    sent = [0]
-
-    def count(*_: Any) -> None:
-        sent[0] += 1
-
-    event.listen(hb.engine, "before_cursor_execute", count)
-    try:
-        t0, c0 = time.perf_counter(), time.process_time()
-        report = hb.handle(cmd)
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    finally:
-        event.remove(hb.engine, "before_cursor_execute", count)
-    return wall, cpu, sent[0], report
-
-
 def incremental(ctx: Context, kind: str) -> dict[str, Any]:
     from hourbridge.bootstrap import bootstrap
     from hourbridge.config import Settings
@@ -126,7 +116,7 @@ def incremental(ctx: Context, kind: str) -> dict[str, Any]:
                 seconds, entries = _limit(db, through)
                 limits.append(seconds)
                 expected.append(entries)
-                wall, cpu, sent, report = _bill(hb, RunBilling(date.fromisoformat(through)))
+                wall, cpu, sent, report = timed_handle(hb, RunBilling(date.fromisoformat(through)))
                 ours.append(wall)
                 cpus.append(cpu)
                 statements.append(sent)
