@@ -65,20 +65,12 @@ class KpiQueries(KpiDirectQueries):
         """Every employee (of ``entity``) with the entity's country, hours per day, and the
         seconds worked in the period: all, and on billable work. Worked seconds from
         ``kpi_work_days`` (per employee, project and work date)."""
-        k, em, en = t.kpi_work_days, t.employees, t.entities
+        k = t.kpi_work_days
         worked = (select(k.c.employee, func.sum(k.c.worked).label("worked"),
                          func.sum(k.c.billable).label("billable"))
                   .where(k.c.work_date.between(first, last))
                   .group_by(k.c.employee).subquery())
-        stmt = (select(em.c.id, em.c.entity, en.c.country, em.c.hours_per_day,
-                       worked.c.worked, worked.c.billable)
-                .join(en, en.c.code == em.c.entity)
-                .outerjoin(worked, worked.c.employee == em.c.id)
-                .where(self.kpi_entity_filter(em.c.entity, entity)))
-        with self.engine.connect() as conn:
-            return [{"employee": i, "entity": e, "country": c, "hours_per_day": Decimal(h),
-                     "worked_seconds": int(w or 0), "billable_seconds": int(b or 0)}
-                    for i, e, c, h, w, b in conn.execute(stmt)]
+        return self.kpi_employees_worked(worked, entity)
 
     def kpi_billed_time(self, first: date, last: date, entity: str | None
                         ) -> list[dict[str, Any]]:

@@ -69,7 +69,6 @@ class KpiBase(QueryBase):
     def kpi_entity_filter(self, column: Any, entity: str | None) -> ColumnElement[bool]:
         return column == entity if entity else literal(True)
 
-
     def _histogram(self, pairs: Any) -> list[dict[str, Any]]:
         """(entity, customer, whole days, count) from a statement grouped by (entity,
         customer, start day, end day): days are computed once per distinct pair of days,
@@ -82,6 +81,20 @@ class KpiBase(QueryBase):
             return [{"entity": e, "customer": c, "days": int(d), "count": int(n)}
                     for e, c, d, n in conn.execute(stmt) if d is not None]
 
+    def kpi_employees_worked(self, worked: Any, entity: str | None) -> list[dict[str, Any]]:
+        """Every employee (of ``entity``) with the entity's country and hours per day, joined
+        to ``worked`` (a subquery of employee, worked and billable seconds; none: 0): the
+        rollup and the direct reading of hours by employee differ only in that subquery."""
+        em, en = t.employees, t.entities
+        stmt = (select(em.c.id, em.c.entity, en.c.country, em.c.hours_per_day,
+                       worked.c.worked, worked.c.billable)
+                .join(en, en.c.code == em.c.entity)
+                .outerjoin(worked, worked.c.employee == em.c.id)
+                .where(self.kpi_entity_filter(em.c.entity, entity)))
+        with self.engine.connect() as conn:
+            return [{"employee": i, "entity": e, "country": c, "hours_per_day": Decimal(h),
+                     "worked_seconds": int(w or 0), "billable_seconds": int(b or 0)}
+                    for i, e, c, h, w, b in conn.execute(stmt)]
 
 
 class KpiDirectQueries(KpiBase):
@@ -101,7 +114,6 @@ class KpiDirectQueries(KpiBase):
                         self.kpi_entity_filter(te.c.entity, entity))
                  .group_by(te.c.entity, pr.c.customer, te.c.work_date, approved))
         return self._histogram(pairs)
-
 
     def kpi_invoice_lag_direct(self, first: date, last: date, entity: str | None, *,
                         since: str) -> list[dict[str, Any]]:
@@ -124,27 +136,17 @@ class KpiDirectQueries(KpiBase):
                  .group_by(inv.c.entity, inv.c.customer, start, inv.c.issue_date))
         return self._histogram(pairs)
 
-
     def kpi_hours_by_employee_direct(self, first: date, last: date, entity: str | None
                               ) -> list[dict[str, Any]]:
         """Every employee (of ``entity``) with the entity's country, hours per day, and the
         seconds worked in the period: all, and on billable work."""
-        te, em, en = t.time_entries, t.employees, t.entities
+        te = t.time_entries
         worked = (select(te.c.employee, func.sum(te.c.worked_seconds).label("worked"),
                          func.sum(case((te.c.billable.is_(True), te.c.worked_seconds),
                                        else_=0)).label("billable"))
                   .where(te.c.work_date.between(first, last), te.c.deleted_at.is_(None))
                   .group_by(te.c.employee).subquery())
-        stmt = (select(em.c.id, em.c.entity, en.c.country, em.c.hours_per_day,
-                       worked.c.worked, worked.c.billable)
-                .join(en, en.c.code == em.c.entity)
-                .outerjoin(worked, worked.c.employee == em.c.id)
-                .where(self.kpi_entity_filter(em.c.entity, entity)))
-        with self.engine.connect() as conn:
-            return [{"employee": i, "entity": e, "country": c, "hours_per_day": Decimal(h),
-                     "worked_seconds": int(w or 0), "billable_seconds": int(b or 0)}
-                    for i, e, c, h, w, b in conn.execute(stmt)]
-
+        return self.kpi_employees_worked(worked, entity)
 
     def kpi_billed_time_direct(self, first: date, last: date, entity: str | None
                         ) -> list[dict[str, Any]]:
@@ -165,7 +167,6 @@ class KpiDirectQueries(KpiBase):
         with self.engine.connect() as conn:
             return [{"entity": e, "currency": c, "rate": Decimal(r), "billed_seconds": int(b),
                      "worked_seconds": int(w)} for e, c, r, b, w in conn.execute(stmt)]
-
 
     def kpi_cost_direct(self, first: date, last: date, entity: str | None) -> list[dict[str, Any]]:
         """Seconds worked in the period per project and cost rate in force on the work date
