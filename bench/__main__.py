@@ -234,6 +234,14 @@ def _run(args: argparse.Namespace, entries: int, with_peer: bool = True) -> int:
     log(f"{ctx.entries:,} entries, seed {ctx.seed}, databases {', '.join(ctx.databases)}, "
         f"workdir {workdir}")
     _ = ctx.dataset  # generate (or reuse) before anything is timed
+    try:
+        return _run_scenarios(args, ctx, with_peer)
+    finally:
+        if ctx.stages is not None:
+            ctx.stages.drop()  # the set-up saved for this size (bench/stages.py)
+
+
+def _run_scenarios(args: argparse.Namespace, ctx: Context, with_peer: bool) -> int:
     if args.command == "all":
         chosen = args.only or (*SCENARIOS, "peer")
         ok, _ = run_units(ctx, [m for n, m in SCENARIOS.items() if n in chosen], ctx.databases)

@@ -64,6 +64,8 @@ class Context:
     api_clients: tuple[int, ...] = (1, 2)
     api_batch: int = 1000
     _dataset: Dataset | None = field(default=None, repr=False)
+    # set-up saved for later scenarios of this size (bench/stages.py), dropped at its end
+    stages: Any = field(default=None, repr=False)
 
     @property
     def dataset(self) -> Dataset:

@@ -35,16 +35,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..common import (
-    PARTIAL_OK,
     Context,
     Database,
     log,
     now_iso,
-    prepare,
     result,
     run_cli,
     timed_handle,
 )
+from ..stages import stages_of
 
 if TYPE_CHECKING:
     from hourbridge.bootstrap import Hourbridge
@@ -119,18 +118,14 @@ def incremental(ctx: Context, kind: str) -> dict[str, Any]:
     started, t_start = now_iso(), time.perf_counter()
     ds = ctx.dataset
     notes: list[str] = []
-    db = Database.fresh(ctx, kind, "approval")
+    log(f"approval on {kind}: ingest + approve {ds.entries:,} entries (not timed)")
+    db, setup, _ = stages_of(ctx).fresh(kind, "approval", "approved")
     ours: list[float] = []
     cpus: list[float] = []
     statements: list[int] = []
     limits: list[float] = []
     approved: list[int] = []
     try:
-        setup = prepare(ctx, db)
-        log(f"approval on {kind}: ingest + approve {ds.entries:,} entries (not timed)")
-        run_cli(ctx, db, "ingest", "--source", "bench", ds.entries_csv, "--json",
-                exit_ok=PARTIAL_OK)
-        run_cli(ctx, db, "approve", "--from", "1900-01-01", "--json", exit_ok=PARTIAL_OK)
         _vacuum(db)
         hb = bootstrap(Settings(database_url=db.url), upgrade=False)
         try:

@@ -28,16 +28,15 @@ from datetime import date
 from typing import Any
 
 from ..common import (
-    PARTIAL_OK,
     Context,
     Database,
     log,
     now_iso,
-    prepare,
     result,
     run_cli,
     timed_handle,
 )
+from ..stages import stages_of
 from .approval import NEW, _new_rows
 from .billing import LIMIT_SQL, _load_rates
 
@@ -89,7 +88,9 @@ def incremental(ctx: Context, kind: str) -> dict[str, Any]:
     ds = ctx.dataset
     through = ds.through
     notes: list[str] = []
-    db = Database.fresh(ctx, kind, "billing_incremental")
+    log(f"billing-incremental on {kind}: ingest, approve, bill, issue {ds.entries:,} "
+        "entries (not timed)")
+    db, setup, _ = stages_of(ctx).fresh(kind, "billing_incremental", "issued")
     ours: list[float] = []
     limits: list[float] = []
     cpus: list[float] = []
@@ -97,14 +98,6 @@ def incremental(ctx: Context, kind: str) -> dict[str, Any]:
     billed: list[int] = []
     expected: list[int] = []
     try:
-        setup = prepare(ctx, db)
-        log(f"billing-incremental on {kind}: ingest, approve, bill, issue {ds.entries:,} "
-            "entries (not timed)")
-        run_cli(ctx, db, "ingest", "--source", "bench", ds.entries_csv, "--json",
-                exit_ok=PARTIAL_OK)
-        run_cli(ctx, db, "approve", "--from", "1900-01-01", "--json", exit_ok=PARTIAL_OK)
-        run_cli(ctx, db, "bill", "--through", through, "--json", exit_ok=PARTIAL_OK)
-        run_cli(ctx, db, "invoices", "issue", "--all", "--json")
         _load_rates(db, ds.expected_csv)
         hb = bootstrap(Settings(database_url=db.url), upgrade=False)
         try:

@@ -23,7 +23,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..common import PARTIAL_OK, Context, Database, log, now_iso, prepare, result, run_cli
+from ..common import Context, Database, log, now_iso, result, run_cli
+from ..stages import stages_of
 
 GOAL_MS = 1.0
 
@@ -73,15 +74,10 @@ def issuing(ctx: Context, kind: str) -> dict[str, Any]:
     started, t_start = now_iso(), time.perf_counter()
     ds = ctx.dataset
     notes: list[str] = []
-    db = Database.fresh(ctx, kind, "issuing")
+    log(f"issuing on {kind}: ingest + approve + bill {ds.entries:,} entries (not timed)")
+    db, setup, outputs = stages_of(ctx).fresh(kind, "issuing", "billed")
     try:
-        setup = prepare(ctx, db)
-        log(f"issuing on {kind}: ingest + approve + bill {ds.entries:,} entries (not timed)")
-        run_cli(ctx, db, "ingest", "--source", "bench", ds.entries_csv, "--json",
-                exit_ok=PARTIAL_OK)
-        run_cli(ctx, db, "approve", "--from", "1900-01-01", "--json", exit_ok=PARTIAL_OK)
-        bill = run_cli(ctx, db, "bill", "--through", ds.through, "--json",
-                       exit_ok=PARTIAL_OK).json()
+        bill = outputs["billed"]
         limit_seconds, drafts = _limit(db)
         log(f"issuing on {kind}: hourbridge invoices issue --all ({drafts:,} drafts)")
         issue = run_cli(ctx, db, "invoices", "issue", "--all", "--json")
