@@ -141,3 +141,28 @@ def test_open_entries_read_as_the_driver_gives_them_equal_sqlalchemys(
     assert {type(r.wip_amount) for r in fast} == {Decimal}
     # E1's entries were priced alike: one stored price object between them
     assert len({id(r.price) for r in fast if r.employee == "E1"}) == 1
+
+
+def test_open_work_reads_what_select_reads_and_shares_each_kept_price(
+        loaded: Hourbridge, ingest: Callable[..., Any]) -> None:
+    """The billing run's lean read (``open_work``) gives, entry for entry, what the full
+    ``select`` gives of the same selection, across pages, with one ``StoredPrice`` per distinct
+    kept decision (billing looks each up once, by identity)."""
+    from hourbridge.services.ports import EntrySelection
+
+    ingest(ROWS)
+    loaded.handle(c.ApproveEntries("pm", date_from=date(2026, 1, 1)))
+    selection = EntrySelection(approval=("approved",), billing=("unbilled", "credited"),
+                               billable=True, date_to=date(2026, 8, 31))
+    with loaded.uow() as uow:
+        uow.entries.PAGE = 5  # several pages of 12 entries
+        full = list(uow.entries.select(selection))
+        lean = list(uow.entries.open_work(selection))
+    assert len(full) == len(ROWS)
+    assert [tuple(r) for r in lean] == [
+        (r.id, r.employee, r.project, r.task, r.entity, r.contract, r.work_date,
+         r.open_seconds, r.billing, r.notes, r.price) for r in full]
+    assert all(type(r.work_date) is date for r in lean)
+    assert all(r.price is not None and type(r.price.rate) is Decimal for r in lean)
+    shared = {id(r.price) for r in lean}
+    assert len(shared) == len({r.price for r in lean}) == 2  # E1 senior, E2 analyst

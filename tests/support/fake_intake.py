@@ -15,6 +15,7 @@ from hourbridge.services.ports import (
     NewException,
     StoredEntry,
 )
+from hourbridge.services.ports.entries import OpenEntry
 
 
 @dataclass
@@ -110,6 +111,11 @@ class FakeEntries:
         self.revisions[entry_id] = revision
 
     # billing
+    def open_work(self, selection: EntrySelection) -> Iterator[OpenEntry]:
+        for r in self.select(selection):
+            yield OpenEntry(r.id, r.employee, r.project, r.task, r.entity, r.contract,
+                            r.work_date, r.open_seconds, r.billing, r.notes, r.price)
+
     def select(self, selection: EntrySelection) -> Iterator[EntryRow]:
         s = selection
         for r in sorted(self.rows.values(), key=lambda r: (r.work_date, r.id)):

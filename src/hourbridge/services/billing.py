@@ -36,20 +36,20 @@ from .billing_report import BillingReport, idle_contracts, why_nothing
 from .billing_writer import DraftWriter, draft_location
 from .correction_lines import adjustment_lines
 from .deps import Collaborators
-from .ports import EntryRow, EntrySelection, NewException, UnitOfWork
-from .ports.entries import StoredPrice
+from .ports import EntrySelection, NewException, UnitOfWork
+from .ports.entries import OpenEntry, StoredPrice
 
 
-def _stored(row: EntryRow, basis: PriceBasis,
+def _stored(p: StoredPrice, contract: str, project: str, basis: PriceBasis,
             decisions: dict[int, tuple[StoredPrice, tuple[str, RateDecision]]]
             ) -> tuple[str, RateDecision] | None:
-    """The role and rate decision approval kept for the entry, while its basis still holds
-    (``domain.pricing.PriceBasis``); None: there is none, or master data moved since.
-    ``decisions`` keeps the decision made of each stored price (the store shares one
-    ``StoredPrice`` between entries priced alike), so each is built once per run, not once
-    per entry; keyed by identity, with the price kept beside it so the key stays its own."""
-    p = row.price
-    if p is None or row.contract is None or p.basis != basis.of(row.contract, row.project):
+    """The role and rate decision approval kept (``p``) for work of ``contract`` on
+    ``project``, while its basis still holds (``domain.pricing.PriceBasis``); None: master
+    data moved since. ``decisions`` keeps the decision made of each stored price (the store
+    shares one ``StoredPrice`` between entries priced alike), so each is built once per run,
+    not once per entry; keyed by identity, with the price kept beside it so the key stays its
+    own."""
+    if p.basis != basis.of(contract, project):
         return None
     known = decisions.get(id(p))
     if known is None or known[0] is not p:
@@ -58,7 +58,7 @@ def _stored(row: EntryRow, basis: PriceBasis,
     return known[1]
 
 
-def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
+def _billable_items(rows: Iterable[OpenEntry], md: MasterData, rates: RateBook,
                     holds: HoldBook, report: BillingReport, basis: PriceBasis
                     ) -> list[BillableItem]:
     items: list[BillableItem] = []
@@ -67,15 +67,23 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
     roles: dict[tuple[str, str, date], str] = {}
     priced: dict[tuple[str, str, str, date], tuple[str, RateDecision]] = {}
     decisions: dict[int, tuple[StoredPrice, tuple[str, RateDecision]]] = {}
+    # whether a stored price still holds, per stored price (by identity, the price kept
+    # beside it) and the (contract, project) it is for: asked once each, not once per entry
+    holding: dict[tuple[int, str, str],
+                  tuple[StoredPrice, tuple[str, RateDecision] | None]] = {}
+    customers: dict[str, str] = {}  # contract -> its customer
+    unbilled = Billing.UNBILLED.value
+    reused = decided = 0
     for row in rows:
         open_seconds = row.open_seconds
         # nothing open: already billed in full, except work rounded to zero billable seconds,
         # which still goes on its invoice (at 0 h) so it is accounted for, not left unbilled
-        if open_seconds < 0 or (open_seconds == 0 and row.billing != Billing.UNBILLED.value):
+        if open_seconds < 0 or (open_seconds == 0 and row.billing != unbilled):
             continue
+        contract = row.contract
         if holds:
             customer = md.projects[row.project].customer
-            hold = holds.holding(row.id, row.project, row.contract,
+            hold = holds.holding(row.id, row.project, contract,
                                  md.customer_chain(customer))
             if hold is not None:
                 report.held += 1
@@ -83,36 +91,49 @@ def _billable_items(rows: Iterable[EntryRow], md: MasterData, rates: RateBook,
                                                    hold=hold.id))
                 continue
         # the decision approval took, reused unless master data moved since (issue 16)
-        key = (row.employee, row.project, row.task, row.work_date)
-        known = _stored(row, basis, decisions)
+        p = row.price
+        known: tuple[str, RateDecision] | None = None
+        if p is not None and contract is not None:
+            at = (id(p), contract, row.project)
+            kept = holding.get(at)
+            if kept is None or kept[0] is not p:
+                kept = holding[at] = (p, _stored(p, contract, row.project, basis, decisions))
+            known = kept[1]
         if known is not None:
-            report.prices_reused += 1
+            reused += 1
         else:
-            report.prices_decided += 1
-            if row.price is not None:
+            decided += 1
+            if p is not None:
                 report.repriced.append(row.id)
+            key = (row.employee, row.project, row.task, row.work_date)
             known = priced.get(key)
-        if known is None:
-            # without a known contract pricing refuses the entry before it looks for a role
-            has_contract = row.contract is not None and row.contract in md.contracts
-            role = ""
-            if has_contract:
-                day = (row.employee, row.project, row.work_date)
-                role = roles.get(day) or roles.setdefault(day, role_on(md, *day))
-            decision = price_entry(row, md, rates, role if has_contract else None)
-            if isinstance(decision, Problem):
-                report.skipped.append(Skip(row.id, decision))
-                continue
-            known = priced[key] = (role, decision)
+            if known is None:
+                # without a known contract pricing refuses the entry before it looks for a
+                # role
+                has_contract = contract is not None and contract in md.contracts
+                role = ""
+                if has_contract:
+                    day = (row.employee, row.project, row.work_date)
+                    role = roles.get(day) or roles.setdefault(day, role_on(md, *day))
+                decision = price_entry(row, md, rates, role if has_contract else None)
+                if isinstance(decision, Problem):
+                    report.skipped.append(Skip(row.id, decision))
+                    continue
+                known = priced[key] = (role, decision)
         role, decision = known
-        assert row.contract is not None  # price_entry refused entries without contract
+        assert contract is not None  # price_entry refused entries without contract
+        billed_to = customers.get(contract)
+        if billed_to is None:
+            billed_to = customers[contract] = md.contracts[contract].customer
         items.append(BillableItem(
-            entry_id=row.id, contract=row.contract, entity=row.entity,
-            customer=md.contracts[row.contract].customer, currency=decision.currency,
+            entry_id=row.id, contract=contract, entity=row.entity,
+            customer=billed_to, currency=decision.currency,
             work_date=row.work_date, project=row.project, task=row.task,
             role=role, billable_seconds=open_seconds, decision=decision,
             employee=row.employee, notes=row.notes,
         ))
+    report.prices_reused += reused
+    report.prices_decided += decided
     return items
 
 
@@ -239,13 +260,13 @@ def _settlement(contract_id: str, d: Drawdown) -> dict[str, Any]:
 
 
 def _grouped_rows(uow: UnitOfWork, scope: _Scope, selection: EntrySelection
-                  ) -> Iterator[tuple[str, list[EntryRow]]]:
+                  ) -> Iterator[tuple[str, list[OpenEntry]]]:
     """Each contract of the scope in order with its open entries, read a group at a time."""
     for group in scope.groups():
         # a concurrent run of these contracts waits here, then reads what that one billed
         uow.locks.billing_all(group)
-        rows: dict[str, list[EntryRow]] = {k: [] for k in group}
-        for row in uow.entries.select(replace(selection, contracts=tuple(group))):
+        rows: dict[str, list[OpenEntry]] = {k: [] for k in group}
+        for row in uow.entries.open_work(replace(selection, contracts=tuple(group))):
             rows[row.contract or ""].append(row)  # contract IN group: never None
         for contract_id in group:
             yield contract_id, rows.pop(contract_id)

@@ -30,6 +30,7 @@ from hourbridge.services.ports.entries import (
     EntryRow,
     EntrySelection,
     NewEntry,
+    OpenEntry,
     StoredEntry,
     StoredPrice,
 )
@@ -41,6 +42,7 @@ from .billing_ledger import BillingLedger
 from .bulk import sqlite_value
 from .intake_rows import move_staged, stage_rows, stored_rows
 from .issuing_ledger import IssuingLedger
+from .open_work import open_work
 
 _ENTRY_COLS = (
     t.time_entries.c.id, t.time_entries.c.source, t.time_entries.c.external_id,
@@ -184,6 +186,10 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
                 if len(rows) < self.PAGE:
                     break
                 last = rows[-1][0]
+
+    def open_work(self, selection: EntrySelection) -> Iterator[OpenEntry]:
+        """What a billing run reads of the matching entries, by id (``store.open_work``)."""
+        return open_work(self.conn, self._where(selection), self.PAGE)
 
     def _sqlite_rows(self, stmt: Select[Any]) -> list[tuple[Any, ...]]:
         """``select``'s rows as the driver gives them, converted here (a billing run reads

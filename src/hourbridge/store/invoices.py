@@ -139,13 +139,14 @@ class SqlInvoices(StandingBook):
         if self.conn.dialect.name != "postgresql":
             start = int(self.conn.execute(
                 select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
-            numbered = list(range(start + 1, start + 1 + len(rows)))
-            self.conn.execute(insert(table), [{"id": i, **r} for i, r in zip(
-                numbered, rows, strict=True)])
-            return numbered
-        ids = sorted(int(i) for i in self.conn.execute(text(
-            "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": table.name, "n": len(rows)}).scalars())
+            ids = list(range(start + 1, start + 1 + len(rows)))
+        else:
+            ids = sorted(int(i) for i in self.conn.execute(text(
+                "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                {"t": table.name, "n": len(rows)}).scalars())
+        # tuples straight to the driver (values in storage form on SQLite, ``bulk``):
+        # SQLAlchemy's per-row parameter processing of thousands of lines cost more than
+        # the insert
         columns = ("id", *rows[0])
         bulk_insert(self.conn, table, columns,
                     [(i, *(r[c] for c in columns[1:])) for i, r in zip(ids, rows, strict=True)])

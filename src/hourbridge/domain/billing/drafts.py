@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 
 from ..display import two_or_more
 from ..fx import ForeignAmount
@@ -56,6 +57,9 @@ class LineLink:
     seconds: int
 
 
+_link_seconds = attrgetter("seconds")
+
+
 @dataclass(slots=True)
 class DraftLine:
     project: str
@@ -72,7 +76,7 @@ class DraftLine:
 
     @property
     def seconds(self) -> int:
-        return sum(link.seconds for link in self.links)
+        return sum(map(_link_seconds, self.links))
 
     @property
     def quantity_hours(self) -> Decimal:
@@ -148,13 +152,19 @@ def build_drafts(items: Iterable[BillableItem], detail: Detail = Detail.SUMMARY
     lines: dict[tuple[object, ...], DraftLine] = {}
     seen: set[int] = set()
     periods: dict[date, str] = {}  # many entries share a day: its period formatted once
+    # what of a decision keys its line, per decision (items priced alike share one): taken
+    # once, not once per item (by identity, the decision kept beside it)
+    keys: dict[int, tuple[RateDecision, tuple[str, str, str, int]]] = {}
+    summary, entry_level = detail is Detail.SUMMARY, detail is Detail.ENTRY
     for item in items:
-        if item.entry_id in seen:
-            raise ValueError(f"entry {item.entry_id} offered twice to one billing run")
-        seen.add(item.entry_id)
-        period = periods.get(item.work_date)
+        entry_id = item.entry_id
+        if entry_id in seen:
+            raise ValueError(f"entry {entry_id} offered twice to one billing run")
+        seen.add(entry_id)
+        work_date = item.work_date
+        period = periods.get(work_date)
         if period is None:
-            period = periods[item.work_date] = period_of(item.work_date)
+            period = periods[work_date] = period_of(work_date)
         inv_key = (item.contract, period)
         invoice = invoices.get(inv_key)
         if invoice is None:
@@ -162,18 +172,21 @@ def build_drafts(items: Iterable[BillableItem], detail: Detail = Detail.SUMMARY
                                    period)
             invoices[inv_key] = invoice
         d = item.decision
-        line_key = (item.contract, period, item.project, item.task, item.role,
-                    str(d.rate), d.card, d.row, d.contract_version, *_finer(item, detail))
+        known = keys.get(id(d))
+        if known is None or known[0] is not d:
+            known = keys[id(d)] = (d, (str(d.rate), d.card, d.row, d.contract_version))
+        line_key = (item.contract, period, item.project, item.task, item.role, *known[1],
+                    *(() if summary else _finer(item, detail)))
         line = lines.get(line_key)
         if line is None:
             line = DraftLine(item.project, item.task, item.role, d, item.currency)
-            if detail is not Detail.SUMMARY:
+            if not summary:
                 line.employee = item.employee
-            if detail is Detail.ENTRY:
-                line.work_date, line.notes = item.work_date, item.notes
+            if entry_level:
+                line.work_date, line.notes = work_date, item.notes
             lines[line_key] = line
             invoice.lines.append(line)
-        line.links.append(LineLink(item.entry_id, item.billable_seconds))
+        line.links.append(LineLink(entry_id, item.billable_seconds))
     result = sorted(invoices.values(), key=lambda i: (i.entity, i.contract, i.period))
     for inv in result:
         inv.lines.sort(key=lambda ln: (ln.work_date or date.min, ln.project, ln.task, ln.role,

@@ -75,8 +75,12 @@ def plan_contract(contract: Contract, items: list[BillableItem], through: date,
     and "" when the contract or its customer is held)."""
     plan = ContractPlan([])
     hourly: list[BillableItem] = []
+    by_hour: dict[date, bool] = {}  # per work day: a contract's items share few
     for item in items:
-        if bills_hours(contract, item.work_date):
+        hourly_day = by_hour.get(item.work_date)
+        if hourly_day is None:
+            hourly_day = by_hour[item.work_date] = bills_hours(contract, item.work_date)
+        if hourly_day:
             hourly.append(item)
         else:
             plan.covered.append(item.entry_id)

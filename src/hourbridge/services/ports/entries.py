@@ -159,6 +159,24 @@ class EntryRow:
         return self.billable_seconds - self.billed_seconds - self.written_off_seconds
 
 
+class OpenEntry(NamedTuple):
+    """An open entry as a billing run reads it: only what pricing, grouping and the links
+    need (a run reads every open entry, so this is a plain tuple, not a full ``EntryRow``).
+    ``price`` is shared between entries priced alike, as in ``EntryRow``."""
+
+    id: int
+    employee: str
+    project: str
+    task: str
+    entity: str
+    contract: str | None
+    work_date: date
+    open_seconds: int  # billable seconds on no live invoice and not written off
+    billing: str
+    notes: str
+    price: StoredPrice | None
+
+
 @dataclass(frozen=True, slots=True)
 class RowSelection:
     """Which stored rows of a kind a use case reads (approval, billing): ids, or filters."""
@@ -207,6 +225,8 @@ class WholeRelief(NamedTuple):
 
 class EntryRepository(IntakeRepository[NewEntry], Protocol):
     def select(self, selection: EntrySelection) -> Iterator[EntryRow]: ...
+    # what a billing run reads of the entries ``selection`` matches, in id order
+    def open_work(self, selection: EntrySelection) -> Iterator[OpenEntry]: ...
     def contracts(self, selection: EntrySelection) -> list[str]: ...
     def contract_counts(self, selection: EntrySelection) -> dict[str, int]: ...
     def approve(self, approvals: Sequence[Approved], at: datetime, by: str) -> None: ...
