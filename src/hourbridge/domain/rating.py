@@ -19,8 +19,9 @@ zero rate never prices an invoice line.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from .masterdata import MasterData
@@ -79,6 +80,9 @@ class RateBook:
         for card in md.rate_cards.values():
             self._by_scope.setdefault((card.scope, card.scope_id), []).append(card)
         self._cache: dict[tuple[str, str, str, str, str], list[_Candidate]] = {}
+        # per entry shape: the days where ``decide``'s outcome may change, and whether a rate
+        # applies before the first and from each of them on
+        self._spans: dict[tuple[str, str, str, str, str], tuple[list[date], list[bool]]] = {}
 
     def _cards(self, project: Project, contract: Contract) -> list[tuple[int, RateCard]]:
         scoped: list[tuple[int, RateCard]] = []
@@ -150,3 +154,27 @@ class RateBook:
             scope=best.card.scope.value,
             contract_version=version.version,
         )
+
+    def applies(
+        self, project: Project, contract: Contract, employee: str, role: str, task: str, on: date
+    ) -> bool:
+        """Whether ``decide`` gives a decision, not a problem, for this entry: decided once per
+        entry shape and span of days. ``decide`` depends on the day only through the version
+        in force and the candidate rows in force, which change only on a version's effective
+        date, a row's first day and the day after its last; between two such days its outcome
+        is the same, so one ``decide`` per span answers for every day in it."""
+        key = (contract.id, project.code, employee, role, task)
+        spans = self._spans.get(key)
+        if spans is None:
+            candidates = self._candidates(project, contract, employee, role, task)
+            days = {v.effective_from for v in contract.versions}
+            days.update(c.row.valid_from for c in candidates)
+            days.update(c.row.valid_until + timedelta(days=1) for c in candidates
+                        if c.row.valid_until is not None and c.row.valid_until < date.max)
+            starts = sorted(days)
+            spans = self._spans[key] = (starts, [
+                not isinstance(self.decide(project, contract, employee, role, task, day),
+                               Problem)
+                for day in [date.min, *starts]])
+        starts, decided = spans
+        return decided[bisect_right(starts, on)]

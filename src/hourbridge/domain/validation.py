@@ -195,9 +195,8 @@ class PlainCheck:
         version = contract.version_on(day)
         if not contract.covers(day) or version is None:
             return None
-        found = rates.decide(project, contract, employee.id,
-                                  assignment.role or employee.role, parsed.task, day)
-        if isinstance(found, Problem):
+        if not rates.applies(project, contract, employee.id, assignment.role or employee.role,
+                             parsed.task, day):
             return None
         return (entity.code, contract.id, True,
                 billable_seconds(parsed.worked_seconds, version.rounding))
