@@ -17,10 +17,9 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from hourbridge.domain import commands as c
 from hourbridge.store import tables as t
 from hourbridge.store.bulk import bulk_insert
-from hourbridge.store.kpi_bulk import set_based_rollups
+from hourbridge.store.kpi_bulk import ROLLUPS, set_based_rollups
 from integration.test_kpi_rollups import (
     PG_ENV,
     START,
@@ -107,17 +106,15 @@ def test_a_failed_bulk_insert_leaves_no_mark_and_counts_what_stayed() -> None:
                 .limit(1)).scalar_one()
         rows = [(line, free, 120), (line, entry, 60)]  # the second is a duplicate key
         for commit in (False, True):
-            with m.hb.engine.connect() as conn:
-                with conn.begin() as tx:
-                    with pytest.raises(IntegrityError):
-                        with set_based_rollups(conn, le.name):
-                            bulk_insert(conn, le, ("line", "entry", "seconds"), rows)
-                    assert conn.execute(select(func.count()).select_from(
-                        t.kpi_rollup_deferred)).scalar_one() == 0
-                    if commit:
-                        tx.commit()
-                    else:
-                        tx.rollback()
+            with m.hb.engine.connect() as conn, conn.begin() as tx:
+                with pytest.raises(IntegrityError), set_based_rollups(conn, le.name):
+                    bulk_insert(conn, le, ("line", "entry", "seconds"), rows)
+                assert conn.execute(select(func.count()).select_from(
+                    t.kpi_rollup_deferred)).scalar_one() == 0
+                if commit:
+                    tx.commit()
+                else:
+                    tx.rollback()
             assert _marks(m.hb.engine) == 0
             assert_rollup_equals_definition(m.hb)
         with m.hb.engine.connect() as conn:  # the committed round kept the first row
@@ -132,15 +129,14 @@ def _killed_mid_insert(url: str) -> None:
     from hourbridge.store.engine import make_engine
 
     engine = make_engine(url)
-    with engine.connect() as conn, conn.begin():
-        with set_based_rollups(conn, t.time_entries.name):
-            names = [col.name for col in t.time_entries.c if col.name != "id"]
-            values = ", ".join("external_id || 'k'" if n == "external_id" else
-                               "NULL" if n == "intake_key" else n for n in names)
-            conn.execute(text(f"INSERT INTO time_entries ({', '.join(names)}) "
-                              f"SELECT {values} FROM time_entries"))
-            assert conn.execute(text("SELECT count(*) FROM kpi_rollup_deferred")).scalar() == 1
-            os.kill(os.getpid(), signal.SIGKILL)
+    with engine.connect() as conn, conn.begin(), set_based_rollups(conn, t.time_entries.name):
+        names = [col.name for col in t.time_entries.c if col.name != "id"]
+        values = ", ".join("external_id || 'k'" if n == "external_id" else
+                           "NULL" if n == "intake_key" else n for n in names)
+        conn.execute(text(f"INSERT INTO time_entries ({', '.join(names)}) "
+                          f"SELECT {values} FROM time_entries"))
+        assert conn.execute(text("SELECT count(*) FROM kpi_rollup_deferred")).scalar() == 1
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def test_kill_9_under_the_mark_leaves_neither_mark_nor_rows() -> None:
@@ -178,5 +174,23 @@ def test_marked_table_only_defers_its_own_triggers() -> None:
             with set_based_rollups(conn, t.invoice_line_entries.name):
                 _copy_entry(conn, entry_id, "m")
         assert_rollup_equals_definition(m.hb)
+    finally:
+        m.teardown()
+
+
+def test_set_based_rollups_read_only_the_new_rows() -> None:
+    """Each grouped upsert reads the inserted rows by their rowid range: never a walk of a
+    whole index (every stored entry or link per batch, what the planner would choose)."""
+    m = RollupMachine()
+    try:
+        _work(m, 30)
+        with m.hb.engine.connect() as conn:
+            for statements in ROLLUPS.values():
+                for statement in statements:
+                    plan = [r[3] for r in conn.exec_driver_sql(
+                        f"EXPLAIN QUERY PLAN {statement}", (0,))]
+                    assert any("(rowid>?)" in step for step in plan), plan
+                    assert not any(step.startswith("SCAN") and step != "SCAN s"
+                                   for step in plan), plan
     finally:
         m.teardown()

@@ -56,12 +56,12 @@ ROLLUPS: dict[str, tuple[str, ...]] = {
         _add("kpi_work_days",
              "SELECT te.employee, te.project, te.work_date, count(*), sum(te.worked_seconds), "
              "sum(CASE WHEN te.billable THEN te.worked_seconds ELSE 0 END) "
-             "FROM time_entries te WHERE te.rowid > ? AND te.deleted_at IS NULL "
+             "FROM time_entries te NOT INDEXED WHERE te.rowid > ? AND te.deleted_at IS NULL "
              "GROUP BY te.employee, te.project, te.work_date"),
         # kpi_approval_days_ins: approved entries of a project that exists
         _add("kpi_approval_days",
              f"SELECT te.entity, p.customer, te.work_date, {_DAY.format(t='te')}, count(*) "
-             "FROM time_entries te JOIN projects p ON p.code = te.project "
+             "FROM time_entries te NOT INDEXED JOIN projects p ON p.code = te.project "
              "WHERE te.rowid > ? AND te.approval = 'approved' "
              "AND te.approved_at IS NOT NULL "
              f"GROUP BY te.entity, p.customer, te.work_date, {_DAY.format(t='te')}"),
@@ -70,14 +70,14 @@ ROLLUPS: dict[str, tuple[str, ...]] = {
         # kpi_billed_links_ins: positive seconds of approved entries, per invoice and days
         _add("kpi_billed_days",
              f"SELECT ln.invoice, te.work_date, {_DAY.format(t='te')}, count(*) "
-             "FROM invoice_line_entries li JOIN time_entries te ON te.id = li.entry "
+             "FROM invoice_line_entries li NOT INDEXED JOIN time_entries te ON te.id = li.entry "
              "JOIN invoice_lines ln ON ln.id = li.line WHERE li.rowid > ? "
              "AND li.seconds > 0 AND te.approved_at IS NOT NULL "
              f"GROUP BY ln.invoice, te.work_date, {_DAY.format(t='te')}"),
         # ... and every link of an entry that exists, per line
         _add("kpi_billed_lines",
              "SELECT li.line, count(*), sum(li.seconds), sum(te.worked_seconds) "
-             "FROM invoice_line_entries li JOIN time_entries te ON te.id = li.entry "
+             "FROM invoice_line_entries li NOT INDEXED JOIN time_entries te ON te.id = li.entry "
              "WHERE li.rowid > ? GROUP BY li.line"),
     ),
 }
