@@ -19,6 +19,7 @@ from hourbridge.services.ports.entries import StoredEntry
 
 from ._sql import _member
 from .bulk import STAGE_PREFIX, load_rows, note_bulk_write
+from .kpi_bulk import set_based_rollups
 
 
 def stored_rows(conn: Connection, table: Table, source: str, external_ids: Sequence[str],
@@ -83,7 +84,10 @@ def move_staged(conn: Connection, table: Table, columns: Sequence[str],
         staged = Table(name, MetaData(), Column("pos", BigInteger))
         for member in _member(conn, staged.c.pos, skip):
             conn.execute(delete(staged).where(member))
-    moved = conn.exec_driver_sql(
-        f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {name} ORDER BY pos").rowcount
+    # time entries: the KPI rollups grouped once for the batch, not per row (SQLite)
+    with set_based_rollups(conn, table.name):
+        moved = conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {name} ORDER BY pos"
+        ).rowcount
     note_bulk_write(conn, table.name, moved)
     return int(moved)

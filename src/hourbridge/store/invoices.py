@@ -27,6 +27,7 @@ from . import tables as t
 from ._sql import _chunks, _member
 from .bulk import bulk_insert
 from .invoice_rows import header_row, line_rows, original_columns
+from .kpi_bulk import set_based_rollups
 from .standing import StandingBook
 
 _INSERT_LINES = insert(t.invoice_lines)
@@ -119,9 +120,12 @@ class SqlInvoices(StandingBook):
                       "invoice_line": i, "amount": c.amount, "state": "billed", "at": at}
                      for i, c in zip(line_ids[len(draft.lines):], draft.charges, strict=True)
                      if c.bills_once]
-        # plain integers: already in SQLite's storage form
-        bulk_insert(self.conn, t.invoice_line_entries, ("line", "entry", "seconds"), links,
-                    converted=True)
+        # plain integers: already in SQLite's storage form; the KPI rollups of the links
+        # grouped once, not per link (SQLite)
+        if links:
+            with set_based_rollups(self.conn, t.invoice_line_entries.name):
+                bulk_insert(self.conn, t.invoice_line_entries, ("line", "entry", "seconds"),
+                            links, converted=True)
         if once:
             self.conn.execute(insert(t.contract_charges), once)
         return out
@@ -299,10 +303,12 @@ class SqlInvoices(StandingBook):
         line_ids = self.conn.execute(
             _INSERT_LINES.returning(t.invoice_lines.c.id, sort_by_parameter_order=True),
             rows).scalars().all()
-        bulk_insert(self.conn, t.invoice_line_entries, ("line", "entry", "seconds"), [
-            (line_id, entry, -seconds)
-            for line_id, c in zip(line_ids, lines, strict=True)
-            for entry, seconds in c.allocations])
+        links = [(line_id, entry, -seconds) for line_id, c in zip(line_ids, lines, strict=True)
+                 for entry, seconds in c.allocations]
+        if links:
+            with set_based_rollups(self.conn, t.invoice_line_entries.name):
+                bulk_insert(self.conn, t.invoice_line_entries, ("line", "entry", "seconds"),
+                            links)
         return note_id
 
     def next_number(self, entity: str) -> int:

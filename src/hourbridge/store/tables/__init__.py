@@ -51,7 +51,13 @@ from .intake import (
     inbox_chunks,
     time_entries,
 )
-from .kpis import kpi_approval_days, kpi_billed_days, kpi_billed_lines, kpi_work_days
+from .kpis import (
+    kpi_approval_days,
+    kpi_billed_days,
+    kpi_billed_lines,
+    kpi_rollup_deferred,
+    kpi_work_days,
+)
 from .masterdata import (
     assignments,
     contract_versions,
@@ -126,6 +132,7 @@ __all__ = [
     "kpi_approval_days",
     "kpi_billed_days",
     "kpi_billed_lines",
+    "kpi_rollup_deferred",
     "kpi_work_days",
     "metadata",
     "milestone_achievements",

@@ -61,3 +61,11 @@ kpi_work_days = Table(
     Column("worked", BigInteger, nullable=False),
     Column("billable", BigInteger, nullable=False),
 )
+
+# Migration ``0027_kpi_bulk_rollups``: a row names a table whose INSERT triggers skip their
+# per-row rollup upserts while one of Hourbridge's own bulk inserts runs (SQLite; the writer
+# upserts the rollups set-based itself, ``store/kpi_bulk.py``). Empty in every committed state.
+kpi_rollup_deferred = Table(
+    "kpi_rollup_deferred", metadata,
+    Column("source", String(64), primary_key=True),
+)
