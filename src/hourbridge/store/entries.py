@@ -151,12 +151,20 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
             where.append(te.c.work_date >= selection.date_from)
         if selection.date_to:
             where.append(te.c.work_date <= selection.date_to)
+        billing = tuple(selection.billing)
         if tuple(selection.approval) == t.PENDING_STATES:
             where.append(t.PENDING_APPROVAL)  # the partial index's own predicate: it serves
+        elif (tuple(selection.approval) == ("approved",) and billing
+              and set(billing) <= set(t.OPEN_STATES)):
+            # open work (a billing run's): the open index's own predicate, written as it is
+            where += [t.OPEN_APPROVED, t.OPEN_BILLING]
+            if set(billing) != set(t.OPEN_STATES):
+                where.append(te.c.billing.in_(billing))
+            billing = ()
         elif selection.approval:
             where.append(te.c.approval.in_(selection.approval))
-        if selection.billing:
-            where.append(te.c.billing.in_(selection.billing))
+        if billing:
+            where.append(te.c.billing.in_(billing))
         if selection.billable is not None:
             where.append(te.c.billable == selection.billable)
         if selection.entity:
