@@ -34,8 +34,13 @@ PENDING_APPROVAL = text("approval IN ('draft', 'submitted')")
 # these two terms literally, so SQLite sees the index's own predicate.
 OPEN_STATES = ("unbilled", "credited", "on_draft")
 OPEN_APPROVED = text("approval = 'approved'")
-OPEN_BILLING = text("billing IN ('unbilled', 'credited', 'on_draft')")
-OPEN_WORK = text("approval = 'approved' AND billing IN ('unbilled', 'credited', 'on_draft')")
+# An OR, not an IN: SQLite evaluates the predicate for every row an UPDATE of ``billing``
+# or ``approval`` touches (old and new row), and an IN of three or more values builds a
+# temporary b-tree each time a statement runs (executemany: every row). Measured on 88,028
+# billed entries: bill_open 0.90 s CPU with the IN, 0.54 s with the OR (0.77 s before 0027).
+OPEN_BILLING = text("(billing = 'unbilled' OR billing = 'credited' OR billing = 'on_draft')")
+OPEN_WORK = text("approval = 'approved' AND "
+                 "(billing = 'unbilled' OR billing = 'credited' OR billing = 'on_draft')")
 
 # --- intake ------------------------------------------------------------------------------
 inbox = Table(

@@ -10,8 +10,8 @@ billing, work_date)`` and ``ix_time_entries_contract_axes (contract, billing, ap
 work_date)`` (SQLite: a delete and an insert in each; PostgreSQL: no update could be HOT).
 They are replaced by
 
-- ``ix_time_entries_open (contract, work_date) WHERE approval = 'approved' AND billing IN
-  ('unbilled', 'credited', 'on_draft')``: only the open work, what the billing run,
+- ``ix_time_entries_open (contract, work_date) WHERE approval = 'approved' AND (billing =
+  'unbilled' OR billing = 'credited' OR billing = 'on_draft')``: only the open work, what the billing run,
   incremental billing and the WIP reports read (the queries write the predicate literally,
   ``tables.OPEN_WORK``). An entry enters it at approval and leaves it once, when invoiced;
   the invoiced history is not in it, so those reads stay flat in history;
@@ -34,7 +34,9 @@ down_revision = '0026_kpi_rollups_more'
 branch_labels = None
 depends_on = None
 
-_OPEN = sa.text("approval = 'approved' AND billing IN ('unbilled', 'credited', 'on_draft')")
+# as tables.OPEN_WORK writes it (an OR, not an IN: see there)
+_OPEN = sa.text("approval = 'approved' AND "
+                "(billing = 'unbilled' OR billing = 'credited' OR billing = 'on_draft')")
 
 
 def upgrade() -> None:
