@@ -65,9 +65,7 @@ def test_the_pending_selection_uses_the_partial_index(
         statement, parameters = seen[-1]
         driver = conn.connection.driver_connection
         assert driver is not None
-        # with statistics (PostgreSQL intake analyzes tables as they grow; a SQLite database
-        # without any reads the pending rows through ix_time_entries_axes (approval=?) instead,
-        # which also touches only pending rows, then sorts them)
+        # with statistics (PostgreSQL intake analyzes tables as they grow)
         conn.exec_driver_sql("ANALYZE time_entries")
         if conn.dialect.name == "sqlite":
             plan = " ".join(str(r) for r in driver.execute(

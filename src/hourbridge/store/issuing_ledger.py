@@ -33,6 +33,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from hourbridge.services.ports.entries import WholeRelief
 
 from . import tables as t
+from .bulk import note_bulk_write
 
 _le, _li, _te, _pr = t.invoice_line_entries, t.invoice_lines, t.time_entries, t.projects
 
@@ -132,7 +133,11 @@ class IssuingLedger:
         change it), unless a credit note released part of it while the rest sat on the
         draft: that one stays open (credited) for the next run."""
         whole = _te.c.billed_seconds + _te.c.written_off_seconds >= _te.c.billable_seconds
-        self.conn.execute(update(_te).where(_te.c.id.in_(select(_marked.c.entry))).values(
+        done = self.conn.execute(update(_te).where(_te.c.id.in_(select(_marked.c.entry))).values(
             relieved_seconds=_te.c.billable_seconds, wip_relieved=_te.c.wip_amount,
             billing=case((whole, "invoiced"), else_="credited"),
-            locked=case((whole, true()), else_=_te.c.locked), updated_at=at))
+            locked=case((whole, true()), else_=_te.c.locked), updated_at=at)).rowcount
+        # a large issue moves most entries out of the open work: PostgreSQL's statistics
+        # still saying "on_draft" would make the open index look as large as the table, and
+        # the next billing run's contract_counts would scan the table (migration 0028_entry_indexes)
+        note_bulk_write(self.conn, "time_entries", done)

@@ -65,8 +65,7 @@ class AlertQueries(QueryBase):
     def _alert_wip_age(self, cutoff: datetime, now: datetime) -> list[Any]:
         te = t.time_entries
         stmt = (select(te.c.entity, func.count(), func.min(te.c.work_date))
-                .where(te.c.approval == "approved", te.c.billable.is_(True),
-                       te.c.billing.in_(("unbilled", "credited", "on_draft")),
+                .where(t.OPEN_APPROVED, t.OPEN_BILLING, te.c.billable.is_(True),
                        te.c.work_date < cutoff.date())
                 .group_by(te.c.entity))
         with self.engine.connect() as conn:

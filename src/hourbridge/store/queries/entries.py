@@ -185,8 +185,7 @@ class EntryQueries(QueryBase):
             for entity, currency, billing, seconds, relieved_s, wip, relieved in conn.execute(
                 select(te.c.entity, te.c.wip_currency, te.c.billing, te.c.billable_seconds,
                        te.c.relieved_seconds, te.c.wip_amount, te.c.wip_relieved)
-                .where(te.c.approval == "approved", te.c.billable.is_(True),
-                       te.c.billing.in_(("unbilled", "credited", "on_draft")))
+                .where(t.OPEN_APPROVED, t.OPEN_BILLING, te.c.billable.is_(True))
             ):
                 s = sums.setdefault((entity, currency or "", billing), [0, 0, Decimal(0)])
                 s[0] += 1

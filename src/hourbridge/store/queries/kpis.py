@@ -19,8 +19,6 @@ from sqlalchemy import Date, and_, case, func, literal, or_, select
 from .. import tables as t
 from .kpis_direct import BILLED, KpiDirectQueries
 
-OPEN_WIP = ("unbilled", "credited", "on_draft")
-
 
 class KpiQueries(KpiDirectQueries):
     # --- the figures ---------------------------------------------------------------------
@@ -162,8 +160,8 @@ class KpiQueries(KpiDirectQueries):
         stmt = (select(te.c.entity, te.c.wip_currency, bucket, func.count(),
                        func.sum(te.c.billable_seconds - te.c.relieved_seconds),
                        self._money_sum(te.c.wip_amount), self._money_sum(te.c.wip_relieved))
-                .where(te.c.approval == "approved", te.c.billable.is_(True),
-                       te.c.billing.in_(OPEN_WIP), te.c.work_date <= as_of,
+                .where(t.OPEN_APPROVED, t.OPEN_BILLING, te.c.billable.is_(True),
+                       te.c.work_date <= as_of,
                        self.kpi_entity_filter(te.c.entity, entity))
                 .group_by(te.c.entity, te.c.wip_currency, bucket))
         with self.engine.connect() as conn:

@@ -51,8 +51,7 @@ class TelemetryQueries(QueryBase):
                        func.sum(te.c.billable_seconds - te.c.relieved_seconds),
                        func.sum(func.coalesce(te.c.wip_amount, 0)
                                 - func.coalesce(te.c.wip_relieved, 0)))
-                .where(te.c.approval == "approved", te.c.billable.is_(True),
-                       te.c.billing.in_(("unbilled", "credited", "on_draft")))
+                .where(t.OPEN_APPROVED, t.OPEN_BILLING, te.c.billable.is_(True))
                 .group_by(te.c.entity, te.c.wip_currency)).all()
         return [{"entity": e, "currency": c or "", "seconds": int(s or 0),
                  "value": Decimal(v or 0)} for e, c, s, v in rows]

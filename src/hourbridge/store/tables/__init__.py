@@ -43,6 +43,10 @@ from .erp import (
     invoice_payments,
 )
 from .intake import (
+    OPEN_APPROVED,
+    OPEN_BILLING,
+    OPEN_STATES,
+    OPEN_WORK,
     PENDING_APPROVAL,
     PENDING_STATES,
     exceptions,
@@ -85,6 +89,10 @@ from .webhooks import dead_letter_replays, webhook_deliveries, webhook_subscript
 
 __all__ = [
     "ALL_ENTITIES",
+    "OPEN_APPROVED",
+    "OPEN_BILLING",
+    "OPEN_STATES",
+    "OPEN_WORK",
     "PENDING_APPROVAL",
     "PENDING_STATES",
     "Id",
