@@ -37,7 +37,7 @@ OPEN_APPROVED = text("approval = 'approved'")
 # An OR, not an IN: SQLite evaluates the predicate for every row an UPDATE of ``billing``
 # or ``approval`` touches (old and new row), and an IN of three or more values builds a
 # temporary b-tree each time a statement runs (executemany: every row). Measured on 88,028
-# billed entries: bill_open 0.90 s CPU with the IN, 0.54 s with the OR (0.77 s before 0028_entry_indexes).
+# billed entries: bill_open 0.90 s CPU with the IN, 0.54 s with the OR (0.77 s before 0028).
 OPEN_BILLING = text("(billing = 'unbilled' OR billing = 'credited' OR billing = 'on_draft')")
 OPEN_WORK = text("approval = 'approved' AND "
                  "(billing = 'unbilled' OR billing = 'credited' OR billing = 'on_draft')")
@@ -148,7 +148,7 @@ time_entries = Table(
         "billed_seconds >= 0 AND written_off_seconds >= 0 AND "
         "(billed_seconds + written_off_seconds <= billable_seconds OR billing = 'invoiced')",
         name="billed_at_most_once"),
-    # Only the indexes queries need (issue 16; migration 0028_entry_indexes). ``billing`` is in no index
+    # Only the indexes queries need (issue 16; migration 0028). ``billing`` is in no index
     # key: billing, issuing, credits and voids rewrite it on every billed entry, and each
     # UPDATE rewrote both composite (…, billing, …) indexes. Who reads by what, and how:
     #   billing run, incremental billing: contract_counts and select per contract group
@@ -165,7 +165,7 @@ time_entries = Table(
     # when it is invoiced (one index delete), so it stays small and flat however long the
     # invoiced history. Billing (unbilled -> on_draft) changes no key column, but SQLite
     # rewrites a partial index's row when a column of its predicate changes: one index
-    # delete + insert per billed entry instead of two. (PostgreSQL: see migration 0028_entry_indexes.)
+    # delete + insert per billed entry instead of two. (PostgreSQL: see 0028.)
     Index("ix_time_entries_contract_date", "contract", "work_date"),
     Index("ix_time_entries_open", "contract", "work_date", sqlite_where=OPEN_WORK,
           postgresql_where=OPEN_WORK),
