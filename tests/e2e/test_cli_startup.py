@@ -106,3 +106,25 @@ def test_the_guard_sees_a_heavy_import(tmp_path: Path) -> None:
                    HOURBRIDGE_DATABASE_URL=f"sqlite:///{tmp_path}/s.db")
     assert report["code"] == 0 and '"$schema"' in report["stdout"]
     assert "pydantic" in heavy_in(report["modules"])
+
+
+# What a command that opens a database at this code's schema never needs: Alembic (the schema
+# is checked without it), the web stack, the documents, the KPIs' holidays, the warehouse's
+# pyarrow, OpenTelemetry's SDK (tracing off), the ERP sinks.
+NOT_FOR_A_CURRENT_DATABASE = ("alembic", "mako", "fastapi", "starlette", "uvicorn", "jinja2",
+                              "prometheus_client", "reportlab", "facturx", "pypdf", "PIL",
+                              "lxml", "holidays", "pyarrow", "nats", "croniter")
+
+
+def test_a_no_op_upgrade_imports_no_migration_tooling(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/current.db"
+    first = probe(tmp_path, "db", "upgrade", HOURBRIDGE_DATABASE_URL=url)
+    assert first["code"] == 0 and "alembic" in first["modules"]  # it did migrate
+    again = probe(tmp_path, "db", "upgrade", HOURBRIDGE_DATABASE_URL=url)
+    assert again["code"] == 0 and again["stdout"] == first["stdout"]
+    loaded = {m.split(".")[0] for m in again["modules"]}
+    assert loaded & set(NOT_FOR_A_CURRENT_DATABASE) == set()
+    assert "opentelemetry.sdk" not in again["modules"]
+    assert [m for m in again["modules"] if m.startswith("hourbridge.connectors.")
+            and m.split(".")[2] in ("odoo", "tryton", "netsuite", "business_central",
+                                     "d365_fo", "oracle_fusion", "sap")] == []
