@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -30,15 +30,11 @@ from .domain.alerts import Rule
 from .domain.audit import intent_of
 from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
-from .formats.schedules import read_schedules
 from .formats.sheet import is_mapped_sheet
 from .formats.timefile import TimeFile
-from .observability.alerts import load_rules
 from .observability.tracing import install_exporter
-from .pipeline.alerts import AlertWatch
 from .pipeline.parallel import ParallelValidator
 from .pipeline.retry import RetryPolicy
-from .pipeline.schedules import Action, Scheduler
 from .pipeline.sinks import Destination, Limits, SinkRegistry
 from .pipeline.worker import Handler, Relay, Worker
 from .services.access import AccessKeys
@@ -59,7 +55,13 @@ from .store.queries import ReadModels
 from .store.rate_limits import SqlRateWindows
 from .store.schedules import SqlScheduleRuns
 from .store.uow import SqlUnitOfWork
-from .store.warehouse import export_warehouse
+
+# What only some commands use is imported where they use it, so every command line starts
+# without it (issue 16): schedules (croniter, YAML/TOML), alert rules (YAML) and the
+# warehouse export (pyarrow).
+if TYPE_CHECKING:
+    from .pipeline.alerts import AlertWatch
+    from .pipeline.schedules import Action, Scheduler
 
 CONCURRENT_RETRIES = 3  # runs of a command that lost a race to a concurrent writer
 # makes the unit of work of one command from the engine and the master-data snapshot cache
@@ -147,6 +149,9 @@ class Hourbridge:
     def scheduler(self, actions: Mapping[str, Action]) -> Scheduler:
         """The schedules of ``settings.schedules_file`` (none without one), run by
         ``actions``; the file is read here, so a wrong one refuses only schedule commands."""
+        from .formats.schedules import read_schedules
+        from .pipeline.schedules import Scheduler
+
         path = self.settings.schedules_file
         return Scheduler(read_schedules(Path(path)) if path else [],
                          SqlScheduleRuns(self.engine), actions, self.clock,
@@ -156,6 +161,9 @@ class Hourbridge:
         """The worker's alert check (``pipeline.alerts``), one per process: the standalone
         worker and ``serve``'s in-process worker call the same ``check()``. The rules file is
         read here; a broken one says so through ``say`` and turns alerts off."""
+        from .observability.alerts import load_rules
+        from .pipeline.alerts import AlertWatch
+
         if self._alerts is None:
             try:
                 rules: tuple[Rule, ...] = load_rules(self.settings.alert_rules)
@@ -173,6 +181,8 @@ class Hourbridge:
 
     def export_warehouse(self, folder: Path) -> dict[str, int]:
         """Entries, invoices, invoice lines and postings as Parquet files in ``folder``."""
+        from .store.warehouse import export_warehouse
+
         return export_warehouse(read_only(self.engine), folder)
 
     def recover_intake(self, inbox_ids: Sequence[int] = (), older_than: timedelta =

@@ -119,6 +119,8 @@ def upgrade(settings: Settings | None = None) -> tuple[Hourbridge, SchemaState]:
             raise SetupRefused(
                 f"the database {_shown(url)} has schema {state.current}, newer than this "
                 f"hourbridge knows ({state.head}): upgrade hourbridge")
+        if state.state == "current":  # nothing to run: Alembic is not even imported
+            return hb, state
         hb.upgrade()
         return hb, schema_state(hb)
     except SetupRefused:

@@ -96,3 +96,27 @@ def test_upgrade_keeps_rows_of_every_table(database_url: str) -> None:
 def _count(engine: Any, table: str) -> int:
     with engine.connect() as conn:
         return int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+
+
+def test_the_cheap_reading_of_revisions_agrees_with_alembic(database_url: str) -> None:
+    """Start-up (issue 16) reads the head, the known revisions and the database's revision
+    without Alembic; Alembic reads the same, at every step of the chain."""
+    script = ScriptDirectory(str(migrate.MIGRATIONS))
+    assert migrate.head_revision() == script.get_current_head()
+    assert migrate.known_revisions() == {r.revision for r in script.walk_revisions()}
+    graph = migrate.revision_graph()
+    assert graph is not None
+    assert graph == {r.revision: (r.down_revision,) if isinstance(r.down_revision, str)
+                     else tuple(r.down_revision or ()) for r in script.walk_revisions()}
+    engine = make_engine(database_url)
+    try:
+        migrate.reset(engine)
+        assert migrate.current_revision(engine) is None
+        for step in ("0001", "0013_audit_log", "head"):
+            migrate.upgrade(engine, step)
+            with engine.connect() as conn:
+                expected = MigrationContext.configure(conn).get_current_revision()
+            assert migrate.current_revision(engine) == expected
+        assert migrate.current_revision(engine) == migrate.head_revision()
+    finally:
+        engine.dispose()

@@ -8,7 +8,6 @@ import typer
 
 from hourbridge.domain.alerts import MONITORS
 from hourbridge.domain.commands import RaiseAlerts
-from hourbridge.observability.alerts import AlertLog, check_alerts, load_rules
 
 from .options import JsonOpt
 from .output import console, print_json, session, table
@@ -24,6 +23,8 @@ RulesOpt = Annotated[str | None, typer.Option(
 @alerts_app.command("list")
 def alerts_list(rules: RulesOpt = None, as_json: JsonOpt = False) -> None:
     """The rules in force: monitor, threshold and severity."""
+    from hourbridge.observability.alerts import load_rules  # YAML, queries: not at start-up
+
     with session() as hb:
         found = load_rules(rules or hb.settings.alert_rules)
     rows = [{"name": r.name, "monitor": r.monitor, "threshold": str(r.threshold),
@@ -46,6 +47,8 @@ def alerts_check(
     as_json: JsonOpt = False,
 ) -> None:
     """Check every rule now; exit 1 when an alert fires (for cron and probes)."""
+    from hourbridge.observability.alerts import AlertLog, check_alerts, load_rules
+
     with session() as hb:
         found = load_rules(rules or hb.settings.alert_rules)
         alerts = check_alerts(hb.queries, found, hb.clock())

@@ -11,8 +11,6 @@ from typing import Annotated
 import typer
 
 from hourbridge import __version__
-from hourbridge.config import load_settings
-from hourbridge.observability.logging import configure as configure_logging
 
 from . import (
     alerts,
@@ -68,6 +66,11 @@ def main(
         help="Print the version and exit.")] = False,
 ) -> None:
     """Hourbridge: from the billable hour to the booked invoice."""
+    # Imported here, not at the top: `--help` and `--version` never reach this callback and
+    # need neither pydantic nor structlog (start-up, issue 16).
+    from hourbridge.config import load_settings
+    from hourbridge.observability.logging import configure as configure_logging
+
     with cli_errors():
         settings = load_settings()
     configure_logging(settings.log_level, json=settings.log_format == "json")

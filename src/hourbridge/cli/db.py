@@ -9,9 +9,6 @@ from typing import Annotated
 
 import typer
 
-from hourbridge.dbsetup import upgrade
-from hourbridge.formats import bundle_json_schema
-
 from .output import cli_errors, console
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -21,6 +18,8 @@ schema_app = typer.Typer(help="Interchange schemas.", no_args_is_help=True)
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations (the only way a schema is created)."""
+    from hourbridge.dbsetup import upgrade  # not at start-up: `--help` needs no database
+
     with cli_errors():
         hb, state = upgrade()
         try:
@@ -34,6 +33,8 @@ def schema_export(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write.")] = None,
 ) -> None:
     """Write the JSON Schema of the master-data bundle."""
+    from hourbridge.formats import bundle_json_schema  # pydantic: only for this command
+
     text = json.dumps(bundle_json_schema(), indent=2) + "\n"
     if out is None:
         typer.echo(text, nl=False)

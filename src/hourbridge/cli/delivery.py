@@ -12,19 +12,21 @@ import getpass
 import signal
 import threading
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
 from hourbridge.domain.reasons import DEAD_LETTER_REASONS
 from hourbridge.errors import InvalidInput, NotFound, Retryable
-from hourbridge.pipeline.worker import WorkerStats
 
 from .options import JsonOpt, checked_ids, note_option, reason_option
 from .output import console, print_json, session, table
 from .schedules import actions
+
+if TYPE_CHECKING:  # the pipeline comes with the session a command opens (start-up, issue 16)
+    from hourbridge.bootstrap import Hourbridge
+    from hourbridge.pipeline.worker import WorkerStats
 
 deadletters_app = typer.Typer(help="Deliveries that failed for good.", no_args_is_help=True)
 
@@ -79,6 +81,8 @@ def _say(line: str) -> None:
 
 def _deliver(hb: Hourbridge, concurrency: int, batch: int) -> WorkerStats:
     """Drain what is due with ``concurrency`` threads; their stats summed."""
+    from hourbridge.pipeline.worker import WorkerStats
+
     if concurrency == 1:
         return hb.worker.drain(batch=batch)
     results = [WorkerStats() for _ in range(concurrency)]

@@ -6,20 +6,19 @@ import time
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import Progress
 
-from hourbridge.bootstrap import Hourbridge
-from hourbridge.dbsetup import open_database
-from hourbridge.demo import generate_demo_firm
-from hourbridge.demo.contract_models import ModelPlan, apply_contract_models, demo_expenses
 from hourbridge.domain import commands as c
-from hourbridge.formats import BundleDocument, to_domain
-from hourbridge.formats.timefile import TimeFile
 
 from .output import announce, cli_errors, console, err_console, print_json, table
+
+# the generator, the formats (pydantic) and the composition root come with `hourbridge demo`
+# run, not with every command line (start-up, issue 16)
+if TYPE_CHECKING:
+    from hourbridge.bootstrap import Hourbridge
+    from hourbridge.demo.contract_models import ModelPlan
 
 
 def _end_of_previous_month(day: date) -> date:
@@ -63,6 +62,13 @@ def _credit_two_invoices(hb: Hourbridge) -> list[dict[str, Any]]:
 
 
 def run_demo(hb: Hourbridge, seed: int, show_progress: bool) -> dict[str, Any]:
+    from rich.progress import Progress
+
+    from hourbridge.demo import generate_demo_firm
+    from hourbridge.demo.contract_models import apply_contract_models, demo_expenses
+    from hourbridge.formats import BundleDocument, to_domain
+    from hourbridge.formats.timefile import TimeFile
+
     started = time.perf_counter()
     firm = generate_demo_firm(seed=seed)
     approve_to = firm.through - timedelta(days=7)  # the last week awaits its approvers
@@ -252,6 +258,8 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the generated firm.")] = 7,
 ) -> None:
     """Build a demo firm and run load → ingest → approve → bill → issue → post; print a summary."""
+    from hourbridge.dbsetup import open_database
+
     with cli_errors():
         hb = open_database(announce=announce, upgrade_any=True)
         try:

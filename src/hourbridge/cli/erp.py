@@ -11,7 +11,6 @@ import typer
 
 from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
-from hourbridge.formats.erp_profiles import parse_erp_profiles
 
 from .options import JsonOpt
 from .output import console, print_json, session, table
@@ -35,6 +34,8 @@ def profiles_load(
     as_json: JsonOpt = False,
 ) -> None:
     """Check and store ERP profiles, all or none; a problem names its field."""
+    from hourbridge.formats.erp_profiles import parse_erp_profiles  # pydantic: not at start-up
+
     with session() as hb:
         profiles, origins, problems = parse_erp_profiles(file)
         if problems:

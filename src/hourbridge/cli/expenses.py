@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from hourbridge.domain import commands as c
-from hourbridge.formats.timefile import TimeFile
 
 from .intake import DelimiterOpt, delimiter_of, ingest_files
 from .options import ActorOption, JsonOpt, parse_date
@@ -28,6 +27,8 @@ def expenses_ingest(
 ) -> None:
     """Take expenses through the inbox: kept, validated, stored or queued as exceptions.
     Exit 0: all taken; 1: some rows became exceptions; 2: refused."""
+    from hourbridge.formats.timefile import TimeFile  # pydantic: not at start-up (issue 16)
+
     with cli_errors():
         sep = delimiter_of(delimiter)
     ingest_files(files, as_json, "expense", "expense intake",

@@ -17,15 +17,11 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
-from hourbridge.documents import DocumentFormat, render_document
-from hourbridge.domain import einvoice
-from hourbridge.domain.exports import beancount, hledger
-from hourbridge.domain.ledger import JournalEntry
-from hourbridge.domain.model import Accounts
+from hourbridge.documents.formats import DocumentFormat
 from hourbridge.errors import InvalidInput, NotFound
 
 from .options import checked_ids
@@ -47,12 +43,24 @@ class PayrollFormat(enum.StrEnum):
     JSON = "json"
 
 
-Renderer = Callable[[Iterable[JournalEntry], Mapping[str, Accounts], Mapping[str, str]],
-                    Iterator[str]]
-RENDERERS: dict[JournalFormat, Renderer] = {
-    JournalFormat.BEANCOUNT: beancount.render_journal,
-    JournalFormat.HLEDGER: hledger.render_journal,
-}
+# The renderers, the e-invoice model and the documents (ReportLab, factur-x) are imported by
+# the command that uses them: every other command, and `--help`, starts without them (issue 16).
+if TYPE_CHECKING:
+    from hourbridge.domain.ledger import JournalEntry
+    from hourbridge.domain.model import Accounts
+
+    Renderer = Callable[[Iterable[JournalEntry], Mapping[str, Accounts], Mapping[str, str]],
+                        Iterator[str]]
+
+
+def _renderer(fmt: JournalFormat) -> Renderer:
+    from hourbridge.domain.exports import beancount, hledger
+
+    renderers: dict[JournalFormat, Renderer] = {
+        JournalFormat.BEANCOUNT: beancount.render_journal,
+        JournalFormat.HLEDGER: hledger.render_journal,
+    }
+    return renderers[fmt]
 # The only fields a payroll export carries (personal data is minimized: no names, notes, rates).
 PAYROLL_FIELDS = ("employee", "entity", "period", "worked_hours", "worked_seconds",
                   "billable_worked_hours", "billable_worked_seconds",
@@ -135,7 +143,7 @@ def journal(
                 counted["entries"] += 1
                 yield entry
 
-        _write(RENDERERS[fmt](entries(), hb.queries.entity_accounts(),
+        _write(_renderer(fmt)(entries(), hb.queries.entity_accounts(),
                               hb.queries.entity_currencies()), out)
         if out is not None:
             err_console.print(f"wrote {counted['entries']} journal entries to {out} ({fmt})",
@@ -211,6 +219,9 @@ def invoice(
     out: OutOpt = None,
 ) -> None:
     """An issued invoice as UBL, CII, PDF or Factur-X."""
+    from hourbridge.documents import render_document
+    from hourbridge.domain import einvoice
+
     with session() as hb:
         checked_ids([invoice_id], "invoice id")
         record = hb.queries.einvoice_data(invoice_id)

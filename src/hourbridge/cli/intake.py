@@ -16,12 +16,8 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
 from hourbridge.errors import InvalidInput
-from hourbridge.formats.sheet import SheetFile
-from hourbridge.formats.sheet_mapping import load_mapping
-from hourbridge.formats.timefile import CHUNK, DELIMITERS, TimeFile
 
 from .options import JsonOpt
 from .output import cli_errors, console, err_console, print_json, progress, session, table
@@ -38,6 +34,10 @@ def delimiter_of(text: str | None) -> str | None:
     """The ``--delimiter`` given, as the character; anything but the three is refused."""
     if text is None:
         return None
+    # formats (pydantic) and bootstrap are imported where a command runs, not when the CLI
+    # starts: `--help` and every other command stay without them (start-up, issue 16)
+    from hourbridge.formats.timefile import DELIMITERS
+
     value = "\t" if text.lower() in ("tab", "\\t") else text
     if len(value) != 1 or value not in DELIMITERS:
         raise InvalidInput(f"--delimiter {text!r}: give ',', ';' or 'tab'")
@@ -49,6 +49,9 @@ class _Counted(io.RawIOBase):
     passed: the bar moves per block of rows, never per row or per read."""
 
     def __init__(self, raw: IO[bytes], moved: Callable[[int], None]) -> None:
+        from hourbridge.formats.timefile import CHUNK
+
+        self._chunk = CHUNK
         self._raw = raw
         self._moved = moved
         self._at = 0
@@ -59,7 +62,7 @@ class _Counted(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
         before, self._at = self._at, self._at + n
-        if before // CHUNK != self._at // CHUNK or n == 0:
+        if before // self._chunk != self._at // self._chunk or n == 0:
             self._moved(self._at)
         return int(n)
 
@@ -71,6 +74,8 @@ class _Counted(io.RawIOBase):
 def _watched(file: Any, moved: Callable[[int], None]) -> Any:
     """``file`` (a dataclass payload read through its ``opener``: a canonical ``TimeFile`` or a
     tracker's file) whose every read (fingerprint, keep, rows) reports its position."""
+    from hourbridge.formats.timefile import CHUNK
+
     opener = file.opener
     return dataclasses.replace(file, opener=lambda: io.BufferedReader(  # type: ignore[arg-type]
         _Counted(opener(), moved), CHUNK))
@@ -164,6 +169,11 @@ def ingest(
     start times the employee's local dates; a running timer is queued as timer_running.
     With --mapping, a spreadsheet's columns are read as its mapping says; a mapping that does
     not fit the file is refused naming the mapping key (exit 2), a bad cell queues its row."""
+    from hourbridge.bootstrap import Hourbridge
+    from hourbridge.formats.sheet import SheetFile
+    from hourbridge.formats.sheet_mapping import load_mapping
+    from hourbridge.formats.timefile import TimeFile
+
     with cli_errors():  # refusals of the options: one line, exit 2
         sep = delimiter_of(delimiter)
         if file_format not in FORMATS:

@@ -7,8 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from hourbridge.observability.kpis import kpi_report
-
 from .options import JsonOpt
 from .output import console, print_json, session, table
 
@@ -21,6 +19,9 @@ def kpis(
     as_json: JsonOpt = False,
 ) -> None:
     """Every KPI for the period, computed in the database (an empty period shows zeros)."""
+    # holidays (a fifth of a second to import) only for this command, not at start-up
+    from hourbridge.observability.kpis import kpi_report
+
     with session() as hb:
         report = kpi_report(hb.queries, period, entity, hb.clock().date())
     if as_json:

@@ -11,8 +11,6 @@ from typing import Annotated, Any
 import typer
 
 from hourbridge.errors import InvalidInput
-from hourbridge.formats.sheet import SheetFile
-from hourbridge.formats.sheet_mapping import load_mapping
 
 from .options import JsonOpt
 from .output import cli_errors, console, print_json, table
@@ -32,6 +30,9 @@ def mapping_check(
 ) -> None:
     """Preview the first mapped rows and every unreadable row. Exit 0: every row reads; 1:
     some rows have unreadable cells; 2: the mapping does not fit the file."""
+    from hourbridge.formats.sheet import SheetFile  # pydantic, calamine: not at start-up
+    from hourbridge.formats.sheet_mapping import load_mapping
+
     with cli_errors():
         if not file.is_file():
             raise InvalidInput(f"{file}: cannot read: no such file")

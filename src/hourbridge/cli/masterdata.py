@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hourbridge.domain import commands as c
-from hourbridge.domain.bundle_plan import FieldChange, LoadReport
 from hourbridge.errors import InvalidInput
-from hourbridge.formats import parse_bundle_files, to_domain
 
 from .options import JsonOpt
 from .output import console, err_console, print_json, session, table
+
+if TYPE_CHECKING:
+    from hourbridge.domain.bundle_plan import FieldChange, LoadReport
 
 _SIGN = {"added": "+", "changed": "~", "removed": "-"}
 
@@ -30,6 +31,8 @@ def load(
     as_json: JsonOpt = False,
 ) -> None:
     """Upsert master data from bundle files, all or nothing; nested parts merge by key."""
+    from hourbridge.formats import parse_bundle_files, to_domain  # pydantic: not at start-up
+
     with session() as hb:
         docs, problems = parse_bundle_files(files)
         if problems:

@@ -12,7 +12,6 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from hourbridge.config import load_settings
 from hourbridge.domain.limits import id_problem
 from hourbridge.errors import InvalidInput
 
@@ -87,6 +86,8 @@ def renamed(new_value: T | None, old_value: T | None, old: str, new: str) -> T |
 
 def cli_actor() -> str:
     """Who acts on the command line: ``HOURBRIDGE_ACTOR``, else the operating system user."""
+    from hourbridge.config import load_settings  # pydantic: only for a command that runs
+
     configured = load_settings().actor
     if configured and configured.strip():
         return configured.strip()

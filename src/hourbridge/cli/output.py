@@ -7,24 +7,21 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 
-from hourbridge.bootstrap import Hourbridge
-from hourbridge.dbsetup import open_database
 from hourbridge.domain.display import shown as shown  # re-exported for the commands
 from hourbridge.errors import HourbridgeError, InvalidInput
+
+# Start-up (issue 16): every command, even `--help`, imports this module, so what only a
+# command that runs needs (the composition root, the database set-up, rich's tables and
+# progress bars) is imported where it is used. tests/e2e/test_cli_startup.py guards it.
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from hourbridge.bootstrap import Hourbridge
 
 # emoji codes off: an entry reference such as "a:b:X" or "harvest:smile:1" must print as
 # written, not as an emoji
@@ -54,6 +51,8 @@ def print_json(data: Any) -> None:
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
           right: Sequence[str] = ()) -> None:
+    from rich.table import Table
+
     t = Table(title=title, title_justify="left", header_style="bold")
     for col in columns:
         t.add_column(col, justify="right" if col in right else "left")
@@ -67,6 +66,15 @@ def progress(as_json: bool) -> Progress:
     a person at a terminal: silent when stderr is piped or captured and with ``--json``, so
     scripts read exactly what they read before. A task without a total pulses (elapsed time
     shown). Transient: the report that follows replaces it."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                     TaskProgressColumn(), TimeElapsedColumn(), console=err_console,
                     transient=True, disable=as_json or not err_console.is_terminal)
@@ -105,6 +113,8 @@ def announce(line: str) -> None:
 @contextmanager
 def session() -> Iterator[Hourbridge]:
     """The bootstrapped app for one command: errors printed readably, engine closed after."""
+    from hourbridge.dbsetup import open_database
+
     with cli_errors():
         hb = open_database(announce=announce)
         try:

@@ -13,18 +13,22 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
-from hourbridge.domain.schedules import Schedule, next_tick, window
-from hourbridge.pipeline.schedules import Action
 
 from .export import PAYROLL_FIELDS, PayrollFormat, _payroll_text
 from .options import JsonOpt
 from .output import console, print_json, session, table
+
+# croniter (domain.schedules) and the composition root are imported by the commands that run
+# schedules, not when the CLI starts (issue 16)
+if TYPE_CHECKING:
+    from hourbridge.bootstrap import Hourbridge
+    from hourbridge.domain.schedules import Schedule
+    from hourbridge.pipeline.schedules import Action
 
 schedules_app = typer.Typer(
     help="Scheduled batch work (syncs, billing and revenue runs, payroll and warehouse "
@@ -34,6 +38,7 @@ schedules_app = typer.Typer(
 
 def actions(hb: Hourbridge) -> dict[str, Action]:
     """What each action does, on ``hb``; each returns a summary kept on the run."""
+    from hourbridge.domain.schedules import window
 
     def sync(s: Schedule, tick: datetime) -> dict[str, Any]:
         report = hb.handle(c.SyncConnection(str(s.params["connection"]),
@@ -87,6 +92,8 @@ def run_due(hb: Hourbridge) -> list[dict[str, Any]]:
 @schedules_app.command("list")
 def schedules_list(as_json: JsonOpt = False) -> None:
     """Each schedule: its cron (UTC), action, parameters, next tick and last run."""
+    from hourbridge.domain.schedules import next_tick
+
     with session() as hb:
         scheduler = hb.scheduler(actions(hb))
         now = hb.clock()

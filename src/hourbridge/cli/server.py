@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-from hourbridge.dbsetup import open_database
-
 from .output import announce, cli_errors
 
 
@@ -18,6 +16,8 @@ def serve(
     """Run the REST API (OpenAPI at /openapi.json, docs at /docs) and the dashboard
     (/dashboard) with an in-process worker."""
     import uvicorn
+
+    from hourbridge.dbsetup import open_database
 
     with cli_errors():  # refused set-up: one line and exit 2 before the server starts
         hb = open_database(announce=announce)

@@ -5,23 +5,37 @@ ERP sinks in the same shape, one folder each (``odoo``, ``tryton``, ``netsuite``
 ``business_central``, ``d365_fo``, ``oracle_fusion``, ``sap``); ``erp_http`` is what the
 cloud ERP sinks share (errors, references)."""
 
-from .business_central import open_business_central
+from collections.abc import Callable, Mapping
+from importlib import import_module
+from typing import Any
+
 from .clockify import CLOCKIFY
-from .d365_fo import open_d365
 from .harvest import HARVEST
 from .kimai import KIMAI
-from .netsuite import open_netsuite
-from .odoo import open_odoo
-from .oracle_fusion import open_oracle
-from .sap import open_sap
 from .toggl import TOGGL
 from .tracker import Tracker
-from .tryton import open_tryton
 
 TRACKERS: dict[str, Tracker] = {t.name: t for t in (HARVEST, TOGGL, CLOCKIFY, KIMAI)}
+
+
+def _opened_by(module: str, opener: str) -> Callable[[Mapping[str, str], str], Any]:
+    """The ERP's ``opener`` (connection, secret) -> sink, its folder imported on the first
+    call: every process bootstraps the sink registry, few open an ERP, and the seven
+    folders (JWT, crypto, XML-RPC clients) would be a fifth of every command's start-up."""
+
+    def open_sink(connection: Mapping[str, str], secret: str) -> Any:
+        return getattr(import_module(module, __name__), opener)(connection, secret)
+
+    return open_sink
+
+
 # ERP sinks by ``ErpProfile.system``: (connection, secret) -> a ``services.ports.erp.Sink``
-SINKS = {"odoo": open_odoo, "tryton": open_tryton, "netsuite": open_netsuite,
-         "business_central": open_business_central, "d365_fo": open_d365,
-         "oracle_fusion": open_oracle, "sap": open_sap}
+SINKS = {"odoo": _opened_by(".odoo", "open_odoo"),
+         "tryton": _opened_by(".tryton", "open_tryton"),
+         "netsuite": _opened_by(".netsuite", "open_netsuite"),
+         "business_central": _opened_by(".business_central", "open_business_central"),
+         "d365_fo": _opened_by(".d365_fo", "open_d365"),
+         "oracle_fusion": _opened_by(".oracle_fusion", "open_oracle"),
+         "sap": _opened_by(".sap", "open_sap")}
 
 __all__ = ["SINKS", "TRACKERS", "Tracker"]

@@ -8,35 +8,15 @@ the PDF/A-3 carrying the CII.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from hourbridge.domain.einvoice import EInvoice, render_cii, render_ubl
 
+from .formats import DocumentFormat
 from .hybrid import render_facturx
 from .pdf import render_pdf
-
-
-class DocumentFormat(enum.StrEnum):
-    UBL = "ubl"
-    CII = "cii"
-    PDF = "pdf"
-    FACTURX = "facturx"
-
-    @property
-    def media_type(self) -> str:
-        """RFC 7303 ``application/xml`` for the XML, RFC 8118 ``application/pdf`` for both
-        PDFs (a Factur-X file is a PDF to every reader)."""
-        return "application/pdf" if self in (DocumentFormat.PDF, DocumentFormat.FACTURX) \
-            else "application/xml"
-
-    @property
-    def suffix(self) -> str:
-        return {DocumentFormat.UBL: ".ubl.xml", DocumentFormat.CII: ".cii.xml",
-                DocumentFormat.PDF: ".pdf", DocumentFormat.FACTURX: ".facturx.pdf"}[self]
-
 
 RENDERERS: dict[DocumentFormat, Callable[[EInvoice], bytes]] = {
     DocumentFormat.UBL: render_ubl,

@@ -25,14 +25,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.trace import Span, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+# The SDK (a provider, processors, exporters) is imported only when an exporter is installed:
+# with the default HOURBRIDGE_TRACING=none the API's no-op tracer is all a process needs, and
+# every command line starts without the SDK (issue 16).
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 TRACER = "hourbridge"
 MESSAGING_SYSTEM = "hourbridge.outbox"
@@ -99,6 +102,8 @@ def consuming_batch(event_type: str, messages: Sequence[tuple[str, str | None]]
 
 def span_exporter(kind: str) -> SpanExporter:
     """The exporter a ``HOURBRIDGE_TRACING`` value names (console or otlp)."""
+    from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
     if kind == "otlp":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         return OTLPSpanExporter()
@@ -112,6 +117,10 @@ def install_exporter(kind: str, service_name: str = "hourbridge") -> None:
     OpenTelemetry API allows one). ``none`` leaves the no-op default."""
     if kind == "none" or _installed:
         return
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
     provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
     provider.add_span_processor(BatchSpanProcessor(span_exporter(kind)))
     trace.set_tracer_provider(provider)

@@ -11,6 +11,7 @@ timeout or a reset connection is a failure retried with backoff, honouring ``Ret
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -45,10 +46,23 @@ class WebhookSender:
         self._sealer = Sealer(key)
         self._clock = clock
         self._loopback_http = allow_loopback_http
-        # one pooled client per sender: a worker thread sends many deliveries in a row
-        self._client = httpx.Client(transport=transport, timeout=TIMEOUT_SECONDS,
-                                    follow_redirects=False,
-                                    headers={"user-agent": USER_AGENT})
+        # one pooled client per sender: a worker thread sends many deliveries in a row. Made
+        # on the first delivery, not here: every process bootstraps a sender, and a command
+        # line that sends nothing should not pay for a client's TLS set-up (issue 16).
+        self._transport = transport
+        self._client: httpx.Client | None = None
+        self._client_made = threading.Lock()
+        self._closed = False
+
+    def _http(self) -> httpx.Client:
+        with self._client_made:  # worker threads share the sender: one client, made once
+            if self._closed:  # as httpx says of a closed client
+                raise RuntimeError("the webhook sender has been closed")
+            if self._client is None:
+                self._client = httpx.Client(transport=self._transport, timeout=TIMEOUT_SECONDS,
+                                            follow_redirects=False,
+                                            headers={"user-agent": USER_AGENT})
+            return self._client
 
     def new_secret(self) -> str:
         return new_secret()
@@ -81,7 +95,7 @@ class WebhookSender:
         }
         where = f"webhook {subscription.name}"
         try:
-            response = self._client.post(subscription.url, content=body, headers=headers)
+            response = self._http().post(subscription.url, content=body, headers=headers)
         except httpx.TimeoutException:
             raise Retryable(f"{where}: no answer within {TIMEOUT_SECONDS:g} s") from None
         except httpx.TransportError as exc:
@@ -95,4 +109,7 @@ class WebhookSender:
                              retry_after(response, self._clock()))
 
     def close(self) -> None:
-        self._client.close()
+        with self._client_made:
+            self._closed = True
+            if self._client is not None:
+                self._client.close()
