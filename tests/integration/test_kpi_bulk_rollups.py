@@ -14,12 +14,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from hourbridge.store import tables as t
 from hourbridge.store.bulk import bulk_insert
-from hourbridge.store.kpi_bulk import ROLLUPS, set_based_rollups
+from hourbridge.store.kpi_bulk import ROLLUPS, TRIGGERS_BELOW, set_based_rollups
 from integration.test_kpi_rollups import (
     PG_ENV,
     START,
@@ -193,4 +193,31 @@ def test_set_based_rollups_read_only_the_new_rows() -> None:
                     assert not any(step.startswith("SCAN") and step != "SCAN s"
                                    for step in plan), plan
     finally:
+        m.teardown()
+
+
+def test_a_small_links_insert_keeps_the_row_triggers_and_a_large_one_the_mark() -> None:
+    """Below ``TRIGGERS_BELOW`` links a billing run leaves the rollups to the row triggers
+    (the mark and grouped upserts cost more than they save there); from it on, the mark.
+    Either way the rollups equal their written formulas."""
+    m = _machine("sqlite")
+    marked: list[str] = []
+
+    def watch(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "INTO kpi_rollup_deferred" in statement:
+            marked.append(statement)
+
+    try:
+        event.listen(m.hb.engine, "before_cursor_execute", watch)
+        for entries, bulk in ((30, False), (TRIGGERS_BELOW * 2, True)):
+            m.ingest([(("E1", "E2")[i % 2], "P1", START + timedelta(days=i % 40), 15 + i)
+                      for i in range(entries)])
+            m.approve(2, START + timedelta(days=45), None)
+            before = len(marked)  # intake's move of the batch is marked whatever its size
+            m.bill_and_issue(START + timedelta(days=45))
+            assert (len(marked) > before) is bulk
+            assert assert_rollup_equals_definition(m.hb) >= entries
+            assert _marks(m.hb.engine) == 0
+    finally:
+        event.remove(m.hb.engine, "before_cursor_execute", watch)
         m.teardown()

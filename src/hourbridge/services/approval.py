@@ -24,7 +24,7 @@ from hourbridge.domain.commands import ApproveEntries
 from hourbridge.domain.contracts import accrues_wip
 from hourbridge.domain.fx import FxTable, translate
 from hourbridge.domain.fxpolicy import wip_rate
-from hourbridge.domain.ledger import WipAmount, approval_entry
+from hourbridge.domain.ledger import JournalEntry, WipAmount, approval_entry
 from hourbridge.domain.localday import posting_day
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval
@@ -37,7 +37,7 @@ from hourbridge.errors import InvalidInput
 
 from .deps import Collaborators
 from .intercompany import Charges
-from .journal import publish_journal
+from .journal import publish_journals
 from .ports.batches import chunked
 from .ports.entries import Approved, EntryRow, EntrySelection, StoredPrice
 from .ports.uow import UnitOfWork
@@ -145,6 +145,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
             report.skipped += [Skip.because(i, "not_found") for i in sorted(missing)]
         batch_key = hashlib.sha256(
             ",".join(map(str, sorted(approved_ids))).encode()).hexdigest()[:20]
+        journals: list[tuple[str, str, JournalEntry]] = []
         for (entity_code, currency), by_project in sorted(wip.items()):
             if not any(a for a, _ in by_project.values()):
                 continue  # zero-value work (rounded to nothing, or a zero rate) books nothing
@@ -156,10 +157,14 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
                 # the approver stays on the entries (approved_by), out of ledgers and exports
                 memo="approved billable time",
             )
-            publish_journal(uow, key, f"journal/{key}", entry, now)
+            journals.append((key, f"journal/{key}", entry))
             report.journal_keys.append(key)
             report.wip[currency] = report.wip.get(currency, Decimal(0)) + sum(
                 (a for a, _ in by_project.values()), Decimal(0))
+        # every entity and currency's journal in one bulk add (and their ERP documents and
+        # webhook deliveries in one more), not a look-up and an insert each (issue 16 item 4:
+        # on PostgreSQL each statement is a round trip)
+        publish_journals(uow, journals, now)
         report.intercompany = charges.book(
             uow, batch_key, now, lambda entity: posting_day(md, entity, now))
         report.journal_keys += report.intercompany.get("journal_keys", [])

@@ -120,10 +120,10 @@ class SqlInvoices(StandingBook):
                       "invoice_line": i, "amount": c.amount, "state": "billed", "at": at}
                      for i, c in zip(line_ids[len(draft.lines):], draft.charges, strict=True)
                      if c.bills_once]
-        # plain integers: already in SQLite's storage form; the KPI rollups of the links
+        # plain integers: already in SQLite's storage form; the KPI rollups of many links
         # grouped once, not per link (SQLite)
         if links:
-            with set_based_rollups(self.conn, t.invoice_line_entries.name):
+            with set_based_rollups(self.conn, t.invoice_line_entries.name, len(links)):
                 bulk_insert(self.conn, t.invoice_line_entries, ("line", "entry", "seconds"),
                             links, converted=True)
         if once:
@@ -141,8 +141,9 @@ class SqlInvoices(StandingBook):
         if not rows:
             return []
         if self.conn.dialect.name != "postgresql":
-            start = int(self.conn.execute(
-                select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+            # plain SQL: SQLAlchemy's building and cache key cost more than the look-up
+            start = int(self.conn.exec_driver_sql(
+                f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar_one())
             ids = list(range(start + 1, start + 1 + len(rows)))
         else:
             ids = sorted(int(i) for i in self.conn.execute(text(

@@ -16,6 +16,11 @@ the rows). The inserted rows are those with a rowid above the table's largest be
 insert: SQLite gives a new row a rowid above every present one, and none of these inserts
 sets a rowid itself.
 
+A small insert (fewer rows than ``TRIGGERS_BELOW``, when the caller says how many) keeps
+the row triggers: the mark and the grouped upserts are five statements whatever the insert's
+size, more than the triggers cost for a few dozen rows (a billing run of 100 new entries,
+issue 16 item 4).
+
 PostgreSQL needs none of this: its triggers are statement-level already (one set-based
 upsert per statement, with transition tables).
 """
@@ -88,13 +93,21 @@ ROLLUPS: dict[str, tuple[str, ...]] = {
 }
 
 
+# rows below which the row triggers are cheaper than the mark and the grouped upserts (SQLite,
+# measured on a billing run's links: see the module docstring)
+TRIGGERS_BELOW = 100
+
+
 @contextlib.contextmanager
-def set_based_rollups(conn: Connection, table: str) -> Iterator[None]:
+def set_based_rollups(conn: Connection, table: str, rows: int | None = None
+                      ) -> Iterator[None]:
     """Around one bulk INSERT into ``table`` (no explicit rowids), in the caller's
     transaction: on SQLite, the rows it inserts reach the KPI rollups by one grouped upsert
-    per rollup instead of per-row triggers. Elsewhere, or for a table without rollups, a
+    per rollup instead of per-row triggers. Elsewhere, for a table without rollups, or for
+    an insert of ``rows`` fewer than ``TRIGGERS_BELOW`` (the triggers count those), a
     no-op."""
-    if conn.dialect.name != "sqlite" or table not in ROLLUPS:
+    small = rows is not None and rows < TRIGGERS_BELOW
+    if conn.dialect.name != "sqlite" or table not in ROLLUPS or small:
         yield
         return
     after = conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}").scalar_one()

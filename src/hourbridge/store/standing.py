@@ -4,19 +4,25 @@ after each scope's last real run, and the contract-months that moved since (issu
 Mixed into ``SqlInvoices``. A run reads its scope's dirty contract-months, sums the live
 documents of those only, compares them with the kept rows, rewrites the rows that moved and
 deletes the dirty marks it read: its cost follows what moved, not the history stored.
+
+The statements go to the driver as SQL text with positional parameters: a run that bills
+a hundred entries sends seven of them, and SQLAlchemy's building, cache key and parameter
+processing of a ``(contract, period) IN (...)`` statement cost ten times the query (issue 16,
+item 4: the increment's cost, not the run's fixed costs).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, tuple_, update
+from sqlalchemy import Connection
 
 from hourbridge.domain.invoiced import Document, Standing, standing_key, standing_of
 
 from . import tables as t
-from ._sql import _chunks, _member
+from ._sql import _chunks
 
 _KEYS_PER_QUERY = 400  # (contract, period) pairs: two parameters each, under SQLite's limit
 
@@ -29,6 +35,18 @@ def _pairs(keys: Iterable[str]) -> list[tuple[str, str]]:
     return sorted(tuple(k.split("|", 1)) for k in keys)  # type: ignore[misc]
 
 
+def _mark(conn: Connection) -> str:
+    """The driver's positional parameter marker."""
+    return "?" if conn.dialect.name == "sqlite" else "%s"
+
+
+def _in_pairs(conn: Connection, part: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
+    """``(contract, period) IN (VALUES ...)`` of ``part`` and its parameters."""
+    m = _mark(conn)
+    values = ", ".join(f"({m}, {m})" for _ in part)
+    return f"(contract, period) IN (VALUES {values})", [v for pair in part for v in pair]
+
+
 class StandingBook:
     """The kept-standing half of ``SqlInvoices``."""
 
@@ -38,19 +56,18 @@ class StandingBook:
         """Whether the scope's baseline is kept as rows (false before its first real run).
         On PostgreSQL this locks the scope's row until commit: two runs of one scope compare
         and rewrite its rows one after the other, the second seeing what the first wrote."""
-        sc = t.billing_standing_scopes
-        query = select(sc.c.kept).where(sc.c.scope == _scope(entity))
+        sql = f"SELECT kept FROM billing_standing_scopes WHERE scope = {_mark(self.conn)}"
         if self.conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        return bool(self.conn.execute(query).scalar())
+            sql += " FOR UPDATE"
+        return bool(self.conn.exec_driver_sql(sql, (_scope(entity),)).scalar())
 
     def moved_since(self, entity: str | None) -> tuple[list[int], set[str]]:
         """The dirty marks of the scope: their ids and the contract-months they name."""
-        d = t.billing_standing_dirty
         ids: list[int] = []
         keys: set[str] = set()
-        for i, contract, period in self.conn.execute(
-                select(d.c.id, d.c.contract, d.c.period).where(d.c.scope == _scope(entity))):
+        for i, contract, period in self.conn.exec_driver_sql(
+                "SELECT id, contract, period FROM billing_standing_dirty WHERE scope = "
+                f"{_mark(self.conn)}", (_scope(entity),)):
             ids.append(int(i))
             keys.add(standing_key(contract, period))
         return ids, keys
@@ -58,27 +75,34 @@ class StandingBook:
     def standing_of_keys(self, entity: str | None, keys: Collection[str]) -> Standing:
         """Live invoices (drafts too) and credit notes of these contract-months, summed in
         Python (SQLite stores amounts as text); by the (contract, period) index."""
-        i = t.invoices
         documents: list[Document] = []
         for part in _chunks(_pairs(keys), _KEYS_PER_QUERY):
-            query = select(i.c.contract, i.c.period, i.c.currency, i.c.net, i.c.kind).where(
-                tuple_(i.c.contract, i.c.period).in_(part), i.c.status != "void")
+            among, params = _in_pairs(self.conn, part)
+            sql = ("SELECT contract, period, currency, net, kind FROM invoices "
+                   f"WHERE {among} AND status != 'void'")
             if entity is not None:
-                query = query.where(i.c.entity == entity)
-            documents += [Document(r.contract, r.period, r.currency, Decimal(r.net),
-                                   r.kind == "credit_note") for r in self.conn.execute(query)]
+                sql += f" AND entity = {_mark(self.conn)}"
+                params.append(entity)
+            # net: decimal text on SQLite, numeric on PostgreSQL; Decimal of either is exact
+            documents += [Document(contract, period, currency, Decimal(net),
+                                   kind == "credit_note")
+                          for contract, period, currency, net, kind
+                          in self.conn.exec_driver_sql(sql, tuple(params))]
         return standing_of(documents)
 
     def kept_standing(self, entity: str | None, keys: Collection[str]) -> Standing:
         """The kept baseline's rows of these contract-months."""
-        b = t.billing_standing
         out: Standing = {}
         for part in _chunks(_pairs(keys), _KEYS_PER_QUERY):
-            for r in self.conn.execute(select(b).where(
-                    b.c.scope == _scope(entity), tuple_(b.c.contract, b.c.period).in_(part))):
-                out[standing_key(r.contract, r.period)] = {
-                    "currency": r.currency, "invoiced": r.invoiced, "credited": r.credited,
-                    "net": r.net, "documents": str(r.documents)}
+            among, params = _in_pairs(self.conn, part)
+            for contract, period, currency, invoiced, credited, net, documents in (
+                    self.conn.exec_driver_sql(
+                        "SELECT contract, period, currency, invoiced, credited, net, documents "
+                        f"FROM billing_standing WHERE scope = {_mark(self.conn)} AND {among}",
+                        (_scope(entity), *params))):
+                out[standing_key(contract, period)] = {
+                    "currency": currency, "invoiced": invoiced, "credited": credited,
+                    "net": net, "documents": str(documents)}
         return dict(sorted(out.items()))
 
     def keep_standing(self, entity: str | None, keys: Collection[str], now: Standing,
@@ -86,21 +110,28 @@ class StandingBook:
         """The baseline of ``keys`` becomes ``now`` (a key absent from it: nothing stands)
         and the dirty marks read (``seen``) are done; marks written since by others stay for
         the next run. ``first``: the scope's first kept baseline, kept from here on."""
-        b, d, sc = t.billing_standing, t.billing_standing_dirty, t.billing_standing_scopes
-        scope = _scope(entity)
+        m, scope = _mark(self.conn), _scope(entity)
         for part in _chunks(_pairs(keys), _KEYS_PER_QUERY):
-            self.conn.execute(delete(b).where(
-                b.c.scope == scope, tuple_(b.c.contract, b.c.period).in_(part)))
-        rows = [{"scope": scope, "contract": k.split("|", 1)[0], "period": k.split("|", 1)[1],
-                 "currency": v["currency"], "invoiced": v["invoiced"],
-                 "credited": v["credited"], "net": v["net"], "documents": int(v["documents"])}
-                for k, v in sorted(now.items())]
+            among, params = _in_pairs(self.conn, part)
+            self.conn.exec_driver_sql(
+                f"DELETE FROM billing_standing WHERE scope = {m} AND {among}",
+                (scope, *params))
+        rows: list[tuple[Any, ...]] = [
+            (scope, *k.split("|", 1), v["currency"], v["invoiced"], v["credited"], v["net"],
+             int(v["documents"])) for k, v in sorted(now.items())]
         if rows:
-            self.conn.execute(insert(b), rows)
-        for member in _member(self.conn, d.c.id, list(seen)):
-            self.conn.execute(delete(d).where(member))
+            self.conn.exec_driver_sql(
+                "INSERT INTO billing_standing (scope, contract, period, currency, invoiced, "
+                f"credited, net, documents) VALUES ({', '.join([m] * 8)})", rows)
+        for part in _chunks(list(dict.fromkeys(seen))):
+            self.conn.exec_driver_sql(
+                f"DELETE FROM billing_standing_dirty WHERE id IN ({', '.join([m] * len(part))})",
+                tuple(part))
         if not first:
             return
-        done = self.conn.execute(update(sc).where(sc.c.scope == scope).values(kept=True))
+        done = self.conn.exec_driver_sql(
+            f"UPDATE billing_standing_scopes SET kept = {m} WHERE scope = {m}", (True, scope))
         if done.rowcount == 0:  # a scope the migration's triggers did not register
-            self.conn.execute(insert(sc).values(scope=scope, kept=True))
+            self.conn.exec_driver_sql(
+                f"INSERT INTO billing_standing_scopes (scope, kept) VALUES ({m}, {m})",
+                (scope, True))
