@@ -26,6 +26,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from sqlalchemy import func, select
 
 import hourbridge.cli.demo as demo
+import hourbridge.demo as demo_package
 from hourbridge.bootstrap import bootstrap
 from hourbridge.config import Settings
 from hourbridge.demo.firm import DemoFirm, TimeFile, generate_demo_firm
@@ -86,7 +87,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         return seeded["firm"]
 
     mp = pytest.MonkeyPatch()
-    mp.setattr(demo, "generate_demo_firm", generate)
+    # the demo command imports the generator from its package when it runs
+    mp.setattr(demo_package, "generate_demo_firm", generate)
     try:
         with redirect_stderr(logs):  # structlog writes to whatever stderr is now
             configure("DEBUG")
