@@ -9,6 +9,18 @@ The statements go to the driver as SQL text with positional parameters: a run th
 a hundred entries sends seven of them, and SQLAlchemy's building, cache key and parameter
 processing of a ``(contract, period) IN (...)`` statement cost ten times the query (issue 16,
 item 4: the increment's cost, not the run's fixed costs).
+
+Every read and delete by contract-month looks each key up by its index, whatever the planner's
+statistics say. ``(contract, period) IN (VALUES ...)`` (what runs sent before) leaves the join
+order to the planner, and both engines chose to read every row of the scope (SQLite also every
+invoice) and compare it with each key: a cost that grew with the months ever billed. On
+PostgreSQL a ``billing_standing`` never analysed (autovacuum off, or not yet run: the table only
+ever changes a few rows at a time) was planned at one row per scope: at 100k entries, 13 ms to
+read and 20 ms to delete 44 keys among 772 rows. So the keys are the outer loop, by the
+engine's own means of fixing a join order: on SQLite a ``CROSS JOIN`` (its planner never
+reorders one), on PostgreSQL a ``LATERAL`` subquery with ``LIMIT``/``OFFSET`` (never flattened
+into a join). A delete removes the rows so found by their row addresses. Measured on that
+table under load: reading 44 keys 34 → 1.3 ms, deleting them 52 → 1.4 ms.
 """
 
 from __future__ import annotations
@@ -40,11 +52,25 @@ def _mark(conn: Connection) -> str:
     return "?" if conn.dialect.name == "sqlite" else "%s"
 
 
-def _in_pairs(conn: Connection, part: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
-    """``(contract, period) IN (VALUES ...)`` of ``part`` and its parameters."""
-    m = _mark(conn)
-    values = ", ".join(f"({m}, {m})" for _ in part)
-    return f"(contract, period) IN (VALUES {values})", [v for pair in part for v in pair]
+def _per_key(conn: Connection, part: Sequence[tuple[str, str]], table: str, columns: str,
+             where: str = "", params: Sequence[Any] = (), one: bool = False
+             ) -> tuple[str, list[Any]]:
+    """``SELECT columns`` of ``table``'s rows (alias ``s``) of each contract-month of
+    ``part`` meeting ``where`` (more conditions on ``s``, with ``params``), the keys the outer
+    loop and each looked up by the table's index (see the module docstring); ``one``: at most
+    one row per key (a primary key)."""
+    if conn.dialect.name == "postgresql":
+        return ("SELECT s.* FROM unnest(%s::text[], %s::text[]) AS k(contract, period) "
+                f"CROSS JOIN LATERAL (SELECT {columns} FROM {table} s "
+                f"WHERE s.contract = k.contract AND s.period = k.period{where} "
+                f"{'LIMIT 1' if one else 'OFFSET 0'}) s",
+                [[c for c, _ in part], [p for _, p in part], *params])
+    values = ", ".join("(?, ?)" for _ in part)
+    selected = ", ".join(f"s.{c.strip()}" for c in columns.split(","))
+    return (f"WITH k(contract, period) AS (VALUES {values}) SELECT {selected} "
+            f"FROM k CROSS JOIN {table} s "
+            f"WHERE s.contract = k.contract AND s.period = k.period{where}",
+            [v for pair in part for v in pair] + list(params))
 
 
 class StandingBook:
@@ -76,30 +102,30 @@ class StandingBook:
         """Live invoices (drafts too) and credit notes of these contract-months, summed in
         Python (SQLite stores amounts as text); by the (contract, period) index."""
         documents: list[Document] = []
+        where, params = " AND s.status != 'void'", list[Any]()
+        if entity is not None:
+            where += f" AND s.entity = {_mark(self.conn)}"
+            params.append(entity)
         for part in _chunks(_pairs(keys), _KEYS_PER_QUERY):
-            among, params = _in_pairs(self.conn, part)
-            sql = ("SELECT contract, period, currency, net, kind FROM invoices "
-                   f"WHERE {among} AND status != 'void'")
-            if entity is not None:
-                sql += f" AND entity = {_mark(self.conn)}"
-                params.append(entity)
+            sql, values = _per_key(self.conn, part, "invoices",
+                                   "contract, period, currency, net, kind", where, params)
             # net: decimal text on SQLite, numeric on PostgreSQL; Decimal of either is exact
             documents += [Document(contract, period, currency, Decimal(net),
                                    kind == "credit_note")
                           for contract, period, currency, net, kind
-                          in self.conn.exec_driver_sql(sql, tuple(params))]
+                          in self.conn.exec_driver_sql(sql, tuple(values))]
         return standing_of(documents)
 
     def kept_standing(self, entity: str | None, keys: Collection[str]) -> Standing:
         """The kept baseline's rows of these contract-months."""
         out: Standing = {}
         for part in _chunks(_pairs(keys), _KEYS_PER_QUERY):
-            among, params = _in_pairs(self.conn, part)
+            sql, params = _per_key(
+                self.conn, part, "billing_standing",
+                "contract, period, currency, invoiced, credited, net, documents",
+                f" AND s.scope = {_mark(self.conn)}", (_scope(entity),), one=True)
             for contract, period, currency, invoiced, credited, net, documents in (
-                    self.conn.exec_driver_sql(
-                        "SELECT contract, period, currency, invoiced, credited, net, documents "
-                        f"FROM billing_standing WHERE scope = {_mark(self.conn)} AND {among}",
-                        (_scope(entity), *params))):
+                    self.conn.exec_driver_sql(sql, tuple(params))):
                 out[standing_key(contract, period)] = {
                     "currency": currency, "invoiced": invoiced, "credited": credited,
                     "net": net, "documents": str(documents)}
@@ -111,11 +137,17 @@ class StandingBook:
         and the dirty marks read (``seen``) are done; marks written since by others stay for
         the next run. ``first``: the scope's first kept baseline, kept from here on."""
         m, scope = _mark(self.conn), _scope(entity)
+        postgres = self.conn.dialect.name == "postgresql"
         for part in _chunks(_pairs(keys), _KEYS_PER_QUERY):
-            among, params = _in_pairs(self.conn, part)
+            # each key's row found by the index, then deleted by its row address (a TID
+            # scan on PostgreSQL: the plan with and without statistics, for any number of keys)
+            found, params = _per_key(self.conn, part, "billing_standing",
+                                     "ctid" if postgres else "rowid",
+                                     f" AND s.scope = {m}", (scope,), one=True)
             self.conn.exec_driver_sql(
-                f"DELETE FROM billing_standing WHERE scope = {m} AND {among}",
-                (scope, *params))
+                f"DELETE FROM billing_standing b USING ({found}) found WHERE b.ctid = found.ctid"
+                if postgres else f"DELETE FROM billing_standing WHERE rowid IN ({found})",
+                tuple(params))
         rows: list[tuple[Any, ...]] = [
             (scope, *k.split("|", 1), v["currency"], v["invoiced"], v["credited"], v["net"],
              int(v["documents"])) for k, v in sorted(now.items())]
