@@ -57,11 +57,11 @@ _MISSING: Any = object()
 
 
 class PlainIntake:
-    """One payload's cheap path (its rate book and master data, and what it looked up)."""
+    """One payload's cheap path: its master data and what it looked up there. (The rate book
+    is the caller's key to it, so it is not held here: see ``services.timeentries``.)"""
 
-    def __init__(self, md: MasterData, rates: RateBook) -> None:
+    def __init__(self, md: MasterData) -> None:
         self.md = md
-        self.rates = rates
         self._dates: dict[str, date] = {}
         # (name, type, value) of a quantity: its seconds and their text (for the content key)
         self._seconds: dict[tuple[str, type, object], tuple[int, str]] = {}
@@ -105,14 +105,14 @@ class PlainIntake:
             found = self._seconds[key] = (seconds, str(seconds))
         return found
 
-    def taker(self, source: str, inbox_id: int, make: Make) -> Callable[[Mapping[str, Any]],
-                                                                         Any | None]:
+    def taker(self, rates: RateBook, source: str, inbox_id: int,
+              make: Make) -> Callable[[Mapping[str, Any]], Any | None]:
         """The function taking one raw row of this payload to its entry (``make``'s), or
         None: the full path decides. Its memos are locals: this runs once per row."""
         dates, revisions, named_of, billed_of = (self._dates, self._revisions, self._named,
                                                  self._billed)
         quantity, lookup, billing, applies = (self._quantity, self._lookup, self._billing,
-                                              self.rates.applies)
+                                              rates.applies)
         sha256 = hashlib.sha256
         submitted, unbilled, non_billable = (Approval.SUBMITTED.value, Billing.UNBILLED.value,
                                              Billing.NON_BILLABLE.value)

@@ -45,7 +45,7 @@ _PLAINS: WeakKeyDictionary[RateBook, PlainIntake] = WeakKeyDictionary()
 def _plain(md: MasterData, rates: RateBook) -> PlainIntake:
     kept = _PLAINS.get(rates)
     if kept is None or kept.md is not md:  # the same rates, another (limited) snapshot
-        kept = _PLAINS[rates] = PlainIntake(md, rates)
+        kept = _PLAINS[rates] = PlainIntake(md)
     return kept
 
 
@@ -73,7 +73,7 @@ def validate_batch(rows: list[Row], source: str, inbox_id: int, md: MasterData,
             approval=Approval.SUBMITTED.value, billing=e.billing.value,
         )
 
-    plain = _plain(md, rates).taker(source, inbox_id, NewEntry)
+    plain = _plain(md, rates).taker(rates, source, inbox_id, NewEntry)
     return validate_rows(rows, _parser(source, md), check, plain)
 
 

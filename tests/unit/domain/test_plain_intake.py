@@ -4,6 +4,7 @@ it: a batch of rows varied field by field validates the same with and without it
 
 from __future__ import annotations
 
+import gc
 import itertools
 from datetime import date
 from decimal import Decimal
@@ -78,7 +79,7 @@ def test_the_cheap_path_takes_what_the_full_one_takes(md, monkeypatch) -> None:
 
 def test_the_cheap_path_gives_way_on_every_row_the_full_one_refuses(md) -> None:
     rates = RateBook(md)
-    take = PlainIntake(md, rates).taker("csv", 7, lambda *fields: fields)
+    take = PlainIntake(md).taker(rates, "csv", 7, lambda *fields: fields)
     for where, row in rows_varied():
         taken = take(row)
         parsed = parse_row(row, where)
@@ -86,3 +87,14 @@ def test_the_cheap_path_gives_way_on_every_row_the_full_one_refuses(md) -> None:
             assert taken is None, row
         elif isinstance(timeentries.validate_entry(parsed, "csv", md, rates, where), list):
             assert taken is None, row
+
+
+def test_a_payloads_memory_goes_with_its_rate_book(md) -> None:
+    """The memos are kept by the payload's rate book, weakly: they must not keep it alive."""
+    rates = RateBook(md)
+    timeentries.validate_batch(rows_varied(), "csv", 7, md, rates)
+    assert rates in timeentries._PLAINS
+    kept = len(timeentries._PLAINS)
+    del rates
+    gc.collect()
+    assert len(timeentries._PLAINS) == kept - 1
