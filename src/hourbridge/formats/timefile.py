@@ -98,12 +98,12 @@ class TimeFile:
                         continue
                     line, fresh = cells.line_num, True
                     if len(record) == width:
-                        row: dict[str, Any] = dict(zip(fields, record))
+                        row: dict[str, Any] = dict(zip(fields, record, strict=True))
                     elif len(record) > width:
-                        row = dict(zip(fields, record))
+                        row = dict(zip(fields, record, strict=False))
                         row["_extra"] = record[width:]
                     else:
-                        row = dict(zip(fields, record))
+                        row = dict(zip(fields, record, strict=False))
                         for name in fields[len(record):]:
                             row[name] = None
                     yield f"{where}{line}", row
