@@ -109,8 +109,8 @@ class PlainIntake:
               make: Make) -> Callable[[Mapping[str, Any]], Any | None]:
         """The function taking one raw row of this payload to its entry (``make``'s), or
         None: the full path decides. Its memos are locals: this runs once per row."""
-        dates, revisions, named_of, billed_of = (self._dates, self._revisions, self._named,
-                                                 self._billed)
+        dates, counts, revisions, named_of, billed_of = (
+            self._dates, self._seconds, self._revisions, self._named, self._billed)
         quantity, lookup, billing, applies = (self._quantity, self._lookup, self._billing,
                                               rates.applies)
         sha256 = hashlib.sha256
@@ -158,7 +158,7 @@ class PlainIntake:
             if given is None or type(amount) not in _PLAIN_QUANTITIES or (
                     type(amount) is Decimal and not amount.is_finite()):
                 return None
-            counted = quantity(given, amount)
+            counted = counts.get((given, type(amount), amount)) or quantity(given, amount)
             if counted is None:
                 return None
             seconds, seconds_text = counted
