@@ -15,14 +15,9 @@ from datetime import date
 from .intake import ParsedEntry
 from .masterdata import MasterData
 from .model import (
-    Assignment,
     Billing,
     Contract,
-    Employee,
-    LegalEntity,
-    Project,
     ProjectStatus,
-    Task,
     TimeEntry,
 )
 from .problems import Problem
@@ -140,63 +135,3 @@ def validate_entry(
         billing=Billing.UNBILLED if billable else Billing.NON_BILLABLE,
     )
     return ValidatedEntry(entry, decision, entity.code, contract.id if contract else None)
-
-
-# what a plainly valid entry adds to its row: entity, contract, billable, billable seconds
-Accepted = tuple[str, str | None, bool, int]
-# what one (employee, project, task) names, looked up once: the employee, the project, the
-# task, the entity, the contract, and the employee's assignments to the project in order
-_Named = tuple[Employee, Project, Task | None, LegalEntity, Contract | None, tuple[Assignment, ...]]
-
-
-class PlainCheck:
-    """``validate_entry`` for the entry it accepts, without building what it would refuse:
-    the entity, contract, billable flag and billable seconds ``validate_entry`` gives an
-    entry that passes every rule, or None when any rule fails (the caller then runs
-    ``validate_entry``, which names every reason). The same rules in the same terms; what an
-    (employee, project, task) names is looked up once per payload, not once per row."""
-
-    def __init__(self, md: MasterData) -> None:
-        self.md = md
-        self._named: dict[tuple[str, str, str], _Named | None] = {}
-
-    def _lookup(self, employee_id: str, code: str, task_code: str) -> _Named | None:
-        md = self.md
-        employee = md.employees.get(employee_id)
-        project = md.projects.get(code)
-        if employee is None or project is None:
-            return None
-        task = project.task(task_code) if task_code else None
-        if (task_code and task is None) or project.status is not ProjectStatus.ACTIVE:
-            return None
-        contract = md.contracts.get(project.contract) if project.contract else None
-        mine = tuple(a for a in project.assignments if a.employee == employee.id)
-        return employee, project, task, md.entities[project.entity], contract, mine
-
-    def accept(self, parsed: ParsedEntry, rates: RateBook) -> Accepted | None:
-        key = (parsed.employee, parsed.project, parsed.task)
-        try:
-            named = self._named[key]
-        except KeyError:
-            named = self._named[key] = self._lookup(*key)
-        if named is None:
-            return None
-        employee, project, task, entity, contract, assignments = named
-        day = parsed.work_date
-        if entity.lock_date is not None and day <= entity.lock_date:
-            return None
-        # Project.assignment_on: the first of the employee's assignments covering the day
-        assignment = next((a for a in assignments if a.covers(day)), None)
-        if assignment is None:
-            return None
-        billable = parsed.billable and (task is None or task.billable) and contract is not None
-        if not billable or contract is None:
-            return entity.code, contract.id if contract else None, False, 0
-        version = contract.version_on(day)
-        if not contract.covers(day) or version is None:
-            return None
-        if not rates.applies(project, contract, employee.id, assignment.role or employee.role,
-                             parsed.task, day):
-            return None
-        return (entity.code, contract.id, True,
-                billable_seconds(parsed.worked_seconds, version.rounding))

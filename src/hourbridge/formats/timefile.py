@@ -73,26 +73,47 @@ class TimeFile:
         with self.opener() as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
             reader = csv.DictReader(text, delimiter=self.delimiter or self._sniffed())
+            line = 0  # the line DictReader.line_num would say (see below)
             try:
                 fields = reader.fieldnames
+                line = reader.line_num
                 if not fields or "external_id" not in fields:
                     raise PayloadFormatError(Problem(
                         "invalid_format", "CSV needs a header line with at least external_id "
                         f"(fields separated by {_named(reader.reader.dialect.delimiter)})",
                         self.filename))
-                for record in reader:
-                    extra = record.pop(None, None)  # type: ignore[call-overload]
-                    row: dict[str, Any] = record
-                    if extra:
-                        row["_extra"] = extra
-                    yield f"{self.filename}:{reader.line_num}", row
+                # DictReader's rows, built here from the plain reader's lists (its per-row
+                # Python code costs more than the dict): blank lines skipped, a short row's
+                # missing fields None, a long row's surplus cells kept under ``_extra``; and
+                # its line numbers: a row's last line, and for an error the last row's, or
+                # the first of the blank lines read since (what DictReader.line_num says)
+                cells = reader.reader
+                width = len(fields)
+                where = f"{self.filename}:"
+                fresh = True  # no blank line read since the last row
+                for record in cells:
+                    if not record:
+                        if fresh:
+                            line, fresh = cells.line_num, False
+                        continue
+                    line, fresh = cells.line_num, True
+                    if len(record) == width:
+                        row: dict[str, Any] = dict(zip(fields, record, strict=True))
+                    elif len(record) > width:
+                        row = dict(zip(fields, record, strict=False))
+                        row["_extra"] = record[width:]
+                    else:
+                        row = dict(zip(fields, record, strict=False))
+                        for name in fields[len(record):]:
+                            row[name] = None
+                    yield f"{where}{line}", row
             except UnicodeDecodeError as exc:
                 raise PayloadFormatError(Problem(
-                    "invalid_format", f"payload is not UTF-8 (near line {reader.line_num + 1}): "
+                    "invalid_format", f"payload is not UTF-8 (near line {line + 1}): "
                     f"{exc.reason}", self.filename)) from None
             except csv.Error as exc:
                 raise PayloadFormatError(Problem(
-                    "invalid_format", f"CSV error at line {reader.line_num}: {exc}",
+                    "invalid_format", f"CSV error at line {line}: {exc}",
                     self.filename)) from None
 
     def _sniffed(self) -> str:

@@ -10,12 +10,13 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from hourbridge.domain.aliases import canonical_row, is_tracker_row
-from hourbridge.domain.intake import ParsedEntry, PlainReader, parse_row
+from hourbridge.domain.intake import ParsedEntry, parse_row
 from hourbridge.domain.masterdata import MasterData
-from hourbridge.domain.model import Approval, Billing
+from hourbridge.domain.model import Approval
+from hourbridge.domain.plain_intake import PlainIntake
 from hourbridge.domain.problems import Problem
 from hourbridge.domain.rating import RateBook
-from hourbridge.domain.validation import PlainCheck, content_key, validate_entry
+from hourbridge.domain.validation import content_key, validate_entry
 
 from .ports.entries import NewEntry
 from .rows import Candidates, Row, validate_rows
@@ -38,23 +39,22 @@ def _parser(source: str, md: MasterData
 
 # the cheap path's memory of one payload (its dates, quantities and master data looked up),
 # kept as long as the payload's rate book: a payload's batches are validated one by one
-_PLAINS: WeakKeyDictionary[RateBook, tuple[MasterData, PlainReader, PlainCheck]] = (
-    WeakKeyDictionary())
+_PLAINS: WeakKeyDictionary[RateBook, PlainIntake] = WeakKeyDictionary()
 
 
-def _plain(md: MasterData, rates: RateBook) -> tuple[PlainReader, PlainCheck]:
+def _plain(md: MasterData, rates: RateBook) -> PlainIntake:
     kept = _PLAINS.get(rates)
-    if kept is None or kept[0] is not md:  # the same rates, another (limited) snapshot
-        kept = _PLAINS[rates] = (md, PlainReader(), PlainCheck(md))
-    return kept[1], kept[2]
+    if kept is None or kept.md is not md:  # the same rates, another (limited) snapshot
+        kept = _PLAINS[rates] = PlainIntake(md)
+    return kept
 
 
 def validate_batch(rows: list[Row], source: str, inbox_id: int, md: MasterData,
                    rates: RateBook) -> Candidates:
     """Returns (index, entry) for valid rows and (index, problems) for the others.
 
-    A plainly valid canonical row is read and checked by the cheap path (``PlainReader``,
-    ``PlainCheck``); any other row, and every row either refuses, by ``parse_row`` and
+    A plainly valid canonical row is read and checked by the cheap path
+    (``domain.plain_intake``); any other row, and every row either refuses, by ``parse_row`` and
     ``validate_entry``, which build its problems."""
     def check(parsed: ParsedEntry, where: str) -> NewEntry | list[Problem]:
         if parsed.deleted:
@@ -73,24 +73,7 @@ def validate_batch(rows: list[Row], source: str, inbox_id: int, md: MasterData,
             approval=Approval.SUBMITTED.value, billing=e.billing.value,
         )
 
-    reader, rules = _plain(md, rates)
-    submitted, unbilled, non_billable = (Approval.SUBMITTED.value, Billing.UNBILLED.value,
-                                         Billing.NON_BILLABLE.value)
-
-    def plain(raw: dict[str, Any]) -> NewEntry | None:
-        if "_extra" in raw or "_value" in raw or is_tracker_row(raw):
-            return None  # refused as overflowing, or read through the tracker's aliases
-        p = reader.read(raw)
-        taken = rules.accept(p, rates) if p is not None else None
-        if p is None or taken is None:
-            return None
-        entity, contract, billable, to_bill = taken
-        return NewEntry(
-            source, p.external_id, p.revision, inbox_id, p.employee, p.project, p.task,
-            entity, contract, p.work_date, p.worked_seconds, to_bill, billable, p.notes,
-            content_key(p.employee, p.project, p.task, p.work_date, p.worked_seconds, p.notes),
-            submitted, unbilled if billable else non_billable)
-
+    plain = _plain(md, rates).taker(rates, source, inbox_id, NewEntry)
     return validate_rows(rows, _parser(source, md), check, plain)
 
 

@@ -1,9 +1,10 @@
-"""The cheap intake path (``PlainReader``, ``PlainCheck``) takes exactly the rows the full one
+"""The cheap intake path (``domain.plain_intake``) takes exactly the rows the full one
 (``parse_row``, ``validate_entry``) takes, as the same entries, and leaves every other row to
 it: a batch of rows varied field by field validates the same with and without it."""
 
 from __future__ import annotations
 
+import gc
 import itertools
 from datetime import date
 from decimal import Decimal
@@ -11,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from hourbridge.domain.intake import PlainReader, parse_row
+from hourbridge.domain.intake import parse_row
 from hourbridge.domain.model import Assignment, ProjectStatus
+from hourbridge.domain.plain_intake import PlainIntake
 from hourbridge.domain.rating import RateBook
-from hourbridge.domain.validation import PlainCheck
 from hourbridge.services import timeentries
 from hourbridge.services.rows import validate_rows
 
@@ -77,12 +78,23 @@ def test_the_cheap_path_takes_what_the_full_one_takes(md, monkeypatch) -> None:
 
 
 def test_the_cheap_path_gives_way_on_every_row_the_full_one_refuses(md) -> None:
-    reader, check, rates = PlainReader(), PlainCheck(md), RateBook(md)
+    rates = RateBook(md)
+    take = PlainIntake(md).taker(rates, "csv", 7, lambda *fields: fields)
     for where, row in rows_varied():
-        parsed = reader.read(row)
-        if isinstance(parse_row(row, where), list):
-            assert parsed is None, row
-        elif parsed is not None:
-            assert parsed == parse_row(row, where)
-            assert (check.accept(parsed, rates) is None) == isinstance(
-                timeentries.validate_entry(parsed, "csv", md, rates, where), list), row
+        taken = take(row)
+        parsed = parse_row(row, where)
+        refused = isinstance(parsed, list) or isinstance(
+            timeentries.validate_entry(parsed, "csv", md, rates, where), list)
+        if refused:
+            assert taken is None, row
+
+
+def test_a_payloads_memory_goes_with_its_rate_book(md) -> None:
+    """The memos are kept by the payload's rate book, weakly: they must not keep it alive."""
+    rates = RateBook(md)
+    timeentries.validate_batch(rows_varied(), "csv", 7, md, rates)
+    assert rates in timeentries._PLAINS
+    kept = len(timeentries._PLAINS)
+    del rates
+    gc.collect()
+    assert len(timeentries._PLAINS) == kept - 1
