@@ -320,8 +320,9 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
             refused: list[Problem] = []
             written = 0
             for draft in plan.drafts:
+                net = draft.net  # a sum over every line's links: once, for tax and report
                 tax = invoice_tax(md.entities[draft.entity], md.customers[draft.customer],
-                                  draft.net, draft.currency)
+                                  net, draft.currency)
                 if isinstance(tax, Problem):
                     _refuse_draft(uow, draft, tax, plan, report, now)
                     refused.append(tax)
@@ -329,7 +330,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
                 for line in draft.lines:
                     for link in line.links:
                         billed[link.entry_id] = billed.get(link.entry_id, 0) + link.seconds
-                writer.add(draft, tax)
+                writer.add(draft, tax, net)
                 written += 1
             invoices += written
             report.entries_billed += len(billed)

@@ -104,5 +104,11 @@ def load_rows(conn: Connection, table: str, columns: Sequence[str],
         return
     marks = ", ".join("?" for _ in columns)
     conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})",
-                         rows if converted else
-                         [tuple(map(sqlite_value, row)) for row in rows])
+                         rows if converted else _sqlite_rows(rows))
+
+
+def _sqlite_rows(rows: Sequence[Sequence[Any]], as_is: frozenset[type] = _AS_IS
+                 ) -> list[tuple[Any, ...]]:
+    """``sqlite_value`` of every value, called only for the few that are not stored as given
+    (a call per value cost more than the conversions of a run's invoice lines)."""
+    return [tuple([v if type(v) in as_is else sqlite_value(v) for v in row]) for row in rows]

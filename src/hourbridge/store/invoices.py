@@ -31,16 +31,24 @@ from .kpi_bulk import set_based_rollups
 from .standing import StandingBook
 
 _INSERT_LINES = insert(t.invoice_lines)
+# a billing run's record, added and finished by statements built once: building them and
+# their cache keys per run cost more than the statements (issue 16)
+_br = t.billing_runs
+_ADD_RUN = insert(_br).returning(_br.c.id)
+_FINISH_RUN = update(_br).where(_br.c.id == bindparam("run_id")).values(
+    invoices_created=bindparam("invoices"), entries_billed=bindparam("entries"),
+    proposals=bindparam("standing", type_=_br.c.proposals.type))
+
+
 class SqlInvoices(StandingBook):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def add_run(self, through: date, entity: str | None, at: datetime,
                 dry_run: bool = False, started_by: str | None = None) -> int:
-        return int(self.conn.execute(insert(t.billing_runs).values(
-            through=through, entity=entity, started_at=at, invoices_created=0,
-            entries_billed=0, dry_run=dry_run, started_by=started_by)
-            .returning(t.billing_runs.c.id)).scalar_one())
+        return int(self.conn.execute(_ADD_RUN, {
+            "through": through, "entity": entity, "started_at": at, "invoices_created": 0,
+            "entries_billed": 0, "dry_run": dry_run, "started_by": started_by}).scalar_one())
 
     def drafted_by(self, invoice_ids: Sequence[int]) -> dict[int, str]:
         """Who ran the billing that drafted each invoice (where it was kept)."""
@@ -58,9 +66,8 @@ class SqlInvoices(StandingBook):
 
     def finish_run(self, run_id: int, invoices: int, entries: int,
                    standing: dict[str, dict[str, str]] | None) -> None:
-        self.conn.execute(update(t.billing_runs).where(t.billing_runs.c.id == run_id)
-                          .values(invoices_created=invoices, entries_billed=entries,
-                                  proposals=standing))
+        self.conn.execute(_FINISH_RUN, {"run_id": run_id, "invoices": invoices,
+                                        "entries": entries, "standing": standing})
 
     def last_standing(self, entity: str | None) -> dict[str, dict[str, str]] | None:
         """What stood invoiced after the latest real run over the same scope (one entity, or
@@ -96,13 +103,21 @@ class SqlInvoices(StandingBook):
         line order (time lines, then charge lines)."""
         if not drafts:
             return []
+        # each draft's lines first (their invoice set once its id is known): the header's
+        # net is the sum of their amounts (exact: a few minor units each), which
+        # ``draft.net`` would price line by line again
+        lines_of = [line_rows(0, draft) for draft, _ in drafts]
+        zero = Decimal(0)
         # COPY (PostgreSQL) sets no column defaults: a new draft was last changed when made
-        headers = [{**header_row(run_id, draft, tax, at), "updated_at": at}
-                   for draft, tax in drafts]
+        headers = [{**header_row(run_id, draft, tax, at,
+                                 sum((r["amount"] for r in lines), zero)), "updated_at": at}
+                   for (draft, tax), lines in zip(drafts, lines_of, strict=True)]
         invoice_ids = self._insert_all(t.invoices, headers)
         rows: list[dict[str, Any]] = []
-        for invoice_id, (draft, _) in zip(invoice_ids, drafts, strict=True):
-            rows += line_rows(invoice_id, draft)
+        for invoice_id, lines in zip(invoice_ids, lines_of, strict=True):
+            for row in lines:
+                row["invoice"] = invoice_id
+            rows += lines
         all_ids = self._insert_all(t.invoice_lines, rows)
         out: list[tuple[int, list[int]]] = []
         links: list[tuple[int, int, int]] = []
