@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from hourbridge.domain.billing import BillableItem, DraftInvoice
@@ -293,7 +294,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
         writer = DraftWriter(uow, cmd, report, now)
         scope = _contracts_to_bill(uow, md, selection)
         projects_of: dict[str, list[str]] = defaultdict(list)
-        for p in sorted(md.projects.values(), key=lambda p: p.code):
+        for p in sorted(md.projects.values(), key=attrgetter("code")):
             if p.contract is not None:
                 projects_of[p.contract].append(p.code)
         for contract_id, rows in _grouped_rows(uow, scope, selection):
