@@ -216,6 +216,8 @@ def _holds_on(contract: Contract, projects: list[str], holds: HoldBook, md: Mast
               ) -> tuple[Hold | None, frozenset[str]]:
     """The hold that keeps the contract's fees waiting (on the contract, its customer or one
     of its projects), and the projects whose expenses wait ("" too: the whole contract)."""
+    if not holds:  # the usual run: nothing on hold, nothing to look up per project
+        return None, frozenset()
     chain = md.customer_chain(contract.customer)
     holding = {p: holds.holding(-1, p, contract.id, chain) for p in projects}
     held_projects = frozenset(p for p, h in holding.items() if h is not None)

@@ -67,6 +67,12 @@ def _resolve(member: ColumnElement[bool]) -> Any:
 # One array parameter on PostgreSQL, an expanding IN per chunk on SQLite (as ``_member``)
 _RESOLVE_ANY = _resolve(t.exceptions.c.location == any_(
     bindparam("locations", type_=ARRAY(String()))))
+# ``resolve`` (a billing run resolves each capped contract's cap) sets no updated_at
+_RESOLVE_ONE = (update(t.exceptions).where(
+    t.exceptions.c.status == "open", t.exceptions.c.source == bindparam("source_"),
+    t.exceptions.c.location == bindparam("location_"))
+    .values(status="resolved", closed_at=bindparam("at_"), closed_by=bindparam("by_"),
+            note="the condition no longer holds"))
 _RESOLVE_IN = _resolve(t.exceptions.c.location.in_(bindparam("locations", expanding=True)))
 
 class SqlExceptions:
@@ -99,11 +105,8 @@ class SqlExceptions:
         return len(fresh)
 
     def resolve(self, source: str, location: str, at: datetime, by: str) -> None:
-        ex = t.exceptions
-        self.conn.execute(update(ex).where(ex.c.status == "open", ex.c.source == source,
-                                           ex.c.location == location)
-                          .values(status="resolved", closed_at=at, closed_by=by,
-                                  note="the condition no longer holds"))
+        self.conn.execute(_RESOLVE_ONE, {"source_": source, "location_": location, "at_": at,
+                                         "by_": by})
 
     def resolve_all(self, source: str, locations: Sequence[str], at: datetime,
                     by: str) -> None:
