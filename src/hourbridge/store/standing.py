@@ -67,7 +67,7 @@ class StandingBook:
         keys: set[str] = set()
         for i, contract, period in self.conn.exec_driver_sql(
                 "SELECT id, contract, period FROM billing_standing_dirty WHERE scope = "
-                f"{_mark(self.conn)}", (_scope(entity),)).all():  # fetchall, not row by row
+                f"{_mark(self.conn)}", (_scope(entity),)):
             ids.append(int(i))
             keys.add(standing_key(contract, period))
         return ids, keys
@@ -87,7 +87,7 @@ class StandingBook:
             documents += [Document(contract, period, currency, Decimal(net),
                                    kind == "credit_note")
                           for contract, period, currency, net, kind
-                          in self.conn.exec_driver_sql(sql, tuple(params)).all()]
+                          in self.conn.exec_driver_sql(sql, tuple(params))]
         return standing_of(documents)
 
     def kept_standing(self, entity: str | None, keys: Collection[str]) -> Standing:
@@ -99,7 +99,7 @@ class StandingBook:
                     self.conn.exec_driver_sql(
                         "SELECT contract, period, currency, invoiced, credited, net, documents "
                         f"FROM billing_standing WHERE scope = {_mark(self.conn)} AND {among}",
-                        (_scope(entity), *params)).all()):
+                        (_scope(entity), *params))):
                 out[standing_key(contract, period)] = {
                     "currency": currency, "invoiced": invoiced, "credited": credited,
                     "net": net, "documents": str(documents)}
