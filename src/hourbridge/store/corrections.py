@@ -28,6 +28,7 @@ def _owed(by_entity: bool) -> Any:
 # cache key per run cost more than the query (issue 16)
 _OWED = {False: _owed(False), True: _owed(True)}
 
+
 class SqlCorrections:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn

@@ -54,7 +54,6 @@ def of_entities(entities: Collection[str]) -> ColumnElement[bool]:
     return exception_entity().in_(sorted(entities))
 
 
-
 def _resolve(member: ColumnElement[bool]) -> Any:
     ex = t.exceptions
     return (update(ex).where(ex.c.status == "open", ex.c.source == bindparam("source_"), member)
@@ -74,6 +73,7 @@ _RESOLVE_ONE = (update(t.exceptions).where(
     .values(status="resolved", closed_at=bindparam("at_"), closed_by=bindparam("by_"),
             note="the condition no longer holds"))
 _RESOLVE_IN = _resolve(t.exceptions.c.location.in_(bindparam("locations", expanding=True)))
+
 
 class SqlExceptions:
     def __init__(self, conn: Connection) -> None:

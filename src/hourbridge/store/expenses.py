@@ -36,7 +36,6 @@ def _expense_row(r: Any) -> ExpenseRow:
 _PAIRS_CHUNK = 300
 
 
-
 def _billable_where(through: Any) -> list[ColumnElement[bool]]:
     ex = t.expenses
     return [ex.c.approval == "approved", ex.c.billing == "unbilled",
@@ -55,6 +54,7 @@ def _with_billable(by_entity: bool) -> Any:
 # built once (every billing run asks, of one entity or all): building the statement and its
 # cache key per run cost more than the query (issue 16)
 _WITH_BILLABLE = {False: _with_billable(False), True: _with_billable(True)}
+
 
 class SqlExpenses:
     """Expenses: intake (stored / insert / replace), approval, and the billing axis a billing
