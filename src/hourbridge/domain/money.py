@@ -17,13 +17,24 @@ _CALC = decimal.Context(prec=34, rounding=ROUND_HALF_UP)
 SECONDS_PER_HOUR = Decimal(3600)
 
 
+# currency -> its minor unit: a billing run rounds every line, net and tax of a few currencies,
+# and building the quantum (table look-up, scaleb) cost as much as the rounding (issue 16)
+_QUANTA: dict[str, Decimal] = {}
+
+
 def quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-minor_units(currency))
+    q = _QUANTA.get(currency)
+    if q is None:
+        q = _QUANTA[currency] = Decimal(1).scaleb(-minor_units(currency))
+    return q
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """Half-up to the minor unit of ``currency``: the only rounding of money amounts."""
-    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP, context=_CALC)
+    q = _QUANTA.get(currency)
+    if q is None:
+        q = quantum(currency)
+    return amount.quantize(q, rounding=ROUND_HALF_UP, context=_CALC)
 
 
 def hours(seconds: int) -> Decimal:
@@ -34,7 +45,10 @@ def hours(seconds: int) -> Decimal:
 def time_amount(seconds: int, hourly_rate: Decimal, currency: str) -> Decimal:
     """Price of ``seconds`` at ``hourly_rate``, computed exactly then rounded once."""
     exact = _CALC.divide(_CALC.multiply(Decimal(seconds), hourly_rate), SECONDS_PER_HOUR)
-    return round_money(exact, currency)
+    q = _QUANTA.get(currency)
+    if q is None:
+        q = quantum(currency)
+    return exact.quantize(q, rounding=ROUND_HALF_UP, context=_CALC)
 
 
 def tax_amount(base: Decimal, rate: Decimal, currency: str) -> Decimal:

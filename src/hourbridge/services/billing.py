@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from hourbridge.domain.billing import BillableItem, DraftInvoice
@@ -215,6 +216,8 @@ def _holds_on(contract: Contract, projects: list[str], holds: HoldBook, md: Mast
               ) -> tuple[Hold | None, frozenset[str]]:
     """The hold that keeps the contract's fees waiting (on the contract, its customer or one
     of its projects), and the projects whose expenses wait ("" too: the whole contract)."""
+    if not holds:  # the usual run: nothing on hold, nothing to look up per project
+        return None, frozenset()
     chain = md.customer_chain(contract.customer)
     holding = {p: holds.holding(-1, p, contract.id, chain) for p in projects}
     held_projects = frozenset(p for p, h in holding.items() if h is not None)
@@ -293,7 +296,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
         writer = DraftWriter(uow, cmd, report, now)
         scope = _contracts_to_bill(uow, md, selection)
         projects_of: dict[str, list[str]] = defaultdict(list)
-        for p in sorted(md.projects.values(), key=lambda p: p.code):
+        for p in sorted(md.projects.values(), key=attrgetter("code")):
             if p.contract is not None:
                 projects_of[p.contract].append(p.code)
         for contract_id, rows in _grouped_rows(uow, scope, selection):
@@ -320,8 +323,9 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
             refused: list[Problem] = []
             written = 0
             for draft in plan.drafts:
+                net = draft.net  # a sum over every line's links: once, for tax and report
                 tax = invoice_tax(md.entities[draft.entity], md.customers[draft.customer],
-                                  draft.net, draft.currency)
+                                  net, draft.currency)
                 if isinstance(tax, Problem):
                     _refuse_draft(uow, draft, tax, plan, report, now)
                     refused.append(tax)
@@ -329,7 +333,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
                 for line in draft.lines:
                     for link in line.links:
                         billed[link.entry_id] = billed.get(link.entry_id, 0) + link.seconds
-                writer.add(draft, tax)
+                writer.add(draft, tax, net)
                 written += 1
             invoices += written
             report.entries_billed += len(billed)

@@ -54,12 +54,15 @@ class BillingReport:
                 "skipped": [s.as_dict() for s in self.skipped]}
 
 
-def draft_summary(draft: DraftInvoice, invoice_id: int | None, tax: Any) -> dict[str, Any]:
+def draft_summary(draft: DraftInvoice, invoice_id: int | None, tax: Any,
+                  net: Decimal | None = None) -> dict[str, Any]:
     """A draft as the run reports it: ``lines`` counts every line (hours, retainer hours,
     fees, milestones, retainer fees, expenses, write-downs, adjustments), ``line_kinds`` by
-    kind, so the count matches the invoice the customer gets."""
+    kind, so the count matches the invoice the customer gets. ``net``: ``draft.net`` where
+    the caller has it already (a sum over every line's links)."""
     kinds = Counter([ln.kind for ln in draft.lines] + [c.kind for c in draft.charges])
-    net = draft.net  # a sum over every line's links: once
+    if net is None:
+        net = draft.net
     return {
         "id": invoice_id, "entity": draft.entity, "contract": draft.contract,
         "customer": draft.customer, "period": draft.period, "currency": draft.currency,
@@ -69,21 +72,26 @@ def draft_summary(draft: DraftInvoice, invoice_id: int | None, tax: Any) -> dict
     }
 
 
+_NOTHING_OPEN = ("no approved unbilled work, expense, fee, milestone or retainer fee is due "
+                 "through the run's date")
+
+
 def why_nothing(contract: str, skips: list[Skip], refused: list[Problem]) -> dict[str, Any]:
     """Why a contract produced no invoice in this run: a refused draft's problem (missing VAT
     id, no tax rate) first, since everything else was ready; else the reason most of its
     passed-over work shares (on_hold, over_cap, no_rate, no_fx_rate, retainer_month_open...);
     else ``nothing_open``. ``reasons`` counts every reason seen."""
+    if not skips and not refused:
+        # most contracts of an incremental run (those idle since the last run): no counting
+        return {"contract": contract, "reason": "nothing_open", "message": _NOTHING_OPEN,
+                "reasons": {}}
     counts = Counter(s.problem.code for s in skips) + Counter(p.code for p in refused)
     if refused:
         first = refused[0]
         return _nothing(contract, first.code, first.message, counts)
-    if skips:
-        code = counts.most_common(1)[0][0]
-        message = next(s.problem.message for s in skips if s.problem.code == code)
-        return _nothing(contract, code, message, counts)
-    return _nothing(contract, "nothing_open", "no approved unbilled work, expense, fee, "
-                    "milestone or retainer fee is due through the run's date", counts)
+    code = counts.most_common(1)[0][0]
+    message = next(s.problem.message for s in skips if s.problem.code == code)
+    return _nothing(contract, code, message, counts)
 
 
 def idle_contracts(md: MasterData, entity: str | None, through: date, looked_at: set[str]

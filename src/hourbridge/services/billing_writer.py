@@ -12,6 +12,7 @@ in the run's one transaction, under the contract locks it took, so a crash or a 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from hourbridge.domain.billing import DraftInvoice
@@ -36,14 +37,17 @@ class DraftWriter:
                  now: datetime) -> None:
         self.uow, self.cmd, self.report, self.now = uow, cmd, report, now
         self.pending: list[tuple[DraftInvoice, Any]] = []
+        self.nets: list[Decimal] = []  # each pending draft's net, as the run taxed it
         self.billed: list[tuple[int, int]] = []
 
-    def add(self, draft: DraftInvoice, tax: Any) -> None:
-        """A draft the run bills (a dry run only reports it)."""
+    def add(self, draft: DraftInvoice, tax: Any, net: Decimal) -> None:
+        """A draft the run bills (a dry run only reports it), with its net (``draft.net``,
+        taken once by the caller)."""
         if self.cmd.dry_run:
-            self.report.invoices.append(draft_summary(draft, None, tax))
+            self.report.invoices.append(draft_summary(draft, None, tax, net))
             return
         self.pending.append((draft, tax))
+        self.nets.append(net)
 
     def bill(self, billed: dict[int, int]) -> None:
         """(entry id -> seconds) one contract's written drafts bill; flushes a full batch."""
@@ -64,7 +68,8 @@ class DraftWriter:
                                                  started_by=self.cmd.actor)
         stored = uow.invoices.add_drafts(report.run_id, self.pending, now)
         expenses: list[tuple[int, int]] = []
-        for (draft, tax), (invoice_id, line_ids) in zip(self.pending, stored, strict=True):
+        for (draft, tax), net, (invoice_id, line_ids) in zip(self.pending, self.nets, stored,
+                                                             strict=True):
             charge_ids = line_ids[len(draft.lines):]
             expenses += [(e, line_id) for c, line_id in zip(draft.charges, charge_ids,
                                                             strict=True)
@@ -72,9 +77,10 @@ class DraftWriter:
             for line, line_id in zip(draft.lines, line_ids, strict=False):
                 if isinstance(line, AdjustmentLine):
                     uow.corrections.mark_adjusted(line.corrections, line_id)
-            report.invoices.append(draft_summary(draft, invoice_id, tax))
+            report.invoices.append(draft_summary(draft, invoice_id, tax, net))
         if expenses:
             uow.expenses.mark_billed(expenses, now)
         uow.entries.bill_open(sorted(self.billed), now)
         self.pending.clear()
+        self.nets.clear()
         self.billed.clear()

@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, select, update
+from sqlalchemy import Connection, bindparam, event, insert, select, update
 
 from hourbridge.domain.audit import AuditIntent, AuditRecord, after_digest, link_hash
 
@@ -97,26 +97,34 @@ def record_of(row: Any) -> AuditRecord:
                        changes=dict(row.changes), prev_hash=row.prev_hash, hash=row.hash)
 
 
+_a, _h = t.audit_log, t.audit_chain_head
+# built once: every write command appends a record, and building these statements and their
+# cache keys cost more than running them (issue 16)
+_HEAD = select(_h.c.seq, _h.c.hash).where(_h.c.id == 1).with_for_update()
+_BEFORE = (select(_a.c.after_digest).where(_a.c.object == bindparam("object_"))
+           .order_by(_a.c.seq.desc()).limit(1))
+_ADD = insert(_a)
+_MOVE_HEAD = update(_h).where(_h.c.id == 1).values(seq=bindparam("seq_"),
+                                                    hash=bindparam("hash_"))
+
+
 class SqlAudit:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def append(self, intent: AuditIntent, writes: WriteTracker, at: datetime) -> AuditRecord:
         """Add the record of this transaction's change; it commits (or not) with the change."""
-        a, h = t.audit_log, t.audit_chain_head
-        head = self.conn.execute(select(h.c.seq, h.c.hash).where(h.c.id == 1)
-                                 .with_for_update()).one()
-        before = self.conn.execute(select(a.c.after_digest).where(a.c.object == intent.object)
-                                   .order_by(a.c.seq.desc()).limit(1)).scalar()
+        head = self.conn.execute(_HEAD).one()
+        before = self.conn.execute(_BEFORE, {"object_": intent.object}).scalar()
         at = at.astimezone(UTC)
         seq, changes = head.seq + 1, dict(sorted(writes.changes.items()))
         after = after_digest(before, writes.digest)
         digest = link_hash(head.hash, seq, at, intent.actor, intent.action, intent.object,
                            intent.reason, before, after, changes)
-        self.conn.execute(insert(a).values(
-            seq=seq, at=at, actor=intent.actor, action=intent.action, object=intent.object,
-            reason=intent.reason, before_digest=before, after_digest=after, changes=changes,
-            prev_hash=head.hash, hash=digest))
-        self.conn.execute(update(h).where(h.c.id == 1).values(seq=seq, hash=digest))
+        self.conn.execute(_ADD, {
+            "seq": seq, "at": at, "actor": intent.actor, "action": intent.action,
+            "object": intent.object, "reason": intent.reason, "before_digest": before,
+            "after_digest": after, "changes": changes, "prev_hash": head.hash, "hash": digest})
+        self.conn.execute(_MOVE_HEAD, {"seq_": seq, "hash_": digest})
         return AuditRecord(seq, at, intent.actor, intent.action, intent.object, intent.reason,
                            before, after, changes, head.hash, digest)

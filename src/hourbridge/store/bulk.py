@@ -23,18 +23,37 @@ from .tables import metadata
 _AS_IS = frozenset((str, int, float, bytes, type(None)))
 
 
+def _instant(value: datetime) -> str:
+    # the storage format of SQLAlchemy's SQLite DATETIME, in UTC (see types.UtcDateTime)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _decimal(value: Decimal) -> str:
+    return format(value, "f")
+
+
+# the converter of each exact type a bulk write holds, found by one look-up rather than a
+# chain of isinstance tests (a run's invoice lines are mostly decimals); subclasses fall
+# through to the tests below
+_BY_TYPE: dict[type, Any] = {bool: int, datetime: _instant, date: date.isoformat,
+                             Decimal: _decimal}
+
+
 def sqlite_value(value: Any) -> Any:
-    if type(value) in _AS_IS:
+    kind = type(value)
+    if kind in _AS_IS:
         return value
+    convert = _BY_TYPE.get(kind)
+    if convert is not None:
+        return convert(value)
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, datetime):
-        # the storage format of SQLAlchemy's SQLite DATETIME, in UTC (see types.UtcDateTime)
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return _instant(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return _decimal(value)
     return value
 
 
@@ -104,5 +123,11 @@ def load_rows(conn: Connection, table: str, columns: Sequence[str],
         return
     marks = ", ".join("?" for _ in columns)
     conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})",
-                         rows if converted else
-                         [tuple(map(sqlite_value, row)) for row in rows])
+                         rows if converted else _sqlite_rows(rows))
+
+
+def _sqlite_rows(rows: Sequence[Sequence[Any]], as_is: frozenset[type] = _AS_IS
+                 ) -> list[tuple[Any, ...]]:
+    """``sqlite_value`` of every value, called only for the few that are not stored as given
+    (a call per value cost more than the conversions of a run's invoice lines)."""
+    return [tuple([v if type(v) in as_is else sqlite_value(v) for v in row]) for row in rows]

@@ -8,11 +8,25 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
 from hourbridge.services.ports.corrections import LiveLink
 
 from . import tables as t
+
+
+def _owed(by_entity: bool) -> Any:
+    c, te = t.corrections, t.time_entries
+    stmt = (select(te.c.contract).join(c, c.c.entry == te.c.id)
+            .where(c.c.status == "applied", c.c.action == "next_invoice_adjustment",
+                   c.c.adjustment_line.is_(None), te.c.work_date <= bindparam("through"),
+                   te.c.contract.is_not(None)).group_by(te.c.contract))
+    return stmt.where(te.c.entity == bindparam("entity")) if by_entity else stmt
+
+
+# built once (every billing run asks, of one entity or all): building the statement and its
+# cache key per run cost more than the query (issue 16)
+_OWED = {False: _owed(False), True: _owed(True)}
 
 
 class SqlCorrections:
@@ -91,14 +105,11 @@ class SqlCorrections:
         return [dict(r._mapping) for r in rows]
 
     def owed_contracts(self, through: date, entity: str | None) -> list[str]:
-        c, te = t.corrections, t.time_entries
-        stmt = (select(te.c.contract).join(c, c.c.entry == te.c.id)
-                .where(c.c.status == "applied", c.c.action == "next_invoice_adjustment",
-                       c.c.adjustment_line.is_(None), te.c.work_date <= through,
-                       te.c.contract.is_not(None)).group_by(te.c.contract))
+        params: dict[str, Any] = {"through": through}
         if entity:
-            stmt = stmt.where(te.c.entity == entity)
-        return [k for k in self.conn.execute(stmt).scalars() if k is not None]
+            params["entity"] = entity
+        return [k for k in self.conn.execute(_OWED[bool(entity)], params).scalars()
+                if k is not None]
 
     def pending(self, entry_ids: Sequence[int]) -> set[int]:
         """Entries with an applied next-invoice adjustment that no line carries yet."""

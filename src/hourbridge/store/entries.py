@@ -242,7 +242,7 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
             sql = str(stmt.compile(self.conn, compile_kwargs={"literal_binds": True}))
             sql = sql.replace("FROM time_entries", "FROM time_entries INDEXED BY "
                               "ix_time_entries_open", 1)
-            return {k: int(n) for k, n in self.conn.exec_driver_sql(sql) if k is not None}
+            return {k: int(n) for k, n in self.conn.exec_driver_sql(sql).all() if k is not None}
         return {k: int(n) for k, n in self.conn.execute(stmt) if k is not None}
 
     def adjust(self, entry_id: int, before: int, after: int, wip: Decimal | None,

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select, update
+from sqlalchemy import Connection, bindparam, case, func, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from hourbridge.domain.money import round_money
@@ -34,6 +34,26 @@ def _expense_row(r: Any) -> ExpenseRow:
 
 # pairs per billing statement: two parameters each (CASE) plus one (IN), under SQLite's limit
 _PAIRS_CHUNK = 300
+
+
+def _billable_where(through: Any) -> list[ColumnElement[bool]]:
+    ex = t.expenses
+    return [ex.c.approval == "approved", ex.c.billing == "unbilled",
+            ex.c.billable.is_(True), ex.c.spent_on <= through]
+
+
+def _with_billable(by_entity: bool) -> Any:
+    ex = t.expenses
+    where = [ex.c.contract.is_not(None), *_billable_where(bindparam("through"))]
+    if by_entity:
+        where.append(ex.c.entity == bindparam("entity"))
+    return select(ex.c.contract).where(*where).group_by(ex.c.contract).order_by(
+        ex.c.contract)
+
+
+# built once (every billing run asks, of one entity or all): building the statement and its
+# cache key per run cost more than the query (issue 16)
+_WITH_BILLABLE = {False: _with_billable(False), True: _with_billable(True)}
 
 
 class SqlExpenses:
@@ -125,9 +145,7 @@ class SqlExpenses:
                 approval="approved", approved_at=at, approved_by=by, updated_at=at))
 
     def _billable_where(self, through: date) -> list[ColumnElement[bool]]:
-        ex = t.expenses
-        return [ex.c.approval == "approved", ex.c.billing == "unbilled",
-                ex.c.billable.is_(True), ex.c.spent_on <= through]
+        return _billable_where(through)
 
     def billable(self, contract: str, through: date) -> list[ExpenseRow]:
         ex = t.expenses
@@ -137,13 +155,11 @@ class SqlExpenses:
         return [_expense_row(r) for r in self.conn.execute(stmt)]
 
     def contracts_with_billable(self, through: date, entity: str | None) -> list[str]:
-        ex = t.expenses
-        where = [ex.c.contract.is_not(None), *self._billable_where(through)]
+        params: dict[str, Any] = {"through": through}
         if entity:
-            where.append(ex.c.entity == entity)
-        stmt = select(ex.c.contract).where(*where).group_by(ex.c.contract).order_by(
-            ex.c.contract)
-        return [k for k in self.conn.execute(stmt).scalars() if k is not None]
+            params["entity"] = entity
+        return [k for k in self.conn.execute(_WITH_BILLABLE[bool(entity)], params).scalars()
+                if k is not None]
 
     def _move(self, pairs: Sequence[tuple[int, int | None]], state_before: str,
               state_after: str, line: str, at: datetime) -> None:

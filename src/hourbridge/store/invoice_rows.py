@@ -22,8 +22,11 @@ def original_columns(foreign: ForeignAmount | None) -> dict[str, Any]:
             "original_rate": foreign.rate}
 
 
-def header_row(run_id: int, draft: Any, tax: Any, at: datetime) -> dict[str, Any]:
-    net = draft.net
+def header_row(run_id: int, draft: Any, tax: Any, at: datetime,
+               net: Decimal | None = None) -> dict[str, Any]:
+    """``net``: the sum of the draft's line amounts where the caller has them already."""
+    if net is None:
+        net = draft.net
     return {"billing_run": run_id, "entity": draft.entity, "contract": draft.contract,
             "customer": draft.customer, "currency": draft.currency, "period": draft.period,
             "status": "draft", "net": net, "tax_code": tax.code, "tax_category": tax.category,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Table, func, insert, select, text, update
 
 from hourbridge.domain.credits import CreditableLink
 from hourbridge.domain.fx import ForeignAmount
@@ -27,6 +28,7 @@ from . import tables as t
 from ._sql import _chunks, _member
 from .bulk import bulk_insert
 from .invoice_rows import header_row, line_rows, original_columns
+from .invoice_sql import ADD_RUN, DRAFTS, FINISH_RUN, FOUR_EYES, ISSUE, RESERVE
 from .kpi_bulk import set_based_rollups
 from .standing import StandingBook
 
@@ -37,10 +39,9 @@ class SqlInvoices(StandingBook):
 
     def add_run(self, through: date, entity: str | None, at: datetime,
                 dry_run: bool = False, started_by: str | None = None) -> int:
-        return int(self.conn.execute(insert(t.billing_runs).values(
-            through=through, entity=entity, started_at=at, invoices_created=0,
-            entries_billed=0, dry_run=dry_run, started_by=started_by)
-            .returning(t.billing_runs.c.id)).scalar_one())
+        return int(self.conn.execute(ADD_RUN, {
+            "through": through, "entity": entity, "started_at": at, "invoices_created": 0,
+            "entries_billed": 0, "dry_run": dry_run, "started_by": started_by}).scalar_one())
 
     def drafted_by(self, invoice_ids: Sequence[int]) -> dict[int, str]:
         """Who ran the billing that drafted each invoice (where it was kept)."""
@@ -53,14 +54,12 @@ class SqlInvoices(StandingBook):
         return out
 
     def four_eyes_entities(self) -> set[str]:
-        p = t.entity_policies
-        return set(self.conn.execute(select(p.c.entity).where(p.c.four_eyes_issue)).scalars())
+        return set(self.conn.execute(FOUR_EYES).scalars())
 
     def finish_run(self, run_id: int, invoices: int, entries: int,
                    standing: dict[str, dict[str, str]] | None) -> None:
-        self.conn.execute(update(t.billing_runs).where(t.billing_runs.c.id == run_id)
-                          .values(invoices_created=invoices, entries_billed=entries,
-                                  proposals=standing))
+        self.conn.execute(FINISH_RUN, {"run_id": run_id, "invoices": invoices,
+                                        "entries": entries, "standing": standing})
 
     def last_standing(self, entity: str | None) -> dict[str, dict[str, str]] | None:
         """What stood invoiced after the latest real run over the same scope (one entity, or
@@ -96,13 +95,21 @@ class SqlInvoices(StandingBook):
         line order (time lines, then charge lines)."""
         if not drafts:
             return []
+        # each draft's lines first (their invoice set once its id is known): the header's
+        # net is the sum of their amounts (exact: a few minor units each), which
+        # ``draft.net`` would price line by line again
+        lines_of = [line_rows(0, draft) for draft, _ in drafts]
+        zero = Decimal(0)
         # COPY (PostgreSQL) sets no column defaults: a new draft was last changed when made
-        headers = [{**header_row(run_id, draft, tax, at), "updated_at": at}
-                   for draft, tax in drafts]
+        headers = [{**header_row(run_id, draft, tax, at,
+                                 sum((r["amount"] for r in lines), zero)), "updated_at": at}
+                   for (draft, tax), lines in zip(drafts, lines_of, strict=True)]
         invoice_ids = self._insert_all(t.invoices, headers)
         rows: list[dict[str, Any]] = []
-        for invoice_id, (draft, _) in zip(invoice_ids, drafts, strict=True):
-            rows += line_rows(invoice_id, draft)
+        for invoice_id, lines in zip(invoice_ids, lines_of, strict=True):
+            for row in lines:
+                row["invoice"] = invoice_id
+            rows += lines
         all_ids = self._insert_all(t.invoice_lines, rows)
         out: list[tuple[int, list[int]]] = []
         links: list[tuple[int, int, int]] = []
@@ -153,22 +160,23 @@ class SqlInvoices(StandingBook):
         # SQLAlchemy's per-row parameter processing of thousands of lines cost more than
         # the insert
         columns = ("id", *rows[0])
+        # the values of each row in column order by one C call, not a generator per row
+        take = itemgetter(*columns[1:])  # one column: its value, not a tuple
+        pairs = zip(ids, rows, strict=True)
         bulk_insert(self.conn, table, columns,
-                    [(i, *(r[c] for c in columns[1:])) for i, r in zip(ids, rows, strict=True)])
+                    [(i, *take(r)) for i, r in pairs] if len(columns) > 2
+                    else [(i, take(r)) for i, r in pairs])
         return ids
 
     def drafts(self, ids: Sequence[int], entity: str | None) -> list[InvoiceHeader]:
-        inv = t.invoices
-        stmt = select(inv.c.id, inv.c.entity, inv.c.contract, inv.c.customer, inv.c.currency,
-                      inv.c.period, inv.c.status, inv.c.number, inv.c.issue_date, inv.c.net,
-                      inv.c.tax, inv.c.total).where(inv.c.status == "draft")
-        if entity:
-            stmt = stmt.where(inv.c.entity == entity)
+        stmt = DRAFTS[(bool(entity), bool(ids))]
+        params: dict[str, Any] = {"entity_": entity} if entity else {}
         out: list[InvoiceHeader] = []
         parts: list[Sequence[int] | None] = list(_chunks(list(ids))) if ids else [None]
         for part in parts:
-            s = stmt.where(inv.c.id.in_(part)) if part is not None else stmt
-            out += [InvoiceHeader(*r) for r in self.conn.execute(s.order_by(inv.c.id))]
+            if part is not None:
+                params["ids"] = list(part)
+            out += [InvoiceHeader(*r) for r in self.conn.execute(stmt, params).all()]
         return out
 
     def statuses(self, ids: Sequence[int]) -> dict[int, str]:
@@ -316,28 +324,22 @@ class SqlInvoices(StandingBook):
         return self.reserve_numbers(entity, 1)
 
     def reserve_numbers(self, entity: str, count: int) -> int:
-        en = t.entities
         # One UPDATE for a whole batch: it takes the row lock on PostgreSQL (SQLite has one
         # writer), serialising concurrent issuers; a rollback gives the numbers back.
-        last = int(self.conn.execute(
-            update(en).where(en.c.code == entity)
-            .values(last_invoice_number=en.c.last_invoice_number + count)
-            .returning(en.c.last_invoice_number)).scalar_one())
+        last = int(self.conn.execute(RESERVE, {"entity_": entity, "count_": count})
+                   .scalar_one())
         return last - count + 1
 
     def issue_drafts(self, issued: Sequence[IssuedDraft], at: datetime, by: str) -> None:
         if not issued:
             return
-        inv = t.invoices
         # one executemany per batch; only drafts move, so a draft a concurrent issuer took
         # first fails the count and the whole transaction (numbers included) rolls back
         done = self.conn.execute(
-            update(inv).where(inv.c.id == bindparam("i"), inv.c.status == "draft").values(
-                status="issued", number=bindparam("n"), sequence=bindparam("s"),
-                issue_date=bindparam("d"), due_date=bindparam("due"), issued_at=at,
-                updated_at=at, issued_by=by, fx_rate=bindparam("r"), snapshot=bindparam("snap")),
+            ISSUE,
             [{"i": d.invoice_id, "n": d.number, "s": d.sequence, "d": d.issue_date,
-              "due": d.due_date, "r": d.fx_rate, "snap": d.snapshot} for d in issued])
+              "due": d.due_date, "r": d.fx_rate, "snap": d.snapshot, "at_": at, "by_": by}
+             for d in issued])
         if done.rowcount != len(issued):
             raise ConcurrentChange(
                 f"{len(issued) - done.rowcount} of {len(issued)} invoices are no longer drafts")

@@ -11,13 +11,17 @@ batch, foreign-currency invoices whose relief is translated entry by entry) go t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Dialect,
     and_,
+    bindparam,
     case,
     column,
     exists,
@@ -38,17 +42,19 @@ from .bulk import note_bulk_write
 _le, _li, _te, _pr = t.invoice_line_entries, t.invoice_lines, t.time_entries, t.projects
 
 
-def _whole(invoice_ids: Sequence[int], batch: Sequence[int]) -> ColumnElement[bool]:
-    """A link of one of ``invoice_ids`` that relieves its entry's whole WIP: nothing of the
-    entry relieved yet, the link bills all its seconds, and no other invoice of the ``batch``
-    links it (the rare entry split over two drafts goes entry by entry)."""
+def _whole() -> ColumnElement[bool]:
+    """A link of one of the ``invoices`` (a parameter) that relieves its entry's whole WIP:
+    nothing of the entry relieved yet, the link bills all its seconds, and no other invoice
+    of the ``batch`` (a parameter) links it (the rare entry split over two drafts goes entry
+    by entry)."""
     other_le, other_li = _le.alias("other_le"), _li.alias("other_li")
     return and_(
-        _li.c.invoice.in_(list(invoice_ids)), _te.c.relieved_seconds == 0,
+        _li.c.invoice.in_(bindparam("invoices", expanding=True)),
+        _te.c.relieved_seconds == 0,
         _te.c.wip_relieved.is_(None), _le.c.seconds >= _te.c.billable_seconds,
         ~exists().where(other_le.c.entry == _le.c.entry, other_le.c.line != _le.c.line,
                         other_li.c.id == other_le.c.line,
-                        other_li.c.invoice.in_(list(batch))))
+                        other_li.c.invoice.in_(bindparam("batch", expanding=True))))
 
 
 # The whole links of the batch being issued, decided once (``mark_whole``) and read by the
@@ -59,6 +65,43 @@ _MARKED = "issue_whole"
 _CREATE = f"CREATE TEMPORARY TABLE IF NOT EXISTS {_MARKED} " \
           "(entry BIGINT PRIMARY KEY, invoice BIGINT NOT NULL)"
 _marked = table(_MARKED, column("entry"), column("invoice"))
+
+# The statements of a batch, built once with the batch's ids as parameters: building them,
+# their aliases' column collections and cache keys per batch cost more Python than the
+# statements' own work for a batch of a few dozen invoices (issue 16)
+_MARK_WHOLE = insert(_marked).from_select(
+    ["entry", "invoice"],
+    select(_le.c.entry, _li.c.invoice)
+    .select_from(_le.join(_li, _li.c.id == _le.c.line).join(_te, _te.c.id == _le.c.entry))
+    .where(_whole()))
+_joined = (_marked.join(_te, _te.c.id == _marked.c.entry)
+           .join(_pr, _pr.c.code == _te.c.project))
+_KEYS = (_marked.c.invoice, _pr.c.customer, _te.c.project, _te.c.wip_fx_rate)
+_WHOLE_ROWS = select(*_KEYS, _te.c.wip_amount).select_from(_joined)
+_WHOLE_SUMS = select(*_KEYS, func.sum(func.coalesce(_te.c.wip_amount, 0))) \
+    .select_from(_joined).group_by(*_KEYS)
+_PARTIAL = (select(_li.c.invoice, _le.c.entry, _le.c.seconds)
+            .select_from(_le.join(_li, _li.c.id == _le.c.line))
+            .where(_li.c.invoice.in_(bindparam("batch", expanding=True)),
+                   ~exists().where(_marked.c.entry == _le.c.entry))
+            .order_by(_li.c.invoice, _le.c.entry))
+
+
+def _invoice_whole() -> Any:
+    whole = _te.c.billed_seconds + _te.c.written_off_seconds >= _te.c.billable_seconds
+    return update(_te).where(_te.c.id.in_(select(_marked.c.entry))).values(
+        relieved_seconds=_te.c.billable_seconds, wip_relieved=_te.c.wip_amount,
+        billing=case((whole, "invoiced"), else_="credited"),
+        locked=case((whole, true()), else_=_te.c.locked), updated_at=bindparam("at_"))
+
+
+_INVOICE_WHOLE = _invoice_whole()
+
+
+@functools.lru_cache(maxsize=4)
+def _whole_rows_sql(dialect: Dialect) -> str:
+    """``_WHOLE_ROWS`` as SQLite text, compiled once (it has no parameters)."""
+    return str(_WHOLE_ROWS.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 class IssuingLedger:
@@ -74,12 +117,7 @@ class IssuingLedger:
         self.conn.exec_driver_sql(f"DELETE FROM {_MARKED}")
         if not invoice_ids:
             return
-        self.conn.execute(insert(_marked).from_select(
-            ["entry", "invoice"],
-            select(_le.c.entry, _li.c.invoice)
-            .select_from(_le.join(_li, _li.c.id == _le.c.line)
-                         .join(_te, _te.c.id == _le.c.entry))
-            .where(_whole(invoice_ids, batch))))
+        self.conn.execute(_MARK_WHOLE, {"invoices": list(invoice_ids), "batch": list(batch)})
         if self.conn.dialect.name == "postgresql":
             # a fresh temporary table has no statistics: without them the planner guesses
             # a few rows and joins the entries by a nested loop over thousands
@@ -87,17 +125,12 @@ class IssuingLedger:
 
     def whole_relief(self) -> list[WholeRelief]:
         """The marked links' WIP, summed per invoice, customer, project and WIP rate."""
-        joined = (_marked.join(_te, _te.c.id == _marked.c.entry)
-                  .join(_pr, _pr.c.code == _te.c.project))
-        keys = (_marked.c.invoice, _pr.c.customer, _te.c.project, _te.c.wip_fx_rate)
         sums: dict[tuple[int, str, str, Decimal], Decimal] = {}
         if self.conn.dialect.name == "sqlite":
             # decimal text: summed here, exactly (SQLite's SUM would add binary floats);
             # the driver's raw rows, without a result row object for each of tens of
             # thousands
-            compiled = select(*keys, _te.c.wip_amount).select_from(joined) \
-                .compile(self.conn, compile_kwargs={"literal_binds": True})
-            result = self.conn.exec_driver_sql(str(compiled))
+            result = self.conn.exec_driver_sql(_whole_rows_sql(self.conn.dialect))
             rows = result.cursor.fetchall() if result.cursor is not None else []
             result.close()
             for invoice, customer, project, rate, amount in rows:
@@ -106,9 +139,7 @@ class IssuingLedger:
                 sums[key] = sums.get(key, Decimal(0)) + (
                     Decimal(0) if amount is None else Decimal(amount))
         else:
-            total = func.sum(func.coalesce(_te.c.wip_amount, 0))
-            for invoice, customer, project, rate, amount in self.conn.execute(
-                    select(*keys, total).select_from(joined).group_by(*keys)):
+            for invoice, customer, project, rate, amount in self.conn.execute(_WHOLE_SUMS):
                 key = (invoice, customer, project, Decimal(1) if rate is None else rate)
                 sums[key] = sums.get(key, Decimal(0)) + amount
         return [WholeRelief(i, c, p, r, a) for (i, c, p, r), a in sorted(sums.items())]
@@ -117,12 +148,7 @@ class IssuingLedger:
         """(entry, seconds) of each invoice of ``batch`` not marked whole: an entry marked
         has no other link in the batch, so its entry alone tells its link."""
         out: dict[int, list[tuple[int, int]]] = {}
-        rows = self.conn.execute(
-            select(_li.c.invoice, _le.c.entry, _le.c.seconds)
-            .select_from(_le.join(_li, _li.c.id == _le.c.line))
-            .where(_li.c.invoice.in_(list(batch)),
-                   ~exists().where(_marked.c.entry == _le.c.entry))
-            .order_by(_li.c.invoice, _le.c.entry))
+        rows = self.conn.execute(_PARTIAL, {"batch": list(batch)}).all()
         for invoice, entry, seconds in rows:
             out.setdefault(invoice, []).append((entry, seconds))
         return out
@@ -132,11 +158,7 @@ class IssuingLedger:
         once: its WIP relieved in full, and invoiced and locked (the source may no longer
         change it), unless a credit note released part of it while the rest sat on the
         draft: that one stays open (credited) for the next run."""
-        whole = _te.c.billed_seconds + _te.c.written_off_seconds >= _te.c.billable_seconds
-        done = self.conn.execute(update(_te).where(_te.c.id.in_(select(_marked.c.entry))).values(
-            relieved_seconds=_te.c.billable_seconds, wip_relieved=_te.c.wip_amount,
-            billing=case((whole, "invoiced"), else_="credited"),
-            locked=case((whole, true()), else_=_te.c.locked), updated_at=at)).rowcount
+        done = self.conn.execute(_INVOICE_WHOLE, {"at_": at}).rowcount
         # a large issue moves most entries out of the open work: PostgreSQL's statistics
         # still saying "on_draft" would make the open index look as large as the table, and
         # the next billing run's contract_counts would scan the table (migration 0028_entry_indexes)

@@ -64,14 +64,18 @@ _CUSTOMER_COLUMNS = ("id", "name", "entity", "currency", "country", "parent", "v
                      "tax_exempt", "tax_code", "business", "payment_terms_days", "po_number")
 
 
+# built once: every command that reads master data asks for the revision first, and
+# building the statement and its cache key cost more than the query (issue 16)
+_REVISION_OF = select(t.revisions.c.value).where(t.revisions.c.name == REVISION)
+
+
 class SqlMasterData:
     def __init__(self, conn: Connection, cache: SnapshotCache | None = None) -> None:
         self.conn = conn
         self.cache = cache
 
     def revision(self) -> int:
-        value = self.conn.execute(select(t.revisions.c.value)
-                                  .where(t.revisions.c.name == REVISION)).scalar()
+        value = self.conn.execute(_REVISION_OF).scalar()
         return int(value or 0)
 
     def _bump_revision(self) -> None:
