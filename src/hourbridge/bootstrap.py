@@ -31,8 +31,9 @@ from .pipeline.retry import RetryPolicy
 from .pipeline.sinks import Destination, Limits, SinkRegistry
 from .pipeline.worker import Handler, Relay, Worker
 from .services.access import AccessKeys
+from .services.deps import Collaborators
 from .services.erp import ERP_DOCUMENT_READY
-from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, QUERY_HANDLERS, Collaborators
+from .services.events import EVENT_HANDLERS
 from .services.payments import ERP_PAYMENTS_PULL, payments_job
 from .services.ports.uow import UnitOfWork
 from .services.webhooks import WEBHOOK_DELIVERY, deliver_webhook
@@ -107,6 +108,10 @@ class Hourbridge:
         failure, a unique key taken by a concurrent writer) become ``Retryable``: the whole
         transaction was rolled back, so running the command again is safe.
         """
+        # the table of every use case, imported by the first command (a no-op ``db upgrade``
+        # runs none); later calls find it in ``sys.modules``
+        from .services.handlers import COMMAND_HANDLERS, QUERY_HANDLERS
+
         query = QUERY_HANDLERS.get(type(command))
         if query is not None:  # reads only: nothing to retry
             return self._database_errors_retryable(lambda: query(command, self.uow()))
