@@ -20,26 +20,20 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .config import Settings
-from .connectors import SINKS, TRACKERS
-from .connectors.gateway import Trackers
-from .connectors.native import NativeFile, tracker_of
-from .connectors.salesforce import Salesforce
-from .connectors.webhooks import WebhookSender
 from .domain import commands as c
 from .domain.alerts import Rule
 from .domain.audit import intent_of
 from .domain.command_limits import command_problems
 from .errors import ConcurrentChange, InvalidInput, Retryable
-from .formats.sheet import is_mapped_sheet
-from .formats.timefile import TimeFile
+from .lazy import OnFirstUse
 from .observability.tracing import install_exporter
-from .pipeline.parallel import ParallelValidator
 from .pipeline.retry import RetryPolicy
 from .pipeline.sinks import Destination, Limits, SinkRegistry
 from .pipeline.worker import Handler, Relay, Worker
 from .services.access import AccessKeys
+from .services.deps import Collaborators
 from .services.erp import ERP_DOCUMENT_READY
-from .services.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, QUERY_HANDLERS, Collaborators
+from .services.events import EVENT_HANDLERS
 from .services.payments import ERP_PAYMENTS_PULL, payments_job
 from .services.ports.uow import UnitOfWork
 from .services.webhooks import WEBHOOK_DELIVERY, deliver_webhook
@@ -57,11 +51,17 @@ from .store.schedules import SqlScheduleRuns
 from .store.uow import SqlUnitOfWork
 
 # What only some commands use is imported where they use it, so every command line starts
-# without it (issue 16): schedules (croniter, YAML/TOML), alert rules (YAML) and the
-# warehouse export (pyarrow).
+# without it (issue 16): schedules (croniter, YAML/TOML), alert rules (YAML), the warehouse
+# export (pyarrow), the file formats (pydantic, YAML), parallel intake (multiprocessing),
+# and every connector: the trackers, the CRM and the webhook sender (httpx, JWT, crypto) are
+# built on their first use (``lazy.OnFirstUse``), the ERP sinks when a destination opens.
 if TYPE_CHECKING:
+    from .connectors.gateway import Trackers
+    from .connectors.salesforce import Salesforce
+    from .connectors.webhooks import WebhookSender
     from .pipeline.alerts import AlertWatch
     from .pipeline.schedules import Action, Scheduler
+    from .services.rows import BatchValidator
 
 CONCURRENT_RETRIES = 3  # runs of a command that lost a race to a concurrent writer
 # makes the unit of work of one command from the engine and the master-data snapshot cache
@@ -108,6 +108,10 @@ class Hourbridge:
         failure, a unique key taken by a concurrent writer) become ``Retryable``: the whole
         transaction was rolled back, so running the command again is safe.
         """
+        # the table of every use case, imported by the first command (a no-op ``db upgrade``
+        # runs none); later calls find it in ``sys.modules``
+        from .services.handlers import COMMAND_HANDLERS, QUERY_HANDLERS
+
         query = QUERY_HANDLERS.get(type(command))
         if query is not None:  # reads only: nothing to retry
             return self._database_errors_retryable(lambda: query(command, self.uow()))
@@ -192,6 +196,11 @@ class Hourbridge:
         spreadsheet: ``ingest --mapping`` again). Each goes through
         the same intake as when it arrived, read back from the inbox; with ``wait=False`` one
         that another process is processing right now is skipped."""
+        from .connectors import TRACKERS
+        from .connectors.native import NativeFile, tracker_of
+        from .formats.sheet import is_mapped_sheet
+        from .formats.timefile import TimeFile
+
         # a mapped spreadsheet reads only through its mapping, which is not kept: the same
         # ``ingest --mapping`` finishes it (read here as canonical, it would fail for good)
         stuck = [p for p in self.queries.stuck_payloads(self.clock() - older_than)
@@ -226,6 +235,9 @@ class Hourbridge:
     def tracker_payload(tracker: str, path: Path | None = None, *, name: str = "",
                         data: bytes = b"") -> c.IncomingPayload:
         """A tracker's own payload (``--format``): the file at ``path``, or ``data``."""
+        from .connectors import TRACKERS
+        from .connectors.native import NativeFile
+
         if tracker not in TRACKERS:
             raise InvalidInput(f"unknown format {tracker!r}: one of canonical, "
                                f"{', '.join(sorted(TRACKERS))}")
@@ -291,8 +303,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     made: list[Hourbridge] = []
     handlers[ERP_PAYMENTS_PULL] = lambda event: payments_job(event, made[0].handle)
     key = settings.secret_key.get_secret_value() if settings.secret_key else None
-    sender = webhooks or WebhookSender(key, clock,
-                                       allow_loopback_http=settings.allow_loopback_http)
+    loopback = settings.allow_loopback_http
+    sender = webhooks or OnFirstUse(partial(_webhook_sender, key, clock, loopback))
     # a delivery job carries the event as its payload (see services.webhooks)
     handlers[WEBHOOK_DELIVERY] = lambda payload: deliver_webhook(
         payload, lambda: uow_factory(engine, snapshots), sender, clock)
@@ -310,20 +322,51 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
                                                         ERP_PAYMENTS_PULL),
                     # a claim's ERP documents go together: several per request to the ERP
                     batch_handlers={ERP_DOCUMENT_READY: sinks.deliver_many})
-    validator = ParallelValidator(workers=settings.intake_workers)
-    gateway = trackers or Trackers(TRACKERS, key,
-                                   allow_loopback_http=settings.allow_loopback_http)
+    gateway = trackers or OnFirstUse(partial(_tracker_gateway, key, loopback))
     hb = Hourbridge(settings, engine, clock, ReadModels(read_only(engine)), worker,
                     SqlIdempotencyKeys(engine, clock), snapshots=snapshots,
-                    collaborators=Collaborators(validator=validator, trackers=gateway,
-                                                webhooks=sender, erps=sinks,
-                                                erp=lambda n: sinks.destination(n).sink,
-                                                crm=crm or Salesforce(
-                                                    key, allow_loopback_http=settings
-                                                    .allow_loopback_http)),
+                    collaborators=Collaborators(
+                        validator=_parallel_validator(settings.intake_workers),
+                        trackers=gateway, webhooks=sender, erps=sinks,
+                        erp=lambda n: sinks.destination(n).sink,
+                        crm=crm or OnFirstUse(partial(_salesforce, key, loopback))),
                     uow_factory=uow_factory, sinks=sinks)
     made.append(hb)
     return hb
+
+
+# The adapters ``bootstrap`` hands to the use cases, each imported and built where a use case
+# first needs it (see ``OnFirstUse``): a database command never loads them.
+def _webhook_sender(key: str | None, clock: Callable[[], datetime],
+                    allow_loopback_http: bool) -> WebhookSender:
+    from .connectors.webhooks import WebhookSender
+
+    return WebhookSender(key, clock, allow_loopback_http=allow_loopback_http)
+
+
+def _tracker_gateway(key: str | None, allow_loopback_http: bool) -> Trackers:
+    from .connectors import TRACKERS
+    from .connectors.gateway import Trackers
+
+    return Trackers(TRACKERS, key, allow_loopback_http=allow_loopback_http)
+
+
+def _salesforce(key: str | None, allow_loopback_http: bool) -> Salesforce:
+    from .connectors.salesforce import Salesforce
+
+    return Salesforce(key, allow_loopback_http=allow_loopback_http)
+
+
+def _parallel_validator(workers: int) -> BatchValidator:
+    """Intake validation on ``workers`` other cores (``pipeline.parallel``), imported by the
+    first payload validated: only intake validates."""
+
+    def validate(*args: Any, **kwargs: Any) -> Any:
+        from .pipeline.parallel import ParallelValidator
+
+        return ParallelValidator(workers=workers)(*args, **kwargs)
+
+    return validate
 
 
 def _open_destination(engine: Engine, name: str) -> Destination | None:
@@ -334,6 +377,8 @@ def _open_destination(engine: Engine, name: str) -> Destination | None:
         profile = next((p for p in SqlErp(conn).profiles() if p.destination == name), None)
     if profile is None:
         return None
+    from .connectors import SINKS  # the sinks' folders load on their first call
+
     env = profile.connection.get("secret_env") or (
         "HOURBRIDGE_ERP_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_KEY")
     sink = SINKS[profile.system](profile.connection, os.environ.get(env, ""))

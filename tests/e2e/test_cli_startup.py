@@ -128,3 +128,45 @@ def test_a_no_op_upgrade_imports_no_migration_tooling(tmp_path: Path) -> None:
     assert [m for m in again["modules"] if m.startswith("hourbridge.connectors.")
             and m.split(".")[2] in ("odoo", "tryton", "netsuite", "business_central",
                                      "d365_fo", "oracle_fusion", "sap")] == []
+
+
+# What a database command needs only when it uses it (the lazy composition root, issue 16):
+# the trackers' HTTP connectors, Salesforce, the webhook sender (httpx, JWT, the secrets'
+# crypto), the ERP sinks, parallel intake's process pool (a small file never starts one). A
+# no-op `db upgrade` runs no use case either: not the table of them, intake validation or
+# the file formats.
+ADAPTER_PACKAGES = ("httpx", "jwt", "cryptography", "multiprocessing")
+NEVER_ON_THE_DATABASE_PATH = ("hourbridge.connectors", "hourbridge.formats.bundle",
+                              "hourbridge.formats.sheet")
+
+
+def _loaded_under(modules: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if m in prefixes or m.startswith(tuple(p + "." for p in prefixes))]
+
+
+def test_a_no_op_upgrade_builds_no_adapter(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/current.db"
+    assert probe(tmp_path, "db", "upgrade", HOURBRIDGE_DATABASE_URL=url)["code"] == 0
+    again = probe(tmp_path, "db", "upgrade", HOURBRIDGE_DATABASE_URL=url)
+    assert again["code"] == 0 and "schema at revision" in again["stdout"]
+    assert "hourbridge.bootstrap" in again["modules"]  # it did open the application
+    assert _loaded_under(again["modules"], (*NEVER_ON_THE_DATABASE_PATH, "hourbridge.formats",
+                                            "hourbridge.services.handlers",
+                                            "hourbridge.pipeline.parallel",
+                                            *ADAPTER_PACKAGES, "yaml", "stdnum")) == []
+
+
+def test_ingesting_a_csv_loads_its_reader_and_no_connector(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/ingest.db"
+    assert probe(tmp_path, "db", "upgrade", HOURBRIDGE_DATABASE_URL=url)["code"] == 0
+    csv = tmp_path / "time.csv"
+    csv.write_text("external_id,employee,project,task,work_date,hours,notes\n"
+                   "T1,E1,P1,DEV,2026-03-02,1.5,\n", encoding="utf-8")
+    report = probe(tmp_path, "ingest", "--source", "sheet", str(csv), "--json",
+                   HOURBRIDGE_DATABASE_URL=url)
+    # no master data: the row is refused (exit 1), after the whole intake ran
+    assert report["code"] == 1 and '"unknown_employee": 1' in report["stdout"]
+    assert {"hourbridge.formats.timefile", "hourbridge.services.handlers"} <= set(
+        report["modules"])
+    assert _loaded_under(report["modules"], (*NEVER_ON_THE_DATABASE_PATH, *ADAPTER_PACKAGES,
+                                             "python_calamine", "yaml", "stdnum")) == []

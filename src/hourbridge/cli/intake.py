@@ -170,8 +170,6 @@ def ingest(
     With --mapping, a spreadsheet's columns are read as its mapping says; a mapping that does
     not fit the file is refused naming the mapping key (exit 2), a bad cell queues its row."""
     from hourbridge.bootstrap import Hourbridge
-    from hourbridge.formats.sheet import SheetFile
-    from hourbridge.formats.sheet_mapping import load_mapping
     from hourbridge.formats.timefile import TimeFile
 
     with cli_errors():  # refusals of the options: one line, exit 2
@@ -183,6 +181,10 @@ def ingest(
             if file_format != "canonical" or delimiter is not None:
                 raise InvalidInput("--mapping says how to read the files: no --format or "
                                    "--delimiter with it")
+            # spreadsheets (calamine, YAML, pydantic): only with a mapping
+            from hourbridge.formats.sheet import SheetFile
+            from hourbridge.formats.sheet_mapping import load_mapping
+
             mapping = load_mapping(mapping_file)
             for path in files:  # the mapping must fit every file before any is taken
                 if path.is_file():
@@ -193,6 +195,8 @@ def ingest(
 
     def file_of(path: Path) -> Any:
         if mapping is not None:
+            from hourbridge.formats.sheet import SheetFile
+
             return SheetFile.from_path(mapping, path)
         if file_format == "canonical":
             return TimeFile.from_path(path, delimiter=sep)

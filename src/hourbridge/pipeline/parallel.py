@@ -14,18 +14,20 @@ no database connection, lock or thread with it.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.rating import RateBook
 from hourbridge.services.intake import Validate
 from hourbridge.services.rows import Candidates, Row
 from hourbridge.services.timeentries import validate_batch
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 # what a worker validates against, set once per pool by its initializer
 _worker: tuple[Validate, str, int, MasterData, RateBook] | None = None
@@ -58,6 +60,10 @@ class ParallelValidator:
             for batch in stream:
                 yield batch, validate(batch, source, inbox_id, md, rates)
             return
+        # imported only when a pool starts: most payloads are validated here (issue 16)
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_initialise,
                                  initargs=(validate, source, inbox_id, md)) as pool:

@@ -6,11 +6,14 @@ the same fact produces the same id, which every sink uses to ignore the second c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from hourbridge.domain.ledger import JournalEntry, Posting
+from hourbridge.domain.ledger import JournalEntry, Posting, balanced
+
+from .ports.ledger import LedgerSink
 
 SOURCE = "urn:hourbridge"
 JOURNAL_ENTRY_READY = "hourbridge.journal.entry.ready.v1"
@@ -80,3 +83,15 @@ def journal_from_data(data: dict[str, Any]) -> JournalEntry:
             for p in data["postings"]
         ),
     )
+
+
+def post_journal_entry(event: dict[str, Any], ledger: LedgerSink) -> bool:
+    """Deliver a journal entry to the ledger; True if new, False if the key was already there."""
+    return ledger.post(balanced(journal_from_data(event["data"])))
+
+
+# the worker's handler of each event type it delivers itself (``handlers`` re-exports it)
+EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], LedgerSink], bool]] = {
+    JOURNAL_ENTRY_READY: post_journal_entry,
+    JOURNAL_ENTRY_READY_V2: post_journal_entry,  # the same entry; v2 only adds context
+}

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from hourbridge.domain import commands as c
-from hourbridge.domain.ledger import balanced
 
 from .adjustments import adjust_billable
 from .alerts import raise_alerts
@@ -42,7 +41,7 @@ from .erp_masterdata import (
     pull_erp_customers,
     pull_erp_projects,
 )
-from .events import JOURNAL_ENTRY_READY, JOURNAL_ENTRY_READY_V2, journal_from_data
+from .events import EVENT_HANDLERS  # there, bootstrap wires them without this whole table
 from .exceptions import dismiss_exceptions, retry_exceptions
 from .expenses import approve_expenses
 from .holds import place_hold, release_hold
@@ -50,7 +49,6 @@ from .intake_kinds import ingest_expenses, ingest_time_entries
 from .invoicing import issue_invoices
 from .masterdata import load_master_data
 from .payments import pull_erp_payments, queue_payments_pull
-from .ports.ledger import LedgerSink
 from .ports.uow import UnitOfWork
 from .publication import publish_masterdata
 from .rejection import reject_entries
@@ -124,13 +122,3 @@ QUERY_HANDLERS: dict[type, QueryHandler] = {
     c.ShowDeal: show_deal,
 }
 
-
-def post_journal_entry(event: dict[str, Any], ledger: LedgerSink) -> bool:
-    """Deliver a journal entry to the ledger; True if new, False if the key was already there."""
-    return ledger.post(balanced(journal_from_data(event["data"])))
-
-
-EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], LedgerSink], bool]] = {
-    JOURNAL_ENTRY_READY: post_journal_entry,
-    JOURNAL_ENTRY_READY_V2: post_journal_entry,  # the same entry; v2 only adds context
-}

@@ -1,5 +1,5 @@
 """Publishing a journal entry: one outbox row, in the use case's transaction, that the worker
-delivers to the ledger (``handlers.post_journal_entry``) as a CloudEvents envelope, and one
+delivers to the ledger (``events.post_journal_entry``) as a CloudEvents envelope, and one
 per ERP destination of the entity (``erp.queue_for_erps``), and one delivery job per webhook
 subscribed to its type (``webhooks.enqueue_deliveries``), in the same transaction."""
 
