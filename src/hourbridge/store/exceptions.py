@@ -54,11 +54,17 @@ def of_entities(entities: Collection[str]) -> ColumnElement[bool]:
     return exception_entity().in_(sorted(entities))
 
 
-def _resolve(member: ColumnElement[bool]) -> Any:
+def _resolve(member: ColumnElement[bool], touched: bool = True) -> Any:
+    """The open exceptions of a source at ``member``'s locations, resolved; ``touched``:
+    their updated_at set too."""
     ex = t.exceptions
+    values: dict[str, Any] = {"status": "resolved", "closed_at": bindparam("at_"),
+                              "closed_by": bindparam("by_"),
+                              "note": "the condition no longer holds"}
+    if touched:
+        values["updated_at"] = bindparam("at_")
     return (update(ex).where(ex.c.status == "open", ex.c.source == bindparam("source_"), member)
-            .values(status="resolved", closed_at=bindparam("at_"), closed_by=bindparam("by_"),
-                    note="the condition no longer holds", updated_at=bindparam("at_")))
+            .values(**values))
 
 
 # ``resolve_all``'s statements, built once (a billing run resolves its drafts' locations):
@@ -67,11 +73,7 @@ def _resolve(member: ColumnElement[bool]) -> Any:
 _RESOLVE_ANY = _resolve(t.exceptions.c.location == any_(
     bindparam("locations", type_=ARRAY(String()))))
 # ``resolve`` (a billing run resolves each capped contract's cap) sets no updated_at
-_RESOLVE_ONE = (update(t.exceptions).where(
-    t.exceptions.c.status == "open", t.exceptions.c.source == bindparam("source_"),
-    t.exceptions.c.location == bindparam("location_"))
-    .values(status="resolved", closed_at=bindparam("at_"), closed_by=bindparam("by_"),
-            note="the condition no longer holds"))
+_RESOLVE_ONE = _resolve(t.exceptions.c.location == bindparam("location_"), touched=False)
 _RESOLVE_IN = _resolve(t.exceptions.c.location.in_(bindparam("locations", expanding=True)))
 
 
