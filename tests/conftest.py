@@ -1,7 +1,8 @@
 """Database fixtures for every layer: SQLite always, PostgreSQL when its URL is set.
 
-Each PostgreSQL test gets a database of its own (created and dropped here), so tests never
-share state. In CI (``CI=true``) a PostgreSQL test that cannot connect fails instead of skipping.
+Each test gets a database of its own (created and dropped here), so tests never share state;
+``database_url``'s is already at the schema head (``support.templates``). In CI
+(``CI=true``) a PostgreSQL test that cannot connect fails instead of skipping.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import settings
 
 from support.firm import small_firm_bundle
+from support.templates import create_postgres, migrated_sqlite
 
 PG_ENV = "HOURBRIDGE_TEST_POSTGRES_URL"
 
@@ -38,8 +41,7 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
+def _postgres_database(migrated: bool) -> Iterator[str]:
     base = os.environ.get(PG_ENV)
     if not base:
         _unavailable(f"set {PG_ENV} to run PostgreSQL tests")
@@ -49,8 +51,7 @@ def postgres_url() -> Iterator[str]:
 
     name = f"hb_test_{uuid.uuid4().hex[:12]}"
     try:
-        with psycopg.connect(base, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+        create_postgres(base, name, migrated)
     except psycopg.OperationalError as exc:
         _unavailable(f"cannot reach PostgreSQL at {base}: {exc}")
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
@@ -59,11 +60,27 @@ def postgres_url() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database of the test's own."""
+    yield from _postgres_database(migrated=False)
+
+
+@pytest.fixture
+def migrated_postgres_url() -> Iterator[str]:
+    """A new PostgreSQL database of the test's own, at the schema head (a template's copy)."""
+    yield from _postgres_database(migrated=True)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of the test's own on each engine, at the schema head (``support.templates``:
+    a migrated template's copy), or empty for a test marked ``empty_database``."""
+    empty = request.node.get_closest_marker("empty_database") is not None
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/hourbridge.db"
-    return str(request.getfixturevalue("postgres_url"))
+        path = tmp_path / "hourbridge.db"
+        return f"sqlite:///{path}" if empty else migrated_sqlite(path)
+    return str(request.getfixturevalue("postgres_url" if empty else "migrated_postgres_url"))
 
 
 # What tests print on purpose (fault figures, "lost 0 duplicated 0", what Tryton holds, the

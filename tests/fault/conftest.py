@@ -15,12 +15,14 @@ import yaml
 
 from support.fault import Firm, Query
 from support.firm import small_firm_bundle
+from support.templates import migrated_sqlite
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def firm(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Firm]:
-    url = (f"sqlite:///{tmp_path}/fault.db" if request.param == "sqlite"
-           else str(request.getfixturevalue("postgres_url")))
+    # at the schema head already (support.templates): `db upgrade` below finds nothing to do
+    url = (migrated_sqlite(tmp_path / "fault.db") if request.param == "sqlite"
+           else str(request.getfixturevalue("migrated_postgres_url")))
     f = Firm(url, tmp_path)
     bundle = tmp_path / "firm.yaml"
     bundle.write_text(yaml.safe_dump(small_firm_bundle()))

@@ -29,6 +29,7 @@ from hourbridge.formats import BundleDocument, to_domain
 from hourbridge.formats.timefile import TimeFile
 from hourbridge.store import tables as t
 from support.firm import small_firm_bundle
+from support.templates import migrated_sqlite
 
 START = date(2026, 8, 1)
 days = st.integers(min_value=0, max_value=60).map(lambda n: START + timedelta(days=n))
@@ -42,7 +43,7 @@ class BillingMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.dir = tempfile.mkdtemp(prefix="hb-prop-")
-        self.hb = bootstrap(Settings(database_url=f"sqlite:///{self.dir}/p.db"),
+        self.hb = bootstrap(Settings(database_url=migrated_sqlite(f"{self.dir}/p.db")),
                             clock=lambda: datetime(2026, 11, 2, tzinfo=UTC))
         bundle = small_firm_bundle()
         bundle["contracts"][0]["versions"][0]["rounding"]["per"] = self.per

@@ -178,6 +178,7 @@ def test_eas_table_is_the_code_list_the_installed_en16931_rules_check() -> None:
     assert set(listed.split()) == EAS_CODES
 
 
+@pytest.mark.empty_database  # migrates an empty database up to before 0007
 def test_migration_fills_the_snapshot_of_invoices_issued_before_it(database_url: str) -> None:
     """Migration 0007_party_snapshot freezes an already issued invoice from master data as
     it is then (with its stored due date); a draft gets none (it is frozen when issued)."""

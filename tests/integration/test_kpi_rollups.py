@@ -33,6 +33,7 @@ from hourbridge.formats import BundleDocument, to_domain
 from hourbridge.formats.timefile import TimeFile
 from hourbridge.store import tables as t
 from support.firm import small_firm_bundle
+from support.templates import create_postgres, migrated_sqlite
 
 START = date(2026, 8, 1)
 PG_ENV = "HOURBRIDGE_TEST_POSTGRES_URL"
@@ -73,14 +74,14 @@ def assert_rollup_equals_definition(hb: Any) -> int:
 
 @contextlib.contextmanager
 def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database (uuid-named, dropped after) on the test server."""
+    """A fresh PostgreSQL database at the schema head (uuid-named, dropped after) on the test
+    server."""
     import psycopg
     from sqlalchemy.engine import make_url
 
     base = os.environ[PG_ENV]
     name = f"hb_test_rollup_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    create_postgres(base, name, migrated=True)
     try:
         yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -95,7 +96,7 @@ class RollupMachine(RuleBasedStateMachine):
         super().__init__()
         self.dir = tempfile.mkdtemp(prefix="hb-rollup-")
         self._pg = postgres_database() if self.postgres else None
-        url = self._pg.__enter__() if self._pg else f"sqlite:///{self.dir}/r.db"
+        url = self._pg.__enter__() if self._pg else migrated_sqlite(f"{self.dir}/r.db")
         self.at = datetime(2026, 8, 2, 9, tzinfo=UTC)
         self.hb = bootstrap(Settings(database_url=url), clock=lambda: self.at)
         self.bundle = small_firm_bundle()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -13,6 +14,9 @@ from sqlalchemy import MetaData, insert, inspect, text
 from hourbridge.store import migrate
 from hourbridge.store.engine import make_engine
 from hourbridge.store.tables import metadata
+
+# each test migrates an empty database itself (not a migrated template's copy)
+pytestmark = pytest.mark.empty_database
 
 
 def _head() -> str | None:
