@@ -123,6 +123,38 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     )
 
 
+# Scheduling on the xdist workers (``make test``: ``--dist loadscope``, a module's tests on
+# one worker). These modules hold the suite's longest tests, two minutes a piece: each of
+# their tests is a unit of its own, so a module's two engines run side by side rather than
+# one after the other, and they are handed out first, so the short modules fill in around
+# them instead of one of them running alone at the end.
+LONG_MODULES = ("tests/e2e/test_api_fuzz.py", "tests/fault/test_erp_bulk_faults.py",
+                "tests/integration/test_erp_tryton.py",
+                "tests/integration/test_billing_properties.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::", 1)[0]
+        return LONG_MODULES.index(module) if module in LONG_MODULES else len(LONG_MODULES)
+
+    items.sort(key=rank)  # stable: every other test keeps its order
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LongTestsAlone(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.split("::", 1)[0] in LONG_MODULES[:2]:
+                return nodeid
+            return str(super()._split_scope(nodeid))
+
+    return LongTestsAlone(config, log)
+
+
 @pytest.fixture
 def small_bundle() -> dict[str, Any]:
     return small_firm_bundle()
