@@ -1,6 +1,7 @@
-"""A billing run's read of open entries on SQLite compiles only its WHERE per page, the rest
-of the statement once (``store/open_work.py``): what it sends is exactly the statement it
-sent when it compiled the whole of it per page."""
+"""A billing run's read of open entries on SQLite compiles its statement's frame once and its
+WHERE once per selection (``store/open_work.py``): what it sends is exactly the statement it
+sent when it compiled the whole of it per page, and asking the same selection again compiles
+nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from hourbridge.store import migrate
 from hourbridge.store.approval_ledger import PRICE_COLS
 from hourbridge.store.engine import make_engine
 from hourbridge.store.entries import SqlEntries
-from hourbridge.store.open_work import _COLS, _te
+from hourbridge.store.open_work import _COLS, _sqlite_where, _te
 
 
 def test_open_work_sends_the_whole_statement_compiled_inline(tmp_path: Path) -> None:
@@ -44,6 +45,10 @@ def test_open_work_sends_the_whole_statement_compiled_inline(tmp_path: Path) -> 
                          .order_by(_te.c.id).limit(entries.PAGE))
                 assert sent[-1] == str(whole.compile(
                     conn, compile_kwargs={"literal_binds": True}))
+                compiled = _sqlite_where.cache_info().misses
+                assert list(entries.open_work(selection)) == []  # the same run again
+                assert _sqlite_where.cache_info().misses == compiled
+                assert sent[-1] == sent[-2]
     finally:
         engine.dispose()
-    assert len(sent) == len(selections)
+    assert len(sent) == 2 * len(selections)

@@ -244,8 +244,11 @@ def _refuse_draft(uow: UnitOfWork, draft: DraftInvoice, tax: Problem, plan: Cont
 def _settle(uow: UnitOfWork, contract_id: str, plan: ContractPlan, now: datetime) -> None:
     """Persist what the plan decided beyond its drafts: covered entries, expenses the contract
     keeps, settled retainer months."""
-    uow.entries.set_billing(plan.covered, Billing.COVERED.value, now)
-    uow.expenses.mark_not_billable(plan.not_billable, now)
+    # most contracts have neither: no call, no statement built for nothing
+    if plan.covered:
+        uow.entries.set_billing(plan.covered, Billing.COVERED.value, now)
+    if plan.not_billable:
+        uow.expenses.mark_not_billable(plan.not_billable, now)
     for d in plan.settlements:
         uow.contracts.settle_month(
             contract_id, d.period, d.included_seconds, d.rollover_in_seconds, d.used_seconds,

@@ -40,6 +40,7 @@ from ._sql import _chunks
 from .approval_ledger import NO_PRICE, PRICE_COLS, ApprovalLedger, entry_row
 from .billing_ledger import BillingLedger
 from .bulk import sqlite_value
+from .entry_selection import asks_open_work, sqlite_open_counts, where_of
 from .intake_rows import move_staged, stage_rows, stored_rows
 from .issuing_ledger import IssuingLedger
 from .open_work import open_work
@@ -57,12 +58,6 @@ _ENTRY_COLS = (
 def _dec(text: str | None) -> Decimal | None:
     """An ``ExactDecimal`` as SQLite stores it (exact text) back to a decimal."""
     return None if text is None else Decimal(text)
-
-
-def _open_work(selection: EntrySelection) -> bool:
-    """Whether ``selection`` asks only for open work, which ix_time_entries_open holds."""
-    return (tuple(selection.approval) == ("approved",) and bool(selection.billing)
-            and set(selection.billing) <= set(t.OPEN_STATES))
 
 
 def _stored_entry(*r: Any, entity: str = "") -> StoredEntry:
@@ -145,38 +140,7 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
     PAGE = 5000
 
     def _where(self, selection: EntrySelection) -> list[ColumnElement[bool]]:
-        te = t.time_entries
-        where: list[ColumnElement[bool]] = []
-        if selection.contract:
-            where.append(te.c.contract == selection.contract)
-        if selection.contracts:
-            where.append(te.c.contract.in_(selection.contracts))
-        if selection.employee:
-            where.append(te.c.employee == selection.employee)
-        if selection.project:
-            where.append(te.c.project == selection.project)
-        if selection.date_from:
-            where.append(te.c.work_date >= selection.date_from)
-        if selection.date_to:
-            where.append(te.c.work_date <= selection.date_to)
-        billing = tuple(selection.billing)
-        if tuple(selection.approval) == t.PENDING_STATES:
-            where.append(t.PENDING_APPROVAL)  # the partial index's own predicate: it serves
-        elif _open_work(selection):
-            # open work (a billing run's): the open index's own predicate, written as it is
-            where += [t.OPEN_APPROVED, t.OPEN_BILLING]
-            if set(billing) != set(t.OPEN_STATES):
-                where.append(te.c.billing.in_(billing))
-            billing = ()
-        elif selection.approval:
-            where.append(te.c.approval.in_(selection.approval))
-        if billing:
-            where.append(te.c.billing.in_(billing))
-        if selection.billable is not None:
-            where.append(te.c.billable == selection.billable)
-        if selection.entity:
-            where.append(te.c.entity == selection.entity)
-        return where
+        return where_of(selection)
 
     def select(self, selection: EntrySelection) -> Iterator[EntryRow]:
         """Matching entries by id, fetched a page at a time (keyset: id > last), so memory
@@ -202,7 +166,7 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
 
     def open_work(self, selection: EntrySelection) -> Iterator[OpenEntry]:
         """What a billing run reads of the matching entries, by id (``store.open_work``)."""
-        return open_work(self.conn, self._where(selection), self.PAGE)
+        return open_work(self.conn, selection, self.PAGE)
 
     def _sqlite_rows(self, stmt: Select[Any]) -> list[tuple[Any, ...]]:
         """``select``'s rows as the driver gives them, converted here (a billing run reads
@@ -230,19 +194,13 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
     def contract_counts(self, selection: EntrySelection) -> dict[str, int]:
         """How many entries match ``selection`` per contract (a billing run reads contracts
         in groups of about a page of entries)."""
+        if self.conn.dialect.name == "sqlite" and asks_open_work(selection):
+            sql = sqlite_open_counts(self.conn.dialect, selection)  # the open index pinned
+            return {k: int(n) for k, n in self.conn.exec_driver_sql(sql).all() if k is not None}
         te = t.time_entries
         stmt = (select(te.c.contract, func.count()).where(and_(te.c.contract.is_not(None),
                                                                *self._where(selection)))
                 .group_by(te.c.contract))
-        if self.conn.dialect.name == "sqlite" and _open_work(selection):
-            # SQLite plans from sqlite_stat1 when someone ran ANALYZE: statistics taken while
-            # no work was open hold no row for the (then empty) open index, and the planner
-            # skip-scans the contract index over the whole history instead. INDEXED BY pins
-            # the open index (and fails loudly should the predicate stop matching it).
-            sql = str(stmt.compile(self.conn, compile_kwargs={"literal_binds": True}))
-            sql = sql.replace("FROM time_entries", "FROM time_entries INDEXED BY "
-                              "ix_time_entries_open", 1)
-            return {k: int(n) for k, n in self.conn.exec_driver_sql(sql).all() if k is not None}
         return {k: int(n) for k, n in self.conn.execute(stmt) if k is not None}
 
     def adjust(self, entry_id: int, before: int, after: int, wip: Decimal | None,

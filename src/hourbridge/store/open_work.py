@@ -13,13 +13,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, and_, select, text
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Connection, Dialect, and_, literal_column, select, text
 
-from hourbridge.services.ports.entries import OpenEntry, StoredPrice
+from hourbridge.services.ports.entries import EntrySelection, OpenEntry, StoredPrice
 
 from . import tables as t
 from .approval_ledger import PRICE_COLS
+from .entry_selection import where_of
 
 _te = t.time_entries
 _COLS = (_te.c.id, _te.c.employee, _te.c.project, _te.c.task, _te.c.entity, _te.c.contract,
@@ -30,6 +30,7 @@ _COLS = (_te.c.id, _te.c.employee, _te.c.project, _te.c.task, _te.c.entity, _te.
 _N = len(_COLS)
 _DATE = 6  # work_date's place in a row
 _HOLE = "__open_work_where__"
+_LAST = "__open_work_last__"
 
 
 @functools.lru_cache(maxsize=8)
@@ -41,23 +42,32 @@ def _frame(dialect: Dialect, page: int) -> str:
                .compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
-def open_work(conn: Connection, where: Sequence[ColumnElement[bool]], page: int
-              ) -> Iterator[OpenEntry]:
-    """The entries matching ``where`` by id, a page at a time (keyset: id > last)."""
+@functools.lru_cache(maxsize=64)
+def _sqlite_where(dialect: Dialect, selection: EntrySelection) -> str:
+    """The SQLite statement's WHERE for ``selection``, compiled once per selection with the
+    keyset's last id as a mark (``_LAST``): a billing run of a hundred new entries asks the
+    same selection every run and paid more for compiling it than for the query."""
+    clause = and_(_te.c.id > literal_column(_LAST), *where_of(selection))
+    return str(clause.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def open_work(conn: Connection, selection: EntrySelection, page: int) -> Iterator[OpenEntry]:
+    """The entries matching ``selection`` by id, a page at a time (keyset: id > last)."""
     sqlite = conn.dialect.name == "sqlite"
+    where = [] if sqlite else where_of(selection)
     # kept across pages: a run's entries share a few hundred days and stored decisions
     days: dict[Any, date] = {}
     prices: dict[tuple[Any, ...], StoredPrice | None] = {}
     last = 0
     while True:
-        clause = and_(_te.c.id > last, *where)
         if sqlite:
             # the statement's values are plain dates, strings and numbers, rendered inline
-            sql = _frame(conn.dialect, page).replace(_HOLE, str(clause.compile(
-                conn, compile_kwargs={"literal_binds": True})), 1)
+            sql = _frame(conn.dialect, page).replace(_HOLE, _sqlite_where(
+                conn.dialect, selection).replace(_LAST, str(int(last)), 1), 1)
             rows: Sequence[Any] = conn.exec_driver_sql(sql).all()
         else:
-            stmt = select(*_COLS, *PRICE_COLS).where(clause).order_by(_te.c.id).limit(page)
+            stmt = (select(*_COLS, *PRICE_COLS).where(and_(_te.c.id > last, *where))
+                    .order_by(_te.c.id).limit(page))
             compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})
             rows = conn.exec_driver_sql(str(compiled), compiled.params).all()
         for r in rows:
