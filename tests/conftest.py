@@ -17,7 +17,7 @@ import pytest
 from hypothesis import settings
 
 from support.firm import small_firm_bundle
-from support.templates import create_postgres, migrated_sqlite
+from support.templates import create_postgres, drop_templates, migrated_sqlite
 
 PG_ENV = "HOURBRIDGE_TEST_POSTGRES_URL"
 
@@ -108,6 +108,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
                     else "failed"] += 1
     elif report.when == "setup" and not report.passed:
         _pg_results["skipped" if report.skipped else "failed"] += 1
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    drop_templates()  # on every xdist worker too: its session ends here
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

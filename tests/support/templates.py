@@ -58,7 +58,7 @@ def _postgres_template(base: str) -> str:
     name = f"hb_template_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(base, autocommit=True, connect_timeout=5) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    atexit.register(_drop, base, name)
+    _CREATED.append((base, name))
     engine = make_engine(make_url(base).set(database=name).render_as_string(
         hide_password=False))
     try:
@@ -66,6 +66,20 @@ def _postgres_template(base: str) -> str:
     finally:
         engine.dispose()  # a template must have no session open when it is copied
     return name
+
+
+_CREATED: list[tuple[str, str]] = []  # (server, template) made by this process
+
+
+def drop_templates() -> None:
+    """Drop this process's PostgreSQL templates (the test session's end; also at exit, for a
+    process that ends without one)."""
+    while _CREATED:
+        _drop(*_CREATED.pop())
+    _postgres_template.cache_clear()
+
+
+atexit.register(drop_templates)
 
 
 def _drop(base: str, name: str) -> None:

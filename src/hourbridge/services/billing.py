@@ -298,8 +298,10 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
         invoices = 0
         writer = DraftWriter(uow, cmd, report, now)
         scope = _contracts_to_bill(uow, md, selection)
+        # each contract's projects, which only holds look at: sorting the firm's projects
+        # cost more than a run of a hundred entries at 5,000 projects (issue 16)
         projects_of: dict[str, list[str]] = defaultdict(list)
-        for p in sorted(md.projects.values(), key=attrgetter("code")):
+        for p in sorted(md.projects.values(), key=attrgetter("code")) if holds else ():
             if p.contract is not None:
                 projects_of[p.contract].append(p.code)
         for contract_id, rows in _grouped_rows(uow, scope, selection):
