@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections import defaultdict
 from datetime import date
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 from .masterdata import MasterData
 from .model import Project, RateCard, RateScope
+from .per_snapshot import PerSnapshot
 from .problems import Problem
 from .rating import RateBook, RateDecision
 from .validation import role_on
@@ -63,10 +63,6 @@ class PriceBasis:
     Built once per run from a ``MasterData`` snapshot; digests are cached per (contract,
     project)."""
 
-    # the basis of the last snapshot asked for (``of_snapshot``), with its digests
-    _last: ClassVar[tuple[MasterData, PriceBasis] | None] = None
-    _last_lock: ClassVar[threading.Lock] = threading.Lock()
-
     def __init__(self, md: MasterData) -> None:
         self._md = md
         self._cards: dict[tuple[str, str | None], str] = {}
@@ -83,13 +79,7 @@ class PriceBasis:
         employees and rate cards again each time: per call, the cost follows the new work,
         not the size of the firm (issue 16, item 4). The digests are pure functions of the
         snapshot, so two threads filling them at once only repeat work."""
-        with cls._last_lock:
-            last = cls._last
-            if last is not None and last[0] is md:
-                return last[1]
-            basis = cls(md)
-            cls._last = (md, basis)
-            return basis
+        return _BASIS(md)
 
     @staticmethod
     def _digest(*parts: object) -> str:
@@ -145,3 +135,6 @@ def _project_key(project: Project) -> tuple[object, ...]:
     role of the day), in a fixed order."""
     return (project.code, project.customer, project.contract,
             sorted(repr(a) for a in project.assignments))
+
+
+_BASIS: PerSnapshot[PriceBasis] = PerSnapshot(PriceBasis)

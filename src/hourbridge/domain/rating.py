@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from .masterdata import MasterData
 from .model import BillingModel, Contract, Project, RateCard, RateRow, RateScope
+from .per_snapshot import PerSnapshot
 from .problems import Problem
 
 ROW_RULES = ("employee_task", "employee", "role_task", "role", "task", "default")
@@ -73,6 +74,13 @@ class RateBook:
 
     Built once per run from a ``MasterData`` snapshot; ``decide`` is called per entry.
     """
+
+    @classmethod
+    def of_snapshot(cls, md: MasterData) -> RateBook:
+        """The book of ``md``, shared by the commands under the same snapshot with the
+        decisions it has cached (``domain.per_snapshot``: approval and billing of 100 new
+        entries no longer index 1,200 rate cards each time)."""
+        return _BOOKS(md)
 
     def __init__(self, md: MasterData) -> None:
         self._md = md
@@ -178,3 +186,6 @@ class RateBook:
                 for day in [date.min, *starts]])
         starts, decided = spans
         return decided[bisect_right(starts, on)]
+
+
+_BOOKS: PerSnapshot[RateBook] = PerSnapshot(RateBook)

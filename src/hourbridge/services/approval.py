@@ -74,7 +74,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
     report = ApprovalReport()
     with uow:
         md = uow.masterdata.snapshot()
-        rates = RateBook(md)
+        rates = RateBook.of_snapshot(md)
         basis = PriceBasis.of_snapshot(md)
         selection = EntrySelection(
             ids=cmd.entry_ids, employee=cmd.employee, project=cmd.project,

@@ -26,6 +26,7 @@ from hourbridge.domain.holds import Hold, HoldBook
 from hourbridge.domain.masterdata import MasterData
 from hourbridge.domain.model import Approval, Billing, Contract
 from hourbridge.domain.money import hours
+from hourbridge.domain.per_snapshot import PerSnapshot
 from hourbridge.domain.pricing import PriceBasis, price_entry
 from hourbridge.domain.problems import Problem, Skip
 from hourbridge.domain.rating import RateBook, RateDecision
@@ -199,10 +200,15 @@ class _Scope:
             yield group
 
 
+# (entity, contract) of the contracts with terms (fees, milestones, retainers) to look at
+# every run, found once per master-data snapshot, not per run among all the firm's contracts
+_WITH_TERMS: PerSnapshot[tuple[tuple[str, str], ...]] = PerSnapshot(
+    lambda md: tuple((k.entity, k.id) for k in md.contracts.values() if has_terms(k)))
+
+
 def _contracts_to_bill(uow: UnitOfWork, md: MasterData, selection: EntrySelection) -> _Scope:
-    with_terms = {k.id for k in md.contracts.values()
-                  if (selection.entity is None or k.entity == selection.entity)
-                  and has_terms(k)}
+    with_terms = {k for entity, k in _WITH_TERMS(md)
+                  if selection.entity is None or entity == selection.entity}
     with_expenses = set(uow.expenses.contracts_with_billable(selection.date_to or date.max,
                                                              selection.entity))
     # contracts owing adjustments of applied corrections
@@ -286,7 +292,7 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
     report = BillingReport(cmd.through.isoformat(), cmd.dry_run)
     with uow:
         md = uow.masterdata.snapshot()
-        rates = RateBook(md)
+        rates = RateBook.of_snapshot(md)
         basis = PriceBasis.of_snapshot(md)
         holds = HoldBook(uow.holds.active())
         fx = FxTable(md.fx_rates.values())  # converts expenses in another currency
