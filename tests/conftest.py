@@ -128,12 +128,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 # Scheduling on the xdist workers (``make test``: ``--dist loadscope``, a module's tests on
-# one worker). These modules hold the suite's longest tests, two minutes a piece: each of
-# their tests is a unit of its own, so a module's two engines run side by side rather than
-# one after the other, and they are handed out first, so the short modules fill in around
-# them instead of one of them running alone at the end.
-LONG_MODULES = ("tests/e2e/test_api_fuzz.py", "tests/fault/test_erp_bulk_faults.py",
-                "tests/integration/test_erp_tryton.py",
+# one worker). The longest modules are handed out first, so the short modules fill in around
+# them instead of one of them running alone at the end; in the two longest (a minute or two
+# per test) each test is a unit of its own, so their two engines run side by side rather than
+# one after the other.
+SPLIT_MODULES = ("tests/e2e/test_api_fuzz.py", "tests/fault/test_erp_bulk_faults.py")
+LONG_MODULES = (*SPLIT_MODULES, "tests/integration/test_erp_tryton.py",
                 "tests/integration/test_billing_properties.py")
 
 
@@ -152,7 +152,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     class LongTestsAlone(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
-            if nodeid.split("::", 1)[0] in LONG_MODULES[:2]:
+            if nodeid.split("::", 1)[0] in SPLIT_MODULES:
                 return nodeid
             return str(super()._split_scope(nodeid))
 

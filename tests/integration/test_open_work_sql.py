@@ -16,6 +16,7 @@ from hourbridge.store import migrate
 from hourbridge.store.approval_ledger import PRICE_COLS
 from hourbridge.store.engine import make_engine
 from hourbridge.store.entries import SqlEntries
+from hourbridge.store.entry_selection import where_of
 from hourbridge.store.open_work import _COLS, _sqlite_where, _te
 
 
@@ -41,7 +42,7 @@ def test_open_work_sends_the_whole_statement_compiled_inline(tmp_path: Path) -> 
             for selection in selections:
                 assert list(entries.open_work(selection)) == []
                 whole = (select(*_COLS, *PRICE_COLS)
-                         .where(and_(_te.c.id > 0, *entries._where(selection)))
+                         .where(and_(_te.c.id > 0, *where_of(selection)))
                          .order_by(_te.c.id).limit(entries.PAGE))
                 assert sent[-1] == str(whole.compile(
                     conn, compile_kwargs={"literal_binds": True}))

@@ -60,7 +60,7 @@ class PriceBasis:
     (and reports it as re-priced). A digest over more than the decision strictly needs only
     ever re-prices too often, never bills a stale rate.
 
-    Built once per run from a ``MasterData`` snapshot; digests are cached per (contract,
+    Built once per ``MasterData`` snapshot (``of_snapshot``); digests are cached per (contract,
     project)."""
 
     def __init__(self, md: MasterData) -> None:

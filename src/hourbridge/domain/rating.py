@@ -72,7 +72,7 @@ class _Candidate:
 class RateBook:
     """Rate cards indexed by scope, with the candidate rows per entry shape cached.
 
-    Built once per run from a ``MasterData`` snapshot; ``decide`` is called per entry.
+    Built once per ``MasterData`` snapshot (``of_snapshot``); ``decide`` is called per entry.
     """
 
     @classmethod

@@ -22,7 +22,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.sql.elements import ColumnElement
 
 from hourbridge.services.ports.entries import (
     DayKey,
@@ -139,14 +138,11 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
 
     PAGE = 5000
 
-    def _where(self, selection: EntrySelection) -> list[ColumnElement[bool]]:
-        return where_of(selection)
-
     def select(self, selection: EntrySelection) -> Iterator[EntryRow]:
         """Matching entries by id, fetched a page at a time (keyset: id > last), so memory
         stays bounded and the caller may update rows it has already seen."""
         te = t.time_entries
-        where = self._where(selection)
+        where = where_of(selection)
         id_parts: list[Sequence[int] | None] = (
             list(_chunks(list(selection.ids))) if selection.ids else [None])
         for part in id_parts:
@@ -187,7 +183,7 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
         """The contracts that have entries matching ``selection`` (billing goes one by one)."""
         te = t.time_entries
         stmt = (select(te.c.contract).where(and_(te.c.contract.is_not(None),
-                                                 *self._where(selection)))
+                                                 *where_of(selection)))
                 .group_by(te.c.contract).order_by(te.c.contract))
         return [k for k in self.conn.execute(stmt).scalars() if k is not None]
 
@@ -199,7 +195,7 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
             return {k: int(n) for k, n in self.conn.exec_driver_sql(sql).all() if k is not None}
         te = t.time_entries
         stmt = (select(te.c.contract, func.count()).where(and_(te.c.contract.is_not(None),
-                                                               *self._where(selection)))
+                                                               *where_of(selection)))
                 .group_by(te.c.contract))
         return {k: int(n) for k, n in self.conn.execute(stmt) if k is not None}
 
