@@ -52,7 +52,7 @@ def _work(m: RollupMachine, n: int) -> None:
 def _copy_entry(conn: Any, entry_id: int, suffix: str) -> None:
     """A raw INSERT of a copy of an entry under new keys: an outside writer, no mark."""
     te = t.time_entries
-    names = [col.name for col in te.c if col.name != "id"]
+    names = [col.name for col in te.c if col.name != "id" and col.computed is None]
     values = ", ".join(
         f"external_id || '{suffix}'" if n == "external_id"
         else f"CASE WHEN {n} IS NULL THEN NULL ELSE '{suffix}' || substr({n}, 1, 20) END"
@@ -130,7 +130,8 @@ def _killed_mid_insert(url: str) -> None:
 
     engine = make_engine(url)
     with engine.connect() as conn, conn.begin(), set_based_rollups(conn, t.time_entries.name):
-        names = [col.name for col in t.time_entries.c if col.name != "id"]
+        names = [col.name for col in t.time_entries.c
+                 if col.name != "id" and col.computed is None]
         values = ", ".join("external_id || 'k'" if n == "external_id" else
                            "NULL" if n == "intake_key" else n for n in names)
         conn.execute(text(f"INSERT INTO time_entries ({', '.join(names)}) "

@@ -65,23 +65,33 @@ STAGE_PREFIX = "stage_"
 COPY_WATCH = "copy_watch"  # conn.info key: called with (table, statement, rows) after a COPY
 
 
-def note_bulk_write(conn: Connection, table: str, rows: int) -> None:
+def note_bulk_write(conn: Connection, table: str, rows: int,
+                    columns: Sequence[str] | None = None) -> None:
     """Count rows written in bulk, so the unit of work can refresh PostgreSQL's planner
     statistics after a large load (a fresh table's stale statistics turn index lookups
-    into sequential scans, one per invoice or batch)."""
+    into sequential scans, one per invoice or batch). ``columns``: an UPDATE that changed
+    only these, so only their statistics are refreshed (rows inserted: every column)."""
     written = conn.info.setdefault("bulk_rows", {})
-    written[table] = written.get(table, 0) + rows
+    before_rows, before_columns = written.get(table, (0, frozenset()))
+    written[table] = (before_rows + rows, None if columns is None or before_columns is None
+                      else before_columns | frozenset(columns))
 
 
 def analyze_if_grown(conn: Connection) -> None:
-    """After commit: ANALYZE the tables a unit of work wrote many rows to (PostgreSQL)."""
-    written: dict[str, int] = conn.info.pop("bulk_rows", {})
+    """After commit: ANALYZE the tables a unit of work wrote many rows to (PostgreSQL).
+
+    A table whose rows were only updated in a few columns is analysed in those: ANALYZE
+    samples the same 30,000 rows either way, but computing every column's statistics was
+    0.43 s of it on the 100k bench's entries, against 0.06 s for the three state columns a
+    billing run or an issue changes (issue 16)."""
+    written: dict[str, tuple[int, frozenset[str] | None]] = conn.info.pop("bulk_rows", {})
     if conn.dialect.name != "postgresql":
         return
-    grown = sorted(name for name, rows in written.items()
+    grown = sorted((name, columns) for name, (rows, columns) in written.items()
                    if rows >= ANALYZE_AFTER_ROWS and name in metadata.tables)
-    for name in grown:
-        conn.exec_driver_sql(f"ANALYZE {name}")
+    for name, columns in grown:
+        listed = "" if columns is None else f" ({', '.join(sorted(columns))})"
+        conn.exec_driver_sql(f"ANALYZE {name}{listed}")
     if grown:
         conn.commit()
 

@@ -43,10 +43,12 @@ from .erp import (
     invoice_payments,
 )
 from .intake import (
+    ENTRY_STATE_COLUMNS,
     OPEN_APPROVED,
     OPEN_BILLING,
     OPEN_STATES,
     OPEN_WORK,
+    OPEN_WORK_PG,
     PENDING_APPROVAL,
     PENDING_STATES,
     exceptions,
@@ -89,10 +91,12 @@ from .webhooks import dead_letter_replays, webhook_deliveries, webhook_subscript
 
 __all__ = [
     "ALL_ENTITIES",
+    "ENTRY_STATE_COLUMNS",
     "OPEN_APPROVED",
     "OPEN_BILLING",
     "OPEN_STATES",
     "OPEN_WORK",
+    "OPEN_WORK_PG",
     "PENDING_APPROVAL",
     "PENDING_STATES",
     "Id",
