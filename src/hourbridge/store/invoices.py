@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, text, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from hourbridge.domain.credits import CreditableLink
 from hourbridge.domain.fx import ForeignAmount
@@ -26,7 +25,7 @@ from hourbridge.services.ports.invoices import (
 
 from . import tables as t
 from ._sql import _chunks, _member
-from .bulk import bulk_insert
+from .bulk import bulk_insert, insert_numbered, reserve_ids
 from .invoice_rows import header_row, line_rows, original_columns
 from .invoice_sql import ADD_RUN, DRAFTS, FINISH_RUN, FOUR_EYES, ISSUE, RESERVE
 from .kpi_bulk import set_based_rollups
@@ -104,13 +103,15 @@ class SqlInvoices(StandingBook):
         headers = [{**header_row(run_id, draft, tax, at,
                                  sum((r["amount"] for r in lines), zero)), "updated_at": at}
                    for (draft, tax), lines in zip(drafts, lines_of, strict=True)]
-        invoice_ids = self._insert_all(t.invoices, headers)
+        reserved = reserve_ids(self.conn, {t.invoices.name: len(headers),
+                                           t.invoice_lines.name: sum(map(len, lines_of))})
+        invoice_ids = insert_numbered(self.conn, t.invoices, headers, reserved[t.invoices.name])
         rows: list[dict[str, Any]] = []
         for invoice_id, lines in zip(invoice_ids, lines_of, strict=True):
             for row in lines:
                 row["invoice"] = invoice_id
             rows += lines
-        all_ids = self._insert_all(t.invoice_lines, rows)
+        all_ids = insert_numbered(self.conn, t.invoice_lines, rows, reserved[t.invoice_lines.name])
         out: list[tuple[int, list[int]]] = []
         links: list[tuple[int, int, int]] = []
         once: list[dict[str, Any]] = []
@@ -136,37 +137,6 @@ class SqlInvoices(StandingBook):
         if once:
             self.conn.execute(insert(t.contract_charges), once)
         return out
-
-    def _insert_all(self, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert rows (dicts of the same keys); their ids, in the order given. The ids are
-        taken first and the rows go in by one bulk statement: PostgreSQL takes them from the
-        table's sequence and sends the rows by ``COPY`` (a multi-row INSERT ... RETURNING of
-        thousands of lines costs more to build and parse than to run); SQLite numbers them
-        from the largest id, safe because every write transaction holds the database's one
-        write lock from its start (``BEGIN IMMEDIATE``, store/engine.py), and sends them by
-        one executemany (an INSERT ... RETURNING in parameter order goes a row at a time)."""
-        if not rows:
-            return []
-        if self.conn.dialect.name != "postgresql":
-            # plain SQL: SQLAlchemy's building and cache key cost more than the look-up
-            start = int(self.conn.exec_driver_sql(
-                f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar_one())
-            ids = list(range(start + 1, start + 1 + len(rows)))
-        else:
-            ids = sorted(int(i) for i in self.conn.execute(text(
-                "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                {"t": table.name, "n": len(rows)}).scalars())
-        # tuples straight to the driver (values in storage form on SQLite, ``bulk``):
-        # SQLAlchemy's per-row parameter processing of thousands of lines cost more than
-        # the insert
-        columns = ("id", *rows[0])
-        # the values of each row in column order by one C call, not a generator per row
-        take = itemgetter(*columns[1:])  # one column: its value, not a tuple
-        pairs = zip(ids, rows, strict=True)
-        bulk_insert(self.conn, table, columns,
-                    [(i, *take(r)) for i, r in pairs] if len(columns) > 2
-                    else [(i, take(r)) for i, r in pairs])
-        return ids
 
     def drafts(self, ids: Sequence[int], entity: str | None) -> list[InvoiceHeader]:
         stmt = DRAFTS[(bool(entity), bool(ids))]

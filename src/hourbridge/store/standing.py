@@ -35,6 +35,7 @@ from hourbridge.domain.invoiced import Document, Standing, standing_key, standin
 
 from . import tables as t
 from ._sql import _chunks
+from .bulk import load_rows
 
 _KEYS_PER_QUERY = 400  # (contract, period) pairs: two parameters each, under SQLite's limit
 
@@ -151,10 +152,12 @@ class StandingBook:
         rows: list[tuple[Any, ...]] = [
             (scope, *k.split("|", 1), v["currency"], v["invoiced"], v["credited"], v["net"],
              int(v["documents"])) for k, v in sorted(now.items())]
-        if rows:
-            self.conn.exec_driver_sql(
-                "INSERT INTO billing_standing (scope, contract, period, currency, invoiced, "
-                f"credited, net, documents) VALUES ({', '.join([m] * 8)})", rows)
+        # text and integers, stored as given: one COPY on PostgreSQL (a round trip, where an
+        # executemany of a run's few dozen contract-months took 1.4-2.5 ms), on SQLite an
+        # executemany as before
+        load_rows(self.conn, "billing_standing", ("scope", "contract", "period", "currency",
+                                                  "invoiced", "credited", "net", "documents"),
+                  rows, converted=True)
         for part in _chunks(list(dict.fromkeys(seen))):
             self.conn.exec_driver_sql(
                 f"DELETE FROM billing_standing_dirty WHERE id IN ({', '.join([m] * len(part))})",
