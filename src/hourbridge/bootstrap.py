@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -49,6 +50,7 @@ from .store.queries import ReadModels
 from .store.rate_limits import SqlRateWindows
 from .store.schedules import SqlScheduleRuns
 from .store.uow import SqlUnitOfWork
+from .store.wal import WalCheckpointer
 
 # What only some commands use is imported where they use it, so every command line starts
 # without it (issue 16): schedules (croniter, YAML/TOML), alert rules (YAML), the warehouse
@@ -86,6 +88,8 @@ class Hourbridge:
     sinks: SinkRegistry | None = None  # ERP destinations the worker delivers to
     _closed: bool = field(default=False, repr=False)
     _alerts: AlertWatch | None = field(default=None, repr=False)
+    # SQLite: the log checkpointed beside the commands (store/wal.py)
+    _checkpointer: WalCheckpointer | None = field(default=None, repr=False)
 
     @property
     def access(self) -> AccessKeys:
@@ -270,6 +274,8 @@ class Hourbridge:
                 sender()
             if self.sinks is not None:  # the ERPs' HTTP connections
                 self.sinks.close()
+            if self._checkpointer is not None:
+                self._checkpointer.close()
             self.engine.dispose()
             self._closed = True
 
@@ -332,6 +338,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
                         crm=crm or OnFirstUse(partial(_salesforce, key, loopback))),
                     uow_factory=uow_factory, sinks=sinks)
     made.append(hb)
+    hb._checkpointer = WalCheckpointer.of(engine)
+    if hb._checkpointer is not None:  # an application never closed stops it when collected
+        weakref.finalize(hb, hb._checkpointer.stop)
     return hb
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from hourbridge.domain.billing import BillableItem, DraftInvoice
@@ -357,9 +357,9 @@ def run_billing(cmd: RunBilling, uow: UnitOfWork, now: datetime,
                 report.not_invoiced.append(why_nothing(
                     contract_id, report.skipped[skipped_before:], refused))
         writer.flush()
-        report.not_invoiced += [why_nothing(k, [], []) for k in idle_contracts(
-            md, cmd.entity, cmd.through, set(scope.contracts))]
-        report.not_invoiced.sort(key=lambda n: n["contract"])
+        report.not_invoiced += idle_contracts(md, cmd.entity, cmd.through,
+                                              set(scope.contracts))
+        report.not_invoiced.sort(key=itemgetter("contract"))
         # after this run's drafts are written (a dry run's added as if), under every lock
         report.changes = standing_changes(
             uow, cmd.entity, report.invoices if cmd.dry_run else None,

@@ -12,6 +12,7 @@ from typing import Any
 
 from hourbridge.domain.billing import DraftInvoice
 from hourbridge.domain.masterdata import MasterData
+from hourbridge.domain.per_snapshot import PerSnapshot
 from hourbridge.domain.problems import Problem, Skip
 
 
@@ -94,15 +95,33 @@ def why_nothing(contract: str, skips: list[Skip], refused: list[Problem]) -> dic
     return _nothing(contract, code, message, counts)
 
 
+# per snapshot, scope and date: the ``nothing_open`` record of each contract in force in the
+# month. An incremental run of a firm of 2,000 contracts tested them all and built a record
+# for each of the 1,900 it did not look at, every run (about 1 ms at 1M entries, issue 16,
+# item 4). The records are shared by the runs of one snapshot and date: they are the
+# report's output, read and serialised, never changed.
+_IDLE: PerSnapshot[dict[tuple[str | None, date], tuple[dict[str, Any], ...]]] = PerSnapshot(
+    lambda md: {})
+
+
 def idle_contracts(md: MasterData, entity: str | None, through: date, looked_at: set[str]
-                   ) -> list[str]:
-    """Contracts of the run's scope that it did not look at because nothing of theirs was
-    open, among those in force in the month of ``through`` (ended contracts stay quiet)."""
-    month_start = through.replace(day=1)
-    return sorted(k.id for k in md.contracts.values()
-                  if (entity is None or k.entity == entity) and k.id not in looked_at
-                  and k.start_date <= through
-                  and (k.end_date is None or k.end_date >= month_start))
+                   ) -> list[dict[str, Any]]:
+    """``why_nothing`` of each contract of the run's scope that it did not look at because
+    nothing of theirs was open, among those in force in the month of ``through`` (ended
+    contracts stay quiet), by contract."""
+    known = _IDLE(md)
+    records = known.get((entity, through))
+    if records is None:
+        if len(known) >= 16:  # a long-lived snapshot billed through many dates
+            known.clear()
+        month_start = through.replace(day=1)
+        records = known[(entity, through)] = tuple(
+            {"contract": k, "reason": "nothing_open", "message": _NOTHING_OPEN, "reasons": {}}
+            for k in sorted(k.id for k in md.contracts.values()
+                            if (entity is None or k.entity == entity)
+                            and k.start_date <= through
+                            and (k.end_date is None or k.end_date >= month_start)))
+    return [r for r in records if r["contract"] not in looked_at]
 
 
 def _nothing(contract: str, code: str, message: str, counts: Counter[str]) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from dataclasses import asdict, replace
 from datetime import date
@@ -19,6 +18,7 @@ from hourbridge.domain.masterdata import MasterData
 
 from . import tables as t
 from .parties import customer_party, customer_party_json, entity_party, entity_party_json
+from .snapshot_cache import SnapshotCache
 
 
 def canonical(record: object) -> object:
@@ -33,29 +33,6 @@ def canonical(record: object) -> object:
         return replace(record, cost_rates=tuple(sorted(record.cost_rates,
                                                        key=lambda r: r.valid_from)))
     return record
-
-
-class SnapshotCache:
-    """One process's last master-data snapshot and the revision it was read at.
-
-    Reading master data costs a dozen queries and, for a large firm, tens of milliseconds; an
-    API intake of a thousand requests would pay it a thousand times. The revision row is
-    bumped in every transaction that changes master data, so one tiny query says whether the
-    cached snapshot is still the truth.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._revision: int | None = None
-        self._snapshot: MasterData | None = None
-
-    def get(self, revision: int) -> MasterData | None:
-        with self._lock:
-            return self._snapshot if self._revision == revision else None
-
-    def put(self, revision: int, snapshot: MasterData) -> None:
-        with self._lock:
-            self._revision, self._snapshot = revision, snapshot
 
 
 REVISION = "masterdata"
