@@ -47,16 +47,13 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    # No statement prepared server-side (prepare_threshold None): psycopg 3 prepares a
-    # statement after its fifth run, and PostgreSQL then switched the per-contract queries
-    # of a billing run to a generic plan that scans every entry (170-240 ms per call instead
-    # of under 1 ms, issue #16). Sent unprepared, each execution is planned for its own
-    # values. This replaces forcing custom plans for the whole session
-    # (plan_cache_mode=force_custom_plan), which also replanned every foreign-key check and
-    # trigger statement on each row: a billing run's 100 links took 5.4 ms of key checks
-    # instead of 1.9 (issue 16; tests/integration/test_pg_plans.py).
+    # force_custom_plan: psycopg 3 prepares a statement server-side after its fifth run, and
+    # PostgreSQL then switches the per-contract queries of a billing run to a generic plan
+    # that scans every entry (170-240 ms per call instead of under 1 ms, issue #16). Our
+    # parameters (one contract, one period) are far more selective than a generic plan
+    # assumes, so each execution is planned for its own values; the statement stays prepared.
     return create_engine(url, pool_pre_ping=True, hide_parameters=True,
-                         connect_args={"prepare_threshold": None})
+                         connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
 
 
 def read_only(engine: Engine) -> Engine:
