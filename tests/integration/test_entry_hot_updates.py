@@ -4,22 +4,21 @@ migration 0029_billing_open).
 A billing run moves each entry from ``unbilled`` to ``on_draft``. With the open index's
 predicate on the generated ``billing_open`` (unchanged by that move) and the table's
 fillfactor leaving room on each page, PostgreSQL can make those updates HOT: the new row
-version stays on its page and no index gets a new row. This test ingests and approves
-entries through the product, bills them through the store's own ``bill_open``, and reads
-PostgreSQL's count of HOT updates in the same transaction.
+version stays on its page and no index gets a new row. This test stores approved entries,
+bills them through the store's own ``bill_open``, and reads PostgreSQL's count of HOT
+updates in the same transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, text
 
 from hourbridge.bootstrap import Hourbridge
-from hourbridge.domain import commands as c
 from hourbridge.store.entries import SqlEntries
 
 ENTRIES = 400
@@ -39,19 +38,26 @@ def test_billing_updates_of_entries_are_hot(loaded: Hourbridge,
                                             ingest: Callable[..., Any]) -> None:
     if loaded.engine.dialect.name != "postgresql":
         pytest.skip("HOT updates are PostgreSQL's; SQLite rewrites the row in place")
-    start = date(2026, 8, 1)
-    ingest([(f"hot-{n}", "E1", "P1", "DEV", (start + timedelta(days=n % 28)).isoformat(),
-             "1.5", f"n{n}") for n in range(ENTRIES)])
-    loaded.handle(c.ApproveEntries("approver", date_from=date(2026, 1, 1)))
-    # a new backend: one that ran the approval may keep the visibility horizon it computed
-    # while the approval was running as long as the oldest running transaction of the
-    # cluster (another test's) stays the same, and then cannot prune the approval's dead
-    # row versions to make room (PostgreSQL's GlobalVisState)
-    loaded.engine.dispose()
+    ingest([("seed", "E1", "P1", "DEV", "2026-08-03", "1.5", "seed")])
+    # approved and unbilled as stored, copies of the ingested row: pages as inserts fill them
+    # (to the fillfactor), with no dead row version of an approval on them, so the room does
+    # not depend on when PostgreSQL may prune (other tests' transactions can delay that)
+    with loaded.engine.begin() as conn:
+        conn.execute(text("""
+            INSERT INTO time_entries (source, external_id, revision, inbox_id, employee,
+                project, task, entity, contract, work_date, worked_seconds, billable_seconds,
+                billable, notes, content_key, approval, billing, locked, created_at,
+                updated_at)
+            SELECT source, 'hot-' || g, revision, inbox_id, employee, project, task, entity,
+                contract, work_date + (g % 20), worked_seconds, billable_seconds, billable,
+                notes, md5(g::text), 'approved', 'unbilled', locked, created_at, updated_at
+            FROM time_entries, generate_series(1, :n) AS g WHERE external_id = 'seed'"""),
+            {"n": ENTRIES})
     with loaded.engine.connect() as conn:
         open_rows = conn.execute(text(
             "SELECT id, billable_seconds FROM time_entries "
-            "WHERE approval = 'approved' AND billing_open AND billable")).all()
+            "WHERE approval = 'approved' AND billing_open AND billable "
+            "AND external_id <> 'seed'")).all()
         assert len(open_rows) == ENTRIES
         before = _updates(conn)
         SqlEntries(conn).bill_open([(i, s) for i, s in open_rows], datetime.now(UTC))
