@@ -119,3 +119,21 @@ def test_only_a_sqlite_file_gets_a_checkpointer() -> None:
 
     assert WalCheckpointer.of(create_engine("sqlite://")) is None
     assert WalCheckpointer.of(create_engine("postgresql+psycopg://u@h/db")) is None
+
+
+class _Conn:  # what note_bulk_write touches of a connection
+    def __init__(self) -> None:
+        self.info: dict[str, object] = {}
+
+
+def test_statistics_are_refreshed_for_the_columns_updated_or_all_after_an_insert() -> None:
+    from hourbridge.store.bulk import note_bulk_write
+
+    conn = _Conn()
+    note_bulk_write(conn, "time_entries", 30_000, ("billing", "billing_open"))  # type: ignore[arg-type]
+    note_bulk_write(conn, "time_entries", 10, ("approval",))  # type: ignore[arg-type]
+    assert conn.info["bulk_rows"] == {
+        "time_entries": (30_010, frozenset({"approval", "billing", "billing_open"}))}
+    note_bulk_write(conn, "time_entries", 5)  # type: ignore[arg-type]  # rows inserted
+    note_bulk_write(conn, "time_entries", 5, ("billing",))  # type: ignore[arg-type]
+    assert conn.info["bulk_rows"] == {"time_entries": (30_020, None)}  # every column
