@@ -144,16 +144,23 @@ def _sqlite_rows(rows: Sequence[Sequence[Any]], as_is: frozenset[type] = _AS_IS
     return [tuple([v if type(v) in as_is else sqlite_value(v) for v in row]) for row in rows]
 
 
-def reserve_ids(conn: Connection, counts: dict[str, int]) -> dict[str, list[int] | None]:
-    """PostgreSQL: ids for so many new rows of each table, taken from the tables'
-    sequences in one round trip (a billing run's invoices and lines; one statement per
-    table was 0.6-0.8 ms each of a 100-entry run, issue 16). SQLite: none, see
-    ``insert_numbered``."""
-    if conn.dialect.name != "postgresql":
-        return dict.fromkeys(counts)
+def reserve_ids(conn: Connection, counts: dict[str, int]) -> dict[str, list[int]]:
+    """Ids for so many new rows of each table, for ``insert_numbered``. PostgreSQL takes
+    them from the tables' sequences, all tables in one round trip (a billing run's invoices
+    and lines; a statement per table was 0.6-0.8 ms each of a 100-entry run, issue 16).
+    SQLite numbers them from each table's largest id, safe because every write transaction
+    holds the database's one write lock from its start (``BEGIN IMMEDIATE``,
+    store/engine.py)."""
+    out: dict[str, list[int]] = {name: [] for name in counts}
     wanted = [(name, n) for name, n in counts.items() if n]
-    out: dict[str, list[int] | None] = {name: [] for name in counts}
     if not wanted:
+        return out
+    if conn.dialect.name != "postgresql":
+        for name, n in wanted:
+            # plain SQL: SQLAlchemy's building and cache key cost more than the look-up
+            start = int(conn.exec_driver_sql(
+                f"SELECT coalesce(max(id), 0) FROM {name}").scalar_one())
+            out[name] = list(range(start + 1, start + 1 + n))
         return out
     params: dict[str, Any] = {}
     parts: list[str] = []
@@ -170,28 +177,13 @@ def reserve_ids(conn: Connection, counts: dict[str, int]) -> dict[str, list[int]
 
 
 def insert_numbered(conn: Connection, table: Table, rows: list[dict[str, Any]],
-                    reserved: list[int] | None = None) -> list[int]:
-    """Insert rows (dicts of the same keys); their ids, in the order given. The ids are
-    taken first and the rows go in by one bulk statement: PostgreSQL takes them from the
-    table's sequence (or ``reserved``, from ``reserve_ids``) and sends the rows by
-    ``COPY`` (a multi-row INSERT ... RETURNING of thousands of lines costs more to build
-    and parse than to run); SQLite numbers them from the largest id, safe because every
-    write transaction holds the database's one write lock from its start (``BEGIN
-    IMMEDIATE``, store/engine.py), and sends them by one executemany (an INSERT ...
-    RETURNING in parameter order goes a row at a time)."""
+                    ids: list[int]) -> list[int]:
+    """Insert rows (dicts of the same keys) under ``ids`` (``reserve_ids``), in the order
+    given, by one bulk statement: ``COPY`` on PostgreSQL (a multi-row INSERT ... RETURNING
+    of thousands of lines costs more to build and parse than to run), one executemany on
+    SQLite (an INSERT ... RETURNING in parameter order goes a row at a time)."""
     if not rows:
         return []
-    if conn.dialect.name != "postgresql":
-        # plain SQL: SQLAlchemy's building and cache key cost more than the look-up
-        start = int(conn.exec_driver_sql(
-            f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar_one())
-        ids = list(range(start + 1, start + 1 + len(rows)))
-    elif reserved is not None:
-        ids = reserved
-    else:
-        ids = sorted(int(i) for i in conn.execute(text(
-            "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": table.name, "n": len(rows)}).scalars())
     # tuples straight to the driver (values in storage form on SQLite, see above):
     # SQLAlchemy's per-row parameter processing of thousands of lines cost more than
     # the insert
