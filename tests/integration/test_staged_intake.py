@@ -1,9 +1,10 @@
-"""Intake stages each batch (issue 16, item 5): the batch's rows go into the session's
-unindexed staging table, stored ids and taken contents are found by joins, and the new rows
-are moved into ``time_entries`` in one statement. What a row becomes is exactly what it was
-when rows were looked up one list at a time: these tests hold the outcomes across several
-batches (a small ``BATCH``), the file order of the stored rows, and that the staging table
-is nobody's stored data (the audit counts writes where rows are moved to).
+"""Intake stages each batch (issue 16, item 5): stored ids and taken contents are found by
+set-based look-ups of the whole batch (SQLite: joins against the session's unindexed staging
+table; PostgreSQL: array look-ups of the batch held in memory), and the new rows go into
+``time_entries`` in one statement (``INSERT … SELECT``; ``COPY``). What a row becomes is
+exactly what it was when rows were looked up one list at a time: these tests hold the
+outcomes across several batches (a small ``BATCH``), the file order of the stored rows, and
+that staging is nobody's stored data (the audit counts writes where rows are moved to).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from .approval_ledger import NO_PRICE, PRICE_COLS, ApprovalLedger, entry_row
 from .billing_ledger import BillingLedger
 from .bulk import sqlite_value
 from .entry_selection import asks_open_work, sqlite_open_counts, where_of
-from .intake_rows import move_staged, stage_rows, stored_rows
+from .intake_rows import StagedBatch, stored_rows
 from .issuing_ledger import IssuingLedger
 from .open_work import open_work
 
@@ -67,6 +67,8 @@ def _stored_entry(*r: Any, entity: str = "") -> StoredEntry:
 class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        # the batch ``stage`` holds for ``move_staged``
+        self._batch = StagedBatch(conn, t.time_entries, self._INSERT_COLUMNS)
 
     def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]:
         return stored_rows(self.conn, t.time_entries, source, external_ids,
@@ -94,7 +96,7 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
 
     def stage(self, entries: Sequence[NewEntry], at: datetime
               ) -> tuple[dict[str, StoredEntry], set[str]]:
-        """The ingest hot path: a batch staged (``intake_rows.stage_rows``), tuples straight
+        """The ingest hot path: a batch staged (``intake_rows.StagedBatch``), tuples straight
         to the driver; the stored entries of its ids and the contents already taken."""
         if not entries:
             return {}, set()
@@ -118,12 +120,11 @@ class SqlEntries(ApprovalLedger, BillingLedger, IssuingLedger):
                  e.content_key)
                 for e in entries
             ]
-        ids, taken = stage_rows(self.conn, t.time_entries, self._INSERT_COLUMNS, rows,
-                                converted=sqlite)
+        ids, taken = self._batch.load(rows, converted=sqlite)
         return self.stored(entries[0].source, ids), taken
 
     def move_staged(self, skip: Sequence[int]) -> int:
-        return move_staged(self.conn, t.time_entries, self._INSERT_COLUMNS, skip)
+        return self._batch.move(skip)
 
     def replace(self, entry_id: int, entry: NewEntry, at: datetime,
                 claim_content: bool = False) -> None:

@@ -17,7 +17,7 @@ from hourbridge.services.ports.expenses import ExpenseRow, ExpenseSelection, New
 from . import tables as t
 from ._sql import _chunks, _member
 from .bulk import sqlite_value
-from .intake_rows import move_staged, stage_rows, stored_rows
+from .intake_rows import StagedBatch, stored_rows
 
 _EXPENSE_COLS = (
     t.expenses.c.id, t.expenses.c.contract, t.expenses.c.project, t.expenses.c.entity,
@@ -62,6 +62,8 @@ class SqlExpenses:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        # the batch ``stage`` holds for ``move_staged``
+        self._batch = StagedBatch(conn, t.expenses, self._INSERT_COLUMNS)
 
     def stored(self, source: str, external_ids: Sequence[str]) -> dict[str, StoredEntry]:
         return stored_rows(self.conn, t.expenses, source, external_ids)
@@ -90,12 +92,11 @@ class SqlExpenses:
                 for e in expenses]
         else:
             rows = [(*e[:-1], "submitted", e.billing, at, at, e.content_key) for e in expenses]
-        ids, taken = stage_rows(self.conn, t.expenses, self._INSERT_COLUMNS, rows,
-                                converted=sqlite)
+        ids, taken = self._batch.load(rows, converted=sqlite)
         return self.stored(expenses[0].source, ids), taken
 
     def move_staged(self, skip: Sequence[int]) -> int:
-        return move_staged(self.conn, t.expenses, self._INSERT_COLUMNS, skip)
+        return self._batch.move(skip)
 
     def replace(self, expense_id: int, expense: NewExpense, at: datetime,
                 claim_content: bool = False) -> None:

@@ -1,11 +1,23 @@
 """What intake reads and writes of stored rows, for every kind (time entries, expenses).
 
-A batch is staged (issue 16, item 5): its validated rows are loaded raw into an unindexed
-temporary table (``COPY`` on PostgreSQL, one ``executemany`` on SQLite), the ids and contents
-already stored are found by two joins against the unique keys, and the rows intake takes as
-new are moved into the kind's table in one ``INSERT … SELECT``. The staging table is the
-connection's own and temporary: a crash or a rollback leaves nothing of it behind, and
-concurrent intakes each stage in their own session.
+A batch is staged (issue 16, item 5): the ids and contents already stored are found by
+set-based look-ups of the whole batch against the unique keys, and the rows intake takes as
+new go into the kind's table by one bulk statement. How each engine stages is what measured
+fastest on it (100,000 entries, 20 batches):
+
+- PostgreSQL keeps the batch in memory, as the tuples ``COPY`` takes: two look-ups with one
+  array parameter each, then one ``COPY`` of the new rows into the table. A temporary
+  staging table cost more than it saved there: its COPY 0.86 s, the ANALYZE the planner
+  needed to probe the unique keys rather than scan 0.82 s, the two joins 1.18 s and the
+  move's ``INSERT … SELECT`` 4.3 s, against 1.08 s of look-ups and 3.5 s of ``COPY``.
+- SQLite loads the batch into the connection's unindexed temporary table, finds stored ids
+  and contents by two joins, and moves the new rows by one ``INSERT … SELECT``. Straight
+  into the table, an ``executemany`` runs a statement per row, each with its own statement
+  journal and triggers (5,000 entries: 330 ms, against 15-24 ms staged and 143-172 ms
+  moved); and the joins cost less than bounded ``IN`` lists (0.15 s against 0.25 s).
+
+Either way nothing is left behind by a crash or a rollback: the batch is this process's, or
+its session's temporary table, and concurrent intakes each stage their own.
 """
 
 from __future__ import annotations
@@ -38,56 +50,78 @@ def stored_rows(conn: Connection, table: Table, source: str, external_ids: Seque
     return found
 
 
-def stage_rows(conn: Connection, table: Table, columns: Sequence[str],
-          rows: Sequence[Sequence[Any]], *, converted: bool = False
-          ) -> tuple[list[str], set[str]]:
-    """Load ``rows`` (tuples in ``columns`` order, ``source`` first, ``content_key`` among
-    them) into the table's staging table, numbered in batch order; return the external ids
-    already stored for the rows' sources and the contents another row already holds (the
-    unique intake key: one index serves this join and the constraint that holds it under
-    concurrent intakes)."""
-    for name in columns:  # fail loudly on a typo rather than staging a wrong column
-        table.c[name]
-    name = STAGE_PREFIX + table.name
-    names = ", ".join(columns)
-    if conn.dialect.name == "postgresql":
-        # the stored columns' own types, so COPY converts as into the table itself
-        conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {name} AS "
-                             f"SELECT 0 AS pos, {names} FROM {table.name} WHERE false")
-    else:
+class StagedBatch:
+    """One kind's batch between ``load`` and ``move`` (a repository holds one)."""
+
+    def __init__(self, conn: Connection, table: Table, columns: Sequence[str]) -> None:
+        for name in (*columns, "external_id", "content_key"):
+            table.c[name]  # fail loudly on a typo rather than staging a wrong column
+        self.conn, self.table, self.columns = conn, table, tuple(columns)
+        self._rows: Sequence[Sequence[Any]] = ()
+        self._converted = False
+
+    @property
+    def _postgres(self) -> bool:
+        return self.conn.dialect.name == "postgresql"
+
+    def load(self, rows: Sequence[Sequence[Any]], *, converted: bool = False
+             ) -> tuple[list[str], set[str]]:
+        """Stage ``rows`` (tuples in ``columns`` order, ``source`` first); return the external
+        ids to look the stored rows up by (PostgreSQL: all of the batch's; SQLite: those the
+        join found stored) and the contents another row already holds (the unique intake
+        key: one index serves this look-up and the constraint that holds it under
+        concurrent intakes)."""
+        self._rows, self._converted = rows, converted
+        at = self.columns.index
+        ids = [row[at("external_id")] for row in rows]
+        if self._postgres:
+            c = self.table.c
+            taken: set[str] = set()
+            for member in _member(self.conn, c.intake_key,
+                                  [row[at("content_key")] for row in rows]):
+                taken.update(self.conn.execute(select(c.intake_key).where(member)).scalars())
+            return ids, taken
+        name, names, table = STAGE_PREFIX + self.table.name, ", ".join(self.columns), \
+            self.table.name
         # untyped columns keep values exactly as given (a typed column's affinity would turn
         # an amount's decimal text into a binary float)
-        conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {name} (pos, {names})")
-    conn.exec_driver_sql(f"DELETE FROM {name}")
-    load_rows(conn, name, ("pos", *columns),
-              [(pos, *row) for pos, row in enumerate(rows)], converted=converted)
-    if conn.dialect.name == "postgresql":
-        # a temporary table has no statistics until analyzed: without them the planner may
-        # scan the stored table instead of probing its unique keys
-        conn.exec_driver_sql(f"ANALYZE {name}")
-    stored_ids = conn.exec_driver_sql(
-        f"SELECT s.external_id FROM {name} s JOIN {table.name} t "
-        "ON t.external_id = s.external_id AND t.source = s.source").scalars().all()
-    taken = conn.exec_driver_sql(
-        f"SELECT s.content_key FROM {name} s JOIN {table.name} t "
-        "ON t.intake_key = s.content_key").scalars().all()
-    return list(stored_ids), set(taken)
+        self.conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {name} (pos, {names})")
+        self.conn.exec_driver_sql(f"DELETE FROM {name}")
+        load_rows(self.conn, name, ("pos", *self.columns),
+                  [(pos, *row) for pos, row in enumerate(rows)], converted=converted)
+        stored_ids = self.conn.exec_driver_sql(
+            f"SELECT s.external_id FROM {name} s JOIN {table} t "
+            "ON t.external_id = s.external_id AND t.source = s.source").scalars().all()
+        taken_keys = self.conn.exec_driver_sql(
+            f"SELECT s.content_key FROM {name} s JOIN {table} t "
+            "ON t.intake_key = s.content_key").scalars().all()
+        return list(stored_ids), set(taken_keys)
 
+    def move(self, skip: Sequence[int]) -> int:
+        """Insert the staged rows but those at positions ``skip`` into the table, in batch
+        order (ids follow the file); how many."""
+        rows, self._rows = self._rows, ()
+        if len(skip) >= len(rows):
+            return 0
+        if self._postgres:
+            if skip:
+                skipped = set(skip)
+                rows = [row for position, row in enumerate(rows) if position not in skipped]
+            load_rows(self.conn, self.table.name, self.columns, rows)
+            moved = len(rows)
+        else:
+            moved = self._move_staged(skip)
+        note_bulk_write(self.conn, self.table.name, moved)
+        return moved
 
-def move_staged(conn: Connection, table: Table, columns: Sequence[str],
-                skip: Sequence[int]) -> int:
-    """Move the staged rows but those at positions ``skip`` into ``table``, in batch order
-    (ids follow the file); how many moved."""
-    name = STAGE_PREFIX + table.name
-    names = ", ".join(columns)
-    if skip:
-        staged = Table(name, MetaData(), Column("pos", BigInteger))
-        for member in _member(conn, staged.c.pos, skip):
-            conn.execute(delete(staged).where(member))
-    # time entries: the KPI rollups grouped once for the batch, not per row (SQLite)
-    with set_based_rollups(conn, table.name):
-        moved = conn.exec_driver_sql(
-            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {name} ORDER BY pos"
-        ).rowcount
-    note_bulk_write(conn, table.name, moved)
-    return int(moved)
+    def _move_staged(self, skip: Sequence[int]) -> int:
+        name, names = STAGE_PREFIX + self.table.name, ", ".join(self.columns)
+        if skip:
+            staged = Table(name, MetaData(), Column("pos", BigInteger))
+            for member in _member(self.conn, staged.c.pos, skip):
+                self.conn.execute(delete(staged).where(member))
+        # time entries: the KPI rollups grouped once for the batch, not per row
+        with set_based_rollups(self.conn, self.table.name):
+            return int(self.conn.exec_driver_sql(
+                f"INSERT INTO {self.table.name} ({names}) SELECT {names} FROM {name} "
+                "ORDER BY pos").rowcount)
