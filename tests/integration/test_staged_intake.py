@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.services import intake
@@ -84,3 +85,39 @@ def test_staged_rows_count_where_they_are_moved_to(
     assert tracker.changes == {"time_entries": 3}  # staging is scratch, not a change
     assert tracker.digest != WriteTracker().digest  # the staged rows are in the digest
     assert sorted(again) == ["S1", "S3", "S4"] and len(taken_again) == 3
+
+
+def test_an_intake_row_names_an_inbox_payload_that_exists(
+        loaded: Hourbridge, ingest: Callable[..., Any]) -> None:
+    """The inbox reference holds on both engines: SQLite's foreign key, PostgreSQL's checks
+    once per statement (0030_inbox_ref_per_statement). A batch naming a payload nobody
+    kept, a revision moved to one, and removing a payload rows still name are refused with
+    the foreign key's own error (IntegrityError, SQLSTATE 23503 on PostgreSQL)."""
+    ingest([_row("K1", 1)])
+    orphan = [NewEntry(
+        source="harvest", external_id="K2", revision=1, inbox_id=999_999, employee="E1",
+        project="P1", task="DEV", entity="DE", contract=None, work_date=date(2026, 9, 2),
+        worked_seconds=3600, billable_seconds=0, billable=False, notes="no payload",
+        content_key="k" * 32, approval="submitted", billing="non_billable")]
+    statements = [
+        "UPDATE time_entries SET inbox_id = 999999 WHERE external_id = 'K1'",
+        "DELETE FROM inbox",
+    ]
+    with loaded.engine.connect() as conn:
+        repo = SqlEntries(conn)
+        repo.stage(orphan, AT)
+        with pytest.raises(IntegrityError) as refused, conn.begin_nested():
+            repo.move_staged([])
+        codes = [getattr(refused.value.orig, "sqlstate", None)]
+        for statement in statements:
+            with pytest.raises(IntegrityError) as refused, conn.begin_nested():
+                conn.execute(text(statement))
+            codes.append(getattr(refused.value.orig, "sqlstate", None))
+        # what changes nothing of the reference is not refused
+        conn.execute(text("UPDATE time_entries SET notes = 'kept' WHERE external_id = 'K1'"))
+        kept = conn.execute(text(
+            "SELECT count(*) FROM time_entries t JOIN inbox i ON i.id = t.inbox_id")).scalar()
+        conn.rollback()
+    if loaded.engine.dialect.name == "postgresql":
+        assert codes == ["23503"] * 3
+    assert kept == 1

@@ -44,10 +44,40 @@ def stored_rows(conn: Connection, table: Table, source: str, external_ids: Seque
     cols = [c.id, c.revision, c.content_key, c.approval, c.billing,
             *(c[name] for name in extra), c.entity]
     found: dict[str, StoredEntry] = {}
+    if conn.dialect.name == "postgresql":
+        rows = probe(conn, table, "external_id", external_ids, [col.name for col in cols],
+                     source=source)
+        return {r[0]: make(*r[1:-1], entity=r[-1]) for r in rows}
     for member in _member(conn, c.external_id, external_ids):
         for r in conn.execute(select(c.external_id, *cols).where(member, c.source == source)):
             found[r[0]] = make(*r[1:-1], entity=r[-1])
     return found
+
+
+def probe(conn: Connection, table: Table, key: str, values: Sequence[str],
+          columns: Sequence[str] = (), source: str | None = None) -> list[tuple[Any, ...]]:
+    """PostgreSQL: each of ``values`` found in ``table``'s unique ``key`` (of ``source``),
+    with ``columns`` of its row, by one statement probing the key's index once per value.
+
+    Why this shape: for ``key = ANY(array of 5,000)`` on a table of 100,000 entries the
+    planner chose to scan the whole table (29-35 ms a batch, growing with history) over the
+    index (8-13 ms), and a plain join of the unnested array chose a hash join over the same
+    scan. ``LIMIT 1`` in a lateral subquery cannot be flattened into a join, so every value
+    is one index probe, however large the table and whatever its statistics say."""
+    for name in (key, *columns):
+        table.c[name]  # names checked against the table: they are spliced into the SQL
+    if not values:
+        return []
+    picked = ", ".join(f"t.{name}" for name in columns) or "1"
+    of_source = " AND t.source = %(source)s" if source is not None else ""
+    statement = (
+        f"SELECT k.value, x.* FROM unnest(%(values)s::varchar[]) AS k(value) "
+        f"CROSS JOIN LATERAL (SELECT {picked} FROM {table.name} t "
+        f"WHERE t.{key} = k.value{of_source} LIMIT 1) x")
+    # in key order: consecutive probes walk neighbouring pages of the index
+    found = conn.exec_driver_sql(statement, {"values": sorted(set(values)),
+                                             "source": source})
+    return [tuple(row) for row in found]
 
 
 class StagedBatch:
@@ -75,12 +105,9 @@ class StagedBatch:
         at = self.columns.index
         ids = [row[at("external_id")] for row in rows]
         if self._postgres:
-            c = self.table.c
-            taken: set[str] = set()
-            for member in _member(self.conn, c.intake_key,
-                                  [row[at("content_key")] for row in rows]):
-                taken.update(self.conn.execute(select(c.intake_key).where(member)).scalars())
-            return ids, taken
+            taken = probe(self.conn, self.table, "intake_key",
+                          [row[at("content_key")] for row in rows])
+            return ids, {key for key, *_ in taken}
         name, names, table = STAGE_PREFIX + self.table.name, ", ".join(self.columns), \
             self.table.name
         # untyped columns keep values exactly as given (a typed column's affinity would turn

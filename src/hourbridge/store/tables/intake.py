@@ -11,6 +11,7 @@ from sqlalchemy import (
     Computed,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -85,13 +86,21 @@ inbox_chunks = Table(
     Column("data", LargeBinary, nullable=False),
 )
 
+
+def inbox_reference() -> ForeignKeyConstraint:
+    """An intake row's payload (``inbox_id``). A foreign key on SQLite only: PostgreSQL checks
+    it once per statement, by triggers (0030_inbox_ref_per_statement), since its key
+    checked each inserted row on its own (about 20 µs a row, 15 % of a large ingest)."""
+    return ForeignKeyConstraint(["inbox_id"], ["inbox.id"]).ddl_if(dialect="sqlite")
+
+
 time_entries = Table(
     "time_entries", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("source", String(64), nullable=False),
     Column("external_id", String(128), nullable=False),
     Column("revision", Integer, nullable=False),
-    Column("inbox_id", Id, ForeignKey("inbox.id"), nullable=False),
+    Column("inbox_id", Id, nullable=False),  # its payload: inbox_reference()
     Column("employee", String(64), nullable=False),
     Column("project", String(64), nullable=False),
     Column("task", String(64), nullable=False),
@@ -148,6 +157,7 @@ time_entries = Table(
     Column("deleted_at", UtcDateTime),
     # external id first: lookups of a batch's ids (IN list) must use the index even while the
     # planner's statistics still describe an empty table (the first large load)
+    inbox_reference(),
     UniqueConstraint("external_id", "source", name="uq_time_entries_external_id_source"),
     UniqueConstraint("intake_key", name="uq_time_entries_intake_key"),
     # a second is billed at most once: what is billed and written off never exceeds what is
@@ -220,7 +230,7 @@ expenses = Table(
     Column("source", String(64), nullable=False),
     Column("external_id", String(128), nullable=False),
     Column("revision", Integer, nullable=False),
-    Column("inbox_id", Id, ForeignKey("inbox.id"), nullable=False),
+    Column("inbox_id", Id, nullable=False),  # its payload: inbox_reference()
     Column("employee", String(64), nullable=False),
     Column("project", String(64), nullable=False),
     Column("task", String(64)),
@@ -242,6 +252,7 @@ expenses = Table(
     Column("invoice_line", Id, ForeignKey("invoice_lines.id")),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    inbox_reference(),
     UniqueConstraint("external_id", "source", name="uq_expenses_external_id_source"),
     UniqueConstraint("intake_key", name="uq_expenses_intake_key"),
     Index("ix_expenses_contract_axes", "contract", "approval", "billing", "spent_on"),
