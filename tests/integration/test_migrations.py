@@ -25,8 +25,8 @@ def _head() -> str | None:
 
 def _created_on(dialect: str) -> Any:
     """Alembic's filter: a constraint of the metadata is compared only where its DDL is
-    created (``ddl_if``: the intake rows' inbox key exists on SQLite only, see
-    ``tables.intake.inbox_reference``)."""
+    created (``ddl_if``: the keys of the tables written in bulk exist on SQLite only, see
+    ``tables.base.checked_per_statement``)."""
     def include(obj: Any, name: str | None, type_: str, reflected: bool,
                 compare_to: Any) -> bool:
         condition = getattr(obj, "_ddl_if", None)

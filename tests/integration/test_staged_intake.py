@@ -90,7 +90,7 @@ def test_staged_rows_count_where_they_are_moved_to(
 def test_an_intake_row_names_an_inbox_payload_that_exists(
         loaded: Hourbridge, ingest: Callable[..., Any]) -> None:
     """The inbox reference holds on both engines: SQLite's foreign key, PostgreSQL's checks
-    once per statement (0030_inbox_ref_per_statement). A batch naming a payload nobody
+    once per statement (0030_refs_per_statement). A batch naming a payload nobody
     kept, a revision moved to one, and removing a payload rows still name are refused with
     the foreign key's own error (IntegrityError, SQLSTATE 23503 on PostgreSQL)."""
     ingest([_row("K1", 1)])

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from ..types import ExactDecimal, UtcDateTime
-from .base import Id, created_or_now, metadata, utc_now
+from .base import Id, checked_per_statement, created_or_now, metadata, utc_now
 
 # --- billing -----------------------------------------------------------------------------
 billing_runs = Table(
@@ -86,7 +86,7 @@ invoices = Table(
 invoice_lines = Table(
     "invoice_lines", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("invoice", Id, ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("invoice", Id, nullable=False, index=True),  # checked_per_statement
     Column("line_no", Integer, nullable=False),
     Column("credits_line", Id, ForeignKey("invoice_lines.id")),  # on credit notes
     Column("description", Text, nullable=False),
@@ -111,14 +111,17 @@ invoice_lines = Table(
     Column("original_amount", ExactDecimal),
     Column("original_currency", String(3)),
     Column("original_rate", ExactDecimal),
+    checked_per_statement("invoice", "invoices.id"),
 )
 
 invoice_line_entries = Table(
     "invoice_line_entries", metadata,
-    Column("line", Id, ForeignKey("invoice_lines.id"), primary_key=True),
-    Column("entry", Id, ForeignKey("time_entries.id"), primary_key=True),
+    Column("line", Id, primary_key=True),
+    Column("entry", Id, primary_key=True),
     # negative on credit-note lines: the seconds an entry has billed is the sum of its links
     Column("seconds", Integer, nullable=False),
+    checked_per_statement("line", "invoice_lines.id"),
+    checked_per_statement("entry", "time_entries.id"),
     Index("ix_invoice_line_entries_entry", "entry"),
 )
 

@@ -11,7 +11,6 @@ from sqlalchemy import (
     Computed,
     Date,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 )
 
 from ..types import ExactDecimal, UtcDateTime
-from .base import Id, created_or_now, metadata, utc_now
+from .base import Id, checked_per_statement, created_or_now, metadata, utc_now
 
 # The pending approval states as one literal predicate: a query uses the partial index only
 # when its own condition is this very expression (SQLite matches the terms as written and
@@ -87,20 +86,13 @@ inbox_chunks = Table(
 )
 
 
-def inbox_reference() -> ForeignKeyConstraint:
-    """An intake row's payload (``inbox_id``). A foreign key on SQLite only: PostgreSQL checks
-    it once per statement, by triggers (0030_inbox_ref_per_statement), since its key
-    checked each inserted row on its own (about 20 µs a row, 15 % of a large ingest)."""
-    return ForeignKeyConstraint(["inbox_id"], ["inbox.id"]).ddl_if(dialect="sqlite")
-
-
 time_entries = Table(
     "time_entries", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("source", String(64), nullable=False),
     Column("external_id", String(128), nullable=False),
     Column("revision", Integer, nullable=False),
-    Column("inbox_id", Id, nullable=False),  # its payload: inbox_reference()
+    Column("inbox_id", Id, nullable=False),  # its payload (checked_per_statement)
     Column("employee", String(64), nullable=False),
     Column("project", String(64), nullable=False),
     Column("task", String(64), nullable=False),
@@ -157,7 +149,7 @@ time_entries = Table(
     Column("deleted_at", UtcDateTime),
     # external id first: lookups of a batch's ids (IN list) must use the index even while the
     # planner's statistics still describe an empty table (the first large load)
-    inbox_reference(),
+    checked_per_statement("inbox_id", "inbox.id"),
     UniqueConstraint("external_id", "source", name="uq_time_entries_external_id_source"),
     UniqueConstraint("intake_key", name="uq_time_entries_intake_key"),
     # a second is billed at most once: what is billed and written off never exceeds what is
@@ -230,7 +222,7 @@ expenses = Table(
     Column("source", String(64), nullable=False),
     Column("external_id", String(128), nullable=False),
     Column("revision", Integer, nullable=False),
-    Column("inbox_id", Id, nullable=False),  # its payload: inbox_reference()
+    Column("inbox_id", Id, nullable=False),  # its payload (checked_per_statement)
     Column("employee", String(64), nullable=False),
     Column("project", String(64), nullable=False),
     Column("task", String(64)),
@@ -252,7 +244,7 @@ expenses = Table(
     Column("invoice_line", Id, ForeignKey("invoice_lines.id")),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    inbox_reference(),
+    checked_per_statement("inbox_id", "inbox.id"),
     UniqueConstraint("external_id", "source", name="uq_expenses_external_id_source"),
     UniqueConstraint("intake_key", name="uq_expenses_intake_key"),
     Index("ix_expenses_contract_axes", "contract", "approval", "billing", "spent_on"),
