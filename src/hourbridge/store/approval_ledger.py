@@ -69,7 +69,7 @@ class ApprovalLedger:
         COPY on PostgreSQL, one driver executemany on SQLite), the rate decision with it."""
         if not approvals:
             return
-        note_bulk_write(self.conn, "time_entries", len(approvals), t.ENTRY_STATE_COLUMNS)
+        note_bulk_write(self.conn, "time_entries", len(approvals), t.APPROVAL_COLUMNS)
         sets = ", ".join(f"{c} = ?" for c in _PRICE)
         if self.conn.dialect.name == "postgresql":
             # one round trip for both (no parameters: psycopg sends them as one query). The

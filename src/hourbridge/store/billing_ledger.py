@@ -46,7 +46,7 @@ class BillingLedger:
         the table's check constraint refuses the same even for a writer that skips this."""
         if not billed:
             return
-        note_bulk_write(self.conn, "time_entries", len(billed), t.ENTRY_STATE_COLUMNS)
+        note_bulk_write(self.conn, "time_entries", len(billed), t.BILLING_COLUMNS)
         if self.conn.dialect.name == "postgresql":
             done = self.conn.execute(text(
                 "UPDATE time_entries SET billed_seconds = billed_seconds + k.s, "

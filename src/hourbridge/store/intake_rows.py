@@ -5,11 +5,13 @@ set-based look-ups of the whole batch against the unique keys, and the rows inta
 new go into the kind's table by one bulk statement. How each engine stages is what measured
 fastest on it (100,000 entries, 20 batches):
 
-- PostgreSQL keeps the batch in memory, as the tuples ``COPY`` takes: two look-ups with one
-  array parameter each, then one ``COPY`` of the new rows into the table. A temporary
-  staging table cost more than it saved there: its COPY 0.86 s, the ANALYZE the planner
-  needed to probe the unique keys rather than scan 0.82 s, the two joins 1.18 s and the
-  move's ``INSERT … SELECT`` 4.3 s, against 1.08 s of look-ups and 3.5 s of ``COPY``.
+- PostgreSQL keeps the batch in memory, as the tuples ``COPY`` takes: two look-ups, each one
+  statement probing a unique index key by key (``probe``), then one ``COPY`` of the new
+  rows into the table. A temporary staging table cost more than it saved there: its COPY
+  0.86 s, the ANALYZE the planner needed to probe the unique keys rather than scan 0.82 s,
+  the two joins 1.18 s and the move's ``INSERT … SELECT`` 4.3 s, against 0.6-0.7 s of
+  probes and 3.5 s of ``COPY`` (2.0-2.4 s once the references were checked per statement,
+  migration 0030). The whole in-process ingest went from 10.9 s to 9.0-9.4 s, then 6.8-7.1.
 - SQLite loads the batch into the connection's unindexed temporary table, finds stored ids
   and contents by two joins, and moves the new rows by one ``INSERT … SELECT``. Straight
   into the table, an ``executemany`` runs a statement per row, each with its own statement
@@ -87,8 +89,7 @@ class StagedBatch:
         for name in (*columns, "external_id", "content_key"):
             table.c[name]  # fail loudly on a typo rather than staging a wrong column
         self.conn, self.table, self.columns = conn, table, tuple(columns)
-        self._rows: Sequence[Sequence[Any]] = ()
-        self._converted = False
+        self._rows: Sequence[Sequence[Any]] = ()  # PostgreSQL: the batch, until moved
 
     @property
     def _postgres(self) -> bool:
@@ -101,10 +102,10 @@ class StagedBatch:
         join found stored) and the contents another row already holds (the unique intake
         key: one index serves this look-up and the constraint that holds it under
         concurrent intakes)."""
-        self._rows, self._converted = rows, converted
         at = self.columns.index
         ids = [row[at("external_id")] for row in rows]
         if self._postgres:
+            self._rows = rows
             taken = probe(self.conn, self.table, "intake_key",
                           [row[at("content_key")] for row in rows])
             return ids, {key for key, *_ in taken}
@@ -127,10 +128,10 @@ class StagedBatch:
     def move(self, skip: Sequence[int]) -> int:
         """Insert the staged rows but those at positions ``skip`` into the table, in batch
         order (ids follow the file); how many."""
-        rows, self._rows = self._rows, ()
-        if len(skip) >= len(rows):
-            return 0
         if self._postgres:
+            rows, self._rows = self._rows, ()
+            if len(skip) >= len(rows):
+                return 0
             if skip:
                 skipped = set(skip)
                 rows = [row for position, row in enumerate(rows) if position not in skipped]

@@ -162,4 +162,4 @@ class IssuingLedger:
         # a large issue moves most entries out of the open work: PostgreSQL's statistics
         # still saying "on_draft" would make the open index look as large as the table, and
         # the next billing run's contract_counts would scan the table (migration 0028_entry_indexes)
-        note_bulk_write(self.conn, "time_entries", done, t.ENTRY_STATE_COLUMNS)
+        note_bulk_write(self.conn, "time_entries", done, t.ISSUING_COLUMNS)

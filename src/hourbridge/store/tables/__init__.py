@@ -43,7 +43,9 @@ from .erp import (
     invoice_payments,
 )
 from .intake import (
-    ENTRY_STATE_COLUMNS,
+    APPROVAL_COLUMNS,
+    BILLING_COLUMNS,
+    ISSUING_COLUMNS,
     OPEN_APPROVED,
     OPEN_BILLING,
     OPEN_STATES,
@@ -91,7 +93,9 @@ from .webhooks import dead_letter_replays, webhook_deliveries, webhook_subscript
 
 __all__ = [
     "ALL_ENTITIES",
-    "ENTRY_STATE_COLUMNS",
+    "APPROVAL_COLUMNS",
+    "BILLING_COLUMNS",
+    "ISSUING_COLUMNS",
     "OPEN_APPROVED",
     "OPEN_BILLING",
     "OPEN_STATES",

@@ -46,9 +46,22 @@ BILLING_OPEN_STATES = "billing = 'unbilled' OR billing = 'credited' OR billing =
 OPEN_BILLING = text(f"billing_open AND ({BILLING_OPEN_STATES})")
 OPEN_WORK = text(f"approval = 'approved' AND ({BILLING_OPEN_STATES})")
 OPEN_WORK_PG = text("approval = 'approved' AND billing_open")
-# what approval, billing and issuing change that queries plan on: after such an UPDATE of
-# many entries only these columns' statistics are refreshed (``bulk.analyze_if_grown``)
-ENTRY_STATE_COLUMNS = ("approval", "billing", "billing_open")
+# Every column approval, billing and issuing each write (``billing_open`` follows
+# ``billing``): after such an UPDATE of many entries only these columns' statistics are
+# refreshed (``bulk.analyze_if_grown``); the others' still hold. A written column left out is
+# a trap: approval sets ``approved_at``, and when only the state columns were refreshed its
+# statistics still said "always null", so the KPI rollup of a billing run's links
+# (``te.approved_at IS NOT NULL``) was planned for one row, a nested loop over the invoice
+# lines rescanning the run's 53,000 links for each: a 1M-entry run's COPY of links on
+# PostgreSQL took minutes instead of seconds (issue 16). ``tests/integration/
+# test_entry_statistics.py`` holds each tuple to what its statements write.
+APPROVAL_COLUMNS = (
+    "approval", "approved_at", "approved_by", "wip_amount", "wip_currency", "wip_fx_rate",
+    "updated_at", "price_rate", "price_card", "price_row", "price_rule", "price_scope",
+    "price_version", "price_role", "price_basis")
+BILLING_COLUMNS = ("billing", "billing_open", "billed_seconds", "updated_at")
+ISSUING_COLUMNS = ("billing", "billing_open", "locked", "relieved_seconds", "wip_relieved",
+                   "updated_at")
 
 # --- intake ------------------------------------------------------------------------------
 inbox = Table(
