@@ -52,12 +52,14 @@ def make_engine(url: str) -> Engine:
     # that scans every entry (170-240 ms per call instead of under 1 ms, issue #16). Our
     # parameters (one contract, one period) are far more selective than a generic plan
     # assumes, so each execution is planned for its own values; the statement stays prepared.
-    # For the whole session, on purpose: it also replans each foreign-key check (a billing
-    # run's link checks cost about 3x what cached plans cost), but with PostgreSQL's default
-    # those checks fell into the same trap. Their plan, cached while ``invoice_lines`` was
-    # still nearly empty early in a run, kept scanning the table as the run filled it: at 1M
-    # entries one COPY of links took minutes instead of seconds (issue 16, measured and
-    # reverted in the session of 2026-12-07).
+    # For the whole session, on purpose, though it also replans the statements of triggers
+    # on each call. The bulk-written tables' references are checked once per statement by
+    # triggers (migration 0030_refs_per_statement), so that cost is no longer per row. A
+    # session default (no server-side prepare, PostgreSQL's own plan cache) was tried on
+    # 2026-12-07 and reverted after a 1M run's COPY of links took minutes; the next session
+    # found that stall with forced custom plans too, caused by stale statistics of
+    # ``approved_at`` (tables.APPROVAL_COLUMNS), so the plan cache was probably innocent.
+    # Not re-tried: a generic plan cached while a table is nearly empty is still a trap.
     return create_engine(url, pool_pre_ping=True, hide_parameters=True,
                          connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
 
