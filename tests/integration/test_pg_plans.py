@@ -87,24 +87,30 @@ def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return [plan] + [n for child in plan.get("Plans", []) for n in _nodes(child)]
 
 
+def fill_entries(conn: Any, entries: int, contracts: int) -> None:
+    """``entries`` approved, unbilled copies of the entry ``seed`` (already ingested), over
+    ``contracts`` contracts and 300 days, analysed."""
+    conn.execute(text("""
+        INSERT INTO time_entries (source, external_id, revision, inbox_id, employee,
+            project, task, entity, contract, work_date, worked_seconds, billable_seconds,
+            billable, notes, content_key, approval, billing, locked, created_at,
+            updated_at)
+        SELECT source, 'bulk-' || g, revision, inbox_id, employee, project, task, entity,
+            'K-' || (g % :contracts), work_date - (g % 300), worked_seconds,
+            billable_seconds, billable, notes, md5(g::text), :approved, :unbilled, locked,
+            created_at, updated_at
+        FROM time_entries, generate_series(1, :entries) AS g
+        WHERE external_id = 'seed'"""),
+        {"contracts": contracts, "entries": entries, "approved": Approval.APPROVED.value,
+         "unbilled": Billing.UNBILLED.value})
+    conn.execute(text("ANALYZE time_entries"))
+
+
 def test_the_per_contract_query_stays_on_its_index_after_five_runs(
         hb: Hourbridge, loaded: Hourbridge, ingest: Any) -> None:
     ingest([("seed", "E1", "P1", "DEV", "2026-08-10", "2", "seed")])
     with hb.engine.begin() as conn:  # 50,000 approved, unbilled entries of 200 contracts
-        conn.execute(text("""
-            INSERT INTO time_entries (source, external_id, revision, inbox_id, employee,
-                project, task, entity, contract, work_date, worked_seconds, billable_seconds,
-                billable, notes, content_key, approval, billing, locked, created_at,
-                updated_at)
-            SELECT source, 'bulk-' || g, revision, inbox_id, employee, project, task, entity,
-                'K-' || (g % :contracts), work_date - (g % 300), worked_seconds,
-                billable_seconds, billable, notes, md5(g::text), :approved, :unbilled, locked,
-                created_at, updated_at
-            FROM time_entries, generate_series(1, :entries) AS g
-            WHERE external_id = 'seed'"""),
-            {"contracts": CONTRACTS, "entries": ENTRIES, "approved": Approval.APPROVED.value,
-             "unbilled": Billing.UNBILLED.value})
-        conn.execute(text("ANALYZE time_entries"))
+        fill_entries(conn, ENTRIES, CONTRACTS)
     selection = EntrySelection(
         approval=(Approval.APPROVED.value,),
         billing=(Billing.UNBILLED.value, Billing.CREDITED.value),
