@@ -20,6 +20,7 @@ from sqlalchemy import Connection, text
 
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.store.entries import SqlEntries
+from integration.test_pg_plans import fill_entries
 
 ENTRIES = 400
 
@@ -43,16 +44,7 @@ def test_billing_updates_of_entries_are_hot(loaded: Hourbridge,
     # (to the fillfactor), with no dead row version of an approval on them, so the room does
     # not depend on when PostgreSQL may prune (other tests' transactions can delay that)
     with loaded.engine.begin() as conn:
-        conn.execute(text("""
-            INSERT INTO time_entries (source, external_id, revision, inbox_id, employee,
-                project, task, entity, contract, work_date, worked_seconds, billable_seconds,
-                billable, notes, content_key, approval, billing, locked, created_at,
-                updated_at)
-            SELECT source, 'hot-' || g, revision, inbox_id, employee, project, task, entity,
-                contract, work_date + (g % 20), worked_seconds, billable_seconds, billable,
-                notes, md5(g::text), 'approved', 'unbilled', locked, created_at, updated_at
-            FROM time_entries, generate_series(1, :n) AS g WHERE external_id = 'seed'"""),
-            {"n": ENTRIES})
+        fill_entries(conn, ENTRIES, days=20, prefix="hot-")
     with loaded.engine.connect() as conn:
         open_rows = conn.execute(text(
             "SELECT id, billable_seconds FROM time_entries "

@@ -87,22 +87,24 @@ def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return [plan] + [n for child in plan.get("Plans", []) for n in _nodes(child)]
 
 
-def fill_entries(conn: Any, entries: int, contracts: int) -> None:
-    """``entries`` approved, unbilled copies of the entry ``seed`` (already ingested), over
-    ``contracts`` contracts and 300 days, analysed."""
-    conn.execute(text("""
+def fill_entries(conn: Any, entries: int, contracts: int | None = None, days: int = 300,
+                 prefix: str = "bulk-") -> None:
+    """``entries`` approved, unbilled copies of the entry ``seed`` (already ingested): over
+    ``contracts`` contracts ``K-n`` (None: the seed's own), on ``days`` days up to the seed's,
+    inserted as a bulk load fills pages (to the fillfactor, no dead versions), then analysed."""
+    contract = "'K-' || (g % :contracts)" if contracts else "contract"
+    conn.execute(text(f"""
         INSERT INTO time_entries (source, external_id, revision, inbox_id, employee,
             project, task, entity, contract, work_date, worked_seconds, billable_seconds,
             billable, notes, content_key, approval, billing, locked, created_at,
             updated_at)
-        SELECT source, 'bulk-' || g, revision, inbox_id, employee, project, task, entity,
-            'K-' || (g % :contracts), work_date - (g % 300), worked_seconds,
-            billable_seconds, billable, notes, md5(g::text), :approved, :unbilled, locked,
-            created_at, updated_at
+        SELECT source, :prefix || g, revision, inbox_id, employee, project, task, entity,
+            {contract}, work_date - (g % :days), worked_seconds, billable_seconds, billable,
+            notes, md5(g::text), :approved, :unbilled, locked, created_at, updated_at
         FROM time_entries, generate_series(1, :entries) AS g
         WHERE external_id = 'seed'"""),
-        {"contracts": contracts, "entries": entries, "approved": Approval.APPROVED.value,
-         "unbilled": Billing.UNBILLED.value})
+        {"contracts": contracts, "entries": entries, "days": days, "prefix": prefix,
+         "approved": Approval.APPROVED.value, "unbilled": Billing.UNBILLED.value})
     conn.execute(text("ANALYZE time_entries"))
 
 
