@@ -101,8 +101,9 @@ _INVOICE_WHOLE = _invoice_whole(_te.c.id.in_(select(_marked.c.entry)))
 # of about 800 MB, 39 times in one issue (the table outgrows shared_buffers long before). The
 # marked ids as one array (``= ANY (ARRAY(subquery))``) can only be an index scan; a lateral
 # subquery with ``OFFSET 0`` (which PostgreSQL never flattens into a join) is the same for a
-# SELECT. Measured on one batch at 1M: the UPDATE 7.2 s -> 2.9 s, the sums 3.0 s -> 0.24 s,
-# the partial links 190 ms -> 33 ms (issue 16).
+# SELECT. Measured issuing the 7,778 drafts of a 1M-entry billing run (same database copy):
+# 201 s -> 153 s; of it the UPDATEs 132 s -> 100 s, the sums 25 s -> 11 s, the partial links
+# 6.0 s -> 1.9 s (issue 16). At 100k the planner mostly probed already: no change measured.
 _INVOICE_WHOLE_PG = _invoice_whole(
     text(f"time_entries.id = ANY (ARRAY(SELECT entry FROM {_MARKED}))"))
 _WHOLE_SUMS_PG = text(
