@@ -103,7 +103,8 @@ _INVOICE_WHOLE = _invoice_whole(_te.c.id.in_(select(_marked.c.entry)))
 # subquery with ``OFFSET 0`` (which PostgreSQL never flattens into a join) is the same for a
 # SELECT. Measured issuing the 7,778 drafts of a 1M-entry billing run (same database copy):
 # 201 s -> 153 s; of it the UPDATEs 132 s -> 100 s, the sums 25 s -> 11 s, the partial links
-# 6.0 s -> 1.9 s (issue 16). At 100k the planner mostly probed already: no change measured.
+# 6.0 s -> 1.9 s (issue 16). At 100k it scanned too, but that table fits in memory: no
+# change measured there.
 _INVOICE_WHOLE_PG = _invoice_whole(
     text(f"time_entries.id = ANY (ARRAY(SELECT entry FROM {_MARKED}))"))
 _WHOLE_SUMS_PG = text(
