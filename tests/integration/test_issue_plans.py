@@ -21,7 +21,7 @@ import pytest
 
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.store import issuing_ledger as ledger
-from integration.test_pg_plans import fill_entries
+from integration.test_pg_plans import _nodes, fill_entries
 
 pytestmark = pytest.mark.postgres
 ENTRIES, MARKED = 50_000, 20_000
@@ -31,10 +31,6 @@ AT = datetime(2026, 9, 1, tzinfo=UTC)
 @pytest.fixture
 def database_url(postgres_url: str) -> str:  # PostgreSQL only: SQLite has no hash joins
     return postgres_url
-
-
-def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [plan] + [n for child in plan.get("Plans", []) for n in _nodes(child)]
 
 
 def _plan(conn: Any, statement: Any) -> list[dict[str, Any]]:
