@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from hourbridge.store import tables as t
+from hourbridge.store.engine import make_engine
 from hourbridge.store.entries import SqlEntries
 from integration.test_kpi_rollups import PG_ENV, START, PostgresRollupMachine, RollupMachine
 
@@ -40,3 +41,45 @@ def test_a_second_batch_approves_only_its_own_entries(database: str) -> None:
             ("first", 1), ("first", 1), ("second", 2), ("second", 2)]
     finally:
         m.teardown()
+
+
+@pytest.mark.postgres
+def test_a_transactions_batches_leave_one_batch_in_the_scratch_table(
+        migrated_postgres_url: str) -> None:
+    """Each batch after a transaction's first TRUNCATEs ``approving_priced``: a DELETE left
+    every earlier batch's rows in its files for the rest of the transaction (no VACUUM comes
+    to a temporary table), so every batch read all the dead rows before it, quadratic in the
+    batches (1,000,000 entries: 200 batches). A transaction's first batch finds the table
+    emptied by the last commit and DELETEs nothing, without TRUNCATE's catalog update."""
+    engine = make_engine(migrated_postgres_url)
+    at = datetime(2026, 9, 1, tzinfo=UTC)
+    sent: list[str] = []
+
+    def emptied(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if statement.startswith(("DELETE FROM approving_priced", "TRUNCATE approving_priced")):
+            sent.append(statement.split()[0])
+
+    event.listen(engine, "before_cursor_execute", emptied)
+    # ids no entry has: the UPDATE matches nothing, the scratch table fills all the same
+    batch = [[(10_000_000 + b * 5000 + i, Decimal(1), "EUR", Decimal(1), None)
+              for i in range(5000)] for b in range(4)]
+    try:
+        with engine.connect() as conn:
+            entries = SqlEntries(conn)
+            sizes = []
+            with conn.begin():
+                for rows in batch[:3]:
+                    entries.approve(rows, at, "bulk")
+                    sizes.append(conn.exec_driver_sql(
+                        "SELECT pg_relation_size('approving_priced')").scalar_one())
+                    live = conn.exec_driver_sql(
+                        "SELECT count(*), min(id) FROM approving_priced").one()
+                    assert live == (5000, rows[0][0])  # this batch's rows, no other
+            with conn.begin():
+                entries.approve(batch[3], at, "next")
+                assert conn.exec_driver_sql(
+                    "SELECT count(*) FROM approving_priced").scalar_one() == 5000
+        assert sizes[0] > 0 and sizes[2] <= sizes[0], sizes  # was three batches' pages
+        assert sent == ["DELETE", "TRUNCATE", "TRUNCATE", "DELETE"]
+    finally:
+        engine.dispose()

@@ -14,7 +14,7 @@ from hourbridge.services.ports.entries import Approved, EntryRow, StoredPrice
 
 from . import tables as t
 from ._sql import _member
-from .bulk import bulk_insert, note_bulk_write, sqlite_value
+from .bulk import bulk_insert, empty_scratch, note_bulk_write, sqlite_value
 
 # the session-local table approvals are copied into on PostgreSQL (not part of the schema)
 _PRICE = ("price_rate", "price_card", "price_row", "price_rule", "price_scope",
@@ -72,17 +72,14 @@ class ApprovalLedger:
         note_bulk_write(self.conn, "time_entries", len(approvals), t.APPROVAL_COLUMNS)
         sets = ", ".join(f"{c} = ?" for c in _PRICE)
         if self.conn.dialect.name == "postgresql":
-            # one round trip for both (no parameters: psycopg sends them as one query). The
-            # DELETE empties what an earlier batch of this transaction left (a commit empties
-            # the table): a DELETE, not a TRUNCATE, which swaps the table's files and cost
-            # 0.6-4 ms a batch, most of a 100-entry approval's server time (issue 16 item 4)
+            # a commit empties the table; an earlier batch of this transaction may not have
             self.conn.exec_driver_sql(
                 "CREATE TEMP TABLE IF NOT EXISTS approving_priced "
                 "(id bigint PRIMARY KEY, wip numeric, cur varchar(3), rate numeric, "
                 "price_rate numeric, price_card varchar(64), price_row varchar(64), "
                 "price_rule varchar(32), price_scope varchar(16), price_version integer, "
-                "price_role varchar(64), price_basis varchar(32)) ON COMMIT DELETE ROWS; "
-                "DELETE FROM approving_priced")
+                "price_role varchar(64), price_basis varchar(32)) ON COMMIT DELETE ROWS")
+            empty_scratch(self.conn, "approving_priced")
             bulk_insert(self.conn, _APPROVING, tuple(c.name for c in _APPROVING.c),
                         [(i, w, c, r, *_price_values(p)) for i, w, c, r, p in approvals])
             self.conn.execute(text(

@@ -37,7 +37,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from hourbridge.services.ports.entries import WholeRelief
 
 from . import tables as t
-from .bulk import note_bulk_write
+from .bulk import empty_scratch, note_bulk_write
 
 _le, _li, _te, _pr = t.invoice_line_entries, t.invoice_lines, t.time_entries, t.projects
 
@@ -64,6 +64,9 @@ def _whole() -> ColumnElement[bool]:
 _MARKED = "issue_whole"
 _CREATE = f"CREATE TEMPORARY TABLE IF NOT EXISTS {_MARKED} " \
           "(entry BIGINT PRIMARY KEY, invoice BIGINT NOT NULL)"
+# PostgreSQL's is emptied by each commit (``bulk.empty_scratch``); SQLite's DELETE of every
+# row drops the table's pages at once, and leaves nothing behind to read
+_CREATE_PG = f"{_CREATE} ON COMMIT DELETE ROWS"
 _marked = table(_MARKED, column("entry"), column("invoice"))
 
 # The statements of a batch, built once with the batch's ids as parameters: building them,
@@ -137,8 +140,12 @@ class IssuingLedger:
         """Decide which links of ``invoice_ids`` relieve their entry whole (``_whole``) for
         the ``whole_relief``, ``partial_links`` and ``invoice_whole`` of this ``batch``,
         before any of them writes."""
-        self.conn.exec_driver_sql(_CREATE)
-        self.conn.exec_driver_sql(f"DELETE FROM {_MARKED}")
+        if self.conn.dialect.name == "postgresql":
+            self.conn.exec_driver_sql(_CREATE_PG)
+            empty_scratch(self.conn, _MARKED)
+        else:
+            self.conn.exec_driver_sql(_CREATE)
+            self.conn.exec_driver_sql(f"DELETE FROM {_MARKED}")
         if not invoice_ids:
             return
         self.conn.execute(_MARK_WHOLE, {"invoices": list(invoice_ids), "batch": list(batch)})
