@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -90,6 +90,10 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
             defaultdict(lambda: defaultdict(lambda: [Decimal(0), Decimal(0)])))
         approved_ids: list[int] = []
         charges = Charges(md)
+        # each entity's posting day, found once per call: the same for all its entries (the
+        # clock and master data are the call's), and per entry it was a tenth of approval's
+        # CPU at 100,000 entries (issue 16)
+        booked_on: dict[str, date] = {}
         for batch in chunked(uow.entries.select(selection), 5000):
             approvals: list[Approved] = []
             for row in batch:
@@ -118,7 +122,8 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
                 entity = md.entities[row.entity]
                 rate = (decision if isinstance(decision, Problem) else wip_rate(
                     md.contracts[row.contract or ""], entity.currency, fx, row.work_date,
-                    posting_day(md, row.entity, now)))
+                    booked_on.get(row.entity)
+                    or booked_on.setdefault(row.entity, posting_day(md, row.entity, now))))
                 if isinstance(rate, Problem):
                     report.skipped.append(Skip(row.id, rate))
                     charges.drop(row.id)
