@@ -21,6 +21,13 @@ _PRICE = ("price_rate", "price_card", "price_row", "price_rule", "price_scope",
           "price_version", "price_role", "price_basis")
 _APPROVING = Table("approving_priced", MetaData(),
                    *(Column(c) for c in ("id", "wip", "cur", "rate", *_PRICE)))
+# a commit empties it (``bulk.empty_scratch``)
+_CREATE_APPROVING = (
+    "CREATE TEMP TABLE IF NOT EXISTS approving_priced "
+    "(id bigint PRIMARY KEY, wip numeric, cur varchar(3), rate numeric, "
+    "price_rate numeric, price_card varchar(64), price_row varchar(64), "
+    "price_rule varchar(32), price_scope varchar(16), price_version integer, "
+    "price_role varchar(64), price_basis varchar(32)) ON COMMIT DELETE ROWS")
 # what forgets a stored decision (a rejection, a revision that moves the work)
 NO_PRICE: dict[str, Any] = dict.fromkeys(_PRICE)
 
@@ -72,14 +79,7 @@ class ApprovalLedger:
         note_bulk_write(self.conn, "time_entries", len(approvals), t.APPROVAL_COLUMNS)
         sets = ", ".join(f"{c} = ?" for c in _PRICE)
         if self.conn.dialect.name == "postgresql":
-            # a commit empties the table; an earlier batch of this transaction may not have
-            self.conn.exec_driver_sql(
-                "CREATE TEMP TABLE IF NOT EXISTS approving_priced "
-                "(id bigint PRIMARY KEY, wip numeric, cur varchar(3), rate numeric, "
-                "price_rate numeric, price_card varchar(64), price_row varchar(64), "
-                "price_rule varchar(32), price_scope varchar(16), price_version integer, "
-                "price_role varchar(64), price_basis varchar(32)) ON COMMIT DELETE ROWS")
-            empty_scratch(self.conn, "approving_priced")
+            empty_scratch(self.conn, "approving_priced", _CREATE_APPROVING)
             bulk_insert(self.conn, _APPROVING, tuple(c.name for c in _APPROVING.c),
                         [(i, w, c, r, *_price_values(p)) for i, w, c, r, p in approvals])
             self.conn.execute(text(

@@ -97,26 +97,27 @@ def analyze_if_grown(conn: Connection) -> None:
         conn.commit()
 
 
-def empty_scratch(conn: Connection, name: str) -> None:
-    """Empty the session's temporary table ``name`` (PostgreSQL, created ``ON COMMIT DELETE
-    ROWS``) for the next batch of this transaction.
+def empty_scratch(conn: Connection, name: str, create: str) -> None:
+    """Create (``create``: its ``CREATE TEMP TABLE IF NOT EXISTS … ON COMMIT DELETE ROWS``)
+    or empty the session's temporary table ``name`` for the next batch of this transaction
+    (PostgreSQL; one round trip: without parameters psycopg sends both as one query).
 
     A DELETE leaves every row it deletes in the table's files until a VACUUM, and none comes
     while the transaction is open (autovacuum never visits temporary tables): each batch's
-    statements then read the dead rows of all the batches before it, and a transaction of k
-    batches costs k² batch reads. Approving 100,000 entries (20 batches) slowed from 150 to
-    255 ms a batch; at 1,000,000 (200 batches) the approval took about 6 minutes (issue
-    16). TRUNCATE gives the table new, empty files, at 0.6-4 ms a time (the catalog update
-    that a 100-entry approval should not pay); the first batch of a transaction needs
-    neither, since the last commit emptied the table and a DELETE of nothing costs nothing.
+    statements then read the dead rows of all the batches before it, a transaction of k
+    batches costing k² batch reads. Approving 100,000 entries (20 batches) slowed from 150 to
+    255 ms a batch, and approving 1,000,000 (200 batches) took 153-157 s, 82-87 s with the
+    TRUNCATE (issue 16). TRUNCATE gives the table new, empty files, at 0.6-4 ms a time (a
+    catalog update a 100-entry approval should not pay): a transaction's first batch finds
+    the table emptied by the last commit, and its DELETE of nothing costs nothing.
     """
     transaction = conn.get_transaction()
     used: dict[str, object] = conn.info.setdefault("scratch_used_in", {})
     if used.get(name) is transaction:
-        conn.exec_driver_sql(f"TRUNCATE {name}")
+        conn.exec_driver_sql(f"{create}; TRUNCATE {name}")
     else:
         used[name] = transaction  # the Transaction object: a new one per transaction
-        conn.exec_driver_sql(f"DELETE FROM {name}")
+        conn.exec_driver_sql(f"{create}; DELETE FROM {name}")
 
 
 def bulk_insert(conn: Connection, table: Table, columns: Sequence[str],
