@@ -102,14 +102,15 @@ def empty_scratch(conn: Connection, name: str, create: str) -> None:
     or empty the session's temporary table ``name`` for the next batch of this transaction
     (PostgreSQL; one round trip: without parameters psycopg sends both as one query).
 
-    A DELETE leaves every row it deletes in the table's files until a VACUUM, and none comes
-    while the transaction is open (autovacuum never visits temporary tables): each batch's
-    statements then read the dead rows of all the batches before it, a transaction of k
-    batches costing k² batch reads. Approving 100,000 entries (20 batches) slowed from 150 to
-    255 ms a batch, and approving 1,000,000 (200 batches) took 153-157 s, 82-87 s with the
-    TRUNCATE (issue 16). TRUNCATE gives the table new, empty files, at 0.6-4 ms a time (a
-    catalog update a 100-entry approval should not pay): a transaction's first batch finds
-    the table emptied by the last commit, and its DELETE of nothing costs nothing.
+    A DELETE's rows stay in the table's files as long as the deleting transaction is open
+    (nothing may remove them before it ends; autovacuum never visits temporary tables
+    anyway): each batch's statements then read the dead rows of all the batches before it,
+    a transaction of k batches costing k² batch reads. Approving 100,000 entries (20
+    batches) slowed from 150 to 255 ms a batch, and approving 1,000,000 (200 batches) took
+    153-157 s, 82-87 s with the TRUNCATE (issue 16). TRUNCATE gives the table new, empty
+    files, at 0.6-4 ms a time (a catalog update a 100-entry approval should not pay): a
+    transaction's first batch finds the table emptied by the last commit, and its DELETE of
+    nothing costs nothing.
     """
     transaction = conn.get_transaction()
     used: dict[str, object] = conn.info.setdefault("scratch_used_in", {})

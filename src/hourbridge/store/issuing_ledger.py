@@ -64,10 +64,10 @@ def _whole() -> ColumnElement[bool]:
 _MARKED = "issue_whole"
 _CREATE = f"CREATE TEMPORARY TABLE IF NOT EXISTS {_MARKED} " \
           "(entry BIGINT PRIMARY KEY, invoice BIGINT NOT NULL)"
-# PostgreSQL's is emptied by each commit and TRUNCATEd between batches (``bulk.empty_scratch``;
-# each DELETE left its rows in the files: a 39-batch issue read them all again and again, and
-# a pooled session kept every issue's until it closed). SQLite's DELETE of every row drops
-# the table's pages at once, and leaves nothing behind to read
+# PostgreSQL's is emptied by each commit and TRUNCATEd between batches (``bulk.empty_scratch``:
+# each DELETE left its rows in the files for the rest of the transaction, and each batch of
+# a 39-batch issue read those of all the batches before it). SQLite's DELETE of every row
+# drops the table's pages at once, and leaves nothing behind to read
 _CREATE_PG = f"{_CREATE} ON COMMIT DELETE ROWS"
 _marked = table(_MARKED, column("entry"), column("invoice"))
 
