@@ -52,7 +52,7 @@ def test_marked_entries_are_probed_by_key_not_scanned(
     with hb.engine.begin() as conn:
         fill_entries(conn, ENTRIES, 200)
     with hb.engine.connect() as conn:
-        conn.exec_driver_sql(ledger._CREATE)
+        conn.exec_driver_sql(ledger._CREATE_PG)  # the table as the store creates it
         conn.exec_driver_sql(
             f"INSERT INTO {ledger._MARKED} (entry, invoice) SELECT id, mod(id, 200) "
             f"FROM time_entries ORDER BY id LIMIT {MARKED}")

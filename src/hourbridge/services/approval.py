@@ -90,10 +90,17 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
             defaultdict(lambda: defaultdict(lambda: [Decimal(0), Decimal(0)])))
         approved_ids: list[int] = []
         charges = Charges(md)
-        # each entity's posting day, found once per call: the same for all its entries (the
-        # clock and master data are the call's), and per entry it was a tenth of approval's
-        # CPU at 100,000 entries (issue 16)
+        # each entity's posting day, found once per call: the same for all its entries and
+        # journals (the clock and master data are the call's); per entry it was a tenth of
+        # approval's CPU at 100,000 entries (issue 16)
         booked_on: dict[str, date] = {}
+
+        def booked(entity: str) -> date:
+            day = booked_on.get(entity)
+            if day is None:
+                day = booked_on[entity] = posting_day(md, entity, now)
+            return day
+
         for batch in chunked(uow.entries.select(selection), 5000):
             approvals: list[Approved] = []
             for row in batch:
@@ -122,8 +129,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
                 entity = md.entities[row.entity]
                 rate = (decision if isinstance(decision, Problem) else wip_rate(
                     md.contracts[row.contract or ""], entity.currency, fx, row.work_date,
-                    booked_on.get(row.entity)
-                    or booked_on.setdefault(row.entity, posting_day(md, row.entity, now))))
+                    booked(row.entity)))
                 if isinstance(rate, Problem):
                     report.skipped.append(Skip(row.id, rate))
                     charges.drop(row.id)
@@ -157,7 +163,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
             entity = md.entities[entity_code]
             key = f"approval:{entity_code}:{currency}:{batch_key}"
             entry = approval_entry(
-                key, entity, currency, posting_day(md, entity_code, now),
+                key, entity, currency, booked(entity_code),
                 [WipAmount(c, p, a, f, r) for (c, p, r), (a, f) in sorted(by_project.items())],
                 # the approver stays on the entries (approved_by), out of ledgers and exports
                 memo="approved billable time",
@@ -170,8 +176,7 @@ def approve_entries(cmd: ApproveEntries, uow: UnitOfWork, now: datetime,
         # webhook deliveries in one more), not a look-up and an insert each (issue 16 item 4:
         # on PostgreSQL each statement is a round trip)
         publish_journals(uow, journals, now)
-        report.intercompany = charges.book(
-            uow, batch_key, now, lambda entity: posting_day(md, entity, now))
+        report.intercompany = charges.book(uow, batch_key, now, booked)
         report.journal_keys += report.intercompany.get("journal_keys", [])
         uow.commit()
     return report
