@@ -117,6 +117,8 @@ class Database:
             parts = urlsplit(ctx.postgres_url)
             url = urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, ""))
             with psycopg.connect(ctx.postgres_url, autocommit=True) as conn:
+                if not _SERVER:
+                    _SERVER.update(_server_settings(conn))
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
                              .format(sql.Identifier(dbname)))
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
@@ -134,6 +136,19 @@ class Database:
         import psycopg
 
         return psycopg.connect(self.url)
+
+    def vacuum(self, *tables: str) -> None:
+        """``VACUUM (ANALYZE)`` of ``tables`` (none: the whole database), what autovacuum does
+        after a bulk write on a server that runs it (the default; the test server runs
+        without it); PostgreSQL only. For scenarios whose untimed set-up ends in bulk writes
+        (approving, billing, issuing N entries): their dead versions are the set-up's, and a
+        round of 100 new entries reading past them would measure the set-up, not the round."""
+        if self.kind != "postgres":
+            return
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f"VACUUM (ANALYZE) {', '.join(tables)}".rstrip())
 
     def size_bytes(self) -> int | None:
         if self.kind == "sqlite":
@@ -263,7 +278,9 @@ def result(scenario: str, database: str, entries: int, started_at: str, seconds:
         "met": met, "notes": notes, "summary": {"ours": ours, "limit": limit_text},
         "host": {**host_info(), "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
                  "intake_workers": os.environ.get("HOURBRIDGE_INTAKE_WORKERS",
-                                                  "default (cores - 1)")},
+                                                  "default (cores - 1)"),
+                 **({"postgres_server": dict(_SERVER)}
+                    if database == "postgres" and _SERVER else {})},
     }
 
 
@@ -288,6 +305,18 @@ def write_result(res: dict[str, Any]) -> Path:
 
 
 _HOST: dict[str, Any] = {}
+_SERVER: dict[str, Any] = {}  # the PostgreSQL server's settings, read once per run
+
+# what decides whether a database of N entries is served from memory, and what a server
+# does after bulk writes: a reader comparing runs (or sizes) needs them beside the figures
+_SERVER_SETTINGS = ("server_version", "shared_buffers", "effective_cache_size", "work_mem",
+                    "autovacuum", "synchronous_commit", "max_wal_size", "jit")
+
+
+def _server_settings(conn: Any) -> dict[str, Any]:
+    rows = conn.execute("SELECT name, current_setting(name) FROM pg_settings "
+                        "WHERE name = ANY(%s)", (list(_SERVER_SETTINGS),)).fetchall()
+    return dict(sorted(rows))
 
 
 def _commit() -> str | None:

@@ -202,13 +202,25 @@ def markdown(sizes: list[int], table: list[dict[str, Any]], with_before: bool) -
     return "\n".join(lines) + "\n"
 
 
+def server_line(directory: Path = SIZES_DIR) -> str:
+    """The PostgreSQL server's settings the results were measured on (``common._SERVER``), as
+    one line under the table: whether N entries fit in its buffers is half of what the
+    PostgreSQL figures at 1M say."""
+    for r in load(directory).values():
+        settings = (r.get("host") or {}).get("postgres_server")
+        if settings:
+            shown = ", ".join(f"{k} {v}" for k, v in sorted(settings.items()))
+            return f"\nPostgreSQL server: {shown}.\n"
+    return ""
+
+
 def main(sizes: list[int] | None = None, baseline: Path | None = None, as_json: bool = False,
          write: bool = False) -> int:
     sizes, table = build(sizes, baseline=baseline)
     if not sizes:
         print(f"no results in {SIZES_DIR}: run `python -m bench all --sizes ...` first")
         return 0
-    text = markdown(sizes, table, baseline is not None)
+    text = markdown(sizes, table, baseline is not None) + server_line()
     if write:
         TABLE_FILE.write_text(text, encoding="utf-8")
     if as_json:

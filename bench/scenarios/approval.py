@@ -92,16 +92,6 @@ def _limit(db: Database, ids: list[str]) -> float:
         conn.close()
 
 
-def _vacuum(db: Database) -> None:
-    """What autovacuum does after a bulk update (see the module docstring); PostgreSQL only."""
-    if db.kind != "postgres":
-        return
-    import psycopg
-
-    with psycopg.connect(db.url, autocommit=True) as conn:
-        conn.execute("VACUUM (ANALYZE) time_entries")
-
-
 def _approve(hb: Hourbridge) -> tuple[float, float, int, int]:
     """One timed approval: wall and CPU seconds, statements sent, entries approved."""
     from hourbridge.domain.commands import ApproveEntries
@@ -126,7 +116,7 @@ def incremental(ctx: Context, kind: str) -> dict[str, Any]:
     limits: list[float] = []
     approved: list[int] = []
     try:
-        _vacuum(db)
+        db.vacuum("time_entries")  # see the module docstring
         hb = bootstrap(Settings(database_url=db.url), upgrade=False)
         try:
             for round_ in range(ROUNDS):
