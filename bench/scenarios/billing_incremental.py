@@ -56,7 +56,7 @@ from .approval import NEW
 from .billing import LIMIT_SQL, _load_rates
 
 GOAL_MS = 10.0
-ROUNDS = 5  # as approval: a median that one slow round (a first round's warm-up) does not move
+ROUNDS = 9  # as approval (see there)
 MONTHS_PER_ROUND = 20  # contract-months of one increment (19 in the first 100 rows at 10k)
 
 
