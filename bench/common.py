@@ -307,8 +307,8 @@ def write_result(res: dict[str, Any]) -> Path:
 _HOST: dict[str, Any] = {}
 _SERVER: dict[str, Any] = {}  # the PostgreSQL server's settings, read once per run
 
-# what decides whether a database of N entries is served from memory, and what a server
-# does after bulk writes: a reader comparing runs (or sizes) needs them beside the figures
+# how much of a database the server keeps in its buffers, whether it vacuums after bulk
+# writes, how it commits: a reader comparing runs (or machines) needs them beside the figures
 _SERVER_SETTINGS = ("server_version", "shared_buffers", "effective_cache_size", "work_mem",
                     "autovacuum", "synchronous_commit", "max_wal_size", "jit")
 

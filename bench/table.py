@@ -204,8 +204,8 @@ def markdown(sizes: list[int], table: list[dict[str, Any]], with_before: bool) -
 
 def server_line(directory: Path = SIZES_DIR) -> str:
     """The PostgreSQL server's settings the results were measured on (``common._SERVER``), as
-    one line under the table: whether N entries fit in its buffers is half of what the
-    PostgreSQL figures at 1M say."""
+    one line under the table: a PostgreSQL figure compared between runs or machines is only
+    comparable on a server set alike (its buffers, whether it vacuums)."""
     for r in load(directory).values():
         settings = (r.get("host") or {}).get("postgres_server")
         if settings:
