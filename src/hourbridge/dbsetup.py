@@ -107,6 +107,38 @@ def schema_state(hb: Hourbridge) -> SchemaState:
     return SchemaState(hb.schema_revision(), migrate.head_revision())
 
 
+# The tables whose partial indexes (work pending approval, open work) an entry leaves when it
+# is approved, billed or issued. PostgreSQL drops its index entry only when a vacuum removes
+# the row version that left: with no vacuum, every later run reads past all of them (at 1M
+# invoiced entries the billing run's count of open work took 2.6 ms, 0.55 ms vacuumed).
+_VACUUM_RELIED_ON = ("time_entries", "expenses")
+_OFF = ("false", "off", "no", "0")
+
+
+def maintenance_warnings(hb: Hourbridge) -> list[str]:
+    """What the engine's speed relies on and the server does not do: PostgreSQL's autovacuum,
+    off for the server or for one of the tables above. None on SQLite (no vacuum needed: it
+    deletes index entries with the row)."""
+    if hb.engine.dialect.name != "postgresql":
+        return []
+    why = ("the indexes of pending and open work keep an entry for every row that left them "
+           "until a VACUUM, so approving and billing slow down as history grows")
+    with hb.engine.connect() as conn:
+        server = conn.exec_driver_sql("SELECT current_setting('autovacuum')").scalar()
+        tables = conn.exec_driver_sql(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relname = ANY(%s) AND EXISTS ("
+            "SELECT 1 FROM unnest(c.reloptions) o "
+            "WHERE lower(split_part(o, '=', 1)) = 'autovacuum_enabled' "
+            "AND lower(split_part(o, '=', 2)) = ANY(%s)) ORDER BY c.relname",
+            (list(_VACUUM_RELIED_ON), list(_OFF))).scalars().all()
+    warnings = [f"autovacuum is off on this PostgreSQL server: {why}; set autovacuum = on"
+                ] if server != "on" else []
+    warnings += [f"autovacuum is disabled on table {t}: {why}; run ALTER TABLE {t} RESET "
+                 "(autovacuum_enabled)" for t in tables]
+    return warnings
+
+
 def upgrade(settings: Settings | None = None) -> tuple[Hourbridge, SchemaState]:
     """``hourbridge db upgrade``: migrate the configured database to this code's schema;
     a newer schema is refused. Returns the open app (the caller closes it)."""

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
@@ -91,6 +92,40 @@ def test_postgresql_needs_db_upgrade_first(postgres_url: str,
     with TestClient(create_app(hb)) as client:  # /readyz needs no credential
         assert client.get("/readyz").json() == {
             "status": "ready", "schema_revision": HEAD, "schema_state": "current"}
+
+
+@pytest.mark.postgres
+def test_db_upgrade_warns_when_postgresql_will_not_vacuum(postgres_url: str,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """The open- and pending-work indexes rely on vacuum (README, Settings): `db upgrade`
+    says so when the server's autovacuum is off (this test server's is), and names a table of
+    those indexes whose own autovacuum is disabled, until it is reset."""
+    monkeypatch.setenv("HOURBRIDGE_DATABASE_URL", postgres_url)
+    first = runner.invoke(app, ["db", "upgrade"])
+    assert first.exit_code == 0, first.output
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        server_on = conn.execute("SHOW autovacuum").fetchone() == ("on",)
+        assert ("warning: autovacuum is off on this PostgreSQL server" in first.stderr) is (
+            not server_on), first.stderr
+        assert "disabled on table" not in first.stderr
+        conn.execute("ALTER TABLE time_entries SET (autovacuum_enabled = off)")
+        off = runner.invoke(app, ["db", "upgrade"])
+        assert off.exit_code == 0, off.output
+        assert ("warning: autovacuum is disabled on table time_entries: the indexes of "
+                "pending and open work keep an entry for every row that left them until a "
+                "VACUUM") in off.stderr, off.stderr
+        assert "ALTER TABLE time_entries RESET (autovacuum_enabled)" in off.stderr
+        assert "table expenses" not in off.stderr
+        conn.execute("ALTER TABLE time_entries RESET (autovacuum_enabled)")
+        reset = runner.invoke(app, ["db", "upgrade"])
+        assert reset.exit_code == 0 and "disabled on table" not in reset.stderr
+
+
+def test_db_upgrade_on_sqlite_warns_of_nothing(here: Path) -> None:
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
 
 
 @pytest.mark.parametrize(("url", "expected"), [

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from .output import cli_errors, console
+from .output import cli_errors, console, err_console
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 schema_app = typer.Typer(help="Interchange schemas.", no_args_is_help=True)
@@ -17,13 +17,17 @@ schema_app = typer.Typer(help="Interchange schemas.", no_args_is_help=True)
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply all migrations (the only way a schema is created)."""
-    from hourbridge.dbsetup import upgrade  # not at start-up: `--help` needs no database
+    """Apply all migrations (the only way a schema is created). Warns on stderr when the
+    server will not vacuum what the engine relies on (PostgreSQL's autovacuum)."""
+    # not at start-up: `--help` needs no database
+    from hourbridge.dbsetup import maintenance_warnings, upgrade
 
     with cli_errors():
         hb, state = upgrade()
         try:
             console.print(f"schema at revision {state.current} on {hb.database}")
+            for warning in maintenance_warnings(hb):
+                err_console.print(f"warning: {warning}", markup=False, highlight=False)
         finally:
             hb.close()
 
