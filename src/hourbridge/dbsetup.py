@@ -107,17 +107,17 @@ def schema_state(hb: Hourbridge) -> SchemaState:
     return SchemaState(hb.schema_revision(), migrate.head_revision())
 
 
-# The tables whose partial indexes (work pending approval, open work) an entry leaves when it
+# The table whose partial indexes (work pending approval, open work) an entry leaves when it
 # is approved, billed or issued. PostgreSQL drops its index entry only when a vacuum removes
 # the row version that left: with no vacuum, every later run reads past all of them (at 1M
 # invoiced entries the billing run's count of open work took 2.6 ms, 0.55 ms vacuumed).
-_VACUUM_RELIED_ON = ("time_entries", "expenses")
+_VACUUM_RELIED_ON = ("time_entries",)
 _OFF = ("false", "off", "no", "0")
 
 
 def maintenance_warnings(hb: Hourbridge) -> list[str]:
     """What the engine's speed relies on and the server does not do: PostgreSQL's autovacuum,
-    off for the server or for one of the tables above. None on SQLite (no vacuum needed: it
+    off for the server or for the table above. None on SQLite (no vacuum needed: it
     deletes index entries with the row)."""
     if hb.engine.dialect.name != "postgresql":
         return []
