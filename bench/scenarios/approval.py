@@ -52,7 +52,7 @@ GOAL_MS = 20.0
 NEW = 100
 # a median that one or two slow rounds (a first round's warm-up, a busy neighbour) do not
 # move: on one database copy, single rounds of the same work spread from 20 to 34 ms on
-# PostgreSQL, 27 to 50 ms for billing (issue 16)
+# PostgreSQL, 29 to 50 ms for billing (issue 16)
 ROUNDS = 9
 
 
