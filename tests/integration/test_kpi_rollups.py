@@ -259,6 +259,31 @@ def test_rollup_equals_definition_on_postgres(postgres_url: str) -> None:
     run("runTest").runTest()
 
 
+@pytest.mark.postgres
+def test_transition_table_triggers_run_one_pass_without_jit(postgres_url: str) -> None:
+    """Migration 0031: a statement over a transition table is planned without statistics,
+    and the planner's guess (38.7 million rows for a join of 87,940) had it JIT-compiled for
+    longer than it ran. Every function a transition-table trigger calls runs with jit off,
+    whoever replaced it last (``CREATE OR REPLACE FUNCTION`` without the setting drops
+    it); and an UPDATE of time entries fires one such trigger, which joins the old and new
+    rows once for every rollup. The rollups' values are the machine's above."""
+    import psycopg
+
+    with postgres_database() as url, psycopg.connect(url.replace("+psycopg", "")) as conn:
+        functions = conn.execute(
+            "SELECT DISTINCT p.proname, coalesce(p.proconfig, '{}') FROM pg_trigger t "
+            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal "
+            "AND (t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL) ORDER BY 1").fetchall()
+        assert {name for name, _ in functions} >= {
+            "kpi_approval_days_entries", "kpi_rollups_entries", "kpi_rollups_links",
+            "ref_inserted", "ref_removed", "billing_standing_inserted"}
+        assert [name for name, config in functions if "jit=off" not in config] == []
+        on_update = conn.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'time_entries'::regclass "
+            "AND tgnewtable IS NOT NULL AND tgoldtable IS NOT NULL ORDER BY 1").fetchall()
+        assert on_update == [("kpi_rollups_entries_upd",)]
+
+
 def _approve_and_reject(url: str, ids: list[int], rounds: int, start: Any) -> None:
     """One writer process: approve its entries batch by batch, sending every other batch
     back and approving it again (each change an increment or decrement of rollup rows the
