@@ -123,6 +123,8 @@ def test_the_per_contract_query_stays_on_its_index_after_five_runs(
 
     with hb.engine.connect() as conn:  # the engine's own settings, as a billing run has them
         assert conn.execute(text("SHOW plan_cache_mode")).scalar_one() == "force_custom_plan"
+        # and never JIT-compiled: at 1M entries compiling cost more than it saved (engine.py)
+        assert conn.execute(text("SHOW jit")).scalar_one() == "off"
         conn.execute(text(f"PREPARE per_contract AS {sql}"))
         for _ in range(7):  # past the fifth run, where PostgreSQL considers a generic plan
             conn.execute(text(f"EXECUTE per_contract({_literals(values)})")).all()
