@@ -61,3 +61,44 @@ def test_billing_updates_of_entries_are_hot(loaded: Hourbridge,
     assert updated == ENTRIES and still_open == ENTRIES
     # before 0029 none of them could be HOT (``billing`` was in the open index's predicate)
     assert hot >= 0.9 * ENTRIES, f"{hot} of {updated} billing updates were HOT"
+
+
+def test_billing_updates_its_entries_by_key_not_by_a_scan(
+        loaded: Hourbridge, ingest: Callable[..., Any]) -> None:
+    """The UPDATE ``bill_open`` sends names the entries as one array from a subquery, so
+    PostgreSQL reads them by primary key whatever it knows of the batch: joined to the
+    unnested ids alone, a batch of 56,544 of 1,000,000 entries was a hash join over a scan
+    of the whole table. The plan of the statement as sent, for 300 of 400 entries."""
+    import json
+
+    from sqlalchemy import event
+
+    if loaded.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite updates by primary key one entry at a time (executemany)")
+    ingest([("seed", "E1", "P1", "DEV", "2026-08-03", "1.5", "seed")])
+    with loaded.engine.begin() as conn:
+        fill_entries(conn, ENTRIES, days=20, prefix="key-")
+    with loaded.engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT id, billable_seconds FROM time_entries WHERE external_id <> 'seed' "
+            "ORDER BY id LIMIT 300")).all()
+        sent: list[tuple[str, Any]] = []
+
+        def keep(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            if "UPDATE time_entries" in statement:
+                sent.append((statement, parameters))
+
+        event.listen(conn, "before_cursor_execute", keep)
+        try:
+            SqlEntries(conn).bill_open([(i, s) for i, s in rows], datetime.now(UTC))
+        finally:
+            event.remove(conn, "before_cursor_execute", keep)
+        assert len(sent) == 1
+        plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sent[0][0]}",
+                                    sent[0][1]).scalar_one()
+        text_plan = json.dumps(plan)
+        conn.rollback()
+    assert '"Relation Name": "time_entries"' in text_plan
+    assert '"Index Name": "pk_time_entries"' in text_plan, text_plan
+    assert '"Node Type": "Seq Scan", "Parallel Aware": false, "Async Capable": false, ' \
+           '"Relation Name": "time_entries"' not in text_plan, text_plan

@@ -20,7 +20,8 @@ from hourbridge.bootstrap import Hourbridge
 from hourbridge.domain import commands as c
 from hourbridge.store import tables as t
 
-_SET = re.compile(r"^\s*UPDATE\s+time_entries\s+SET\s+(.*?)(?:\s+FROM\s|\s+WHERE\s|$)",
+# anywhere in a statement: on PostgreSQL billing's and issuing's UPDATEs are inside a WITH
+_SET = re.compile(r"\bUPDATE\s+time_entries\s+SET\s+(.*?)(?:\s+FROM\s|\s+WHERE\s|$)",
                   re.IGNORECASE | re.DOTALL)
 _ASSIGNED = re.compile(r"(?:^|,)\s*(\w+)\s*=")
 
@@ -31,7 +32,7 @@ def _written(hb: Hourbridge) -> Iterator[set[str]]:
     columns: set[str] = set()
 
     def seen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        m = _SET.match(statement)
+        m = _SET.search(statement)
         if m is not None:
             # CASE … END values hold no top-level "name =", but their WHEN may: drop them
             assignments = re.sub(r"CASE\b.*?\bEND", "x", m.group(1), flags=re.DOTALL)

@@ -149,9 +149,8 @@ def _issue_batch(batch: list[InvoiceHeader], cmd: IssueInvoices, uow: UnitOfWork
     # entries invoiced whole for the first time are relieved by SQL, summed per invoice;
     # the others entry by entry (foreign-currency invoices translate each entry's share)
     domestic = [p.inv.id for p in plans if p.inv.currency == p.entity.currency]
-    uow.entries.mark_whole(domestic, ids)
     whole: dict[int, list[WholeRelief]] = defaultdict(list)
-    for w in uow.entries.whole_relief():
+    for w in uow.entries.relieve_whole(domestic, ids, now):
         whole[w.invoice].append(w)
     partial = uow.entries.partial_links(ids)
     wip = WipRelief(uow.entries.wip_rows(sorted({e for ls in partial.values() for e, _ in ls})))
@@ -172,7 +171,6 @@ def _issue_batch(batch: list[InvoiceHeader], cmd: IssueInvoices, uow: UnitOfWork
                     "tax": str(inv.tax), "total": str(inv.total),
                     "issue_date": p.on.isoformat(), "due_date": p.due.isoformat(),
                     "wip_relieved": str(sum((w.amount for w in relieved), Decimal(0)))})
-    uow.entries.invoice_whole(now)
     uow.entries.add_relief(wip.changes, now)
     uow.entries.set_billing(sorted(wip.rows), Billing.INVOICED.value, now)
     publish_journals(uow, journals, now)

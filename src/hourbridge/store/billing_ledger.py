@@ -15,6 +15,19 @@ from . import tables as t
 from ._sql import _member
 from .bulk import note_bulk_write, sqlite_value
 
+# The entries by primary key, one probe each, as issuing reads them (``issuing_ledger``): the
+# ids as one array from a subquery, which only an index scan can serve. Joined to the
+# unnested arrays alone, whose length the planner knows, a batch of 56,544 entries of a
+# 1M-entry firm was a hash join over a sequential scan of all 1,000,000 (``EXPLAIN
+# ANALYZE``, rolled back, two pairs: 1.25-1.29 s; by key 0.86-0.88 s), 16 times in one run.
+_BILL_OPEN_PG = text(
+    "WITH k AS MATERIALIZED (SELECT * FROM unnest(CAST(:ids AS bigint[]), "
+    "CAST(:secs AS bigint[])) AS k(id, s)) "
+    "UPDATE time_entries SET billed_seconds = billed_seconds + k.s, "
+    "billing = 'on_draft', updated_at = :at FROM k "
+    "WHERE time_entries.id = ANY (ARRAY(SELECT id FROM k)) AND time_entries.id = k.id "
+    "AND billable_seconds - billed_seconds - written_off_seconds = k.s")
+
 
 class BillingLedger:
     """The billing-axis half of ``SqlEntries`` (composed in as a mixin)."""
@@ -48,13 +61,9 @@ class BillingLedger:
             return
         note_bulk_write(self.conn, "time_entries", len(billed), t.BILLING_COLUMNS)
         if self.conn.dialect.name == "postgresql":
-            done = self.conn.execute(text(
-                "UPDATE time_entries SET billed_seconds = billed_seconds + k.s, "
-                "billing = 'on_draft', updated_at = :at FROM unnest(CAST(:ids AS bigint[]), "
-                "CAST(:secs AS bigint[])) AS k(id, s) WHERE time_entries.id = k.id "
-                "AND billable_seconds - billed_seconds - written_off_seconds = k.s"),
-                {"at": at, "ids": [i for i, _ in billed],
-                 "secs": [s for _, s in billed]}).rowcount
+            done = self.conn.execute(_BILL_OPEN_PG, {
+                "at": at, "ids": [i for i, _ in billed],
+                "secs": [s for _, s in billed]}).rowcount
         else:
             stamp = sqlite_value(at)
             done = self.conn.exec_driver_sql(

@@ -2,11 +2,11 @@
 
 Issuing one invoice at a time read, relieved and updated every linked entry from Python
 (issue 16: 72 % of issuing). The common case, an entry invoiced whole for the first time, is
-decided by SQL here, once per batch (``mark_whole``): its relief is its whole WIP, summed per
-invoice, customer, project and WIP rate by the database, and written by one UPDATE per
-batch; only the other links (partial quantities, rebills, entries on two invoices of the
-batch, foreign-currency invoices whose relief is translated entry by entry) go through
-``wip_rows`` and ``add_relief``.
+decided by SQL here, once per batch (``relieve_whole``): its relief is its whole WIP, summed
+per invoice, customer, project and WIP rate by the database, and written by one UPDATE per
+batch (on PostgreSQL one statement decides, writes and sums); only the other links (partial
+quantities, rebills, entries on two invoices of the batch, foreign-currency invoices whose
+relief is translated entry by entry) go through ``wip_rows`` and ``add_relief``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import functools
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -57,8 +56,8 @@ def _whole() -> ColumnElement[bool]:
                         other_li.c.invoice.in_(bindparam("batch", expanding=True))))
 
 
-# The whole links of the batch being issued, decided once (``mark_whole``) and read by the
-# three statements that follow: the predicate's anti-join over the batch's links cost as much
+# The whole links of the batch being issued, decided once (``relieve_whole``) and read by the
+# statements that follow: the predicate's anti-join over the batch's links cost as much
 # as the writes when each statement evaluated it again (issue 16). A temporary table is the
 # connection's own: concurrent issuers never see each other's, and it dies with a killed one.
 _MARKED = "issue_whole"
@@ -90,34 +89,12 @@ _PARTIAL = (select(_li.c.invoice, _le.c.entry, _le.c.seconds)
             .order_by(_li.c.invoice, _le.c.entry))
 
 
-def _invoice_whole(marked: Any) -> Any:
-    whole = _te.c.billed_seconds + _te.c.written_off_seconds >= _te.c.billable_seconds
-    return update(_te).where(marked).values(
-        relieved_seconds=_te.c.billable_seconds, wip_relieved=_te.c.wip_amount,
-        billing=case((whole, "invoiced"), else_="credited"),
-        locked=case((whole, true()), else_=_te.c.locked), updated_at=bindparam("at_"))
+_whole_now = _te.c.billed_seconds + _te.c.written_off_seconds >= _te.c.billable_seconds
+_INVOICE_WHOLE = update(_te).where(_te.c.id.in_(select(_marked.c.entry))).values(
+    relieved_seconds=_te.c.billable_seconds, wip_relieved=_te.c.wip_amount,
+    billing=case((_whole_now, "invoiced"), else_="credited"),
+    locked=case((_whole_now, true()), else_=_te.c.locked), updated_at=bindparam("at_"))
 
-
-_INVOICE_WHOLE = _invoice_whole(_te.c.id.in_(select(_marked.c.entry)))
-
-# PostgreSQL reads the marked entries by their primary key, one probe each, whatever the
-# statistics say. Joined as above, the planner hashed the batch's 25,000 marked entries and
-# read the whole table for each batch of 200 invoices: at 1,000,000 entries a sequential scan
-# of about 800 MB, 39 times in one issue (the table outgrows shared_buffers long before). The
-# marked ids as one array (``= ANY (ARRAY(subquery))``) can only be an index scan; a lateral
-# subquery with ``OFFSET 0`` (which PostgreSQL never flattens into a join) is the same for a
-# SELECT. Measured issuing the 7,778 drafts of a 1M-entry billing run (same database copy):
-# 201 s -> 153 s; of it the UPDATEs 132 s -> 100 s, the sums 25 s -> 11 s, the partial links
-# 6.0 s -> 1.9 s (issue 16). At 100k it scanned too, but that table fits in memory: no
-# change measured there.
-_INVOICE_WHOLE_PG = _invoice_whole(
-    text(f"time_entries.id = ANY (ARRAY(SELECT entry FROM {_MARKED}))"))
-_WHOLE_SUMS_PG = text(
-    f"SELECT w.invoice, p.customer, e.project, e.wip_fx_rate, sum(coalesce(e.wip_amount, 0)) "
-    f"FROM {_MARKED} w CROSS JOIN LATERAL (SELECT x.project, x.wip_fx_rate, x.wip_amount "
-    f"FROM time_entries x WHERE x.id = w.entry OFFSET 0) e "
-    f"JOIN projects p ON p.code = e.project "
-    f"GROUP BY w.invoice, p.customer, e.project, e.wip_fx_rate")
 _PARTIAL_PG = text(
     f"SELECT l.invoice, le.entry, le.seconds FROM invoice_lines l "
     f"CROSS JOIN LATERAL (SELECT x.entry, x.seconds FROM invoice_line_entries x "
@@ -133,32 +110,84 @@ def _whole_rows_sql(dialect: Dialect) -> str:
     return str(_WHOLE_ROWS.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
+# PostgreSQL decides, relieves and sums in one statement: the links of the batch's invoices
+# that no other link of the batch shares (``cand``), their entries updated where the link
+# relieves the whole entry (the rest of ``_whole``), the updated rows kept as the marked ones
+# and summed from what the UPDATE returns. As three statements (mark, sum, update) it read
+# each marked entry three times, by primary key, from a table much larger than memory at
+# 1M entries: per batch of 200 invoices (about 23,000 entries) the marking took 330-360 ms,
+# 157 ms of it probing the entries, and the sums 130-160 ms more (issue 16).
+# The entries are read by their primary key, one probe each, whatever the statistics say:
+# joined, the planner hashed the batch's 25,000 entries and read the whole table for each
+# batch of 200 invoices (at 1,000,000 entries a sequential scan of about 800 MB, 39 times in
+# one issue). The ids as one array (``= ANY (ARRAY(subquery))``) can only be an index scan.
+# Measured issuing the 7,778 drafts of a 1M-entry billing run: 201 s -> 153 s with it.
+_RELIEVE_WHOLE_PG = text(f"""
+WITH cand AS MATERIALIZED (
+  SELECT le.entry, li.invoice, le.seconds FROM invoice_line_entries le
+  JOIN invoice_lines li ON li.id = le.line
+  WHERE li.invoice IN :invoices AND NOT EXISTS (
+    SELECT 1 FROM invoice_line_entries other_le JOIN invoice_lines other_li
+      ON other_li.id = other_le.line
+    WHERE other_le.entry = le.entry AND other_le.line <> le.line
+      AND other_li.invoice IN :batch)),
+done AS (
+  UPDATE time_entries SET relieved_seconds = billable_seconds, wip_relieved = wip_amount,
+    billing = CASE WHEN billed_seconds + written_off_seconds >= billable_seconds
+                   THEN 'invoiced' ELSE 'credited' END,
+    locked = CASE WHEN billed_seconds + written_off_seconds >= billable_seconds
+                  THEN true ELSE locked END,
+    updated_at = :at
+  FROM cand c
+  WHERE time_entries.id = ANY (ARRAY(SELECT entry FROM cand))
+    AND time_entries.id = c.entry AND time_entries.relieved_seconds = 0
+    AND time_entries.wip_relieved IS NULL AND c.seconds >= time_entries.billable_seconds
+  RETURNING time_entries.id, c.invoice, time_entries.project, time_entries.wip_fx_rate,
+    time_entries.wip_amount),
+kept AS (INSERT INTO {_MARKED} (entry, invoice) SELECT id, invoice FROM done)
+SELECT d.invoice, p.customer, d.project, d.wip_fx_rate, sum(coalesce(d.wip_amount, 0)),
+  count(*)
+FROM done d JOIN projects p ON p.code = d.project
+GROUP BY d.invoice, p.customer, d.project, d.wip_fx_rate""").bindparams(
+    bindparam("invoices", expanding=True), bindparam("batch", expanding=True))
+
+
 class IssuingLedger:
     """The issuing half of ``SqlEntries`` (composed in as a mixin)."""
 
     conn: Connection
 
-    def mark_whole(self, invoice_ids: Sequence[int], batch: Sequence[int]) -> None:
-        """Decide which links of ``invoice_ids`` relieve their entry whole (``_whole``) for
-        the ``whole_relief``, ``partial_links`` and ``invoice_whole`` of this ``batch``,
-        before any of them writes."""
-        if self.conn.dialect.name == "postgresql":
+    def relieve_whole(self, invoice_ids: Sequence[int], batch: Sequence[int],
+                      at: datetime) -> list[WholeRelief]:
+        """The links of ``invoice_ids`` that relieve their entry whole (``_whole``): their
+        entries' WIP relieved in full, and invoiced and locked (the source may no longer
+        change them), unless a credit note released part of one while the rest sat on the
+        draft: that one stays open (credited) for the next run. Returns the relieved WIP
+        summed per invoice, customer, project and WIP rate; the entries stay marked for
+        ``partial_links`` of this ``batch``."""
+        postgres = self.conn.dialect.name == "postgresql"
+        if postgres:
             empty_scratch(self.conn, _MARKED, _CREATE_PG)
         else:
             self.conn.exec_driver_sql(_CREATE)
             self.conn.exec_driver_sql(f"DELETE FROM {_MARKED}")
         if not invoice_ids:
-            return
-        self.conn.execute(_MARK_WHOLE, {"invoices": list(invoice_ids), "batch": list(batch)})
-        if self.conn.dialect.name == "postgresql":
+            return []
+        sums: dict[tuple[int, str, str, Decimal], Decimal] = {}
+        if postgres:
+            done = 0
+            for invoice, customer, project, rate, amount, n in self.conn.execute(
+                    _RELIEVE_WHOLE_PG,
+                    {"invoices": list(invoice_ids), "batch": list(batch), "at": at}):
+                key = (invoice, customer, project, Decimal(1) if rate is None else rate)
+                sums[key] = sums.get(key, Decimal(0)) + amount
+                done += n
             # a fresh temporary table has no statistics: without them the planner guesses
             # a few rows and joins the entries by a nested loop over thousands
             self.conn.exec_driver_sql(f"ANALYZE {_MARKED}")
-
-    def whole_relief(self) -> list[WholeRelief]:
-        """The marked links' WIP, summed per invoice, customer, project and WIP rate."""
-        sums: dict[tuple[int, str, str, Decimal], Decimal] = {}
-        if self.conn.dialect.name == "sqlite":
+        else:
+            self.conn.execute(_MARK_WHOLE, {"invoices": list(invoice_ids),
+                                            "batch": list(batch)})
             # decimal text: summed here, exactly (SQLite's SUM would add binary floats);
             # the driver's raw rows, without a result row object for each of tens of
             # thousands
@@ -170,10 +199,12 @@ class IssuingLedger:
                        Decimal(1) if rate is None else Decimal(rate))
                 sums[key] = sums.get(key, Decimal(0)) + (
                     Decimal(0) if amount is None else Decimal(amount))
-        else:
-            for invoice, customer, project, rate, amount in self.conn.execute(_WHOLE_SUMS_PG):
-                key = (invoice, customer, project, Decimal(1) if rate is None else rate)
-                sums[key] = sums.get(key, Decimal(0)) + amount
+            done = self.conn.execute(_INVOICE_WHOLE, {"at_": at}).rowcount
+        # a large issue moves most entries out of the open work: PostgreSQL's statistics
+        # still saying "on_draft" would make the open index look as large as the table, and
+        # the next billing run's contract_counts would scan the table (migration
+        # 0028_entry_indexes)
+        note_bulk_write(self.conn, "time_entries", done, t.ISSUING_COLUMNS)
         return [WholeRelief(i, c, p, r, a) for (i, c, p, r), a in sorted(sums.items())]
 
     def partial_links(self, batch: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
@@ -185,16 +216,3 @@ class IssuingLedger:
         for invoice, entry, seconds in rows:
             out.setdefault(invoice, []).append((entry, seconds))
         return out
-
-    def invoice_whole(self, at: datetime) -> None:
-        """Write what ``whole_relief`` summed, in one UPDATE that rewrites each marked entry
-        once: its WIP relieved in full, and invoiced and locked (the source may no longer
-        change it), unless a credit note released part of it while the rest sat on the
-        draft: that one stays open (credited) for the next run."""
-        statement = (_INVOICE_WHOLE_PG if self.conn.dialect.name == "postgresql"
-                     else _INVOICE_WHOLE)
-        done = self.conn.execute(statement, {"at_": at}).rowcount
-        # a large issue moves most entries out of the open work: PostgreSQL's statistics
-        # still saying "on_draft" would make the open index look as large as the table, and
-        # the next billing run's contract_counts would scan the table (migration 0028_entry_indexes)
-        note_bulk_write(self.conn, "time_entries", done, t.ISSUING_COLUMNS)
