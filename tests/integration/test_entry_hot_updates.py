@@ -20,6 +20,7 @@ from sqlalchemy import Connection, text
 
 from hourbridge.bootstrap import Hourbridge
 from hourbridge.store.entries import SqlEntries
+from integration.test_entry_index_plans import _captured, _on_index, _plan
 from integration.test_pg_plans import fill_entries
 
 ENTRIES = 400
@@ -35,16 +36,21 @@ def _updates(conn: Connection) -> tuple[int, int]:
     return updated, hot
 
 
+def _stored(loaded: Hourbridge, ingest: Callable[..., Any], why: str) -> None:
+    """``ENTRIES`` approved and unbilled as stored, copies of an ingested row: pages as
+    inserts fill them (to the fillfactor), with no dead row version of an approval on them,
+    so the room does not depend on when PostgreSQL may prune (other tests' transactions can
+    delay that). PostgreSQL only (``why``: what SQLite does instead)."""
+    if loaded.engine.dialect.name != "postgresql":
+        pytest.skip(why)
+    ingest([("seed", "E1", "P1", "DEV", "2026-08-03", "1.5", "seed")])
+    with loaded.engine.begin() as conn:
+        fill_entries(conn, ENTRIES, days=20, prefix="bulk-")
+
+
 def test_billing_updates_of_entries_are_hot(loaded: Hourbridge,
                                             ingest: Callable[..., Any]) -> None:
-    if loaded.engine.dialect.name != "postgresql":
-        pytest.skip("HOT updates are PostgreSQL's; SQLite rewrites the row in place")
-    ingest([("seed", "E1", "P1", "DEV", "2026-08-03", "1.5", "seed")])
-    # approved and unbilled as stored, copies of the ingested row: pages as inserts fill them
-    # (to the fillfactor), with no dead row version of an approval on them, so the room does
-    # not depend on when PostgreSQL may prune (other tests' transactions can delay that)
-    with loaded.engine.begin() as conn:
-        fill_entries(conn, ENTRIES, days=20, prefix="hot-")
+    _stored(loaded, ingest, "HOT updates are PostgreSQL's; SQLite rewrites the row in place")
     with loaded.engine.connect() as conn:
         open_rows = conn.execute(text(
             "SELECT id, billable_seconds FROM time_entries "
@@ -69,36 +75,16 @@ def test_billing_updates_its_entries_by_key_not_by_a_scan(
     PostgreSQL reads them by primary key whatever it knows of the batch: joined to the
     unnested ids alone, a batch of 56,544 of 1,000,000 entries was a hash join over a scan
     of the whole table. The plan of the statement as sent, for 300 of 400 entries."""
-    import json
-
-    from sqlalchemy import event
-
-    if loaded.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite updates by primary key one entry at a time (executemany)")
-    ingest([("seed", "E1", "P1", "DEV", "2026-08-03", "1.5", "seed")])
-    with loaded.engine.begin() as conn:
-        fill_entries(conn, ENTRIES, days=20, prefix="key-")
+    _stored(loaded, ingest, "SQLite updates by primary key one entry at a time")
     with loaded.engine.connect() as conn:
         rows = conn.execute(text(
             "SELECT id, billable_seconds FROM time_entries WHERE external_id <> 'seed' "
             "ORDER BY id LIMIT 300")).all()
-        sent: list[tuple[str, Any]] = []
-
-        def keep(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-            if "UPDATE time_entries" in statement:
-                sent.append((statement, parameters))
-
-        event.listen(conn, "before_cursor_execute", keep)
-        try:
+        with _captured(conn) as sent:
             SqlEntries(conn).bill_open([(i, s) for i, s in rows], datetime.now(UTC))
-        finally:
-            event.remove(conn, "before_cursor_execute", keep)
-        assert len(sent) == 1
-        plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sent[0][0]}",
-                                    sent[0][1]).scalar_one()
-        text_plan = json.dumps(plan)
+        updates = [(s, p) for s, p in sent if "UPDATE time_entries" in s]
+        assert len(updates) == 1
+        plan = _plan(conn, *updates[0])
         conn.rollback()
-    assert '"Relation Name": "time_entries"' in text_plan
-    assert '"Index Name": "pk_time_entries"' in text_plan, text_plan
-    assert '"Node Type": "Seq Scan", "Parallel Aware": false, "Async Capable": false, ' \
-           '"Relation Name": "time_entries"' not in text_plan, text_plan
+    assert '"Index Name": "pk_time_entries"' in plan, plan
+    _on_index(plan, "pk_time_entries", sqlite=False)  # and no scan of time_entries
