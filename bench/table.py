@@ -210,7 +210,9 @@ def server_line(directory: Path = SIZES_DIR) -> str:
         settings = (r.get("host") or {}).get("postgres_server")
         if settings:
             shown = ", ".join(f"{k} {v}" for k, v in sorted(settings.items()))
-            return f"\nPostgreSQL server: {shown}.\n"
+            # the server's own values; Hourbridge's sessions set two of their own
+            return (f"\nPostgreSQL server: {shown}. Hourbridge's sessions override jit "
+                    "(off) and plan_cache_mode (force_custom_plan): store/engine.py.\n")
     return ""
 
 
