@@ -21,15 +21,12 @@ from sqlalchemy import (
     Dialect,
     and_,
     bindparam,
-    case,
     column,
     exists,
     insert,
     select,
     table,
     text,
-    true,
-    update,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -41,6 +38,21 @@ from .bulk import empty_scratch, note_bulk_write
 _le, _li, _te, _pr = t.invoice_line_entries, t.invoice_lines, t.time_entries, t.projects
 
 
+# The rule, written once for both engines' statements: an entry is relieved whole by a link
+# when nothing of it is relieved yet and the link bills all its seconds; relieving it sets
+# its WIP relieved in full, and invoices and locks it (the source may no longer change it),
+# unless a credit note released part of it while the rest sat on the draft: that one stays
+# open (credited) for the next run
+_NOTHING_RELIEVED = ("{e}.relieved_seconds = 0 AND {e}.wip_relieved IS NULL "
+                     "AND {link}.seconds >= {e}.billable_seconds")
+_INVOICED_WHOLE = (
+    "relieved_seconds = billable_seconds, wip_relieved = wip_amount, "
+    "billing = CASE WHEN billed_seconds + written_off_seconds >= billable_seconds "
+    "THEN 'invoiced' ELSE 'credited' END, "
+    "locked = CASE WHEN billed_seconds + written_off_seconds >= billable_seconds "
+    "THEN true ELSE locked END, updated_at = :at")
+
+
 def _whole() -> ColumnElement[bool]:
     """A link of one of the ``invoices`` (a parameter) that relieves its entry's whole WIP:
     nothing of the entry relieved yet, the link bills all its seconds, and no other invoice
@@ -49,8 +61,7 @@ def _whole() -> ColumnElement[bool]:
     other_le, other_li = _le.alias("other_le"), _li.alias("other_li")
     return and_(
         _li.c.invoice.in_(bindparam("invoices", expanding=True)),
-        _te.c.relieved_seconds == 0,
-        _te.c.wip_relieved.is_(None), _le.c.seconds >= _te.c.billable_seconds,
+        text(_NOTHING_RELIEVED.format(e="time_entries", link="invoice_line_entries")),
         ~exists().where(other_le.c.entry == _le.c.entry, other_le.c.line != _le.c.line,
                         other_li.c.id == other_le.c.line,
                         other_li.c.invoice.in_(bindparam("batch", expanding=True))))
@@ -89,11 +100,10 @@ _PARTIAL = (select(_li.c.invoice, _le.c.entry, _le.c.seconds)
             .order_by(_li.c.invoice, _le.c.entry))
 
 
-_whole_now = _te.c.billed_seconds + _te.c.written_off_seconds >= _te.c.billable_seconds
-_INVOICE_WHOLE = update(_te).where(_te.c.id.in_(select(_marked.c.entry))).values(
-    relieved_seconds=_te.c.billable_seconds, wip_relieved=_te.c.wip_amount,
-    billing=case((_whole_now, "invoiced"), else_="credited"),
-    locked=case((_whole_now, true()), else_=_te.c.locked), updated_at=bindparam("at_"))
+# ``at`` stored as the column stores it (UtcDateTime: the same text on SQLite as every write)
+_AT = bindparam("at", type_=_te.c.updated_at.type)
+_INVOICE_WHOLE = text(f"UPDATE time_entries SET {_INVOICED_WHOLE} "
+                      f"WHERE id IN (SELECT entry FROM {_MARKED})").bindparams(_AT)
 
 _PARTIAL_PG = text(
     f"SELECT l.invoice, le.entry, le.seconds FROM invoice_lines l "
@@ -132,16 +142,10 @@ WITH cand AS MATERIALIZED (
     WHERE other_le.entry = le.entry AND other_le.line <> le.line
       AND other_li.invoice IN :batch)),
 done AS (
-  UPDATE time_entries SET relieved_seconds = billable_seconds, wip_relieved = wip_amount,
-    billing = CASE WHEN billed_seconds + written_off_seconds >= billable_seconds
-                   THEN 'invoiced' ELSE 'credited' END,
-    locked = CASE WHEN billed_seconds + written_off_seconds >= billable_seconds
-                  THEN true ELSE locked END,
-    updated_at = :at
+  UPDATE time_entries SET {_INVOICED_WHOLE}
   FROM cand c
   WHERE time_entries.id = ANY (ARRAY(SELECT entry FROM cand))
-    AND time_entries.id = c.entry AND time_entries.relieved_seconds = 0
-    AND time_entries.wip_relieved IS NULL AND c.seconds >= time_entries.billable_seconds
+    AND time_entries.id = c.entry AND {_NOTHING_RELIEVED.format(e="time_entries", link="c")}
   RETURNING time_entries.id, c.invoice, time_entries.project, time_entries.wip_fx_rate,
     time_entries.wip_amount),
 kept AS (INSERT INTO {_MARKED} (entry, invoice) SELECT id, invoice FROM done)
@@ -149,7 +153,7 @@ SELECT d.invoice, p.customer, d.project, d.wip_fx_rate, sum(coalesce(d.wip_amoun
   count(*)
 FROM done d JOIN projects p ON p.code = d.project
 GROUP BY d.invoice, p.customer, d.project, d.wip_fx_rate""").bindparams(
-    bindparam("invoices", expanding=True), bindparam("batch", expanding=True))
+    bindparam("invoices", expanding=True), bindparam("batch", expanding=True), _AT)
 
 
 class IssuingLedger:
@@ -199,7 +203,7 @@ class IssuingLedger:
                        Decimal(1) if rate is None else Decimal(rate))
                 sums[key] = sums.get(key, Decimal(0)) + (
                     Decimal(0) if amount is None else Decimal(amount))
-            done = self.conn.execute(_INVOICE_WHOLE, {"at_": at}).rowcount
+            done = self.conn.execute(_INVOICE_WHOLE, {"at": at}).rowcount
         # a large issue moves most entries out of the open work: PostgreSQL's statistics
         # still saying "on_draft" would make the open index look as large as the table, and
         # the next billing run's contract_counts would scan the table (migration
